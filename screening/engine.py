@@ -1,0 +1,171 @@
+"""Turn answers into a discussion checklist, every entry explained by rule, answers and sources."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from screening.describe import describe_condition, item_list
+from screening.errors import AnswersError, Problem
+from screening.language import DISCLAIMER
+from screening.logic import Tri, condition_items, evaluate_condition
+from screening.models import (
+    Answer,
+    AnswersFile,
+    AnswerState,
+    Because,
+    Checklist,
+    Entry,
+    Rule,
+    RulePack,
+    RuleSetRef,
+    SourceRef,
+)
+
+
+def asked_states(pack: RulePack, answers: Mapping[str, Answer]) -> dict[str, AnswerState]:
+    """The state of every item asked given the other answers; an absent item is not asked.
+
+    An item whose `asked_if` is open (its parent unknown) is asked, since it can't be ruled
+    out. Hiding cascades: a parent that is not asked reads as false for its follow-ups.
+    """
+    by_id = {item.id: item for item in pack.items}
+    decided: dict[str, AnswerState | None] = {}
+
+    def state_of(item_id: str) -> AnswerState | None:
+        if item_id not in decided:
+            item = by_id[item_id]
+            asked = True
+            if item.asked_if is not None:
+                parents = {p: state_of(p) for p in condition_items(item.asked_if)}
+                known = {p: s for p, s in parents.items() if s is not None}
+                asked = evaluate_condition(item.asked_if, known).value is not Tri.FALSE
+            decided[item_id] = answers.get(item_id, "not_assessed") if asked else None
+        return decided[item_id]
+
+    states = {item.id: state_of(item.id) for item in pack.items}
+    return {k: v for k, v in states.items() if v is not None}
+
+
+def answer_problems(pack: RulePack, answers: AnswersFile, source: str) -> list[Problem]:
+    """Answers that name no item of the pack, or answer a question that is not asked."""
+    by_id = {item.id: item for item in pack.items}
+    problems = [
+        Problem(source, "unknown item id (not in this rule pack)", ref=item_id)
+        for item_id in answers.answers
+        if item_id not in by_id
+    ]
+    if problems:
+        return problems
+    states = asked_states(pack, answers.answers)
+    for item_id in answers.answers:
+        condition = by_id[item_id].asked_if
+        if item_id not in states and condition is not None:
+            problems.append(
+                Problem(
+                    source,
+                    "answered, but not asked given the other answers: it is asked only when "
+                    + describe_condition(condition, pack),
+                    ref=item_id,
+                )
+            )
+    return problems
+
+
+def parse_answers(text: str, source: str) -> AnswersFile:
+    """Read an answers JSON document; refuse duplicate keys, which JSON would silently merge."""
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [k for k, _ in pairs]
+        repeated = sorted({k for k in keys if keys.count(k) > 1})
+        if repeated:
+            raise AnswersError([Problem(source, "duplicate key in JSON", ref=repeated[0])])
+        return dict(pairs)
+
+    try:
+        data = json.loads(text, object_pairs_hook=no_duplicates)
+    except json.JSONDecodeError as exc:
+        raise AnswersError(
+            [Problem(source, f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
+        ) from None
+    if not isinstance(data, dict):
+        raise AnswersError([Problem(source, 'expected a JSON object like {"answers": {...}}')])
+    try:
+        return AnswersFile.model_validate(data)
+    except ValidationError as exc:
+        raise AnswersError([_answer_problem(source, e) for e in exc.errors()]) from None
+
+
+def _answer_problem(source: str, error: Any) -> Problem:
+    loc = error["loc"]
+    if len(loc) == 2 and loc[0] == "answers":
+        return Problem(
+            source,
+            f'answer must be "yes", "no" or "unknown", got {json.dumps(error["input"])}',
+            ref=str(loc[1]),
+        )
+    field = ".".join(str(p) for p in loc) or "(document)"
+    if error["type"] == "extra_forbidden":
+        return Problem(
+            source,
+            "unknown field (expected answers, patient_reference, clinician, date)",
+            ref=field,
+        )
+    return Problem(source, error["msg"], ref=field)
+
+
+def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> Checklist:
+    """Evaluate every rule; raise `AnswersError` before anything is evaluated if answers are bad."""
+    problems = answer_problems(pack, answers, source)
+    if problems:
+        raise AnswersError(problems)
+    states = asked_states(pack, answers.answers)
+    order = {section: n for n, section in enumerate(pack.sections)}
+    entries = [e for rule in pack.rules if (e := _entry(pack, rule, states)) is not None]
+    entries.sort(key=lambda e: order.get(e.section, len(order)))
+    return Checklist(
+        rule_set=RuleSetRef(
+            name=pack.meta.name,
+            version=pack.meta.version,
+            status=pack.meta.status,
+            sha256=pack.sha256,
+        ),
+        entries=tuple(entries),
+        not_assessed=tuple(i for i, s in states.items() if s == "not_assessed"),
+        disclaimer=DISCLAIMER,
+        patient_reference=answers.patient_reference,
+    )
+
+
+def _entry(pack: RulePack, rule: Rule, states: Mapping[str, AnswerState]) -> Entry | None:
+    outcome = evaluate_condition(rule.when, states)
+    if outcome.value is Tri.FALSE:
+        return None
+    because = tuple(Because(item=i, answer=states[i]) for i in outcome.witnesses)
+    sources = tuple(SourceRef(id=s, citation=pack.source(s).citation) for s in rule.sources)
+    if outcome.value is Tri.TRUE:
+        return Entry(
+            rule_id=rule.id,
+            kind=rule.kind,
+            section=rule.section,
+            text=rule.text,
+            because=because,
+            sources=sources,
+            rationale=rule.rationale,
+        )
+    open_items = tuple(b.item for b in because if b.answer in ("unknown", "not_assessed"))
+    labels = item_list([pack.item(i).label for i in open_items])
+    return Entry(
+        rule_id=rule.id,
+        kind="verify",
+        section=rule.section,
+        text=f"Verify {labels} (not yet known); the answer decides whether this point applies: "
+        f"{rule.text}",
+        because=because,
+        open_items=open_items,
+        sources=sources,
+        rationale=rule.rationale,
+    )

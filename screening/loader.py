@@ -1,0 +1,405 @@
+"""Load a rule pack from its YAML files, and refuse it whole if anything is wrong.
+
+Every problem found is reported at once, each with its file, line and rule or item id,
+so a reviewer fixes a pack in one pass. Nothing is evaluated until the whole pack is valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.events import AliasEvent, NodeEvent
+
+from screening.errors import PackError, Problem
+from screening.language import verdict_words
+from screening.logic import Tri, evaluate_condition
+from screening.models import (
+    AllOf,
+    AnswerState,
+    AnyOf,
+    Condition,
+    Item,
+    ItemIs,
+    NotOf,
+    PackMeta,
+    Rule,
+    RulePack,
+    Source,
+)
+
+MAX_FILE_BYTES = 1_000_000
+"""Larger rule files are refused before parsing: no real pack comes near it."""
+
+MAX_ITEMS_PER_CONDITION_CHECKED = 14
+"""Above this, the can-never-hold check would try too many combinations and is skipped."""
+
+PACK_FILE = "pack.yaml"
+SOURCES_FILE = "sources.yaml"
+ITEMS_FILE = "items.yaml"
+RULES_GLOB = "rules-*.yaml"
+
+DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+
+
+class _PackFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    pack: PackMeta
+
+
+class _SourcesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    sources: list[Source]
+
+
+class _ItemsFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    items: list[Item]
+
+
+class _RulesFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: list[Rule]
+
+
+_FileModel = TypeVar("_FileModel", bound=BaseModel)
+
+
+def display_path(path: Path) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+def load_pack(directory: Path | str = DEFAULT_RULES_DIR) -> RulePack:
+    """Read, validate and cross-check a pack folder; raise `PackError` listing every problem."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        raise PackError([Problem(display_path(folder), "no such rule pack folder")])
+    problems: list[Problem] = []
+    rule_paths = sorted(folder.glob(RULES_GLOB))
+    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE} | {p.name for p in rule_paths}
+    for stray in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
+        if stray.name not in expected:
+            problems.append(
+                Problem(
+                    display_path(stray),
+                    f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE} "
+                    f"and {RULES_GLOB} files",
+                )
+            )
+    if not rule_paths:
+        problems.append(Problem(display_path(folder), f"no rule files ({RULES_GLOB})"))
+
+    meta_file = _read(folder / PACK_FILE, _PackFile, problems)
+    sources_file = _read(folder / SOURCES_FILE, _SourcesFile, problems)
+    items_file = _read(folder / ITEMS_FILE, _ItemsFile, problems)
+    rules_files = [(path, _read(path, _RulesFile, problems)) for path in rule_paths]
+
+    if problems or meta_file is None or sources_file is None or items_file is None:
+        raise PackError(problems)
+
+    sources_doc, sources_model = sources_file
+    items_doc, items_model = items_file
+    located_rules: list[tuple[str, CommentedMap, Rule]] = []
+    for path, parsed in rules_files:
+        if parsed is None:
+            continue
+        doc, model = parsed
+        located_rules += [
+            (display_path(path), raw, rule)
+            for raw, rule in zip(doc["rules"], model.rules, strict=True)
+        ]
+    checker = _CrossChecker(
+        sources=[
+            (display_path(folder / SOURCES_FILE), raw, s)
+            for raw, s in zip(sources_doc["sources"], sources_model.sources, strict=True)
+        ],
+        items=[
+            (display_path(folder / ITEMS_FILE), raw, i)
+            for raw, i in zip(items_doc["items"], items_model.items, strict=True)
+        ],
+        rules=located_rules,
+    )
+    problems += checker.problems()
+    if problems:
+        raise PackError(problems)
+
+    meta = meta_file[1].pack
+    sources = tuple(s for _, _, s in checker.sources)
+    items = tuple(i for _, _, i in checker.items)
+    rules = tuple(r for _, _, r in located_rules)
+    return RulePack(
+        meta=meta,
+        sources=sources,
+        items=items,
+        rules=rules,
+        sha256=content_hash(meta, sources, items, rules),
+    )
+
+
+def content_hash(
+    meta: PackMeta, sources: tuple[Source, ...], items: tuple[Item, ...], rules: tuple[Rule, ...]
+) -> str:
+    """SHA-256 over a canonical JSON form of the content, so comments and layout don't count."""
+    content = {
+        "meta": meta.model_dump(mode="json", by_alias=True),
+        "sources": [s.model_dump(mode="json", by_alias=True) for s in sources],
+        "items": [i.model_dump(mode="json", by_alias=True) for i in items],
+        "rules": [r.model_dump(mode="json", by_alias=True) for r in rules],
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _read(
+    path: Path, model: type[_FileModel], problems: list[Problem]
+) -> tuple[CommentedMap, _FileModel] | None:
+    """Parse one file and validate its shape, appending problems instead of raising."""
+    shown = display_path(path)
+    doc = _parse_yaml(path, problems)
+    if doc is None:
+        return None
+    (key,) = model.model_fields
+    if not isinstance(doc, CommentedMap) or key not in doc:
+        problems.append(Problem(shown, f"expected a mapping with the top-level key '{key}:'", 1))
+        return None
+    try:
+        return doc, model.model_validate(doc)
+    except ValidationError as exc:
+        problems += [_located(shown, doc, error) for error in exc.errors()]
+        return None
+
+
+def _parse_yaml(path: Path, problems: list[Problem]) -> Any:
+    shown = display_path(path)
+    if not path.is_file():
+        problems.append(Problem(shown, "file is missing"))
+        return None
+    if path.stat().st_size > MAX_FILE_BYTES:
+        problems.append(Problem(shown, f"file is larger than {MAX_FILE_BYTES:,} bytes"))
+        return None
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        problems.append(Problem(shown, f"not UTF-8 text (byte {exc.start})"))
+        return None
+    yaml = YAML(typ="rt")
+    try:
+        for event in yaml.parse(text):
+            if isinstance(event, AliasEvent) or (
+                isinstance(event, NodeEvent) and event.anchor is not None
+            ):
+                line = event.start_mark.line + 1 if event.start_mark else None
+                problems.append(
+                    Problem(shown, "anchors and aliases (& and *) are not allowed", line)
+                )
+                return None
+        return yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        what = " ".join(part for part in (exc.context, exc.problem) if part)
+        problems.append(Problem(shown, f"YAML syntax: {what or exc}", line))
+    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+        problems.append(Problem(shown, f"YAML syntax: {exc}"))
+    return None
+
+
+def _located(shown: str, doc: CommentedMap, error: ErrorDetails) -> Problem:
+    """Turn a pydantic error into a problem at the line its `loc` points to."""
+    line: int | None = 1
+    node: Any = doc
+    ref: str | None = None
+    path: list[str] = []
+    for seg in error["loc"]:
+        if isinstance(node, CommentedMap) and isinstance(seg, str) and seg in node:
+            line = node.lc.key(seg)[0] + 1
+            node = node[seg]
+            path.append(seg)
+        elif isinstance(node, CommentedSeq) and isinstance(seg, int) and 0 <= seg < len(node):
+            line = node.lc.item(seg)[0] + 1
+            node = node[seg]
+            if isinstance(node, CommentedMap) and isinstance(node.get("id"), str) and ref is None:
+                ref = node["id"]
+            path.append(f"[{seg}]")
+        elif isinstance(seg, str) and seg not in ("item", "all", "any", "not"):
+            path.append(seg)
+    field = ".".join(p for p in path if not p.startswith("[")) or "(file)"
+    kind = error["type"]
+    if kind == "missing":
+        message = f"{field}: required field is missing"
+    elif kind == "extra_forbidden":
+        message = f"{field}: unknown field"
+    else:
+        message = f"{field}: {error['msg']}"
+        if kind not in ("condition", "union_tag_invalid", "model_type"):
+            message += f" (got {error['input']!r})"
+    return Problem(shown, message, line, ref)
+
+
+def _line(node: Any) -> int | None:
+    return node.lc.line + 1 if isinstance(node, (CommentedMap, CommentedSeq)) else None
+
+
+def _item_refs(raw: Any, condition: Condition) -> Iterator[tuple[str, int | None]]:
+    """Every item a condition reads, with the line where it is named."""
+    if isinstance(condition, ItemIs):
+        yield condition.item, _line(raw)
+    elif isinstance(condition, (AllOf, AnyOf)):
+        parts = condition.all if isinstance(condition, AllOf) else condition.any
+        raws = raw["all"] if isinstance(condition, AllOf) else raw["any"]
+        for raw_part, part in zip(raws, parts, strict=True):
+            yield from _item_refs(raw_part, part)
+    elif isinstance(condition, NotOf):
+        yield from _item_refs(raw["not"], condition.not_)
+
+
+class _CrossChecker:
+    """Checks that span files: ids, references, cycles, satisfiability and wording."""
+
+    def __init__(
+        self,
+        sources: list[tuple[str, CommentedMap, Source]],
+        items: list[tuple[str, CommentedMap, Item]],
+        rules: list[tuple[str, CommentedMap, Rule]],
+    ) -> None:
+        self.sources = sources
+        self.items = items
+        self.rules = rules
+        self.source_ids = {s.id for _, _, s in sources}
+        self.item_ids = {i.id for _, _, i in items}
+
+    def problems(self) -> list[Problem]:
+        found = [
+            *self._duplicates("source", self.sources),
+            *self._duplicates("item", self.items),
+            *self._duplicates("rule", self.rules),
+            *self._citations(),
+            *self._item_references(),
+        ]
+        if not found:
+            found += [*self._cycles(), *self._never_holds(), *self._wording()]
+        return found
+
+    @staticmethod
+    def _duplicates(
+        what: str,
+        entries: list[tuple[str, CommentedMap, Source]]
+        | list[tuple[str, CommentedMap, Item]]
+        | list[tuple[str, CommentedMap, Rule]],
+    ) -> Iterator[Problem]:
+        first: dict[str, tuple[str, int | None]] = {}
+        for shown, raw, model in entries:
+            if model.id in first:
+                where = "{}:{}".format(*first[model.id])
+                yield Problem(
+                    shown, f"duplicate {what} id (first defined at {where})", _line(raw), model.id
+                )
+            else:
+                first[model.id] = (shown, _line(raw))
+
+    def _citations(self) -> Iterator[Problem]:
+        cited: list[tuple[str, CommentedMap, Item | Rule]] = [*self.items, *self.rules]
+        for shown, raw, model in cited:
+            for index, source_id in enumerate(model.sources):
+                if source_id not in self.source_ids:
+                    line = raw["sources"].lc.item(index)[0] + 1
+                    yield Problem(shown, f"cites unknown source '{source_id}'", line, model.id)
+
+    def _item_references(self) -> Iterator[Problem]:
+        for shown, raw, item in self.items:
+            if item.asked_if is not None:
+                for ref, line in _item_refs(raw["asked_if"], item.asked_if):
+                    if ref not in self.item_ids:
+                        yield Problem(shown, f"asked_if reads unknown item '{ref}'", line, item.id)
+        for shown, raw, rule in self.rules:
+            for ref, line in _item_refs(raw["when"], rule.when):
+                if ref not in self.item_ids:
+                    yield Problem(shown, f"condition reads unknown item '{ref}'", line, rule.id)
+
+    def _cycles(self) -> Iterator[Problem]:
+        depends = {
+            item.id: [ref for ref, _ in _item_refs(raw["asked_if"], item.asked_if)]
+            for _, raw, item in self.items
+            if item.asked_if is not None
+        }
+        reported: set[str] = set()
+        for shown, raw, item in self.items:
+            cycle = _find_cycle(item.id, depends)
+            if cycle and item.id not in reported:
+                reported.update(cycle)
+                yield Problem(
+                    shown,
+                    "asked_if is circular: " + " -> ".join([*cycle, cycle[0]]),
+                    _line(raw.get("asked_if", raw)),
+                    item.id,
+                )
+
+    def _never_holds(self) -> Iterator[Problem]:
+        for shown, raw, rule in self.rules:
+            refs = sorted({ref for ref, _ in _item_refs(raw["when"], rule.when)})
+            if len(refs) > MAX_ITEMS_PER_CONDITION_CHECKED:
+                continue
+            answers: tuple[AnswerState, ...] = ("yes", "no")
+            combos = itertools.product(answers, repeat=len(refs))
+            if not any(
+                evaluate_condition(rule.when, dict(zip(refs, combo, strict=True))).value is Tri.TRUE
+                for combo in combos
+            ):
+                yield Problem(
+                    shown,
+                    "condition can never hold, whatever the answers",
+                    _line(raw["when"]),
+                    rule.id,
+                )
+
+    def _wording(self) -> Iterator[Problem]:
+        for shown, raw, rule in self.rules:
+            for field in ("text", "rationale"):
+                words = verdict_words(getattr(rule, field))
+                if words:
+                    yield Problem(
+                        shown,
+                        f"{field} uses verdict language ({', '.join(words)}); "
+                        "a checklist entry asks to discuss, verify, arrange or document",
+                        raw.lc.key(field)[0] + 1,
+                        rule.id,
+                    )
+        for shown, raw, item in self.items:
+            for field in ("question", "help"):
+                words = verdict_words(getattr(item, field))
+                if words:
+                    yield Problem(
+                        shown,
+                        f"{field} uses verdict language ({', '.join(words)})",
+                        raw.lc.key(field)[0] + 1,
+                        item.id,
+                    )
+
+
+def _find_cycle(start: str, depends: dict[str, list[str]]) -> list[str] | None:
+    """The first dependency cycle through `start`, as a list of item ids, or None."""
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, path = stack.pop()
+        for nxt in depends.get(node, []):
+            if nxt == start:
+                return path
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append((nxt, [*path, nxt]))
+    return None

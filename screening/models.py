@@ -1,0 +1,229 @@
+"""Typed data of the screening core: the rule pack, the answers, and the checklist.
+
+Every model is frozen and refuses unknown fields, so a typo in a rule file or an
+answers file is an error the reviewer sees, never a field silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StringConstraints,
+    Tag,
+)
+
+Answer = Literal["yes", "no", "unknown"]
+"""What a clinician can answer to an item."""
+
+AnswerState = Literal["yes", "no", "unknown", "not_assessed"]
+"""An item's state during evaluation: an answer, or `not_assessed` when asked but unanswered."""
+
+Kind = Literal["discuss", "verify", "arrange", "document"]
+"""What the clinician is asked to do about an entry."""
+
+Status = Literal["draft", "in_review", "approved", "retired"]
+
+Identifier = Annotated[
+    str,
+    StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", min_length=2, max_length=80),
+]
+"""Stable ids: lower case, digits, `_` and `-`, so they survive JSON, URLs and filenames."""
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ItemIs(_Frozen):
+    """Leaf condition: the item's answer is one of the given values."""
+
+    item: Identifier
+    is_: Answer | list[Answer] = Field(alias="is")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    @property
+    def values(self) -> tuple[Answer, ...]:
+        return (self.is_,) if isinstance(self.is_, str) else tuple(self.is_)
+
+
+class AllOf(_Frozen):
+    """Holds when every part holds."""
+
+    all: list[Condition] = Field(min_length=1)
+
+
+class AnyOf(_Frozen):
+    """Holds when at least one part holds."""
+
+    any: list[Condition] = Field(min_length=1)
+
+
+class NotOf(_Frozen):
+    """Holds when its part does not hold."""
+
+    not_: Condition = Field(alias="not")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+_CONDITION_KEYS = ("item", "all", "any", "not")
+
+
+def _condition_tag(value: Any) -> str | None:
+    """Pick the condition's form from the key it uses, so errors point inside that form."""
+    if isinstance(value, dict):
+        for key in _CONDITION_KEYS:
+            if key in value:
+                return key
+        return None
+    if isinstance(value, BaseModel):
+        return {ItemIs: "item", AllOf: "all", AnyOf: "any", NotOf: "not"}.get(type(value))
+    return None
+
+
+Condition = Annotated[
+    Annotated[ItemIs, Tag("item")]
+    | Annotated[AllOf, Tag("all")]
+    | Annotated[AnyOf, Tag("any")]
+    | Annotated[NotOf, Tag("not")],
+    Discriminator(
+        _condition_tag,
+        custom_error_type="condition",
+        custom_error_message=(
+            "a condition needs one of the keys 'item' (with 'is'), 'all', 'any' or 'not'"
+        ),
+    ),
+]
+
+AllOf.model_rebuild()
+AnyOf.model_rebuild()
+NotOf.model_rebuild()
+
+
+class Source(_Frozen):
+    """A reference that rules and items may cite."""
+
+    id: Identifier
+    citation: Text
+    doi: str | None = None
+    url: str | None = None
+    grade: str | None = None
+    note: str | None = None
+
+
+class Item(_Frozen):
+    """One yes / no / unknown question on the form."""
+
+    id: Identifier
+    section: Text
+    label: Text = Field(description="Short noun phrase used when conditions are read aloud.")
+    question: Text
+    help: Text
+    sources: list[Identifier] = Field(min_length=1)
+    asked_if: Condition | None = None
+
+
+class Rule(_Frozen):
+    """When its condition holds, a rule puts one entry on the checklist."""
+
+    id: Identifier
+    section: Text
+    kind: Kind
+    when: Condition
+    text: Text
+    rationale: Text
+    sources: list[Identifier] = Field(min_length=1)
+
+
+class PackMeta(_Frozen):
+    """Provenance of a rule pack, as a committee approves it."""
+
+    name: Text
+    version: Text
+    status: Status
+    date: Text
+    reviewers: list[Text] = Field(default_factory=list)
+    description: str | None = None
+
+
+class RulePack(_Frozen):
+    """A validated rule pack. Only the loader builds one, after every check has passed."""
+
+    meta: PackMeta
+    sources: tuple[Source, ...]
+    items: tuple[Item, ...]
+    rules: tuple[Rule, ...]
+    sha256: str
+
+    def item(self, item_id: str) -> Item:
+        return next(i for i in self.items if i.id == item_id)
+
+    def source(self, source_id: str) -> Source:
+        return next(s for s in self.sources if s.id == source_id)
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """Sections in the order the items file introduces them."""
+        return tuple(dict.fromkeys(i.section for i in self.items))
+
+
+class AnswersFile(_Frozen):
+    """The answers a clinician gave; the public shape of an answers JSON file."""
+
+    answers: dict[str, Answer] = Field(default_factory=dict)
+    patient_reference: str | None = None
+    clinician: str | None = None
+    date: str | None = None
+
+
+class Because(_Frozen):
+    """One answer that made a rule's condition hold, or left it open."""
+
+    item: str
+    answer: AnswerState
+
+
+class SourceRef(_Frozen):
+    id: str
+    citation: str
+
+
+class Entry(_Frozen):
+    """One point on the discussion checklist, with everything needed to explain it."""
+
+    rule_id: str
+    kind: Kind
+    section: str
+    text: str
+    because: tuple[Because, ...]
+    open_items: tuple[str, ...] = Field(
+        default=(),
+        description="Items whose unknown or missing answer left the rule open; empty when it held.",
+    )
+    sources: tuple[SourceRef, ...]
+    rationale: str
+
+
+class RuleSetRef(_Frozen):
+    name: str
+    version: str
+    status: str
+    sha256: str
+
+
+class Checklist(_Frozen):
+    """The result of an evaluation: entries to discuss, never a verdict."""
+
+    rule_set: RuleSetRef
+    entries: tuple[Entry, ...]
+    not_assessed: tuple[str, ...]
+    disclaimer: str
+    patient_reference: str | None = None
