@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -30,7 +31,7 @@ Status = Literal["draft", "in_review", "approved", "retired"]
 
 Identifier = Annotated[
     str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", min_length=2, max_length=80),
+    StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", min_length=1, max_length=80),
 ]
 """Stable ids: lower case, digits, `_` and `-`, so they survive JSON, URLs and filenames."""
 
@@ -41,17 +42,26 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
+def _as_list(value: Any) -> Any:
+    """`is: yes` is shorthand for `is: [yes]`; one shape keeps errors to one per mistake."""
+    return value if isinstance(value, list) else [value]
+
+
 class ItemIs(_Frozen):
     """Leaf condition: the item's answer is one of the given values."""
 
     item: Identifier
-    is_: Answer | list[Answer] = Field(alias="is")
+    is_: Annotated[
+        list[Answer],
+        Field(min_length=1),
+        BeforeValidator(_as_list, json_schema_input_type=Answer | list[Answer]),
+    ] = Field(alias="is")
 
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
     @property
     def values(self) -> tuple[Answer, ...]:
-        return (self.is_,) if isinstance(self.is_, str) else tuple(self.is_)
+        return tuple(self.is_)
 
 
 class AllOf(_Frozen):
@@ -77,7 +87,7 @@ class NotOf(_Frozen):
 _CONDITION_KEYS = ("item", "all", "any", "not")
 
 
-def _condition_tag(value: Any) -> str | None:
+def condition_tag(value: Any) -> str | None:
     """Pick the condition's form from the key it uses, so errors point inside that form."""
     if isinstance(value, dict):
         for key in _CONDITION_KEYS:
@@ -95,7 +105,7 @@ Condition = Annotated[
     | Annotated[AnyOf, Tag("any")]
     | Annotated[NotOf, Tag("not")],
     Discriminator(
-        _condition_tag,
+        condition_tag,
         custom_error_type="condition",
         custom_error_message=(
             "a condition needs one of the keys 'item' (with 'is'), 'all', 'any' or 'not'"

@@ -1,0 +1,188 @@
+"""Evaluation: entries explain themselves, and unknown or missing answers are never read as no."""
+
+from __future__ import annotations
+
+import pytest
+
+from screening import AnswersError, AnswersFile, RulePack, evaluate, parse_answers
+from screening.engine import asked_states
+from screening.export import checklist_json, checklist_markdown
+from screening.language import DISCLAIMER
+
+
+def run(pack: RulePack, **answers: str) -> dict[str, object]:
+    checklist = evaluate(pack, AnswersFile(answers=answers))  # type: ignore[arg-type]
+    return {e.rule_id: e for e in checklist.entries}
+
+
+class TestEntries:
+    """A rule whose condition holds puts one entry on the checklist, with its reasons."""
+
+    def test_an_entry_carries_rule_kind_section_text_because_sources_and_rationale(
+        self, mini_pack: RulePack
+    ) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(answers={"history": "no", "monitoring": "no"}))
+        (entry,) = checklist.entries
+        assert entry.model_dump(mode="json") == {
+            "rule_id": "setting-monitoring",
+            "kind": "arrange",
+            "section": "Setting",
+            "text": "Arrange monitoring by trained staff.",
+            "because": [{"item": "monitoring", "answer": "no"}],
+            "open_items": [],
+            "sources": [
+                {"id": "src-b", "citation": "Author B. Another study. J Test. 2021;2:3-4."}
+            ],
+            "rationale": "Side effects need watching.",
+        }
+
+    def test_every_rule_that_holds_is_listed_not_only_the_first(self, mini_pack: RulePack) -> None:
+        entries = run(mini_pack, history="yes", active="yes", monitoring="no")
+        assert list(entries) == ["substance-history", "substance-active", "setting-monitoring"]
+
+    def test_a_rule_whose_condition_fails_adds_nothing(self, mini_pack: RulePack) -> None:
+        assert run(mini_pack, history="no", monitoring="yes") == {}
+
+    def test_the_checklist_names_the_rule_set_and_carries_the_disclaimer(
+        self, mini_pack: RulePack
+    ) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(answers={}, patient_reference="Bed 4"))
+        assert (checklist.rule_set.name, checklist.rule_set.version) == ("Mini pack", "0.1.0")
+        assert checklist.rule_set.sha256 == mini_pack.sha256
+        assert checklist.disclaimer == DISCLAIMER
+        assert checklist.patient_reference == "Bed 4"
+
+
+class TestUnknownAndUnanswered:
+    """Unknown and unanswered items keep a rule open: a verify entry names them."""
+
+    def test_an_unknown_answer_yields_a_verify_entry_naming_the_item(
+        self, mini_pack: RulePack
+    ) -> None:
+        entry = run(mini_pack, history="no", monitoring="unknown")["setting-monitoring"]
+        assert entry.kind == "verify"  # type: ignore[attr-defined]
+        assert entry.open_items == ("monitoring",)  # type: ignore[attr-defined]
+        assert entry.text.startswith("Verify monitoring (not yet known)")  # type: ignore[attr-defined]
+        assert entry.text.endswith("Arrange monitoring by trained staff.")  # type: ignore[attr-defined]
+
+    def test_an_unanswered_item_is_not_assessed_and_yields_a_verify_entry(
+        self, mini_pack: RulePack
+    ) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(answers={"history": "no"}))
+        assert checklist.not_assessed == ("monitoring",)
+        (entry,) = checklist.entries
+        assert [b.model_dump() for b in entry.because] == [
+            {"item": "monitoring", "answer": "not_assessed"}
+        ]
+
+    def test_an_open_entry_shows_the_answers_that_held_beside_the_open_one(
+        self, mini_pack: RulePack
+    ) -> None:
+        entry = run(mini_pack, history="yes", active="unknown", monitoring="yes")[
+            "substance-active"
+        ]
+        assert [(b.item, b.answer) for b in entry.because] == [
+            ("history", "yes"),
+            ("active", "unknown"),
+        ]  # type: ignore[attr-defined]
+        assert entry.open_items == ("active",)  # type: ignore[attr-defined]
+
+    def test_an_empty_answers_file_lists_every_asked_item_as_not_assessed(
+        self, mini_pack: RulePack
+    ) -> None:
+        checklist = evaluate(mini_pack, AnswersFile())
+        assert checklist.not_assessed == ("history", "active", "monitoring")
+
+
+class TestConditionalItems:
+    """A follow-up is asked only while its asked_if holds or is still open."""
+
+    def test_a_follow_up_is_not_asked_when_its_parent_is_no(self, mini_pack: RulePack) -> None:
+        assert "active" not in asked_states(mini_pack, {"history": "no"})
+
+    def test_a_follow_up_is_asked_when_its_parent_is_unknown(self, mini_pack: RulePack) -> None:
+        assert asked_states(mini_pack, {"history": "unknown"})["active"] == "not_assessed"
+
+    def test_answering_a_follow_up_that_is_not_asked_is_refused(self, mini_pack: RulePack) -> None:
+        with pytest.raises(AnswersError) as caught:
+            evaluate(mini_pack, AnswersFile(answers={"history": "no", "active": "yes"}), "a.json")
+        assert str(caught.value) == (
+            "a.json: active: answered, but not asked given the other answers: "
+            "it is asked only when substance use history is Yes"
+        )
+
+    def test_an_unknown_item_id_is_refused(self, mini_pack: RulePack) -> None:
+        with pytest.raises(AnswersError) as caught:
+            evaluate(mini_pack, AnswersFile(answers={"histroy": "no"}), "a.json")
+        assert str(caught.value) == "a.json: histroy: unknown item id (not in this rule pack)"
+
+
+class TestParseAnswers:
+    """Answers files: the public JSON shape, and a clear message for each way it can be wrong."""
+
+    def test_a_valid_file_is_read(self) -> None:
+        answers = parse_answers(
+            '{"answers": {"history": "yes"}, "patient_reference": "X"}', "a.json"
+        )
+        assert answers == AnswersFile(answers={"history": "yes"}, patient_reference="X")
+
+    @pytest.mark.parametrize(
+        ("text", "message"),
+        [
+            (
+                '{"answers": {"history": "maybe"}}',
+                'a.json: history: answer must be "yes", "no" or "unknown", got "maybe"',
+            ),
+            (
+                '{"answers": {"history": false}}',
+                'a.json: history: answer must be "yes", "no" or "unknown", got false',
+            ),
+            (
+                '{"answers": {"history": "No"}}',
+                'a.json: history: answer must be "yes", "no" or "unknown", got "No"',
+            ),
+            (
+                '{"answers": {',
+                "a.json:1: not valid JSON: Expecting property name enclosed in double quotes (column 14)",
+            ),
+            ("[]", 'a.json: expected a JSON object like {"answers": {...}}'),
+            ('{"answers": []}', "a.json: answers: Input should be a valid dictionary"),
+            (
+                '{"answer": {}}',
+                "a.json: answer: unknown field (expected answers, patient_reference, clinician, date)",
+            ),
+            (
+                '{"answers": {"history": "yes", "history": "no"}}',
+                "a.json: history: duplicate key in JSON",
+            ),
+        ],
+    )
+    def test_a_bad_file_is_refused_with_one_clear_line(self, text: str, message: str) -> None:
+        with pytest.raises(AnswersError) as caught:
+            parse_answers(text, "a.json")
+        assert str(caught.value) == message
+
+
+class TestExports:
+    """JSON is stable byte for byte; Markdown reads well and prints typed text literally."""
+
+    def test_the_same_answers_give_the_same_json_bytes(self, mini_pack: RulePack) -> None:
+        answers = AnswersFile(answers={"history": "yes", "active": "unknown"})
+        assert checklist_json(evaluate(mini_pack, answers)) == checklist_json(
+            evaluate(mini_pack, answers)
+        )
+
+    def test_markdown_escapes_a_typed_patient_reference(self, mini_pack: RulePack) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(patient_reference="**bold** <b>x</b>"))
+        text = checklist_markdown(checklist, mini_pack)
+        assert r"Patient reference: \*\*bold\*\* \<b\>x\</b\>" in text
+        assert text.startswith("# Ketamine for pain: discussion checklist\n\n> " + DISCLAIMER)
+
+    def test_markdown_lists_entries_with_a_tick_box_reasons_and_sources(
+        self, mini_pack: RulePack
+    ) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(answers={"history": "no", "monitoring": "no"}))
+        text = checklist_markdown(checklist, mini_pack)
+        assert "- [ ] **Arrange**: Arrange monitoring by trained staff\\." in text
+        assert "  - Because: monitoring = No" in text
+        assert "  - Rule `setting-monitoring`; sources: src-b" in text

@@ -1,0 +1,289 @@
+"""The loader refuses a broken pack whole, naming the file, the line, the id and the problem."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import pytest
+
+from screening import PackError, load_pack
+from screening.loader import MAX_FILE_BYTES
+from tests.conftest import MINI_PACK, write_pack
+
+RULES = MINI_PACK["rules-main.yaml"]
+ITEMS = MINI_PACK["items.yaml"]
+
+
+def refused(folder: Path) -> list[str]:
+    """The problems a refused pack reports, as the user sees them, with the folder stripped."""
+    with (
+        contextlib.chdir(folder if folder.is_dir() else folder.parent),
+        pytest.raises(PackError) as caught,
+    ):
+        load_pack(folder)
+    return [str(p) for p in caught.value.problems]
+
+
+def broken(tmp_path: Path, name: str, text: str) -> list[str]:
+    return refused(write_pack(tmp_path / "pack", {name: text}))
+
+
+class TestValidPack:
+    """A valid pack loads with its content, in file order, and a content hash."""
+
+    def test_the_mini_pack_loads_with_its_items_rules_and_sources(self, mini_dir: Path) -> None:
+        pack = load_pack(mini_dir)
+        assert [i.id for i in pack.items] == ["history", "active", "monitoring"]
+        assert [r.id for r in pack.rules] == [
+            "substance-history",
+            "substance-active",
+            "setting-monitoring",
+        ]
+        assert [s.id for s in pack.sources] == ["src-a", "src-b"]
+        assert pack.sections == ("Substance use", "Setting")
+
+    def test_unquoted_no_stays_the_answer_no_and_is_not_read_as_false(self, tmp_path: Path) -> None:
+        pack = load_pack(
+            write_pack(tmp_path / "p", {"rules-main.yaml": RULES.replace('is: "no"', "is: no")})
+        )
+        assert pack.rules[2].when.model_dump(by_alias=True) == {"item": "monitoring", "is": ["no"]}
+
+    def test_the_hash_ignores_comments_and_layout(self, tmp_path: Path, mini_dir: Path) -> None:
+        relaid = "# a comment\n" + RULES.replace(
+            '{item: history, is: "yes"}', "\n      item: history\n      is: 'yes'", 1
+        )
+        other = load_pack(write_pack(tmp_path / "p", {"rules-main.yaml": relaid}))
+        assert other.sha256 == load_pack(mini_dir).sha256
+
+    def test_the_hash_changes_when_a_rule_text_changes(
+        self, tmp_path: Path, mini_dir: Path
+    ) -> None:
+        changed = RULES.replace("Arrange monitoring", "Arrange close monitoring")
+        other = load_pack(write_pack(tmp_path / "p", {"rules-main.yaml": changed}))
+        assert other.sha256 != load_pack(mini_dir).sha256
+
+
+class TestFilesAndSyntax:
+    """Problems with the folder, the files and their YAML syntax."""
+
+    def test_a_missing_folder_is_refused(self, tmp_path: Path) -> None:
+        assert refused(tmp_path / "nowhere") == ["nowhere: no such rule pack folder"]
+
+    def test_a_missing_items_file_is_refused(self, mini_dir: Path) -> None:
+        (mini_dir / "items.yaml").unlink()
+        assert refused(mini_dir) == ["items.yaml: file is missing"]
+
+    def test_a_pack_without_rule_files_is_refused(self, mini_dir: Path) -> None:
+        (mini_dir / "rules-main.yaml").unlink()
+        assert refused(mini_dir) == [".: no rule files (rules-*.yaml)"]
+
+    def test_a_stray_yaml_file_is_refused_rather_than_ignored(self, tmp_path: Path) -> None:
+        problems = broken(tmp_path, "rule-typo.yaml", RULES)
+        assert problems == [
+            "rule-typo.yaml: unexpected file: a pack holds pack.yaml, sources.yaml, items.yaml "
+            "and rules-*.yaml files"
+        ]
+
+    def test_a_syntax_error_names_its_line(self, tmp_path: Path) -> None:
+        problems = broken(
+            tmp_path, "rules-main.yaml", RULES.replace("    kind: arrange", "    kind: [arrange")
+        )
+        assert len(problems) == 1
+        assert problems[0].startswith("rules-main.yaml:")
+        assert "YAML syntax" in problems[0]
+
+    def test_a_duplicate_key_is_refused_with_its_line(self, tmp_path: Path) -> None:
+        text = RULES.replace("    kind: arrange\n", "    kind: arrange\n    kind: discuss\n")
+        (problem,) = broken(tmp_path, "rules-main.yaml", text)
+        assert problem.startswith("rules-main.yaml:22: YAML syntax")
+        assert "duplicate key" in problem
+
+    def test_anchors_and_aliases_are_refused(self, tmp_path: Path) -> None:
+        text = RULES.replace("sources: [src-b]", "sources: &s [src-b]")
+        assert broken(tmp_path, "rules-main.yaml", text) == [
+            "rules-main.yaml:25: anchors and aliases (& and *) are not allowed"
+        ]
+
+    def test_a_file_over_the_size_cap_is_refused_before_parsing(self, tmp_path: Path) -> None:
+        text = RULES + "#" * MAX_FILE_BYTES
+        assert broken(tmp_path, "rules-main.yaml", text) == [
+            "rules-main.yaml: file is larger than 1,000,000 bytes"
+        ]
+
+    def test_a_file_that_is_not_utf8_is_refused(self, mini_dir: Path) -> None:
+        (mini_dir / "sources.yaml").write_bytes(b"sources:\n  - id: \xff\n")
+        assert refused(mini_dir) == ["sources.yaml: not UTF-8 text (byte 17)"]
+
+    def test_a_file_without_its_top_level_key_is_refused(self, tmp_path: Path) -> None:
+        assert broken(tmp_path, "sources.yaml", "- just a list\n") == [
+            "sources.yaml:1: expected a mapping with the top-level key 'sources:'"
+        ]
+
+
+class TestSchema:
+    """Fields that are missing, unknown or of the wrong kind, located to their line and id."""
+
+    def test_an_unknown_kind_names_the_rule_and_line(self, tmp_path: Path) -> None:
+        (problem,) = broken(
+            tmp_path, "rules-main.yaml", RULES.replace("kind: arrange", "kind: decide")
+        )
+        assert problem == (
+            "rules-main.yaml:21: setting-monitoring: rules.kind: Input should be 'discuss', "
+            "'verify', 'arrange' or 'document' (got 'decide')"
+        )
+
+    def test_a_missing_field_names_the_rule(self, tmp_path: Path) -> None:
+        text = RULES.replace('    rationale: "Side effects need watching."\n', "")
+        (problem,) = broken(tmp_path, "rules-main.yaml", text)
+        assert (
+            problem
+            == "rules-main.yaml:19: setting-monitoring: rules.rationale: required field is missing"
+        )
+
+    def test_a_misspelt_field_is_refused_not_ignored(self, tmp_path: Path) -> None:
+        text = RULES.replace("    when: {item: monitoring", "    wehn: {item: monitoring")
+        problems = broken(tmp_path, "rules-main.yaml", text)
+        assert "rules-main.yaml:22: setting-monitoring: rules.wehn: unknown field" in problems
+        assert (
+            "rules-main.yaml:19: setting-monitoring: rules.when: required field is missing"
+            in problems
+        )
+
+    def test_an_answer_value_outside_yes_no_unknown_is_refused(self, tmp_path: Path) -> None:
+        (problem,) = broken(tmp_path, "rules-main.yaml", RULES.replace('is: "no"', "is: maybe"))
+        assert problem.startswith(
+            "rules-main.yaml:22: setting-monitoring: rules.when.is: Input should be"
+        )
+        assert "(got 'maybe')" in problem
+
+    def test_a_boolean_where_an_answer_belongs_is_refused(self, tmp_path: Path) -> None:
+        (problem,) = broken(tmp_path, "rules-main.yaml", RULES.replace('is: "no"', "is: false"))
+        assert "(got False)" in problem
+
+    def test_a_condition_without_a_known_form_is_refused(self, tmp_path: Path) -> None:
+        (problem,) = broken(
+            tmp_path,
+            "rules-main.yaml",
+            RULES.replace('{item: monitoring, is: "no"}', "{every: []}"),
+        )
+        assert problem == (
+            "rules-main.yaml:22: setting-monitoring: rules.when: a condition needs one of the keys "
+            "'item' (with 'is'), 'all', 'any' or 'not'"
+        )
+
+    def test_a_version_written_as_a_number_is_refused(self, tmp_path: Path) -> None:
+        text = MINI_PACK["pack.yaml"].replace('version: "0.1.0"', "version: 1.0")
+        (problem,) = broken(tmp_path, "pack.yaml", text)
+        assert problem == "pack.yaml:3: pack.version: Input should be a valid string (got 1.0)"
+
+    def test_an_id_with_spaces_is_refused(self, tmp_path: Path) -> None:
+        (problem,) = broken(
+            tmp_path,
+            "rules-main.yaml",
+            RULES.replace("id: setting-monitoring", "id: setting monitoring"),
+        )
+        assert problem.startswith(
+            "rules-main.yaml:19: setting monitoring: rules.id: String should match pattern"
+        )
+
+
+class TestCrossReferences:
+    """Ids that clash, and references to items or sources that do not exist."""
+
+    def test_a_rule_reading_an_unknown_item_is_refused_at_that_line(self, tmp_path: Path) -> None:
+        (problem,) = broken(
+            tmp_path, "rules-main.yaml", RULES.replace("- {item: active,", "- {item: activ,")
+        )
+        assert (
+            problem == "rules-main.yaml:15: substance-active: condition reads unknown item 'activ'"
+        )
+
+    def test_a_rule_citing_an_unknown_source_is_refused_at_that_line(self, tmp_path: Path) -> None:
+        (problem,) = broken(
+            tmp_path, "rules-main.yaml", RULES.replace("sources: [src-b]", "sources: [src-c]")
+        )
+        assert problem == "rules-main.yaml:25: setting-monitoring: cites unknown source 'src-c'"
+
+    def test_an_item_citing_an_unknown_source_is_refused(self, tmp_path: Path) -> None:
+        (problem,) = broken(
+            tmp_path, "items.yaml", ITEMS.replace("sources: [src-b]", "sources: [nope]")
+        )
+        assert problem == "items.yaml:20: monitoring: cites unknown source 'nope'"
+
+    def test_asked_if_on_an_unknown_item_is_refused(self, tmp_path: Path) -> None:
+        (problem,) = broken(
+            tmp_path,
+            "items.yaml",
+            ITEMS.replace("asked_if: {item: history", "asked_if: {item: histroy"),
+        )
+        assert problem == "items.yaml:14: active: asked_if reads unknown item 'histroy'"
+
+    def test_a_rule_id_used_twice_across_files_is_refused_naming_the_first(
+        self, tmp_path: Path
+    ) -> None:
+        problems = broken(tmp_path, "rules-more.yaml", RULES.split("  - id: substance-active")[0])
+        assert problems == [
+            "rules-more.yaml:2: substance-history: duplicate rule id (first defined at "
+            "rules-main.yaml:2)"
+        ]
+
+    def test_an_item_id_used_twice_is_refused(self, tmp_path: Path) -> None:
+        text = ITEMS.replace("  - id: monitoring", "  - id: history")
+        problems = broken(tmp_path, "items.yaml", text)
+        assert (
+            "items.yaml:15: history: duplicate item id (first defined at items.yaml:2)" in problems
+        )
+
+
+class TestLogic:
+    """Conditions that loop or can never hold."""
+
+    def test_a_circular_asked_if_is_refused(self, tmp_path: Path) -> None:
+        text = ITEMS.replace(
+            "    sources: [src-a]\n  - id: active",
+            '    sources: [src-a]\n    asked_if: {item: active, is: "no"}\n  - id: active',
+        )
+        (problem,) = broken(tmp_path, "items.yaml", text)
+        assert (
+            problem == "items.yaml:8: history: asked_if is circular: history -> active -> history"
+        )
+
+    def test_an_item_asked_only_when_it_is_answered_itself_is_circular(
+        self, tmp_path: Path
+    ) -> None:
+        text = ITEMS.replace("asked_if: {item: history", "asked_if: {item: active")
+        (problem,) = broken(tmp_path, "items.yaml", text)
+        assert problem == "items.yaml:14: active: asked_if is circular: active -> active"
+
+    def test_a_rule_that_can_never_hold_is_refused(self, tmp_path: Path) -> None:
+        text = RULES.replace('- {item: active, is: "yes"}', '- {item: history, is: "no"}')
+        (problem,) = broken(tmp_path, "rules-main.yaml", text)
+        assert (
+            problem
+            == "rules-main.yaml:13: substance-active: condition can never hold, whatever the answers"
+        )
+
+    def test_verdict_language_in_an_entry_text_is_refused_naming_the_rule(
+        self, tmp_path: Path
+    ) -> None:
+        text = RULES.replace(
+            "Arrange monitoring by trained staff.", "Arrange monitoring; patient is eligible."
+        )
+        (problem,) = broken(tmp_path, "rules-main.yaml", text)
+        assert problem.startswith(
+            "rules-main.yaml:23: setting-monitoring: text uses verdict language (eligible)"
+        )
+
+
+def test_every_problem_is_reported_at_once_across_files(tmp_path: Path) -> None:
+    folder = write_pack(
+        tmp_path / "p",
+        {
+            "rules-main.yaml": RULES.replace("kind: arrange", "kind: decide"),
+            "items.yaml": ITEMS.replace('label: "monitoring"\n', ""),
+            "pack.yaml": MINI_PACK["pack.yaml"].replace("status: draft", "status: final"),
+        },
+    )
+    problems = refused(folder)
+    assert [p.split(":")[0] for p in problems] == ["pack.yaml", "items.yaml", "rules-main.yaml"]

@@ -1,0 +1,101 @@
+"""Three-valued logic: truth tables for every connective, and the answers that decided it."""
+
+from __future__ import annotations
+
+import pytest
+
+from screening.logic import Tri, condition_items, evaluate_condition
+from screening.models import AllOf, AnswerState, AnyOf, ItemIs, NotOf
+
+T, F, O = Tri.TRUE, Tri.FALSE, Tri.OPEN  # noqa: E741 - the truth tables read best in letters
+
+# An item answered "yes" reads TRUE, "no" FALSE, "unknown" OPEN for a leaf `is: yes`.
+ANSWER_FOR = {T: "yes", F: "no", O: "unknown"}
+
+
+def leaf(name: str) -> ItemIs:
+    return ItemIs(item=name, is_="yes")
+
+
+def states(a: Tri, b: Tri) -> dict[str, AnswerState]:
+    return {"a": ANSWER_FOR[a], "b": ANSWER_FOR[b]}  # type: ignore[dict-item]
+
+
+class TestLeaf:
+    """A leaf is open when its item is unknown or not assessed, and false when not asked."""
+
+    @pytest.mark.parametrize(
+        ("state", "expected"),
+        [("yes", T), ("no", F), ("unknown", O), ("not_assessed", O)],
+    )
+    def test_leaf_value_follows_the_answer(self, state: AnswerState, expected: Tri) -> None:
+        assert evaluate_condition(leaf("a"), {"a": state}).value is expected
+
+    def test_a_leaf_on_an_item_that_is_not_asked_is_false_and_names_nothing(self) -> None:
+        outcome = evaluate_condition(leaf("a"), {})
+        assert outcome == type(outcome)(F, ())
+
+    def test_a_leaf_with_several_values_holds_for_any_of_them(self) -> None:
+        condition = ItemIs(item="a", is_=["no", "yes"])
+        assert evaluate_condition(condition, {"a": "no"}).value is T
+        assert evaluate_condition(condition, {"a": "unknown"}).value is O
+
+
+KLEENE_AND = {
+    (T, T): T, (T, F): F, (T, O): O,
+    (F, T): F, (F, F): F, (F, O): F,
+    (O, T): O, (O, F): F, (O, O): O,
+}  # fmt: skip
+KLEENE_OR = {
+    (T, T): T, (T, F): T, (T, O): T,
+    (F, T): T, (F, F): F, (F, O): O,
+    (O, T): T, (O, F): O, (O, O): O,
+}  # fmt: skip
+
+
+class TestTruthTables:
+    """`all`, `any` and `not` follow Kleene's strong three-valued logic."""
+
+    @pytest.mark.parametrize(("inputs", "expected"), KLEENE_AND.items())
+    def test_all(self, inputs: tuple[Tri, Tri], expected: Tri) -> None:
+        condition = AllOf(all=[leaf("a"), leaf("b")])
+        assert evaluate_condition(condition, states(*inputs)).value is expected
+
+    @pytest.mark.parametrize(("inputs", "expected"), KLEENE_OR.items())
+    def test_any(self, inputs: tuple[Tri, Tri], expected: Tri) -> None:
+        condition = AnyOf(any=[leaf("a"), leaf("b")])
+        assert evaluate_condition(condition, states(*inputs)).value is expected
+
+    @pytest.mark.parametrize(("value", "expected"), [(T, F), (F, T), (O, O)])
+    def test_not(self, value: Tri, expected: Tri) -> None:
+        condition = NotOf(not_=leaf("a"))
+        assert evaluate_condition(condition, {"a": ANSWER_FOR[value]}).value is expected  # type: ignore[dict-item]
+
+
+class TestWitnesses:
+    """The outcome names the items that decided it, so every entry can explain itself."""
+
+    def test_a_held_all_names_every_part(self) -> None:
+        outcome = evaluate_condition(AllOf(all=[leaf("a"), leaf("b")]), states(T, T))
+        assert outcome.witnesses == ("a", "b")
+
+    def test_an_open_all_names_the_open_part_and_the_parts_that_held(self) -> None:
+        outcome = evaluate_condition(AllOf(all=[leaf("a"), leaf("b")]), states(T, O))
+        assert outcome.witnesses == ("a", "b")
+
+    def test_a_held_any_names_only_the_parts_that_held(self) -> None:
+        outcome = evaluate_condition(AnyOf(any=[leaf("a"), leaf("b")]), states(F, T))
+        assert outcome.witnesses == ("b",)
+
+    def test_an_open_any_names_only_the_open_parts(self) -> None:
+        outcome = evaluate_condition(AnyOf(any=[leaf("a"), leaf("b")]), states(F, O))
+        assert outcome.witnesses == ("b",)
+
+    def test_not_keeps_the_witnesses_of_its_part(self) -> None:
+        outcome = evaluate_condition(NotOf(not_=leaf("a")), {"a": "no"})
+        assert (outcome.value, outcome.witnesses) == (T, ("a",))
+
+
+def test_condition_items_lists_each_item_once_in_order_of_mention() -> None:
+    condition = AllOf(all=[leaf("b"), AnyOf(any=[leaf("a"), NotOf(not_=leaf("b"))])])
+    assert condition_items(condition) == ("b", "a")
