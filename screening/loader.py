@@ -6,11 +6,13 @@ so a reviewer fixes a pack in one pass. Nothing is evaluated until the whole pac
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import itertools
 import json
 import os
-from collections.abc import Iterator
+from collections import deque
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -19,7 +21,6 @@ from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.events import AliasEvent, NodeEvent
 
 from screening.errors import PackError, Problem
 from screening.language import verdict_words
@@ -36,6 +37,7 @@ from screening.models import (
     Rule,
     RulePack,
     Source,
+    condition_tag,
 )
 
 MAX_FILE_BYTES = 1_000_000
@@ -52,22 +54,30 @@ RULES_GLOB = "rules-*.yaml"
 DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 
 
-class _PackFile(BaseModel):
+class PackFile(BaseModel):
+    """pack.yaml: the pack's name, version, review status, date and reviewers."""
+
     model_config = ConfigDict(extra="forbid")
     pack: PackMeta
 
 
-class _SourcesFile(BaseModel):
+class SourcesFile(BaseModel):
+    """sources.yaml: the references that items and rules cite, by id."""
+
     model_config = ConfigDict(extra="forbid")
     sources: list[Source]
 
 
-class _ItemsFile(BaseModel):
+class ItemsFile(BaseModel):
+    """items.yaml: the yes / no / unknown questions of the form, in form order."""
+
     model_config = ConfigDict(extra="forbid")
     items: list[Item]
 
 
-class _RulesFile(BaseModel):
+class RulesFile(BaseModel):
+    """rules-*.yaml: rules, each putting one entry on the checklist when its condition holds."""
+
     model_config = ConfigDict(extra="forbid")
     rules: list[Rule]
 
@@ -88,25 +98,57 @@ def load_pack(directory: Path | str = DEFAULT_RULES_DIR) -> RulePack:
     folder = Path(directory)
     if not folder.is_dir():
         raise PackError([Problem(display_path(folder), "no such rule pack folder")])
+    files = {
+        path.name: read_capped(path)
+        for pattern in ("*.yaml", "*.yml")
+        for path in folder.glob(pattern)
+        if path.is_file()
+    }
+    return load_pack_from_files(files, display_path(folder))
+
+
+def read_capped(path: Path) -> bytes:
+    """A file's bytes, one past the size cap at most, so a huge file is refused unread."""
+    with path.open("rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
+def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
+    """Validate a pack given as file name -> bytes (e.g. from an uploaded zip), touching no disk.
+
+    `label` stands for the folder in messages (`label/items.yaml:12: ...`). Names that are
+    not YAML files are ignored, as a folder's other files are.
+    """
+
+    def shown(name: str) -> str:
+        return os.path.normpath(os.path.join(label, name))
+
     problems: list[Problem] = []
-    rule_paths = sorted(folder.glob(RULES_GLOB))
-    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE} | {p.name for p in rule_paths}
-    for stray in sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]):
-        if stray.name not in expected:
+    yaml_names = sorted(n for n in files if n.endswith((".yaml", ".yml")))
+    rule_names = [n for n in yaml_names if fnmatch.fnmatchcase(n, RULES_GLOB)]
+    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, *rule_names}
+    for stray in yaml_names:
+        if stray not in expected:
             problems.append(
                 Problem(
-                    display_path(stray),
+                    shown(stray),
                     f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE} "
                     f"and {RULES_GLOB} files",
                 )
             )
-    if not rule_paths:
-        problems.append(Problem(display_path(folder), f"no rule files ({RULES_GLOB})"))
+    if not rule_names:
+        problems.append(Problem(label, f"no rule files ({RULES_GLOB})"))
 
-    meta_file = _read(folder / PACK_FILE, _PackFile, problems)
-    sources_file = _read(folder / SOURCES_FILE, _SourcesFile, problems)
-    items_file = _read(folder / ITEMS_FILE, _ItemsFile, problems)
-    rules_files = [(path, _read(path, _RulesFile, problems)) for path in rule_paths]
+    def read(name: str, model: type[_FileModel]) -> tuple[CommentedMap, _FileModel] | None:
+        if name not in files:
+            problems.append(Problem(shown(name), "file is missing"))
+            return None
+        return validate_yaml(files[name], shown(name), model, problems)
+
+    meta_file = read(PACK_FILE, PackFile)
+    sources_file = read(SOURCES_FILE, SourcesFile)
+    items_file = read(ITEMS_FILE, ItemsFile)
+    rules_files = [(name, read(name, RulesFile)) for name in rule_names]
 
     if problems or meta_file is None or sources_file is None or items_file is None:
         raise PackError(problems)
@@ -114,21 +156,20 @@ def load_pack(directory: Path | str = DEFAULT_RULES_DIR) -> RulePack:
     sources_doc, sources_model = sources_file
     items_doc, items_model = items_file
     located_rules: list[tuple[str, CommentedMap, Rule]] = []
-    for path, parsed in rules_files:
+    for name, parsed in rules_files:
         if parsed is None:
             continue
         doc, model = parsed
         located_rules += [
-            (display_path(path), raw, rule)
-            for raw, rule in zip(doc["rules"], model.rules, strict=True)
+            (shown(name), raw, rule) for raw, rule in zip(doc["rules"], model.rules, strict=True)
         ]
     checker = _CrossChecker(
         sources=[
-            (display_path(folder / SOURCES_FILE), raw, s)
+            (shown(SOURCES_FILE), raw, s)
             for raw, s in zip(sources_doc["sources"], sources_model.sources, strict=True)
         ],
         items=[
-            (display_path(folder / ITEMS_FILE), raw, i)
+            (shown(ITEMS_FILE), raw, i)
             for raw, i in zip(items_doc["items"], items_model.items, strict=True)
         ],
         rules=located_rules,
@@ -164,12 +205,11 @@ def content_hash(
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def _read(
-    path: Path, model: type[_FileModel], problems: list[Problem]
+def validate_yaml(
+    data: bytes, shown: str, model: type[_FileModel], problems: list[Problem]
 ) -> tuple[CommentedMap, _FileModel] | None:
-    """Parse one file and validate its shape, appending problems instead of raising."""
-    shown = display_path(path)
-    doc = _parse_yaml(path, problems)
+    """Parse a file and validate it against a one-key file model, appending problems."""
+    doc = parse_yaml(data, shown, problems)
     if doc is None:
         return None
     (key,) = model.model_fields
@@ -179,35 +219,29 @@ def _read(
     try:
         return doc, model.model_validate(doc)
     except ValidationError as exc:
-        problems += [_located(shown, doc, error) for error in exc.errors()]
+        problems += [locate_error(shown, doc, error) for error in exc.errors()]
         return None
 
 
-def _parse_yaml(path: Path, problems: list[Problem]) -> Any:
-    shown = display_path(path)
-    if not path.is_file():
-        problems.append(Problem(shown, "file is missing"))
-        return None
-    if path.stat().st_size > MAX_FILE_BYTES:
+def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
+    """Parse YAML 1.2 keeping line numbers; refuse big files, non-UTF-8 text and anchors."""
+    if len(data) > MAX_FILE_BYTES:
         problems.append(Problem(shown, f"file is larger than {MAX_FILE_BYTES:,} bytes"))
         return None
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         problems.append(Problem(shown, f"not UTF-8 text (byte {exc.start})"))
         return None
-    yaml = YAML(typ="rt")
     try:
-        for event in yaml.parse(text):
-            if isinstance(event, AliasEvent) or (
-                isinstance(event, NodeEvent) and event.anchor is not None
-            ):
-                line = event.start_mark.line + 1 if event.start_mark else None
-                problems.append(
-                    Problem(shown, "anchors and aliases (& and *) are not allowed", line)
-                )
-                return None
-        return yaml.load(text)
+        doc = YAML(typ="rt").load(text)
+        anchored = _first_anchor(doc)
+        if anchored is not None:
+            problems.append(
+                Problem(shown, "anchors and aliases (& and *) are not allowed", anchored)
+            )
+            return None
+        return doc
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -218,13 +252,45 @@ def _parse_yaml(path: Path, problems: list[Problem]) -> Any:
     return None
 
 
-def _located(shown: str, doc: CommentedMap, error: ErrorDetails) -> Problem:
+def _first_anchor(doc: Any) -> int | None:
+    """Line of the first anchored node, if any: without anchors there can be no aliases.
+
+    Aliases share one object, so the walk visits each node once and an alias bomb
+    costs nothing here; it is refused before anything expands it.
+    """
+    seen: set[int] = set()
+    queue: deque[tuple[Any, int]] = deque([(doc, 1)])
+    while queue:
+        node, line = queue.popleft()
+        if isinstance(node, (CommentedMap, CommentedSeq)):
+            if id(node) in seen:
+                return line
+            seen.add(id(node))
+        anchor = getattr(node, "anchor", None)
+        if anchor is not None and getattr(anchor, "value", None) is not None:
+            return line
+        if isinstance(node, CommentedMap):
+            queue.extend((v, node.lc.key(k)[0] + 1) for k, v in node.items())
+        elif isinstance(node, CommentedSeq):
+            queue.extend((v, node.lc.item(i)[0] + 1) for i, v in enumerate(node))
+    return None
+
+
+def locate_error(shown: str, doc: CommentedMap, error: ErrorDetails) -> Problem:
     """Turn a pydantic error into a problem at the line its `loc` points to."""
     line: int | None = 1
     node: Any = doc
     ref: str | None = None
     path: list[str] = []
+    tag_seen_at: Any = None
     for seg in error["loc"]:
+        if (
+            node is not tag_seen_at
+            and isinstance(node, CommentedMap)
+            and seg == condition_tag(node)
+        ):
+            tag_seen_at = node  # pydantic names the union member; it is not a key in the file
+            continue
         if isinstance(node, CommentedMap) and isinstance(seg, str) and seg in node:
             line = node.lc.key(seg)[0] + 1
             node = node[seg]
@@ -235,7 +301,7 @@ def _located(shown: str, doc: CommentedMap, error: ErrorDetails) -> Problem:
             if isinstance(node, CommentedMap) and isinstance(node.get("id"), str) and ref is None:
                 ref = node["id"]
             path.append(f"[{seg}]")
-        elif isinstance(seg, str) and seg not in ("item", "all", "any", "not"):
+        elif isinstance(seg, str):
             path.append(seg)
     field = ".".join(p for p in path if not p.startswith("[")) or "(file)"
     kind = error["type"]

@@ -8,10 +8,10 @@ missing knowledge stays open instead of silently counting as "no".
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from typing import NamedTuple
 
-from screening.models import AllOf, AnswerState, AnyOf, Condition, ItemIs, NotOf
+from screening.models import AllOf, AnswerState, Condition, ItemIs, NotOf
 
 
 class Tri(enum.Enum):
@@ -20,55 +20,77 @@ class Tri(enum.Enum):
     OPEN = "open"
 
 
-_NOT = {Tri.TRUE: Tri.FALSE, Tri.FALSE: Tri.TRUE, Tri.OPEN: Tri.OPEN}
-
-
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     """A condition's value and the items whose answers decided it (or left it open)."""
 
     value: Tri
     witnesses: tuple[str, ...]
 
 
-def _merge(outcomes: list[Outcome], value: Tri, keep: set[Tri]) -> Outcome:
+Evaluator = Callable[[Mapping[str, AnswerState]], Outcome]
+
+_NOTHING = Outcome(Tri.FALSE, ())
+_OPEN_STATES = ("unknown", "not_assessed")
+
+
+def _merge(outcomes: list[Outcome], value: Tri, keep: tuple[Tri, ...]) -> Outcome:
     witnesses = (w for o in outcomes if o.value in keep for w in o.witnesses)
     return Outcome(value, tuple(dict.fromkeys(witnesses)))
 
 
-def evaluate_condition(condition: Condition, states: Mapping[str, AnswerState]) -> Outcome:
-    """Evaluate `condition`; an item absent from `states` is not asked and its leaf is false.
+def compile_condition(condition: Condition) -> Evaluator:
+    """Turn a condition into a function of the answers; rules are compiled once per pack.
 
-    A question that is not asked cannot raise a point, so its leaf is FALSE with no witness.
+    An item absent from the states is not asked: a question that is not asked cannot raise
+    a point, so its leaf is FALSE with no witness.
     """
     if isinstance(condition, ItemIs):
-        state = states.get(condition.item)
-        if state is None:
-            return Outcome(Tri.FALSE, ())
-        if state in ("unknown", "not_assessed"):
-            return Outcome(Tri.OPEN, (condition.item,))
-        value = Tri.TRUE if state in condition.values else Tri.FALSE
-        return Outcome(value, (condition.item,))
+        item, values = condition.item, condition.values
+        true, false, open_ = (Outcome(v, (item,)) for v in (Tri.TRUE, Tri.FALSE, Tri.OPEN))
+
+        def leaf(states: Mapping[str, AnswerState]) -> Outcome:
+            state = states.get(item)
+            if state is None:
+                return _NOTHING
+            if state in _OPEN_STATES:
+                return open_
+            return true if state in values else false
+
+        return leaf
     if isinstance(condition, NotOf):
-        inner = evaluate_condition(condition.not_, states)
-        return Outcome(_NOT[inner.value], inner.witnesses)
+        inner = compile_condition(condition.not_)
+        flip = {Tri.TRUE: Tri.FALSE, Tri.FALSE: Tri.TRUE, Tri.OPEN: Tri.OPEN}
+        return lambda states: Outcome(flip[(o := inner(states)).value], o.witnesses)
     if isinstance(condition, AllOf):
-        parts = [evaluate_condition(c, states) for c in condition.all]
-        values = {p.value for p in parts}
-        if Tri.FALSE in values:
-            return _merge(parts, Tri.FALSE, {Tri.FALSE})
-        if Tri.OPEN in values:
-            return _merge(parts, Tri.OPEN, {Tri.TRUE, Tri.OPEN})
-        return _merge(parts, Tri.TRUE, {Tri.TRUE})
-    if isinstance(condition, AnyOf):
-        parts = [evaluate_condition(c, states) for c in condition.any]
-        values = {p.value for p in parts}
+        conjuncts = [compile_condition(c) for c in condition.all]
+
+        def all_of(states: Mapping[str, AnswerState]) -> Outcome:
+            parts = [c(states) for c in conjuncts]
+            values = [p.value for p in parts]
+            if Tri.FALSE in values:
+                return _merge(parts, Tri.FALSE, (Tri.FALSE,))
+            if Tri.OPEN in values:
+                return _merge(parts, Tri.OPEN, (Tri.TRUE, Tri.OPEN))
+            return _merge(parts, Tri.TRUE, (Tri.TRUE,))
+
+        return all_of
+    disjuncts = [compile_condition(c) for c in condition.any]
+
+    def any_of(states: Mapping[str, AnswerState]) -> Outcome:
+        parts = [d(states) for d in disjuncts]
+        values = [p.value for p in parts]
         if Tri.TRUE in values:
-            return _merge(parts, Tri.TRUE, {Tri.TRUE})
+            return _merge(parts, Tri.TRUE, (Tri.TRUE,))
         if Tri.OPEN in values:
-            return _merge(parts, Tri.OPEN, {Tri.OPEN})
-        return _merge(parts, Tri.FALSE, {Tri.FALSE})
-    raise TypeError(f"not a condition: {condition!r}")
+            return _merge(parts, Tri.OPEN, (Tri.OPEN,))
+        return _merge(parts, Tri.FALSE, (Tri.FALSE,))
+
+    return any_of
+
+
+def evaluate_condition(condition: Condition, states: Mapping[str, AnswerState]) -> Outcome:
+    """Evaluate a condition once; see `compile_condition` for the semantics."""
+    return compile_condition(condition)(states)
 
 
 def condition_items(condition: Condition) -> tuple[str, ...]:

@@ -6,6 +6,8 @@ answers file is an error the reviewer sees, never a field silently ignored.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -173,11 +175,30 @@ class RulePack(_Frozen):
     rules: tuple[Rule, ...]
     sha256: str
 
+    @cached_property
+    def compiled_rules(self) -> tuple[tuple[Rule, Callable[[Mapping[str, AnswerState]], Any]], ...]:
+        """Each rule with its condition compiled once, since every evaluation runs them all."""
+        from screening.logic import compile_condition  # noqa: PLC0415 - logic imports models
+
+        return tuple((rule, compile_condition(rule.when)) for rule in self.rules)
+
+    @cached_property
+    def _items_by_id(self) -> dict[str, Item]:
+        """Indexed once: evaluation looks items and sources up for every entry."""
+        return {i.id: i for i in self.items}
+
+    @cached_property
+    def _sources_by_id(self) -> dict[str, Source]:
+        return {s.id: s for s in self.sources}
+
     def item(self, item_id: str) -> Item:
-        return next(i for i in self.items if i.id == item_id)
+        return self._items_by_id[item_id]
 
     def source(self, source_id: str) -> Source:
-        return next(s for s in self.sources if s.id == source_id)
+        return self._sources_by_id[source_id]
+
+    def has_item(self, item_id: str) -> bool:
+        return item_id in self._items_by_id
 
     @property
     def sections(self) -> tuple[str, ...]:

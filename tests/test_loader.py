@@ -287,3 +287,14 @@ def test_every_problem_is_reported_at_once_across_files(tmp_path: Path) -> None:
     )
     problems = refused(folder)
     assert [p.split(":")[0] for p in problems] == ["pack.yaml", "items.yaml", "rules-main.yaml"]
+
+
+def test_repeated_plain_values_are_not_mistaken_for_aliases(tmp_path: Path) -> None:
+    text = MINI_PACK["pack.yaml"].replace('reviewers: ["Dr Test"]', "reviewers: [A, A]\n  description: null")
+    pack = load_pack(write_pack(tmp_path / "p", {"pack.yaml": text}))
+    assert pack.meta.reviewers == ["A", "A"]
+
+
+def test_an_alias_bomb_is_refused_without_expanding_it(tmp_path: Path) -> None:
+    bomb = 'pack:\n  name: &a ["x", "x"]\n  version: &b [*a, *a]\n  status: &c [*b, *b]\n  date: [*c, *c]\n'
+    assert broken(tmp_path, "pack.yaml", bomb) == ["pack.yaml:2: anchors and aliases (& and *) are not allowed"]
