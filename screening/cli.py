@@ -14,10 +14,21 @@ import click
 
 from screening.engine import evaluate as evaluate_answers
 from screening.engine import parse_answers
+from screening.diff import diff_packs, diff_text
 from screening.errors import PackError, ScreeningError
 from screening.export import checklist_json, checklist_markdown
 from screening.loader import DEFAULT_RULES_DIR, display_path, load_pack
 from screening.models import RulePack
+from screening.review import review_csv, review_html, review_markdown
+from screening.scenarios import (
+    SCENARIOS_FOLDER,
+    all_passed,
+    coverage,
+    coverage_report,
+    run_pack_scenarios,
+    scenario_report,
+)
+from screening.schema import SCHEMA_FOLDER, schema_documents
 
 
 class _Shell(click.Group):
@@ -37,6 +48,15 @@ class _Shell(click.Group):
             sys.exit(1)
         except OSError as exc:
             click.echo(f"Error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug must still not show a user a traceback
+            click.echo(
+                f"Error: unexpected internal error ({type(exc).__name__}: {exc}); "
+                "nothing was written. Please report it.",
+                err=True,
+            )
             sys.exit(1)
 
 
@@ -74,7 +94,14 @@ def cli() -> None:
 
 @cli.command()
 @rules_option
-def check(rules_dir: Path) -> None:
+@click.option(
+    "--coverage",
+    "with_coverage",
+    is_flag=True,
+    help="Also list rules that no scenario makes hold and items that nothing reads; "
+    "exit 1 on any gap.",
+)
+def check(rules_dir: Path, with_coverage: bool) -> None:
     """Validate a rule pack: exit 0 when valid, 1 with every problem listed."""
     pack = load_pack(rules_dir)
     click.echo(
@@ -82,6 +109,11 @@ def check(rules_dir: Path) -> None:
         f"{len(pack.items)} items, {len(pack.rules)} rules, {len(pack.sources)} sources; "
         f"sha256 {pack.sha256}"
     )
+    if with_coverage:
+        results = run_pack_scenarios(rules_dir, pack)
+        gaps = coverage(pack, results)
+        click.echo(coverage_report(gaps, results), nl=False)
+        sys.exit(0 if gaps.complete else 1)
 
 
 @cli.command()
@@ -144,6 +176,63 @@ def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) ->
     checklist = load_answers(answers_file, pack)
     text = checklist_json(checklist) if fmt == "json" else checklist_markdown(checklist, pack)
     write_output(text, out)
+
+
+@cli.command("rules")
+@rules_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "html", "csv"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout."
+)
+def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
+    """Print the review document: every item and rule in plain English, with its vignettes."""
+    pack = load_pack(rules_dir)
+    results = run_pack_scenarios(rules_dir, pack)
+    render = {"markdown": review_markdown, "html": review_html, "csv": review_csv}[fmt]
+    write_output(render(pack, results), out)
+
+
+@cli.command()
+@click.argument("old_dir", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("new_dir", type=click.Path(path_type=Path, file_okay=False))
+def diff(old_dir: Path, new_dir: Path) -> None:
+    """List what changed from OLD_DIR to NEW_DIR; exit 0 whether or not they differ."""
+    old, new = load_pack(old_dir), load_pack(new_dir)
+    text = diff_text(diff_packs(old, new), display_path(old_dir), display_path(new_dir))
+    click.echo(text, nl=False)
+
+
+@cli.command()
+@rules_option
+def scenarios(rules_dir: Path) -> None:
+    """Run the vignettes in the pack's scenarios/ folder: exit 0 when all pass, 1 otherwise."""
+    pack = load_pack(rules_dir)
+    results = run_pack_scenarios(rules_dir, pack)
+    click.echo(scenario_report(results, display_path(rules_dir / SCENARIOS_FOLDER)), nl=False)
+    sys.exit(0 if all_passed(results) else 1)
+
+
+@cli.command()
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_RULES_DIR / SCHEMA_FOLDER,
+    show_default="the shipped rules/schema/ folder",
+    help="Folder to write the schema files to.",
+)
+def schema(out_dir: Path) -> None:
+    """Write the JSON Schemas of the rule and scenario files, for editors to validate with."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name, text in schema_documents().items():
+        write_output(text, out_dir / name)
+        click.echo(f"Wrote {display_path(out_dir / name)}")
 
 
 def main() -> None:

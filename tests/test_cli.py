@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
+from screening import cli
 from tests.conftest import MINI_PACK, write_answers, write_pack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -165,3 +167,18 @@ class TestBadInput:
         result = screening("evaluate", "a.json", "--format", "xml", cwd=tmp_path)
         assert result.returncode == 2
         assert "Invalid value for '--format'" in result.stderr
+
+
+def test_an_unexpected_error_is_reported_in_one_line_without_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def boom(*_: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(cli, "load_pack", boom)
+    result = CliRunner().invoke(cli.cli, ["check"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: unexpected internal error (RuntimeError: simulated bug); nothing was written. "
+        "Please report it.\n"
+    )
