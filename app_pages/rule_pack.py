@@ -1,0 +1,213 @@
+"""The Rule pack page: the shipped rules in plain language, their vignettes, and a candidate check.
+
+A reviewer filters the rules, reads any one of them as a sentence, sees which vignettes pass,
+and can upload a candidate pack (zip) to see whether it is valid and how it differs from the
+shipped one. The candidate is read in memory only: it never replaces the shipped pack and is
+never written to disk.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.common import md, page_header, require_pack, rules_dir
+from screening.describe import describe_condition
+from screening.diff import diff_markdown, summary
+from screening.errors import PackError, Problem
+from screening.export import KIND_WORDS
+from screening.models import RulePack
+from screening.review import review_csv, review_html, rule_markdown
+from screening.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
+from screening.zipped import MAX_MEMBERS, MAX_TOTAL_BYTES, review_candidate
+
+STATUS_WORDS = {
+    "draft": "draft (not yet reviewed)",
+    "in_review": "in review",
+    "approved": "approved by the committee",
+    "retired": "retired",
+}
+
+
+def show_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
+    st.code("\n".join(str(p) for p in problems), language=None, wrap_lines=True)
+
+
+def pack_summary(pack: RulePack) -> None:
+    meta = pack.meta
+    st.markdown(
+        f"**{md(meta.name)}**  \n"
+        f"Version {md(meta.version)} · status: {STATUS_WORDS[meta.status]} · "
+        f"dated {md(meta.date)} · reviewers: {md(', '.join(meta.reviewers)) or 'none recorded'}  \n"
+        f"{len(pack.items)} questions, {len(pack.rules)} rules, {len(pack.sources)} sources  \n"
+        f"Content fingerprint (SHA-256): `{pack.sha256}`"
+    )
+
+
+def scenario_table(results: list[ScenarioResult] | tuple[ScenarioResult, ...]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "vignette": r.scenario.id,
+                "result": "passes" if r.passed else "FAILS",
+                "differences": "; ".join(
+                    f"{what}: {', '.join(ids)}" for what, ids in r.differences
+                ),
+            }
+            for r in results
+        ],
+        columns=["vignette", "result", "differences"],
+    )
+
+
+def rules_section(pack: RulePack) -> None:
+    st.subheader("Rules", divider="gray")
+    left, middle, right = st.columns(3)
+    sections = left.multiselect(
+        "Section",
+        list(dict.fromkeys(r.section for r in pack.rules)),
+        key="rules_filter_section",
+        help="Show only rules of these sections; none chosen shows all.",
+    )
+    kinds = middle.multiselect(
+        "Kind",
+        list(KIND_WORDS),
+        format_func=KIND_WORDS.__getitem__,
+        key="rules_filter_kind",
+        help="What the clinician is asked to do about the point.",
+    )
+    sources = right.multiselect(
+        "Source",
+        [s.id for s in pack.sources],
+        key="rules_filter_source",
+        help="Show only rules citing at least one of these sources.",
+    )
+    shown = [
+        r
+        for r in pack.rules
+        if (not sections or r.section in sections)
+        and (not kinds or r.kind in kinds)
+        and (not sources or set(r.sources) & set(sources))
+    ]
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "rule": r.id,
+                    "section": r.section,
+                    "kind": KIND_WORDS[r.kind],
+                    "when": describe_condition(r.when, pack),
+                    "sources": ", ".join(r.sources),
+                }
+                for r in shown
+            ],
+            columns=["rule", "section", "kind", "when", "sources"],
+        ),
+        hide_index=True,
+        key="rules_table",
+    )
+    st.caption(f"{len(shown)} of {len(pack.rules)} rules shown.")
+    if not shown:
+        return
+    chosen = st.selectbox(
+        "Read a rule in full",
+        [r.id for r in shown],
+        key="rule_detail",
+        help="The rule as the review document states it: condition, entry, rationale, sources.",
+    )
+    rule = next(r for r in shown if r.id == chosen)
+    with st.container(border=True):
+        st.markdown("\n".join(rule_markdown(rule, pack)))
+
+
+def scenarios_section(pack: RulePack) -> None:
+    st.subheader("Vignettes", divider="gray")
+    try:
+        results = run_pack_scenarios(rules_dir(), pack)
+    except ScenarioError as exc:
+        st.error("The vignette files could not be read:", icon=":material/error:")
+        show_problems(exc.problems)
+        return
+    if not results:
+        st.warning("No vignettes were found beside this rule pack.")
+        return
+    failed = sum(not r.passed for r in results)
+    if failed:
+        st.error(f"{failed} of {len(results)} vignettes fail.", icon=":material/error:")
+    else:
+        st.success(f"All {len(results)} vignettes pass.", icon=":material/check_circle:")
+    st.dataframe(scenario_table(results), hide_index=True, key="scenario_table")
+    left, right = st.columns(2)
+    left.download_button(
+        "Review document (HTML)",
+        data=lambda: review_html(pack, results),
+        file_name=f"rule-pack-review-{pack.meta.version}.html",
+        mime="text/html",
+        on_click="ignore",
+        key="download_review_html",
+        help="Every question, rule and source in plain English, for the committee.",
+    )
+    right.download_button(
+        "Rules table (CSV)",
+        data=lambda: review_csv(pack, results),
+        file_name=f"rule-pack-rules-{pack.meta.version}.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="download_review_csv",
+        help="One row per rule, for a spreadsheet.",
+    )
+
+
+def candidate_section(pack: RulePack) -> None:
+    st.subheader("Check a candidate pack", divider="gray")
+    st.markdown(
+        "Upload a zip of a changed rule pack (its `pack.yaml`, `sources.yaml`, `items.yaml` "
+        "and `rules-*.yaml`, optionally its `scenarios/` folder). It is checked in memory and "
+        "compared with the pack in use; **it does not replace it** and is not saved."
+    )
+    upload = st.file_uploader(
+        "Candidate rule pack (zip)",
+        type=["zip"],
+        key="candidate_zip",
+        help=f"At most {MAX_MEMBERS} files and {MAX_TOTAL_BYTES // 1_000_000} MB unpacked.",
+    )
+    if upload is None:
+        return
+    try:
+        candidate = review_candidate(upload.getvalue(), upload.name, pack, rules_dir())
+    except PackError as exc:
+        st.error(
+            f"The candidate pack was refused ({len(exc.problems)} problem(s)); "
+            "each is shown as file:line: id: message.",
+            icon=":material/error:",
+        )
+        show_problems(exc.problems)
+        return
+    st.success("The candidate pack is valid.", icon=":material/check_circle:")
+    pack_summary(candidate.pack)
+    st.markdown("**Changes from the pack in use**")
+    for warning in candidate.diff.warnings:
+        st.warning(warning, icon=":material/warning:")
+    if not candidate.diff.changes and not candidate.diff.notes:
+        st.info("No differences: the candidate holds the same content as the pack in use.")
+    else:
+        st.markdown(summary(candidate.diff))
+        st.markdown(diff_markdown(candidate.diff))
+    st.markdown(f"**Vignettes** (from {md(candidate.scenarios_from)})")
+    if candidate.scenario_problems:
+        st.error("The vignettes could not be run on the candidate:", icon=":material/error:")
+        show_problems(candidate.scenario_problems)
+    elif candidate.results:
+        failed = sum(not r.passed for r in candidate.results)
+        st.markdown(f"{len(candidate.results) - failed} of {len(candidate.results)} pass.")
+        st.dataframe(scenario_table(candidate.results), hide_index=True, key="candidate_scenarios")
+    else:
+        st.warning("No vignettes to run.")
+
+
+pack = require_pack()
+page_header("Rule pack", pack)
+pack_summary(pack)
+rules_section(pack)
+scenarios_section(pack)
+candidate_section(pack)

@@ -1,0 +1,266 @@
+"""What changed between two versions of a rule pack, field by field, in plain language.
+
+A committee approves changes, not files: each added, removed or changed source, question
+and rule is listed with the fields that differ, conditions read as sentences. A change of
+content without a change of version is flagged, since checklists record the version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+from screening.describe import describe_condition
+from screening.models import Item, Rule, RulePack, Source
+from screening.review import md_escape
+
+What = Literal["pack", "source", "item", "rule"]
+Action = Literal["added", "removed", "changed"]
+
+FIELD_WORDS = {
+    "name": "name",
+    "version": "version",
+    "status": "status",
+    "date": "date",
+    "reviewers": "reviewers",
+    "description": "description",
+    "citation": "citation",
+    "doi": "DOI",
+    "url": "link",
+    "grade": "evidence grade",
+    "note": "note",
+    "section": "section",
+    "label": "label",
+    "question": "question",
+    "help": "help text",
+    "asked_if": "asked only when",
+    "kind": "kind",
+    "when": "condition",
+    "text": "checklist text",
+    "rationale": "rationale",
+    "sources": "sources",
+}
+"""How each field is named in a diff; the order is the order fields are listed in."""
+
+WHAT_WORDS = {"pack": "Pack", "source": "Sources", "item": "Questions", "rule": "Rules"}
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one thing: its value before and after, as text (None when absent)."""
+
+    field: str
+    was: str | None
+    now: str | None
+
+
+@dataclass(frozen=True)
+class Change:
+    """A source, question or rule that was added, removed or changed, or the pack's own data."""
+
+    what: What
+    id: str
+    action: Action
+    fields: tuple[FieldChange, ...]
+
+
+@dataclass(frozen=True)
+class PackDiff:
+    """Every change from `old` to `new`, and warnings a reviewer must act on."""
+
+    old: RulePack
+    new: RulePack
+    changes: tuple[Change, ...]
+    warnings: tuple[str, ...]
+    notes: tuple[str, ...]
+
+    @property
+    def content_changed(self) -> bool:
+        return any(c.what != "pack" for c in self.changes) or bool(self.notes)
+
+
+def diff_packs(old: RulePack, new: RulePack) -> PackDiff:
+    """Compare two validated packs: pack data, then sources, questions and rules by id."""
+    changes = [
+        *_meta_changes(old, new),
+        *_by_id("source", old.sources, new.sources, old, new),
+        *_by_id("item", old.items, new.items, old, new),
+        *_by_id("rule", old.rules, new.rules, old, new),
+    ]
+    kept = {i.id for i in new.items}
+    common_old = [i.id for i in old.items if i.id in kept]
+    common_new = [i.id for i in new.items if i.id in set(common_old)]
+    notes = ["The order of the questions on the form changed."] if common_old != common_new else []
+    content_changed = any(c.what != "pack" for c in changes) or bool(notes)
+    return PackDiff(
+        old, new, tuple(changes), tuple(_warnings(old, new, content_changed)), tuple(notes)
+    )
+
+
+def _warnings(old: RulePack, new: RulePack, content_changed: bool) -> list[str]:
+    found = []
+    if content_changed and old.meta.version == new.meta.version:
+        found.append(
+            f"The content changed but the version is still {new.meta.version}: "
+            "give the changed pack a new version number."
+        )
+    if content_changed and new.meta.status == "approved" and old.meta.date == new.meta.date:
+        found.append(
+            "The content changed and the pack is marked approved, but its date did not "
+            "change: record when this content was reviewed."
+        )
+    return found
+
+
+def _value(value: object) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) or None
+    return str(value)
+
+
+def _meta_changes(old: RulePack, new: RulePack) -> list[Change]:
+    was, now = old.meta.model_dump(), new.meta.model_dump()
+    fields = tuple(
+        FieldChange(FIELD_WORDS[k], _value(was[k]), _value(now[k]))
+        for k in FIELD_WORDS
+        if k in was and was[k] != now[k]
+    )
+    return [Change("pack", new.meta.name, "changed", fields)] if fields else []
+
+
+def _as_text(thing: Source | Item | Rule, field: str, pack: RulePack) -> str | None:
+    """A field's value as a reader sees it: conditions as sentences, lists joined."""
+    value = getattr(thing, field)
+    if field in ("when", "asked_if"):
+        return describe_condition(value, pack) if value is not None else None
+    return _value(value)
+
+
+_Thing = TypeVar("_Thing", Source, Item, Rule)
+_MODELS: dict[What, type[Source | Item | Rule]] = {"source": Source, "item": Item, "rule": Rule}
+
+
+def _by_id(
+    what: What,
+    old: Sequence[_Thing],
+    new: Sequence[_Thing],
+    old_pack: RulePack,
+    new_pack: RulePack,
+) -> list[Change]:
+    """Added and removed things list every field; changed things list the fields that differ."""
+    old_by_id = {t.id: t for t in old}
+    new_by_id = {t.id: t for t in new}
+    fields = [f for f in FIELD_WORDS if f in _MODELS[what].model_fields]
+    changes = []
+    for thing in old:
+        if thing.id not in new_by_id:
+            shown = tuple(
+                FieldChange(FIELD_WORDS[f], _as_text(thing, f, old_pack), None) for f in fields
+            )
+            changes.append(Change(what, thing.id, "removed", tuple(c for c in shown if c.was)))
+    for thing in new:
+        before = old_by_id.get(thing.id)
+        if before is None:
+            shown = tuple(
+                FieldChange(FIELD_WORDS[f], None, _as_text(thing, f, new_pack)) for f in fields
+            )
+            changes.append(Change(what, thing.id, "added", tuple(c for c in shown if c.now)))
+        elif before != thing:
+            differ = tuple(
+                FieldChange(
+                    FIELD_WORDS[f], _as_text(before, f, old_pack), _as_text(thing, f, new_pack)
+                )
+                for f in fields
+                if getattr(before, f) != getattr(thing, f)
+            )
+            changes.append(Change(what, thing.id, "changed", differ))
+    return changes
+
+
+def diff_text(diff: PackDiff, old_label: str, new_label: str) -> str:
+    """The diff as plain text for a terminal or a file; every change on its own lines."""
+    old, new = diff.old.meta, diff.new.meta
+    lines = [
+        f"Comparing {old_label} ({old.name} {old.version}, {old.status}) "
+        f"with {new_label} ({new.name} {new.version}, {new.status}).",
+    ]
+    lines += [f"Warning: {w}" for w in diff.warnings]
+    if not diff.changes and not diff.notes:
+        lines.append("No differences: the two packs hold the same content.")
+        return "\n".join(lines) + "\n"
+    lines.append(summary(diff))
+    for what, heading in WHAT_WORDS.items():
+        group = [c for c in diff.changes if c.what == what]
+        notes = list(diff.notes) if what == "item" else []
+        if not group and not notes:
+            continue
+        lines += ["", heading]
+        lines += [f"  {note}" for note in notes]
+        for change in group:
+            lines.append(f"  {change.id} ({change.action})" if what != "pack" else "  changed")
+            for field in change.fields:
+                lines += _field_lines(change.action, field)
+    return "\n".join(lines) + "\n"
+
+
+def _field_lines(action: Action, field: FieldChange) -> list[str]:
+    if action == "added":
+        return [f"    {field.field}: {field.now}"]
+    if action == "removed":
+        return [f"    {field.field}: {field.was}"]
+    if field.was == field.now:
+        return [f"    {field.field}: written differently, reads the same: {field.now}"]
+    return [
+        f"    {field.field}",
+        f"      was: {field.was if field.was is not None else '(none)'}",
+        f"      now: {field.now if field.now is not None else '(none)'}",
+    ]
+
+
+def summary(diff: PackDiff) -> str:
+    """One sentence counting the changes, e.g. '1 rule added, 2 questions changed.'"""
+    nouns = {"source": "source", "item": "question", "rule": "rule"}
+    counts = []
+    for what, noun in nouns.items():
+        for action in ("added", "removed", "changed"):
+            n = sum(c.what == what and c.action == action for c in diff.changes)
+            if n:
+                counts.append(f"{n} {noun}{'s' if n > 1 else ''} {action}")
+    if any(c.what == "pack" for c in diff.changes):
+        counts.append("pack details changed")
+    counts += [n.rstrip(".").lower() for n in diff.notes]
+    text = ", ".join(counts) + "."
+    return text[0].upper() + text[1:]
+
+
+def diff_markdown(diff: PackDiff) -> str:
+    """The diff as Markdown for the app: each change a list entry, every text escaped."""
+    lines = []
+    for what, heading in WHAT_WORDS.items():
+        group = [c for c in diff.changes if c.what == what]
+        notes = list(diff.notes) if what == "item" else []
+        if not group and not notes:
+            continue
+        lines += [f"**{heading}**", ""]
+        lines += [f"- {md_escape(note)}" for note in notes]
+        for change in group:
+            name = "pack details" if what == "pack" else f"`{change.id}`"
+            lines.append(f"- {name} ({change.action})")
+            for field in change.fields:
+                lines += [f"    {line}" for line in _field_markdown(change.action, field)]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _field_markdown(action: Action, field: FieldChange) -> list[str]:
+    def shown(value: str | None) -> str:
+        return md_escape(value) if value is not None else "*(none)*"
+
+    if action == "added":
+        return [f"- {field.field}: {shown(field.now)}"]
+    if action == "removed":
+        return [f"- {field.field}: {shown(field.was)}"]
+    return [f"- {field.field}", f"    - was: {shown(field.was)}", f"    - now: {shown(field.now)}"]

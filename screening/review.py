@@ -1,0 +1,393 @@
+"""The review document: every item, rule and source of a pack in plain English, for a committee.
+
+Someone who never saw YAML reads it to approve a pack: conditions are sentences, each rule
+shows its rationale and full sources, and the vignettes that exercise it. Markdown is the
+one rendering; HTML is that Markdown through a CommonMark library with raw HTML disabled,
+so no text from a rule file can become markup. CSV has one row per rule, for spreadsheets.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from collections.abc import Sequence
+
+from markdown_it import MarkdownIt
+
+from screening.describe import ANSWER_WORDS, describe_condition, item_list
+from screening.export import KIND_WORDS
+from screening.language import DISCLAIMER
+from screening.logic import condition_items
+from screening.models import Item, Rule, RulePack, Source
+from screening.scenarios import ScenarioResult
+
+STATUS_WORDS = {
+    "draft": "draft: not yet reviewed by the committee",
+    "in_review": "in review by the committee",
+    "approved": "approved by the committee",
+    "retired": "retired: no longer in use",
+}
+
+_MD_SPECIALS = re.compile(r"([\\`*_\[\]<>|~&])")
+_MD_LINE_START = re.compile(r"^(\d+)([.)])|^([#>+=-])")
+
+
+def md_escape(text: str, block: bool = False) -> str:
+    """Text that Markdown prints literally: specials escaped, line breaks folded to spaces.
+
+    `block` text starts a line, where `#`, `>`, `-` or `1.` would make a heading or a list.
+    """
+    escaped = _MD_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+    if not block:
+        return escaped
+    return _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)
+
+
+def _emphasised(label: str) -> str:
+    return f"*{md_escape(label)}*"
+
+
+def condition_markdown(rule_or_item: Rule | Item, pack: RulePack) -> str:
+    """The rule's condition, or the item's `asked_if`, as a sentence with item labels in italics."""
+    condition = rule_or_item.when if isinstance(rule_or_item, Rule) else rule_or_item.asked_if
+    if condition is None:
+        return ""
+    return describe_condition(condition, pack, label=_emphasised)
+
+
+def _source_line(source: Source) -> str:
+    parts = [md_escape(source.citation)]
+    if source.doi:
+        parts.append(f"DOI {_link(source.doi, 'https://doi.org/' + source.doi)}")
+    if source.url:
+        parts.append(_link(source.url, source.url))
+    return " ".join(parts) + f" (`{source.id}`)"
+
+
+def _link(text: str, url: str) -> str:
+    """A link only for web addresses; anything else is printed as text."""
+    if not re.match(r"^https?://[^\s<>()]+$", url):
+        return md_escape(text)
+    return f"[{md_escape(text)}](<{url}>)"
+
+
+def _code_list(ids: Sequence[str]) -> str:
+    return ", ".join(f"`{i}`" for i in ids)
+
+
+class _Usage:
+    """Who reads and cites what, so each part of the document can point to the others."""
+
+    def __init__(self, pack: RulePack, results: Sequence[ScenarioResult]) -> None:
+        self.rules_reading = {
+            item.id: [r.id for r in pack.rules if item.id in condition_items(r.when)]
+            for item in pack.items
+        }
+        self.followups = {
+            item.id: [
+                i.id
+                for i in pack.items
+                if i.asked_if is not None and item.id in condition_items(i.asked_if)
+            ]
+            for item in pack.items
+        }
+        self.citing = {
+            s.id: (
+                [i.id for i in pack.items if s.id in i.sources],
+                [r.id for r in pack.rules if s.id in r.sources],
+            )
+            for s in pack.sources
+        }
+        self.held_in = {
+            r.id: [x.scenario.id for x in results if r.id in x.held] for r in pack.rules
+        }
+        self.kept_open_in = {
+            r.id: [x.scenario.id for x in results if r.id in x.scenario.open] for r in pack.rules
+        }
+        self.kept_off_in = {
+            r.id: [x.scenario.id for x in results if _expects_absent(x, r.id)] for r in pack.rules
+        }
+
+
+def _expects_absent(result: ScenarioResult, rule_id: str) -> bool:
+    scenario = result.scenario
+    if scenario.nothing_else:
+        return rule_id not in scenario.present and rule_id not in scenario.open
+    return rule_id in scenario.absent
+
+
+def _rule_order(pack: RulePack) -> list[Rule]:
+    """Rules in the order of the form's sections, as the checklist lists its entries."""
+    order = {section: n for n, section in enumerate(pack.sections)}
+    return sorted(pack.rules, key=lambda r: order.get(r.section, len(order)))
+
+
+def review_markdown(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
+    """The whole review document as Markdown."""
+    usage = _Usage(pack, results)
+    lines = [
+        f"# Rule pack for review: {md_escape(pack.meta.name)}",
+        "",
+        f"> {md_escape(DISCLAIMER)}",
+        "",
+        *_front_matter(pack, results),
+        *_how_to_read(),
+        *_items_part(pack, usage),
+        *_rules_part(pack, usage, bool(results)),
+        *_vignettes_part(pack, results),
+        *_sources_part(pack, usage),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _front_matter(pack: RulePack, results: Sequence[ScenarioResult]) -> list[str]:
+    meta = pack.meta
+    passed = sum(r.passed for r in results)
+    vignettes = f"{len(results)} vignettes, {passed} passing" if results else "no vignettes found"
+    lines = [
+        "| | |",
+        "|---|---|",
+        f"| Version | {md_escape(meta.version)} |",
+        f"| Status | {STATUS_WORDS[meta.status]} |",
+        f"| Date | {md_escape(meta.date)} |",
+        f"| Reviewers | {md_escape(', '.join(meta.reviewers)) or 'none recorded yet'} |",
+        f"| Content fingerprint (SHA-256) | `{pack.sha256}` |",
+        f"| Contents | {len(pack.items)} questions in {len(pack.sections)} sections, "
+        f"{len(pack.rules)} rules, {len(pack.sources)} sources, {vignettes} |",
+        "",
+    ]
+    if meta.description:
+        lines += [md_escape(meta.description, block=True), ""]
+    return lines
+
+
+def _how_to_read() -> list[str]:
+    return [
+        "## How to read this document",
+        "",
+        "- The clinician answers each question **Yes**, **No** or **Unknown**, or leaves it "
+        "unanswered.",
+        "- Each rule puts one point on the discussion checklist when its condition holds. "
+        "The point asks the clinician to *discuss*, *verify*, *arrange* or *document* "
+        "something; it never says whether the patient should have ketamine.",
+        "- **Unknown is never read as No.** When a rule's condition hinges on an answer that "
+        "is Unknown or missing, the rule stays open: its point appears as a *verify* entry "
+        "that names the questions still to answer.",
+        "- **A question that is not asked cannot raise a point.** Follow-up questions are "
+        "asked only when their condition holds; when it does not, the follow-up plays no part.",
+        "- Words in *italics* name a question by its short label, as conditions use it. "
+        "Ids in `code` are the stable names that the rule files and exports use.",
+        "- The content fingerprint changes whenever any question, rule or source changes; "
+        "a checklist records the fingerprint of the pack that produced it.",
+        "",
+    ]
+
+
+def _items_part(pack: RulePack, usage: _Usage) -> list[str]:
+    lines = ["## The questions", ""]
+    number = 0
+    for section in pack.sections:
+        lines += [f"### {md_escape(section)}", ""]
+        for item in (i for i in pack.items if i.section == section):
+            number += 1
+            asked = f"only when {condition_markdown(item, pack)}" if item.asked_if else "always"
+            reading = usage.rules_reading[item.id]
+            followups = usage.followups[item.id]
+            lines += [
+                f"**Q{number}. {md_escape(item.question)}** (`{item.id}`)",
+                "",
+                f"- Named in conditions as: *{md_escape(item.label)}*",
+                f"- Guidance for the clinician: {md_escape(item.help)}",
+                f"- Asked: {asked}",
+                f"- Read by rules: {_code_list(reading) if reading else 'none'}",
+            ]
+            if followups:
+                lines.append(
+                    f"- Decides whether these follow-ups are asked: {_code_list(followups)}"
+                )
+            lines += [f"- Sources: {_code_list(item.sources)}", ""]
+    return lines
+
+
+def _rules_part(pack: RulePack, usage: _Usage, has_vignettes: bool) -> list[str]:
+    lines = [
+        "## The rules",
+        "",
+        "### At a glance",
+        "",
+        "| Rule | Section | Kind | When |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| `{r.id}` | {md_escape(r.section)} | {KIND_WORDS[r.kind]} | "
+        f"{condition_markdown(r, pack)} |"
+        for r in _rule_order(pack)
+    ]
+    lines.append("")
+    ordered = _rule_order(pack)
+    for section in dict.fromkeys(r.section for r in ordered):
+        lines += [f"### {md_escape(section)}", ""]
+        for rule in (r for r in ordered if r.section == section):
+            lines += [f"#### `{rule.id}` ({KIND_WORDS[rule.kind].lower()})", ""]
+            lines += rule_markdown(rule, pack)
+            if has_vignettes:
+                lines += [_vignette_line(usage, rule.id), ""]
+    return lines
+
+
+def rule_markdown(rule: Rule, pack: RulePack) -> list[str]:
+    """One rule in plain language: when it holds, what the checklist shows, why, and sources."""
+    return [
+        f"**When** {condition_markdown(rule, pack)}, the checklist shows:",
+        "",
+        f"> **{KIND_WORDS[rule.kind]}:** {md_escape(rule.text)}",
+        "",
+        f"**Why:** {md_escape(rule.rationale)}",
+        "",
+        "**Sources:**",
+        "",
+        *[f"- {_source_line(pack.source(s))}" for s in rule.sources],
+        "",
+    ]
+
+
+def _vignette_line(usage: _Usage, rule_id: str) -> str:
+    held = usage.held_in[rule_id]
+    kept_open, kept_off = usage.kept_open_in[rule_id], usage.kept_off_in[rule_id]
+    parts = [f"raised in {_code_list(held)}" if held else "no vignette raises this point yet"]
+    if kept_open:
+        parts.append(f"shown to stay open on an unknown answer in {_code_list(kept_open)}")
+    if kept_off:
+        parts.append(f"shown not to be raised in {_code_list(kept_off)}")
+    return f"**Vignettes:** {'; '.join(parts)}."
+
+
+def _vignettes_part(pack: RulePack, results: Sequence[ScenarioResult]) -> list[str]:
+    if not results:
+        return []
+    lines = [
+        "## The vignettes",
+        "",
+        "Each vignette is a patient described in a few sentences, the answers a clinician "
+        "would give, and the rules expected on or off the checklist. Questions not listed "
+        "are unanswered.",
+        "",
+    ]
+    for result in results:
+        scenario = result.scenario
+        verdict = "passes" if result.passed else "**FAILS**"
+        answers = [
+            f"*{md_escape(pack.item(i).label)}*: {ANSWER_WORDS[a]}"
+            for i, a in scenario.answers.items()
+        ]
+        lines += [
+            f"### `{scenario.id}` ({verdict})",
+            "",
+            md_escape(scenario.vignette, block=True),
+            "",
+            f"- Answers: {'; '.join(answers) or 'none'}",
+        ]
+        for label, ids in (
+            ("Expected to be raised", scenario.present),
+            ("Expected to stay open (verify)", scenario.open),
+            ("Expected not to be raised", scenario.absent),
+        ):
+            if ids:
+                lines.append(f"- {label}: {_code_list(ids)}")
+        if scenario.nothing_else:
+            lines.append("- Expected not to be raised: every other rule")
+        lines += [f"- Differs: {what}: {_code_list(ids)}" for what, ids in result.differences]
+        lines.append("")
+    return lines
+
+
+def _sources_part(pack: RulePack, usage: _Usage) -> list[str]:
+    lines = ["## The sources", ""]
+    for source in pack.sources:
+        items, rules = usage.citing[source.id]
+        lines += [f"### `{source.id}`", "", md_escape(source.citation, block=True), ""]
+        if source.doi:
+            lines.append(f"- DOI: {_link(source.doi, 'https://doi.org/' + source.doi)}")
+        if source.url:
+            lines.append(f"- Link: {_link(source.url, source.url)}")
+        if source.grade:
+            lines.append(f"- Evidence: {md_escape(source.grade)}")
+        if source.note:
+            lines.append(f"- Note: {md_escape(source.note)}")
+        cited = [
+            *([f"questions {_code_list(items)}"] if items else []),
+            *([f"rules {_code_list(rules)}"] if rules else []),
+        ]
+        lines += [f"- Cited by: {item_list(cited) or 'nothing in this pack'}", ""]
+    return lines
+
+
+_STYLE = """
+body { font: 16px/1.5 system-ui, sans-serif; color: #1d2b36; max-width: 52rem;
+       margin: 2rem auto; padding: 0 1rem; }
+blockquote { margin: 0.5rem 0; padding: 0.5rem 1rem; background: #f1f5f8;
+             border-left: 4px solid #2f6f8f; }
+table { border-collapse: collapse; margin: 1rem 0; }
+th, td { border: 1px solid #c8d3dc; padding: 0.25rem 0.5rem; text-align: left;
+         vertical-align: top; }
+code { font-size: 0.9em; background: #f1f5f8; padding: 0 0.2em; }
+h4 { margin-top: 2rem; }
+@media print { body { max-width: none; margin: 0; } h2 { page-break-before: always; } }
+"""
+
+
+def review_html(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
+    """The review document as one standalone HTML page; every text from the pack is escaped."""
+    renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+    body = renderer.render(review_markdown(pack, results))
+    title = html.escape(f"Rule pack for review: {pack.meta.name} {pack.meta.version}")
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{title}</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f"<body>\n<main>\n{body}</main>\n</body>\n</html>\n"
+    )
+
+
+CSV_COLUMNS = (
+    "rule_id",
+    "section",
+    "kind",
+    "when",
+    "items_read",
+    "text",
+    "rationale",
+    "source_ids",
+    "sources",
+    "raised_in_vignettes",
+)
+
+
+def _cell(text: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def review_csv(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
+    """One row per rule, condition as a plain sentence, full citations joined by ' | '."""
+    usage = _Usage(pack, results)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for rule in pack.rules:
+        row = [
+            rule.id,
+            rule.section,
+            rule.kind,
+            describe_condition(rule.when, pack),
+            " ".join(condition_items(rule.when)),
+            rule.text,
+            rule.rationale,
+            " ".join(rule.sources),
+            " | ".join(pack.source(s).citation for s in rule.sources),
+            " ".join(usage.held_in[rule.id]),
+        ]
+        writer.writerow([_cell(c) for c in row])
+    return out.getvalue()

@@ -1,0 +1,297 @@
+"""Clinical vignettes kept beside the rules: answers in, the rule ids expected on the checklist.
+
+Each scenario states which rules must hold (`present`), which must be left open by an
+unknown or missing answer (`open`, shown as a "verify" entry) and which must stay off the
+checklist (`absent`, or every other rule with `nothing_else: true`). Running them shows,
+per failing vignette, exactly which rule ids differ.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, NamedTuple
+
+from pydantic import BaseModel, ConfigDict, Field
+from ruamel.yaml.comments import CommentedMap
+
+from screening.engine import answer_problems, evaluate
+from screening.errors import Problem, ScreeningError
+from screening.loader import display_path, read_capped, validate_yaml
+from screening.logic import condition_items
+from screening.models import Answer, AnswersFile, Identifier, RulePack, Text
+
+SCENARIOS_FOLDER = "scenarios"
+"""Scenario files live in this folder inside the pack folder."""
+
+Expectation = Literal["present", "open", "absent"]
+_EXPECTATIONS: tuple[Expectation, ...] = ("present", "open", "absent")
+
+
+class ScenarioError(ScreeningError):
+    """A scenario file cannot be run: bad YAML, bad answers, or unknown rule ids."""
+
+
+class Scenario(BaseModel):
+    """A clinical vignette, its answers, and the rule ids expected on or off the checklist."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: Identifier = Field(description="Stable name saying what the vignette shows.")
+    vignette: Text = Field(description="The patient in a few sentences, as a clinician tells it.")
+    answers: dict[str, Answer] = Field(
+        default_factory=dict,
+        description="Item id -> yes / no / unknown; items left out are unanswered.",
+    )
+    present: list[Identifier] = Field(
+        default_factory=list, description="Rules whose condition must hold."
+    )
+    open: list[Identifier] = Field(
+        default_factory=list,
+        description="Rules left open by an unknown or missing answer (a verify entry).",
+    )
+    absent: list[Identifier] = Field(
+        default_factory=list, description="Rules that must not be on the checklist."
+    )
+    nothing_else: bool = Field(
+        default=False,
+        description="When true, every rule not listed under present or open must be absent.",
+    )
+
+
+class ScenariosFile(BaseModel):
+    """scenarios/*.yaml: clinical vignettes that the rule pack must pass."""
+
+    model_config = ConfigDict(extra="forbid")
+    scenarios: list[Scenario] = Field(min_length=1)
+
+
+class PlacedScenario(NamedTuple):
+    where: str
+    scenario: Scenario
+
+
+@dataclass(frozen=True)
+class ScenarioResult:
+    """What the checklist held for one scenario, and where that differs from the expectation."""
+
+    where: str
+    scenario: Scenario
+    held: tuple[str, ...]
+    open: tuple[str, ...]
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        """Expected on the checklist (present or open), but not on it."""
+        shown = {*self.held, *self.open}
+        wanted = [*self.scenario.present, *self.scenario.open]
+        return tuple(r for r in wanted if r not in shown)
+
+    @property
+    def unexpected(self) -> tuple[str, ...]:
+        """Expected absent (or, with `nothing_else`, not expected at all), but on the checklist."""
+        if self.scenario.nothing_else:
+            wanted = {*self.scenario.present, *self.scenario.open}
+            return tuple(r for r in (*self.held, *self.open) if r not in wanted)
+        return tuple(r for r in self.scenario.absent if r in self.held or r in self.open)
+
+    @property
+    def open_not_held(self) -> tuple[str, ...]:
+        """Expected to hold, but left open by an unknown or missing answer."""
+        return tuple(r for r in self.scenario.present if r in self.open)
+
+    @property
+    def held_not_open(self) -> tuple[str, ...]:
+        """Expected to stay open, but held outright."""
+        return tuple(r for r in self.scenario.open if r in self.held)
+
+    @property
+    def differences(self) -> list[tuple[str, tuple[str, ...]]]:
+        found = [
+            ("missing expected", self.missing),
+            ("unexpectedly present", self.unexpected),
+            ("left open, expected to hold", self.open_not_held),
+            ("held, expected to stay open", self.held_not_open),
+        ]
+        return [(what, ids) for what, ids in found if ids]
+
+    @property
+    def passed(self) -> bool:
+        return not self.differences
+
+
+def load_scenarios(folder: Path, pack: RulePack) -> list[PlacedScenario]:
+    """Read every scenario file in `folder`; none when the folder does not exist."""
+    if not folder.is_dir():
+        return []
+    files = {
+        path.name: read_capped(path)
+        for pattern in ("*.yaml", "*.yml")
+        for path in folder.glob(pattern)
+        if path.is_file()
+    }
+    return load_scenarios_from_files(files, display_path(folder), pack)
+
+
+def load_scenarios_from_files(
+    files: Mapping[str, bytes], label: str, pack: RulePack
+) -> list[PlacedScenario]:
+    """Validate scenario files given as name -> bytes; raise `ScenarioError` listing every problem.
+
+    Answers are checked against the pack as a form would check them, and every rule id
+    named must exist, so a vignette cannot pass by naming a rule that is gone.
+    """
+    problems: list[Problem] = []
+    placed: list[PlacedScenario] = []
+    first_seen: dict[str, str] = {}
+    for name in sorted(n for n in files if n.endswith((".yaml", ".yml"))):
+        shown = os.path.normpath(os.path.join(label, name))
+        parsed = validate_yaml(files[name], shown, ScenariosFile, problems)
+        if parsed is None:
+            continue
+        doc, model = parsed
+        for raw, scenario in zip(doc["scenarios"], model.scenarios, strict=True):
+            where = f"{shown}:{raw.lc.line + 1}"
+            if scenario.id in first_seen:
+                problems.append(
+                    Problem(
+                        shown,
+                        f"duplicate scenario id (first defined at {first_seen[scenario.id]})",
+                        raw.lc.line + 1,
+                        scenario.id,
+                    )
+                )
+            first_seen.setdefault(scenario.id, where)
+            problems += _check(pack, shown, raw, scenario)
+            placed.append(PlacedScenario(where, scenario))
+    if problems:
+        raise ScenarioError(problems)
+    return placed
+
+
+def _check(pack: RulePack, shown: str, raw: CommentedMap, scenario: Scenario) -> Iterator[Problem]:
+    """Problems a schema cannot see: answers the form would refuse, rule ids that don't exist."""
+    line = raw.lc.line + 1
+    for problem in answer_problems(pack, AnswersFile(answers=scenario.answers), shown):
+        at = raw["answers"].lc.key(problem.ref)[0] + 1 if problem.ref in scenario.answers else line
+        yield Problem(shown, f"answer to '{problem.ref}': {problem.message}", at, scenario.id)
+    rule_ids = {rule.id for rule in pack.rules}
+    listed: dict[str, Expectation] = {}
+    for field in _EXPECTATIONS:
+        for index, rule_id in enumerate(getattr(scenario, field)):
+            at = raw[field].lc.item(index)[0] + 1
+            if rule_id not in rule_ids:
+                yield Problem(shown, f"{field} names unknown rule '{rule_id}'", at, scenario.id)
+            elif rule_id in listed:
+                yield Problem(
+                    shown,
+                    f"rule '{rule_id}' is listed under both {listed[rule_id]} and {field}",
+                    at,
+                    scenario.id,
+                )
+            listed.setdefault(rule_id, field)
+    if scenario.nothing_else and scenario.absent:
+        yield Problem(
+            shown, "absent is implied by nothing_else: list one or the other", line, scenario.id
+        )
+    if not listed and not scenario.nothing_else:
+        yield Problem(
+            shown,
+            "expects nothing: list rule ids under present, open or absent",
+            line,
+            scenario.id,
+        )
+
+
+def run_scenarios(pack: RulePack, scenarios: Sequence[PlacedScenario]) -> list[ScenarioResult]:
+    """Evaluate each scenario's answers and record which rules held and which stayed open."""
+    results = []
+    for where, scenario in scenarios:
+        checklist = evaluate(pack, AnswersFile(answers=scenario.answers), where)
+        results.append(
+            ScenarioResult(
+                where=where,
+                scenario=scenario,
+                held=tuple(e.rule_id for e in checklist.entries if not e.open_items),
+                open=tuple(e.rule_id for e in checklist.entries if e.open_items),
+            )
+        )
+    return results
+
+
+def scenario_report(results: Sequence[ScenarioResult], folder: str) -> str:
+    """One line per scenario; each failing one lists the rule ids that differ, by kind."""
+    if not results:
+        return f"No scenarios found in {folder}.\n"
+    lines: list[str] = []
+    for result in results:
+        if result.passed:
+            lines.append(f"PASS  {result.scenario.id}")
+            continue
+        lines.append(f"FAIL  {result.scenario.id} ({result.where})")
+        lines += [f"        {what}: {', '.join(ids)}" for what, ids in result.differences]
+    failed = sum(not r.passed for r in results)
+    lines.append(f"{len(results)} scenarios: {len(results) - failed} passed, {failed} failed.")
+    return "\n".join(lines) + "\n"
+
+
+def all_passed(results: Sequence[ScenarioResult]) -> bool:
+    """True when there is at least one scenario and every one passed."""
+    return bool(results) and all(r.passed for r in results)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What the scenarios and rules leave untested: the gaps `check --coverage` reports."""
+
+    unfired_rules: tuple[str, ...]
+    unread_items: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.unfired_rules and not self.unread_items
+
+
+def coverage(pack: RulePack, results: Sequence[ScenarioResult]) -> Coverage:
+    """Rules that no scenario makes hold, and items that no rule and no `asked_if` reads.
+
+    An item read only by another item's `asked_if` is not a gap: it shapes the form.
+    """
+    fired = {rule_id for r in results for rule_id in r.held}
+    read = {
+        item_id
+        for condition in [
+            *(rule.when for rule in pack.rules),
+            *(item.asked_if for item in pack.items if item.asked_if is not None),
+        ]
+        for item_id in condition_items(condition)
+    }
+    return Coverage(
+        unfired_rules=tuple(r.id for r in pack.rules if r.id not in fired),
+        unread_items=tuple(i.id for i in pack.items if i.id not in read),
+    )
+
+
+def coverage_report(cover: Coverage, results: Sequence[ScenarioResult]) -> str:
+    """Plain lines for `check --coverage`."""
+    if cover.complete:
+        return (
+            f"Coverage: {len(results)} scenarios make every rule hold at least once; "
+            "every item is read by a rule or decides whether a follow-up question is asked.\n"
+        )
+    lines = ["Coverage gaps:"]
+    if cover.unfired_rules:
+        lines.append(f"  rules that no scenario makes hold: {', '.join(cover.unfired_rules)}")
+    if cover.unread_items:
+        lines.append(
+            "  items that no rule reads and no follow-up question depends on: "
+            + ", ".join(cover.unread_items)
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run_pack_scenarios(rules_dir: Path, pack: RulePack) -> list[ScenarioResult]:
+    """Load and run the scenarios kept in the pack folder's `scenarios/` folder."""
+    return run_scenarios(pack, load_scenarios(rules_dir / SCENARIOS_FOLDER, pack))

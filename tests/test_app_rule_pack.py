@@ -1,0 +1,202 @@
+"""The Rule pack page, driven through AppTest: rules, vignettes and a candidate pack upload."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from screening import RulePack
+from tests.conftest import MINI_PACK, write_pack
+from tests.test_scenarios import FAILING, PASSING, write_scenarios
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = "app_pages/rule_pack.py"
+
+
+def open_page(monkeypatch: pytest.MonkeyPatch, rules_dir: Path | None = None) -> AppTest:
+    """The page as a user reaches it: through the app's navigation."""
+    if rules_dir is None:
+        monkeypatch.delenv("SCREENING_RULES_DIR", raising=False)
+    else:
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(rules_dir))
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def upload(at: AppTest, name: str, data: bytes) -> None:
+    at.file_uploader(key="candidate_zip").upload(name, data, "application/zip").run()
+    assert not at.exception
+
+
+def zipped(files: dict[str, str]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return buffer.getvalue()
+
+
+def frames(at: AppTest, column: str) -> list[pd.DataFrame]:
+    """The tables on the page that have `column`, top to bottom."""
+    return [d.value for d in at.dataframe if column in d.value.columns]
+
+
+def texts(elements: object) -> list[str]:
+    return [str(e.value) for e in elements]  # type: ignore[attr-defined]
+
+
+class TestShippedPack:
+    """The page shows the pack in use: identity, every rule, and the vignettes' results."""
+
+    def test_it_shows_status_version_and_fingerprint(
+        self, monkeypatch: pytest.MonkeyPatch, shipped_pack: RulePack
+    ) -> None:
+        at = open_page(monkeypatch)
+        assert at.title[0].value == "Rule pack"
+        summary = at.markdown[0].value
+        assert "Version 1\\.0\\.0 · status: draft (not yet reviewed)" in summary
+        assert f"`{shipped_pack.sha256}`" in summary
+
+    def test_every_rule_is_in_the_table_with_its_condition_in_words(
+        self, monkeypatch: pytest.MonkeyPatch, shipped_pack: RulePack
+    ) -> None:
+        at = open_page(monkeypatch)
+        table = frames(at, "rule")[0]
+        assert list(table["rule"]) == [r.id for r in shipped_pack.rules]
+        assert "substance use history is Yes" in list(table["when"])
+
+    def test_filters_narrow_the_table_and_the_rule_choice(
+        self, monkeypatch: pytest.MonkeyPatch, shipped_pack: RulePack
+    ) -> None:
+        at = open_page(monkeypatch)
+        at.multiselect(key="rules_filter_kind").set_value(["arrange"]).run()
+        at.multiselect(key="rules_filter_source").set_value(["cdc-2022"]).run()
+        wanted = [
+            r.id for r in shipped_pack.rules if r.kind == "arrange" and "cdc-2022" in r.sources
+        ]
+        assert list(frames(at, "rule")[0]["rule"]) == wanted
+        assert at.selectbox(key="rule_detail").options == wanted
+        assert f"{len(wanted)} of {len(shipped_pack.rules)} rules shown." in texts(at.caption)
+
+    def test_a_section_filter_keeps_only_that_section(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = open_page(monkeypatch)
+        at.multiselect(key="rules_filter_section").set_value(["Substance use"]).run()
+        assert set(frames(at, "rule")[0]["section"]) == {"Substance use"}
+
+    def test_a_chosen_rule_reads_in_plain_language(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = open_page(monkeypatch)
+        at.selectbox(key="rule_detail").set_value("substance-history").run()
+        detail = next(t for t in texts(at.markdown) if t.startswith("**When**"))
+        assert detail.startswith("**When** *substance use history* is Yes, the checklist shows:")
+        assert "**Why:**" in detail
+        assert "(`cohen-2018`)" in detail
+
+    def test_the_shipped_vignettes_all_pass(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = open_page(monkeypatch)
+        assert texts(at.success)[0].startswith("All ")
+        results = frames(at, "vignette")[0]
+        assert set(results["result"]) == {"passes"}
+
+
+class TestCraftedPack:
+    """The page reads SCREENING_RULES_DIR, and shows failing or missing vignettes plainly."""
+
+    def test_a_failing_vignette_is_shown_with_its_differences(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        write_scenarios(mini_dir, FAILING)
+        at = open_page(monkeypatch, mini_dir)
+        assert "1 of 1 vignettes fail." in texts(at.error)
+        row = frames(at, "vignette")[0].iloc[0]
+        assert row["result"] == "FAILS"
+        assert row["differences"] == (
+            "missing expected: substance-active; unexpectedly present: substance-history"
+        )
+
+    def test_no_vignettes_is_a_warning(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        assert "No vignettes were found beside this rule pack." in texts(at.warning)
+
+    def test_a_refused_pack_shows_its_problems_and_no_rules(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        write_pack(tmp_path / "bad", {"rules-main.yaml": "rules: [1]\n"})
+        at = open_page(monkeypatch, tmp_path / "bad")
+        assert at.title[0].value == "The rule pack was refused"
+        assert len(at.dataframe) == 0
+
+
+class TestCandidateUpload:
+    """A zip is checked in memory, diffed against the pack in use, and never replaces it."""
+
+    def test_a_valid_candidate_shows_its_diff_and_the_version_warning(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        write_scenarios(mini_dir, PASSING)
+        at = open_page(monkeypatch, mini_dir)
+        rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: verify")
+        upload(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
+        assert "The candidate pack is valid." in texts(at.success)
+        assert any("version is still 0.1.0" in w for w in texts(at.warning))
+        diff = next(t for t in texts(at.markdown) if t.startswith("**Rules**"))
+        assert "- `setting-monitoring` (changed)" in diff
+        assert "- was: arrange" in diff
+        assert "- now: verify" in diff
+        assert frames(at, "vignette")[-1].iloc[0]["result"] == "passes"
+
+    def test_the_shipped_pack_is_still_in_use_after_an_upload(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: verify")
+        upload(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
+        kinds = dict(zip(*frames(at, "rule")[0][["rule", "kind"]].T.values, strict=True))
+        assert kinds["setting-monitoring"] == "Arrange"
+        assert sorted(p.name for p in mini_dir.iterdir()) == sorted(MINI_PACK)
+
+    def test_the_same_content_says_no_differences(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        upload(at, "same.zip", zipped(dict(MINI_PACK)))
+        assert "No differences: the candidate holds the same content as the pack in use." in texts(
+            at.info
+        )
+
+    def test_a_bad_zip_gives_a_clear_message(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        upload(at, "broken.zip", b"this is not a zip")
+        assert texts(at.error) == [
+            "The candidate pack was refused (1 problem(s)); each is shown as file:line: id: message."
+        ]
+        assert at.code[-1].value == "broken.zip: not a readable zip file"
+
+    def test_an_invalid_candidate_lists_its_problems_with_lines(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: decide")
+        upload(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
+        assert at.code[-1].value.startswith(
+            "candidate.zip/rules-main.yaml:21: setting-monitoring: rules.kind"
+        )
+
+    def test_an_unsafe_zip_is_refused(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        upload(at, "evil.zip", zipped({**MINI_PACK, "../escape.yaml": "x"}))
+        assert at.code[-1].value == "evil.zip: unsafe path in the zip: '../escape.yaml'"

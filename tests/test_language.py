@@ -1,0 +1,117 @@
+"""The language guard: verdict words in any form are refused, innocent look-alikes are not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from screening import PackError, load_pack
+from screening.language import verdict_words
+from tests.conftest import MINI_PACK, write_pack
+
+VERDICT_FORMS = [
+    "eligible",
+    "ineligible",
+    "eligibility",
+    "Eligibility",
+    "recommend",
+    "recommends",
+    "recommended",
+    "recommendation",
+    "recommendations",
+    "candidate",
+    "candidates",
+    "candidacy",
+    "approve",
+    "approved",
+    "approval",
+    "disapprove",
+    "score",
+    "scores",
+    "scored",
+    "scoring",
+    "SCORE",
+]
+
+INNOCENT_WORDS = [
+    "candida",  # a fungus: an infection is a clinical fact, not a verdict
+    "candidiasis",
+    "underscore",
+    "scoreboard",
+    "approximately",
+    "improve",
+]
+
+
+@pytest.mark.parametrize("word", VERDICT_FORMS)
+def test_each_verdict_word_form_is_caught(word: str) -> None:
+    assert verdict_words(f"Discuss whether the patient is {word} today.") == [word]
+
+
+@pytest.mark.parametrize("word", VERDICT_FORMS)
+def test_a_verdict_word_next_to_punctuation_is_caught(word: str) -> None:
+    assert verdict_words(f'Not "{word}", (nor {word}).') == [word, word]
+
+
+@pytest.mark.parametrize("word", INNOCENT_WORDS)
+def test_an_innocent_look_alike_is_not_caught(word: str) -> None:
+    assert verdict_words(f"Verify {word} before the infusion.") == []
+
+
+def test_every_verdict_word_in_a_text_is_listed_in_order() -> None:
+    text = "A score of 3 makes the candidate eligible; approval follows."
+    assert verdict_words(text) == ["score", "candidate", "eligible", "approval"]
+
+
+def rule_with(text: str = "Arrange monitoring by trained staff.", rationale: str = "Why.") -> str:
+    return (
+        MINI_PACK["rules-main.yaml"]
+        .replace('text: "Arrange monitoring by trained staff."', f'text: "{text}"')
+        .replace('rationale: "Side effects need watching."', f'rationale: "{rationale}"')
+    )
+
+
+class TestGuardInTheLoader:
+    """`check` refuses a pack whose rule or item wording slips into a verdict, naming the rule."""
+
+    @pytest.mark.parametrize(
+        "word", ["eligible", "recommended", "candidacy", "approval", "scoring"]
+    )
+    def test_a_verdict_word_in_a_rule_text_is_refused_naming_the_rule_and_line(
+        self, tmp_path: Path, word: str
+    ) -> None:
+        write_pack(tmp_path, {"rules-main.yaml": rule_with(f"Arrange monitoring if {word}.")})
+        with pytest.raises(PackError) as caught:
+            load_pack(tmp_path)
+        (problem,) = caught.value.problems
+        assert (problem.line, problem.ref) == (23, "setting-monitoring")
+        assert problem.message.startswith(f"text uses verdict language ({word})")
+
+    def test_a_verdict_word_in_a_rationale_is_refused(self, tmp_path: Path) -> None:
+        write_pack(
+            tmp_path, {"rules-main.yaml": rule_with(rationale="The guideline recommends it.")}
+        )
+        with pytest.raises(PackError) as caught:
+            load_pack(tmp_path)
+        (problem,) = caught.value.problems
+        assert problem.ref == "setting-monitoring"
+        assert problem.message.startswith("rationale uses verdict language (recommends)")
+
+    def test_a_verdict_word_in_an_item_question_is_refused(self, tmp_path: Path) -> None:
+        items = MINI_PACK["items.yaml"].replace(
+            "Can trained staff monitor the patient?", "Is the patient a candidate?"
+        )
+        write_pack(tmp_path, {"items.yaml": items})
+        with pytest.raises(PackError) as caught:
+            load_pack(tmp_path)
+        (problem,) = caught.value.problems
+        assert problem.ref == "monitoring"
+        assert problem.message == "question uses verdict language (candidate)"
+
+    def test_an_innocent_look_alike_in_a_rule_text_is_accepted(self, tmp_path: Path) -> None:
+        write_pack(
+            tmp_path,
+            {"rules-main.yaml": rule_with("Verify candida infection, underscore monitoring.")},
+        )
+        assert load_pack(tmp_path).rules[-1].text.startswith("Verify candida")
