@@ -147,15 +147,13 @@ def _front_matter(pack: RulePack, results: Sequence[ScenarioResult]) -> list[str
     passed = sum(r.passed for r in results)
     vignettes = f"{len(results)} vignettes, {passed} passing" if results else "no vignettes found"
     lines = [
-        "| | |",
-        "|---|---|",
-        f"| Version | {md_escape(meta.version)} |",
-        f"| Status | {STATUS_WORDS[meta.status]} |",
-        f"| Date | {md_escape(meta.date)} |",
-        f"| Reviewers | {md_escape(', '.join(meta.reviewers)) or 'none recorded yet'} |",
-        f"| Content fingerprint (SHA-256) | `{pack.sha256}` |",
-        f"| Contents | {len(pack.items)} questions in {len(pack.sections)} sections, "
-        f"{len(pack.rules)} rules, {len(pack.sources)} sources, {vignettes} |",
+        f"- **Version:** {md_escape(meta.version)}",
+        f"- **Status:** {STATUS_WORDS[meta.status]}",
+        f"- **Date:** {md_escape(meta.date)}",
+        f"- **Reviewers:** {md_escape(', '.join(meta.reviewers)) or 'none recorded yet'}",
+        f"- **Content fingerprint (SHA-256):** `{pack.sha256}`",
+        f"- **Contents:** {len(pack.items)} questions in {len(pack.sections)} sections, "
+        f"{len(pack.rules)} rules, {len(pack.sources)} sources, {vignettes}",
         "",
     ]
     if meta.description:

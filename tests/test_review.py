@@ -85,9 +85,9 @@ class TestMarkdown:
         self, mini_pack: RulePack
     ) -> None:
         text = review_markdown(mini_pack)
-        assert "| Version | 0.1.0 |" in text
-        assert "| Status | draft: not yet reviewed by the committee |" in text
-        assert "| Reviewers | Dr Test |" in text
+        assert "- **Version:** 0.1.0" in text
+        assert "- **Status:** draft: not yet reviewed by the committee" in text
+        assert "- **Reviewers:** Dr Test" in text
         assert f"`{mini_pack.sha256}`" in text
         assert "**Unknown is never read as No.**" in text
         assert "**A question that is not asked cannot raise a point.**" in text
