@@ -18,7 +18,8 @@ from screening.diff import diff_packs, diff_text
 from screening.errors import PackError, ScreeningError
 from screening.export import checklist_json, checklist_markdown
 from screening.loader import DEFAULT_RULES_DIR, display_path, load_pack
-from screening.models import RulePack
+from screening.models import AnswersFile
+from screening.pdf import checklist_pdf, verify_pdf
 from screening.review import review_csv, review_html, review_markdown
 from screening.scenarios import (
     SCENARIOS_FOLDER,
@@ -147,8 +148,8 @@ def items(rules_dir: Path, fmt: str) -> None:
             click.echo(f"  {item.id}: {item.question}")
 
 
-def load_answers(path: Path, pack: RulePack) -> Any:
-    """Read and evaluate an answers file, naming the file in every error."""
+def read_answers(path: Path) -> tuple[AnswersFile, str]:
+    """Read and parse an answers file; also return its name as every error shows it."""
     shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -156,7 +157,7 @@ def load_answers(path: Path, pack: RulePack) -> Any:
         raise click.ClickException(f"{shown}: no such file") from None
     except UnicodeDecodeError:
         raise click.ClickException(f"{shown}: not UTF-8 text") from None
-    return evaluate_answers(pack, parse_answers(text, shown), shown)
+    return parse_answers(text, shown), shown
 
 
 @cli.command()
@@ -165,17 +166,40 @@ def load_answers(path: Path, pack: RulePack) -> Any:
 )
 @rules_option
 @click.option(
-    "--format", "fmt", type=click.Choice(["json", "markdown"]), default="json", show_default=True
+    "--format",
+    "fmt",
+    type=click.Choice(["json", "markdown", "pdf"]),
+    default="json",
+    show_default=True,
 )
 @click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout."
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write here instead of stdout (required for pdf).",
 )
 def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) -> None:
     """Evaluate ANSWERS.json and print the discussion checklist."""
+    if fmt == "pdf" and out is None:
+        raise click.ClickException("--format pdf needs --out FILE.pdf: a PDF is binary")
     pack = load_pack(rules_dir)
-    checklist = load_answers(answers_file, pack)
+    answers, shown = read_answers(answers_file)
+    checklist = evaluate_answers(pack, answers, shown)
+    if fmt == "pdf":
+        write_output(checklist_pdf(pack, answers, checklist, source=shown), out)
+        return
     text = checklist_json(checklist) if fmt == "json" else checklist_markdown(checklist, pack)
     write_output(text, out)
+
+
+@cli.command()
+@click.argument("pdf_file", metavar="FILE.pdf", type=click.Path(path_type=Path, dir_okay=False))
+@rules_option
+def verify(pdf_file: Path, rules_dir: Path) -> None:
+    """Re-check a checklist PDF: exit 0 if its answers still give its checklist, 1 if not."""
+    pack = load_pack(rules_dir)
+    result = verify_pdf(pdf_file.read_bytes(), pack, display_path(pdf_file))
+    click.echo("\n".join(result.lines()))
+    sys.exit(0 if result.matches else 1)
 
 
 @cli.command("rules")

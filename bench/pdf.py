@@ -1,0 +1,94 @@
+"""Benchmark of the PDF export: time to build the default checklist's PDF and a 500-entry one.
+
+Prints figures; never fails. Targets: default checklist < 150 ms median, 500 entries < 2 s.
+Run: `.venv/bin/python bench/pdf.py`.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from screening import AnswersFile, evaluate, load_pack
+from screening.pdf import checklist_pdf, verify_pdf
+
+SECTIONS = 10
+ITEMS_PER_SECTION = 5
+RULES_PER_ITEM = 10
+
+
+def large_pack(folder: Path) -> Path:
+    """A valid pack whose all-yes answers raise 500 entries, each two or three lines long."""
+    (folder / "pack.yaml").write_text(
+        'pack: {name: "Bench pack", version: "1.0.0", status: draft, date: "2026-01-01"}\n'
+    )
+    (folder / "sources.yaml").write_text(
+        'sources:\n  - {id: src-a, citation: "Author A. A study. J Test. 2020;1:1-2."}\n'
+    )
+    items, rules = ["items:"], ["rules:"]
+    for n in range(SECTIONS * ITEMS_PER_SECTION):
+        section = f"Section {n // ITEMS_PER_SECTION + 1}"
+        items.append(
+            f'  - {{id: item-{n}, section: "{section}", label: "finding {n}", '
+            f'question: "Is finding {n} present?", help: "Bench item.", sources: [src-a]}}'
+        )
+        for r in range(RULES_PER_ITEM):
+            rules.append(
+                f'  - {{id: rule-{n}-{r}, section: "{section}", kind: discuss, '
+                f'when: {{item: item-{n}, is: "yes"}}, sources: [src-a], '
+                f'rationale: "Bench rationale.", text: "Discuss point {r} raised by finding {n} '
+                f"with the patient and the team, and agree who follows it up, by when, and how "
+                f'the outcome will be written down in the notes."}}'
+            )
+    (folder / "items.yaml").write_text("\n".join(items) + "\n")
+    (folder / "rules-bench.yaml").write_text("\n".join(rules) + "\n")
+    return folder
+
+
+def median_ms(action: Callable[[], object], runs: int) -> float:
+    action()
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    return statistics.median(timings) * 1e3
+
+
+def main() -> None:
+    pack = load_pack()
+    cases = {
+        "default pack, all items unanswered": AnswersFile(date="2026-03-14"),
+        "default pack, all unanswered, CJK patient reference": AnswersFile(
+            patient_reference="Zoë Ω Дмитрий 王小明", date="2026-03-14"
+        ),
+    }
+    for name, answers in cases.items():
+        checklist = evaluate(pack, answers)
+        pdf = checklist_pdf(pack, answers, checklist)
+        build = median_ms(lambda a=answers, c=checklist: checklist_pdf(pack, a, c), 15)
+        check = median_ms(lambda p=pdf: verify_pdf(p, pack, "bench.pdf"), 5)
+        print(
+            f"{name}: {len(checklist.entries)} entries, {len(pdf) / 1024:.0f} KiB; "
+            f"build median {build:.0f} ms, verify median {check:.0f} ms"
+        )
+    with tempfile.TemporaryDirectory() as tmp:
+        big = load_pack(large_pack(Path(tmp)))
+    answers = AnswersFile(answers={i.id: "yes" for i in big.items}, date="2026-03-14")
+    checklist = evaluate(big, answers)
+    pdf = checklist_pdf(big, answers, checklist)
+    build = median_ms(lambda: checklist_pdf(big, answers, checklist), 5)
+    print(
+        f"bench pack: {len(checklist.entries)} entries, {len(pdf) / 1024:.0f} KiB; "
+        f"build median {build:.0f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()

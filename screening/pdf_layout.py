@@ -1,0 +1,525 @@
+"""Page layout of the checklist PDF: a calm A4 form drawn with fpdf2, every text made printable.
+
+All text passes through `ChecklistDocument.printable`, which keeps what the fonts can draw and
+loads the large CJK fallback font only when the text needs it. Lines are wrapped here, not by
+fpdf2's `multi_cell`, whose line breaking re-measures the whole line for every character.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF
+from fpdf.fonts import TTFFont
+
+from screening.describe import ANSWER_WORDS
+from screening.engine import asked_states
+from screening.export import KIND_WORDS
+from screening.models import AnswersFile, AnswerState, Checklist, Entry, RulePack
+
+FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+FONT = "dejavu"
+FALLBACK_FONT = "droid-fallback"
+
+TOTAL_PAGES = "\ue000\ue000\ue000"
+"""Page-count alias with room for 3 digits; `printable` drops private-use characters from text."""
+
+FOOTER_TEXT = "This is a discussion checklist, not a recommendation or a diagnosis."
+RECORD_NOTE = (
+    "The answers, this checklist and the rule pack's name, version and sha256 are embedded "
+    "in this PDF as a machine-readable JSON attachment ({name}). Re-check the file later with: "
+    "python -m screening verify FILE.pdf. Browser PDF viewers may not list attachments; "
+    "desktop readers and pdfdetach do."
+)
+
+INK = (33, 37, 41)
+MUTED = (92, 100, 108)
+RULE_LINE = (196, 202, 208)
+ACCENT = (30, 74, 92)
+TINT = (236, 242, 244)
+
+_WIDE = (
+    "\u1100-\u11ff\u2e80-\u303f\u3040-\u9fff\ua960-\ua97f\uac00-\ud7ff"
+    "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003ffff"
+)
+_BREAK_UNITS = re.compile(rf" +|[{_WIDE}]|[^ {_WIDE}]+")
+"""Spaces, single CJK characters (a line may break between any two), and other words."""
+
+_REPLACEMENT = "\ufffd"
+
+
+def _cmap(doc: FPDF, key: str) -> dict[int, Any]:
+    font = doc.fonts[key]
+    if not isinstance(font, TTFFont):
+        raise TypeError(f"{key} is not a TrueType font")
+    return font.cmap
+
+
+class ChecklistDocument(FPDF):
+    """An A4 page set with a running head, a disclaimer footer and its own text handling."""
+
+    def __init__(self) -> None:
+        super().__init__(orientation="portrait", unit="mm", format="A4")
+        self.set_margins(left=18, top=16, right=18)
+        self.set_auto_page_break(auto=True, margin=22)
+        self.alias_nb_pages(TOTAL_PAGES, align="L")
+        self.add_font(FONT, "", FONTS_DIR / "DejaVuSans.ttf")
+        self.add_font(FONT, "B", FONTS_DIR / "DejaVuSans-Bold.ttf")
+        self._drawable = _cmap(self, FONT).keys() & _cmap(self, f"{FONT}B").keys()
+        self._fallback_cmap: dict[int, Any] | None = None
+        self._widths: dict[tuple[str, float, str], float] = {}
+        self.running_head = ""
+        self.replaced_characters = False
+        self.set_text_color(*INK)
+
+    # Text -----------------------------------------------------------------------------------
+
+    def printable(self, text: str) -> str:
+        """The text as it will print: NFC, no control characters, every glyph drawable.
+
+        A character neither font has becomes U+FFFD (noted at the end of the document),
+        never a missing-glyph box; the embedded record keeps the exact text.
+        """
+        text = unicodedata.normalize("NFC", text)
+        if text.isascii() and text.isprintable():
+            return text
+        return "".join(self._printable_char(c) for c in text)
+
+    def _printable_char(self, char: str) -> str:
+        if char in "\n\r\u2028\u2029":
+            return "\n"
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf"):
+            return " " if char == "\t" else ""
+        if category == "Zs":
+            return " "
+        code = ord(char)
+        if category not in ("Co", "Cs", "Cn"):
+            if code in self._drawable:
+                return char
+            if code in self._fallback():
+                return char
+        self.replaced_characters = True
+        return _REPLACEMENT
+
+    def _fallback(self) -> dict[int, Any]:
+        """Load the 4 MB CJK font on first need only: it costs ~150 ms per document."""
+        if self._fallback_cmap is None:
+            self.add_font(FALLBACK_FONT, "", FONTS_DIR / "DroidSansFallbackFull.ttf")
+            self.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
+            self._fallback_cmap = _cmap(self, FALLBACK_FONT)
+        return self._fallback_cmap
+
+    def width_of(self, text: str) -> float:
+        key = (self.font_style, self.font_size_pt, text)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = self.get_string_width(text)
+        return width
+
+    def wrap(self, text: str, width: float) -> list[str]:
+        """Break printable text into lines no wider than `width` in the current font."""
+        lines: list[str] = []
+        for paragraph in text.split("\n"):
+            line, used = "", 0.0
+            for unit in _BREAK_UNITS.findall(paragraph):
+                size = self.width_of(unit)
+                if unit[0] == " ":
+                    if line:
+                        line, used = line + unit, used + size
+                    continue
+                if used + size > width and line:
+                    lines.append(line.rstrip())
+                    line, used = "", 0.0
+                if size <= width:
+                    line, used = line + unit, used + size
+                    continue
+                for char in unit:
+                    char_size = self.width_of(char)
+                    if used + char_size > width and line:
+                        lines.append(line.rstrip())
+                        line, used = "", 0.0
+                    line, used = line + char, used + char_size
+            lines.append(line.rstrip())
+        return lines
+
+    def style(self, size: float, bold: bool = False, color: tuple[int, int, int] = INK) -> None:
+        self.set_font(FONT, "B" if bold else "", size)
+        self.set_text_color(*color)
+
+    def ensure_room(self, height: float) -> None:
+        """Start a new page unless `height` fits on this one (a taller block starts anyway)."""
+        if self.y + height > self.page_break_trigger and self.y > self.t_margin + 1:
+            self.add_page()
+
+    def lines_at(self, x: float, lines: Sequence[str], line_height: float) -> None:
+        for line in lines:
+            self.ensure_room(line_height)
+            self.set_x(x)
+            self.cell(0, line_height, line, new_x="LEFT", new_y="NEXT")
+        self.set_x(self.l_margin)
+
+    def fitted(self, text: str, width: float) -> str:
+        """One line of at most `width`, shortened with an ellipsis."""
+        text = " ".join(text.split("\n"))
+        if self.width_of(text) <= width:
+            return text
+        room, used = width - self.width_of("…"), 0.0
+        for end, char in enumerate(text):
+            used += self.width_of(char)
+            if used > room:
+                return text[:end].rstrip() + "…"
+        return text
+
+    # Page furniture -------------------------------------------------------------------------
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.style(7.5, color=MUTED)
+        self.set_xy(self.l_margin, 9)
+        self.cell(0, 4, self.fitted(self.running_head, self.epw))
+        self.hairline(13.5)
+        self.set_y(self.t_margin)
+
+    def footer(self) -> None:
+        self.hairline(self.h - 17)
+        self.style(7.5, color=MUTED)
+        self.set_xy(self.l_margin, self.h - 16)
+        self.cell(self.epw - 30, 4, FOOTER_TEXT)
+        page = f"Page {self.page_no()} of "
+        self.set_xy(self.l_margin + self.epw - self.width_of(page + "000"), self.h - 16)
+        self.cell(text=page + TOTAL_PAGES)
+
+    def hairline(self, y: float, x0: float | None = None) -> None:
+        self.set_draw_color(*RULE_LINE)
+        self.set_line_width(0.2)
+        self.line(self.l_margin if x0 is None else x0, y, self.l_margin + self.epw, y)
+
+
+class _Layout:
+    """Draws one checklist into a `ChecklistDocument`, top to bottom."""
+
+    KIND_X = 6.5
+    TEXT_X = 27.0
+
+    def __init__(
+        self, doc: ChecklistDocument, pack: RulePack, answers: AnswersFile, checklist: Checklist
+    ) -> None:
+        self.doc = doc
+        self.pack = pack
+        self.answers = answers
+        self.checklist = checklist
+        self.t = doc.printable
+
+    def label(self, item_id: str) -> str:
+        return self.pack.item(item_id).label if self.pack.has_item(item_id) else item_id
+
+    # Blocks ---------------------------------------------------------------------------------
+
+    def title(self) -> None:
+        doc = self.doc
+        doc.style(8, bold=True, color=ACCENT)
+        doc.cell(0, 4, "KETAMINE FOR PAIN MANAGEMENT", new_x="LMARGIN", new_y="NEXT")
+        doc.style(17, bold=True)
+        doc.cell(0, 9, "Discussion checklist", new_x="LMARGIN", new_y="NEXT")
+        doc.ln(1.5)
+        doc.style(9)
+        lines = doc.wrap(self.t(self.checklist.disclaimer), doc.epw - 8)
+        height = len(lines) * 4.3 + 4
+        doc.set_fill_color(*TINT)
+        doc.rect(doc.l_margin, doc.y, doc.epw, height, style="F")
+        doc.set_fill_color(*ACCENT)
+        doc.rect(doc.l_margin, doc.y, 1.2, height, style="F")
+        doc.set_y(doc.y + 2)
+        doc.lines_at(doc.l_margin + 5, lines, 4.3)
+        doc.ln(4)
+
+    def details(self, date_text: str) -> None:
+        doc, rs = self.doc, self.checklist.rule_set
+        rows = [
+            ("Patient reference:", self.answers.patient_reference or "not given"),
+            ("Clinician:", self.answers.clinician or "not given"),
+            ("Date:", date_text),
+            ("Rule pack:", f"{rs.name}, version {rs.version} ({rs.status})"),
+            ("Rule pack sha256:", rs.sha256),
+        ]
+        for name, value in rows:
+            doc.style(8.5, color=MUTED)
+            y = doc.y
+            doc.cell(33, 5, name)
+            doc.style(8.5 if name.endswith("sha256:") else 10)
+            doc.set_y(y)
+            doc.lines_at(doc.l_margin + 33, doc.wrap(self.t(value), doc.epw - 33), 5)
+        doc.ln(2)
+        doc.style(8, color=MUTED)
+        note = (
+            "The answers and this checklist are embedded in the file as data (see the last page)."
+        )
+        doc.lines_at(doc.l_margin, doc.wrap(note, doc.epw), 4)
+        doc.ln(3)
+
+    def heading(self, text: str, keep_with: float = 0) -> None:
+        doc = self.doc
+        doc.ensure_room(14 + keep_with)
+        if doc.y > doc.t_margin + 1:
+            doc.ln(4)
+        doc.style(13, bold=True)
+        doc.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
+        doc.ln(1)
+
+    def section_heading(self, text: str, keep_with: float) -> None:
+        doc = self.doc
+        lines = self._wrapped(self.t(text), doc.epw, 10.5, bold=True)
+        doc.ensure_room(len(lines) * 5.5 + 4 + keep_with)
+        doc.ln(1.5)
+        doc.style(10.5, bold=True, color=ACCENT)
+        doc.lines_at(doc.l_margin, lines, 5.5)
+        doc.hairline(doc.y + 0.6)
+        doc.ln(2.5)
+
+    def summary(self) -> None:
+        doc, entries = self.doc, self.checklist.entries
+        doc.style(9.5, color=MUTED)
+        if entries:
+            counts = [
+                f"{sum(e.kind == kind for e in entries)} {word.lower()}"
+                for kind, word in KIND_WORDS.items()
+                if any(e.kind == kind for e in entries)
+            ]
+            text = f"{len(entries)} points to go through: {', '.join(counts)}."
+        else:
+            text = (
+                "No points were raised by these answers. This is not a conclusion about the "
+                "patient: it only means that no rule in this pack applies to the answers given."
+            )
+        if self.checklist.not_assessed:
+            missing = len(self.checklist.not_assessed)
+            text += f" {missing} item{'s' if missing != 1 else ''} not assessed (see Answers)."
+        doc.lines_at(doc.l_margin, doc.wrap(text, doc.epw), 4.6)
+
+    def _wrapped(self, text: str, width: float, size: float, bold: bool = False) -> list[str]:
+        self.doc.style(size, bold=bold)
+        return self.doc.wrap(text, width)
+
+    def _entry_parts(self, entry: Entry) -> tuple[list[str], list[str], list[str]]:
+        width = self.doc.epw - self.TEXT_X
+        because = "; ".join(
+            f"{self.label(b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because
+        )
+        sources = ", ".join(s.id for s in entry.sources)
+        return (
+            self._wrapped(self.t(entry.text), width, 10),
+            self._wrapped(self.t(f"Because: {because or 'no answer needed'}"), width, 8.5),
+            self._wrapped(self.t(f"Rule {entry.rule_id} · Sources: {sources}"), width, 8),
+        )
+
+    @staticmethod
+    def _entry_height(parts: tuple[list[str], list[str], list[str]]) -> float:
+        text, because, meta = parts
+        return len(text) * 5 + 0.8 + len(because) * 4.1 + len(meta) * 3.9 + 3.2
+
+    def entry(self, entry: Entry, parts: tuple[list[str], list[str], list[str]]) -> None:
+        doc = self.doc
+        doc.ensure_room(self._entry_height(parts))
+        text, because, meta = parts
+        left, top = doc.l_margin, doc.y
+        doc.set_draw_color(*MUTED)
+        doc.set_line_width(0.3)
+        doc.rect(left + 0.4, top + 0.7, 3.6, 3.6)
+        doc.style(7, bold=True, color=ACCENT)
+        doc.set_xy(left + self.KIND_X, top)
+        doc.cell(self.TEXT_X - self.KIND_X, 5, KIND_WORDS[entry.kind].upper())
+        doc.set_y(top)
+        doc.style(10)
+        doc.lines_at(left + self.TEXT_X, text, 5)
+        doc.ln(0.8)
+        doc.style(8.5, color=MUTED)
+        doc.lines_at(left + self.TEXT_X, because, 4.1)
+        doc.style(8, color=MUTED)
+        doc.lines_at(left + self.TEXT_X, meta, 3.9)
+        doc.ln(3.2)
+
+    def checklist_entries(self) -> None:
+        self.heading("Checklist")
+        self.summary()
+        entries = self.checklist.entries
+        for section, group in _grouped(entries, lambda e: e.section):
+            parts = [self._entry_parts(e) for e in group]
+            self.section_heading(section, keep_with=self._entry_height(parts[0]))
+            for entry, entry_parts in zip(group, parts, strict=True):
+                self.entry(entry, entry_parts)
+
+    def answers_given(self) -> None:
+        doc = self.doc
+        states = asked_states(self.pack, self.answers.answers)
+        answer_x = doc.epw - 30
+        rows = [
+            (
+                item.section,
+                self._wrapped(self.t(item.question), answer_x - 6, 9),
+                states.get(item.id),
+            )
+            for item in self.pack.items
+        ]
+        self.heading("Answers given", keep_with=20)
+        doc.style(8.5, color=MUTED)
+        intro = (
+            "Every item of the rule pack, as answered. Not assessed: asked but not answered, "
+            "which is never read as No. Not asked: a follow-up that the other answers made "
+            "irrelevant."
+        )
+        doc.lines_at(doc.l_margin, doc.wrap(intro, doc.epw), 4)
+        for section, group in _grouped(rows, lambda r: r[0]):
+            self.section_heading(section, keep_with=len(group[0][1]) * 4.4 + 2)
+            for _, lines, state in group:
+                self._answer_row(lines, state, answer_x)
+
+    def _answer_row(self, lines: list[str], state: AnswerState | None, answer_x: float) -> None:
+        doc = self.doc
+        height = len(lines) * 4.4 + 2
+        doc.ensure_room(height)
+        top = doc.y
+        if state == "not_assessed":
+            doc.set_fill_color(*TINT)
+            doc.rect(doc.l_margin, top, doc.epw, height, style="F")
+        doc.set_y(top + 1)
+        doc.style(9, color=INK if state is not None else MUTED)
+        doc.lines_at(doc.l_margin + 1.5, lines, 4.4)
+        doc.set_xy(doc.l_margin + answer_x, top + 1)
+        if state is None:
+            doc.style(9, color=MUTED)
+            doc.cell(30, 4.4, "Not asked")
+        elif state == "not_assessed":
+            doc.style(9, bold=True)
+            doc.cell(30, 4.4, "Not assessed")
+        else:
+            doc.style(9, bold=True)
+            doc.cell(30, 4.4, ANSWER_WORDS[state])
+        doc.set_y(top + height)
+        doc.hairline(doc.y)
+
+    def notes_and_sign_off(self) -> None:
+        doc = self.doc
+        self.heading("Notes", keep_with=8 * 7 + 34)
+        doc.set_draw_color(*RULE_LINE)
+        doc.set_line_width(0.25)
+        for _ in range(7):
+            doc.set_y(doc.y + 8)
+            doc.line(doc.l_margin, doc.y, doc.l_margin + doc.epw, doc.y)
+        doc.ln(8)
+        doc.style(10.5, bold=True, color=ACCENT)
+        doc.cell(0, 6, "Sign-off", new_x="LMARGIN", new_y="NEXT")
+        doc.ln(9)
+        fields = [
+            ("Clinician (name)", self.t(self.answers.clinician or ""), 80.0),
+            ("Signature", "", 55.0),
+            ("Date", "", doc.epw - 80 - 55 - 12),
+        ]
+        x, y = doc.l_margin, doc.y
+        for caption, value, width in fields:
+            doc.style(10)
+            doc.set_xy(x, y - 5.5)
+            doc.cell(width, 5, doc.fitted(value, width))
+            doc.set_draw_color(*MUTED)
+            doc.line(x, y, x + width, y)
+            doc.style(7.5, color=MUTED)
+            doc.set_xy(x, y + 0.8)
+            doc.cell(width, 4, caption)
+            x += width + 6
+        doc.set_y(y + 7)
+
+    def references(self) -> None:
+        doc = self.doc
+        width = doc.epw - 34
+        blocks = []
+        for source in self.pack.sources:
+            parts = [source.citation]
+            if source.doi:
+                parts.append(f"doi:{source.doi}")
+            if source.url:
+                parts.append(source.url)
+            if source.grade:
+                parts.append(f"Evidence: {source.grade}")
+            id_lines = self._wrapped(self.t(source.id), 31, 8, bold=True)
+            blocks.append((id_lines, self._wrapped(self.t(" · ".join(parts)), width, 8.5)))
+        first = max(len(blocks[0][0]), len(blocks[0][1])) * 4 + 2 if blocks else 0
+        self.heading("References", keep_with=first)
+        for id_lines, text_lines in blocks:
+            doc.ensure_room(max(len(id_lines), len(text_lines)) * 4 + 2)
+            top = doc.y
+            doc.style(8, bold=True, color=ACCENT)
+            doc.lines_at(doc.l_margin, id_lines, 4)
+            doc.set_y(top)
+            doc.style(8.5)
+            doc.lines_at(doc.l_margin + 34, text_lines, 4)
+            doc.set_y(max(doc.y, top + len(id_lines) * 4) + 2)
+
+    def about(self, record_name: str, fingerprint: str, generator: str) -> None:
+        doc, rs = self.doc, self.checklist.rule_set
+        self.heading("About this document", keep_with=40)
+        paragraphs = [
+            RECORD_NOTE.format(name=record_name),
+            f"Made by {generator} with rule pack {rs.name}, version {rs.version} ({rs.status}), "
+            f"sha256 {rs.sha256}.",
+        ]
+        if doc.replaced_characters:
+            paragraphs.append(
+                f"Some characters could not be drawn with the fonts of this document and are "
+                f"shown as {_REPLACEMENT}; the embedded data keeps the exact text."
+            )
+        for paragraph in paragraphs:
+            doc.style(8.5, color=MUTED)
+            doc.lines_at(doc.l_margin, doc.wrap(self.t(paragraph), doc.epw), 4.2)
+            doc.ln(1.5)
+        doc.ensure_room(10)
+        doc.style(8, color=MUTED)
+        doc.cell(0, 4.2, "Checklist fingerprint (sha256 of the embedded checklist):")
+        doc.ln(4.2)
+        doc.style(8.5, bold=True)
+        doc.cell(0, 4.2, fingerprint)
+        doc.ln(4.2)
+
+
+def _grouped(rows: Sequence[Any], key: Any) -> Iterator[tuple[str, list[Any]]]:
+    """Rows grouped by section, sections in the order they first appear."""
+    groups: dict[str, list[Any]] = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    yield from groups.items()
+
+
+def draw_checklist(
+    pack: RulePack,
+    answers: AnswersFile,
+    checklist: Checklist,
+    *,
+    date_text: str,
+    record_name: str,
+    fingerprint: str,
+    generator: str,
+) -> ChecklistDocument:
+    """Lay the whole document out; the caller adds the record and writes the bytes."""
+    doc = ChecklistDocument()
+    rs = checklist.rule_set
+    doc.set_title("Discussion checklist: ketamine for pain management")
+    doc.set_creator(generator)
+    doc.set_lang("en")
+    reference = answers.patient_reference or "no patient reference"
+    doc.running_head = doc.printable(
+        f"Discussion checklist · {reference} · {date_text} · {rs.name} {rs.version}"
+    )
+    layout = _Layout(doc, pack, answers, checklist)
+    doc.add_page()
+    layout.title()
+    layout.details(date_text)
+    layout.checklist_entries()
+    layout.answers_given()
+    layout.notes_and_sign_off()
+    layout.references()
+    layout.about(record_name, fingerprint, generator)
+    return doc

@@ -1,0 +1,139 @@
+"""`evaluate --format pdf` and `verify` from the command line: exit codes and one-line errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINI_PACK, write_answers, write_pack
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def screening(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "screening", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+@pytest.fixture
+def made(tmp_path: Path) -> Path:
+    """A checklist PDF made from the mini pack in `tmp_path/mini`, as `tmp_path/c.pdf`."""
+    write_pack(tmp_path / "mini")
+    write_answers(
+        tmp_path / "a.json",
+        {"history": "yes", "monitoring": "no"},
+        patient_reference="Zoë Ω Дмитрий 王小明",
+        date="2026-03-14",
+    )
+    result = screening(
+        "evaluate", "a.json", "--rules", "mini", "--format", "pdf", "--out", "c.pdf", cwd=tmp_path
+    )
+    assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+    return tmp_path / "c.pdf"
+
+
+class TestEvaluatePdf:
+    """`evaluate --format pdf --out FILE.pdf` writes a PDF; without --out it refuses."""
+
+    def test_it_writes_a_pdf_that_verify_accepts(self, made: Path) -> None:
+        assert made.read_bytes().startswith(b"%PDF-")
+        result = screening("verify", "c.pdf", "--rules", "mini", cwd=made.parent)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("OK: c.pdf: the checklist matches:")
+
+    def test_without_out_it_refuses_and_writes_nothing_to_the_terminal(
+        self, tmp_path: Path
+    ) -> None:
+        write_pack(tmp_path / "mini")
+        write_answers(tmp_path / "a.json", {})
+        result = screening("evaluate", "a.json", "--rules", "mini", "--format", "pdf", cwd=tmp_path)
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert result.stderr == "Error: --format pdf needs --out FILE.pdf: a PDF is binary\n"
+
+    def test_a_bad_date_is_one_error_line_naming_the_file_and_no_file_is_written(
+        self, tmp_path: Path
+    ) -> None:
+        write_pack(tmp_path / "mini")
+        write_answers(tmp_path / "a.json", {}, date="14/03/2026")
+        result = screening(
+            "evaluate",
+            "a.json",
+            "--rules",
+            "mini",
+            "--format",
+            "pdf",
+            "--out",
+            "c.pdf",
+            cwd=tmp_path,
+        )
+        assert result.returncode == 1
+        assert result.stderr == (
+            'Error: a.json: date: must be a calendar date written YYYY-MM-DD, got "14/03/2026"\n'
+        )
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "mini"]
+
+
+class TestVerify:
+    """`verify FILE.pdf` exits 0 on a match, 1 when the pack changed, 1 with one line on bad input."""
+
+    def test_a_changed_pack_exits_1_naming_the_version_and_hash_that_made_the_file(
+        self, made: Path
+    ) -> None:
+        folder = made.parent
+        before = (
+            screening("check", "--rules", "mini", cwd=folder).stdout.split("sha256 ")[1].strip()
+        )
+        write_pack(folder / "mini", {"pack.yaml": MINI_PACK["pack.yaml"].replace("0.1.0", "0.2.0")})
+        result = screening("verify", "c.pdf", "--rules", "mini", cwd=folder)
+        assert result.returncode == 1
+        lines = result.stdout.splitlines()
+        assert lines[0] == "c.pdf: the rule pack has changed since this PDF was made."
+        assert lines[1] == f"  made with: Mini pack 0.1.0 (sha256 {before})"
+        assert lines[2].startswith("  current:   Mini pack 0.2.0 (sha256 ")
+        assert lines[3] == "  re-evaluated with the current pack, the checklist is the same."
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            (b"just some notes\n", "not a PDF file"),
+            (b"%PDF-1.4\n% cut short", "cannot read this PDF: the file is damaged or incomplete"),
+        ],
+    )
+    def test_a_bad_file_is_one_error_line_and_exit_1(
+        self, tmp_path: Path, content: bytes, message: str
+    ) -> None:
+        write_pack(tmp_path / "mini")
+        (tmp_path / "x.pdf").write_bytes(content)
+        result = screening("verify", "x.pdf", "--rules", "mini", cwd=tmp_path)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == f"Error: x.pdf: {message}\n"
+
+    def test_a_damaged_pdf_is_one_error_line_never_a_traceback(self, made: Path) -> None:
+        data = made.read_bytes()
+        first_stream = data.index(b"stream\n") + 20
+        damaged = data[:first_stream] + b"\0" * 40 + data[first_stream + 40 :]
+        (made.parent / "x.pdf").write_bytes(damaged)
+        result = screening("verify", "x.pdf", "--rules", "mini", cwd=made.parent)
+        assert result.returncode == 1
+        assert result.stderr.startswith("Error: x.pdf: ")
+        assert result.stderr.count("\n") == 1
+
+    def test_a_missing_file_is_one_error_line(self, tmp_path: Path) -> None:
+        write_pack(tmp_path / "mini")
+        result = screening("verify", "gone.pdf", "--rules", "mini", cwd=tmp_path)
+        assert result.returncode == 1
+        assert result.stderr == "Error: gone.pdf: No such file or directory\n"
+
+    def test_it_is_listed_in_the_help(self, tmp_path: Path) -> None:
+        result = screening("--help", cwd=tmp_path)
+        assert "verify" in result.stdout

@@ -1,0 +1,514 @@
+"""The PDF export: what it prints, what it embeds, and how `verify_pdf` re-checks it later."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
+
+from screening import RulePack, evaluate, load_pack
+from screening.errors import ExportError
+from screening.language import DISCLAIMER, verdict_words
+from screening.models import AnswersFile, Checklist
+from screening.pdf import (
+    FOOTER_TEXT,
+    GENERATOR,
+    RECORD_NAME,
+    checklist_digest,
+    checklist_pdf,
+    verify_pdf,
+)
+from tests.conftest import MINI_PACK, write_pack
+
+ALL_RAISED = {"history": "yes", "active": "yes", "monitoring": "no"}
+UNICODE_NAME = "Zoë Ω Дмитрий 王小明"
+
+
+def build(pack: RulePack, answers: dict[str, str] | None = None, **extra: Any) -> bytes:
+    given = AnswersFile.model_validate({"answers": answers or {}, **extra})
+    return checklist_pdf(pack, given, evaluate(pack, given))
+
+
+def pages(pdf: bytes) -> list[str]:
+    return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def flat(text: str) -> str:
+    """Text with line breaks and runs of spaces made single spaces, as wrapping leaves it."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def record(pdf: bytes) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(PdfReader(io.BytesIO(pdf)).attachments[RECORD_NAME][0])
+    return loaded
+
+
+def rewrite_record(pdf: bytes, change: Callable[[dict[str, Any]], None]) -> bytes:
+    """The same PDF with its embedded record edited, as someone altering the file would."""
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    data = record(pdf)
+    change(data)
+    for attachment in writer.attachment_list:
+        attachment.content = json.dumps(data).encode()
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def long_pack(folder: Path, sections: int = 6, per_section: int = 12) -> RulePack:
+    """A pack whose all-yes answers raise many multi-line entries across several sections."""
+    items, rules = ["items:"], ["rules:"]
+    for s in range(sections):
+        items.append(
+            f'  - {{id: item-{s}, section: "Section {s}", label: "finding {s}", '
+            f'question: "Is finding {s} present?", help: "Test item.", sources: [src-a]}}'
+        )
+        for r in range(per_section):
+            rules.append(
+                f'  - {{id: rule-{s}-{r}, section: "Section {s}", kind: discuss, '
+                f'when: {{item: item-{s}, is: "yes"}}, sources: [src-a], rationale: "Test.", '
+                f'text: "Point {s}.{r}: discuss this finding with the patient and the team, agree '
+                f"who follows it up and by when, and write the outcome down in the notes so that "
+                f'the next clinician can see it."}}'
+            )
+    files = {"items.yaml": "\n".join(items) + "\n", "rules-main.yaml": "\n".join(rules) + "\n"}
+    return load_pack(write_pack(folder, files))
+
+
+class TestContent:
+    """The pages carry the checklist, its provenance, the answers and the references."""
+
+    def test_every_entry_the_pack_and_its_hash_and_the_date_are_printed(
+        self, mini_pack: RulePack
+    ) -> None:
+        pdf = build(mini_pack, ALL_RAISED, date="2026-03-14", clinician="Dr Ana Núñez")
+        text = flat(" ".join(pages(pdf)))
+        checklist = evaluate(mini_pack, AnswersFile.model_validate({"answers": ALL_RAISED}))
+        assert len(checklist.entries) == 3
+        for entry in checklist.entries:
+            assert flat(entry.text) in text
+            assert f"Rule {entry.rule_id}" in text
+        assert mini_pack.sha256 in text
+        assert "Rule pack: Mini pack, version 0.1.0 (draft)" in text
+        assert "Date: 2026-03-14" in text
+        assert "Clinician: Dr Ana Núñez" in text
+
+    def test_each_entry_has_a_compact_because_with_labels_and_answer_words(
+        self, mini_pack: RulePack
+    ) -> None:
+        text = flat(" ".join(pages(build(mini_pack, {"history": "yes", "active": "unknown"}))))
+        assert "Because: substance use history = Yes" in text
+        assert "substance use history = Yes; active use = Unknown" in text
+        assert "Because: monitoring = not assessed" in text
+        assert "Sources: src-a" in text
+
+    def test_entries_are_grouped_under_their_sections_in_pack_order(
+        self, mini_pack: RulePack
+    ) -> None:
+        text = flat(pages(build(mini_pack, ALL_RAISED))[0])
+        checklist_part = text[text.index("Checklist") : text.index("Answers given")]
+        assert checklist_part.index("Substance use") < checklist_part.index("substance-history")
+        assert checklist_part.index("substance-active") < checklist_part.index("Setting")
+        assert checklist_part.index("Setting") < checklist_part.index("setting-monitoring")
+
+    def test_the_footer_with_page_x_of_y_is_on_every_page(self, shipped_pack: RulePack) -> None:
+        texts = pages(build(shipped_pack, {}))
+        assert len(texts) > 3
+        for number, text in enumerate(texts, start=1):
+            assert FOOTER_TEXT in text
+            assert f"Page {number} of {len(texts)}" in text
+
+    def test_the_answers_are_listed_with_not_assessed_and_not_asked_marked(
+        self, mini_pack: RulePack
+    ) -> None:
+        text = flat(" ".join(pages(build(mini_pack, {"history": "no"}))))
+        answers = text[text.index("Answers given") : text.index("Notes")]
+        assert "Any history of substance use disorder? No" in answers
+        assert "Non-medical use in the past 12 months? Not asked" in answers
+        assert "Can trained staff monitor the patient? Not assessed" in answers
+
+    def test_notes_sign_off_and_full_references_come_at_the_end(self, mini_pack: RulePack) -> None:
+        text = flat(" ".join(pages(build(mini_pack, ALL_RAISED, clinician="Dr Test"))))
+        assert text.index("Notes") < text.index("Sign-off") < text.index("References")
+        assert "Clinician (name) Signature Date" in text
+        assert "src-a Author A. A study. J Test. 2020;1:1-2." in text
+        assert "src-b Author B. Another study. J Test. 2021;2:3-4." in text
+
+    def test_without_answers_raising_points_it_says_so_and_reaches_no_conclusion(
+        self, mini_pack: RulePack
+    ) -> None:
+        text = flat(" ".join(pages(build(mini_pack, {"history": "no", "monitoring": "yes"}))))
+        assert "No points were raised by these answers" in text
+        assert "This is not a conclusion about the patient" in text
+
+    def test_no_verdict_words_appear_beyond_the_statements_that_it_is_not_one(
+        self, mini_pack: RulePack
+    ) -> None:
+        for answers in (ALL_RAISED, {}, {"history": "no", "monitoring": "yes"}):
+            text = flat(" ".join(pages(build(mini_pack, answers))))
+            assert text.count(FOOTER_TEXT) == len(pages(build(mini_pack, answers)))
+            assert DISCLAIMER in text
+            assert verdict_words(text.replace(FOOTER_TEXT, "").replace(DISCLAIMER, "")) == []
+
+    def test_it_says_that_the_data_is_embedded(self, mini_pack: RulePack) -> None:
+        text = flat(" ".join(pages(build(mini_pack, ALL_RAISED))))
+        assert "embedded in this PDF as a machine-readable JSON attachment" in text
+        assert RECORD_NAME in text
+        assert "python -m screening verify FILE.pdf" in text
+
+
+class TestDates:
+    """The printed date and the creation date both come from the answers' date."""
+
+    def test_the_creation_date_is_the_answers_date(self, mini_pack: RulePack) -> None:
+        reader = PdfReader(io.BytesIO(build(mini_pack, {}, date="2026-03-14")))
+        assert reader.metadata is not None
+        assert reader.metadata.creation_date == datetime(2026, 3, 14, tzinfo=UTC)
+
+    def test_without_a_date_it_prints_not_given_and_uses_a_fixed_creation_date(
+        self, mini_pack: RulePack
+    ) -> None:
+        pdf = build(mini_pack, {})
+        assert "Date: not given" in pages(pdf)[0]
+        reader = PdfReader(io.BytesIO(pdf))
+        assert reader.metadata is not None
+        assert reader.metadata.creation_date == datetime(1970, 1, 1, tzinfo=UTC)
+
+    @pytest.mark.parametrize("date", ["14/03/2026", "2026-02-30", "20260314", " 2026-03-14", ""])
+    def test_a_date_that_is_not_a_yyyy_mm_dd_calendar_date_is_refused(
+        self, mini_pack: RulePack, date: str
+    ) -> None:
+        answers = AnswersFile(date=date)
+        with pytest.raises(ExportError) as caught:
+            checklist_pdf(mini_pack, answers, evaluate(mini_pack, answers), source="a.json")
+        assert str(caught.value.problems[0]) == (
+            f"a.json: date: must be a calendar date written YYYY-MM-DD, got {json.dumps(date)}"
+        )
+
+    def test_a_checklist_made_with_another_pack_is_refused(
+        self, mini_pack: RulePack, tmp_path: Path
+    ) -> None:
+        pack_file = MINI_PACK["pack.yaml"].replace("0.1.0", "0.2.0")
+        other = load_pack(write_pack(tmp_path / "other", {"pack.yaml": pack_file}))
+        answers = AnswersFile()
+        with pytest.raises(ExportError, match="different rule pack"):
+            checklist_pdf(mini_pack, answers, evaluate(other, answers))
+
+
+class TestTypedText:
+    """Whatever a user types prints as typed: any script, markup literally, never a crash."""
+
+    def test_latin_greek_cyrillic_and_cjk_print_and_extract(self, mini_pack: RulePack) -> None:
+        pdf = build(mini_pack, {}, patient_reference=UNICODE_NAME, clinician="Ελένη Müller-Łącka")
+        first = pages(pdf)[0]
+        assert f"Patient reference: {UNICODE_NAME}" in first
+        assert "Clinician: Ελένη Müller-Łącka" in first
+        assert UNICODE_NAME in pages(pdf)[1]
+
+    def test_the_large_cjk_font_is_embedded_only_when_the_text_needs_it(
+        self, mini_pack: RulePack
+    ) -> None:
+        assert b"DroidSansFallback" not in build(mini_pack, {}, patient_reference="Zoë Ω Дмитрий")
+        assert b"DroidSansFallback" in build(mini_pack, {}, patient_reference="王小明")
+
+    def test_markup_in_a_field_prints_literally(self, mini_pack: RulePack) -> None:
+        typed = "**bold** __u__ ~~s~~ <b>x</b> [link](http://e.org) {nb} &amp; \\n %s"
+        text = " ".join(pages(build(mini_pack, {}, patient_reference=typed)))
+        assert f"Patient reference: {typed}" in text
+
+    def test_a_character_no_font_has_prints_as_a_replacement_mark_and_is_kept_in_the_data(
+        self, mini_pack: RulePack
+    ) -> None:
+        typed = "Ravi नमस्ते 한"
+        pdf = build(mini_pack, {}, patient_reference=typed)
+        text = " ".join(pages(pdf))
+        assert "Patient reference: Ravi \ufffd\ufffd\ufffd\ufffd\ufffd\ufffd \ufffd" in text
+        assert "could not be drawn with the fonts of this document" in flat(text)
+        assert record(pdf)["answers"]["patient_reference"] == typed
+
+    def test_control_and_direction_characters_are_dropped_from_the_page(
+        self, mini_pack: RulePack
+    ) -> None:
+        typed = "Ann\x00a\u202e Smith\tJr\x7f"
+        assert (
+            "Patient reference: Anna Smith Jr"
+            in pages(build(mini_pack, {}, patient_reference=typed))[0]
+        )
+
+    def test_a_very_long_unbroken_word_wraps_inside_the_column(self, mini_pack: RulePack) -> None:
+        typed = "X" * 400 + "王" * 100
+        text = " ".join(pages(build(mini_pack, {}, patient_reference=typed)))
+        assert typed in re.sub(r"\s+", "", text)
+
+    def test_line_breaks_in_a_field_are_kept(self, mini_pack: RulePack) -> None:
+        text = pages(build(mini_pack, {}, clinician="Dr A\nDr B"))[0]
+        assert "Clinician: Dr A\nDr B" in text
+
+
+class TestLayout:
+    """A long checklist flows over pages without splitting an entry or orphaning a heading."""
+
+    def test_a_long_checklist_breaks_between_entries(self, tmp_path: Path) -> None:
+        pack = long_pack(tmp_path / "long")
+        answers = {item.id: "yes" for item in pack.items}
+        texts = [flat(t) for t in pages(build(pack, answers))]
+        assert len(texts) >= 6
+        for rule in pack.rules:
+            whole = [n for n, t in enumerate(texts) if f"{flat(rule.text)} Because:" in t]
+            assert len(whole) == 1, rule.id
+            assert f"Rule {rule.id} · Sources" in texts[whole[0]]
+
+    def test_no_page_ends_with_a_section_heading(self, tmp_path: Path) -> None:
+        pack = long_pack(tmp_path / "long")
+        answers = {item.id: "yes" for item in pack.items}
+        for text in pages(build(pack, answers)):
+            body = [line for line in text.splitlines() if FOOTER_TEXT not in line]
+            assert not body[-1].startswith("Section "), body[-3:]
+
+
+class TestRecord:
+    """The embedded JSON record round-trips, and the same inputs give the same bytes."""
+
+    def test_the_embedded_record_holds_answers_pack_and_checklist(
+        self, mini_pack: RulePack
+    ) -> None:
+        given = AnswersFile(
+            answers={"history": "yes"},
+            patient_reference=UNICODE_NAME,
+            clinician="Dr T",
+            date="2026-03-14",
+        )
+        checklist = evaluate(mini_pack, given)
+        data = record(checklist_pdf(mini_pack, given, checklist))
+        assert AnswersFile.model_validate(data["answers"]) == given
+        assert data["rule_set"] == {
+            "name": "Mini pack",
+            "version": "0.1.0",
+            "status": "draft",
+            "sha256": mini_pack.sha256,
+        }
+        assert Checklist.model_validate(data["checklist"]) == checklist
+        assert data["checklist_sha256"] == checklist_digest(checklist)
+
+    def test_the_checklist_fingerprint_is_printed(self, mini_pack: RulePack) -> None:
+        pdf = build(mini_pack, ALL_RAISED)
+        assert record(pdf)["checklist_sha256"] in pages(pdf)[-1]
+
+    def test_the_same_answers_pack_and_date_give_the_same_bytes(self, mini_pack: RulePack) -> None:
+        extra = {"date": "2026-03-14", "patient_reference": UNICODE_NAME}
+        assert build(mini_pack, ALL_RAISED, **extra) == build(mini_pack, ALL_RAISED, **extra)
+        assert build(mini_pack, {}) == build(mini_pack, {})
+
+
+class TestVerify:
+    """`verify_pdf` says whether the current pack still gives the PDF's checklist."""
+
+    def test_an_unchanged_pdf_matches(self, mini_pack: RulePack) -> None:
+        result = verify_pdf(build(mini_pack, ALL_RAISED), mini_pack, "c.pdf")
+        assert result.matches
+        assert result.lines() == [
+            "OK: c.pdf: the checklist matches: re-evaluating the embedded answers with "
+            f"Mini pack 0.1.0 (sha256 {mini_pack.sha256}) gives the same checklist."
+        ]
+
+    def test_a_pdf_from_another_program_version_is_checked_by_its_data_alone(
+        self, mini_pack: RulePack
+    ) -> None:
+        older = rewrite_record(
+            build(mini_pack, ALL_RAISED), lambda r: r.update(generator="screening 0.0.9")
+        )
+        result = verify_pdf(older, mini_pack, "c.pdf")
+        assert result.matches
+        assert not result.pages_compared
+        assert result.lines()[1] == (
+            f"  the pages were not compared: made by screening 0.0.9, not {GENERATOR}"
+        )
+
+    def test_a_changed_pack_is_reported_with_the_version_and_hash_that_made_the_file(
+        self, mini_pack: RulePack, tmp_path: Path
+    ) -> None:
+        pdf = build(mini_pack, ALL_RAISED)
+        changed = load_pack(
+            write_pack(
+                tmp_path / "v2",
+                {
+                    "pack.yaml": MINI_PACK["pack.yaml"].replace("0.1.0", "0.2.0"),
+                    "rules-main.yaml": MINI_PACK["rules-main.yaml"].replace(
+                        "a plan for misuse", "a written plan for misuse"
+                    ),
+                },
+            )
+        )
+        result = verify_pdf(pdf, changed, "c.pdf")
+        assert not result.matches
+        assert (result.produced_by.version, result.produced_by.sha256) == (
+            "0.1.0",
+            mini_pack.sha256,
+        )
+        assert result.changed == ("substance-history",)
+        assert result.lines() == [
+            "c.pdf: the rule pack has changed since this PDF was made.",
+            f"  made with: Mini pack 0.1.0 (sha256 {mini_pack.sha256})",
+            f"  current:   Mini pack 0.2.0 (sha256 {changed.sha256})",
+            "  re-evaluated with the current pack, the checklist differs:",
+            "    entries changed: substance-history",
+        ]
+
+    def test_a_pack_change_that_leaves_the_checklist_alone_says_so(
+        self, mini_pack: RulePack, tmp_path: Path
+    ) -> None:
+        pdf = build(mini_pack, ALL_RAISED)
+        items = MINI_PACK["items.yaml"].replace("During and after", "While and after")
+        changed = load_pack(write_pack(tmp_path / "v2", {"items.yaml": items}))
+        result = verify_pdf(pdf, changed, "c.pdf")
+        assert not result.matches
+        assert result.same_checklist
+        assert (
+            result.lines()[-1] == "  re-evaluated with the current pack, the checklist is the same."
+        )
+
+    def test_new_and_removed_entries_are_listed(self, mini_pack: RulePack, tmp_path: Path) -> None:
+        pdf = build(mini_pack, {"history": "yes", "active": "no", "monitoring": "no"})
+        rules = MINI_PACK["rules-main.yaml"].replace(
+            '{item: monitoring, is: "no"}', '{item: monitoring, is: "yes"}'
+        )
+        rules = rules.replace('- {item: active, is: "yes"}', '- {item: active, is: "no"}')
+        changed = load_pack(write_pack(tmp_path / "v2", {"rules-main.yaml": rules}))
+        result = verify_pdf(pdf, changed, "c.pdf")
+        assert (result.added, result.removed, result.changed) == (
+            ("substance-active",),
+            ("setting-monitoring",),
+            (),
+        )
+
+    def test_answers_that_no_longer_fit_the_pack_are_reported(
+        self, mini_pack: RulePack, tmp_path: Path
+    ) -> None:
+        pdf = build(mini_pack, {"monitoring": "no"})
+        items = MINI_PACK["items.yaml"].split("  - id: monitoring")[0]
+        rules = MINI_PACK["rules-main.yaml"].split("  - id: setting-monitoring")[0]
+        changed = load_pack(
+            write_pack(tmp_path / "v2", {"items.yaml": items, "rules-main.yaml": rules})
+        )
+        result = verify_pdf(pdf, changed, "c.pdf")
+        assert not result.matches
+        assert result.lines()[-1] == (
+            "  the embedded answers do not fit the current pack: c.pdf (embedded answers): "
+            "monitoring: unknown item id (not in this rule pack)"
+        )
+
+    @pytest.mark.parametrize(
+        ("change", "message"),
+        [
+            (
+                lambda r: r["answers"]["answers"].update(monitoring="yes"),
+                "the embedded answers do not give the embedded checklist",
+            ),
+            (
+                lambda r: r["answers"]["answers"].update(history="no"),
+                "the embedded answers do not fit the pack that made them",
+            ),
+            (
+                lambda r: r["checklist"]["entries"][0].update(text="Nothing to discuss."),
+                "the embedded checklist does not match its recorded hash",
+            ),
+            (
+                lambda r: r["rule_set"].update(version="9.9.9"),
+                "the embedded checklist does not match its recorded hash",
+            ),
+            (
+                lambda r: r.update(checklist_sha256="0" * 64),
+                "the embedded checklist does not match its recorded hash",
+            ),
+            (
+                lambda r: r["answers"]["answers"].update(history="perhaps"),
+                "the embedded checklist record is not readable",
+            ),
+            (lambda r: r.pop("checklist"), "the embedded checklist record is not readable"),
+        ],
+        ids=["answers", "not-asked", "entry", "version", "hash", "bad-answer", "no-checklist"],
+    )
+    def test_a_tampered_record_is_refused(
+        self, mini_pack: RulePack, change: Callable[[dict[str, Any]], None], message: str
+    ) -> None:
+        tampered = rewrite_record(build(mini_pack, ALL_RAISED), change)
+        with pytest.raises(ExportError) as caught:
+            verify_pdf(tampered, mini_pack, "c.pdf")
+        assert str(caught.value) == f"c.pdf: {message}: the file has been altered"
+
+    def test_a_record_whose_hash_is_not_on_the_pages_is_refused(self, mini_pack: RulePack) -> None:
+        other = evaluate(mini_pack, AnswersFile(answers={"history": "no"}))
+
+        def swap(data: dict[str, Any]) -> None:
+            data["answers"]["answers"] = {"history": "no"}
+            data["checklist"] = other.model_dump(mode="json")
+            data["checklist_sha256"] = checklist_digest(other)
+
+        with pytest.raises(ExportError, match="the printed pages do not carry"):
+            verify_pdf(rewrite_record(build(mini_pack, ALL_RAISED), swap), mini_pack, "c.pdf")
+
+    def test_text_stamped_onto_a_page_is_refused(self, mini_pack: RulePack) -> None:
+        stamp = FPDF()
+        stamp.add_page()
+        stamp.set_font("helvetica", size=10)
+        stamp.text(30, 120, "No concerns.")
+        writer = PdfWriter(clone_from=io.BytesIO(build(mini_pack, ALL_RAISED)))
+        writer.pages[0].merge_page(PdfReader(io.BytesIO(bytes(stamp.output()))).pages[0])
+        out = io.BytesIO()
+        writer.write(out)
+        with pytest.raises(ExportError) as caught:
+            verify_pdf(out.getvalue(), mini_pack, "c.pdf")
+        assert str(caught.value) == (
+            "c.pdf: the printed pages differ from those these answers give: the file has been altered"
+        )
+
+    def test_a_removed_page_is_refused(self, shipped_pack: RulePack) -> None:
+        writer = PdfWriter(clone_from=io.BytesIO(build(shipped_pack, {})))
+        writer.remove_page(1)
+        out = io.BytesIO()
+        writer.write(out)
+        with pytest.raises(ExportError, match="the printed pages differ"):
+            verify_pdf(out.getvalue(), shipped_pack, "c.pdf")
+
+    def test_a_pdf_without_a_record_is_refused(self, mini_pack: RulePack) -> None:
+        plain = FPDF()
+        plain.add_page()
+        with pytest.raises(ExportError) as caught:
+            verify_pdf(bytes(plain.output()), mini_pack, "plain.pdf")
+        assert str(caught.value) == (
+            f"plain.pdf: no embedded checklist record ({RECORD_NAME}): "
+            "only PDFs made by `screening evaluate --format pdf` can be verified"
+        )
+
+    @pytest.mark.parametrize(
+        "data", [b"", b"hello", b'{"answers": {}}', b"\x89PNG\r\n\x1a\n" + b"\0" * 64]
+    )
+    def test_a_file_that_is_not_a_pdf_is_refused(self, mini_pack: RulePack, data: bytes) -> None:
+        with pytest.raises(ExportError) as caught:
+            verify_pdf(data, mini_pack, "x.pdf")
+        assert str(caught.value) == "x.pdf: not a PDF file"
+
+    def test_a_truncated_pdf_is_refused(self, mini_pack: RulePack) -> None:
+        pdf = build(mini_pack, ALL_RAISED)
+        with pytest.raises(ExportError) as caught:
+            verify_pdf(pdf[: len(pdf) // 3], mini_pack, "x.pdf")
+        assert str(caught.value) == "x.pdf: cannot read this PDF: the file is damaged or incomplete"
+
+    def test_damaged_bytes_anywhere_give_a_clear_refusal_or_a_true_match(
+        self, mini_pack: RulePack
+    ) -> None:
+        pdf = build(mini_pack, ALL_RAISED)
+        for offset in range(0, len(pdf), len(pdf) // 40):
+            damaged = pdf[:offset] + bytes([pdf[offset] ^ 0x55]) + pdf[offset + 1 :]
+            try:
+                assert verify_pdf(damaged, mini_pack, "x.pdf").matches
+            except ExportError as exc:
+                assert str(exc).startswith("x.pdf: ")
