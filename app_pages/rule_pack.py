@@ -94,17 +94,17 @@ def rules_section(pack: RulePack) -> None:
             [
                 {
                     "rule": r.id,
-                    "section": r.section,
                     "kind": KIND_WORDS[r.kind],
                     "when": describe_condition(r.when, pack),
+                    "section": r.section,
                     "sources": ", ".join(r.sources),
                 }
                 for r in shown
             ],
-            columns=["rule", "section", "kind", "when", "sources"],
+            columns=["rule", "kind", "when", "section", "sources"],
         ),
         hide_index=True,
-        key="rules_table",
+        column_config={"when": st.column_config.TextColumn("when", width="large")},
     )
     st.caption(f"{len(shown)} of {len(pack.rules)} rules shown.")
     if not shown:
@@ -136,7 +136,7 @@ def scenarios_section(pack: RulePack) -> None:
         st.error(f"{failed} of {len(results)} vignettes fail.", icon=":material/error:")
     else:
         st.success(f"All {len(results)} vignettes pass.", icon=":material/check_circle:")
-    st.dataframe(scenario_table(results), hide_index=True, key="scenario_table")
+    st.dataframe(scenario_table(results), hide_index=True)
     left, right = st.columns(2)
     left.download_button(
         "Review document (HTML)",
@@ -200,7 +200,7 @@ def candidate_section(pack: RulePack) -> None:
     elif candidate.results:
         failed = sum(not r.passed for r in candidate.results)
         st.markdown(f"{len(candidate.results) - failed} of {len(candidate.results)} pass.")
-        st.dataframe(scenario_table(candidate.results), hide_index=True, key="candidate_scenarios")
+        st.dataframe(scenario_table(candidate.results), hide_index=True)
     else:
         st.warning("No vignettes to run.")
 

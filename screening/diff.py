@@ -200,7 +200,8 @@ def diff_text(diff: PackDiff, old_label: str, new_label: str) -> str:
         lines += ["", heading]
         lines += [f"  {note}" for note in notes]
         for change in group:
-            lines.append(f"  {change.id} ({change.action})" if what != "pack" else "  changed")
+            name = "pack details" if what == "pack" else change.id
+            lines.append(f"  {name} ({change.action})")
             for field in change.fields:
                 lines += _field_lines(change.action, field)
     return "\n".join(lines) + "\n"

@@ -106,6 +106,13 @@ class TestShippedPack:
         results = frames(at, "vignette")[0]
         assert set(results["result"]) == {"passes"}
 
+    def test_the_review_document_and_the_rules_table_can_be_downloaded(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = open_page(monkeypatch)
+        labels = [b.label for b in at.get("download_button")]
+        assert labels == ["Review document (HTML)", "Rules table (CSV)"]
+
 
 class TestCraftedPack:
     """The page reads SCREENING_RULES_DIR, and shows failing or missing vignettes plainly."""

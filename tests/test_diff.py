@@ -186,7 +186,7 @@ class TestRules:
             "1 rule changed, pack details changed.",
             "",
             "Pack",
-            "  changed",
+            "  pack details (changed)",
             "    version",
             "      was: 0.1.0",
             "      now: 0.2.0",

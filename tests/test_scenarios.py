@@ -11,6 +11,7 @@ from screening.loader import DEFAULT_RULES_DIR
 from screening.models import RulePack
 from screening.scenarios import (
     SCENARIOS_FOLDER,
+    PlacedScenario,
     ScenarioError,
     all_passed,
     coverage,
@@ -54,8 +55,8 @@ def problems_of(pack_dir: Path, pack: RulePack, text: str) -> list[str]:
 
 
 @pytest.mark.parametrize("placed", SHIPPED_SCENARIOS, ids=lambda p: p.scenario.id)
-def test_shipped_scenario_passes(placed: object, shipped_pack: RulePack) -> None:
-    (result,) = run_scenarios(shipped_pack, [placed])  # type: ignore[list-item]
+def test_shipped_scenario_passes(placed: PlacedScenario, shipped_pack: RulePack) -> None:
+    (result,) = run_scenarios(shipped_pack, [placed])
     assert result.differences == []
 
 
