@@ -12,9 +12,9 @@ from typing import Any
 
 import click
 
+from screening.diff import diff_packs, diff_text
 from screening.engine import evaluate as evaluate_answers
 from screening.engine import parse_answers
-from screening.diff import diff_packs, diff_text
 from screening.errors import PackError, ScreeningError
 from screening.export import checklist_json, checklist_markdown
 from screening.loader import DEFAULT_RULES_DIR, display_path, load_pack
