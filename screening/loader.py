@@ -175,10 +175,12 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
         rules=located_rules,
     )
     problems += checker.problems()
+    meta_doc, meta_model = meta_file
+    problems += _meta_wording(shown(PACK_FILE), meta_doc["pack"], meta_model.pack)
     if problems:
         raise PackError(problems)
 
-    meta = meta_file[1].pack
+    meta = meta_model.pack
     sources = tuple(s for _, _, s in checker.sources)
     items = tuple(i for _, _, i in checker.items)
     rules = tuple(r for _, _, r in located_rules)
@@ -434,7 +436,7 @@ class _CrossChecker:
 
     def _wording(self) -> Iterator[Problem]:
         for shown, raw, rule in self.rules:
-            for field in ("text", "rationale"):
+            for field in ("section", "text", "rationale"):
                 words = verdict_words(getattr(rule, field))
                 if words:
                     yield Problem(
@@ -445,7 +447,7 @@ class _CrossChecker:
                         rule.id,
                     )
         for shown, raw, item in self.items:
-            for field in ("question", "help"):
+            for field in ("section", "label", "question", "help"):
                 words = verdict_words(getattr(item, field))
                 if words:
                     yield Problem(
@@ -454,6 +456,18 @@ class _CrossChecker:
                         raw.lc.key(field)[0] + 1,
                         item.id,
                     )
+
+
+def _meta_wording(shown: str, raw: CommentedMap, meta: PackMeta) -> Iterator[Problem]:
+    """The pack's name and description head every checklist, so they obey the guard too."""
+    for field in ("name", "description"):
+        words = verdict_words(getattr(meta, field) or "")
+        if words:
+            yield Problem(
+                shown,
+                f"pack.{field} uses verdict language ({', '.join(words)})",
+                raw.lc.key(field)[0] + 1,
+            )
 
 
 def _find_cycle(start: str, depends: dict[str, list[str]]) -> list[str] | None:

@@ -290,11 +290,38 @@ def test_every_problem_is_reported_at_once_across_files(tmp_path: Path) -> None:
 
 
 def test_repeated_plain_values_are_not_mistaken_for_aliases(tmp_path: Path) -> None:
-    text = MINI_PACK["pack.yaml"].replace('reviewers: ["Dr Test"]', "reviewers: [A, A]\n  description: null")
+    text = MINI_PACK["pack.yaml"].replace(
+        'reviewers: ["Dr Test"]', "reviewers: [A, A]\n  description: null"
+    )
     pack = load_pack(write_pack(tmp_path / "p", {"pack.yaml": text}))
     assert pack.meta.reviewers == ["A", "A"]
 
 
 def test_an_alias_bomb_is_refused_without_expanding_it(tmp_path: Path) -> None:
     bomb = 'pack:\n  name: &a ["x", "x"]\n  version: &b [*a, *a]\n  status: &c [*b, *b]\n  date: [*c, *c]\n'
-    assert broken(tmp_path, "pack.yaml", bomb) == ["pack.yaml:2: anchors and aliases (& and *) are not allowed"]
+    assert broken(tmp_path, "pack.yaml", bomb) == [
+        "pack.yaml:2: anchors and aliases (& and *) are not allowed"
+    ]
+
+
+class TestLanguageGuardReach:
+    """Every text a clinician sees obeys the guard, not only entry texts."""
+
+    def test_an_item_label_with_a_verdict_word_is_refused(self, tmp_path: Path) -> None:
+        text = ITEMS.replace('label: "monitoring"', 'label: "monitoring score"')
+        assert broken(tmp_path, "items.yaml", text) == [
+            "items.yaml:17: monitoring: label uses verdict language (score)"
+        ]
+
+    def test_a_rule_section_with_a_verdict_word_is_refused(self, tmp_path: Path) -> None:
+        text = RULES.replace('section: "Setting"', 'section: "Eligibility"')
+        (problem,) = broken(tmp_path, "rules-main.yaml", text)
+        assert problem.startswith(
+            "rules-main.yaml:20: setting-monitoring: section uses verdict language (Eligibility)"
+        )
+
+    def test_a_pack_name_with_a_verdict_word_is_refused(self, tmp_path: Path) -> None:
+        text = MINI_PACK["pack.yaml"].replace('name: "Mini pack"', 'name: "Candidacy pack"')
+        assert broken(tmp_path, "pack.yaml", text) == [
+            "pack.yaml:2: pack.name uses verdict language (Candidacy)"
+        ]
