@@ -333,6 +333,7 @@ def _read_record(pdf_bytes: bytes, source: str) -> tuple[PdfRecord, list[str]]:
     if len(contents) > 1:
         raise _altered(source, f"the PDF holds more than one {RECORD_NAME}")
     try:
-        return PdfRecord.model_validate_json(contents[0]), page_texts
-    except ValidationError:
+        # json.loads, not pydantic's parser, which refuses the lone surrogates typed text may hold
+        return PdfRecord.model_validate(json.loads(contents[0])), page_texts
+    except (ValueError, ValidationError):
         raise _altered(source, "the embedded checklist record is not readable") from None

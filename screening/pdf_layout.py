@@ -84,7 +84,7 @@ class ChecklistDocument(FPDF):
         A character neither font has becomes U+FFFD (noted at the end of the document),
         never a missing-glyph box; the embedded record keeps the exact text.
         """
-        text = unicodedata.normalize("NFC", text)
+        text = unicodedata.normalize("NFC", text).replace("\r\n", "\n")
         if text.isascii() and text.isprintable():
             return text
         return "".join(self._printable_char(c) for c in text)
@@ -366,14 +366,17 @@ class _Layout:
             )
             for item in self.pack.items
         ]
-        self.heading("Answers given", keep_with=20)
-        doc.style(8.5, color=MUTED)
-        intro = (
+        intro = self._wrapped(
             "Every item of the rule pack, as answered. Not assessed: asked but not answered, "
             "which is never read as No. Not asked: a follow-up that the other answers made "
-            "irrelevant."
+            "irrelevant.",
+            doc.epw,
+            8.5,
         )
-        doc.lines_at(doc.l_margin, doc.wrap(intro, doc.epw), 4)
+        first_row = len(rows[0][1]) * 4.4 + 2 if rows else 0
+        self.heading("Answers given", keep_with=len(intro) * 4 + 12 + first_row)
+        doc.style(8.5, color=MUTED)
+        doc.lines_at(doc.l_margin, intro, 4)
         for section, group in _grouped(rows, lambda r: r[0]):
             self.section_heading(section, keep_with=len(group[0][1]) * 4.4 + 2)
             for _, lines, state in group:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from fpdf import FPDF
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
 
 from screening import RulePack, evaluate, load_pack
@@ -248,9 +250,31 @@ class TestTypedText:
         text = " ".join(pages(build(mini_pack, {}, patient_reference=typed)))
         assert typed in re.sub(r"\s+", "", text)
 
+    def test_a_lone_surrogate_prints_as_a_replacement_mark_and_still_verifies(
+        self, mini_pack: RulePack
+    ) -> None:
+        pdf = build(mini_pack, {}, patient_reference="A\ud800B")
+        assert "Patient reference: A\ufffdB" in pages(pdf)[0]
+        assert record(pdf)["answers"]["patient_reference"] == "A\ud800B"
+        assert verify_pdf(pdf, mini_pack, "c.pdf").matches
+
+    @settings(
+        max_examples=15,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(typed=st.text(st.characters(exclude_categories=()), max_size=40))
+    def test_any_typed_text_renders_and_the_record_keeps_it_exactly(
+        self, mini_pack: RulePack, typed: str
+    ) -> None:
+        pdf = build(mini_pack, {}, patient_reference=typed, clinician=typed)
+        assert record(pdf)["answers"]["patient_reference"] == typed
+        assert verify_pdf(pdf, mini_pack, "c.pdf").matches
+
     def test_line_breaks_in_a_field_are_kept(self, mini_pack: RulePack) -> None:
-        text = pages(build(mini_pack, {}, clinician="Dr A\nDr B"))[0]
-        assert "Clinician: Dr A\nDr B" in text
+        for typed in ("Dr A\nDr B", "Dr A\r\nDr B", "Dr A\u2028Dr B"):
+            text = pages(build(mini_pack, {}, clinician=typed))[0]
+            assert "Clinician: Dr A\nDr B\n" in text
 
 
 class TestLayout:
