@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PORT ?= 8501
 
-.PHONY: setup run test lint typecheck unit bench clean
+.PHONY: setup run test lint typecheck rulecheck unit bench clean
 
 $(STAMP): requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,13 +27,19 @@ typecheck: $(STAMP)
 	$(BIN)/mypy screening
 	$(BIN)/mypy app.py app_pages
 
+rulecheck: $(STAMP)
+	$(BIN)/python -m screening check --coverage
+	$(BIN)/python -m screening scenarios > /dev/null
+
 unit: $(STAMP)
 	$(BIN)/python -m pytest
 
-test: lint typecheck unit
+test: lint typecheck rulecheck unit
 
 bench: $(STAMP)
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/pdf.py
+	$(BIN)/python bench/app.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis
