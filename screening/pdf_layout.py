@@ -31,9 +31,9 @@ TOTAL_PAGES = "\ue000\ue000\ue000"
 FOOTER_TEXT = "This is a discussion checklist, not a recommendation or a diagnosis."
 RECORD_NOTE = (
     "The answers, this checklist and the rule pack's name, version and sha256 are embedded "
-    "in this PDF as a machine-readable JSON attachment ({name}). Re-check the file later with: "
-    "python -m screening verify FILE.pdf. Browser PDF viewers may not list attachments; "
-    "desktop readers and pdfdetach do."
+    "in this PDF as a machine-readable JSON attachment ({name}). Browser PDF viewers may not "
+    "list attachments; desktop readers and pdfdetach do. To re-check this file later against "
+    "the rule pack in use then:\npython -m screening verify FILE.pdf"
 )
 
 INK = (33, 37, 41)
@@ -513,8 +513,9 @@ def draw_checklist(
     doc.set_creator(generator)
     doc.set_lang("en")
     reference = answers.patient_reference or "no patient reference"
+    dated = date_text if answers.date else f"date: {date_text}"
     doc.running_head = doc.printable(
-        f"Discussion checklist · {reference} · {date_text} · {rs.name} {rs.version}"
+        f"Discussion checklist · {reference} · {dated} · {rs.name} {rs.version}"
     )
     layout = _Layout(doc, pack, answers, checklist)
     doc.add_page()

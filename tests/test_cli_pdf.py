@@ -13,13 +13,13 @@ from tests.conftest import MINI_PACK, write_answers, write_pack
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def screening(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+def screening(*args: str | Path, cwd: Path, seed: str = "0") -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "screening", *map(str, args)],
         capture_output=True,
         text=True,
         cwd=cwd,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": seed},
         check=False,
     )
 
@@ -49,6 +49,11 @@ class TestEvaluatePdf:
         result = screening("verify", "c.pdf", "--rules", "mini", cwd=made.parent)
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("OK: c.pdf: the checklist matches:")
+
+    def test_separate_runs_give_the_same_bytes(self, made: Path) -> None:
+        again = ("evaluate", "a.json", "--rules", "mini", "--format", "pdf", "--out", "d.pdf")
+        assert screening(*again, cwd=made.parent, seed="12345").returncode == 0
+        assert (made.parent / "d.pdf").read_bytes() == made.read_bytes()
 
     def test_without_out_it_refuses_and_writes_nothing_to_the_terminal(
         self, tmp_path: Path

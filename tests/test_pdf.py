@@ -180,6 +180,7 @@ class TestDates:
     ) -> None:
         pdf = build(mini_pack, {})
         assert "Date: not given" in pages(pdf)[0]
+        assert "· date: not given ·" in pages(pdf)[1]
         reader = PdfReader(io.BytesIO(pdf))
         assert reader.metadata is not None
         assert reader.metadata.creation_date == datetime(1970, 1, 1, tzinfo=UTC)
