@@ -1,0 +1,17 @@
+"""Web form entry point: page setup and navigation only; each page lives in app_pages/."""
+
+import streamlit as st
+
+st.set_page_config(
+    page_title="Ketamine for pain: discussion checklist",
+    page_icon=":material/checklist:",
+    layout="centered",
+)
+st.navigation(
+    [
+        st.Page("app_pages/screening.py", title="Screening", icon=":material/checklist:"),
+        st.Page("app_pages/rule_pack.py", title="Rule pack", icon=":material/rule:"),
+        st.Page("app_pages/about.py", title="About", icon=":material/info:"),
+    ],
+    position="top",
+).run()

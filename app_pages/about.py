@@ -1,0 +1,55 @@
+"""The About page: what the tool is and is not, what it keeps, and the sources behind it."""
+
+import streamlit as st
+
+from app_pages.common import md, page_header, require_pack
+
+pack = require_pack()
+page_header("About this checklist", pack)
+
+st.subheader("What it is", divider="gray")
+st.markdown(
+    "A structured list of points to go through when ketamine for pain is being considered. "
+    "Each answer you give may raise points to **discuss**, **verify**, **arrange** or "
+    "**document**; every point shows the answers that raised it, the rule behind it and its "
+    "sources. It gives no score and reaches no decision: the judgement stays with the "
+    "treating clinicians and the patient."
+)
+st.markdown(
+    "Unanswered questions are listed as *not assessed* and an *Unknown* answer raises a point "
+    "to verify: neither is ever taken as No."
+)
+st.subheader("What is and is not stored", divider="gray")
+st.markdown(
+    "- Answers, the patient reference, the clinician and the date live only in this browser "
+    "session, in the server's memory. Nothing about a patient is written to disk or sent "
+    "anywhere. Closing the tab ends the session; the server forgets it about two minutes "
+    "later. Starting a new screening clears it at once.\n"
+    "- Downloads (checklist, answers) are saved by your browser, on your computer. Keep them "
+    "as you would any clinical note.\n"
+    "- Do not enter names, dates of birth or record numbers as the patient reference.\n"
+    "- The server keeps the rule pack, which is the same for everyone, and no usage "
+    "statistics are collected."
+)
+
+st.subheader("Rule pack", divider="gray")
+reviewers = ", ".join(pack.meta.reviewers) or "none yet"
+st.markdown(
+    f"**{md(pack.meta.name)}**, version {md(pack.meta.version)}, status {pack.meta.status}, "
+    f"dated {md(pack.meta.date)}; reviewers: {md(reviewers)}.  \nsha256 `{pack.sha256}`"
+)
+if pack.meta.description:
+    st.markdown(md(pack.meta.description))
+
+st.subheader("Sources", divider="gray")
+for source in pack.sources:
+    lines = [f"**{source.id}**: {md(source.citation)}"]
+    if source.doi:
+        lines.append(f"DOI: [{md(source.doi)}](https://doi.org/{source.doi})")
+    if source.url:
+        lines.append(f"Link: [{md(source.url)}]({source.url})")
+    if source.grade:
+        lines.append(f"Evidence: {md(source.grade)}")
+    if source.note:
+        lines.append(f"Note: {md(source.note)}")
+    st.markdown("  \n".join(lines))

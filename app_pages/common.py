@@ -1,0 +1,126 @@
+"""What every page shares: the rule pack loaded once per process, the page header, escaping."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import streamlit as st
+
+import screening
+from screening.describe import describe_condition
+from screening.errors import PackError
+from screening.language import DISCLAIMER
+from screening.loader import DEFAULT_RULES_DIR
+from screening.models import RulePack
+
+RULES_DIR_ENV = "SCREENING_RULES_DIR"
+"""Environment variable naming the rule pack folder; the shipped rules/ folder otherwise."""
+
+_STATUS_WARNINGS = {
+    "draft": "This rule pack is a draft: its content has not completed clinical review.",
+    "in_review": "This rule pack is in review: its content has not completed clinical review.",
+    "retired": "This rule pack has been retired: its content may be out of date.",
+}
+_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]<>()#+\-.!|~$:]")
+
+
+@dataclass(frozen=True)
+class UploadNote:
+    """What became of the last uploaded answers file: its problems, or how many answers loaded.
+
+    Defined here, not in the page script, which Streamlit re-executes on every rerun.
+    """
+
+    name: str
+    problems: list[str]
+    loaded: int = 0
+
+
+@dataclass(frozen=True)
+class QuestionText:
+    """An item's question, help (with its sources) and follow-up note, as escaped Markdown."""
+
+    question: str
+    help: str
+    follow_up: str | None
+
+
+@st.cache_resource(show_spinner=False)
+def _question_texts(_pack: RulePack, sha256: str) -> Mapping[str, QuestionText]:
+    """Built once per pack (keyed by its hash) and shared: it holds the pack's words only."""
+    texts = {}
+    for item in _pack.items:
+        sources = "\n".join(f"- {md(_pack.source(s).citation)}" for s in item.sources)
+        follow_up = None
+        if item.asked_if is not None:
+            follow_up = (
+                "↳ Follow-up: asked when "
+                + md(describe_condition(item.asked_if, _pack))
+                + ", or while that is not yet answered."
+            )
+        texts[item.id] = QuestionText(
+            question=md(item.question),
+            help=f"{md(item.help)}\n\n**Sources**\n\n{sources}",
+            follow_up=follow_up,
+        )
+    return MappingProxyType(texts)
+
+
+def question_texts(pack: RulePack) -> Mapping[str, QuestionText]:
+    return _question_texts(pack, pack.sha256)
+
+
+def rules_dir() -> Path:
+    return Path(os.environ.get(RULES_DIR_ENV) or DEFAULT_RULES_DIR)
+
+
+@st.cache_resource(show_spinner=False)
+def _cached_pack(directory: str) -> RulePack:
+    """Validated once per process and shared by every session: the pack is frozen, no answers."""
+    return screening.load_pack(directory)
+
+
+def md(text: str) -> str:
+    """Escape typed or loaded text so Markdown shows it literally, never as markup or HTML."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
+
+
+def require_pack() -> RulePack:
+    """The rule pack; when it is refused, show why in place of the page and stop there."""
+    try:
+        return _cached_pack(str(rules_dir()))
+    except PackError as exc:
+        st.title("The rule pack was refused")
+        st.error(
+            "The rule pack could not be used, so no form is shown: a checklist built from a "
+            f"partly valid pack could miss points. {len(exc.problems)} problem(s) to fix in "
+            "the rule files, each as file:line: id: message.",
+            icon=":material/error:",
+        )
+        st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
+        st.caption(
+            f"Rule pack folder: {md(str(rules_dir()))}. Check a pack from the command line with "
+            "`python -m screening check --rules FOLDER`."
+        )
+        st.stop()
+
+
+def page_header(title: str, pack: RulePack) -> None:
+    """Title, the versions in use, and the statement that this is not a recommendation."""
+    st.title(title)
+    st.caption(
+        f"App version {screening.__version__} · rule pack {md(pack.meta.name)}, "
+        f"version {md(pack.meta.version)} ({pack.meta.status})"
+    )
+    disclaimer_banner()
+    if pack.meta.status in _STATUS_WARNINGS:
+        st.warning(_STATUS_WARNINGS[pack.meta.status], icon=":material/rate_review:")
+
+
+def disclaimer_banner() -> None:
+    st.info(DISCLAIMER, icon=":material/info:")

@@ -1,0 +1,486 @@
+"""The screening page: yes / no / unknown answers in, a discussion checklist out.
+
+The page decides nothing clinical: what is asked comes from `asked_states`, what goes on the
+checklist from `evaluate`. Answers live in this session's memory only, never on disk, and
+survive page switches because widgets are re-seeded from that memory.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import partial
+from typing import Any
+
+import streamlit as st
+
+from app_pages.common import (
+    QuestionText,
+    UploadNote,
+    md,
+    page_header,
+    question_texts,
+    require_pack,
+)
+from screening.describe import ANSWER_WORDS, describe_condition
+from screening.engine import answer_problems, asked_states, evaluate, parse_answers
+from screening.errors import AnswersError, Problem
+from screening.export import KIND_WORDS, checklist_json, checklist_markdown
+from screening.models import (
+    Answer,
+    AnswersFile,
+    AnswerState,
+    Checklist,
+    Entry,
+    Item,
+    RulePack,
+)
+from screening.pdf import checklist_pdf
+
+ANSWER_OPTIONS: tuple[Answer, ...] = ("yes", "no", "unknown")
+DETAILS = ("patient_reference", "clinician", "date")
+
+# Session-state keys (no bare strings below the docstring: Streamlit's magic would print them).
+MEMORY = "screening__memory"  # widget key -> value, kept while the widget is not shown
+DROPPED = "screening__dropped"  # item id -> the answer removed when it stopped being asked
+VIEW = "screening__view"
+UPLOAD_NOTE = "screening__upload_note"
+UPLOAD_KEY = "upload__answers"
+
+
+def answer_key(item_id: str) -> str:
+    return f"answer__{item_id}"
+
+
+def detail_key(field: str) -> str:
+    return f"detail__{field}"
+
+
+def tick_key(rule_id: str) -> str:
+    return f"tick__{rule_id}"
+
+
+def _memory() -> dict[str, Any]:
+    memory: dict[str, Any] = st.session_state.setdefault(
+        MEMORY, {detail_key("date"): dt.date.today()}
+    )
+    return memory
+
+
+def _remember(keys: list[str]) -> None:
+    """Widget state is dropped while a widget is not shown; the memory is not. Sync the two."""
+    memory = _memory()
+    for key in keys:
+        if key in st.session_state:
+            memory[key] = st.session_state[key]
+        elif key in memory:
+            st.session_state[key] = memory[key]
+
+
+def _answers(pack: RulePack) -> dict[str, Answer]:
+    memory = _memory()
+    return {
+        item.id: memory[answer_key(item.id)]
+        for item in pack.items
+        if memory.get(answer_key(item.id)) in ANSWER_OPTIONS
+    }
+
+
+def _drop_unasked(pack: RulePack) -> dict[str, AnswerState]:
+    """Remove answers to questions no longer asked, noting each, so none reaches the checklist."""
+    answers = _answers(pack)
+    asked = asked_states(pack, answers)
+    dropped: dict[str, Answer] = st.session_state.setdefault(DROPPED, {})
+    for item_id, answer in answers.items():
+        if item_id not in asked:
+            dropped[item_id] = answer
+            _memory().pop(answer_key(item_id), None)
+            st.session_state.pop(answer_key(item_id), None)
+    for item_id in [i for i in dropped if i in asked]:
+        del dropped[item_id]
+    return asked
+
+
+def _answers_file(pack: RulePack) -> AnswersFile:
+    memory = _memory()
+    date = memory.get(detail_key("date"))
+    return AnswersFile(
+        answers=_answers(pack),
+        patient_reference=memory.get(detail_key("patient_reference")) or None,
+        clinician=memory.get(detail_key("clinician")) or None,
+        date=date.isoformat() if isinstance(date, dt.date) else None,
+    )
+
+
+def _answers_json(answers: AnswersFile) -> str:
+    return answers.model_dump_json(indent=2) + "\n"
+
+
+def _show(view: str) -> None:
+    st.session_state[VIEW] = view
+
+
+def _start_again(pack: RulePack) -> None:
+    """Clear this session's answers, details and ticks (a callback, so widgets may be reset)."""
+    for item in pack.items:
+        st.session_state[answer_key(item.id)] = None
+    for rule in pack.rules:
+        st.session_state[tick_key(rule.id)] = False
+    for field in DETAILS:
+        st.session_state[detail_key(field)] = dt.date.today() if field == "date" else ""
+    st.session_state[MEMORY] = {}
+    st.session_state[DROPPED] = {}
+    st.session_state[UPLOAD_NOTE] = None
+    _show("form")
+
+
+def read_answers_upload(
+    pack: RulePack, name: str, data: bytes
+) -> tuple[AnswersFile, dt.date | None]:
+    """An uploaded answers file, checked against the pack; raise `AnswersError` if unusable."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AnswersError(
+            [Problem(name, "not UTF-8 text: expected an answers JSON file saved by this form")]
+        ) from None
+    loaded = parse_answers(text, name)
+    problems = answer_problems(pack, loaded, name)
+    date = None
+    if loaded.date:
+        try:
+            date = dt.date.fromisoformat(loaded.date)
+        except ValueError:
+            problems.append(Problem(name, f"expected YYYY-MM-DD, got {loaded.date!r}", ref="date"))
+    if problems:
+        raise AnswersError(problems)
+    return loaded, date
+
+
+def _load_upload(pack: RulePack) -> None:
+    """Replace the form with an uploaded answers file, or say why not and change nothing."""
+    uploaded = st.session_state.get(UPLOAD_KEY)
+    if uploaded is None:
+        st.session_state[UPLOAD_NOTE] = None
+        return
+    try:
+        loaded, date = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
+    except AnswersError as exc:
+        st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, [str(p) for p in exc.problems])
+        return
+    _start_again(pack)
+    for item_id, answer in loaded.answers.items():
+        st.session_state[answer_key(item_id)] = answer
+    st.session_state[detail_key("patient_reference")] = loaded.patient_reference or ""
+    st.session_state[detail_key("clinician")] = loaded.clinician or ""
+    st.session_state[detail_key("date")] = date
+    st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, [], len(loaded.answers))
+
+
+def _question(text: QuestionText, item: Item) -> None:
+    place: Any = st
+    if text.follow_up is not None:
+        _, place = st.columns([1, 24])
+        place.caption(text.follow_up)
+    place.segmented_control(
+        text.question,
+        ANSWER_OPTIONS,
+        format_func=ANSWER_WORDS.__getitem__,
+        key=answer_key(item.id),
+        help=text.help,
+    )
+
+
+def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
+    reason = describe_condition(item.asked_if, pack) if item.asked_if is not None else ""
+    st.warning(
+        f"Answer removed: “{md(item.question)}” was answered **{ANSWER_WORDS[answer]}**, but it "
+        f"is asked only when {md(reason)}. That answer is no longer on the form and will not "
+        "be used.",
+        icon=":material/undo:",
+    )
+
+
+def _upload_panel(pack: RulePack) -> None:
+    with st.expander("Save or resume: answers file (JSON)", icon=":material/save:"):
+        st.write(
+            "Save the answers so far to a file on this computer, or load such a file to resume. "
+            "Loading a file replaces every answer on the form."
+        )
+        st.download_button(
+            "Save answers (JSON)",
+            partial(_answers_json, _answers_file(pack)),
+            file_name="screening-answers.json",
+            mime="application/json",
+            key="download__answers_form",
+            on_click="ignore",
+            icon=":material/download:",
+            help="The answers, patient reference, clinician and date, to load again later.",
+        )
+        st.file_uploader(
+            "Load answers (JSON)",
+            type=["json"],
+            key=UPLOAD_KEY,
+            on_change=_load_upload,
+            args=(pack,),
+            help="An answers file saved from this form or written for the command line.",
+        )
+        note: UploadNote | None = st.session_state.get(UPLOAD_NOTE)
+        if note is not None and note.problems:
+            st.error(
+                f"{md(note.name)} was not loaded; the answers on the form are unchanged.",
+                icon=":material/error:",
+            )
+            st.code("\n".join(note.problems), language=None, wrap_lines=True)
+        elif note is not None:
+            st.success(
+                f"Loaded {note.loaded} answer(s) from {md(note.name)}.", icon=":material/done:"
+            )
+
+
+def _details() -> None:
+    left, middle, right = st.columns([2, 2, 1.3])
+    left.text_input(
+        "Patient reference (optional)",
+        key=detail_key("patient_reference"),
+        max_chars=60,
+        help="A local reference only, to match a printout to a consultation.",
+    )
+    middle.text_input(
+        "Clinician (optional)",
+        key=detail_key("clinician"),
+        max_chars=80,
+        help="Who is completing the checklist.",
+    )
+    right.date_input(
+        "Date (optional)",
+        value=None,
+        key=detail_key("date"),
+        format="YYYY-MM-DD",
+        help="The date of the consultation.",
+    )
+    st.caption(
+        "Do not enter names, dates of birth or record numbers. Nothing typed here is written "
+        "to disk: it is kept in this session's memory until you close the tab or start a new "
+        "screening."
+    )
+
+
+def _start_again_button(pack: RulePack, where: str) -> None:
+    with st.popover(
+        "Start a new screening",
+        icon=":material/restart_alt:",
+        help="Clear this session's answers, details and ticks.",
+    ):
+        st.button(
+            "Clear all answers, details and ticks",
+            key=f"start_again__{where}",
+            on_click=_start_again,
+            args=(pack,),
+            type="primary",
+            help="Save the answers first if you may need them again.",
+        )
+
+
+def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
+    st.markdown(
+        "Answer **Yes**, **No** or **Unknown**. Leave a question blank if it was not assessed: "
+        "it will be listed as *not assessed*, never taken as No. Click a chosen answer again "
+        "to clear it."
+    )
+    _details()
+    _upload_panel(pack)
+    dropped: dict[str, Answer] = st.session_state.get(DROPPED, {})
+    texts = question_texts(pack)
+    for section in pack.sections:
+        st.subheader(md(section), divider="gray")
+        for item in (i for i in pack.items if i.section == section):
+            if item.id in asked:
+                _question(texts[item.id], item)
+            elif item.id in dropped:
+                _dropped_note(pack, item, dropped[item.id])
+    answered = sum(1 for state in asked.values() if state != "not_assessed")
+    st.progress(answered / len(asked), text=f"{answered} of {len(asked)} answered")
+    row = st.container(horizontal=True)
+    row.button(
+        "Build the discussion checklist",
+        key="build",
+        type="primary",
+        on_click=_show,
+        args=("checklist",),
+        icon=":material/checklist:",
+        help="Shows the points to discuss, verify, arrange or document. Your answers are kept.",
+    )
+    with row:
+        _start_again_button(pack, "form")
+
+
+def _because_lines(pack: RulePack, entry: Entry) -> list[str]:
+    lines = [
+        f"- {md(pack.item(b.item).label)}: **{ANSWER_WORDS[b.answer]}** (`{b.item}`)"
+        for b in entry.because
+    ]
+    return lines or ["- no particular answer: this point is always raised"]
+
+
+def _source_line(pack: RulePack, source_id: str) -> str:
+    source = pack.source(source_id)
+    line = f"- {md(source.citation)}"
+    if source.doi:
+        line += f" [doi:{md(source.doi)}](https://doi.org/{source.doi})"
+    elif source.url:
+        line += f" [{md(source.url)}]({source.url})"
+    if source.grade:
+        line += f" *Evidence: {md(source.grade)}*"
+    return line
+
+
+def _why(pack: RulePack, entry: Entry) -> None:
+    st.markdown("**Raised by these answers**\n\n" + "\n".join(_because_lines(pack, entry)))
+    if entry.open_items:
+        st.markdown(
+            "Not yet known, so this is to verify: "
+            + ", ".join(md(pack.item(i).label) for i in entry.open_items)
+            + "."
+        )
+    st.markdown(f"**Rule** `{entry.rule_id}`")
+    st.markdown(f"**Why it matters.** {md(entry.rationale)}")
+    st.markdown("**Sources**\n\n" + "\n".join(_source_line(pack, s.id) for s in entry.sources))
+
+
+def _entries(pack: RulePack, checklist: Checklist) -> None:
+    for section in dict.fromkeys(e.section for e in checklist.entries):
+        st.subheader(md(section), divider="gray")
+        for kind, word in KIND_WORDS.items():
+            entries = [e for e in checklist.entries if e.section == section and e.kind == kind]
+            if not entries:
+                continue
+            st.markdown(f"**{word}**")
+            for entry in entries:
+                with st.container(gap="xxsmall"):
+                    st.checkbox(
+                        md(entry.text),
+                        key=tick_key(entry.rule_id),
+                        help=f"Rule {entry.rule_id}. Tick it off during the discussion; ticks "
+                        "stay in this browser session only.",
+                    )
+                    with st.popover(
+                        "Why?", type="tertiary", help="The answers, rule and sources behind it."
+                    ):
+                        _why(pack, entry)
+
+
+def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> None:
+    st.subheader("Take it away", divider="gray")
+    # Each file is built only when its button is clicked, not on every rerun.
+    row = st.container(horizontal=True)
+    row.download_button(
+        "Checklist JSON",
+        partial(checklist_json, checklist),
+        file_name="discussion-checklist.json",
+        mime="application/json",
+        key="download__json",
+        on_click="ignore",
+        icon=":material/data_object:",
+        help="The checklist in the command line's JSON format, with the rule pack's hash.",
+    )
+    row.download_button(
+        "Checklist Markdown",
+        partial(checklist_markdown, checklist, pack),
+        file_name="discussion-checklist.md",
+        mime="text/markdown",
+        key="download__markdown",
+        on_click="ignore",
+        icon=":material/description:",
+        help="A readable text version, with reasons and sources.",
+    )
+    row.download_button(
+        "Download PDF",
+        partial(checklist_pdf, pack, answers, checklist),
+        file_name="discussion-checklist.pdf",
+        mime="application/pdf",
+        key="download__pdf",
+        on_click="ignore",
+        icon=":material/picture_as_pdf:",
+        help="A printable PDF of this checklist; the answers and the checklist are embedded in "
+        "it as data, so it can be checked against the rule pack later.",
+    )
+    row.download_button(
+        "Answers JSON",
+        partial(_answers_json, answers),
+        file_name="screening-answers.json",
+        mime="application/json",
+        key="download__answers",
+        on_click="ignore",
+        icon=":material/save:",
+        help="The answers, to load again on the form later.",
+    )
+
+
+def checklist_view(pack: RulePack) -> None:
+    st.button(
+        "Back to the answers",
+        key="back",
+        on_click=_show,
+        args=("form",),
+        icon=":material/arrow_back:",
+        help="Change answers; the checklist is rebuilt from them.",
+    )
+    answers = _answers_file(pack)
+    try:
+        checklist = evaluate(pack, answers, source="form")
+    except AnswersError as exc:
+        st.error("The checklist could not be built from these answers:", icon=":material/error:")
+        st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
+        return
+    st.header("Discussion checklist")
+    rule_set = checklist.rule_set
+    st.markdown(
+        f"Rule pack **{md(rule_set.name)}**, version {md(rule_set.version)} "
+        f"({rule_set.status})  \nsha256 `{rule_set.sha256}`"
+    )
+    details = [
+        f"{label}: {value}"
+        for label, value in (
+            ("Patient reference", answers.patient_reference),
+            ("Clinician", answers.clinician),
+            ("Date", answers.date),
+        )
+        if value
+    ]
+    if details:
+        st.text(" · ".join(details))
+    if checklist.not_assessed:
+        st.warning(
+            f"**{len(checklist.not_assessed)} question(s) not assessed**, listed at the end. "
+            "An unanswered question is never taken as No.",
+            icon=":material/help:",
+        )
+    if checklist.entries:
+        st.caption(
+            f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "
+            "open “Why?” for the answers, rule and sources behind each. Downloads are at the end."
+        )
+        _entries(pack, checklist)
+    else:
+        st.success("No points were raised by these answers.", icon=":material/done:")
+    if checklist.not_assessed:
+        st.subheader("Not assessed", divider="gray")
+        st.markdown("\n".join(f"- {md(pack.item(i).question)}" for i in checklist.not_assessed))
+    _downloads(pack, answers, checklist)
+    st.divider()
+    _start_again_button(pack, "checklist")
+
+
+def main() -> None:
+    pack = require_pack()
+    page_header("Ketamine for pain: discussion checklist", pack)
+    _remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS])
+    asked = _drop_unasked(pack)
+    if st.session_state.get(VIEW) == "checklist":
+        _remember([tick_key(r.id) for r in pack.rules])
+        checklist_view(pack)
+    else:
+        form_view(pack, asked)
+
+
+main()

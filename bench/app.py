@@ -1,0 +1,167 @@
+"""Benchmark of the web form: server-side rerun time against a bare script, and cold start.
+
+Prints figures; never fails. Targets: a full-form rerun at most 1.5x a bare Streamlit script
+with the same widgets (the floor no app can beat), and `streamlit run` healthy in under 5 s.
+Run: `.venv/bin/python bench/app.py [reruns]`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
+from streamlit.runtime.scriptrunner.script_cache import ScriptCache  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from screening import load_pack  # noqa: E402
+
+SCRIPT_TIMES: list[float] = []
+
+
+def _timed(real: Any) -> Any:
+    """Wrap the call that executes the page script, so its own time is measured.
+
+    AppTest's wall time also counts its 1 ms polling and GIL hand-overs (~5 ms each), which
+    would swamp the difference between two fast scripts.
+    """
+
+    def run(*args: Any, **kwargs: Any) -> Any:
+        start = time.perf_counter()
+        try:
+            return real(*args, **kwargs)
+        finally:
+            SCRIPT_TIMES.append(time.perf_counter() - start)
+
+    return run
+
+
+script_runner.exec_func_with_error_handling = _timed(  # type: ignore[attr-defined]
+    script_runner.exec_func_with_error_handling  # type: ignore[attr-defined]
+)
+
+_BYTECODE: dict[str, Any] = {}
+_compile = ScriptCache.get_bytecode
+
+
+def _compiled_once(cache: ScriptCache, script_path: str) -> Any:
+    """AppTest compiles every script afresh on each run; a server compiles it once per process."""
+    if script_path not in _BYTECODE:
+        _BYTECODE[script_path] = _compile(cache, script_path)
+    return _BYTECODE[script_path]
+
+
+ScriptCache.get_bytecode = _compiled_once  # type: ignore[method-assign,assignment]
+
+BARE = """
+import streamlit as st
+st.title("Bare")
+a, b, c = st.columns(3)
+a.text_input("Patient reference", key="p", help="h")
+b.text_input("Clinician", key="c", help="h")
+c.date_input("Date", value=None, key="d", help="h")
+st.download_button("Save", "{{}}", key="save", on_click="ignore", help="h")
+st.file_uploader("Load", key="load", help="h")
+for n in range({items}):
+    st.segmented_control(f"Question {{n}}?", ["yes", "no", "unknown"], key=f"q{{n}}", help="h")
+st.button("Build", key="build", help="h")
+st.button("Clear", key="clear", help="h")
+"""
+
+
+def one_rerun(at: AppTest) -> float:
+    """Server-side time of one rerun: the script's own execution, widgets and all."""
+    SCRIPT_TIMES.clear()
+    at.run()
+    return SCRIPT_TIMES[-1]
+
+
+def filled_form() -> AppTest:
+    """The form with every question answered, both follow-ups included."""
+    pack = load_pack()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    for n, item in enumerate(pack.items):
+        value = "yes" if item.id in ("substance_use_history", "prior_ketamine_exposure") else None
+        at.segmented_control(key=f"answer__{item.id}").set_value(
+            value or ("yes", "no", "unknown")[n % 3]
+        ).run()
+    return at
+
+
+def bare(items: int) -> AppTest:
+    at = AppTest.from_string(BARE.format(items=items), default_timeout=60).run()
+    for n in range(items):
+        at.segmented_control(key=f"q{n}").set_value("yes")
+    return at.run()
+
+
+def cold_start() -> float:
+    """Seconds from `streamlit run app.py` until /_stcore/health answers ok."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"),
+            *("--server.port", str(port), "--server.address", "127.0.0.1"),
+            *("--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"),
+        ],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if k != "SCREENING_RULES_DIR"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while time.perf_counter() - start < 60:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
+                    if r.read() == b"ok":
+                        return time.perf_counter() - start
+            except OSError:
+                time.sleep(0.02)
+        return float("nan")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def ms(times: list[float]) -> str:
+    return f"median {statistics.median(times) * 1e3:.1f} ms (min {min(times) * 1e3:.1f} ms)"
+
+
+def main(reruns: int = 100) -> None:
+    items = len(load_pack().items)
+    form, floor = filled_form(), bare(items)
+    # Interleaved, so that load from other processes weighs on both alike.
+    pairs = [(one_rerun(form), one_rerun(floor)) for _ in range(reruns)]
+    form_times, floor_times = [f for f, _ in pairs], [b for _, b in pairs]
+    print(f"bare script with the same {items + 7} widgets: rerun {ms(floor_times)}")
+    print(f"screening form, all {items} answered: rerun {ms(form_times)}")
+    by_median = statistics.median(form_times) / statistics.median(floor_times)
+    by_min = min(form_times) / min(floor_times)
+    print(
+        f"  ratio to the bare floor: {by_median:.2f}x by medians, {by_min:.2f}x by minimums "
+        "(target <= 1.5x)"
+    )
+    form.button(key="build").click().run()
+    print(f"checklist view: rerun {ms([one_rerun(form) for _ in range(reruns)])}")
+    starts = [cold_start() for _ in range(3)]
+    print(
+        f"cold start until /_stcore/health: median {statistics.median(starts):.2f} s "
+        f"(max {max(starts):.2f} s; target < 5 s)"
+    )
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100)

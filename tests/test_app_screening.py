@@ -1,0 +1,392 @@
+"""The web form, driven through Streamlit's AppTest: what a clinician sees and what it keeps."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import screening
+from screening import AnswersFile, PackError, RulePack, evaluate, load_pack
+from screening.language import DISCLAIMER
+from tests.conftest import write_pack
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def start(monkeypatch: pytest.MonkeyPatch, rules_dir: Path | None = None) -> AppTest:
+    if rules_dir is None:
+        monkeypatch.delenv("SCREENING_RULES_DIR", raising=False)
+    else:
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(rules_dir))
+    return AppTest.from_file(APP, default_timeout=30).run()
+
+
+def answer(at: AppTest, item_id: str, value: str | None) -> None:
+    at.segmented_control(key=f"answer__{item_id}").set_value(value).run()
+
+
+def asked(at: AppTest) -> dict[str, Any]:
+    """The questions on screen and their answers, by item id."""
+    return {
+        str(w.key).removeprefix("answer__"): w.value
+        for w in at.segmented_control
+        if str(w.key).startswith("answer__")
+    }
+
+
+def build(at: AppTest) -> None:
+    at.button(key="build").click().run()
+    assert not at.exception
+
+
+def entry_ids(at: AppTest) -> set[str]:
+    """The rule ids of the checklist entries on screen, from their tick boxes."""
+    return {str(c.key).removeprefix("tick__") for c in at.checkbox}
+
+
+def texts(at: AppTest) -> list[str]:
+    return [t.value for t in at.text]
+
+
+def warnings(at: AppTest) -> list[str]:
+    return [w.value for w in at.warning]
+
+
+def upload(at: AppTest, name: str, content: bytes) -> None:
+    at.file_uploader(key="upload__answers").set_value((name, content, "application/json")).run()
+
+
+@pytest.fixture
+def mini(monkeypatch: pytest.MonkeyPatch, mini_dir: Path) -> AppTest:
+    return start(monkeypatch, mini_dir)
+
+
+@pytest.fixture
+def shipped(monkeypatch: pytest.MonkeyPatch) -> AppTest:
+    return start(monkeypatch)
+
+
+class TestForm:
+    """The form asks every question with Yes / No / Unknown and nothing chosen in advance."""
+
+    def test_every_question_starts_unanswered(self, shipped: AppTest) -> None:
+        assert not shipped.exception
+        assert len(asked(shipped)) == 30
+        assert set(asked(shipped).values()) == {None}
+        assert shipped.get("progress")[0].text == "0 of 30 answered"
+
+    def test_each_question_offers_yes_no_unknown_with_its_help(
+        self, shipped: AppTest, shipped_pack: RulePack
+    ) -> None:
+        control = shipped.segmented_control(key="answer__substance_use_history")
+        assert control.options == ["Yes", "No", "Unknown"]
+        item = shipped_pack.item("substance_use_history")
+        assert control.help.startswith(item.help[:20])
+        assert "Sources" in control.help
+
+    def test_items_are_grouped_by_section_in_pack_order(
+        self, shipped: AppTest, shipped_pack: RulePack
+    ) -> None:
+        headings = [s.value.replace("\\", "") for s in shipped.subheader]
+        assert headings == list(shipped_pack.sections)
+
+    def test_the_progress_line_counts_answers_including_unknown(self, shipped: AppTest) -> None:
+        answer(shipped, "chronic_pain_over_3_months", "yes")
+        answer(shipped, "condition_crps", "unknown")
+        answer(shipped, "substance_use_history", "no")
+        assert shipped.get("progress")[0].text == "3 of 29 answered"
+
+    def test_a_chosen_answer_can_be_cleared(self, shipped: AppTest) -> None:
+        answer(shipped, "condition_crps", "yes")
+        answer(shipped, "condition_crps", None)
+        assert shipped.get("progress")[0].text == "0 of 30 answered"
+
+    def test_the_page_says_it_is_a_discussion_checklist_not_a_recommendation(
+        self, shipped: AppTest
+    ) -> None:
+        assert shipped.info[0].value == DISCLAIMER
+        assert "not a recommendation" in DISCLAIMER
+
+    def test_the_caption_gives_the_app_and_rule_pack_versions(
+        self, shipped: AppTest, shipped_pack: RulePack
+    ) -> None:
+        caption = shipped.caption[0].value.replace("\\", "")
+        assert f"App version {screening.__version__}" in caption
+        assert f"version {shipped_pack.meta.version}" in caption
+
+    def test_every_widget_has_a_key_and_help(self, shipped: AppTest) -> None:
+        widgets = [*shipped.segmented_control, *shipped.text_input, *shipped.date_input]
+        widgets += [*shipped.download_button, *shipped.button]
+        assert all(w.key for w in widgets)
+        assert all(w.help for w in widgets)
+
+
+class TestChecklist:
+    """Building the checklist shows the entries the rule pack raises, and never a verdict."""
+
+    def test_a_full_fill_yields_the_expected_entries(self, mini: AppTest) -> None:
+        answer(mini, "history", "yes")
+        answer(mini, "active", "yes")
+        answer(mini, "monitoring", "no")
+        build(mini)
+        assert entry_ids(mini) == {"substance-history", "substance-active", "setting-monitoring"}
+        shown = [c.label for c in mini.checkbox]
+        assert "Arrange monitoring by trained staff\\." in shown
+        assert not any("not assessed" in w for w in warnings(mini))
+
+    def test_a_full_fill_of_the_shipped_pack_shows_what_the_engine_raises(
+        self, shipped: AppTest, shipped_pack: RulePack
+    ) -> None:
+        cycle = ["yes", "no", "unknown"]
+        answers = {item.id: cycle[n % 3] for n, item in enumerate(shipped_pack.items)}
+        answers["substance_use_history"] = "yes"
+        answers["prior_ketamine_exposure"] = "yes"
+        for item_id, value in answers.items():
+            answer(shipped, item_id, value)
+        assert shipped.get("progress")[0].text == "30 of 30 answered"
+        build(shipped)
+        expected = evaluate(shipped_pack, AnswersFile.model_validate({"answers": answers}))
+        assert entry_ids(shipped) == {e.rule_id for e in expected.entries}
+        assert not any("not assessed" in w for w in warnings(shipped))
+
+    def test_unanswered_items_are_listed_as_not_assessed_never_taken_as_no(
+        self, mini: AppTest
+    ) -> None:
+        answer(mini, "history", "no")
+        build(mini)
+        assert any(w.startswith("**1 question(s) not assessed**") for w in warnings(mini))
+        assert "Not assessed" in [s.value for s in mini.subheader]
+        assert "- Can trained staff monitor the patient?" in [m.value for m in mini.markdown]
+        monitoring = mini.checkbox(key="tick__setting-monitoring")
+        assert monitoring.label.startswith("Verify monitoring \\(not yet known\\)")
+
+    def test_the_checklist_names_the_rule_pack_its_version_and_hash(
+        self, mini: AppTest, mini_dir: Path
+    ) -> None:
+        build(mini)
+        pack = load_pack(mini_dir)
+        heading = next(m.value for m in mini.markdown if m.value.startswith("Rule pack"))
+        assert "Mini pack" in heading
+        assert "version 0\\.1\\.0 (draft)" in heading
+        assert f"sha256 `{pack.sha256}`" in heading
+        assert mini.info[0].value == DISCLAIMER
+
+    def test_each_entry_explains_why_with_answers_rule_rationale_and_sources(
+        self, mini: AppTest
+    ) -> None:
+        answer(mini, "history", "yes")
+        build(mini)
+        shown = "\n".join(m.value for m in mini.markdown)
+        assert "- substance use history: **Yes** (`history`)" in shown
+        assert "**Rule** `substance-history`" in shown
+        assert "**Why it matters.** Ketamine can be misused\\." in shown
+        assert "Author A\\. A study\\." in shown
+
+    def test_entries_are_grouped_by_section_then_kind(self, mini: AppTest) -> None:
+        answer(mini, "history", "yes")
+        answer(mini, "monitoring", "no")
+        build(mini)
+        headings = [s.value for s in mini.subheader]
+        assert headings[:2] == ["Substance use", "Setting"]
+        kinds = [m.value for m in mini.markdown if m.value in ("**Discuss**", "**Arrange**")]
+        assert kinds == ["**Discuss**", "**Arrange**"]
+
+    def test_the_downloads_are_offered(self, mini: AppTest) -> None:
+        build(mini)
+        labels = {b.key: b.label for b in mini.download_button}
+        assert labels["download__json"] == "Checklist JSON"
+        assert labels["download__markdown"] == "Checklist Markdown"
+        assert labels["download__pdf"] == "Download PDF"
+        assert labels["download__answers"] == "Answers JSON"
+
+    def test_ticks_and_answers_are_kept_when_going_back_and_forth(self, mini: AppTest) -> None:
+        answer(mini, "history", "yes")
+        build(mini)
+        mini.checkbox(key="tick__substance-history").check().run()
+        mini.button(key="back").click().run()
+        assert asked(mini)["history"] == "yes"
+        build(mini)
+        assert mini.checkbox(key="tick__substance-history").value is True
+
+
+class TestFollowUps:
+    """A follow-up is asked only while its condition may hold; a stale answer is dropped, visibly."""
+
+    def test_a_follow_up_appears_only_while_it_is_asked(self, shipped: AppTest) -> None:
+        answer(shipped, "substance_use_history", "no")
+        assert "substance_use_active" not in asked(shipped)
+        answer(shipped, "substance_use_history", "yes")
+        assert asked(shipped)["substance_use_active"] is None
+
+    def test_a_dropped_answer_is_noted_and_never_reaches_the_checklist(
+        self, shipped: AppTest
+    ) -> None:
+        answer(shipped, "substance_use_history", "yes")
+        answer(shipped, "substance_use_active", "yes")
+        answer(shipped, "substance_use_history", "no")
+        assert "substance_use_active" not in asked(shipped)
+        note = next(w for w in warnings(shipped) if w.startswith("Answer removed"))
+        assert "was answered **Yes**" in note
+        assert "substance use history is Yes" in note
+        build(shipped)
+        assert "substance-active-use" not in entry_ids(shipped)
+
+    def test_a_follow_up_asked_again_starts_blank_and_the_note_goes(self, shipped: AppTest) -> None:
+        answer(shipped, "substance_use_history", "yes")
+        answer(shipped, "substance_use_active", "yes")
+        answer(shipped, "substance_use_history", "no")
+        answer(shipped, "substance_use_history", "yes")
+        assert asked(shipped)["substance_use_active"] is None
+        assert not any(w.startswith("Answer removed") for w in warnings(shipped))
+
+
+class TestSaveAndResume:
+    """Answers go out as an answers file and come back in; a bad file changes nothing."""
+
+    def test_an_answers_file_prefills_the_form(self, mini: AppTest) -> None:
+        saved = {
+            "answers": {"history": "yes", "active": "no"},
+            "patient_reference": "A-12",
+            "clinician": "Dr Who",
+            "date": "2026-01-02",
+        }
+        upload(mini, "saved.json", json.dumps(saved).encode())
+        assert not mini.exception
+        assert asked(mini) == {"history": "yes", "active": "no", "monitoring": None}
+        assert mini.text_input(key="detail__patient_reference").value == "A-12"
+        assert mini.text_input(key="detail__clinician").value == "Dr Who"
+        assert str(mini.date_input(key="detail__date").value) == "2026-01-02"
+        assert mini.success[0].value == "Loaded 2 answer(s) from saved\\.json."
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            (b"{not json", "not valid JSON"),
+            (b"[1, 2]", "expected a JSON object"),
+            (b'{"answers": {"history": "maybe"}}', 'answer must be "yes", "no" or "unknown"'),
+            (b'{"answers": {"nonsense": "yes"}}', "nonsense: unknown item id"),
+            (b'{"answers": {"history": "no", "active": "yes"}}', "active: answered, but not asked"),
+            (b'{"answers": {}, "date": "02/01/2026"}', "date: expected YYYY-MM-DD"),
+            (b'{"answers": {}, "extra": 1}', "extra: unknown field"),
+            (b"\xff\xfe\x00", "not UTF-8 text"),
+        ],
+        ids=[
+            "broken-json",
+            "not-an-object",
+            "bad-answer",
+            "unknown-item",
+            "follow-up-not-asked",
+            "bad-date",
+            "unknown-field",
+            "not-utf8",
+        ],
+    )
+    def test_a_bad_upload_says_why_and_keeps_the_answers(
+        self, mini: AppTest, content: bytes, message: str
+    ) -> None:
+        answer(mini, "history", "yes")
+        mini.text_input(key="detail__clinician").input("Dr Who").run()
+        upload(mini, "bad.json", content)
+        assert not mini.exception
+        assert mini.error[0].value.startswith("bad\\.json was not loaded; the answers on the form")
+        assert message in mini.code[0].value
+        assert asked(mini)["history"] == "yes"
+        assert mini.text_input(key="detail__clinician").value == "Dr Who"
+
+    def test_starting_again_clears_answers_details_and_ticks(self, mini: AppTest) -> None:
+        answer(mini, "history", "yes")
+        mini.text_input(key="detail__clinician").input("Dr Who").run()
+        mini.button(key="start_again__form").click().run()
+        assert set(asked(mini).values()) == {None}
+        assert mini.text_input(key="detail__clinician").value == ""
+
+
+class TestSafety:
+    """A refused pack shows its problems; typed text stays text; sessions and pages keep apart."""
+
+    def test_an_invalid_pack_shows_its_problems_and_no_form(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        broken = MINI_RULES_WITH_UNKNOWN_ITEM
+        folder = write_pack(tmp_path / "broken", {"rules-main.yaml": broken})
+        with pytest.raises(PackError) as refused:
+            load_pack(folder)
+        at = start(monkeypatch, folder)
+        assert not at.exception
+        assert at.title[0].value == "The rule pack was refused"
+        assert at.code[0].value == "\n".join(str(p) for p in refused.value.problems)
+        assert "condition reads unknown item 'nowhere'" in at.code[0].value
+        assert not at.segmented_control
+        assert not at.button
+
+    def test_other_pages_show_the_same_refusal(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        folder = write_pack(tmp_path / "broken", {"rules-main.yaml": MINI_RULES_WITH_UNKNOWN_ITEM})
+        at = start(monkeypatch, folder)
+        at.switch_page("app_pages/about.py").run()
+        assert at.title[0].value == "The rule pack was refused"
+
+    def test_a_missing_pack_folder_is_refused_too(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        at = start(monkeypatch, tmp_path / "nowhere")
+        assert at.title[0].value == "The rule pack was refused"
+        assert "no such rule pack folder" in at.code[0].value
+
+    def test_markup_in_the_patient_reference_is_shown_literally(self, mini: AppTest) -> None:
+        typed = "**b** <b>t</b> [l](https://e.org) :red[x] $x^2$"
+        mini.text_input(key="detail__patient_reference").input(typed).run()
+        build(mini)
+        assert texts(mini)[0].startswith(f"Patient reference: {typed} · Date: ")
+        assert not any(typed in m.value for m in [*mini.markdown, *mini.caption])
+
+    def test_answers_survive_a_visit_to_another_page(self, mini: AppTest) -> None:
+        answer(mini, "history", "yes")
+        mini.text_input(key="detail__clinician").input("Dr Who").run()
+        mini.switch_page("app_pages/about.py").run()
+        assert not mini.segmented_control
+        mini.switch_page("app_pages/screening.py").run()
+        assert asked(mini)["history"] == "yes"
+        assert mini.text_input(key="detail__clinician").value == "Dr Who"
+
+    def test_two_sessions_never_see_each_others_answers(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        first = start(monkeypatch, mini_dir)
+        second = start(monkeypatch, mini_dir)
+        answer(first, "history", "yes")
+        first.text_input(key="detail__patient_reference").input("A-12").run()
+        second.run()
+        assert set(asked(second).values()) == {None}
+        assert second.text_input(key="detail__patient_reference").value == ""
+
+    def test_the_about_page_states_what_is_stored_and_lists_the_sources(
+        self, shipped: AppTest, shipped_pack: RulePack
+    ) -> None:
+        shipped.switch_page("app_pages/about.py").run()
+        assert not shipped.exception
+        assert shipped.info[0].value == DISCLAIMER
+        shown = "\n".join(m.value for m in shipped.markdown)
+        assert "Nothing about a patient is written to disk" in shown
+        assert all(f"**{s.id}**" in shown for s in shipped_pack.sources)
+
+    def test_the_rule_pack_page_opens(self, shipped: AppTest) -> None:
+        shipped.switch_page("app_pages/rule_pack.py").run()
+        assert not shipped.exception
+
+
+MINI_RULES_WITH_UNKNOWN_ITEM = """\
+rules:
+  - id: setting-monitoring
+    section: "Setting"
+    kind: arrange
+    when: {item: nowhere, is: "no"}
+    text: "Arrange monitoring by trained staff."
+    rationale: "Side effects need watching."
+    sources: [src-b]
+"""
