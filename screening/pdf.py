@@ -139,14 +139,24 @@ def checklist_digest(checklist: Checklist) -> str:
 
 
 def _creation_date(answers: AnswersFile, source: str) -> datetime:
+    """Midnight UTC of the answers' date.
+
+    A year before 1900 is refused: surely a typo, and fpdf2 would write it in the PDF's
+    metadata with fewer than the 4 digits a PDF date needs.
+    """
     if answers.date is None:
         return UNDATED
     try:
         if not _ISO_DATE.fullmatch(answers.date):
             raise ValueError
         day = date.fromisoformat(answers.date)
+        if day.year < 1900:
+            raise ValueError
     except ValueError:
-        message = f"must be a calendar date written YYYY-MM-DD, got {json.dumps(answers.date)}"
+        message = (
+            "must be a calendar date from 1900 on, written YYYY-MM-DD, "
+            f"got {json.dumps(answers.date)}"
+        )
         raise ExportError([Problem(source, message, ref="date")]) from None
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 

@@ -83,7 +83,7 @@ class TestEvaluatePdf:
         )
         assert result.returncode == 1
         assert result.stderr == (
-            'Error: a.json: date: must be a calendar date written YYYY-MM-DD, got "14/03/2026"\n'
+            'Error: a.json: date: must be a calendar date from 1900 on, written YYYY-MM-DD, got "14/03/2026"\n'
         )
         assert sorted(p.name for p in tmp_path.iterdir()) == ["a.json", "mini"]
 

@@ -185,7 +185,9 @@ class TestDates:
         assert reader.metadata is not None
         assert reader.metadata.creation_date == datetime(1970, 1, 1, tzinfo=UTC)
 
-    @pytest.mark.parametrize("date", ["14/03/2026", "2026-02-30", "20260314", " 2026-03-14", ""])
+    @pytest.mark.parametrize(
+        "date", ["14/03/2026", "2026-02-30", "20260314", " 2026-03-14", "", "0999-05-05"]
+    )
     def test_a_date_that_is_not_a_yyyy_mm_dd_calendar_date_is_refused(
         self, mini_pack: RulePack, date: str
     ) -> None:
@@ -193,7 +195,7 @@ class TestDates:
         with pytest.raises(ExportError) as caught:
             checklist_pdf(mini_pack, answers, evaluate(mini_pack, answers), source="a.json")
         assert str(caught.value.problems[0]) == (
-            f"a.json: date: must be a calendar date written YYYY-MM-DD, got {json.dumps(date)}"
+            f"a.json: date: must be a calendar date from 1900 on, written YYYY-MM-DD, got {json.dumps(date)}"
         )
 
     def test_a_checklist_made_with_another_pack_is_refused(
