@@ -9,7 +9,7 @@ st.set_page_config(
 )
 st.navigation(
     [
-        st.Page("app_pages/screening.py", title="Screening", icon=":material/checklist:"),
+        st.Page("app_pages/form.py", title="Screening", icon=":material/checklist:"),
         st.Page("app_pages/rule_pack.py", title="Rule pack", icon=":material/rule:"),
         st.Page("app_pages/about.py", title="About", icon=":material/info:"),
     ],

@@ -350,7 +350,7 @@ class TestSafety:
         mini.text_input(key="detail__clinician").input("Dr Who").run()
         mini.switch_page("app_pages/about.py").run()
         assert not mini.segmented_control
-        mini.switch_page("app_pages/screening.py").run()
+        mini.switch_page("app_pages/form.py").run()
         assert asked(mini)["history"] == "yes"
         assert mini.text_input(key="detail__clinician").value == "Dr Who"
 
