@@ -86,9 +86,11 @@ _FileModel = TypeVar("_FileModel", bound=BaseModel)
 
 
 def display_path(path: Path) -> str:
-    """A path as the user would type it: relative to the working folder when inside it."""
+    """A path as the user typed it; an absolute one inside the working folder made relative."""
+    if not path.is_absolute():
+        return str(path)
     try:
-        return os.path.relpath(path)
+        return str(path.relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 

@@ -18,6 +18,7 @@ from pydantic import (
     Field,
     StringConstraints,
     Tag,
+    field_validator,
 )
 
 Answer = Literal["yes", "no", "unknown"]
@@ -213,6 +214,17 @@ class AnswersFile(_Frozen):
     patient_reference: str | None = None
     clinician: str | None = None
     date: str | None = None
+
+    @field_validator("patient_reference", "clinician", "date")
+    @classmethod
+    def _encodable(cls, value: str | None) -> str | None:
+        """A lone surrogate (a `\\ud800` escape in JSON) is not text any export could write."""
+        if value is not None:
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("contains a character that is not valid Unicode text") from None
+        return value
 
 
 class Because(_Frozen):

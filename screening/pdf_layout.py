@@ -23,7 +23,11 @@ from screening.models import AnswersFile, AnswerState, Checklist, Entry, RulePac
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "dejavu"
-FALLBACK_FONT = "droid-fallback"
+FALLBACK_FONTS = (
+    ("droid-fallback", "DroidSansFallbackFull.ttf"),  # Chinese, Japanese, and more
+    ("nanum-square", "NanumSquareR.ttf"),  # Korean: Droid has only a few Hangul syllables
+)
+"""Tried in order for a character DejaVu lacks; each is loaded only when a text needs it."""
 
 TOTAL_PAGES = "\ue000\ue000\ue000"
 """Page-count alias with room for 3 digits; `printable` drops private-use characters from text."""
@@ -70,7 +74,7 @@ class ChecklistDocument(FPDF):
         self.add_font(FONT, "", FONTS_DIR / "DejaVuSans.ttf")
         self.add_font(FONT, "B", FONTS_DIR / "DejaVuSans-Bold.ttf")
         self._drawable = _cmap(self, FONT).keys() & _cmap(self, f"{FONT}B").keys()
-        self._fallback_cmap: dict[int, Any] | None = None
+        self._fallback_cmaps: list[dict[int, Any]] = []
         self._widths: dict[tuple[str, float, str], float] = {}
         self.running_head = ""
         self.replaced_characters = False
@@ -98,21 +102,27 @@ class ChecklistDocument(FPDF):
         if category == "Zs":
             return " "
         code = ord(char)
-        if category not in ("Co", "Cs", "Cn"):
-            if code in self._drawable:
-                return char
-            if code in self._fallback():
-                return char
+        drawable = code in self._drawable or self._in_fallback(code)
+        if category not in ("Co", "Cs", "Cn") and drawable:
+            return char
         self.replaced_characters = True
         return _REPLACEMENT
 
-    def _fallback(self) -> dict[int, Any]:
-        """Load the 4 MB CJK font on first need only: it costs ~150 ms per document."""
-        if self._fallback_cmap is None:
-            self.add_font(FALLBACK_FONT, "", FONTS_DIR / "DroidSansFallbackFull.ttf")
-            self.set_fallback_fonts([FALLBACK_FONT], exact_match=False)
-            self._fallback_cmap = _cmap(self, FALLBACK_FONT)
-        return self._fallback_cmap
+    def _in_fallback(self, code: int) -> bool:
+        """Whether a fallback font draws `code`, loading fonts in order on first need only.
+
+        The 4 MB CJK font costs ~150 ms per document, so a Latin-only checklist never pays it.
+        """
+        for index, (name, filename) in enumerate(FALLBACK_FONTS):
+            if index == len(self._fallback_cmaps):
+                self.add_font(name, "", FONTS_DIR / filename)
+                self._fallback_cmaps.append(_cmap(self, name))
+                self.set_fallback_fonts(
+                    [n for n, _ in FALLBACK_FONTS[: index + 1]], exact_match=False
+                )
+            if code in self._fallback_cmaps[index]:
+                return True
+        return False
 
     def width_of(self, text: str) -> float:
         key = (self.font_style, self.font_size_pt, text)

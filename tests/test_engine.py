@@ -186,3 +186,11 @@ class TestExports:
         assert "- [ ] **Arrange**: Arrange monitoring by trained staff\\." in text
         assert "  - Because: monitoring = No" in text
         assert "  - Rule `setting-monitoring`; sources: src-b" in text
+
+
+def test_a_lone_surrogate_in_a_typed_field_is_refused_as_not_text() -> None:
+    with pytest.raises(AnswersError) as caught:
+        parse_answers('{"answers": {}, "patient_reference": "A\\ud800B"}', "a.json")
+    assert str(caught.value) == (
+        "a.json: patient_reference: Value error, contains a character that is not valid Unicode text"
+    )
