@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from screening import __version__
 from screening.diff import diff_packs, diff_text
 from screening.engine import evaluate as evaluate_answers
 from screening.engine import parse_answers
@@ -80,15 +81,21 @@ def write_output(text: str | bytes, out: Path | None) -> None:
             click.echo(text, nl=False)
         return
     tmp = out.with_name(f".{out.name}.part")
-    if isinstance(text, bytes):
-        tmp.write_bytes(text)
-    else:
-        tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    try:
+        if isinstance(text, bytes):
+            tmp.write_bytes(text)
+        else:
+            tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise click.ClickException(
+            f"{display_path(out)}: cannot write: {exc.strerror or exc}"
+        ) from None
 
 
 @click.group(cls=_Shell, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name=None, version="0.1.0", prog_name="screening")
+@click.version_option(version=__version__, prog_name="screening")
 def cli() -> None:
     """Ketamine-for-pain screening checklist: a discussion checklist, never a verdict."""
 

@@ -182,3 +182,16 @@ def test_an_unexpected_error_is_reported_in_one_line_without_a_traceback(
         "Error: unexpected internal error (RuntimeError: simulated bug); nothing was written. "
         "Please report it.\n"
     )
+
+
+def test_out_into_a_missing_folder_names_the_file_and_leaves_nothing(tmp_path: Path) -> None:
+    write_answers(tmp_path / "a.json", {})
+    result = screening("evaluate", "a.json", "--out", "nowhere/c.json", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (
+        1,
+        "Error: nowhere/c.json: cannot write: No such file or directory\n",
+    )
+
+
+def test_version_is_the_package_version() -> None:
+    assert screening("--version").stdout == "screening, version 0.1.0\n"
