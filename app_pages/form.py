@@ -22,8 +22,8 @@ from app_pages.common import (
     require_pack,
 )
 from screening.describe import ANSWER_WORDS, describe_condition
-from screening.engine import answer_problems, asked_states, evaluate, parse_answers
-from screening.errors import AnswersError, Problem
+from screening.engine import answer_problems, asked_states, evaluate, read_answers_bytes
+from screening.errors import AnswersError
 from screening.export import KIND_WORDS, checklist_json, checklist_markdown
 from screening.models import (
     Answer,
@@ -137,23 +137,11 @@ def read_answers_upload(
     pack: RulePack, name: str, data: bytes
 ) -> tuple[AnswersFile, dt.date | None]:
     """An uploaded answers file, checked against the pack; raise `AnswersError` if unusable."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise AnswersError(
-            [Problem(name, "not UTF-8 text: expected an answers JSON file saved by this form")]
-        ) from None
-    loaded = parse_answers(text, name)
+    loaded = read_answers_bytes(data, name)
     problems = answer_problems(pack, loaded, name)
-    date = None
-    if loaded.date:
-        try:
-            date = dt.date.fromisoformat(loaded.date)
-        except ValueError:
-            problems.append(Problem(name, f"expected YYYY-MM-DD, got {loaded.date!r}", ref="date"))
     if problems:
         raise AnswersError(problems)
-    return loaded, date
+    return loaded, dt.date.fromisoformat(loaded.date) if loaded.date else None
 
 
 def _load_upload(pack: RulePack) -> None:

@@ -15,7 +15,7 @@ import click
 from screening import __version__
 from screening.diff import diff_packs, diff_text
 from screening.engine import evaluate as evaluate_answers
-from screening.engine import parse_answers
+from screening.engine import read_answers_bytes
 from screening.errors import PackError, ScreeningError
 from screening.export import checklist_json, checklist_markdown
 from screening.loader import DEFAULT_RULES_DIR, display_path, load_pack
@@ -159,12 +159,10 @@ def read_answers(path: Path) -> tuple[AnswersFile, str]:
     """Read and parse an answers file; also return its name as every error shows it."""
     shown = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise click.ClickException(f"{shown}: no such file") from None
-    except UnicodeDecodeError:
-        raise click.ClickException(f"{shown}: not UTF-8 text") from None
-    return parse_answers(text, shown), shown
+    return read_answers_bytes(data, shown), shown
 
 
 @cli.command()
@@ -202,7 +200,8 @@ def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) ->
 @click.argument("pdf_file", metavar="FILE.pdf", type=click.Path(path_type=Path, dir_okay=False))
 @rules_option
 def verify(pdf_file: Path, rules_dir: Path) -> None:
-    """Re-check a checklist PDF: exit 0 if its answers still give its checklist, 1 if not."""
+    """Re-check a checklist PDF: exit 0 if the current pack is the one that made it and gives
+    the same checklist; 1 if the pack has changed since, or the file is damaged or altered."""
     pack = load_pack(rules_dir)
     result = verify_pdf(pdf_file.read_bytes(), pack, display_path(pdf_file))
     click.echo("\n".join(result.lines()))

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from screening.describe import describe_condition
+from screening.markdown import md_escape
 from screening.models import Item, Rule, RulePack, Source
-from screening.review import md_escape
 
 What = Literal["pack", "source", "item", "rule"]
 Action = Literal["added", "removed", "changed"]

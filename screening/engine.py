@@ -75,6 +75,15 @@ def answer_problems(
     return problems
 
 
+def read_answers_bytes(data: bytes, source: str) -> AnswersFile:
+    """An answers file's bytes, read the same way by the CLI and the app (a BOM is allowed)."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise AnswersError([Problem(source, "not UTF-8 text")]) from None
+    return parse_answers(text, source)
+
+
 def parse_answers(text: str, source: str) -> AnswersFile:
     """Read an answers JSON document; refuse duplicate keys, which JSON would silently merge."""
 
@@ -91,6 +100,8 @@ def parse_answers(text: str, source: str) -> AnswersFile:
         raise AnswersError(
             [Problem(source, f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
         ) from None
+    except RecursionError:
+        raise AnswersError([Problem(source, "not an answers file: nested too deeply")]) from None
     if not isinstance(data, dict):
         raise AnswersError([Problem(source, 'expected a JSON object like {"answers": {...}}')])
     try:
@@ -114,6 +125,9 @@ def _answer_problem(source: str, error: Any) -> Problem:
             "unknown field (expected answers, patient_reference, clinician, date)",
             ref=field,
         )
+    if error["type"] == "value_error":
+        reason = str(error["ctx"]["error"])
+        return Problem(source, f"{reason}, got {json.dumps(error['input'])}", ref=field)
     return Problem(source, error["msg"], ref=field)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from screening.describe import ANSWER_WORDS
+from screening.markdown import md_escape
 from screening.models import Checklist, RulePack
 
 KIND_WORDS = {
@@ -20,12 +21,6 @@ def checklist_json(checklist: Checklist) -> str:
     return json.dumps(checklist.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
-def _md_escape(text: str) -> str:
-    """Escape Markdown so that typed text prints literally."""
-    specials = "\\`*_{}[]<>()#+-.!|~"
-    return "".join("\\" + c if c in specials else c for c in text)
-
-
 def checklist_markdown(checklist: Checklist, pack: RulePack) -> str:
     """A readable checklist: entries by section, each with its reasons and sources."""
     rs = checklist.rule_set
@@ -34,33 +29,34 @@ def checklist_markdown(checklist: Checklist, pack: RulePack) -> str:
         "",
         f"> {checklist.disclaimer}",
         "",
-        f"Rule pack: {_md_escape(rs.name)}, version {_md_escape(rs.version)} ({rs.status}), "
+        f"Rule pack: {md_escape(rs.name)}, version {md_escape(rs.version)} ({rs.status}), "
         f"sha256 `{rs.sha256}`",
     ]
     if checklist.patient_reference:
-        lines.append(f"Patient reference: {_md_escape(checklist.patient_reference)}")
+        lines.append(f"Patient reference: {md_escape(checklist.patient_reference)}")
     sections = dict.fromkeys(e.section for e in checklist.entries)
     if not checklist.entries:
         lines += ["", "No points were raised by these answers."]
     for section in sections:
-        lines += ["", f"## {_md_escape(section)}", ""]
+        lines += ["", f"## {md_escape(section)}", ""]
         for entry in (e for e in checklist.entries if e.section == section):
             because = "; ".join(
                 f"{pack.item(b.item).label if b.item in {i.id for i in pack.items} else b.item}"
                 f" = {ANSWER_WORDS[b.answer]}"
                 for b in entry.because
             )
-            lines.append(f"- [ ] **{KIND_WORDS[entry.kind]}**: {_md_escape(entry.text)}")
-            lines.append(f"  - Because: {_md_escape(because) or 'no answer needed'}")
+            lines.append(f"- [ ] {md_escape(entry.text)}")
+            lines.append(f"  - Because: {md_escape(because) or 'no answer needed'}")
             lines.append(
-                f"  - Rule `{entry.rule_id}`; sources: {', '.join(s.id for s in entry.sources)}"
+                f"  - Rule `{entry.rule_id}` ({entry.kind}); "
+                f"sources: {', '.join(s.id for s in entry.sources)}"
             )
-            lines.append(f"  - Why it matters: {_md_escape(entry.rationale)}")
+            lines.append(f"  - Why it matters: {md_escape(entry.rationale)}")
     if checklist.not_assessed:
         lines += ["", "## Not assessed", ""]
-        lines += [f"- {_md_escape(pack.item(i).label)} (`{i}`)" for i in checklist.not_assessed]
+        lines += [f"- {md_escape(pack.item(i).label)} (`{i}`)" for i in checklist.not_assessed]
     cited = dict.fromkeys(s.id for e in checklist.entries for s in e.sources)
     if cited:
         lines += ["", "## Sources", ""]
-        lines += [f"- **{sid}**: {_md_escape(pack.source(sid).citation)}" for sid in cited]
+        lines += [f"- **{sid}**: {md_escape(pack.source(sid).citation)}" for sid in cited]
     return "\n".join(lines) + "\n"

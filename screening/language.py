@@ -13,20 +13,7 @@ DISCLAIMER = (
     "it does not say whether ketamine is appropriate for this patient."
 )
 
-VERDICT_STEMS: tuple[str, ...] = (
-    "eligible",
-    "eligibility",
-    "ineligible",
-    "recommend",
-    "candidate",
-    "candidacy",
-    "approve",
-    "approval",
-    "score",
-)
-"""Words a checklist text must never use, by stem; every inflected form is caught."""
-
-_VERDICT_PATTERN = re.compile(
+_VERDICT_PATTERN = re.compile(  # the one list of verdict words, each with every form
     r"\b(?:"
     r"(?:in)?eligib\w*"
     r"|recommend\w*"

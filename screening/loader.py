@@ -24,7 +24,7 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from screening.errors import PackError, Problem
 from screening.language import verdict_words
-from screening.logic import Tri, evaluate_condition
+from screening.logic import Tri, compile_condition
 from screening.models import (
     AllOf,
     AnswerState,
@@ -43,7 +43,7 @@ from screening.models import (
 MAX_FILE_BYTES = 1_000_000
 """Larger rule files are refused before parsing: no real pack comes near it."""
 
-MAX_ITEMS_PER_CONDITION_CHECKED = 14
+MAX_ITEMS_PER_CONDITION_CHECKED = 10
 """Above this, the can-never-hold check would try too many combinations and is skipped."""
 
 PACK_FILE = "pack.yaml"
@@ -198,12 +198,19 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
 def content_hash(
     meta: PackMeta, sources: tuple[Source, ...], items: tuple[Item, ...], rules: tuple[Rule, ...]
 ) -> str:
-    """SHA-256 over a canonical JSON form of the content, so comments and layout don't count."""
+    """SHA-256 over a canonical JSON form of the content, so comments and layout don't count.
+
+    Unset optional fields are left out, so adding one to the models keeps every hash.
+    """
+
+    def dump(model: PackMeta | Source | Item | Rule) -> Any:
+        return model.model_dump(mode="json", by_alias=True, exclude_none=True)
+
     content = {
-        "meta": meta.model_dump(mode="json", by_alias=True),
-        "sources": [s.model_dump(mode="json", by_alias=True) for s in sources],
-        "items": [i.model_dump(mode="json", by_alias=True) for i in items],
-        "rules": [r.model_dump(mode="json", by_alias=True) for r in rules],
+        "meta": dump(meta),
+        "sources": [dump(s) for s in sources],
+        "items": [dump(i) for i in items],
+        "rules": [dump(r) for r in rules],
     }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
@@ -324,17 +331,20 @@ def _line(node: Any) -> int | None:
     return node.lc.line + 1 if isinstance(node, (CommentedMap, CommentedSeq)) else None
 
 
-def _item_refs(raw: Any, condition: Condition) -> Iterator[tuple[str, int | None]]:
-    """Every item a condition reads, with the line where it is named."""
+def _item_refs(
+    raw: Any, condition: Condition, negated_only: bool = False, negated: bool = False
+) -> Iterator[tuple[str, int | None]]:
+    """Every item a condition reads (or only those under a `not`), with the line naming it."""
     if isinstance(condition, ItemIs):
-        yield condition.item, _line(raw)
+        if negated or not negated_only:
+            yield condition.item, _line(raw)
     elif isinstance(condition, (AllOf, AnyOf)):
         parts = condition.all if isinstance(condition, AllOf) else condition.any
         raws = raw["all"] if isinstance(condition, AllOf) else raw["any"]
         for raw_part, part in zip(raws, parts, strict=True):
-            yield from _item_refs(raw_part, part)
+            yield from _item_refs(raw_part, part, negated_only, negated)
     elif isinstance(condition, NotOf):
-        yield from _item_refs(raw["not"], condition.not_)
+        yield from _item_refs(raw["not"], condition.not_, negated_only, negated=True)
 
 
 class _CrossChecker:
@@ -361,7 +371,12 @@ class _CrossChecker:
             *self._item_references(),
         ]
         if not found:
-            found += [*self._cycles(), *self._never_holds(), *self._wording()]
+            found += [
+                *self._cycles(),
+                *self._negated_follow_ups(),
+                *self._never_holds(),
+                *self._wording(),
+            ]
         return found
 
     @staticmethod
@@ -418,16 +433,38 @@ class _CrossChecker:
                     item.id,
                 )
 
+    def _negated_follow_ups(self) -> Iterator[Problem]:
+        """`not` over a follow-up would turn "not asked" into a point raised for no reason."""
+        follow_ups = {item.id for _, _, item in self.items if item.asked_if is not None}
+        conditions = [
+            *(
+                (shown, raw["asked_if"], item.asked_if, item.id)
+                for shown, raw, item in self.items
+                if item.asked_if
+            ),
+            *((shown, raw["when"], rule.when, rule.id) for shown, raw, rule in self.rules),
+        ]
+        for shown, raw, condition, owner in conditions:
+            for ref, line in _item_refs(raw, condition, negated_only=True):
+                if ref in follow_ups:
+                    yield Problem(
+                        shown,
+                        f"'not' over the follow-up item '{ref}': when it is not asked, the "
+                        "condition would hold for no reason; name the answers that should count",
+                        line,
+                        owner,
+                    )
+
     def _never_holds(self) -> Iterator[Problem]:
         for shown, raw, rule in self.rules:
             refs = sorted({ref for ref, _ in _item_refs(raw["when"], rule.when)})
             if len(refs) > MAX_ITEMS_PER_CONDITION_CHECKED:
                 continue
-            answers: tuple[AnswerState, ...] = ("yes", "no")
+            answers: tuple[AnswerState, ...] = ("yes", "no", "unknown")
             combos = itertools.product(answers, repeat=len(refs))
+            holds = compile_condition(rule.when)
             if not any(
-                evaluate_condition(rule.when, dict(zip(refs, combo, strict=True))).value is Tri.TRUE
-                for combo in combos
+                holds(dict(zip(refs, combo, strict=True))).value is Tri.TRUE for combo in combos
             ):
                 yield Problem(
                     shown,

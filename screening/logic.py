@@ -42,7 +42,8 @@ def compile_condition(condition: Condition) -> Evaluator:
     """Turn a condition into a function of the answers; rules are compiled once per pack.
 
     An item absent from the states is not asked: a question that is not asked cannot raise
-    a point, so its leaf is FALSE with no witness.
+    a point, so its leaf is FALSE with no witness. A leaf that lists `unknown` among its
+    values holds for an Unknown answer; otherwise Unknown and not assessed leave it open.
     """
     if isinstance(condition, ItemIs):
         item, values = condition.item, condition.values
@@ -52,9 +53,9 @@ def compile_condition(condition: Condition) -> Evaluator:
             state = states.get(item)
             if state is None:
                 return _NOTHING
-            if state in _OPEN_STATES:
-                return open_
-            return true if state in values else false
+            if state in values:
+                return true
+            return open_ if state in _OPEN_STATES else false
 
         return leaf
     if isinstance(condition, NotOf):

@@ -6,7 +6,9 @@ answers file is an error the reviewer sees, never a field silently ignored.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
+from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal
 
@@ -207,6 +209,9 @@ class RulePack(_Frozen):
         return tuple(dict.fromkeys(i.section for i in self.items))
 
 
+MIN_YEAR = 1900
+
+
 class AnswersFile(_Frozen):
     """The answers a clinician gave; the public shape of an answers JSON file."""
 
@@ -214,6 +219,22 @@ class AnswersFile(_Frozen):
     patient_reference: str | None = None
     clinician: str | None = None
     date: str | None = None
+
+    @field_validator("date")
+    @classmethod
+    def _calendar_date(cls, value: str | None) -> str | None:
+        """One date rule for every export: the PDF's metadata needs a 4-digit year from 1900."""
+        if value is not None:
+            try:
+                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+                    raise ValueError
+                if date.fromisoformat(value).year < MIN_YEAR:
+                    raise ValueError
+            except ValueError:
+                raise ValueError(
+                    f"must be a calendar date from {MIN_YEAR} on, written YYYY-MM-DD"
+                ) from None
+        return value
 
     @field_validator("patient_reference", "clinician", "date")
     @classmethod

@@ -102,8 +102,10 @@ class ChecklistDocument(FPDF):
         if category == "Zs":
             return " "
         code = ord(char)
-        drawable = code in self._drawable or self._in_fallback(code)
-        if category not in ("Co", "Cs", "Cn") and drawable:
+        drawable = category not in ("Co", "Cs", "Cn") and (
+            code in self._drawable or self._in_fallback(code)
+        )
+        if drawable:
             return char
         self.replaced_characters = True
         return _REPLACEMENT

@@ -20,6 +20,7 @@ from screening.describe import ANSWER_WORDS, describe_condition, item_list
 from screening.export import KIND_WORDS
 from screening.language import DISCLAIMER
 from screening.logic import condition_items
+from screening.markdown import md_escape
 from screening.models import Item, Rule, RulePack, Source
 from screening.scenarios import ScenarioResult
 
@@ -29,20 +30,6 @@ STATUS_WORDS = {
     "approved": "approved by the committee",
     "retired": "retired: no longer in use",
 }
-
-_MD_SPECIALS = re.compile(r"([\\`*_\[\]<>|~&])")
-_MD_LINE_START = re.compile(r"^(\d+)([.)])|^([#>+=-])")
-
-
-def md_escape(text: str, block: bool = False) -> str:
-    """Text that Markdown prints literally: specials escaped, line breaks folded to spaces.
-
-    `block` text starts a line, where `#`, `>`, `-` or `1.` would make a heading or a list.
-    """
-    escaped = _MD_SPECIALS.sub(r"\\\1", " ".join(text.split()))
-    if not block:
-        return escaped
-    return _MD_LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)
 
 
 def _emphasised(label: str) -> str:

@@ -270,7 +270,10 @@ class TestSaveAndResume:
             (b'{"answers": {"history": "maybe"}}', 'answer must be "yes", "no" or "unknown"'),
             (b'{"answers": {"nonsense": "yes"}}', "nonsense: unknown item id"),
             (b'{"answers": {"history": "no", "active": "yes"}}', "active: answered, but not asked"),
-            (b'{"answers": {}, "date": "02/01/2026"}', "date: expected YYYY-MM-DD"),
+            (
+                b'{"answers": {}, "date": "02/01/2026"}',
+                "date: must be a calendar date from 1900 on, written YYYY-MM-DD",
+            ),
             (b'{"answers": {}, "extra": 1}', "extra: unknown field"),
             (b"\xff\xfe\x00", "not UTF-8 text"),
         ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from screening import AnswersError, AnswersFile, RulePack, evaluate, parse_answers
-from screening.engine import asked_states
+from screening.engine import asked_states, read_answers_bytes
 from screening.export import checklist_json, checklist_markdown
 from screening.language import DISCLAIMER
 
@@ -183,14 +183,25 @@ class TestExports:
     ) -> None:
         checklist = evaluate(mini_pack, AnswersFile(answers={"history": "no", "monitoring": "no"}))
         text = checklist_markdown(checklist, mini_pack)
-        assert "- [ ] **Arrange**: Arrange monitoring by trained staff\\." in text
+        assert "- [ ] Arrange monitoring by trained staff." in text
         assert "  - Because: monitoring = No" in text
-        assert "  - Rule `setting-monitoring`; sources: src-b" in text
+        assert "  - Rule `setting-monitoring` (arrange); sources: src-b" in text
 
 
 def test_a_lone_surrogate_in_a_typed_field_is_refused_as_not_text() -> None:
     with pytest.raises(AnswersError) as caught:
         parse_answers('{"answers": {}, "patient_reference": "A\\ud800B"}', "a.json")
     assert str(caught.value) == (
-        "a.json: patient_reference: Value error, contains a character that is not valid Unicode text"
+        'a.json: patient_reference: contains a character that is not valid Unicode text, got "A\\ud800B"'
     )
+
+
+def test_an_answers_file_with_a_byte_order_mark_is_read() -> None:
+    data = b"\xef\xbb\xbf" + b'{"answers": {"history": "no"}}'
+    assert read_answers_bytes(data, "a.json").answers == {"history": "no"}
+
+
+def test_an_answers_file_that_is_not_utf8_is_refused() -> None:
+    with pytest.raises(AnswersError) as caught:
+        read_answers_bytes(b'{"answers": "\xff"}', "a.json")
+    assert str(caught.value) == "a.json: not UTF-8 text"

@@ -325,3 +325,30 @@ class TestLanguageGuardReach:
         assert broken(tmp_path, "pack.yaml", text) == [
             "pack.yaml:2: pack.name uses verdict language (Candidacy)"
         ]
+
+
+class TestUnknownAndNot:
+    """Rules may name Unknown explicitly; `not` may not reach a follow-up question."""
+
+    def test_a_rule_that_holds_only_on_unknown_loads(self, tmp_path: Path) -> None:
+        text = RULES.replace('{item: monitoring, is: "no"}', '{item: monitoring, is: "unknown"}')
+        pack = load_pack(write_pack(tmp_path / "p", {"rules-main.yaml": text}))
+        assert pack.rules[2].when.model_dump(by_alias=True) == {
+            "item": "monitoring",
+            "is": ["unknown"],
+        }
+
+    def test_not_over_a_follow_up_is_refused(self, tmp_path: Path) -> None:
+        text = RULES.replace('- {item: active, is: "yes"}', '- {not: {item: active, is: "no"}}')
+        (problem,) = broken(tmp_path, "rules-main.yaml", text)
+        assert problem == (
+            "rules-main.yaml:15: substance-active: 'not' over the follow-up item 'active': when it "
+            "is not asked, the condition would hold for no reason; name the answers that should count"
+        )
+
+    def test_not_over_a_question_always_asked_is_allowed(self, tmp_path: Path) -> None:
+        text = RULES.replace('{item: monitoring, is: "no"}', '{not: {item: monitoring, is: "yes"}}')
+        assert (
+            load_pack(write_pack(tmp_path / "p", {"rules-main.yaml": text})).rules[2].id
+            == "setting-monitoring"
+        )

@@ -99,3 +99,19 @@ class TestWitnesses:
 def test_condition_items_lists_each_item_once_in_order_of_mention() -> None:
     condition = AllOf(all=[leaf("b"), AnyOf(any=[leaf("a"), NotOf(not_=leaf("b"))])])
     assert condition_items(condition) == ("b", "a")
+
+
+class TestExplicitUnknown:
+    """A leaf that lists `unknown` holds for an Unknown answer; unanswered still stays open."""
+
+    def test_unknown_listed_holds_for_an_unknown_answer(self) -> None:
+        condition = ItemIs(item="a", is_=["no", "unknown"])
+        assert evaluate_condition(condition, {"a": "unknown"}).value is T
+
+    def test_unknown_listed_still_leaves_an_unanswered_item_open(self) -> None:
+        condition = ItemIs(item="a", is_=["no", "unknown"])
+        assert evaluate_condition(condition, {"a": "not_assessed"}).value is O
+
+    def test_unknown_listed_is_false_for_an_answer_not_listed(self) -> None:
+        condition = ItemIs(item="a", is_=["no", "unknown"])
+        assert evaluate_condition(condition, {"a": "yes"}).value is F
