@@ -7,10 +7,13 @@ PORT ?= 8501
 
 .PHONY: setup run test lint typecheck rulecheck unit bench clean
 
-$(STAMP): requirements.txt
+# requirements.txt says what the project needs; constraints.txt pins the versions it was
+# tested with, so a fresh machine gets the same linters and libraries as the last green run.
+$(STAMP): requirements.txt constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or later is needed; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from screening import RulePack, load_pack
 from screening.loader import DEFAULT_RULES_DIR
@@ -104,3 +106,9 @@ def shipped_pack() -> RulePack:
 def write_answers(path: Path, answers: dict[str, str], **extra: object) -> Path:
     path.write_text(json.dumps({"answers": answers, **extra}), encoding="utf-8")
     return path
+
+
+# CI runs the same examples every time, so a red run can be reproduced; locally they vary.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI") == "true":
+    settings.load_profile("ci")
