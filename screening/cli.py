@@ -73,22 +73,27 @@ rules_option = click.option(
 
 
 def write_output(text: str | bytes, out: Path | None) -> None:
-    """Write the whole result at once, to a file or stdout: never a partial output."""
+    """Write the whole result at once, to a file or stdout: never a partial output.
+
+    A regular file is replaced only when the new one is complete; a link, a device or a
+    pipe is written through, never replaced by a new file.
+    """
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
     if out is None:
-        if isinstance(text, bytes):
-            sys.stdout.buffer.write(text)
-        else:
-            click.echo(text, nl=False)
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
         return
-    tmp = out.with_name(f".{out.name}.part")
+    if not out.name:
+        raise click.ClickException("--out needs a file name")
+    special = out.is_symlink() or (out.exists() and not out.is_file())
+    target = out if special else out.with_name(f".{out.name}.part")
     try:
-        if isinstance(text, bytes):
-            tmp.write_bytes(text)
-        else:
-            tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out)
+        target.write_bytes(data)
+        if not special:
+            target.replace(out)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        if not special:
+            target.unlink(missing_ok=True)
         raise click.ClickException(
             f"{display_path(out)}: cannot write: {exc.strerror or exc}"
         ) from None

@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from screening.describe import describe_condition, item_list
 from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
-from screening.logic import Outcome, Tri, condition_items, evaluate_condition
+from screening.logic import Outcome, Tri, visible_states
 from screening.models import (
     Answer,
     AnswersFile,
@@ -28,21 +28,8 @@ def asked_states(pack: RulePack, answers: Mapping[str, Answer]) -> dict[str, Ans
     An item whose `asked_if` is open (its parent unknown) is asked, since it can't be ruled
     out. Hiding cascades: a parent that is not asked reads as false for its follow-ups.
     """
-    decided: dict[str, AnswerState | None] = {}
-
-    def state_of(item_id: str) -> AnswerState | None:
-        if item_id not in decided:
-            item = pack.item(item_id)
-            asked = True
-            if item.asked_if is not None:
-                parents = {p: state_of(p) for p in condition_items(item.asked_if)}
-                known = {p: s for p, s in parents.items() if s is not None}
-                asked = evaluate_condition(item.asked_if, known).value is not Tri.FALSE
-            decided[item_id] = answers.get(item_id, "not_assessed") if asked else None
-        return decided[item_id]
-
-    states = {item.id: state_of(item.id) for item in pack.items}
-    return {k: v for k, v in states.items() if v is not None}
+    given = {item.id: answers.get(item.id, "not_assessed") for item in pack.items}
+    return visible_states(given, pack.compiled_asked_if)  # type: ignore[arg-type]
 
 
 def answer_problems(

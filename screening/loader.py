@@ -19,12 +19,12 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from screening.errors import PackError, Problem
-from screening.language import verdict_words
-from screening.logic import Tri, compile_condition
+from screening.language import lookalike_words, verdict_words
+from screening.logic import Tri, compile_condition, condition_items, visible_states
 from screening.models import (
     AllOf,
     AnswerState,
@@ -43,8 +43,14 @@ from screening.models import (
 MAX_FILE_BYTES = 1_000_000
 """Larger rule files are refused before parsing: no real pack comes near it."""
 
-MAX_ITEMS_PER_CONDITION_CHECKED = 10
-"""Above this, the can-never-hold check would try too many combinations and is skipped."""
+MAX_ITEMS_PER_CONDITION_CHECKED = 8
+"""A condition may read at most this many questions (3^8 answer combinations to try)."""
+
+MAX_ECHO = 80
+"""A problem quotes at most this much of the offending value."""
+
+MAX_COMBINATIONS_PER_PACK = 200_000
+"""Bounds the can-never-hold check, so an uploaded candidate pack cannot stall the app."""
 
 PACK_FILE = "pack.yaml"
 SOURCES_FILE = "sources.yaml"
@@ -100,12 +106,15 @@ def load_pack(directory: Path | str = DEFAULT_RULES_DIR) -> RulePack:
     folder = Path(directory)
     if not folder.is_dir():
         raise PackError([Problem(display_path(folder), "no such rule pack folder")])
-    files = {
-        path.name: read_capped(path)
-        for pattern in ("*.yaml", "*.yml")
-        for path in folder.glob(pattern)
-        if path.is_file()
-    }
+    found = [p for p in folder.iterdir() if p.name.lower().endswith((".yaml", ".yml"))]
+    unreadable = [
+        Problem(display_path(p), "not a readable file (a folder, or a broken link?)")
+        for p in sorted(found)
+        if not p.is_file()
+    ]
+    if unreadable:
+        raise PackError(unreadable)
+    files = {path.name: read_capped(path) for path in found}
     return load_pack_from_files(files, display_path(folder))
 
 
@@ -126,7 +135,7 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
         return os.path.normpath(os.path.join(label, name))
 
     problems: list[Problem] = []
-    yaml_names = sorted(n for n in files if n.endswith((".yaml", ".yml")))
+    yaml_names = sorted(n for n in files if n.lower().endswith((".yaml", ".yml")))
     rule_names = [n for n in yaml_names if fnmatch.fnmatchcase(n, RULES_GLOB)]
     expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, *rule_names}
     for stray in yaml_names:
@@ -178,7 +187,8 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
     )
     problems += checker.problems()
     meta_doc, meta_model = meta_file
-    problems += _meta_wording(shown(PACK_FILE), meta_doc["pack"], meta_model.pack)
+    meta_texts = {"name": meta_model.pack.name, "description": meta_model.pack.description}
+    problems += guard_wording(shown(PACK_FILE), meta_doc["pack"], meta_texts, None, "pack.")
     if problems:
         raise PackError(problems)
 
@@ -220,10 +230,12 @@ def validate_yaml(
     data: bytes, shown: str, model: type[_FileModel], problems: list[Problem]
 ) -> tuple[CommentedMap, _FileModel] | None:
     """Parse a file and validate it against a one-key file model, appending problems."""
+    (key,) = model.model_fields
     doc = parse_yaml(data, shown, problems)
     if doc is None:
+        if problems and problems[-1].message == "file is empty":
+            problems[-1] = Problem(shown, f"file is empty: expected the top-level key '{key}:'", 1)
         return None
-    (key,) = model.model_fields
     if not isinstance(doc, CommentedMap) or key not in doc:
         problems.append(Problem(shown, f"expected a mapping with the top-level key '{key}:'", 1))
         return None
@@ -246,12 +258,12 @@ def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
         return None
     try:
         doc = YAML(typ="rt").load(text)
-        anchored = _first_anchor(doc)
-        if anchored is not None:
-            problems.append(
-                Problem(shown, "anchors and aliases (& and *) are not allowed", anchored)
-            )
+        shared = _shared_structure(doc)
+        if shared is not None:
+            problems.append(Problem(shown, shared[0], shared[1]))
             return None
+        if doc is None:
+            problems.append(Problem(shown, "file is empty", 1))
         return doc
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -263,8 +275,12 @@ def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
     return None
 
 
-def _first_anchor(doc: Any) -> int | None:
-    """Line of the first anchored node, if any: without anchors there can be no aliases.
+_ANCHORS = "anchors and aliases (& and *) are not allowed"
+_MERGES = "merge keys (<<) are not allowed: write each field out"
+
+
+def _shared_structure(doc: Any) -> tuple[str, int] | None:
+    """The first anchor, alias or merge key, with its line: each hides what a reviewer reads.
 
     Aliases share one object, so the walk visits each node once and an alias bomb
     costs nothing here; it is refused before anything expands it.
@@ -275,12 +291,14 @@ def _first_anchor(doc: Any) -> int | None:
         node, line = queue.popleft()
         if isinstance(node, (CommentedMap, CommentedSeq)):
             if id(node) in seen:
-                return line
+                return _ANCHORS, line
             seen.add(id(node))
         anchor = getattr(node, "anchor", None)
         if anchor is not None and getattr(anchor, "value", None) is not None:
-            return line
+            return _ANCHORS, line
         if isinstance(node, CommentedMap):
+            if getattr(node, merge_attrib, None):
+                return _MERGES, node.lc.line + 1
             queue.extend((v, node.lc.key(k)[0] + 1) for k, v in node.items())
         elif isinstance(node, CommentedSeq):
             queue.extend((v, node.lc.item(i)[0] + 1) for i, v in enumerate(node))
@@ -323,7 +341,10 @@ def locate_error(shown: str, doc: CommentedMap, error: ErrorDetails) -> Problem:
     else:
         message = f"{field}: {error['msg']}"
         if kind not in ("condition", "union_tag_invalid", "model_type"):
-            message += f" (got {error['input']!r})"
+            shown_input = repr(error["input"])
+            if len(shown_input) > MAX_ECHO:
+                shown_input = shown_input[: MAX_ECHO - 1] + "…"
+            message += f" (got {shown_input})"
     return Problem(shown, message, line, ref)
 
 
@@ -371,12 +392,11 @@ class _CrossChecker:
             *self._item_references(),
         ]
         if not found:
-            found += [
-                *self._cycles(),
-                *self._negated_follow_ups(),
-                *self._never_holds(),
-                *self._wording(),
-            ]
+            found += self._cycles()
+            # Satisfiability needs the follow-up structure to be sound, so it comes last.
+            checks = [self._negated_follow_ups()] + ([] if found else [self._never_holds()])
+            found += [problem for check in checks for problem in check]
+            found += self._wording()
         return found
 
     @staticmethod
@@ -456,15 +476,42 @@ class _CrossChecker:
                     )
 
     def _never_holds(self) -> Iterator[Problem]:
+        """Try every Yes / No / Unknown combination, with follow-ups hidden as the form hides
+        them; refuse a condition too large to try rather than pass it unchecked."""
+        asked_if = {i.id: compile_condition(i.asked_if) for _, _, i in self.items if i.asked_if}
+        parents = {
+            i.id: condition_items(i.asked_if) for _, _, i in self.items if i.asked_if is not None
+        }
+        budget = MAX_COMBINATIONS_PER_PACK
         for shown, raw, rule in self.rules:
-            refs = sorted({ref for ref, _ in _item_refs(raw["when"], rule.when)})
+            refs = _with_parents(condition_items(rule.when), parents)
             if len(refs) > MAX_ITEMS_PER_CONDITION_CHECKED:
+                yield Problem(
+                    shown,
+                    f"condition reads {len(refs)} questions, counting those their follow-ups "
+                    f"depend on; at most {MAX_ITEMS_PER_CONDITION_CHECKED} can be checked, "
+                    "so split it",
+                    _line(raw["when"]),
+                    rule.id,
+                )
                 continue
+            budget -= 3 ** len(refs)
+            if budget < 0:
+                yield Problem(
+                    shown,
+                    "the pack's conditions are too many or too large to check "
+                    f"(over {MAX_COMBINATIONS_PER_PACK:,} combinations); simplify them",
+                    _line(raw["when"]),
+                    rule.id,
+                )
+                return
+            holds = compile_condition(rule.when)
             answers: tuple[AnswerState, ...] = ("yes", "no", "unknown")
             combos = itertools.product(answers, repeat=len(refs))
-            holds = compile_condition(rule.when)
             if not any(
-                holds(dict(zip(refs, combo, strict=True))).value is Tri.TRUE for combo in combos
+                holds(visible_states(dict(zip(refs, combo, strict=True)), asked_if)).value
+                is Tri.TRUE
+                for combo in combos
             ):
                 yield Problem(
                     shown,
@@ -475,38 +522,51 @@ class _CrossChecker:
 
     def _wording(self) -> Iterator[Problem]:
         for shown, raw, rule in self.rules:
-            for field in ("section", "text", "rationale"):
-                words = verdict_words(getattr(rule, field))
-                if words:
-                    yield Problem(
-                        shown,
-                        f"{field} uses verdict language ({', '.join(words)}); "
-                        "a checklist entry asks to discuss, verify, arrange or document",
-                        raw.lc.key(field)[0] + 1,
-                        rule.id,
-                    )
+            texts = {f: getattr(rule, f) for f in ("section", "text", "rationale")}
+            yield from guard_wording(shown, raw, texts, rule.id)
         for shown, raw, item in self.items:
-            for field in ("section", "label", "question", "help"):
-                words = verdict_words(getattr(item, field))
-                if words:
-                    yield Problem(
-                        shown,
-                        f"{field} uses verdict language ({', '.join(words)})",
-                        raw.lc.key(field)[0] + 1,
-                        item.id,
-                    )
+            texts = {f: getattr(item, f) for f in ("section", "label", "question", "help")}
+            yield from guard_wording(shown, raw, texts, item.id)
 
 
-def _meta_wording(shown: str, raw: CommentedMap, meta: PackMeta) -> Iterator[Problem]:
-    """The pack's name and description head every checklist, so they obey the guard too."""
-    for field in ("name", "description"):
-        words = verdict_words(getattr(meta, field) or "")
+def guard_wording(
+    shown: str,
+    raw: CommentedMap,
+    texts: Mapping[str, str | None],
+    ref: str | None,
+    prefix: str = "",
+) -> Iterator[Problem]:
+    """Verdict words, and look-alike letters that could hide one, in texts a clinician reads."""
+    for field, text in texts.items():
+        if not text:
+            continue
+        line = raw.lc.key(field)[0] + 1
+        words = verdict_words(text)
         if words:
             yield Problem(
-                shown,
-                f"pack.{field} uses verdict language ({', '.join(words)})",
-                raw.lc.key(field)[0] + 1,
+                shown, f"{prefix}{field} uses verdict language ({', '.join(words)})", line, ref
             )
+        mixed = lookalike_words(text)
+        if mixed:
+            yield Problem(
+                shown,
+                f"{prefix}{field} mixes alphabets within a word ({', '.join(mixed)}): "
+                "look-alike letters could hide a verdict word",
+                line,
+                ref,
+            )
+
+
+def _with_parents(items: tuple[str, ...], parents: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The items and, transitively, the questions that decide whether they are asked."""
+    found: dict[str, None] = {}
+    pending = list(items)
+    while pending:
+        item = pending.pop(0)
+        if item not in found:
+            found[item] = None
+            pending += parents.get(item, ())
+    return list(found)
 
 
 def _find_cycle(start: str, depends: dict[str, list[str]]) -> list[str] | None:

@@ -8,7 +8,7 @@ missing knowledge stays open instead of silently counting as "no".
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
 from screening.models import AllOf, AnswerState, Condition, ItemIs, NotOf
@@ -102,3 +102,41 @@ def condition_items(condition: Condition) -> tuple[str, ...]:
         return condition_items(condition.not_)
     parts = condition.all if isinstance(condition, AllOf) else condition.any
     return tuple(dict.fromkeys(i for part in parts for i in condition_items(part)))
+
+
+def visible_states(
+    given: Mapping[str, AnswerState], asked_if: Mapping[str, Evaluator]
+) -> dict[str, AnswerState]:
+    """The states of the items that are asked, given every item's state; absent = not asked.
+
+    A follow-up whose `asked_if` is open (its parent unknown) is asked, since it can't be
+    ruled out. Hiding cascades: a parent that is not asked reads as false for its follow-ups.
+    """
+    decided: dict[str, AnswerState | None] = {}
+
+    class Parents(Mapping[str, AnswerState]):
+        """The parents' states, each decided on first read."""
+
+        def __getitem__(self, item_id: str) -> AnswerState:
+            state = state_of(item_id)
+            if state is None:
+                raise KeyError(item_id)
+            return state
+
+        def __iter__(self) -> Iterator[str]:
+            return iter(given)
+
+        def __len__(self) -> int:
+            return len(given)
+
+    def state_of(item_id: str) -> AnswerState | None:
+        if item_id not in decided:
+            decided[item_id] = None  # a cycle (refused at load) reads as not asked
+            condition = asked_if.get(item_id)
+            if item_id in given and (
+                condition is None or condition(Parents()).value is not Tri.FALSE
+            ):
+                decided[item_id] = given[item_id]
+        return decided[item_id]
+
+    return {i: s for i in given if (s := state_of(i)) is not None}

@@ -186,6 +186,13 @@ class RulePack(_Frozen):
         return tuple((rule, compile_condition(rule.when)) for rule in self.rules)
 
     @cached_property
+    def compiled_asked_if(self) -> dict[str, Callable[[Mapping[str, AnswerState]], Any]]:
+        """Each follow-up's `asked_if`, compiled once."""
+        from screening.logic import compile_condition  # noqa: PLC0415 - logic imports models
+
+        return {i.id: compile_condition(i.asked_if) for i in self.items if i.asked_if}
+
+    @cached_property
     def _items_by_id(self) -> dict[str, Item]:
         """Indexed once: evaluation looks items and sources up for every entry."""
         return {i.id: i for i in self.items}
@@ -211,13 +218,16 @@ class RulePack(_Frozen):
 
 MIN_YEAR = 1900
 
+FreeText = Annotated[str, StringConstraints(max_length=200)]
+"""A reference or a name, not a note: long text has no place on the checklist's header."""
+
 
 class AnswersFile(_Frozen):
     """The answers a clinician gave; the public shape of an answers JSON file."""
 
     answers: dict[str, Answer] = Field(default_factory=dict)
-    patient_reference: str | None = None
-    clinician: str | None = None
+    patient_reference: FreeText | None = None
+    clinician: FreeText | None = None
     date: str | None = None
 
     @field_validator("date")
@@ -234,17 +244,6 @@ class AnswersFile(_Frozen):
                 raise ValueError(
                     f"must be a calendar date from {MIN_YEAR} on, written YYYY-MM-DD"
                 ) from None
-        return value
-
-    @field_validator("patient_reference", "clinician", "date")
-    @classmethod
-    def _encodable(cls, value: str | None) -> str | None:
-        """A lone surrogate (a `\\ud800` escape in JSON) is not text any export could write."""
-        if value is not None:
-            try:
-                value.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError("contains a character that is not valid Unicode text") from None
         return value
 
 

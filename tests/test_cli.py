@@ -195,3 +195,19 @@ def test_out_into_a_missing_folder_names_the_file_and_leaves_nothing(tmp_path: P
 
 def test_version_is_the_package_version() -> None:
     assert screening("--version").stdout == "screening, version 0.1.0\n"
+
+
+def test_out_through_a_link_writes_the_target_and_keeps_the_link(tmp_path: Path) -> None:
+    write_answers(tmp_path / "a.json", {})
+    (tmp_path / "target.json").write_text("old", encoding="utf-8")
+    (tmp_path / "link.json").symlink_to("target.json")
+    result = screening("evaluate", "a.json", "--out", "link.json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "link.json").is_symlink()
+    assert json.loads((tmp_path / "target.json").read_text(encoding="utf-8"))["entries"]
+
+
+def test_an_empty_out_name_is_refused(tmp_path: Path) -> None:
+    write_answers(tmp_path / "a.json", {})
+    result = screening("evaluate", "a.json", "--out", "", cwd=tmp_path)
+    assert (result.returncode, result.stderr) == (1, "Error: --out needs a file name\n")

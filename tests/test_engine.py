@@ -192,7 +192,8 @@ def test_a_lone_surrogate_in_a_typed_field_is_refused_as_not_text() -> None:
     with pytest.raises(AnswersError) as caught:
         parse_answers('{"answers": {}, "patient_reference": "A\\ud800B"}', "a.json")
     assert str(caught.value) == (
-        'a.json: patient_reference: contains a character that is not valid Unicode text, got "A\\ud800B"'
+        "a.json: patient_reference: Input should be a valid string, "
+        "unable to parse raw data as a unicode string"
     )
 
 
@@ -205,3 +206,11 @@ def test_an_answers_file_that_is_not_utf8_is_refused() -> None:
     with pytest.raises(AnswersError) as caught:
         read_answers_bytes(b'{"answers": "\xff"}', "a.json")
     assert str(caught.value) == "a.json: not UTF-8 text"
+
+
+def test_a_patient_reference_longer_than_a_reference_is_refused() -> None:
+    with pytest.raises(AnswersError) as caught:
+        parse_answers('{"answers": {}, "patient_reference": "' + "x" * 201 + '"}', "a.json")
+    assert (
+        str(caught.value) == "a.json: patient_reference: String should have at most 200 characters"
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from screening import PackError, load_pack
-from screening.language import verdict_words
+from screening.language import lookalike_words, verdict_words
 from tests.conftest import MINI_PACK, write_pack
 
 VERDICT_FORMS = [
@@ -115,3 +115,43 @@ class TestGuardInTheLoader:
             {"rules-main.yaml": rule_with("Verify candida infection, underscore monitoring.")},
         )
         assert load_pack(tmp_path).rules[-1].text.startswith("Verify candida")
+
+
+class TestHiddenVerdicts:
+    """A verdict word cannot hide behind invisible characters, odd forms or look-alike letters."""
+
+    @pytest.mark.parametrize(
+        ("text", "found"),
+        [
+            ("not elig\u00adible", ["eligible"]),  # a soft hyphen vanishes in print
+            ("not recom\u200bmended", ["recommended"]),  # so does a zero-width space
+            (
+                "\uff45\uff4c\uff49\uff47\uff49\uff42\uff4c\uff45",
+                ["eligible"],
+            ),  # full-width letters
+            ("preapproved", ["preapproved"]),
+            ("unrecommended", ["unrecommended"]),
+            ("rescored", ["rescored"]),
+            ("not_recommended", ["recommended"]),
+        ],
+    )
+    def test_the_word_a_reader_would_see_is_caught(self, text: str, found: list[str]) -> None:
+        assert verdict_words(text) == found
+
+    def test_a_word_mixing_latin_and_cyrillic_letters_is_flagged(self) -> None:
+        assert lookalike_words("The patient is el\u0456gible.") == ["el\u0456gible"]
+
+    @pytest.mark.parametrize("text", ["Zoë Núñez", "Дмитрий", "王小明", "naïve café"])
+    def test_words_in_one_alphabet_are_not_flagged(self, text: str) -> None:
+        assert lookalike_words(text) == []
+
+    def test_a_rule_text_with_look_alike_letters_is_refused(self, tmp_path: Path) -> None:
+        folder = write_pack(
+            tmp_path / "p", {"rules-main.yaml": rule_with(text="Patient is el\u0456gible.")}
+        )
+        with pytest.raises(PackError) as caught:
+            load_pack(folder)
+        (problem,) = caught.value.problems
+        assert problem.message == (
+            "text mixes alphabets within a word (el\u0456gible): look-alike letters could hide a verdict word"
+        )

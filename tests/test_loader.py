@@ -352,3 +352,72 @@ class TestUnknownAndNot:
             load_pack(write_pack(tmp_path / "p", {"rules-main.yaml": text})).rules[2].id
             == "setting-monitoring"
         )
+
+
+class TestHuntedInputs:
+    """Inputs found by a hunt for ways to slip past the loader."""
+
+    @pytest.mark.parametrize("text", ["", "# only a comment\n", "---\n", "~\n"])
+    def test_an_empty_rule_file_is_refused_not_read_as_no_rules(
+        self, tmp_path: Path, text: str
+    ) -> None:
+        assert broken(tmp_path, "rules-main.yaml", text) == [
+            "rules-main.yaml:1: file is empty: expected the top-level key 'rules:'"
+        ]
+
+    def test_an_empty_items_file_is_refused_with_a_reason(self, tmp_path: Path) -> None:
+        assert broken(tmp_path, "items.yaml", "") == [
+            "items.yaml:1: file is empty: expected the top-level key 'items:'"
+        ]
+
+    def test_a_merge_key_is_refused(self, tmp_path: Path) -> None:
+        text = MINI_PACK["pack.yaml"].replace(
+            '  name: "Mini pack"\n', '  <<: {name: "Mini pack"}\n'
+        )
+        assert broken(tmp_path, "pack.yaml", text) == [
+            "pack.yaml:2: merge keys (<<) are not allowed: write each field out"
+        ]
+
+    def test_a_yaml_file_in_upper_case_is_refused_rather_than_ignored(self, tmp_path: Path) -> None:
+        (problem,) = broken(tmp_path, "rules-more.YAML", RULES)
+        assert problem.startswith("rules-more.YAML: unexpected file")
+
+    def test_a_rule_needing_a_hidden_follow_up_can_never_hold(self, tmp_path: Path) -> None:
+        text = RULES.replace(
+            '- {item: history, is: "yes"}\n        - {item: active',
+            '- {item: history, is: "no"}\n        - {item: active',
+        )
+        assert broken(tmp_path, "rules-main.yaml", text) == [
+            "rules-main.yaml:13: substance-active: condition can never hold, whatever the answers"
+        ]
+
+    def test_a_condition_reading_too_many_questions_is_refused_not_skipped(
+        self, tmp_path: Path
+    ) -> None:
+        extra = "".join(
+            f'  - {{id: q{n}, section: "S", label: "q{n}", question: "Q{n}?", help: "H.", sources: [src-a]}}\n'
+            for n in range(9)
+        )
+        parts = "".join(f'        - {{item: q{n}, is: "yes"}}\n' for n in range(9))
+        rule = (
+            '  - id: too-big\n    section: "S"\n    kind: discuss\n    when:\n      all:\n'
+            + parts
+            + '    text: "Discuss."\n    rationale: "Why."\n    sources: [src-a]\n'
+        )
+        problems = refused(
+            write_pack(
+                tmp_path / "p", {"items.yaml": ITEMS + extra, "rules-big.yaml": "rules:\n" + rule}
+            )
+        )
+        assert problems == [
+            "rules-big.yaml:6: too-big: condition reads 9 questions, counting those their follow-ups "
+            "depend on; at most 8 can be checked, so split it"
+        ]
+
+    def test_a_long_bad_value_is_quoted_short(self, tmp_path: Path) -> None:
+        (problem,) = broken(
+            tmp_path, "rules-main.yaml", RULES.replace("kind: arrange", "kind: " + "x" * 500)
+        )
+        assert problem.endswith(
+            "(got 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…)"
+        )
