@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from screening import __version__
+from screening.describe import describe_condition
 from screening.diff import diff_packs, diff_text
 from screening.engine import evaluate as evaluate_answers
 from screening.engine import read_answers_bytes
@@ -47,6 +48,10 @@ class _Shell(click.Group):
         except ScreeningError as exc:
             for problem in exc.problems:
                 click.echo(f"Error: {problem}", err=True)
+            sys.exit(1)
+        except BrokenPipeError:
+            # The reader went away (`| head`): nothing left to say, and nobody to say it to.
+            sys.stderr.close()
             sys.exit(1)
         except OSError as exc:
             click.echo(f"Error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
@@ -157,7 +162,10 @@ def items(rules_dir: Path, fmt: str) -> None:
     for section in pack.sections:
         click.echo(section)
         for item in (i for i in pack.items if i.section == section):
-            click.echo(f"  {item.id}: {item.question}")
+            asked = ""
+            if item.asked_if is not None:
+                asked = f" (asked only when {describe_condition(item.asked_if, pack)})"
+            click.echo(f"  {item.id}: {item.question}{asked}")
 
 
 def read_answers(path: Path) -> tuple[AnswersFile, str]:

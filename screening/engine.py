@@ -13,6 +13,7 @@ from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
 from screening.logic import Outcome, Tri, visible_states
 from screening.models import (
+    KINDS,
     Answer,
     AnswersFile,
     AnswerState,
@@ -130,7 +131,8 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
         for rule, condition in pack.compiled_rules
         if (e := _entry(pack, rule, condition(states), states)) is not None
     ]
-    entries.sort(key=lambda e: order.get(str(e["section"]), len(order)))
+    # By section in form order, then by kind, so the screen, the PDF and the files agree.
+    entries.sort(key=lambda e: (order.get(str(e["section"]), len(order)), KINDS.index(e["kind"])))
     # One validation of plain data is several times faster than building each model in Python.
     return Checklist.model_validate(
         {
@@ -144,6 +146,8 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             "not_assessed": [i for i, s in states.items() if s == "not_assessed"],
             "disclaimer": DISCLAIMER,
             "patient_reference": answers.patient_reference,
+            "clinician": answers.clinician,
+            "date": answers.date,
         }
     )
 

@@ -29,11 +29,15 @@ def checklist_markdown(checklist: Checklist, pack: RulePack) -> str:
         "",
         f"> {checklist.disclaimer}",
         "",
-        f"Rule pack: {md_escape(rs.name)}, version {md_escape(rs.version)} ({rs.status}), "
-        f"sha256 `{rs.sha256}`",
+        f"- Rule pack: {md_escape(rs.name)}, version {md_escape(rs.version)} ({rs.status})",
+        f"- Rule pack sha256: `{rs.sha256}`",
     ]
-    if checklist.patient_reference:
-        lines.append(f"Patient reference: {md_escape(checklist.patient_reference)}")
+    details = [
+        ("Patient reference", checklist.patient_reference),
+        ("Clinician", checklist.clinician),
+        ("Date", checklist.date),
+    ]
+    lines += [f"- {name}: {md_escape(value)}" for name, value in details if value]
     sections = dict.fromkeys(e.section for e in checklist.entries)
     if not checklist.entries:
         lines += ["", "No points were raised by these answers."]

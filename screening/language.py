@@ -21,6 +21,7 @@ _VERDICT_PATTERN = re.compile(  # the one list of verdict words, each with every
     r"|\w*candida(?:te|tes|cy|cies)"  # candidate, candidacy; not the fungus candida
     r"|\w*approv\w*"  # approve, preapproved, disapproval; not approximately
     r"|(?:re|pre|un)?scor(?:e|es|ed|ing|er|ers)"  # score, rescored; not underscore
+    r"|\w*suitab\w*"  # suitable, unsuitable, suitability
     r")\b",
     re.IGNORECASE,
 )

@@ -161,11 +161,8 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
     items_file = read(ITEMS_FILE, ItemsFile)
     rules_files = [(name, read(name, RulesFile)) for name in rule_names]
 
-    if problems or meta_file is None or sources_file is None or items_file is None:
-        raise PackError(problems)
-
-    sources_doc, sources_model = sources_file
-    items_doc, items_model = items_file
+    # Every check that can still run does, so a reviewer sees all problems in one pass.
+    files_sound = not problems
     located_rules: list[tuple[str, CommentedMap, Rule]] = []
     for name, parsed in rules_files:
         if parsed is None:
@@ -177,22 +174,28 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
     checker = _CrossChecker(
         sources=[
             (shown(SOURCES_FILE), raw, s)
-            for raw, s in zip(sources_doc["sources"], sources_model.sources, strict=True)
-        ],
+            for raw, s in zip(sources_file[0]["sources"], sources_file[1].sources, strict=True)
+        ]
+        if sources_file
+        else None,
         items=[
             (shown(ITEMS_FILE), raw, i)
-            for raw, i in zip(items_doc["items"], items_model.items, strict=True)
-        ],
+            for raw, i in zip(items_file[0]["items"], items_file[1].items, strict=True)
+        ]
+        if items_file
+        else None,
         rules=located_rules,
+        files_sound=files_sound,
     )
     problems += checker.problems()
-    meta_doc, meta_model = meta_file
-    meta_texts = {"name": meta_model.pack.name, "description": meta_model.pack.description}
-    problems += guard_wording(shown(PACK_FILE), meta_doc["pack"], meta_texts, None, "pack.")
-    if problems:
+    if meta_file is not None:
+        meta_doc, meta_model = meta_file
+        meta_texts = {"name": meta_model.pack.name, "description": meta_model.pack.description}
+        problems += guard_wording(shown(PACK_FILE), meta_doc["pack"], meta_texts, None, "pack.")
+    if problems or meta_file is None:
         raise PackError(problems)
 
-    meta = meta_model.pack
+    meta = meta_file[1].pack
     sources = tuple(s for _, _, s in checker.sources)
     items = tuple(i for _, _, i in checker.items)
     rules = tuple(r for _, _, r in located_rules)
@@ -373,31 +376,35 @@ class _CrossChecker:
 
     def __init__(
         self,
-        sources: list[tuple[str, CommentedMap, Source]],
-        items: list[tuple[str, CommentedMap, Item]],
+        sources: list[tuple[str, CommentedMap, Source]] | None,
+        items: list[tuple[str, CommentedMap, Item]] | None,
         rules: list[tuple[str, CommentedMap, Rule]],
+        files_sound: bool = True,
     ) -> None:
-        self.sources = sources
-        self.items = items
+        """`None` stands for a sources or items file that could not be read; `files_sound`
+        is false when any file was refused, so only the checks that stay meaningful run."""
+        self.sources = sources or []
+        self.items = items or []
         self.rules = rules
-        self.source_ids = {s.id for _, _, s in sources}
-        self.item_ids = {i.id for _, _, i in items}
+        self.references_known = sources is not None and items is not None
+        self.files_sound = files_sound
+        self.source_ids = {s.id for _, _, s in self.sources}
+        self.item_ids = {i.id for _, _, i in self.items}
 
     def problems(self) -> list[Problem]:
         found = [
             *self._duplicates("source", self.sources),
             *self._duplicates("item", self.items),
             *self._duplicates("rule", self.rules),
-            *self._citations(),
-            *self._item_references(),
         ]
-        if not found:
+        if self.references_known:
+            found += [*self._citations(), *self._item_references()]
+        if self.files_sound and not found:
             found += self._cycles()
             # Satisfiability needs the follow-up structure to be sound, so it comes last.
             checks = [self._negated_follow_ups()] + ([] if found else [self._never_holds()])
             found += [problem for check in checks for problem in check]
-            found += self._wording()
-        return found
+        return [*found, *self._wording()]
 
     @staticmethod
     def _duplicates(

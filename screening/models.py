@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cached_property
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     BaseModel,
@@ -31,6 +31,9 @@ AnswerState = Literal["yes", "no", "unknown", "not_assessed"]
 
 Kind = Literal["discuss", "verify", "arrange", "document"]
 """What the clinician is asked to do about an entry."""
+
+KINDS: tuple[Kind, ...] = get_args(Kind)
+"""The kinds in the order a checklist lists them within a section."""
 
 Status = Literal["draft", "in_review", "approved", "retired"]
 
@@ -290,3 +293,5 @@ class Checklist(_Frozen):
     not_assessed: tuple[str, ...]
     disclaimer: str
     patient_reference: str | None = None
+    clinician: str | None = None
+    date: str | None = None

@@ -211,3 +211,9 @@ def test_an_empty_out_name_is_refused(tmp_path: Path) -> None:
     write_answers(tmp_path / "a.json", {})
     result = screening("evaluate", "a.json", "--out", "", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (1, "Error: --out needs a file name\n")
+
+
+def test_items_text_marks_the_follow_up_questions() -> None:
+    lines = screening("items").stdout.splitlines()
+    active = next(line for line in lines if line.startswith("  substance_use_active: "))
+    assert active.endswith("(asked only when substance use history is Yes)")

@@ -8,6 +8,7 @@ from screening import AnswersError, AnswersFile, RulePack, evaluate, parse_answe
 from screening.engine import asked_states, read_answers_bytes
 from screening.export import checklist_json, checklist_markdown
 from screening.language import DISCLAIMER
+from screening.models import KINDS
 
 
 def run(pack: RulePack, **answers: str) -> dict[str, object]:
@@ -213,4 +214,23 @@ def test_a_patient_reference_longer_than_a_reference_is_refused() -> None:
         parse_answers('{"answers": {}, "patient_reference": "' + "x" * 201 + '"}', "a.json")
     assert (
         str(caught.value) == "a.json: patient_reference: String should have at most 200 characters"
+    )
+
+
+def test_entries_are_ordered_by_section_then_kind_as_the_form_shows_them(
+    shipped_pack: RulePack,
+) -> None:
+    checklist = evaluate(shipped_pack, AnswersFile())
+    sections = list(shipped_pack.sections)
+    keys = [(sections.index(e.section), KINDS.index(e.kind)) for e in checklist.entries]
+    assert keys == sorted(keys)
+
+
+def test_the_checklist_carries_the_clinician_and_date_it_was_made_for(mini_pack: RulePack) -> None:
+    checklist = evaluate(mini_pack, AnswersFile(clinician="Dr A", date="2026-11-25"))
+    assert (checklist.clinician, checklist.date) == ("Dr A", "2026-11-25")
+    text = checklist_markdown(checklist, mini_pack)
+    assert (
+        "- Clinician: Dr A\n- Date: 2026\\-11\\-25" in text
+        or "- Clinician: Dr A\n- Date: 2026-11-25" in text
     )

@@ -32,6 +32,9 @@ VERDICT_FORMS = [
     "scored",
     "scoring",
     "SCORE",
+    "suitable",
+    "unsuitable",
+    "suitability",
 ]
 
 INNOCENT_WORDS = [

@@ -421,3 +421,31 @@ class TestHuntedInputs:
         assert problem.endswith(
             "(got 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…)"
         )
+
+
+class TestAllProblemsAtOnce:
+    """A refused file does not hide the problems the other checks can still find."""
+
+    def test_a_schema_error_and_a_verdict_word_elsewhere_are_both_reported(
+        self, tmp_path: Path
+    ) -> None:
+        rules = RULES.replace("kind: arrange", "kind: decide")
+        more = RULES.split("  - id: substance-active")[0].replace("substance-history", "other-rule")
+        more = more.replace(
+            "Discuss the substance use history", "Discuss whether the patient is eligible"
+        )
+        problems = refused(
+            write_pack(tmp_path / "p", {"rules-main.yaml": rules, "rules-more.yaml": more})
+        )
+        assert [p.split(": ")[1] for p in problems] == ["setting-monitoring", "other-rule"]
+        assert "text uses verdict language (eligible)" in problems[1]
+
+    def test_an_unknown_source_and_a_verdict_word_are_both_reported(self, tmp_path: Path) -> None:
+        rules = RULES.replace("sources: [src-b]", "sources: [src-z]").replace(
+            "Arrange monitoring by trained staff.", "Arrange monitoring if a candidate."
+        )
+        problems = broken(tmp_path, "rules-main.yaml", rules)
+        assert problems == [
+            "rules-main.yaml:25: setting-monitoring: cites unknown source 'src-z'",
+            "rules-main.yaml:23: setting-monitoring: text uses verdict language (candidate)",
+        ]
