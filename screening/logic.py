@@ -104,6 +104,37 @@ def condition_items(condition: Condition) -> tuple[str, ...]:
     return tuple(dict.fromkeys(i for part in parts for i in condition_items(part)))
 
 
+class _Resolved(Mapping[str, AnswerState]):
+    """States decided on first read, so a follow-up's parents are resolved before it."""
+
+    def __init__(self, given: Mapping[str, AnswerState], asked_if: Mapping[str, Evaluator]):
+        self.given = given
+        self.asked_if = asked_if
+        self.decided: dict[str, AnswerState | None] = {}
+
+    def state(self, item_id: str) -> AnswerState | None:
+        if item_id not in self.decided:
+            self.decided[item_id] = None  # a cycle (refused at load) reads as not asked
+            condition = self.asked_if.get(item_id)
+            if item_id in self.given and (
+                condition is None or condition(self).value is not Tri.FALSE
+            ):
+                self.decided[item_id] = self.given[item_id]
+        return self.decided[item_id]
+
+    def __getitem__(self, item_id: str) -> AnswerState:
+        state = self.state(item_id)
+        if state is None:
+            raise KeyError(item_id)
+        return state
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.given)
+
+    def __len__(self) -> int:
+        return len(self.given)
+
+
 def visible_states(
     given: Mapping[str, AnswerState], asked_if: Mapping[str, Evaluator]
 ) -> dict[str, AnswerState]:
@@ -112,31 +143,7 @@ def visible_states(
     A follow-up whose `asked_if` is open (its parent unknown) is asked, since it can't be
     ruled out. Hiding cascades: a parent that is not asked reads as false for its follow-ups.
     """
-    decided: dict[str, AnswerState | None] = {}
-
-    class Parents(Mapping[str, AnswerState]):
-        """The parents' states, each decided on first read."""
-
-        def __getitem__(self, item_id: str) -> AnswerState:
-            state = state_of(item_id)
-            if state is None:
-                raise KeyError(item_id)
-            return state
-
-        def __iter__(self) -> Iterator[str]:
-            return iter(given)
-
-        def __len__(self) -> int:
-            return len(given)
-
-    def state_of(item_id: str) -> AnswerState | None:
-        if item_id not in decided:
-            decided[item_id] = None  # a cycle (refused at load) reads as not asked
-            condition = asked_if.get(item_id)
-            if item_id in given and (
-                condition is None or condition(Parents()).value is not Tri.FALSE
-            ):
-                decided[item_id] = given[item_id]
-        return decided[item_id]
-
-    return {i: s for i in given if (s := state_of(i)) is not None}
+    if not asked_if:
+        return dict(given)
+    resolved = _Resolved(given, asked_if)
+    return {i: s for i in given if (s := resolved.state(i)) is not None}
