@@ -4,7 +4,7 @@ import streamlit as st
 
 st.set_page_config(
     page_title="Ketamine for pain: discussion checklist",
-    page_icon=":material/checklist:",
+    page_icon="📋",  # drawn in the browser; a :material: icon would be fetched from Google
     layout="centered",
 )
 st.navigation(

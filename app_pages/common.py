@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -27,6 +28,7 @@ _STATUS_WARNINGS = {
     "retired": "This rule pack has been retired: its content may be out of date.",
 }
 _MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]<>()#+\-.!|~$:]")
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,21 @@ def md(text: str) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
 
 
+def unexpected_error(what: str) -> None:
+    """A failure no check foresaw: a plain message on the page, the traceback in the server log.
+
+    Call it from an `except` block; `what` is Markdown, already escaped.
+    """
+    _log.exception("%s", what)
+    st.error(
+        f"{what}: an unexpected error occurred. The details are in the server's log; "
+        "please report this.",
+        icon=":material/error:",
+    )
+
+
 def require_pack() -> RulePack:
-    """The rule pack; when it is refused, show why in place of the page and stop there."""
+    """The rule pack; when it is refused or cannot be read, say so in place of the page, stop."""
     try:
         return _cached_pack(str(rules_dir()))
     except PackError as exc:
@@ -103,11 +118,14 @@ def require_pack() -> RulePack:
             icon=":material/error:",
         )
         st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
-        st.caption(
-            f"Rule pack folder: {md(str(rules_dir()))}. Check a pack from the command line with "
-            "`python -m screening check --rules FOLDER`."
-        )
-        st.stop()
+    except Exception:
+        st.title("The rule pack could not be read")
+        unexpected_error("The rule pack could not be loaded, so no form is shown")
+    st.caption(
+        f"Rule pack folder: {md(str(rules_dir()))}. Check a pack from the command line with "
+        "`python -m screening check --rules FOLDER`."
+    )
+    st.stop()
 
 
 def page_header(title: str, pack: RulePack) -> None:

@@ -8,6 +8,7 @@ survive page switches because widgets are re-seeded from that memory.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from functools import partial
 from typing import Any
 
@@ -23,9 +24,10 @@ from app_pages.common import (
 )
 from screening.describe import ANSWER_WORDS, describe_condition
 from screening.engine import answer_problems, asked_states, evaluate, read_answers_bytes
-from screening.errors import AnswersError
+from screening.errors import AnswersError, Problem
 from screening.export import KIND_WORDS, checklist_json, checklist_markdown
 from screening.models import (
+    MIN_YEAR,
     Answer,
     AnswersFile,
     AnswerState,
@@ -38,6 +40,9 @@ from screening.pdf import checklist_pdf
 
 ANSWER_OPTIONS: tuple[Answer, ...] = ("yes", "no", "unknown")
 DETAILS = ("patient_reference", "clinician", "date")
+# The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
+EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
+LATEST_DATE = dt.date(2999, 12, 31)
 
 # Session-state keys (no bare strings below the docstring: Streamlit's magic would print them).
 MEMORY = "screening__memory"  # widget key -> value, kept while the widget is not shown
@@ -45,6 +50,7 @@ DROPPED = "screening__dropped"  # item id -> the answer removed when it stopped 
 VIEW = "screening__view"
 UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
+TICK_PREFIX = "tick__"
 
 
 def answer_key(item_id: str) -> str:
@@ -55,8 +61,15 @@ def detail_key(field: str) -> str:
     return f"detail__{field}"
 
 
-def tick_key(rule_id: str) -> str:
-    return f"tick__{rule_id}"
+def tick_key(entry: Entry) -> str:
+    """One tick per entry as worded: a rule held and the same rule left open are different points.
+
+    A tick on "Verify X (not yet known)" must not carry over to the entry that answering X
+    raises; the rule id comes last, as ids may hold underscores.
+    """
+    state = "open" if entry.open_items else "held"
+    wording = hashlib.sha256(entry.text.encode()).hexdigest()[:8]
+    return f"{TICK_PREFIX}{state}_{wording}__{entry.rule_id}"
 
 
 def _memory() -> dict[str, Any]:
@@ -123,8 +136,8 @@ def _start_again(pack: RulePack) -> None:
     """Clear this session's answers, details and ticks (a callback, so widgets may be reset)."""
     for item in pack.items:
         st.session_state[answer_key(item.id)] = None
-    for rule in pack.rules:
-        st.session_state[tick_key(rule.id)] = False
+    for key in [k for k in st.session_state if str(k).startswith(TICK_PREFIX)]:
+        st.session_state[key] = False
     for field in DETAILS:
         st.session_state[detail_key(field)] = dt.date.today() if field == "date" else ""
     st.session_state[MEMORY] = {}
@@ -139,9 +152,14 @@ def read_answers_upload(
     """An uploaded answers file, checked against the pack; raise `AnswersError` if unusable."""
     loaded = read_answers_bytes(data, name)
     problems = answer_problems(pack, loaded, name)
+    date = dt.date.fromisoformat(loaded.date) if loaded.date else None
+    if date is not None and date > LATEST_DATE:
+        problems.append(
+            Problem(name, f"must be no later than {LATEST_DATE} on this form", ref="date")
+        )
     if problems:
         raise AnswersError(problems)
-    return loaded, dt.date.fromisoformat(loaded.date) if loaded.date else None
+    return loaded, date
 
 
 def _load_upload(pack: RulePack) -> None:
@@ -242,6 +260,8 @@ def _details() -> None:
     right.date_input(
         "Date (optional)",
         value=None,
+        min_value=EARLIEST_DATE,
+        max_value=LATEST_DATE,
         key=detail_key("date"),
         format="YYYY-MM-DD",
         help="The date of the consultation.",
@@ -347,7 +367,7 @@ def _entries(pack: RulePack, checklist: Checklist) -> None:
                 with st.container(gap="xxsmall"):
                     st.checkbox(
                         md(entry.text),
-                        key=tick_key(entry.rule_id),
+                        key=tick_key(entry),
                         help=f"Rule {entry.rule_id}. Tick it off during the discussion; ticks "
                         "stay in this browser session only.",
                     )
@@ -420,6 +440,7 @@ def checklist_view(pack: RulePack) -> None:
         st.error("The checklist could not be built from these answers:", icon=":material/error:")
         st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
         return
+    _remember([tick_key(e) for e in checklist.entries])
     st.header("Discussion checklist")
     rule_set = checklist.rule_set
     st.markdown(
@@ -465,7 +486,6 @@ def main() -> None:
     _remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS])
     asked = _drop_unasked(pack)
     if st.session_state.get(VIEW) == "checklist":
-        _remember([tick_key(r.id) for r in pack.rules])
         checklist_view(pack)
     else:
         form_view(pack, asked)

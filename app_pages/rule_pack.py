@@ -8,10 +8,13 @@ never written to disk.
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
-from app_pages.common import md, page_header, require_pack, rules_dir
+from app_pages.common import md, page_header, require_pack, rules_dir, unexpected_error
 from screening.describe import describe_condition
 from screening.diff import diff_markdown, summary
 from screening.errors import PackError, Problem
@@ -19,7 +22,7 @@ from screening.export import KIND_WORDS
 from screening.models import RulePack
 from screening.review import review_csv, review_html, rule_markdown
 from screening.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
-from screening.zipped import MAX_MEMBERS, MAX_TOTAL_BYTES, review_candidate
+from screening.zipped import MAX_MEMBERS, MAX_TOTAL_BYTES, Candidate, review_candidate
 
 STATUS_WORDS = {
     "draft": "draft (not yet reviewed)",
@@ -27,6 +30,40 @@ STATUS_WORDS = {
     "approved": "approved by the committee",
     "retired": "retired",
 }
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def pack_vignettes(
+    folder: str, sha256: str, _pack: RulePack
+) -> tuple[tuple[ScenarioResult, ...], tuple[Problem, ...]]:
+    """The vignettes' results, or why they cannot run: once per pack, not on every rerun.
+
+    Keyed by folder and pack hash, and read once per process like the pack itself. Shared
+    between sessions, which is safe: the results are frozen and hold no patient data.
+    """
+    try:
+        return tuple(run_pack_scenarios(Path(folder), _pack)), ()
+    except ScenarioError as exc:
+        return (), tuple(exc.problems)
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def candidate_review(
+    content_sha256: str,
+    name: str,
+    shipped_sha256: str,
+    folder: str,
+    _data: bytes,
+    _shipped: RulePack,
+) -> Candidate | tuple[Problem, ...]:
+    """A candidate zip's review, or why it is refused, kept by content hash across reruns.
+
+    The zip is a rule pack, not patient data, so sharing the frozen result is safe.
+    """
+    try:
+        return review_candidate(_data, name, _shipped, Path(folder))
+    except PackError as exc:
+        return tuple(exc.problems)
 
 
 def show_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
@@ -122,11 +159,10 @@ def rules_section(pack: RulePack) -> None:
 
 def scenarios_section(pack: RulePack) -> None:
     st.subheader("Vignettes", divider="gray")
-    try:
-        results = run_pack_scenarios(rules_dir(), pack)
-    except ScenarioError as exc:
+    results, problems = pack_vignettes(str(rules_dir()), pack.sha256, pack)
+    if problems:
         st.error("The vignette files could not be read:", icon=":material/error:")
-        show_problems(exc.problems)
+        show_problems(problems)
         return
     if not results:
         st.warning("No vignettes were found beside this rule pack.")
@@ -169,19 +205,32 @@ def candidate_section(pack: RulePack) -> None:
         "Candidate rule pack (zip)",
         type=["zip"],
         key="candidate_zip",
-        help=f"At most {MAX_MEMBERS} files and {MAX_TOTAL_BYTES // 1_000_000} MB unpacked.",
+        help=f"The pack's files at the root of the zip or in one folder; at most {MAX_MEMBERS} "
+        f"files and {MAX_TOTAL_BYTES // 1_000_000} MB unpacked. Files that macOS or Windows "
+        "add (`.DS_Store`, `__MACOSX`, `Thumbs.db`) are ignored.",
     )
     if upload is None:
         return
+    data = upload.getvalue()
     try:
-        candidate = review_candidate(upload.getvalue(), upload.name, pack, rules_dir())
-    except PackError as exc:
+        candidate = candidate_review(
+            hashlib.sha256(data).hexdigest(),
+            upload.name,
+            pack.sha256,
+            str(rules_dir()),
+            data,
+            pack,
+        )
+    except Exception:
+        unexpected_error(f"The candidate pack {md(upload.name)} could not be checked")
+        return
+    if not isinstance(candidate, Candidate):
         st.error(
-            f"The candidate pack was refused ({len(exc.problems)} problem(s)); "
+            f"The candidate pack was refused ({len(candidate)} problem(s)); "
             "each is shown as file:line: id: message.",
             icon=":material/error:",
         )
-        show_problems(exc.problems)
+        show_problems(candidate)
         return
     st.success("The candidate pack is valid.", icon=":material/check_circle:")
     pack_summary(candidate.pack)

@@ -8,10 +8,11 @@ Run: `.venv/bin/python bench/app.py [reruns]`.
 from __future__ import annotations
 
 import os
-import socket
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -106,34 +107,40 @@ def bare(items: int) -> AppTest:
 
 
 def cold_start() -> float:
-    """Seconds from `streamlit run app.py` until /_stcore/health answers ok."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    start = time.perf_counter()
-    server = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"),
-            *("--server.port", str(port), "--server.address", "127.0.0.1"),
-            *("--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"),
-        ],
-        cwd=ROOT,
-        env={k: v for k, v in os.environ.items() if k != "SCREENING_RULES_DIR"},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        while time.perf_counter() - start < 60:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health") as r:
-                    if r.read() == b"ok":
-                        return time.perf_counter() - start
-            except OSError:
+    """Seconds from `streamlit run app.py` until /_stcore/health answers ok.
+
+    The server binds port 0 and its log names the port it got, so no other process can take
+    the port between choosing and binding it.
+    """
+    with tempfile.TemporaryFile("w+") as log:
+        start = time.perf_counter()
+        server = subprocess.Popen(
+            [
+                *(sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true"),
+                *("--server.port", "0", "--server.address", "127.0.0.1"),
+                *("--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"),
+            ],
+            cwd=ROOT,
+            env={k: v for k, v in os.environ.items() if k != "SCREENING_RULES_DIR"},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            while time.perf_counter() - start < 60 and server.poll() is None:
+                log.seek(0)
+                announced = re.search(r"URL: (http://127\.0\.0\.1:\d+)", log.read())
+                try:
+                    if announced:
+                        with urllib.request.urlopen(f"{announced[1]}/_stcore/health") as r:
+                            if r.read() == b"ok":
+                                return time.perf_counter() - start
+                except OSError:
+                    pass
                 time.sleep(0.02)
-        return float("nan")
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+            return float("nan")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
 
 
 def ms(times: list[float]) -> str:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import screening.scenarios
+import screening.zipped
 from screening import RulePack
 from tests.conftest import MINI_PACK, write_pack
 from tests.test_scenarios import FAILING, PASSING, write_scenarios
@@ -50,6 +54,24 @@ def frames(at: AppTest, column: str) -> list[pd.DataFrame]:
 
 def texts(elements: object) -> list[str]:
     return [str(e.value) for e in elements]  # type: ignore[attr-defined]
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[None]:
+    """Replace `module.name` with a wrapper that notes each call; return the list of calls."""
+    calls: list[None] = []
+    real: Callable[..., Any] = getattr(module, name)
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(None)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, counted)
+    return calls
+
+
+def rerun_a_few_times(at: AppTest) -> None:
+    for kinds in (["arrange"], ["discuss"], []):
+        at.multiselect(key="rules_filter_kind").set_value(kinds).run()
 
 
 class TestShippedPack:
@@ -135,6 +157,16 @@ class TestCraftedPack:
         at = open_page(monkeypatch, mini_dir)
         assert "No vignettes were found beside this rule pack." in texts(at.warning)
 
+    def test_the_vignettes_run_once_not_on_every_rerun(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        write_scenarios(mini_dir, PASSING)
+        calls = counting(monkeypatch, screening.scenarios, "run_pack_scenarios")
+        at = open_page(monkeypatch, mini_dir)
+        rerun_a_few_times(at)
+        assert len(calls) == 1
+        assert texts(at.success) == ["All 1 vignettes pass."]
+
     def test_a_refused_pack_shows_its_problems_and_no_rules(
         self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ) -> None:
@@ -200,6 +232,61 @@ class TestCandidateUpload:
         assert at.code[-1].value.startswith(
             "candidate.zip/rules-main.yaml:21: setting-monitoring: rules.kind"
         )
+
+    def test_a_candidate_is_reviewed_once_not_on_every_rerun(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        calls = counting(monkeypatch, screening.zipped, "review_candidate")
+        at = open_page(monkeypatch, mini_dir)
+        upload(at, "once.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
+        rerun_a_few_times(at)
+        assert len(calls) == 1
+        assert "The candidate pack is valid." in texts(at.success)
+
+    def test_a_refused_candidate_is_not_reviewed_again_on_every_rerun(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        calls = counting(monkeypatch, screening.zipped, "review_candidate")
+        at = open_page(monkeypatch, mini_dir)
+        upload(at, "bad.zip", str(mini_dir).encode())
+        rerun_a_few_times(at)
+        assert len(calls) == 1
+        assert at.code[-1].value == "bad.zip: not a readable zip file"
+
+    def test_an_unexpected_failure_is_a_plain_message_and_the_page_stays(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        def broken(*args: object) -> None:
+            raise RuntimeError("no one saw this coming")
+
+        monkeypatch.setattr(screening.zipped, "review_candidate", broken)
+        at = open_page(monkeypatch, mini_dir)
+        upload(at, "odd<b>.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
+        assert texts(at.error) == [
+            "The candidate pack odd\\<b\\>\\.zip could not be checked: an unexpected error "
+            "occurred. The details are in the server's log; please report this."
+        ]
+        assert not any("no one saw this coming" in t for t in texts(at.markdown))
+        assert len(frames(at, "rule")) == 1
+
+    def test_a_zip_with_the_same_file_twice_is_refused(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        data = zipped({**MINI_PACK, "./rules-main.yaml": "rules: []\n"})
+        upload(at, "twice.zip", data)
+        assert at.code[-1].value.startswith(
+            "twice.zip: 'rules-main.yaml' is in the zip twice (as 'rules-main.yaml' and "
+            "'./rules-main.yaml')"
+        )
+
+    def test_a_pack_in_a_folder_beside_system_files_is_read(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        files = {f"rules/{n}": t for n, t in MINI_PACK.items()}
+        upload(at, "mac.zip", zipped({**files, ".DS_Store": "x", "__MACOSX/rules/._a": "x"}))
+        assert "The candidate pack is valid." in texts(at.success)
 
     def test_an_unsafe_zip_is_refused(
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path

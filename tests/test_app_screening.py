@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import Checkbox, SpecialBlock, Title
 
 import screening
 from screening import AnswersFile, PackError, RulePack, evaluate, load_pack
@@ -45,7 +46,13 @@ def build(at: AppTest) -> None:
 
 def entry_ids(at: AppTest) -> set[str]:
     """The rule ids of the checklist entries on screen, from their tick boxes."""
-    return {str(c.key).removeprefix("tick__") for c in at.checkbox}
+    return {str(c.key).split("__", 2)[2] for c in at.checkbox}
+
+
+def tick(at: AppTest, rule_id: str) -> Checkbox:
+    """The tick box of the entry that `rule_id` raised."""
+    (found,) = [c for c in at.checkbox if str(c.key).endswith(f"__{rule_id}")]
+    return found
 
 
 def texts(at: AppTest) -> list[str]:
@@ -161,7 +168,7 @@ class TestChecklist:
         assert any(w.startswith("**1 question(s) not assessed**") for w in warnings(mini))
         assert "Not assessed" in [s.value for s in mini.subheader]
         assert "- Can trained staff monitor the patient?" in [m.value for m in mini.markdown]
-        monitoring = mini.checkbox(key="tick__setting-monitoring")
+        monitoring = tick(mini, "setting-monitoring")
         assert monitoring.label.startswith("Verify monitoring \\(not yet known\\)")
 
     def test_the_checklist_names_the_rule_pack_its_version_and_hash(
@@ -206,11 +213,44 @@ class TestChecklist:
     def test_ticks_and_answers_are_kept_when_going_back_and_forth(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
         build(mini)
-        mini.checkbox(key="tick__substance-history").check().run()
+        tick(mini, "substance-history").check().run()
         mini.button(key="back").click().run()
         assert asked(mini)["history"] == "yes"
         build(mini)
-        assert mini.checkbox(key="tick__substance-history").value is True
+        assert tick(mini, "substance-history").value is True
+
+    def test_a_tick_on_a_point_to_verify_does_not_tick_the_point_its_answer_raises(
+        self, mini: AppTest
+    ) -> None:
+        answer(mini, "monitoring", "unknown")
+        build(mini)
+        assert tick(mini, "setting-monitoring").label.startswith("Verify monitoring")
+        tick(mini, "setting-monitoring").check().run()
+        mini.button(key="back").click().run()
+        answer(mini, "monitoring", "no")
+        build(mini)
+        assert tick(mini, "setting-monitoring").label == "Arrange monitoring by trained staff\\."
+        assert tick(mini, "setting-monitoring").value is False
+
+    def test_the_tick_on_a_point_to_verify_comes_back_with_the_same_point(
+        self, mini: AppTest
+    ) -> None:
+        answer(mini, "monitoring", "unknown")
+        build(mini)
+        tick(mini, "setting-monitoring").check().run()
+        mini.button(key="back").click().run()
+        answer(mini, "history", "yes")
+        build(mini)
+        assert tick(mini, "setting-monitoring").value is True
+
+    def test_starting_again_clears_the_ticks(self, mini: AppTest) -> None:
+        answer(mini, "history", "yes")
+        build(mini)
+        tick(mini, "substance-history").check().run()
+        mini.button(key="start_again__checklist").click().run()
+        answer(mini, "history", "yes")
+        build(mini)
+        assert tick(mini, "substance-history").value is False
 
 
 class TestFollowUps:
@@ -262,6 +302,15 @@ class TestSaveAndResume:
         assert str(mini.date_input(key="detail__date").value) == "2026-01-02"
         assert mini.success[0].value == "Loaded 2 answer(s) from saved\\.json."
 
+    @pytest.mark.parametrize("date", ["2099-01-01", "1900-01-01", "2999-12-31"])
+    def test_a_date_far_from_today_survives_into_the_checklist(
+        self, mini: AppTest, date: str
+    ) -> None:
+        upload(mini, "saved.json", json.dumps({"answers": {}, "date": date}).encode())
+        assert str(mini.date_input(key="detail__date").value) == date
+        build(mini)
+        assert texts(mini) == [f"Date: {date}"]
+
     @pytest.mark.parametrize(
         ("content", "message"),
         [
@@ -274,6 +323,10 @@ class TestSaveAndResume:
                 b'{"answers": {}, "date": "02/01/2026"}',
                 "date: must be a calendar date from 1900 on, written YYYY-MM-DD",
             ),
+            (
+                b'{"answers": {}, "date": "3000-01-01"}',
+                "bad.json: date: must be no later than 2999-12-31 on this form",
+            ),
             (b'{"answers": {}, "extra": 1}', "extra: unknown field"),
             (b"\xff\xfe\x00", "not UTF-8 text"),
         ],
@@ -284,6 +337,7 @@ class TestSaveAndResume:
             "unknown-item",
             "follow-up-not-asked",
             "bad-date",
+            "date-beyond-the-form",
             "unknown-field",
             "not-utf8",
         ],
@@ -341,6 +395,23 @@ class TestSafety:
         assert at.title[0].value == "The rule pack was refused"
         assert "no such rule pack folder" in at.code[0].value
 
+    def test_a_pack_that_fails_unexpectedly_is_a_plain_message_and_no_form(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        def broken(directory: object) -> None:
+            raise OSError("disk on fire")
+
+        monkeypatch.setattr(screening, "load_pack", broken)
+        at = start(monkeypatch, tmp_path / "unreadable")
+        assert not at.exception
+        assert at.title[0].value == "The rule pack could not be read"
+        assert [e.value for e in at.error] == [
+            "The rule pack could not be loaded, so no form is shown: an unexpected error "
+            "occurred. The details are in the server's log; please report this."
+        ]
+        assert not at.segmented_control
+        assert not at.button
+
     def test_markup_in_the_patient_reference_is_shown_literally(self, mini: AppTest) -> None:
         typed = "**b** <b>t</b> [l](https://e.org) :red[x] $x^2$"
         mini.text_input(key="detail__patient_reference").input(typed).run()
@@ -381,6 +452,17 @@ class TestSafety:
     def test_the_rule_pack_page_opens(self, shipped: AppTest) -> None:
         shipped.switch_page("app_pages/rule_pack.py").run()
         assert not shipped.exception
+
+    @pytest.mark.parametrize(
+        "page", ["app_pages/form.py", "app_pages/rule_pack.py", "app_pages/about.py"]
+    )
+    def test_each_page_opens_with_its_title_and_no_stray_text(
+        self, shipped: AppTest, page: str
+    ) -> None:
+        """A bare string in a page script would be printed by Streamlit's magic."""
+        shipped.switch_page(page).run()
+        shown = [e for e in shipped.main if not isinstance(e, SpecialBlock)]
+        assert isinstance(shown[0], Title)
 
 
 MINI_RULES_WITH_UNKNOWN_ITEM = """\

@@ -5,17 +5,18 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, FilePayload, Page, expect, sync_playwright
+from playwright.sync_api import Browser, FilePayload, Page, WebSocket, expect, sync_playwright
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from screening import AnswersFile, RulePack, evaluate
 from screening.export import checklist_json
@@ -23,7 +24,8 @@ from screening.export import checklist_json
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "docs" / "screenshots"
+ARTIFACTS = ROOT / "tests" / "artifacts"
+DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -33,6 +35,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+STREAMS: dict[Page, WebSocket] = {}
+"""Each open page's connection to the server, whose messages say when a script run ends."""
 MARKER = "ZQ-4711"
 """A patient reference no file on the server may ever contain."""
 
@@ -47,13 +51,6 @@ def chromium() -> str:
     pytest.skip("no chromium on PATH")
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def healthy(url: str) -> bool:
     try:
         with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
@@ -63,14 +60,18 @@ def healthy(url: str) -> bool:
 
 
 class Server:
-    """A `streamlit run app.py` process with its own HOME and TMPDIR, so its writes can be read."""
+    """A `streamlit run app.py` process with its own HOME and TMPDIR, so its writes can be read.
+
+    It binds port 0, so the system picks a free port with no race between choosing and binding,
+    and the URL it announces in its log is read back.
+    """
 
     def __init__(self, home: Path) -> None:
         self.home = home
         self.tmp = home / "tmp"
         self.tmp.mkdir(parents=True)
         self.log = home / "server.log"
-        self.url = f"http://127.0.0.1:{free_port()}"
+        self.url = ""
         self.started = time.time()
         env = {k: v for k, v in os.environ.items() if k != "SCREENING_RULES_DIR"}
         env.update(HOME=str(home), TMPDIR=str(self.tmp))
@@ -79,7 +80,7 @@ class Server:
                 [
                     *(sys.executable, "-m", "streamlit", "run", "app.py"),
                     *("--server.headless", "true"),
-                    *("--server.port", self.url.rsplit(":", 1)[1]),
+                    *("--server.port", "0"),
                     *("--server.address", "127.0.0.1"),
                     *("--browser.gatherUsageStats", "false"),
                     *("--server.fileWatcherType", "none"),
@@ -95,7 +96,9 @@ class Server:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 break
-            if healthy(self.url):
+            announced = re.search(r"URL: (http://127\.0\.0\.1:\d+)", self.log.read_text())
+            if announced and healthy(announced[1]):
+                self.url = announced[1]
                 return
             time.sleep(0.1)
         pytest.fail(f"streamlit did not become healthy:\n{self.log.read_text()}")
@@ -139,37 +142,67 @@ def page(browser: Browser, server: Server) -> Iterator[Page]:
 
     context = browser.new_context(viewport={"width": 1100, "height": 1300}, accept_downloads=True)
     opened = context.new_page()
-    opened.goto(server.url)
+    with opened.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
+        opened.goto(server.url)
+    STREAMS[opened] = connecting.value
     opened.wait_for_selector(".st-key-answer__chronic_pain_over_3_months")
     opened.wait_for_selector(IDLE)
     try:
         yield opened
     finally:
+        del STREAMS[opened]
         context.close()
 
 
-def pick(page: Page, item_id: str, word: str) -> None:
+def run_finished(payload: str | bytes) -> bool:
+    """Whether a message from the server says a script run has finished (not cut short)."""
+    if isinstance(payload, str):
+        return False
+    message = ForwardMsg.FromString(payload)
+    return bool(
+        message.WhichOneof("type") == "script_finished"
+        and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
+    )
 
-    control = page.locator(f".st-key-answer__{item_id}")
-    control.get_by_role("radio", name=word, exact=True).click()
-    control.locator("[role=radio][aria-checked=true]").wait_for()
+
+def after_rerun(page: Page, action: Callable[[], None]) -> None:
+    """Do `action`, then wait for the server to say the script run it caused has finished.
+
+    Waiting for the idle state alone can see the previous run's idle state, before the rerun
+    has begun, and a fast run can pass from running to idle without the page ever showing
+    it; the server's own "script finished" message is seen whatever the page draws.
+    """
+    with STREAMS[page].expect_event("framereceived", predicate=run_finished):
+        action()
     page.wait_for_selector(IDLE)
+
+
+def pick(page: Page, item_id: str, word: str) -> None:
+    choice = page.locator(f".st-key-answer__{item_id}").get_by_role("radio", name=word, exact=True)
+    after_rerun(page, choice.click)
+    expect(choice).to_have_attribute("aria-checked", "true")
 
 
 def type_into(page: Page, label: str, text: str) -> None:
-
     box = page.get_by_role("textbox", name=label)
-    box.fill(text)
-    box.press("Enter")
-    page.wait_for_selector(IDLE)
+
+    def enter() -> None:
+        box.fill(text)
+        box.press("Enter")
+
+    after_rerun(page, enter)
+    expect(box).to_have_value(text)
 
 
 def set_date(page: Page, iso: str) -> None:
+    """Type the date, then click away: the field sends its value when focus leaves it."""
 
-    page.get_by_role("spinbutton", name="year, Date (optional)").click()
-    page.keyboard.type(iso.replace("-", ""))
-    page.keyboard.press("Tab")
-    page.wait_for_selector(IDLE)
+    def enter() -> None:
+        page.get_by_role("spinbutton", name="year, Date (optional)").click()
+        page.keyboard.type(iso.replace("-", ""))
+        page.get_by_role("heading", name="Ketamine for pain").click()
+
+    after_rerun(page, enter)
 
 
 ANSWERS = {
@@ -207,12 +240,24 @@ def download(page: Page, label: str) -> bytes:
     return Path(caught.value.path()).read_bytes()
 
 
+def screenshot(page: Page, name: str) -> None:
+    """Into tests/artifacts/, and into docs/screenshots/ only with UPDATE_SCREENSHOTS=1.
+
+    A plain test run so leaves the committed screenshots, and the working tree, as they were.
+    """
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / name)
+    if os.environ.get("UPDATE_SCREENSHOTS") == "1":
+        shutil.copyfile(ARTIFACTS / name, DOC_SCREENSHOTS / name)
+
+
 def files_written_since(folder: Path, since: float) -> list[Path]:
     """Files changed since `since`, leaving out tool folders and the screenshots tests take."""
     skip = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+    screenshots = {ARTIFACTS, DOC_SCREENSHOTS}
     found = []
     for parent, dirs, names in os.walk(folder):
-        dirs[:] = [d for d in dirs if d not in skip and Path(parent, d) != SCREENSHOTS]
+        dirs[:] = [d for d in dirs if d not in skip and Path(parent, d) not in screenshots]
         for name in names:
             path = Path(parent, name)
             with contextlib.suppress(FileNotFoundError):
@@ -231,14 +276,21 @@ class TestClinicianPath:
         fill(page)
         page.get_by_text(f"{len(ANSWERS)} of 30 answered").wait_for()
         page.get_by_role("heading", name="Ketamine for pain").scroll_into_view_if_needed()
-        page.screenshot(path=SCREENSHOTS / "form.png")
+        screenshot(page, "form.png")
         build(page)
         page.get_by_text(f"Patient reference: {MARKER}").wait_for()
         page.get_by_role(
             "heading", name="Discussion checklist", exact=True
         ).scroll_into_view_if_needed()
-        page.screenshot(path=SCREENSHOTS / "checklist.png")
-        answers = AnswersFile.model_validate({"answers": ANSWERS, "patient_reference": MARKER})
+        screenshot(page, "checklist.png")
+        answers = AnswersFile.model_validate(
+            {
+                "answers": ANSWERS,
+                "patient_reference": MARKER,
+                "clinician": "Dr A. Example",
+                "date": "2026-01-15",
+            }
+        )
         expected = evaluate(shipped_pack, answers)
         got = download(page, "Checklist JSON").decode()
         assert got == checklist_json(expected)
@@ -286,6 +338,23 @@ class TestClinicianPath:
         build(page)
         expect(page.get_by_text(f"Patient reference: {typed} · Date: ")).to_be_visible()
         expect(page.locator("[data-testid=stMain] b")).to_have_count(0)
+
+    def test_the_browser_asks_nothing_of_any_server_but_the_apps(
+        self, page: Page, server: Server
+    ) -> None:
+        elsewhere: list[str] = []
+        page.on(
+            "request",
+            lambda r: None if r.url.startswith((server.url, "data:")) else elsewhere.append(r.url),
+        )
+        page.reload()
+        page.get_by_role("button", name="Build the discussion checklist").wait_for()
+        build(page)
+        for title in ("Rule pack", "About this checklist"):
+            page.get_by_role("link", name=title.split()[0]).click()
+            page.get_by_role("heading", name=title).wait_for()
+            page.wait_for_selector(IDLE)
+        assert elsewhere == []
 
     def test_nothing_typed_about_a_patient_reaches_the_servers_disk(
         self, page: Page, server: Server

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -15,12 +16,22 @@ from tests.conftest import MINI_PACK, write_pack
 from tests.test_scenarios import FAILING, PASSING, write_scenarios
 
 
-def zipped(files: dict[str, str | bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+def zipped(
+    files: dict[str, str | bytes],
+    compression: int = zipfile.ZIP_DEFLATED,
+    also: tuple[tuple[str, str], ...] = (),
+) -> bytes:
+    """A zip of `files`, then the members in `also` (which may repeat a name, as zip allows)."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as archive:
-        for name, content in files.items():
+    with zipfile.ZipFile(buffer, "w", compression) as archive, warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # zipfile warns of a duplicate name
+        for name, content in [*files.items(), *also]:
             archive.writestr(name, content)
     return buffer.getvalue()
+
+
+def in_folder(folder: str, files: dict[str, str]) -> dict[str, str | bytes]:
+    return {f"{folder}/{name}": text for name, text in files.items()}
 
 
 def refusal(data: bytes) -> str:
@@ -48,6 +59,21 @@ class TestReading:
         assert archive.scenarios == {"main.yaml": PASSING.encode()}
         load_pack_from_files(archive.files, "candidate.zip")
 
+    def test_a_pack_two_folders_deep_is_found(self, mini_dir: Path) -> None:
+        archive = read_pack_zip(zipped(in_folder("work/rules", MINI_PACK)), "candidate.zip")
+        assert archive.root == "work/rules"
+        pack = load_pack_from_files(archive.files, archive.label("candidate.zip"))
+        assert pack.sha256 == load_pack(mini_dir).sha256
+
+    @pytest.mark.parametrize(
+        "junk",
+        [".DS_Store", "Thumbs.db", "desktop.ini", "__MACOSX/._rules", "rules/._pack.yaml"],
+    )
+    def test_files_the_operating_system_adds_are_ignored(self, junk: str) -> None:
+        archive = read_pack_zip(zipped({**in_folder("rules", MINI_PACK), junk: b"\x00"}), "c.zip")
+        assert archive.root == "rules"
+        assert sorted(archive.files) == sorted(MINI_PACK)
+
     def test_problems_in_a_zipped_pack_name_the_zip_and_the_file(self) -> None:
         files = {n: t for n, t in MINI_PACK.items() if n != "items.yaml"}
         archive = read_pack_zip(zipped(files), "candidate.zip")
@@ -58,8 +84,73 @@ class TestReading:
         ]
 
 
+class TestWhereThePackIs:
+    """A zip holds one pack, in one place; otherwise it says where it looked and what it found."""
+
+    def test_problems_in_a_pack_in_a_folder_name_that_folder(self) -> None:
+        files = {n: t for n, t in MINI_PACK.items() if n != "items.yaml"}
+        archive = read_pack_zip(zipped(in_folder("rules", files)), "c.zip")
+        with pytest.raises(PackError) as caught:
+            load_pack_from_files(archive.files, archive.label("c.zip"))
+        assert [str(p) for p in caught.value.problems] == [
+            "c.zip/rules/items.yaml: file is missing"
+        ]
+
+    def test_a_zip_without_pack_files_lists_what_it_holds(self) -> None:
+        assert refusal(zipped({"notes/readme.txt": "x", "b.csv": "y"})) == (
+            "candidate.zip: no rule pack found: pack.yaml, sources.yaml, items.yaml or "
+            "rules-*.yaml were looked for at the root of the zip and in every folder, but the "
+            "zip holds only 'b.csv', 'notes/readme.txt'"
+        )
+
+    def test_a_zip_inside_the_zip_is_named_and_not_opened(self) -> None:
+        inner = zipped(dict(MINI_PACK))
+        assert refusal(zipped({"rules.zip": inner})).endswith(
+            "but the zip holds only 'rules.zip'. A zip inside the zip is not opened: "
+            "upload 'rules.zip' itself"
+        )
+
+    def test_an_empty_zip_says_so(self) -> None:
+        assert refusal(zipped({".DS_Store": "x"})).endswith("but the zip holds no files")
+
+    def test_a_long_listing_is_cut_short(self) -> None:
+        message = refusal(zipped({f"f{n:02}.txt": "" for n in range(20)}))
+        assert message.endswith("'f07.txt' and 12 more")
+
+    def test_pack_files_in_two_places_are_refused(self) -> None:
+        files = {**in_folder("rules", MINI_PACK), "pack.yaml": MINI_PACK["pack.yaml"]}
+        assert refusal(zipped(files)) == (
+            "candidate.zip: pack files are in 2 places, the root of the zip and folder 'rules/'; "
+            "a zip holds one pack, at its root or in one folder"
+        )
+
+    def test_files_outside_the_pack_folder_are_refused(self) -> None:
+        files = {**in_folder("rules", MINI_PACK), "other/rules.txt": "x", "notes.md": "y"}
+        assert refusal(zipped(files)) == (
+            "candidate.zip: the pack is in folder 'rules/', but the zip also holds "
+            "'notes.md', 'other/rules.txt' outside it: zip the pack folder alone"
+        )
+
+
 class TestRefusals:
     """Damaged, oversized or unsafe archives are refused with one plain message."""
+
+    def test_a_name_held_twice_is_refused(self) -> None:
+        data = zipped(dict(MINI_PACK), also=(("rules-main.yaml", "rules: []\n"),))
+        assert refusal(data) == (
+            "candidate.zip: 'rules-main.yaml' is in the zip twice; only one copy could be read, "
+            "so the zip is refused: make a fresh zip of the pack folder"
+        )
+
+    @pytest.mark.parametrize(
+        "spelling", ["./a/rules-main.yaml", "a//rules-main.yaml", "a\\rules-main.yaml"]
+    )
+    def test_the_same_path_spelled_two_ways_is_refused(self, spelling: str) -> None:
+        data = zipped(in_folder("a", MINI_PACK), also=((spelling, "rules: []\n"),))
+        assert refusal(data).startswith(
+            f"candidate.zip: 'a/rules-main.yaml' is in the zip twice (as 'a/rules-main.yaml' "
+            f"and {spelling!r}); only one copy could be read"
+        )
 
     def test_bytes_that_are_not_a_zip_are_refused(self) -> None:
         assert refusal(b"PK\x03\x04 not really") == "candidate.zip: not a readable zip file"
@@ -127,6 +218,21 @@ class TestCandidate:
         candidate = review_candidate(data, "c.zip", load_pack(mini_dir), mini_dir)
         assert candidate.results == ()
         assert "absent names unknown rule 'substance-active'" in str(candidate.scenario_problems[0])
+
+    def test_vignettes_in_a_subfolder_are_reported_and_none_is_run(self, mini_dir: Path) -> None:
+        write_scenarios(mini_dir, PASSING)
+        files = {**MINI_PACK, "scenarios/own.yaml": PASSING, "scenarios/more/x.yaml": PASSING}
+        candidate = review_candidate(zipped(files), "c.zip", load_pack(mini_dir), mini_dir)
+        assert candidate.results == ()
+        assert [str(p) for p in candidate.scenario_problems] == [
+            "c.zip/scenarios/more/x.yaml: not read: vignettes are read only from scenarios/ "
+            "itself, not from its subfolders, as in a pack folder; move the file into scenarios/"
+        ]
+
+    def test_other_files_in_a_scenarios_subfolder_do_not_matter(self, mini_dir: Path) -> None:
+        files = {**MINI_PACK, "scenarios/own.yaml": PASSING, "scenarios/notes/README.md": "x"}
+        candidate = review_candidate(zipped(files), "c.zip", load_pack(mini_dir), mini_dir)
+        assert [r.passed for r in candidate.results] == [True]
 
     def test_an_invalid_candidate_is_refused(self, tmp_path: Path) -> None:
         shipped = load_pack(write_pack(tmp_path / "shipped"))
