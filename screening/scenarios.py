@@ -126,12 +126,15 @@ def load_scenarios(folder: Path, pack: RulePack) -> list[PlacedScenario]:
     """Read every scenario file in `folder`; none when the folder does not exist."""
     if not folder.is_dir():
         return []
-    files = {
-        path.name: read_capped(path)
-        for pattern in ("*.yaml", "*.yml")
-        for path in folder.glob(pattern)
-        if path.is_file()
-    }
+    found = [p for p in folder.rglob("*") if p.name.lower().endswith((".yaml", ".yml"))]
+    misplaced = [
+        Problem(display_path(p), "vignettes are read from the scenarios folder itself only")
+        for p in sorted(found)
+        if p.parent != folder or not p.is_file()
+    ]
+    if misplaced:
+        raise ScenarioError(misplaced)
+    files = {path.name: read_capped(path) for path in found}
     return load_scenarios_from_files(files, display_path(folder), pack)
 
 

@@ -20,6 +20,7 @@ from screening.scenarios import (
     run_scenarios,
     scenario_report,
 )
+from tests.conftest import write_pack
 from tests.test_cli import screening
 
 SHIPPED_SCENARIOS = load_scenarios(DEFAULT_RULES_DIR / SCENARIOS_FOLDER, load_pack())
@@ -339,3 +340,15 @@ class TestCommand:
             "  rules that no scenario makes hold: substance-active, setting-monitoring",
             "  items that no rule reads and no follow-up question depends on: unread",
         ]
+
+
+def test_a_vignette_file_in_a_subfolder_is_reported_not_skipped(tmp_path: Path) -> None:
+    folder = tmp_path / "scenarios"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "sub" / "more.yaml").write_text("scenarios: []\n", encoding="utf-8")
+    pack = load_pack(write_pack(tmp_path / "p"))
+    with pytest.raises(ScenarioError) as caught:
+        load_scenarios(folder, pack)
+    assert [str(p) for p in caught.value.problems] == [
+        f"{folder}/sub/more.yaml: vignettes are read from the scenarios folder itself only"
+    ]
