@@ -10,9 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from functools import partial
-from typing import Any
+from typing import Any, get_args
 
 import streamlit as st
+from pydantic import StringConstraints
 
 from app_pages.common import (
     QuestionText,
@@ -43,6 +44,13 @@ DETAILS = ("patient_reference", "clinician", "date")
 # The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
 EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
 LATEST_DATE = dt.date(2999, 12, 31)
+# Scrolls the page's main section to the top; a new view would otherwise open where the last
+# one was scrolled to. Run once each time the view is mounted (the frame is not rebuilt on reruns).
+SCROLL_TO_TOP = """<script>
+const main = window.parent.document.querySelector('[data-testid="stMain"]');
+if (main) { main.scrollTo(0, 0); }
+window.parent.scrollTo(0, 0);
+</script>"""
 
 # Session-state keys (no bare strings below the docstring: Streamlit's magic would print them).
 MEMORY = "screening__memory"  # widget key -> value, kept while the widget is not shown
@@ -51,6 +59,15 @@ VIEW = "screening__view"
 UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
 TICK_PREFIX = "tick__"
+
+
+def max_chars(field: str) -> int:
+    """The core's length limit on an answers file's text field, so an uploaded value fits."""
+    for arg in get_args(AnswersFile.model_fields[field].annotation):
+        for constraint in get_args(arg)[1:]:
+            if isinstance(constraint, StringConstraints) and constraint.max_length is not None:
+                return constraint.max_length
+    raise LookupError(f"{field} has no length limit in AnswersFile")
 
 
 def answer_key(item_id: str) -> str:
@@ -202,7 +219,7 @@ def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
         f"Answer removed: “{md(item.question)}” was answered **{ANSWER_WORDS[answer]}**, but it "
         f"is asked only when {md(reason)}. That answer is no longer on the form and will not "
         "be used.",
-        icon=":material/undo:",
+        icon="ℹ️",
     )
 
 
@@ -230,7 +247,8 @@ def _upload_panel(pack: RulePack) -> None:
             args=(pack,),
             help="An answers file saved from this form or written for the command line.",
         )
-        note: UploadNote | None = st.session_state.get(UPLOAD_NOTE)
+        # Shown once, right after the upload: the next edit or page switch makes it stale.
+        note: UploadNote | None = st.session_state.pop(UPLOAD_NOTE, None)
         if note is not None and note.problems:
             st.error(
                 f"{md(note.name)} was not loaded; the answers on the form are unchanged.",
@@ -248,13 +266,13 @@ def _details() -> None:
     left.text_input(
         "Patient reference (optional)",
         key=detail_key("patient_reference"),
-        max_chars=60,
+        max_chars=max_chars("patient_reference"),
         help="A local reference only, to match a printout to a consultation.",
     )
     middle.text_input(
         "Clinician (optional)",
         key=detail_key("clinician"),
-        max_chars=80,
+        max_chars=max_chars("clinician"),
         help="Who is completing the checklist.",
     )
     right.date_input(
@@ -343,7 +361,8 @@ def _source_line(pack: RulePack, source_id: str) -> str:
 
 
 def _why(pack: RulePack, entry: Entry) -> None:
-    st.markdown("**Raised by these answers**\n\n" + "\n".join(_because_lines(pack, entry)))
+    heading = "Left open by these answers" if entry.open_items else "Raised by these answers"
+    st.markdown(f"**{heading}**\n\n" + "\n".join(_because_lines(pack, entry)))
     if entry.open_items:
         st.markdown(
             "Not yet known, so this is to verify: "
@@ -425,6 +444,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
 
 
 def checklist_view(pack: RulePack) -> None:
+    st.iframe(SCROLL_TO_TOP, height=1)
     st.button(
         "Back to the answers",
         key="back",

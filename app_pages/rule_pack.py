@@ -99,10 +99,14 @@ def scenario_table(results: list[ScenarioResult] | tuple[ScenarioResult, ...]) -
 
 def rules_section(pack: RulePack) -> None:
     st.subheader("Rules", divider="gray")
+    # In the form's order: sections as the items introduce them (a rule may name a section of
+    # its own: those come last), rules as the pack lists them within a section.
+    all_sections = list(dict.fromkeys([*pack.sections, *(r.section for r in pack.rules)]))
+    in_form_order = sorted(pack.rules, key=lambda r: all_sections.index(r.section))
     left, middle, right = st.columns(3)
     sections = left.multiselect(
         "Section",
-        list(dict.fromkeys(r.section for r in pack.rules)),
+        all_sections,
         key="rules_filter_section",
         help="Show only rules of these sections; none chosen shows all.",
     )
@@ -121,7 +125,7 @@ def rules_section(pack: RulePack) -> None:
     )
     shown = [
         r
-        for r in pack.rules
+        for r in in_form_order
         if (not sections or r.section in sections)
         and (not kinds or r.kind in kinds)
         and (not sources or set(r.sources) & set(sources))
@@ -131,17 +135,26 @@ def rules_section(pack: RulePack) -> None:
             [
                 {
                     "rule": r.id,
+                    "section": r.section,
                     "kind": KIND_WORDS[r.kind],
                     "when": describe_condition(r.when, pack),
-                    "section": r.section,
                     "sources": ", ".join(r.sources),
                 }
                 for r in shown
             ],
-            columns=["rule", "kind", "when", "section", "sources"],
+            columns=["rule", "section", "kind", "when", "sources"],
         ),
         hide_index=True,
-        column_config={"when": st.column_config.TextColumn("when", width="large")},
+        # Widths that fit the centred page (about 700 px), so every column is in view; rows
+        # taller than one line let the long columns wrap.
+        column_config={
+            "rule": st.column_config.TextColumn("rule", width=170),
+            "section": st.column_config.TextColumn("section", width=110),
+            "kind": st.column_config.TextColumn("kind", width=70),
+            "when": st.column_config.TextColumn("when", width=230),
+            "sources": st.column_config.TextColumn("sources", width=110),
+        },
+        row_height=80,
     )
     st.caption(f"{len(shown)} of {len(pack.rules)} rules shown.")
     if not shown:
@@ -200,6 +213,10 @@ def candidate_section(pack: RulePack) -> None:
         "Upload a zip of a changed rule pack (its `pack.yaml`, `sources.yaml`, `items.yaml` "
         "and `rules-*.yaml`, optionally its `scenarios/` folder). It is checked in memory and "
         "compared with the pack in use; **it does not replace it** and is not saved."
+    )
+    st.caption(
+        "Upload a **.zip** of the rules folder (zip the folder itself, or its files). Single "
+        "YAML files are not accepted: a pack is checked whole."
     )
     upload = st.file_uploader(
         "Candidate rule pack (zip)",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -91,8 +92,28 @@ class TestShippedPack:
     ) -> None:
         at = open_page(monkeypatch)
         table = frames(at, "rule")[0]
-        assert list(table["rule"]) == [r.id for r in shipped_pack.rules]
+        assert sorted(table["rule"]) == sorted(r.id for r in shipped_pack.rules)
         assert "substance use history is Yes" in list(table["when"])
+
+    def test_sections_and_rules_follow_the_forms_order(
+        self, monkeypatch: pytest.MonkeyPatch, shipped_pack: RulePack
+    ) -> None:
+        at = open_page(monkeypatch)
+        sections = list(shipped_pack.sections)
+        assert at.multiselect(key="rules_filter_section").options == sections
+        in_order = [r.id for s in sections for r in shipped_pack.rules if r.section == s]
+        assert list(frames(at, "rule")[0]["rule"]) == in_order
+
+    def test_every_column_of_the_rules_table_fits_the_page_and_long_text_wraps(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = open_page(monkeypatch)
+        table = at.dataframe[0]
+        assert list(table.value.columns) == ["rule", "section", "kind", "when", "sources"]
+        config = json.loads(table.proto.columns)
+        widths = [config[column]["width"] for column in table.value.columns]
+        assert sum(widths) <= 704  # the centred layout's content width
+        assert table.proto.row_height > 35  # taller than one line: the cells wrap
 
     def test_filters_narrow_the_table_and_the_rule_choice(
         self, monkeypatch: pytest.MonkeyPatch, shipped_pack: RulePack
@@ -101,7 +122,10 @@ class TestShippedPack:
         at.multiselect(key="rules_filter_kind").set_value(["arrange"]).run()
         at.multiselect(key="rules_filter_source").set_value(["cdc-2022"]).run()
         wanted = [
-            r.id for r in shipped_pack.rules if r.kind == "arrange" and "cdc-2022" in r.sources
+            r.id
+            for section in shipped_pack.sections
+            for r in shipped_pack.rules
+            if r.section == section and r.kind == "arrange" and "cdc-2022" in r.sources
         ]
         assert list(frames(at, "rule")[0]["rule"]) == wanted
         assert at.selectbox(key="rule_detail").options == wanted
@@ -178,6 +202,12 @@ class TestCraftedPack:
 
 class TestCandidateUpload:
     """A zip is checked in memory, diffed against the pack in use, and never replaces it."""
+
+    def test_the_uploader_says_a_zip_of_the_rules_folder_is_wanted(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        assert any(c.startswith("Upload a **.zip** of the rules folder") for c in texts(at.caption))
 
     def test_a_valid_candidate_shows_its_diff_and_the_version_warning(
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path

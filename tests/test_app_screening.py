@@ -193,6 +193,29 @@ class TestChecklist:
         assert "**Why it matters.** Ketamine can be misused\\." in shown
         assert "Author A\\. A study\\." in shown
 
+    def test_an_open_entry_says_which_answers_left_it_open(self, mini: AppTest) -> None:
+        answer(mini, "history", "yes")
+        answer(mini, "active", "no")
+        answer(mini, "monitoring", "unknown")
+        build(mini)
+        shown = [m.value for m in mini.markdown]
+        left_open = [m for m in shown if m.startswith("**Left open by these answers**")]
+        assert left_open == [
+            "**Left open by these answers**\n\n- monitoring: **Unknown** (`monitoring`)"
+        ]
+        raised = [m for m in shown if m.startswith("**Raised by these answers**")]
+        assert raised == [
+            "**Raised by these answers**\n\n- substance use history: **Yes** (`history`)"
+        ]
+
+    def test_the_checklist_opens_scrolled_to_the_top_and_the_form_does_not_move(
+        self, mini: AppTest
+    ) -> None:
+        assert not mini.get("iframe")
+        build(mini)
+        (frame,) = mini.get("iframe")
+        assert "scrollTo(0, 0)" in frame.proto.srcdoc
+
     def test_entries_are_grouped_by_section_then_kind(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
         answer(mini, "monitoring", "no")
@@ -269,9 +292,10 @@ class TestFollowUps:
         answer(shipped, "substance_use_active", "yes")
         answer(shipped, "substance_use_history", "no")
         assert "substance_use_active" not in asked(shipped)
-        note = next(w for w in warnings(shipped) if w.startswith("Answer removed"))
-        assert "was answered **Yes**" in note
-        assert "substance use history is Yes" in note
+        (note,) = [w for w in shipped.warning if w.value.startswith("Answer removed")]
+        assert "was answered **Yes**" in note.value
+        assert "substance use history is Yes" in note.value
+        assert note.icon == "ℹ️"  # a note, not an action: nothing undoes it
         build(shipped)
         assert "substance-active-use" not in entry_ids(shipped)
 
@@ -301,6 +325,31 @@ class TestSaveAndResume:
         assert mini.text_input(key="detail__clinician").value == "Dr Who"
         assert str(mini.date_input(key="detail__date").value) == "2026-01-02"
         assert mini.success[0].value == "Loaded 2 answer(s) from saved\\.json."
+
+    def test_the_loaded_message_shows_only_right_after_the_upload(self, mini: AppTest) -> None:
+        upload(mini, "saved.json", json.dumps({"answers": {"history": "yes"}}).encode())
+        assert [s.value for s in mini.success] == ["Loaded 1 answer(s) from saved\\.json."]
+        answer(mini, "monitoring", "no")
+        assert not mini.success
+        assert asked(mini)["history"] == "yes"
+
+    def test_the_loaded_message_is_gone_after_visiting_another_page(self, mini: AppTest) -> None:
+        upload(mini, "saved.json", json.dumps({"answers": {"history": "yes"}}).encode())
+        mini.switch_page("app_pages/about.py").run()
+        mini.switch_page("app_pages/form.py").run()
+        assert not mini.success
+        assert asked(mini)["history"] == "yes"
+
+    @pytest.mark.parametrize("field", ["patient_reference", "clinician"])
+    def test_a_detail_as_long_as_an_answers_file_allows_loads_and_fits_the_field(
+        self, mini: AppTest, field: str
+    ) -> None:
+        longest = "R" * 200  # FreeText's limit in screening/models.py
+        upload(mini, "saved.json", json.dumps({"answers": {}, field: longest}).encode())
+        assert not mini.error
+        widget = mini.text_input(key=f"detail__{field}")
+        assert widget.value == longest
+        assert widget.proto.max_chars == 200
 
     @pytest.mark.parametrize("date", ["2099-01-01", "1900-01-01", "2999-12-31"])
     def test_a_date_far_from_today_survives_into_the_checklist(
