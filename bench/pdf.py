@@ -1,4 +1,6 @@
-"""Benchmark of the PDF export: time to build the default checklist's PDF and a 500-entry one.
+"""Benchmark of the PDF export: time to build and verify the default checklist's PDF and a
+500-entry one, the latter as this release makes it (pages rendered again and compared) and as
+an earlier release did (pages read back against the record only).
 
 Prints figures; never fails. Targets: default checklist < 150 ms median, 500 entries < 2 s.
 Run: `.venv/bin/python bench/pdf.py`.
@@ -12,6 +14,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -84,9 +87,14 @@ def main() -> None:
     checklist = evaluate(big, answers)
     pdf = checklist_pdf(big, answers, checklist)
     build = median_ms(lambda: checklist_pdf(big, answers, checklist), 5)
+    check = median_ms(lambda: verify_pdf(pdf, big, "bench.pdf"), 3)
+    with mock.patch("screening.pdf.GENERATOR", "screening 0.0.9"):
+        older = checklist_pdf(big, answers, checklist)
+    check_older = median_ms(lambda: verify_pdf(older, big, "bench.pdf"), 3)
     print(
         f"bench pack: {len(checklist.entries)} entries, {len(pdf) / 1024:.0f} KiB; "
-        f"build median {build:.0f} ms"
+        f"build median {build:.0f} ms, verify median {check:.0f} ms, "
+        f"verify of an earlier release's file {check_older:.0f} ms"
     )
 
 

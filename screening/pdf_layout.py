@@ -3,23 +3,34 @@
 All text passes through `ChecklistDocument.printable`, which keeps what the fonts can draw and
 loads the large CJK fallback font only when the text needs it. Lines are wrapped here, not by
 fpdf2's `multi_cell`, whose line breaking re-measures the whole line for every character.
+
+The words the pages print around the data (labels, headings, the "Rule <id>" lines) are the
+page contract of record format 1, defined once below: `verify` reads them back from PDFs made
+by any release, so changing one needs a new `format_version` that keeps reading this one.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from fpdf import FPDF
 from fpdf.fonts import TTFFont
 
-from screening.describe import ANSWER_WORDS
 from screening.engine import asked_states
-from screening.export import KIND_WORDS
-from screening.models import AnswersFile, AnswerState, Checklist, Entry, RulePack
+from screening.models import (
+    AnswersFile,
+    AnswerState,
+    Checklist,
+    Entry,
+    Kind,
+    RulePack,
+    RuleSetRef,
+    Source,
+)
 
 FONTS_DIR = Path(__file__).resolve().parent / "fonts"
 FONT = "dejavu"
@@ -32,13 +43,135 @@ FALLBACK_FONTS = (
 TOTAL_PAGES = "\ue000\ue000\ue000"
 """Page-count alias with room for 3 digits; `printable` drops private-use characters from text."""
 
+# The page contract of record format 1 -------------------------------------------------------
+
 FOOTER_TEXT = "This is a discussion checklist, not a recommendation or a diagnosis."
+KICKER = "KETAMINE FOR PAIN MANAGEMENT"
+TITLE = "Discussion checklist"
+DETAILS_NOTE = (
+    "The answers and this checklist are embedded in the file as data (see the last page)."
+)
+CHECKLIST_HEADING = "Checklist"
+ANSWERS_HEADING = "Answers given"
+ANSWERS_INTRO = (
+    "Every item of the rule pack, as answered. Not assessed: asked but not answered, "
+    "which is never read as No. Not asked: a follow-up that the other answers made "
+    "irrelevant."
+)
+NOTES_HEADING = "Notes"
+SIGN_OFF_HEADING = "Sign-off"
+SIGN_OFF_CAPTIONS = ("Clinician (name)", "Signature", "Date")
+REFERENCES_HEADING = "References"
+ABOUT_HEADING = "About this document"
 RECORD_NOTE = (
     "The answers, this checklist and the rule pack's name, version and sha256 are embedded "
     "in this PDF as a machine-readable JSON attachment ({name}). Browser PDF viewers may not "
     "list attachments; desktop readers and pdfdetach do. To re-check this file later against "
     "the rule pack in use then:\npython -m screening verify FILE.pdf"
 )
+REPLACEMENT = "\ufffd"
+"""Printed for a character no font of the document has."""
+REPLACED_NOTE = (
+    "Some characters could not be drawn with the fonts of this document and are "
+    f"shown as {REPLACEMENT}; the embedded data keeps the exact text."
+)
+FINGERPRINT_LABEL = "Checklist fingerprint (sha256 of the embedded checklist):"
+NOT_GIVEN = "not given"
+KIND_LABELS: dict[Kind, str] = {
+    "discuss": "DISCUSS",
+    "verify": "VERIFY",
+    "arrange": "ARRANGE",
+    "document": "DOCUMENT",
+}
+ANSWER_LABELS: dict[AnswerState, str] = {
+    "yes": "Yes",
+    "no": "No",
+    "unknown": "Unknown",
+    "not_assessed": "not assessed",
+}
+"""Answer words in an entry's "Because" line; the Answers section capitalises not assessed."""
+
+
+def row_answer(state: AnswerState | None) -> str:
+    """What the Answers section prints for an item: its answer, Not assessed or Not asked."""
+    if state is None:
+        return "Not asked"
+    return "Not assessed" if state == "not_assessed" else ANSWER_LABELS[state]
+
+
+def details_rows(answers: AnswersFile, rule_set: RuleSetRef) -> list[tuple[str, str]]:
+    """The labelled rows under the title on page 1."""
+    return [
+        ("Patient reference:", answers.patient_reference or NOT_GIVEN),
+        ("Clinician:", answers.clinician or NOT_GIVEN),
+        ("Date:", answers.date or NOT_GIVEN),
+        ("Rule pack:", f"{rule_set.name}, version {rule_set.version} ({rule_set.status})"),
+        ("Rule pack sha256:", rule_set.sha256),
+    ]
+
+
+def running_head(answers: AnswersFile, rule_set: RuleSetRef) -> str:
+    """The line atop every page after the first, shortened with an ellipsis to fit."""
+    reference = answers.patient_reference or "no patient reference"
+    dated = answers.date or f"date: {NOT_GIVEN}"
+    return f"{TITLE} · {reference} · {dated} · {rule_set.name} {rule_set.version}"
+
+
+def summary_text(checklist: Checklist) -> str:
+    """The sentence under the Checklist heading: counts by kind, never a conclusion."""
+    entries = checklist.entries
+    if entries:
+        counts = [
+            f"{sum(e.kind == kind for e in entries)} {kind}"
+            for kind in KIND_LABELS
+            if any(e.kind == kind for e in entries)
+        ]
+        text = f"{len(entries)} points to go through: {', '.join(counts)}."
+    else:
+        text = (
+            "No points were raised by these answers. This is not a conclusion about the "
+            "patient: it only means that no rule in this pack applies to the answers given."
+        )
+    if checklist.not_assessed:
+        missing = len(checklist.not_assessed)
+        text += f" {missing} item{'s' if missing != 1 else ''} not assessed (see Answers)."
+    return text
+
+
+def item_label(pack: RulePack, item_id: str) -> str:
+    """An item's name in "Because" lines; its id if the pack no longer has it."""
+    return pack.item(item_id).label if pack.has_item(item_id) else item_id
+
+
+def because_text(entry: Entry, label: Callable[[str], str]) -> str:
+    because = "; ".join(f"{label(b.item)} = {ANSWER_LABELS[b.answer]}" for b in entry.because)
+    return f"Because: {because or 'no answer needed'}"
+
+
+def rule_and_sources(entry: Entry) -> str:
+    """The line that ends every entry: its rule id and the ids of its sources."""
+    return f"Rule {entry.rule_id} · Sources: {', '.join(s.id for s in entry.sources)}"
+
+
+def reference_text(source: Source) -> str:
+    parts = [source.citation]
+    if source.doi:
+        parts.append(f"doi:{source.doi}")
+    if source.url:
+        parts.append(source.url)
+    if source.grade:
+        parts.append(f"Evidence: {source.grade}")
+    return " · ".join(parts)
+
+
+def made_by(generator: str, rule_set: RuleSetRef) -> str:
+    return (
+        f"Made by {generator} with rule pack {rule_set.name}, version {rule_set.version} "
+        f"({rule_set.status}), sha256 {rule_set.sha256}."
+    )
+
+
+# Drawing ----------------------------------------------------------------------------------
 
 INK = (33, 37, 41)
 MUTED = (92, 100, 108)
@@ -52,8 +185,6 @@ _WIDE = (
 )
 _BREAK_UNITS = re.compile(rf" +|[{_WIDE}]|[^ {_WIDE}]+")
 """Spaces, single CJK characters (a line may break between any two), and other words."""
-
-_REPLACEMENT = "\ufffd"
 
 
 def _cmap(doc: FPDF, key: str) -> dict[int, Any]:
@@ -108,7 +239,7 @@ class ChecklistDocument(FPDF):
         if drawable:
             return char
         self.replaced_characters = True
-        return _REPLACEMENT
+        return REPLACEMENT
 
     def _in_fallback(self, code: int) -> bool:
         """Whether a fallback font draws `code`, loading fonts in order on first need only.
@@ -229,16 +360,16 @@ class _Layout:
         self.t = doc.printable
 
     def label(self, item_id: str) -> str:
-        return self.pack.item(item_id).label if self.pack.has_item(item_id) else item_id
+        return item_label(self.pack, item_id)
 
     # Blocks ---------------------------------------------------------------------------------
 
     def title(self) -> None:
         doc = self.doc
         doc.style(8, bold=True, color=ACCENT)
-        doc.cell(0, 4, "KETAMINE FOR PAIN MANAGEMENT", new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 4, KICKER, new_x="LMARGIN", new_y="NEXT")
         doc.style(17, bold=True)
-        doc.cell(0, 9, "Discussion checklist", new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 9, TITLE, new_x="LMARGIN", new_y="NEXT")
         doc.ln(1.5)
         doc.style(9)
         lines = doc.wrap(self.t(self.checklist.disclaimer), doc.epw - 8)
@@ -251,16 +382,9 @@ class _Layout:
         doc.lines_at(doc.l_margin + 5, lines, 4.3)
         doc.ln(4)
 
-    def details(self, date_text: str) -> None:
-        doc, rs = self.doc, self.checklist.rule_set
-        rows = [
-            ("Patient reference:", self.answers.patient_reference or "not given"),
-            ("Clinician:", self.answers.clinician or "not given"),
-            ("Date:", date_text),
-            ("Rule pack:", f"{rs.name}, version {rs.version} ({rs.status})"),
-            ("Rule pack sha256:", rs.sha256),
-        ]
-        for name, value in rows:
+    def details(self) -> None:
+        doc = self.doc
+        for name, value in details_rows(self.answers, self.checklist.rule_set):
             doc.style(8.5, color=MUTED)
             y = doc.y
             doc.cell(33, 5, name)
@@ -269,10 +393,7 @@ class _Layout:
             doc.lines_at(doc.l_margin + 33, doc.wrap(self.t(value), doc.epw - 33), 5)
         doc.ln(2)
         doc.style(8, color=MUTED)
-        note = (
-            "The answers and this checklist are embedded in the file as data (see the last page)."
-        )
-        doc.lines_at(doc.l_margin, doc.wrap(note, doc.epw), 4)
+        doc.lines_at(doc.l_margin, doc.wrap(DETAILS_NOTE, doc.epw), 4)
         doc.ln(3)
 
     def heading(self, text: str, keep_with: float = 0) -> None:
@@ -295,24 +416,9 @@ class _Layout:
         doc.ln(2.5)
 
     def summary(self) -> None:
-        doc, entries = self.doc, self.checklist.entries
+        doc = self.doc
         doc.style(9.5, color=MUTED)
-        if entries:
-            counts = [
-                f"{sum(e.kind == kind for e in entries)} {word.lower()}"
-                for kind, word in KIND_WORDS.items()
-                if any(e.kind == kind for e in entries)
-            ]
-            text = f"{len(entries)} points to go through: {', '.join(counts)}."
-        else:
-            text = (
-                "No points were raised by these answers. This is not a conclusion about the "
-                "patient: it only means that no rule in this pack applies to the answers given."
-            )
-        if self.checklist.not_assessed:
-            missing = len(self.checklist.not_assessed)
-            text += f" {missing} item{'s' if missing != 1 else ''} not assessed (see Answers)."
-        doc.lines_at(doc.l_margin, doc.wrap(text, doc.epw), 4.6)
+        doc.lines_at(doc.l_margin, doc.wrap(summary_text(self.checklist), doc.epw), 4.6)
 
     def _wrapped(self, text: str, width: float, size: float, bold: bool = False) -> list[str]:
         self.doc.style(size, bold=bold)
@@ -320,14 +426,10 @@ class _Layout:
 
     def _entry_parts(self, entry: Entry) -> tuple[list[str], list[str], list[str]]:
         width = self.doc.epw - self.TEXT_X
-        because = "; ".join(
-            f"{self.label(b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because
-        )
-        sources = ", ".join(s.id for s in entry.sources)
         return (
             self._wrapped(self.t(entry.text), width, 10),
-            self._wrapped(self.t(f"Because: {because or 'no answer needed'}"), width, 8.5),
-            self._wrapped(self.t(f"Rule {entry.rule_id} · Sources: {sources}"), width, 8),
+            self._wrapped(self.t(because_text(entry, self.label)), width, 8.5),
+            self._wrapped(self.t(rule_and_sources(entry)), width, 8),
         )
 
     @staticmethod
@@ -345,7 +447,7 @@ class _Layout:
         doc.rect(left + 0.4, top + 0.7, 3.6, 3.6)
         doc.style(7, bold=True, color=ACCENT)
         doc.set_xy(left + self.KIND_X, top)
-        doc.cell(self.TEXT_X - self.KIND_X, 5, KIND_WORDS[entry.kind].upper())
+        doc.cell(self.TEXT_X - self.KIND_X, 5, KIND_LABELS[entry.kind])
         doc.set_y(top)
         doc.style(10)
         doc.lines_at(left + self.TEXT_X, text, 5)
@@ -357,10 +459,10 @@ class _Layout:
         doc.ln(3.2)
 
     def checklist_entries(self) -> None:
-        self.heading("Checklist")
+        self.heading(CHECKLIST_HEADING)
         self.summary()
         entries = self.checklist.entries
-        for section, group in _grouped(entries, lambda e: e.section):
+        for section, group in grouped(entries, lambda e: e.section):
             parts = [self._entry_parts(e) for e in group]
             self.section_heading(section, keep_with=self._entry_height(parts[0]))
             for entry, entry_parts in zip(group, parts, strict=True):
@@ -378,18 +480,12 @@ class _Layout:
             )
             for item in self.pack.items
         ]
-        intro = self._wrapped(
-            "Every item of the rule pack, as answered. Not assessed: asked but not answered, "
-            "which is never read as No. Not asked: a follow-up that the other answers made "
-            "irrelevant.",
-            doc.epw,
-            8.5,
-        )
+        intro = self._wrapped(ANSWERS_INTRO, doc.epw, 8.5)
         first_row = len(rows[0][1]) * 4.4 + 2 if rows else 0
-        self.heading("Answers given", keep_with=len(intro) * 4 + 12 + first_row)
+        self.heading(ANSWERS_HEADING, keep_with=len(intro) * 4 + 12 + first_row)
         doc.style(8.5, color=MUTED)
         doc.lines_at(doc.l_margin, intro, 4)
-        for section, group in _grouped(rows, lambda r: r[0]):
+        for section, group in grouped(rows, lambda r: r[0]):
             self.section_heading(section, keep_with=len(group[0][1]) * 4.4 + 2)
             for _, lines, state in group:
                 self._answer_row(lines, state, answer_x)
@@ -406,21 +502,14 @@ class _Layout:
         doc.style(9, color=INK if state is not None else MUTED)
         doc.lines_at(doc.l_margin + 1.5, lines, 4.4)
         doc.set_xy(doc.l_margin + answer_x, top + 1)
-        if state is None:
-            doc.style(9, color=MUTED)
-            doc.cell(30, 4.4, "Not asked")
-        elif state == "not_assessed":
-            doc.style(9, bold=True)
-            doc.cell(30, 4.4, "Not assessed")
-        else:
-            doc.style(9, bold=True)
-            doc.cell(30, 4.4, ANSWER_WORDS[state])
+        doc.style(9, bold=state is not None, color=INK if state is not None else MUTED)
+        doc.cell(30, 4.4, row_answer(state))
         doc.set_y(top + height)
         doc.hairline(doc.y)
 
     def notes_and_sign_off(self) -> None:
         doc = self.doc
-        self.heading("Notes", keep_with=8 * 7 + 34)
+        self.heading(NOTES_HEADING, keep_with=8 * 7 + 34)
         doc.set_draw_color(*RULE_LINE)
         doc.set_line_width(0.25)
         for _ in range(7):
@@ -428,13 +517,14 @@ class _Layout:
             doc.line(doc.l_margin, doc.y, doc.l_margin + doc.epw, doc.y)
         doc.ln(8)
         doc.style(10.5, bold=True, color=ACCENT)
-        doc.cell(0, 6, "Sign-off", new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 6, SIGN_OFF_HEADING, new_x="LMARGIN", new_y="NEXT")
         doc.ln(9)
-        fields = [
-            ("Clinician (name)", self.t(self.answers.clinician or ""), 80.0),
-            ("Signature", "", 55.0),
-            ("Date", "", doc.epw - 80 - 55 - 12),
-        ]
+        fields = zip(
+            SIGN_OFF_CAPTIONS,
+            (self.t(self.answers.clinician or ""), "", ""),
+            (80.0, 55.0, doc.epw - 80 - 55 - 12),
+            strict=True,
+        )
         x, y = doc.l_margin, doc.y
         for caption, value, width in fields:
             doc.style(10)
@@ -453,17 +543,10 @@ class _Layout:
         width = doc.epw - 34
         blocks = []
         for source in self.pack.sources:
-            parts = [source.citation]
-            if source.doi:
-                parts.append(f"doi:{source.doi}")
-            if source.url:
-                parts.append(source.url)
-            if source.grade:
-                parts.append(f"Evidence: {source.grade}")
             id_lines = self._wrapped(self.t(source.id), 31, 8, bold=True)
-            blocks.append((id_lines, self._wrapped(self.t(" · ".join(parts)), width, 8.5)))
+            blocks.append((id_lines, self._wrapped(self.t(reference_text(source)), width, 8.5)))
         first = max(len(blocks[0][0]), len(blocks[0][1])) * 4 + 2 if blocks else 0
-        self.heading("References", keep_with=first)
+        self.heading(REFERENCES_HEADING, keep_with=first)
         for id_lines, text_lines in blocks:
             doc.ensure_room(max(len(id_lines), len(text_lines)) * 4 + 2)
             top = doc.y
@@ -475,32 +558,28 @@ class _Layout:
             doc.set_y(max(doc.y, top + len(id_lines) * 4) + 2)
 
     def about(self, record_name: str, fingerprint: str, generator: str) -> None:
-        doc, rs = self.doc, self.checklist.rule_set
-        self.heading("About this document", keep_with=40)
+        doc = self.doc
+        self.heading(ABOUT_HEADING, keep_with=40)
         paragraphs = [
             RECORD_NOTE.format(name=record_name),
-            f"Made by {generator} with rule pack {rs.name}, version {rs.version} ({rs.status}), "
-            f"sha256 {rs.sha256}.",
+            made_by(generator, self.checklist.rule_set),
         ]
         if doc.replaced_characters:
-            paragraphs.append(
-                f"Some characters could not be drawn with the fonts of this document and are "
-                f"shown as {_REPLACEMENT}; the embedded data keeps the exact text."
-            )
+            paragraphs.append(REPLACED_NOTE)
         for paragraph in paragraphs:
             doc.style(8.5, color=MUTED)
             doc.lines_at(doc.l_margin, doc.wrap(self.t(paragraph), doc.epw), 4.2)
             doc.ln(1.5)
         doc.ensure_room(10)
         doc.style(8, color=MUTED)
-        doc.cell(0, 4.2, "Checklist fingerprint (sha256 of the embedded checklist):")
+        doc.cell(0, 4.2, FINGERPRINT_LABEL)
         doc.ln(4.2)
         doc.style(8.5, bold=True)
         doc.cell(0, 4.2, fingerprint)
         doc.ln(4.2)
 
 
-def _grouped(rows: Sequence[Any], key: Any) -> Iterator[tuple[str, list[Any]]]:
+def grouped(rows: Sequence[Any], key: Any) -> Iterator[tuple[str, list[Any]]]:
     """Rows grouped by section, sections in the order they first appear."""
     groups: dict[str, list[Any]] = {}
     for row in rows:
@@ -513,26 +592,20 @@ def draw_checklist(
     answers: AnswersFile,
     checklist: Checklist,
     *,
-    date_text: str,
     record_name: str,
     fingerprint: str,
     generator: str,
 ) -> ChecklistDocument:
     """Lay the whole document out; the caller adds the record and writes the bytes."""
     doc = ChecklistDocument()
-    rs = checklist.rule_set
     doc.set_title("Discussion checklist: ketamine for pain management")
     doc.set_creator(generator)
     doc.set_lang("en")
-    reference = answers.patient_reference or "no patient reference"
-    dated = date_text if answers.date else f"date: {date_text}"
-    doc.running_head = doc.printable(
-        f"Discussion checklist · {reference} · {dated} · {rs.name} {rs.version}"
-    )
+    doc.running_head = doc.printable(running_head(answers, checklist.rule_set))
     layout = _Layout(doc, pack, answers, checklist)
     doc.add_page()
     layout.title()
-    layout.details(date_text)
+    layout.details()
     layout.checklist_entries()
     layout.answers_given()
     layout.notes_and_sign_off()

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader, PdfWriter
 
+from screening import AnswersFile, evaluate, load_pack
+from screening.pdf import GENERATOR, RECORD_NAME, checklist_pdf
 from tests.conftest import MINI_PACK, write_answers, write_pack
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +143,44 @@ class TestVerify:
         result = screening("verify", "gone.pdf", "--rules", "mini", cwd=tmp_path)
         assert result.returncode == 1
         assert result.stderr == "Error: gone.pdf: No such file or directory\n"
+
+    def test_a_pdf_from_an_older_release_whose_pages_agree_exits_0(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        pack = load_pack(write_pack(tmp_path / "mini"))
+        answers = AnswersFile(answers={"history": "yes"}, clinician="Dr Real", date="2026-03-14")
+        monkeypatch.setattr("screening.pdf.GENERATOR", "screening 0.0.9")
+        (tmp_path / "c.pdf").write_bytes(checklist_pdf(pack, answers, evaluate(pack, answers)))
+        result = screening("verify", "c.pdf", "--rules", "mini", cwd=tmp_path)
+        assert (result.returncode, result.stderr) == (0, "")
+        assert result.stdout.splitlines()[1] == (
+            "  the pages agree with the embedded record; made by screening 0.0.9, so not also "
+            f"compared with a fresh rendering by {GENERATOR}"
+        )
+
+    def test_a_record_swapped_under_a_foreign_generator_exits_1_one_line_per_problem(
+        self, made: Path
+    ) -> None:
+        reader = PdfReader(made)
+        data = json.loads(reader.attachments[RECORD_NAME][0])
+        data["generator"] = "screening 9.9"
+        data["answers"]["clinician"] = "Dr Mallory"
+        writer = PdfWriter(clone_from=reader)
+        for attachment in writer.attachment_list:
+            attachment.content = json.dumps(data).encode()
+        out = io.BytesIO()
+        writer.write(out)
+        (made.parent / "x.pdf").write_bytes(out.getvalue())
+        result = screening("verify", "x.pdf", "--rules", "mini", cwd=made.parent)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr.splitlines() == [
+            "Error: x.pdf: the clinician on the pages differs from the embedded record: "
+            "the file has been altered",
+            "Error: x.pdf: the clinician in the sign-off on the pages differs from the embedded "
+            "record: the file has been altered",
+            "Error: x.pdf: the 'Made by' line on the pages differs from the embedded record: "
+            "the file has been altered",
+        ]
 
     def test_it_is_listed_in_the_help(self, tmp_path: Path) -> None:
         result = screening("--help", cwd=tmp_path)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,28 +16,98 @@ from fpdf import FPDF
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
+from pypdf.generic import NameObject
 
 from screening import AnswersError, RulePack, evaluate, load_pack, parse_answers
 from screening.errors import ExportError
 from screening.language import DISCLAIMER, verdict_words
-from screening.models import AnswersFile, Checklist
+from screening.models import AnswersFile, Checklist, RuleSetRef
 from screening.pdf import (
     FOOTER_TEXT,
     GENERATOR,
     RECORD_NAME,
+    VerifyResult,
     checklist_digest,
     checklist_pdf,
     verify_pdf,
 )
+from screening.pdf_layout import draw_checklist
 from tests.conftest import MINI_PACK, write_pack
 
 ALL_RAISED = {"history": "yes", "active": "yes", "monitoring": "no"}
 UNICODE_NAME = "Zoë Ω Дмитрий 王小明"
+OLDER = "screening 0.0.9"
+"""The generator an earlier release wrote: its pages are read, not rendered again."""
 
 
 def build(pack: RulePack, answers: dict[str, str] | None = None, **extra: Any) -> bytes:
     given = AnswersFile.model_validate({"answers": answers or {}, **extra})
     return checklist_pdf(pack, given, evaluate(pack, given))
+
+
+@pytest.fixture
+def older_release(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """While active, `checklist_pdf` writes PDFs as an earlier release would have."""
+    with monkeypatch.context() as patch:
+        patch.setattr("screening.pdf.GENERATOR", OLDER)
+        yield
+
+
+def build_older(pack: RulePack, answers: dict[str, str] | None = None, **extra: Any) -> bytes:
+    """A genuine PDF whose pages and record say it was made by an earlier release."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("screening.pdf.GENERATOR", OLDER)
+        return build(pack, answers, **extra)
+
+
+def digest(data: Any) -> str:
+    """The checklist fingerprint, as the record format defines it: sha256 of canonical JSON."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def assemble(
+    pack: RulePack,
+    answers: AnswersFile,
+    checklist: Checklist,
+    *,
+    drawn: tuple[AnswersFile, Checklist] | None = None,
+    generator: str = OLDER,
+    omit: tuple[str, ...] = (),
+) -> bytes:
+    """A PDF put together by hand, as another release or a forger would: a record of `answers`
+    and `checklist` (less the `omit` fields), pages drawn from `drawn` (default: the same)
+    printing the record's fingerprint."""
+    data = checklist.model_dump(mode="json")
+    for field in omit:
+        del data[field]
+    record = {
+        "format": "ketamine-screening-checklist-record",
+        "format_version": 1,
+        "generator": generator,
+        "rule_set": checklist.rule_set.model_dump(),
+        "answers": answers.model_dump(mode="json"),
+        "checklist": data,
+        "checklist_sha256": digest(data),
+    }
+    shown_answers, shown_checklist = drawn or (answers, checklist)
+    doc = draw_checklist(
+        pack,
+        shown_answers,
+        shown_checklist,
+        record_name=RECORD_NAME,
+        fingerprint=digest(data),
+        generator=generator,
+    )
+    doc.embed_file(bytes=json.dumps(record).encode(), basename=RECORD_NAME)
+    return bytes(doc.output())
+
+
+def refusal(pdf: bytes, pack: RulePack) -> list[str]:
+    """The lines `verify_pdf` refuses a file with."""
+    with pytest.raises(ExportError) as caught:
+        verify_pdf(pdf, pack, "c.pdf")
+    return str(caught.value).splitlines()
 
 
 def pages(pdf: bytes) -> list[str]:
@@ -248,7 +319,7 @@ class TestTypedText:
         )
 
     def test_a_very_long_unbroken_word_wraps_inside_the_column(self, mini_pack: RulePack) -> None:
-        typed = "X" * 400 + "王" * 100
+        typed = "X" * 150 + "王" * 50
         text = " ".join(pages(build(mini_pack, {}, patient_reference=typed)))
         assert typed in re.sub(r"\s+", "", text)
 
@@ -269,6 +340,23 @@ class TestTypedText:
     ) -> None:
         pdf = build(mini_pack, {}, patient_reference=typed, clinician=typed)
         assert record(pdf)["answers"]["patient_reference"] == typed
+        assert verify_pdf(pdf, mini_pack, "c.pdf").matches
+
+    @settings(
+        max_examples=40,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+    @given(
+        typed=st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
+        script=st.text(st.characters(min_codepoint=0x0590, max_codepoint=0x08FF), max_size=8),
+    )
+    def test_any_typed_text_is_read_back_from_the_pages_of_an_older_release(
+        self, mini_pack: RulePack, typed: str, script: str
+    ) -> None:
+        pdf = build_older(
+            mini_pack, ALL_RAISED, patient_reference=typed + script, clinician=script + typed
+        )
         assert verify_pdf(pdf, mini_pack, "c.pdf").matches
 
     def test_line_breaks_in_a_field_are_kept(self, mini_pack: RulePack) -> None:
@@ -343,18 +431,10 @@ class TestVerify:
             f"Mini pack 0.1.0 (sha256 {mini_pack.sha256}) gives the same checklist."
         ]
 
-    def test_a_pdf_from_another_program_version_is_checked_by_its_data_alone(
+    def test_a_pdf_of_this_release_is_also_compared_with_a_fresh_rendering(
         self, mini_pack: RulePack
     ) -> None:
-        older = rewrite_record(
-            build(mini_pack, ALL_RAISED), lambda r: r.update(generator="screening 0.0.9")
-        )
-        result = verify_pdf(older, mini_pack, "c.pdf")
-        assert result.matches
-        assert not result.pages_compared
-        assert result.lines()[1] == (
-            f"  the pages were not compared: made by screening 0.0.9, not {GENERATOR}"
-        )
+        assert verify_pdf(build(mini_pack, ALL_RAISED), mini_pack, "c.pdf").rerendered
 
     def test_a_changed_pack_is_reported_with_the_version_and_hash_that_made_the_file(
         self, mini_pack: RulePack, tmp_path: Path
@@ -384,6 +464,8 @@ class TestVerify:
             f"  current:   Mini pack 0.2.0 (sha256 {changed.sha256})",
             "  re-evaluated with the current pack, the checklist differs:",
             "    entries changed: substance-history",
+            "  not checked: the item names and answers printed on the pages, and the references: "
+            "checking them needs the rule pack that made this PDF",
         ]
 
     def test_a_pack_change_that_leaves_the_checklist_alone_says_so(
@@ -395,8 +477,8 @@ class TestVerify:
         result = verify_pdf(pdf, changed, "c.pdf")
         assert not result.matches
         assert result.same_checklist
-        assert (
-            result.lines()[-1] == "  re-evaluated with the current pack, the checklist is the same."
+        assert result.lines()[-2] == (
+            "  re-evaluated with the current pack, the checklist is the same."
         )
 
     def test_new_and_removed_entries_are_listed(self, mini_pack: RulePack, tmp_path: Path) -> None:
@@ -424,7 +506,7 @@ class TestVerify:
         )
         result = verify_pdf(pdf, changed, "c.pdf")
         assert not result.matches
-        assert result.lines()[-1] == (
+        assert result.lines()[-2] == (
             "  the embedded answers do not fit the current pack: c.pdf (embedded answers): "
             "monitoring: unknown item id (not in this rule pack)"
         )
@@ -468,7 +550,9 @@ class TestVerify:
             verify_pdf(tampered, mini_pack, "c.pdf")
         assert str(caught.value) == f"c.pdf: {message}: the file has been altered"
 
-    def test_a_record_whose_hash_is_not_on_the_pages_is_refused(self, mini_pack: RulePack) -> None:
+    def test_a_record_swapped_for_another_consistent_one_is_refused(
+        self, mini_pack: RulePack
+    ) -> None:
         other = evaluate(mini_pack, AnswersFile(answers={"history": "no"}))
 
         def swap(data: dict[str, Any]) -> None:
@@ -476,31 +560,284 @@ class TestVerify:
             data["checklist"] = other.model_dump(mode="json")
             data["checklist_sha256"] = checklist_digest(other)
 
-        with pytest.raises(ExportError, match="the printed pages do not carry"):
-            verify_pdf(rewrite_record(build(mini_pack, ALL_RAISED), swap), mini_pack, "c.pdf")
+        assert refusal(rewrite_record(build(mini_pack, ALL_RAISED), swap), mini_pack) == [
+            "c.pdf: the pages list 3 checklist entries, the embedded record 1: not in the "
+            "record: substance-history, substance-active: the file has been altered",
+            "c.pdf: the checklist summary on the pages differs from the embedded record: "
+            "the file has been altered",
+            *(
+                f"c.pdf: the answer to item {item} on the pages differs from the embedded record: "
+                "the file has been altered"
+                for item in ("history", "active", "monitoring")
+            ),
+            "c.pdf: the checklist fingerprint on the pages differs from the embedded record: "
+            "the file has been altered",
+        ]
 
-    def test_text_stamped_onto_a_page_is_refused(self, mini_pack: RulePack) -> None:
+    @pytest.mark.parametrize("made_by", ["this release", "an older release"])
+    def test_text_stamped_onto_a_page_is_refused(self, mini_pack: RulePack, made_by: str) -> None:
         stamp = FPDF()
         stamp.add_page()
         stamp.set_font("helvetica", size=10)
         stamp.text(30, 120, "No concerns.")
-        writer = PdfWriter(clone_from=io.BytesIO(build(mini_pack, ALL_RAISED)))
+        made = build(mini_pack, ALL_RAISED)
+        if made_by == "an older release":
+            made = build_older(mini_pack, ALL_RAISED)
+        writer = PdfWriter(clone_from=io.BytesIO(made))
         writer.pages[0].merge_page(PdfReader(io.BytesIO(bytes(stamp.output()))).pages[0])
         out = io.BytesIO()
         writer.write(out)
-        with pytest.raises(ExportError) as caught:
-            verify_pdf(out.getvalue(), mini_pack, "c.pdf")
-        assert str(caught.value) == (
-            "c.pdf: the printed pages differ from those these answers give: the file has been altered"
-        )
+        assert refusal(out.getvalue(), mini_pack) == [
+            "c.pdf: page 1 does not end with the footer and its page number: "
+            "the file has been altered",
+            "c.pdf: the pages carry text that the embedded record does not, before the Notes "
+            "and Sign-off part: the file has been altered",
+        ]
 
-    def test_a_removed_page_is_refused(self, shipped_pack: RulePack) -> None:
-        writer = PdfWriter(clone_from=io.BytesIO(build(shipped_pack, {})))
+    @pytest.mark.parametrize("made_by", ["this release", "an older release"])
+    def test_a_removed_page_is_refused(self, shipped_pack: RulePack, made_by: str) -> None:
+        made = build(shipped_pack, {}) if made_by == "this release" else build_older(shipped_pack)
+        writer = PdfWriter(clone_from=io.BytesIO(made))
         writer.remove_page(1)
         out = io.BytesIO()
         writer.write(out)
-        with pytest.raises(ExportError, match="the printed pages differ"):
-            verify_pdf(out.getvalue(), shipped_pack, "c.pdf")
+        problems = refusal(out.getvalue(), shipped_pack)
+        assert problems[0] == (
+            f"c.pdf: the footers count {len(pages(made))} pages, the file has "
+            f"{len(pages(made)) - 1}: pages were removed or added: the file has been altered"
+        )
+        assert problems[1].startswith("c.pdf: the pages list ")
+
+    def test_a_page_without_text_cannot_be_checked(self, mini_pack: RulePack) -> None:
+        writer = PdfWriter(clone_from=io.BytesIO(build_older(mini_pack, ALL_RAISED)))
+        del writer.pages[1][NameObject("/Contents")]
+        out = io.BytesIO()
+        writer.write(out)
+        assert refusal(out.getvalue(), mini_pack) == [
+            "c.pdf: page 2 has no text that can be read, so the pages cannot be checked against "
+            "the embedded record"
+        ]
+
+    def test_a_record_of_a_newer_format_is_not_called_altered(self, mini_pack: RulePack) -> None:
+        newer = rewrite_record(build(mini_pack, {}), lambda r: r.update(format_version=2))
+        assert refusal(newer, mini_pack) == [
+            "c.pdf: the embedded record is format version 2, newer than this program reads (1): "
+            "it cannot be checked; verify it with the release that made it or a later one"
+        ]
+
+    def test_a_reference_longer_than_this_release_accepts_cannot_be_checked(
+        self, mini_pack: RulePack
+    ) -> None:
+        longer = rewrite_record(
+            build(mini_pack, {}),
+            lambda r: r["answers"].update(patient_reference="P" * 201),
+        )
+        assert refusal(longer, mini_pack) == [
+            "c.pdf: the embedded patient reference is longer than this program accepts "
+            "(200 characters), so the file cannot be checked"
+        ]
+
+    def test_a_record_naming_its_pack_unlike_the_pack_it_hashes_is_refused(
+        self, mini_pack: RulePack
+    ) -> None:
+        def rename(data: dict[str, Any]) -> None:
+            data["rule_set"]["name"] = data["checklist"]["rule_set"]["name"] = "Approved pack"
+            data["checklist_sha256"] = digest(data["checklist"])
+
+        assert refusal(rewrite_record(build(mini_pack, {}), rename), mini_pack) == [
+            "c.pdf: the embedded record names its rule pack unlike the pack it hashes: "
+            "the file has been altered"
+        ]
+
+
+class TestVerifyPages:
+    """Whichever release made a PDF, verify says OK only when its pages show its record."""
+
+    def test_a_genuine_pdf_from_an_older_release_verifies_when_its_pages_agree(
+        self, mini_pack: RulePack
+    ) -> None:
+        pdf = build_older(
+            mini_pack,
+            ALL_RAISED,
+            patient_reference=UNICODE_NAME,
+            clinician="Dr Ana Núñez",
+            date="2026-03-14",
+        )
+        result = verify_pdf(pdf, mini_pack, "c.pdf")
+        assert result.matches
+        assert not result.rerendered
+        assert result.lines() == [
+            "OK: c.pdf: the checklist matches: re-evaluating the embedded answers with "
+            f"Mini pack 0.1.0 (sha256 {mini_pack.sha256}) gives the same checklist.",
+            "  the pages agree with the embedded record; made by screening 0.0.9, so not also "
+            f"compared with a fresh rendering by {GENERATOR}",
+        ]
+
+    def test_a_long_checklist_from_an_older_release_verifies_over_all_its_pages(
+        self, shipped_pack: RulePack
+    ) -> None:
+        pdf = build_older(shipped_pack, {}, patient_reference="P-1", date="2026-03-14")
+        assert len(pages(pdf)) > 3
+        assert verify_pdf(pdf, shipped_pack, "c.pdf").matches
+
+    def test_right_to_left_and_undrawable_text_is_read_back_from_an_older_release(
+        self, mini_pack: RulePack
+    ) -> None:
+        pdf = build_older(
+            mini_pack,
+            ALL_RAISED,
+            patient_reference="مرحبا 12 · שלום",
+            clinician="Ravi नमस्ते (د. أحمد)",
+        )
+        assert "\ufffd" in pages(pdf)[0]
+        assert verify_pdf(pdf, mini_pack, "c.pdf").matches
+
+    def test_a_record_with_another_clinician_and_date_and_a_foreign_generator_is_refused(
+        self, shipped_pack: RulePack
+    ) -> None:
+        pdf = build(
+            shipped_pack, {}, patient_reference="P-1", clinician="Dr Real", date="2026-03-14"
+        )
+
+        def swap(data: dict[str, Any]) -> None:
+            data["generator"] = "screening 9.9"
+            data["answers"].update(clinician="Dr Mallory", date="2030-12-31")
+
+        swapped = rewrite_record(pdf, swap)
+        numbers = ", ".join(str(n) for n in range(2, len(pages(pdf)) + 1))
+        assert refusal(swapped, shipped_pack) == [
+            f"c.pdf: the running head of pages {numbers} differs from the embedded record: "
+            "the file has been altered",
+            "c.pdf: the clinician on the pages differs from the embedded record: "
+            "the file has been altered",
+            "c.pdf: the date on the pages differs from the embedded record: "
+            "the file has been altered",
+            "c.pdf: the clinician in the sign-off on the pages differs from the embedded record: "
+            "the file has been altered",
+            "c.pdf: the 'Made by' line on the pages differs from the embedded record: "
+            "the file has been altered",
+        ]
+
+    def test_only_the_generator_changed_in_the_record_is_refused(self, mini_pack: RulePack) -> None:
+        swapped = rewrite_record(build(mini_pack, ALL_RAISED), lambda r: r.update(generator=OLDER))
+        assert refusal(swapped, mini_pack) == [
+            "c.pdf: the 'Made by' line on the pages differs from the embedded record: "
+            "the file has been altered"
+        ]
+
+    def test_pages_drawn_for_other_answers_with_the_records_fingerprint_are_refused(
+        self, shipped_pack: RulePack
+    ) -> None:
+        raised = AnswersFile(
+            answers={"substance_use_history": "yes", "psychosis_history": "yes"},
+            patient_reference="P-1",
+        )
+        calm = AnswersFile(
+            answers={"substance_use_history": "no", "psychosis_history": "no"},
+            patient_reference="P-1",
+        )
+        shown = evaluate(shipped_pack, calm)
+        recorded = evaluate(shipped_pack, raised)
+        assert len(recorded.entries) - len(shown.entries) == 6
+        forged = assemble(shipped_pack, raised, recorded, drawn=(calm, shown))
+        missing = [e.rule_id for e in recorded.entries if e not in shown.entries]
+        assert refusal(forged, shipped_pack) == [
+            f"c.pdf: the pages list {len(shown.entries)} checklist entries, the embedded record "
+            f"{len(recorded.entries)}: not on the pages: {', '.join(missing)}: "
+            "the file has been altered",
+            "c.pdf: the checklist summary on the pages differs from the embedded record: "
+            "the file has been altered",
+            *(
+                f"c.pdf: the answer to item {item} on the pages differs from the embedded record: "
+                "the file has been altered"
+                for item in ("substance_use_history", "substance_use_active", "psychosis_history")
+            ),
+        ]
+
+    def test_an_entry_printed_as_another_kind_is_refused(self, mini_pack: RulePack) -> None:
+        answers = AnswersFile(answers=ALL_RAISED)
+        checklist = evaluate(mini_pack, answers)
+        first = checklist.entries[0]
+        other_kind = "document" if first.kind != "document" else "discuss"
+        relabelled = checklist.model_copy(
+            update={
+                "entries": (first.model_copy(update={"kind": other_kind}), *checklist.entries[1:])
+            }
+        )
+        forged = assemble(mini_pack, answers, checklist, drawn=(answers, relabelled))
+        assert (
+            f"c.pdf: the kind of entry {first.rule_id} on the pages differs from the embedded "
+            "record: the file has been altered"
+        ) in refusal(forged, mini_pack)
+
+    def test_an_entry_reworded_on_the_page_is_refused(self, mini_pack: RulePack) -> None:
+        answers = AnswersFile(answers=ALL_RAISED)
+        checklist = evaluate(mini_pack, answers)
+        last = checklist.entries[-1]
+        reworded = checklist.model_copy(
+            update={
+                "entries": (*checklist.entries[:-1], last.model_copy(update={"text": "Nothing."}))
+            }
+        )
+        forged = assemble(mini_pack, answers, checklist, drawn=(answers, reworded))
+        assert refusal(forged, mini_pack) == [
+            f"c.pdf: the text of entry {last.rule_id} on the pages differs from the embedded "
+            "record: the file has been altered"
+        ]
+
+    def test_a_record_from_before_the_checklist_held_clinician_and_date_still_verifies(
+        self, mini_pack: RulePack
+    ) -> None:
+        answers = AnswersFile(answers=ALL_RAISED, clinician="Dr T", date="2026-03-14")
+        older = assemble(
+            mini_pack, answers, evaluate(mini_pack, answers), omit=("clinician", "date")
+        )
+        assert verify_pdf(older, mini_pack, "c.pdf").matches
+
+    def test_the_same_pack_giving_another_checklist_under_another_program_is_not_ok(
+        self, mini_pack: RulePack
+    ) -> None:
+        answers = AnswersFile(answers=ALL_RAISED)
+        today = evaluate(mini_pack, answers)
+        then = today.model_copy(update={"entries": today.entries[1:]})
+        result = verify_pdf(assemble(mini_pack, answers, then), mini_pack, "c.pdf")
+        assert not result.matches
+        assert result.lines() == [
+            "c.pdf: the rule pack is the same, but the program is not: made by screening 0.0.9, "
+            f"re-evaluated by {GENERATOR}.",
+            f"  rule pack: Mini pack 0.1.0 (sha256 {mini_pack.sha256})",
+            "  re-evaluated with this program, the checklist differs:",
+            f"    new entries: {today.entries[0].rule_id}",
+        ]
+
+    def test_a_disclaimer_other_than_this_programs_is_never_ok(self, mini_pack: RulePack) -> None:
+        answers = AnswersFile(answers=ALL_RAISED)
+        claimed = evaluate(mini_pack, answers).model_copy(
+            update={"disclaimer": "Suitable for ketamine."}
+        )
+        older = verify_pdf(assemble(mini_pack, answers, claimed), mini_pack, "c.pdf")
+        assert not older.matches
+        assert older.lines()[-1] == "    the disclaimer is not this program's"
+        assert refusal(assemble(mini_pack, answers, claimed, generator=GENERATOR), mini_pack) == [
+            "c.pdf: the embedded checklist does not carry this program's disclaimer: "
+            "the file has been altered"
+        ]
+
+    def test_a_result_with_anything_unchecked_never_matches(self, mini_pack: RulePack) -> None:
+        rule_set = RuleSetRef(name="Mini pack", version="0.1.0", status="draft", sha256="a" * 64)
+        result = VerifyResult(
+            source="c.pdf",
+            produced_by=rule_set,
+            current=rule_set,
+            same_checklist=True,
+            unchecked=("page 2",),
+        )
+        assert not result.matches
+        assert result.lines() == [
+            "c.pdf: parts of the pages could not be checked.",
+            "  re-evaluated with the current pack, the checklist is the same.",
+            "  not checked: page 2",
+        ]
 
     def test_a_pdf_without_a_record_is_refused(self, mini_pack: RulePack) -> None:
         plain = FPDF()
