@@ -3,6 +3,7 @@
 import streamlit as st
 
 from app_pages.common import md, page_header, require_pack
+from screening.markdown import source_details
 
 pack = require_pack()
 page_header("About this checklist", pack)
@@ -43,13 +44,4 @@ if pack.meta.description:
 
 st.subheader("Sources", divider="gray")
 for source in pack.sources:
-    lines = [f"**{source.id}**: {md(source.citation)}"]
-    if source.doi:
-        lines.append(f"DOI: [{md(source.doi)}](https://doi.org/{source.doi})")
-    if source.url:
-        lines.append(f"Link: [{md(source.url)}]({source.url})")
-    if source.grade:
-        lines.append(f"Evidence: {md(source.grade)}")
-    if source.note:
-        lines.append(f"Note: {md(source.note)}")
-    st.markdown("  \n".join(lines))
+    st.markdown("  \n".join([f"**{source.id}**: {md(source.citation)}", *source_details(source)]))

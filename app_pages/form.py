@@ -27,6 +27,7 @@ from screening.describe import ANSWER_WORDS, describe_condition
 from screening.engine import answer_problems, asked_states, evaluate, read_answers_bytes
 from screening.errors import AnswersError, Problem
 from screening.export import KIND_WORDS, checklist_json, checklist_markdown
+from screening.markdown import md_link
 from screening.models import (
     MIN_YEAR,
     Answer,
@@ -352,9 +353,9 @@ def _source_line(pack: RulePack, source_id: str) -> str:
     source = pack.source(source_id)
     line = f"- {md(source.citation)}"
     if source.doi:
-        line += f" [doi:{md(source.doi)}](https://doi.org/{source.doi})"
+        line += " " + md_link(f"doi:{source.doi}", f"https://doi.org/{source.doi}")
     elif source.url:
-        line += f" [{md(source.url)}]({source.url})"
+        line += " " + md_link(source.url, source.url)
     if source.grade:
         line += f" *Evidence: {md(source.grade)}*"
     return line

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from screening.models import Source
+
 _SPECIALS = re.compile(r"([\\`*_\[\]<>|~&$])")
 """Inline specials; `$` too, which Streamlit reads as the start of maths."""
 _LINE_START = re.compile(r"^(\d+)([.)])|^([#>+=-])")
@@ -19,3 +21,27 @@ def md_escape(text: str, block: bool = False) -> str:
     if not block:
         return escaped
     return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)
+
+
+def md_link(text: str, url: str) -> str:
+    """A Markdown link for a web address only; the `<>` form survives `)` in a DOI.
+
+    Anything that is not an http(s) address is printed as text, never linked.
+    """
+    if not re.match(r"^https?://[^\s<>]+$", url):
+        return md_escape(text)
+    return f"[{md_escape(text)}](<{url}>)"
+
+
+def source_details(source: Source) -> list[str]:
+    """A source's DOI, link, evidence grade and note, as Markdown lines, in that order."""
+    details = []
+    if source.doi:
+        details.append(f"DOI: {md_link(source.doi, 'https://doi.org/' + source.doi)}")
+    if source.url:
+        details.append(f"Link: {md_link(source.url, source.url)}")
+    if source.grade:
+        details.append(f"Evidence: {md_escape(source.grade)}")
+    if source.note:
+        details.append(f"Note: {md_escape(source.note)}")
+    return details

@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import html
 import io
-import re
 from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
@@ -20,7 +19,7 @@ from screening.describe import ANSWER_WORDS, describe_condition, item_list
 from screening.export import KIND_WORDS
 from screening.language import DISCLAIMER
 from screening.logic import condition_items
-from screening.markdown import md_escape
+from screening.markdown import md_escape, md_link, source_details
 from screening.models import Item, Rule, RulePack, Source
 from screening.scenarios import ScenarioResult
 
@@ -47,17 +46,10 @@ def condition_markdown(rule_or_item: Rule | Item, pack: RulePack) -> str:
 def _source_line(source: Source) -> str:
     parts = [md_escape(source.citation)]
     if source.doi:
-        parts.append(f"DOI {_link(source.doi, 'https://doi.org/' + source.doi)}")
+        parts.append(f"DOI {md_link(source.doi, 'https://doi.org/' + source.doi)}")
     if source.url:
-        parts.append(_link(source.url, source.url))
+        parts.append(md_link(source.url, source.url))
     return " ".join(parts) + f" (`{source.id}`)"
-
-
-def _link(text: str, url: str) -> str:
-    """A link only for web addresses; anything else is printed as text."""
-    if not re.match(r"^https?://[^\s<>()]+$", url):
-        return md_escape(text)
-    return f"[{md_escape(text)}](<{url}>)"
 
 
 def _code_list(ids: Sequence[str]) -> str:
@@ -293,14 +285,7 @@ def _sources_part(pack: RulePack, usage: _Usage) -> list[str]:
     for source in pack.sources:
         items, rules = usage.citing[source.id]
         lines += [f"### `{source.id}`", "", md_escape(source.citation, block=True), ""]
-        if source.doi:
-            lines.append(f"- DOI: {_link(source.doi, 'https://doi.org/' + source.doi)}")
-        if source.url:
-            lines.append(f"- Link: {_link(source.url, source.url)}")
-        if source.grade:
-            lines.append(f"- Evidence: {md_escape(source.grade)}")
-        if source.note:
-            lines.append(f"- Note: {md_escape(source.note)}")
+        lines += [f"- {detail}" for detail in source_details(source)]
         cited = [
             *([f"questions {_code_list(items)}"] if items else []),
             *([f"rules {_code_list(rules)}"] if rules else []),
