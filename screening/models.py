@@ -19,9 +19,12 @@ from pydantic import (
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
+    StrictBool,
     StringConstraints,
     Tag,
     field_validator,
+    model_serializer,
 )
 from pydantic_core import PydanticCustomError
 
@@ -270,6 +273,19 @@ FreeText = Annotated[str, StringConstraints(max_length=200)]
 """A reference or a name, not a note: long text has no place on the checklist's header."""
 
 
+NOTE_MAX_LENGTH = 500
+"""The longest note a discussed mark may carry: a line or two, not a clinical letter."""
+
+Note = Annotated[str, StringConstraints(max_length=NOTE_MAX_LENGTH)]
+
+
+class DiscussedMark(_Frozen):
+    """What the clinician marked on one checklist entry: done or not, and an optional note."""
+
+    done: StrictBool
+    note: Note | None = None
+
+
 class AnswersFile(_Frozen):
     """The answers a clinician gave; the public shape of an answers JSON file."""
 
@@ -277,6 +293,18 @@ class AnswersFile(_Frozen):
     patient_reference: FreeText | None = None
     clinician: FreeText | None = None
     date: str | None = None
+    discussed: dict[str, DiscussedMark] = Field(
+        default_factory=dict,
+        description="Marks by rule id; a rule must raise an entry with these answers.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_marks(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Answers with no marks save as they always have, so older readers still take them."""
+        data = handler(self)
+        if isinstance(data, dict) and not self.discussed:
+            data.pop("discussed", None)
+        return data
 
     @field_validator("date")
     @classmethod
@@ -321,6 +349,8 @@ class Entry(_Frozen):
     )
     sources: tuple[SourceRef, ...]
     rationale: str
+    done: StrictBool = False
+    note: Note | None = None
 
 
 class RuleSetRef(_Frozen):

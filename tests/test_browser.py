@@ -366,3 +366,21 @@ class TestClinicianPath:
         written += files_written_since(ROOT, server.started)
         assert written, "the scan should at least see the server's log"
         assert not [p for p in written if MARKER.encode() in p.read_bytes()]
+
+
+class TestNothingIsLost:
+    """Every path a clinician walks keeps what they did: answers, details and ticks."""
+
+    def test_answers_survive_a_tick_and_the_way_back_to_the_form(self, page: Page) -> None:
+        fill(page)
+        build(page)
+        after_rerun(page, page.locator("[data-testid=stCheckbox]").first.click)
+        after_rerun(page, page.get_by_role("button", name="Back to the answers").click)
+        for item_id, value in ANSWERS.items():
+            choice = page.locator(f".st-key-answer__{item_id}").get_by_role(
+                "radio", name=WORDS[value], exact=True
+            )
+            expect(choice).to_have_attribute("aria-checked", "true")
+        expect(page.get_by_role("textbox", name="Patient reference (optional)")).to_have_value(
+            MARKER
+        )
