@@ -58,6 +58,7 @@ def random_packs(draw: st.DrawFn) -> RulePack:
             "kind": "discuss",
             "when": draw(conditions(ids)),
             "text": "T",
+            "summary": "Discuss the point.",
             "rationale": "R",
             "sources": ["s"],
         }
