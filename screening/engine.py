@@ -15,6 +15,7 @@ from screening.language import DISCLAIMER
 from screening.logic import Outcome, Tri, visible_states
 from screening.models import (
     KINDS,
+    NOTE_MAX_LENGTH,
     Answer,
     AnswersFile,
     AnswerState,
@@ -41,11 +42,24 @@ def answer_problems(
     states: Mapping[str, AnswerState] | None = None,
 ) -> list[Problem]:
     """Answers to another questionnaire, or that name no item of the pack, or answer a question
-    that is not asked."""
-    problems = questionnaire_problems(pack, answers, source) or [
+    that is not asked; marks that name no rule of the pack."""
+    problems = questionnaire_problems(pack, answers, source)
+    if problems:
+        return problems
+    rule_ids = {rule.id for rule in pack.rules}
+    problems = [
         Problem(source, "unknown item id (not in this rule pack)", ref=item_id)
         for item_id in answers.answers
         if not pack.has_item(item_id)
+    ]
+    problems += [
+        Problem(
+            source,
+            "marked discussed, but no rule of this rule pack has this id",
+            ref=f"discussed.{rule_id}",
+        )
+        for rule_id in answers.discussed
+        if rule_id not in rule_ids
     ]
     if problems:
         return problems
@@ -105,8 +119,24 @@ def parse_answers(text: str, source: str) -> AnswersFile:
         raise AnswersError([_answer_problem(source, e) for e in exc.errors()]) from None
 
 
+_MARK_MESSAGES = {
+    "bool_type": "must be true or false, got {input}",
+    "missing": 'missing: a mark needs "done": true or false',
+    "string_type": "must be text or null, got {input}",
+    "string_too_long": f"longer than {NOTE_MAX_LENGTH} characters",
+    "model_type": 'must be an object like {{"done": true, "note": "..."}}, got {input}',
+    "dict_type": 'must be an object like {{"<rule id>": {{"done": true}}}}, got {input}',
+    "extra_forbidden": "unknown field (expected done, note)",
+}
+"""What is wrong with a discussed mark, by pydantic's error type."""
+
+
 def _answer_problem(source: str, error: Any) -> Problem:
     loc = error["loc"]
+    if loc and loc[0] == "discussed" and error["type"] in _MARK_MESSAGES:
+        shown = json.dumps(error["input"], ensure_ascii=False)
+        message = _MARK_MESSAGES[error["type"]].format(input=shown[:40])
+        return Problem(source, message, ref=".".join(str(p) for p in loc))
     if len(loc) == 2 and loc[0] == "answers":
         return Problem(
             source,
@@ -117,7 +147,7 @@ def _answer_problem(source: str, error: Any) -> Problem:
     if error["type"] == "extra_forbidden":
         return Problem(
             source,
-            "unknown field (expected answers, patient_reference, clinician, date)",
+            "unknown field (expected answers, patient_reference, clinician, date, discussed)",
             ref=field,
         )
     if error["type"] == "value_error":
@@ -140,6 +170,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
     ]
     # By section in form order, then by kind, so the screen, the PDF and the files agree.
     entries.sort(key=lambda e: (order.get(str(e["section"]), len(order)), KINDS.index(e["kind"])))
+    _mark_discussed(entries, answers, source)
     # One validation of plain data is several times faster than building each model in Python.
     return Checklist.model_validate(
         {
@@ -157,6 +188,26 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             "date": answers.date,
         }
     )
+
+
+def _mark_discussed(entries: list[dict[str, Any]], answers: AnswersFile, source: str) -> None:
+    """Copy each mark onto its entry; a mark for a rule that raises no entry is refused, as an
+    answer to a question not asked is, so a file never claims a point that is not there."""
+    raised = {str(entry["rule_id"]): entry for entry in entries}
+    problems = [
+        Problem(
+            source,
+            "marked discussed, but this rule raises no checklist entry with these answers",
+            ref=f"discussed.{rule_id}",
+        )
+        for rule_id in answers.discussed
+        if rule_id not in raised
+    ]
+    if problems:
+        raise AnswersError(problems)
+    for rule_id, mark in answers.discussed.items():
+        raised[rule_id]["done"] = mark.done
+        raised[rule_id]["note"] = mark.note
 
 
 def _entry(

@@ -67,6 +67,7 @@ rules:
     section: "One"
     kind: discuss
     when: {item: c, is: "yes"}
+    summary: "Discuss c."
     text: "Discuss c."
     rationale: "Because."
     sources: [src-a]
@@ -74,6 +75,7 @@ rules:
     section: "Two"
     kind: verify
     when: {any: [{item: e, is: "yes"}, {item: f, is: "yes"}, {item: g, is: "yes"}]}
+    summary: "Verify e."
     text: "Verify e."
     rationale: "Because."
     sources: [src-a]

@@ -106,6 +106,14 @@ class TestWriting:
         assert "author" not in resource
         QuestionnaireResponse.model_validate(resource)
 
+    def test_discussed_marks_stay_with_the_checklist_not_the_response(
+        self, shipped_pack: RulePack
+    ) -> None:
+        marked = SOME.model_copy(update={"discussed": {"substance-history": {"done": True}}})
+        assert questionnaire_response(shipped_pack, marked) == questionnaire_response(
+            shipped_pack, SOME
+        )
+
     def test_answers_to_a_question_not_asked_are_refused(self, shipped_pack: RulePack) -> None:
         answers = AnswersFile(
             answers={"substance_use_history": "no", "substance_use_active": "yes"}
