@@ -286,3 +286,13 @@ cli.add_command(impact_command)
 
 def main() -> None:
     cli(prog_name="python -m screening")
+
+
+def _add_command_groups() -> None:
+    """Command groups live in their own modules, which use this module's options."""
+    from screening.fhir.commands import fhir  # noqa: PLC0415
+
+    cli.add_command(fhir)
+
+
+_add_command_groups()
