@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from screening.describe import describe_condition
 from screening.errors import AnswersError, Problem
+from screening.fhir.response import answers_from_response, questionnaire_problems
 from screening.language import DISCLAIMER
 from screening.logic import Evaluator, Tri, visible_states
 from screening.models import (
@@ -41,8 +42,11 @@ def answer_problems(
     source: str,
     states: Mapping[str, AnswerState] | None = None,
 ) -> list[Problem]:
-    """Answers that name no item of the pack, or answer a question that is not asked; marks
-    that name no rule of the pack."""
+    """Answers to another questionnaire, or that name no item of the pack, or answer a question
+    that is not asked; marks that name no rule of the pack."""
+    problems = questionnaire_problems(pack, answers, source)
+    if problems:
+        return problems
     rule_ids = {rule.id for rule in pack.rules}
     problems = [
         Problem(source, "unknown item id (not in this rule pack)", ref=item_id)
@@ -77,7 +81,10 @@ def answer_problems(
 
 
 def read_answers_bytes(data: bytes, source: str) -> AnswersFile:
-    """An answers file's bytes, read the same way by the CLI and the app (a BOM is allowed)."""
+    """An answers file's bytes, read the same way by the CLI and the app (a BOM is allowed).
+
+    A FHIR QuestionnaireResponse is read too, recognised by its `resourceType`.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -105,6 +112,8 @@ def parse_answers(text: str, source: str) -> AnswersFile:
         raise AnswersError([Problem(source, "not an answers file: nested too deeply")]) from None
     if not isinstance(data, dict):
         raise AnswersError([Problem(source, 'expected a JSON object like {"answers": {...}}')])
+    if "resourceType" in data:
+        return answers_from_response(data, source)
     try:
         return AnswersFile.model_validate(data)
     except ValidationError as exc:
