@@ -541,7 +541,7 @@ class TestAccessibility:
         fill(page)
         build(page)
         heading = page.get_by_role("heading", name="Discussion checklist", exact=True)
-        expect(heading).to_be_focused()
+        expect(heading).to_be_focused(timeout=10_000)
         for _ in range(12):
             page.keyboard.press("Tab")
             if page.evaluate("document.activeElement.type === 'checkbox'"):
@@ -551,7 +551,8 @@ class TestAccessibility:
     def test_each_question_is_one_tab_stop_beside_its_help(self, page: Page) -> None:
         first = page.locator(".st-key-answer__chronic_pain_over_3_months")
         second = page.locator(".st-key-answer__condition_crps")
-        first.get_by_role("radio", name="Yes").focus()
+        pick(page, "chronic_pain_over_3_months", "Yes")
+        expect(first.get_by_role("radio", name="Yes")).to_be_focused()
         page.keyboard.press("Tab")
         expect(second.get_by_role("button", name=re.compile("^Help for"))).to_be_focused()
         page.keyboard.press("Tab")
