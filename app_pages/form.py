@@ -98,12 +98,18 @@ def _memory() -> dict[str, Any]:
 
 
 def _remember(keys: list[str]) -> None:
-    """Widget state is dropped while a widget is not shown; the memory is not. Sync the two."""
+    """Widget state is dropped while a widget is not shown; the memory is not. Sync the two.
+
+    A widget's value given by the user wins; then every value is written back in this run,
+    before its widget is drawn. A value set in an earlier run is known to the server but not
+    sent to the browser, which would show the widget empty and send that back: the lost
+    answers after a tick and *Back to the answers*.
+    """
     memory = _memory()
     for key in keys:
         if key in st.session_state:
             memory[key] = st.session_state[key]
-        elif key in memory:
+        if key in memory:
             st.session_state[key] = memory[key]
 
 

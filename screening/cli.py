@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import click
 
 from screening import __version__
+from screening.batch.cli import audit, batch, impact_command
 from screening.describe import describe_condition
 from screening.diff import diff_packs, diff_text
 from screening.engine import evaluate as evaluate_answers
@@ -344,6 +345,11 @@ def schema(out_dir: Path) -> None:
     for name, text in schema_documents().items():
         write_output(text, out_dir / name)
         click.echo(f"Wrote {display_path(out_dir / name)}")
+
+
+cli.add_command(batch)
+cli.add_command(audit)
+cli.add_command(impact_command)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
 from screening.logic import Outcome, Tri, visible_states
 from screening.models import (
     KINDS,
+    NOTE_MAX_LENGTH,
     Answer,
     AnswersFile,
     AnswerState,
@@ -42,11 +43,22 @@ def answer_problems(
     source: str,
     states: Mapping[str, AnswerState] | None = None,
 ) -> list[Problem]:
-    """Answers that name no item of the pack, or answer a question that is not asked."""
+    """Answers that name no item of the pack, or answer a question that is not asked; marks
+    that name no rule of the pack."""
+    rule_ids = {rule.id for rule in pack.rules}
     problems = [
         Problem(source, "unknown item id (not in this rule pack)", ref=item_id)
         for item_id in answers.answers
         if not pack.has_item(item_id)
+    ]
+    problems += [
+        Problem(
+            source,
+            "marked discussed, but no rule of this rule pack has this id",
+            ref=f"discussed.{rule_id}",
+        )
+        for rule_id in answers.discussed
+        if rule_id not in rule_ids
     ]
     if problems:
         return problems
@@ -143,17 +155,18 @@ def parse_answers(text: str, source: str) -> AnswersFile:
         raise AnswersError([Problem(source, "not an answers file: nested too deeply")]) from None
     if not isinstance(data, dict):
         raise AnswersError([Problem(source, 'expected a JSON object like {"answers": {...}}')])
-    answers = data.get("answers")
-    if isinstance(answers, dict) and len(answers) > MAX_ANSWERS:
-        raise AnswersError(
-            [
-                Problem(
-                    source,
-                    f"holds {len(answers):,} answers; at most {MAX_ANSWERS:,} are read",
-                    ref="answers",
-                )
-            ]
-        )
+    for field in ("answers", "discussed"):
+        entries = data.get(field)
+        if isinstance(entries, dict) and len(entries) > MAX_ANSWERS:
+            raise AnswersError(
+                [
+                    Problem(
+                        source,
+                        f"holds {len(entries):,} entries; at most {MAX_ANSWERS:,} are read",
+                        ref=field,
+                    )
+                ]
+            )
     try:
         return AnswersFile.model_validate(data)
     except ValidationError as exc:
@@ -167,8 +180,24 @@ def _line_of_key(text: str, key: str) -> int | None:
     return text.count("\n", 0, found[-1].start()) + 1 if len(found) == 2 else None
 
 
+_MARK_MESSAGES = {
+    "bool_type": "must be true or false, got {input}",
+    "missing": 'missing: a mark needs "done": true or false',
+    "string_type": "must be text or null, got {input}",
+    "string_too_long": f"longer than {NOTE_MAX_LENGTH} characters",
+    "model_type": 'must be an object like {{"done": true, "note": "..."}}, got {input}',
+    "dict_type": 'must be an object like {{"<rule id>": {{"done": true}}}}, got {input}',
+    "extra_forbidden": "unknown field (expected done, note)",
+}
+"""What is wrong with a discussed mark, by pydantic's error type."""
+
+
 def _answer_problem(source: str, error: Any) -> Problem:
     loc = error["loc"]
+    if loc and loc[0] == "discussed" and error["type"] in _MARK_MESSAGES:
+        shown = json.dumps(error["input"], ensure_ascii=False)
+        message = _MARK_MESSAGES[error["type"]].format(input=shown[:40])
+        return Problem(source, message, ref=".".join(str(p) for p in loc))
     if len(loc) == 2 and loc[0] == "answers":
         return Problem(
             source,
@@ -179,7 +208,7 @@ def _answer_problem(source: str, error: Any) -> Problem:
     if error["type"] == "extra_forbidden":
         return Problem(
             source,
-            "unknown field (expected answers, patient_reference, clinician, date)",
+            "unknown field (expected answers, patient_reference, clinician, date, discussed)",
             ref=field,
         )
     if error["type"] == "value_error":
@@ -202,6 +231,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
     ]
     # By section in form order, then by kind, so the screen, the PDF and the files agree.
     entries.sort(key=lambda e: (order.get(str(e["section"]), len(order)), KINDS.index(e["kind"])))
+    _mark_discussed(entries, answers, source)
     # One validation of plain data is several times faster than building each model in Python.
     return Checklist.model_validate(
         {
@@ -219,6 +249,26 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             "date": answers.date,
         }
     )
+
+
+def _mark_discussed(entries: list[dict[str, Any]], answers: AnswersFile, source: str) -> None:
+    """Copy each mark onto its entry; a mark for a rule that raises no entry is refused, as an
+    answer to a question not asked is, so a file never claims a point that is not there."""
+    raised = {str(entry["rule_id"]): entry for entry in entries}
+    problems = [
+        Problem(
+            source,
+            "marked discussed, but this rule raises no checklist entry with these answers",
+            ref=f"discussed.{rule_id}",
+        )
+        for rule_id in answers.discussed
+        if rule_id not in raised
+    ]
+    if problems:
+        raise AnswersError(problems)
+    for rule_id, mark in answers.discussed.items():
+        raised[rule_id]["done"] = mark.done
+        raised[rule_id]["note"] = mark.note
 
 
 def _entry(

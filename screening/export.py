@@ -49,7 +49,9 @@ def checklist_markdown(checklist: Checklist, pack: RulePack) -> str:
                 f" = {ANSWER_WORDS[b.answer]}"
                 for b in entry.because
             )
-            lines.append(f"- [ ] {md_escape(entry.text)}")
+            lines.append(f"- [{'x' if entry.done else ' '}] {md_escape(entry.text)}")
+            if entry.note and entry.note.strip():
+                lines.append(f"  - Note: {md_escape(entry.note)}")
             lines.append(f"  - Because: {md_escape(because) or 'no answer needed'}")
             lines.append(
                 f"  - Rule `{entry.rule_id}` ({entry.kind}); "

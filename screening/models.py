@@ -13,15 +13,20 @@ from functools import cached_property
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
+    SerializerFunctionWrapHandler,
+    StrictBool,
     StringConstraints,
     Tag,
     field_validator,
+    model_serializer,
 )
+from pydantic_core import PydanticCustomError
 
 Answer = Literal["yes", "no", "unknown"]
 """What a clinician can answer to an item."""
@@ -44,6 +49,48 @@ Identifier = Annotated[
 """Stable ids: lower case, digits, `_` and `-`, so they survive JSON, URLs and filenames."""
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+SUMMARY_MAX_CHARS = 100
+"""A rule's summary is a headline: it must fit one line of a card, a PDF or a form."""
+
+SUMMARY_VERBS: tuple[str, ...] = tuple(k.capitalize() for k in KINDS)
+"""A summary opens with what the clinician is asked to do: Discuss, Verify, Arrange, Document."""
+
+
+def _headline(value: str) -> str:
+    """One line, verb first, at most `SUMMARY_MAX_CHARS`: a headline, never a paragraph."""
+    if len(value.splitlines()) > 1:
+        raise PydanticCustomError("summary", "must be one line; the full point goes in 'text'")
+    if len(value) > SUMMARY_MAX_CHARS:
+        raise PydanticCustomError(
+            "summary",
+            "is {length} characters; at most {limit} fit a headline, the rest goes in 'text'",
+            {"length": len(value), "limit": SUMMARY_MAX_CHARS},
+        )
+    verb, _, rest = value.partition(" ")
+    if verb not in SUMMARY_VERBS or not rest.strip():
+        raise PydanticCustomError(
+            "summary",
+            "must start with what the clinician is asked to do ({verbs}), then say what",
+            {"verbs": ", ".join(SUMMARY_VERBS)},
+        )
+    return value
+
+
+Summary = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(_headline),
+    Field(
+        description=f"The entry's headline: one line, verb first, at most {SUMMARY_MAX_CHARS} "
+        "characters.",
+        json_schema_extra={
+            "maxLength": SUMMARY_MAX_CHARS,
+            "pattern": rf"^\s*(?:{'|'.join(SUMMARY_VERBS)}) [^\n\r]*\S[^\n\r]*\s*$",
+        },
+    ),
+]
 
 
 class _Frozen(BaseModel):
@@ -156,6 +203,7 @@ class Rule(_Frozen):
     section: Text
     kind: Kind
     when: Condition
+    summary: Summary
     text: Text
     rationale: Text
     sources: list[Identifier] = Field(min_length=1)
@@ -225,6 +273,19 @@ FreeText = Annotated[str, StringConstraints(max_length=200)]
 """A reference or a name, not a note: long text has no place on the checklist's header."""
 
 
+NOTE_MAX_LENGTH = 500
+"""The longest note a discussed mark may carry: a line or two, not a clinical letter."""
+
+Note = Annotated[str, StringConstraints(max_length=NOTE_MAX_LENGTH)]
+
+
+class DiscussedMark(_Frozen):
+    """What the clinician marked on one checklist entry: done or not, and an optional note."""
+
+    done: StrictBool
+    note: Note | None = None
+
+
 class AnswersFile(_Frozen):
     """The answers a clinician gave; the public shape of an answers JSON file."""
 
@@ -232,6 +293,18 @@ class AnswersFile(_Frozen):
     patient_reference: FreeText | None = None
     clinician: FreeText | None = None
     date: str | None = None
+    discussed: dict[str, DiscussedMark] = Field(
+        default_factory=dict,
+        description="Marks by rule id; a rule must raise an entry with these answers.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_marks(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """Answers with no marks save as they always have, so older readers still take them."""
+        data = handler(self)
+        if isinstance(data, dict) and not self.discussed:
+            data.pop("discussed", None)
+        return data
 
     @field_validator("date")
     @classmethod
@@ -276,6 +349,8 @@ class Entry(_Frozen):
     )
     sources: tuple[SourceRef, ...]
     rationale: str
+    done: StrictBool = False
+    note: Note | None = None
 
 
 class RuleSetRef(_Frozen):

@@ -260,7 +260,7 @@ class TestCandidateUpload:
         rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: decide")
         upload(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
         assert at.code[-1].value.startswith(
-            "candidate.zip/rules-main.yaml:21: setting-monitoring: rules.kind"
+            "candidate.zip/rules-main.yaml:23: setting-monitoring: rules.kind"
         )
 
     def test_a_candidate_is_reviewed_once_not_on_every_rerun(

@@ -520,6 +520,7 @@ rules:
     section: "Setting"
     kind: arrange
     when: {item: nowhere, is: "no"}
+    summary: "Arrange monitoring"
     text: "Arrange monitoring by trained staff."
     rationale: "Side effects need watching."
     sources: [src-b]

@@ -165,7 +165,7 @@ class TestAnswersFileAttacks:
     def test_forty_thousand_keys_are_refused_within_a_second(self) -> None:
         data = json.dumps({"answers": {f"k{i}": "yes" for i in range(40_000)}}).encode()
         message, took = timed_refusal(data)
-        assert message == f"a.json: answers: holds 40,000 answers; at most {MAX_ANSWERS:,} are read"
+        assert message == f"a.json: answers: holds 40,000 entries; at most {MAX_ANSWERS:,} are read"
         assert took < 1
 
     def test_forty_thousand_keys_elsewhere_are_refused_within_a_second(self) -> None:

@@ -35,6 +35,8 @@ class TestEntries:
                 {"id": "src-b", "citation": "Author B. Another study. J Test. 2021;2:3-4."}
             ],
             "rationale": "Side effects need watching.",
+            "done": False,
+            "note": None,
         }
 
     def test_every_rule_that_holds_is_listed_not_only_the_first(self, mini_pack: RulePack) -> None:
@@ -150,7 +152,7 @@ class TestParseAnswers:
             ('{"answers": []}', "a.json: answers: Input should be a valid dictionary"),
             (
                 '{"answer": {}}',
-                "a.json: answer: unknown field (expected answers, patient_reference, clinician, date)",
+                "a.json: answer: unknown field (expected answers, patient_reference, clinician, date, discussed)",
             ),
             (
                 '{"answers": {"history": "yes", "history": "no"}}',
