@@ -71,6 +71,7 @@ rules:
     section: S
     kind: discuss
     when: {item: q0, is: "yes"}
+    summary: "Discuss it"
     text: "Discuss it."
     rationale: "Why."
     sources: [src-a]
@@ -82,6 +83,11 @@ def chain_pack(folder: Path, items: list[str]) -> Path:
     return write_pack(
         folder, {"items.yaml": "items:\n" + "".join(items), "rules-main.yaml": CHAIN_RULE}
     )
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line of `text` where `needle` first appears."""
+    return text[: text.index(needle)].count("\n") + 1
 
 
 def refused(folder: Path) -> tuple[list[str], float]:
@@ -259,7 +265,7 @@ class TestPackAttacks:
         )
         problems, _ = refused(write_pack(tmp_path / "p", {"rules-main.yaml": rules}))
         assert problems == [
-            f"{tmp_path}/p/rules-main.yaml:22: setting-monitoring: when has 26 parts nested 26 "
+            f"{tmp_path}/p/rules-main.yaml:{line_of(rules, 'when: {all')}: setting-monitoring: when has 26 parts nested 26 "
             "deep; a condition may have at most 200 parts nested 20 deep"
         ]
 
@@ -282,7 +288,7 @@ class TestPackAttacks:
         )
         problems, _ = refused(write_pack(tmp_path / "p", {"rules-main.yaml": rules}))
         assert problems == [
-            f"{tmp_path}/p/rules-main.yaml:23: control character U+001B in a text: a terminal "
+            f"{tmp_path}/p/rules-main.yaml:{line_of(rules, 'Arrange ' + chr(92))}: control character U+001B in a text: a terminal "
             "or a document would obey it rather than show it"
         ]
 
