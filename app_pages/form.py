@@ -27,6 +27,7 @@ from screening.describe import ANSWER_WORDS, describe_condition
 from screening.engine import answer_problems, asked_states, evaluate, read_answers_bytes
 from screening.errors import AnswersError, Problem
 from screening.export import KIND_WORDS, checklist_json, checklist_markdown
+from screening.fhir.response import response_json
 from screening.markdown import md_link
 from screening.models import (
     MIN_YEAR,
@@ -246,13 +247,24 @@ def _upload_panel(pack: RulePack) -> None:
             icon=":material/download:",
             help="The answers, patient reference, clinician and date, to load again later.",
         )
+        st.download_button(
+            "Save as FHIR QuestionnaireResponse",
+            partial(response_json, pack, _answers_file(pack)),
+            file_name="screening-answers.fhir.json",
+            mime="application/fhir+json",
+            key="download__answers_fhir",
+            on_click="ignore",
+            icon=":material/download:",
+            help="The same answers as a FHIR R4 QuestionnaireResponse, for an EHR; loads here too.",
+        )
         st.file_uploader(
             "Load answers (JSON)",
             type=["json"],
             key=UPLOAD_KEY,
             on_change=_load_upload,
             args=(pack,),
-            help="An answers file saved from this form or written for the command line.",
+            help="An answers file saved from this form or written for the command line, or a "
+            "FHIR QuestionnaireResponse to this form's questionnaire.",
         )
         # Shown once, right after the upload: the next edit or page switch makes it stale.
         note: UploadNote | None = st.session_state.pop(UPLOAD_NOTE, None)

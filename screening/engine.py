@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from screening.describe import describe_condition, item_list
 from screening.errors import AnswersError, Problem
+from screening.fhir.response import answers_from_response, questionnaire_problems
 from screening.language import DISCLAIMER
 from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
 from screening.logic import Outcome, Tri, visible_states
@@ -43,8 +44,11 @@ def answer_problems(
     source: str,
     states: Mapping[str, AnswerState] | None = None,
 ) -> list[Problem]:
-    """Answers that name no item of the pack, or answer a question that is not asked; marks
-    that name no rule of the pack."""
+    """Answers to another questionnaire, or that name no item of the pack, or answer a question
+    that is not asked; marks that name no rule of the pack."""
+    problems = questionnaire_problems(pack, answers, source)
+    if problems:
+        return problems
     rule_ids = {rule.id for rule in pack.rules}
     problems = [
         Problem(source, "unknown item id (not in this rule pack)", ref=item_id)
@@ -81,8 +85,9 @@ def answer_problems(
 def read_answers_bytes(data: bytes, source: str) -> AnswersFile:
     """An answers file's bytes, read the same way by the CLI and the app (a BOM is allowed).
 
-    Bounded: a file over `MAX_ANSWERS_BYTES` is refused unread, and bytes that are not UTF-8
-    are refused naming their line.
+    A FHIR QuestionnaireResponse is read too, recognised by its `resourceType`. Bounded: a
+    file over `MAX_ANSWERS_BYTES` is refused unread, and bytes that are not UTF-8 are refused
+    naming their line.
     """
     if len(data) > MAX_ANSWERS_BYTES:
         raise AnswersError([Problem(source, f"file is larger than {MAX_ANSWERS_BYTES:,} bytes")])
@@ -155,6 +160,8 @@ def parse_answers(text: str, source: str) -> AnswersFile:
         raise AnswersError([Problem(source, "not an answers file: nested too deeply")]) from None
     if not isinstance(data, dict):
         raise AnswersError([Problem(source, 'expected a JSON object like {"answers": {...}}')])
+    if "resourceType" in data:
+        return answers_from_response(data, source)
     for field in ("answers", "discussed"):
         entries = data.get(field)
         if isinstance(entries, dict) and len(entries) > MAX_ANSWERS:

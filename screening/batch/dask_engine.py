@@ -72,8 +72,14 @@ def run_dask(pack: RulePack, path: Path, shown: str, scheduler: str | None = Non
         from distributed import Client  # noqa: PLC0415 - only for a cluster
 
         # distributed types its Client partly; the call is checked by the Dask tests.
-        with Client(scheduler, timeout=SCHEDULER_TIMEOUT) as client:  # type: ignore[no-untyped-call]
-            collected = client.compute(coded).result()
+        try:
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)  # type: ignore[no-untyped-call]
+        except (OSError, ValueError) as exc:
+            raise AnswersError(
+                [Problem(scheduler, f"cannot reach the Dask scheduler: {exc}")]
+            ) from None
+        with client:
+            collected = client.compute(coded).result()  # type: ignore[no-untyped-call]
     return _assemble(pack, collected, shown, frame.columns)
 
 

@@ -102,11 +102,12 @@ def impact(old: BatchResult, new: BatchResult) -> Impact:
     )
 
 
-def impact_markdown(result: Impact, old_label: str, new_label: str) -> str:
+def impact_markdown(result: Impact, old_label: str, new_label: str, heading: bool = True) -> str:
     """The committee's page: a table of changes per rule, readable beside `diff`."""
-    lines = [
-        f"# Impact of {md_escape(new_label)} on {md_escape(result.source)}",
-        "",
+    lines = [f"# Impact of {md_escape(new_label)} on {md_escape(result.source)}", ""][
+        : 2 if heading else 0
+    ]
+    lines += [
         "| | folder | rule pack | version | sha256 |",
         "|---|---|---|---|---|",
     ]
@@ -122,7 +123,7 @@ def impact_markdown(result: Impact, old_label: str, new_label: str) -> str:
             f"{result.refused_new:,} by the new (run `batch` with each pack to see why)."
         )
     changed = [r for r in result.rules if r.changes]
-    lines += ["", "## Entries that change", ""]
+    lines += ["", "## Entries that change" if heading else "**Entries that change**", ""]
     if changed:
         lines += ["| rule | change | answer sets | examples |", "|---|---|---:|---|"]
         for rule in changed:
