@@ -341,11 +341,20 @@ class Entry(_Frozen):
     rule_id: str
     kind: Kind
     section: str
+    summary: str = Field(
+        default="",
+        description="The rule's one-line headline; empty only in records made before 1.1.",
+    )
     text: str
     because: tuple[Because, ...]
     open_items: tuple[str, ...] = Field(
         default=(),
         description="Items whose unknown or missing answer left the rule open; empty when it held.",
+    )
+    raised_if: tuple[Answer, ...] = Field(
+        default=(),
+        description="For an entry left open by one item: the answers to it that would raise "
+        "the point (yes, no); empty otherwise.",
     )
     sources: tuple[SourceRef, ...]
     rationale: str
