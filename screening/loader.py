@@ -11,7 +11,6 @@ import hashlib
 import itertools
 import json
 import os
-import re
 from collections import deque
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -316,14 +315,11 @@ def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
 
 
 _ANCHORS = "anchors and aliases (& and *) are not allowed"
-_CONTROL = re.compile("[\x00-\x08\x0b-\x0c\x0e-\x1f\x7f-\x9f]")
-"""Control characters other than tab and line breaks: a terminal would obey them."""
 _MERGES = "merge keys (<<) are not allowed: write each field out"
 
 
 def _shared_structure(doc: Any) -> tuple[str, int] | None:
-    """The first anchor, alias, merge key or control character, with its line: each hides
-    what a reviewer reads.
+    """The first anchor, alias or merge key, with its line: each hides what a reviewer reads.
 
     Aliases share one object, so the walk visits each node once and an alias bomb
     costs nothing here; it is refused before anything expands it.
@@ -336,13 +332,6 @@ def _shared_structure(doc: Any) -> tuple[str, int] | None:
             if id(node) in seen:
                 return _ANCHORS, line
             seen.add(id(node))
-        if isinstance(node, str) and _CONTROL.search(node):
-            char = _CONTROL.search(node)[0]  # type: ignore[index]
-            return (
-                f"control character U+{ord(char):04X} in a text: a terminal or a document "
-                "would obey it rather than show it",
-                line,
-            )
         anchor = getattr(node, "anchor", None)
         if anchor is not None and getattr(anchor, "value", None) is not None:
             return _ANCHORS, line
@@ -350,7 +339,6 @@ def _shared_structure(doc: Any) -> tuple[str, int] | None:
             if getattr(node, merge_attrib, None):
                 return _MERGES, node.lc.line + 1
             queue.extend((v, node.lc.key(k)[0] + 1) for k, v in node.items())
-            queue.extend((k, node.lc.key(k)[0] + 1) for k in node if isinstance(k, str))
         elif isinstance(node, CommentedSeq):
             queue.extend((v, node.lc.item(i)[0] + 1) for i, v in enumerate(node))
     return None

@@ -282,16 +282,6 @@ class TestPackAttacks:
             "20 levels)"
         ]
 
-    def test_an_escape_sequence_in_a_rule_text_is_refused(self, tmp_path: Path) -> None:
-        rules = MINI_PACK["rules-main.yaml"].replace(
-            '"Arrange monitoring by trained staff."', '"Arrange \\e]0;x\\a monitoring."'
-        )
-        problems, _ = refused(write_pack(tmp_path / "p", {"rules-main.yaml": rules}))
-        assert problems == [
-            f"{tmp_path}/p/rules-main.yaml:{line_of(rules, 'Arrange ' + chr(92))}: control character U+001B in a text: a terminal "
-            "or a document would obey it rather than show it"
-        ]
-
 
 class TestTerminalAndMarkdown:
     """Nothing a file holds can drive the terminal or hide in a Markdown export."""
