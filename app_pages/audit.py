@@ -16,7 +16,7 @@ from app_pages.common import md, page_header, require_pack, unexpected_error
 from screening.batch.audit import Audit, audit_csv, audit_json, audit_result
 from screening.batch.run import BatchResult, results_table, table_bytes
 from screening.batch.table import problems_csv
-from screening.errors import AnswersError
+from screening.errors import AnswersError, problem_lines
 from screening.export import KIND_WORDS
 from screening.models import RulePack
 
@@ -205,7 +205,7 @@ if uploaded is not None:
         st.error(
             f"The table {md(name)} was refused: nothing was evaluated.", icon=":material/error:"
         )
-        st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
+        st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
     except Exception:
         unexpected_error(f"The table {md(name)} could not be evaluated")
     if result is not None:
