@@ -4,7 +4,8 @@ One answer set per row; columns are item ids (yes / no / unknown, blank = not as
 an optional `record_id`. Nothing is coerced: `Yes`, ` yes`, `true` or `1` is a bad cell. A
 bad cell refuses its row, with the row number, column, value and reason; the other rows
 run. A file that cannot be read as a table at all is refused whole (`AnswersError`).
-Row 1 is the first answer set: a CSV's second line, a JSON Lines file's first non-blank line.
+Row 1 is the first answer set: the line after a CSV's header, a JSON Lines file's first
+line; blank lines are skipped in both and not counted.
 """
 
 from __future__ import annotations
