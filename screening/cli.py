@@ -290,9 +290,11 @@ def main() -> None:
 
 def _add_command_groups() -> None:
     """Command groups live in their own modules, which use this module's options."""
+    from screening.cds.commands import cds  # noqa: PLC0415
     from screening.fhir.commands import fhir  # noqa: PLC0415
 
     cli.add_command(fhir)
+    cli.add_command(cds)
 
 
 _add_command_groups()
