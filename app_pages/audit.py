@@ -11,7 +11,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.answer_tables import MAX_UPLOAD_MB, answers_upload, evaluated
+from app_pages.answer_tables import MAX_ROWS, MAX_UPLOAD_MB, answers_upload, evaluated
 from app_pages.common import md, page_header, require_pack, unexpected_error
 from screening.batch.audit import Audit, audit_csv, audit_json, audit_result
 from screening.batch.run import BatchResult, results_table, table_bytes
@@ -195,8 +195,9 @@ page_header("Audit", pack)
 st.markdown(
     "Upload a **de-identified** table of past answer sets (CSV, Parquet or JSON Lines) to see "
     "how often each point was raised or left open and which questions are most often unknown "
-    f"or not assessed. **At most {MAX_UPLOAD_MB} MB.** The table is read in memory for this "
-    "session only and never saved; larger exports go through the command line "
+    f"or not assessed. **At most {MAX_UPLOAD_MB} MB and {MAX_ROWS:,} rows.** The table is "
+    "read in memory for this session only and never saved; larger exports go through the "
+    "command line "
     "(`python -m screening audit`)."
 )
 uploaded = answers_upload("Answers table", key="audit_table")

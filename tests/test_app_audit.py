@@ -47,7 +47,7 @@ class TestAuditPage:
     ) -> None:
         at = open_page(monkeypatch, mini_dir)
         intro = next(t for t in texts(at.markdown) if t.startswith("Upload a **de-identified**"))
-        assert "**At most 50 MB.**" in intro and "never saved" in intro
+        assert "**At most 50 MB and 2,000,000 rows.**" in intro and "never saved" in intro
         assert at.file_uploader(key="audit_table").proto.max_upload_size_mb == 50
 
     def test_an_upload_shows_the_per_rule_and_per_item_counts(

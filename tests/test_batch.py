@@ -179,6 +179,18 @@ class TestReadingTables:
         assert [(p.row, p.column, p.value) for p in table.problems] == [(1, "history", "true")]
         assert table.accepted.tolist() == [1]
 
+    @pytest.mark.parametrize("name", ["a.csv", "a.parquet", "a.jsonl"])
+    def test_more_rows_than_the_bound_are_refused_whole(
+        self, mini_pack: RulePack, name: str
+    ) -> None:
+        from screening.errors import AnswersError  # noqa: PLC0415
+
+        with pytest.raises(AnswersError) as refused:
+            read_table_bytes(table_bytes(name, ROWS), name, mini_pack, max_rows=3)
+        assert str(refused.value) == (
+            f"{name}: more than 3 rows: split it, or use the command line's --engine dask with Parquet"
+        )
+
     @pytest.mark.parametrize(
         ("name", "data", "message"),
         [
