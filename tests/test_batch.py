@@ -286,6 +286,15 @@ class TestBatchCommand:
         assert result.output.strip().endswith("none.csv: no such file")
         assert not (tmp_path / "r.csv").exists()
 
+    def test_a_folder_without_parquet_files_is_refused(
+        self, mini_dir: Path, tmp_path: Path
+    ) -> None:
+        (tmp_path / "empty").mkdir()
+        result = run("batch", tmp_path / "empty", "--out", tmp_path / "r.csv", "--rules", mini_dir)
+        assert result.exit_code == 1
+        assert result.output.strip().endswith("empty: no Parquet files in this folder")
+        assert not (tmp_path / "r.csv").exists()
+
     @pytest.mark.parametrize(
         "args",
         [["--out", "r.txt"], ["--out", "r.csv", "--scheduler", "tcp://127.0.0.1:1"], []],

@@ -105,8 +105,11 @@ def raw_table_path(path: Path, shown: str) -> Raw:
     """A file or a folder of Parquet files, within the stated bounds."""
     if path.is_dir():
         try:
-            _refuse_too_many(ds.dataset(path, format="parquet").count_rows(), shown, MAX_ROWS)
-            return pq.read_table(path), []
+            dataset = ds.dataset(path, format="parquet")
+            if not dataset.files:
+                raise AnswersError([Problem(shown, "no Parquet files in this folder")])
+            _refuse_too_many(dataset.count_rows(), shown, MAX_ROWS)
+            return dataset.to_table(), []
         except (pa.ArrowException, OSError) as exc:
             raise AnswersError([Problem(shown, f"not a Parquet dataset: {exc}")]) from None
     if not path.exists():
