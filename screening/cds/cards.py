@@ -78,7 +78,7 @@ def card_detail(pack: RulePack, entry: Entry) -> str:
         lines += [
             "",
             f"**Still to find out:** {md_escape(still)}. Unknown or unanswered is never read as "
-            "No: the answer decides whether this point applies.",
+            "No.",
         ]
     lines += ["", f"**Why it matters:** {md_escape(entry.rationale)}", "", "**Sources**", ""]
     lines += [f"- {md_escape(s.citation)}" for s in entry.sources]
