@@ -370,6 +370,25 @@ class TestRefusals:
         assert "bed 4" not in response.text
 
 
+class TestNothingLeaves:
+    """A call is answered from its own body: the service opens no connection of its own."""
+
+    def test_a_call_is_answered_with_every_outbound_connection_refused(
+        self, client: TestClient, shipped_pack: RulePack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def no_network(*_args: Any, **_kwargs: Any) -> Any:
+            raise AssertionError("the service tried to open a connection")
+
+        monkeypatch.setattr(socket.socket, "connect", no_network)
+        monkeypatch.setattr(socket, "create_connection", no_network)
+        body = call_body(shipped_pack, fhirServer="https://ehr.example/fhir")
+        body["fhirAuthorization"] = {"access_token": "secret", "token_type": "Bearer"}
+        response = client.post(PATIENT_VIEW, json=body)
+        assert response.status_code == 200
+        assert len(response.json()["cards"]) == len(evaluate(shipped_pack, SOME).entries)
+        assert "secret" not in response.text
+
+
 class TestFeedback:
     """Feedback is counted in memory by service and outcome; nothing else is kept."""
 
