@@ -23,7 +23,13 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from screening.errors import PackError, Problem
-from screening.language import lookalike_words, verdict_words
+from screening.language import (
+    DEFAULT_SCRIPTS,
+    gatekeeping_phrases,
+    hidden_text,
+    lookalike_words,
+    verdict_words,
+)
 from screening.logic import Tri, compile_condition, condition_items, visible_states
 from screening.models import (
     AllOf,
@@ -163,6 +169,7 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
 
     # Every check that can still run does, so a reviewer sees all problems in one pass.
     files_sound = not problems
+    scripts = tuple((meta_file[1].pack.scripts if meta_file else None) or DEFAULT_SCRIPTS)
     located_rules: list[tuple[str, CommentedMap, Rule]] = []
     for name, parsed in rules_files:
         if parsed is None:
@@ -186,12 +193,25 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
         else None,
         rules=located_rules,
         files_sound=files_sound,
+        scripts=scripts,
     )
     problems += checker.problems()
     if meta_file is not None:
         meta_doc, meta_model = meta_file
-        meta_texts = {"name": meta_model.pack.name, "description": meta_model.pack.description}
-        problems += guard_wording(shown(PACK_FILE), meta_doc["pack"], meta_texts, None, "pack.")
+        pack_meta = meta_model.pack
+        meta_texts = {
+            "name": pack_meta.name,
+            "description": pack_meta.description,
+            "reviewers": "; ".join(pack_meta.reviewers),
+        }
+        raw_meta = meta_doc["pack"]
+        problems += guard_wording(
+            shown(PACK_FILE), raw_meta, meta_texts, None, "pack.", scripts=scripts
+        )
+        plain = {"version": pack_meta.version, "date": pack_meta.date}
+        problems += guard_wording(
+            shown(PACK_FILE), raw_meta, plain, None, "pack.", scripts=scripts, wording=False
+        )
     if problems or meta_file is None:
         raise PackError(problems)
 
@@ -380,6 +400,7 @@ class _CrossChecker:
         items: list[tuple[str, CommentedMap, Item]] | None,
         rules: list[tuple[str, CommentedMap, Rule]],
         files_sound: bool = True,
+        scripts: tuple[str, ...] = DEFAULT_SCRIPTS,
     ) -> None:
         """`None` stands for a sources or items file that could not be read; `files_sound`
         is false when any file was refused, so only the checks that stay meaningful run."""
@@ -388,6 +409,7 @@ class _CrossChecker:
         self.rules = rules
         self.references_known = sources is not None and items is not None
         self.files_sound = files_sound
+        self.scripts = scripts
         self.source_ids = {s.id for _, _, s in self.sources}
         self.item_ids = {i.id for _, _, i in self.items}
 
@@ -528,12 +550,20 @@ class _CrossChecker:
                 )
 
     def _wording(self) -> Iterator[Problem]:
+        """Every text a reader sees; a citation is quoted as published, so only what would
+        hide or reorder its letters is refused there, not its words."""
+        scripts = self.scripts
         for shown, raw, rule in self.rules:
             texts = {f: getattr(rule, f) for f in ("section", "summary", "text", "rationale")}
-            yield from guard_wording(shown, raw, texts, rule.id)
+            yield from guard_wording(shown, raw, texts, rule.id, scripts=scripts)
         for shown, raw, item in self.items:
             texts = {f: getattr(item, f) for f in ("section", "label", "question", "help")}
-            yield from guard_wording(shown, raw, texts, item.id)
+            yield from guard_wording(shown, raw, texts, item.id, scripts=scripts)
+        for shown, raw, source in self.sources:
+            texts = {f: getattr(source, f) for f in ("grade", "note")}
+            yield from guard_wording(shown, raw, texts, source.id, scripts=scripts)
+            quoted = {f: getattr(source, f) for f in ("citation", "doi", "url")}
+            yield from guard_wording(shown, raw, quoted, source.id, scripts=scripts, wording=False)
 
 
 def guard_wording(
@@ -542,16 +572,31 @@ def guard_wording(
     texts: Mapping[str, str | None],
     ref: str | None,
     prefix: str = "",
+    *,
+    scripts: tuple[str, ...] = DEFAULT_SCRIPTS,
+    wording: bool = True,
 ) -> Iterator[Problem]:
-    """Verdict words, and look-alike letters that could hide one, in texts a clinician reads."""
+    """Verdict words and gatekeeping phrases (when `wording`), and anything that would make a
+    reader see other letters or another order than stored, in texts a clinician reads."""
     for field, text in texts.items():
         if not text:
             continue
         line = raw.lc.key(field)[0] + 1
-        words = verdict_words(text)
+        for hidden in hidden_text(text, scripts):
+            yield Problem(shown, f"{prefix}{field} {hidden}", line, ref)
+        words = verdict_words(text) if wording else []
         if words:
             yield Problem(
                 shown, f"{prefix}{field} uses verdict language ({', '.join(words)})", line, ref
+            )
+        gates = gatekeeping_phrases(text) if wording else []
+        if gates:
+            yield Problem(
+                shown,
+                f"{prefix}{field} uses gatekeeping language ({', '.join(gates)}): ask the "
+                "clinician to discuss, verify, arrange or document instead",
+                line,
+                ref,
             )
         mixed = lookalike_words(text)
         if mixed:
