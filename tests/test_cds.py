@@ -19,7 +19,7 @@ from starlette.testclient import TestClient
 
 from screening import AnswersFile, RulePack, evaluate
 from screening.cds import service as service_module
-from screening.cds.cards import OPEN_PREFIX, checklist_cards
+from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards
 from screening.cds.service import MAX_BODY_BYTES, create_app
 from screening.cli import cli
 from screening.fhir.response import questionnaire_response
@@ -124,10 +124,14 @@ class TestCards:
         entries = json.loads(CliRunner().invoke(cli, ["evaluate", str(path)]).output)["entries"]
         cards = client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
         assert [c["source"]["topic"]["code"] for c in cards] == [e["rule_id"] for e in entries]
-        rules = {r.id: r for r in shipped_pack.rules}
         for card, entry in zip(cards, entries, strict=True):
-            summary = rules[entry["rule_id"]].summary
-            assert card["summary"] == (OPEN_PREFIX + summary if entry["open_items"] else summary)
+            if not entry["open_items"]:
+                assert card["summary"] == entry["summary"]
+            elif len(entry["text"]) < 140:
+                assert card["summary"] == entry["text"]
+            else:
+                assert card["summary"].startswith(SHORT_OPEN_PREFIX)
+                assert card["summary"].endswith(entry["summary"])
             assert len(card["summary"]) < 140
             assert card["indicator"] == "info"
             assert "suggestions" not in card
@@ -143,7 +147,10 @@ class TestCards:
     ) -> None:
         cards = checklist_cards(shipped_pack, SOME, evaluate(shipped_pack, SOME))
         (active,) = [c for c in cards if c["source"]["topic"]["code"] == "substance-active-use"]
-        assert active["summary"].startswith("Find out first: ")
+        assert active["summary"] == (
+            "Find out. If yes: Discuss the current non-medical substance use, with addiction "
+            "services if the patient agrees"
+        )
         assert active["detail"].startswith("**Verify** (rule `substance-active-use`)")
         assert (
             "**Answers that raised it:** non-medical substance use in the past 12 months = "
@@ -153,6 +160,8 @@ class TestCards:
             "**Still to find out:** non-medical substance use in the past 12 months."
             in (active["detail"])
         )
+        rule = next(r for r in shipped_pack.rules if r.id == "substance-active-use")
+        assert f"**If it applies:** {md_escape(rule.text)}" in active["detail"]
         assert "\n**Sources**\n\n- " in active["detail"]
         assert active["source"]["label"] == (
             f"{shipped_pack.meta.name} {shipped_pack.meta.version} ({shipped_pack.meta.status})"
@@ -162,7 +171,13 @@ class TestCards:
         unknown = AnswersFile(answers={"monitoring_available": "unknown"})
         cards = checklist_cards(shipped_pack, unknown, evaluate(shipped_pack, unknown))
         (card,) = [c for c in cards if c["source"]["topic"]["code"] == "setting-monitoring-missing"]
-        assert card["summary"].startswith(OPEN_PREFIX)
+        assert card["summary"] == (
+            "Find out. If no: Arrange trained monitoring of vital signs and alertness during and "
+            "after every dose"
+        )
+        assert (
+            "**Still to find out:** trained monitoring during and after dosing." in (card["detail"])
+        )
 
     def test_the_same_answers_give_the_same_uuids_and_other_answers_others(
         self, client: TestClient, shipped_pack: RulePack
