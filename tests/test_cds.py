@@ -20,9 +20,10 @@ from starlette.testclient import TestClient
 from screening import AnswersFile, RulePack, evaluate
 from screening.cds import service as service_module
 from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards
-from screening.cds.service import MAX_BODY_BYTES, create_app
+from screening.cds.service import create_app
 from screening.cli import cli
 from screening.fhir.response import questionnaire_response
+from screening.limits import MAX_CDS_BODY_BYTES
 from screening.markdown import md_escape
 from tests.conftest import write_answers
 
@@ -308,9 +309,9 @@ class TestRefusals:
         assert refused(client, PATIENT_VIEW, 400, json=body) == [message]
 
     def test_an_oversized_body_is_413_unread(self, client: TestClient) -> None:
-        content = b" " * (MAX_BODY_BYTES + 1)
+        content = b" " * (MAX_CDS_BODY_BYTES + 1)
         assert refused(client, PATIENT_VIEW, 413, content=content) == [
-            f"the request body is over {MAX_BODY_BYTES} bytes"
+            f"the request body is over {MAX_CDS_BODY_BYTES} bytes"
         ]
 
     def test_deeply_nested_json_is_400(self, client: TestClient) -> None:
