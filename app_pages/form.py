@@ -458,13 +458,15 @@ def _why(pack: RulePack, entry: Entry) -> None:
 def _entry_row(pack: RulePack, entry: Entry, label: str) -> None:
     """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
     with st.container(gap="xxsmall"):
-        st.checkbox(
+        row = st.container(horizontal=True, gap="small", vertical_alignment="center", wrap=False)
+        row.checkbox(
             md_escape(label, block=True),
             key=tick_key(entry),
+            width="stretch",
+            wrap=True,
             help=f"Rule {entry.rule_id}. Tick it off when it has been discussed; the tick goes "
             "into the downloads and the saved answers.",
         )
-        row = st.container(horizontal=True, gap="small")
         with row.popover("Why?", type="tertiary", help="The answers, rule and sources behind it."):
             _why(pack, entry)
         with row.popover("Note", type="tertiary", help="Add a short note to this point."):
