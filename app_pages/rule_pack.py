@@ -96,7 +96,7 @@ def scenario_table(results: list[ScenarioResult] | tuple[ScenarioResult, ...]) -
 
 
 def rules_section(pack: RulePack) -> None:
-    st.subheader("Rules", divider="gray")
+    st.header("Rules", divider="gray")
     # In the form's order: sections as the items introduce them (a rule may name a section of
     # its own: those come last), rules as the pack lists them within a section.
     all_sections = list(dict.fromkeys([*pack.sections, *(r.section for r in pack.rules)]))
@@ -169,7 +169,7 @@ def rules_section(pack: RulePack) -> None:
 
 
 def scenarios_section(pack: RulePack) -> None:
-    st.subheader("Vignettes", divider="gray")
+    st.header("Vignettes", divider="gray")
     results, problems = pack_vignettes(str(rules_dir()), pack.sha256, pack)
     if problems:
         st.error("The vignette files could not be read:", icon=":material/error:")
@@ -206,7 +206,7 @@ def scenarios_section(pack: RulePack) -> None:
 
 
 def candidate_section(pack: RulePack) -> None:
-    st.subheader("Check a candidate pack", divider="gray")
+    st.header("Check a candidate pack", divider="gray")
     st.markdown(
         "Upload a zip of a changed rule pack (its `pack.yaml`, `sources.yaml`, `items.yaml` "
         "and `rules-*.yaml`, optionally its `scenarios/` folder). It is checked in memory and "
