@@ -88,7 +88,7 @@ def main() -> None:
     pdf = checklist_pdf(big, answers, checklist)
     build = median_ms(lambda: checklist_pdf(big, answers, checklist), 5)
     check = median_ms(lambda: verify_pdf(pdf, big, "bench.pdf"), 3)
-    with mock.patch("screening.pdf.GENERATOR", "screening 0.0.9"):
+    with mock.patch("screening.pdf.record.GENERATOR", "screening 0.0.9"):
         older = checklist_pdf(big, answers, checklist)
     check_older = median_ms(lambda: verify_pdf(older, big, "bench.pdf"), 3)
     print(

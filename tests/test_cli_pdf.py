@@ -149,7 +149,7 @@ class TestVerify:
     ) -> None:
         pack = load_pack(write_pack(tmp_path / "mini"))
         answers = AnswersFile(answers={"history": "yes"}, clinician="Dr Real", date="2026-03-14")
-        monkeypatch.setattr("screening.pdf.GENERATOR", "screening 0.0.9")
+        monkeypatch.setattr("screening.pdf.record.GENERATOR", "screening 0.0.9")
         (tmp_path / "c.pdf").write_bytes(checklist_pdf(pack, answers, evaluate(pack, answers)))
         result = screening("verify", "c.pdf", "--rules", "mini", cwd=tmp_path)
         assert (result.returncode, result.stderr) == (0, "")

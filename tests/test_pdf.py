@@ -31,7 +31,7 @@ from screening.pdf import (
     checklist_pdf,
     verify_pdf,
 )
-from screening.pdf_layout import draw_checklist
+from screening.pdf.layout import draw_checklist
 from tests.conftest import MINI_PACK, write_pack
 
 ALL_RAISED = {"history": "yes", "active": "yes", "monitoring": "no"}
@@ -49,14 +49,14 @@ def build(pack: RulePack, answers: dict[str, str] | None = None, **extra: Any) -
 def older_release(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """While active, `checklist_pdf` writes PDFs as an earlier release would have."""
     with monkeypatch.context() as patch:
-        patch.setattr("screening.pdf.GENERATOR", OLDER)
+        patch.setattr("screening.pdf.record.GENERATOR", OLDER)
         yield
 
 
 def build_older(pack: RulePack, answers: dict[str, str] | None = None, **extra: Any) -> bytes:
     """A genuine PDF whose pages and record say it was made by an earlier release."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("screening.pdf.GENERATOR", OLDER)
+        patch.setattr("screening.pdf.record.GENERATOR", OLDER)
         return build(pack, answers, **extra)
 
 
@@ -83,7 +83,7 @@ def assemble(
         del data[field]
     record = {
         "format": "ketamine-screening-checklist-record",
-        "format_version": 1,
+        "format_version": 2,
         "generator": generator,
         "rule_set": checklist.rule_set.model_dump(),
         "answers": answers.model_dump(mode="json"),
@@ -233,7 +233,7 @@ class TestContent:
 
     def test_it_says_that_the_data_is_embedded(self, mini_pack: RulePack) -> None:
         text = flat(" ".join(pages(build(mini_pack, ALL_RAISED))))
-        assert "embedded in this PDF as a machine-readable JSON attachment" in text
+        assert "are embedded in this file as data" in text
         assert RECORD_NAME in text
         assert "python -m screening verify FILE.pdf" in text
 
@@ -457,16 +457,39 @@ class TestVerify:
             "0.1.0",
             mini_pack.sha256,
         )
-        assert result.changed == ("substance-history",)
+        assert (result.changed, result.reworded) == ((), ("substance-history",))
         assert result.lines() == [
             "c.pdf: the rule pack has changed since this PDF was made.",
             f"  made with: Mini pack 0.1.0 (sha256 {mini_pack.sha256})",
             f"  current:   Mini pack 0.2.0 (sha256 {changed.sha256})",
-            "  re-evaluated with the current pack, the checklist differs:",
-            "    entries changed: substance-history",
+            "  re-evaluated with the current pack, the checklist is the same.",
+            "  same points, worded differently today (text, rationale or citations): "
+            "substance-history",
             "  not checked: the item names and answers printed on the pages, and the references: "
             "checking them needs the rule pack that made this PDF",
         ]
+
+    def test_an_entry_raised_as_another_kind_by_a_changed_pack_is_a_changed_entry(
+        self, mini_pack: RulePack, tmp_path: Path
+    ) -> None:
+        pdf = build(mini_pack, ALL_RAISED)
+        changed = load_pack(
+            write_pack(
+                tmp_path / "v2",
+                {
+                    "rules-main.yaml": MINI_PACK["rules-main.yaml"].replace(
+                        "kind: arrange", "kind: document"
+                    )
+                },
+            )
+        )
+        result = verify_pdf(pdf, changed, "c.pdf")
+        assert (result.changed, result.reworded, result.same_checklist) == (
+            ("setting-monitoring",),
+            (),
+            False,
+        )
+        assert "    entries changed: setting-monitoring" in result.lines()
 
     def test_a_pack_change_that_leaves_the_checklist_alone_says_so(
         self, mini_pack: RulePack, tmp_path: Path
@@ -560,7 +583,13 @@ class TestVerify:
             data["checklist"] = other.model_dump(mode="json")
             data["checklist_sha256"] = checklist_digest(other)
 
-        assert refusal(rewrite_record(build(mini_pack, ALL_RAISED), swap), mini_pack) == [
+        swapped = rewrite_record(build(mini_pack, ALL_RAISED), swap)
+        assert refusal(swapped, mini_pack) == [
+            "c.pdf: the file differs from what this program writes for its record, first on "
+            "page 1: the file has been altered"
+        ]
+        swapped = rewrite_record(build_older(mini_pack, ALL_RAISED), swap)
+        assert refusal(swapped, mini_pack) == [
             "c.pdf: the pages list 3 checklist entries, the embedded record 1: not in the "
             "record: substance-history, substance-active: the file has been altered",
             "c.pdf: the checklist summary on the pages differs from the embedded record: "
@@ -587,6 +616,12 @@ class TestVerify:
         writer.pages[0].merge_page(PdfReader(io.BytesIO(bytes(stamp.output()))).pages[0])
         out = io.BytesIO()
         writer.write(out)
+        if made_by == "this release":
+            assert refusal(out.getvalue(), mini_pack) == [
+                "c.pdf: the file differs from what this program writes for its record, first on "
+                "page 1: the file has been altered"
+            ]
+            return
         assert refusal(out.getvalue(), mini_pack) == [
             "c.pdf: page 1 does not end with the footer and its page number: "
             "the file has been altered",
@@ -602,6 +637,12 @@ class TestVerify:
         out = io.BytesIO()
         writer.write(out)
         problems = refusal(out.getvalue(), shipped_pack)
+        if made_by == "this release":
+            assert problems == [
+                "c.pdf: the file differs from what this program writes for its record, first on "
+                "page 2: the file has been altered"
+            ]
+            return
         assert problems[0] == (
             f"c.pdf: the footers count {len(pages(made))} pages, the file has "
             f"{len(pages(made)) - 1}: pages were removed or added: the file has been altered"
@@ -619,9 +660,9 @@ class TestVerify:
         ]
 
     def test_a_record_of_a_newer_format_is_not_called_altered(self, mini_pack: RulePack) -> None:
-        newer = rewrite_record(build(mini_pack, {}), lambda r: r.update(format_version=2))
+        newer = rewrite_record(build(mini_pack, {}), lambda r: r.update(format_version=3))
         assert refusal(newer, mini_pack) == [
-            "c.pdf: the embedded record is format version 2, newer than this program reads (1): "
+            "c.pdf: the embedded record is format version 3, newer than this program reads (2): "
             "it cannot be checked; verify it with the release that made it or a later one"
         ]
 
