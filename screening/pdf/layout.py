@@ -115,17 +115,34 @@ class _FontCache:
                 if not isinstance(parsed, TTFFont):
                     raise TypeError(f"{filename} is not a TrueType font")
                 self._parsed[filename] = parsed
-                self._data[filename] = (FONTS_DIR / filename).read_bytes()
+                self._data[filename] = _for_embedding(FONTS_DIR / filename)
             parsed, data = self._parsed[filename], self._data[filename]
         font = copy.copy(parsed)
         font.i = len(doc.fonts) + 1
         font.fontkey = f"{family}{style}"
         font.ttfont = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+        font.ttfont.setGlyphOrder(list(parsed.ttfont.getGlyphOrder()))
         font.subset = SubsetMap(font)
         font.missing_glyphs = []
         font.biggest_size_pt = 0
         doc.fonts[font.fontkey] = font
         return font
+
+
+_UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "morx", "kern", "DSIG")
+"""Shaping and signature tables: fpdf2 draws glyph by glyph (no text shaping), and a PDF's
+embedded font never needs them, yet subsetting re-packs them for every document."""
+
+
+def _for_embedding(path: Path) -> bytes:
+    """The font file without `_UNUSED_TABLES`: same glyphs, ids and metrics, quicker to subset."""
+    font = TTFont(path, recalcTimestamp=False)
+    for tag in _UNUSED_TABLES:
+        if tag in font:
+            del font[tag]
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
 
 
 _FONTS = _FontCache()
@@ -143,11 +160,22 @@ class ChecklistDocument(FPDF):
         bold = _FONTS.add(self, FONT, "B", "DejaVuSans-Bold.ttf")
         self._drawable = regular.cmap.keys() & bold.cmap.keys()
         self._fallback_cmaps: list[dict[int, Any]] = []
+        self._fallback_ids: list[str] = []
         self._widths: dict[tuple[str, float, str], float] = {}
         self.running_head = ""
         self.draft_band: str | None = None
         self.replaced_characters = False
         self.set_text_color(*INK)
+
+    def cell(self, *args: Any, **kwargs: Any) -> bool:
+        """fpdf2's cell, looking for fallback glyphs only in text that needs them: with
+        fallback fonts set, fpdf2 splits every text character by character, which is slow."""
+        self._fallback_for(kwargs.get("text", args[2] if len(args) > 2 else ""))
+        return bool(super().cell(*args, **kwargs))
+
+    def _fallback_for(self, text: str) -> None:
+        needed = not (text.isascii() or all(ord(c) in self._drawable for c in text))
+        self._fallback_font_ids = self._fallback_ids if needed else []
 
     # Text -----------------------------------------------------------------------------------
 
@@ -191,6 +219,7 @@ class ChecklistDocument(FPDF):
                 self.set_fallback_fonts(
                     [n for n, _ in FALLBACK_FONTS[: index + 1]], exact_match=False
                 )
+                self._fallback_ids = self._fallback_font_ids
             if code in self._fallback_cmaps[index]:
                 return True
         return False
@@ -199,6 +228,7 @@ class ChecklistDocument(FPDF):
         key = (self.font_style, self.font_size_pt, text)
         width = self._widths.get(key)
         if width is None:
+            self._fallback_for(text)
             width = self._widths[key] = self.get_string_width(text)
         return width
 

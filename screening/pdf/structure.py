@@ -66,8 +66,6 @@ def structure_problems(reader: PdfReader, data: bytes, record_name: str) -> list
         box = tuple(round(float(v), 2) for v in page.mediabox)
         if box != A4:
             problems.append(f"page {number} has another page size than A4")
-        if page.rotation % 360:
-            problems.append(f"page {number} is rotated")
         resources = _resolved(page.get("/Resources"))
         if isinstance(resources, DictionaryObject):
             extra = sorted(set(resources) - _RESOURCES)
