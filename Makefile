@@ -43,6 +43,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/app.py
+	$(BIN)/python bench/batch.py
+	$(BIN)/python bench/cds.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache .hypothesis

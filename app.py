@@ -11,6 +11,7 @@ st.navigation(
     [
         st.Page("app_pages/form.py", title="Screening", icon=":material/checklist:"),
         st.Page("app_pages/rule_pack.py", title="Rule pack", icon=":material/rule:"),
+        st.Page("app_pages/audit.py", title="Audit", icon=":material/query_stats:"),
         st.Page("app_pages/about.py", title="About", icon=":material/info:"),
     ],
     position="top",

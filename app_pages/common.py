@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +16,7 @@ from screening.describe import describe_condition
 from screening.errors import PackError
 from screening.language import DISCLAIMER
 from screening.loader import DEFAULT_RULES_DIR
+from screening.markdown import md_escape
 from screening.models import RulePack
 
 RULES_DIR_ENV = "SCREENING_RULES_DIR"
@@ -27,7 +27,6 @@ _STATUS_WARNINGS = {
     "in_review": "This rule pack is in review: its content has not completed clinical review.",
     "retired": "This rule pack has been retired: its content may be out of date.",
 }
-_MARKDOWN_SPECIAL = re.compile(r"[\\`*_{}\[\]<>()#+\-.!|~$:]")
 _log = logging.getLogger(__name__)
 
 
@@ -88,8 +87,12 @@ def _cached_pack(directory: str) -> RulePack:
 
 
 def md(text: str) -> str:
-    """Escape typed or loaded text so Markdown shows it literally, never as markup or HTML."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\g<0>", text)
+    """Typed or loaded text that Markdown shows literally, never as markup or HTML.
+
+    The core's one escaper, which escapes only what would change meaning: a screen reader
+    reads a widget's label raw, so "(CRPS)" must not become "\\(CRPS\\)".
+    """
+    return md_escape(text)
 
 
 def unexpected_error(what: str) -> None:

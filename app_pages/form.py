@@ -8,7 +8,6 @@ survive page switches because widgets are re-seeded from that memory.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from functools import partial
 from typing import Any, get_args
 
@@ -27,17 +26,21 @@ from screening.describe import ANSWER_WORDS, describe_condition
 from screening.engine import answer_problems, asked_states, evaluate, read_answers_bytes
 from screening.errors import AnswersError, Problem
 from screening.export import KIND_WORDS, checklist_json, checklist_markdown
-from screening.markdown import md_link
+from screening.fhir.response import response_json
+from screening.markdown import md_escape, md_link
 from screening.models import (
     MIN_YEAR,
+    NOTE_MAX_LENGTH,
     Answer,
     AnswersFile,
     AnswerState,
     Checklist,
+    DiscussedMark,
     Entry,
     Item,
     RulePack,
 )
+from screening.open_entries import entry_headline, group_open_entries
 from screening.pdf import checklist_pdf
 
 ANSWER_OPTIONS: tuple[Answer, ...] = ("yes", "no", "unknown")
@@ -60,6 +63,7 @@ VIEW = "screening__view"
 UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
 TICK_PREFIX = "tick__"
+NOTE_PREFIX = "note__"
 
 
 def max_chars(field: str) -> int:
@@ -80,14 +84,20 @@ def detail_key(field: str) -> str:
 
 
 def tick_key(entry: Entry) -> str:
-    """One tick per entry as worded: a rule held and the same rule left open are different points.
+    """One tick per point as raised: a rule held and the same rule left open are different points.
 
-    A tick on "Verify X (not yet known)" must not carry over to the entry that answering X
-    raises; the rule id comes last, as ids may hold underscores.
+    A tick on "Find out: X?" must not carry over to the entry that answering X raises; the
+    rule id comes last, as ids may hold underscores.
     """
-    state = "open" if entry.open_items else "held"
-    wording = hashlib.sha256(entry.text.encode()).hexdigest()[:8]
-    return f"{TICK_PREFIX}{state}_{wording}__{entry.rule_id}"
+    return f"{TICK_PREFIX}{_state(entry)}__{entry.rule_id}"
+
+
+def note_key(entry: Entry) -> str:
+    return f"{NOTE_PREFIX}{_state(entry)}__{entry.rule_id}"
+
+
+def _state(entry: Entry) -> str:
+    return "open" if entry.open_items else "held"
 
 
 def _memory() -> dict[str, Any]:
@@ -138,14 +148,26 @@ def _drop_unasked(pack: RulePack) -> dict[str, AnswerState]:
 
 
 def _answers_file(pack: RulePack) -> AnswersFile:
+    """What the form holds: answers, details, and the marks on the points it raises now."""
     memory = _memory()
     date = memory.get(detail_key("date"))
-    return AnswersFile(
+    given = AnswersFile(
         answers=_answers(pack),
         patient_reference=memory.get(detail_key("patient_reference")) or None,
         clinician=memory.get(detail_key("clinician")) or None,
         date=date.isoformat() if isinstance(date, dt.date) else None,
     )
+    entries = evaluate(pack, given, source="form").entries
+    _remember([key for e in entries for key in (tick_key(e), note_key(e))])
+    marks = {
+        e.rule_id: DiscussedMark(
+            done=bool(memory.get(tick_key(e))),
+            note=str(memory.get(note_key(e)) or "").strip() or None,
+        )
+        for e in entries
+    }
+    discussed = {rule_id: m for rule_id, m in marks.items() if m.done or m.note}
+    return given.model_copy(update={"discussed": discussed})
 
 
 def _answers_json(answers: AnswersFile) -> str:
@@ -162,6 +184,8 @@ def _start_again(pack: RulePack) -> None:
         st.session_state[answer_key(item.id)] = None
     for key in [k for k in st.session_state if str(k).startswith(TICK_PREFIX)]:
         st.session_state[key] = False
+    for key in [k for k in st.session_state if str(k).startswith(NOTE_PREFIX)]:
+        st.session_state[key] = ""
     for field in DETAILS:
         st.session_state[detail_key(field)] = dt.date.today() if field == "date" else ""
     st.session_state[MEMORY] = {}
@@ -176,6 +200,8 @@ def read_answers_upload(
     """An uploaded answers file, checked against the pack; raise `AnswersError` if unusable."""
     loaded = read_answers_bytes(data, name)
     problems = answer_problems(pack, loaded, name)
+    if not problems:
+        evaluate(pack, loaded, name)  # refuses a mark on a point these answers do not raise
     date = dt.date.fromisoformat(loaded.date) if loaded.date else None
     if date is not None and date > LATEST_DATE:
         problems.append(
@@ -203,6 +229,10 @@ def _load_upload(pack: RulePack) -> None:
     st.session_state[detail_key("patient_reference")] = loaded.patient_reference or ""
     st.session_state[detail_key("clinician")] = loaded.clinician or ""
     st.session_state[detail_key("date")] = date
+    for entry in evaluate(pack, loaded, uploaded.name).entries:
+        if entry.done or entry.note:
+            st.session_state[tick_key(entry)] = _memory()[tick_key(entry)] = entry.done
+            st.session_state[note_key(entry)] = _memory()[note_key(entry)] = entry.note or ""
     st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, [], len(loaded.answers))
 
 
@@ -231,6 +261,7 @@ def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
 
 
 def _upload_panel(pack: RulePack) -> None:
+    answers = _answers_file(pack)
     with st.expander("Save or resume: answers file (JSON)", icon=":material/save:"):
         st.write(
             "Save the answers so far to a file on this computer, or load such a file to resume. "
@@ -238,7 +269,7 @@ def _upload_panel(pack: RulePack) -> None:
         )
         st.download_button(
             "Save answers (JSON)",
-            partial(_answers_json, _answers_file(pack)),
+            partial(_answers_json, answers),
             file_name="screening-answers.json",
             mime="application/json",
             key="download__answers_form",
@@ -246,13 +277,24 @@ def _upload_panel(pack: RulePack) -> None:
             icon=":material/download:",
             help="The answers, patient reference, clinician and date, to load again later.",
         )
+        st.download_button(
+            "Save as FHIR QuestionnaireResponse",
+            partial(response_json, pack, answers),
+            file_name="screening-answers.fhir.json",
+            mime="application/fhir+json",
+            key="download__answers_fhir",
+            on_click="ignore",
+            icon=":material/download:",
+            help="The same answers as a FHIR R4 QuestionnaireResponse, for an EHR; loads here too.",
+        )
         st.file_uploader(
             "Load answers (JSON)",
             type=["json"],
             key=UPLOAD_KEY,
             on_change=_load_upload,
             args=(pack,),
-            help="An answers file saved from this form or written for the command line.",
+            help="An answers file saved from this form or written for the command line, or a "
+            "FHIR QuestionnaireResponse to this form's questionnaire.",
         )
         # Shown once, right after the upload: the next edit or page switch makes it stale.
         note: UploadNote | None = st.session_state.pop(UPLOAD_NOTE, None)
@@ -381,26 +423,49 @@ def _why(pack: RulePack, entry: Entry) -> None:
     st.markdown("**Sources**\n\n" + "\n".join(_source_line(pack, s.id) for s in entry.sources))
 
 
+def _entry_row(pack: RulePack, entry: Entry, label: str) -> None:
+    """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
+    with st.container(gap="xxsmall"):
+        st.checkbox(
+            md_escape(label, block=True),
+            key=tick_key(entry),
+            help=f"Rule {entry.rule_id}. Tick it off when it has been discussed; the tick goes "
+            "into the downloads and the saved answers.",
+        )
+        row = st.container(horizontal=True, gap="small")
+        with row.popover("Why?", type="tertiary", help="The answers, rule and sources behind it."):
+            _why(pack, entry)
+        with row.popover("Note", type="tertiary", help="Add a short note to this point."):
+            st.text_area(
+                "Note on this point",
+                key=note_key(entry),
+                max_chars=NOTE_MAX_LENGTH,
+                help="Printed as typed under the point in the downloads. No identifiers.",
+            )
+        note = str(st.session_state.get(note_key(entry)) or "").strip()
+        if note:
+            st.text(f"Note: {note}")
+
+
 def _entries(pack: RulePack, checklist: Checklist) -> None:
+    """Points raised, by section and kind; then, per section, points still open, grouped under
+    the question whose answer would settle them, so many unanswered questions stay scannable."""
     for section in dict.fromkeys(e.section for e in checklist.entries):
         st.subheader(md(section), divider="gray")
+        here = [e for e in checklist.entries if e.section == section]
         for kind, word in KIND_WORDS.items():
-            entries = [e for e in checklist.entries if e.section == section and e.kind == kind]
-            if not entries:
-                continue
-            st.markdown(f"**{word}**")
+            entries = [e for e in here if e.kind == kind and not e.open_items]
+            if entries:
+                st.markdown(f"**{word}**")
             for entry in entries:
-                with st.container(gap="xxsmall"):
-                    st.checkbox(
-                        md(entry.text),
-                        key=tick_key(entry),
-                        help=f"Rule {entry.rule_id}. Tick it off during the discussion; ticks "
-                        "stay in this browser session only.",
-                    )
-                    with st.popover(
-                        "Why?", type="tertiary", help="The answers, rule and sources behind it."
-                    ):
-                        _why(pack, entry)
+                _entry_row(pack, entry, entry.text)
+        groups = group_open_entries(here)
+        if groups:
+            st.markdown("**To find out**")
+        for item_id, entries in groups.items():
+            st.markdown(f"*Find out: {md(pack.item(item_id).question)}*")
+            for entry in entries:
+                _entry_row(pack, entry, entry_headline(entry))
 
 
 def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> None:

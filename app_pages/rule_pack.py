@@ -14,10 +14,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app_pages.answer_tables import answers_upload, evaluated
 from app_pages.common import md, page_header, require_pack, rules_dir, unexpected_error
+from screening.batch.impact import impact, impact_markdown
 from screening.describe import describe_condition
 from screening.diff import diff_markdown, summary
-from screening.errors import PackError, Problem
+from screening.errors import AnswersError, PackError, Problem
 from screening.export import KIND_WORDS
 from screening.models import RulePack
 from screening.review import review_csv, review_html, rule_markdown
@@ -269,6 +271,24 @@ def candidate_section(pack: RulePack) -> None:
         st.dataframe(scenario_table(candidate.results), hide_index=True)
     else:
         st.warning("No vignettes to run.")
+    impact_section(pack, candidate.pack)
+
+
+def impact_section(shipped: RulePack, candidate: RulePack) -> None:
+    """What the candidate would change for past answer sets, from a table in memory."""
+    st.markdown("**Impact on past answer sets** (optional)")
+    uploaded = answers_upload("Answers table to compare the packs on", key="candidate_answers")
+    if uploaded is None:
+        return
+    name, data = uploaded
+    try:
+        old = evaluated(shipped, name, data, key="impact_old")
+        new = evaluated(candidate, name, data, key="impact_new")
+    except AnswersError as exc:
+        st.error(f"The table {md(name)} was refused:", icon=":material/error:")
+        show_problems(exc.problems)
+        return
+    st.markdown(impact_markdown(impact(old, new), "pack in use", "candidate", heading=False))
 
 
 pack = require_pack()

@@ -47,7 +47,8 @@ def large_pack(folder: Path) -> Path:
             rules.append(
                 f'  - {{id: rule-{n}-{r}, section: "{section}", kind: discuss, '
                 f'when: {{item: item-{n}, is: "yes"}}, sources: [src-a], '
-                f'rationale: "Bench rationale.", text: "Discuss point {r} raised by finding {n} '
+                f'rationale: "Bench rationale.", summary: "Discuss finding {n}", '
+                f'text: "Discuss point {r} raised by finding {n} '
                 f"with the patient and the team, and agree who follows it up, by when, and how "
                 f'the outcome will be written down in the notes."}}'
             )

@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from screening import __version__
+from screening.batch.cli import audit, batch, impact_command
 from screening.describe import describe_condition
 from screening.diff import diff_packs, diff_text
 from screening.engine import evaluate as evaluate_answers
@@ -278,5 +279,22 @@ def schema(out_dir: Path) -> None:
         click.echo(f"Wrote {display_path(out_dir / name)}")
 
 
+cli.add_command(batch)
+cli.add_command(audit)
+cli.add_command(impact_command)
+
+
 def main() -> None:
     cli(prog_name="python -m screening")
+
+
+def _add_command_groups() -> None:
+    """Command groups live in their own modules, which use this module's options."""
+    from screening.cds.commands import cds  # noqa: PLC0415
+    from screening.fhir.commands import fhir  # noqa: PLC0415
+
+    cli.add_command(fhir)
+    cli.add_command(cds)
+
+
+_add_command_groups()

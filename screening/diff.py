@@ -37,6 +37,7 @@ FIELD_WORDS = {
     "asked_if": "asked only when",
     "kind": "kind",
     "when": "condition",
+    "summary": "headline",
     "text": "checklist text",
     "rationale": "rationale",
     "sources": "sources",

@@ -8,10 +8,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from screening.describe import describe_condition, item_list
+from screening.describe import describe_condition
 from screening.errors import AnswersError, Problem
+from screening.fhir.response import answers_from_response, questionnaire_problems
 from screening.language import DISCLAIMER
-from screening.logic import Outcome, Tri, visible_states
+from screening.logic import Evaluator, Tri, visible_states
 from screening.models import (
     KINDS,
     NOTE_MAX_LENGTH,
@@ -22,6 +23,7 @@ from screening.models import (
     Rule,
     RulePack,
 )
+from screening.open_entries import open_entry_text
 
 
 def asked_states(pack: RulePack, answers: Mapping[str, Answer]) -> dict[str, AnswerState]:
@@ -40,8 +42,11 @@ def answer_problems(
     source: str,
     states: Mapping[str, AnswerState] | None = None,
 ) -> list[Problem]:
-    """Answers that name no item of the pack, or answer a question that is not asked; marks
-    that name no rule of the pack."""
+    """Answers to another questionnaire, or that name no item of the pack, or answer a question
+    that is not asked; marks that name no rule of the pack."""
+    problems = questionnaire_problems(pack, answers, source)
+    if problems:
+        return problems
     rule_ids = {rule.id for rule in pack.rules}
     problems = [
         Problem(source, "unknown item id (not in this rule pack)", ref=item_id)
@@ -76,7 +81,10 @@ def answer_problems(
 
 
 def read_answers_bytes(data: bytes, source: str) -> AnswersFile:
-    """An answers file's bytes, read the same way by the CLI and the app (a BOM is allowed)."""
+    """An answers file's bytes, read the same way by the CLI and the app (a BOM is allowed).
+
+    A FHIR QuestionnaireResponse is read too, recognised by its `resourceType`.
+    """
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -104,6 +112,8 @@ def parse_answers(text: str, source: str) -> AnswersFile:
         raise AnswersError([Problem(source, "not an answers file: nested too deeply")]) from None
     if not isinstance(data, dict):
         raise AnswersError([Problem(source, 'expected a JSON object like {"answers": {...}}')])
+    if "resourceType" in data:
+        return answers_from_response(data, source)
     try:
         return AnswersFile.model_validate(data)
     except ValidationError as exc:
@@ -154,10 +164,11 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
     if problems:
         raise AnswersError(problems)
     order = {section: n for n, section in enumerate(pack.sections)}
+    deciding = _DecidingAnswers(pack, answers.answers)
     entries = [
         e
         for rule, condition in pack.compiled_rules
-        if (e := _entry(pack, rule, condition(states), states)) is not None
+        if (e := _entry(pack, rule, condition, states, deciding)) is not None
     ]
     # By section in form order, then by kind, so the screen, the PDF and the files agree.
     entries.sort(key=lambda e: (order.get(str(e["section"]), len(order)), KINDS.index(e["kind"])))
@@ -201,16 +212,50 @@ def _mark_discussed(entries: list[dict[str, Any]], answers: AnswersFile, source:
         raised[rule_id]["note"] = mark.note
 
 
+class _DecidingAnswers:
+    """Which answers to a not-yet-known item would raise a rule: "If yes", "If no".
+
+    Each answer is tried as if given, follow-ups shown or hidden by it, with the rule's own
+    three-valued condition; the states for each (item, answer) are worked out once per
+    evaluation, as several open entries often wait on the same question.
+    """
+
+    def __init__(self, pack: RulePack, answers: Mapping[str, Answer]) -> None:
+        self._pack = pack
+        self._answers = answers
+        self._states: dict[tuple[str, Answer], dict[str, AnswerState]] = {}
+
+    def raising(self, condition: Evaluator, item_id: str) -> tuple[Answer, ...]:
+        found: list[Answer] = []
+        for answer in DECIDING_ANSWERS:
+            key = (item_id, answer)
+            if key not in self._states:
+                self._states[key] = asked_states(self._pack, {**self._answers, item_id: answer})
+            if condition(self._states[key]).value is Tri.TRUE:
+                found.append(answer)
+        return tuple(found)
+
+
+DECIDING_ANSWERS: tuple[Answer, ...] = ("yes", "no")
+"""The answers that settle an open question; Unknown leaves it open."""
+
+
 def _entry(
-    pack: RulePack, rule: Rule, outcome: Outcome, states: Mapping[str, AnswerState]
+    pack: RulePack,
+    rule: Rule,
+    condition: Evaluator,
+    states: Mapping[str, AnswerState],
+    deciding: _DecidingAnswers,
 ) -> dict[str, Any] | None:
     """The entry a rule adds, as plain data: its own kind when it holds, verify when open."""
+    outcome = condition(states)
     if outcome.value is Tri.FALSE:
         return None
     entry: dict[str, Any] = {
         "rule_id": rule.id,
         "kind": rule.kind,
         "section": rule.section,
+        "summary": rule.summary,
         "text": rule.text,
         "because": [{"item": i, "answer": states[i]} for i in outcome.witnesses],
         "open_items": (),
@@ -219,11 +264,11 @@ def _entry(
     }
     if outcome.value is Tri.OPEN:
         open_items = [i for i in outcome.witnesses if states[i] in ("unknown", "not_assessed")]
-        labels = item_list([pack.item(i).label for i in open_items])
+        raising = deciding.raising(condition, open_items[0]) if len(open_items) == 1 else ()
         entry["kind"] = "verify"
         entry["open_items"] = open_items
-        entry["text"] = (
-            f"Verify {labels} (not yet known); the answer decides whether this point applies: "
-            f"{rule.text}"
+        entry["raised_if"] = raising
+        entry["text"] = open_entry_text(
+            [pack.item(i).label for i in open_items], raising, rule.summary
         )
     return entry

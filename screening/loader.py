@@ -529,7 +529,7 @@ class _CrossChecker:
 
     def _wording(self) -> Iterator[Problem]:
         for shown, raw, rule in self.rules:
-            texts = {f: getattr(rule, f) for f in ("section", "text", "rationale")}
+            texts = {f: getattr(rule, f) for f in ("section", "summary", "text", "rationale")}
             yield from guard_wording(shown, raw, texts, rule.id)
         for shown, raw, item in self.items:
             texts = {f: getattr(item, f) for f in ("section", "label", "question", "help")}

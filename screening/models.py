@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -25,6 +26,7 @@ from pydantic import (
     field_validator,
     model_serializer,
 )
+from pydantic_core import PydanticCustomError
 
 Answer = Literal["yes", "no", "unknown"]
 """What a clinician can answer to an item."""
@@ -47,6 +49,48 @@ Identifier = Annotated[
 """Stable ids: lower case, digits, `_` and `-`, so they survive JSON, URLs and filenames."""
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+SUMMARY_MAX_CHARS = 100
+"""A rule's summary is a headline: it must fit one line of a card, a PDF or a form."""
+
+SUMMARY_VERBS: tuple[str, ...] = tuple(k.capitalize() for k in KINDS)
+"""A summary opens with what the clinician is asked to do: Discuss, Verify, Arrange, Document."""
+
+
+def _headline(value: str) -> str:
+    """One line, verb first, at most `SUMMARY_MAX_CHARS`: a headline, never a paragraph."""
+    if len(value.splitlines()) > 1:
+        raise PydanticCustomError("summary", "must be one line; the full point goes in 'text'")
+    if len(value) > SUMMARY_MAX_CHARS:
+        raise PydanticCustomError(
+            "summary",
+            "is {length} characters; at most {limit} fit a headline, the rest goes in 'text'",
+            {"length": len(value), "limit": SUMMARY_MAX_CHARS},
+        )
+    verb, _, rest = value.partition(" ")
+    if verb not in SUMMARY_VERBS or not rest.strip():
+        raise PydanticCustomError(
+            "summary",
+            "must start with what the clinician is asked to do ({verbs}), then say what",
+            {"verbs": ", ".join(SUMMARY_VERBS)},
+        )
+    return value
+
+
+Summary = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1),
+    AfterValidator(_headline),
+    Field(
+        description=f"The entry's headline: one line, verb first, at most {SUMMARY_MAX_CHARS} "
+        "characters.",
+        json_schema_extra={
+            "maxLength": SUMMARY_MAX_CHARS,
+            "pattern": rf"^\s*(?:{'|'.join(SUMMARY_VERBS)}) [^\n\r]*\S[^\n\r]*\s*$",
+        },
+    ),
+]
 
 
 class _Frozen(BaseModel):
@@ -159,6 +203,7 @@ class Rule(_Frozen):
     section: Text
     kind: Kind
     when: Condition
+    summary: Summary
     text: Text
     rationale: Text
     sources: list[Identifier] = Field(min_length=1)
@@ -296,11 +341,20 @@ class Entry(_Frozen):
     rule_id: str
     kind: Kind
     section: str
+    summary: str = Field(
+        default="",
+        description="The rule's one-line headline; empty only in records made before 1.1.",
+    )
     text: str
     because: tuple[Because, ...]
     open_items: tuple[str, ...] = Field(
         default=(),
         description="Items whose unknown or missing answer left the rule open; empty when it held.",
+    )
+    raised_if: tuple[Answer, ...] = Field(
+        default=(),
+        description="For an entry left open by one item: the answers to it that would raise "
+        "the point (yes, no); empty otherwise.",
     )
     sources: tuple[SourceRef, ...]
     rationale: str

@@ -194,11 +194,11 @@ def _rules_part(pack: RulePack, usage: _Usage, has_vignettes: bool) -> list[str]
         "",
         "### At a glance",
         "",
-        "| Rule | Section | Kind | When |",
-        "|---|---|---|---|",
+        "| Rule | Section | Kind | Headline | When |",
+        "|---|---|---|---|---|",
     ]
     lines += [
-        f"| `{r.id}` | {md_escape(r.section)} | {KIND_WORDS[r.kind]} | "
+        f"| `{r.id}` | {md_escape(r.section)} | {KIND_WORDS[r.kind]} | {md_escape(r.summary)} | "
         f"{condition_markdown(r, pack)} |"
         for r in _rule_order(pack)
     ]
@@ -215,10 +215,13 @@ def _rules_part(pack: RulePack, usage: _Usage, has_vignettes: bool) -> list[str]
 
 
 def rule_markdown(rule: Rule, pack: RulePack) -> list[str]:
-    """One rule in plain language: when it holds, what the checklist shows, why, and sources."""
+    """One rule in plain language: when it holds, the headline and point the checklist shows,
+    why, and sources."""
     return [
         f"**When** {condition_markdown(rule, pack)}, the checklist shows:",
         "",
+        f"> **{md_escape(rule.summary)}**",
+        ">",
         f"> **{KIND_WORDS[rule.kind]}:** {md_escape(rule.text)}",
         "",
         f"**Why:** {md_escape(rule.rationale)}",
@@ -327,6 +330,7 @@ CSV_COLUMNS = (
     "kind",
     "when",
     "items_read",
+    "summary",
     "text",
     "rationale",
     "source_ids",
@@ -353,6 +357,7 @@ def review_csv(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
             rule.kind,
             describe_condition(rule.when, pack),
             " ".join(condition_items(rule.when)),
+            rule.summary,
             rule.text,
             rule.rationale,
             " ".join(rule.sources),

@@ -56,6 +56,7 @@ rules:
     section: "Substance use"
     kind: discuss
     when: {item: history, is: "yes"}
+    summary: "Discuss the substance use history"
     text: "Discuss the substance use history and a plan for misuse."
     rationale: "Ketamine can be misused."
     sources: [src-a]
@@ -66,6 +67,7 @@ rules:
       all:
         - {item: history, is: "yes"}
         - {item: active, is: "yes"}
+    summary: "Discuss current non-medical use"
     text: "Discuss current non-medical use before any treatment."
     rationale: "Active use raises the risk of misuse."
     sources: [src-a]
@@ -73,6 +75,7 @@ rules:
     section: "Setting"
     kind: arrange
     when: {item: monitoring, is: "no"}
+    summary: "Arrange monitoring"
     text: "Arrange monitoring by trained staff."
     rationale: "Side effects need watching."
     sources: [src-b]

@@ -84,7 +84,7 @@ class TestShippedPack:
         at = open_page(monkeypatch)
         assert at.title[0].value == "Rule pack"
         summary = at.markdown[0].value
-        assert "Version 1\\.0\\.0 · status: draft (not yet reviewed)" in summary
+        assert "Version 1.0.0 · status: draft (not yet reviewed)" in summary
         assert f"`{shipped_pack.sha256}`" in summary
 
     def test_every_rule_is_in_the_table_with_its_condition_in_words(
@@ -260,7 +260,7 @@ class TestCandidateUpload:
         rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: decide")
         upload(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
         assert at.code[-1].value.startswith(
-            "candidate.zip/rules-main.yaml:21: setting-monitoring: rules.kind"
+            "candidate.zip/rules-main.yaml:23: setting-monitoring: rules.kind"
         )
 
     def test_a_candidate_is_reviewed_once_not_on_every_rerun(
@@ -293,7 +293,7 @@ class TestCandidateUpload:
         at = open_page(monkeypatch, mini_dir)
         upload(at, "odd<b>.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
         assert texts(at.error) == [
-            "The candidate pack odd\\<b\\>\\.zip could not be checked: an unexpected error "
+            "The candidate pack odd\\<b\\>.zip could not be checked: an unexpected error "
             "occurred. The details are in the server's log; please report this."
         ]
         assert not any("no one saw this coming" in t for t in texts(at.markdown))

@@ -368,6 +368,40 @@ class TestClinicianPath:
         assert not [p for p in written if MARKER.encode() in p.read_bytes()]
 
 
+def expect_filled(page: Page, answers: dict[str, str] = ANSWERS) -> None:
+    """The form shows exactly these answers, the details typed in `fill`, and its count."""
+    for item_id, value in answers.items():
+        choice = page.locator(f".st-key-answer__{item_id}").get_by_role(
+            "radio", name=WORDS[value], exact=True
+        )
+        expect(choice).to_have_attribute("aria-checked", "true")
+    expect(page.get_by_role("textbox", name="Patient reference (optional)")).to_have_value(MARKER)
+    expect(page.get_by_role("textbox", name="Clinician (optional)")).to_have_value("Dr A. Example")
+    page.get_by_text(f"{len(answers)} of 30 answered").wait_for()
+
+
+def saved_answers(page: Page) -> dict[str, object]:
+    """The answers file the form's own Save button writes."""
+    page.get_by_text("Save or resume: answers file (JSON)").click()
+    saved: dict[str, object] = json.loads(download(page, "Save answers (JSON)"))
+    page.get_by_text("Save or resume: answers file (JSON)").click()
+    return saved
+
+
+def ticks(page: Page) -> list[bool]:
+    return [box.is_checked() for box in page.get_by_role("checkbox").all()]
+
+
+def back(page: Page) -> None:
+    after_rerun(page, page.get_by_role("button", name="Back to the answers").click)
+
+
+def visit(page: Page, link: str, heading: str) -> None:
+    page.get_by_role("link", name=link).click()
+    page.get_by_role("heading", name=heading, exact=True).wait_for()
+    page.wait_for_selector(IDLE)
+
+
 class TestNothingIsLost:
     """Every path a clinician walks keeps what they did: answers, details and ticks."""
 
@@ -375,12 +409,85 @@ class TestNothingIsLost:
         fill(page)
         build(page)
         after_rerun(page, page.locator("[data-testid=stCheckbox]").first.click)
-        after_rerun(page, page.get_by_role("button", name="Back to the answers").click)
-        for item_id, value in ANSWERS.items():
-            choice = page.locator(f".st-key-answer__{item_id}").get_by_role(
-                "radio", name=WORDS[value], exact=True
-            )
-            expect(choice).to_have_attribute("aria-checked", "true")
-        expect(page.get_by_role("textbox", name="Patient reference (optional)")).to_have_value(
-            MARKER
+        back(page)
+        expect_filled(page)
+        assert saved_answers(page)["answers"] == ANSWERS
+
+    def test_ticks_and_answers_survive_going_back_and_forth_twice(self, page: Page) -> None:
+        fill(page)
+        build(page)
+        after_rerun(page, page.locator("[data-testid=stCheckbox]").nth(1).click)
+        before = ticks(page)
+        for _ in range(2):
+            back(page)
+            expect_filled(page)
+            build(page)
+        assert ticks(page) == before
+        assert before[1]
+
+    def test_answers_and_ticks_survive_a_visit_to_every_other_page(self, page: Page) -> None:
+        fill(page)
+        build(page)
+        after_rerun(page, page.locator("[data-testid=stCheckbox]").first.click)
+        visit(page, "Rule pack", "Rule pack")
+        visit(page, "About", "About this checklist")
+        visit(page, "Screening", "Discussion checklist")
+        assert ticks(page)[0]
+        back(page)
+        expect_filled(page)
+
+    def test_a_rebuild_after_changing_an_answer_shows_the_new_answer_everywhere(
+        self, page: Page
+    ) -> None:
+        fill(page)
+        build(page)
+        back(page)
+        pick(page, "monitoring_available", "Yes")
+        changed = {**ANSWERS, "monitoring_available": "yes"}
+        build(page)
+        assert json.loads(download(page, "Answers JSON"))["answers"] == changed
+        got = json.loads(download(page, "Checklist JSON"))
+        because = {(b["item"], b["answer"]) for e in got["entries"] for b in e["because"]}
+        assert ("monitoring_available", "no") not in because
+        back(page)
+        expect_filled(page, changed)
+
+    def test_a_bad_upload_after_a_round_trip_changes_nothing(self, page: Page) -> None:
+        fill(page)
+        build(page)
+        back(page)
+        page.get_by_text("Save or resume: answers file (JSON)").click()
+        page.locator(".st-key-upload__answers input[type=file]").set_input_files(
+            files=FilePayload(name="bad.json", mimeType="application/json", buffer=b"{nope")
         )
+        page.get_by_text("bad.json was not loaded").wait_for()
+        expect_filled(page)
+
+    def test_a_good_upload_replaces_the_form_and_survives_a_round_trip(self, page: Page) -> None:
+        fill(page)
+        saved = saved_answers(page)
+        page.get_by_role("button", name="Start a new screening").click()
+        page.get_by_role("button", name="Clear all answers, details and ticks").click()
+        page.get_by_text("0 of 30 answered").wait_for()
+        page.get_by_text("Save or resume: answers file (JSON)").click()
+        page.locator(".st-key-upload__answers input[type=file]").set_input_files(
+            files=FilePayload(
+                name="saved.json", mimeType="application/json", buffer=json.dumps(saved).encode()
+            )
+        )
+        page.get_by_text(f"Loaded {len(ANSWERS)} answer(s) from saved.json.").wait_for()
+        build(page)
+        after_rerun(page, page.locator("[data-testid=stCheckbox]").first.click)
+        back(page)
+        expect_filled(page)
+
+    def test_new_screening_clears_nothing_until_it_is_confirmed(self, page: Page) -> None:
+        fill(page)
+        page.get_by_role("button", name="Start a new screening").click()
+        page.get_by_role("button", name="Clear all answers, details and ticks").wait_for()
+        page.keyboard.press("Escape")
+        expect(
+            page.get_by_role("button", name="Clear all answers, details and ticks")
+        ).to_be_hidden()
+        page.wait_for_selector(IDLE)
+        expect_filled(page)

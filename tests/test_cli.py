@@ -44,7 +44,7 @@ class TestCheck:
         assert result.returncode == 1
         assert result.stdout == ""
         assert result.stderr.splitlines()[0] == "Error: rule pack refused (1 problem(s)):"
-        assert "bad/rules-main.yaml:21: setting-monitoring: rules.kind" in result.stderr
+        assert "bad/rules-main.yaml:23: setting-monitoring: rules.kind" in result.stderr
         assert "Traceback" not in result.stderr
 
     def test_help_describes_the_command(self) -> None:

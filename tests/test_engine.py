@@ -28,9 +28,11 @@ class TestEntries:
             "rule_id": "setting-monitoring",
             "kind": "arrange",
             "section": "Setting",
+            "summary": "Arrange monitoring",
             "text": "Arrange monitoring by trained staff.",
             "because": [{"item": "monitoring", "answer": "no"}],
             "open_items": [],
+            "raised_if": [],
             "sources": [
                 {"id": "src-b", "citation": "Author B. Another study. J Test. 2021;2:3-4."}
             ],
@@ -65,8 +67,8 @@ class TestUnknownAndUnanswered:
         entry = run(mini_pack, history="no", monitoring="unknown")["setting-monitoring"]
         assert entry.kind == "verify"  # type: ignore[attr-defined]
         assert entry.open_items == ("monitoring",)  # type: ignore[attr-defined]
-        assert entry.text.startswith("Verify monitoring (not yet known)")  # type: ignore[attr-defined]
-        assert entry.text.endswith("Arrange monitoring by trained staff.")  # type: ignore[attr-defined]
+        assert entry.text == "Find out: monitoring? If no: Arrange monitoring"  # type: ignore[attr-defined]
+        assert entry.raised_if == ("no",)  # type: ignore[attr-defined]
 
     def test_an_unanswered_item_is_not_assessed_and_yields_a_verify_entry(
         self, mini_pack: RulePack

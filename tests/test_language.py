@@ -88,7 +88,7 @@ class TestGuardInTheLoader:
         with pytest.raises(PackError) as caught:
             load_pack(tmp_path)
         (problem,) = caught.value.problems
-        assert (problem.line, problem.ref) == (23, "setting-monitoring")
+        assert (problem.line, problem.ref) == (26, "setting-monitoring")
         assert problem.message.startswith(f"text uses verdict language ({word})")
 
     def test_a_verdict_word_in_a_rationale_is_refused(self, tmp_path: Path) -> None:

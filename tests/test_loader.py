@@ -96,13 +96,13 @@ class TestFilesAndSyntax:
     def test_a_duplicate_key_is_refused_with_its_line(self, tmp_path: Path) -> None:
         text = RULES.replace("    kind: arrange\n", "    kind: arrange\n    kind: discuss\n")
         (problem,) = broken(tmp_path, "rules-main.yaml", text)
-        assert problem.startswith("rules-main.yaml:22: YAML syntax")
+        assert problem.startswith("rules-main.yaml:24: YAML syntax")
         assert "duplicate key" in problem
 
     def test_anchors_and_aliases_are_refused(self, tmp_path: Path) -> None:
         text = RULES.replace("sources: [src-b]", "sources: &s [src-b]")
         assert broken(tmp_path, "rules-main.yaml", text) == [
-            "rules-main.yaml:25: anchors and aliases (& and *) are not allowed"
+            "rules-main.yaml:28: anchors and aliases (& and *) are not allowed"
         ]
 
     def test_a_file_over_the_size_cap_is_refused_before_parsing(self, tmp_path: Path) -> None:
@@ -129,7 +129,7 @@ class TestSchema:
             tmp_path, "rules-main.yaml", RULES.replace("kind: arrange", "kind: decide")
         )
         assert problem == (
-            "rules-main.yaml:21: setting-monitoring: rules.kind: Input should be 'discuss', "
+            "rules-main.yaml:23: setting-monitoring: rules.kind: Input should be 'discuss', "
             "'verify', 'arrange' or 'document' (got 'decide')"
         )
 
@@ -138,22 +138,22 @@ class TestSchema:
         (problem,) = broken(tmp_path, "rules-main.yaml", text)
         assert (
             problem
-            == "rules-main.yaml:19: setting-monitoring: rules.rationale: required field is missing"
+            == "rules-main.yaml:21: setting-monitoring: rules.rationale: required field is missing"
         )
 
     def test_a_misspelt_field_is_refused_not_ignored(self, tmp_path: Path) -> None:
         text = RULES.replace("    when: {item: monitoring", "    wehn: {item: monitoring")
         problems = broken(tmp_path, "rules-main.yaml", text)
-        assert "rules-main.yaml:22: setting-monitoring: rules.wehn: unknown field" in problems
+        assert "rules-main.yaml:24: setting-monitoring: rules.wehn: unknown field" in problems
         assert (
-            "rules-main.yaml:19: setting-monitoring: rules.when: required field is missing"
+            "rules-main.yaml:21: setting-monitoring: rules.when: required field is missing"
             in problems
         )
 
     def test_an_answer_value_outside_yes_no_unknown_is_refused(self, tmp_path: Path) -> None:
         (problem,) = broken(tmp_path, "rules-main.yaml", RULES.replace('is: "no"', "is: maybe"))
         assert problem.startswith(
-            "rules-main.yaml:22: setting-monitoring: rules.when.is: Input should be"
+            "rules-main.yaml:24: setting-monitoring: rules.when.is: Input should be"
         )
         assert "(got 'maybe')" in problem
 
@@ -168,7 +168,7 @@ class TestSchema:
             RULES.replace('{item: monitoring, is: "no"}', "{every: []}"),
         )
         assert problem == (
-            "rules-main.yaml:22: setting-monitoring: rules.when: a condition needs one of the keys "
+            "rules-main.yaml:24: setting-monitoring: rules.when: a condition needs one of the keys "
             "'item' (with 'is'), 'all', 'any' or 'not'"
         )
 
@@ -184,7 +184,7 @@ class TestSchema:
             RULES.replace("id: setting-monitoring", "id: setting monitoring"),
         )
         assert problem.startswith(
-            "rules-main.yaml:19: setting monitoring: rules.id: String should match pattern"
+            "rules-main.yaml:21: setting monitoring: rules.id: String should match pattern"
         )
 
 
@@ -196,14 +196,14 @@ class TestCrossReferences:
             tmp_path, "rules-main.yaml", RULES.replace("- {item: active,", "- {item: activ,")
         )
         assert (
-            problem == "rules-main.yaml:15: substance-active: condition reads unknown item 'activ'"
+            problem == "rules-main.yaml:16: substance-active: condition reads unknown item 'activ'"
         )
 
     def test_a_rule_citing_an_unknown_source_is_refused_at_that_line(self, tmp_path: Path) -> None:
         (problem,) = broken(
             tmp_path, "rules-main.yaml", RULES.replace("sources: [src-b]", "sources: [src-c]")
         )
-        assert problem == "rules-main.yaml:25: setting-monitoring: cites unknown source 'src-c'"
+        assert problem == "rules-main.yaml:28: setting-monitoring: cites unknown source 'src-c'"
 
     def test_an_item_citing_an_unknown_source_is_refused(self, tmp_path: Path) -> None:
         (problem,) = broken(
@@ -261,7 +261,7 @@ class TestLogic:
         (problem,) = broken(tmp_path, "rules-main.yaml", text)
         assert (
             problem
-            == "rules-main.yaml:13: substance-active: condition can never hold, whatever the answers"
+            == "rules-main.yaml:14: substance-active: condition can never hold, whatever the answers"
         )
 
     def test_verdict_language_in_an_entry_text_is_refused_naming_the_rule(
@@ -272,7 +272,7 @@ class TestLogic:
         )
         (problem,) = broken(tmp_path, "rules-main.yaml", text)
         assert problem.startswith(
-            "rules-main.yaml:23: setting-monitoring: text uses verdict language (eligible)"
+            "rules-main.yaml:26: setting-monitoring: text uses verdict language (eligible)"
         )
 
 
@@ -317,7 +317,7 @@ class TestLanguageGuardReach:
         text = RULES.replace('section: "Setting"', 'section: "Eligibility"')
         (problem,) = broken(tmp_path, "rules-main.yaml", text)
         assert problem.startswith(
-            "rules-main.yaml:20: setting-monitoring: section uses verdict language (Eligibility)"
+            "rules-main.yaml:22: setting-monitoring: section uses verdict language (Eligibility)"
         )
 
     def test_a_pack_name_with_a_verdict_word_is_refused(self, tmp_path: Path) -> None:
@@ -342,7 +342,7 @@ class TestUnknownAndNot:
         text = RULES.replace('- {item: active, is: "yes"}', '- {not: {item: active, is: "no"}}')
         (problem,) = broken(tmp_path, "rules-main.yaml", text)
         assert problem == (
-            "rules-main.yaml:15: substance-active: 'not' over the follow-up item 'active': when it "
+            "rules-main.yaml:16: substance-active: 'not' over the follow-up item 'active': when it "
             "is not asked, the condition would hold for no reason; name the answers that should count"
         )
 
@@ -388,7 +388,7 @@ class TestHuntedInputs:
             '- {item: history, is: "no"}\n        - {item: active',
         )
         assert broken(tmp_path, "rules-main.yaml", text) == [
-            "rules-main.yaml:13: substance-active: condition can never hold, whatever the answers"
+            "rules-main.yaml:14: substance-active: condition can never hold, whatever the answers"
         ]
 
     def test_a_condition_reading_too_many_questions_is_refused_not_skipped(
@@ -402,7 +402,8 @@ class TestHuntedInputs:
         rule = (
             '  - id: too-big\n    section: "S"\n    kind: discuss\n    when:\n      all:\n'
             + parts
-            + '    text: "Discuss."\n    rationale: "Why."\n    sources: [src-a]\n'
+            + '    summary: "Discuss it"\n    text: "Discuss."\n    rationale: "Why."\n'
+            + "    sources: [src-a]\n"
         )
         problems = refused(
             write_pack(
@@ -432,7 +433,8 @@ class TestAllProblemsAtOnce:
         rules = RULES.replace("kind: arrange", "kind: decide")
         more = RULES.split("  - id: substance-active")[0].replace("substance-history", "other-rule")
         more = more.replace(
-            "Discuss the substance use history", "Discuss whether the patient is eligible"
+            'text: "Discuss the substance use history',
+            'text: "Discuss whether the patient is eligible',
         )
         problems = refused(
             write_pack(tmp_path / "p", {"rules-main.yaml": rules, "rules-more.yaml": more})
@@ -446,6 +448,6 @@ class TestAllProblemsAtOnce:
         )
         problems = broken(tmp_path, "rules-main.yaml", rules)
         assert problems == [
-            "rules-main.yaml:25: setting-monitoring: cites unknown source 'src-z'",
-            "rules-main.yaml:23: setting-monitoring: text uses verdict language (candidate)",
+            "rules-main.yaml:28: setting-monitoring: cites unknown source 'src-z'",
+            "rules-main.yaml:26: setting-monitoring: text uses verdict language (candidate)",
         ]

@@ -22,7 +22,7 @@ SCALARS = st.one_of(
 )
 KEYS = st.sampled_from(
     ["rules", "id", "section", "kind", "when", "item", "is", "all", "any", "not", "text",
-     "rationale", "sources", "items", "label", "question", "help", "asked_if"]
+     "summary", "rationale", "sources", "items", "label", "question", "help", "asked_if"]
 )  # fmt: skip
 DOCUMENTS = st.recursive(
     SCALARS,

@@ -148,6 +148,7 @@ def long_pack(folder: Path, sections: int = 6, per_section: int = 12) -> RulePac
             rules.append(
                 f'  - {{id: rule-{s}-{r}, section: "Section {s}", kind: discuss, '
                 f'when: {{item: item-{s}, is: "yes"}}, sources: [src-a], rationale: "Test.", '
+                f'summary: "Discuss finding {s}", '
                 f'text: "Point {s}.{r}: discuss this finding with the patient and the team, agree '
                 f"who follows it up and by when, and write the outcome down in the notes so that "
                 f'the next clinician can see it."}}'

@@ -1,0 +1,55 @@
+"""What the Audit page and the Rule pack page's impact check share: the answers-table upload.
+
+The upload is read in memory and evaluated there; nothing is written to disk, and the
+results live only in this browser session's state.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import streamlit as st
+
+from screening.batch.run import BatchResult, run_batch
+from screening.batch.table import read_table_bytes
+from screening.errors import AnswersError
+from screening.models import RulePack
+
+MAX_UPLOAD_MB = 50
+"""Largest answers table taken by the app (about 400,000 rows of CSV, millions in Parquet);
+larger exports go through the command line (`python -m screening audit`)."""
+TYPES = ["csv", "parquet", "pq", "jsonl", "ndjson"]
+HELP = (
+    "One answer set per row; columns are the form's item ids (yes / no / unknown, blank = not "
+    "assessed) and an optional record_id. De-identified data only: no names, no dates of "
+    f"birth. At most {MAX_UPLOAD_MB} MB; read in memory, never saved."
+)
+
+
+def answers_upload(label: str, key: str) -> tuple[str, bytes] | None:
+    """The uploader for an answers table; its name and bytes, or None before an upload."""
+    upload = st.file_uploader(label, type=TYPES, key=key, help=HELP, max_upload_size=MAX_UPLOAD_MB)
+    if upload is None:
+        return None
+    return upload.name, upload.getvalue()
+
+
+def evaluated(pack: RulePack, name: str, data: bytes, key: str) -> BatchResult:
+    """The table evaluated with `pack`; raises `AnswersError` when it is refused.
+
+    Kept by content and pack hash in this session's state, so reruns (a filter, a download)
+    do not evaluate it again; never in a cache shared between sessions.
+    """
+    digest = (hashlib.sha256(data).hexdigest(), name, pack.sha256)
+    kept: Any = st.session_state.get(key)
+    if not (isinstance(kept, tuple) and kept[0] == digest):
+        try:
+            kept = (digest, run_batch(pack, read_table_bytes(data, name, pack)))
+        except AnswersError as exc:
+            kept = (digest, exc)
+        st.session_state[key] = kept
+    if isinstance(kept[1], AnswersError):
+        raise kept[1]
+    result: BatchResult = kept[1]
+    return result

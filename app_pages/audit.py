@@ -1,0 +1,212 @@
+"""The Audit page: a de-identified answers table in, the per-rule and per-item picture out.
+
+For a clinic's quality team: how often each point was raised or left open, and which
+questions are most often unknown or not assessed. The table is read and evaluated in
+memory for this session only; nothing is saved. Downloads go to the reviewer's computer.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app_pages.answer_tables import MAX_UPLOAD_MB, answers_upload, evaluated
+from app_pages.common import md, page_header, require_pack, unexpected_error
+from screening.batch.audit import Audit, audit_csv, audit_json, audit_result
+from screening.batch.run import BatchResult, results_table, table_bytes
+from screening.batch.table import problems_csv
+from screening.errors import AnswersError
+from screening.export import KIND_WORDS
+from screening.models import RulePack
+
+SHOWN_PROBLEMS = 1000
+"""Problems listed on the page; the download holds them all."""
+RESULT_COLOURS = {"raised": "#2f6f8f", "open": "#e3a33b"}
+GAP_COLOURS = {"unknown": "#e3a33b", "not assessed": "#9aa9b5"}
+
+
+def share(count: int, total: int) -> float:
+    return round(100 * count / total, 1) if total else 0.0
+
+
+def rule_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
+    rules = {r.id: r for r in pack.rules}
+    return pd.DataFrame(
+        [
+            {
+                "rule": r.rule_id,
+                "section": rules[r.rule_id].section,
+                "kind": KIND_WORDS[rules[r.rule_id].kind],
+                "raised": r.raised,
+                "open": r.open,
+                "not raised": r.not_raised,
+                "raised %": share(r.raised, audit.sets),
+                "open %": share(r.open, audit.sets),
+            }
+            for r in audit.rules
+        ]
+    )
+
+
+def item_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "item": i.item_id,
+                "question": pack.item(i.item_id).label,
+                "yes": i.yes,
+                "no": i.no,
+                "unknown": i.unknown,
+                "not assessed": i.not_assessed,
+                "not asked": i.not_asked,
+                "unknown %": share(i.unknown, audit.sets),
+                "not assessed %": share(i.not_assessed, audit.sets),
+            }
+            for i in audit.items
+        ]
+    )
+
+
+def stacked_bars(frame: pd.DataFrame, label: str, colours: dict[str, str]) -> alt.Chart:
+    """Counts per row of `frame`, one bar segment per column named in `colours`."""
+    long = frame.melt(id_vars=[label], value_vars=list(colours), var_name="what", value_name="sets")
+    chart: alt.Chart = (
+        alt.Chart(long)
+        .mark_bar()
+        .encode(
+            x=alt.X("sets:Q", stack="zero", title="answer sets"),
+            y=alt.Y(f"{label}:N", sort=list(frame[label]), title=None),
+            color=alt.Color(
+                "what:N",
+                scale=alt.Scale(domain=list(colours), range=list(colours.values())),
+                legend=alt.Legend(title=None, orient="bottom"),
+            ),
+            tooltip=[label, "what", "sets"],
+        )
+    )
+    return chart
+
+
+def show_problems(result: BatchResult) -> None:
+    st.warning(
+        f"{result.refused_rows:,} of {result.rows:,} answer sets were refused and are not "
+        "counted: each bad cell is listed with its row (1 = the first answer set), column, "
+        "value and reason. Fix them in the table and upload it again.",
+        icon=":material/warning:",
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
+                for p in result.problems[:SHOWN_PROBLEMS]
+            ]
+        ),
+        hide_index=True,
+        key="audit_problems",
+    )
+
+
+def downloads(result: BatchResult, audit: Audit) -> None:
+    stem = f"audit-{result.pack.meta.version}"
+    first, second = st.columns(2)
+    first.download_button(
+        "Results (Parquet)",
+        data=lambda: table_bytes(results_table(result), "parquet"),
+        file_name=f"{stem}-results.parquet",
+        mime="application/vnd.apache.parquet",
+        on_click="ignore",
+        key="download_results_parquet",
+        help="One row per accepted answer set, one column per rule: raised, open or empty.",
+    )
+    second.download_button(
+        "Results (CSV)",
+        data=lambda: table_bytes(results_table(result), "csv"),
+        file_name=f"{stem}-results.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="download_results_csv",
+        help="The same results for a spreadsheet.",
+    )
+    first.download_button(
+        "Counts (CSV)",
+        data=lambda: audit_csv(audit),
+        file_name=f"{stem}-counts.csv",
+        mime="text/csv",
+        on_click="ignore",
+        key="download_audit_csv",
+        help="One line per count: what, id, state, count.",
+    )
+    second.download_button(
+        "Counts (JSON)",
+        data=lambda: audit_json(audit),
+        file_name=f"{stem}-counts.json",
+        mime="application/json",
+        on_click="ignore",
+        key="download_audit_json",
+        help="The per-rule and per-item counts, as the command line's audit --format json.",
+    )
+    if result.problems:
+        first.download_button(
+            "Problems (CSV)",
+            data=lambda: problems_csv(result.problems),
+            file_name=f"{stem}-problems.csv",
+            mime="text/csv",
+            on_click="ignore",
+            key="download_problems_csv",
+            help="Every refused cell: row, column, value, reason.",
+        )
+
+
+def show_audit(pack: RulePack, result: BatchResult) -> None:
+    audit = audit_result(result)
+    st.success(
+        f"{audit.sets:,} of {result.rows:,} answer sets evaluated with {md(pack.meta.name)} "
+        f"{md(pack.meta.version)}.",
+        icon=":material/check_circle:",
+    )
+    if result.refused_rows:
+        show_problems(result)
+    if not audit.sets:
+        return
+    st.subheader("Per rule", divider="gray")
+    st.caption("How many answer sets raised each point, or left it open (a verify entry).")
+    rules = rule_frame(audit, pack)
+    st.altair_chart(stacked_bars(rules, "rule", RESULT_COLOURS), key="audit_rules_chart")
+    st.dataframe(rules, hide_index=True, key="audit_rules")
+    st.subheader("Per item", divider="gray")
+    st.caption(
+        "How often each question was answered Unknown or left blank (not assessed): gaps in "
+        "how the answers are gathered. Not asked: a follow-up its parent's answer ruled out."
+    )
+    items = item_frame(audit, pack)
+    st.altair_chart(stacked_bars(items, "item", GAP_COLOURS), key="audit_items_chart")
+    st.dataframe(items, hide_index=True, key="audit_items")
+    st.subheader("Downloads", divider="gray")
+    downloads(result, audit)
+
+
+pack = require_pack()
+page_header("Audit", pack)
+st.markdown(
+    "Upload a **de-identified** table of past answer sets (CSV, Parquet or JSON Lines) to see "
+    "how often each point was raised or left open and which questions are most often unknown "
+    f"or not assessed. **At most {MAX_UPLOAD_MB} MB.** The table is read in memory for this "
+    "session only and never saved; larger exports go through the command line "
+    "(`python -m screening audit`)."
+)
+uploaded = answers_upload("Answers table", key="audit_table")
+if uploaded is not None:
+    name, data = uploaded
+    result = None
+    try:
+        result = evaluated(pack, name, data, key="audit_result")
+    except AnswersError as exc:
+        st.error(
+            f"The table {md(name)} was refused: nothing was evaluated.", icon=":material/error:"
+        )
+        st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
+    except Exception:
+        unexpected_error(f"The table {md(name)} could not be evaluated")
+    if result is not None:
+        show_audit(pack, result)

@@ -1,0 +1,232 @@
+"""The quality team's and the committee's commands: `batch`, `audit` and `impact`.
+
+Registered on the main CLI in `screening.cli`; errors are rendered there. Exit codes as
+everywhere: 0 done, 1 refused or bad input (for `batch` and `audit`: any row refused),
+2 usage.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from screening.batch.audit import (
+    Audit,
+    audit_csv,
+    audit_json,
+    audit_result,
+    audit_results_table,
+    audit_text,
+    is_results_table,
+)
+from screening.batch.impact import impact, impact_json, impact_markdown
+from screening.batch.run import BatchResult, results_table, run_batch, table_bytes
+from screening.batch.table import (
+    CellProblem,
+    code_table,
+    problems_csv,
+    raw_table_path,
+    read_table_path,
+)
+from screening.loader import DEFAULT_RULES_DIR, display_path, load_pack
+from screening.models import RulePack
+
+RESULTS_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
+SHOWN_PROBLEMS = 10
+"""Problems printed on stderr by `audit`; the rest are counted (`batch` writes them all)."""
+
+rules_option = click.option(
+    "--rules",
+    "rules_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=DEFAULT_RULES_DIR,
+    show_default="the shipped rules/ folder",
+    help="Rule pack folder.",
+)
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(["pandas", "dask"]),
+    default="pandas",
+    show_default=True,
+    help="pandas: in memory on this machine. dask: a Parquet file or folder of files, "
+    "partition by partition, on the local scheduler or the cluster given by --scheduler.",
+)
+scheduler_option = click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Address of a dask.distributed scheduler (e.g. tcp://10.0.0.5:8786); needs --engine dask.",
+)
+
+
+def _evaluate(pack: RulePack, answers: Path, engine: str, scheduler: str | None) -> BatchResult:
+    shown = display_path(answers)
+    if scheduler is not None and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    if engine == "dask":
+        from screening.batch.dask_engine import run_dask  # noqa: PLC0415 - loads Dask
+
+        return run_dask(pack, answers, shown, scheduler)
+    return run_batch(pack, read_table_path(answers, shown, pack))
+
+
+def _write(data: str | bytes, out: Path) -> None:
+    from screening.cli import write_output  # noqa: PLC0415 - cli registers this module
+
+    write_output(data, out)
+
+
+def default_problems_path(out: Path) -> Path:
+    """`results.parquet` -> `results.problems.csv`, beside the results."""
+    return out.with_name(f"{out.stem}.problems.csv")
+
+
+def _say_refused(problems: tuple[CellProblem, ...], refused: int) -> None:
+    click.echo(f"{refused:,} answer set(s) refused:", err=True)
+    for p in problems[:SHOWN_PROBLEMS]:
+        click.echo(f"  row {p.row}: {p.column or '(row)'}: {p.reason} (got {p.value!r})", err=True)
+    if len(problems) > SHOWN_PROBLEMS:
+        click.echo(f"  ... and {len(problems) - SHOWN_PROBLEMS:,} more problem(s)", err=True)
+
+
+@click.command()
+@click.argument("answers", metavar="ANSWERS", type=click.Path(path_type=Path))
+@click.option(
+    "--out",
+    metavar="RESULTS",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Results file: .parquet (or .pq) or .csv.",
+)
+@click.option(
+    "--problems",
+    "problems_out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Problems file (CSV: row, column, value, reason); default RESULTS' name with "
+    ".problems.csv, beside it.",
+)
+@rules_option
+@engine_option
+@scheduler_option
+def batch(
+    *,
+    answers: Path,
+    out: Path,
+    problems_out: Path | None,
+    rules_dir: Path,
+    engine: str,
+    scheduler: str | None,
+) -> None:
+    """Evaluate every answer set in ANSWERS (CSV, Parquet or JSON Lines) into RESULTS.
+
+    Rows with a bad cell are left out and listed in the problems file; exit 1 if any was.
+    """
+    fmt = RESULTS_FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise click.BadParameter("RESULTS must end in .parquet, .pq or .csv", param_hint="--out")
+    pack = load_pack(rules_dir)
+    result = _evaluate(pack, answers, engine, scheduler)
+    problems_path = problems_out or default_problems_path(out)
+    _write(table_bytes(results_table(result), fmt), out)
+    _write(problems_csv(result.problems), problems_path)
+    click.echo(
+        f"{len(result.accepted):,} of {result.rows:,} answer sets evaluated with "
+        f"{pack.meta.name} {pack.meta.version} into {display_path(out)}",
+        err=True,
+    )
+    if result.refused_rows:
+        click.echo(
+            f"{result.refused_rows:,} refused: {len(result.problems):,} problem(s) in "
+            f"{display_path(problems_path)}",
+            err=True,
+        )
+        sys.exit(1)
+
+
+def _audit(
+    table: Path, rules_dir: Path, engine: str, scheduler: str | None
+) -> tuple[Audit, BatchResult | None]:
+    """A results table is counted as it is; an answers table is evaluated first."""
+    if engine == "pandas" and scheduler is None:
+        shown = display_path(table)
+        raw, problems = raw_table_path(table, shown)
+        if is_results_table(raw):
+            return audit_results_table(raw, shown), None
+        pack = load_pack(rules_dir)
+        result = run_batch(pack, code_table(raw, problems, shown, pack))
+    else:
+        result = _evaluate(load_pack(rules_dir), table, engine, scheduler)
+    return audit_result(result), result
+
+
+@click.command()
+@click.argument("table", metavar="RESULTS_OR_ANSWERS", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout."
+)
+@rules_option
+@engine_option
+@scheduler_option
+def audit(
+    *,
+    table: Path,
+    fmt: str,
+    out: Path | None,
+    rules_dir: Path,
+    engine: str,
+    scheduler: str | None,
+) -> None:
+    """Per rule, how many answer sets raised it or left it open; per item, how often it was
+    unknown, not assessed or not asked. Exit 1 if any answer set was refused."""
+    report, result = _audit(table, rules_dir, engine, scheduler)
+    render = {"table": audit_text, "json": audit_json, "csv": audit_csv}[fmt]
+    if out is None:
+        click.echo(render(report), nl=False)
+    else:
+        _write(render(report), out)
+    if result is not None and result.refused_rows:
+        _say_refused(result.problems, result.refused_rows)
+        sys.exit(1)
+
+
+@click.command("impact")
+@click.argument("old_rules", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("new_rules", type=click.Path(path_type=Path, file_okay=False))
+@click.argument("answers", metavar="ANSWERS", type=click.Path(path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["markdown", "json"]),
+    default="markdown",
+    show_default=True,
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout."
+)
+def impact_command(
+    old_rules: Path, new_rules: Path, answers: Path, fmt: str, out: Path | None
+) -> None:
+    """What NEW_RULES would change, against OLD_RULES, for the answer sets in ANSWERS:
+    per rule, how many gain or lose its entry or move between raised and open."""
+    old_pack, new_pack = load_pack(old_rules), load_pack(new_rules)
+    shown = display_path(answers)
+    raw, problems = raw_table_path(answers, shown)
+    old = run_batch(old_pack, code_table(raw, problems, shown, old_pack))
+    new = run_batch(new_pack, code_table(raw, problems, shown, new_pack))
+    result = impact(old, new)
+    if fmt == "json":
+        text = impact_json(result)
+    else:
+        text = impact_markdown(result, display_path(old_rules), display_path(new_rules))
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        _write(text, out)

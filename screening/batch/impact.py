@@ -1,0 +1,147 @@
+"""What a new pack version would change for real past answer sets, for the committee.
+
+Per rule, how many answer sets gain or lose its entry, or move between raised and open,
+with a few example record ids for each change. Only answer sets that both packs accept
+are compared; the others are counted, so nothing drops out unseen.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from screening.batch import vector
+from screening.batch.run import BatchResult
+from screening.markdown import md_escape
+
+EXAMPLES = 3
+"""Example answer sets named per change: enough to look a few up, short enough to read."""
+CHANGES: tuple[tuple[str, int, int], ...] = (
+    ("gains raised", vector.FALSE, vector.TRUE),
+    ("gains open", vector.FALSE, vector.OPEN),
+    ("loses raised", vector.TRUE, vector.FALSE),
+    ("loses open", vector.OPEN, vector.FALSE),
+    ("raised to open", vector.TRUE, vector.OPEN),
+    ("open to raised", vector.OPEN, vector.TRUE),
+)
+"""Each change: its name, the result under the old pack and under the new one."""
+
+
+@dataclass(frozen=True)
+class Change:
+    change: str
+    count: int
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleImpact:
+    rule_id: str
+    in_old: bool
+    in_new: bool
+    changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class PackRef:
+    name: str
+    version: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Impact:
+    """Changes per rule over the answer sets both packs accept."""
+
+    source: str
+    old: PackRef
+    new: PackRef
+    sets: int
+    compared: int
+    refused_old: int
+    refused_new: int
+    rules: tuple[RuleImpact, ...]
+
+
+def _ref(result: BatchResult) -> PackRef:
+    return PackRef(result.pack.meta.name, result.pack.meta.version, result.pack.sha256)
+
+
+def impact(old: BatchResult, new: BatchResult) -> Impact:
+    """Compare two evaluations of the same answers table, one per pack."""
+    both = np.intersect1d(old.accepted, new.accepted, assume_unique=True)
+    in_old = np.searchsorted(old.accepted, both)
+    in_new = np.searchsorted(new.accepted, both)
+    old_ids = [r.id for r in old.pack.rules]
+    new_ids = [r.id for r in new.pack.rules]
+    nothing = np.zeros(len(both), dtype=np.int8)
+    rules = []
+    for rule_id in dict.fromkeys([*old_ids, *new_ids]):
+        before = old.values[rule_id][in_old] if rule_id in old.values else nothing
+        after = new.values[rule_id][in_new] if rule_id in new.values else nothing
+        changes = []
+        for name, was, now in CHANGES:
+            hits = np.flatnonzero((before == was) & (after == now))
+            if len(hits):
+                examples = tuple(new.labels(in_new[hits[:EXAMPLES]]))
+                changes.append(Change(name, len(hits), examples))
+        rules.append(
+            RuleImpact(rule_id, rule_id in old.values, rule_id in new.values, tuple(changes))
+        )
+    return Impact(
+        new.source,
+        _ref(old),
+        _ref(new),
+        new.rows,
+        len(both),
+        old.refused_rows,
+        new.refused_rows,
+        tuple(rules),
+    )
+
+
+def impact_markdown(result: Impact, old_label: str, new_label: str, heading: bool = True) -> str:
+    """The committee's page: a table of changes per rule, readable beside `diff`."""
+    lines = [f"# Impact of {md_escape(new_label)} on {md_escape(result.source)}", ""][
+        : 2 if heading else 0
+    ]
+    lines += [
+        "| | folder | rule pack | version | sha256 |",
+        "|---|---|---|---|---|",
+    ]
+    for which, label, ref in (("old", old_label, result.old), ("new", new_label, result.new)):
+        lines.append(
+            f"| {which} | {md_escape(label)} | {md_escape(ref.name)} | {md_escape(ref.version)} "
+            f"| `{ref.sha256[:12]}` |"
+        )
+    lines += ["", f"{result.compared:,} of {result.sets:,} answer sets compared."]
+    if result.refused_old or result.refused_new:
+        lines.append(
+            f"Not compared: {result.refused_old:,} refused by the old pack, "
+            f"{result.refused_new:,} by the new (run `batch` with each pack to see why)."
+        )
+    changed = [r for r in result.rules if r.changes]
+    lines += ["", "## Entries that change" if heading else "**Entries that change**", ""]
+    if changed:
+        lines += ["| rule | change | answer sets | examples |", "|---|---|---:|---|"]
+        for rule in changed:
+            note = (
+                "" if rule.in_old and rule.in_new else (" (new)" if rule.in_new else " (removed)")
+            )
+            for change in rule.changes:
+                lines.append(
+                    f"| `{rule.rule_id}`{note} | {change.change} | {change.count:,} | "
+                    f"{', '.join(md_escape(e) for e in change.examples)} |"
+                )
+    else:
+        lines.append("No answer set gains, loses or changes an entry.")
+    unchanged = len(result.rules) - len(changed)
+    if changed and unchanged:
+        lines += ["", f"The other {unchanged} rule(s): no answer set changes."]
+    return "\n".join(lines) + "\n"
+
+
+def impact_json(result: Impact) -> str:
+    return json.dumps(asdict(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,295 @@
+"""QuestionnaireResponse in and out: the same answers, the same checklist, the same refusals."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from streamlit.testing.v1 import AppTest
+
+from screening import AnswersError, AnswersFile, RulePack, evaluate
+from screening.cli import cli
+from screening.engine import answer_problems, asked_states, read_answers_bytes
+from screening.fhir.response import questionnaire_response, response_json
+from tests.conftest import write_answers
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+URL = "http://example.org/fhir/Questionnaire/ketamine-for-pain-pre-treatment-discussion-checklist"
+SOME = AnswersFile(
+    answers={
+        "substance_use_history": "yes",
+        "substance_use_active": "unknown",
+        "monitoring_available": "no",
+    },
+    patient_reference="bed 4",
+    clinician="Dr Lee",
+    date="2026-11-30",
+)
+
+
+def read(pack: RulePack, resource: dict[str, Any]) -> AnswersFile:
+    """Read a response as the CLI and the app do, checked against the pack."""
+    answers = read_answers_bytes(json.dumps(resource).encode(), "r.json")
+    problems = answer_problems(pack, answers, "r.json")
+    if problems:
+        raise AnswersError(problems)
+    return answers
+
+
+def refusal(pack: RulePack, resource: dict[str, Any]) -> list[str]:
+    with pytest.raises(AnswersError) as caught:
+        read(pack, resource)
+    return [str(p) for p in caught.value.problems]
+
+
+@st.composite
+def answer_sets(draw: st.DrawFn, pack: RulePack) -> AnswersFile:
+    """Any answers the form can produce: each item Yes, No, Unknown or blank, if asked."""
+    choice = st.sampled_from(["yes", "no", "unknown", None])
+    given = {i.id: a for i in pack.items if (a := draw(choice)) is not None}
+    asked = asked_states(pack, given)
+    text = st.none() | st.text(min_size=1, max_size=30)
+    days = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2999, 12, 31))
+    return AnswersFile(
+        answers={k: v for k, v in given.items() if k in asked},
+        patient_reference=draw(text),
+        clinician=draw(text),
+        date=draw(st.none() | days.map(dt.date.isoformat)),
+    )
+
+
+class TestWriting:
+    """A response names its questionnaire, answers with LOINC codes and leaves blanks out."""
+
+    def test_it_is_valid_fhir_naming_the_questionnaire_by_url_and_version(
+        self, shipped_pack: RulePack
+    ) -> None:
+        resource = questionnaire_response(shipped_pack, SOME)
+        QuestionnaireResponse.model_validate(resource)
+        assert resource["questionnaire"] == f"{URL}|{shipped_pack.meta.version}"
+        assert resource["status"] == "completed"
+
+    def test_unknown_is_an_answer_and_a_blank_item_is_left_out(
+        self, shipped_pack: RulePack
+    ) -> None:
+        resource = questionnaire_response(shipped_pack, SOME)
+        answered = {
+            q["linkId"]: q["answer"][0]["valueCoding"]["code"]
+            for group in resource["item"]
+            for q in group["item"]
+        }
+        assert answered == {
+            "substance_use_history": "LA33-6",
+            "substance_use_active": "LA4489-6",
+            "monitoring_available": "LA32-8",
+        }
+
+    def test_details_go_to_display_texts_and_authored(self, shipped_pack: RulePack) -> None:
+        resource = questionnaire_response(shipped_pack, SOME)
+        assert resource["subject"] == {"display": "bed 4"}
+        assert resource["author"] == {"display": "Dr Lee"}
+        assert resource["authored"] == "2026-11-30"
+
+    def test_an_empty_reference_or_name_is_left_out(self, shipped_pack: RulePack) -> None:
+        answers = AnswersFile(answers={}, patient_reference="", clinician="")
+        resource = questionnaire_response(shipped_pack, answers)
+        assert "subject" not in resource
+        assert "author" not in resource
+        QuestionnaireResponse.model_validate(resource)
+
+    def test_discussed_marks_stay_with_the_checklist_not_the_response(
+        self, shipped_pack: RulePack
+    ) -> None:
+        marked = SOME.model_copy(update={"discussed": {"substance-history": {"done": True}}})
+        assert questionnaire_response(shipped_pack, marked) == questionnaire_response(
+            shipped_pack, SOME
+        )
+
+    def test_answers_to_a_question_not_asked_are_refused(self, shipped_pack: RulePack) -> None:
+        answers = AnswersFile(
+            answers={"substance_use_history": "no", "substance_use_active": "yes"}
+        )
+        with pytest.raises(AnswersError) as caught:
+            questionnaire_response(shipped_pack, answers)
+        assert "substance_use_active: answered, but not asked" in str(caught.value)
+
+
+class TestRoundTrip:
+    """answers -> response -> answers is the identity, and gives the same checklist."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(data=st.data())
+    def test_answers_survive_the_round_trip(
+        self, shipped_pack: RulePack, data: st.DataObject
+    ) -> None:
+        answers = data.draw(answer_sets(shipped_pack))
+        text = response_json(shipped_pack, answers)
+        QuestionnaireResponse.model_validate(json.loads(text))
+        back = read(shipped_pack, json.loads(text))
+        assert back.model_dump() == answers.model_dump()
+        assert evaluate(shipped_pack, back) == evaluate(shipped_pack, answers)
+
+    def test_evaluate_gives_the_same_checklist_for_the_file_and_its_response(
+        self, tmp_path: Path
+    ) -> None:
+        answers_path = write_answers(
+            tmp_path / "a.json",
+            dict(SOME.answers),
+            patient_reference="bed 4",
+            clinician="Dr Lee",
+            date="2026-11-30",
+        )
+        runner = CliRunner()
+        made = runner.invoke(cli, ["fhir", "response", str(answers_path)])
+        assert made.exit_code == 0, made.output
+        response_path = tmp_path / "r.json"
+        response_path.write_text(made.output, encoding="utf-8")
+        from_file = runner.invoke(cli, ["evaluate", str(answers_path)])
+        from_response = runner.invoke(cli, ["evaluate", str(response_path)])
+        assert from_response.exit_code == 0, from_response.output
+        assert from_response.output == from_file.output
+
+    def test_an_ehr_datetime_gives_its_day_and_an_identifier_is_never_read(
+        self, shipped_pack: RulePack
+    ) -> None:
+        resource = questionnaire_response(shipped_pack, SOME)
+        resource["authored"] = "2026-11-30T09:15:00+01:00"
+        resource["subject"] = {"reference": "Patient/123"}
+        back = read(shipped_pack, resource)
+        assert back.date == "2026-11-30"
+        assert back.patient_reference is None
+
+    def test_items_may_be_nested_or_flat(self, shipped_pack: RulePack) -> None:
+        resource = questionnaire_response(shipped_pack, SOME)
+        flat = [q for group in resource.pop("item") for q in group["item"]]
+        resource["item"] = flat
+        assert read(shipped_pack, resource).answers == SOME.answers
+
+
+def _nest_deep(resource: dict[str, Any]) -> None:
+    nest: dict[str, Any] = {"linkId": "deep"}
+    resource["item"].append(nest)
+    for _ in range(10):
+        nest["item"] = [{"linkId": "deep"}]
+        nest = nest["item"][0]
+
+
+LOINC_NO = {"system": "http://loinc.org", "code": "LA32-8", "display": "No"}
+EDITS: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
+    "url": lambda r, _: r.update(questionnaire="http://example.org/fhir/Questionnaire/phq-9|1.0.0"),
+    "version": lambda r, _: r.update(questionnaire=f"{URL}|0.9.0"),
+    "no-version": lambda r, _: r.update(questionnaire=URL),
+    "status": lambda r, _: r.update(status="entered-in-error"),
+    "code": lambda _, q: q.update(
+        answer=[{"valueCoding": {"system": "http://loinc.org", "code": "LA99-9"}}]
+    ),
+    "system": lambda _, q: q["answer"][0]["valueCoding"].update(system="http://snomed.info/sct"),
+    "string": lambda _, q: q.update(answer=[{"valueString": "yes"}]),
+    "two-answers": lambda _, q: q.update(answer=q["answer"] * 2),
+    "twice": lambda r, q: r["item"][1]["item"].append(copy.deepcopy(q)),
+    "modifier": lambda _, q: q.update(
+        modifierExtension=[{"url": "http://x.test/negated", "valueBoolean": True}]
+    ),
+    "unknown-item": lambda _, q: q.update(linkId="no_such_item"),
+    "not-asked": lambda _, q: q.update(answer=[{"valueCoding": LOINC_NO}]),
+    "authored": lambda r, _: r.update(authored="yesterday"),
+    "long-reference": lambda r, _: r.update(subject={"display": "x" * 201}),
+    "no-link-id": lambda _, q: q.pop("linkId"),
+    "deep": lambda r, _: _nest_deep(r),
+}
+
+
+def edited(pack: RulePack, change: str) -> dict[str, Any]:
+    """A valid response with one thing wrong; `first` answers substance_use_history."""
+    resource = copy.deepcopy(questionnaire_response(pack, SOME))
+    EDITS[change](resource, resource["item"][0]["item"][0])
+    return resource
+
+
+REFUSALS = {
+    "url": 'r.json: questionnaire: answers another questionnaire, "http://example.org/fhir/Questionnaire/phq-9"; this rule pack\'s is Questionnaire/ketamine-for-pain-pre-treatment-discussion-checklist version 1.0.0',
+    "version": 'r.json: questionnaire: answers version "0.9.0" of the questionnaire, but this rule pack is version 1.0.0: evaluate it with the pack of that version',
+    "no-version": f'r.json: questionnaire: must name the questionnaire it answers as url|version, got "{URL}"',
+    "status": 'r.json: status: must be one of in-progress, completed, amended, stopped, got "entered-in-error"',
+    "code": 'r.json: substance_use_history: answer must be a LOINC Yes (LA33-6), No (LA32-8) or Unknown (LA4489-6) coding, got {"system": "http://loinc.org", "code": "LA99-9"}',
+    "system": "r.json: substance_use_history: answer must be a LOINC Yes (LA33-6), No (LA32-8) or Unknown (LA4489-6) coding, got",
+    "string": 'r.json: substance_use_history: answer must be a LOINC Yes (LA33-6), No (LA32-8) or Unknown (LA4489-6) coding, got {"valueString": "yes"}',
+    "two-answers": "r.json: substance_use_history: has more than one answer",
+    "twice": "r.json: substance_use_history: is answered twice",
+    "modifier": "r.json: substance_use_history: has a modifierExtension, which could change what the answers mean: not read",
+    "unknown-item": "r.json: no_such_item: unknown item id (not in this rule pack)",
+    "not-asked": "r.json: substance_use_active: answered, but not asked given the other answers: it is asked only when substance use history is Yes",
+    "authored": 'r.json: authored: must be a FHIR date or dateTime, got "yesterday"',
+    "long-reference": "r.json: subject.display: String should have at most 200 characters",
+    "no-link-id": "r.json: item[0].item[0]: an item needs a linkId",
+    "deep": "items are nested more than 8 deep",
+}
+
+
+class TestRefusals:
+    """Anything that would change what the answers mean is refused, saying what and where."""
+
+    @pytest.mark.parametrize("change", sorted(REFUSALS))
+    def test_a_bad_response_is_refused_with_a_clear_message(
+        self, shipped_pack: RulePack, change: str
+    ) -> None:
+        problems = refusal(shipped_pack, edited(shipped_pack, change))
+        assert len(problems) == 1, problems
+        assert REFUSALS[change] in problems[0]
+
+    def test_another_resource_type_is_not_answers(self, shipped_pack: RulePack) -> None:
+        assert refusal(shipped_pack, {"resourceType": "Patient"}) == [
+            'r.json: resourceType: a FHIR "Patient" resource is not answers: expected a '
+            "QuestionnaireResponse or an answers file"
+        ]
+
+    def test_every_problem_is_listed_at_once(self, shipped_pack: RulePack) -> None:
+        resource = edited(shipped_pack, "status")
+        resource["authored"] = "soon"
+        assert len(refusal(shipped_pack, resource)) == 2
+
+    def test_evaluate_refuses_another_version_in_one_error_line(
+        self, shipped_pack: RulePack, tmp_path: Path
+    ) -> None:
+        path = tmp_path / "r.json"
+        path.write_text(json.dumps(edited(shipped_pack, "version")), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["evaluate", str(path)])
+        assert result.exit_code == 1
+        assert result.output.startswith(f'Error: {path}: questionnaire: answers version "0.9.0"')
+
+
+class TestApp:
+    """The form saves its answers as a response, and loads one back."""
+
+    def test_the_form_offers_the_response_download(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.delenv("SCREENING_RULES_DIR", raising=False)
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        labels = {b.key: b.label for b in at.download_button}
+        assert labels["download__answers_fhir"] == "Save as FHIR QuestionnaireResponse"
+
+    def test_an_uploaded_response_fills_the_form(
+        self, monkeypatch: pytest.MonkeyPatch, shipped_pack: RulePack
+    ) -> None:
+        monkeypatch.delenv("SCREENING_RULES_DIR", raising=False)
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        content = response_json(shipped_pack, SOME).encode()
+        at.file_uploader(key="upload__answers").set_value(
+            ("answers.fhir.json", content, "application/json")
+        ).run()
+        assert not at.exception
+        values = {
+            str(w.key).removeprefix("answer__"): w.value
+            for w in at.segmented_control
+            if w.value is not None
+        }
+        assert values == SOME.answers
+        assert at.text_input(key="detail__patient_reference").value == "bed 4"
