@@ -21,10 +21,11 @@ from screening.describe import describe_condition
 from screening.diff import diff_markdown, summary
 from screening.errors import AnswersError, PackError, Problem
 from screening.export import KIND_WORDS
+from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
 from screening.models import RulePack
 from screening.review import review_csv, review_html, rule_markdown
 from screening.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
-from screening.zipped import MAX_MEMBERS, MAX_TOTAL_BYTES, Candidate, review_candidate
+from screening.zipped import Candidate, review_candidate
 
 STATUS_WORDS = {
     "draft": "draft (not yet reviewed)",
@@ -224,8 +225,8 @@ def candidate_section(pack: RulePack) -> None:
         "Candidate rule pack (zip)",
         type=["zip"],
         key="candidate_zip",
-        help=f"The pack's files at the root of the zip or in one folder; at most {MAX_MEMBERS} "
-        f"files and {MAX_TOTAL_BYTES // 1_000_000} MB unpacked. Files that macOS or Windows "
+        help=f"The pack's files at the root of the zip or in one folder; at most {MAX_ZIP_MEMBERS} "
+        f"files and {MAX_ZIP_TOTAL_BYTES // 1_000_000} MB unpacked. Files that macOS or Windows "
         "add (`.DS_Store`, `__MACOSX`, `Thumbs.db`) are ignored.",
     )
     if upload is None:

@@ -1,12 +1,23 @@
-"""Fixed wording: the non-diagnostic statement, and the guard against verdict language.
+"""Fixed wording: the non-diagnostic statement, and the guard against verdict and gate language.
 
-The list of verdict words lives here and only here; `rules/README.md` documents it.
+The lists of verdict words and gatekeeping phrases live here and only here; `rules/README.md`
+documents them. The guard reads text as a person sees it: compatibility forms folded (NFKC),
+look-alike letters mapped to the letter they imitate (Unicode's confusables data, TR 39),
+accents and digits-for-letters seen through; and it refuses what would make a reader see
+something other than what is stored (bidirectional controls, invisible characters, stray
+combining marks, letters of a script the pack does not declare).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from collections.abc import Iterator, Sequence
+from functools import cache
+from importlib import resources
+
+import regex
 
 DISCLAIMER = (
     "This is a discussion checklist, not a recommendation, a diagnosis or a decision. "
@@ -26,31 +37,284 @@ _VERDICT_PATTERN = re.compile(  # the one list of verdict words, each with every
     re.IGNORECASE,
 )
 
+_GATE_PATTERN = re.compile(  # the one list of gatekeeping phrases: wording that decides the order
+    r"\b(?:"  # of care or its outcome instead of asking the clinician to discuss or verify
+    r"before\s+(?:going|moving|getting|we\s+go|you\s+go)\s+(?:any\s+)?further"
+    r"|go(?:es|ing)?\s+(?:any\s+)?further\s+with"  # going further with treatment
+    r"|(?:go|goes|going|went|proceed\w*)\s+no\s+further"
+    r"|proceed(?:s|ed|ing)?"  # whether to proceed (at all), before proceeding
+    r"|go(?:es|ing)?[\s-]+ahead"  # whether to go ahead, the go-ahead
+    r"|whether\s+(?:or\s+not\s+)?to\s+(?:treat|start|begin|offer|give|continue|use)"
+    r"|(?:be|been|being|is|are)\s+\w+(?:ed|en)\s+first"  # should be addressed first
+    r"|address(?:ed|es|ing)?\s+(?:\w+\s+){0,4}?first"  # address it first
+    r"|at\s+best"
+    r"|(?:may|might|could|would|will|does|do|did)\s*(?:not|n't)\s+(?:be\s+)?(?:an?\s+)?"
+    r"(?:good\s+|ideal\s+)?fit\w*"  # may not fit, might not be a good fit
+    r"|not\s+(?:an?\s+)?(?:good\s+|ideal\s+)?fit(?:s|ted|ting)?\s+for"
+    r"|(?:not|less\s+than)\s+ideal"
+    r"|(?:treatment|ketamine|infusions?|dosing|the\s+course)\s+(?:should|must|can|could|would)"
+    r"\s+wait"
+    r"|(?:defer|postpone|delay|withhold)(?:s|ed|ing)?\s+(?:the\s+|any\s+)?"
+    r"(?:treatment|ketamine|infusions?|dosing|course)"
+    r")\b",
+    re.IGNORECASE,
+)
 
-def _comparable(text: str) -> str:
-    """Text as a reader sees it: compatibility forms folded (NFKC), invisible characters
-    (soft hyphens, zero-width spaces: category Cf) dropped, `_` and digits read as spaces."""
+DEFAULT_SCRIPTS: tuple[str, ...] = ("Latin",)
+"""The pack's scripts when `pack.yaml` declares none: English text, Latin letters."""
+
+_ALWAYS_ALLOWED_SCRIPTS = ("Common", "Inherited")
+"""Digits, punctuation, symbols and marks that belong to no one script."""
+
+_BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
+"""Marks, embeddings, overrides and isolates: each can show stored text in another order."""
+
+_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+"""Blank characters that Unicode counts as letters or symbols, so category alone misses them."""
+
+_DIGIT_LETTERS: dict[str, str] = {
+    "0": "o",
+    "1": "li",
+    "2": "z",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "6": "gb",
+    "7": "t",
+    "8": "b",
+    "9": "g",
+    "@": "a",
+    "$": "s",
+    "!": "il",
+    "|": "li",
+}
+"""Digits and signs read as letters inside a word ("sc0re"); each may stand for these letters."""
+
+_MAX_SWAPS = 6
+"""A word's first few digit-for-letter swaps are tried both ways; enough for any real word."""
+
+_LATIN_NAME = re.compile(
+    r"^LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL |DOTLESS |SCRIPT )?([A-Z])(?: WITH .*)?$"
+)
+"""Unicode names of Latin letters that a reader takes for a plain one (small capitals, ...)."""
+
+
+@cache
+def _confusable_prototypes() -> dict[str, str]:
+    """Each character that Unicode's confusables data (TR 39) lists as a look-alike of a single
+    ASCII letter, mapped to that letter: Cyrillic `\u0435` -> `e`, dotless `\u0131` -> `i`."""
+    data = json.loads(
+        resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
+    )
+    table: dict[str, str] = {}
+    for char, glyphs in data.items():
+        if len(char) == 1 and not char.isascii():
+            letters = [g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii()]
+            letters = [c for c in letters if c.isalpha()]
+            if letters:
+                table[char] = letters[0].lower()
+    return table
+
+
+def _fold_letter(char: str) -> str:
+    """The plain letter a reader takes `char` for (lower case), or `char` itself."""
+    if char.isascii():
+        return char
+    prototype = _confusable_prototypes().get(char)
+    if prototype is not None:
+        return prototype
+    named = _LATIN_NAME.match(unicodedata.name(char, ""))
+    if named:
+        return named.group(1).lower()
+    base = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+    return base.lower() if len(base) == 1 else char.lower()
+
+
+def _seen(text: str) -> str:
+    """Text as a reader sees it: NFKC, invisible characters dropped, every letter folded to the
+    plain letter it looks like, accents and leftover marks dropped, `_` read as a space."""
     folded = unicodedata.normalize("NFKC", text)
-    visible = "".join(c for c in folded if unicodedata.category(c) != "Cf")
-    return re.sub(r"[_\d]", " ", visible)
+    visible = (
+        c
+        for c in folded
+        if unicodedata.category(c) not in ("Cf", "Mn", "Me", "Mc") and c not in _INVISIBLE_LETTERS
+    )
+    return "".join(
+        " " if c == "_" or unicodedata.category(c) == "Cc" else _fold_letter(c) for c in visible
+    )
+
+
+_WORD_WITH_SWAPS = re.compile(r"[\w@$!|]+")
+
+
+def _swapped(word: str, choice: int) -> str | None:
+    """The word with its digits and signs read as letters, the `choice`-th way ("sc0re" ->
+    "score"), or None when it has none to read or no letter to read them beside."""
+    core = word.rstrip("!|").lstrip("|!")
+    signs = [c for c in core if c in _DIGIT_LETTERS]
+    if not signs or not any(c.isalpha() for c in core):
+        return None
+    letters = []
+    for sign in signs[:_MAX_SWAPS]:
+        options = _DIGIT_LETTERS[sign]
+        letters.append(options[choice % len(options)])
+        choice //= len(options)
+    swaps = iter(letters)
+    read = "".join(next(swaps, c) if c in _DIGIT_LETTERS else c for c in core)
+    return word.replace(core, read, 1)
+
+
+def _readings(seen: str) -> Iterator[str]:
+    """The text with digits read as spaces, then once per way its words' digits and signs can
+    be read as letters (every length kept, so positions match across readings)."""
+    yield re.sub(r"\d", " ", seen)
+    words = list(_WORD_WITH_SWAPS.finditer(seen))
+    ways = max(
+        (_ways(m.group(0)) for m in words if _swapped(m.group(0), 0) is not None),
+        default=0,
+    )
+    for choice in range(ways):
+        text = list(seen)
+        for m in words:
+            read = _swapped(m.group(0), choice)
+            if read is not None and len(read) == len(m.group(0)):
+                text[m.start() : m.end()] = read
+        yield "".join(text)
+
+
+def _ways(word: str) -> int:
+    count = 1
+    for sign in [c for c in word if c in _DIGIT_LETTERS][:_MAX_SWAPS]:
+        count *= len(_DIGIT_LETTERS[sign])
+    return count
+
+
+def _found(pattern: re.Pattern[str], text: str) -> list[str]:
+    """Matches in every reading of the text, in order; a stretch found in one reading is
+    not reported again from another."""
+    found: dict[tuple[int, int], str] = {}
+    for reading in _readings(_seen(text)):
+        for m in pattern.finditer(reading):
+            if not any(m.start() < end and start < m.end() for start, end in found):
+                found[m.span()] = m.group(0)
+    return [re.sub(r"\s+", " ", found[span]) for span in sorted(found)]
 
 
 def verdict_words(text: str) -> list[str]:
-    """The verdict words a reader would see in `text`, in order.
+    """The verdict words a reader would see in `text`, in order, each once.
 
-    Invisible characters and full-width letters do not hide a word: `elig\\u00adible`
-    prints as "eligible", so it is caught as "eligible".
+    Invisible characters, full-width or small-capital letters, look-alikes from other
+    alphabets, accents and digits for letters do not hide a word: `elig\\u00adible`,
+    `\\u1d07ligible` and `e1igible` are all caught as "eligible".
     """
-    return [m.group(0) for m in _VERDICT_PATTERN.finditer(_comparable(text))]
+    return _found(_VERDICT_PATTERN, text)
+
+
+def gatekeeping_phrases(text: str) -> list[str]:
+    """Phrases that decide the order of care or its outcome ("before going further", "at
+    best", "may not fit"), read as `verdict_words` reads, in order, each once."""
+    return _found(_GATE_PATTERN, text)
 
 
 def lookalike_words(text: str) -> list[str]:
     """Words mixing Latin letters with letters of another alphabet (a Cyrillic `\u0456` for
     the `i` of "eligible"): look-alike letters that would let a verdict word slip past."""
-    words = re.findall(r"[^\W\d_]+", _comparable(text))
+    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
     return [
         w
         for w in words
         if any(c.isascii() for c in w)
-        and any(not unicodedata.name(c, "").startswith("LATIN") for c in w if not c.isascii())
+        and any(not any(_in_script(c, s) for s in ("Latin", *_ALWAYS_ALLOWED_SCRIPTS)) for c in w)
     ]
+
+
+def _in_script(char: str, script: str) -> bool:
+    return bool(regex.match(rf"\p{{Script={script}}}", char))
+
+
+def is_script_name(name: str) -> bool:
+    """Whether `name` is a Unicode script name (Latin, Greek, Cyrillic, Han, ...)."""
+    if not re.fullmatch(r"[A-Za-z][A-Za-z_]*", name):
+        return False
+    try:
+        regex.compile(rf"\p{{Script={name}}}")
+    except regex.error:
+        return False
+    return name not in _ALWAYS_ALLOWED_SCRIPTS
+
+
+def _codepoint(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
+
+
+def _script_of(char: str) -> str:
+    name = unicodedata.name(char, "")
+    return name.split(" ")[0].title() if name else f"U+{ord(char):04X}"
+
+
+def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str]:
+    """What would make a reader see something other than what is stored, each as a sentence:
+    bidirectional controls, invisible characters, control characters, combining marks left
+    over after composing (NFC), and letters of a script the pack does not declare."""
+    found: list[str] = []
+    composed = unicodedata.normalize("NFC", text)
+    bidi = sorted({c for c in composed if c in _BIDI_CONTROLS})
+    if bidi:
+        found.append(
+            "holds a bidirectional control character ("
+            + ", ".join(_codepoint(c) for c in bidi)
+            + "): it can show the text in another order than it is stored"
+        )
+    invisible = sorted(
+        {
+            c
+            for c in composed
+            if c not in _BIDI_CONTROLS
+            and (unicodedata.category(c) == "Cf" or c in _INVISIBLE_LETTERS)
+        }
+    )
+    if invisible:
+        found.append(
+            "holds an invisible character ("
+            + ", ".join(_codepoint(c) for c in invisible)
+            + "): a word can hide behind it"
+        )
+    controls = sorted(
+        {c for c in composed if unicodedata.category(c) == "Cc" and c not in "\t\n\r"}
+    )
+    if controls:
+        found.append(
+            "holds a control character (" + ", ".join(_codepoint(c) for c in controls) + ")"
+        )
+    marks = sorted(
+        {
+            c
+            for c in composed
+            if unicodedata.category(c) in ("Mn", "Me") and _in_script(c, "Inherited")
+        }
+    )
+    if marks:
+        found.append(
+            "holds a combining mark that does not form a letter ("
+            + ", ".join(_codepoint(c) for c in marks)
+            + "): it can disguise a word; write the accented letter itself"
+        )
+    allowed = (*scripts, *_ALWAYS_ALLOWED_SCRIPTS)
+    foreign = sorted(
+        {
+            c
+            for c in composed
+            if c not in _INVISIBLE_LETTERS
+            and unicodedata.category(c)[0] in "LMN"
+            and not any(_in_script(c, s) for s in allowed)
+        }
+    )
+    if foreign:
+        names = sorted({_script_of(c) for c in foreign})
+        found.append(
+            f"uses letters of a script the pack does not declare ({', '.join(names)}: "
+            f"{''.join(foreign[:8])}); declared: {', '.join(scripts)}"
+        )
+    return found

@@ -28,6 +28,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from screening.language import is_script_name
+
 Answer = Literal["yes", "no", "unknown"]
 """What a clinician can answer to an item."""
 
@@ -209,6 +211,14 @@ class Rule(_Frozen):
     sources: list[Identifier] = Field(min_length=1)
 
 
+def _script_name(value: str) -> str:
+    if not is_script_name(value):
+        raise PydanticCustomError(
+            "script", "is not a Unicode script name (such as Latin, Greek, Cyrillic, Han)"
+        )
+    return value
+
+
 class PackMeta(_Frozen):
     """Provenance of a rule pack, as a committee approves it."""
 
@@ -218,6 +228,11 @@ class PackMeta(_Frozen):
     date: Text
     reviewers: list[Text] = Field(default_factory=list)
     description: str | None = None
+    scripts: list[Annotated[str, AfterValidator(_script_name)]] | None = Field(
+        default=None,
+        min_length=1,
+        description="The Unicode scripts the pack's texts are written in; Latin when not given.",
+    )
 
 
 class RulePack(_Frozen):

@@ -142,7 +142,7 @@ class TestVerify:
         write_pack(tmp_path / "mini")
         result = screening("verify", "gone.pdf", "--rules", "mini", cwd=tmp_path)
         assert result.returncode == 1
-        assert result.stderr == "Error: gone.pdf: No such file or directory\n"
+        assert result.stderr == "Error: gone.pdf: no such file\n"
 
     def test_a_pdf_from_an_older_release_whose_pages_agree_exits_0(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

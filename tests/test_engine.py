@@ -158,7 +158,7 @@ class TestParseAnswers:
             ),
             (
                 '{"answers": {"history": "yes", "history": "no"}}',
-                "a.json: history: duplicate key in JSON",
+                "a.json:1: history: duplicate key in JSON",
             ),
         ],
     )
@@ -210,7 +210,7 @@ def test_an_answers_file_with_a_byte_order_mark_is_read() -> None:
 def test_an_answers_file_that_is_not_utf8_is_refused() -> None:
     with pytest.raises(AnswersError) as caught:
         read_answers_bytes(b'{"answers": "\xff"}', "a.json")
-    assert str(caught.value) == "a.json: not UTF-8 text"
+    assert str(caught.value) == "a.json:1: not UTF-8 text"
 
 
 def test_a_patient_reference_longer_than_a_reference_is_refused() -> None:
