@@ -185,3 +185,10 @@ class TestVerify:
     def test_it_is_listed_in_the_help(self, tmp_path: Path) -> None:
         result = screening("--help", cwd=tmp_path)
         assert "verify" in result.stdout
+
+    def test_its_help_says_what_it_proves_and_what_only_a_signature_would(
+        self, tmp_path: Path
+    ) -> None:
+        text = " ".join(screening("verify", "--help", cwd=tmp_path).stdout.split())
+        assert "What an OK proves: the file holds nothing this program never writes" in text
+        assert "What it cannot prove (only a signature would): who made the file" in text
