@@ -8,6 +8,7 @@ survive page switches because widgets are re-seeded from that memory.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import partial
 from typing import Any, get_args
 
@@ -24,7 +25,7 @@ from app_pages.common import (
 )
 from screening.describe import ANSWER_WORDS, describe_condition
 from screening.engine import answer_problems, asked_states, evaluate, read_answers_bytes
-from screening.errors import AnswersError, Problem
+from screening.errors import AnswersError, Problem, problem_lines
 from screening.export import KIND_WORDS, checklist_json, checklist_markdown
 from screening.fhir.response import response_json
 from screening.markdown import md_escape, md_link
@@ -64,6 +65,7 @@ UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
+_log = logging.getLogger(__name__)
 
 
 def max_chars(field: str) -> int:
@@ -220,8 +222,16 @@ def _load_upload(pack: RulePack) -> None:
         return
     try:
         loaded, date = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
+        marked = [e for e in evaluate(pack, loaded, uploaded.name).entries if e.done or e.note]
     except AnswersError as exc:
-        st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, [str(p) for p in exc.problems])
+        st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, problem_lines(exc.problems))
+        return
+    except Exception:  # a bug: say so plainly and keep the form as it was
+        _log.exception("reading the uploaded answers file failed")
+        st.session_state[UPLOAD_NOTE] = UploadNote(
+            uploaded.name,
+            [f"{uploaded.name}: could not be read: an unexpected error occurred (see the log)"],
+        )
         return
     _start_again(pack)
     for item_id, answer in loaded.answers.items():
@@ -229,10 +239,9 @@ def _load_upload(pack: RulePack) -> None:
     st.session_state[detail_key("patient_reference")] = loaded.patient_reference or ""
     st.session_state[detail_key("clinician")] = loaded.clinician or ""
     st.session_state[detail_key("date")] = date
-    for entry in evaluate(pack, loaded, uploaded.name).entries:
-        if entry.done or entry.note:
-            st.session_state[tick_key(entry)] = _memory()[tick_key(entry)] = entry.done
-            st.session_state[note_key(entry)] = _memory()[note_key(entry)] = entry.note or ""
+    for entry in marked:
+        st.session_state[tick_key(entry)] = _memory()[tick_key(entry)] = entry.done
+        st.session_state[note_key(entry)] = _memory()[note_key(entry)] = entry.note or ""
     st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, [], len(loaded.answers))
 
 
@@ -530,7 +539,7 @@ def checklist_view(pack: RulePack) -> None:
         checklist = evaluate(pack, answers, source="form")
     except AnswersError as exc:
         st.error("The checklist could not be built from these answers:", icon=":material/error:")
-        st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
+        st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
         return
     _remember([tick_key(e) for e in checklist.entries])
     st.header("Discussion checklist")

@@ -19,7 +19,7 @@ from app_pages.common import md, page_header, require_pack, rules_dir, unexpecte
 from screening.batch.impact import impact, impact_markdown
 from screening.describe import describe_condition
 from screening.diff import diff_markdown, summary
-from screening.errors import AnswersError, PackError, Problem
+from screening.errors import AnswersError, PackError, Problem, problem_lines
 from screening.export import KIND_WORDS
 from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
 from screening.models import RulePack
@@ -70,7 +70,7 @@ def candidate_review(
 
 
 def show_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
-    st.code("\n".join(str(p) for p in problems), language=None, wrap_lines=True)
+    st.code("\n".join(problem_lines(problems)), language=None, wrap_lines=True)
 
 
 def pack_summary(pack: RulePack) -> None:

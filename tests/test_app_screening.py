@@ -439,6 +439,16 @@ class TestSaveAndResume:
             ),
             (b'{"answers": {}, "extra": 1}', "extra: unknown field"),
             (b"\xff\xfe\x00", "not UTF-8 text"),
+            (b'{"answers": {},\n"date": ' + b"9" * 4301 + b"}", "bad.json:2: a number longer"),
+            (
+                json.dumps({"answers": {f"k{i}": "yes" for i in range(40_000)}}).encode(),
+                "answers: holds 40,000 entries; at most 1,000 are read",
+            ),
+            (
+                json.dumps({"answers": {f"k{i:03}": "yes" for i in range(900)}}).encode(),
+                "... and 880 more problem(s)",
+            ),
+            (b"[" * 100_000, "nested too deeply"),
         ],
         ids=[
             "broken-json",
@@ -450,6 +460,10 @@ class TestSaveAndResume:
             "date-beyond-the-form",
             "unknown-field",
             "not-utf8",
+            "4301-digit-integer",
+            "40000-keys",
+            "900-unknown-ids",
+            "deep-nesting",
         ],
     )
     def test_a_bad_upload_says_why_and_keeps_the_answers(
@@ -461,8 +475,22 @@ class TestSaveAndResume:
         assert not mini.exception
         assert mini.error[0].value.startswith("bad.json was not loaded; the answers on the form")
         assert message in mini.code[0].value
+        assert len(mini.code[0].value.splitlines()) <= 21
         assert asked(mini)["history"] == "yes"
         assert mini.text_input(key="detail__clinician").value == "Dr Who"
+
+    def test_an_unexpected_error_reading_an_upload_keeps_the_form(
+        self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def boom(*_: object) -> None:
+            raise ValueError("simulated bug")
+
+        answer(mini, "history", "yes")
+        monkeypatch.setattr("screening.engine.parse_answers", boom)
+        upload(mini, "bad.json", b'{"answers": {}}')
+        assert not mini.exception
+        assert "could not be read: an unexpected error occurred" in mini.code[0].value
+        assert asked(mini)["history"] == "yes"
 
     def test_starting_again_clears_answers_details_and_ticks(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
