@@ -173,12 +173,12 @@ def show_audit(pack: RulePack, result: BatchResult) -> None:
         show_problems(result)
     if not audit.sets:
         return
-    st.subheader("Per rule", divider="gray")
+    st.header("Per rule", divider="gray")
     st.caption("How many answer sets raised each point, or left it open (a verify entry).")
     rules = rule_frame(audit, pack)
     st.altair_chart(stacked_bars(rules, "rule", RESULT_COLOURS), key="audit_rules_chart")
     st.dataframe(rules, hide_index=True, key="audit_rules")
-    st.subheader("Per item", divider="gray")
+    st.header("Per item", divider="gray")
     st.caption(
         "How often each question was answered Unknown or left blank (not assessed): gaps in "
         "how the answers are gathered. Not asked: a follow-up its parent's answer ruled out."
@@ -186,7 +186,7 @@ def show_audit(pack: RulePack, result: BatchResult) -> None:
     items = item_frame(audit, pack)
     st.altair_chart(stacked_bars(items, "item", GAP_COLOURS), key="audit_items_chart")
     st.dataframe(items, hide_index=True, key="audit_items")
-    st.subheader("Downloads", divider="gray")
+    st.header("Downloads", divider="gray")
     downloads(result, audit)
 
 

@@ -49,12 +49,26 @@ DETAILS = ("patient_reference", "clinician", "date")
 # The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
 EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
 LATEST_DATE = dt.date(2999, 12, 31)
-# Scrolls the page's main section to the top; a new view would otherwise open where the last
-# one was scrolled to. Run once each time the view is mounted (the frame is not rebuilt on reruns).
+# Scrolls the page's main section to the top, and moves keyboard focus to the checklist's
+# heading, so the next Tab reaches its first point; a new view would otherwise open where the
+# last one was scrolled to, with focus lost on the page body. Run once each time the view is
+# mounted (the frame is not rebuilt on reruns); the heading may be drawn just after the frame.
 SCROLL_TO_TOP = """<script>
-const main = window.parent.document.querySelector('[data-testid="stMain"]');
+const doc = window.parent.document;
+const main = doc.querySelector('[data-testid="stMain"]');
 if (main) { main.scrollTo(0, 0); }
 window.parent.scrollTo(0, 0);
+let tries = 0;
+const focusHeading = () => {
+  const heading = doc.getElementById('discussion-checklist');
+  if (heading) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus({preventScroll: true});
+  } else if (tries++ < 100) {
+    setTimeout(focusHeading, 50);
+  }
+};
+focusHeading();
 </script>"""
 
 # Session-state keys (no bare strings below the docstring: Streamlit's magic would print them).
@@ -376,7 +390,7 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     dropped: dict[str, Answer] = st.session_state.get(DROPPED, {})
     texts = question_texts(pack)
     for section in pack.sections:
-        st.subheader(md(section), divider="gray")
+        st.header(md(section), divider="gray")
         for item in (i for i in pack.items if i.section == section):
             if item.id in asked:
                 _question(texts[item.id], item)

@@ -67,3 +67,14 @@ MAX_ECHO = 80
 
 MAX_PROBLEMS_SHOWN = 20
 """A refusal lists this many problems, then says how many more there are."""
+
+
+# FHIR QuestionnaireResponses and CDS Hooks calls.
+MAX_RESPONSE_ITEM_DEPTH = 8
+"""Item nesting in a QuestionnaireResponse; this form's responses nest two deep."""
+
+MAX_CDS_BODY_BYTES = 1_000_000
+"""A CDS Hooks call or feedback body: one response and a few draft orders, refused unread."""
+
+MAX_CDS_JSON_DEPTH = 40
+"""JSON nesting in a CDS Hooks body; a bundle of draft orders nests about a dozen deep."""

@@ -98,7 +98,7 @@ class TestForm:
     def test_items_are_grouped_by_section_in_pack_order(
         self, shipped: AppTest, shipped_pack: RulePack
     ) -> None:
-        headings = [s.value.replace("\\", "") for s in shipped.subheader]
+        headings = [s.value for s in shipped.header]
         assert headings == list(shipped_pack.sections)
 
     def test_the_progress_line_counts_answers_including_unknown(self, shipped: AppTest) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, FilePayload, Page, WebSocket, expect, sync_playwright
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
@@ -491,3 +492,70 @@ class TestNothingIsLost:
         ).to_be_hidden()
         page.wait_for_selector(IDLE)
         expect_filled(page)
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+"""WCAG 2.2 AA, target size (24 px) included, and axe's best practices."""
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it stands, one line each,
+    and skipped heading levels, which axe ranks moderate but a screen reader user meets first."""
+    options = {"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": AXE_TAGS}}
+    found = Axe().run(page, options=options).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(str(n["target"]) for n in v["nodes"][:5])
+        for v in found
+        if v["impact"] in ("serious", "critical") or v["id"] == "heading-order"
+    ]
+
+
+class TestAccessibility:
+    """WCAG 2.2 AA as axe-core checks it: no serious or critical violation on any page."""
+
+    def test_the_form_has_no_serious_violation(self, page: Page) -> None:
+        fill(page)
+        assert serious_violations(page) == []
+
+    def test_the_checklist_with_a_why_open_has_no_serious_violation(self, page: Page) -> None:
+        fill(page)
+        build(page)
+        page.get_by_role("button", name="Why?").first.click()
+        page.get_by_text("Why it matters.").first.wait_for()
+        assert serious_violations(page) == []
+
+    @pytest.mark.parametrize(
+        ("link", "heading"),
+        [("Rule pack", "Rule pack"), ("Audit", "Audit"), ("About", "About this checklist")],
+    )
+    def test_every_other_page_has_no_serious_violation(
+        self, page: Page, link: str, heading: str
+    ) -> None:
+        visit(page, link, heading)
+        assert serious_violations(page) == []
+
+    def test_after_build_focus_is_on_the_checklist_heading_and_tab_reaches_a_point(
+        self, page: Page
+    ) -> None:
+        fill(page)
+        build(page)
+        heading = page.get_by_role("heading", name="Discussion checklist", exact=True)
+        expect(heading).to_be_focused(timeout=10_000)
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.type === 'checkbox'"):
+                break
+        assert page.evaluate("document.activeElement.type") == "checkbox"
+
+    def test_each_question_is_one_tab_stop_beside_its_help(self, page: Page) -> None:
+        first = page.locator(".st-key-answer__chronic_pain_over_3_months")
+        second = page.locator(".st-key-answer__condition_crps")
+        pick(page, "chronic_pain_over_3_months", "Yes")
+        expect(first.get_by_role("radio", name="Yes")).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(second.get_by_role("button", name=re.compile("^Help for"))).to_be_focused()
+        page.keyboard.press("Tab")
+        assert second.get_by_role("radio").evaluate_all(
+            "(radios) => radios.includes(document.activeElement)"
+        )
