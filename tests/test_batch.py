@@ -354,14 +354,45 @@ class TestAuditCommand:
         assert result.exit_code == 1
         assert 'rule-a: not a results column: holds "maybe"' in result.output
 
+    def test_out_writes_what_stdout_would_show(self, mini_dir: Path, tmp_path: Path) -> None:
+        answers = write_table(tmp_path / "a.csv", ROWS)
+        shown = run("audit", answers, "--format", "csv", "--rules", mini_dir).output
+        result = run(
+            "audit", answers, "--format", "csv", "--rules", mini_dir, "--out", tmp_path / "c.csv"
+        )
+        assert result.exit_code == 0 and result.output == ""
+        assert (tmp_path / "c.csv").read_text() == shown
+
+    def test_results_of_two_packs_are_refused_not_added_up(self, tmp_path: Path) -> None:
+        mixed = tmp_path / "r.csv"
+        mixed.write_text(
+            "row,rule-a,pack_name,pack_version,pack_sha256\n1,open,P,1,abc\n2,raised,P,2,def\n"
+        )
+        result = run("audit", mixed)
+        assert result.exit_code == 1
+        assert "results of more than one rule pack: audit each" in result.output
+
+    def test_a_results_column_not_named_as_a_rule_is_refused(self, tmp_path: Path) -> None:
+        bad = tmp_path / "r.csv"
+        bad.write_text("row,\x1b[2Jrule,pack_name,pack_version,pack_sha256\n1,open,P,1,abc\n")
+        result = run("audit", bad)
+        assert result.exit_code == 1
+        assert "\\x1b[2Jrule: not a results column: its name is not a rule id" in result.output
+        assert "\x1b" not in result.output
+
     def test_refused_rows_are_named_on_stderr_and_exit_1(
         self, mini_dir: Path, tmp_path: Path
     ) -> None:
-        answers = write_table(tmp_path / "a.csv", [*ROWS, ["p5", "\x1b[31mx", "", ""]])
+        answers = write_table(
+            tmp_path / "a.csv",
+            [*([*r, ""] for r in ROWS), ["p5", "\x1b[31mx", "", "", "\u202ey"]],
+            [*HEADER, "\x1b]0;t"],
+        )
         result = run("audit", answers, "--rules", mini_dir)
         assert result.exit_code == 1
         assert "1 answer set(s) refused:" in result.output
         assert "row 5: history:" in result.output and "\x1b" not in result.output
+        assert "row 5: \\x1b]0;t: unknown column" in result.output and "\u202e" not in result.output
 
 
 class TestImpactCommand:
