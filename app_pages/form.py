@@ -28,6 +28,7 @@ from screening.engine import answer_problems, asked_states, evaluate, read_answe
 from screening.errors import AnswersError, Problem, problem_lines
 from screening.export import KIND_WORDS, checklist_json, checklist_markdown
 from screening.fhir.response import response_json
+from screening.identifiers import identifier_hints
 from screening.markdown import md_escape, md_link
 from screening.models import (
     MIN_YEAR,
@@ -361,6 +362,14 @@ def _details() -> None:
         "to disk: it is kept in this session's memory until you close the tab or start a new "
         "screening."
     )
+    hints = identifier_hints(str(st.session_state.get(detail_key("patient_reference")) or ""))
+    if hints:
+        st.warning(
+            f"The patient reference looks like it holds {' and '.join(hints)}. Use a local "
+            "reference without identifiers: it is never stored, but it is printed on the "
+            "checklist and in every download.",
+            icon=":material/badge:",
+        )
 
 
 def _start_again_button(pack: RulePack, where: str) -> None:

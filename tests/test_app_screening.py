@@ -279,6 +279,19 @@ class TestChecklist:
         assert tick(mini, "substance-history").value is False
 
 
+class TestIdentifierWarning:
+    """A patient reference that looks like an identifier is flagged beside the field."""
+
+    def test_a_phone_number_as_the_reference_is_flagged_and_kept(self, mini: AppTest) -> None:
+        mini.text_input(key="detail__patient_reference").input("07700 900123").run()
+        assert any("looks like it holds a phone number" in w for w in warnings(mini))
+        assert mini.text_input(key="detail__patient_reference").value == "07700 900123"
+
+    def test_a_local_reference_is_not_flagged(self, mini: AppTest) -> None:
+        mini.text_input(key="detail__patient_reference").input("Clinic 3, visit 2").run()
+        assert not any("looks like it holds" in w for w in warnings(mini))
+
+
 class TestDiscussedMarks:
     """Ticks and notes are part of the record: kept, shown as typed, saved and resumed."""
 

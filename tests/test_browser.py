@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, FilePayload, Page, WebSocket, expect, sync_playwright
+from pypdf import PdfReader
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from screening import AnswersFile, RulePack, evaluate
@@ -401,6 +403,42 @@ def visit(page: Page, link: str, heading: str) -> None:
     page.get_by_role("link", name=link).click()
     page.get_by_role("heading", name=heading, exact=True).wait_for()
     page.wait_for_selector(IDLE)
+
+
+class TestWhatWasDiscussed:
+    """A tick and a note on a point reach every download and the saved answers."""
+
+    def test_a_tick_and_a_note_reach_json_markdown_pdf_and_the_answers_file(
+        self, page: Page
+    ) -> None:
+        fill(page)
+        build(page)
+        first = page.locator("[data-testid=stCheckbox]").first
+        after_rerun(page, first.click)
+        page.get_by_role("button", name="Note").first.click()
+        note = page.get_by_role("textbox", name="Note on this point")
+        note.fill("Agreed to *think* it over")
+
+        def leave() -> None:
+            note.press("Control+Enter")
+
+        after_rerun(page, leave)
+        page.keyboard.press("Escape")
+        page.get_by_text("Note: Agreed to *think* it over").wait_for()
+        checklist = json.loads(download(page, "Checklist JSON"))
+        (marked,) = [e for e in checklist["entries"] if e["done"]]
+        assert marked["note"] == "Agreed to *think* it over"
+        answers = json.loads(download(page, "Answers JSON"))
+        assert answers["discussed"] == {
+            marked["rule_id"]: {"done": True, "note": "Agreed to *think* it over"}
+        }
+        markdown = download(page, "Checklist Markdown").decode()
+        assert "- [x] " in markdown
+        assert "Agreed to \\*think\\* it over" in markdown
+        pdf = PdfReader(io.BytesIO(download(page, "Download PDF")))
+        (record,) = pdf.attachments["screening-record.json"]
+        embedded = json.loads(record)
+        assert embedded["answers"]["discussed"] == answers["discussed"]
 
 
 class TestNothingIsLost:
