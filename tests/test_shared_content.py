@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED_CONTENT, read_shared_content
+from tests.conftest import SHARED_CONTENT, shared_content_file
 
 
 def test_the_shared_content_is_looked_for_beside_the_repository() -> None:
@@ -19,7 +19,7 @@ def test_a_missing_shared_file_fails_the_run_in_ci(
 ) -> None:
     monkeypatch.setenv("CI", "true")
     with pytest.raises(pytest.fail.Exception, match="CI must check out shared/"):
-        read_shared_content(tmp_path / "items.md")
+        shared_content_file(tmp_path / "items.md")
 
 
 def test_a_missing_shared_file_is_skipped_outside_ci(
@@ -27,9 +27,9 @@ def test_a_missing_shared_file_is_skipped_outside_ci(
 ) -> None:
     monkeypatch.delenv("CI", raising=False)
     with pytest.raises(pytest.skip.Exception, match="not beside this checkout"):
-        read_shared_content(tmp_path / "items.md")
+        shared_content_file(tmp_path / "items.md")
 
 
-def test_a_present_shared_file_is_read(tmp_path: Path) -> None:
+def test_a_present_shared_file_is_given_by_its_path(tmp_path: Path) -> None:
     (tmp_path / "items.md").write_text("| a | b |\n", encoding="utf-8")
-    assert read_shared_content(tmp_path / "items.md") == "| a | b |\n"
+    assert shared_content_file(tmp_path / "items.md") == tmp_path / "items.md"

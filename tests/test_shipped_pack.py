@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -45,10 +46,11 @@ CATALOGUE: list[tuple[str, str, str]] = [
 ]
 
 
-def test_the_pinned_catalogue_matches_the_shared_one_row_for_row(item_catalogue: str) -> None:
+def test_the_pinned_catalogue_matches_the_shared_one_row_for_row(item_catalogue: Path) -> None:
+    text = item_catalogue.read_text(encoding="utf-8")
     rows = [
         [cell.strip() for cell in line.split("|")]
-        for line in re.findall(r"^\|(.*)\|$", item_catalogue, re.M)
+        for line in re.findall(r"^\|(.*)\|$", text, re.M)
         if not line.startswith((" id ", "---"))
     ]
     assert [(row[0], row[1], row[3]) for row in rows] == CATALOGUE
