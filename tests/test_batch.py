@@ -354,6 +354,24 @@ class TestAuditCommand:
         assert result.exit_code == 1
         assert 'rule-a: not a results column: holds "maybe"' in result.output
 
+    def test_out_writes_what_stdout_would_show(self, mini_dir: Path, tmp_path: Path) -> None:
+        answers = write_table(tmp_path / "a.csv", ROWS)
+        shown = run("audit", answers, "--format", "csv", "--rules", mini_dir).output
+        result = run(
+            "audit", answers, "--format", "csv", "--rules", mini_dir, "--out", tmp_path / "c.csv"
+        )
+        assert result.exit_code == 0 and result.output == ""
+        assert (tmp_path / "c.csv").read_text() == shown
+
+    def test_results_of_two_packs_are_refused_not_added_up(self, tmp_path: Path) -> None:
+        mixed = tmp_path / "r.csv"
+        mixed.write_text(
+            "row,rule-a,pack_name,pack_version,pack_sha256\n1,open,P,1,abc\n2,raised,P,2,def\n"
+        )
+        result = run("audit", mixed)
+        assert result.exit_code == 1
+        assert "results of more than one rule pack: audit each" in result.output
+
     def test_a_results_column_not_named_as_a_rule_is_refused(self, tmp_path: Path) -> None:
         bad = tmp_path / "r.csv"
         bad.write_text("row,\x1b[2Jrule,pack_name,pack_version,pack_sha256\n1,open,P,1,abc\n")
