@@ -167,7 +167,8 @@ def _record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
         clinician=memory.get(detail_key("clinician")) or None,
         date=date.isoformat() if isinstance(date, dt.date) else None,
     )
-    entries = evaluate(pack, given, source="form").entries
+    unmarked = evaluate(pack, given, source="form")
+    entries = unmarked.entries
     _remember([key for e in entries for key in (tick_key(e), note_key(e))])
     marks = {
         e.rule_id: DiscussedMark(
@@ -177,6 +178,8 @@ def _record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
         for e in entries
     }
     discussed = {rule_id: m for rule_id, m in marks.items() if m.done or m.note}
+    if not discussed:
+        return given, unmarked
     answers = given.model_copy(update={"discussed": discussed})
     return answers, evaluate(pack, answers, source="form")
 
