@@ -66,7 +66,7 @@ const focusHeading = () => {
   if (heading) {
     heading.setAttribute('tabindex', '-1');
     heading.focus({preventScroll: true});
-  } else if (tries++ < 100) {
+  } else if (tries++ < 400) {
     setTimeout(focusHeading, 50);
   }
 };

@@ -601,7 +601,7 @@ class TestAccessibility:
         fill(page)
         build(page)
         heading = page.get_by_role("heading", name="Discussion checklist", exact=True)
-        expect(heading).to_be_focused(timeout=10_000)
+        expect(heading).to_be_focused(timeout=20_000)
         for _ in range(12):
             page.keyboard.press("Tab")
             if page.evaluate("document.activeElement.type === 'checkbox'"):
