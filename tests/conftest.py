@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,9 @@ from hypothesis import settings
 
 from screening import RulePack, load_pack
 from screening.loader import DEFAULT_RULES_DIR
+from screening.scenarios import SCENARIOS_FOLDER
+
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 MINI_PACK = {
     "pack.yaml": """\
@@ -129,6 +134,44 @@ def item_catalogue() -> Path:
 def write_answers(path: Path, answers: dict[str, str], **extra: object) -> Path:
     path.write_text(json.dumps({"answers": answers, **extra}), encoding="utf-8")
     return path
+
+
+def screening(*args: str | Path, cwd: Path = REPOSITORY) -> subprocess.CompletedProcess[str]:
+    """Run `python -m screening` as a user would, in a clean environment, capturing its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "screening", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PYTHONPATH": str(REPOSITORY), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+PASSING = """\
+scenarios:
+  - id: history-yes-raises-discussion
+    vignette: "A patient with a past substance use disorder."
+    answers:
+      history: "yes"
+      active: "no"
+    present: [substance-history]
+    absent: [substance-active]
+"""
+"""A scenario file for the mini pack whose expectations hold."""
+
+FAILING = PASSING.replace("present: [substance-history]", "present: [substance-active]").replace(
+    "absent: [substance-active]", "absent: [substance-history]"
+)
+"""The same vignette expecting the opposite entries, so it fails."""
+
+
+def write_scenarios(pack_dir: Path, text: str, name: str = "main.yaml") -> Path:
+    """Write a scenario file into the pack's scenarios folder; return the folder."""
+    folder = pack_dir / SCENARIOS_FOLDER
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
 
 
 # CI runs the same examples every time, so a red run can be reproduced; locally they vary.

@@ -17,8 +17,7 @@ import app_pages.isolated
 import screening.scenarios
 import screening.zipped
 from screening import RulePack
-from tests.conftest import MINI_PACK, write_pack
-from tests.test_scenarios import FAILING, PASSING, write_scenarios
+from tests.conftest import FAILING, MINI_PACK, PASSING, write_pack, write_scenarios
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/rule_pack.py"
