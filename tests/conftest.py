@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 import subprocess
@@ -172,6 +174,57 @@ def write_scenarios(pack_dir: Path, text: str, name: str = "main.yaml") -> Path:
     folder.mkdir(exist_ok=True)
     (folder / name).write_text(text, encoding="utf-8")
     return folder
+
+
+HEADER = ["record_id", "history", "active", "monitoring"]
+ROWS = [
+    ["p1", "yes", "yes", "no"],  # every rule raised
+    ["p2", "yes", "unknown", "yes"],  # active open
+    ["p3", "no", "", "unknown"],  # active hidden, monitoring open
+    ["p4", "", "", ""],  # nothing assessed: every rule open
+]
+"""Hand-made answers for the mini pack; tests/test_batch.py works out their counts by hand."""
+
+
+def csv_text(rows: list[list[str]], header: list[str] = HEADER) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    return out.getvalue()
+
+
+def jsonl_text(rows: list[list[str]], header: list[str] = HEADER) -> str:
+    return "".join(
+        json.dumps({k: v for k, v in zip(header, row, strict=True) if v}) + "\n" for row in rows
+    )
+
+
+def parquet_bytes(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
+    import pyarrow as pa  # noqa: PLC0415 - only the Parquet tests pay for pyarrow's import
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    table = pa.table({h: [r[n] or None for r in rows] for n, h in enumerate(header)})
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    return out.getvalue()
+
+
+def table_bytes(name: str, rows: list[list[str]], header: list[str] = HEADER) -> bytes:
+    """The rows as the file `name` names: blank cells empty in CSV, null in Parquet, absent in JSONL."""
+    if name.endswith(".parquet"):
+        return parquet_bytes(rows, header)
+    if name.endswith(".jsonl"):
+        return jsonl_text(rows, header).encode()
+    return csv_text(rows, header).encode()
+
+
+def write_table(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+    if path.suffix == ".parquet":
+        path.write_bytes(parquet_bytes(rows, header))
+    elif path.suffix == ".jsonl":
+        path.write_text(jsonl_text(rows, header), encoding="utf-8")
+    else:
+        path.write_text(csv_text(rows, header), encoding="utf-8")
+    return path
 
 
 # CI runs the same examples every time, so a red run can be reproduced; locally they vary.

@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import MINI_PACK
-from tests.test_batch import ROWS, csv_text, parquet_bytes
+from tests.conftest import MINI_PACK, ROWS, csv_text, parquet_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/audit.py"

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from screening.cli import cli
-from tests.test_batch import ROWS, write_table
+from tests.conftest import ROWS, write_table
 
 
 @pytest.fixture
