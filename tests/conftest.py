@@ -8,7 +8,10 @@ import json
 import os
 import subprocess
 import sys
+import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
@@ -16,6 +19,9 @@ from hypothesis import settings
 from screening import RulePack, load_pack
 from screening.loader import DEFAULT_RULES_DIR
 from screening.scenarios import SCENARIOS_FOLDER
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -225,6 +231,21 @@ def write_table(path: Path, rows: list[list[str]], header: list[str] = HEADER) -
     else:
         path.write_text(csv_text(rows, header), encoding="utf-8")
     return path
+
+
+def zipped(files: Mapping[str, str | bytes]) -> bytes:
+    """A zip archive (deflated) holding `files` by name, as a committee member would upload it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def upload_candidate_zip(at: AppTest, name: str, data: bytes) -> None:
+    """Upload a candidate pack on the Rule pack page and let the page run."""
+    at.file_uploader(key="candidate_zip").upload(name, data, "application/zip").run()
+    assert not at.exception
 
 
 # CI runs the same examples every time, so a red run can be reproduced; locally they vary.
