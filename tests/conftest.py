@@ -248,6 +248,25 @@ def upload_candidate_zip(at: AppTest, name: str, data: bytes) -> None:
     assert not at.exception
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep tests that share a costly server on one xdist worker (`--dist loadgroup`).
+
+    Every browser test joins one group, so one worker runs them in order while the other
+    workers take the rest; any other test using a module's `server` fixture stays with its
+    module, so a server is started once, not once per worker. Without xdist the marks do
+    nothing.
+    """
+    for item in items:
+        if item.get_closest_marker("browser"):
+            group = "browser"
+        elif "server" in getattr(item, "fixturenames", ()):
+            group = item.nodeid.split("::", 1)[0]
+        else:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 # CI runs the same examples every time, so a red run can be reproduced; locally they vary.
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI") == "true":
