@@ -284,7 +284,15 @@ def _escaped_json(text: str) -> str:
 @rules_option
 def verify(pdf_file: Path, rules_dir: Path) -> None:
     """Re-check a checklist PDF: exit 0 if the current pack is the one that made it and gives
-    the same checklist; 1 if the pack has changed since, or the file is damaged or altered."""
+    the same checklist; 1 if the pack has changed since, or the file is damaged or altered.
+
+    \b
+    What an OK proves: the file holds nothing this program never writes (no later edits,
+    annotations, scripts, layers, extra attachments, other page boxes), its pages show
+    exactly its embedded record, and the pack gives the same checklist from its answers.
+    What it cannot prove (only a signature would): who made the file, or that this program
+    made it at all; anyone with the program can make a consistent file from any answers.
+    """
     pack = load_pack(rules_dir)
     shown = display_path(pdf_file)
     result = verify_pdf(read_bounded(pdf_file, MAX_PDF_BYTES, shown), pack, shown)

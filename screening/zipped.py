@@ -11,6 +11,7 @@ import fnmatch
 import io
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -146,7 +147,7 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) 
     try:
         with archive.open(member) as handle:
             data = handle.read(limit + 1)
-    except (zipfile.BadZipFile, EOFError, OSError):
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error):
         raise _RefusedError(f"damaged zip: {member.filename!r} cannot be read") from None
     except RuntimeError:
         raise _RefusedError(

@@ -31,7 +31,9 @@ from screening.limits import (
     MAX_UPLOAD_MB,
 )
 from screening.models import AnswersFile
+from screening.zipped import review_candidate
 from tests.conftest import MINI_PACK, write_answers, write_pack
+from tests.test_attacks_property import zipped
 
 ROOT = Path(__file__).resolve().parent.parent
 ESC = "\x1b]0;owned\x07\x1b[31m"
@@ -419,3 +421,13 @@ def test_the_upload_limit_is_the_one_stated_in_limits() -> None:
 
 def test_the_shipped_pack_is_well_within_every_bound(shipped_pack: RulePack) -> None:
     assert len(shipped_pack.items) * 10 < MAX_ITEMS
+
+
+def test_a_zip_cut_short_at_its_start_is_refused_as_damaged(mini_pack: RulePack) -> None:
+    """Found by the property test: zipfile's negative seek (ValueError) escaped as a crash."""
+    data = zipped({name: text.encode() for name, text in MINI_PACK.items()})[1:]
+    with pytest.raises(PackError) as caught:
+        review_candidate(data, "c.zip", mini_pack, ROOT / "rules")
+    assert [str(p) for p in caught.value.problems] == [
+        "c.zip: damaged zip: 'pack.yaml' cannot be read"
+    ]

@@ -149,7 +149,7 @@ class TestVerify:
     ) -> None:
         pack = load_pack(write_pack(tmp_path / "mini"))
         answers = AnswersFile(answers={"history": "yes"}, clinician="Dr Real", date="2026-03-14")
-        monkeypatch.setattr("screening.pdf.GENERATOR", "screening 0.0.9")
+        monkeypatch.setattr("screening.pdf.record.GENERATOR", "screening 0.0.9")
         (tmp_path / "c.pdf").write_bytes(checklist_pdf(pack, answers, evaluate(pack, answers)))
         result = screening("verify", "c.pdf", "--rules", "mini", cwd=tmp_path)
         assert (result.returncode, result.stderr) == (0, "")
@@ -185,3 +185,10 @@ class TestVerify:
     def test_it_is_listed_in_the_help(self, tmp_path: Path) -> None:
         result = screening("--help", cwd=tmp_path)
         assert "verify" in result.stdout
+
+    def test_its_help_says_what_it_proves_and_what_only_a_signature_would(
+        self, tmp_path: Path
+    ) -> None:
+        text = " ".join(screening("verify", "--help", cwd=tmp_path).stdout.split())
+        assert "What an OK proves: the file holds nothing this program never writes" in text
+        assert "What it cannot prove (only a signature would): who made the file" in text
