@@ -26,7 +26,7 @@ from app_pages.common import (
 from screening.describe import ANSWER_WORDS, describe_condition
 from screening.engine import answer_problems, asked_states, evaluate, read_answers_bytes
 from screening.errors import AnswersError, Problem, problem_lines
-from screening.export import KIND_WORDS, checklist_json, checklist_markdown
+from screening.export import KIND_WORDS, checklist_json, checklist_markdown, download_name
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
 from screening.markdown import md_escape, md_link
@@ -164,8 +164,9 @@ def _drop_unasked(pack: RulePack) -> dict[str, AnswerState]:
     return asked
 
 
-def _answers_file(pack: RulePack) -> AnswersFile:
-    """What the form holds: answers, details, and the marks on the points it raises now."""
+def _record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
+    """What the form holds (answers, details, the marks on the points it raises now) and the
+    checklist it makes, which carries those marks."""
     memory = _memory()
     date = memory.get(detail_key("date"))
     given = AnswersFile(
@@ -184,7 +185,8 @@ def _answers_file(pack: RulePack) -> AnswersFile:
         for e in entries
     }
     discussed = {rule_id: m for rule_id, m in marks.items() if m.done or m.note}
-    return given.model_copy(update={"discussed": discussed})
+    answers = given.model_copy(update={"discussed": discussed})
+    return answers, evaluate(pack, answers, source="form")
 
 
 def _answers_json(answers: AnswersFile) -> str:
@@ -285,7 +287,7 @@ def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
 
 
 def _upload_panel(pack: RulePack) -> None:
-    answers = _answers_file(pack)
+    answers, checklist = _record(pack)
     with st.expander("Save or resume: answers file (JSON)", icon=":material/save:"):
         st.write(
             "Save the answers so far to a file on this computer, or load such a file to resume. "
@@ -294,7 +296,7 @@ def _upload_panel(pack: RulePack) -> None:
         st.download_button(
             "Save answers (JSON)",
             partial(_answers_json, answers),
-            file_name="screening-answers.json",
+            file_name=download_name(checklist, "json", stem="screening-answers"),
             mime="application/json",
             key="download__answers_form",
             on_click="ignore",
@@ -304,7 +306,7 @@ def _upload_panel(pack: RulePack) -> None:
         st.download_button(
             "Save as FHIR QuestionnaireResponse",
             partial(response_json, pack, answers),
-            file_name="screening-answers.fhir.json",
+            file_name=download_name(checklist, "fhir.json", stem="screening-answers"),
             mime="application/fhir+json",
             key="download__answers_fhir",
             on_click="ignore",
@@ -458,13 +460,15 @@ def _why(pack: RulePack, entry: Entry) -> None:
 def _entry_row(pack: RulePack, entry: Entry, label: str) -> None:
     """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
     with st.container(gap="xxsmall"):
-        st.checkbox(
+        row = st.container(horizontal=True, gap="small", vertical_alignment="center", wrap=False)
+        row.checkbox(
             md_escape(label, block=True),
             key=tick_key(entry),
+            width="stretch",
+            wrap=True,
             help=f"Rule {entry.rule_id}. Tick it off when it has been discussed; the tick goes "
             "into the downloads and the saved answers.",
         )
-        row = st.container(horizontal=True, gap="small")
         with row.popover("Why?", type="tertiary", help="The answers, rule and sources behind it."):
             _why(pack, entry)
         with row.popover("Note", type="tertiary", help="Add a short note to this point."):
@@ -507,7 +511,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
     row.download_button(
         "Checklist JSON",
         partial(checklist_json, checklist),
-        file_name="discussion-checklist.json",
+        file_name=download_name(checklist, "json"),
         mime="application/json",
         key="download__json",
         on_click="ignore",
@@ -517,7 +521,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
     row.download_button(
         "Checklist Markdown",
         partial(checklist_markdown, checklist, pack),
-        file_name="discussion-checklist.md",
+        file_name=download_name(checklist, "md"),
         mime="text/markdown",
         key="download__markdown",
         on_click="ignore",
@@ -527,7 +531,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
     row.download_button(
         "Download PDF",
         partial(checklist_pdf, pack, answers, checklist),
-        file_name="discussion-checklist.pdf",
+        file_name=download_name(checklist, "pdf"),
         mime="application/pdf",
         key="download__pdf",
         on_click="ignore",
@@ -538,7 +542,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
     row.download_button(
         "Answers JSON",
         partial(_answers_json, answers),
-        file_name="screening-answers.json",
+        file_name=download_name(checklist, "json", stem="screening-answers"),
         mime="application/json",
         key="download__answers",
         on_click="ignore",
@@ -557,9 +561,8 @@ def checklist_view(pack: RulePack) -> None:
         icon=":material/arrow_back:",
         help="Change answers; the checklist is rebuilt from them.",
     )
-    answers = _answers_file(pack)
     try:
-        checklist = evaluate(pack, answers, source="form")
+        answers, checklist = _record(pack)
     except AnswersError as exc:
         st.error("The checklist could not be built from these answers:", icon=":material/error:")
         st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)

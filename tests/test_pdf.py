@@ -295,6 +295,13 @@ class TestTypedText:
         assert b"DroidSansFallback" not in build(mini_pack, {}, patient_reference="Zoë Ω Дмитрий")
         assert b"DroidSansFallback" in build(mini_pack, {}, patient_reference="王小明")
 
+    def test_korean_text_embeds_the_korean_font_without_the_cjk_one(
+        self, mini_pack: RulePack
+    ) -> None:
+        pdf = build(mini_pack, {}, patient_reference="김민준")
+        assert b"DroidSansFallback" not in pdf
+        assert "김민준" in pages(pdf)[0]
+
     def test_each_font_file_is_parsed_once_per_process_and_only_when_needed(
         self, mini_pack: RulePack, monkeypatch: pytest.MonkeyPatch
     ) -> None:

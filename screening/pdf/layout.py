@@ -67,6 +67,14 @@ FALLBACK_FONTS = (
     ("nanum-square", "NanumSquareR.ttf"),  # Korean: Droid has only a few Hangul syllables
 )
 """Tried in order for a character DejaVu lacks; each is loaded only when a text needs it."""
+HANGUL_FONTS = FALLBACK_FONTS[1:]
+"""Tried for Hangul: the CJK font has a few syllables, but one font per script is quicker."""
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff]")
+
+
+def _is_hangul(code: int) -> bool:
+    return _HANGUL.match(chr(code)) is not None
+
 
 TOTAL_PAGES = "\ue000\ue000\ue000"
 """Page-count alias with room for 3 digits; `printable` drops private-use characters from text."""
@@ -159,7 +167,7 @@ class ChecklistDocument(FPDF):
         regular = _FONTS.add(self, FONT, "", "DejaVuSans.ttf")
         bold = _FONTS.add(self, FONT, "B", "DejaVuSans-Bold.ttf")
         self._drawable = regular.cmap.keys() & bold.cmap.keys()
-        self._fallback_cmaps: list[dict[int, Any]] = []
+        self._fallback_cmaps: dict[str, dict[int, Any]] = {}
         self._fallback_ids: list[str] = []
         self._widths: dict[tuple[str, float, str], float] = {}
         self.running_head = ""
@@ -208,21 +216,28 @@ class ChecklistDocument(FPDF):
         return REPLACEMENT
 
     def _in_fallback(self, code: int) -> bool:
-        """Whether a fallback font draws `code`, loading fonts in order on first need only.
+        """Whether a fallback font draws `code`, loading fonts on first need only.
 
         Parsing the 4 MB CJK font costs ~150 ms, once per process; writing its subset costs
-        each document that uses it, so a Latin-only checklist never pays either.
+        each document that uses it, so a Latin-only checklist pays neither, and Korean text
+        goes straight to the Korean font rather than also embedding the CJK one.
         """
-        for index, (name, filename) in enumerate(FALLBACK_FONTS):
-            if index == len(self._fallback_cmaps):
-                self._fallback_cmaps.append(_FONTS.add(self, name, "", filename).cmap)
-                self.set_fallback_fonts(
-                    [n for n, _ in FALLBACK_FONTS[: index + 1]], exact_match=False
-                )
+        for name, filename in HANGUL_FONTS if _is_hangul(code) else FALLBACK_FONTS:
+            cmap = self._fallback_cmaps.get(name)
+            if cmap is None:
+                cmap = self._fallback_cmaps[name] = _FONTS.add(self, name, "", filename).cmap
+                self.set_fallback_fonts(list(self._fallback_cmaps), exact_match=False)
                 self._fallback_ids = self._fallback_font_ids
-            if code in self._fallback_cmaps[index]:
+            if code in cmap:
                 return True
         return False
+
+    def get_fallback_font(self, char: str, style: str = "") -> str | None:
+        """fpdf2's choice of fallback font, but Hangul from the Korean font only."""
+        if _is_hangul(ord(char)):
+            name = HANGUL_FONTS[0][0]
+            return name if ord(char) in self._fallback_cmaps.get(name, {}) else None
+        return super().get_fallback_font(char, style)
 
     def width_of(self, text: str) -> float:
         key = (self.font_style, self.font_size_pt, text)
