@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from functools import partial
-from typing import Any, get_args
+from typing import Any
 
 import streamlit as st
-from pydantic import StringConstraints
 
 from app_pages.common import (
     QuestionText,
@@ -24,13 +23,15 @@ from app_pages.common import (
     require_pack,
 )
 from screening.describe import ANSWER_WORDS, describe_condition
-from screening.engine import answer_problems, asked_states, evaluate, read_answers_bytes
-from screening.errors import AnswersError, Problem, problem_lines
+from screening.engine import asked_states, evaluate, read_answers_bytes
+from screening.errors import AnswersError, problem_lines
 from screening.export import KIND_WORDS, checklist_json, checklist_markdown, download_name
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
 from screening.markdown import md_escape, md_link
 from screening.models import (
+    FREE_TEXT_MAX_LENGTH,
+    MAX_YEAR,
     MIN_YEAR,
     NOTE_MAX_LENGTH,
     Answer,
@@ -49,7 +50,7 @@ ANSWER_OPTIONS: tuple[Answer, ...] = ("yes", "no", "unknown")
 DETAILS = ("patient_reference", "clinician", "date")
 # The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
 EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
-LATEST_DATE = dt.date(2999, 12, 31)
+LATEST_DATE = dt.date(MAX_YEAR, 12, 31)
 # Scrolls the page's main section to the top, and moves keyboard focus to the checklist's
 # heading, so the next Tab reaches its first point; a new view would otherwise open where the
 # last one was scrolled to, with focus lost on the page body. Run once each time the view is
@@ -81,15 +82,6 @@ UPLOAD_KEY = "upload__answers"
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
-
-
-def max_chars(field: str) -> int:
-    """The core's length limit on an answers file's text field, so an uploaded value fits."""
-    for arg in get_args(AnswersFile.model_fields[field].annotation):
-        for constraint in get_args(arg)[1:]:
-            if isinstance(constraint, StringConstraints) and constraint.max_length is not None:
-                return constraint.max_length
-    raise LookupError(f"{field} has no length limit in AnswersFile")
 
 
 def answer_key(item_id: str) -> str:
@@ -175,7 +167,8 @@ def _record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
         clinician=memory.get(detail_key("clinician")) or None,
         date=date.isoformat() if isinstance(date, dt.date) else None,
     )
-    entries = evaluate(pack, given, source="form").entries
+    unmarked = evaluate(pack, given, source="form")
+    entries = unmarked.entries
     _remember([key for e in entries for key in (tick_key(e), note_key(e))])
     marks = {
         e.rule_id: DiscussedMark(
@@ -185,6 +178,8 @@ def _record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
         for e in entries
     }
     discussed = {rule_id: m for rule_id, m in marks.items() if m.done or m.note}
+    if not discussed:
+        return given, unmarked
     answers = given.model_copy(update={"discussed": discussed})
     return answers, evaluate(pack, answers, source="form")
 
@@ -213,22 +208,10 @@ def _start_again(pack: RulePack) -> None:
     _show("form")
 
 
-def read_answers_upload(
-    pack: RulePack, name: str, data: bytes
-) -> tuple[AnswersFile, dt.date | None]:
-    """An uploaded answers file, checked against the pack; raise `AnswersError` if unusable."""
+def read_answers_upload(pack: RulePack, name: str, data: bytes) -> tuple[AnswersFile, Checklist]:
+    """An uploaded answers file and its checklist; `AnswersError` if the core refuses it."""
     loaded = read_answers_bytes(data, name)
-    problems = answer_problems(pack, loaded, name)
-    if not problems:
-        evaluate(pack, loaded, name)  # refuses a mark on a point these answers do not raise
-    date = dt.date.fromisoformat(loaded.date) if loaded.date else None
-    if date is not None and date > LATEST_DATE:
-        problems.append(
-            Problem(name, f"must be no later than {LATEST_DATE} on this form", ref="date")
-        )
-    if problems:
-        raise AnswersError(problems)
-    return loaded, date
+    return loaded, evaluate(pack, loaded, name)
 
 
 def _load_upload(pack: RulePack) -> None:
@@ -238,8 +221,8 @@ def _load_upload(pack: RulePack) -> None:
         st.session_state[UPLOAD_NOTE] = None
         return
     try:
-        loaded, date = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
-        marked = [e for e in evaluate(pack, loaded, uploaded.name).entries if e.done or e.note]
+        loaded, checklist = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
+        marked = [e for e in checklist.entries if e.done or e.note]
     except AnswersError as exc:
         st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, problem_lines(exc.problems))
         return
@@ -255,7 +238,9 @@ def _load_upload(pack: RulePack) -> None:
         st.session_state[answer_key(item_id)] = answer
     st.session_state[detail_key("patient_reference")] = loaded.patient_reference or ""
     st.session_state[detail_key("clinician")] = loaded.clinician or ""
-    st.session_state[detail_key("date")] = date
+    st.session_state[detail_key("date")] = (
+        dt.date.fromisoformat(loaded.date) if loaded.date else None
+    )
     for entry in marked:
         st.session_state[tick_key(entry)] = _memory()[tick_key(entry)] = entry.done
         st.session_state[note_key(entry)] = _memory()[note_key(entry)] = entry.note or ""
@@ -341,13 +326,13 @@ def _details() -> None:
     left.text_input(
         "Patient reference (optional)",
         key=detail_key("patient_reference"),
-        max_chars=max_chars("patient_reference"),
+        max_chars=FREE_TEXT_MAX_LENGTH,
         help="A local reference only, to match a printout to a consultation.",
     )
     middle.text_input(
         "Clinician (optional)",
         key=detail_key("clinician"),
-        max_chars=max_chars("clinician"),
+        max_chars=FREE_TEXT_MAX_LENGTH,
         help="Who is completing the checklist.",
     )
     right.date_input(
