@@ -34,7 +34,7 @@ class TestCheck:
         result = screening("check")
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("OK: Ketamine for pain")
-        assert "30 items" in result.stdout
+        assert "40 items" in result.stdout
 
     def test_a_broken_pack_is_refused_with_every_problem_and_exit_1(self, tmp_path: Path) -> None:
         rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: decide")
