@@ -59,7 +59,7 @@ class TestItems:
     def test_json_lists_every_item_with_id_section_and_question(self) -> None:
         result = screening("items", "--format", "json")
         rows = json.loads(result.stdout)
-        assert len(rows) == 30
+        assert len(rows) == 40
         assert {"id", "section", "question"} <= set(rows[0])
         assert rows[0]["id"] == "chronic_pain_over_3_months"
 
