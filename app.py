@@ -2,6 +2,8 @@
 
 import streamlit as st
 
+import app_pages.no_disk  # noqa: F401 - uploads stay in memory, before any page runs
+
 st.set_page_config(
     page_title="Ketamine for pain: discussion checklist",
     page_icon="📋",  # drawn in the browser; a :material: icon would be fetched from Google

@@ -8,7 +8,7 @@ from screening.markdown import source_details
 pack = require_pack()
 page_header("About this checklist", pack)
 
-st.subheader("What it is", divider="gray")
+st.header("What it is", divider="gray")
 st.markdown(
     "A structured list of points to go through when ketamine for pain is being considered. "
     "Each answer you give may raise points to **discuss**, **verify**, **arrange** or "
@@ -20,7 +20,7 @@ st.markdown(
     "Unanswered questions are listed as *not assessed* and an *Unknown* answer raises a point "
     "to verify: neither is ever taken as No."
 )
-st.subheader("What is and is not stored", divider="gray")
+st.header("What is and is not stored", divider="gray")
 st.markdown(
     "- Answers, the patient reference, the clinician and the date live only in this browser "
     "session, in the server's memory. Nothing about a patient is written to disk or sent "
@@ -33,7 +33,7 @@ st.markdown(
     "statistics are collected."
 )
 
-st.subheader("Rule pack", divider="gray")
+st.header("Rule pack", divider="gray")
 reviewers = ", ".join(pack.meta.reviewers) or "none yet"
 st.markdown(
     f"**{md(pack.meta.name)}**, version {md(pack.meta.version)}, status {pack.meta.status}, "
@@ -42,7 +42,7 @@ st.markdown(
 if pack.meta.description:
     st.markdown(md(pack.meta.description))
 
-st.subheader("Sources", divider="gray")
+st.header("Sources", divider="gray")
 st.markdown(
     "Each point rests on a guideline, a prescribing label or a professional statement. "
     "Sources marked *background only* (the overview article the checklist started from, a "

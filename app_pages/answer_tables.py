@@ -17,13 +17,15 @@ from screening.errors import AnswersError
 from screening.models import RulePack
 
 MAX_UPLOAD_MB = 50
-"""Largest answers table taken by the app (about 400,000 rows of CSV, millions in Parquet);
-larger exports go through the command line (`python -m screening audit`)."""
+"""Largest answers table file taken by the app (about 400,000 rows of CSV)."""
+MAX_ROWS = 2_000_000
+"""Most answer sets taken by the app, checked before a Parquet file is unpacked; larger
+exports go through the command line (`python -m screening audit`)."""
 TYPES = ["csv", "parquet", "pq", "jsonl", "ndjson"]
 HELP = (
     "One answer set per row; columns are the form's item ids (yes / no / unknown, blank = not "
     "assessed) and an optional record_id. De-identified data only: no names, no dates of "
-    f"birth. At most {MAX_UPLOAD_MB} MB; read in memory, never saved."
+    f"birth. At most {MAX_UPLOAD_MB} MB and {MAX_ROWS:,} rows; read in memory, never saved."
 )
 
 
@@ -45,7 +47,7 @@ def evaluated(pack: RulePack, name: str, data: bytes, key: str) -> BatchResult:
     kept: Any = st.session_state.get(key)
     if not (isinstance(kept, tuple) and kept[0] == digest):
         try:
-            kept = (digest, run_batch(pack, read_table_bytes(data, name, pack)))
+            kept = (digest, run_batch(pack, read_table_bytes(data, name, pack, MAX_ROWS)))
         except AnswersError as exc:
             kept = (digest, exc)
         st.session_state[key] = kept

@@ -11,17 +11,17 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.answer_tables import MAX_UPLOAD_MB, answers_upload, evaluated
+from app_pages.answer_tables import MAX_ROWS, MAX_UPLOAD_MB, answers_upload, evaluated
 from app_pages.common import md, page_header, require_pack, unexpected_error
 from screening.batch.audit import Audit, audit_csv, audit_json, audit_result
 from screening.batch.run import BatchResult, results_table, table_bytes
 from screening.batch.table import problems_csv
-from screening.errors import AnswersError
+from screening.errors import AnswersError, problem_lines
 from screening.export import KIND_WORDS
 from screening.models import RulePack
 
-SHOWN_PROBLEMS = 1000
-"""Problems listed on the page; the download holds them all."""
+# Problems listed on the page (a module string here would be shown: Streamlit's magic).
+SHOWN_PROBLEMS = 1000  # the download holds them all
 RESULT_COLOURS = {"raised": "#2f6f8f", "open": "#e3a33b"}
 GAP_COLOURS = {"unknown": "#e3a33b", "not assessed": "#9aa9b5"}
 
@@ -36,7 +36,6 @@ def rule_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
         [
             {
                 "rule": r.rule_id,
-                "section": rules[r.rule_id].section,
                 "kind": KIND_WORDS[rules[r.rule_id].kind],
                 "raised": r.raised,
                 "open": r.open,
@@ -54,7 +53,6 @@ def item_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
         [
             {
                 "item": i.item_id,
-                "question": pack.item(i.item_id).label,
                 "yes": i.yes,
                 "no": i.no,
                 "unknown": i.unknown,
@@ -62,6 +60,7 @@ def item_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
                 "not asked": i.not_asked,
                 "unknown %": share(i.unknown, audit.sets),
                 "not assessed %": share(i.not_assessed, audit.sets),
+                "question": pack.item(i.item_id).label,
             }
             for i in audit.items
         ]
@@ -76,7 +75,12 @@ def stacked_bars(frame: pd.DataFrame, label: str, colours: dict[str, str]) -> al
         .mark_bar()
         .encode(
             x=alt.X("sets:Q", stack="zero", title="answer sets"),
-            y=alt.Y(f"{label}:N", sort=list(frame[label]), title=None),
+            y=alt.Y(
+                f"{label}:N",
+                sort=list(frame[label]),
+                title=None,
+                axis=alt.Axis(labelLimit=320),  # ids are long; truncated ones read alike
+            ),
             color=alt.Color(
                 "what:N",
                 scale=alt.Scale(domain=list(colours), range=list(colours.values())),
@@ -169,12 +173,12 @@ def show_audit(pack: RulePack, result: BatchResult) -> None:
         show_problems(result)
     if not audit.sets:
         return
-    st.subheader("Per rule", divider="gray")
+    st.header("Per rule", divider="gray")
     st.caption("How many answer sets raised each point, or left it open (a verify entry).")
     rules = rule_frame(audit, pack)
     st.altair_chart(stacked_bars(rules, "rule", RESULT_COLOURS), key="audit_rules_chart")
     st.dataframe(rules, hide_index=True, key="audit_rules")
-    st.subheader("Per item", divider="gray")
+    st.header("Per item", divider="gray")
     st.caption(
         "How often each question was answered Unknown or left blank (not assessed): gaps in "
         "how the answers are gathered. Not asked: a follow-up its parent's answer ruled out."
@@ -182,7 +186,7 @@ def show_audit(pack: RulePack, result: BatchResult) -> None:
     items = item_frame(audit, pack)
     st.altair_chart(stacked_bars(items, "item", GAP_COLOURS), key="audit_items_chart")
     st.dataframe(items, hide_index=True, key="audit_items")
-    st.subheader("Downloads", divider="gray")
+    st.header("Downloads", divider="gray")
     downloads(result, audit)
 
 
@@ -191,8 +195,9 @@ page_header("Audit", pack)
 st.markdown(
     "Upload a **de-identified** table of past answer sets (CSV, Parquet or JSON Lines) to see "
     "how often each point was raised or left open and which questions are most often unknown "
-    f"or not assessed. **At most {MAX_UPLOAD_MB} MB.** The table is read in memory for this "
-    "session only and never saved; larger exports go through the command line "
+    f"or not assessed. **At most {MAX_UPLOAD_MB} MB and {MAX_ROWS:,} rows.** The table is "
+    "read in memory for this session only and never saved; larger exports go through the "
+    "command line "
     "(`python -m screening audit`)."
 )
 uploaded = answers_upload("Answers table", key="audit_table")
@@ -205,7 +210,7 @@ if uploaded is not None:
         st.error(
             f"The table {md(name)} was refused: nothing was evaluated.", icon=":material/error:"
         )
-        st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
+        st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
     except Exception:
         unexpected_error(f"The table {md(name)} could not be evaluated")
     if result is not None:

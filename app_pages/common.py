@@ -13,7 +13,7 @@ import streamlit as st
 
 import screening
 from screening.describe import describe_condition
-from screening.errors import PackError
+from screening.errors import PackError, problem_lines
 from screening.language import DISCLAIMER
 from screening.loader import DEFAULT_RULES_DIR
 from screening.markdown import md_escape
@@ -120,7 +120,7 @@ def require_pack() -> RulePack:
             "the rule files, each as file:line: id: message.",
             icon=":material/error:",
         )
-        st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
+        st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
     except Exception:
         st.title("The rule pack could not be read")
         unexpected_error("The rule pack could not be loaded, so no form is shown")

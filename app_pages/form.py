@@ -8,6 +8,7 @@ survive page switches because widgets are re-seeded from that memory.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from functools import partial
 from typing import Any, get_args
 
@@ -24,9 +25,10 @@ from app_pages.common import (
 )
 from screening.describe import ANSWER_WORDS, describe_condition
 from screening.engine import answer_problems, asked_states, evaluate, read_answers_bytes
-from screening.errors import AnswersError, Problem
+from screening.errors import AnswersError, Problem, problem_lines
 from screening.export import KIND_WORDS, checklist_json, checklist_markdown
 from screening.fhir.response import response_json
+from screening.identifiers import identifier_hints
 from screening.markdown import md_escape, md_link
 from screening.models import (
     MIN_YEAR,
@@ -48,12 +50,26 @@ DETAILS = ("patient_reference", "clinician", "date")
 # The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
 EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
 LATEST_DATE = dt.date(2999, 12, 31)
-# Scrolls the page's main section to the top; a new view would otherwise open where the last
-# one was scrolled to. Run once each time the view is mounted (the frame is not rebuilt on reruns).
+# Scrolls the page's main section to the top, and moves keyboard focus to the checklist's
+# heading, so the next Tab reaches its first point; a new view would otherwise open where the
+# last one was scrolled to, with focus lost on the page body. Run once each time the view is
+# mounted (the frame is not rebuilt on reruns); the heading may be drawn just after the frame.
 SCROLL_TO_TOP = """<script>
-const main = window.parent.document.querySelector('[data-testid="stMain"]');
+const doc = window.parent.document;
+const main = doc.querySelector('[data-testid="stMain"]');
 if (main) { main.scrollTo(0, 0); }
 window.parent.scrollTo(0, 0);
+let tries = 0;
+const focusHeading = () => {
+  const heading = doc.getElementById('discussion-checklist');
+  if (heading) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus({preventScroll: true});
+  } else if (tries++ < 100) {
+    setTimeout(focusHeading, 50);
+  }
+};
+focusHeading();
 </script>"""
 
 # Session-state keys (no bare strings below the docstring: Streamlit's magic would print them).
@@ -64,6 +80,7 @@ UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
+_log = logging.getLogger(__name__)
 
 
 def max_chars(field: str) -> int:
@@ -220,8 +237,16 @@ def _load_upload(pack: RulePack) -> None:
         return
     try:
         loaded, date = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
+        marked = [e for e in evaluate(pack, loaded, uploaded.name).entries if e.done or e.note]
     except AnswersError as exc:
-        st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, [str(p) for p in exc.problems])
+        st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, problem_lines(exc.problems))
+        return
+    except Exception:  # a bug: say so plainly and keep the form as it was
+        _log.exception("reading the uploaded answers file failed")
+        st.session_state[UPLOAD_NOTE] = UploadNote(
+            uploaded.name,
+            [f"{uploaded.name}: could not be read: an unexpected error occurred (see the log)"],
+        )
         return
     _start_again(pack)
     for item_id, answer in loaded.answers.items():
@@ -229,10 +254,9 @@ def _load_upload(pack: RulePack) -> None:
     st.session_state[detail_key("patient_reference")] = loaded.patient_reference or ""
     st.session_state[detail_key("clinician")] = loaded.clinician or ""
     st.session_state[detail_key("date")] = date
-    for entry in evaluate(pack, loaded, uploaded.name).entries:
-        if entry.done or entry.note:
-            st.session_state[tick_key(entry)] = _memory()[tick_key(entry)] = entry.done
-            st.session_state[note_key(entry)] = _memory()[note_key(entry)] = entry.note or ""
+    for entry in marked:
+        st.session_state[tick_key(entry)] = _memory()[tick_key(entry)] = entry.done
+        st.session_state[note_key(entry)] = _memory()[note_key(entry)] = entry.note or ""
     st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, [], len(loaded.answers))
 
 
@@ -338,6 +362,14 @@ def _details() -> None:
         "to disk: it is kept in this session's memory until you close the tab or start a new "
         "screening."
     )
+    hints = identifier_hints(str(st.session_state.get(detail_key("patient_reference")) or ""))
+    if hints:
+        st.warning(
+            f"The patient reference looks like it holds {' and '.join(hints)}. Use a local "
+            "reference without identifiers: it is never stored, but it is printed on the "
+            "checklist and in every download.",
+            icon=":material/badge:",
+        )
 
 
 def _start_again_button(pack: RulePack, where: str) -> None:
@@ -367,7 +399,7 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     dropped: dict[str, Answer] = st.session_state.get(DROPPED, {})
     texts = question_texts(pack)
     for section in pack.sections:
-        st.subheader(md(section), divider="gray")
+        st.header(md(section), divider="gray")
         for item in (i for i in pack.items if i.section == section):
             if item.id in asked:
                 _question(texts[item.id], item)
@@ -426,13 +458,15 @@ def _why(pack: RulePack, entry: Entry) -> None:
 def _entry_row(pack: RulePack, entry: Entry, label: str) -> None:
     """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
     with st.container(gap="xxsmall"):
-        st.checkbox(
+        row = st.container(horizontal=True, gap="small", vertical_alignment="center", wrap=False)
+        row.checkbox(
             md_escape(label, block=True),
             key=tick_key(entry),
+            width="stretch",
+            wrap=True,
             help=f"Rule {entry.rule_id}. Tick it off when it has been discussed; the tick goes "
             "into the downloads and the saved answers.",
         )
-        row = st.container(horizontal=True, gap="small")
         with row.popover("Why?", type="tertiary", help="The answers, rule and sources behind it."):
             _why(pack, entry)
         with row.popover("Note", type="tertiary", help="Add a short note to this point."):
@@ -530,7 +564,7 @@ def checklist_view(pack: RulePack) -> None:
         checklist = evaluate(pack, answers, source="form")
     except AnswersError as exc:
         st.error("The checklist could not be built from these answers:", icon=":material/error:")
-        st.code("\n".join(str(p) for p in exc.problems), language=None, wrap_lines=True)
+        st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
         return
     _remember([tick_key(e) for e in checklist.entries])
     st.header("Discussion checklist")

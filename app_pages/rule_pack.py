@@ -14,17 +14,19 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from app_pages import isolated
 from app_pages.answer_tables import answers_upload, evaluated
 from app_pages.common import md, page_header, require_pack, rules_dir, unexpected_error
 from screening.batch.impact import impact, impact_markdown
 from screening.describe import describe_condition
 from screening.diff import diff_markdown, summary
-from screening.errors import AnswersError, PackError, Problem
+from screening.errors import AnswersError, Problem, problem_lines
 from screening.export import KIND_WORDS
+from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
 from screening.models import RulePack
 from screening.review import review_csv, review_html, rule_markdown
 from screening.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
-from screening.zipped import MAX_MEMBERS, MAX_TOTAL_BYTES, Candidate, review_candidate
+from screening.zipped import Candidate
 
 STATUS_WORDS = {
     "draft": "draft (not yet reviewed)",
@@ -51,25 +53,19 @@ def pack_vignettes(
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def candidate_review(
-    content_sha256: str,
-    name: str,
-    shipped_sha256: str,
-    folder: str,
-    _data: bytes,
-    _shipped: RulePack,
+    content_sha256: str, name: str, shipped_sha256: str, folder: str, _data: bytes
 ) -> Candidate | tuple[Problem, ...]:
     """A candidate zip's review, or why it is refused, kept by content hash across reruns.
 
-    The zip is a rule pack, not patient data, so sharing the frozen result is safe.
+    Checked in a process of its own, bounded in time, so other sessions stay responsive
+    (`app_pages/isolated.py`). The zip is a rule pack, not patient data, so sharing the
+    frozen result is safe; a check that fails or runs out of time is not kept.
     """
-    try:
-        return review_candidate(_data, name, _shipped, Path(folder))
-    except PackError as exc:
-        return tuple(exc.problems)
+    return isolated.review_isolated(_data, name, folder)
 
 
 def show_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
-    st.code("\n".join(str(p) for p in problems), language=None, wrap_lines=True)
+    st.code("\n".join(problem_lines(problems)), language=None, wrap_lines=True)
 
 
 def pack_summary(pack: RulePack) -> None:
@@ -100,7 +96,7 @@ def scenario_table(results: list[ScenarioResult] | tuple[ScenarioResult, ...]) -
 
 
 def rules_section(pack: RulePack) -> None:
-    st.subheader("Rules", divider="gray")
+    st.header("Rules", divider="gray")
     # In the form's order: sections as the items introduce them (a rule may name a section of
     # its own: those come last), rules as the pack lists them within a section.
     all_sections = list(dict.fromkeys([*pack.sections, *(r.section for r in pack.rules)]))
@@ -173,7 +169,7 @@ def rules_section(pack: RulePack) -> None:
 
 
 def scenarios_section(pack: RulePack) -> None:
-    st.subheader("Vignettes", divider="gray")
+    st.header("Vignettes", divider="gray")
     results, problems = pack_vignettes(str(rules_dir()), pack.sha256, pack)
     if problems:
         st.error("The vignette files could not be read:", icon=":material/error:")
@@ -210,7 +206,7 @@ def scenarios_section(pack: RulePack) -> None:
 
 
 def candidate_section(pack: RulePack) -> None:
-    st.subheader("Check a candidate pack", divider="gray")
+    st.header("Check a candidate pack", divider="gray")
     st.markdown(
         "Upload a zip of a changed rule pack (its `pack.yaml`, `sources.yaml`, `items.yaml` "
         "and `rules-*.yaml`, optionally its `scenarios/` folder). It is checked in memory and "
@@ -224,8 +220,8 @@ def candidate_section(pack: RulePack) -> None:
         "Candidate rule pack (zip)",
         type=["zip"],
         key="candidate_zip",
-        help=f"The pack's files at the root of the zip or in one folder; at most {MAX_MEMBERS} "
-        f"files and {MAX_TOTAL_BYTES // 1_000_000} MB unpacked. Files that macOS or Windows "
+        help=f"The pack's files at the root of the zip or in one folder; at most {MAX_ZIP_MEMBERS} "
+        f"files and {MAX_ZIP_TOTAL_BYTES // 1_000_000} MB unpacked. Files that macOS or Windows "
         "add (`.DS_Store`, `__MACOSX`, `Thumbs.db`) are ignored.",
     )
     if upload is None:
@@ -238,8 +234,13 @@ def candidate_section(pack: RulePack) -> None:
             pack.sha256,
             str(rules_dir()),
             data,
-            pack,
         )
+    except isolated.CheckFailedError as exc:
+        st.error(
+            f"The candidate pack {md(upload.name)} could not be checked: {md(str(exc))}.",
+            icon=":material/error:",
+        )
+        return
     except Exception:
         unexpected_error(f"The candidate pack {md(upload.name)} could not be checked")
         return

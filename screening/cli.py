@@ -6,9 +6,14 @@ Domain errors become `Error: ...` lines on stderr in one place (`_Shell.invoke`)
 from __future__ import annotations
 
 import json
+import os
+import re
+import stat
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
@@ -18,11 +23,13 @@ from screening.describe import describe_condition
 from screening.diff import diff_packs, diff_text
 from screening.engine import evaluate as evaluate_answers
 from screening.engine import read_answers_bytes
-from screening.errors import PackError, ScreeningError
+from screening.errors import PackError, ScreeningError, printable, problem_lines
 from screening.export import checklist_json, checklist_markdown
+from screening.limits import MAX_ANSWERS_BYTES, MAX_PDF_BYTES
 from screening.loader import DEFAULT_RULES_DIR, display_path, load_pack
 from screening.models import AnswersFile
 from screening.pdf import checklist_pdf, verify_pdf
+from screening.reading import read_bounded
 from screening.review import review_csv, review_html, review_markdown
 from screening.scenarios import (
     SCENARIOS_FOLDER,
@@ -43,29 +50,54 @@ class _Shell(click.Group):
             return super().invoke(ctx)
         except PackError as exc:
             click.echo(f"Error: rule pack refused ({len(exc.problems)} problem(s)):", err=True)
-            for problem in exc.problems:
-                click.echo(f"  {problem}", err=True)
+            for line in problem_lines(exc.problems):
+                click.echo(f"  {line}", err=True)
             sys.exit(1)
         except ScreeningError as exc:
-            for problem in exc.problems:
-                click.echo(f"Error: {problem}", err=True)
+            for line in problem_lines(exc.problems):
+                click.echo(f"Error: {line}", err=True)
             sys.exit(1)
         except BrokenPipeError:
             # The reader went away (`| head`): nothing left to say, and nobody to say it to.
             sys.stderr.close()
             sys.exit(1)
         except OSError as exc:
-            click.echo(f"Error: {exc.filename or ''}: {exc.strerror or exc}", err=True)
+            click.echo(printable(f"Error: {exc.filename or ''}: {exc.strerror or exc}"), err=True)
             sys.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # a bug must still not show a user a traceback
             click.echo(
-                f"Error: unexpected internal error ({type(exc).__name__}: {exc}); "
-                "nothing was written. Please report it.",
+                printable(
+                    f"Error: unexpected internal error ({type(exc).__name__}: {exc}); "
+                    "nothing was written. Please report it."
+                ),
                 err=True,
             )
             sys.exit(1)
+
+
+def _out_file(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+    """`--out` names a file: a name ending in a slash is a folder, refused before any work."""
+    if value is not None and value.endswith(("/", os.sep)):
+        raise click.BadParameter(
+            f"{printable(value)!r} names a folder; give a file name, e.g. {value}checklist.json"
+        )
+    return None if value is None else Path(value)
+
+
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+
+def out_option(what: str) -> Callable[[_Command], _Command]:
+    return click.option(
+        "--out",
+        type=click.Path(dir_okay=False),
+        callback=_out_file,
+        help=f"Write to this file instead of stdout{what}. A folder is refused: name the file. "
+        "The file is replaced only once complete, through a fresh temporary file beside it; "
+        "a new file is readable by you only.",
+    )
 
 
 rules_option = click.option(
@@ -81,8 +113,10 @@ rules_option = click.option(
 def write_output(text: str | bytes, out: Path | None) -> None:
     """Write the whole result at once, to a file or stdout: never a partial output.
 
-    A regular file is replaced only when the new one is complete; a link, a device or a
-    pipe is written through, never replaced by a new file.
+    A file is written through a fresh temporary file in its folder, created exclusively
+    with an unpredictable name (so nothing planted there is followed or overwritten), then
+    renamed into place. A link named as `--out` is written through to its target and kept;
+    a device or a pipe is written to directly, never replaced.
     """
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     if out is None:
@@ -91,18 +125,48 @@ def write_output(text: str | bytes, out: Path | None) -> None:
         return
     if not out.name:
         raise click.ClickException("--out needs a file name")
-    special = out.is_symlink() or (out.exists() and not out.is_file())
-    target = out if special else out.with_name(f".{out.name}.part")
+    target = Path(os.path.realpath(out)) if out.is_symlink() else out
     try:
-        target.write_bytes(data)
-        if not special:
-            target.replace(out)
+        existing = os.stat(target)
+    except FileNotFoundError:
+        existing = None
     except OSError as exc:
-        if not special:
-            target.unlink(missing_ok=True)
-        raise click.ClickException(
-            f"{display_path(out)}: cannot write: {exc.strerror or exc}"
-        ) from None
+        raise _cannot_write(out, exc) from None
+    if existing is not None and stat.S_ISDIR(existing.st_mode):
+        raise click.ClickException(printable(f"{display_path(out)}: is a folder; give a file name"))
+    if existing is not None and not stat.S_ISREG(existing.st_mode):
+        try:
+            with open(target, "wb") as stream:
+                stream.write(data)
+        except OSError as exc:
+            raise _cannot_write(out, exc) from None
+        return
+    _replace_file(target, data, out, existing)
+
+
+def _replace_file(target: Path, data: bytes, out: Path, existing: os.stat_result | None) -> None:
+    try:
+        fd, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+        )
+    except OSError as exc:
+        raise _cannot_write(out, exc) from None
+    try:
+        with os.fdopen(fd, "wb") as stream:
+            stream.write(data)
+            if existing is not None:
+                os.fchmod(stream.fileno(), stat.S_IMODE(existing.st_mode))
+        os.replace(temporary, target)
+    except OSError as exc:
+        Path(temporary).unlink(missing_ok=True)
+        raise _cannot_write(out, exc) from None
+
+
+def _cannot_write(out: Path, exc: OSError) -> click.ClickException:
+    """The requested file's name, never the temporary one's, and why it cannot be written."""
+    return click.ClickException(
+        printable(f"{display_path(out)}: cannot write: {exc.strerror or exc}")
+    )
 
 
 @click.group(cls=_Shell, context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,11 +236,7 @@ def items(rules_dir: Path, fmt: str) -> None:
 def read_answers(path: Path) -> tuple[AnswersFile, str]:
     """Read and parse an answers file; also return its name as every error shows it."""
     shown = display_path(path)
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise click.ClickException(f"{shown}: no such file") from None
-    return read_answers_bytes(data, shown), shown
+    return read_answers_bytes(read_bounded(path, MAX_ANSWERS_BYTES, shown), shown), shown
 
 
 @cli.command()
@@ -191,11 +251,7 @@ def read_answers(path: Path) -> tuple[AnswersFile, str]:
     default="json",
     show_default=True,
 )
-@click.option(
-    "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write here instead of stdout (required for pdf).",
-)
+@out_option(" (required for pdf)")
 def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) -> None:
     """Evaluate ANSWERS.json and print the discussion checklist."""
     if fmt == "pdf" and out is None:
@@ -206,8 +262,21 @@ def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) ->
     if fmt == "pdf":
         write_output(checklist_pdf(pack, answers, checklist, source=shown), out)
         return
-    text = checklist_json(checklist) if fmt == "json" else checklist_markdown(checklist, pack)
+    text = (
+        _escaped_json(checklist_json(checklist))
+        if fmt == "json"
+        else checklist_markdown(checklist, pack)
+    )
     write_output(text, out)
+
+
+_RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _escaped_json(text: str) -> str:
+    """JSON with DEL, C1 and bidirectional controls written as `\\u` escapes, as JSON already
+    writes the C0 controls: the same data, but a terminal showing it obeys none of them."""
+    return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
 @cli.command()
@@ -215,10 +284,19 @@ def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) ->
 @rules_option
 def verify(pdf_file: Path, rules_dir: Path) -> None:
     """Re-check a checklist PDF: exit 0 if the current pack is the one that made it and gives
-    the same checklist; 1 if the pack has changed since, or the file is damaged or altered."""
+    the same checklist; 1 if the pack has changed since, or the file is damaged or altered.
+
+    \b
+    What an OK proves: the file holds nothing this program never writes (no later edits,
+    annotations, scripts, layers, extra attachments, other page boxes), its pages show
+    exactly its embedded record, and the pack gives the same checklist from its answers.
+    What it cannot prove (only a signature would): who made the file, or that this program
+    made it at all; anyone with the program can make a consistent file from any answers.
+    """
     pack = load_pack(rules_dir)
-    result = verify_pdf(pdf_file.read_bytes(), pack, display_path(pdf_file))
-    click.echo("\n".join(result.lines()))
+    shown = display_path(pdf_file)
+    result = verify_pdf(read_bounded(pdf_file, MAX_PDF_BYTES, shown), pack, shown)
+    click.echo("\n".join(printable(line) for line in result.lines()))
     sys.exit(0 if result.matches else 1)
 
 
@@ -231,9 +309,7 @@ def verify(pdf_file: Path, rules_dir: Path) -> None:
     default="markdown",
     show_default=True,
 )
-@click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout."
-)
+@out_option("")
 def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
     """Print the review document: every item and rule in plain English, with its vignettes."""
     pack = load_pack(rules_dir)

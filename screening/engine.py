@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,6 +14,7 @@ from screening.describe import describe_condition
 from screening.errors import AnswersError, Problem
 from screening.fhir.response import answers_from_response, questionnaire_problems
 from screening.language import DISCLAIMER
+from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
 from screening.logic import Evaluator, Tri, visible_states
 from screening.models import (
     KINDS,
@@ -83,30 +86,76 @@ def answer_problems(
 def read_answers_bytes(data: bytes, source: str) -> AnswersFile:
     """An answers file's bytes, read the same way by the CLI and the app (a BOM is allowed).
 
-    A FHIR QuestionnaireResponse is read too, recognised by its `resourceType`.
+    A FHIR QuestionnaireResponse is read too, recognised by its `resourceType`. Bounded: a
+    file over `MAX_ANSWERS_BYTES` is refused unread, and bytes that are not UTF-8 are refused
+    naming their line.
     """
+    if len(data) > MAX_ANSWERS_BYTES:
+        raise AnswersError([Problem(source, f"file is larger than {MAX_ANSWERS_BYTES:,} bytes")])
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise AnswersError([Problem(source, "not UTF-8 text")]) from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise AnswersError([Problem(source, "not UTF-8 text", line)]) from None
     return parse_answers(text, source)
 
 
+class _NumberTooLongError(Exception):
+    """A JSON number with more digits than any answers file needs (and Python would read)."""
+
+
+def _bounded_int(digits: str) -> int:
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise _NumberTooLongError
+    return int(digits)
+
+
+def _bounded_float(digits: str) -> float:
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise _NumberTooLongError
+    return float(digits)
+
+
 def parse_answers(text: str, source: str) -> AnswersFile:
-    """Read an answers JSON document; refuse duplicate keys, which JSON would silently merge."""
+    """Read an answers JSON document; refuse duplicate keys, which JSON would silently merge.
+
+    Every step is linear in the text: duplicates are found with a set, numbers longer than
+    `MAX_NUMBER_DIGITS` are refused before conversion, and more than `MAX_ANSWERS` answers
+    are refused before validation.
+    """
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [k for k, _ in pairs]
-        repeated = sorted({k for k in keys if keys.count(k) > 1})
-        if repeated:
-            raise AnswersError([Problem(source, "duplicate key in JSON", ref=repeated[0])])
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                line = _line_of_key(text, key)
+                raise AnswersError([Problem(source, "duplicate key in JSON", line, key)])
+            seen.add(key)
         return dict(pairs)
 
     try:
-        data = json.loads(text, object_pairs_hook=no_duplicates)
+        data = json.loads(
+            text,
+            object_pairs_hook=no_duplicates,
+            parse_int=_bounded_int,
+            parse_float=_bounded_float,
+        )
     except json.JSONDecodeError as exc:
         raise AnswersError(
             [Problem(source, f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
+        ) from None
+    except _NumberTooLongError:
+        found = re.search(rf"[-+.eE\d]{{{MAX_NUMBER_DIGITS + 1},}}", text)
+        line = text.count("\n", 0, found.start()) + 1 if found else None
+        raise AnswersError(
+            [
+                Problem(
+                    source,
+                    f"a number longer than {MAX_NUMBER_DIGITS} digits: no field of an answers "
+                    "file is a number",
+                    line,
+                )
+            ]
         ) from None
     except RecursionError:
         raise AnswersError([Problem(source, "not an answers file: nested too deeply")]) from None
@@ -114,10 +163,29 @@ def parse_answers(text: str, source: str) -> AnswersFile:
         raise AnswersError([Problem(source, 'expected a JSON object like {"answers": {...}}')])
     if "resourceType" in data:
         return answers_from_response(data, source)
+    for field in ("answers", "discussed"):
+        entries = data.get(field)
+        if isinstance(entries, dict) and len(entries) > MAX_ANSWERS:
+            raise AnswersError(
+                [
+                    Problem(
+                        source,
+                        f"holds {len(entries):,} entries; at most {MAX_ANSWERS:,} are read",
+                        ref=field,
+                    )
+                ]
+            )
     try:
         return AnswersFile.model_validate(data)
     except ValidationError as exc:
         raise AnswersError([_answer_problem(source, e) for e in exc.errors()]) from None
+
+
+def _line_of_key(text: str, key: str) -> int | None:
+    """The line where `key` appears a second time as a JSON key, if it can be found."""
+    quoted = re.escape(json.dumps(key)) + r"\s*:"
+    found = list(itertools.islice(re.finditer(quoted, text), 2))
+    return text.count("\n", 0, found[-1].start()) + 1 if len(found) == 2 else None
 
 
 _MARK_MESSAGES = {

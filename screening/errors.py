@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from screening.limits import MAX_PROBLEMS_SHOWN
+
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (C0, DEL, C1) and bidirectional controls: a terminal obeys the first,
+and the second can show a name reversed."""
+
+
+def printable(text: str) -> str:
+    """`text` with control and bidirectional characters shown as escapes (`\\x1b`, `\\u202e`).
+
+    Whatever a file or its name holds, a message about it can neither drive the terminal
+    (colours, titles, cursor moves, bells) nor show itself in another order.
+    """
+    return _UNPRINTABLE.sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
+    )
 
 
 @dataclass(frozen=True)
@@ -17,7 +36,15 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         about = f"{self.ref}: " if self.ref else ""
-        return f"{where}: {about}{self.message}"
+        return printable(f"{where}: {about}{self.message}")
+
+
+def problem_lines(problems: Sequence[Problem], limit: int = MAX_PROBLEMS_SHOWN) -> list[str]:
+    """The first `limit` problems as lines, then one line saying how many more there are."""
+    lines = [str(p) for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"... and {len(problems) - limit:,} more problem(s)")
+    return lines
 
 
 class ScreeningError(Exception):
@@ -25,7 +52,7 @@ class ScreeningError(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(str(p) for p in problems))
+        super().__init__("\n".join(problem_lines(problems)))
 
 
 class PackError(ScreeningError):

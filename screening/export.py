@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 
 from screening.describe import ANSWER_WORDS
 from screening.markdown import md_escape
@@ -14,6 +16,27 @@ KIND_WORDS = {
     "arrange": "Arrange",
     "document": "Document",
 }
+
+
+NAME_REFERENCE_LENGTH = 40
+"""The most of a patient reference a download's file name carries."""
+
+
+def download_name(checklist: Checklist, extension: str, stem: str = "discussion-checklist") -> str:
+    """A download's file name from the checklist's date and patient reference, so that files
+    saved side by side are told apart: `discussion-checklist_2026-11-30_bed-4.pdf`.
+
+    The reference is folded to lower-case ASCII letters, digits and hyphens, so the name is
+    safe on every file system; without one (or with nothing left of it), the first 8 digits
+    of the checklist's fingerprint stand in for it.
+    """
+    from screening.pdf.record import checklist_digest  # noqa: PLC0415 - the PDF is heavy to load
+
+    folded = unicodedata.normalize("NFKD", checklist.patient_reference or "")
+    ascii_only = folded.encode("ascii", "ignore").decode().lower()
+    reference = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+    reference = reference[:NAME_REFERENCE_LENGTH].rstrip("-") or checklist_digest(checklist)[:8]
+    return f"{stem}_{checklist.date or 'undated'}_{reference}.{extension}"
 
 
 def checklist_json(checklist: Checklist) -> str:

@@ -30,6 +30,18 @@ from screening.language import (
     lookalike_words,
     verdict_words,
 )
+from screening.limits import (
+    MAX_COMBINATIONS_PER_PACK,
+    MAX_CONDITION_DEPTH,
+    MAX_CONDITION_NODES,
+    MAX_ECHO,
+    MAX_FOLLOW_UP_DEPTH,
+    MAX_ITEMS,
+    MAX_ITEMS_PER_CONDITION_CHECKED,
+    MAX_PACK_FILE_BYTES,
+    MAX_RULES,
+    MAX_SOURCES,
+)
 from screening.logic import Tri, compile_condition, condition_items, visible_states
 from screening.models import (
     AllOf,
@@ -45,18 +57,7 @@ from screening.models import (
     Source,
     condition_tag,
 )
-
-MAX_FILE_BYTES = 1_000_000
-"""Larger rule files are refused before parsing: no real pack comes near it."""
-
-MAX_ITEMS_PER_CONDITION_CHECKED = 8
-"""A condition may read at most this many questions (3^8 answer combinations to try)."""
-
-MAX_ECHO = 80
-"""A problem quotes at most this much of the offending value."""
-
-MAX_COMBINATIONS_PER_PACK = 200_000
-"""Bounds the can-never-hold check, so an uploaded candidate pack cannot stall the app."""
+from screening.reading import ReadError, read_bounded
 
 PACK_FILE = "pack.yaml"
 SOURCES_FILE = "sources.yaml"
@@ -120,14 +121,22 @@ def load_pack(directory: Path | str = DEFAULT_RULES_DIR) -> RulePack:
     ]
     if unreadable:
         raise PackError(unreadable)
-    files = {path.name: read_capped(path) for path in found}
-    return load_pack_from_files(files, display_path(folder))
+    return load_pack_from_files(read_files(found), display_path(folder))
 
 
-def read_capped(path: Path) -> bytes:
-    """A file's bytes, one past the size cap at most, so a huge file is refused unread."""
-    with path.open("rb") as handle:
-        return handle.read(MAX_FILE_BYTES + 1)
+def read_files(paths: list[Path]) -> dict[str, bytes]:
+    """Each file's bytes by name, bounded by `MAX_PACK_FILE_BYTES`; `PackError` lists those
+    that cannot be read (too large, not a regular file, unreadable)."""
+    files: dict[str, bytes] = {}
+    problems: list[Problem] = []
+    for path in sorted(paths):
+        try:
+            files[path.name] = read_bounded(path, MAX_PACK_FILE_BYTES, display_path(path))
+        except ReadError as exc:
+            problems += exc.problems
+    if problems:
+        raise PackError(problems)
+    return files
 
 
 def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
@@ -271,13 +280,13 @@ def validate_yaml(
 
 def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
     """Parse YAML 1.2 keeping line numbers; refuse big files, non-UTF-8 text and anchors."""
-    if len(data) > MAX_FILE_BYTES:
-        problems.append(Problem(shown, f"file is larger than {MAX_FILE_BYTES:,} bytes"))
+    if len(data) > MAX_PACK_FILE_BYTES:
+        problems.append(Problem(shown, f"file is larger than {MAX_PACK_FILE_BYTES:,} bytes"))
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(shown, f"not UTF-8 text (byte {exc.start})"))
+        problems.append(Problem(shown, "not UTF-8 text", data[: exc.start].count(b"\n") + 1))
         return None
     try:
         doc = YAML(typ="rt").load(text)
@@ -293,7 +302,14 @@ def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
         line = mark.line + 1 if mark is not None else None
         what = " ".join(part for part in (exc.context, exc.problem) if part)
         problems.append(Problem(shown, f"YAML syntax: {what or exc}", line))
-    except (YAMLError, ValueError, TypeError, RecursionError) as exc:
+    except RecursionError:
+        problems.append(
+            Problem(
+                shown,
+                f"nested too deeply to read (conditions nest at most {MAX_CONDITION_DEPTH} levels)",
+            )
+        )
+    except (YAMLError, ValueError, TypeError) as exc:
         problems.append(Problem(shown, f"YAML syntax: {exc}"))
     return None
 
@@ -422,7 +438,11 @@ class _CrossChecker:
         if self.references_known:
             found += [*self._citations(), *self._item_references()]
         if self.files_sound and not found:
+            # Sizes first: every later check's cost grows with them.
+            found += self._sizes()
+        if self.files_sound and not found:
             found += self._cycles()
+            found += [] if found else self._depth()
             # Satisfiability needs the follow-up structure to be sound, so it comes last.
             checks = [self._negated_follow_ups()] + ([] if found else [self._never_holds()])
             found += [problem for check in checks for problem in check]
@@ -475,23 +495,97 @@ class _CrossChecker:
                 if ref not in self.item_ids:
                     yield Problem(shown, f"condition reads unknown item '{ref}'", line, rule.id)
 
-    def _cycles(self) -> Iterator[Problem]:
-        depends = {
-            item.id: [ref for ref, _ in _item_refs(raw["asked_if"], item.asked_if)]
+    def _sizes(self) -> list[Problem]:
+        """Counts and condition sizes within their bounds, checked in one linear pass."""
+        found: list[Problem] = []
+        for what, entries, bound in (
+            ("items", self.items, MAX_ITEMS),
+            ("rules", self.rules, MAX_RULES),
+            ("sources", self.sources, MAX_SOURCES),
+        ):
+            if len(entries) > bound:
+                shown, raw, _ = entries[bound]
+                found.append(
+                    Problem(
+                        shown,
+                        f"the pack has {len(entries):,} {what}; at most {bound:,} are read",
+                        _line(raw),
+                    )
+                )
+        conditions = [
+            *((shown, raw, item.asked_if, item.id, "asked_if") for shown, raw, item in self.items),
+            *((shown, raw, rule.when, rule.id, "when") for shown, raw, rule in self.rules),
+        ]
+        for shown, raw, condition, owner, field in conditions:
+            if condition is None:
+                continue
+            nodes, depth = condition_size(condition)
+            if nodes > MAX_CONDITION_NODES or depth > MAX_CONDITION_DEPTH:
+                found.append(
+                    Problem(
+                        shown,
+                        f"{field} has {nodes} parts nested {depth} deep; a condition may have at "
+                        f"most {MAX_CONDITION_NODES} parts nested {MAX_CONDITION_DEPTH} deep",
+                        _line(raw[field]),
+                        owner,
+                    )
+                )
+        return found
+
+    def _follow_up_graph(self) -> dict[str, list[str]]:
+        return {
+            item.id: list(
+                dict.fromkeys(ref for ref, _ in _item_refs(raw["asked_if"], item.asked_if))
+            )
             for _, raw, item in self.items
             if item.asked_if is not None
         }
-        reported: set[str] = set()
+
+    def _cycles(self) -> Iterator[Problem]:
+        """Each circular `asked_if` once, named from its first item in file order (linear)."""
+        depends = self._follow_up_graph()
+        component = _cyclic_components(depends)
+        reported: set[int] = set()
         for shown, raw, item in self.items:
-            cycle = _find_cycle(item.id, depends)
-            if cycle and item.id not in reported:
-                reported.update(cycle)
-                yield Problem(
-                    shown,
-                    "asked_if is circular: " + " -> ".join([*cycle, cycle[0]]),
-                    _line(raw.get("asked_if", raw)),
-                    item.id,
-                )
+            group = component.get(item.id)
+            if group is None or group in reported:
+                continue
+            reported.add(group)
+            cycle = _path_back(item.id, depends, component)
+            yield Problem(
+                shown,
+                "asked_if is circular: " + " -> ".join([*cycle, cycle[0]]),
+                _line(raw.get("asked_if", raw)),
+                item.id,
+            )
+
+    def _depth(self) -> list[Problem]:
+        """Follow-ups of follow-ups at most `MAX_FOLLOW_UP_DEPTH` deep: evaluation walks each
+        chain, and the form could not show a deeper one sensibly. Linear in the items."""
+        depends = self._follow_up_graph()
+        depth: dict[str, int] = {}
+        for start in depends:
+            stack = [start]
+            while stack:
+                node = stack[-1]
+                pending = [p for p in depends.get(node, ()) if p not in depth]
+                if pending:
+                    stack += pending
+                    continue
+                stack.pop()
+                depth[node] = 1 + max((depth[p] for p in depends.get(node, ())), default=-1)
+        for shown, raw, item in self.items:
+            if depth.get(item.id, 0) > MAX_FOLLOW_UP_DEPTH:
+                return [
+                    Problem(
+                        shown,
+                        f"follow-up chain is {depth[item.id]} questions deep; at most "
+                        f"{MAX_FOLLOW_UP_DEPTH} follow-ups may hang one below another",
+                        _line(raw["asked_if"]),
+                        item.id,
+                    )
+                ]
+        return []
 
     def _negated_follow_ups(self) -> Iterator[Problem]:
         """`not` over a follow-up would turn "not asked" into a point raised for no reason."""
@@ -623,25 +717,97 @@ def guard_wording(
 def _with_parents(items: tuple[str, ...], parents: Mapping[str, tuple[str, ...]]) -> list[str]:
     """The items and, transitively, the questions that decide whether they are asked."""
     found: dict[str, None] = {}
-    pending = list(items)
+    pending = deque(items)
     while pending:
-        item = pending.pop(0)
+        item = pending.popleft()
         if item not in found:
             found[item] = None
-            pending += parents.get(item, ())
+            pending.extend(parents.get(item, ()))
     return list(found)
 
 
-def _find_cycle(start: str, depends: dict[str, list[str]]) -> list[str] | None:
-    """The first dependency cycle through `start`, as a list of item ids, or None."""
-    stack: list[tuple[str, list[str]]] = [(start, [start])]
-    seen: set[str] = set()
+def condition_size(condition: Condition) -> tuple[int, int]:
+    """How many parts a condition has and how deep they nest, without recursion."""
+    nodes, deepest = 0, 0
+    stack: list[tuple[Condition, int]] = [(condition, 1)]
     while stack:
-        node, path = stack.pop()
-        for nxt in depends.get(node, []):
+        node, depth = stack.pop()
+        nodes += 1
+        deepest = max(deepest, depth)
+        if isinstance(node, (AllOf, AnyOf)):
+            stack += [
+                (part, depth + 1) for part in (node.all if isinstance(node, AllOf) else node.any)
+            ]
+        elif isinstance(node, NotOf):
+            stack.append((node.not_, depth + 1))
+    return nodes, deepest
+
+
+def _cyclic_components(depends: Mapping[str, list[str]]) -> dict[str, int]:
+    """Items on a dependency cycle, each mapped to its strongly connected component.
+
+    Tarjan's algorithm, iterative, so it is linear and a long chain cannot exhaust the stack.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    cyclic: dict[str, int] = {}
+    counter = 0
+    for root in depends:
+        if root in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(depends.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            nxt = next(edges, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(depends.get(nxt, ()))))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                members = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    members.append(member)
+                    if member == node:
+                        break
+                if len(members) > 1 or node in depends.get(node, ()):
+                    cyclic.update((m, index[node]) for m in members)
+    return cyclic
+
+
+def _path_back(
+    start: str, depends: Mapping[str, list[str]], component: Mapping[str, int]
+) -> list[str]:
+    """A shortest dependency path from `start` back to itself within its cycle (breadth first)."""
+    group = component[start]
+    came_from: dict[str, str] = {}
+    queue: deque[str] = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in depends.get(node, ()):
             if nxt == start:
-                return path
-            if nxt not in seen:
-                seen.add(nxt)
-                stack.append((nxt, [*path, nxt]))
-    return None
+                path = [node]
+                while path[-1] != start:
+                    path.append(came_from[path[-1]])
+                return path[::-1]
+            if component.get(nxt) == group and nxt not in came_from:
+                came_from[nxt] = node
+                queue.append(nxt)
+    return [start]

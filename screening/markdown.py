@@ -8,16 +8,20 @@ from screening.models import Source
 
 _SPECIALS = re.compile(r"([\\`*_\[\]<>|~&$])")
 """Inline specials; `$` too, which Streamlit reads as the start of maths."""
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+"""Control and bidirectional characters, removed: a terminal showing the file would obey
+them, and they could reorder what a reader sees. Whitespace controls fold to spaces."""
 _LINE_START = re.compile(r"^(\d+)([.)])|^([#>+=-])")
 
 
 def md_escape(text: str, block: bool = False) -> str:
-    """Text that Markdown shows as typed, with line breaks folded to spaces.
+    """Text that Markdown shows as typed, with line breaks folded to spaces and control
+    characters removed.
 
     Only what would change meaning is escaped, so the raw Markdown stays readable. `block`
     text starts a line, where `#`, `>`, `-` or `1.` would make a heading, quote or list.
     """
-    escaped = _SPECIALS.sub(r"\\\1", " ".join(text.split()))
+    escaped = _SPECIALS.sub(r"\\\1", " ".join(_CONTROLS.sub("", text).split()))
     if not block:
         return escaped
     return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)

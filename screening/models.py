@@ -255,6 +255,14 @@ class RulePack(_Frozen):
     rules: tuple[Rule, ...]
     sha256: str
 
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickled (to cross a process boundary) without the compiled conditions and indexes
+        below, which cannot be pickled and are rebuilt on first use."""
+        state = super().__getstate__()
+        fields = type(self).model_fields
+        state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k in fields}
+        return state
+
     @cached_property
     def compiled_rules(self) -> tuple[tuple[Rule, Callable[[Mapping[str, AnswerState]], Any]], ...]:
         """Each rule with its condition compiled once, since every evaluation runs them all."""

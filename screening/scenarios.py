@@ -18,8 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from ruamel.yaml.comments import CommentedMap
 
 from screening.engine import answer_problems, evaluate
-from screening.errors import Problem, ScreeningError
-from screening.loader import display_path, read_capped, validate_yaml
+from screening.errors import PackError, Problem, ScreeningError
+from screening.loader import display_path, read_files, validate_yaml
 from screening.logic import condition_items
 from screening.models import Answer, AnswersFile, Identifier, RulePack, Text
 
@@ -134,7 +134,10 @@ def load_scenarios(folder: Path, pack: RulePack) -> list[PlacedScenario]:
     ]
     if misplaced:
         raise ScenarioError(misplaced)
-    files = {path.name: read_capped(path) for path in found}
+    try:
+        files = read_files(found)
+    except PackError as exc:
+        raise ScenarioError(exc.problems) from None
     return load_scenarios_from_files(files, display_path(folder), pack)
 
 

@@ -11,12 +11,14 @@ import fnmatch
 import io
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from screening.diff import PackDiff, diff_packs
 from screening.errors import PackError, Problem
+from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
 from screening.loader import (
     ITEMS_FILE,
     PACK_FILE,
@@ -34,12 +36,6 @@ from screening.scenarios import (
     load_scenarios_from_files,
     run_scenarios,
 )
-
-MAX_MEMBERS = 200
-"""A pack holds about a dozen files and its scenarios a few more; 200 is no rule pack."""
-
-MAX_TOTAL_BYTES = 5_000_000
-"""Cap on the uncompressed bytes read, counted as they are read: a header can lie."""
 
 _JUNK_FOLDERS = frozenset({"__MACOSX"})
 _JUNK_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
@@ -93,9 +89,9 @@ def _unpack(data: bytes) -> dict[str, bytes]:
             if _unsafe(member.filename):
                 raise _RefusedError(f"unsafe path in the zip: {member.filename!r}")
         members = [m for m in members if not _junk(m.filename)]
-        if len(members) > MAX_MEMBERS:
+        if len(members) > MAX_ZIP_MEMBERS:
             raise _RefusedError(
-                f"the zip holds {len(members)} files; at most {MAX_MEMBERS} are read"
+                f"the zip holds {len(members)} files; at most {MAX_ZIP_MEMBERS} are read"
             )
         written: dict[str, str] = {}
         for member in members:
@@ -104,7 +100,7 @@ def _unpack(data: bytes) -> dict[str, bytes]:
                 raise _RefusedError(_twice(name, written[name], member.filename))
             written[name] = member.filename
         contents: dict[str, bytes] = {}
-        remaining = MAX_TOTAL_BYTES
+        remaining = MAX_ZIP_TOTAL_BYTES
         for member in members:
             read = _read_member(archive, member, remaining)
             contents[_normalised(member.filename)] = read
@@ -151,7 +147,7 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) 
     try:
         with archive.open(member) as handle:
             data = handle.read(limit + 1)
-    except (zipfile.BadZipFile, EOFError, OSError):
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error):
         raise _RefusedError(f"damaged zip: {member.filename!r} cannot be read") from None
     except RuntimeError:
         raise _RefusedError(
@@ -160,7 +156,7 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) 
     except NotImplementedError:
         raise _RefusedError(f"{member.filename!r} uses an unsupported compression method") from None
     if len(data) > limit:
-        raise _RefusedError(f"the zip unpacks to more than {MAX_TOTAL_BYTES:,} bytes")
+        raise _RefusedError(f"the zip unpacks to more than {MAX_ZIP_TOTAL_BYTES:,} bytes")
     return data
 
 

@@ -106,6 +106,26 @@ def shipped_pack() -> RulePack:
     return load_pack(DEFAULT_RULES_DIR)
 
 
+SHARED_CONTENT = Path(__file__).resolve().parents[2] / "shared" / "content"
+"""The team's clinical content, checked out beside the repository (`<repo>/../shared/content`)."""
+
+
+def shared_content_file(path: Path) -> Path:
+    """A file of the shared content: skipped where it is absent, but CI must have it, so a CI
+    run without it fails instead of silently skipping the contract it checks."""
+    if not path.is_file():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing: CI must check out shared/ beside the repository")
+        pytest.skip(f"{path} is not beside this checkout")
+    return path
+
+
+@pytest.fixture
+def item_catalogue() -> Path:
+    """The shared item catalogue (items.md), the public contract for item ids."""
+    return shared_content_file(SHARED_CONTENT / "items.md")
+
+
 def write_answers(path: Path, answers: dict[str, str], **extra: object) -> Path:
     path.write_text(json.dumps({"answers": answers, **extra}), encoding="utf-8")
     return path

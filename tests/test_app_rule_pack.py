@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+import app_pages.isolated
 import screening.scenarios
 import screening.zipped
 from screening import RulePack
@@ -266,7 +267,7 @@ class TestCandidateUpload:
     def test_a_candidate_is_reviewed_once_not_on_every_rerun(
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
     ) -> None:
-        calls = counting(monkeypatch, screening.zipped, "review_candidate")
+        calls = counting(monkeypatch, app_pages.isolated, "review_isolated")
         at = open_page(monkeypatch, mini_dir)
         upload(at, "once.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
         rerun_a_few_times(at)
@@ -276,7 +277,7 @@ class TestCandidateUpload:
     def test_a_refused_candidate_is_not_reviewed_again_on_every_rerun(
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
     ) -> None:
-        calls = counting(monkeypatch, screening.zipped, "review_candidate")
+        calls = counting(monkeypatch, app_pages.isolated, "review_isolated")
         at = open_page(monkeypatch, mini_dir)
         upload(at, "bad.zip", str(mini_dir).encode())
         rerun_a_few_times(at)
@@ -289,7 +290,7 @@ class TestCandidateUpload:
         def broken(*args: object) -> None:
             raise RuntimeError("no one saw this coming")
 
-        monkeypatch.setattr(screening.zipped, "review_candidate", broken)
+        monkeypatch.setattr(app_pages.isolated, "review_isolated", broken)
         at = open_page(monkeypatch, mini_dir)
         upload(at, "odd<b>.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
         assert texts(at.error) == [
@@ -324,3 +325,40 @@ class TestCandidateUpload:
         at = open_page(monkeypatch, mini_dir)
         upload(at, "evil.zip", zipped({**MINI_PACK, "../escape.yaml": "x"}))
         assert at.code[-1].value == "evil.zip: unsafe path in the zip: '../escape.yaml'"
+
+
+class TestCandidateCheckIsolated:
+    """The candidate check runs in a child process, bounded in time, and says when it gives up."""
+
+    def test_a_check_past_its_time_is_stopped_and_said_plainly(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        real = app_pages.isolated.review_isolated
+        monkeypatch.setattr(
+            app_pages.isolated,
+            "review_isolated",
+            lambda data, name, folder: real(data, name, folder, seconds=0.001),
+        )
+        at = open_page(monkeypatch, mini_dir)
+        upload(at, "slow.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
+        assert not at.exception
+        assert texts(at.error) == [
+            "The candidate pack slow.zip could not be checked: the check did not finish within "
+            "0.001 seconds and was stopped; a pack this slow to check is too large or too "
+            "complex."
+        ]
+        assert len(frames(at, "rule")) == 1
+
+    def test_the_child_returns_the_same_review_as_the_core(self, mini_dir: Path) -> None:
+        data = zipped(MINI_PACK)
+        review = app_pages.isolated.review_isolated(data, "c.zip", str(mini_dir))
+        assert isinstance(review, screening.zipped.Candidate)
+        direct = screening.zipped.review_candidate(
+            data, "c.zip", screening.load_pack(mini_dir), mini_dir
+        )
+        assert review.pack == direct.pack
+        assert review.diff == direct.diff
+
+    def test_a_refused_candidate_comes_back_as_its_problems(self, mini_dir: Path) -> None:
+        review = app_pages.isolated.review_isolated(b"not a zip", "bad.zip", str(mini_dir))
+        assert [str(p) for p in review] == ["bad.zip: not a readable zip file"]  # type: ignore[union-attr]

@@ -98,7 +98,7 @@ class TestForm:
     def test_items_are_grouped_by_section_in_pack_order(
         self, shipped: AppTest, shipped_pack: RulePack
     ) -> None:
-        headings = [s.value.replace("\\", "") for s in shipped.subheader]
+        headings = [s.value for s in shipped.header]
         assert headings == list(shipped_pack.sections)
 
     def test_the_progress_line_counts_answers_including_unknown(self, shipped: AppTest) -> None:
@@ -285,6 +285,19 @@ class TestChecklist:
         assert tick(mini, "substance-history").value is False
 
 
+class TestIdentifierWarning:
+    """A patient reference that looks like an identifier is flagged beside the field."""
+
+    def test_a_phone_number_as_the_reference_is_flagged_and_kept(self, mini: AppTest) -> None:
+        mini.text_input(key="detail__patient_reference").input("07700 900123").run()
+        assert any("looks like it holds a phone number" in w for w in warnings(mini))
+        assert mini.text_input(key="detail__patient_reference").value == "07700 900123"
+
+    def test_a_local_reference_is_not_flagged(self, mini: AppTest) -> None:
+        mini.text_input(key="detail__patient_reference").input("Clinic 3, visit 2").run()
+        assert not any("looks like it holds" in w for w in warnings(mini))
+
+
 class TestDiscussedMarks:
     """Ticks and notes are part of the record: kept, shown as typed, saved and resumed."""
 
@@ -445,6 +458,16 @@ class TestSaveAndResume:
             ),
             (b'{"answers": {}, "extra": 1}', "extra: unknown field"),
             (b"\xff\xfe\x00", "not UTF-8 text"),
+            (b'{"answers": {},\n"date": ' + b"9" * 4301 + b"}", "bad.json:2: a number longer"),
+            (
+                json.dumps({"answers": {f"k{i}": "yes" for i in range(40_000)}}).encode(),
+                "answers: holds 40,000 entries; at most 1,000 are read",
+            ),
+            (
+                json.dumps({"answers": {f"k{i:03}": "yes" for i in range(900)}}).encode(),
+                "... and 880 more problem(s)",
+            ),
+            (b"[" * 100_000, "nested too deeply"),
         ],
         ids=[
             "broken-json",
@@ -456,6 +479,10 @@ class TestSaveAndResume:
             "date-beyond-the-form",
             "unknown-field",
             "not-utf8",
+            "4301-digit-integer",
+            "40000-keys",
+            "900-unknown-ids",
+            "deep-nesting",
         ],
     )
     def test_a_bad_upload_says_why_and_keeps_the_answers(
@@ -467,8 +494,22 @@ class TestSaveAndResume:
         assert not mini.exception
         assert mini.error[0].value.startswith("bad.json was not loaded; the answers on the form")
         assert message in mini.code[0].value
+        assert len(mini.code[0].value.splitlines()) <= 21
         assert asked(mini)["history"] == "yes"
         assert mini.text_input(key="detail__clinician").value == "Dr Who"
+
+    def test_an_unexpected_error_reading_an_upload_keeps_the_form(
+        self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def boom(*_: object) -> None:
+            raise ValueError("simulated bug")
+
+        answer(mini, "history", "yes")
+        monkeypatch.setattr("screening.engine.parse_answers", boom)
+        upload(mini, "bad.json", b'{"answers": {}}')
+        assert not mini.exception
+        assert "could not be read: an unexpected error occurred" in mini.code[0].value
+        assert asked(mini)["history"] == "yes"
 
     def test_starting_again_clears_answers_details_and_ticks(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")

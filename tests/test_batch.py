@@ -59,6 +59,15 @@ def parquet_bytes(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
     return out.getvalue()
 
 
+def table_bytes(name: str, rows: list[list[str]], header: list[str] = HEADER) -> bytes:
+    """The rows as the file `name` names: blank cells empty in CSV, null in Parquet, absent in JSONL."""
+    if name.endswith(".parquet"):
+        return parquet_bytes(rows, header)
+    if name.endswith(".jsonl"):
+        return jsonl_text(rows, header).encode()
+    return csv_text(rows, header).encode()
+
+
 def write_table(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
     if path.suffix == ".parquet":
         path.write_bytes(parquet_bytes(rows, header))
@@ -83,11 +92,7 @@ class TestReadingTables:
 
     @pytest.mark.parametrize("name", ["a.csv", "a.parquet", "a.jsonl"])
     def test_each_format_gives_the_hand_counted_audit(self, mini_pack: RulePack, name: str) -> None:
-        data = {
-            "a.csv": csv_text(ROWS).encode(),
-            "a.parquet": parquet_bytes(ROWS),
-            "a.jsonl": jsonl_text(ROWS).encode(),
-        }[name]
+        data = table_bytes(name, ROWS)
         audit = audit_result(run_batch(mini_pack, read_table_bytes(data, name, mini_pack)))
         assert audit.sets == 4 and audit.refused == 0
         assert {r.rule_id: (r.raised, r.open, r.not_raised) for r in audit.rules} == RULE_COUNTS
@@ -109,21 +114,30 @@ class TestReadingTables:
             ),
         ],
     )
+    @pytest.mark.parametrize("name", ["a.csv", "a.parquet", "a.jsonl"])
     def test_a_bad_cell_refuses_its_row_only_and_says_why(
-        self, mini_pack: RulePack, cells: list[str], column: str, value: str, reason: str
+        self,
+        *,
+        mini_pack: RulePack,
+        cells: list[str],
+        column: str,
+        value: str,
+        reason: str,
+        name: str,
     ) -> None:
         rows = [["ok1", "yes", "yes", "no"], ["bad", *cells], ["ok2", "no", "", "yes"]]
-        table = read_table_bytes(csv_text(rows).encode(), "a.csv", mini_pack)
+        table = read_table_bytes(table_bytes(name, rows), name, mini_pack)
         assert [(p.row, p.column, p.value) for p in table.problems] == [(2, column, value)]
         assert table.problems[0].reason.startswith(reason)
         assert table.accepted.tolist() == [0, 2]
 
+    @pytest.mark.parametrize("name", ["a.csv", "a.parquet", "a.jsonl"])
     def test_a_value_in_an_unknown_column_refuses_its_row_and_a_blank_one_does_not(
-        self, mini_pack: RulePack
+        self, mini_pack: RulePack, name: str
     ) -> None:
         rows = [["p1", "yes", "", "no", ""], ["p2", "no", "", "", "yes"]]
-        data = csv_text(rows, [*HEADER, "histroy"]).encode()
-        table = read_table_bytes(data, "a.csv", mini_pack)
+        data = table_bytes(name, rows, [*HEADER, "histroy"])
+        table = read_table_bytes(data, name, mini_pack)
         assert [(p.row, p.column, p.value, p.reason) for p in table.problems] == [
             (2, "histroy", "yes", "unknown column: not an item of this rule pack")
         ]
@@ -164,6 +178,18 @@ class TestReadingTables:
         table = read_table_bytes(out.getvalue(), "a.parquet", mini_pack)
         assert [(p.row, p.column, p.value) for p in table.problems] == [(1, "history", "true")]
         assert table.accepted.tolist() == [1]
+
+    @pytest.mark.parametrize("name", ["a.csv", "a.parquet", "a.jsonl"])
+    def test_more_rows_than_the_bound_are_refused_whole(
+        self, mini_pack: RulePack, name: str
+    ) -> None:
+        from screening.errors import AnswersError  # noqa: PLC0415
+
+        with pytest.raises(AnswersError) as refused:
+            read_table_bytes(table_bytes(name, ROWS), name, mini_pack, max_rows=3)
+        assert str(refused.value) == (
+            f"{name}: more than 3 rows: split it, or use the command line's --engine dask with Parquet"
+        )
 
     @pytest.mark.parametrize(
         ("name", "data", "message"),
@@ -260,6 +286,15 @@ class TestBatchCommand:
         assert result.output.strip().endswith("none.csv: no such file")
         assert not (tmp_path / "r.csv").exists()
 
+    def test_a_folder_without_parquet_files_is_refused(
+        self, mini_dir: Path, tmp_path: Path
+    ) -> None:
+        (tmp_path / "empty").mkdir()
+        result = run("batch", tmp_path / "empty", "--out", tmp_path / "r.csv", "--rules", mini_dir)
+        assert result.exit_code == 1
+        assert result.output.strip().endswith("empty: no Parquet files in this folder")
+        assert not (tmp_path / "r.csv").exists()
+
     @pytest.mark.parametrize(
         "args",
         [["--out", "r.txt"], ["--out", "r.csv", "--scheduler", "tcp://127.0.0.1:1"], []],
@@ -319,14 +354,45 @@ class TestAuditCommand:
         assert result.exit_code == 1
         assert 'rule-a: not a results column: holds "maybe"' in result.output
 
+    def test_out_writes_what_stdout_would_show(self, mini_dir: Path, tmp_path: Path) -> None:
+        answers = write_table(tmp_path / "a.csv", ROWS)
+        shown = run("audit", answers, "--format", "csv", "--rules", mini_dir).output
+        result = run(
+            "audit", answers, "--format", "csv", "--rules", mini_dir, "--out", tmp_path / "c.csv"
+        )
+        assert result.exit_code == 0 and result.output == ""
+        assert (tmp_path / "c.csv").read_text() == shown
+
+    def test_results_of_two_packs_are_refused_not_added_up(self, tmp_path: Path) -> None:
+        mixed = tmp_path / "r.csv"
+        mixed.write_text(
+            "row,rule-a,pack_name,pack_version,pack_sha256\n1,open,P,1,abc\n2,raised,P,2,def\n"
+        )
+        result = run("audit", mixed)
+        assert result.exit_code == 1
+        assert "results of more than one rule pack: audit each" in result.output
+
+    def test_a_results_column_not_named_as_a_rule_is_refused(self, tmp_path: Path) -> None:
+        bad = tmp_path / "r.csv"
+        bad.write_text("row,\x1b[2Jrule,pack_name,pack_version,pack_sha256\n1,open,P,1,abc\n")
+        result = run("audit", bad)
+        assert result.exit_code == 1
+        assert "\\x1b[2Jrule: not a results column: its name is not a rule id" in result.output
+        assert "\x1b" not in result.output
+
     def test_refused_rows_are_named_on_stderr_and_exit_1(
         self, mini_dir: Path, tmp_path: Path
     ) -> None:
-        answers = write_table(tmp_path / "a.csv", [*ROWS, ["p5", "\x1b[31mx", "", ""]])
+        answers = write_table(
+            tmp_path / "a.csv",
+            [*([*r, ""] for r in ROWS), ["p5", "\x1b[31mx", "", "", "\u202ey"]],
+            [*HEADER, "\x1b]0;t"],
+        )
         result = run("audit", answers, "--rules", mini_dir)
         assert result.exit_code == 1
         assert "1 answer set(s) refused:" in result.output
         assert "row 5: history:" in result.output and "\x1b" not in result.output
+        assert "row 5: \\x1b]0;t: unknown column" in result.output and "\u202e" not in result.output
 
 
 class TestImpactCommand:

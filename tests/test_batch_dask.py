@@ -67,3 +67,13 @@ class TestDaskEngine:
                 cluster.scheduler_address,
             )
         assert on_cluster == in_memory
+
+    def test_audit_with_dask_counts_what_the_in_memory_audit_counts(
+        self, dataset: Path, mini_dir: Path
+    ) -> None:
+        def audit(*engine: str) -> str:
+            args = ["audit", str(dataset), "--format", "json", "--rules", str(mini_dir), *engine]
+            return CliRunner().invoke(cli, args).output
+
+        assert audit("--engine", "dask") == audit()
+        assert '"refused": 2' in audit()

@@ -9,6 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening.batch import vector
+from screening.batch.run import results_table, run_batch
+from screening.batch.table import read_table_bytes
 from screening.engine import asked_states, evaluate
 from screening.errors import AnswersError
 from screening.logic import Tri
@@ -127,3 +129,35 @@ class TestSameAsThePerRowEngine:
         self, pack: RulePack, data: st.DataObject
     ) -> None:
         assert_same_as_engine(pack, random_rows(pack, data))
+
+
+class TestTheWholeBatchPathAgreesWithTheEngine:
+    """From CSV text to results: refused exactly when the engine refuses, else the same result."""
+
+    @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(random_packs(), st.data())
+    def test_every_row_of_a_csv_is_refused_or_evaluated_as_the_engine_does(
+        self, pack: RulePack, data: st.DataObject
+    ) -> None:
+        rows = random_rows(pack, data)
+        ids = [i.id for i in pack.items]
+        text = "\n".join([",".join(ids), *(",".join(r[i] for i in ids) for r in rows)]) + "\n"
+        result = run_batch(pack, read_table_bytes(text.encode(), "a.csv", pack))
+        results = results_table(result).to_pylist()
+        accepted = iter(results)
+        for n, row in enumerate(rows, start=1):
+            answers = AnswersFile.model_validate({"answers": {k: v for k, v in row.items() if v}})
+            try:
+                checklist = evaluate(pack, answers)
+            except AnswersError:
+                assert n in {p.row for p in result.problems}
+                continue
+            got = next(accepted)
+            assert got["row"] == n
+            entries = {e.rule_id: e for e in checklist.entries}
+            for rule in pack.rules:
+                expected = None
+                if rule.id in entries:
+                    expected = "open" if entries[rule.id].open_items else "raised"
+                assert got[rule.id] == expected, (rule.id, row)
+        assert next(accepted, None) is None

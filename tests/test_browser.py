@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import os
 import re
@@ -15,7 +16,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, FilePayload, Page, WebSocket, expect, sync_playwright
+from pypdf import PdfReader
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from screening import AnswersFile, RulePack, evaluate, load_pack
@@ -408,6 +411,42 @@ def visit(page: Page, link: str, heading: str) -> None:
     page.wait_for_selector(IDLE)
 
 
+class TestWhatWasDiscussed:
+    """A tick and a note on a point reach every download and the saved answers."""
+
+    def test_a_tick_and_a_note_reach_json_markdown_pdf_and_the_answers_file(
+        self, page: Page
+    ) -> None:
+        fill(page)
+        build(page)
+        first = page.locator("[data-testid=stCheckbox]").first
+        after_rerun(page, first.click)
+        page.get_by_role("button", name="Note").first.click()
+        note = page.get_by_role("textbox", name="Note on this point")
+        note.fill("Agreed to *think* it over")
+
+        def leave() -> None:
+            note.press("Control+Enter")
+
+        after_rerun(page, leave)
+        page.keyboard.press("Escape")
+        page.get_by_text("Note: Agreed to *think* it over").wait_for()
+        checklist = json.loads(download(page, "Checklist JSON"))
+        (marked,) = [e for e in checklist["entries"] if e["done"]]
+        assert marked["note"] == "Agreed to *think* it over"
+        answers = json.loads(download(page, "Answers JSON"))
+        assert answers["discussed"] == {
+            marked["rule_id"]: {"done": True, "note": "Agreed to *think* it over"}
+        }
+        markdown = download(page, "Checklist Markdown").decode()
+        assert "- [x] " in markdown
+        assert "Agreed to \\*think\\* it over" in markdown
+        pdf = PdfReader(io.BytesIO(download(page, "Download PDF")))
+        (record,) = pdf.attachments["screening-record.json"]
+        embedded = json.loads(record)
+        assert embedded["answers"]["discussed"] == answers["discussed"]
+
+
 class TestNothingIsLost:
     """Every path a clinician walks keeps what they did: answers, details and ticks."""
 
@@ -497,3 +536,70 @@ class TestNothingIsLost:
         ).to_be_hidden()
         page.wait_for_selector(IDLE)
         expect_filled(page)
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
+"""WCAG 2.2 AA, target size (24 px) included, and axe's best practices."""
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it stands, one line each,
+    and skipped heading levels, which axe ranks moderate but a screen reader user meets first."""
+    options = {"resultTypes": ["violations"], "runOnly": {"type": "tag", "values": AXE_TAGS}}
+    found = Axe().run(page, options=options).response["violations"]
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(str(n["target"]) for n in v["nodes"][:5])
+        for v in found
+        if v["impact"] in ("serious", "critical") or v["id"] == "heading-order"
+    ]
+
+
+class TestAccessibility:
+    """WCAG 2.2 AA as axe-core checks it: no serious or critical violation on any page."""
+
+    def test_the_form_has_no_serious_violation(self, page: Page) -> None:
+        fill(page)
+        assert serious_violations(page) == []
+
+    def test_the_checklist_with_a_why_open_has_no_serious_violation(self, page: Page) -> None:
+        fill(page)
+        build(page)
+        page.get_by_role("button", name="Why?").first.click()
+        page.get_by_text("Why it matters.").first.wait_for()
+        assert serious_violations(page) == []
+
+    @pytest.mark.parametrize(
+        ("link", "heading"),
+        [("Rule pack", "Rule pack"), ("Audit", "Audit"), ("About", "About this checklist")],
+    )
+    def test_every_other_page_has_no_serious_violation(
+        self, page: Page, link: str, heading: str
+    ) -> None:
+        visit(page, link, heading)
+        assert serious_violations(page) == []
+
+    def test_after_build_focus_is_on_the_checklist_heading_and_tab_reaches_a_point(
+        self, page: Page
+    ) -> None:
+        fill(page)
+        build(page)
+        heading = page.get_by_role("heading", name="Discussion checklist", exact=True)
+        expect(heading).to_be_focused(timeout=10_000)
+        for _ in range(12):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.type === 'checkbox'"):
+                break
+        assert page.evaluate("document.activeElement.type") == "checkbox"
+
+    def test_each_question_is_one_tab_stop_beside_its_help(self, page: Page) -> None:
+        first = page.locator(".st-key-answer__chronic_pain_over_3_months")
+        second = page.locator(".st-key-answer__condition_crps")
+        pick(page, "chronic_pain_over_3_months", "Yes")
+        expect(first.get_by_role("radio", name="Yes")).to_be_focused()
+        page.keyboard.press("Tab")
+        expect(second.get_by_role("button", name=re.compile("^Help for"))).to_be_focused()
+        page.keyboard.press("Tab")
+        assert second.get_by_role("radio").evaluate_all(
+            "(radios) => radios.includes(document.activeElement)"
+        )

@@ -19,10 +19,11 @@ from starlette.testclient import TestClient
 
 from screening import AnswersFile, RulePack, evaluate
 from screening.cds import service as service_module
-from screening.cds.cards import OPEN_PREFIX, checklist_cards
-from screening.cds.service import MAX_BODY_BYTES, create_app
+from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards
+from screening.cds.service import create_app
 from screening.cli import cli
 from screening.fhir.response import questionnaire_response
+from screening.limits import MAX_CDS_BODY_BYTES
 from screening.markdown import md_escape
 from tests.conftest import write_answers
 
@@ -124,10 +125,14 @@ class TestCards:
         entries = json.loads(CliRunner().invoke(cli, ["evaluate", str(path)]).output)["entries"]
         cards = client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
         assert [c["source"]["topic"]["code"] for c in cards] == [e["rule_id"] for e in entries]
-        rules = {r.id: r for r in shipped_pack.rules}
         for card, entry in zip(cards, entries, strict=True):
-            summary = rules[entry["rule_id"]].summary
-            assert card["summary"] == (OPEN_PREFIX + summary if entry["open_items"] else summary)
+            if not entry["open_items"]:
+                assert card["summary"] == entry["summary"]
+            elif len(entry["text"]) < 140:
+                assert card["summary"] == entry["text"]
+            else:
+                assert card["summary"].startswith(SHORT_OPEN_PREFIX)
+                assert card["summary"].endswith(entry["summary"])
             assert len(card["summary"]) < 140
             assert card["indicator"] == "info"
             assert "suggestions" not in card
@@ -143,7 +148,10 @@ class TestCards:
     ) -> None:
         cards = checklist_cards(shipped_pack, SOME, evaluate(shipped_pack, SOME))
         (active,) = [c for c in cards if c["source"]["topic"]["code"] == "substance-active-use"]
-        assert active["summary"].startswith("Find out first: ")
+        assert active["summary"] == (
+            "Find out. If yes: Discuss the current non-medical substance use, with addiction "
+            "services if the patient agrees"
+        )
         assert active["detail"].startswith("**Verify** (rule `substance-active-use`)")
         assert (
             "**Answers that raised it:** non-medical substance use in the past 12 months = "
@@ -153,6 +161,8 @@ class TestCards:
             "**Still to find out:** non-medical substance use in the past 12 months."
             in (active["detail"])
         )
+        rule = next(r for r in shipped_pack.rules if r.id == "substance-active-use")
+        assert f"**If it applies:** {md_escape(rule.text)}" in active["detail"]
         assert "\n**Sources**\n\n- " in active["detail"]
         assert active["source"]["label"] == (
             f"{shipped_pack.meta.name} {shipped_pack.meta.version} ({shipped_pack.meta.status})"
@@ -162,7 +172,13 @@ class TestCards:
         unknown = AnswersFile(answers={"monitoring_available": "unknown"})
         cards = checklist_cards(shipped_pack, unknown, evaluate(shipped_pack, unknown))
         (card,) = [c for c in cards if c["source"]["topic"]["code"] == "setting-monitoring-missing"]
-        assert card["summary"].startswith(OPEN_PREFIX)
+        assert card["summary"] == (
+            "Find out. If no: Arrange trained monitoring of vital signs and alertness during and "
+            "after every dose"
+        )
+        assert (
+            "**Still to find out:** trained monitoring during and after dosing." in (card["detail"])
+        )
 
     def test_the_same_answers_give_the_same_uuids_and_other_answers_others(
         self, client: TestClient, shipped_pack: RulePack
@@ -293,9 +309,9 @@ class TestRefusals:
         assert refused(client, PATIENT_VIEW, 400, json=body) == [message]
 
     def test_an_oversized_body_is_413_unread(self, client: TestClient) -> None:
-        content = b" " * (MAX_BODY_BYTES + 1)
+        content = b" " * (MAX_CDS_BODY_BYTES + 1)
         assert refused(client, PATIENT_VIEW, 413, content=content) == [
-            f"the request body is over {MAX_BODY_BYTES} bytes"
+            f"the request body is over {MAX_CDS_BODY_BYTES} bytes"
         ]
 
     def test_deeply_nested_json_is_400(self, client: TestClient) -> None:
@@ -369,6 +385,25 @@ class TestRefusals:
         assert response.status_code == 500
         assert outcome_messages(response) == ["unexpected internal error"]
         assert "bed 4" not in response.text
+
+
+class TestNothingLeaves:
+    """A call is answered from its own body: the service opens no connection of its own."""
+
+    def test_a_call_is_answered_with_every_outbound_connection_refused(
+        self, client: TestClient, shipped_pack: RulePack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def no_network(*_args: Any, **_kwargs: Any) -> Any:
+            raise AssertionError("the service tried to open a connection")
+
+        monkeypatch.setattr(socket.socket, "connect", no_network)
+        monkeypatch.setattr(socket, "create_connection", no_network)
+        body = call_body(shipped_pack, fhirServer="https://ehr.example/fhir")
+        body["fhirAuthorization"] = {"access_token": "secret", "token_type": "Bearer"}
+        response = client.post(PATIENT_VIEW, json=body)
+        assert response.status_code == 200
+        assert len(response.json()["cards"]) == len(evaluate(shipped_pack, SOME).entries)
+        assert "secret" not in response.text
 
 
 class TestFeedback:

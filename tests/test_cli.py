@@ -148,10 +148,10 @@ class TestBadInput:
         result = screening("evaluate", "nope.json", cwd=tmp_path)
         assert (result.returncode, result.stderr) == (1, "Error: nope.json: no such file\n")
 
-    def test_an_answers_file_that_is_not_utf8_is_named(self, tmp_path: Path) -> None:
-        (tmp_path / "a.json").write_bytes(b'{"answers": "\xff"}')
+    def test_an_answers_file_that_is_not_utf8_is_named_with_its_line(self, tmp_path: Path) -> None:
+        (tmp_path / "a.json").write_bytes(b'{\n"answers": "\xff"}')
         result = screening("evaluate", "a.json", cwd=tmp_path)
-        assert (result.returncode, result.stderr) == (1, "Error: a.json: not UTF-8 text\n")
+        assert (result.returncode, result.stderr) == (1, "Error: a.json:2: not UTF-8 text\n")
 
     def test_an_invalid_pack_is_refused_before_any_output(self, tmp_path: Path) -> None:
         write_pack(tmp_path / "bad", {"items.yaml": "items: [\n"})
@@ -194,7 +194,7 @@ def test_out_into_a_missing_folder_names_the_file_and_leaves_nothing(tmp_path: P
 
 
 def test_version_is_the_package_version() -> None:
-    assert screening("--version").stdout == "screening, version 0.1.0\n"
+    assert screening("--version").stdout == "screening, version 0.2.0\n"
 
 
 def test_out_through_a_link_writes_the_target_and_keeps_the_link(tmp_path: Path) -> None:

@@ -142,14 +142,14 @@ class TestVerify:
         write_pack(tmp_path / "mini")
         result = screening("verify", "gone.pdf", "--rules", "mini", cwd=tmp_path)
         assert result.returncode == 1
-        assert result.stderr == "Error: gone.pdf: No such file or directory\n"
+        assert result.stderr == "Error: gone.pdf: no such file\n"
 
     def test_a_pdf_from_an_older_release_whose_pages_agree_exits_0(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         pack = load_pack(write_pack(tmp_path / "mini"))
         answers = AnswersFile(answers={"history": "yes"}, clinician="Dr Real", date="2026-03-14")
-        monkeypatch.setattr("screening.pdf.GENERATOR", "screening 0.0.9")
+        monkeypatch.setattr("screening.pdf.record.GENERATOR", "screening 0.0.9")
         (tmp_path / "c.pdf").write_bytes(checklist_pdf(pack, answers, evaluate(pack, answers)))
         result = screening("verify", "c.pdf", "--rules", "mini", cwd=tmp_path)
         assert (result.returncode, result.stderr) == (0, "")
@@ -185,3 +185,10 @@ class TestVerify:
     def test_it_is_listed_in_the_help(self, tmp_path: Path) -> None:
         result = screening("--help", cwd=tmp_path)
         assert "verify" in result.stdout
+
+    def test_its_help_says_what_it_proves_and_what_only_a_signature_would(
+        self, tmp_path: Path
+    ) -> None:
+        text = " ".join(screening("verify", "--help", cwd=tmp_path).stdout.split())
+        assert "What an OK proves: the file holds nothing this program never writes" in text
+        assert "What it cannot prove (only a signature would): who made the file" in text

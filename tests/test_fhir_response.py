@@ -205,6 +205,7 @@ EDITS: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
     "long-reference": lambda r, _: r.update(subject={"display": "x" * 201}),
     "no-link-id": lambda _, q: q.pop("linkId"),
     "deep": lambda r, _: _nest_deep(r),
+    "many": lambda r, _: r["item"].extend({"linkId": f"x{n}"} for n in range(1_001)),
 }
 
 
@@ -232,6 +233,7 @@ REFUSALS = {
     "long-reference": "r.json: subject.display: String should have at most 200 characters",
     "no-link-id": "r.json: item[0].item[0]: an item needs a linkId",
     "deep": "items are nested more than 8 deep",
+    "many": "r.json: holds more than 1,000 items; no more are read",
 }
 
 

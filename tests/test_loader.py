@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from screening import PackError, load_pack
-from screening.loader import MAX_FILE_BYTES
+from screening.limits import MAX_PACK_FILE_BYTES as MAX_FILE_BYTES
 from tests.conftest import MINI_PACK, write_pack
 
 RULES = MINI_PACK["rules-main.yaml"]
@@ -111,9 +111,9 @@ class TestFilesAndSyntax:
             "rules-main.yaml: file is larger than 1,000,000 bytes"
         ]
 
-    def test_a_file_that_is_not_utf8_is_refused(self, mini_dir: Path) -> None:
+    def test_a_file_that_is_not_utf8_is_refused_naming_the_line(self, mini_dir: Path) -> None:
         (mini_dir / "sources.yaml").write_bytes(b"sources:\n  - id: \xff\n")
-        assert refused(mini_dir) == ["sources.yaml: not UTF-8 text (byte 17)"]
+        assert refused(mini_dir) == ["sources.yaml:2: not UTF-8 text"]
 
     def test_a_file_without_its_top_level_key_is_refused(self, tmp_path: Path) -> None:
         assert broken(tmp_path, "sources.yaml", "- just a list\n") == [

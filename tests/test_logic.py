@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from screening.logic import Tri, condition_items, evaluate_condition
+from screening.logic import (
+    Tri,
+    compile_condition,
+    condition_items,
+    evaluate_condition,
+    visible_states,
+)
 from screening.models import AllOf, AnswerState, AnyOf, ItemIs, NotOf
 
 T, F, O = Tri.TRUE, Tri.FALSE, Tri.OPEN  # noqa: E741 - the truth tables read best in letters
@@ -115,3 +121,38 @@ class TestExplicitUnknown:
     def test_unknown_listed_is_false_for_an_answer_not_listed(self) -> None:
         condition = ItemIs(item="a", is_=["no", "unknown"])
         assert evaluate_condition(condition, {"a": "yes"}).value is F
+
+
+CHAIN_ASKED_IF = {
+    "b": compile_condition(ItemIs(item="a", is_="yes")),
+    "c": compile_condition(ItemIs(item="b", is_="yes")),
+}
+
+
+class TestHidingCascades:
+    """A follow-up is hidden when its parent is hidden, whatever the parent's own answer says.
+
+    The chain is a -> b (asked if a is yes) -> c (asked if b is yes).
+    """
+
+    def test_a_hidden_parent_answered_yes_still_hides_its_follow_up(self) -> None:
+        given: dict[str, AnswerState] = {"a": "no", "b": "yes", "c": "yes"}
+        assert visible_states(given, CHAIN_ASKED_IF) == {"a": "no"}
+
+    def test_a_hidden_unanswered_parent_hides_its_follow_up_instead_of_leaving_it_open(
+        self,
+    ) -> None:
+        given: dict[str, AnswerState] = {"a": "no", "b": "not_assessed", "c": "not_assessed"}
+        assert visible_states(given, CHAIN_ASKED_IF) == {"a": "no"}
+
+    def test_an_unknown_grandparent_leaves_the_whole_chain_asked(self) -> None:
+        given: dict[str, AnswerState] = {"a": "unknown", "b": "not_assessed", "c": "yes"}
+        assert visible_states(given, CHAIN_ASKED_IF) == given
+
+    def test_a_follow_up_whose_parent_is_shown_and_no_is_hidden(self) -> None:
+        given: dict[str, AnswerState] = {"a": "yes", "b": "no", "c": "yes"}
+        assert visible_states(given, CHAIN_ASKED_IF) == {"a": "yes", "b": "no"}
+
+    def test_the_order_of_the_answers_does_not_change_what_is_asked(self) -> None:
+        given: dict[str, AnswerState] = {"c": "yes", "b": "yes", "a": "no"}
+        assert visible_states(given, CHAIN_ASKED_IF) == {"a": "no"}

@@ -31,7 +31,7 @@ from screening.pdf import (
     checklist_pdf,
     verify_pdf,
 )
-from screening.pdf_layout import draw_checklist
+from screening.pdf.layout import draw_checklist
 from tests.conftest import MINI_PACK, write_pack
 
 ALL_RAISED = {"history": "yes", "active": "yes", "monitoring": "no"}
@@ -49,14 +49,14 @@ def build(pack: RulePack, answers: dict[str, str] | None = None, **extra: Any) -
 def older_release(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """While active, `checklist_pdf` writes PDFs as an earlier release would have."""
     with monkeypatch.context() as patch:
-        patch.setattr("screening.pdf.GENERATOR", OLDER)
+        patch.setattr("screening.pdf.record.GENERATOR", OLDER)
         yield
 
 
 def build_older(pack: RulePack, answers: dict[str, str] | None = None, **extra: Any) -> bytes:
     """A genuine PDF whose pages and record say it was made by an earlier release."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("screening.pdf.GENERATOR", OLDER)
+        patch.setattr("screening.pdf.record.GENERATOR", OLDER)
         return build(pack, answers, **extra)
 
 
@@ -83,7 +83,7 @@ def assemble(
         del data[field]
     record = {
         "format": "ketamine-screening-checklist-record",
-        "format_version": 1,
+        "format_version": 2,
         "generator": generator,
         "rule_set": checklist.rule_set.model_dump(),
         "answers": answers.model_dump(mode="json"),
@@ -234,7 +234,7 @@ class TestContent:
 
     def test_it_says_that_the_data_is_embedded(self, mini_pack: RulePack) -> None:
         text = flat(" ".join(pages(build(mini_pack, ALL_RAISED))))
-        assert "embedded in this PDF as a machine-readable JSON attachment" in text
+        assert "are embedded in this file as data" in text
         assert RECORD_NAME in text
         assert "python -m screening verify FILE.pdf" in text
 
@@ -294,6 +294,35 @@ class TestTypedText:
     ) -> None:
         assert b"DroidSansFallback" not in build(mini_pack, {}, patient_reference="Zoë Ω Дмитрий")
         assert b"DroidSansFallback" in build(mini_pack, {}, patient_reference="王小明")
+
+    def test_korean_text_embeds_the_korean_font_without_the_cjk_one(
+        self, mini_pack: RulePack
+    ) -> None:
+        pdf = build(mini_pack, {}, patient_reference="김민준")
+        assert b"DroidSansFallback" not in pdf
+        assert "김민준" in pages(pdf)[0]
+
+    def test_each_font_file_is_parsed_once_per_process_and_only_when_needed(
+        self, mini_pack: RulePack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        from screening.pdf import layout  # noqa: PLC0415 - the cache under test
+
+        parsed: list[str] = []
+        real_add_font = FPDF.add_font
+
+        def counting(doc: FPDF, family: str, style: str = "", fname: Any = None) -> None:
+            parsed.append(Path(fname).name)
+            real_add_font(doc, family, style, fname)
+
+        monkeypatch.setattr(layout, "_FONTS", layout._FontCache())
+        monkeypatch.setattr(layout.FPDF, "add_font", counting)
+        build(mini_pack, {}, patient_reference="Zoë")
+        assert parsed == ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]
+        first = build(mini_pack, {}, patient_reference="王小明 김민준")
+        second = build(mini_pack, {}, patient_reference="王小明 김민준")
+        assert parsed[2:] == ["DroidSansFallbackFull.ttf", "NanumSquareR.ttf"]
+        assert first == second
+        assert "王小明 김민준" in pages(second)[0]
 
     def test_markup_in_a_field_prints_literally(self, mini_pack: RulePack) -> None:
         typed = "**bold** __u__ ~~s~~ <b>x</b> [link](http://e.org) {nb} &amp; \\n %s"
@@ -421,6 +450,173 @@ class TestRecord:
         assert build(mini_pack, {}) == build(mini_pack, {})
 
 
+MARKS = {
+    "substance-history": {"done": True, "note": "Agreed <supervised> dosing *only*"},
+    "setting-monitoring": {"done": False, "note": "Ask the day unit"},
+}
+
+
+def outline_titles(pdf: bytes) -> list[Any]:
+    """The bookmarks, nested lists for children, as pypdf reads them."""
+
+    def titles(items: list[Any]) -> list[Any]:
+        return [titles(i) if isinstance(i, list) else i.title for i in items]
+
+    return titles(PdfReader(io.BytesIO(pdf)).outline)
+
+
+class TestDiscussed:
+    """Ticks and notes reach the pages and the record, and verify checks them."""
+
+    def test_a_done_entry_has_a_ticked_box_and_its_note_under_it(self, mini_pack: RulePack) -> None:
+        text = flat(" ".join(pages(build(mini_pack, ALL_RAISED, discussed=MARKS))))
+        assert (
+            "✓ DISCUSS Discuss the substance use history and a plan for misuse. "
+            "Note: Agreed <supervised> dosing *only* Because:"
+        ) in text
+        assert "ARRANGE Arrange monitoring by trained staff. Note: Ask the day unit Because:" in (
+            text
+        )
+        assert text.count("✓") == 1
+
+    def test_without_marks_no_box_is_ticked(self, mini_pack: RulePack) -> None:
+        assert "✓" not in " ".join(pages(build(mini_pack, ALL_RAISED)))
+
+    def test_the_record_keeps_the_marks_and_the_file_verifies(self, mini_pack: RulePack) -> None:
+        pdf = build(mini_pack, ALL_RAISED, discussed=MARKS)
+        data = record(pdf)
+        assert data["answers"]["discussed"]["substance-history"] == MARKS["substance-history"]
+        marks = {e["rule_id"]: (e["done"], e["note"]) for e in data["checklist"]["entries"]}
+        assert marks["substance-history"] == (True, "Agreed <supervised> dosing *only*")
+        assert verify_pdf(pdf, mini_pack, "c.pdf").matches
+
+    def test_an_older_release_file_verifies_with_its_marks(self, mini_pack: RulePack) -> None:
+        pdf = build_older(mini_pack, ALL_RAISED, discussed=MARKS)
+        result = verify_pdf(pdf, mini_pack, "c.pdf")
+        assert (result.matches, result.rerendered) == (True, False)
+
+    def test_a_tick_on_the_page_that_the_record_lacks_is_refused(self, mini_pack: RulePack) -> None:
+        plain = AnswersFile.model_validate({"answers": ALL_RAISED})
+        ticked = AnswersFile.model_validate({"answers": ALL_RAISED, "discussed": MARKS})
+        pdf = assemble(
+            mini_pack,
+            plain,
+            evaluate(mini_pack, plain),
+            drawn=(ticked, evaluate(mini_pack, ticked)),
+        )
+        assert refusal(pdf, mini_pack) == [
+            "c.pdf: the kind of entry substance-history on the pages differs from the embedded "
+            "record: the file has been altered",
+            *(
+                f"c.pdf: the 'Because' line of entry {rule} on the pages differs from the "
+                "embedded record: the file has been altered"
+                for rule in ("substance-history", "setting-monitoring")
+            ),
+        ]
+
+    def test_a_note_in_the_record_that_the_pages_lack_is_refused(self, mini_pack: RulePack) -> None:
+        plain = AnswersFile.model_validate({"answers": ALL_RAISED})
+        noted = AnswersFile.model_validate(
+            {
+                "answers": ALL_RAISED,
+                "discussed": {"setting-monitoring": {"done": False, "note": "x"}},
+            }
+        )
+        pdf = assemble(
+            mini_pack, noted, evaluate(mini_pack, noted), drawn=(plain, evaluate(mini_pack, plain))
+        )
+        assert refusal(pdf, mini_pack) == [
+            "c.pdf: the note of entry setting-monitoring on the pages differs from the embedded "
+            "record: the file has been altered"
+        ]
+
+
+class TestForAChart:
+    """Draft band, language, title, bookmarks and the closing page make it fit for a chart."""
+
+    def test_a_draft_pack_puts_a_draft_band_atop_every_page(self, tmp_path: Path) -> None:
+        pack = long_pack(tmp_path / "long", sections=3)
+        pdf = build(pack, {i.id: "yes" for i in pack.items})
+        band = (
+            "DRAFT: the rule pack's status is draft; its content has not completed clinical review."
+        )
+        texts = pages(pdf)
+        assert len(texts) > 2
+        assert all(page.splitlines()[0] == band for page in texts)
+
+    def test_an_approved_pack_has_no_draft_band(self, tmp_path: Path) -> None:
+        approved = MINI_PACK["pack.yaml"].replace("status: draft", "status: approved")
+        pack = load_pack(write_pack(tmp_path / "approved", {"pack.yaml": approved}))
+        pdf = build(pack, ALL_RAISED)
+        assert "DRAFT" not in " ".join(pages(pdf))
+        assert verify_pdf(pdf, pack, "c.pdf").matches
+
+    @pytest.mark.parametrize("status", ["in_review", "retired"])
+    def test_any_status_but_approved_has_the_band(self, tmp_path: Path, status: str) -> None:
+        text = MINI_PACK["pack.yaml"].replace("status: draft", f"status: {status}")
+        pack = load_pack(write_pack(tmp_path / status, {"pack.yaml": text}))
+        words = status.replace("_", " ")
+        assert pages(build(pack, {}))[0].startswith(f"DRAFT: the rule pack's status is {words};")
+
+    def test_a_page_whose_draft_band_was_removed_is_refused(self, mini_pack: RulePack) -> None:
+        pdf = build_older(mini_pack, ALL_RAISED)
+        writer = PdfWriter(clone_from=io.BytesIO(pdf))
+        stream = writer.pages[0].get_contents()
+        assert stream is not None
+        data = stream.get_data()
+        start = data.index(b"q BT")  # the first text drawn on a page is the band's
+        end = data.index(b"ET Q", start) + 4
+        stream.set_data(data[:start] + data[end:])
+        writer.pages[0].replace_contents(stream)
+        out = io.BytesIO()
+        writer.write(out)
+        assert refusal(out.getvalue(), mini_pack) == [
+            "c.pdf: the draft band of page 1 differs from the embedded record: "
+            "the file has been altered",
+            "c.pdf: the title on the pages differs from the embedded record: "
+            "the file has been altered",
+        ]
+
+    def test_it_declares_its_language_and_title(self, mini_pack: RulePack) -> None:
+        reader = PdfReader(io.BytesIO(build(mini_pack, ALL_RAISED)))
+        assert reader.trailer["/Root"]["/Lang"] == "en"
+        assert reader.metadata is not None
+        assert reader.metadata.title == "Discussion checklist: ketamine for pain management"
+
+    def test_there_is_one_bookmark_per_part_and_per_checklist_section(
+        self, mini_pack: RulePack
+    ) -> None:
+        assert outline_titles(build(mini_pack, ALL_RAISED)) == [
+            "Checklist",
+            ["Substance use", "Setting"],
+            "Answers given",
+            "Notes",
+            "References",
+            "About this document",
+        ]
+
+    def test_each_bookmark_opens_the_page_its_part_starts_on(self, tmp_path: Path) -> None:
+        pack = long_pack(tmp_path / "long", sections=4)
+        pdf = build(pack, {i.id: "yes" for i in pack.items})
+        reader = PdfReader(io.BytesIO(pdf))
+        texts = pages(pdf)
+        sections = reader.outline[1]
+        assert isinstance(sections, list)
+        for bookmark in sections:
+            page = reader.get_destination_page_number(bookmark)
+            assert bookmark.title in texts[page]
+
+    def test_the_closing_page_speaks_to_a_reader_and_keeps_the_command_in_small_print(
+        self, mini_pack: RulePack
+    ) -> None:
+        last = flat(pages(build(mini_pack, ALL_RAISED))[-1])
+        about = last[last.index("About this document") :]
+        assert about.index("This is the record of a conversation") < about.index("re-checked")
+        assert about.index("re-checked") < about.index("Made by")
+        assert about.index("Made by") < about.index("python -m screening verify FILE.pdf")
+        assert "consistency, not authorship" in about
+
+
 class TestVerify:
     """`verify_pdf` says whether the current pack still gives the PDF's checklist."""
 
@@ -436,6 +632,28 @@ class TestVerify:
         self, mini_pack: RulePack
     ) -> None:
         assert verify_pdf(build(mini_pack, ALL_RAISED), mini_pack, "c.pdf").rerendered
+
+    def test_entries_worded_otherwise_by_the_same_version_are_not_ok_nor_called_altered(
+        self, mini_pack: RulePack
+    ) -> None:
+        """As when the program's wording changed without a new version: same points, exit 1."""
+        answers = AnswersFile.model_validate({"answers": ALL_RAISED})
+        checklist = evaluate(mini_pack, answers)
+        first = checklist.entries[0].model_copy(update={"text": "Talk about it."})
+        reworded = checklist.model_copy(update={"entries": (first, *checklist.entries[1:])})
+        result = verify_pdf(checklist_pdf(mini_pack, answers, reworded), mini_pack, "c.pdf")
+        assert (result.matches, result.same_checklist, result.reworded) == (
+            False,
+            True,
+            ("substance-history",),
+        )
+        assert result.lines() == [
+            "c.pdf: the rule pack and the program's version are the same, but the record words "
+            "entries otherwise than this program does.",
+            "  re-evaluated with the current pack, the checklist is the same.",
+            "  same points, worded differently today (text, rationale or citations): "
+            "substance-history",
+        ]
 
     def test_a_changed_pack_is_reported_with_the_version_and_hash_that_made_the_file(
         self, mini_pack: RulePack, tmp_path: Path
@@ -458,16 +676,39 @@ class TestVerify:
             "0.1.0",
             mini_pack.sha256,
         )
-        assert result.changed == ("substance-history",)
+        assert (result.changed, result.reworded) == ((), ("substance-history",))
         assert result.lines() == [
             "c.pdf: the rule pack has changed since this PDF was made.",
             f"  made with: Mini pack 0.1.0 (sha256 {mini_pack.sha256})",
             f"  current:   Mini pack 0.2.0 (sha256 {changed.sha256})",
-            "  re-evaluated with the current pack, the checklist differs:",
-            "    entries changed: substance-history",
+            "  re-evaluated with the current pack, the checklist is the same.",
+            "  same points, worded differently today (text, rationale or citations): "
+            "substance-history",
             "  not checked: the item names and answers printed on the pages, and the references: "
             "checking them needs the rule pack that made this PDF",
         ]
+
+    def test_an_entry_raised_as_another_kind_by_a_changed_pack_is_a_changed_entry(
+        self, mini_pack: RulePack, tmp_path: Path
+    ) -> None:
+        pdf = build(mini_pack, ALL_RAISED)
+        changed = load_pack(
+            write_pack(
+                tmp_path / "v2",
+                {
+                    "rules-main.yaml": MINI_PACK["rules-main.yaml"].replace(
+                        "kind: arrange", "kind: document"
+                    )
+                },
+            )
+        )
+        result = verify_pdf(pdf, changed, "c.pdf")
+        assert (result.changed, result.reworded, result.same_checklist) == (
+            ("setting-monitoring",),
+            (),
+            False,
+        )
+        assert "    entries changed: setting-monitoring" in result.lines()
 
     def test_a_pack_change_that_leaves_the_checklist_alone_says_so(
         self, mini_pack: RulePack, tmp_path: Path
@@ -561,7 +802,13 @@ class TestVerify:
             data["checklist"] = other.model_dump(mode="json")
             data["checklist_sha256"] = checklist_digest(other)
 
-        assert refusal(rewrite_record(build(mini_pack, ALL_RAISED), swap), mini_pack) == [
+        swapped = rewrite_record(build(mini_pack, ALL_RAISED), swap)
+        assert refusal(swapped, mini_pack) == [
+            "c.pdf: the file differs from what this program writes for its record, first on "
+            "page 1: the file has been altered"
+        ]
+        swapped = rewrite_record(build_older(mini_pack, ALL_RAISED), swap)
+        assert refusal(swapped, mini_pack) == [
             "c.pdf: the pages list 3 checklist entries, the embedded record 1: not in the "
             "record: substance-history, substance-active: the file has been altered",
             "c.pdf: the checklist summary on the pages differs from the embedded record: "
@@ -588,6 +835,12 @@ class TestVerify:
         writer.pages[0].merge_page(PdfReader(io.BytesIO(bytes(stamp.output()))).pages[0])
         out = io.BytesIO()
         writer.write(out)
+        if made_by == "this release":
+            assert refusal(out.getvalue(), mini_pack) == [
+                "c.pdf: the file differs from what this program writes for its record, first on "
+                "page 1: the file has been altered"
+            ]
+            return
         assert refusal(out.getvalue(), mini_pack) == [
             "c.pdf: page 1 does not end with the footer and its page number: "
             "the file has been altered",
@@ -603,6 +856,12 @@ class TestVerify:
         out = io.BytesIO()
         writer.write(out)
         problems = refusal(out.getvalue(), shipped_pack)
+        if made_by == "this release":
+            assert problems == [
+                "c.pdf: the file differs from what this program writes for its record, first on "
+                "page 2: the file has been altered"
+            ]
+            return
         assert problems[0] == (
             f"c.pdf: the footers count {len(pages(made))} pages, the file has "
             f"{len(pages(made)) - 1}: pages were removed or added: the file has been altered"
@@ -620,9 +879,9 @@ class TestVerify:
         ]
 
     def test_a_record_of_a_newer_format_is_not_called_altered(self, mini_pack: RulePack) -> None:
-        newer = rewrite_record(build(mini_pack, {}), lambda r: r.update(format_version=2))
+        newer = rewrite_record(build(mini_pack, {}), lambda r: r.update(format_version=3))
         assert refusal(newer, mini_pack) == [
-            "c.pdf: the embedded record is format version 2, newer than this program reads (1): "
+            "c.pdf: the embedded record is format version 3, newer than this program reads (2): "
             "it cannot be checked; verify it with the release that made it or a later one"
         ]
 

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from screening import PackError, load_pack
+from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
 from screening.loader import load_pack_from_files
-from screening.zipped import MAX_MEMBERS, MAX_TOTAL_BYTES, read_pack_zip, review_candidate
+from screening.zipped import read_pack_zip, review_candidate
 from tests.conftest import MINI_PACK, write_pack
 from tests.test_scenarios import FAILING, PASSING, write_scenarios
 
@@ -161,20 +162,20 @@ class TestRefusals:
         assert refusal(data) == f"candidate.zip: unsafe path in the zip: {name!r}"
 
     def test_too_many_members_are_refused(self) -> None:
-        data = zipped({f"f{i}.txt": "" for i in range(MAX_MEMBERS + 1)})
+        data = zipped({f"f{i}.txt": "" for i in range(MAX_ZIP_MEMBERS + 1)})
         assert refusal(data) == (
-            f"candidate.zip: the zip holds {MAX_MEMBERS + 1} files; at most {MAX_MEMBERS} are read"
+            f"candidate.zip: the zip holds {MAX_ZIP_MEMBERS + 1} files; at most {MAX_ZIP_MEMBERS} are read"
         )
 
     def test_a_zip_bomb_is_refused_without_unpacking_it_all(self) -> None:
-        data = zipped({"pack.yaml": b"\x00" * (MAX_TOTAL_BYTES + 1)})
+        data = zipped({"pack.yaml": b"\x00" * (MAX_ZIP_TOTAL_BYTES + 1)})
         assert len(data) < 100_000
         assert refusal(data) == (
-            f"candidate.zip: the zip unpacks to more than {MAX_TOTAL_BYTES:,} bytes"
+            f"candidate.zip: the zip unpacks to more than {MAX_ZIP_TOTAL_BYTES:,} bytes"
         )
 
     def test_many_files_together_over_the_cap_are_refused(self) -> None:
-        half = b"a" * (MAX_TOTAL_BYTES // 2 + 1)
+        half = b"a" * (MAX_ZIP_TOTAL_BYTES // 2 + 1)
         assert "unpacks to more than" in refusal(zipped({"a.yaml": half, "b.yaml": half}))
 
     def test_a_damaged_member_is_refused(self) -> None:

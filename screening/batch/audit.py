@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -18,9 +19,11 @@ import pyarrow.compute as pc
 
 from screening.batch import vector
 from screening.batch.run import OPEN, PACK_COLUMNS, RAISED, RESERVED, BatchResult
-from screening.errors import AnswersError, Problem
+from screening.errors import AnswersError, Problem, printable
 
 RULE_STATES = ("raised", "open", "not_raised")
+RULE_ID = re.compile(r"[a-z][a-z0-9_-]{0,79}")
+"""A results column other than row, record_id and the pack's is named by a rule id."""
 ITEM_STATES = ("yes", "no", "unknown", "not_assessed", "not_asked")
 
 
@@ -114,6 +117,10 @@ def audit_results_table(table: pa.Table, source: str) -> Audit:
     name, version, sha256 = (str(v[0]) if v else "" for v in packs.values())
     rules = []
     for column in (c for c in table.column_names if c not in RESERVED):
+        if not RULE_ID.fullmatch(column):
+            raise AnswersError(
+                [Problem(source, "not a results column: its name is not a rule id", ref=column)]
+            )
         values = table.column(column).cast(pa.string()).fill_null("")
         counts = dict(zip(*_value_counts(values), strict=True))
         bad = sorted(set(counts) - {RAISED, OPEN, ""})
@@ -157,8 +164,10 @@ def _columns(rows: list[list[str]]) -> list[str]:
 def audit_text(audit: Audit) -> str:
     """The audit as aligned plain-text tables, counts with their share of evaluated sets."""
     lines = [
-        f"Audit of {audit.source}: rule pack {audit.pack_name} {audit.pack_version} "
-        f"(sha256 {audit.pack_sha256})",
+        printable(
+            f"Audit of {audit.source}: rule pack {audit.pack_name} {audit.pack_version} "
+            f"(sha256 {audit.pack_sha256})"
+        ),
         f"{audit.sets:,} answer sets evaluated"
         + (f"; {audit.refused:,} refused (not counted)" if audit.refused else ""),
         "",

@@ -30,6 +30,7 @@ from screening.batch.table import (
     raw_table_path,
     read_table_path,
 )
+from screening.errors import printable
 from screening.loader import DEFAULT_RULES_DIR, display_path, load_pack
 from screening.models import RulePack
 
@@ -85,7 +86,8 @@ def default_problems_path(out: Path) -> Path:
 def _say_refused(problems: tuple[CellProblem, ...], refused: int) -> None:
     click.echo(f"{refused:,} answer set(s) refused:", err=True)
     for p in problems[:SHOWN_PROBLEMS]:
-        click.echo(f"  row {p.row}: {p.column or '(row)'}: {p.reason} (got {p.value!r})", err=True)
+        line = f"  row {p.row}: {p.column or '(row)'}: {p.reason} (got {p.value!r})"
+        click.echo(printable(line), err=True)
     if len(problems) > SHOWN_PROBLEMS:
         click.echo(f"  ... and {len(problems) - SHOWN_PROBLEMS:,} more problem(s)", err=True)
 

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 from screening.batch import vector
 from screening.batch.table import RECORD_ID, AnswerTable, CellProblem
 from screening.batch.vector import Codes
-from screening.errors import AnswersError, Problem
+from screening.errors import AnswersError, Problem, printable
 from screening.models import RulePack
 
 ROW = "row"
@@ -57,13 +57,8 @@ class BatchResult:
             return [f"row {r + 1}" for r in rows.tolist()]
         ids = self.record_ids.take(pa.array(rows)).to_pylist()
         return [
-            _printable(i) if i else f"row {r + 1}" for i, r in zip(ids, rows.tolist(), strict=True)
+            printable(i) if i else f"row {r + 1}" for i, r in zip(ids, rows.tolist(), strict=True)
         ]
-
-
-def _printable(text: str) -> str:
-    """A record id as data, never as a terminal control sequence or a line break."""
-    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 def run_batch(pack: RulePack, table: AnswerTable) -> BatchResult:

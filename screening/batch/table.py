@@ -4,7 +4,8 @@ One answer set per row; columns are item ids (yes / no / unknown, blank = not as
 an optional `record_id`. Nothing is coerced: `Yes`, ` yes`, `true` or `1` is a bad cell. A
 bad cell refuses its row, with the row number, column, value and reason; the other rows
 run. A file that cannot be read as a table at all is refused whole (`AnswersError`).
-Row 1 is the first answer set: a CSV's second line, a JSON Lines file's first non-blank line.
+Row 1 is the first answer set: the line after a CSV's header, a JSON Lines file's first
+line; blank lines are skipped in both and not counted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
@@ -33,8 +35,8 @@ RECORD_ID = "record_id"
 """The optional column naming each answer set, carried to the results and impact examples."""
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl"}
 FORMATS[".ndjson"] = "jsonl"
-MAX_BYTES = 2 * 1024**3
-"""Largest CSV or JSON Lines file read (2 GiB); larger exports go through Parquet and Dask."""
+MAX_BYTES = 1024**3
+"""Largest CSV or JSON Lines file read (1 GiB); larger exports go through Parquet and Dask."""
 MAX_ROWS = 20_000_000
 """Most answer sets read into one machine's memory; more go through `--engine dask`."""
 BAD_VALUE = 'answer must be "yes", "no" or "unknown" (lower case), or blank'
@@ -89,10 +91,10 @@ def read_table_path(path: Path, shown: str, pack: RulePack) -> AnswerTable:
 
 
 def read_table_bytes(
-    data: bytes, shown: str, pack: RulePack, fmt: str | None = None
+    data: bytes, shown: str, pack: RulePack, max_rows: int = MAX_ROWS
 ) -> AnswerTable:
     """Read and code an answers table held in memory (the app's upload)."""
-    return code_table(*raw_table_bytes(data, shown, fmt), shown, pack)
+    return code_table(*raw_table_bytes(data, shown, None, max_rows), shown, pack, max_rows)
 
 
 Raw = tuple[pa.Table, list[CellProblem]]
@@ -103,7 +105,11 @@ def raw_table_path(path: Path, shown: str) -> Raw:
     """A file or a folder of Parquet files, within the stated bounds."""
     if path.is_dir():
         try:
-            return pq.read_table(path), []
+            dataset = ds.dataset(path, format="parquet")
+            if not dataset.files:
+                raise AnswersError([Problem(shown, "no Parquet files in this folder")])
+            _refuse_too_many(dataset.count_rows(), shown, MAX_ROWS)
+            return dataset.to_table(), []
         except (pa.ArrowException, OSError) as exc:
             raise AnswersError([Problem(shown, f"not a Parquet dataset: {exc}")]) from None
     if not path.exists():
@@ -116,10 +122,14 @@ def raw_table_path(path: Path, shown: str) -> Raw:
     return raw_table_bytes(path.read_bytes(), shown, fmt)
 
 
-def raw_table_bytes(data: bytes, shown: str, fmt: str | None = None) -> Raw:
+def raw_table_bytes(
+    data: bytes, shown: str, fmt: str | None = None, max_rows: int = MAX_ROWS
+) -> Raw:
+    """A table from bytes; a Parquet file's row count is checked before it is unpacked."""
     fmt = fmt or table_format(shown)
     if fmt == "parquet":
         try:
+            _refuse_too_many(pq.read_metadata(pa.BufferReader(data)).num_rows, shown, max_rows)
             return pq.read_table(pa.BufferReader(data)), []
         except (pa.ArrowException, OSError) as exc:
             raise AnswersError([Problem(shown, f"not a Parquet file: {exc}")]) from None
@@ -128,6 +138,19 @@ def raw_table_bytes(data: bytes, shown: str, fmt: str | None = None) -> Raw:
     if fmt == "csv":
         return _read_csv(data, shown), []
     return _read_jsonl(data, shown)
+
+
+def _refuse_too_many(rows: int, shown: str, max_rows: int) -> None:
+    if rows > max_rows:
+        raise AnswersError(
+            [
+                Problem(
+                    shown,
+                    f"more than {max_rows:,} rows: split it, or use the command line's "
+                    "--engine dask with Parquet",
+                )
+            ]
+        )
 
 
 def _read_csv(data: bytes, shown: str) -> pa.Table:
@@ -215,13 +238,14 @@ def _json_object(line: str) -> tuple[dict[str, Any], str | None]:
 
 
 def code_table(
-    table: pa.Table, problems: list[CellProblem], shown: str, pack: RulePack
+    table: pa.Table,
+    problems: list[CellProblem],
+    shown: str,
+    pack: RulePack,
+    max_rows: int = MAX_ROWS,
 ) -> AnswerTable:
     """Code every item column; report unknown columns' values, bad values and hidden answers."""
-    if table.num_rows > MAX_ROWS:
-        raise AnswersError(
-            [Problem(shown, f"more than {MAX_ROWS:,} rows: use --engine dask with Parquet")]
-        )
+    _refuse_too_many(table.num_rows, shown, max_rows)
     _refuse_repeated(table.column_names, shown)
     rows = table.num_rows
     found = list(problems)

@@ -1,7 +1,7 @@
 """A checklist as CDS Hooks cards: one `info` card per entry, each explaining itself.
 
 Pure: the same pack and answers give the same cards, down to each card's `uuid`. A card
-never carries a suggestion or a verdict; an entry left open says what to find out first.
+never carries a suggestion or a verdict; an entry left open says what to find out.
 """
 
 from __future__ import annotations
@@ -14,12 +14,16 @@ from screening.describe import ANSWER_WORDS, item_list
 from screening.export import KIND_WORDS
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist, Entry, Rule, RulePack
+from screening.open_entries import entry_headline
 
 CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:screening:cds-card")
 """Namespace of the cards' deterministic uuids."""
 
-OPEN_PREFIX = "Find out first: "
-"""An open entry's summary starts with this: Unknown means find out, never No."""
+MAX_SUMMARY = 139
+"""CDS Hooks wants a card's summary under 140 characters."""
+
+SHORT_OPEN_PREFIX = "Find out. "
+"""Starts an open entry's summary when its full wording is too long for a card."""
 
 
 def card_uuid(pack: RulePack, rule_id: str, answers: AnswersFile) -> str:
@@ -50,12 +54,11 @@ def _label(pack: RulePack, item_id: str) -> str:
 def _card(
     pack: RulePack, answers: AnswersFile, checklist: Checklist, entry: Entry, rule: Rule
 ) -> dict[str, Any]:
-    summary = OPEN_PREFIX + rule.summary if entry.open_items else rule.summary
     return {
         "uuid": card_uuid(pack, entry.rule_id, answers),
-        "summary": summary,
+        "summary": card_summary(entry, rule),
         "indicator": "info",
-        "detail": card_detail(pack, entry),
+        "detail": card_detail(pack, entry, rule),
         "source": {
             "label": source_label(checklist),
             "topic": {"code": entry.rule_id, "display": KIND_WORDS[entry.kind]},
@@ -63,16 +66,27 @@ def _card(
     }
 
 
-def card_detail(pack: RulePack, entry: Entry) -> str:
+def card_summary(entry: Entry, rule: Rule) -> str:
+    """The rule's one-line summary; an open entry reads as the checklist words it, what to
+    find out and what the answer would raise, shortened to its headline if too long."""
+    if not entry.open_items:
+        return entry.summary or rule.summary
+    if len(entry.text) <= MAX_SUMMARY:
+        return entry.text
+    return SHORT_OPEN_PREFIX + entry_headline(entry)
+
+
+def card_detail(pack: RulePack, entry: Entry, rule: Rule) -> str:
     """The entry in Markdown: what to do, the answers behind it, what is open, the sources."""
     because = "; ".join(f"{_label(pack, b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because)
     lines = [
         f"**{KIND_WORDS[entry.kind]}** (rule `{entry.rule_id}`)",
         "",
         md_escape(entry.text, block=True),
-        "",
-        f"**Answers that raised it:** {md_escape(because) or 'no answer needed'}",
     ]
+    if entry.open_items:
+        lines += ["", f"**If it applies:** {md_escape(rule.text)}"]
+    lines += ["", f"**Answers that raised it:** {md_escape(because) or 'no answer needed'}"]
     if entry.open_items:
         still = item_list([_label(pack, i) for i in entry.open_items])
         lines += [

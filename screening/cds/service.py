@@ -30,12 +30,9 @@ from screening.engine import evaluate
 from screening.errors import AnswersError
 from screening.fhir.questionnaire import DEFAULT_BASE, questionnaire_canonical
 from screening.fhir.response import RESOURCE_TYPE, answers_from_response
+from screening.limits import MAX_CDS_BODY_BYTES, MAX_CDS_JSON_DEPTH
 from screening.models import RulePack
 
-MAX_BODY_BYTES = 1_000_000
-"""A call carries one response and perhaps a few draft orders; more is refused unread."""
-MAX_JSON_DEPTH = 40
-"""A bundle of orders nests about a dozen deep; deeper JSON is refused."""
 MAX_ECHO = 80
 PREFETCH_KEY = "checklistResponse"
 FEEDBACK_OUTCOMES = ("accepted", "overridden")
@@ -140,15 +137,15 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 
 
 async def read_json(request: Request) -> Any:
-    """The request body as JSON, read only up to `MAX_BODY_BYTES` and `MAX_JSON_DEPTH`."""
-    too_long = RefusedError(413, "too-long", f"the request body is over {MAX_BODY_BYTES} bytes")
+    """The request body as JSON, read only up to `MAX_CDS_BODY_BYTES` and `MAX_CDS_JSON_DEPTH`."""
+    too_long = RefusedError(413, "too-long", f"the request body is over {MAX_CDS_BODY_BYTES} bytes")
     length = request.headers.get("content-length", "")
-    if length and (not length.isdigit() or int(length) > MAX_BODY_BYTES):
+    if length and (not length.isdigit() or int(length) > MAX_CDS_BODY_BYTES):
         raise too_long
     body = bytearray()
     async for chunk in request.stream():
         body += chunk
-        if len(body) > MAX_BODY_BYTES:
+        if len(body) > MAX_CDS_BODY_BYTES:
             raise too_long
     try:
         data = json.loads(body.decode("utf-8"), object_pairs_hook=_no_duplicates)
@@ -160,8 +157,10 @@ async def read_json(request: Request) -> Any:
         ) from None
     except RecursionError:
         raise RefusedError(400, "invalid", "the request body is nested too deeply") from None
-    if _depth_exceeds(data, MAX_JSON_DEPTH):
-        raise RefusedError(400, "invalid", f"the request body is nested over {MAX_JSON_DEPTH} deep")
+    if _depth_exceeds(data, MAX_CDS_JSON_DEPTH):
+        raise RefusedError(
+            400, "invalid", f"the request body is nested over {MAX_CDS_JSON_DEPTH} deep"
+        )
     return data
 
 

@@ -26,13 +26,12 @@ from screening.fhir.questionnaire import (
     questionnaire_id,
     section_link_id,
 )
+from screening.limits import MAX_ANSWERS, MAX_RESPONSE_ITEM_DEPTH
 from screening.models import Answer, AnswersFile, RulePack
 
 RESOURCE_TYPE = "QuestionnaireResponse"
 READABLE_STATUSES = ("in-progress", "completed", "amended", "stopped")
 """`entered-in-error` is refused: such a response must not be used."""
-MAX_ITEM_DEPTH = 8
-"""Groups and follow-ups nest two deep here; deeper nesting is not a response to this form."""
 MAX_ECHO = 160
 """A problem quotes at most this much of a value: enough for a questionnaire url."""
 
@@ -200,18 +199,28 @@ def _authored(data: dict[str, Any], source: str, problems: list[Problem]) -> str
 def _collect_answers(
     data: dict[str, Any], source: str, problems: list[Problem]
 ) -> dict[str, Answer]:
-    """Every answered item, wherever it is nested; walked without recursion, to a fixed depth."""
+    """Every answered item, wherever it is nested; walked without recursion, to a fixed depth
+    and at most `MAX_ANSWERS` items (groups and follow-ups included)."""
     answers: dict[str, Answer] = {}
     if "modifierExtension" in data:
         problems.append(_modifier_problem(source, "modifierExtension"))
     stack: list[tuple[Any, str, int]] = [(data.get("item", []), "item", 1)]
+    walked = 0
     while stack:
         items, where, depth = stack.pop()
+        walked += len(items) if isinstance(items, list) else 0
+        if walked > MAX_ANSWERS:
+            problems.append(
+                Problem(source, f"holds more than {MAX_ANSWERS:,} items; no more are read")
+            )
+            break
         if not isinstance(items, list):
             problems.append(Problem(source, "must be a list of items", ref=where))
-        elif depth > MAX_ITEM_DEPTH:
+        elif depth > MAX_RESPONSE_ITEM_DEPTH:
             problems.append(
-                Problem(source, f"items are nested more than {MAX_ITEM_DEPTH} deep", ref=where)
+                Problem(
+                    source, f"items are nested more than {MAX_RESPONSE_ITEM_DEPTH} deep", ref=where
+                )
             )
         else:
             for n, item in enumerate(items):

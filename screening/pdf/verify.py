@@ -1,104 +1,78 @@
-"""The checklist as a PDF that can be filed, printed, and re-checked against its rule pack later.
+"""`verify`: re-check a checklist PDF against its embedded record and the current rule pack.
 
-Built with fpdf2, a well-kept pure-Python library, because it has what this document needs and
-little else: TrueType Unicode fonts with per-glyph fallback fonts (`set_fallback_fonts`), so any
-name a user types prints with the shipped DejaVu and Droid fonts; font subsetting, so files stay
-small; speed (the default checklist in about 125 ms, see bench/pdf.py); a small drawing API;
-and embedded file attachments (`embed_file`), which carry the answers and the checklist as JSON
-so that `verify` can re-evaluate them. Reading a PDF back uses pypdf.
+Three checks, in this order, each refusing with one line per problem:
 
-`verify` checks the visible pages against the embedded record by their text, whichever release
-made the file: the page contract in `pdf_layout` says where each datum is printed. A PDF made
-by this very release is also rendered afresh and compared whole.
+1. Structure (`structure.py`): nothing a reader could be shown besides page text, and one
+   revision only. Applies to every file.
+2. The record (`record.py`): read strictly; its checklist hashes to the printed fingerprint.
+3. The pages. A file this release made with this pack is rendered again from its record and
+   must be the same document, object for object (`_compare_with_fresh`): determinism, not
+   matching. A file from another release or pack is read by its text against the page
+   contract of its record format (`contract.CONTRACTS`), which every later release keeps.
+
+Then the recorded answers are evaluated with the current pack and compared entry by entry
+(`_decision`): the same points, or which are new, gone or changed, or only reworded.
+
+Size: this module is about as long as the 0.1.0 `pdf.py` it replaces (which also held the
+writer), not a third of it. Same-release files no longer rely on the text reading, but
+files made by 0.1.0 (format 1) exist and can only be checked by their text, with messages
+that say which part differs (`_differences`), so that reading stays until format 1 files
+no longer need verifying; what is new here (structure, strict record, object comparison)
+is in its own modules.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
-import json
 import logging
 import re
 import threading
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
 from functools import partial
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
 from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
-from screening import __version__
 from screening.engine import asked_states, evaluate
 from screening.errors import AnswersError, ExportError, Problem
-from screening.models import AnswersFile, Checklist, RulePack, RuleSetRef
-from screening.pdf_layout import (
+from screening.models import Checklist, Entry, RulePack, RuleSetRef
+from screening.pdf import record as records
+from screening.pdf.contract import (
     ABOUT_HEADING,
     ANSWERS_HEADING,
     ANSWERS_INTRO,
     CHECKLIST_HEADING,
+    CONTRACTS,
     DETAILS_NOTE,
     FINGERPRINT_LABEL,
     FOOTER_TEXT,
     KICKER,
     KIND_LABELS,
     NOTES_HEADING,
-    RECORD_NOTE,
     REFERENCES_HEADING,
     REPLACED_NOTE,
     REPLACEMENT,
     SIGN_OFF_CAPTIONS,
     SIGN_OFF_HEADING,
     TITLE,
+    PageContract,
     because_text,
     details_rows,
-    draw_checklist,
-    grouped,
-    item_label,
+    draft_band,
     made_by,
+    note_text,
     reference_text,
     row_answer,
     rule_and_sources,
     running_head,
     summary_text,
 )
-
-__all__ = [
-    "FOOTER_TEXT",
-    "GENERATOR",
-    "RECORD_NAME",
-    "PdfRecord",
-    "VerifyResult",
-    "checklist_digest",
-    "checklist_pdf",
-    "verify_pdf",
-]
-
-RECORD_NAME = "screening-record.json"
-"""File name of the embedded record, as PDF readers list it."""
-
-RECORD_FORMAT = "ketamine-screening-checklist-record"
-GENERATOR = f"screening {__version__}"
-"""Recorded in each PDF; pages are also compared with a fresh rendering under the same one."""
-FORMAT_VERSION = 1
-UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
-"""Creation date of a PDF whose answers carry no date: fixed, so the bytes stay reproducible."""
-
-
-class PdfRecord(BaseModel):
-    """What the PDF embeds: enough to re-evaluate the answers and compare the checklist."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    format: Literal["ketamine-screening-checklist-record"]
-    format_version: Literal[1]
-    generator: str
-    rule_set: RuleSetRef
-    answers: AnswersFile
-    checklist: Checklist
-    checklist_sha256: str
+from screening.pdf.layout import grouped, item_label
+from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, read_record
+from screening.pdf.structure import structure_problems
 
 
 @dataclass(frozen=True)
@@ -106,8 +80,10 @@ class VerifyResult:
     """Whether re-evaluating a PDF's embedded answers with the current pack gives its checklist.
 
     Only made once the pages have been checked against the record. Rule ids list how today's
-    checklist differs from the one in the file; all empty and `same_checklist` true when only
-    the pack's hash differs. `unchecked` names what the pages show that could not be checked.
+    checklist differs from the one in the file: `changed` where an entry's decision differs
+    (see `_decision`), `reworded` where only its wording does. `same_checklist` holds when
+    every decision, the items not assessed, the disclaimer and the patient details are the
+    same. `unchecked` names what the pages show that could not be checked.
     """
 
     source: str
@@ -117,10 +93,11 @@ class VerifyResult:
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
+    reworded: tuple[str, ...] = ()
     answers_problem: str | None = None
     other_disclaimer: bool = False
     rerendered: bool = False
-    made_by: str = GENERATOR
+    made_by: str = ""
     unchecked: tuple[str, ...] = ()
 
     @property
@@ -131,6 +108,7 @@ class VerifyResult:
             self.produced_by.sha256 == self.current.sha256
             and self.same_checklist
             and not self.unchecked
+            and not (self.rerendered and self.reworded)
         )
 
     def lines(self) -> list[str]:
@@ -144,25 +122,10 @@ class VerifyResult:
             if not self.rerendered:
                 ok.append(
                     f"  the pages agree with the embedded record; made by {_shown(self.made_by)}, "
-                    f"so not also compared with a fresh rendering by {GENERATOR}"
+                    f"so not also compared with a fresh rendering by {records.GENERATOR}"
                 )
-            return ok
-        now = "the current pack"
-        if self.produced_by.sha256 != self.current.sha256:
-            lines = [
-                f"{self.source}: the rule pack has changed since this PDF was made.",
-                f"  made with: {made}",
-                f"  current:   {_pack_words(self.current)}",
-            ]
-        elif not self.same_checklist:
-            lines = [
-                f"{self.source}: the rule pack is the same, but the program is not: made by "
-                f"{_shown(self.made_by)}, re-evaluated by {GENERATOR}.",
-                f"  rule pack: {made}",
-            ]
-            now = "this program"
-        else:
-            lines = [f"{self.source}: parts of the pages could not be checked."]
+            return ok + self._reworded_lines()
+        lines, now = self._heading(made)
         if self.answers_problem is not None:
             lines.append(f"  the embedded answers do not fit {now}: {self.answers_problem}")
         elif self.same_checklist:
@@ -180,8 +143,38 @@ class VerifyResult:
                 lines.append("    the disclaimer is not this program's")
             elif not (self.added or self.removed or self.changed):
                 lines.append("    the items not assessed or the patient details differ")
+        lines += self._reworded_lines()
         lines.extend(f"  not checked: {what}" for what in self.unchecked)
         return lines
+
+    def _heading(self, made: str) -> tuple[list[str], str]:
+        """What differs, first; and what the answers were re-evaluated with."""
+        if self.produced_by.sha256 != self.current.sha256:
+            return [
+                f"{self.source}: the rule pack has changed since this PDF was made.",
+                f"  made with: {made}",
+                f"  current:   {_pack_words(self.current)}",
+            ], "the current pack"
+        if not self.same_checklist:
+            return [
+                f"{self.source}: the rule pack is the same, but the program is not: made by "
+                f"{_shown(self.made_by)}, re-evaluated by {records.GENERATOR}.",
+                f"  rule pack: {made}",
+            ], "this program"
+        if self.rerendered:
+            return [
+                f"{self.source}: the rule pack and the program's version are the same, but the "
+                "record words entries otherwise than this program does."
+            ], "the current pack"
+        return [f"{self.source}: parts of the pages could not be checked."], "the current pack"
+
+    def _reworded_lines(self) -> list[str]:
+        if not self.reworded:
+            return []
+        return [
+            "  same points, worded differently today (text, rationale or citations): "
+            + _ids([_shown(r) for r in self.reworded])
+        ]
 
 
 def _shown(text: str, limit: int = 80) -> str:
@@ -195,103 +188,49 @@ def _pack_words(rs: RuleSetRef) -> str:
     return f"{_shown(rs.name)} {_shown(rs.version)} (sha256 {_shown(rs.sha256)})"
 
 
-def checklist_digest(checklist: Checklist) -> str:
-    """sha256 of the checklist's canonical JSON: printed in the PDF and kept in its record."""
-    return _digest(checklist.model_dump(mode="json"))
-
-
-def _digest(data: Any) -> str:
-    """sha256 of JSON data in canonical form; verify hashes the record's checklist as stored,
-    so fields a later release adds to `Checklist` do not change an older file's hash."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
-
-
-def _creation_date(answers: AnswersFile, source: str) -> datetime:
-    """Midnight UTC of the answers' date, which `AnswersFile` has checked is YYYY-MM-DD."""
-    if answers.date is None:
-        return UNDATED
-    day = date.fromisoformat(answers.date)
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
-def checklist_pdf(
-    pack: RulePack, answers: AnswersFile, checklist: Checklist, *, source: str = "answers"
-) -> bytes:
-    """The checklist as PDF bytes, with its record embedded; the same inputs give the same bytes.
-
-    `answers.date` is printed and fixes the PDF's creation date; raises `ExportError` naming
-    `source` when the date is not YYYY-MM-DD or the checklist came from another pack.
-    """
-    created = _creation_date(answers, source)
-    if checklist.rule_set.sha256 != pack.sha256:
-        message = "the checklist was made with a different rule pack than the one given"
-        raise ExportError([Problem(source, message)])
-    fingerprint = checklist_digest(checklist)
-    record = PdfRecord(
-        format=RECORD_FORMAT,
-        format_version=FORMAT_VERSION,
-        generator=GENERATOR,
-        rule_set=checklist.rule_set,
-        answers=answers,
-        checklist=checklist,
-        checklist_sha256=fingerprint,
-    )
-    doc = draw_checklist(
-        pack,
-        answers,
-        checklist,
-        record_name=RECORD_NAME,
-        fingerprint=fingerprint,
-        generator=GENERATOR,
-    )
-    doc.set_creation_date(created)
-    doc.embed_file(
-        bytes=(json.dumps(record.model_dump(mode="json"), indent=2) + "\n").encode("ascii"),
-        basename=RECORD_NAME,
-        desc="Answers and discussion checklist, with the rule pack's name, version and sha256",
-        mime_type="application/json",
-        creation_date=created,
-        modification_date=created,
-        compress=True,
-    )
-    return bytes(doc.output())
-
-
 def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
-    """Check a PDF's pages against its embedded record, then re-evaluate the embedded answers
-    with `pack` and compare with its checklist.
+    """Check a PDF against its embedded record, then re-evaluate the embedded answers with
+    `pack` and compare with its checklist.
 
     Raises `ExportError` naming `source` for anything that is not an intact checklist PDF: not
-    a PDF, unreadable, no record, a record that disagrees with itself, or pages that do not
-    show what the record holds (one problem per difference). The pages are read by their text,
-    so a file from any release is checked; one from this release must also read exactly as a
-    fresh rendering does.
+    a PDF, unreadable, anything in its structure this program never writes, no record or a
+    record that disagrees with itself, or pages that do not show what the record holds. A file
+    this release made with this pack must be exactly what it writes for the record; a file
+    from another release, or from another pack, is read by its pages' text against the page
+    contract of its record format.
     """
-    record, stored_checklist, page_texts = _read_record(pdf_bytes, source)
+    reader, record, stored_checklist = _open(pdf_bytes, source)
     claimed = record.checklist
-    if _digest(stored_checklist) != record.checklist_sha256 or record.rule_set != claimed.rule_set:
-        raise _altered(source, "the embedded checklist does not match its recorded hash")
+    if digest(stored_checklist) != record.checklist_sha256 or record.rule_set != claimed.rule_set:
+        raise altered(source, "the embedded checklist does not match its recorded hash")
     same_pack = record.rule_set.sha256 == pack.sha256
     if same_pack and record.rule_set != _rule_set_of(pack):
-        raise _altered(source, "the embedded record names its rule pack unlike the pack it hashes")
-    this_release = record.generator == GENERATOR
+        raise altered(source, "the embedded record names its rule pack unlike the pack it hashes")
+    this_release = (record.generator, record.format_version) == (
+        records.GENERATOR,
+        records.FORMAT_VERSION,
+    )
     today: Checklist | None = None
     answers_problem = None
     try:
         today = evaluate(pack, record.answers, f"{source} (embedded answers)")
     except AnswersError as exc:
         if same_pack and this_release:
-            raise _altered(
+            raise altered(
                 source, "the embedded answers do not fit the pack that made them"
             ) from None
         answers_problem = str(exc.problems[0])
     if today is not None and this_release and claimed.disclaimer != today.disclaimer:
-        raise _altered(source, "the embedded checklist does not carry this program's disclaimer")
-    same = today is not None and _same_checklist(claimed, today)
-    if same_pack and this_release and not same:
-        raise _altered(source, "the embedded answers do not give the embedded checklist")
-    unchecked = _check_pages(page_texts, record, pack if same_pack else None, source)
+        raise altered(source, "the embedded checklist does not carry this program's disclaimer")
+    if same_pack and this_release and today is not None and not _same_checklist(claimed, today):
+        raise altered(source, "the embedded answers do not give the embedded checklist")
+    rerendered = same_pack and this_release
+    unchecked: tuple[str, ...] = ()
+    if rerendered:
+        _compare_with_fresh(reader, pack, record, source)
+    else:
+        pages = _page_texts(reader, source)
+        unchecked = _check_pages(pages, record, pack if same_pack else None, source)
     if today is None:
         return VerifyResult(
             source=source,
@@ -304,17 +243,18 @@ def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
         )
     old = {e.rule_id: e for e in claimed.entries}
     new = {e.rule_id: e for e in today.entries}
-    rerendered = same_pack and this_release
-    if rerendered:
-        _compare_pages(pdf_bytes, page_texts, pack, record, source)
+    common = [r for r in new if r in old]
     return VerifyResult(
         source=source,
         produced_by=record.rule_set,
         current=today.rule_set,
-        same_checklist=same,
+        same_checklist=_same_checklist(claimed, today),
         added=tuple(r for r in new if r not in old),
         removed=tuple(r for r in old if r not in new),
-        changed=tuple(r for r in new if r in old and new[r] != old[r]),
+        changed=tuple(r for r in common if _decision(new[r]) != _decision(old[r])),
+        reworded=tuple(
+            r for r in common if _decision(new[r]) == _decision(old[r]) and new[r] != old[r]
+        ),
         other_disclaimer=claimed.disclaimer != today.disclaimer,
         rerendered=rerendered,
         made_by=record.generator,
@@ -322,35 +262,41 @@ def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
     )
 
 
+def _decision(entry: Entry) -> tuple[Any, ...]:
+    """What an entry says about the patient's record: which rule raised it as what, from which
+    answers, citing which sources, and what was marked. Its wording (text, rationale and
+    citations) is the pack's and the program's, and may change without changing this."""
+    return (
+        entry.rule_id,
+        entry.kind,
+        entry.section,
+        entry.because,
+        entry.open_items,
+        tuple(s.id for s in entry.sources),
+        entry.done,
+        entry.note,
+    )
+
+
 def _same_checklist(claimed: Checklist, today: Checklist) -> bool:
-    """Same entries, items not assessed, disclaimer and patient details; a field the record
-    predates is not compared."""
-    always = ("entries", "not_assessed", "disclaimer")
+    """The same decisions for every entry (`_decision`), the same items not assessed, the
+    same disclaimer, and the same patient details where the record holds them."""
     if_recorded = ("patient_reference", "clinician", "date")
-    return all(getattr(claimed, name) == getattr(today, name) for name in always) and all(
-        getattr(claimed, name) == getattr(today, name)
-        for name in if_recorded
-        if name in claimed.model_fields_set
+    return (
+        [_decision(e) for e in claimed.entries] == [_decision(e) for e in today.entries]
+        and claimed.not_assessed == today.not_assessed
+        and claimed.disclaimer == today.disclaimer
+        and all(
+            getattr(claimed, name) == getattr(today, name)
+            for name in if_recorded
+            if name in claimed.model_fields_set
+        )
     )
 
 
 def _rule_set_of(pack: RulePack) -> RuleSetRef:
     meta = pack.meta
     return RuleSetRef(name=meta.name, version=meta.version, status=meta.status, sha256=pack.sha256)
-
-
-def _compare_pages(
-    pdf_bytes: bytes, page_texts: list[str], pack: RulePack, record: PdfRecord, source: str
-) -> None:
-    """Render the record again and compare: same bytes, or at least the same text on each page."""
-    try:
-        fresh = checklist_pdf(pack, record.answers, record.checklist, source=source)
-    except ExportError:
-        raise _altered(
-            source, "the embedded answers carry a date this program never writes"
-        ) from None
-    if fresh != pdf_bytes and _read_pages(fresh) != page_texts:
-        raise _altered(source, "the printed pages differ from those these answers give")
 
 
 # Reading the pages against the record --------------------------------------------------------
@@ -452,28 +398,37 @@ def _check_pages(
     bodies: list[str] = []
     problems: list[str] = []
     bad_heads: list[int] = []
+    bad_bands: list[int] = []
     footers: list[tuple[int, int] | None] = []
+    contract = CONTRACTS[record.format_version]
     head = _fold(running_head(record.answers, record.rule_set))
+    band = draft_band(contract, record.rule_set)
     for number, text in enumerate(page_texts, start=1):
         lines = [line for line in text.splitlines() if line.strip()]
-        if not lines:
+        if len(lines) < 1 + (band is not None):
             message = (
                 f"page {number} has no text that can be read, so the pages cannot be checked "
                 "against the embedded record"
             )
             raise ExportError([Problem(source, message)])
+        if band is not None:
+            if not _agrees_shortened(_fold(lines[0]), _fold(band)):
+                bad_bands.append(number)
+            lines = lines[1:]
         footers.append(_page_number(lines[-1]))
         if number > 1 and not _agrees_shortened(_fold(lines[0]), head):
             bad_heads.append(number)
         bodies.append("".join(_fold(line) for line in lines[1 if number > 1 else 0 : -1]))
     problems.extend(_numbering_problems(footers))
+    if bad_bands:
+        problems.append(f"the draft band of {_pages(bad_bands)} {_DIFFERS}")
     if bad_heads:
         problems.append(f"the running head of {_pages(bad_heads)} {_DIFFERS}")
     printed = "".join(bodies)
     entries_problem = _entries_problem(printed, record.checklist)
     if entries_problem:
         problems.append(entries_problem)
-    parts = _expected_parts(record, pack, entries_readable=entries_problem is None)
+    parts = _expected_parts(record, pack, contract, entries_readable=entries_problem is None)
     problems.extend(_differences(printed, parts))
     if problems:
         if len(problems) > _MOST_PROBLEMS:
@@ -549,7 +504,7 @@ def _ids(ids: list[str], most: int = 10) -> str:
 
 
 def _expected_parts(
-    record: PdfRecord, pack: RulePack | None, entries_readable: bool
+    record: PdfRecord, pack: RulePack | None, contract: PageContract, entries_readable: bool
 ) -> list[_Part]:
     """The text of the pages below the running heads and above the footers, in order."""
     answers, checklist = record.answers, record.checklist
@@ -565,7 +520,7 @@ def _expected_parts(
         _Part("the checklist summary", _fold(summary_text(checklist))),
     ]
     if entries_readable:
-        parts += _entry_parts(checklist, pack)
+        parts += _entry_parts(checklist, pack, contract)
     else:
         parts.append(_Part("the checklist entries", "", unread=True))
     parts.append(_Part("the Answers section", _fold(ANSWERS_HEADING + ANSWERS_INTRO), anchor=True))
@@ -592,21 +547,28 @@ def _expected_parts(
         ]
     else:
         parts.append(_Part("the references", "", unread=True))
-    about = ABOUT_HEADING + RECORD_NOTE.format(name=RECORD_NAME)
-    return [
-        *parts,
-        _Part("the note about the embedded record", _fold(about), anchor=True),
+    about = [_fold(paragraph.format(name=RECORD_NAME)) for paragraph in contract.about]
+    parts += [
+        _Part("the note about the embedded record", _fold(ABOUT_HEADING) + about[0], anchor=True),
+        *(_Part("the closing page", text) for text in about[1:]),
         _Part("the 'Made by' line", _fold(made_by(record.generator, record.rule_set))),
         _Part("the note on characters not drawn", _fold(REPLACED_NOTE), optional=True),
+    ]
+    if contract.command:
+        parts.append(_Part("the command line in small print", _fold(contract.command)))
+    parts.append(
         _Part(
             "the checklist fingerprint",
             _fold(FINGERPRINT_LABEL + record.checklist_sha256),
             anchor=True,
-        ),
-    ]
+        )
+    )
+    return parts
 
 
-def _entry_parts(checklist: Checklist, pack: RulePack | None) -> list[_Part]:
+def _entry_parts(
+    checklist: Checklist, pack: RulePack | None, contract: PageContract
+) -> list[_Part]:
     """Each entry's kind, text, "Because" line and rule line, with section headings between.
 
     The item names in "Because" come from the pack that made the PDF: without it, unread.
@@ -619,10 +581,16 @@ def _entry_parts(checklist: Checklist, pack: RulePack | None) -> list[_Part]:
         if entry.section != section:
             section = entry.section
             parts.append(_Part(f"the section heading before {name}", _fold(section)))
+        mark = contract.done_mark if entry.done and contract.done_mark else ""
         parts += [
-            _Part(f"the kind of {name}", KIND_LABELS[entry.kind]),
+            _Part(
+                f"the {'tick and ' if mark else ''}kind of {name}", mark + KIND_LABELS[entry.kind]
+            ),
             _Part(f"the text of {name}", _fold(entry.text)),
         ]
+        note = note_text(contract, entry)
+        if note:
+            parts.append(_Part(f"the note of {name}", _fold(note)))
         if label is not None:
             parts.append(_Part(f"the 'Because' line of {name}", _fold(because_text(entry, label))))
         else:
@@ -693,10 +661,6 @@ def _resume(
     return between.stop, limit
 
 
-def _altered(source: str, why: str) -> ExportError:
-    return ExportError([Problem(source, f"{why}: the file has been altered")])
-
-
 class _QuietPypdf:
     """Silence pypdf's log of repairs to damaged files while reading; the caller says one line.
 
@@ -731,21 +695,22 @@ def _read_pages(pdf_bytes: bytes) -> list[str]:
         return [page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes)).pages]
 
 
-def _read_record(pdf_bytes: bytes, source: str) -> tuple[PdfRecord, Any, list[str]]:
-    """The record, its checklist as stored (for the hash), and each page's text."""
+def _open(pdf_bytes: bytes, source: str) -> tuple[PdfReader, PdfRecord, Any]:
+    """The parsed file, after its structure is checked, with its record and the record's
+    checklist as stored (for the hash)."""
     if b"%PDF-" not in pdf_bytes[:1024]:
         raise ExportError([Problem(source, "not a PDF file")])
     try:
         with _quiet_pypdf:
             reader = PdfReader(io.BytesIO(pdf_bytes))
             attachments = dict(reader.attachments)
-            page_texts = [page.extract_text() for page in reader.pages]
+            problems = structure_problems(reader, pdf_bytes, RECORD_NAME)
     except Exception:  # pypdf raises many kinds of error on damaged input; one message fits all
         raise ExportError(
             [Problem(source, "cannot read this PDF: the file is damaged or incomplete")]
         ) from None
     contents = attachments.get(RECORD_NAME, [])
-    if not contents:
+    if not contents and not problems:
         raise ExportError(
             [
                 Problem(
@@ -756,43 +721,88 @@ def _read_record(pdf_bytes: bytes, source: str) -> tuple[PdfRecord, Any, list[st
             ]
         )
     if len(contents) > 1:
-        raise _altered(source, f"the PDF holds more than one {RECORD_NAME}")
-    try:
-        data = json.loads(contents[0])
-        if isinstance(data, dict) and _newer_format(data):
-            message = (
-                f"the embedded record is format version {data['format_version']}, newer than "
-                f"this program reads ({FORMAT_VERSION}): it cannot be checked; verify it with the "
-                "release that made it or a later one"
-            )
-            raise ExportError([Problem(source, message)])
-        return PdfRecord.model_validate(data), data["checklist"], page_texts
-    except ValidationError as exc:
-        raise _unreadable(source, exc) from None
-    except (ValueError, RecursionError):
-        raise _altered(source, "the embedded checklist record is not readable") from None
-
-
-def _unreadable(source: str, exc: ValidationError) -> ExportError:
-    """Answers longer than this release accepts may come from an earlier one: not checkable,
-    but not proof of an alteration either."""
-    errors = exc.errors()
-    if errors and all(e["type"] == "string_too_long" and e["loc"][0] == "answers" for e in errors):
-        field = str(errors[0]["loc"][-1]).replace("_", " ")
-        limit = (errors[0].get("ctx") or {}).get("max_length")
-        message = (
-            f"the embedded {field} is longer than this program accepts ({limit} characters), "
-            "so the file cannot be checked"
+        problems.append(f"the PDF holds more than one {RECORD_NAME}")
+    if problems:
+        raise ExportError(
+            [Problem(source, f"{problem}: the file has been altered") for problem in problems]
         )
-        return ExportError([Problem(source, message)])
-    return _altered(source, "the embedded checklist record is not readable")
+    record, stored = read_record(contents[0], source)
+    return reader, record, stored
 
 
-def _newer_format(data: dict[str, Any]) -> bool:
-    version = data.get("format_version")
+def _page_texts(reader: PdfReader, source: str) -> list[str]:
+    try:
+        with _quiet_pypdf:
+            return [page.extract_text() for page in reader.pages]
+    except Exception:  # as in `_open`: damaged content streams raise many kinds of error
+        raise ExportError(
+            [Problem(source, "cannot read this PDF: the file is damaged or incomplete")]
+        ) from None
+
+
+# Comparing with a fresh rendering ------------------------------------------------------------
+
+_SKIPPED_TRAILER_KEYS = ("/ID", "/Size", "/Prev", "/XRefStm")
+"""The file identifier hashes the compressed bytes, which zlib builds may write differently."""
+_STREAM_KEYS = ("/Length", "/Filter", "/DecodeParms")
+
+
+def _graph(reader: PdfReader, most: int) -> list[Any] | None:
+    """The document as a canonical list of objects, reached from the trailer in a fixed order,
+    streams decoded: two files with the same graph show the same thing in every reader.
+    None when it holds more than `most` objects."""
+    numbers: dict[tuple[int, int], int] = {}
+    pending: list[IndirectObject] = []
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, IndirectObject):
+            key = (value.idnum, value.generation)
+            if key not in numbers:
+                numbers[key] = len(numbers)
+                pending.append(value)
+            return ("ref", numbers[key])
+        if isinstance(value, StreamObject):
+            header = {k: v for k, v in value.items() if k not in _STREAM_KEYS}
+            return ("stream", walk(DictionaryObject(header)), value.get_data())
+        if isinstance(value, DictionaryObject):
+            return tuple((str(k), walk(v)) for k, v in sorted(value.items()))
+        if isinstance(value, ArrayObject):
+            return tuple(walk(v) for v in value)
+        return (type(value).__name__, str(value))
+
+    trailer = {k: v for k, v in reader.trailer.items() if k not in _SKIPPED_TRAILER_KEYS}
+    objects = [walk(DictionaryObject(trailer))]
+    while pending:
+        if len(objects) > most:
+            return None
+        objects.append(walk(pending.pop(0).get_object()))
+    return objects
+
+
+def _compare_with_fresh(reader: PdfReader, pack: RulePack, record: PdfRecord, source: str) -> None:
+    """Render the record again with the pack that made it: the file must be what this program
+    writes for it, object for object (streams compared decoded, not compressed)."""
+    try:
+        fresh = PdfReader(io.BytesIO(records.render(pack, record)))
+        expected = _graph(fresh, 1_000_000)
+        with _quiet_pypdf:
+            given = _graph(reader, len(expected or ()))
+    except Exception:  # a damaged object surfaces only when read; one message fits all
+        raise ExportError(
+            [Problem(source, "cannot read this PDF: the file is damaged or incomplete")]
+        ) from None
+    if given == expected:
+        return
+    pairs = enumerate(zip(reader.pages, fresh.pages, strict=False), start=1)
+    first = next((n for n, (a, b) in pairs if _page_graph(a) != _page_graph(b)), None)
+    where = f", first on page {first}" if first else ""
+    raise altered(source, f"the file differs from what this program writes for its record{where}")
+
+
+def _page_graph(page: Any) -> Any:
+    contents = page.get_contents()
     return (
-        data.get("format") == RECORD_FORMAT
-        and isinstance(version, int)
-        and not isinstance(version, bool)
-        and version > FORMAT_VERSION
+        contents.get_data() if contents is not None else b"",
+        sorted(page.keys()),
+        tuple(round(float(v), 2) for v in page.mediabox),
     )

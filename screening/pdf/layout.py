@@ -1,174 +1,90 @@
 """Page layout of the checklist PDF: a calm A4 form drawn with fpdf2, every text made printable.
 
 All text passes through `ChecklistDocument.printable`, which keeps what the fonts can draw and
-loads the large CJK fallback font only when the text needs it. Lines are wrapped here, not by
-fpdf2's `multi_cell`, whose line breaking re-measures the whole line for every character.
+loads a fallback font only when the text needs it. Fonts are parsed once per process (`_FONTS`)
+and only the per-document state is made afresh. Lines are wrapped here, not by fpdf2's
+`multi_cell`, whose line breaking re-measures the whole line for every character.
 
-The words the pages print around the data (labels, headings, the "Rule <id>" lines) are the
-page contract of record format 1, defined once below: `verify` reads them back from PDFs made
-by any release, so changing one needs a new `format_version` that keeps reading this one.
+The words printed around the data come from the page contract of the current record format
+(`contract.py`), which `verify` reads back.
 """
 
 from __future__ import annotations
 
+import copy
+import io
 import re
+import threading
 import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools has no types
 from fpdf import FPDF
-from fpdf.fonts import TTFFont
+from fpdf.fonts import SubsetMap, TTFFont
 
 from screening.engine import asked_states
-from screening.models import (
-    AnswersFile,
-    AnswerState,
-    Checklist,
-    Entry,
-    Kind,
-    RulePack,
-    RuleSetRef,
-    Source,
+from screening.models import AnswersFile, AnswerState, Checklist, Entry, RulePack
+from screening.pdf.contract import (
+    ABOUT_HEADING,
+    ANSWERS_HEADING,
+    ANSWERS_INTRO,
+    CHECKLIST_HEADING,
+    CONTRACTS,
+    CURRENT_FORMAT,
+    DETAILS_NOTE,
+    DOCUMENT_TITLE,
+    FINGERPRINT_LABEL,
+    FOOTER_TEXT,
+    KICKER,
+    KIND_LABELS,
+    LANGUAGE,
+    NOTES_HEADING,
+    REFERENCES_HEADING,
+    REPLACED_NOTE,
+    REPLACEMENT,
+    SIGN_OFF_CAPTIONS,
+    SIGN_OFF_HEADING,
+    TITLE,
+    because_text,
+    details_rows,
+    draft_band,
+    made_by,
+    note_text,
+    reference_text,
+    row_answer,
+    rule_and_sources,
+    running_head,
+    summary_text,
 )
 
-FONTS_DIR = Path(__file__).resolve().parent / "fonts"
+FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FONT = "dejavu"
 FALLBACK_FONTS = (
     ("droid-fallback", "DroidSansFallbackFull.ttf"),  # Chinese, Japanese, and more
     ("nanum-square", "NanumSquareR.ttf"),  # Korean: Droid has only a few Hangul syllables
 )
 """Tried in order for a character DejaVu lacks; each is loaded only when a text needs it."""
+HANGUL_FONTS = FALLBACK_FONTS[1:]
+"""Tried for Hangul: the CJK font has a few syllables, but one font per script is quicker."""
+_HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\ua960-\ua97f\uac00-\ud7ff]")
+
+
+def _is_hangul(code: int) -> bool:
+    return _HANGUL.match(chr(code)) is not None
+
 
 TOTAL_PAGES = "\ue000\ue000\ue000"
 """Page-count alias with room for 3 digits; `printable` drops private-use characters from text."""
 
-# The page contract of record format 1 -------------------------------------------------------
-
-FOOTER_TEXT = "This is a discussion checklist, not a recommendation or a diagnosis."
-KICKER = "KETAMINE FOR PAIN MANAGEMENT"
-TITLE = "Discussion checklist"
-DETAILS_NOTE = (
-    "The answers and this checklist are embedded in the file as data (see the last page)."
-)
-CHECKLIST_HEADING = "Checklist"
-ANSWERS_HEADING = "Answers given"
-ANSWERS_INTRO = (
-    "Every item of the rule pack, as answered. Not assessed: asked but not answered, "
-    "which is never read as No. Not asked: a follow-up that the other answers made "
-    "irrelevant."
-)
-NOTES_HEADING = "Notes"
-SIGN_OFF_HEADING = "Sign-off"
-SIGN_OFF_CAPTIONS = ("Clinician (name)", "Signature", "Date")
-REFERENCES_HEADING = "References"
-ABOUT_HEADING = "About this document"
-RECORD_NOTE = (
-    "The answers, this checklist and the rule pack's name, version and sha256 are embedded "
-    "in this PDF as a machine-readable JSON attachment ({name}). Browser PDF viewers may not "
-    "list attachments; desktop readers and pdfdetach do. To re-check this file later against "
-    "the rule pack in use then:\npython -m screening verify FILE.pdf"
-)
-REPLACEMENT = "\ufffd"
-"""Printed for a character no font of the document has."""
-REPLACED_NOTE = (
-    "Some characters could not be drawn with the fonts of this document and are "
-    f"shown as {REPLACEMENT}; the embedded data keeps the exact text."
-)
-FINGERPRINT_LABEL = "Checklist fingerprint (sha256 of the embedded checklist):"
-NOT_GIVEN = "not given"
-KIND_LABELS: dict[Kind, str] = {
-    "discuss": "DISCUSS",
-    "verify": "VERIFY",
-    "arrange": "ARRANGE",
-    "document": "DOCUMENT",
-}
-ANSWER_LABELS: dict[AnswerState, str] = {
-    "yes": "Yes",
-    "no": "No",
-    "unknown": "Unknown",
-    "not_assessed": "not assessed",
-}
-"""Answer words in an entry's "Because" line; the Answers section capitalises not assessed."""
-
-
-def row_answer(state: AnswerState | None) -> str:
-    """What the Answers section prints for an item: its answer, Not assessed or Not asked."""
-    if state is None:
-        return "Not asked"
-    return "Not assessed" if state == "not_assessed" else ANSWER_LABELS[state]
-
-
-def details_rows(answers: AnswersFile, rule_set: RuleSetRef) -> list[tuple[str, str]]:
-    """The labelled rows under the title on page 1."""
-    return [
-        ("Patient reference:", answers.patient_reference or NOT_GIVEN),
-        ("Clinician:", answers.clinician or NOT_GIVEN),
-        ("Date:", answers.date or NOT_GIVEN),
-        ("Rule pack:", f"{rule_set.name}, version {rule_set.version} ({rule_set.status})"),
-        ("Rule pack sha256:", rule_set.sha256),
-    ]
-
-
-def running_head(answers: AnswersFile, rule_set: RuleSetRef) -> str:
-    """The line atop every page after the first, shortened with an ellipsis to fit."""
-    reference = answers.patient_reference or "no patient reference"
-    dated = answers.date or f"date: {NOT_GIVEN}"
-    return f"{TITLE} · {reference} · {dated} · {rule_set.name} {rule_set.version}"
-
-
-def summary_text(checklist: Checklist) -> str:
-    """The sentence under the Checklist heading: counts by kind, never a conclusion."""
-    entries = checklist.entries
-    if entries:
-        counts = [
-            f"{sum(e.kind == kind for e in entries)} {kind}"
-            for kind in KIND_LABELS
-            if any(e.kind == kind for e in entries)
-        ]
-        text = f"{len(entries)} points to go through: {', '.join(counts)}."
-    else:
-        text = (
-            "No points were raised by these answers. This is not a conclusion about the "
-            "patient: it only means that no rule in this pack applies to the answers given."
-        )
-    if checklist.not_assessed:
-        missing = len(checklist.not_assessed)
-        text += f" {missing} item{'s' if missing != 1 else ''} not assessed (see Answers)."
-    return text
+CONTRACT = CONTRACTS[CURRENT_FORMAT]
 
 
 def item_label(pack: RulePack, item_id: str) -> str:
     """An item's name in "Because" lines; its id if the pack no longer has it."""
     return pack.item(item_id).label if pack.has_item(item_id) else item_id
-
-
-def because_text(entry: Entry, label: Callable[[str], str]) -> str:
-    because = "; ".join(f"{label(b.item)} = {ANSWER_LABELS[b.answer]}" for b in entry.because)
-    return f"Because: {because or 'no answer needed'}"
-
-
-def rule_and_sources(entry: Entry) -> str:
-    """The line that ends every entry: its rule id and the ids of its sources."""
-    return f"Rule {entry.rule_id} · Sources: {', '.join(s.id for s in entry.sources)}"
-
-
-def reference_text(source: Source) -> str:
-    parts = [source.citation]
-    if source.doi:
-        parts.append(f"doi:{source.doi}")
-    if source.url:
-        parts.append(source.url)
-    if source.grade:
-        parts.append(f"Evidence: {source.grade}")
-    return " · ".join(parts)
-
-
-def made_by(generator: str, rule_set: RuleSetRef) -> str:
-    return (
-        f"Made by {generator} with rule pack {rule_set.name}, version {rule_set.version} "
-        f"({rule_set.status}), sha256 {rule_set.sha256}."
-    )
 
 
 # Drawing ----------------------------------------------------------------------------------
@@ -178,6 +94,8 @@ MUTED = (92, 100, 108)
 RULE_LINE = (196, 202, 208)
 ACCENT = (30, 74, 92)
 TINT = (236, 242, 244)
+DRAFT_FILL = (253, 236, 200)
+DRAFT_INK = (122, 62, 0)
 
 _WIDE = (
     "\u1100-\u11ff\u2e80-\u303f\u3040-\u9fff\ua960-\ua97f\uac00-\ud7ff"
@@ -187,11 +105,55 @@ _BREAK_UNITS = re.compile(rf" +|[{_WIDE}]|[^ {_WIDE}]+")
 """Spaces, single CJK characters (a line may break between any two), and other words."""
 
 
-def _cmap(doc: FPDF, key: str) -> dict[int, Any]:
-    font = doc.fonts[key]
-    if not isinstance(font, TTFFont):
-        raise TypeError(f"{key} is not a TrueType font")
-    return font.cmap
+class _FontCache:
+    """Each font file parsed once per process; every document gets its own copy of the parts
+    fpdf2 changes while writing (the subset, and the fontTools object it subsets in place)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._parsed: dict[str, TTFFont] = {}
+        self._data: dict[str, bytes] = {}
+
+    def add(self, doc: FPDF, family: str, style: str, filename: str) -> TTFFont:
+        with self._lock:
+            if filename not in self._parsed:
+                scratch = FPDF()
+                scratch.add_font(family, style, FONTS_DIR / filename)
+                parsed = scratch.fonts[f"{family}{style}"]
+                if not isinstance(parsed, TTFFont):
+                    raise TypeError(f"{filename} is not a TrueType font")
+                self._parsed[filename] = parsed
+                self._data[filename] = _for_embedding(FONTS_DIR / filename)
+            parsed, data = self._parsed[filename], self._data[filename]
+        font = copy.copy(parsed)
+        font.i = len(doc.fonts) + 1
+        font.fontkey = f"{family}{style}"
+        font.ttfont = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
+        font.ttfont.setGlyphOrder(list(parsed.ttfont.getGlyphOrder()))
+        font.subset = SubsetMap(font)
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        doc.fonts[font.fontkey] = font
+        return font
+
+
+_UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "morx", "kern", "DSIG")
+"""Shaping and signature tables: fpdf2 draws glyph by glyph (no text shaping), and a PDF's
+embedded font never needs them, yet subsetting re-packs them for every document."""
+
+
+def _for_embedding(path: Path) -> bytes:
+    """The font file without `_UNUSED_TABLES`: same glyphs, ids and metrics, quicker to subset."""
+    font = TTFont(path, recalcTimestamp=False)
+    for tag in _UNUSED_TABLES:
+        if tag in font:
+            del font[tag]
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()
+
+
+_FONTS = _FontCache()
 
 
 class ChecklistDocument(FPDF):
@@ -202,14 +164,26 @@ class ChecklistDocument(FPDF):
         self.set_margins(left=18, top=16, right=18)
         self.set_auto_page_break(auto=True, margin=22)
         self.alias_nb_pages(TOTAL_PAGES, align="L")
-        self.add_font(FONT, "", FONTS_DIR / "DejaVuSans.ttf")
-        self.add_font(FONT, "B", FONTS_DIR / "DejaVuSans-Bold.ttf")
-        self._drawable = _cmap(self, FONT).keys() & _cmap(self, f"{FONT}B").keys()
-        self._fallback_cmaps: list[dict[int, Any]] = []
+        regular = _FONTS.add(self, FONT, "", "DejaVuSans.ttf")
+        bold = _FONTS.add(self, FONT, "B", "DejaVuSans-Bold.ttf")
+        self._drawable = regular.cmap.keys() & bold.cmap.keys()
+        self._fallback_cmaps: dict[str, dict[int, Any]] = {}
+        self._fallback_ids: list[str] = []
         self._widths: dict[tuple[str, float, str], float] = {}
         self.running_head = ""
+        self.draft_band: str | None = None
         self.replaced_characters = False
         self.set_text_color(*INK)
+
+    def cell(self, *args: Any, **kwargs: Any) -> bool:
+        """fpdf2's cell, looking for fallback glyphs only in text that needs them: with
+        fallback fonts set, fpdf2 splits every text character by character, which is slow."""
+        self._fallback_for(kwargs.get("text", args[2] if len(args) > 2 else ""))
+        return bool(super().cell(*args, **kwargs))
+
+    def _fallback_for(self, text: str) -> None:
+        needed = not (text.isascii() or all(ord(c) in self._drawable for c in text))
+        self._fallback_font_ids = self._fallback_ids if needed else []
 
     # Text -----------------------------------------------------------------------------------
 
@@ -242,25 +216,34 @@ class ChecklistDocument(FPDF):
         return REPLACEMENT
 
     def _in_fallback(self, code: int) -> bool:
-        """Whether a fallback font draws `code`, loading fonts in order on first need only.
+        """Whether a fallback font draws `code`, loading fonts on first need only.
 
-        The 4 MB CJK font costs ~150 ms per document, so a Latin-only checklist never pays it.
+        Parsing the 4 MB CJK font costs ~150 ms, once per process; writing its subset costs
+        each document that uses it, so a Latin-only checklist pays neither, and Korean text
+        goes straight to the Korean font rather than also embedding the CJK one.
         """
-        for index, (name, filename) in enumerate(FALLBACK_FONTS):
-            if index == len(self._fallback_cmaps):
-                self.add_font(name, "", FONTS_DIR / filename)
-                self._fallback_cmaps.append(_cmap(self, name))
-                self.set_fallback_fonts(
-                    [n for n, _ in FALLBACK_FONTS[: index + 1]], exact_match=False
-                )
-            if code in self._fallback_cmaps[index]:
+        for name, filename in HANGUL_FONTS if _is_hangul(code) else FALLBACK_FONTS:
+            cmap = self._fallback_cmaps.get(name)
+            if cmap is None:
+                cmap = self._fallback_cmaps[name] = _FONTS.add(self, name, "", filename).cmap
+                self.set_fallback_fonts(list(self._fallback_cmaps), exact_match=False)
+                self._fallback_ids = self._fallback_font_ids
+            if code in cmap:
                 return True
         return False
+
+    def get_fallback_font(self, char: str, style: str = "") -> str | None:
+        """fpdf2's choice of fallback font, but Hangul from the Korean font only."""
+        if _is_hangul(ord(char)):
+            name = HANGUL_FONTS[0][0]
+            return name if ord(char) in self._fallback_cmaps.get(name, {}) else None
+        return super().get_fallback_font(char, style)
 
     def width_of(self, text: str) -> float:
         key = (self.font_style, self.font_size_pt, text)
         width = self._widths.get(key)
         if width is None:
+            self._fallback_for(text)
             width = self._widths[key] = self.get_string_width(text)
         return width
 
@@ -321,7 +304,14 @@ class ChecklistDocument(FPDF):
     # Page furniture -------------------------------------------------------------------------
 
     def header(self) -> None:
+        if self.draft_band is not None:
+            self.set_fill_color(*DRAFT_FILL)
+            self.rect(self.l_margin, 2.5, self.epw, 5, style="F")
+            self.style(7.5, bold=True, color=DRAFT_INK)
+            self.set_xy(self.l_margin, 3)
+            self.cell(self.epw, 4, self.fitted(self.draft_band, self.epw), align="C")
         if self.page_no() == 1:
+            self.set_y(self.t_margin)
             return
         self.style(7.5, color=MUTED)
         self.set_xy(self.l_margin, 9)
@@ -342,6 +332,22 @@ class ChecklistDocument(FPDF):
         self.set_draw_color(*RULE_LINE)
         self.set_line_width(0.2)
         self.line(self.l_margin if x0 is None else x0, y, self.l_margin + self.epw, y)
+
+
+@dataclass(frozen=True)
+class _EntryParts:
+    """An entry's wrapped lines, measured before drawing so that it never splits over pages."""
+
+    text: list[str]
+    note: list[str]
+    because: list[str]
+    meta: list[str]
+
+    @property
+    def height(self) -> float:
+        note = len(self.note) * 4.6 + 0.6 if self.note else 0
+        lines = len(self.because) * 4.1 + len(self.meta) * 3.9
+        return len(self.text) * 5 + note + 0.8 + lines + 3.2
 
 
 class _Layout:
@@ -397,19 +403,24 @@ class _Layout:
         doc.ln(3)
 
     def heading(self, text: str, keep_with: float = 0) -> None:
+        """A part of the document, with its bookmark."""
         doc = self.doc
         doc.ensure_room(14 + keep_with)
         if doc.y > doc.t_margin + 1:
             doc.ln(4)
+        doc.start_section(text, level=0)
         doc.style(13, bold=True)
         doc.cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
         doc.ln(1)
 
-    def section_heading(self, text: str, keep_with: float) -> None:
+    def section_heading(self, text: str, keep_with: float, bookmark: bool = False) -> None:
+        """A section of the pack; in the Checklist, also a bookmark under the part's."""
         doc = self.doc
         lines = self._wrapped(self.t(text), doc.epw, 10.5, bold=True)
         doc.ensure_room(len(lines) * 5.5 + 4 + keep_with)
         doc.ln(1.5)
+        if bookmark:
+            doc.start_section(" ".join(self.t(text).split()), level=1)
         doc.style(10.5, bold=True, color=ACCENT)
         doc.lines_at(doc.l_margin, lines, 5.5)
         doc.hairline(doc.y + 0.6)
@@ -424,38 +435,42 @@ class _Layout:
         self.doc.style(size, bold=bold)
         return self.doc.wrap(text, width)
 
-    def _entry_parts(self, entry: Entry) -> tuple[list[str], list[str], list[str]]:
+    def _entry_parts(self, entry: Entry) -> _EntryParts:
         width = self.doc.epw - self.TEXT_X
-        return (
+        note = note_text(CONTRACT, entry)
+        return _EntryParts(
             self._wrapped(self.t(entry.text), width, 10),
+            self._wrapped(self.t(note), width, 9.5) if note else [],
             self._wrapped(self.t(because_text(entry, self.label)), width, 8.5),
             self._wrapped(self.t(rule_and_sources(entry)), width, 8),
         )
 
-    @staticmethod
-    def _entry_height(parts: tuple[list[str], list[str], list[str]]) -> float:
-        text, because, meta = parts
-        return len(text) * 5 + 0.8 + len(because) * 4.1 + len(meta) * 3.9 + 3.2
-
-    def entry(self, entry: Entry, parts: tuple[list[str], list[str], list[str]]) -> None:
+    def entry(self, entry: Entry, parts: _EntryParts) -> None:
         doc = self.doc
-        doc.ensure_room(self._entry_height(parts))
-        text, because, meta = parts
+        doc.ensure_room(parts.height)
         left, top = doc.l_margin, doc.y
         doc.set_draw_color(*MUTED)
         doc.set_line_width(0.3)
         doc.rect(left + 0.4, top + 0.7, 3.6, 3.6)
+        if entry.done and CONTRACT.done_mark:
+            doc.style(9, bold=True, color=ACCENT)
+            doc.set_xy(left, top)
+            doc.cell(4.4, 5, CONTRACT.done_mark, align="C")
         doc.style(7, bold=True, color=ACCENT)
         doc.set_xy(left + self.KIND_X, top)
         doc.cell(self.TEXT_X - self.KIND_X, 5, KIND_LABELS[entry.kind])
         doc.set_y(top)
         doc.style(10)
-        doc.lines_at(left + self.TEXT_X, text, 5)
+        doc.lines_at(left + self.TEXT_X, parts.text, 5)
+        if parts.note:
+            doc.ln(0.6)
+            doc.style(9.5, color=ACCENT)
+            doc.lines_at(left + self.TEXT_X, parts.note, 4.6)
         doc.ln(0.8)
         doc.style(8.5, color=MUTED)
-        doc.lines_at(left + self.TEXT_X, because, 4.1)
+        doc.lines_at(left + self.TEXT_X, parts.because, 4.1)
         doc.style(8, color=MUTED)
-        doc.lines_at(left + self.TEXT_X, meta, 3.9)
+        doc.lines_at(left + self.TEXT_X, parts.meta, 3.9)
         doc.ln(3.2)
 
     def checklist_entries(self) -> None:
@@ -464,7 +479,7 @@ class _Layout:
         entries = self.checklist.entries
         for section, group in grouped(entries, lambda e: e.section):
             parts = [self._entry_parts(e) for e in group]
-            self.section_heading(section, keep_with=self._entry_height(parts[0]))
+            self.section_heading(section, keep_with=parts[0].height, bookmark=True)
             for entry, entry_parts in zip(group, parts, strict=True):
                 self.entry(entry, entry_parts)
 
@@ -558,25 +573,29 @@ class _Layout:
             doc.set_y(max(doc.y, top + len(id_lines) * 4) + 2)
 
     def about(self, record_name: str, fingerprint: str, generator: str) -> None:
+        """The closing page, written for whoever reads the document in a chart later."""
         doc = self.doc
-        self.heading(ABOUT_HEADING, keep_with=40)
-        paragraphs = [
-            RECORD_NOTE.format(name=record_name),
-            made_by(generator, self.checklist.rule_set),
-        ]
+        self.heading(ABOUT_HEADING, keep_with=50)
+        for paragraph in CONTRACT.about:
+            doc.style(9.5)
+            doc.lines_at(doc.l_margin, doc.wrap(paragraph.format(name=record_name), doc.epw), 4.8)
+            doc.ln(2)
+        small_print = [made_by(generator, self.checklist.rule_set)]
         if doc.replaced_characters:
-            paragraphs.append(REPLACED_NOTE)
-        for paragraph in paragraphs:
-            doc.style(8.5, color=MUTED)
-            doc.lines_at(doc.l_margin, doc.wrap(self.t(paragraph), doc.epw), 4.2)
-            doc.ln(1.5)
+            small_print.append(REPLACED_NOTE)
+        if CONTRACT.command:
+            small_print.append(CONTRACT.command)
+        for paragraph in small_print:
+            doc.style(7.5, color=MUTED)
+            doc.lines_at(doc.l_margin, doc.wrap(self.t(paragraph), doc.epw), 3.8)
+            doc.ln(1.2)
         doc.ensure_room(10)
-        doc.style(8, color=MUTED)
-        doc.cell(0, 4.2, FINGERPRINT_LABEL)
-        doc.ln(4.2)
-        doc.style(8.5, bold=True)
-        doc.cell(0, 4.2, fingerprint)
-        doc.ln(4.2)
+        doc.style(7.5, color=MUTED)
+        doc.cell(0, 3.8, FINGERPRINT_LABEL)
+        doc.ln(3.8)
+        doc.style(8, bold=True)
+        doc.cell(0, 4, fingerprint)
+        doc.ln(4)
 
 
 def grouped(rows: Sequence[Any], key: Any) -> Iterator[tuple[str, list[Any]]]:
@@ -598,10 +617,12 @@ def draw_checklist(
 ) -> ChecklistDocument:
     """Lay the whole document out; the caller adds the record and writes the bytes."""
     doc = ChecklistDocument()
-    doc.set_title("Discussion checklist: ketamine for pain management")
+    doc.set_title(DOCUMENT_TITLE)
     doc.set_creator(generator)
-    doc.set_lang("en")
+    doc.set_lang(LANGUAGE)
     doc.running_head = doc.printable(running_head(answers, checklist.rule_set))
+    band = draft_band(CONTRACT, checklist.rule_set)
+    doc.draft_band = doc.printable(band) if band else None
     layout = _Layout(doc, pack, answers, checklist)
     doc.add_page()
     layout.title()

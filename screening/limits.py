@@ -1,0 +1,80 @@
+"""Every bound the product enforces, stated once: how much it reads and how much work it does.
+
+Each reader and check imports its bound from here and names it when it refuses, so a
+refusal says which limit was met. The README's "Security and bounds" section lists them.
+Real inputs sit far below every bound: the shipped pack has 30 items, an answers file is
+a few kilobytes.
+"""
+
+from __future__ import annotations
+
+# How much is read. Every file is read at most one byte past its bound, never further, so
+# a device or an endless stream is refused as soon as the bound is passed.
+MAX_ANSWERS_BYTES = 1_000_000
+"""An answers file (command line or upload); a full one is about 2 KB."""
+
+MAX_PACK_FILE_BYTES = 1_000_000
+"""One rule pack or vignette file."""
+
+MAX_PDF_BYTES = 20_000_000
+"""A checklist PDF given to `verify`; one the program writes is well under 1 MB."""
+
+MAX_ZIP_MEMBERS = 200
+"""Files in a candidate pack zip; a pack holds about a dozen, its vignettes a few more."""
+
+MAX_ZIP_TOTAL_BYTES = 5_000_000
+"""Uncompressed bytes read from a candidate zip, counted as they are read: a header can lie."""
+
+MAX_UPLOAD_MB = 5
+"""The web server's upload limit (`server.maxUploadSize` in `.streamlit/config.toml`)."""
+
+# What an answers file may hold.
+MAX_ANSWERS = 1_000
+"""Answers in one file: more than any pack has items, so a longer list is refused unread."""
+
+MAX_FREE_TEXT = 200
+"""Characters in a patient reference or clinician name: a reference, not a note."""
+
+MAX_NUMBER_DIGITS = 100
+"""Digits in a JSON number; no answers field is a number, so a longer one is refused unread."""
+
+# How big a rule pack may be; checked before any analysis whose cost grows with it.
+MAX_ITEMS = 500
+MAX_RULES = 2_000
+MAX_SOURCES = 1_000
+MAX_FOLLOW_UP_DEPTH = 20
+"""Longest chain of follow-ups (a follow-up of a follow-up ...); the shipped pack's is 1."""
+
+MAX_CONDITION_NODES = 200
+"""Parts (`item`, `all`, `any`, `not`) in one condition."""
+
+MAX_CONDITION_DEPTH = 20
+"""Nesting of `all` / `any` / `not` in one condition."""
+
+MAX_ITEMS_PER_CONDITION_CHECKED = 8
+"""A condition may read at most this many questions (3^8 answer combinations to try)."""
+
+MAX_COMBINATIONS_PER_PACK = 200_000
+"""Bounds the can-never-hold check, so an uploaded candidate pack cannot stall the app."""
+
+# How long the app works on a reviewer's upload.
+CANDIDATE_CHECK_SECONDS = 30.0
+"""Wall-clock bound on checking a candidate pack in the app, in a process of its own."""
+
+# How much a message shows.
+MAX_ECHO = 80
+"""A problem quotes at most this much of the offending value."""
+
+MAX_PROBLEMS_SHOWN = 20
+"""A refusal lists this many problems, then says how many more there are."""
+
+
+# FHIR QuestionnaireResponses and CDS Hooks calls.
+MAX_RESPONSE_ITEM_DEPTH = 8
+"""Item nesting in a QuestionnaireResponse; this form's responses nest two deep."""
+
+MAX_CDS_BODY_BYTES = 1_000_000
+"""A CDS Hooks call or feedback body: one response and a few draft orders, refused unread."""
+
+MAX_CDS_JSON_DEPTH = 40
+"""JSON nesting in a CDS Hooks body; a bundle of draft orders nests about a dozen deep."""

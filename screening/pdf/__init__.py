@@ -1,0 +1,34 @@
+"""The checklist as a PDF that can be filed, printed, and re-checked against its rule pack later.
+
+Built with fpdf2, a well-kept pure-Python library, because it has what this document needs and
+little else: TrueType Unicode fonts with per-glyph fallback fonts, font subsetting, speed, a
+small drawing API, bookmarks, and embedded file attachments, which carry the answers and the
+checklist as JSON so that `verify` can re-evaluate them. Reading a PDF back uses pypdf.
+
+- `contract`: every word the pages print around the data, per record format, as data;
+- `layout`: draws a checklist on A4 pages (fonts loaded once per process, only when needed);
+- `record`: the embedded record, read strictly, and `checklist_pdf`, which writes the file;
+- `structure`: what a file may hold besides page text (exactly what the writer writes);
+- `verify`: re-checks a file against its record and the current rule pack.
+"""
+
+from screening.pdf.contract import FOOTER_TEXT
+from screening.pdf.record import (
+    GENERATOR,
+    RECORD_NAME,
+    PdfRecord,
+    checklist_digest,
+    checklist_pdf,
+)
+from screening.pdf.verify import VerifyResult, verify_pdf
+
+__all__ = [
+    "FOOTER_TEXT",
+    "GENERATOR",
+    "RECORD_NAME",
+    "PdfRecord",
+    "VerifyResult",
+    "checklist_digest",
+    "checklist_pdf",
+    "verify_pdf",
+]

@@ -1,0 +1,199 @@
+"""The page contract of the checklist PDF: every word the pages print around the data, as data.
+
+`verify` reads a PDF's pages back against the contract of the record format that made it, so
+a PDF from any earlier release stays checkable: a change to what the pages say needs a new
+format in `CONTRACTS`, never an edit to an old one. The words shared by every format so far
+are the constants below; `PageContract` holds what differs between formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from screening.models import AnswersFile, AnswerState, Checklist, Entry, Kind, RuleSetRef, Source
+
+FOOTER_TEXT = "This is a discussion checklist, not a recommendation or a diagnosis."
+KICKER = "KETAMINE FOR PAIN MANAGEMENT"
+TITLE = "Discussion checklist"
+DOCUMENT_TITLE = "Discussion checklist: ketamine for pain management"
+"""The PDF's metadata title, which readers show in place of the file name."""
+LANGUAGE = "en"
+DETAILS_NOTE = (
+    "The answers and this checklist are embedded in the file as data (see the last page)."
+)
+CHECKLIST_HEADING = "Checklist"
+ANSWERS_HEADING = "Answers given"
+ANSWERS_INTRO = (
+    "Every item of the rule pack, as answered. Not assessed: asked but not answered, "
+    "which is never read as No. Not asked: a follow-up that the other answers made "
+    "irrelevant."
+)
+NOTES_HEADING = "Notes"
+SIGN_OFF_HEADING = "Sign-off"
+SIGN_OFF_CAPTIONS = ("Clinician (name)", "Signature", "Date")
+REFERENCES_HEADING = "References"
+ABOUT_HEADING = "About this document"
+REPLACEMENT = "\ufffd"
+"""Printed for a character no font of the document has."""
+REPLACED_NOTE = (
+    "Some characters could not be drawn with the fonts of this document and are "
+    f"shown as {REPLACEMENT}; the embedded data keeps the exact text."
+)
+FINGERPRINT_LABEL = "Checklist fingerprint (sha256 of the embedded checklist):"
+NOT_GIVEN = "not given"
+KIND_LABELS: dict[Kind, str] = {
+    "discuss": "DISCUSS",
+    "verify": "VERIFY",
+    "arrange": "ARRANGE",
+    "document": "DOCUMENT",
+}
+ANSWER_LABELS: dict[AnswerState, str] = {
+    "yes": "Yes",
+    "no": "No",
+    "unknown": "Unknown",
+    "not_assessed": "not assessed",
+}
+"""Answer words in an entry's "Because" line; the Answers section capitalises not assessed."""
+
+
+@dataclass(frozen=True)
+class PageContract:
+    """What one record format prints that another does not.
+
+    `about`: the closing page's paragraphs before the "Made by" line (`{name}` is the embedded
+    record's file name). `command`: small print after them. `draft_band`: atop every page
+    while the pack's status is not approved (`{status}`). `done_mark`: in the box of an entry
+    marked done. `note_label`: starts the line under an entry that carries a note.
+    """
+
+    about: tuple[str, ...]
+    command: str | None = None
+    draft_band: str | None = None
+    done_mark: str | None = None
+    note_label: str | None = None
+
+
+CONTRACTS: dict[int, PageContract] = {
+    1: PageContract(
+        about=(
+            "The answers, this checklist and the rule pack's name, version and sha256 are "
+            "embedded in this PDF as a machine-readable JSON attachment ({name}). Browser PDF "
+            "viewers may not list attachments; desktop readers and pdfdetach do. To re-check "
+            "this file later against the rule pack in use then:\n"
+            "python -m screening verify FILE.pdf",
+        ),
+    ),
+    2: PageContract(
+        about=(
+            "This is the record of a conversation about ketamine for pain management. A rule "
+            "pack turned the answers given into the points above, each to discuss, verify, "
+            "arrange or document; a ticked box and a note show what was marked as discussed. "
+            "It reaches no decision about the patient: that stays with the treating clinicians.",
+            "It can be re-checked. The answers, the checklist with its ticks and notes, and the "
+            "rule pack's name, version and sha256 are embedded in this file as data ({name}). "
+            "The program that made it can confirm that these pages show that data, and whether "
+            "the rule pack in use at the time of the check still gives the same checklist. Such "
+            "a check shows consistency, not authorship: the file carries no signature.",
+        ),
+        command=(
+            "To re-check, from the program's folder: python -m screening verify FILE.pdf "
+            "(browser PDF viewers may not list the embedded data; desktop readers do)."
+        ),
+        draft_band="DRAFT: the rule pack's status is {status}; its content has not completed "
+        "clinical review.",
+        done_mark="\u2713",
+        note_label="Note:",
+    ),
+}
+"""Each record format's page contract, by `format_version`; the last is the one written."""
+
+CURRENT_FORMAT = max(CONTRACTS)
+
+
+def draft_band(contract: PageContract, rule_set: RuleSetRef) -> str | None:
+    """The band atop every page, or None when the format has none or the pack is approved."""
+    if contract.draft_band is None or rule_set.status == "approved":
+        return None
+    return contract.draft_band.format(status=rule_set.status.replace("_", " "))
+
+
+def note_text(contract: PageContract, entry: Entry) -> str | None:
+    """The line under an entry that carries a note; a blank note prints nothing."""
+    if contract.note_label is None or not entry.note or not entry.note.strip():
+        return None
+    return f"{contract.note_label} {entry.note}"
+
+
+def row_answer(state: AnswerState | None) -> str:
+    """What the Answers section prints for an item: its answer, Not assessed or Not asked."""
+    if state is None:
+        return "Not asked"
+    return "Not assessed" if state == "not_assessed" else ANSWER_LABELS[state]
+
+
+def details_rows(answers: AnswersFile, rule_set: RuleSetRef) -> list[tuple[str, str]]:
+    """The labelled rows under the title on page 1."""
+    return [
+        ("Patient reference:", answers.patient_reference or NOT_GIVEN),
+        ("Clinician:", answers.clinician or NOT_GIVEN),
+        ("Date:", answers.date or NOT_GIVEN),
+        ("Rule pack:", f"{rule_set.name}, version {rule_set.version} ({rule_set.status})"),
+        ("Rule pack sha256:", rule_set.sha256),
+    ]
+
+
+def running_head(answers: AnswersFile, rule_set: RuleSetRef) -> str:
+    """The line atop every page after the first, shortened with an ellipsis to fit."""
+    reference = answers.patient_reference or "no patient reference"
+    dated = answers.date or f"date: {NOT_GIVEN}"
+    return f"{TITLE} · {reference} · {dated} · {rule_set.name} {rule_set.version}"
+
+
+def summary_text(checklist: Checklist) -> str:
+    """The sentence under the Checklist heading: counts by kind, never a conclusion."""
+    entries = checklist.entries
+    if entries:
+        counts = [
+            f"{sum(e.kind == kind for e in entries)} {kind}"
+            for kind in KIND_LABELS
+            if any(e.kind == kind for e in entries)
+        ]
+        text = f"{len(entries)} points to go through: {', '.join(counts)}."
+    else:
+        text = (
+            "No points were raised by these answers. This is not a conclusion about the "
+            "patient: it only means that no rule in this pack applies to the answers given."
+        )
+    if checklist.not_assessed:
+        missing = len(checklist.not_assessed)
+        text += f" {missing} item{'s' if missing != 1 else ''} not assessed (see Answers)."
+    return text
+
+
+def because_text(entry: Entry, label: Callable[[str], str]) -> str:
+    because = "; ".join(f"{label(b.item)} = {ANSWER_LABELS[b.answer]}" for b in entry.because)
+    return f"Because: {because or 'no answer needed'}"
+
+
+def rule_and_sources(entry: Entry) -> str:
+    """The line that ends every entry: its rule id and the ids of its sources."""
+    return f"Rule {entry.rule_id} · Sources: {', '.join(s.id for s in entry.sources)}"
+
+
+def reference_text(source: Source) -> str:
+    parts = [source.citation]
+    if source.doi:
+        parts.append(f"doi:{source.doi}")
+    if source.url:
+        parts.append(source.url)
+    if source.grade:
+        parts.append(f"Evidence: {source.grade}")
+    return " · ".join(parts)
+
+
+def made_by(generator: str, rule_set: RuleSetRef) -> str:
+    return (
+        f"Made by {generator} with rule pack {rule_set.name}, version {rule_set.version} "
+        f"({rule_set.status}), sha256 {rule_set.sha256}."
+    )

@@ -1,0 +1,188 @@
+"""The record a checklist PDF embeds, and the writer that draws the pages and embeds it.
+
+The record (answers, checklist and the rule pack's reference, as JSON) is what `verify` trusts
+once the pages are shown to print it; it is read strictly: duplicate keys, wrong types and
+unknown fields are refused, never coerced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from screening import __version__
+from screening.errors import ExportError, Problem
+from screening.models import AnswersFile, Checklist, RulePack, RuleSetRef
+from screening.pdf.contract import CURRENT_FORMAT
+from screening.pdf.layout import ChecklistDocument, draw_checklist
+
+RECORD_NAME = "screening-record.json"
+"""File name of the embedded record, as PDF readers list it."""
+
+RECORD_FORMAT = "ketamine-screening-checklist-record"
+GENERATOR = f"screening {__version__}"
+"""Recorded in each PDF; a file this very program made is rendered again and compared whole."""
+FORMAT_VERSION = CURRENT_FORMAT
+UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
+"""Creation date of a PDF whose answers carry no date: fixed, so the bytes stay reproducible."""
+
+
+class PdfRecord(BaseModel):
+    """What the PDF embeds: enough to re-evaluate the answers and compare the checklist."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    format: Literal["ketamine-screening-checklist-record"]
+    format_version: Literal[1, 2]
+    generator: str
+    rule_set: RuleSetRef
+    answers: AnswersFile
+    checklist: Checklist
+    checklist_sha256: str
+
+
+def checklist_digest(checklist: Checklist) -> str:
+    """sha256 of the checklist's canonical JSON: printed in the PDF and kept in its record."""
+    return digest(checklist.model_dump(mode="json"))
+
+
+def digest(data: Any) -> str:
+    """sha256 of JSON data in canonical form; verify hashes the record's checklist as stored,
+    so fields a later release adds to `Checklist` do not change an older file's hash."""
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def _creation_date(answers: AnswersFile) -> datetime:
+    """Midnight UTC of the answers' date, which `AnswersFile` has checked is YYYY-MM-DD."""
+    if answers.date is None:
+        return UNDATED
+    day = date.fromisoformat(answers.date)
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def checklist_pdf(
+    pack: RulePack, answers: AnswersFile, checklist: Checklist, *, source: str = "answers"
+) -> bytes:
+    """The checklist as PDF bytes, with its record embedded; the same inputs give the same bytes.
+
+    `answers.date` is printed and fixes the PDF's creation date; raises `ExportError` naming
+    `source` when the checklist came from another pack.
+    """
+    if checklist.rule_set.sha256 != pack.sha256:
+        message = "the checklist was made with a different rule pack than the one given"
+        raise ExportError([Problem(source, message)])
+    return bytes(_document(pack, answers, checklist, GENERATOR).output())
+
+
+def _document(
+    pack: RulePack, answers: AnswersFile, checklist: Checklist, generator: str
+) -> ChecklistDocument:
+    created = _creation_date(answers)
+    fingerprint = checklist_digest(checklist)
+    record = PdfRecord(
+        format=RECORD_FORMAT,
+        format_version=FORMAT_VERSION,
+        generator=generator,
+        rule_set=checklist.rule_set,
+        answers=answers,
+        checklist=checklist,
+        checklist_sha256=fingerprint,
+    )
+    doc = draw_checklist(
+        pack,
+        answers,
+        checklist,
+        record_name=RECORD_NAME,
+        fingerprint=fingerprint,
+        generator=generator,
+    )
+    doc.set_creation_date(created)
+    doc.embed_file(
+        bytes=(json.dumps(record.model_dump(mode="json"), indent=2) + "\n").encode("ascii"),
+        basename=RECORD_NAME,
+        desc="Answers and discussion checklist, with the rule pack's name, version and sha256",
+        mime_type="application/json",
+        creation_date=created,
+        modification_date=created,
+        compress=True,
+    )
+    return doc
+
+
+def read_record(data: bytes, source: str) -> tuple[PdfRecord, Any]:
+    """The record, and its checklist as stored (for the hash); `ExportError` if unreadable."""
+    try:
+        loaded = json.loads(data, object_pairs_hook=_no_duplicates)
+    except _DuplicateKeyError as exc:
+        raise altered(source, f"the embedded record repeats the key {exc.key!r}") from None
+    except (ValueError, RecursionError):
+        raise altered(source, "the embedded checklist record is not readable") from None
+    if not isinstance(loaded, dict):
+        raise altered(source, "the embedded checklist record is not readable")
+    if _newer_format(loaded):
+        message = (
+            f"the embedded record is format version {loaded['format_version']}, newer than "
+            f"this program reads ({FORMAT_VERSION}): it cannot be checked; verify it with the "
+            "release that made it or a later one"
+        )
+        raise ExportError([Problem(source, message)])
+    try:
+        record = PdfRecord.model_validate_json(data, strict=True)
+    except ValidationError as exc:
+        raise _unreadable(source, exc) from None
+    return record, loaded["checklist"]
+
+
+class _DuplicateKeyError(ValueError):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key[:40]
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object with each key once: JSON readers disagree on which of two values wins."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise _DuplicateKeyError(key)
+        result[key] = value
+    return result
+
+
+def _unreadable(source: str, exc: ValidationError) -> ExportError:
+    """Answers longer than this release accepts may come from an earlier one: not checkable,
+    but not proof of an alteration either."""
+    errors = exc.errors()
+    if errors and all(e["type"] == "string_too_long" and e["loc"][0] == "answers" for e in errors):
+        field = str(errors[0]["loc"][-1]).replace("_", " ")
+        limit = (errors[0].get("ctx") or {}).get("max_length")
+        message = (
+            f"the embedded {field} is longer than this program accepts ({limit} characters), "
+            "so the file cannot be checked"
+        )
+        return ExportError([Problem(source, message)])
+    return altered(source, "the embedded checklist record is not readable")
+
+
+def _newer_format(data: dict[str, Any]) -> bool:
+    version = data.get("format_version")
+    return (
+        data.get("format") == RECORD_FORMAT
+        and isinstance(version, int)
+        and not isinstance(version, bool)
+        and version > FORMAT_VERSION
+    )
+
+
+def altered(source: str, why: str) -> ExportError:
+    return ExportError([Problem(source, f"{why}: the file has been altered")])
+
+
+def render(pack: RulePack, record: PdfRecord) -> bytes:
+    """The PDF this program writes for `record`, for `verify` to compare a file with."""
+    return bytes(_document(pack, record.answers, record.checklist, record.generator).output())

@@ -1,0 +1,151 @@
+"""What a checklist PDF may contain besides its pages' text: exactly what this program writes.
+
+A reader can be shown things that page text does not reveal: an annotation or a form field
+drawn over a page, a page cropped or rotated, content in a layer that can be switched off,
+script run on opening, a second attachment, or a later revision appended to the file. None of
+these is ever written by `checklist_pdf`, so `verify` refuses a file that has any of them
+rather than trying to judge what a reader would see.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from pypdf import PdfReader
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+A4 = (0.0, 0.0, 595.28, 841.89)
+"""The only page box the writer uses (points), with no rotation."""
+
+_CATALOG = {"/Type", "/Pages", "/Names", "/AF", "/Lang", "/OpenAction", "/PageLayout"}
+_CATALOG |= {"/PageMode", "/Outlines"}
+_NAMED = {
+    "/AA": "actions that run when the document is opened or closed",
+    "/AcroForm": "form fields",
+    "/OCProperties": "optional-content layers, which a reader can switch off",
+    "/JavaScript": "JavaScript",
+    "/URI": "a link action",
+    "/Perms": "signature permissions",
+    "/StructTreeRoot": "a structure tree this program never writes",
+}
+_PAGES_NODE = {"/Type", "/Kids", "/Count", "/MediaBox"}
+_PAGE = {"/Type", "/Parent", "/Resources", "/Contents", "/MediaBox", "/Group"}
+_PAGE_NAMED = {
+    "/Annots": "annotations (notes, stamps or links drawn over the page)",
+    "/AA": "actions that run when the page is opened",
+    "/Rotate": "a rotation",
+    "/CropBox": "a crop box",
+    "/BleedBox": "a bleed box",
+    "/TrimBox": "a trim box",
+    "/ArtBox": "an art box",
+    "/UserUnit": "a user unit",
+}
+_RESOURCES = {"/Font", "/ProcSet"}
+_OUTLINE_ITEM = {"/Title", "/Parent", "/Prev", "/Next", "/First", "/Last", "/Count", "/Dest"}
+
+
+def structure_problems(reader: PdfReader, data: bytes, record_name: str) -> list[str]:
+    """Everything in the file's structure that this program never writes, one line each."""
+    problems = _revision_problems(reader, data)
+    root = _resolved(reader.trailer.get("/Root"))
+    if not isinstance(root, DictionaryObject):
+        return [*problems, "the file has no document catalog"]
+    problems += _unexpected(root, _CATALOG, _NAMED, "the document")
+    action = root.get("/OpenAction")
+    if action is not None and not isinstance(_resolved(action), ArrayObject):
+        problems.append("the document carries an action that runs when it is opened")
+    problems += _names_problems(_resolved(root.get("/Names")), record_name)
+    problems += _outline_problems(_resolved(root.get("/Outlines")))
+    pages = _resolved(root.get("/Pages"))
+    if isinstance(pages, DictionaryObject):
+        problems += _unexpected(pages, _PAGES_NODE, _PAGE_NAMED, "the page tree")
+    for number, page in enumerate(reader.pages, start=1):
+        problems += _unexpected(page, _PAGE, _PAGE_NAMED, f"page {number}")
+        box = tuple(round(float(v), 2) for v in page.mediabox)
+        if box != A4:
+            problems.append(f"page {number} has another page size than A4")
+        resources = _resolved(page.get("/Resources"))
+        if isinstance(resources, DictionaryObject):
+            extra = sorted(set(resources) - _RESOURCES)
+            if extra:
+                problems.append(
+                    f"page {number} uses resources this program never writes ({', '.join(extra)}):"
+                    " images, layers or graphics states"
+                )
+    return problems
+
+
+def _revision_problems(reader: PdfReader, data: bytes) -> list[str]:
+    """One revision only: a file changed by an incremental update has a second cross-reference
+    section appended, which readers show while page text may not."""
+    if len(re.findall(rb"startxref", data)) != 1 or "/Prev" in reader.trailer:
+        return ["the file was changed after it was written (an incremental update)"]
+    if not data.rstrip().endswith(b"%%EOF"):
+        return ["the file carries data after its end"]
+    return []
+
+
+def _names_problems(names: Any, record_name: str) -> list[str]:
+    """Only one embedded file, the record, and no named JavaScript."""
+    if names is None:
+        return []
+    if not isinstance(names, DictionaryObject):
+        return ["the document's name tree is not what this program writes"]
+    problems = _unexpected(names, {"/EmbeddedFiles"}, _NAMED, "the document's name tree")
+    files = _resolved(names.get("/EmbeddedFiles"))
+    listed = [str(n) for n in _name_tree_keys(files)] if isinstance(files, DictionaryObject) else []
+    others = [name[:40] for name in listed if name != record_name]
+    if others:
+        problems.append(f"the file holds attachments besides {record_name}: {', '.join(others)}")
+    return problems
+
+
+def _name_tree_keys(node: DictionaryObject, depth: int = 0) -> Iterator[Any]:
+    if depth > 8:
+        yield "(too deep)"
+        return
+    entries = _resolved(node.get("/Names"))
+    if isinstance(entries, ArrayObject):
+        yield from entries[::2]
+    kids = _resolved(node.get("/Kids"))
+    if isinstance(kids, ArrayObject):
+        for kid in kids:
+            child = _resolved(kid)
+            if isinstance(child, DictionaryObject):
+                yield from _name_tree_keys(child, depth + 1)
+
+
+def _outline_problems(outlines: Any) -> list[str]:
+    """Bookmarks that only go to a place in the document, never run an action."""
+    if outlines is None:
+        return []
+    if not isinstance(outlines, DictionaryObject):
+        return ["the bookmarks are not what this program writes"]
+    seen: set[int] = set()
+    stack = [_resolved(outlines.get("/First"))]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, DictionaryObject) or id(item) in seen or len(seen) > 10_000:
+            continue
+        seen.add(id(item))
+        if set(item) - _OUTLINE_ITEM:
+            return ["a bookmark carries an action or data this program never writes"]
+        stack += [_resolved(item.get("/First")), _resolved(item.get("/Next"))]
+    return []
+
+
+def _unexpected(
+    node: DictionaryObject, allowed: set[str], named: dict[str, str], where: str
+) -> list[str]:
+    keys = set(node)
+    problems = [f"{where} carries {named[key]}" for key in sorted(keys & set(named))]
+    others = sorted(keys - allowed - set(named))
+    if others:
+        problems.append(f"{where} carries entries this program never writes: {', '.join(others)}")
+    return problems
+
+
+def _resolved(value: Any) -> Any:
+    return value.get_object() if isinstance(value, IndirectObject) else value

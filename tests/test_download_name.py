@@ -1,0 +1,60 @@
+"""Downloads are named from the date and a sanitised patient reference, never a bare name."""
+
+from __future__ import annotations
+
+import pytest
+
+from screening import AnswersFile, RulePack, evaluate
+from screening.export import download_name
+from screening.pdf import checklist_digest
+
+
+def name(pack: RulePack, extension: str = "pdf", **details: str) -> str:
+    return download_name(evaluate(pack, AnswersFile.model_validate(details)), extension)
+
+
+class TestDownloadName:
+    """`download_name` gives a name that tells files apart and is safe on any file system."""
+
+    def test_it_carries_the_date_and_the_reference(self, mini_pack: RulePack) -> None:
+        assert (
+            name(mini_pack, patient_reference="Bed 4, afternoon clinic", date="2026-11-30")
+            == "discussion-checklist_2026-11-30_bed-4-afternoon-clinic.pdf"
+        )
+
+    @pytest.mark.parametrize("extension", ["pdf", "json", "md"])
+    def test_each_download_keeps_its_own_extension(
+        self, mini_pack: RulePack, extension: str
+    ) -> None:
+        assert name(mini_pack, extension, patient_reference="A").endswith(f"_a.{extension}")
+
+    @pytest.mark.parametrize(
+        ("reference", "part"),
+        [
+            ("../../etc/passwd", "etc-passwd"),
+            ("Zoë Ω", "zoe"),
+            ('a\\b:c*d?e"f<g>h|i\x00j', "a-b-c-d-e-f-g-h-i-j"),
+            ("  -x-  ", "x"),
+        ],
+    )
+    def test_a_reference_is_folded_to_letters_digits_and_hyphens(
+        self, mini_pack: RulePack, reference: str, part: str
+    ) -> None:
+        assert name(mini_pack, patient_reference=reference) == (
+            f"discussion-checklist_undated_{part}.pdf"
+        )
+
+    def test_a_long_reference_is_cut_to_40_characters(self, mini_pack: RulePack) -> None:
+        got = name(mini_pack, patient_reference="ab " * 60, date="2026-01-02")
+        assert got.removeprefix("discussion-checklist_2026-01-02_").removesuffix(".pdf") == (
+            "ab-" * 13 + "a"
+        )
+
+    @pytest.mark.parametrize("reference", [None, "王小明", "---"])
+    def test_without_a_usable_reference_the_fingerprint_tells_files_apart(
+        self, mini_pack: RulePack, reference: str | None
+    ) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(patient_reference=reference))
+        got = download_name(checklist, "pdf")
+        assert got == f"discussion-checklist_undated_{checklist_digest(checklist)[:8]}.pdf"
+        assert got != "discussion-checklist.pdf"

@@ -1,0 +1,234 @@
+"""No upload byte reaches the disk: the real `streamlit run` server, its file writes traced.
+
+The server runs with TMPDIR pointed at an empty folder and an audit hook (Python's
+`sys.addaudithook`, loaded through `sitecustomize`) that logs every file it opens for
+writing, including the unnamed temporary files (`O_TMPFILE`) that no folder listing would
+show. Files above and below 1 MiB, Starlette's spooling threshold, are uploaded on every
+page that takes an upload; the trace must show no write, and TMPDIR must stay empty.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.conftest import MINI_PACK
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+MARKER = "ZQ-9431-UPLOAD"
+"""A patient reference that must never be found on the server's disk."""
+MIB = 1024 * 1024
+
+SITECUSTOMIZE = '''
+"""Log every file this process opens for writing (test_no_disk)."""
+import os
+import sys
+
+_LOG = os.environ.get("WRITE_TRACE")
+if _LOG:
+    _FD = os.open(_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    _WRITES = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+    _TMPFILE = getattr(os, "O_TMPFILE", 0)
+
+    def _hook(event, args):
+        if event == "open":
+            path, mode, flags = args
+            if isinstance(path, int):  # an open descriptor (a pipe): its opening was logged
+                return
+            flags = flags if isinstance(flags, int) else 0
+            unnamed = bool(_TMPFILE) and flags & _TMPFILE == _TMPFILE
+            if flags & _WRITES or unnamed or (isinstance(mode, str) and set(mode) & set("wax+")):
+                os.write(_FD, f"open {path!r} mode={mode!r} flags={flags:o}\\n".encode())
+        elif event in ("os.rename", "os.link", "os.symlink", "os.truncate", "os.mkdir"):
+            os.write(_FD, f"{event} {args!r}\\n".encode())
+
+    sys.addaudithook(_hook)
+'''
+
+
+class TracedServer:
+    """`streamlit run app.py` on loopback, port 0, with TMPDIR, HOME and a write trace of its own."""
+
+    def __init__(self, home: Path) -> None:
+        self.home = home
+        self.tmp = home / "tmp"
+        self.tmp.mkdir(parents=True)
+        hooks = home / "hooks"
+        hooks.mkdir()
+        (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+        self.trace = home / "writes.log"
+        self.log = home / "server.log"
+        env = {k: v for k, v in os.environ.items() if k != "SCREENING_RULES_DIR"}
+        env.update(
+            HOME=str(home),
+            TMPDIR=str(self.tmp),
+            PYTHONPATH=str(hooks),
+            PYTHONDONTWRITEBYTECODE="1",
+            WRITE_TRACE=str(self.trace),
+        )
+        with self.log.open("wb") as log:
+            self.process = subprocess.Popen(
+                [
+                    *(sys.executable, "-m", "streamlit", "run", "app.py"),
+                    *("--server.headless", "true", "--server.port", "0"),
+                    *("--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"),
+                    *("--server.fileWatcherType", "none"),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self.url = self._announced_url()
+
+    def _announced_url(self, timeout: float = 60) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and self.process.poll() is None:
+            found = re.search(r"URL: (http://127\.0\.0\.1:\d+)", self.log.read_text())
+            if found:
+                return found[1]
+            time.sleep(0.1)
+        pytest.fail(f"streamlit did not start:\n{self.log.read_text()}")
+
+    def writes(self) -> list[str]:
+        return self.trace.read_text().splitlines() if self.trace.exists() else []
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TracedServer]:
+    if not shutil.which("chromium"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI=true but no chromium on PATH")
+        pytest.skip("no chromium on PATH")
+    running = TracedServer(tmp_path_factory.mktemp("traced-server"))
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(server: TracedServer) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def answers_file(size: int) -> bytes:
+    """A valid answers file carrying the marker, padded with spaces to `size` bytes."""
+    text = json.dumps({"answers": {}, "patient_reference": MARKER})
+    return (text + " " * (size - len(text))).encode()
+
+
+def pack_zip(size: int) -> bytes:
+    """A candidate pack zip, stored uncompressed, padded by a comment line to `size` bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        for name, text in MINI_PACK.items():
+            archive.writestr(name, text)
+        archive.writestr("README.txt", f"{MARKER}\n" + "#" * (size - 2_000))
+    return buffer.getvalue()
+
+
+def answers_table(size: int) -> bytes:
+    """A CSV answers table whose record ids carry the marker, about `size` bytes long."""
+    row = f"{MARKER},no\n"
+    return ("record_id,monitoring_available\n" + row * (size // len(row))).encode()
+
+
+def upload(page: Page, key: str, name: str, data: bytes, mime: str) -> None:
+    """Upload through the page's own file input and wait for the run it causes to end."""
+    page.locator(f".st-key-{key} input[type=file]").set_input_files(
+        {"name": name, "mimeType": mime, "buffer": data}
+    )
+    page.locator(f".st-key-{key}").get_by_text(name).wait_for(timeout=60_000)
+    page.wait_for_selector(IDLE, timeout=60_000)
+    time.sleep(0.5)  # the server has acknowledged the upload before the widget shows its name
+
+
+UPLOADS = [
+    ("", "upload__answers", "answers.json", answers_file, "application/json"),
+    ("rule_pack", "candidate_zip", "candidate.zip", pack_zip, "application/zip"),
+    ("audit", "audit_table", "table.csv", answers_table, "text/csv"),
+]
+
+
+@pytest.mark.parametrize("size", [200_000, int(1.2 * MIB)], ids=["200KB", "1.2MiB"])
+@pytest.mark.parametrize("case", UPLOADS, ids=["form", "rule-pack", "audit"])
+def test_an_upload_is_never_written_to_disk(
+    server: TracedServer, browser: Browser, case: tuple[str, str, str, Any, str], size: int
+) -> None:
+    path, key, name, make, mime = case
+    data = make(size)
+    assert abs(len(data) - size) < 0.05 * size
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        page.goto(f"{server.url}/{path}")
+        page.wait_for_selector(IDLE, timeout=60_000)
+        if key == "upload__answers":
+            page.get_by_text("Save or resume").click()
+        before = len(server.writes())
+        upload(page, key, name, data, mime)
+        if key == "candidate_zip":  # checked in a child process of the real server
+            page.get_by_text("The candidate pack is valid.").wait_for(timeout=60_000)
+        written = server.writes()[before:]
+    finally:
+        context.close()
+    assert written == [], f"the server opened files for writing during the upload: {written}"
+    assert list(server.tmp.iterdir()) == []
+
+
+def test_the_trace_sees_a_spooled_upload(tmp_path: Path) -> None:
+    """The audit hook would see the spool file: it logs an unnamed temporary file's creation."""
+    import tempfile  # noqa: PLC0415 - only this check needs it
+
+    trace = tmp_path / "writes.log"
+    hooks = tmp_path / "hooks"
+    hooks.mkdir()
+    (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
+    script = "import tempfile\nf = tempfile.SpooledTemporaryFile(max_size=10)\nf.write(b'x' * 20)\n"
+    env = {**os.environ, "PYTHONPATH": str(hooks), "WRITE_TRACE": str(trace)}
+    env["TMPDIR"] = str(tmp_path)
+    subprocess.run([sys.executable, "-c", script], env=env, check=True)
+    assert tempfile.gettempdir()  # the hook is loaded by the child, not by this process
+    logged = trace.read_text()
+    assert f"open '{tmp_path}'" in logged
+
+
+def test_no_file_the_server_can_write_holds_the_uploaded_marker(server: TracedServer) -> None:
+    """Runs after the uploads: the server's HOME, TMPDIR and log hold no uploaded byte."""
+    files = [p for p in server.home.rglob("*") if p.is_file()]
+    assert server.log in files
+    assert [p for p in files if MARKER.encode() in p.read_bytes()] == []
