@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+import app_pages.download_grace  # downloads outlive other sessions' sweeps (bench/load.py)
 import app_pages.no_disk  # noqa: F401 - uploads stay in memory, before any page runs
 
 st.set_page_config(

@@ -10,10 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from functools import partial
-from typing import Any, get_args
+from typing import Any
 
 import streamlit as st
-from pydantic import StringConstraints
 
 from app_pages.common import (
     QuestionText,
@@ -24,13 +23,15 @@ from app_pages.common import (
     require_pack,
 )
 from screening.describe import ANSWER_WORDS, describe_condition
-from screening.engine import answer_problems, asked_states, evaluate, read_answers_bytes
-from screening.errors import AnswersError, Problem, problem_lines
-from screening.export import KIND_WORDS, checklist_json, checklist_markdown
+from screening.engine import asked_states, evaluate, read_answers_bytes
+from screening.errors import AnswersError, problem_lines
+from screening.export import KIND_WORDS, checklist_json, checklist_markdown, download_name
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
 from screening.markdown import md_escape, md_link
 from screening.models import (
+    FREE_TEXT_MAX_LENGTH,
+    MAX_YEAR,
     MIN_YEAR,
     NOTE_MAX_LENGTH,
     Answer,
@@ -49,7 +50,7 @@ ANSWER_OPTIONS: tuple[Answer, ...] = ("yes", "no", "unknown")
 DETAILS = ("patient_reference", "clinician", "date")
 # The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
 EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
-LATEST_DATE = dt.date(2999, 12, 31)
+LATEST_DATE = dt.date(MAX_YEAR, 12, 31)
 # Scrolls the page's main section to the top, and moves keyboard focus to the checklist's
 # heading, so the next Tab reaches its first point; a new view would otherwise open where the
 # last one was scrolled to, with focus lost on the page body. Run once each time the view is
@@ -81,15 +82,6 @@ UPLOAD_KEY = "upload__answers"
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
-
-
-def max_chars(field: str) -> int:
-    """The core's length limit on an answers file's text field, so an uploaded value fits."""
-    for arg in get_args(AnswersFile.model_fields[field].annotation):
-        for constraint in get_args(arg)[1:]:
-            if isinstance(constraint, StringConstraints) and constraint.max_length is not None:
-                return constraint.max_length
-    raise LookupError(f"{field} has no length limit in AnswersFile")
 
 
 def answer_key(item_id: str) -> str:
@@ -164,8 +156,9 @@ def _drop_unasked(pack: RulePack) -> dict[str, AnswerState]:
     return asked
 
 
-def _answers_file(pack: RulePack) -> AnswersFile:
-    """What the form holds: answers, details, and the marks on the points it raises now."""
+def _record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
+    """What the form holds (answers, details, the marks on the points it raises now) and the
+    checklist it makes, which carries those marks."""
     memory = _memory()
     date = memory.get(detail_key("date"))
     given = AnswersFile(
@@ -174,7 +167,8 @@ def _answers_file(pack: RulePack) -> AnswersFile:
         clinician=memory.get(detail_key("clinician")) or None,
         date=date.isoformat() if isinstance(date, dt.date) else None,
     )
-    entries = evaluate(pack, given, source="form").entries
+    unmarked = evaluate(pack, given, source="form")
+    entries = unmarked.entries
     _remember([key for e in entries for key in (tick_key(e), note_key(e))])
     marks = {
         e.rule_id: DiscussedMark(
@@ -184,7 +178,10 @@ def _answers_file(pack: RulePack) -> AnswersFile:
         for e in entries
     }
     discussed = {rule_id: m for rule_id, m in marks.items() if m.done or m.note}
-    return given.model_copy(update={"discussed": discussed})
+    if not discussed:
+        return given, unmarked
+    answers = given.model_copy(update={"discussed": discussed})
+    return answers, evaluate(pack, answers, source="form")
 
 
 def _answers_json(answers: AnswersFile) -> str:
@@ -211,22 +208,10 @@ def _start_again(pack: RulePack) -> None:
     _show("form")
 
 
-def read_answers_upload(
-    pack: RulePack, name: str, data: bytes
-) -> tuple[AnswersFile, dt.date | None]:
-    """An uploaded answers file, checked against the pack; raise `AnswersError` if unusable."""
+def read_answers_upload(pack: RulePack, name: str, data: bytes) -> tuple[AnswersFile, Checklist]:
+    """An uploaded answers file and its checklist; `AnswersError` if the core refuses it."""
     loaded = read_answers_bytes(data, name)
-    problems = answer_problems(pack, loaded, name)
-    if not problems:
-        evaluate(pack, loaded, name)  # refuses a mark on a point these answers do not raise
-    date = dt.date.fromisoformat(loaded.date) if loaded.date else None
-    if date is not None and date > LATEST_DATE:
-        problems.append(
-            Problem(name, f"must be no later than {LATEST_DATE} on this form", ref="date")
-        )
-    if problems:
-        raise AnswersError(problems)
-    return loaded, date
+    return loaded, evaluate(pack, loaded, name)
 
 
 def _load_upload(pack: RulePack) -> None:
@@ -236,8 +221,8 @@ def _load_upload(pack: RulePack) -> None:
         st.session_state[UPLOAD_NOTE] = None
         return
     try:
-        loaded, date = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
-        marked = [e for e in evaluate(pack, loaded, uploaded.name).entries if e.done or e.note]
+        loaded, checklist = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
+        marked = [e for e in checklist.entries if e.done or e.note]
     except AnswersError as exc:
         st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, problem_lines(exc.problems))
         return
@@ -253,7 +238,9 @@ def _load_upload(pack: RulePack) -> None:
         st.session_state[answer_key(item_id)] = answer
     st.session_state[detail_key("patient_reference")] = loaded.patient_reference or ""
     st.session_state[detail_key("clinician")] = loaded.clinician or ""
-    st.session_state[detail_key("date")] = date
+    st.session_state[detail_key("date")] = (
+        dt.date.fromisoformat(loaded.date) if loaded.date else None
+    )
     for entry in marked:
         st.session_state[tick_key(entry)] = _memory()[tick_key(entry)] = entry.done
         st.session_state[note_key(entry)] = _memory()[note_key(entry)] = entry.note or ""
@@ -285,7 +272,7 @@ def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
 
 
 def _upload_panel(pack: RulePack) -> None:
-    answers = _answers_file(pack)
+    answers, checklist = _record(pack)
     with st.expander("Save or resume: answers file (JSON)", icon=":material/save:"):
         st.write(
             "Save the answers so far to a file on this computer, or load such a file to resume. "
@@ -294,7 +281,7 @@ def _upload_panel(pack: RulePack) -> None:
         st.download_button(
             "Save answers (JSON)",
             partial(_answers_json, answers),
-            file_name="screening-answers.json",
+            file_name=download_name(checklist, "json", stem="screening-answers"),
             mime="application/json",
             key="download__answers_form",
             on_click="ignore",
@@ -304,7 +291,7 @@ def _upload_panel(pack: RulePack) -> None:
         st.download_button(
             "Save as FHIR QuestionnaireResponse",
             partial(response_json, pack, answers),
-            file_name="screening-answers.fhir.json",
+            file_name=download_name(checklist, "fhir.json", stem="screening-answers"),
             mime="application/fhir+json",
             key="download__answers_fhir",
             on_click="ignore",
@@ -339,13 +326,13 @@ def _details() -> None:
     left.text_input(
         "Patient reference (optional)",
         key=detail_key("patient_reference"),
-        max_chars=max_chars("patient_reference"),
+        max_chars=FREE_TEXT_MAX_LENGTH,
         help="A local reference only, to match a printout to a consultation.",
     )
     middle.text_input(
         "Clinician (optional)",
         key=detail_key("clinician"),
-        max_chars=max_chars("clinician"),
+        max_chars=FREE_TEXT_MAX_LENGTH,
         help="Who is completing the checklist.",
     )
     right.date_input(
@@ -509,7 +496,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
     row.download_button(
         "Checklist JSON",
         partial(checklist_json, checklist),
-        file_name="discussion-checklist.json",
+        file_name=download_name(checklist, "json"),
         mime="application/json",
         key="download__json",
         on_click="ignore",
@@ -519,7 +506,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
     row.download_button(
         "Checklist Markdown",
         partial(checklist_markdown, checklist, pack),
-        file_name="discussion-checklist.md",
+        file_name=download_name(checklist, "md"),
         mime="text/markdown",
         key="download__markdown",
         on_click="ignore",
@@ -529,7 +516,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
     row.download_button(
         "Download PDF",
         partial(checklist_pdf, pack, answers, checklist),
-        file_name="discussion-checklist.pdf",
+        file_name=download_name(checklist, "pdf"),
         mime="application/pdf",
         key="download__pdf",
         on_click="ignore",
@@ -540,7 +527,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
     row.download_button(
         "Answers JSON",
         partial(_answers_json, answers),
-        file_name="screening-answers.json",
+        file_name=download_name(checklist, "json", stem="screening-answers"),
         mime="application/json",
         key="download__answers",
         on_click="ignore",
@@ -559,9 +546,8 @@ def checklist_view(pack: RulePack) -> None:
         icon=":material/arrow_back:",
         help="Change answers; the checklist is rebuilt from them.",
     )
-    answers = _answers_file(pack)
     try:
-        checklist = evaluate(pack, answers, source="form")
+        answers, checklist = _record(pack)
     except AnswersError as exc:
         st.error("The checklist could not be built from these answers:", icon=":material/error:")
         st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)

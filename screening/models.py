@@ -302,8 +302,11 @@ class RulePack(_Frozen):
 
 
 MIN_YEAR = 1900
+MAX_YEAR = 2999
+"""Dates run from 1900 (the PDF's date format) to 2999 (the form's date picker)."""
 
-FreeText = Annotated[str, StringConstraints(max_length=200)]
+FREE_TEXT_MAX_LENGTH = 200
+FreeText = Annotated[str, StringConstraints(max_length=FREE_TEXT_MAX_LENGTH)]
 """A reference or a name, not a note: long text has no place on the checklist's header."""
 
 
@@ -348,12 +351,15 @@ class AnswersFile(_Frozen):
             try:
                 if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
                     raise ValueError
-                if date.fromisoformat(value).year < MIN_YEAR:
+                year = date.fromisoformat(value).year
+                if year < MIN_YEAR:
                     raise ValueError
             except ValueError:
                 raise ValueError(
                     f"must be a calendar date from {MIN_YEAR} on, written YYYY-MM-DD"
                 ) from None
+            if year > MAX_YEAR:
+                raise ValueError(f"must be no later than {MAX_YEAR}-12-31")
         return value
 
 

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import subprocess
+import sys
+import zipfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import settings
 
 from screening import RulePack, load_pack
 from screening.loader import DEFAULT_RULES_DIR
+from screening.scenarios import SCENARIOS_FOLDER
+
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
+
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 MINI_PACK = {
     "pack.yaml": """\
@@ -129,6 +142,129 @@ def item_catalogue() -> Path:
 def write_answers(path: Path, answers: dict[str, str], **extra: object) -> Path:
     path.write_text(json.dumps({"answers": answers, **extra}), encoding="utf-8")
     return path
+
+
+def screening(*args: str | Path, cwd: Path = REPOSITORY) -> subprocess.CompletedProcess[str]:
+    """Run `python -m screening` as a user would, in a clean environment, capturing its output."""
+    return subprocess.run(
+        [sys.executable, "-m", "screening", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={"PYTHONPATH": str(REPOSITORY), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+
+
+PASSING = """\
+scenarios:
+  - id: history-yes-raises-discussion
+    vignette: "A patient with a past substance use disorder."
+    answers:
+      history: "yes"
+      active: "no"
+    present: [substance-history]
+    absent: [substance-active]
+"""
+"""A scenario file for the mini pack whose expectations hold."""
+
+FAILING = PASSING.replace("present: [substance-history]", "present: [substance-active]").replace(
+    "absent: [substance-active]", "absent: [substance-history]"
+)
+"""The same vignette expecting the opposite entries, so it fails."""
+
+
+def write_scenarios(pack_dir: Path, text: str, name: str = "main.yaml") -> Path:
+    """Write a scenario file into the pack's scenarios folder; return the folder."""
+    folder = pack_dir / SCENARIOS_FOLDER
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+HEADER = ["record_id", "history", "active", "monitoring"]
+ROWS = [
+    ["p1", "yes", "yes", "no"],  # every rule raised
+    ["p2", "yes", "unknown", "yes"],  # active open
+    ["p3", "no", "", "unknown"],  # active hidden, monitoring open
+    ["p4", "", "", ""],  # nothing assessed: every rule open
+]
+"""Hand-made answers for the mini pack; tests/test_batch.py works out their counts by hand."""
+
+
+def csv_text(rows: list[list[str]], header: list[str] = HEADER) -> str:
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows([header, *rows])
+    return out.getvalue()
+
+
+def jsonl_text(rows: list[list[str]], header: list[str] = HEADER) -> str:
+    return "".join(
+        json.dumps({k: v for k, v in zip(header, row, strict=True) if v}) + "\n" for row in rows
+    )
+
+
+def parquet_bytes(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
+    import pyarrow as pa  # noqa: PLC0415 - only the Parquet tests pay for pyarrow's import
+    import pyarrow.parquet as pq  # noqa: PLC0415
+
+    table = pa.table({h: [r[n] or None for r in rows] for n, h in enumerate(header)})
+    out = io.BytesIO()
+    pq.write_table(table, out)
+    return out.getvalue()
+
+
+def table_bytes(name: str, rows: list[list[str]], header: list[str] = HEADER) -> bytes:
+    """The rows as the file `name` names: blank cells empty in CSV, null in Parquet, absent in JSONL."""
+    if name.endswith(".parquet"):
+        return parquet_bytes(rows, header)
+    if name.endswith(".jsonl"):
+        return jsonl_text(rows, header).encode()
+    return csv_text(rows, header).encode()
+
+
+def write_table(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
+    if path.suffix == ".parquet":
+        path.write_bytes(parquet_bytes(rows, header))
+    elif path.suffix == ".jsonl":
+        path.write_text(jsonl_text(rows, header), encoding="utf-8")
+    else:
+        path.write_text(csv_text(rows, header), encoding="utf-8")
+    return path
+
+
+def zipped(files: Mapping[str, str | bytes]) -> bytes:
+    """A zip archive (deflated) holding `files` by name, as a committee member would upload it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+def upload_candidate_zip(at: AppTest, name: str, data: bytes) -> None:
+    """Upload a candidate pack on the Rule pack page and let the page run."""
+    at.file_uploader(key="candidate_zip").upload(name, data, "application/zip").run()
+    assert not at.exception
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep tests that share a costly server on one xdist worker (`--dist loadgroup`).
+
+    Every browser test joins one group, so one worker runs them in order while the other
+    workers take the rest; any other test using a module's `server` fixture stays with its
+    module, so a server is started once, not once per worker. Without xdist the marks do
+    nothing.
+    """
+    for item in items:
+        if item.get_closest_marker("browser"):
+            group = "browser"
+        elif "server" in getattr(item, "fixturenames", ()):
+            group = item.nodeid.split("::", 1)[0]
+        else:
+            continue
+        item.add_marker(pytest.mark.xdist_group(group))
 
 
 # CI runs the same examples every time, so a red run can be reproduced; locally they vary.

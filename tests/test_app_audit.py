@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import MINI_PACK
-from tests.test_batch import ROWS, csv_text, parquet_bytes
+from tests.conftest import MINI_PACK, ROWS, csv_text, parquet_bytes, upload_candidate_zip, zipped
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/audit.py"
@@ -95,16 +94,13 @@ class TestCandidateImpact:
     """The Rule pack page's candidate check shows what the candidate changes for a table."""
 
     def candidate_page(self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path) -> AppTest:
-        from tests.test_app_rule_pack import upload as upload_zip  # noqa: PLC0415
-        from tests.test_app_rule_pack import zipped  # noqa: PLC0415
-
         monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
         at.switch_page("app_pages/rule_pack.py").run()
         rules = MINI_PACK["rules-main.yaml"].replace(
             'when: {item: monitoring, is: "no"}', 'when: {item: monitoring, is: ["no", "unknown"]}'
         )
-        upload_zip(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
+        upload_candidate_zip(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
         return at
 
     def test_an_answers_table_shows_each_rule_that_changes(

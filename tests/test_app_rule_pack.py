@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import json
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -17,8 +15,15 @@ import app_pages.isolated
 import screening.scenarios
 import screening.zipped
 from screening import RulePack
-from tests.conftest import MINI_PACK, write_pack
-from tests.test_scenarios import FAILING, PASSING, write_scenarios
+from tests.conftest import (
+    FAILING,
+    MINI_PACK,
+    PASSING,
+    upload_candidate_zip,
+    write_pack,
+    write_scenarios,
+    zipped,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/rule_pack.py"
@@ -34,19 +39,6 @@ def open_page(monkeypatch: pytest.MonkeyPatch, rules_dir: Path | None = None) ->
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
-
-
-def upload(at: AppTest, name: str, data: bytes) -> None:
-    at.file_uploader(key="candidate_zip").upload(name, data, "application/zip").run()
-    assert not at.exception
-
-
-def zipped(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
 
 
 def frames(at: AppTest, column: str) -> list[pd.DataFrame]:
@@ -216,7 +208,7 @@ class TestCandidateUpload:
         write_scenarios(mini_dir, PASSING)
         at = open_page(monkeypatch, mini_dir)
         rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: verify")
-        upload(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
+        upload_candidate_zip(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
         assert "The candidate pack is valid." in texts(at.success)
         assert any("version is still 0.1.0" in w for w in texts(at.warning))
         diff = next(t for t in texts(at.markdown) if t.startswith("**Rules**"))
@@ -230,7 +222,7 @@ class TestCandidateUpload:
     ) -> None:
         at = open_page(monkeypatch, mini_dir)
         rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: verify")
-        upload(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
+        upload_candidate_zip(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
         kinds = dict(zip(*frames(at, "rule")[0][["rule", "kind"]].T.values, strict=True))
         assert kinds["setting-monitoring"] == "Arrange"
         assert sorted(p.name for p in mini_dir.iterdir()) == sorted(MINI_PACK)
@@ -239,7 +231,7 @@ class TestCandidateUpload:
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
     ) -> None:
         at = open_page(monkeypatch, mini_dir)
-        upload(at, "same.zip", zipped(dict(MINI_PACK)))
+        upload_candidate_zip(at, "same.zip", zipped(dict(MINI_PACK)))
         assert "No differences: the candidate holds the same content as the pack in use." in texts(
             at.info
         )
@@ -248,7 +240,7 @@ class TestCandidateUpload:
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
     ) -> None:
         at = open_page(monkeypatch, mini_dir)
-        upload(at, "broken.zip", b"this is not a zip")
+        upload_candidate_zip(at, "broken.zip", b"this is not a zip")
         assert texts(at.error) == [
             "The candidate pack was refused (1 problem(s)); each is shown as file:line: id: message."
         ]
@@ -259,7 +251,7 @@ class TestCandidateUpload:
     ) -> None:
         at = open_page(monkeypatch, mini_dir)
         rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: decide")
-        upload(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
+        upload_candidate_zip(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
         assert at.code[-1].value.startswith(
             "candidate.zip/rules-main.yaml:23: setting-monitoring: rules.kind"
         )
@@ -269,7 +261,7 @@ class TestCandidateUpload:
     ) -> None:
         calls = counting(monkeypatch, app_pages.isolated, "review_isolated")
         at = open_page(monkeypatch, mini_dir)
-        upload(at, "once.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
+        upload_candidate_zip(at, "once.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
         rerun_a_few_times(at)
         assert len(calls) == 1
         assert "The candidate pack is valid." in texts(at.success)
@@ -279,7 +271,7 @@ class TestCandidateUpload:
     ) -> None:
         calls = counting(monkeypatch, app_pages.isolated, "review_isolated")
         at = open_page(monkeypatch, mini_dir)
-        upload(at, "bad.zip", str(mini_dir).encode())
+        upload_candidate_zip(at, "bad.zip", str(mini_dir).encode())
         rerun_a_few_times(at)
         assert len(calls) == 1
         assert at.code[-1].value == "bad.zip: not a readable zip file"
@@ -292,7 +284,7 @@ class TestCandidateUpload:
 
         monkeypatch.setattr(app_pages.isolated, "review_isolated", broken)
         at = open_page(monkeypatch, mini_dir)
-        upload(at, "odd<b>.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
+        upload_candidate_zip(at, "odd<b>.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
         assert texts(at.error) == [
             "The candidate pack odd\\<b\\>.zip could not be checked: an unexpected error "
             "occurred. The details are in the server's log; please report this."
@@ -305,7 +297,7 @@ class TestCandidateUpload:
     ) -> None:
         at = open_page(monkeypatch, mini_dir)
         data = zipped({**MINI_PACK, "./rules-main.yaml": "rules: []\n"})
-        upload(at, "twice.zip", data)
+        upload_candidate_zip(at, "twice.zip", data)
         assert at.code[-1].value.startswith(
             "twice.zip: 'rules-main.yaml' is in the zip twice (as 'rules-main.yaml' and "
             "'./rules-main.yaml')"
@@ -316,14 +308,16 @@ class TestCandidateUpload:
     ) -> None:
         at = open_page(monkeypatch, mini_dir)
         files = {f"rules/{n}": t for n, t in MINI_PACK.items()}
-        upload(at, "mac.zip", zipped({**files, ".DS_Store": "x", "__MACOSX/rules/._a": "x"}))
+        upload_candidate_zip(
+            at, "mac.zip", zipped({**files, ".DS_Store": "x", "__MACOSX/rules/._a": "x"})
+        )
         assert "The candidate pack is valid." in texts(at.success)
 
     def test_an_unsafe_zip_is_refused(
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
     ) -> None:
         at = open_page(monkeypatch, mini_dir)
-        upload(at, "evil.zip", zipped({**MINI_PACK, "../escape.yaml": "x"}))
+        upload_candidate_zip(at, "evil.zip", zipped({**MINI_PACK, "../escape.yaml": "x"}))
         assert at.code[-1].value == "evil.zip: unsafe path in the zip: '../escape.yaml'"
 
 
@@ -340,7 +334,7 @@ class TestCandidateCheckIsolated:
             lambda data, name, folder: real(data, name, folder, seconds=0.001),
         )
         at = open_page(monkeypatch, mini_dir)
-        upload(at, "slow.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
+        upload_candidate_zip(at, "slow.zip", zipped({**MINI_PACK, "README.md": str(mini_dir)}))
         assert not at.exception
         assert texts(at.error) == [
             "The candidate pack slow.zip could not be checked: the check did not finish within "

@@ -454,7 +454,7 @@ class TestSaveAndResume:
             ),
             (
                 b'{"answers": {}, "date": "3000-01-01"}',
-                "bad.json: date: must be no later than 2999-12-31 on this form",
+                'bad.json: date: must be no later than 2999-12-31, got "3000-01-01"',
             ),
             (b'{"answers": {}, "extra": 1}', "extra: unknown field"),
             (b"\xff\xfe\x00", "not UTF-8 text"),

@@ -32,8 +32,7 @@ from screening.limits import (
 )
 from screening.models import AnswersFile
 from screening.zipped import review_candidate
-from tests.conftest import MINI_PACK, write_answers, write_pack
-from tests.test_attacks_property import zipped
+from tests.conftest import MINI_PACK, write_answers, write_pack, zipped
 
 ROOT = Path(__file__).resolve().parent.parent
 ESC = "\x1b]0;owned\x07\x1b[31m"

@@ -6,10 +6,8 @@ The bound (a few seconds per input) guards against hangs and blow-ups, not a slo
 
 from __future__ import annotations
 
-import io
 import json
 import time
-import zipfile
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +19,7 @@ from screening.errors import ScreeningError
 from screening.models import AnswersFile
 from screening.pdf import checklist_pdf, verify_pdf
 from screening.zipped import review_candidate
-from tests.conftest import MINI_PACK
+from tests.conftest import MINI_PACK, zipped
 
 BOUND_SECONDS = 5.0
 SETTINGS = settings(
@@ -73,14 +71,6 @@ def test_any_bytes_given_to_evaluate_end_in_a_checklist_or_a_clean_refusal(
     else:
         assert checklist.rule_set.sha256 == mini_pack.sha256
     assert time.perf_counter() - start < BOUND_SECONDS
-
-
-def zipped(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 MINI_FILES = {name: text.encode() for name, text in MINI_PACK.items()}

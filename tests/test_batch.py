@@ -18,16 +18,16 @@ from screening.batch.run import run_batch
 from screening.batch.table import read_table_bytes
 from screening.cli import cli
 from screening.models import RulePack
-from tests.conftest import MINI_PACK, write_pack
+from tests.conftest import (
+    HEADER,
+    MINI_PACK,
+    ROWS,
+    csv_text,
+    table_bytes,
+    write_pack,
+    write_table,
+)
 
-HEADER = ["record_id", "history", "active", "monitoring"]
-ROWS = [
-    ["p1", "yes", "yes", "no"],  # every rule raised
-    ["p2", "yes", "unknown", "yes"],  # active open
-    ["p3", "no", "", "unknown"],  # active hidden, monitoring open
-    ["p4", "", "", ""],  # nothing assessed: every rule open
-]
-"""Hand-made answers for the mini pack, with the counts below worked out by hand."""
 RULE_COUNTS = {  # raised, open, not raised
     "substance-history": (2, 1, 1),
     "substance-active": (1, 2, 1),
@@ -38,44 +38,6 @@ ITEM_COUNTS = {  # yes, no, unknown, not assessed, not asked
     "active": (1, 0, 1, 1, 1),
     "monitoring": (1, 1, 1, 1, 0),
 }
-
-
-def csv_text(rows: list[list[str]], header: list[str] = HEADER) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\n").writerows([header, *rows])
-    return out.getvalue()
-
-
-def jsonl_text(rows: list[list[str]], header: list[str] = HEADER) -> str:
-    return "".join(
-        json.dumps({k: v for k, v in zip(header, row, strict=True) if v}) + "\n" for row in rows
-    )
-
-
-def parquet_bytes(rows: list[list[str]], header: list[str] = HEADER) -> bytes:
-    table = pa.table({h: [r[n] or None for r in rows] for n, h in enumerate(header)})
-    out = io.BytesIO()
-    pq.write_table(table, out)
-    return out.getvalue()
-
-
-def table_bytes(name: str, rows: list[list[str]], header: list[str] = HEADER) -> bytes:
-    """The rows as the file `name` names: blank cells empty in CSV, null in Parquet, absent in JSONL."""
-    if name.endswith(".parquet"):
-        return parquet_bytes(rows, header)
-    if name.endswith(".jsonl"):
-        return jsonl_text(rows, header).encode()
-    return csv_text(rows, header).encode()
-
-
-def write_table(path: Path, rows: list[list[str]], header: list[str] = HEADER) -> Path:
-    if path.suffix == ".parquet":
-        path.write_bytes(parquet_bytes(rows, header))
-    elif path.suffix == ".jsonl":
-        path.write_text(jsonl_text(rows, header), encoding="utf-8")
-    else:
-        path.write_text(csv_text(rows, header), encoding="utf-8")
-    return path
 
 
 def run(*args: str | Path) -> Result:

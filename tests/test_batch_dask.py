@@ -9,7 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 from screening.cli import cli
-from tests.test_batch import ROWS, write_table
+from tests.conftest import ROWS, write_table
+
+# Dask 2026.8 still calls reset_index(inplace=True), which pandas 3.1 deprecates: theirs to fix.
+pytestmark = pytest.mark.filterwarnings("ignore:The inplace keyword in DataFrame.reset_index")
 
 
 @pytest.fixture

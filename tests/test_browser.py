@@ -249,6 +249,12 @@ def download(page: Page, label: str) -> bytes:
     return Path(caught.value.path()).read_bytes()
 
 
+def download_file_name(page: Page, label: str) -> str:
+    with page.expect_download() as caught:
+        page.get_by_role("button", name=label).click()
+    return caught.value.suggested_filename
+
+
 def screenshot(page: Page, name: str) -> None:
     """Into tests/artifacts/, and into docs/screenshots/ only with UPDATE_SCREENSHOTS=1.
 
@@ -325,6 +331,22 @@ class TestClinicianPath:
         )
         page.get_by_text(f"Loaded {len(ANSWERS)} answer(s) from saved.json.").wait_for()
         page.get_by_text(f"{len(ANSWERS)} of {asked(ANSWERS)} answered").wait_for()
+
+    def test_every_download_is_named_from_the_date_and_the_patient_reference(
+        self, page: Page
+    ) -> None:
+        fill(page)
+        build(page)
+        names = {
+            label: download_file_name(page, label)
+            for label in ("Checklist JSON", "Checklist Markdown", "Download PDF", "Answers JSON")
+        }
+        assert names == {
+            "Checklist JSON": "discussion-checklist_2026-01-15_zq-4711.json",
+            "Checklist Markdown": "discussion-checklist_2026-01-15_zq-4711.md",
+            "Download PDF": "discussion-checklist_2026-01-15_zq-4711.pdf",
+            "Answers JSON": "screening-answers_2026-01-15_zq-4711.json",
+        }
 
     def test_the_pdf_download_is_a_pdf(self, page: Page) -> None:
         fill(page)

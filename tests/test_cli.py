@@ -3,28 +3,13 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from screening import cli
-from tests.conftest import MINI_PACK, write_answers, write_pack
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def screening(*args: str | Path, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "screening", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
+from tests.conftest import MINI_PACK, screening, write_answers, write_pack
 
 
 class TestCheck:

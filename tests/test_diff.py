@@ -8,8 +8,7 @@ import pytest
 
 from screening import load_pack
 from screening.diff import Change, FieldChange, PackDiff, diff_packs, diff_text
-from tests.conftest import MINI_PACK, write_pack
-from tests.test_cli import screening
+from tests.conftest import MINI_PACK, screening, write_pack
 
 NEW_VERSION = MINI_PACK["pack.yaml"].replace('version: "0.1.0"', 'version: "0.2.0"')
 

@@ -322,3 +322,17 @@ def test_the_checklist_carries_the_clinician_and_date_it_was_made_for(mini_pack:
     assert (checklist.clinician, checklist.date) == ("Dr A", "2026-11-25")
     text = checklist_markdown(checklist, mini_pack)
     assert "- Clinician: Dr A\n- Date: 2026-11-25\n" in text
+
+
+class TestDatesAndDetails:
+    """The core holds the answers file's limits, so the CLI and the form accept the same files."""
+
+    def test_a_date_after_2999_is_refused_by_the_core(self, mini_pack: RulePack) -> None:
+        with pytest.raises(AnswersError) as refused:
+            parse_answers('{"answers": {}, "date": "3000-01-01"}', "a.json")
+        assert [str(p) for p in refused.value.problems] == [
+            'a.json: date: must be no later than 2999-12-31, got "3000-01-01"'
+        ]
+
+    def test_the_last_day_of_2999_is_a_date_the_core_takes(self) -> None:
+        assert parse_answers('{"date": "2999-12-31"}', "a.json").date == "2999-12-31"

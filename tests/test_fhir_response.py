@@ -19,7 +19,7 @@ from streamlit.testing.v1 import AppTest
 from screening import AnswersError, AnswersFile, RulePack, evaluate
 from screening.cli import cli
 from screening.engine import answer_problems, asked_states, read_answers_bytes
-from screening.fhir.response import questionnaire_response, response_json
+from screening.fhir.response import fhir_string, questionnaire_response, response_json
 from tests.conftest import write_answers
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -106,6 +106,15 @@ class TestWriting:
         assert "author" not in resource
         QuestionnaireResponse.model_validate(resource)
 
+    def test_whitespace_fhir_does_not_allow_becomes_a_plain_space(
+        self, shipped_pack: RulePack
+    ) -> None:
+        answers = AnswersFile(answers={}, patient_reference="bed\xa04", clinician="\u2003")
+        resource = questionnaire_response(shipped_pack, answers)
+        QuestionnaireResponse.model_validate(resource)
+        assert resource["subject"] == {"display": "bed 4"}
+        assert resource["author"] == {"display": " "}
+
     def test_discussed_marks_stay_with_the_checklist_not_the_response(
         self, shipped_pack: RulePack
     ) -> None:
@@ -135,8 +144,14 @@ class TestRoundTrip:
         text = response_json(shipped_pack, answers)
         QuestionnaireResponse.model_validate(json.loads(text))
         back = read(shipped_pack, json.loads(text))
-        assert back.model_dump() == answers.model_dump()
-        assert evaluate(shipped_pack, back) == evaluate(shipped_pack, answers)
+        as_fhir = {
+            "patient_reference": answers.patient_reference
+            and fhir_string(answers.patient_reference),
+            "clinician": answers.clinician and fhir_string(answers.clinician),
+        }
+        expected = answers.model_copy(update=as_fhir)
+        assert back.model_dump() == expected.model_dump()
+        assert evaluate(shipped_pack, back) == evaluate(shipped_pack, expected)
 
     def test_evaluate_gives_the_same_checklist_for_the_file_and_its_response(
         self, tmp_path: Path

@@ -21,9 +21,7 @@ from screening.review import (
     review_markdown,
 )
 from screening.scenarios import run_pack_scenarios
-from tests.conftest import MINI_PACK, write_pack
-from tests.test_cli import screening
-from tests.test_scenarios import FAILING, PASSING, write_scenarios
+from tests.conftest import FAILING, MINI_PACK, PASSING, screening, write_pack, write_scenarios
 
 HOSTILE = "<script>alert('x')</script> *bold* [link](javascript:alert(1)) a|b & <b>"
 

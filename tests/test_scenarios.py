@@ -20,32 +20,9 @@ from screening.scenarios import (
     run_scenarios,
     scenario_report,
 )
-from tests.conftest import write_pack
-from tests.test_cli import screening
+from tests.conftest import FAILING, PASSING, screening, write_pack, write_scenarios
 
 SHIPPED_SCENARIOS = load_scenarios(DEFAULT_RULES_DIR / SCENARIOS_FOLDER, load_pack())
-
-PASSING = """\
-scenarios:
-  - id: history-yes-raises-discussion
-    vignette: "A patient with a past substance use disorder."
-    answers:
-      history: "yes"
-      active: "no"
-    present: [substance-history]
-    absent: [substance-active]
-"""
-
-FAILING = PASSING.replace("present: [substance-history]", "present: [substance-active]").replace(
-    "absent: [substance-active]", "absent: [substance-history]"
-)
-
-
-def write_scenarios(pack_dir: Path, text: str, name: str = "main.yaml") -> Path:
-    folder = pack_dir / SCENARIOS_FOLDER
-    folder.mkdir(exist_ok=True)
-    (folder / name).write_text(text, encoding="utf-8")
-    return folder
 
 
 def problems_of(pack_dir: Path, pack: RulePack, text: str) -> list[str]:

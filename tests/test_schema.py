@@ -12,8 +12,7 @@ from ruamel.yaml import YAML
 from screening.loader import DEFAULT_RULES_DIR
 from screening.scenarios import SCENARIOS_FOLDER
 from screening.schema import SCHEMA_FOLDER, schema_comment, schema_documents
-from tests.conftest import MINI_PACK
-from tests.test_cli import screening
+from tests.conftest import MINI_PACK, screening
 
 SCHEMA_DIR = DEFAULT_RULES_DIR / SCHEMA_FOLDER
 PACK_FILES = sorted(DEFAULT_RULES_DIR.glob("*.yaml"))

@@ -13,8 +13,7 @@ from screening import PackError, load_pack
 from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
 from screening.loader import load_pack_from_files
 from screening.zipped import read_pack_zip, review_candidate
-from tests.conftest import MINI_PACK, write_pack
-from tests.test_scenarios import FAILING, PASSING, write_scenarios
+from tests.conftest import FAILING, MINI_PACK, PASSING, write_pack, write_scenarios
 
 
 def zipped(

@@ -71,11 +71,11 @@ def questionnaire_response(
     }
     # FHIR has no empty strings: an empty reference or name is no reference or name.
     if answers.patient_reference:
-        resource["subject"] = {"display": answers.patient_reference}
+        resource["subject"] = {"display": fhir_string(answers.patient_reference)}
     if answers.date is not None:
         resource["authored"] = answers.date
     if answers.clinician:
-        resource["author"] = {"display": answers.clinician}
+        resource["author"] = {"display": fhir_string(answers.clinician)}
     groups = []
     for section in pack.sections:
         answered = [
@@ -92,6 +92,12 @@ def questionnaire_response(
     if groups:
         resource["item"] = groups
     return resource
+
+
+def fhir_string(text: str) -> str:
+    """Text as a FHIR string, which allows no whitespace but space, tab, CR and LF: any other
+    (a no-break space, say) becomes a plain space."""
+    return re.sub(r"[^\S \t\r\n]", " ", text)
 
 
 def response_json(
