@@ -52,8 +52,13 @@ bench: $(STAMP)
 
 # Mutation testing of what the checklist means (logic, engine, describe; see [tool.mutmut] in
 # pyproject.toml): slow, so not part of `make test` or CI. Every surviving mutant that changes
-# meaning gets a test; the survivors left are equivalent to the original, listed here:
-#   (filled in from the last run)
+# meaning gets a test. Survivors known to be equivalent to the original:
+#   describe.item_list_4: "".join -> "XXXX".join on a list of at most one word (no separator)
+#   describe.describe_condition_19, _33, _47: render(..., False) -> render(..., None) (both falsy)
+# Not yet triaged (first run, 2026-12-01): survivors in reading answers files (read_answers_bytes,
+# parse_answers, _line_of_key, _answer_problem, and answer_problems' FHIR questionnaire check):
+# refusal messages and bounds asserted by test_attacks, test_cli and test_fhir_response, which
+# are outside the mutate selection to keep it quick.
 mutate: $(STAMP)
 	rm -rf mutants
 	$(BIN)/mutmut run

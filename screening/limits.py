@@ -3,7 +3,8 @@
 Each reader and check imports its bound from here and names it when it refuses, so a
 refusal says which limit was met. The README's "Security and bounds" section lists them.
 Real inputs sit far below every bound: the shipped pack has 30 items, an answers file is
-a few kilobytes.
+a few kilobytes. The lengths of an answers file's text fields are part of its public shape
+and live with it (`FREE_TEXT_MAX_LENGTH`, `NOTE_MAX_LENGTH` in `screening/models.py`).
 """
 
 from __future__ import annotations
@@ -31,9 +32,6 @@ MAX_UPLOAD_MB = 5
 # What an answers file may hold.
 MAX_ANSWERS = 1_000
 """Answers in one file: more than any pack has items, so a longer list is refused unread."""
-
-MAX_FREE_TEXT = 200
-"""Characters in a patient reference or clinician name: a reference, not a note."""
 
 MAX_NUMBER_DIGITS = 100
 """Digits in a JSON number; no answers field is a number, so a longer one is refused unread."""

@@ -35,6 +35,11 @@ from screening.zipped import review_candidate
 from tests.conftest import MINI_PACK, write_answers, write_pack, zipped
 
 ROOT = Path(__file__).resolve().parent.parent
+QUICK = 5.0
+"""Seconds an answers-file attack may take: the quadratic check it guards against took ~37 s
+for 40,000 keys, while a loaded shared machine can make a linear one take a second."""
+SLOWER = 30.0
+"""Seconds a pack attack may take: a bound against a hang, not a speed test (see bench/)."""
 ESC = "\x1b]0;owned\x07\x1b[31m"
 REFERENCE = f"Ref{ESC}\x9b2J 7\u202eeno\tb"
 
@@ -133,7 +138,7 @@ class TestBoundedReads:
         assert problems == [
             f"{folder}/rules-main.yaml: not a readable file (a folder, or a broken link?)"
         ]
-        assert took < 5
+        assert took < SLOWER
 
     def test_a_fifo_in_a_rule_pack_is_refused(self, tmp_path: Path) -> None:
         folder = write_pack(tmp_path / "p")
@@ -173,19 +178,19 @@ class TestAnswersFileAttacks:
         data = json.dumps({"answers": {f"k{i}": "yes" for i in range(40_000)}}).encode()
         message, took = timed_refusal(data)
         assert message == f"a.json: answers: holds 40,000 entries; at most {MAX_ANSWERS:,} are read"
-        assert took < 1
+        assert took < QUICK
 
     def test_forty_thousand_keys_elsewhere_are_refused_within_a_second(self) -> None:
         data = json.dumps({"answers": {}, "x": {f"k{i}": 1 for i in range(40_000)}}).encode()
         message, took = timed_refusal(data)
         assert "x: unknown field" in message
-        assert took < 1
+        assert took < QUICK
 
     def test_a_duplicate_key_among_forty_thousand_is_found_within_a_second(self) -> None:
         keys = ", ".join(f'"k{i}": 1' for i in range(40_000))
         message, took = timed_refusal(f'{{"x": {{{keys},\n"k7": 2}}}}'.encode())
         assert message == "a.json:2: k7: duplicate key in JSON"
-        assert took < 1
+        assert took < QUICK
 
     def test_a_4301_digit_integer_is_refused_naming_its_line(self) -> None:
         message, _ = timed_refusal(b'{"answers": {},\n "date": ' + b"9" * 4301 + b"}")
@@ -227,7 +232,7 @@ class TestPackAttacks:
             f"q299: follow-up chain is 299 questions deep; at most {MAX_FOLLOW_UP_DEPTH} "
             "follow-ups may hang one below another"
         )
-        assert took < 5
+        assert took < SLOWER
 
     def test_a_chain_at_the_depth_bound_loads_and_evaluates(self, tmp_path: Path) -> None:
         depth = MAX_FOLLOW_UP_DEPTH
@@ -243,7 +248,7 @@ class TestPackAttacks:
         problems, took = refused(chain_pack(tmp_path / "p", items))
         assert len(problems) == 1
         assert "q0: asked_if is circular: q0 -> q489 -> q488" in problems[0]
-        assert took < 5
+        assert took < SLOWER
 
     def test_too_many_items_are_refused_before_any_analysis(self, tmp_path: Path) -> None:
         items = "items:\n" + "".join(item(k) for k in range(MAX_ITEMS + 1))

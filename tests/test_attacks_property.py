@@ -21,7 +21,7 @@ from screening.pdf import checklist_pdf, verify_pdf
 from screening.zipped import review_candidate
 from tests.conftest import MINI_PACK, zipped
 
-BOUND_SECONDS = 5.0
+BOUND_SECONDS = 20.0
 SETTINGS = settings(
     max_examples=60,
     deadline=None,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from screening import AnswersError, AnswersFile, RulePack, evaluate, load_pack, parse_answers
-from screening.engine import asked_states, read_answers_bytes
+from screening.engine import answer_problems, asked_states, read_answers_bytes
 from screening.export import checklist_json, checklist_markdown
 from screening.language import DISCLAIMER
 from screening.models import KINDS
@@ -82,6 +82,23 @@ class TestUnknownAndUnanswered:
         assert [b.model_dump() for b in entry.because] == [
             {"item": "monitoring", "answer": "not_assessed"}
         ]
+        assert (entry.kind, entry.open_items, entry.raised_if) == (
+            "verify",
+            ("monitoring",),
+            ("no",),
+        )
+        assert entry.text == "Find out: monitoring? If no: Arrange monitoring"
+
+    def test_an_entry_open_on_two_items_names_both_and_no_single_deciding_answer(
+        self, mini_pack: RulePack
+    ) -> None:
+        entry = run(mini_pack, history="unknown", monitoring="yes")["substance-active"]
+        assert entry.open_items == ("history", "active")  # type: ignore[attr-defined]
+        assert entry.raised_if == ()  # type: ignore[attr-defined]
+        assert entry.text == (  # type: ignore[attr-defined]
+            "Find out: substance use history; active use? Depending on the answers: "
+            "Discuss current non-medical use"
+        )
 
     def test_an_open_entry_shows_the_answers_that_held_beside_the_open_one(
         self, mini_pack: RulePack
@@ -94,6 +111,24 @@ class TestUnknownAndUnanswered:
             ("active", "unknown"),
         ]  # type: ignore[attr-defined]
         assert entry.open_items == ("active",)  # type: ignore[attr-defined]
+
+    def test_an_either_rule_open_on_two_items_names_no_single_deciding_answer(
+        self, tmp_path: Path
+    ) -> None:
+        either = MINI_PACK["rules-main.yaml"] + (
+            "  - id: either\n"
+            '    section: "Setting"\n'
+            "    kind: discuss\n"
+            '    when: {any: [{item: history, is: "yes"}, {item: monitoring, is: "no"}]}\n'
+            '    summary: "Discuss either point"\n'
+            '    text: "Discuss either point."\n'
+            '    rationale: "Either raises it."\n'
+            "    sources: [src-a]\n"
+        )
+        pack = load_pack(write_pack(tmp_path, {"rules-main.yaml": either}))
+        answers = AnswersFile(answers={"history": "unknown", "monitoring": "unknown"})
+        (entry,) = [e for e in evaluate(pack, answers).entries if e.rule_id == "either"]
+        assert (entry.open_items, entry.raised_if) == (("history", "monitoring"), ())
 
     def test_an_empty_answers_file_lists_every_asked_item_as_not_assessed(
         self, mini_pack: RulePack
@@ -140,6 +175,15 @@ class TestConditionalItems:
             "a.json: active: answered, but not asked given the other answers: "
             "it is asked only when substance use history is Yes"
         )
+
+    def test_answer_problems_works_out_what_is_asked_when_not_given_it(
+        self, mini_pack: RulePack
+    ) -> None:
+        answers = AnswersFile(answers={"history": "no", "active": "yes"})
+        assert [str(p) for p in answer_problems(mini_pack, answers, "a.json")] == [
+            "a.json: active: answered, but not asked given the other answers: "
+            "it is asked only when substance use history is Yes"
+        ]
 
     def test_an_unknown_item_id_is_refused(self, mini_pack: RulePack) -> None:
         with pytest.raises(AnswersError) as caught:
