@@ -156,3 +156,8 @@ class TestHidingCascades:
     def test_the_order_of_the_answers_does_not_change_what_is_asked(self) -> None:
         given: dict[str, AnswerState] = {"c": "yes", "b": "yes", "a": "no"}
         assert visible_states(given, CHAIN_ASKED_IF) == {"a": "no"}
+
+
+def test_with_no_follow_ups_every_item_is_asked_as_given() -> None:
+    given: dict[str, AnswerState] = {"a": "no", "b": "not_assessed"}
+    assert visible_states(given, {}) == given
