@@ -43,5 +43,13 @@ if pack.meta.description:
     st.markdown(md(pack.meta.description))
 
 st.header("Sources", divider="gray")
+st.markdown(
+    "Each point rests on a guideline, a prescribing label or a professional statement. "
+    "Sources marked *background only* (the overview article the checklist started from, a "
+    "lay article with no author or date) are background reading, not clinical evidence: "
+    "they stand beside those sources and never alone behind a point. Evidence borrowed from "
+    "another drug or use is marked *by analogy* or *by extension*, and anything the pack "
+    "could not check against its source says *not verified*."
+)
 for source in pack.sources:
     st.markdown("  \n".join([f"**{source.id}**: {md(source.citation)}", *source_details(source)]))

@@ -25,11 +25,15 @@ FIELD_WORDS = {
     "date": "date",
     "reviewers": "reviewers",
     "description": "description",
+    "scripts": "scripts",
     "citation": "citation",
     "doi": "DOI",
     "url": "link",
+    "revised": "label revision",
+    "sections": "sections relied on",
     "grade": "evidence grade",
     "note": "note",
+    "background": "background only",
     "section": "section",
     "label": "label",
     "question": "question",
@@ -117,6 +121,8 @@ def _warnings(old: RulePack, new: RulePack, content_changed: bool) -> list[str]:
 def _value(value: object) -> str | None:
     if value is None:
         return None
+    if isinstance(value, bool):
+        return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) or None
     return str(value)

@@ -472,6 +472,17 @@ class _CrossChecker:
                 if source_id not in self.source_ids:
                     line = raw["sources"].lc.item(index)[0] + 1
                     yield Problem(shown, f"cites unknown source '{source_id}'", line, model.id)
+        background = {s.id for _, _, s in self.sources if s.background}
+        for shown, raw, rule in self.rules:
+            if set(rule.sources) <= background:
+                yield Problem(
+                    shown,
+                    "cites only background sources ("
+                    + ", ".join(rule.sources)
+                    + "): a point needs a guideline, label or statement behind it",
+                    raw.lc.key("sources")[0] + 1,
+                    rule.id,
+                )
 
     def _item_references(self) -> Iterator[Problem]:
         for shown, raw, item in self.items:

@@ -38,12 +38,22 @@ def md_link(text: str, url: str) -> str:
 
 
 def source_details(source: Source) -> list[str]:
-    """A source's DOI, link, evidence grade and note, as Markdown lines, in that order."""
+    """A source's DOI, link, label revision, sections relied on, whether it is background only,
+    evidence grade and note, as Markdown lines, in that order."""
     details = []
     if source.doi:
         details.append(f"DOI: {md_link(source.doi, 'https://doi.org/' + source.doi)}")
     if source.url:
         details.append(f"Link: {md_link(source.url, source.url)}")
+    if source.revised:
+        details.append(f"Label revision: {md_escape(source.revised)}")
+    if source.sections:
+        details.append(f"Sections relied on: {md_escape('; '.join(source.sections))}")
+    if source.background:
+        details.append(
+            "Background only: it may stand beside a guideline or label, never alone behind a "
+            "point on the checklist"
+        )
     if source.grade:
         details.append(f"Evidence: {md_escape(source.grade)}")
     if source.note:

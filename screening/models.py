@@ -176,14 +176,25 @@ NotOf.model_rebuild()
 
 
 class Source(_Frozen):
-    """A reference that rules and items may cite."""
+    """A reference that rules and items may cite, pinned so a committee can check it."""
 
     id: Identifier
     citation: Text
     doi: str | None = None
     url: str | None = None
+    revised: Text | None = Field(
+        default=None, description="For prescribing information: the label revision relied on."
+    )
+    sections: list[Text] | None = Field(
+        default=None, min_length=1, description="The sections of the source the pack relies on."
+    )
     grade: str | None = None
     note: str | None = None
+    background: bool | None = Field(
+        default=None,
+        description="Background reading (a lay overview): may stand beside a guideline or "
+        "label, never alone behind a rule.",
+    )
 
 
 class Item(_Frozen):

@@ -340,11 +340,12 @@ class TestRefusals:
     ) -> None:
         body = call_body(shipped_pack)
         response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
-        response["questionnaire"] = response["questionnaire"].replace("|1.0.0", "|0.9.0")
+        version = shipped_pack.meta.version
+        response["questionnaire"] = response["questionnaire"].replace(f"|{version}", "|0.9.0")
         (message,) = refused(client, PATIENT_VIEW, 422, json=body)
         assert message == (
             'prefetch.checklistResponse: questionnaire: answers version "0.9.0" of the '
-            "questionnaire, but this rule pack is version 1.0.0: evaluate it with the pack "
+            f"questionnaire, but this rule pack is version {version}: evaluate it with the pack "
             "of that version"
         )
 

@@ -998,7 +998,7 @@ class TestVerifyPages:
         )
         shown = evaluate(shipped_pack, calm)
         recorded = evaluate(shipped_pack, raised)
-        assert len(recorded.entries) - len(shown.entries) == 6
+        assert len(recorded.entries) - len(shown.entries) == 8
         forged = assemble(shipped_pack, raised, recorded, drawn=(calm, shown))
         missing = [e.rule_id for e in recorded.entries if e not in shown.entries]
         assert refusal(forged, shipped_pack) == [
@@ -1010,7 +1010,13 @@ class TestVerifyPages:
             *(
                 f"c.pdf: the answer to item {item} on the pages differs from the embedded record: "
                 "the file has been altered"
-                for item in ("substance_use_history", "substance_use_active", "psychosis_history")
+                for item in (
+                    "substance_use_history",
+                    "substance_use_active",
+                    "ketamine_misuse_history",
+                    "psychosis_history",
+                    "psychosis_active",
+                )
             ),
         ]
 

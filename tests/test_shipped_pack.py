@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
-from screening import AnswersFile, RulePack, evaluate
+from screening import AnswersFile, PackError, RulePack, evaluate, load_pack
+from screening.diff import diff_packs, diff_text
 from screening.engine import asked_states
+from screening.loader import DEFAULT_RULES_DIR
+from tests.test_cli import screening
 
 # The public contract from the item catalogue (shared/content/items.md): id, section, and the
 # answer that must raise at least one entry naming the item.
@@ -45,6 +49,23 @@ CATALOGUE: list[tuple[str, str, str]] = [
     ("informed_limited_evidence", "Goals and consent", "no"),
 ]
 
+ADDED_IN_1_1: list[tuple[str, str, str]] = [
+    ("course_planned", "Indication and prior treatment", "yes"),
+    ("repeated_course_planned", "Indication and prior treatment", "yes"),
+    ("take_home_doses_planned", "Indication and prior treatment", "yes"),
+    ("ketamine_misuse_history", "Substance use", "yes"),
+    ("cardiovascular_risk_raised", "Medical conditions", "yes"),
+    ("breastfeeding", "Medical conditions", "yes"),
+    ("pregnancy_could_occur", "Medical conditions", "yes"),
+    ("interacting_medicines_label", "Medical conditions", "yes"),
+    ("psychosis_active", "Psychiatric", "yes"),
+    ("psychosis_past_episode", "Psychiatric", "yes"),
+]
+"""Items added in pack 1.1.0 (routine safety points), with the answer that raises a point.
+They are part of the public contract from 1.1.0 on, like the catalogue's."""
+
+EVERY_ITEM = CATALOGUE + ADDED_IN_1_1
+
 
 def test_the_pinned_catalogue_matches_the_shared_one_row_for_row(item_catalogue: Path) -> None:
     text = item_catalogue.read_text(encoding="utf-8")
@@ -56,25 +77,34 @@ def test_the_pinned_catalogue_matches_the_shared_one_row_for_row(item_catalogue:
     assert [(row[0], row[1], row[3]) for row in rows] == CATALOGUE
 
 
-def test_every_catalogue_item_is_in_the_pack_under_its_id_and_section(
+def test_every_catalogue_and_added_item_is_in_the_pack_under_its_id_and_section(
     shipped_pack: RulePack,
 ) -> None:
     sections = {i.id: i.section for i in shipped_pack.items}
-    assert {item_id: sections.get(item_id) for item_id, _, _ in CATALOGUE} == {
-        item_id: section for item_id, section, _ in CATALOGUE
+    assert {item_id: sections.get(item_id) for item_id, _, _ in EVERY_ITEM} == {
+        item_id: section for item_id, section, _ in EVERY_ITEM
     }
+
+
+def test_the_pack_holds_no_item_outside_the_pinned_lists(shipped_pack: RulePack) -> None:
+    assert [i.id for i in shipped_pack.items if i.id not in {i for i, _, _ in EVERY_ITEM}] == []
 
 
 FOLLOW_UPS = {
     "substance_use_active": "substance_use_history",
+    "ketamine_misuse_history": "substance_use_history",
     "prior_ketamine_adverse_reaction": "prior_ketamine_exposure",
+    "repeated_course_planned": "course_planned",
+    "take_home_doses_planned": "course_planned",
+    "breastfeeding": "pregnancy_possible",
+    "psychosis_active": "psychosis_history",
 }
 """Follow-up items and the parent whose "yes" makes them asked."""
 
 
 def neutral_answers(pack: RulePack) -> dict[str, str]:
     """Every item answered with the opposite of its raising answer: a quiet baseline."""
-    raising = {item_id: answer for item_id, _, answer in CATALOGUE}
+    raising = {item_id: answer for item_id, _, answer in EVERY_ITEM}
     return {i.id: ("no" if raising.get(i.id) == "yes" else "yes") for i in pack.items}
 
 
@@ -84,7 +114,7 @@ def answered(pack: RulePack, answers: dict[str, str]) -> AnswersFile:
     return AnswersFile(answers={k: v for k, v in answers.items() if k in asked})  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize(("item_id", "raising"), [(i, a) for i, _, a in CATALOGUE])
+@pytest.mark.parametrize(("item_id", "raising"), [(i, a) for i, _, a in EVERY_ITEM])
 def test_each_items_raising_answer_puts_an_entry_naming_it_on_the_checklist(
     shipped_pack: RulePack, item_id: str, raising: str
 ) -> None:
@@ -98,7 +128,7 @@ def test_each_items_raising_answer_puts_an_entry_naming_it_on_the_checklist(
     assert all(not e.open_items for e in checklist.entries)
 
 
-@pytest.mark.parametrize("item_id", [i for i, _, _ in CATALOGUE])
+@pytest.mark.parametrize("item_id", [i for i, _, _ in EVERY_ITEM])
 def test_each_item_answered_unknown_puts_a_verify_entry_naming_it(
     shipped_pack: RulePack, item_id: str
 ) -> None:
@@ -132,3 +162,200 @@ def test_a_blank_form_lists_every_item_as_not_assessed_and_raises_verify_entries
 def test_every_rule_and_item_cites_at_least_one_source(shipped_pack: RulePack) -> None:
     assert all(r.sources for r in shipped_pack.rules)
     assert all(i.sources for i in shipped_pack.items)
+
+
+FIXTURE_1_0_0 = Path(__file__).resolve().parent / "fixtures" / "pack-1.0.0"
+ROUTINE_POINTS = {
+    "plan-route-and-regimen",
+    "setting-vital-signs",
+    "consent-outcome-and-end-point",
+    "consent-dissociative-effects",
+}
+
+
+class TestSourcesACommitteeCanCheck:
+    """Each source is pinned, and the lay overview never stands alone behind a point."""
+
+    def test_no_rule_rests_on_background_sources_alone(self, shipped_pack: RulePack) -> None:
+        background = {s.id for s in shipped_pack.sources if s.background}
+        assert background == {"source-article"}
+        assert [r.id for r in shipped_pack.rules if set(r.sources) <= background] == []
+
+    def test_a_rule_citing_only_the_lay_overview_is_refused(self, tmp_path: Path) -> None:
+        folder = tmp_path / "pack"
+        shutil.copytree(DEFAULT_RULES_DIR, folder, ignore=shutil.ignore_patterns("scenarios"))
+        rules = folder / "rules-logistics.yaml"
+        text = rules.read_text(encoding="utf-8")
+        rules.write_text(
+            text.replace("sources: [asa-2023, source-article]", "sources: [source-article]"),
+            encoding="utf-8",
+        )
+        with pytest.raises(PackError) as caught:
+            load_pack(folder)
+        (problem,) = caught.value.problems
+        assert (problem.ref, problem.message) == (
+            "logistics-cost-not-discussed",
+            "cites only background sources (source-article): a point needs a guideline, "
+            "label or statement behind it",
+        )
+
+    def test_every_source_names_the_sections_the_pack_relies_on(
+        self, shipped_pack: RulePack
+    ) -> None:
+        assert [s.id for s in shipped_pack.sources if not s.sections] == []
+
+    def test_every_source_but_the_overview_has_a_doi_or_link_or_says_why_not(
+        self, shipped_pack: RulePack
+    ) -> None:
+        unpinned = [
+            s.id
+            for s in shipped_pack.sources
+            if not (s.doi or s.url or s.background)
+            and "not verified" not in ((s.note or "") + (s.revised or "")).lower()
+        ]
+        assert unpinned == []
+
+    def test_prescribing_information_carries_its_label_revision(
+        self, shipped_pack: RulePack
+    ) -> None:
+        labels = [s for s in shipped_pack.sources if "prescribing information" in s.citation]
+        assert {s.id for s in labels} == {"ketamine-label", "esketamine-rems"}
+        assert all(s.revised for s in labels)
+
+    def test_borrowed_evidence_is_marked_as_such(self, shipped_pack: RulePack) -> None:
+        """The esketamine label is cited by analogy, the opioid and compounding advice by
+        extension, wherever a rule leans on them."""
+        unmarked = [
+            (r.id, source)
+            for r in shipped_pack.rules
+            for source, marker in (
+                ("esketamine-rems", "by analogy"),
+                ("fda-2023", "by extension"),
+                ("cdc-2022", "by extension"),
+            )
+            if source in r.sources
+            and marker not in r.rationale.lower()
+            and not (source == "cdc-2022" and "defines chronic pain" in r.rationale)
+        ]
+        assert unmarked == []
+
+    def test_the_overview_is_marked_as_background_wherever_it_is_cited(
+        self, shipped_pack: RulePack
+    ) -> None:
+        assert [
+            r.id
+            for r in shipped_pack.rules
+            if "source-article" in r.sources and "(background)" not in r.rationale
+        ] == []
+
+
+class TestReviewFindingsStayFixed:
+    """The wording the 1.1.0 review asked for, pinned so it cannot drift back."""
+
+    def test_crps_evidence_gives_twelve_weeks_with_grade_and_certainty(
+        self, shipped_pack: RulePack
+    ) -> None:
+        rule = next(r for r in shipped_pack.rules if r.id == "indication-crps-evidence")
+        assert "up to about 12 weeks" in rule.text
+        assert "grade B, low-to-moderate certainty" in rule.rationale
+        assert "weeks rather than months" not in rule.text
+
+    def test_transport_says_what_the_labels_say_without_contradiction(
+        self, shipped_pack: RulePack
+    ) -> None:
+        rule = next(r for r in shipped_pack.rules if r.id == "logistics-transport-missing")
+        assert "for at least 24 hours after a dose" in rule.text
+        assert "until the next day" not in rule.text
+        assert "not to drive until the next day, after restful sleep" in rule.rationale
+
+    def test_opioid_tolerance_evidence_is_said_to_concern_acute_pain(
+        self, shipped_pack: RulePack
+    ) -> None:
+        for rule_id in ("indication-opioid-therapy", "substance-history-with-opioids"):
+            rule = next(r for r in shipped_pack.rules if r.id == rule_id)
+            assert "acute or perioperative pain" in rule.rationale
+            assert "not chronic pain" in rule.rationale or "does not address chronic pain" in (
+                rule.rationale
+            )
+
+    def test_the_label_interaction_warning_comes_first_for_sedatives(
+        self, shipped_pack: RulePack
+    ) -> None:
+        rule = next(r for r in shipped_pack.rules if r.id == "medical-sedating-medications")
+        assert rule.sources[0] == "ketamine-label"
+        assert rule.rationale.startswith("The ketamine label has its own drug-interaction")
+
+    def test_repeated_course_checks_hang_on_the_course_alone(self, shipped_pack: RulePack) -> None:
+        rule = next(r for r in shipped_pack.rules if r.id == "medical-repeat-dosing-organ-checks")
+        assert rule.when.model_dump(by_alias=True) == {
+            "item": "repeated_course_planned",
+            "is": ["yes"],
+        }
+
+    def test_the_liver_help_asks_for_a_baseline_not_a_no(self, shipped_pack: RulePack) -> None:
+        help_text = shipped_pack.item("liver_disease").help
+        assert "counts as no" not in help_text
+        assert "baseline" in help_text
+
+    def test_past_substance_use_is_not_given_the_active_use_grade(
+        self, shipped_pack: RulePack
+    ) -> None:
+        rule = next(r for r in shipped_pack.rules if r.id == "substance-history")
+        assert "does not grade a past history" in rule.rationale
+        assert "grade C" not in rule.rationale
+
+
+class TestRoutinePoints:
+    """A course planned for a patient with nothing else of note still gets the routine points."""
+
+    def test_a_planned_course_with_everything_else_quiet_adds_exactly_the_routine_points(
+        self, shipped_pack: RulePack
+    ) -> None:
+        quiet = neutral_answers(shipped_pack)
+        planned = {**quiet, "course_planned": "yes"}
+        before = evaluate(shipped_pack, answered(shipped_pack, quiet))
+        after = evaluate(shipped_pack, answered(shipped_pack, planned))
+        assert {e.rule_id for e in after.entries} - {e.rule_id for e in before.entries} == (
+            ROUTINE_POINTS
+        )
+        assert all(not e.open_items for e in after.entries)
+
+    def test_no_course_planned_raises_none_of_them(self, shipped_pack: RulePack) -> None:
+        checklist = evaluate(shipped_pack, answered(shipped_pack, neutral_answers(shipped_pack)))
+        assert not ROUTINE_POINTS & {e.rule_id for e in checklist.entries}
+
+
+class TestTheChangeFromOneDotZero:
+    """`diff` between pack 1.0.0 and 1.1.0 reads as the cover note of the change."""
+
+    def test_the_fixture_is_pack_1_0_0(self) -> None:
+        assert load_pack(FIXTURE_1_0_0).meta.version == "1.0.0"
+
+    def test_the_shipped_pack_is_a_draft_1_1_0(self, shipped_pack: RulePack) -> None:
+        assert (shipped_pack.meta.version, shipped_pack.meta.status) == ("1.1.0", "draft")
+        assert shipped_pack.meta.reviewers == []
+
+    def test_the_diff_names_every_added_and_changed_rule_and_item(
+        self, shipped_pack: RulePack
+    ) -> None:
+        old = load_pack(FIXTURE_1_0_0)
+        text = diff_text(diff_packs(old, shipped_pack), "1.0.0", "1.1.0")
+        before = {r.id: r for r in old.rules}
+        changed = [r.id for r in shipped_pack.rules if r.id in before and before[r.id] != r]
+        added = [r.id for r in shipped_pack.rules if r.id not in before]
+        assert changed and added
+        for rule_id in changed:
+            assert f"  {rule_id} (changed)" in text.splitlines()
+        for rule_id in added:
+            assert f"  {rule_id} (added)" in text.splitlines()
+        old_items = {i.id for i in old.items}
+        for item in shipped_pack.items:
+            if item.id not in old_items:
+                assert f"  {item.id} (added)" in text.splitlines()
+        assert "removed" not in text
+        assert not any(line.startswith("Warning") for line in text.splitlines())
+
+    def test_the_diff_cli_compares_the_fixture_with_the_shipped_pack(self) -> None:
+        result = screening("diff", str(FIXTURE_1_0_0), str(DEFAULT_RULES_DIR))
+        assert result.returncode == 0, result.stderr
+        assert "12 rules added, 38 rules changed" in result.stdout
