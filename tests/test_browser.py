@@ -537,11 +537,13 @@ class TestNothingIsLost:
         page.get_by_role("button", name="Clear all answers, details and ticks").click()
         page.get_by_text(f"0 of {asked({})} answered").wait_for()
         page.get_by_text("Save or resume: answers file (JSON)").click()
-        page.locator(".st-key-upload__answers input[type=file]").set_input_files(
-            files=FilePayload(
-                name="saved.json", mimeType="application/json", buffer=json.dumps(saved).encode()
-            )
+        upload = page.locator(".st-key-upload__answers input[type=file]")
+        payload = FilePayload(
+            name="saved.json", mimeType="application/json", buffer=json.dumps(saved).encode()
         )
+        # The run the upload starts draws its message before the questions: wait for its end,
+        # or a click lands while the browser still shows the cleared answers and sends them.
+        after_rerun(page, lambda: upload.set_input_files(files=payload))
         page.get_by_text(f"Loaded {len(ANSWERS)} answer(s) from saved.json.").wait_for()
         build(page)
         after_rerun(page, page.locator("[data-testid=stCheckbox]").first.click)
