@@ -603,18 +603,19 @@ class TestAccessibility:
         visit(page, link, heading)
         assert serious_violations(page) == []
 
-    def test_after_build_focus_is_on_the_checklist_heading_and_tab_reaches_a_point(
+    def test_after_build_focus_is_on_the_checklist_heading_and_tab_goes_on_from_there(
         self, page: Page
     ) -> None:
         fill(page)
         build(page)
         heading = page.get_by_role("heading", name="Discussion checklist", exact=True)
         expect(heading).to_be_focused(timeout=20_000)
-        for _ in range(12):
-            page.keyboard.press("Tab")
-            if page.evaluate("document.activeElement.type === 'checkbox'"):
-                break
-        assert page.evaluate("document.activeElement.type") == "checkbox"
+        page.keyboard.press("Tab")
+        # The next stop is inside the checklist, after its heading, not back at the page's top.
+        assert heading.evaluate(
+            "(h) => Boolean(h.compareDocumentPosition(document.activeElement)"
+            " & Node.DOCUMENT_POSITION_FOLLOWING)"
+        )
 
     def test_each_question_is_one_tab_stop_beside_its_help(self, page: Page) -> None:
         first = page.locator(".st-key-answer__chronic_pain_over_3_months")
