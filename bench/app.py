@@ -88,15 +88,27 @@ def one_rerun(at: AppTest) -> float:
 
 
 def filled_form() -> AppTest:
-    """The form with every question answered, both follow-ups included."""
+    """The form with every question it shows answered; a parent answered Yes shows its
+    follow-ups, so parents (asked first) are answered Yes."""
     pack = load_pack()
+    parents = {leaf.item for item in pack.items if item.asked_if for leaf in _leaves(item.asked_if)}
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     for n, item in enumerate(pack.items):
-        value = "yes" if item.id in ("substance_use_history", "prior_ketamine_exposure") else None
-        at.segmented_control(key=f"answer__{item.id}").set_value(
-            value or ("yes", "no", "unknown")[n % 3]
-        ).run()
+        shown = {str(w.key) for w in at.segmented_control}
+        if f"answer__{item.id}" not in shown:
+            continue
+        value = "yes" if item.id in parents else ("yes", "no", "unknown")[n % 3]
+        at.segmented_control(key=f"answer__{item.id}").set_value(value).run()
     return at
+
+
+def _leaves(condition: Any) -> list[Any]:
+    """The item leaves of a condition."""
+    parts = getattr(condition, "all", None) or getattr(condition, "any", None)
+    if parts:
+        return [leaf for part in parts for leaf in _leaves(part)]
+    inner = getattr(condition, "not_", None)
+    return _leaves(inner) if inner is not None else [condition]
 
 
 def bare(items: int) -> AppTest:
