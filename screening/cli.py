@@ -19,6 +19,7 @@ import click
 
 from screening import __version__
 from screening.batch.cli import audit, batch, impact_command
+from screening.cli_options import rules_option
 from screening.describe import describe_condition
 from screening.diff import diff_packs, diff_text
 from screening.engine import evaluate as evaluate_answers
@@ -98,16 +99,6 @@ def out_option(what: str) -> Callable[[_Command], _Command]:
         "The file is replaced only once complete, through a fresh temporary file beside it; "
         "a new file is readable by you only.",
     )
-
-
-rules_option = click.option(
-    "--rules",
-    "rules_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_RULES_DIR,
-    show_default="the shipped rules/ folder",
-    help="Rule pack folder.",
-)
 
 
 def write_output(text: str | bytes, out: Path | None) -> None:

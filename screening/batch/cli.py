@@ -30,22 +30,15 @@ from screening.batch.table import (
     raw_table_path,
     read_table_path,
 )
+from screening.cli_options import rules_option
 from screening.errors import printable
-from screening.loader import DEFAULT_RULES_DIR, display_path, load_pack
+from screening.loader import display_path, load_pack
 from screening.models import RulePack
 
 RESULTS_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 SHOWN_PROBLEMS = 10
 """Problems printed on stderr by `audit`; the rest are counted (`batch` writes them all)."""
 
-rules_option = click.option(
-    "--rules",
-    "rules_dir",
-    type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_RULES_DIR,
-    show_default="the shipped rules/ folder",
-    help="Rule pack folder.",
-)
 engine_option = click.option(
     "--engine",
     type=click.Choice(["pandas", "dask"]),

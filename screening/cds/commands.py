@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from screening.cli import rules_option
+from screening.cli_options import rules_option
 from screening.fhir.commands import base_option
 from screening.loader import load_pack
 

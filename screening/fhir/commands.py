@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from screening.cli import read_answers, rules_option, write_output
+from screening.cli import read_answers, write_output
+from screening.cli_options import rules_option
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_json
 from screening.fhir.response import response_json
 from screening.loader import load_pack
