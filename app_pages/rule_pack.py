@@ -21,11 +21,11 @@ from screening.batch.impact import impact, impact_markdown
 from screening.describe import describe_condition
 from screening.diff import diff_markdown, summary
 from screening.errors import AnswersError, Problem, problem_lines
-from screening.export import KIND_WORDS
 from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
 from screening.models import RulePack
 from screening.review import review_csv, review_html, rule_markdown
 from screening.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
+from screening.words import KIND_WORDS
 from screening.zipped import Candidate
 
 STATUS_WORDS = {

@@ -17,7 +17,6 @@ from screening.language import DISCLAIMER
 from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
 from screening.logic import Evaluator, Tri, visible_states
 from screening.models import (
-    KINDS,
     NOTE_MAX_LENGTH,
     Answer,
     AnswersFile,
@@ -27,6 +26,7 @@ from screening.models import (
     RulePack,
 )
 from screening.open_entries import open_entry_text
+from screening.words import kind_rank, section_rank
 
 
 def asked_states(pack: RulePack, answers: Mapping[str, Answer]) -> dict[str, AnswerState]:
@@ -231,7 +231,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
     problems = answer_problems(pack, answers, source, states)
     if problems:
         raise AnswersError(problems)
-    order = {section: n for n, section in enumerate(pack.sections)}
+    section_order = section_rank(pack.sections)
     deciding = _DecidingAnswers(pack, answers.answers)
     entries = [
         e
@@ -239,7 +239,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
         if (e := _entry(pack, rule, condition, states, deciding)) is not None
     ]
     # By section in form order, then by kind, so the screen, the PDF and the files agree.
-    entries.sort(key=lambda e: (order.get(str(e["section"]), len(order)), KINDS.index(e["kind"])))
+    entries.sort(key=lambda e: (section_order(str(e["section"])), kind_rank(e["kind"])))
     _mark_discussed(entries, answers, source)
     # One validation of plain data is several times faster than building each model in Python.
     return Checklist.model_validate(
