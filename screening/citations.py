@@ -2,8 +2,8 @@
 
 A source reads as its citation followed by its parts, always in the same order and with the
 same labels: DOI, link, label revision, sections relied on, the background note, evidence
-grade and note. The short form keeps what finds the source (DOI, link) and its evidence
-grade, for lists beside a point; the full form is for reviewers and the About page.
+grade and note. The short form keeps what finds the source (DOI, link), for lists beside a
+point; the full form, for a list of references, says what was relied on and how strong it is.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ class SourcePart:
 
 def source_parts(source: Source | SourceRef, *, full: bool = False) -> tuple[SourcePart, ...]:
     """The parts after the citation, in their fixed order; `full` adds label revision,
-    sections relied on, the background note and the source's note."""
+    sections relied on, the background note, evidence grade and the source's note."""
     doi = getattr(source, "doi", None)
     url = getattr(source, "url", None)
     revised = getattr(source, "revised", None)
@@ -57,7 +57,7 @@ def source_parts(source: Source | SourceRef, *, full: bool = False) -> tuple[Sou
         parts.append(SourcePart("Sections relied on", "; ".join(sections)))
     if full and getattr(source, "background", None):
         parts.append(SourcePart(None, BACKGROUND_NOTE))
-    if grade:
+    if full and grade:
         parts.append(SourcePart("Evidence", grade))
     if full and note:
         parts.append(SourcePart("Note", note))

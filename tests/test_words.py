@@ -218,29 +218,35 @@ class TestOneSourceRenderer:
             "Evidence",
             "Note",
         ]
-        assert short == ["DOI", "Link", "Evidence"]
+        assert short == ["DOI", "Link"]
 
     def test_text_is_the_citation_then_each_part_labelled(self) -> None:
         assert source_text(FULL) == (
             "Drug X prescribing information. Maker; 2024. · DOI: 10.1000/x(1) · "
-            "Link: https://example.org/label?a=1&b=2 · Evidence: Label <official>"
+            "Link: https://example.org/label?a=1&b=2"
+        )
+        assert source_text(FULL, full=True).endswith(
+            " · Label revision: 2024-03 · Sections relied on: 5.1 Warnings; 8.1 Pregnancy · "
+            f"{BACKGROUND_NOTE} · Evidence: Label <official> · Note: not verified"
         )
 
     def test_markdown_links_the_doi_and_url_and_escapes_the_rest(self) -> None:
-        assert source_markdown(FULL) == (
+        assert source_markdown(FULL, full=True).startswith(
             "Drug X prescribing information. Maker; 2024. · "
             "DOI: [10.1000/x(1)](<https://doi.org/10.1000/x(1)>) · "
             "Link: [https://example.org/label?a=1\\&b=2](<https://example.org/label?a=1&b=2>) · "
-            "Evidence: Label \\<official\\>"
+            "Label revision: 2024-03 · Sections relied on: 5.1 Warnings; 8.1 Pregnancy · "
         )
+        assert "Evidence: Label \\<official\\>" in source_markdown(FULL, full=True)
 
     def test_html_links_the_doi_and_url_and_escapes_the_rest(self) -> None:
-        assert source_html(FULL) == (
+        assert source_html(FULL, full=True).startswith(
             "Drug X prescribing information. Maker; 2024. · "
             'DOI: <a href="https://doi.org/10.1000/x(1)">10.1000/x(1)</a> · '
             'Link: <a href="https://example.org/label?a=1&amp;b=2">'
-            "https://example.org/label?a=1&amp;b=2</a> · Evidence: Label &lt;official&gt;"
+            "https://example.org/label?a=1&amp;b=2</a> · Label revision: 2024-03"
         )
+        assert "Evidence: Label &lt;official&gt;" in source_html(FULL, full=True)
 
     def test_a_link_that_is_not_a_web_address_is_shown_never_linked(self) -> None:
         odd = Source(id="s", citation="C.", url="javascript:alert(1)")
