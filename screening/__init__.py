@@ -3,11 +3,12 @@
 Pure and typed: no user interface, no clock, no network, no files written.
 """
 
+from screening.answers import parse_answers
 from screening.citations import source_block, source_details, source_markdown, source_text
-from screening.engine import evaluate, parse_answers
+from screening.engine import evaluate
 from screening.errors import AnswersError, PackError, Problem, ScreeningError
-from screening.loader import DEFAULT_RULES_DIR, load_pack
 from screening.models import AnswersFile, Checklist, Entry, RulePack
+from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WARNINGS, STATUS_WORDS, by_section
 
 __version__ = "0.2.0"

@@ -21,8 +21,8 @@ from screening.citations import (
     source_parts,
     source_text,
 )
-from screening.loader import load_pack
 from screening.models import KINDS, Source, SourceRef
+from screening.pack.loader import load_pack
 from screening.words import (
     ANSWER_WORDS,
     KIND_ORDER,
@@ -141,7 +141,7 @@ class TestEachWordTableIsDefinedOnce:
 CITATION_READERS = {
     "screening/citations.py": "renders every citation",
     "screening/engine.py": "copies the citation into the checklist",
-    "screening/loader.py": "checks the citation's text",
+    "screening/pack/loader.py": "checks the citation's text",
     "screening/pdf/contract.py": "PDF formats already written keep how they cited",
 }
 CITATION_PENDING = {

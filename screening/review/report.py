@@ -21,7 +21,7 @@ from screening.language import DISCLAIMER
 from screening.logic import condition_items
 from screening.markdown import md_escape
 from screening.models import Item, Rule, RulePack, Source
-from screening.scenarios import ScenarioResult
+from screening.pack.scenarios import ScenarioResult
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WORDS, by_section, section_rank
 
 
