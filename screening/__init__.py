@@ -11,7 +11,7 @@ from screening.models import AnswersFile, Checklist, Entry, RulePack
 from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WARNINGS, STATUS_WORDS, by_section
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "ANSWER_WORDS",
