@@ -4,6 +4,7 @@ A source reads as its citation followed by its parts, always in the same order a
 same labels: DOI, link, label revision, sections relied on, the background note, evidence
 grade and note. The short form keeps what finds the source (DOI, link), for lists beside a
 point; the full form, for a list of references, says what was relied on and how strong it is.
+A pack's `Source` and a checklist's `SourceRef` (its copy, less grade and note) read alike.
 """
 
 from __future__ import annotations
@@ -40,22 +41,17 @@ class SourcePart:
 def source_parts(source: Source | SourceRef, *, full: bool = False) -> tuple[SourcePart, ...]:
     """The parts after the citation, in their fixed order; `full` adds label revision,
     sections relied on, the background note, evidence grade and the source's note."""
-    doi = getattr(source, "doi", None)
-    url = getattr(source, "url", None)
-    revised = getattr(source, "revised", None)
-    sections = getattr(source, "sections", None)
-    grade = getattr(source, "grade", None)
-    note = getattr(source, "note", None)
+    grade, note = (source.grade, source.note) if isinstance(source, Source) else (None, None)
     parts = []
-    if doi:
-        parts.append(SourcePart("DOI", doi, "https://doi.org/" + doi))
-    if url:
-        parts.append(SourcePart("Link", url, url))
-    if full and revised:
-        parts.append(SourcePart("Label revision", revised))
-    if full and sections:
-        parts.append(SourcePart("Sections relied on", "; ".join(sections)))
-    if full and getattr(source, "background", None):
+    if source.doi:
+        parts.append(SourcePart("DOI", source.doi, "https://doi.org/" + source.doi))
+    if source.url:
+        parts.append(SourcePart("Link", source.url, source.url))
+    if full and source.revised:
+        parts.append(SourcePart("Label revision", source.revised))
+    if full and source.sections:
+        parts.append(SourcePart("Sections relied on", "; ".join(source.sections)))
+    if full and source.background:
         parts.append(SourcePart(None, BACKGROUND_NOTE))
     if full and grade:
         parts.append(SourcePart("Evidence", grade))

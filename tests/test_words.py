@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from screening import evaluate
 from screening.canonical import canonical_json, canonical_sha256
 from screening.citations import (
     BACKGROUND_NOTE,
@@ -21,7 +22,7 @@ from screening.citations import (
     source_parts,
     source_text,
 )
-from screening.models import KINDS, Source, SourceRef
+from screening.models import KINDS, AnswersFile, RulePack, Source
 from screening.pack.loader import load_pack
 from screening.words import (
     ANSWER_WORDS,
@@ -264,10 +265,19 @@ class TestOneSourceRenderer:
         assert block[2:] == [f"- {line}" for line in source_details(FULL)]
         assert len(block) == 2 + 7
 
-    def test_a_checklist_source_reads_as_the_pack_source_it_copies(self) -> None:
-        plain = Source(id="s", citation="A study. 2020.")
-        ref = SourceRef(id="s", citation="A study. 2020.")
-        assert source_markdown(ref) == source_markdown(plain) == "A study. 2020."
+    def test_a_checklist_source_reads_as_the_pack_source_it_copies(
+        self, shipped_pack: RulePack
+    ) -> None:
+        """A checklist's copy lacks only the grade and note, which the short form leaves out."""
+        answers = AnswersFile(answers={"substance_use_history": "yes", "breastfeeding": "yes"})
+        refs = {s.id: s for e in evaluate(shipped_pack, answers).entries for s in e.sources}
+        assert len(refs) >= 3
+        for ref in refs.values():
+            source = shipped_pack.source(ref.id)
+            assert source_markdown(ref) == source_markdown(source)
+            assert source_text(ref) == source_text(source)
+            no_grade = source.model_copy(update={"grade": None, "note": None})
+            assert source_details(ref) == source_details(no_grade)
 
 
 class TestOneCanonicalJson:
