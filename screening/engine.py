@@ -10,7 +10,6 @@ from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
 from screening.logic import Evaluator, Tri, asked_states, compiled
 from screening.models import (
-    KINDS,
     Answer,
     AnswersFile,
     AnswerState,
@@ -20,6 +19,7 @@ from screening.models import (
     Source,
 )
 from screening.open_entries import open_entry_text
+from screening.words import kind_rank, section_rank
 
 
 def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> Checklist:
@@ -28,7 +28,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
     problems = answer_problems(pack, answers, source, states)
     if problems:
         raise AnswersError(problems)
-    order = {section: n for n, section in enumerate(pack.sections)}
+    section_order = section_rank(pack.sections)
     deciding = _DecidingAnswers(pack, answers.answers)
     sources = {s.id: _source_ref(s) for s in pack.sources}
     entries = [
@@ -37,7 +37,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
         if (entry := _entry(pack, rule, condition, states, deciding=deciding, sources=sources))
     ]
     # By section in form order, then by kind, so the screen, the PDF and the files agree.
-    entries.sort(key=lambda e: (order.get(str(e["section"]), len(order)), KINDS.index(e["kind"])))
+    entries.sort(key=lambda e: (section_order(str(e["section"])), kind_rank(e["kind"])))
     _mark_discussed(entries, answers, source)
     # One validation of plain data is several times faster than building each model in Python.
     return Checklist.model_validate(

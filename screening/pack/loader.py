@@ -9,8 +9,6 @@ so a reviewer fixes a pack in one pass. Nothing is evaluated until the whole pac
 from __future__ import annotations
 
 import fnmatch
-import hashlib
-import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,6 +16,7 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from screening.canonical import canonical_sha256
 from screening.errors import PackError, Problem
 from screening.language import (
     DEFAULT_SCRIPTS,
@@ -207,5 +206,4 @@ def content_hash(
         "items": [dump(i) for i in items],
         "rules": [dump(r) for r in rules],
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return canonical_sha256(content)
