@@ -8,7 +8,7 @@ from screening.errors import AnswersError, PackError, Problem, ScreeningError
 from screening.loader import DEFAULT_RULES_DIR, load_pack
 from screening.models import AnswersFile, Checklist, Entry, RulePack
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 __all__ = [
     "DEFAULT_RULES_DIR",

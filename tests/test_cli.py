@@ -179,7 +179,7 @@ def test_out_into_a_missing_folder_names_the_file_and_leaves_nothing(tmp_path: P
 
 
 def test_version_is_the_package_version() -> None:
-    assert screening("--version").stdout == "screening, version 0.2.0\n"
+    assert screening("--version").stdout == "screening, version 0.3.0\n"
 
 
 def test_out_through_a_link_writes_the_target_and_keeps_the_link(tmp_path: Path) -> None:
