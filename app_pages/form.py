@@ -22,12 +22,14 @@ from app_pages.common import (
     question_texts,
     require_pack,
 )
+from screening.answers import read_answers_bytes
 from screening.describe import ANSWER_WORDS, describe_condition
-from screening.engine import asked_states, evaluate, read_answers_bytes
+from screening.engine import evaluate
 from screening.errors import AnswersError, problem_lines
 from screening.export import KIND_WORDS, checklist_json, checklist_markdown, download_name
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
+from screening.logic import asked_states
 from screening.markdown import md_escape, md_link
 from screening.models import (
     FREE_TEXT_MAX_LENGTH,

@@ -3,10 +3,11 @@
 Pure and typed: no user interface, no clock, no network, no files written.
 """
 
-from screening.engine import evaluate, parse_answers
+from screening.answers import parse_answers
+from screening.engine import evaluate
 from screening.errors import AnswersError, PackError, Problem, ScreeningError
-from screening.loader import DEFAULT_RULES_DIR, load_pack
 from screening.models import AnswersFile, Checklist, Entry, RulePack
+from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
 
 __version__ = "0.3.0"
 

@@ -7,7 +7,6 @@ answers file is an error the reviewer sees, never a field silently ignored.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal, get_args
@@ -256,26 +255,12 @@ class RulePack(_Frozen):
     sha256: str
 
     def __getstate__(self) -> dict[Any, Any]:
-        """Pickled (to cross a process boundary) without the compiled conditions and indexes
-        below, which cannot be pickled and are rebuilt on first use."""
+        """Pickled (to cross a process boundary) without the indexes below and the conditions
+        `logic.compiled` keeps beside them, which cannot be pickled and are rebuilt on use."""
         state = super().__getstate__()
         fields = type(self).model_fields
         state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k in fields}
         return state
-
-    @cached_property
-    def compiled_rules(self) -> tuple[tuple[Rule, Callable[[Mapping[str, AnswerState]], Any]], ...]:
-        """Each rule with its condition compiled once, since every evaluation runs them all."""
-        from screening.logic import compile_condition  # noqa: PLC0415 - logic imports models
-
-        return tuple((rule, compile_condition(rule.when)) for rule in self.rules)
-
-    @cached_property
-    def compiled_asked_if(self) -> dict[str, Callable[[Mapping[str, AnswerState]], Any]]:
-        """Each follow-up's `asked_if`, compiled once."""
-        from screening.logic import compile_condition  # noqa: PLC0415 - logic imports models
-
-        return {i.id: compile_condition(i.asked_if) for i in self.items if i.asked_if}
 
     @cached_property
     def _items_by_id(self) -> dict[str, Item]:

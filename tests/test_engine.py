@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from screening import AnswersError, AnswersFile, RulePack, evaluate, load_pack, parse_answers
-from screening.engine import answer_problems, asked_states, read_answers_bytes
+from screening.answers import answer_problems, read_answers_bytes
 from screening.export import checklist_json, checklist_markdown
 from screening.language import DISCLAIMER
+from screening.logic import asked_states
 from screening.models import KINDS
 from tests.conftest import MINI_PACK, write_pack
 

@@ -11,8 +11,8 @@ import pytest
 
 from screening import PackError, load_pack
 from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
-from screening.loader import load_pack_from_files
-from screening.zipped import read_pack_zip, review_candidate
+from screening.pack.candidate import read_pack_zip, review_candidate
+from screening.pack.loader import load_pack_from_files
 from tests.conftest import FAILING, MINI_PACK, PASSING, write_pack, write_scenarios
 
 

@@ -25,7 +25,7 @@ from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools 
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
-from screening.engine import asked_states
+from screening.logic import asked_states
 from screening.models import AnswersFile, AnswerState, Checklist, Entry, RulePack
 from screening.open_entries import entry_headline
 from screening.pdf.contract import (

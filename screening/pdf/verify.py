@@ -37,8 +37,9 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
-from screening.engine import asked_states, evaluate
+from screening.engine import evaluate
 from screening.errors import AnswersError, ExportError, Problem
+from screening.logic import asked_states
 from screening.models import AnswersFile, Checklist, Entry, RulePack, RuleSetRef
 from screening.open_entries import entry_headline
 from screening.pdf import record as records

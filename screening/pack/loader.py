@@ -64,7 +64,7 @@ SOURCES_FILE = "sources.yaml"
 ITEMS_FILE = "items.yaml"
 RULES_GLOB = "rules-*.yaml"
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
 
 class PackFile(BaseModel):

@@ -21,7 +21,7 @@ from screening.language import DISCLAIMER
 from screening.logic import condition_items
 from screening.markdown import md_escape, md_link, source_details
 from screening.models import Item, Rule, RulePack, Source
-from screening.scenarios import ScenarioResult
+from screening.pack.scenarios import ScenarioResult
 
 STATUS_WORDS = {
     "draft": "draft: not yet reviewed by the committee",
