@@ -23,10 +23,10 @@ from app_pages.common import (
     require_pack,
 )
 from screening.answers import read_answers_bytes
-from screening.describe import ANSWER_WORDS, describe_condition
+from screening.describe import describe_condition
 from screening.engine import evaluate
 from screening.errors import AnswersError, problem_lines
-from screening.export import KIND_WORDS, checklist_json, checklist_markdown, download_name
+from screening.export import checklist_json, checklist_markdown, download_name
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
 from screening.logic import asked_states
@@ -47,6 +47,7 @@ from screening.models import (
 )
 from screening.open_entries import entry_headline, group_open_entries
 from screening.pdf import checklist_pdf
+from screening.words import ANSWER_WORDS, KIND_WORDS
 
 ANSWER_OPTIONS: tuple[Answer, ...] = ("yes", "no", "unknown")
 DETAILS = ("patient_reference", "clinician", "date")

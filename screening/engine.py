@@ -10,15 +10,16 @@ from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
 from screening.logic import Evaluator, Tri, asked_states, compiled
 from screening.models import (
-    KINDS,
     Answer,
     AnswersFile,
     AnswerState,
     Checklist,
     Rule,
     RulePack,
+    Source,
 )
 from screening.open_entries import open_entry_text
+from screening.words import kind_rank, section_rank
 
 
 def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> Checklist:
@@ -27,15 +28,16 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
     problems = answer_problems(pack, answers, source, states)
     if problems:
         raise AnswersError(problems)
-    order = {section: n for n, section in enumerate(pack.sections)}
+    section_order = section_rank(pack.sections)
     deciding = _DecidingAnswers(pack, answers.answers)
+    sources = {s.id: _source_ref(s) for s in pack.sources}
     entries = [
-        e
+        entry
         for rule, condition in compiled(pack).rules
-        if (e := _entry(pack, rule, condition, states, deciding)) is not None
+        if (entry := _entry(pack, rule, condition, states, deciding=deciding, sources=sources))
     ]
     # By section in form order, then by kind, so the screen, the PDF and the files agree.
-    entries.sort(key=lambda e: (order.get(str(e["section"]), len(order)), KINDS.index(e["kind"])))
+    entries.sort(key=lambda e: (section_order(str(e["section"])), kind_rank(e["kind"])))
     _mark_discussed(entries, answers, source)
     # One validation of plain data is several times faster than building each model in Python.
     return Checklist.model_validate(
@@ -52,8 +54,27 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             "patient_reference": answers.patient_reference,
             "clinician": answers.clinician,
             "date": answers.date,
+            "items": [
+                {
+                    "id": item.id,
+                    "section": item.section,
+                    "label": item.label,
+                    "question": item.question,
+                    "state": states[item.id],
+                }
+                for item in pack.items
+                if item.id in states
+            ],
         }
     )
+
+
+def _source_ref(source: Source) -> dict[str, Any]:
+    """A source as an entry carries it: everything a view prints, nothing the pack keeps for
+    the committee alone (grade, note)."""
+    return source.model_dump(include={"id", "citation", "doi", "url", "revised", "sections"}) | {
+        "background": bool(source.background)
+    }
 
 
 def _mark_discussed(entries: list[dict[str, Any]], answers: AnswersFile, source: str) -> None:
@@ -109,7 +130,9 @@ def _entry(
     rule: Rule,
     condition: Evaluator,
     states: Mapping[str, AnswerState],
+    *,
     deciding: _DecidingAnswers,
+    sources: Mapping[str, dict[str, Any]],
 ) -> dict[str, Any] | None:
     """The entry a rule adds, as plain data: its own kind when it holds, verify when open."""
     outcome = condition(states)
@@ -123,7 +146,7 @@ def _entry(
         "text": rule.text,
         "because": [{"item": i, "answer": states[i]} for i in outcome.witnesses],
         "open_items": (),
-        "sources": [{"id": s, "citation": pack.source(s).citation} for s in rule.sources],
+        "sources": [sources[s] for s in rule.sources],
         "rationale": rule.rationale,
     }
     if outcome.value is Tri.OPEN:

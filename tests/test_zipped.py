@@ -177,6 +177,15 @@ class TestRefusals:
         half = b"a" * (MAX_ZIP_TOTAL_BYTES // 2 + 1)
         assert "unpacks to more than" in refusal(zipped({"a.yaml": half, "b.yaml": half}))
 
+    def test_a_zip_needing_a_newer_zip_version_is_refused_cleanly(self) -> None:
+        data = bytearray(zipped(MINI_PACK))
+        central = data.index(b"PK\x01\x02")
+        data[central + 6] = 99  # "version needed to extract": 9.9, beyond what zipfile reads
+        assert refusal(bytes(data)) == (
+            "candidate.zip: made with zip features this program does not read (a newer zip "
+            "version); zip the folder again with a common tool"
+        )
+
     def test_a_damaged_member_is_refused(self) -> None:
         data = bytearray(zipped({"pack.yaml": "pack: {}\n" * 20}, zipfile.ZIP_STORED))
         data[data.index(b"pack: {}") + 2] ^= 0xFF

@@ -83,6 +83,11 @@ def _unpack(data: bytes) -> dict[str, bytes]:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError):
         raise _RefusedError("not a readable zip file") from None
+    except NotImplementedError:
+        raise _RefusedError(
+            "made with zip features this program does not read (a newer zip version); "
+            "zip the folder again with a common tool"
+        ) from None
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         for member in members:
