@@ -1,9 +1,10 @@
 """Page layout of the checklist PDF: a calm A4 form drawn with fpdf2, every text made printable.
 
 All text passes through `ChecklistDocument.printable`, which keeps what the fonts can draw and
-loads a fallback font only when the text needs it. Fonts are parsed once per process (`_FONTS`)
-and only the per-document state is made afresh. Lines are wrapped here, not by fpdf2's
-`multi_cell`, whose line breaking re-measures the whole line for every character.
+loads a fallback font only when the text needs it. Fonts are parsed once per process
+(`fonts.FontCache`) and only the per-document state is made afresh. Lines are wrapped here,
+not by fpdf2's `multi_cell`, whose line breaking re-measures the whole line for every
+character.
 
 The words printed around the data come from the page contract of the current record format
 (`contract.py`), which `verify` reads back.
@@ -11,19 +12,13 @@ The words printed around the data come from the page contract of the current rec
 
 from __future__ import annotations
 
-import copy
-import io
 import re
-import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools has no types
 from fpdf import FPDF
-from fpdf.fonts import SubsetMap, TTFFont
 
 from screening.logic import asked_states
 from screening.models import AnswersFile, AnswerState, Checklist, Entry, RulePack
@@ -64,8 +59,8 @@ from screening.pdf.contract import (
     summary_text,
     unanswered_text,
 )
+from screening.pdf.fonts import FontCache
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FONT = "dejavu"
 FALLBACK_FONTS = (
     ("droid-fallback", "DroidSansFallbackFull.ttf"),  # Chinese, Japanese, and more
@@ -115,55 +110,7 @@ _BREAK_UNITS = re.compile(rf" +|[{_WIDE}]|[^ {_WIDE}]+")
 """Spaces, single CJK characters (a line may break between any two), and other words."""
 
 
-class _FontCache:
-    """Each font file parsed once per process; every document gets its own copy of the parts
-    fpdf2 changes while writing (the subset, and the fontTools object it subsets in place)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._parsed: dict[str, TTFFont] = {}
-        self._data: dict[str, bytes] = {}
-
-    def add(self, doc: FPDF, family: str, style: str, filename: str) -> TTFFont:
-        with self._lock:
-            if filename not in self._parsed:
-                scratch = FPDF()
-                scratch.add_font(family, style, FONTS_DIR / filename)
-                parsed = scratch.fonts[f"{family}{style}"]
-                if not isinstance(parsed, TTFFont):
-                    raise TypeError(f"{filename} is not a TrueType font")
-                self._parsed[filename] = parsed
-                self._data[filename] = _for_embedding(FONTS_DIR / filename)
-            parsed, data = self._parsed[filename], self._data[filename]
-        font = copy.copy(parsed)
-        font.i = len(doc.fonts) + 1
-        font.fontkey = f"{family}{style}"
-        font.ttfont = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
-        font.ttfont.setGlyphOrder(list(parsed.ttfont.getGlyphOrder()))
-        font.subset = SubsetMap(font)
-        font.missing_glyphs = []
-        font.biggest_size_pt = 0
-        doc.fonts[font.fontkey] = font
-        return font
-
-
-_UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "morx", "kern", "DSIG")
-"""Shaping and signature tables: fpdf2 draws glyph by glyph (no text shaping), and a PDF's
-embedded font never needs them, yet subsetting re-packs them for every document."""
-
-
-def _for_embedding(path: Path) -> bytes:
-    """The font file without `_UNUSED_TABLES`: same glyphs, ids and metrics, quicker to subset."""
-    font = TTFont(path, recalcTimestamp=False)
-    for tag in _UNUSED_TABLES:
-        if tag in font:
-            del font[tag]
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
-
-
-_FONTS = _FontCache()
+_FONTS = FontCache()
 
 
 class ChecklistDocument(FPDF):
@@ -184,6 +131,11 @@ class ChecklistDocument(FPDF):
         self.draft_band: str | None = None
         self.replaced_characters = False
         self.set_text_color(*INK)
+
+    def output(self, *args: Any, **kwargs: Any) -> Any:
+        """fpdf2's output, once each font holds only the glyphs this document draws."""
+        _FONTS.cut_for_output(self)
+        return super().output(*args, **kwargs)
 
     def cell(self, *args: Any, **kwargs: Any) -> bool:
         """fpdf2's cell, looking for fallback glyphs only in text that needs them: with
@@ -228,9 +180,9 @@ class ChecklistDocument(FPDF):
     def _in_fallback(self, code: int) -> bool:
         """Whether a fallback font draws `code`, loading fonts on first need only.
 
-        Parsing the 4 MB CJK font costs ~150 ms, once per process; writing its subset costs
-        each document that uses it, so a Latin-only checklist pays neither, and Korean text
-        goes straight to the Korean font rather than also embedding the CJK one.
+        Reading the 4 MB CJK font costs about half a second, once per process; each document
+        then embeds only the glyphs it draws. A Latin-only checklist pays neither, and Korean
+        text goes straight to the Korean font rather than also embedding the CJK one.
         """
         for name, filename in HANGUL_FONTS if _is_hangul(code) else FALLBACK_FONTS:
             cmap = self._fallback_cmaps.get(name)
