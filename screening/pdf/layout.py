@@ -20,8 +20,7 @@ from typing import Any
 
 from fpdf import FPDF
 
-from screening.logic import asked_states
-from screening.models import AnswersFile, AnswerState, Checklist, Entry, RulePack
+from screening.models import AnswersFile, AnswerState, Checklist, Entry
 from screening.open_entries import entry_headline
 from screening.pdf.contract import (
     ABOUT_HEADING,
@@ -44,11 +43,13 @@ from screening.pdf.contract import (
     SIGN_OFF_HEADING,
     TITLE,
     SectionBlock,
+    answered,
     background_source,
     because_text,
     details_rows,
     draft_band,
     made_by,
+    not_assessed_text,
     note_text,
     open_because,
     reference_text,
@@ -57,7 +58,6 @@ from screening.pdf.contract import (
     running_head,
     section_blocks,
     summary_text,
-    unanswered_text,
 )
 from screening.pdf.fonts import FontCache
 
@@ -80,16 +80,6 @@ TOTAL_PAGES = "\ue000\ue000\ue000"
 """Page-count alias with room for 3 digits; `printable` drops private-use characters from text."""
 
 CONTRACT = CONTRACTS[CURRENT_FORMAT]
-
-
-def item_label(pack: RulePack, item_id: str) -> str:
-    """An item's name in "Because" lines; its id if the pack no longer has it."""
-    return pack.item(item_id).label if pack.has_item(item_id) else item_id
-
-
-def item_question(pack: RulePack, item_id: str) -> str:
-    """The question heading a group of open entries; the item's id if the pack lacks it."""
-    return pack.item(item_id).question if pack.has_item(item_id) else item_id
 
 
 # Drawing ----------------------------------------------------------------------------------
@@ -324,20 +314,17 @@ class _Layout:
     OPEN_BOX_X = 4.0
     OPEN_X = 10.5
 
-    def __init__(
-        self, doc: ChecklistDocument, pack: RulePack, answers: AnswersFile, checklist: Checklist
-    ) -> None:
+    def __init__(self, doc: ChecklistDocument, answers: AnswersFile, checklist: Checklist) -> None:
         self.doc = doc
-        self.pack = pack
         self.answers = answers
         self.checklist = checklist
         self.t = doc.printable
 
     def label(self, item_id: str) -> str:
-        return item_label(self.pack, item_id)
+        return self.checklist.label(item_id)
 
     def question(self, item_id: str) -> str:
-        return item_question(self.pack, item_id)
+        return self.checklist.question(item_id)
 
     # Blocks ---------------------------------------------------------------------------------
 
@@ -517,18 +504,12 @@ class _Layout:
             self.open_groups(block)
 
     def answers_given(self) -> None:
+        """The items answered with their answers, then the items not assessed by name."""
         doc = self.doc
-        states = asked_states(self.pack, self.answers.answers)
-        compact = CONTRACT.unanswered is not None
         answer_x = doc.epw - 30
         rows = [
-            (
-                item.section,
-                self._wrapped(self.t(item.question), answer_x - 6, 9),
-                states.get(item.id),
-            )
-            for item in self.pack.items
-            if not compact or states.get(item.id) not in (None, "not_assessed")
+            (item.section, self._wrapped(self.t(item.question), answer_x - 6, 9), item.state)
+            for item in answered(self.checklist)
         ]
         intro = self._wrapped(CONTRACT.answers_intro, doc.epw, 8.5)
         first_row = len(rows[0][1]) * 4.4 + 2 if rows else 0
@@ -539,21 +520,10 @@ class _Layout:
             self.section_heading(section, keep_with=len(group[0][1]) * 4.4 + 2)
             for _, lines, state in group:
                 self._answer_row(lines, state, answer_x)
-        if CONTRACT.unanswered is not None:
-            self.unanswered(CONTRACT.unanswered, states)
-
-    def unanswered(self, words: tuple[str, str], states: dict[str, AnswerState]) -> None:
-        """The items not assessed, then those not asked, by name: a short list for a form
-        that is mostly unanswered, where a row per item would run to pages."""
-        doc = self.doc
-        not_assessed = [i.label for i in self.pack.items if states.get(i.id) == "not_assessed"]
-        not_asked = [i.label for i in self.pack.items if i.id not in states]
         doc.ln(3)
-        for word, labels in zip(words, (not_assessed, not_asked), strict=True):
-            doc.style(9)
-            lines = doc.wrap(self.t(unanswered_text(word, labels)), doc.epw)
-            doc.lines_at(doc.l_margin, lines, 4.4)
-            doc.ln(1.5)
+        doc.style(9)
+        lines = doc.wrap(self.t(not_assessed_text(CONTRACT, self.checklist)), doc.epw)
+        doc.lines_at(doc.l_margin, lines, 4.4)
 
     def _answer_row(self, lines: list[str], state: AnswerState | None, answer_x: float) -> None:
         doc = self.doc
@@ -607,14 +577,15 @@ class _Layout:
         doc = self.doc
         width = doc.epw - 34
         blocks = []
-        for source in self.pack.sources:
+        sources = self.checklist.cited
+        for source in sources:
             id_lines = self._wrapped(self.t(source.id), 31, 8, bold=True)
             blocks.append((id_lines, self._wrapped(self.t(reference_text(source)), width, 8.5)))
         first = max(len(blocks[0][0]), len(blocks[0][1])) * 4 + 2 if blocks else 0
         self.heading(REFERENCES_HEADING, keep_with=first)
-        background = background_source(CONTRACT, self.pack.sources)
+        background = background_source(CONTRACT, sources)
         note = self._wrapped(CONTRACT.background_note or "", width, 8) if background else []
-        for source, (id_lines, text_lines) in zip(self.pack.sources, blocks, strict=True):
+        for source, (id_lines, text_lines) in zip(sources, blocks, strict=True):
             below = note if source.id == background else []
             doc.ensure_room(max(len(id_lines), len(text_lines) + len(below)) * 4 + 2)
             top = doc.y
@@ -662,7 +633,6 @@ def grouped(rows: Sequence[Any], key: Any) -> Iterator[tuple[str, list[Any]]]:
 
 
 def draw_checklist(
-    pack: RulePack,
     answers: AnswersFile,
     checklist: Checklist,
     *,
@@ -678,7 +648,7 @@ def draw_checklist(
     doc.running_head = doc.printable(running_head(answers, checklist.rule_set))
     band = draft_band(CONTRACT, checklist.rule_set)
     doc.draft_band = doc.printable(band) if band else None
-    layout = _Layout(doc, pack, answers, checklist)
+    layout = _Layout(doc, answers, checklist)
     doc.add_page()
     layout.title()
     layout.details()
