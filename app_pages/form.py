@@ -486,17 +486,19 @@ def _source_line(pack: RulePack, source_id: str) -> str:
 
 
 def _why(pack: RulePack, entry: Entry) -> None:
+    """The answers, rule, rationale and sources behind a point, as one block of Markdown."""
     heading = "Left open by these answers" if entry.open_items else "Raised by these answers"
-    st.markdown(f"**{heading}**\n\n" + "\n".join(_because_lines(pack, entry)))
+    parts = [f"**{heading}**\n\n" + "\n".join(_because_lines(pack, entry))]
     if entry.open_items:
-        st.markdown(
+        parts.append(
             "Not yet known, so this is to verify: "
             + ", ".join(md(pack.item(i).label) for i in entry.open_items)
             + "."
         )
-    st.markdown(f"**Rule** `{entry.rule_id}`")
-    st.markdown(f"**Why it matters.** {md(entry.rationale)}")
-    st.markdown("**Sources**\n\n" + "\n".join(_source_line(pack, s.id) for s in entry.sources))
+    parts.append(f"**Rule** `{entry.rule_id}`")
+    parts.append(f"**Why it matters.** {md(entry.rationale)}")
+    parts.append("**Sources**\n\n" + "\n".join(_source_line(pack, s.id) for s in entry.sources))
+    st.markdown("\n\n".join(parts))
 
 
 def _entry_row(pack: RulePack, entry: Entry, label: str) -> None:
