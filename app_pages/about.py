@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages.common import md, page_header, require_pack
-from screening.markdown import source_details
+from screening.citations import source_details
 
 pack = require_pack()
 page_header("About this checklist", pack)

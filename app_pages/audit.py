@@ -17,8 +17,8 @@ from screening.batch.audit import Audit, audit_csv, audit_json, audit_result
 from screening.batch.run import BatchResult, results_table, table_bytes
 from screening.batch.table import problems_csv
 from screening.errors import AnswersError, problem_lines
-from screening.export import KIND_WORDS
 from screening.models import RulePack
+from screening.words import KIND_WORDS
 
 # Problems listed on the page (a module string here would be shown: Streamlit's magic).
 SHOWN_PROBLEMS = 1000  # the download holds them all

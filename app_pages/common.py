@@ -15,9 +15,9 @@ import screening
 from screening.describe import describe_condition
 from screening.errors import PackError, problem_lines
 from screening.language import DISCLAIMER
-from screening.loader import DEFAULT_RULES_DIR
 from screening.markdown import md_escape
 from screening.models import RulePack
+from screening.pack.loader import DEFAULT_RULES_DIR
 
 RULES_DIR_ENV = "SCREENING_RULES_DIR"
 """Environment variable naming the rule pack folder; the shipped rules/ folder otherwise."""

@@ -25,11 +25,11 @@ from app_pages.common import (
     require_pack,
     take_drawn,
 )
-from screening.describe import ANSWER_WORDS, describe_condition
-from screening.engine import asked_states, evaluate, read_answers_bytes
+from screening.answers import read_answers_bytes
+from screening.describe import describe_condition
+from screening.engine import evaluate
 from screening.errors import AnswersError, problem_lines
 from screening.export import (
-    KIND_WORDS,
     answers_download_name,
     checklist_json,
     checklist_markdown,
@@ -37,6 +37,7 @@ from screening.export import (
 )
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
+from screening.logic import asked_states
 from screening.markdown import md_escape, md_link
 from screening.models import (
     FREE_TEXT_MAX_LENGTH,
@@ -54,6 +55,7 @@ from screening.models import (
 )
 from screening.open_entries import entry_headline, group_open_entries
 from screening.pdf import checklist_pdf
+from screening.words import ANSWER_WORDS, KIND_WORDS
 
 ANSWER_OPTIONS: tuple[Answer, ...] = ("yes", "no", "unknown")
 DETAILS = ("patient_reference", "clinician", "date")

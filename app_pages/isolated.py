@@ -17,7 +17,7 @@ from typing import Any
 from screening import load_pack
 from screening.errors import PackError, Problem
 from screening.limits import CANDIDATE_CHECK_SECONDS
-from screening.zipped import Candidate, review_candidate
+from screening.pack.candidate import Candidate, review_candidate
 
 _SPAWN = multiprocessing.get_context("spawn")
 """A fresh interpreter: forking a server that runs threads could copy a held lock."""

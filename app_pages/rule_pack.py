@@ -19,14 +19,14 @@ from app_pages.answer_tables import answers_upload, evaluated
 from app_pages.common import md, page_header, require_pack, rules_dir, unexpected_error
 from screening.batch.impact import impact, impact_markdown
 from screening.describe import describe_condition
-from screening.diff import diff_markdown, summary
 from screening.errors import AnswersError, Problem, problem_lines
-from screening.export import KIND_WORDS
 from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
 from screening.models import RulePack
-from screening.review import review_csv, review_html, rule_markdown
-from screening.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
-from screening.zipped import Candidate
+from screening.pack.candidate import Candidate
+from screening.pack.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
+from screening.review.diff import diff_markdown, summary
+from screening.review.report import review_csv, review_html, rule_markdown
+from screening.words import KIND_WORDS
 
 STATUS_WORDS = {
     "draft": "draft (not yet reviewed)",

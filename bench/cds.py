@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from screening import AnswersFile, load_pack
-from screening.engine import asked_states
 from screening.fhir.response import questionnaire_response
+from screening.logic import asked_states
 
 ROOT = Path(__file__).resolve().parent.parent
 

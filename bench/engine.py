@@ -15,7 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from screening import AnswersFile, evaluate, load_pack
-from screening.engine import asked_states
+from screening.logic import asked_states
 
 
 def random_answers(pack_items: list[str], rng: random.Random) -> dict[str, str]:

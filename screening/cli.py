@@ -18,21 +18,17 @@ from typing import Any, TypeVar
 import click
 
 from screening import __version__
+from screening.answers import read_answers_bytes
 from screening.batch.cli import audit, batch, impact_command
 from screening.cli_options import rules_option
 from screening.describe import describe_condition
-from screening.diff import diff_packs, diff_text
 from screening.engine import evaluate as evaluate_answers
-from screening.engine import read_answers_bytes
 from screening.errors import PackError, ScreeningError, printable, problem_lines
 from screening.export import checklist_json, checklist_markdown
 from screening.limits import MAX_ANSWERS_BYTES, MAX_PDF_BYTES
-from screening.loader import DEFAULT_RULES_DIR, display_path, load_pack
 from screening.models import AnswersFile
-from screening.pdf import checklist_pdf, verify_pdf
-from screening.reading import read_bounded
-from screening.review import review_csv, review_html, review_markdown
-from screening.scenarios import (
+from screening.pack.loader import DEFAULT_RULES_DIR, display_path, load_pack
+from screening.pack.scenarios import (
     SCENARIOS_FOLDER,
     all_passed,
     coverage,
@@ -40,7 +36,11 @@ from screening.scenarios import (
     run_pack_scenarios,
     scenario_report,
 )
-from screening.schema import SCHEMA_FOLDER, schema_documents
+from screening.pack.schema import SCHEMA_FOLDER, schema_documents
+from screening.pdf import checklist_pdf, verify_pdf
+from screening.reading import read_bounded
+from screening.review.diff import diff_packs, diff_text
+from screening.review.report import review_csv, review_html, review_markdown
 
 
 class _Shell(click.Group):

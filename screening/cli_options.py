@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from screening.loader import DEFAULT_RULES_DIR
+from screening.pack.loader import DEFAULT_RULES_DIR
 
 rules_option = click.option(
     "--rules",

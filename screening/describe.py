@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from screening.models import AllOf, Condition, ItemIs, NotOf, RulePack
-
-ANSWER_WORDS = {"yes": "Yes", "no": "No", "unknown": "Unknown", "not_assessed": "not assessed"}
+from screening.words import ANSWER_WORDS
 
 
 def item_list(words: list[str]) -> str:
@@ -47,4 +46,4 @@ def describe_condition(
     return render(condition, False)
 
 
-__all__ = ["ANSWER_WORDS", "describe_condition", "item_list"]
+__all__ = ["describe_condition", "item_list"]

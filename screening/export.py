@@ -8,17 +8,11 @@ import unicodedata
 from collections.abc import Callable
 from functools import partial
 
-from screening.describe import ANSWER_WORDS
+from screening.canonical import canonical_sha256
+from screening.citations import source_markdown
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist, RulePack
-
-KIND_WORDS = {
-    "discuss": "Discuss",
-    "verify": "Verify",
-    "arrange": "Arrange",
-    "document": "Document",
-}
-
+from screening.words import ANSWER_WORDS, by_section
 
 NAME_REFERENCE_LENGTH = 40
 """The most of a patient reference a download's file name carries."""
@@ -52,9 +46,7 @@ def answers_download_name(answers: AnswersFile, extension: str = "json") -> str:
 
 
 def _answers_digest(answers: AnswersFile) -> str:
-    from screening.pdf.record import digest  # noqa: PLC0415 - the PDF is heavy to load
-
-    return digest(answers.model_dump(mode="json", exclude={"discussed"}))
+    return canonical_sha256(answers.model_dump(mode="json", exclude={"discussed"}))
 
 
 def _file_name(
@@ -93,12 +85,11 @@ def checklist_markdown(checklist: Checklist, pack: RulePack) -> str:
         ("Date", checklist.date),
     ]
     lines += [f"- {name}: {md_escape(value)}" for name, value in details if value]
-    sections = dict.fromkeys(e.section for e in checklist.entries)
     if not checklist.entries:
         lines += ["", "No points were raised by these answers."]
-    for section in sections:
+    for section, entries in by_section(checklist.entries, lambda e: e.section).items():
         lines += ["", f"## {md_escape(section)}", ""]
-        for entry in (e for e in checklist.entries if e.section == section):
+        for entry in entries:
             because = "; ".join(
                 f"{pack.item(b.item).label if b.item in {i.id for i in pack.items} else b.item}"
                 f" = {ANSWER_WORDS[b.answer]}"
@@ -116,8 +107,8 @@ def checklist_markdown(checklist: Checklist, pack: RulePack) -> str:
     if checklist.not_assessed:
         lines += ["", "## Not assessed", ""]
         lines += [f"- {md_escape(pack.item(i).label)} (`{i}`)" for i in checklist.not_assessed]
-    cited = dict.fromkeys(s.id for e in checklist.entries for s in e.sources)
+    cited = {s.id: s for e in checklist.entries for s in e.sources}
     if cited:
         lines += ["", "## Sources", ""]
-        lines += [f"- **{sid}**: {md_escape(pack.source(sid).citation)}" for sid in cited]
+        lines += [f"- **{sid}**: {source_markdown(source)}" for sid, source in cited.items()]
     return "\n".join(lines) + "\n"

@@ -11,7 +11,7 @@ import enum
 from collections.abc import Callable, Iterator, Mapping
 from typing import NamedTuple
 
-from screening.models import AllOf, AnswerState, Condition, ItemIs, NotOf
+from screening.models import AllOf, Answer, AnswerState, Condition, ItemIs, NotOf, Rule, RulePack
 
 
 class Tri(enum.Enum):
@@ -147,3 +147,41 @@ def visible_states(
         return dict(given)
     resolved = _Resolved(given, asked_if)
     return {i: s for i in given if (s := resolved.state(i)) is not None}
+
+
+class CompiledPack(NamedTuple):
+    """A pack's conditions as functions of the answers."""
+
+    rules: tuple[tuple[Rule, Evaluator], ...]
+    asked_if: dict[str, Evaluator]
+
+
+_COMPILED = "_compiled_conditions"
+
+
+def compiled(pack: RulePack) -> CompiledPack:
+    """The pack's conditions, compiled once per pack object since every evaluation runs them all.
+
+    Kept in the pack's instance dictionary, as `functools.cached_property` keeps its values,
+    so the model needs no knowledge of this module; `RulePack.__getstate__` leaves it out.
+    """
+    found = pack.__dict__.get(_COMPILED)
+    if not isinstance(found, CompiledPack):
+        found = CompiledPack(
+            rules=tuple((rule, compile_condition(rule.when)) for rule in pack.rules),
+            asked_if={i.id: compile_condition(i.asked_if) for i in pack.items if i.asked_if},
+        )
+        pack.__dict__[_COMPILED] = found
+    return found
+
+
+def asked_states(pack: RulePack, answers: Mapping[str, Answer]) -> dict[str, AnswerState]:
+    """The state of every item asked given the other answers; an absent item is not asked.
+
+    An item whose `asked_if` is open (its parent unknown) is asked, since it can't be ruled
+    out. Hiding cascades: a parent that is not asked reads as false for its follow-ups.
+    """
+    given: dict[str, AnswerState] = {
+        item.id: answers.get(item.id, "not_assessed") for item in pack.items
+    }
+    return visible_states(given, compiled(pack).asked_if)

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import re
 
-from screening.models import Source
-
 _SPECIALS = re.compile(r"([\\`*_\[\]<>|~&$])")
 """Inline specials; `$` too, which Streamlit reads as the start of maths."""
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -35,27 +33,3 @@ def md_link(text: str, url: str) -> str:
     if not re.match(r"^https?://[^\s<>]+$", url):
         return md_escape(text)
     return f"[{md_escape(text)}](<{url}>)"
-
-
-def source_details(source: Source) -> list[str]:
-    """A source's DOI, link, label revision, sections relied on, whether it is background only,
-    evidence grade and note, as Markdown lines, in that order."""
-    details = []
-    if source.doi:
-        details.append(f"DOI: {md_link(source.doi, 'https://doi.org/' + source.doi)}")
-    if source.url:
-        details.append(f"Link: {md_link(source.url, source.url)}")
-    if source.revised:
-        details.append(f"Label revision: {md_escape(source.revised)}")
-    if source.sections:
-        details.append(f"Sections relied on: {md_escape('; '.join(source.sections))}")
-    if source.background:
-        details.append(
-            "Background only: it may stand beside a guideline or label, never alone behind a "
-            "point on the checklist"
-        )
-    if source.grade:
-        details.append(f"Evidence: {md_escape(source.grade)}")
-    if source.note:
-        details.append(f"Note: {md_escape(source.note)}")
-    return details

@@ -7,7 +7,6 @@ answers file is an error the reviewer sees, never a field silently ignored.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal, get_args
@@ -256,26 +255,12 @@ class RulePack(_Frozen):
     sha256: str
 
     def __getstate__(self) -> dict[Any, Any]:
-        """Pickled (to cross a process boundary) without the compiled conditions and indexes
-        below, which cannot be pickled and are rebuilt on first use."""
+        """Pickled (to cross a process boundary) without the indexes below and the conditions
+        `logic.compiled` keeps beside them, which cannot be pickled and are rebuilt on use."""
         state = super().__getstate__()
         fields = type(self).model_fields
         state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k in fields}
         return state
-
-    @cached_property
-    def compiled_rules(self) -> tuple[tuple[Rule, Callable[[Mapping[str, AnswerState]], Any]], ...]:
-        """Each rule with its condition compiled once, since every evaluation runs them all."""
-        from screening.logic import compile_condition  # noqa: PLC0415 - logic imports models
-
-        return tuple((rule, compile_condition(rule.when)) for rule in self.rules)
-
-    @cached_property
-    def compiled_asked_if(self) -> dict[str, Callable[[Mapping[str, AnswerState]], Any]]:
-        """Each follow-up's `asked_if`, compiled once."""
-        from screening.logic import compile_condition  # noqa: PLC0415 - logic imports models
-
-        return {i.id: compile_condition(i.asked_if) for i in self.items if i.asked_if}
 
     @cached_property
     def _items_by_id(self) -> dict[str, Item]:
@@ -371,8 +356,33 @@ class Because(_Frozen):
 
 
 class SourceRef(_Frozen):
+    """A source behind an entry, resolved from the pack, so every view can cite it in full."""
+
     id: str
     citation: str
+    doi: str | None = None
+    url: str | None = None
+    revised: str | None = Field(
+        default=None, description="For prescribing information: the label revision relied on."
+    )
+    sections: tuple[str, ...] | None = Field(
+        default=None, description="The sections of the source the pack relies on."
+    )
+    background: bool = Field(
+        default=False,
+        description="Background reading for patients: stands beside a guideline or label, "
+        "never alone behind a point.",
+    )
+
+
+class AskedItem(_Frozen):
+    """A question the form asked, with its answer, so a view can show it without the pack."""
+
+    id: str
+    section: str
+    label: str
+    question: str
+    state: AnswerState
 
 
 class Entry(_Frozen):
@@ -419,3 +429,33 @@ class Checklist(_Frozen):
     patient_reference: str | None = None
     clinician: str | None = None
     date: str | None = None
+    items: tuple[AskedItem, ...] = Field(
+        default=(),
+        description="Every question asked, in the form's order, with its answer or "
+        "not_assessed; empty in records made before 0.3.0.",
+    )
+
+    @property
+    def sections(self) -> tuple[str, ...]:
+        """Sections in the form's order: of the questions asked, then of any entry beyond them."""
+        found = [i.section for i in self.items] + [e.section for e in self.entries]
+        return tuple(dict.fromkeys(found))
+
+    def asked(self, item_id: str) -> AskedItem | None:
+        """The question asked with this id, if the checklist carries it."""
+        return next((i for i in self.items if i.id == item_id), None)
+
+    def label(self, item_id: str) -> str:
+        """The item's short label, or its id when the checklist (an old record) has none."""
+        found = self.asked(item_id)
+        return found.label if found else item_id
+
+    def question(self, item_id: str) -> str:
+        """The item's question, or its id when the checklist (an old record) has none."""
+        found = self.asked(item_id)
+        return found.question if found else item_id
+
+    @property
+    def cited(self) -> tuple[SourceRef, ...]:
+        """Every source the entries cite, once each, in order of first citation."""
+        return tuple({s.id: s for e in self.entries for s in e.sources}.values())

@@ -17,8 +17,8 @@ import pytest
 from hypothesis import settings
 
 from screening import RulePack, load_pack
-from screening.loader import DEFAULT_RULES_DIR
-from screening.scenarios import SCENARIOS_FOLDER
+from screening.pack.loader import DEFAULT_RULES_DIR
+from screening.pack.scenarios import SCENARIOS_FOLDER
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest

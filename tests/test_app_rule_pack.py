@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import app_pages.isolated
-import screening.scenarios
-import screening.zipped
+import screening.pack.candidate
+import screening.pack.scenarios
 from screening import RulePack
 from tests.conftest import (
     FAILING,
@@ -178,7 +178,7 @@ class TestCraftedPack:
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
     ) -> None:
         write_scenarios(mini_dir, PASSING)
-        calls = counting(monkeypatch, screening.scenarios, "run_pack_scenarios")
+        calls = counting(monkeypatch, screening.pack.scenarios, "run_pack_scenarios")
         at = open_page(monkeypatch, mini_dir)
         rerun_a_few_times(at)
         assert len(calls) == 1
@@ -346,8 +346,8 @@ class TestCandidateCheckIsolated:
     def test_the_child_returns_the_same_review_as_the_core(self, mini_dir: Path) -> None:
         data = zipped(MINI_PACK)
         review = app_pages.isolated.review_isolated(data, "c.zip", str(mini_dir))
-        assert isinstance(review, screening.zipped.Candidate)
-        direct = screening.zipped.review_candidate(
+        assert isinstance(review, screening.pack.candidate.Candidate)
+        direct = screening.pack.candidate.review_candidate(
             data, "c.zip", screening.load_pack(mini_dir), mini_dir
         )
         assert review.pack == direct.pack

@@ -586,7 +586,7 @@ class TestSaveAndResume:
             raise ValueError("simulated bug")
 
         answer(mini, "history", "yes")
-        monkeypatch.setattr("screening.engine.parse_answers", boom)
+        monkeypatch.setattr("screening.answers.parse_answers", boom)
         upload(mini, "bad.json", b'{"answers": {}}')
         assert not mini.exception
         assert "could not be read: an unexpected error occurred" in mini.code[0].value

@@ -19,8 +19,8 @@ import pytest
 from click.testing import CliRunner
 
 from screening import AnswersError, PackError, RulePack, evaluate, load_pack
+from screening.answers import read_answers_bytes
 from screening.cli import cli
-from screening.engine import read_answers_bytes
 from screening.errors import Problem, printable, problem_lines
 from screening.limits import (
     MAX_ANSWERS,
@@ -31,7 +31,7 @@ from screening.limits import (
     MAX_UPLOAD_MB,
 )
 from screening.models import AnswersFile
-from screening.zipped import review_candidate
+from screening.pack.candidate import review_candidate
 from tests.conftest import MINI_PACK, write_answers, write_pack, zipped
 
 ROOT = Path(__file__).resolve().parent.parent

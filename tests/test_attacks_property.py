@@ -14,11 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening import RulePack, evaluate
-from screening.engine import read_answers_bytes
+from screening.answers import read_answers_bytes
 from screening.errors import ScreeningError
 from screening.models import AnswersFile
+from screening.pack.candidate import review_candidate
 from screening.pdf import checklist_pdf, verify_pdf
-from screening.zipped import review_candidate
 from tests.conftest import MINI_PACK, zipped
 
 BOUND_SECONDS = 20.0

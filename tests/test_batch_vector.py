@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from screening.batch import vector
 from screening.batch.run import results_table, run_batch
 from screening.batch.table import read_table_bytes
-from screening.engine import asked_states, evaluate
+from screening.engine import evaluate
 from screening.errors import AnswersError
-from screening.logic import Tri
+from screening.logic import Tri, asked_states, compiled
 from screening.models import AnswersFile, RulePack
 
 CELLS = ["", "yes", "no", "unknown"]
@@ -101,7 +101,7 @@ def assert_same_as_engine(pack: RulePack, rows: list[dict[str, str]]) -> None:
             continue
         assert not set(answers) & hidden, row
         entries = {e.rule_id: e for e in checklist.entries}
-        for rule, condition in pack.compiled_rules:
+        for rule, condition in compiled(pack).rules:
             expected = {Tri.FALSE: vector.FALSE, Tri.OPEN: vector.OPEN, Tri.TRUE: vector.TRUE}[
                 condition(states).value
             ]

@@ -22,8 +22,8 @@ from pypdf import PdfReader
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from screening import AnswersFile, RulePack, evaluate, load_pack
-from screening.engine import asked_states
 from screening.export import checklist_json
+from screening.logic import asked_states
 
 pytestmark = pytest.mark.browser
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import tomllib
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from screening import cli
-from tests.conftest import MINI_PACK, screening, write_answers, write_pack
+from tests.conftest import MINI_PACK, REPOSITORY, screening, write_answers, write_pack
 
 
 class TestCheck:
@@ -179,7 +180,9 @@ def test_out_into_a_missing_folder_names_the_file_and_leaves_nothing(tmp_path: P
 
 
 def test_version_is_the_package_version() -> None:
-    assert screening("--version").stdout == "screening, version 0.2.0\n"
+    with (REPOSITORY / "pyproject.toml").open("rb") as f:
+        version = tomllib.load(f)["project"]["version"]
+    assert screening("--version").stdout == f"screening, version {version}\n"
 
 
 def test_out_through_a_link_writes_the_target_and_keeps_the_link(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from screening import load_pack
-from screening.diff import Change, FieldChange, PackDiff, diff_packs, diff_text
+from screening.review.diff import Change, FieldChange, PackDiff, diff_packs, diff_text
 from tests.conftest import MINI_PACK, screening, write_pack
 
 NEW_VERSION = MINI_PACK["pack.yaml"].replace('version: "0.1.0"', 'version: "0.2.0"')

@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from screening import AnswersError, AnswersFile, RulePack, evaluate, load_pack, parse_answers
-from screening.engine import answer_problems, asked_states, read_answers_bytes
+from screening.answers import answer_problems, read_answers_bytes
 from screening.export import checklist_json, checklist_markdown
 from screening.language import DISCLAIMER
+from screening.logic import asked_states
 from screening.models import KINDS
 from tests.conftest import MINI_PACK, write_pack
 
@@ -37,12 +38,71 @@ class TestEntries:
             "open_items": [],
             "raised_if": [],
             "sources": [
-                {"id": "src-b", "citation": "Author B. Another study. J Test. 2021;2:3-4."}
+                {
+                    "id": "src-b",
+                    "citation": "Author B. Another study. J Test. 2021;2:3-4.",
+                    "doi": None,
+                    "url": None,
+                    "revised": None,
+                    "sections": None,
+                    "background": False,
+                }
             ],
             "rationale": "Side effects need watching.",
             "done": False,
             "note": None,
         }
+
+
+class TestTheChecklistIsTheViewModel:
+    """A view renders from the checklist alone: what was asked, and each source in full."""
+
+    def test_every_question_asked_is_carried_in_form_order_with_its_answer(
+        self, mini_pack: RulePack
+    ) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(answers={"history": "yes"}))
+        assert [(i.id, i.section, i.state) for i in checklist.items] == [
+            ("history", "Substance use", "yes"),
+            ("active", "Substance use", "not_assessed"),
+            ("monitoring", "Setting", "not_assessed"),
+        ]
+        assert checklist.question("active") == "Non-medical use in the past 12 months?"
+        assert checklist.label("history") == "substance use history"
+
+    def test_a_follow_up_that_is_not_asked_is_not_carried(self, mini_pack: RulePack) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(answers={"history": "no"}))
+        assert [i.id for i in checklist.items] == ["history", "monitoring"]
+        assert checklist.label("active") == "active"
+
+    def test_sections_follow_the_form(self, mini_pack: RulePack) -> None:
+        checklist = evaluate(mini_pack, AnswersFile())
+        assert checklist.sections == ("Substance use", "Setting")
+
+    def test_a_source_is_resolved_with_what_a_reader_needs_to_find_it(
+        self, shipped_pack: RulePack
+    ) -> None:
+        checklist = evaluate(shipped_pack, AnswersFile())
+        cited = {s.id: s for s in checklist.cited}
+        for source in shipped_pack.sources:
+            if source.id in cited:
+                ref = cited[source.id]
+                assert (ref.citation, ref.doi, ref.url, ref.revised) == (
+                    source.citation,
+                    source.doi,
+                    source.url,
+                    source.revised,
+                )
+                assert ref.sections == (tuple(source.sections) if source.sections else None)
+                assert ref.background is bool(source.background)
+        assert any(ref.background for ref in cited.values())
+
+    def test_cited_lists_each_source_once_in_order_of_first_citation(
+        self, mini_pack: RulePack
+    ) -> None:
+        checklist = evaluate(
+            mini_pack, AnswersFile(answers={"history": "yes", "active": "yes", "monitoring": "no"})
+        )
+        assert [s.id for s in checklist.cited] == ["src-a", "src-b"]
 
     def test_every_rule_that_holds_is_listed_not_only_the_first(self, mini_pack: RulePack) -> None:
         entries = run(mini_pack, history="yes", active="yes", monitoring="no")

@@ -12,14 +12,13 @@ from fhir.resources.R4B.questionnaire import Questionnaire
 
 from screening import RulePack, load_pack
 from screening.cli import cli
-from screening.engine import asked_states
 from screening.fhir.questionnaire import (
     DISABLED_DISPLAY,
     ITEM_CONTROL,
     questionnaire,
     questionnaire_canonical,
 )
-from screening.logic import condition_items
+from screening.logic import asked_states, condition_items
 from tests.conftest import MINI_PACK, write_pack
 from tests.fhir_helpers import (
     combinations,

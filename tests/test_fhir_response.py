@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from screening import AnswersError, AnswersFile, RulePack, evaluate
+from screening.answers import answer_problems, read_answers_bytes
 from screening.cli import cli
-from screening.engine import answer_problems, asked_states, read_answers_bytes
 from screening.fhir.response import fhir_string, questionnaire_response, response_json
+from screening.logic import asked_states
 from tests.conftest import write_answers
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

@@ -11,16 +11,16 @@ import pytest
 from screening import load_pack
 from screening.describe import describe_condition
 from screening.language import DISCLAIMER, verdict_words
-from screening.loader import DEFAULT_RULES_DIR
 from screening.models import RulePack
-from screening.review import (
+from screening.pack.loader import DEFAULT_RULES_DIR
+from screening.pack.scenarios import run_pack_scenarios
+from screening.review.report import (
     CSV_COLUMNS,
     md_escape,
     review_csv,
     review_html,
     review_markdown,
 )
-from screening.scenarios import run_pack_scenarios
 from tests.conftest import FAILING, MINI_PACK, PASSING, screening, write_pack, write_scenarios
 
 HOSTILE = "<script>alert('x')</script> *bold* [link](javascript:alert(1)) a|b & <b>"

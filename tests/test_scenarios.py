@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from screening import load_pack
-from screening.loader import DEFAULT_RULES_DIR
 from screening.models import RulePack
-from screening.scenarios import (
+from screening.pack.loader import DEFAULT_RULES_DIR
+from screening.pack.scenarios import (
     SCENARIOS_FOLDER,
     PlacedScenario,
     ScenarioError,

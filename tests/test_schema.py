@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 from ruamel.yaml import YAML
 
-from screening.loader import DEFAULT_RULES_DIR
-from screening.scenarios import SCENARIOS_FOLDER
-from screening.schema import SCHEMA_FOLDER, schema_comment, schema_documents
+from screening.pack.loader import DEFAULT_RULES_DIR
+from screening.pack.scenarios import SCENARIOS_FOLDER
+from screening.pack.schema import SCHEMA_FOLDER, schema_comment, schema_documents
 from tests.conftest import MINI_PACK, screening
 
 SCHEMA_DIR = DEFAULT_RULES_DIR / SCHEMA_FOLDER

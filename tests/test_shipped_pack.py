@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from screening import AnswersFile, PackError, RulePack, evaluate, load_pack
-from screening.diff import diff_packs, diff_text
-from screening.engine import asked_states
-from screening.loader import DEFAULT_RULES_DIR
+from screening.logic import asked_states
+from screening.pack.loader import DEFAULT_RULES_DIR
+from screening.review.diff import diff_packs, diff_text
 from tests.test_cli import screening
 
 # The public contract from the item catalogue (shared/content/items.md): id, section, and the

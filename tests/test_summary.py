@@ -17,10 +17,10 @@ import pytest
 from ruamel.yaml import YAML
 
 from screening import PackError, load_pack
-from screening.diff import diff_packs
-from screening.loader import DEFAULT_RULES_DIR
 from screening.models import KINDS, SUMMARY_MAX_CHARS, RulePack
-from screening.review import review_csv, review_markdown
+from screening.pack.loader import DEFAULT_RULES_DIR
+from screening.review.diff import diff_packs
+from screening.review.report import review_csv, review_markdown
 from tests.conftest import MINI_PACK, write_pack
 
 RULES = MINI_PACK["rules-main.yaml"]

@@ -11,8 +11,8 @@ import pytest
 
 from screening import PackError, load_pack
 from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
-from screening.loader import load_pack_from_files
-from screening.zipped import read_pack_zip, review_candidate
+from screening.pack.candidate import read_pack_zip, review_candidate
+from screening.pack.loader import load_pack_from_files
 from tests.conftest import FAILING, MINI_PACK, PASSING, write_pack, write_scenarios
 
 
@@ -176,6 +176,15 @@ class TestRefusals:
     def test_many_files_together_over_the_cap_are_refused(self) -> None:
         half = b"a" * (MAX_ZIP_TOTAL_BYTES // 2 + 1)
         assert "unpacks to more than" in refusal(zipped({"a.yaml": half, "b.yaml": half}))
+
+    def test_a_zip_needing_a_newer_zip_version_is_refused_cleanly(self) -> None:
+        data = bytearray(zipped(MINI_PACK))
+        central = data.index(b"PK\x01\x02")
+        data[central + 6] = 99  # "version needed to extract": 9.9, beyond what zipfile reads
+        assert refusal(bytes(data)) == (
+            "candidate.zip: made with zip features this program does not read (a newer zip "
+            "version); zip the folder again with a common tool"
+        )
 
     def test_a_damaged_member_is_refused(self) -> None:
         data = bytearray(zipped({"pack.yaml": "pack: {}\n" * 20}, zipfile.ZIP_STORED))

@@ -32,8 +32,8 @@ from screening.batch.table import (
 )
 from screening.cli_options import rules_option
 from screening.errors import printable
-from screening.loader import display_path, load_pack
 from screening.models import RulePack
+from screening.pack.loader import display_path, load_pack
 
 RESULTS_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 SHOWN_PROBLEMS = 10

@@ -10,11 +10,12 @@ import json
 import uuid
 from typing import Any
 
-from screening.describe import ANSWER_WORDS, item_list
-from screening.export import KIND_WORDS
+from screening.citations import source_markdown
+from screening.describe import item_list
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist, Entry, Rule, RulePack
 from screening.open_entries import entry_headline
+from screening.words import ANSWER_WORDS, KIND_WORDS
 
 CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:screening:cds-card")
 """Namespace of the cards' deterministic uuids."""
@@ -95,5 +96,5 @@ def card_detail(pack: RulePack, entry: Entry, rule: Rule) -> str:
             "No.",
         ]
     lines += ["", f"**Why it matters:** {md_escape(entry.rationale)}", "", "**Sources**", ""]
-    lines += [f"- {md_escape(s.citation)}" for s in entry.sources]
+    lines += [f"- {source_markdown(s)}" for s in entry.sources]
     return "\n".join(lines)

@@ -9,7 +9,7 @@ import click
 
 from screening.cli_options import rules_option
 from screening.fhir.commands import base_option
-from screening.loader import load_pack
+from screening.pack.loader import load_pack
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 

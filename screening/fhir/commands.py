@@ -10,7 +10,7 @@ from screening.cli import read_answers, write_output
 from screening.cli_options import rules_option
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_json
 from screening.fhir.response import response_json
-from screening.loader import load_pack
+from screening.pack.loader import load_pack
 
 
 def _base(_ctx: click.Context, _param: click.Parameter, value: str) -> str:

@@ -59,7 +59,7 @@ def questionnaire_response(
     pack: RulePack, answers: AnswersFile, base: str = DEFAULT_BASE, source: str = "answers"
 ) -> dict[str, Any]:
     """The answers as an R4 QuestionnaireResponse; raise `AnswersError` if they are not valid."""
-    from screening.engine import answer_problems  # noqa: PLC0415 - the engine reads responses
+    from screening.answers import answer_problems  # noqa: PLC0415 - answers.py reads responses
 
     problems = answer_problems(pack, answers, source)
     if problems:

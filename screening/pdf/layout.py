@@ -25,7 +25,7 @@ from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools 
 from fpdf import FPDF
 from fpdf.fonts import SubsetMap, TTFFont
 
-from screening.engine import asked_states
+from screening.logic import asked_states
 from screening.models import AnswersFile, AnswerState, Checklist, Entry, RulePack
 from screening.pdf.contract import (
     ABOUT_HEADING,

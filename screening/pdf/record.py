@@ -7,7 +7,6 @@ unknown fields are refused, never coerced.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, date, datetime
 from typing import Any, Literal
@@ -15,6 +14,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from screening import __version__
+from screening.canonical import canonical_sha256
 from screening.errors import ExportError, Problem
 from screening.models import AnswersFile, Checklist, RulePack, RuleSetRef
 from screening.pdf.contract import CURRENT_FORMAT
@@ -53,8 +53,7 @@ def checklist_digest(checklist: Checklist) -> str:
 def digest(data: Any) -> str:
     """sha256 of JSON data in canonical form; verify hashes the record's checklist as stored,
     so fields a later release adds to `Checklist` do not change an older file's hash."""
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    return canonical_sha256(data)
 
 
 def _creation_date(answers: AnswersFile) -> datetime:

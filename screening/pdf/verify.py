@@ -36,8 +36,9 @@ from typing import Any
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
-from screening.engine import asked_states, evaluate
+from screening.engine import evaluate
 from screening.errors import AnswersError, ExportError, Problem
+from screening.logic import asked_states
 from screening.models import Checklist, Entry, RulePack, RuleSetRef
 from screening.pdf import record as records
 from screening.pdf.contract import (

@@ -15,20 +15,14 @@ from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
 
-from screening.describe import ANSWER_WORDS, describe_condition, item_list
-from screening.export import KIND_WORDS
+from screening.citations import source_block, source_markdown, source_text
+from screening.describe import describe_condition, item_list
 from screening.language import DISCLAIMER
 from screening.logic import condition_items
-from screening.markdown import md_escape, md_link, source_details
+from screening.markdown import md_escape
 from screening.models import Item, Rule, RulePack, Source
-from screening.scenarios import ScenarioResult
-
-STATUS_WORDS = {
-    "draft": "draft: not yet reviewed by the committee",
-    "in_review": "in review by the committee",
-    "approved": "approved by the committee",
-    "retired": "retired: no longer in use",
-}
+from screening.pack.scenarios import ScenarioResult
+from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WORDS, by_section, section_rank
 
 
 def _emphasised(label: str) -> str:
@@ -44,12 +38,7 @@ def condition_markdown(rule_or_item: Rule | Item, pack: RulePack) -> str:
 
 
 def _source_line(source: Source) -> str:
-    parts = [md_escape(source.citation)]
-    if source.doi:
-        parts.append(f"DOI {md_link(source.doi, 'https://doi.org/' + source.doi)}")
-    if source.url:
-        parts.append(md_link(source.url, source.url))
-    return " ".join(parts) + f" (`{source.id}`)"
+    return f"{source_markdown(source)} (`{source.id}`)"
 
 
 def _code_list(ids: Sequence[str]) -> str:
@@ -99,8 +88,8 @@ def _expects_absent(result: ScenarioResult, rule_id: str) -> bool:
 
 def _rule_order(pack: RulePack) -> list[Rule]:
     """Rules in the order of the form's sections, as the checklist lists its entries."""
-    order = {section: n for n, section in enumerate(pack.sections)}
-    return sorted(pack.rules, key=lambda r: order.get(r.section, len(order)))
+    rank = section_rank(pack.sections)
+    return sorted(pack.rules, key=lambda r: rank(r.section))
 
 
 def review_markdown(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
@@ -165,9 +154,9 @@ def _how_to_read() -> list[str]:
 def _items_part(pack: RulePack, usage: _Usage) -> list[str]:
     lines = ["## The questions", ""]
     number = 0
-    for section in pack.sections:
+    for section, items in by_section(pack.items, lambda i: i.section).items():
         lines += [f"### {md_escape(section)}", ""]
-        for item in (i for i in pack.items if i.section == section):
+        for item in items:
             number += 1
             asked = f"only when {condition_markdown(item, pack)}" if item.asked_if else "always"
             reading = usage.rules_reading[item.id]
@@ -203,10 +192,9 @@ def _rules_part(pack: RulePack, usage: _Usage, has_vignettes: bool) -> list[str]
         for r in _rule_order(pack)
     ]
     lines.append("")
-    ordered = _rule_order(pack)
-    for section in dict.fromkeys(r.section for r in ordered):
+    for section, rules in by_section(_rule_order(pack), lambda r: r.section).items():
         lines += [f"### {md_escape(section)}", ""]
-        for rule in (r for r in ordered if r.section == section):
+        for rule in rules:
             lines += [f"#### `{rule.id}` ({KIND_WORDS[rule.kind].lower()})", ""]
             lines += rule_markdown(rule, pack)
             if has_vignettes:
@@ -287,8 +275,7 @@ def _sources_part(pack: RulePack, usage: _Usage) -> list[str]:
     lines = ["## The sources", ""]
     for source in pack.sources:
         items, rules = usage.citing[source.id]
-        lines += [f"### `{source.id}`", "", md_escape(source.citation, block=True), ""]
-        lines += [f"- {detail}" for detail in source_details(source)]
+        lines += [f"### `{source.id}`", "", *source_block(source)]
         cited = [
             *([f"questions {_code_list(items)}"] if items else []),
             *([f"rules {_code_list(rules)}"] if rules else []),
@@ -361,7 +348,7 @@ def review_csv(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
             rule.text,
             rule.rationale,
             " ".join(rule.sources),
-            " | ".join(pack.source(s).citation for s in rule.sources),
+            " | ".join(source_text(pack.source(s)) for s in rule.sources),
             " ".join(usage.held_in[rule.id]),
         ]
         writer.writerow([_cell(c) for c in row])

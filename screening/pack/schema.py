@@ -12,8 +12,8 @@ import json
 
 from pydantic import BaseModel
 
-from screening.loader import ItemsFile, PackFile, RulesFile, SourcesFile
-from screening.scenarios import ScenariosFile
+from screening.pack.loader import ItemsFile, PackFile, RulesFile, SourcesFile
+from screening.pack.scenarios import ScenariosFile
 
 SCHEMA_FOLDER = "schema"
 

@@ -7,9 +7,7 @@ so a reviewer fixes a pack in one pass. Nothing is evaluated until the whole pac
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import itertools
-import json
 import os
 from collections import deque
 from collections.abc import Iterator, Mapping
@@ -22,6 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+from screening.canonical import canonical_sha256
 from screening.errors import PackError, Problem
 from screening.language import (
     DEFAULT_SCRIPTS,
@@ -64,7 +63,7 @@ SOURCES_FILE = "sources.yaml"
 ITEMS_FILE = "items.yaml"
 RULES_GLOB = "rules-*.yaml"
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
 
 
 class PackFile(BaseModel):
@@ -254,8 +253,7 @@ def content_hash(
         "items": [dump(i) for i in items],
         "rules": [dump(r) for r in rules],
     }
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+    return canonical_sha256(content)
 
 
 def validate_yaml(

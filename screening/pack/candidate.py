@@ -16,10 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from screening.diff import PackDiff, diff_packs
 from screening.errors import PackError, Problem
 from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
-from screening.loader import (
+from screening.models import RulePack
+from screening.pack.loader import (
     ITEMS_FILE,
     PACK_FILE,
     RULES_GLOB,
@@ -27,8 +27,7 @@ from screening.loader import (
     display_path,
     load_pack_from_files,
 )
-from screening.models import RulePack
-from screening.scenarios import (
+from screening.pack.scenarios import (
     SCENARIOS_FOLDER,
     ScenarioError,
     ScenarioResult,
@@ -36,6 +35,7 @@ from screening.scenarios import (
     load_scenarios_from_files,
     run_scenarios,
 )
+from screening.review.diff import PackDiff, diff_packs
 
 _JUNK_FOLDERS = frozenset({"__MACOSX"})
 _JUNK_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
@@ -83,6 +83,11 @@ def _unpack(data: bytes) -> dict[str, bytes]:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError):
         raise _RefusedError("not a readable zip file") from None
+    except NotImplementedError:
+        raise _RefusedError(
+            "made with zip features this program does not read (a newer zip version); "
+            "zip the folder again with a common tool"
+        ) from None
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         for member in members:

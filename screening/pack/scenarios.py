@@ -17,11 +17,12 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 from ruamel.yaml.comments import CommentedMap
 
-from screening.engine import answer_problems, evaluate
+from screening.answers import answer_problems
+from screening.engine import evaluate
 from screening.errors import PackError, Problem, ScreeningError
-from screening.loader import display_path, read_files, validate_yaml
 from screening.logic import condition_items
 from screening.models import Answer, AnswersFile, Identifier, RulePack, Text
+from screening.pack.loader import display_path, read_files, validate_yaml
 
 SCENARIOS_FOLDER = "scenarios"
 """Scenario files live in this folder inside the pack folder."""

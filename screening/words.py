@@ -1,0 +1,74 @@
+"""Every word a reader sees for a kind, an answer or a pack status, and the order of sections.
+
+Each table is defined here once and rendered many ways (screen, Markdown, PDF, cards, review,
+audit); a second table of the same words would drift. PDF formats already written keep the
+words they printed as data in `screening.pdf.contract`, so old files stay checkable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
+
+from screening.models import KINDS, AnswerState, Kind, Status
+
+KIND_ORDER: tuple[Kind, ...] = KINDS
+"""The kinds in the order a checklist lists them within a section."""
+
+KIND_WORDS: Mapping[Kind, str] = {
+    "discuss": "Discuss",
+    "verify": "Verify",
+    "arrange": "Arrange",
+    "document": "Document",
+}
+"""What the clinician is asked to do, as a heading or label; in `KIND_ORDER`."""
+
+ANSWER_WORDS: Mapping[AnswerState, str] = {
+    "yes": "Yes",
+    "no": "No",
+    "unknown": "Unknown",
+    "not_assessed": "not assessed",
+}
+"""An answer as a reader sees it; `not_assessed` is an item asked but left unanswered."""
+
+STATUS_WORDS: Mapping[Status, str] = {
+    "draft": "draft: not yet reviewed by the committee",
+    "in_review": "in review by the committee",
+    "approved": "approved by the committee",
+    "retired": "retired: no longer in use",
+}
+"""A pack's status, said in full, for a reviewer."""
+
+STATUS_WARNINGS: Mapping[Status, str] = {
+    "draft": "This rule pack is a draft: its content has not completed clinical review.",
+    "in_review": "This rule pack is in review: its content has not completed clinical review.",
+    "retired": "This rule pack has been retired: its content may be out of date.",
+}
+"""The warning shown above a form or checklist made with a pack that is not approved."""
+
+
+def status_name(status: str) -> str:
+    """A status as one plain word or two: `in_review` reads `in review`."""
+    return status.replace("_", " ")
+
+
+def kind_rank(kind: Kind) -> int:
+    """A kind's place in `KIND_ORDER`, to sort by."""
+    return KIND_ORDER.index(kind)
+
+
+def section_rank(sections: Sequence[str]) -> Callable[[str], int]:
+    """A sort key that puts sections in the form's order; a section the form lacks goes last."""
+    order = {section: n for n, section in enumerate(sections)}
+    return lambda section: order.get(section, len(order))
+
+
+_Row = TypeVar("_Row")
+
+
+def by_section(rows: Iterable[_Row], section: Callable[[_Row], str]) -> dict[str, list[_Row]]:
+    """Rows grouped by section, sections in the order they first appear, rows kept in order."""
+    groups: dict[str, list[_Row]] = {}
+    for row in rows:
+        groups.setdefault(section(row), []).append(row)
+    return groups

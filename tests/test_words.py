@@ -1,0 +1,312 @@
+"""One place for every word: each word table, the section order, the citation and the
+canonical JSON are defined once in the core and every renderer uses them."""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from screening import evaluate
+from screening.canonical import canonical_json, canonical_sha256
+from screening.citations import (
+    BACKGROUND_NOTE,
+    source_block,
+    source_details,
+    source_html,
+    source_markdown,
+    source_parts,
+    source_text,
+)
+from screening.models import KINDS, AnswersFile, RulePack, Source
+from screening.pack.loader import load_pack
+from screening.words import (
+    ANSWER_WORDS,
+    KIND_ORDER,
+    KIND_WORDS,
+    STATUS_WARNINGS,
+    STATUS_WORDS,
+    by_section,
+    kind_rank,
+    section_rank,
+    status_name,
+)
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+SHIPPED_CODE = sorted(
+    [
+        *(REPOSITORY / "screening").rglob("*.py"),
+        REPOSITORY / "app.py",
+        *(REPOSITORY / "app_pages").glob("*.py"),
+    ]
+)
+VOCABULARIES = {
+    "kind": set(KIND_WORDS),
+    "answer": set(ANSWER_WORDS),
+    "status": set(STATUS_WORDS),
+}
+HOME = {"screening/words.py"}
+"""Where the word tables live."""
+OLD_FORMATS = {"screening/pdf/contract.py"}
+"""PDF page contracts of formats already written keep the words they printed as data, so a
+file made by an earlier release stays checkable."""
+PENDING = {
+    "app_pages/common.py": "the app's status warnings: use screening.words.STATUS_WARNINGS",
+    "app_pages/rule_pack.py": "the app's status words: use screening.words.STATUS_WORDS",
+}
+"""Files still holding a copy, with what replaces it; the test fails once a copy is gone, so
+the entry is removed with it."""
+
+_CODE = re.compile(r"^[a-z][a-z0-9_-]*$")
+"""A value that is a code for another system (FHIR's `active`), not a word for a reader."""
+
+
+def _relative(path: Path) -> str:
+    return path.relative_to(REPOSITORY).as_posix()
+
+
+def word_tables(source: str) -> list[tuple[int, str]]:
+    """Dict literals mapping two or more kinds, answers or statuses to words a reader sees."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Dict):
+            continue
+        pairs = {
+            key.value: value
+            for key, value in zip(node.keys, node.values, strict=True)
+            if isinstance(key, ast.Constant) and isinstance(key.value, str)
+        }
+        for name, vocabulary in VOCABULARIES.items():
+            keyed = [pairs[k] for k in vocabulary if k in pairs]
+            worded = [
+                v
+                for v in keyed
+                if isinstance(v, ast.JoinedStr)
+                or (
+                    (isinstance(v, ast.Constant) and isinstance(v.value, str))
+                    and not _CODE.match(v.value)
+                )
+            ]
+            if len(keyed) >= 2 and worded:
+                found.append((node.lineno, name))
+    return found
+
+
+class TestEachWordTableIsDefinedOnce:
+    """A grep of the shipped code finds each word table in screening/words.py and nowhere else."""
+
+    def test_the_check_finds_a_copied_table_and_passes_over_a_code_mapping(self) -> None:
+        copy = 'WORDS = {"discuss": "Discuss", "verify": "Verify"}\n'
+        prose = 'STATUS = {"draft": "draft (not yet reviewed)", "retired": "retired"}\n'
+        codes = 'STATUS = {"draft": "draft", "in_review": "draft", "approved": "active"}\n'
+        assert word_tables(copy) == [(1, "kind")]
+        assert word_tables(prose) == [(1, "status")]
+        assert word_tables(codes) == []
+
+    def test_the_home_of_the_tables_is_seen_by_the_check(self) -> None:
+        found = word_tables((REPOSITORY / "screening" / "words.py").read_text(encoding="utf-8"))
+        assert sorted(name for _, name in found) == ["answer", "kind", "status", "status"]
+
+    @pytest.mark.parametrize(
+        "path",
+        [
+            pytest.param(
+                p,
+                marks=pytest.mark.xfail(strict=True, reason=PENDING[_relative(p)])
+                if _relative(p) in PENDING
+                else (),
+            )
+            for p in SHIPPED_CODE
+            if _relative(p) not in HOME | OLD_FORMATS
+        ],
+        ids=_relative,
+    )
+    def test_no_other_module_defines_kind_answer_or_status_words(self, path: Path) -> None:
+        assert word_tables(path.read_text(encoding="utf-8")) == []
+
+    def test_kind_words_come_in_the_order_a_checklist_lists_kinds(self) -> None:
+        assert tuple(KIND_WORDS) == KIND_ORDER == KINDS
+        assert [kind_rank(k) for k in KINDS] == [0, 1, 2, 3]
+
+    def test_every_state_and_status_has_its_words(self) -> None:
+        assert set(ANSWER_WORDS) == {"yes", "no", "unknown", "not_assessed"}
+        assert set(STATUS_WORDS) == {"draft", "in_review", "approved", "retired"}
+        assert set(STATUS_WARNINGS) == set(STATUS_WORDS) - {"approved"}
+        assert status_name("in_review") == "in review"
+
+
+CITATION_READERS = {
+    "screening/citations.py": "renders every citation",
+    "screening/engine.py": "copies the citation into the checklist",
+    "screening/pack/loader.py": "checks the citation's text",
+    "screening/pdf/contract.py": "PDF formats already written keep how they cited",
+}
+CITATION_PENDING = {
+    "app_pages/about.py": "the About page's sources: use screening.citations",
+    "app_pages/common.py": "a question's sources: use screening.citations",
+    "app_pages/form.py": "an entry's sources: use screening.citations",
+}
+
+
+def reads_citation(source: str) -> bool:
+    return any(
+        isinstance(node, ast.Attribute) and node.attr == "citation"
+        for node in ast.walk(ast.parse(source))
+    )
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param(
+            p,
+            marks=pytest.mark.xfail(strict=True, reason=CITATION_PENDING[_relative(p)])
+            if _relative(p) in CITATION_PENDING
+            else (),
+        )
+        for p in SHIPPED_CODE
+        if _relative(p) not in CITATION_READERS
+    ],
+    ids=_relative,
+)
+def test_only_the_source_renderer_reads_a_citation_to_show_it(path: Path) -> None:
+    assert not reads_citation(path.read_text(encoding="utf-8"))
+
+
+class TestSectionOrder:
+    """Sections come in the form's order; what the form lacks goes last, rows keep their order."""
+
+    def test_sections_rank_in_form_order_and_unknown_sections_last(self) -> None:
+        rank = section_rank(["Medical", "Setting"])
+        assert sorted(["Other", "Setting", "Medical"], key=rank) == ["Medical", "Setting", "Other"]
+
+    def test_rows_group_by_section_in_the_order_sections_first_appear(self) -> None:
+        rows = [("b", 1), ("a", 2), ("b", 3)]
+        assert by_section(rows, lambda r: r[0]) == {"b": [("b", 1), ("b", 3)], "a": [("a", 2)]}
+
+
+FULL = Source(
+    id="label",
+    citation="Drug X prescribing information. Maker; 2024.",
+    doi="10.1000/x(1)",
+    url="https://example.org/label?a=1&b=2",
+    revised="2024-03",
+    sections=["5.1 Warnings", "8.1 Pregnancy"],
+    grade="Label <official>",
+    note="not verified",
+    background=True,
+)
+
+
+class TestOneSourceRenderer:
+    """A source's parts are worked out once and read the same as text, Markdown and HTML."""
+
+    def test_parts_come_in_their_fixed_order_and_the_short_form_keeps_what_finds_the_source(
+        self,
+    ) -> None:
+        full = [p.label for p in source_parts(FULL, full=True)]
+        short = [p.label for p in source_parts(FULL)]
+        assert full == [
+            "DOI",
+            "Link",
+            "Label revision",
+            "Sections relied on",
+            None,
+            "Evidence",
+            "Note",
+        ]
+        assert short == ["DOI", "Link"]
+
+    def test_text_is_the_citation_then_each_part_labelled(self) -> None:
+        assert source_text(FULL) == (
+            "Drug X prescribing information. Maker; 2024. · DOI: 10.1000/x(1) · "
+            "Link: https://example.org/label?a=1&b=2"
+        )
+        assert source_text(FULL, full=True).endswith(
+            " · Label revision: 2024-03 · Sections relied on: 5.1 Warnings; 8.1 Pregnancy · "
+            f"{BACKGROUND_NOTE} · Evidence: Label <official> · Note: not verified"
+        )
+
+    def test_markdown_links_the_doi_and_url_and_escapes_the_rest(self) -> None:
+        assert source_markdown(FULL, full=True).startswith(
+            "Drug X prescribing information. Maker; 2024. · "
+            "DOI: [10.1000/x(1)](<https://doi.org/10.1000/x(1)>) · "
+            "Link: [https://example.org/label?a=1\\&b=2](<https://example.org/label?a=1&b=2>) · "
+            "Label revision: 2024-03 · Sections relied on: 5.1 Warnings; 8.1 Pregnancy · "
+        )
+        assert "Evidence: Label \\<official\\>" in source_markdown(FULL, full=True)
+
+    def test_html_links_the_doi_and_url_and_escapes_the_rest(self) -> None:
+        assert source_html(FULL, full=True).startswith(
+            "Drug X prescribing information. Maker; 2024. · "
+            'DOI: <a href="https://doi.org/10.1000/x(1)">10.1000/x(1)</a> · '
+            'Link: <a href="https://example.org/label?a=1&amp;b=2">'
+            "https://example.org/label?a=1&amp;b=2</a> · Label revision: 2024-03"
+        )
+        assert "Evidence: Label &lt;official&gt;" in source_html(FULL, full=True)
+
+    def test_a_link_that_is_not_a_web_address_is_shown_never_linked(self) -> None:
+        odd = Source(id="s", citation="C.", url="javascript:alert(1)")
+        assert source_markdown(odd) == "C. · Link: javascript:alert(1)"
+        assert source_html(odd) == "C. · Link: javascript:alert(1)"
+
+    def test_a_background_source_carries_the_one_background_sentence(self) -> None:
+        assert BACKGROUND_NOTE in source_details(FULL)
+        assert BACKGROUND_NOTE in source_text(FULL, full=True)
+        assert BACKGROUND_NOTE not in source_text(FULL)
+
+    def test_the_full_block_is_the_citation_then_every_part_listed(self) -> None:
+        block = source_block(FULL)
+        assert block[:2] == ["Drug X prescribing information. Maker; 2024.", ""]
+        assert block[2:] == [f"- {line}" for line in source_details(FULL)]
+        assert len(block) == 2 + 7
+
+    def test_a_checklist_source_reads_as_the_pack_source_it_copies(
+        self, shipped_pack: RulePack
+    ) -> None:
+        """A checklist's copy lacks only the grade and note, which the short form leaves out."""
+        answers = AnswersFile(answers={"substance_use_history": "yes", "breastfeeding": "yes"})
+        refs = {s.id: s for e in evaluate(shipped_pack, answers).entries for s in e.sources}
+        assert len(refs) >= 3
+        for ref in refs.values():
+            source = shipped_pack.source(ref.id)
+            assert source_markdown(ref) == source_markdown(source)
+            assert source_text(ref) == source_text(source)
+            no_grade = source.model_copy(update={"grade": None, "note": None})
+            assert source_details(ref) == source_details(no_grade)
+
+
+class TestOneCanonicalJson:
+    """The pack's sha256 and the PDF record's fingerprint hash the same canonical form."""
+
+    def test_keys_are_sorted_with_no_spaces_and_anything_beyond_ascii_escaped(self) -> None:
+        assert canonical_json({"b": "é", "a": [1, None]}) == b'{"a":[1,null],"b":"\\u00e9"}'
+        assert canonical_sha256({}) == hashlib.sha256(b"{}").hexdigest()
+
+    @pytest.mark.parametrize("folder", ["rules", "tests/fixtures/pack-1.0.0"])
+    def test_a_shipped_pack_hashes_as_it_did_before_the_one_canonical_form(
+        self, folder: str
+    ) -> None:
+        """The old pack hash wrote UTF-8 with ensure_ascii off; on ASCII content the two agree."""
+        pack = load_pack(REPOSITORY / folder)
+        content = {
+            "meta": pack.meta.model_dump(mode="json", by_alias=True, exclude_none=True),
+            **{
+                part: [
+                    m.model_dump(mode="json", by_alias=True, exclude_none=True)
+                    for m in getattr(pack, part)
+                ]
+                for part in ("sources", "items", "rules")
+            },
+        }
+        before = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert before.isascii()
+        assert pack.sha256 == hashlib.sha256(before.encode("utf-8")).hexdigest()
+
+    def test_the_frozen_1_0_0_pack_keeps_its_pinned_sha256(self) -> None:
+        pack = load_pack(REPOSITORY / "tests" / "fixtures" / "pack-1.0.0")
+        assert pack.sha256 == "10174a1be2fe17f77401cd1c560e0bbc36cbd8ce8f7e94c1980d9d7df7db2ed2"
