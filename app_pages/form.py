@@ -566,7 +566,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
     )
     row.download_button(
         "Checklist Markdown",
-        partial(checklist_markdown, checklist, pack),
+        partial(checklist_markdown, checklist),
         file_name=download_name(checklist, "md"),
         mime="text/markdown",
         key="download__markdown",

@@ -254,9 +254,7 @@ def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) ->
         write_output(checklist_pdf(pack, answers, checklist, source=shown), out)
         return
     text = (
-        _escaped_json(checklist_json(checklist))
-        if fmt == "json"
-        else checklist_markdown(checklist, pack)
+        _escaped_json(checklist_json(checklist)) if fmt == "json" else checklist_markdown(checklist)
     )
     write_output(text, out)
 

@@ -11,7 +11,7 @@ from functools import partial
 from screening.canonical import canonical_sha256
 from screening.citations import source_markdown
 from screening.markdown import md_escape
-from screening.models import AnswersFile, Checklist, RulePack
+from screening.models import AnswersFile, Checklist
 from screening.words import ANSWER_WORDS, by_section
 
 NAME_REFERENCE_LENGTH = 40
@@ -68,8 +68,9 @@ def checklist_json(checklist: Checklist) -> str:
     return json.dumps(checklist.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
-def checklist_markdown(checklist: Checklist, pack: RulePack) -> str:
-    """A readable checklist: entries by section, each with its reasons and sources."""
+def checklist_markdown(checklist: Checklist) -> str:
+    """A readable checklist: entries by section, each with its reasons and sources; from the
+    checklist alone."""
     rs = checklist.rule_set
     lines = [
         "# Ketamine for pain: discussion checklist",
@@ -91,9 +92,7 @@ def checklist_markdown(checklist: Checklist, pack: RulePack) -> str:
         lines += ["", f"## {md_escape(section)}", ""]
         for entry in entries:
             because = "; ".join(
-                f"{pack.item(b.item).label if b.item in {i.id for i in pack.items} else b.item}"
-                f" = {ANSWER_WORDS[b.answer]}"
-                for b in entry.because
+                f"{checklist.label(b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because
             )
             lines.append(f"- [{'x' if entry.done else ' '}] {md_escape(entry.text)}")
             if entry.note and entry.note.strip():
@@ -106,9 +105,8 @@ def checklist_markdown(checklist: Checklist, pack: RulePack) -> str:
             lines.append(f"  - Why it matters: {md_escape(entry.rationale)}")
     if checklist.not_assessed:
         lines += ["", "## Not assessed", ""]
-        lines += [f"- {md_escape(pack.item(i).label)} (`{i}`)" for i in checklist.not_assessed]
-    cited = {s.id: s for e in checklist.entries for s in e.sources}
-    if cited:
+        lines += [f"- {md_escape(checklist.label(i))} (`{i}`)" for i in checklist.not_assessed]
+    if checklist.cited:
         lines += ["", "## Sources", ""]
-        lines += [f"- **{sid}**: {source_markdown(source)}" for sid, source in cited.items()]
+        lines += [f"- **{s.id}**: {source_markdown(s, full=True)}" for s in checklist.cited]
     return "\n".join(lines) + "\n"

@@ -7,7 +7,6 @@ import io
 import json
 import os
 import subprocess
-import sys
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -19,6 +18,7 @@ from hypothesis import settings
 from screening import RulePack, load_pack
 from screening.pack.loader import DEFAULT_RULES_DIR
 from screening.pack.scenarios import SCENARIOS_FOLDER
+from tests.cli_process import run_screening
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -145,15 +145,9 @@ def write_answers(path: Path, answers: dict[str, str], **extra: object) -> Path:
 
 
 def screening(*args: str | Path, cwd: Path = REPOSITORY) -> subprocess.CompletedProcess[str]:
-    """Run `python -m screening` as a user would, in a clean environment, capturing its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "screening", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={"PYTHONPATH": str(REPOSITORY), "PATH": "/usr/bin:/bin"},
-        check=False,
-    )
+    """Run `python -m screening` as a user would, in a clean environment, capturing its output
+    (forked from a warm parent: see tests/cli_process.py)."""
+    return run_screening(*args, cwd=cwd)
 
 
 PASSING = """\

@@ -10,7 +10,6 @@ import json
 import os
 import stat
 import subprocess
-import sys
 import time
 import tomllib
 from pathlib import Path
@@ -32,6 +31,7 @@ from screening.limits import (
 )
 from screening.models import AnswersFile
 from screening.pack.candidate import review_candidate
+from tests.cli_process import run_screening
 from tests.conftest import MINI_PACK, write_answers, write_pack, zipped
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -45,15 +45,7 @@ REFERENCE = f"Ref{ESC}\x9b2J 7\u202eeno\tb"
 
 
 def run(*args: str | Path, cwd: Path, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "screening", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
-        check=False,
-        timeout=timeout,
-    )
+    return run_screening(*args, cwd=cwd, timeout=timeout)
 
 
 def timed_refusal(data: bytes) -> tuple[str, float]:

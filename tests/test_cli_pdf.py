@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,20 +12,12 @@ from pypdf import PdfReader, PdfWriter
 
 from screening import AnswersFile, evaluate, load_pack
 from screening.pdf import GENERATOR, RECORD_NAME, checklist_pdf
+from tests.cli_process import run_screening
 from tests.conftest import MINI_PACK, write_answers, write_pack
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def screening(*args: str | Path, cwd: Path, seed: str = "0") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "screening", *map(str, args)],
-        capture_output=True,
-        text=True,
-        cwd=cwd,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONHASHSEED": seed},
-        check=False,
-    )
+    return run_screening(*args, cwd=cwd, env={"PYTHONHASHSEED": seed})
 
 
 @pytest.fixture

@@ -139,7 +139,7 @@ class TestTheExports:
             {"history": "yes", "monitoring": "no"},
             {"substance-history": {"done": True, "note": "**not bold** <b>x</b> [link](y)"}},
         )
-        markdown = checklist_markdown(evaluate(mini_pack, parse_answers(text, "a.json")), mini_pack)
+        markdown = checklist_markdown(evaluate(mini_pack, parse_answers(text, "a.json")))
         assert (
             "- [x] Discuss the substance use history and a plan for misuse.\n"
             r"  - Note: \*\*not bold\*\* \<b\>x\</b\> \[link\](y)" + "\n"
@@ -148,5 +148,5 @@ class TestTheExports:
 
     def test_markdown_prints_no_note_line_for_a_blank_note(self, mini_pack: RulePack) -> None:
         text = marked({"history": "yes"}, {"substance-history": {"done": False, "note": "  "}})
-        markdown = checklist_markdown(evaluate(mini_pack, parse_answers(text, "a.json")), mini_pack)
+        markdown = checklist_markdown(evaluate(mini_pack, parse_answers(text, "a.json")))
         assert "Note:" not in markdown

@@ -308,7 +308,7 @@ class TestExports:
 
     def test_markdown_escapes_a_typed_patient_reference(self, mini_pack: RulePack) -> None:
         checklist = evaluate(mini_pack, AnswersFile(patient_reference="**bold** <b>x</b>"))
-        text = checklist_markdown(checklist, mini_pack)
+        text = checklist_markdown(checklist)
         assert r"Patient reference: \*\*bold\*\* \<b\>x\</b\>" in text
         assert text.startswith("# Ketamine for pain: discussion checklist\n\n> " + DISCLAIMER)
 
@@ -316,7 +316,7 @@ class TestExports:
         self, mini_pack: RulePack
     ) -> None:
         checklist = evaluate(mini_pack, AnswersFile(answers={"history": "no", "monitoring": "no"}))
-        text = checklist_markdown(checklist, mini_pack)
+        text = checklist_markdown(checklist)
         assert "- [ ] Arrange monitoring by trained staff." in text
         assert "  - Because: monitoring = No" in text
         assert "  - Rule `setting-monitoring` (arrange); sources: src-b" in text
@@ -424,7 +424,7 @@ class TestEntryOrder:
 def test_the_checklist_carries_the_clinician_and_date_it_was_made_for(mini_pack: RulePack) -> None:
     checklist = evaluate(mini_pack, AnswersFile(clinician="Dr A", date="2026-11-25"))
     assert (checklist.clinician, checklist.date) == ("Dr A", "2026-11-25")
-    text = checklist_markdown(checklist, mini_pack)
+    text = checklist_markdown(checklist)
     assert "- Clinician: Dr A\n- Date: 2026-11-25\n" in text
 
 

@@ -12,7 +12,7 @@ from screening import AnswersFile, PackError, RulePack, evaluate, load_pack
 from screening.logic import asked_states
 from screening.pack.loader import DEFAULT_RULES_DIR
 from screening.review.diff import diff_packs, diff_text
-from tests.test_cli import screening
+from tests.conftest import screening
 
 # The public contract from the item catalogue (shared/content/items.md): id, section, and the
 # answer that must raise at least one entry naming the item.

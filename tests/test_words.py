@@ -13,6 +13,7 @@ import pytest
 
 from screening import evaluate
 from screening.canonical import canonical_json, canonical_sha256
+from screening.cds.cards import checklist_cards
 from screening.citations import (
     BACKGROUND_NOTE,
     source_block,
@@ -22,6 +23,7 @@ from screening.citations import (
     source_parts,
     source_text,
 )
+from screening.export import checklist_markdown
 from screening.models import KINDS, AnswersFile, RulePack, Source
 from screening.pack.loader import load_pack
 from screening.words import (
@@ -310,3 +312,29 @@ class TestOneCanonicalJson:
     def test_the_frozen_1_0_0_pack_keeps_its_pinned_sha256(self) -> None:
         pack = load_pack(REPOSITORY / "tests" / "fixtures" / "pack-1.0.0")
         assert pack.sha256 == "10174a1be2fe17f77401cd1c560e0bbc36cbd8ce8f7e94c1980d9d7df7db2ed2"
+
+
+class TestRenderersReadTheChecklistAlone:
+    """Markdown and cards cite from the checklist's own copy of each source, as one renderer."""
+
+    def test_the_checklist_markdown_lists_each_cited_source_in_full_once(
+        self, shipped_pack: RulePack
+    ) -> None:
+        checklist = evaluate(shipped_pack, AnswersFile(answers={"substance_use_history": "yes"}))
+        text = checklist_markdown(checklist)
+        sources = text.split("\n## Sources\n\n", 1)[1].splitlines()
+        assert sources == [
+            f"- **{s.id}**: {source_markdown(s, full=True)}" for s in checklist.cited
+        ]
+        background = [line for line in sources if BACKGROUND_NOTE in line]
+        assert [line.split("**")[1] for line in background] == [
+            s.id for s in checklist.cited if s.background
+        ]
+        assert background
+
+    def test_a_card_cites_each_source_as_the_checklist_does(self, shipped_pack: RulePack) -> None:
+        answers = AnswersFile(answers={"substance_use_history": "yes"})
+        checklist = evaluate(shipped_pack, answers)
+        card = checklist_cards(shipped_pack, answers, checklist)[0]
+        cited = card["detail"].split("**Sources**\n\n", 1)[1].splitlines()
+        assert cited == [f"- {source_markdown(s)}" for s in checklist.entries[0].sources]

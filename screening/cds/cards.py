@@ -48,10 +48,6 @@ def checklist_cards(
     ]
 
 
-def _label(pack: RulePack, item_id: str) -> str:
-    return pack.item(item_id).label if pack.has_item(item_id) else item_id
-
-
 def _card(
     pack: RulePack, answers: AnswersFile, checklist: Checklist, entry: Entry, rule: Rule
 ) -> dict[str, Any]:
@@ -59,7 +55,7 @@ def _card(
         "uuid": card_uuid(pack, entry.rule_id, answers),
         "summary": card_summary(entry, rule),
         "indicator": "info",
-        "detail": card_detail(pack, entry, rule),
+        "detail": card_detail(checklist, entry, rule),
         "source": {
             "label": source_label(checklist),
             "topic": {"code": entry.rule_id, "display": KIND_WORDS[entry.kind]},
@@ -77,9 +73,10 @@ def card_summary(entry: Entry, rule: Rule) -> str:
     return SHORT_OPEN_PREFIX + entry_headline(entry)
 
 
-def card_detail(pack: RulePack, entry: Entry, rule: Rule) -> str:
+def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
     """The entry in Markdown: what to do, the answers behind it, what is open, the sources."""
-    because = "; ".join(f"{_label(pack, b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because)
+    label = checklist.label
+    because = "; ".join(f"{label(b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because)
     lines = [
         f"**{KIND_WORDS[entry.kind]}** (rule `{entry.rule_id}`)",
         "",
@@ -89,7 +86,7 @@ def card_detail(pack: RulePack, entry: Entry, rule: Rule) -> str:
         lines += ["", f"**If it applies:** {md_escape(rule.text)}"]
     lines += ["", f"**Answers that raised it:** {md_escape(because) or 'no answer needed'}"]
     if entry.open_items:
-        still = item_list([_label(pack, i) for i in entry.open_items])
+        still = item_list([label(i) for i in entry.open_items])
         lines += [
             "",
             f"**Still to find out:** {md_escape(still)}. Unknown or unanswered is never read as "

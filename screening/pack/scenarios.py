@@ -22,7 +22,8 @@ from screening.engine import evaluate
 from screening.errors import PackError, Problem, ScreeningError
 from screening.logic import condition_items
 from screening.models import Answer, AnswersFile, Identifier, RulePack, Text
-from screening.pack.loader import display_path, read_files, validate_yaml
+from screening.pack.loader import display_path, read_files
+from screening.pack.yaml_files import validate_yaml
 
 SCENARIOS_FOLDER = "scenarios"
 """Scenario files live in this folder inside the pack folder."""

@@ -12,8 +12,8 @@ import json
 
 from pydantic import BaseModel
 
-from screening.pack.loader import ItemsFile, PackFile, RulesFile, SourcesFile
 from screening.pack.scenarios import ScenariosFile
+from screening.pack.yaml_files import ItemsFile, PackFile, RulesFile, SourcesFile
 
 SCHEMA_FOLDER = "schema"
 

@@ -8,10 +8,11 @@ are the constants below; `PageContract` holds what differs between formats.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
 from screening.models import AnswersFile, AnswerState, Checklist, Entry, Kind, RuleSetRef, Source
+from screening.open_entries import group_open_entries
 
 FOOTER_TEXT = "This is a discussion checklist, not a recommendation or a diagnosis."
 KICKER = "KETAMINE FOR PAIN MANAGEMENT"
@@ -65,6 +66,13 @@ class PageContract:
     record's file name). `command`: small print after them. `draft_band`: atop every page
     while the pack's status is not approved (`{status}`). `done_mark`: in the box of an entry
     marked done. `note_label`: starts the line under an entry that carries a note.
+    `open_heading`: when set, each section prints its raised entries in full, then this
+    heading and its open entries grouped under the question that would settle them
+    (`find_out`, with `{question}`), one compact line each. `background_note`: printed once
+    in the References, under the first source marked background. `answers_intro`: under
+    the Answers heading. `unanswered`: when set, the Answers part prints only the items
+    answered, then the items not assessed and those not asked by name, each list after its
+    word, rather than a row per item.
     """
 
     about: tuple[str, ...]
@@ -72,38 +80,55 @@ class PageContract:
     draft_band: str | None = None
     done_mark: str | None = None
     note_label: str | None = None
+    open_heading: str | None = None
+    find_out: str = "Find out: {question}"
+    background_note: str | None = None
+    answers_intro: str = ANSWERS_INTRO
+    unanswered: tuple[str, str] | None = None
 
 
-CONTRACTS: dict[int, PageContract] = {
-    1: PageContract(
-        about=(
-            "The answers, this checklist and the rule pack's name, version and sha256 are "
-            "embedded in this PDF as a machine-readable JSON attachment ({name}). Browser PDF "
-            "viewers may not list attachments; desktop readers and pdfdetach do. To re-check "
-            "this file later against the rule pack in use then:\n"
-            "python -m screening verify FILE.pdf",
-        ),
+_FORMAT_1 = PageContract(
+    about=(
+        "The answers, this checklist and the rule pack's name, version and sha256 are "
+        "embedded in this PDF as a machine-readable JSON attachment ({name}). Browser PDF "
+        "viewers may not list attachments; desktop readers and pdfdetach do. To re-check "
+        "this file later against the rule pack in use then:\n"
+        "python -m screening verify FILE.pdf",
     ),
-    2: PageContract(
-        about=(
-            "This is the record of a conversation about ketamine for pain management. A rule "
-            "pack turned the answers given into the points above, each to discuss, verify, "
-            "arrange or document; a ticked box and a note show what was marked as discussed. "
-            "It reaches no decision about the patient: that stays with the treating clinicians.",
-            "It can be re-checked. The answers, the checklist with its ticks and notes, and the "
-            "rule pack's name, version and sha256 are embedded in this file as data ({name}). "
-            "The program that made it can confirm that these pages show that data, and whether "
-            "the rule pack in use at the time of the check still gives the same checklist. Such "
-            "a check shows consistency, not authorship: the file carries no signature.",
-        ),
-        command=(
-            "To re-check, from the program's folder: python -m screening verify FILE.pdf "
-            "(browser PDF viewers may not list the embedded data; desktop readers do)."
-        ),
-        draft_band="DRAFT: the rule pack's status is {status}; its content has not completed "
-        "clinical review.",
-        done_mark="\u2713",
-        note_label="Note:",
+)
+_FORMAT_2 = PageContract(
+    about=(
+        "This is the record of a conversation about ketamine for pain management. A rule "
+        "pack turned the answers given into the points above, each to discuss, verify, "
+        "arrange or document; a ticked box and a note show what was marked as discussed. "
+        "It reaches no decision about the patient: that stays with the treating clinicians.",
+        "It can be re-checked. The answers, the checklist with its ticks and notes, and the "
+        "rule pack's name, version and sha256 are embedded in this file as data ({name}). "
+        "The program that made it can confirm that these pages show that data, and whether "
+        "the rule pack in use at the time of the check still gives the same checklist. Such "
+        "a check shows consistency, not authorship: the file carries no signature.",
+    ),
+    command=(
+        "To re-check, from the program's folder: python -m screening verify FILE.pdf "
+        "(browser PDF viewers may not list the embedded data; desktop readers do)."
+    ),
+    draft_band="DRAFT: the rule pack's status is {status}; its content has not completed "
+    "clinical review.",
+    done_mark="\u2713",
+    note_label="Note:",
+)
+CONTRACTS: dict[int, PageContract] = {
+    1: _FORMAT_1,
+    2: _FORMAT_2,
+    3: replace(
+        _FORMAT_2,
+        open_heading="To find out",
+        background_note="Background reading for patients, not clinical evidence: it stands "
+        "beside a guideline or label and never alone behind a point.",
+        answers_intro="The items answered, as answered; then, by name, the items asked but not "
+        "answered, which are never read as No, and the follow-ups that the other answers made "
+        "irrelevant.",
+        unanswered=("Not assessed:", "Not asked:"),
     ),
 }
 """Each record format's page contract, by `format_version`; the last is the one written."""
@@ -123,6 +148,52 @@ def note_text(contract: PageContract, entry: Entry) -> str | None:
     if contract.note_label is None or not entry.note or not entry.note.strip():
         return None
     return f"{contract.note_label} {entry.note}"
+
+
+@dataclass(frozen=True)
+class SectionBlock:
+    """A section of the Checklist part as printed: the entries raised, in full, then the open
+    entries grouped by the item whose answer would settle them (empty in formats that print
+    every entry in full)."""
+
+    section: str
+    raised: tuple[Entry, ...]
+    open_groups: tuple[tuple[str, tuple[Entry, ...]], ...]
+
+    @property
+    def entries(self) -> tuple[Entry, ...]:
+        """The entries in the order the pages print them."""
+        return self.raised + tuple(e for _, group in self.open_groups for e in group)
+
+
+def section_blocks(contract: PageContract, checklist: Checklist) -> list[SectionBlock]:
+    """The Checklist part's sections in the order they first appear, as the format prints them."""
+    blocks = []
+    for section in dict.fromkeys(e.section for e in checklist.entries):
+        here = [e for e in checklist.entries if e.section == section]
+        if contract.open_heading is None:
+            blocks.append(SectionBlock(section, tuple(here), ()))
+            continue
+        groups = group_open_entries(here)
+        blocks.append(
+            SectionBlock(
+                section,
+                tuple(e for e in here if not e.open_items),
+                tuple((item, tuple(group)) for item, group in groups.items()),
+            )
+        )
+    return blocks
+
+
+def open_because(entry: Entry) -> bool:
+    """Whether a compact open entry prints its "Because" line: only when answers besides the
+    question it is grouped under raised or left it open."""
+    return len(entry.because) > 1
+
+
+def unanswered_text(word: str, labels: list[str]) -> str:
+    """One list of items by name in the compact Answers part: "Not assessed: a; b; c"."""
+    return f"{word} {'; '.join(labels) if labels else 'none'}"
 
 
 def row_answer(state: AnswerState | None) -> str:
@@ -190,6 +261,14 @@ def reference_text(source: Source) -> str:
     if source.grade:
         parts.append(f"Evidence: {source.grade}")
     return " · ".join(parts)
+
+
+def background_source(contract: PageContract, sources: Sequence[Source]) -> str | None:
+    """The id of the source the background note is printed under: the first marked
+    background, when the format prints the note."""
+    if contract.background_note is None:
+        return None
+    return next((s.id for s in sources if s.background), None)
 
 
 def made_by(generator: str, rule_set: RuleSetRef) -> str:

@@ -27,10 +27,10 @@ from fpdf.fonts import SubsetMap, TTFFont
 
 from screening.logic import asked_states
 from screening.models import AnswersFile, AnswerState, Checklist, Entry, RulePack
+from screening.open_entries import entry_headline
 from screening.pdf.contract import (
     ABOUT_HEADING,
     ANSWERS_HEADING,
-    ANSWERS_INTRO,
     CHECKLIST_HEADING,
     CONTRACTS,
     CURRENT_FORMAT,
@@ -48,16 +48,21 @@ from screening.pdf.contract import (
     SIGN_OFF_CAPTIONS,
     SIGN_OFF_HEADING,
     TITLE,
+    SectionBlock,
+    background_source,
     because_text,
     details_rows,
     draft_band,
     made_by,
     note_text,
+    open_because,
     reference_text,
     row_answer,
     rule_and_sources,
     running_head,
+    section_blocks,
     summary_text,
+    unanswered_text,
 )
 
 FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
@@ -85,6 +90,11 @@ CONTRACT = CONTRACTS[CURRENT_FORMAT]
 def item_label(pack: RulePack, item_id: str) -> str:
     """An item's name in "Because" lines; its id if the pack no longer has it."""
     return pack.item(item_id).label if pack.has_item(item_id) else item_id
+
+
+def item_question(pack: RulePack, item_id: str) -> str:
+    """The question heading a group of open entries; the item's id if the pack lacks it."""
+    return pack.item(item_id).question if pack.has_item(item_id) else item_id
 
 
 # Drawing ----------------------------------------------------------------------------------
@@ -342,9 +352,13 @@ class _EntryParts:
     note: list[str]
     because: list[str]
     meta: list[str]
+    compact: bool = False
 
     @property
     def height(self) -> float:
+        if self.compact:
+            lines = len(self.text) * 4.3 + len(self.note) * 4.3 + len(self.because) * 3.4
+            return lines + len(self.meta) * 3.3 + 1.4
         note = len(self.note) * 4.6 + 0.6 if self.note else 0
         lines = len(self.because) * 4.1 + len(self.meta) * 3.9
         return len(self.text) * 5 + note + 0.8 + lines + 3.2
@@ -355,6 +369,8 @@ class _Layout:
 
     KIND_X = 6.5
     TEXT_X = 27.0
+    OPEN_BOX_X = 4.0
+    OPEN_X = 10.5
 
     def __init__(
         self, doc: ChecklistDocument, pack: RulePack, answers: AnswersFile, checklist: Checklist
@@ -367,6 +383,9 @@ class _Layout:
 
     def label(self, item_id: str) -> str:
         return item_label(self.pack, item_id)
+
+    def question(self, item_id: str) -> str:
+        return item_question(self.pack, item_id)
 
     # Blocks ---------------------------------------------------------------------------------
 
@@ -449,13 +468,7 @@ class _Layout:
         doc = self.doc
         doc.ensure_room(parts.height)
         left, top = doc.l_margin, doc.y
-        doc.set_draw_color(*MUTED)
-        doc.set_line_width(0.3)
-        doc.rect(left + 0.4, top + 0.7, 3.6, 3.6)
-        if entry.done and CONTRACT.done_mark:
-            doc.style(9, bold=True, color=ACCENT)
-            doc.set_xy(left, top)
-            doc.cell(4.4, 5, CONTRACT.done_mark, align="C")
+        self._box(left, top, entry.done)
         doc.style(7, bold=True, color=ACCENT)
         doc.set_xy(left + self.KIND_X, top)
         doc.cell(self.TEXT_X - self.KIND_X, 5, KIND_LABELS[entry.kind])
@@ -473,19 +486,88 @@ class _Layout:
         doc.lines_at(left + self.TEXT_X, parts.meta, 3.9)
         doc.ln(3.2)
 
+    def _open_parts(self, entry: Entry) -> _EntryParts:
+        width = self.doc.epw - self.OPEN_X
+        note = note_text(CONTRACT, entry)
+        because = because_text(entry, self.label) if open_because(entry) else None
+        return _EntryParts(
+            self._wrapped(self.t(entry_headline(entry)), width, 9),
+            self._wrapped(self.t(note), width, 9) if note else [],
+            self._wrapped(self.t(because), width, 7.5) if because else [],
+            self._wrapped(self.t(rule_and_sources(entry)), width, 7),
+            compact=True,
+        )
+
+    def open_entry(self, entry: Entry, parts: _EntryParts) -> None:
+        """An open entry, compact: box, what the answer would raise, then rule and sources."""
+        doc = self.doc
+        doc.ensure_room(parts.height)
+        left, top = doc.l_margin + self.OPEN_BOX_X, doc.y
+        self._box(left, top - 0.3, entry.done)
+        doc.set_y(top)
+        doc.style(9)
+        doc.lines_at(doc.l_margin + self.OPEN_X, parts.text, 4.3)
+        if parts.note:
+            doc.style(9, color=ACCENT)
+            doc.lines_at(doc.l_margin + self.OPEN_X, parts.note, 4.3)
+        doc.style(7.5, color=MUTED)
+        doc.lines_at(doc.l_margin + self.OPEN_X, parts.because, 3.4)
+        doc.style(7, color=MUTED)
+        doc.lines_at(doc.l_margin + self.OPEN_X, parts.meta, 3.3)
+        doc.ln(1.4)
+
+    def _box(self, left: float, top: float, done: bool) -> None:
+        doc = self.doc
+        doc.set_draw_color(*MUTED)
+        doc.set_line_width(0.3)
+        doc.rect(left + 0.4, top + 0.7, 3.6, 3.6)
+        if done and CONTRACT.done_mark:
+            doc.style(9, bold=True, color=ACCENT)
+            doc.set_xy(left, top)
+            doc.cell(4.4, 5, CONTRACT.done_mark, align="C")
+
+    def open_groups(self, block: SectionBlock) -> None:
+        """The section's open entries under the question whose answer would settle them."""
+        doc = self.doc
+        first = True
+        for item_id, group in block.open_groups:
+            question = self._wrapped(
+                self.t(CONTRACT.find_out.format(question=self.question(item_id))),
+                doc.epw - self.OPEN_BOX_X,
+                9,
+                bold=True,
+            )
+            parts = [self._open_parts(e) for e in group]
+            heading = 5.5 if first else 0
+            doc.ensure_room(heading + len(question) * 4.4 + 0.6 + parts[0].height)
+            if first and CONTRACT.open_heading:
+                if block.raised:
+                    doc.ln(1)
+                doc.style(7.5, bold=True, color=ACCENT)
+                doc.cell(0, 4.5, CONTRACT.open_heading.upper(), new_x="LMARGIN", new_y="NEXT")
+                first = False
+            doc.style(9, bold=True)
+            doc.lines_at(doc.l_margin, question, 4.4)
+            doc.ln(0.6)
+            for entry, entry_parts in zip(group, parts, strict=True):
+                self.open_entry(entry, entry_parts)
+            doc.ln(0.8)
+
     def checklist_entries(self) -> None:
         self.heading(CHECKLIST_HEADING)
         self.summary()
-        entries = self.checklist.entries
-        for section, group in grouped(entries, lambda e: e.section):
-            parts = [self._entry_parts(e) for e in group]
-            self.section_heading(section, keep_with=parts[0].height, bookmark=True)
-            for entry, entry_parts in zip(group, parts, strict=True):
+        for block in section_blocks(CONTRACT, self.checklist):
+            parts = [self._entry_parts(e) for e in block.raised]
+            first = parts[0].height if parts else 16.0
+            self.section_heading(block.section, keep_with=first, bookmark=True)
+            for entry, entry_parts in zip(block.raised, parts, strict=True):
                 self.entry(entry, entry_parts)
+            self.open_groups(block)
 
     def answers_given(self) -> None:
         doc = self.doc
         states = asked_states(self.pack, self.answers.answers)
+        compact = CONTRACT.unanswered is not None
         answer_x = doc.epw - 30
         rows = [
             (
@@ -494,8 +576,9 @@ class _Layout:
                 states.get(item.id),
             )
             for item in self.pack.items
+            if not compact or states.get(item.id) not in (None, "not_assessed")
         ]
-        intro = self._wrapped(ANSWERS_INTRO, doc.epw, 8.5)
+        intro = self._wrapped(CONTRACT.answers_intro, doc.epw, 8.5)
         first_row = len(rows[0][1]) * 4.4 + 2 if rows else 0
         self.heading(ANSWERS_HEADING, keep_with=len(intro) * 4 + 12 + first_row)
         doc.style(8.5, color=MUTED)
@@ -504,6 +587,21 @@ class _Layout:
             self.section_heading(section, keep_with=len(group[0][1]) * 4.4 + 2)
             for _, lines, state in group:
                 self._answer_row(lines, state, answer_x)
+        if CONTRACT.unanswered is not None:
+            self.unanswered(CONTRACT.unanswered, states)
+
+    def unanswered(self, words: tuple[str, str], states: dict[str, AnswerState]) -> None:
+        """The items not assessed, then those not asked, by name: a short list for a form
+        that is mostly unanswered, where a row per item would run to pages."""
+        doc = self.doc
+        not_assessed = [i.label for i in self.pack.items if states.get(i.id) == "not_assessed"]
+        not_asked = [i.label for i in self.pack.items if i.id not in states]
+        doc.ln(3)
+        for word, labels in zip(words, (not_assessed, not_asked), strict=True):
+            doc.style(9)
+            lines = doc.wrap(self.t(unanswered_text(word, labels)), doc.epw)
+            doc.lines_at(doc.l_margin, lines, 4.4)
+            doc.ln(1.5)
 
     def _answer_row(self, lines: list[str], state: AnswerState | None, answer_x: float) -> None:
         doc = self.doc
@@ -562,14 +660,19 @@ class _Layout:
             blocks.append((id_lines, self._wrapped(self.t(reference_text(source)), width, 8.5)))
         first = max(len(blocks[0][0]), len(blocks[0][1])) * 4 + 2 if blocks else 0
         self.heading(REFERENCES_HEADING, keep_with=first)
-        for id_lines, text_lines in blocks:
-            doc.ensure_room(max(len(id_lines), len(text_lines)) * 4 + 2)
+        background = background_source(CONTRACT, self.pack.sources)
+        note = self._wrapped(CONTRACT.background_note or "", width, 8) if background else []
+        for source, (id_lines, text_lines) in zip(self.pack.sources, blocks, strict=True):
+            below = note if source.id == background else []
+            doc.ensure_room(max(len(id_lines), len(text_lines) + len(below)) * 4 + 2)
             top = doc.y
             doc.style(8, bold=True, color=ACCENT)
             doc.lines_at(doc.l_margin, id_lines, 4)
             doc.set_y(top)
             doc.style(8.5)
             doc.lines_at(doc.l_margin + 34, text_lines, 4)
+            doc.style(8, color=ACCENT)
+            doc.lines_at(doc.l_margin + 34, below, 4)
             doc.set_y(max(doc.y, top + len(id_lines) * 4) + 2)
 
     def about(self, record_name: str, fingerprint: str, generator: str) -> None:

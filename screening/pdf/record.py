@@ -37,7 +37,7 @@ class PdfRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     format: Literal["ketamine-screening-checklist-record"]
-    format_version: Literal[1, 2]
+    format_version: Literal[1, 2, 3]
     generator: str
     rule_set: RuleSetRef
     answers: AnswersFile

@@ -29,6 +29,7 @@ import re
 import threading
 import unicodedata
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -39,12 +40,12 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamO
 from screening.engine import evaluate
 from screening.errors import AnswersError, ExportError, Problem
 from screening.logic import asked_states
-from screening.models import Checklist, Entry, RulePack, RuleSetRef
+from screening.models import AnswersFile, Checklist, Entry, RulePack, RuleSetRef
+from screening.open_entries import entry_headline
 from screening.pdf import record as records
 from screening.pdf.contract import (
     ABOUT_HEADING,
     ANSWERS_HEADING,
-    ANSWERS_INTRO,
     CHECKLIST_HEADING,
     CONTRACTS,
     DETAILS_NOTE,
@@ -60,18 +61,22 @@ from screening.pdf.contract import (
     SIGN_OFF_HEADING,
     TITLE,
     PageContract,
+    background_source,
     because_text,
     details_rows,
     draft_band,
     made_by,
     note_text,
+    open_because,
     reference_text,
     row_answer,
     rule_and_sources,
     running_head,
+    section_blocks,
     summary_text,
+    unanswered_text,
 )
-from screening.pdf.layout import grouped, item_label
+from screening.pdf.layout import grouped, item_label, item_question
 from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, read_record
 from screening.pdf.structure import structure_problems
 
@@ -426,7 +431,7 @@ def _check_pages(
     if bad_heads:
         problems.append(f"the running head of {_pages(bad_heads)} {_DIFFERS}")
     printed = "".join(bodies)
-    entries_problem = _entries_problem(printed, record.checklist)
+    entries_problem = _entries_problem(printed, record.checklist, contract)
     if entries_problem:
         problems.append(entries_problem)
     parts = _expected_parts(record, pack, contract, entries_readable=entries_problem is None)
@@ -471,15 +476,15 @@ def _pages(numbers: list[int]) -> str:
     return f"page{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
 
 
-def _entries_problem(printed: str, checklist: Checklist) -> str | None:
+def _entries_problem(printed: str, checklist: Checklist, contract: PageContract) -> str | None:
     """Whether the "Rule <id>" lines of the Checklist section list the record's entries, in
-    order; the kind of each is then checked with its text."""
+    the order the format prints them; the kind of each is then checked with its text."""
     start = printed.find(_fold(DETAILS_NOTE + CHECKLIST_HEADING))
-    end = printed.find(_fold(ANSWERS_HEADING + ANSWERS_INTRO), start)
+    end = printed.find(_fold(ANSWERS_HEADING + contract.answers_intro), start)
     if start < 0 or end < 0:
         return None
     shown = _RULE_IDS.findall(printed, start, end)
-    recorded = [e.rule_id for e in checklist.entries]
+    recorded = [e.rule_id for b in section_blocks(contract, checklist) for e in b.entries]
     if shown == recorded:
         return None
     differences = [
@@ -524,16 +529,10 @@ def _expected_parts(
         parts += _entry_parts(checklist, pack, contract)
     else:
         parts.append(_Part("the checklist entries", "", unread=True))
-    parts.append(_Part("the Answers section", _fold(ANSWERS_HEADING + ANSWERS_INTRO), anchor=True))
+    answers_intro = _fold(ANSWERS_HEADING + contract.answers_intro)
+    parts.append(_Part("the Answers section", answers_intro, anchor=True))
     if pack is not None:
-        states = asked_states(pack, answers.answers)
-        for section, items in grouped(list(pack.items), lambda i: i.section):
-            parts.append(_Part("a section heading in the Answers section", _fold(section)))
-            for item in items:
-                parts += [
-                    _Part(f"the question of item {item.id}", _fold(item.question)),
-                    _Part(f"the answer to item {item.id}", _fold(row_answer(states.get(item.id)))),
-                ]
+        parts += _answers_parts(pack, answers, contract)
     else:
         parts.append(_Part("the answers", "", unread=True))
     sign_off = _fold(NOTES_HEADING + SIGN_OFF_HEADING)
@@ -543,9 +542,14 @@ def _expected_parts(
         _Part("the sign-off", _fold("".join(SIGN_OFF_CAPTIONS) + REFERENCES_HEADING), anchor=True),
     ]
     if pack is not None:
-        parts += [
-            _Part(f"the reference {s.id}", _fold(s.id + reference_text(s))) for s in pack.sources
-        ]
+        background = background_source(contract, pack.sources)
+        for source in pack.sources:
+            parts.append(
+                _Part(f"the reference {source.id}", _fold(source.id + reference_text(source)))
+            )
+            if source.id == background:
+                note = _fold(contract.background_note or "")
+                parts.append(_Part("the note on background reading", note))
     else:
         parts.append(_Part("the references", "", unread=True))
     about = [_fold(paragraph.format(name=RECORD_NAME)) for paragraph in contract.about]
@@ -567,40 +571,100 @@ def _expected_parts(
     return parts
 
 
+def _answers_parts(pack: RulePack, answers: AnswersFile, contract: PageContract) -> list[_Part]:
+    """The Answers part: a row per item, or in a compact format only the items answered, then
+    the items not assessed and not asked by name."""
+    states = asked_states(pack, answers.answers)
+    compact = contract.unanswered is not None
+    rows = [i for i in pack.items if not compact or states.get(i.id) not in (None, "not_assessed")]
+    parts: list[_Part] = []
+    for section, items in grouped(rows, lambda i: i.section):
+        parts.append(_Part("a section heading in the Answers section", _fold(section)))
+        for item in items:
+            parts += [
+                _Part(f"the question of item {item.id}", _fold(item.question)),
+                _Part(f"the answer to item {item.id}", _fold(row_answer(states.get(item.id)))),
+            ]
+    if contract.unanswered is not None:
+        not_assessed = [i.label for i in pack.items if states.get(i.id) == "not_assessed"]
+        not_asked = [i.label for i in pack.items if i.id not in states]
+        for word, labels in zip(contract.unanswered, (not_assessed, not_asked), strict=True):
+            parts.append(_Part(f"the list after {word!r}", _fold(unanswered_text(word, labels))))
+    return parts
+
+
 def _entry_parts(
     checklist: Checklist, pack: RulePack | None, contract: PageContract
 ) -> list[_Part]:
-    """Each entry's kind, text, "Because" line and rule line, with section headings between.
+    """Each section's heading, then its entries in full (kind, text, "Because" line, rule
+    line), then, in formats that group them, its open entries under their question.
 
-    The item names in "Because" come from the pack that made the PDF: without it, unread.
+    The item names and questions come from the pack that made the PDF: without it, unread.
     """
     label = partial(item_label, pack) if pack is not None else None
     parts: list[_Part] = []
-    section = None
-    for entry in checklist.entries:
-        name = f"entry {_shown(entry.rule_id)}"
-        if entry.section != section:
-            section = entry.section
-            parts.append(_Part(f"the section heading before {name}", _fold(section)))
-        mark = contract.done_mark if entry.done and contract.done_mark else ""
+    for block in section_blocks(contract, checklist):
+        parts.append(_Part(f"the section heading {_shown(block.section)}", _fold(block.section)))
+        for entry in block.raised:
+            parts += _full_entry(entry, label, contract)
+        if block.open_groups and contract.open_heading:
+            parts.append(
+                _Part("the heading of the open entries", _fold(contract.open_heading.upper()))
+            )
+        for item_id, group in block.open_groups:
+            what = f"the question heading open entries on item {_shown(item_id)}"
+            if pack is not None:
+                question = contract.find_out.format(question=item_question(pack, item_id))
+                parts.append(_Part(what, _fold(question)))
+            else:
+                parts.append(_Part(what, "", unread=True))
+            for entry in group:
+                parts += _open_entry(entry, label, contract)
+    return parts
+
+
+def _full_entry(
+    entry: Entry, label: Callable[[str], str] | None, contract: PageContract
+) -> list[_Part]:
+    name = f"entry {_shown(entry.rule_id)}"
+    mark = contract.done_mark if entry.done and contract.done_mark else ""
+    parts = [
+        _Part(f"the {'tick and ' if mark else ''}kind of {name}", mark + KIND_LABELS[entry.kind]),
+        _Part(f"the text of {name}", _fold(entry.text)),
+    ]
+    return parts + _entry_tail(entry, label, contract, because=True)
+
+
+def _open_entry(
+    entry: Entry, label: Callable[[str], str] | None, contract: PageContract
+) -> list[_Part]:
+    name = f"entry {_shown(entry.rule_id)}"
+    mark = contract.done_mark if entry.done and contract.done_mark else ""
+    parts = [
+        _Part(
+            f"the {'tick and ' if mark else ''}text of {name}", _fold(mark + entry_headline(entry))
+        )
+    ]
+    return parts + _entry_tail(entry, label, contract, because=open_because(entry))
+
+
+def _entry_tail(
+    entry: Entry, label: Callable[[str], str] | None, contract: PageContract, *, because: bool
+) -> list[_Part]:
+    """An entry's note, its "Because" line when printed, and its rule line."""
+    name = f"entry {_shown(entry.rule_id)}"
+    parts: list[_Part] = []
+    note = note_text(contract, entry)
+    if note:
+        parts.append(_Part(f"the note of {name}", _fold(note)))
+    if because and label is not None:
+        parts.append(_Part(f"the 'Because' line of {name}", _fold(because_text(entry, label))))
+    elif because:
         parts += [
-            _Part(
-                f"the {'tick and ' if mark else ''}kind of {name}", mark + KIND_LABELS[entry.kind]
-            ),
-            _Part(f"the text of {name}", _fold(entry.text)),
+            _Part(f"the 'Because' line of {name}", "Because:"),
+            _Part(f"the 'Because' line of {name}", "", unread=True),
         ]
-        note = note_text(contract, entry)
-        if note:
-            parts.append(_Part(f"the note of {name}", _fold(note)))
-        if label is not None:
-            parts.append(_Part(f"the 'Because' line of {name}", _fold(because_text(entry, label))))
-        else:
-            parts += [
-                _Part(f"the 'Because' line of {name}", "Because:"),
-                _Part(f"the 'Because' line of {name}", "", unread=True),
-            ]
-        rule_line = _fold(rule_and_sources(entry))
-        parts.append(_Part(f"the rule line of {name}", rule_line, anchor=True))
+    parts.append(_Part(f"the rule line of {name}", _fold(rule_and_sources(entry)), anchor=True))
     return parts
 
 

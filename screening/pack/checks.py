@@ -1,0 +1,468 @@
+"""Checks that span a pack's files: ids, references, sizes, follow-up cycles and depth,
+rules that can never hold (the satisfiability search) and the wording guard.
+
+Every check that can run does, so a reviewer sees all problems in one pass.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import deque
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ruamel.yaml.comments import CommentedMap
+
+from screening.errors import Problem
+from screening.language import (
+    DEFAULT_SCRIPTS,
+    gatekeeping_phrases,
+    hidden_text,
+    lookalike_words,
+    verdict_words,
+)
+from screening.limits import (
+    MAX_COMBINATIONS_PER_PACK,
+    MAX_CONDITION_DEPTH,
+    MAX_CONDITION_NODES,
+    MAX_FOLLOW_UP_DEPTH,
+    MAX_ITEMS,
+    MAX_ITEMS_PER_CONDITION_CHECKED,
+    MAX_RULES,
+    MAX_SOURCES,
+)
+from screening.logic import Tri, compile_condition, condition_items, visible_states
+from screening.models import (
+    AllOf,
+    AnswerState,
+    AnyOf,
+    Condition,
+    Item,
+    ItemIs,
+    NotOf,
+    Rule,
+    Source,
+)
+from screening.pack.yaml_files import line_of
+
+
+def _item_refs(
+    raw: Any, condition: Condition, negated_only: bool = False, negated: bool = False
+) -> Iterator[tuple[str, int | None]]:
+    """Every item a condition reads (or only those under a `not`), with the line naming it."""
+    if isinstance(condition, ItemIs):
+        if negated or not negated_only:
+            yield condition.item, line_of(raw)
+    elif isinstance(condition, (AllOf, AnyOf)):
+        parts = condition.all if isinstance(condition, AllOf) else condition.any
+        raws = raw["all"] if isinstance(condition, AllOf) else raw["any"]
+        for raw_part, part in zip(raws, parts, strict=True):
+            yield from _item_refs(raw_part, part, negated_only, negated)
+    elif isinstance(condition, NotOf):
+        yield from _item_refs(raw["not"], condition.not_, negated_only, negated=True)
+
+
+class CrossChecker:
+    """Checks that span files: ids, references, cycles, satisfiability and wording."""
+
+    def __init__(
+        self,
+        sources: list[tuple[str, CommentedMap, Source]] | None,
+        items: list[tuple[str, CommentedMap, Item]] | None,
+        rules: list[tuple[str, CommentedMap, Rule]],
+        files_sound: bool = True,
+        scripts: tuple[str, ...] = DEFAULT_SCRIPTS,
+    ) -> None:
+        """`None` stands for a sources or items file that could not be read; `files_sound`
+        is false when any file was refused, so only the checks that stay meaningful run."""
+        self.sources = sources or []
+        self.items = items or []
+        self.rules = rules
+        self.references_known = sources is not None and items is not None
+        self.files_sound = files_sound
+        self.scripts = scripts
+        self.source_ids = {s.id for _, _, s in self.sources}
+        self.item_ids = {i.id for _, _, i in self.items}
+
+    def problems(self) -> list[Problem]:
+        found = [
+            *self._duplicates("source", self.sources),
+            *self._duplicates("item", self.items),
+            *self._duplicates("rule", self.rules),
+        ]
+        if self.references_known:
+            found += [*self._citations(), *self._item_references()]
+        if self.files_sound and not found:
+            # Sizes first: every later check's cost grows with them.
+            found += self._sizes()
+        if self.files_sound and not found:
+            found += self._cycles()
+            found += [] if found else self._depth()
+            # Satisfiability needs the follow-up structure to be sound, so it comes last.
+            checks = [self._negated_follow_ups()] + ([] if found else [self._never_holds()])
+            found += [problem for check in checks for problem in check]
+        return [*found, *self._wording()]
+
+    @staticmethod
+    def _duplicates(
+        what: str,
+        entries: list[tuple[str, CommentedMap, Source]]
+        | list[tuple[str, CommentedMap, Item]]
+        | list[tuple[str, CommentedMap, Rule]],
+    ) -> Iterator[Problem]:
+        first: dict[str, tuple[str, int | None]] = {}
+        for shown, raw, model in entries:
+            if model.id in first:
+                where = "{}:{}".format(*first[model.id])
+                yield Problem(
+                    shown, f"duplicate {what} id (first defined at {where})", line_of(raw), model.id
+                )
+            else:
+                first[model.id] = (shown, line_of(raw))
+
+    def _citations(self) -> Iterator[Problem]:
+        cited: list[tuple[str, CommentedMap, Item | Rule]] = [*self.items, *self.rules]
+        for shown, raw, model in cited:
+            for index, source_id in enumerate(model.sources):
+                if source_id not in self.source_ids:
+                    line = raw["sources"].lc.item(index)[0] + 1
+                    yield Problem(shown, f"cites unknown source '{source_id}'", line, model.id)
+        background = {s.id for _, _, s in self.sources if s.background}
+        for shown, raw, rule in self.rules:
+            if set(rule.sources) <= background:
+                yield Problem(
+                    shown,
+                    "cites only background sources ("
+                    + ", ".join(rule.sources)
+                    + "): a point needs a guideline, label or statement behind it",
+                    raw.lc.key("sources")[0] + 1,
+                    rule.id,
+                )
+
+    def _item_references(self) -> Iterator[Problem]:
+        for shown, raw, item in self.items:
+            if item.asked_if is not None:
+                for ref, line in _item_refs(raw["asked_if"], item.asked_if):
+                    if ref not in self.item_ids:
+                        yield Problem(shown, f"asked_if reads unknown item '{ref}'", line, item.id)
+        for shown, raw, rule in self.rules:
+            for ref, line in _item_refs(raw["when"], rule.when):
+                if ref not in self.item_ids:
+                    yield Problem(shown, f"condition reads unknown item '{ref}'", line, rule.id)
+
+    def _sizes(self) -> list[Problem]:
+        """Counts and condition sizes within their bounds, checked in one linear pass."""
+        found: list[Problem] = []
+        for what, entries, bound in (
+            ("items", self.items, MAX_ITEMS),
+            ("rules", self.rules, MAX_RULES),
+            ("sources", self.sources, MAX_SOURCES),
+        ):
+            if len(entries) > bound:
+                shown, raw, _ = entries[bound]
+                found.append(
+                    Problem(
+                        shown,
+                        f"the pack has {len(entries):,} {what}; at most {bound:,} are read",
+                        line_of(raw),
+                    )
+                )
+        conditions = [
+            *((shown, raw, item.asked_if, item.id, "asked_if") for shown, raw, item in self.items),
+            *((shown, raw, rule.when, rule.id, "when") for shown, raw, rule in self.rules),
+        ]
+        for shown, raw, condition, owner, field in conditions:
+            if condition is None:
+                continue
+            nodes, depth = condition_size(condition)
+            if nodes > MAX_CONDITION_NODES or depth > MAX_CONDITION_DEPTH:
+                found.append(
+                    Problem(
+                        shown,
+                        f"{field} has {nodes} parts nested {depth} deep; a condition may have at "
+                        f"most {MAX_CONDITION_NODES} parts nested {MAX_CONDITION_DEPTH} deep",
+                        line_of(raw[field]),
+                        owner,
+                    )
+                )
+        return found
+
+    def _follow_up_graph(self) -> dict[str, list[str]]:
+        return {
+            item.id: list(
+                dict.fromkeys(ref for ref, _ in _item_refs(raw["asked_if"], item.asked_if))
+            )
+            for _, raw, item in self.items
+            if item.asked_if is not None
+        }
+
+    def _cycles(self) -> Iterator[Problem]:
+        """Each circular `asked_if` once, named from its first item in file order (linear)."""
+        depends = self._follow_up_graph()
+        component = _cyclic_components(depends)
+        reported: set[int] = set()
+        for shown, raw, item in self.items:
+            group = component.get(item.id)
+            if group is None or group in reported:
+                continue
+            reported.add(group)
+            cycle = _path_back(item.id, depends, component)
+            yield Problem(
+                shown,
+                "asked_if is circular: " + " -> ".join([*cycle, cycle[0]]),
+                line_of(raw.get("asked_if", raw)),
+                item.id,
+            )
+
+    def _depth(self) -> list[Problem]:
+        """Follow-ups of follow-ups at most `MAX_FOLLOW_UP_DEPTH` deep: evaluation walks each
+        chain, and the form could not show a deeper one sensibly. Linear in the items."""
+        depends = self._follow_up_graph()
+        depth: dict[str, int] = {}
+        for start in depends:
+            stack = [start]
+            while stack:
+                node = stack[-1]
+                pending = [p for p in depends.get(node, ()) if p not in depth]
+                if pending:
+                    stack += pending
+                    continue
+                stack.pop()
+                depth[node] = 1 + max((depth[p] for p in depends.get(node, ())), default=-1)
+        for shown, raw, item in self.items:
+            if depth.get(item.id, 0) > MAX_FOLLOW_UP_DEPTH:
+                return [
+                    Problem(
+                        shown,
+                        f"follow-up chain is {depth[item.id]} questions deep; at most "
+                        f"{MAX_FOLLOW_UP_DEPTH} follow-ups may hang one below another",
+                        line_of(raw["asked_if"]),
+                        item.id,
+                    )
+                ]
+        return []
+
+    def _negated_follow_ups(self) -> Iterator[Problem]:
+        """`not` over a follow-up would turn "not asked" into a point raised for no reason."""
+        follow_ups = {item.id for _, _, item in self.items if item.asked_if is not None}
+        conditions = [
+            *(
+                (shown, raw["asked_if"], item.asked_if, item.id)
+                for shown, raw, item in self.items
+                if item.asked_if
+            ),
+            *((shown, raw["when"], rule.when, rule.id) for shown, raw, rule in self.rules),
+        ]
+        for shown, raw, condition, owner in conditions:
+            for ref, line in _item_refs(raw, condition, negated_only=True):
+                if ref in follow_ups:
+                    yield Problem(
+                        shown,
+                        f"'not' over the follow-up item '{ref}': when it is not asked, the "
+                        "condition would hold for no reason; name the answers that should count",
+                        line,
+                        owner,
+                    )
+
+    def _never_holds(self) -> Iterator[Problem]:
+        """Try every Yes / No / Unknown combination, with follow-ups hidden as the form hides
+        them; refuse a condition too large to try rather than pass it unchecked."""
+        asked_if = {i.id: compile_condition(i.asked_if) for _, _, i in self.items if i.asked_if}
+        parents = {
+            i.id: condition_items(i.asked_if) for _, _, i in self.items if i.asked_if is not None
+        }
+        budget = MAX_COMBINATIONS_PER_PACK
+        for shown, raw, rule in self.rules:
+            refs = _with_parents(condition_items(rule.when), parents)
+            if len(refs) > MAX_ITEMS_PER_CONDITION_CHECKED:
+                yield Problem(
+                    shown,
+                    f"condition reads {len(refs)} questions, counting those their follow-ups "
+                    f"depend on; at most {MAX_ITEMS_PER_CONDITION_CHECKED} can be checked, "
+                    "so split it",
+                    line_of(raw["when"]),
+                    rule.id,
+                )
+                continue
+            budget -= 3 ** len(refs)
+            if budget < 0:
+                yield Problem(
+                    shown,
+                    "the pack's conditions are too many or too large to check "
+                    f"(over {MAX_COMBINATIONS_PER_PACK:,} combinations); simplify them",
+                    line_of(raw["when"]),
+                    rule.id,
+                )
+                return
+            holds = compile_condition(rule.when)
+            answers: tuple[AnswerState, ...] = ("yes", "no", "unknown")
+            combos = itertools.product(answers, repeat=len(refs))
+            if not any(
+                holds(visible_states(dict(zip(refs, combo, strict=True)), asked_if)).value
+                is Tri.TRUE
+                for combo in combos
+            ):
+                yield Problem(
+                    shown,
+                    "condition can never hold, whatever the answers",
+                    line_of(raw["when"]),
+                    rule.id,
+                )
+
+    def _wording(self) -> Iterator[Problem]:
+        """Every text a reader sees; a citation is quoted as published, so only what would
+        hide or reorder its letters is refused there, not its words."""
+        scripts = self.scripts
+        for shown, raw, rule in self.rules:
+            texts = {f: getattr(rule, f) for f in ("section", "summary", "text", "rationale")}
+            yield from guard_wording(shown, raw, texts, rule.id, scripts=scripts)
+        for shown, raw, item in self.items:
+            texts = {f: getattr(item, f) for f in ("section", "label", "question", "help")}
+            yield from guard_wording(shown, raw, texts, item.id, scripts=scripts)
+        for shown, raw, source in self.sources:
+            texts = {f: getattr(source, f) for f in ("grade", "note")}
+            yield from guard_wording(shown, raw, texts, source.id, scripts=scripts)
+            quoted = {f: getattr(source, f) for f in ("citation", "doi", "url")}
+            yield from guard_wording(shown, raw, quoted, source.id, scripts=scripts, wording=False)
+
+
+def guard_wording(
+    shown: str,
+    raw: CommentedMap,
+    texts: Mapping[str, str | None],
+    ref: str | None,
+    prefix: str = "",
+    *,
+    scripts: tuple[str, ...] = DEFAULT_SCRIPTS,
+    wording: bool = True,
+) -> Iterator[Problem]:
+    """Verdict words and gatekeeping phrases (when `wording`), and anything that would make a
+    reader see other letters or another order than stored, in texts a clinician reads."""
+    for field, text in texts.items():
+        if not text:
+            continue
+        line = raw.lc.key(field)[0] + 1
+        for hidden in hidden_text(text, scripts):
+            yield Problem(shown, f"{prefix}{field} {hidden}", line, ref)
+        words = verdict_words(text) if wording else []
+        if words:
+            yield Problem(
+                shown, f"{prefix}{field} uses verdict language ({', '.join(words)})", line, ref
+            )
+        gates = gatekeeping_phrases(text) if wording else []
+        if gates:
+            yield Problem(
+                shown,
+                f"{prefix}{field} uses gatekeeping language ({', '.join(gates)}): ask the "
+                "clinician to discuss, verify, arrange or document instead",
+                line,
+                ref,
+            )
+        mixed = lookalike_words(text)
+        if mixed:
+            yield Problem(
+                shown,
+                f"{prefix}{field} mixes alphabets within a word ({', '.join(mixed)}): "
+                "look-alike letters could hide a verdict word",
+                line,
+                ref,
+            )
+
+
+def _with_parents(items: tuple[str, ...], parents: Mapping[str, tuple[str, ...]]) -> list[str]:
+    """The items and, transitively, the questions that decide whether they are asked."""
+    found: dict[str, None] = {}
+    pending = deque(items)
+    while pending:
+        item = pending.popleft()
+        if item not in found:
+            found[item] = None
+            pending.extend(parents.get(item, ()))
+    return list(found)
+
+
+def condition_size(condition: Condition) -> tuple[int, int]:
+    """How many parts a condition has and how deep they nest, without recursion."""
+    nodes, deepest = 0, 0
+    stack: list[tuple[Condition, int]] = [(condition, 1)]
+    while stack:
+        node, depth = stack.pop()
+        nodes += 1
+        deepest = max(deepest, depth)
+        if isinstance(node, (AllOf, AnyOf)):
+            stack += [
+                (part, depth + 1) for part in (node.all if isinstance(node, AllOf) else node.any)
+            ]
+        elif isinstance(node, NotOf):
+            stack.append((node.not_, depth + 1))
+    return nodes, deepest
+
+
+def _cyclic_components(depends: Mapping[str, list[str]]) -> dict[str, int]:
+    """Items on a dependency cycle, each mapped to its strongly connected component.
+
+    Tarjan's algorithm, iterative, so it is linear and a long chain cannot exhaust the stack.
+    """
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    on_stack: set[str] = set()
+    stack: list[str] = []
+    cyclic: dict[str, int] = {}
+    counter = 0
+    for root in depends:
+        if root in index:
+            continue
+        work: list[tuple[str, Iterator[str]]] = [(root, iter(depends.get(root, ())))]
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            nxt = next(edges, None)
+            if nxt is not None:
+                if nxt not in index:
+                    index[nxt] = low[nxt] = counter
+                    counter += 1
+                    stack.append(nxt)
+                    on_stack.add(nxt)
+                    work.append((nxt, iter(depends.get(nxt, ()))))
+                elif nxt in on_stack:
+                    low[node] = min(low[node], index[nxt])
+                continue
+            work.pop()
+            if work:
+                parent = work[-1][0]
+                low[parent] = min(low[parent], low[node])
+            if low[node] == index[node]:
+                members = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    members.append(member)
+                    if member == node:
+                        break
+                if len(members) > 1 or node in depends.get(node, ()):
+                    cyclic.update((m, index[node]) for m in members)
+    return cyclic
+
+
+def _path_back(
+    start: str, depends: Mapping[str, list[str]], component: Mapping[str, int]
+) -> list[str]:
+    """A shortest dependency path from `start` back to itself within its cycle (breadth first)."""
+    group = component[start]
+    came_from: dict[str, str] = {}
+    queue: deque[str] = deque([start])
+    while queue:
+        node = queue.popleft()
+        for nxt in depends.get(node, ()):
+            if nxt == start:
+                path = [node]
+                while path[-1] != start:
+                    path.append(came_from[path[-1]])
+                return path[::-1]
+            if component.get(nxt) == group and nxt not in came_from:
+                came_from[nxt] = node
+                queue.append(nxt)
+    return [start]
