@@ -46,7 +46,7 @@ SHIPPED_CODE = sorted(
         *(REPOSITORY / "app_pages").glob("*.py"),
     ]
 )
-VOCABULARIES = {
+VOCABULARIES: dict[str, set[str]] = {
     "kind": set(KIND_WORDS),
     "answer": set(ANSWER_WORDS),
     "status": set(STATUS_WORDS),
