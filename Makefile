@@ -29,6 +29,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy screening
 	$(BIN)/mypy app.py app_pages
+	$(BIN)/mypy tests bench
 
 rulecheck: $(STAMP)
 	$(BIN)/python -m screening check --coverage

@@ -22,6 +22,7 @@ GRACE_SECONDS = 60.0
 def _mark_for_delete(self: MediaFileMetadata) -> None:
     if not self._is_marked_for_delete:
         self._is_marked_for_delete = True
+        # A field of this patch's own, which Streamlit's class does not declare.
         self._marked_at = time.monotonic()  # type: ignore[attr-defined]
 
 
@@ -36,6 +37,7 @@ def keep_downloads_fetchable() -> None:
     for name in ("mark_for_delete", "is_marked_for_delete"):
         if not hasattr(MediaFileMetadata, name):
             raise RuntimeError(f"Streamlit's MediaFileMetadata has no {name}")
+    # Replacing Streamlit's methods on its class is what this patch is for; mypy forbids it.
     MediaFileMetadata.mark_for_delete = _mark_for_delete  # type: ignore[method-assign]
     MediaFileMetadata.is_marked_for_delete = property(_is_marked_for_delete)  # type: ignore[assignment,method-assign]
 

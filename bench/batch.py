@@ -16,7 +16,9 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pyarrow as pa
@@ -55,9 +57,14 @@ def synthetic_table(pack: RulePack, rows: int) -> pa.Table:
     return pa.table(columns)
 
 
-def timed(label: str, fn, repeat: int = 3):  # type: ignore[no-untyped-def]
-    best, value = float("inf"), None
-    for _ in range(repeat):
+T = TypeVar("T")
+
+
+def timed(label: str, fn: Callable[[], T], repeat: int = 3) -> tuple[float, T]:
+    start = time.perf_counter()
+    value = fn()
+    best = time.perf_counter() - start
+    for _ in range(repeat - 1):
         start = time.perf_counter()
         value = fn()
         best = min(best, time.perf_counter() - start)

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from screening import AnswersFile, load_pack
 from screening.fhir.response import questionnaire_response
 from screening.logic import asked_states
+from screening.models import Answer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -39,16 +40,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+CHOICES: tuple[Answer | None, ...] = ("yes", "no", "unknown", None)
+"""One of these for each item; None leaves it blank."""
+
+
 def call_bodies(count: int, seed: int = 20261201) -> list[bytes]:
     """Patient-view calls, each with a response of random answers as its prefetch."""
     pack = load_pack()
     rng = random.Random(seed)
     bodies = []
     for n in range(count):
-        raw = {i.id: rng.choice(["yes", "no", "unknown", "skip"]) for i in pack.items}
-        given = {k: v for k, v in raw.items() if v != "skip"}
-        asked = asked_states(pack, given)  # type: ignore[arg-type]
-        answers = AnswersFile(answers={k: v for k, v in given.items() if k in asked})  # type: ignore[arg-type]
+        raw = {i.id: rng.choice(CHOICES) for i in pack.items}
+        given = {k: v for k, v in raw.items() if v is not None}
+        asked = asked_states(pack, given)
+        answers = AnswersFile(answers={k: v for k, v in given.items() if k in asked})
         call = {
             "hook": "patient-view",
             "hookInstance": f"bench-{n}",

@@ -16,10 +16,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from screening import AnswersFile, evaluate, load_pack
 from screening.logic import asked_states
+from screening.models import Answer
+
+CHOICES: tuple[Answer | None, ...] = ("yes", "no", "unknown", None)
+"""One of these for each item; None leaves it blank."""
 
 
-def random_answers(pack_items: list[str], rng: random.Random) -> dict[str, str]:
-    return {i: rng.choice(["yes", "no", "unknown", "skip"]) for i in pack_items}
+def random_answers(pack_items: list[str], rng: random.Random) -> dict[str, Answer]:
+    drawn = {i: rng.choice(CHOICES) for i in pack_items}
+    return {i: a for i, a in drawn.items() if a is not None}
 
 
 def main(sets: int = 100_000) -> None:
@@ -37,9 +42,9 @@ def main(sets: int = 100_000) -> None:
     ids = [i.id for i in pack.items]
     inputs = []
     for _ in range(sets):
-        raw = {k: v for k, v in random_answers(ids, rng).items() if v != "skip"}
-        asked = asked_states(pack, raw)  # type: ignore[arg-type]
-        inputs.append(AnswersFile(answers={k: v for k, v in raw.items() if k in asked}))  # type: ignore[arg-type]
+        raw = random_answers(ids, rng)
+        asked = asked_states(pack, raw)
+        inputs.append(AnswersFile(answers={k: v for k, v in raw.items() if k in asked}))
 
     timings = []
     start_all = time.perf_counter()

@@ -56,10 +56,10 @@ class TestAuditPage:
         upload(at, "year.parquet", parquet_bytes(ROWS))
         assert texts(at.success) == ["4 of 4 answer sets evaluated with Mini pack 0.1.0."]
         rules = frame(at, "rule").set_index("rule")
-        assert rules.loc["substance-active", ["raised", "open", "not raised"]].tolist() == [1, 2, 1]
+        assert list(rules.loc["substance-active", ["raised", "open", "not raised"]]) == [1, 2, 1]
         assert rules.loc["substance-active", "open %"] == 50.0
         items = frame(at, "item").set_index("item")
-        assert items.loc["active", ["unknown", "not assessed", "not asked"]].tolist() == [1, 1, 1]
+        assert list(items.loc["active", ["unknown", "not assessed", "not asked"]]) == [1, 1, 1]
         assert len(at.get("vega_lite_chart")) == 2
         assert at.get("download_button")
 

@@ -37,7 +37,7 @@ actions = st.lists(
 def shown(at: AppTest) -> dict[str, str]:
     """The answers the form shows, by item id (blank ones left out)."""
     return {
-        str(w.key).removeprefix("answer__"): w.value
+        str(w.key).removeprefix("answer__"): str(w.value)
         for w in at.segmented_control
         if str(w.key).startswith("answer__") and w.value is not None
     }

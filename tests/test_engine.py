@@ -11,12 +11,12 @@ from screening.answers import answer_problems, read_answers_bytes
 from screening.export import checklist_json, checklist_markdown
 from screening.language import DISCLAIMER
 from screening.logic import asked_states
-from screening.models import KINDS
+from screening.models import KINDS, Answer, Entry
 from tests.conftest import MINI_PACK, write_pack
 
 
-def run(pack: RulePack, **answers: str) -> dict[str, object]:
-    checklist = evaluate(pack, AnswersFile(answers=answers))  # type: ignore[arg-type]
+def run(pack: RulePack, **answers: Answer) -> dict[str, Entry]:
+    checklist = evaluate(pack, AnswersFile(answers=answers))
     return {e.rule_id: e for e in checklist.entries}
 
 
@@ -128,10 +128,10 @@ class TestUnknownAndUnanswered:
         self, mini_pack: RulePack
     ) -> None:
         entry = run(mini_pack, history="no", monitoring="unknown")["setting-monitoring"]
-        assert entry.kind == "verify"  # type: ignore[attr-defined]
-        assert entry.open_items == ("monitoring",)  # type: ignore[attr-defined]
-        assert entry.text == "Find out: monitoring? If no: Arrange monitoring"  # type: ignore[attr-defined]
-        assert entry.raised_if == ("no",)  # type: ignore[attr-defined]
+        assert entry.kind == "verify"
+        assert entry.open_items == ("monitoring",)
+        assert entry.text == "Find out: monitoring? If no: Arrange monitoring"
+        assert entry.raised_if == ("no",)
 
     def test_an_unanswered_item_is_not_assessed_and_yields_a_verify_entry(
         self, mini_pack: RulePack
@@ -153,9 +153,9 @@ class TestUnknownAndUnanswered:
         self, mini_pack: RulePack
     ) -> None:
         entry = run(mini_pack, history="unknown", monitoring="yes")["substance-active"]
-        assert entry.open_items == ("history", "active")  # type: ignore[attr-defined]
-        assert entry.raised_if == ()  # type: ignore[attr-defined]
-        assert entry.text == (  # type: ignore[attr-defined]
+        assert entry.open_items == ("history", "active")
+        assert entry.raised_if == ()
+        assert entry.text == (
             "Find out: substance use history; active use? Depending on the answers: "
             "Discuss current non-medical use"
         )
@@ -169,8 +169,8 @@ class TestUnknownAndUnanswered:
         assert [(b.item, b.answer) for b in entry.because] == [
             ("history", "yes"),
             ("active", "unknown"),
-        ]  # type: ignore[attr-defined]
-        assert entry.open_items == ("active",)  # type: ignore[attr-defined]
+        ]
+        assert entry.open_items == ("active",)
 
     def test_an_either_rule_open_on_two_items_names_no_single_deciding_answer(
         self, tmp_path: Path
@@ -406,11 +406,11 @@ class TestEntryOrder:
 
     @pytest.mark.parametrize("answer", ["yes", "no"])
     def test_the_shipped_pack_orders_entries_of_every_kind_by_section_then_kind(
-        self, shipped_pack: RulePack, answer: str
+        self, shipped_pack: RulePack, answer: Answer
     ) -> None:
         given = {i.id: answer for i in shipped_pack.items}
-        asked = asked_states(shipped_pack, given)  # type: ignore[arg-type]
-        answers = AnswersFile(answers={i: a for i, a in given.items() if i in asked})  # type: ignore[misc]
+        asked = asked_states(shipped_pack, given)
+        answers = AnswersFile(answers={i: a for i, a in given.items() if i in asked})
         entries = evaluate(shipped_pack, answers).entries
         sections = list(shipped_pack.sections)
         keys = [(sections.index(e.section), KINDS.index(e.kind)) for e in entries]

@@ -21,6 +21,7 @@ from screening.answers import answer_problems, read_answers_bytes
 from screening.cli import cli
 from screening.fhir.response import fhir_string, questionnaire_response, response_json
 from screening.logic import asked_states
+from screening.models import Answer
 from tests.conftest import write_answers
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -55,7 +56,7 @@ def refusal(pack: RulePack, resource: dict[str, Any]) -> list[str]:
 @st.composite
 def answer_sets(draw: st.DrawFn, pack: RulePack) -> AnswersFile:
     """Any answers the form can produce: each item Yes, No, Unknown or blank, if asked."""
-    choice = st.sampled_from(["yes", "no", "unknown", None])
+    choice: st.SearchStrategy[Answer | None] = st.sampled_from(["yes", "no", "unknown", None])
     given = {i.id: a for i in pack.items if (a := draw(choice)) is not None}
     asked = asked_states(pack, given)
     text = st.none() | st.text(min_size=1, max_size=30)

@@ -16,7 +16,7 @@ from screening.models import AllOf, AnswerState, AnyOf, ItemIs, NotOf
 T, F, O = Tri.TRUE, Tri.FALSE, Tri.OPEN  # noqa: E741 - the truth tables read best in letters
 
 # An item answered "yes" reads TRUE, "no" FALSE, "unknown" OPEN for a leaf `is: yes`.
-ANSWER_FOR = {T: "yes", F: "no", O: "unknown"}
+ANSWER_FOR: dict[Tri, AnswerState] = {T: "yes", F: "no", O: "unknown"}
 
 
 def leaf(name: str) -> ItemIs:
@@ -24,7 +24,7 @@ def leaf(name: str) -> ItemIs:
 
 
 def states(a: Tri, b: Tri) -> dict[str, AnswerState]:
-    return {"a": ANSWER_FOR[a], "b": ANSWER_FOR[b]}  # type: ignore[dict-item]
+    return {"a": ANSWER_FOR[a], "b": ANSWER_FOR[b]}
 
 
 class TestLeaf:
@@ -75,7 +75,7 @@ class TestTruthTables:
     @pytest.mark.parametrize(("value", "expected"), [(T, F), (F, T), (O, O)])
     def test_not(self, value: Tri, expected: Tri) -> None:
         condition = NotOf(not_=leaf("a"))
-        assert evaluate_condition(condition, {"a": ANSWER_FOR[value]}).value is expected  # type: ignore[dict-item]
+        assert evaluate_condition(condition, {"a": ANSWER_FOR[value]}).value is expected
 
 
 class TestWitnesses:

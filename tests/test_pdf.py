@@ -16,7 +16,7 @@ from fpdf import FPDF
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pypdf import PdfReader, PdfWriter
-from pypdf.generic import NameObject
+from pypdf.generic import Destination, NameObject
 
 from screening import AnswersError, RulePack, evaluate, load_pack, parse_answers
 from screening.errors import ExportError
@@ -322,7 +322,7 @@ class TestTypedText:
             real_add_font(doc, family, style, fname)
 
         monkeypatch.setattr(layout, "_FONTS", FontCache())
-        monkeypatch.setattr(layout.FPDF, "add_font", counting)
+        monkeypatch.setattr(FPDF, "add_font", counting)
         build(mini_pack, {}, patient_reference="Zoë")
         assert parsed == ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]
         first = build(mini_pack, {}, patient_reference="王小明 김민준")
@@ -371,7 +371,7 @@ class TestTypedText:
         deadline=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture],
     )
-    @given(typed=st.text(st.characters(exclude_categories=("Cs",)), max_size=40))
+    @given(typed=st.text(st.characters(exclude_categories=["Cs"]), max_size=40))
     def test_any_typed_text_renders_and_the_record_keeps_it_exactly(
         self, mini_pack: RulePack, typed: str
     ) -> None:
@@ -385,7 +385,7 @@ class TestTypedText:
         suppress_health_check=[HealthCheck.function_scoped_fixture],
     )
     @given(
-        typed=st.text(st.characters(exclude_categories=("Cs",)), max_size=40),
+        typed=st.text(st.characters(exclude_categories=["Cs"]), max_size=40),
         script=st.text(st.characters(min_codepoint=0x0590, max_codepoint=0x08FF), max_size=8),
     )
     def test_any_typed_text_is_read_back_from_the_pages_of_an_older_release(
@@ -583,7 +583,7 @@ class TestForAChart:
 
     def test_it_declares_its_language_and_title(self, mini_pack: RulePack) -> None:
         reader = PdfReader(io.BytesIO(build(mini_pack, ALL_RAISED)))
-        assert reader.trailer["/Root"]["/Lang"] == "en"
+        assert str(reader.root_object["/Lang"]) == "en"
         assert reader.metadata is not None
         assert reader.metadata.title == "Discussion checklist: ketamine for pain management"
 
@@ -607,7 +607,10 @@ class TestForAChart:
         sections = reader.outline[1]
         assert isinstance(sections, list)
         for bookmark in sections:
+            assert isinstance(bookmark, Destination)
             page = reader.get_destination_page_number(bookmark)
+            assert page is not None
+            assert bookmark.title is not None
             assert bookmark.title in texts[page]
 
     def test_the_closing_page_speaks_to_a_reader_and_keeps_the_command_in_small_print(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from fpdf import FPDF
@@ -37,7 +37,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[RulePack, bytes]:
     from tests.conftest import write_pack  # noqa: PLC0415
 
     pack = load_pack(write_pack(tmp_path_factory.mktemp("mini")))
-    answers = AnswersFile(answers=ANSWERS, date="2026-11-30")  # type: ignore[arg-type]
+    answers = AnswersFile(answers=ANSWERS, date="2026-11-30")
     return pack, checklist_pdf(pack, answers, evaluate(pack, answers))
 
 
@@ -47,7 +47,9 @@ def refusal(pdf: bytes, pack: RulePack) -> list[str]:
     return str(caught.value).splitlines()
 
 
-def rewritten(pdf: bytes, change: Callable[[PdfWriter], None], incremental: bool = False) -> bytes:
+def rewritten(
+    pdf: bytes, change: Callable[[PdfWriter], object], incremental: bool = False
+) -> bytes:
     """The file as pypdf writes it after `change`: whole, or appended as an incremental update."""
     writer = (
         PdfWriter(io.BytesIO(pdf), incremental=True)
@@ -109,7 +111,7 @@ class TestStructure:
         pack, pdf = made
 
         def script(writer: PdfWriter) -> None:
-            names = writer._root_object["/Names"]
+            names = cast(DictionaryObject, writer._root_object["/Names"])
             names[NameObject("/JavaScript")] = DictionaryObject(
                 {NameObject("/Names"): ArrayObject([TextStringObject("x"), DictionaryObject()])}
             )
@@ -228,7 +230,7 @@ class TestFonts:
         pack, pdf = made
 
         def change_font(writer: PdfWriter) -> None:
-            resources = writer.pages[0]["/Resources"].get_object()
+            resources: Any = writer.pages[0]["/Resources"].get_object()
             font = next(iter(resources["/Font"].values())).get_object()
             descriptor = font["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
             program = descriptor["/FontFile2"].get_object()

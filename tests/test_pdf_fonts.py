@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fontTools.pens.recordingPen import DecomposingRecordingPen
-from fontTools.ttLib import TTFont
+from fontTools.pens.recordingPen import (  # type: ignore[import-untyped]  # fontTools has no types
+    DecomposingRecordingPen,
+)
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools has no types
 
 from screening.pdf.fonts import FONTS_DIR, Outlines
 

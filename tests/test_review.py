@@ -11,12 +11,12 @@ import pytest
 from screening import load_pack
 from screening.describe import describe_condition
 from screening.language import DISCLAIMER, verdict_words
+from screening.markdown import md_escape
 from screening.models import RulePack
 from screening.pack.loader import DEFAULT_RULES_DIR
 from screening.pack.scenarios import run_pack_scenarios
 from screening.review.report import (
     CSV_COLUMNS,
-    md_escape,
     review_csv,
     review_html,
     review_markdown,

@@ -110,8 +110,8 @@ def neutral_answers(pack: RulePack) -> dict[str, str]:
 
 def answered(pack: RulePack, answers: dict[str, str]) -> AnswersFile:
     """Keep only the answers to items that are asked given the others."""
-    asked = asked_states(pack, answers)  # type: ignore[arg-type]
-    return AnswersFile(answers={k: v for k, v in answers.items() if k in asked})  # type: ignore[arg-type]
+    asked = asked_states(pack, answers)  # type: ignore[arg-type]  # the catalogue's plain words
+    return AnswersFile(answers={k: v for k, v in answers.items() if k in asked})
 
 
 @pytest.mark.parametrize(("item_id", "raising"), [(i, a) for i, _, a in EVERY_ITEM])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import warnings
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from tests.conftest import FAILING, MINI_PACK, PASSING, write_pack, write_scenar
 
 
 def zipped(
-    files: dict[str, str | bytes],
+    files: Mapping[str, str | bytes],
     compression: int = zipfile.ZIP_DEFLATED,
     also: tuple[tuple[str, str], ...] = (),
 ) -> bytes:

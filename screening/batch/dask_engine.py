@@ -9,6 +9,7 @@ the same with `mapInPandas` (see the README).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -83,7 +84,9 @@ def run_dask(pack: RulePack, path: Path, shown: str, scheduler: str | None = Non
     return _assemble(pack, collected, shown, frame.columns)
 
 
-def _assemble(pack: RulePack, collected: pd.DataFrame, shown: str, columns: object) -> BatchResult:
+def _assemble(
+    pack: RulePack, collected: pd.DataFrame, shown: str, columns: Iterable[object]
+) -> BatchResult:
     rows = len(collected)
     refused = collected[_PROBLEMS].notna().to_numpy()
     accepted = np.flatnonzero(~refused)
@@ -97,6 +100,6 @@ def _assemble(pack: RulePack, collected: pd.DataFrame, shown: str, columns: obje
         i.id: collected[f"item:{i.id}"].to_numpy(dtype=np.int8)[accepted] for i in pack.items
     }
     record_ids = None
-    if RECORD_ID in list(columns):  # type: ignore[call-overload]
+    if RECORD_ID in list(columns):
         record_ids = pa.array(collected[RECORD_ID].tolist(), pa.string())
     return BatchResult(pack, shown, rows, accepted, record_ids, visible, values, tuple(problems))
