@@ -36,7 +36,6 @@ from screening.words import (
     by_section,
     kind_rank,
     section_rank,
-    status_name,
 )
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -137,7 +136,6 @@ class TestEachWordTableIsDefinedOnce:
         assert set(ANSWER_WORDS) == {"yes", "no", "unknown", "not_assessed"}
         assert set(STATUS_WORDS) == {"draft", "in_review", "approved", "retired"}
         assert set(STATUS_WARNINGS) == set(STATUS_WORDS) - {"approved"}
-        assert status_name("in_review") == "in review"
 
 
 CITATION_READERS = {
