@@ -28,6 +28,8 @@ _STATUS_WARNINGS = {
     "retired": "This rule pack has been retired: its content may be out of date.",
 }
 _log = logging.getLogger(__name__)
+DRAWN = "page__drawn"
+"""Session-state key: what this session's last run finished drawing (see `take_drawn`)."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +110,24 @@ def unexpected_error(what: str) -> None:
     )
 
 
+def take_drawn() -> str | None:
+    """What the previous run of this session finished drawing, if it said so with `drawn`.
+
+    Taken, not read: every page takes it when it starts (in `require_pack`), so a run of
+    another page, or one stopped before its end, leaves nothing behind.
+    """
+    drawn: str | None = st.session_state.pop(DRAWN, None)
+    return drawn
+
+
+def drawn(what: str) -> None:
+    """Say, at the end of a run, that it drew `what` in full."""
+    st.session_state[DRAWN] = what
+
+
 def require_pack() -> RulePack:
     """The rule pack; when it is refused or cannot be read, say so in place of the page, stop."""
+    take_drawn()
     try:
         return _cached_pack(str(rules_dir()))
     except PackError as exc:

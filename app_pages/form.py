@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
@@ -17,16 +18,23 @@ import streamlit as st
 from app_pages.common import (
     QuestionText,
     UploadNote,
+    drawn,
     md,
     page_header,
     question_texts,
     require_pack,
+    take_drawn,
 )
 from screening.answers import read_answers_bytes
 from screening.describe import describe_condition
 from screening.engine import evaluate
 from screening.errors import AnswersError, problem_lines
-from screening.export import checklist_json, checklist_markdown, download_name
+from screening.export import (
+    answers_download_name,
+    checklist_json,
+    checklist_markdown,
+    download_name,
+)
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
 from screening.logic import asked_states
@@ -82,9 +90,18 @@ DROPPED = "screening__dropped"  # item id -> the answer removed when it stopped 
 VIEW = "screening__view"
 UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
+# A follow-up (the only question drawn after a caption) is indented under its parent with its
+# caption, by one rule for them all: cheaper on every rerun than a pair of columns each.
+FOLLOW_UP_STYLE = """<style>
+[data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]):has(
+  + [class*="st-key-answer__"]),
+[data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"])
+  + [class*="st-key-answer__"] { padding-left: 2rem; }
+</style>"""
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
+_UNSET = object()
 
 
 def answer_key(item_id: str) -> str:
@@ -119,20 +136,27 @@ def _memory() -> dict[str, Any]:
     return memory
 
 
-def _remember(keys: list[str]) -> None:
+def _remember(keys: list[str], shown_last_run: bool = False) -> None:
     """Widget state is dropped while a widget is not shown; the memory is not. Sync the two.
 
     A widget's value given by the user wins; then every value is written back in this run,
     before its widget is drawn. A value set in an earlier run is known to the server but not
     sent to the browser, which would show the widget empty and send that back: the lost
-    answers after a tick and *Back to the answers*.
+    answers after a tick and *Back to the answers*. Widgets the previous run drew in full
+    already show their values, so those need no writing back (a write costs on every rerun).
     """
-    memory = _memory()
+    memory, state = _memory(), st.session_state
     for key in keys:
-        if key in st.session_state:
-            memory[key] = st.session_state[key]
-        if key in memory:
-            st.session_state[key] = memory[key]
+        value = state.get(key, _UNSET)
+        if value is not _UNSET:
+            memory[key] = value
+            if shown_last_run:
+                continue
+        elif key in memory:
+            value = memory[key]
+        else:
+            continue
+        state[key] = value
 
 
 def _answers(pack: RulePack) -> dict[str, Answer]:
@@ -159,32 +183,57 @@ def _drop_unasked(pack: RulePack) -> dict[str, AnswerState]:
     return asked
 
 
-def _record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
-    """What the form holds (answers, details, the marks on the points it raises now) and the
-    checklist it makes, which carries those marks."""
+def _given(pack: RulePack) -> AnswersFile:
+    """The answers and details the form holds, without the marks on the points."""
     memory = _memory()
     date = memory.get(detail_key("date"))
-    given = AnswersFile(
+    return AnswersFile(
         answers=_answers(pack),
         patient_reference=memory.get(detail_key("patient_reference")) or None,
         clinician=memory.get(detail_key("clinician")) or None,
         date=date.isoformat() if isinstance(date, dt.date) else None,
     )
-    unmarked = evaluate(pack, given, source="form")
-    entries = unmarked.entries
-    _remember([key for e in entries for key in (tick_key(e), note_key(e))])
-    marks = {
+
+
+def _marks() -> dict[str, Any]:
+    """A copy of the ticks and notes in memory, by widget key."""
+    return {k: v for k, v in _memory().items() if k.startswith((TICK_PREFIX, NOTE_PREFIX))}
+
+
+def _marked(
+    pack: RulePack, given: AnswersFile, unmarked: Checklist, marks: Mapping[str, Any]
+) -> tuple[AnswersFile, Checklist]:
+    """The answers with the marks on the points they raise now, and the checklist carrying them.
+
+    Pure, so a download can call it when clicked, outside the page's run.
+    """
+    on_points = {
         e.rule_id: DiscussedMark(
-            done=bool(memory.get(tick_key(e))),
-            note=str(memory.get(note_key(e)) or "").strip() or None,
+            done=bool(marks.get(tick_key(e))),
+            note=str(marks.get(note_key(e)) or "").strip() or None,
         )
-        for e in entries
+        for e in unmarked.entries
     }
-    discussed = {rule_id: m for rule_id, m in marks.items() if m.done or m.note}
+    discussed = {rule_id: m for rule_id, m in on_points.items() if m.done or m.note}
     if not discussed:
         return given, unmarked
     answers = given.model_copy(update={"discussed": discussed})
     return answers, evaluate(pack, answers, source="form")
+
+
+def _record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
+    """What the form holds (answers, details, the marks on the points it raises now) and the
+    checklist it makes, which carries those marks."""
+    given = _given(pack)
+    unmarked = evaluate(pack, given, source="form")
+    _remember([key for e in unmarked.entries for key in (tick_key(e), note_key(e))])
+    return _marked(pack, given, unmarked, _memory())
+
+
+def _saved_answers_json(pack: RulePack, given: AnswersFile, marks: Mapping[str, Any]) -> str:
+    """The answers file the form's *Save* gives: the checklist is built only when clicked."""
+    answers, _ = _marked(pack, given, evaluate(pack, given, source="form"), marks)
+    return _answers_json(answers)
 
 
 def _answers_json(answers: AnswersFile) -> str:
@@ -193,6 +242,14 @@ def _answers_json(answers: AnswersFile) -> str:
 
 def _show(view: str) -> None:
     st.session_state[VIEW] = view
+
+
+def _back_to_the_form() -> None:
+    """Keep a tick or note sent with the click on *Back*: the form does not draw their widgets."""
+    memory = _memory()
+    for key in [k for k in st.session_state if str(k).startswith((TICK_PREFIX, NOTE_PREFIX))]:
+        memory[key] = st.session_state[key]
+    _show("form")
 
 
 def _start_again(pack: RulePack) -> None:
@@ -251,11 +308,9 @@ def _load_upload(pack: RulePack) -> None:
 
 
 def _question(text: QuestionText, item: Item) -> None:
-    place: Any = st
     if text.follow_up is not None:
-        _, place = st.columns([1, 24])
-        place.caption(text.follow_up)
-    place.segmented_control(
+        st.caption(text.follow_up)
+    st.segmented_control(
         text.question,
         ANSWER_OPTIONS,
         format_func=ANSWER_WORDS.__getitem__,
@@ -275,7 +330,7 @@ def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
 
 
 def _upload_panel(pack: RulePack) -> None:
-    answers, checklist = _record(pack)
+    given = _given(pack)
     with st.expander("Save or resume: answers file (JSON)", icon=":material/save:"):
         st.write(
             "Save the answers so far to a file on this computer, or load such a file to resume. "
@@ -283,8 +338,8 @@ def _upload_panel(pack: RulePack) -> None:
         )
         st.download_button(
             "Save answers (JSON)",
-            partial(_answers_json, answers),
-            file_name=download_name(checklist, "json", stem="screening-answers"),
+            partial(_saved_answers_json, pack, given, _marks()),
+            file_name=answers_download_name(given),
             mime="application/json",
             key="download__answers_form",
             on_click="ignore",
@@ -293,8 +348,8 @@ def _upload_panel(pack: RulePack) -> None:
         )
         st.download_button(
             "Save as FHIR QuestionnaireResponse",
-            partial(response_json, pack, answers),
-            file_name=download_name(checklist, "fhir.json", stem="screening-answers"),
+            partial(response_json, pack, given),
+            file_name=answers_download_name(given, "fhir.json"),
             mime="application/fhir+json",
             key="download__answers_fhir",
             on_click="ignore",
@@ -388,6 +443,7 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     _upload_panel(pack)
     dropped: dict[str, Answer] = st.session_state.get(DROPPED, {})
     texts = question_texts(pack)
+    st.html(FOLLOW_UP_STYLE)
     for section in pack.sections:
         st.header(md(section), divider="gray")
         for item in (i for i in pack.items if i.section == section):
@@ -432,17 +488,19 @@ def _source_line(pack: RulePack, source_id: str) -> str:
 
 
 def _why(pack: RulePack, entry: Entry) -> None:
+    """The answers, rule, rationale and sources behind a point, as one block of Markdown."""
     heading = "Left open by these answers" if entry.open_items else "Raised by these answers"
-    st.markdown(f"**{heading}**\n\n" + "\n".join(_because_lines(pack, entry)))
+    parts = [f"**{heading}**\n\n" + "\n".join(_because_lines(pack, entry))]
     if entry.open_items:
-        st.markdown(
+        parts.append(
             "Not yet known, so this is to verify: "
             + ", ".join(md(pack.item(i).label) for i in entry.open_items)
             + "."
         )
-    st.markdown(f"**Rule** `{entry.rule_id}`")
-    st.markdown(f"**Why it matters.** {md(entry.rationale)}")
-    st.markdown("**Sources**\n\n" + "\n".join(_source_line(pack, s.id) for s in entry.sources))
+    parts.append(f"**Rule** `{entry.rule_id}`")
+    parts.append(f"**Why it matters.** {md(entry.rationale)}")
+    parts.append("**Sources**\n\n" + "\n".join(_source_line(pack, s.id) for s in entry.sources))
+    st.markdown("\n\n".join(parts))
 
 
 def _entry_row(pack: RulePack, entry: Entry, label: str) -> None:
@@ -530,7 +588,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
     row.download_button(
         "Answers JSON",
         partial(_answers_json, answers),
-        file_name=download_name(checklist, "json", stem="screening-answers"),
+        file_name=answers_download_name(answers),
         mime="application/json",
         key="download__answers",
         on_click="ignore",
@@ -544,8 +602,7 @@ def checklist_view(pack: RulePack) -> None:
     st.button(
         "Back to the answers",
         key="back",
-        on_click=_show,
-        args=("form",),
+        on_click=_back_to_the_form,
         icon=":material/arrow_back:",
         help="Change answers; the checklist is rebuilt from them.",
     )
@@ -596,14 +653,16 @@ def checklist_view(pack: RulePack) -> None:
 
 
 def main() -> None:
+    form_shown = take_drawn() == "form"
     pack = require_pack()
     page_header("Ketamine for pain: discussion checklist", pack)
-    _remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS])
+    _remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS], form_shown)
     asked = _drop_unasked(pack)
     if st.session_state.get(VIEW) == "checklist":
         checklist_view(pack)
     else:
         form_view(pack, asked)
+        drawn("form")
 
 
 main()

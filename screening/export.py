@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
+from functools import partial
 
+from screening.canonical import canonical_sha256
 from screening.citations import source_markdown
 from screening.markdown import md_escape
-from screening.models import Checklist
+from screening.models import AnswersFile, Checklist
 from screening.words import ANSWER_WORDS, by_section
 
 NAME_REFERENCE_LENGTH = 40
@@ -25,11 +28,39 @@ def download_name(checklist: Checklist, extension: str, stem: str = "discussion-
     """
     from screening.pdf.record import checklist_digest  # noqa: PLC0415 - the PDF is heavy to load
 
-    folded = unicodedata.normalize("NFKD", checklist.patient_reference or "")
+    fingerprint = partial(checklist_digest, checklist)
+    return _file_name(stem, checklist.date, checklist.patient_reference, fingerprint, extension)
+
+
+def answers_download_name(answers: AnswersFile, extension: str = "json") -> str:
+    """An answers file's name, as `download_name` makes it but from the answers alone, so the
+    form can offer the file without building a checklist: `screening-answers_2026-11-30_bed-4.json`.
+
+    Without a usable reference, the first 8 digits of the answers' fingerprint (the answers
+    and details; the marks on the points follow from them) stand in for it.
+    """
+    fingerprint = partial(_answers_digest, answers)
+    return _file_name(
+        "screening-answers", answers.date, answers.patient_reference, fingerprint, extension
+    )
+
+
+def _answers_digest(answers: AnswersFile) -> str:
+    return canonical_sha256(answers.model_dump(mode="json", exclude={"discussed"}))
+
+
+def _file_name(
+    stem: str,
+    date: str | None,
+    reference: str | None,
+    fingerprint: Callable[[], str],
+    extension: str,
+) -> str:
+    folded = unicodedata.normalize("NFKD", reference or "")
     ascii_only = folded.encode("ascii", "ignore").decode().lower()
-    reference = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
-    reference = reference[:NAME_REFERENCE_LENGTH].rstrip("-") or checklist_digest(checklist)[:8]
-    return f"{stem}_{checklist.date or 'undated'}_{reference}.{extension}"
+    part = re.sub(r"[^a-z0-9]+", "-", ascii_only).strip("-")
+    part = part[:NAME_REFERENCE_LENGTH].rstrip("-") or fingerprint()[:8]
+    return f"{stem}_{date or 'undated'}_{part}.{extension}"
 
 
 def checklist_json(checklist: Checklist) -> str:

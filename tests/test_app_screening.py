@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+from streamlit.elements.lib.utils import user_key_from_element_id
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Checkbox, SpecialBlock, Title
 
@@ -65,6 +69,36 @@ def warnings(at: AppTest) -> list[str]:
 
 def upload(at: AppTest, name: str, content: bytes) -> None:
     at.file_uploader(key="upload__answers").set_value((name, content, "application/json")).run()
+
+
+@dataclass(frozen=True)
+class Download:
+    """A download button's file name and what a click on it would give."""
+
+    file_name: str | None
+    data: Callable[[], object]
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Download]:
+    """The downloads offered, by button key, as of the last run: each is built when clicked."""
+    offered: dict[str, Download] = {}
+    real = MediaFileManager.add_deferred
+
+    def add_deferred(
+        self: MediaFileManager,
+        data_callable: Any,
+        mimetype: str | None,
+        coordinates: str,
+        file_name: str | None = None,
+        *,
+        element_id: str = "",
+    ) -> str:
+        offered[str(user_key_from_element_id(element_id))] = Download(file_name, data_callable)
+        return real(self, data_callable, mimetype, coordinates, file_name, element_id=element_id)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return offered
 
 
 @pytest.fixture
@@ -207,14 +241,10 @@ class TestChecklist:
         answer(mini, "active", "no")
         answer(mini, "monitoring", "unknown")
         build(mini)
-        shown = [m.value for m in mini.markdown]
-        left_open = [m for m in shown if m.startswith("**Left open by these answers**")]
-        assert left_open == [
-            "**Left open by these answers**\n\n- monitoring: **Unknown** (`monitoring`)"
-        ]
-        raised = [m for m in shown if m.startswith("**Raised by these answers**")]
-        assert raised == [
-            "**Raised by these answers**\n\n- substance use history: **Yes** (`history`)"
+        why = [m.value.split("\n\n")[:2] for m in mini.markdown if "**Rule**" in m.value]
+        assert sorted(why) == [
+            ["**Left open by these answers**", "- monitoring: **Unknown** (`monitoring`)"],
+            ["**Raised by these answers**", "- substance use history: **Yes** (`history`)"],
         ]
 
     def test_the_checklist_opens_scrolled_to_the_top_and_the_form_does_not_move(
@@ -405,6 +435,57 @@ class TestSaveAndResume:
         assert mini.text_input(key="detail__clinician").value == "Dr Who"
         assert str(mini.date_input(key="detail__date").value) == "2026-01-02"
         assert mini.success[0].value == "Loaded 2 answer(s) from saved.json."
+
+    def test_save_on_the_form_gives_the_answers_details_and_the_marks_made_on_the_checklist(
+        self, mini: AppTest, downloads: dict[str, Download]
+    ) -> None:
+        answer(mini, "history", "yes")
+        mini.text_input(key="detail__clinician").input("Dr Who").run()
+        build(mini)
+        tick(mini, "substance-history").check().run()
+        mini.text_area(key="note__open__setting-monitoring").input("Ask the ward").run()
+        mini.button(key="back").click().run()
+        saved = json.loads(str(downloads["download__answers_form"].data()))
+        assert saved["answers"] == {"history": "yes"}
+        assert saved["clinician"] == "Dr Who"
+        assert saved["discussed"] == {
+            "substance-history": {"done": True, "note": None},
+            "setting-monitoring": {"done": False, "note": "Ask the ward"},
+        }
+
+    def test_save_on_the_form_keeps_a_note_sent_with_the_click_on_back(
+        self, mini: AppTest, downloads: dict[str, Download]
+    ) -> None:
+        answer(mini, "history", "yes")
+        build(mini)
+        mini.text_area(key="note__held__substance-history").input("Agreed")
+        mini.button(key="back").click().run()
+        saved = json.loads(str(downloads["download__answers_form"].data()))
+        assert saved["discussed"] == {"substance-history": {"done": False, "note": "Agreed"}}
+
+    def test_the_answers_file_has_one_name_on_the_form_and_on_the_checklist(
+        self, mini: AppTest, downloads: dict[str, Download]
+    ) -> None:
+        answer(mini, "history", "yes")
+        on_form = downloads["download__answers_form"].file_name
+        build(mini)
+        assert downloads["download__answers"].file_name == on_form
+        assert str(on_form).startswith("screening-answers_")
+
+    def test_a_rerun_of_the_form_builds_no_checklist(
+        self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The checklist is built for the checklist view, or for a download when clicked."""
+        answer(mini, "history", "yes")
+        calls: list[object] = []
+        real = screening.engine.evaluate
+        monkeypatch.setattr(
+            screening.engine, "evaluate", lambda *a, **k: calls.append(a) or real(*a, **k)
+        )
+        answer(mini, "monitoring", "no")
+        assert calls == []
+        build(mini)
+        assert calls
 
     def test_the_loaded_message_shows_only_right_after_the_upload(self, mini: AppTest) -> None:
         upload(mini, "saved.json", json.dumps({"answers": {"history": "yes"}}).encode())

@@ -413,3 +413,11 @@ class TestImpactCommand:
         result = run("impact", mini_dir, new, answers, "--format", "json")
         report = json.loads(result.output)
         assert (report["compared"], report["refused_old"], report["refused_new"]) == (1, 0, 3)
+        from screening import load_pack  # noqa: PLC0415
+
+        assert report["new"] == {
+            "name": "Mini pack",
+            "version": "0.1.0",
+            "status": "draft",
+            "sha256": load_pack(new).sha256,
+        }

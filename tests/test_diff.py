@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from screening import load_pack
-from screening.review.diff import Change, FieldChange, PackDiff, diff_packs, diff_text
+from screening.review.diff import (
+    Change,
+    FieldChange,
+    PackDiff,
+    diff_markdown,
+    diff_packs,
+    diff_text,
+)
 from tests.conftest import MINI_PACK, screening, write_pack
 
 NEW_VERSION = MINI_PACK["pack.yaml"].replace('version: "0.1.0"', 'version: "0.2.0"')
@@ -255,3 +263,35 @@ class TestCommand:
         assert result.stderr == (
             f"Error: rule pack refused (1 problem(s)):\n  {broken}/items.yaml: file is missing\n"
         )
+
+
+class TestTextAndMarkdownSayTheSame:
+    """The terminal's diff and the app's Markdown diff render one outline, so neither can drift."""
+
+    def test_a_condition_written_differently_reads_the_same_in_both(self, tmp_path: Path) -> None:
+        rules = MINI_PACK["rules-main.yaml"].replace(
+            'when: {item: monitoring, is: "no"}', 'when: {all: [{item: monitoring, is: "no"}]}'
+        )
+        diff = diff_of(tmp_path, {"rules-main.yaml": rules})
+        same = "condition: written differently, reads the same: monitoring is No"
+        assert f"    {same}" in diff_text(diff, "old", "new").splitlines()
+        assert f"    - {same}" in diff_markdown(diff).splitlines()
+
+    def test_every_line_of_the_markdown_is_a_line_of_the_text(self) -> None:
+        repository = Path(__file__).resolve().parent.parent
+        diff = diff_packs(
+            load_pack(repository / "tests" / "fixtures" / "pack-1.0.0"),
+            load_pack(repository / "rules"),
+        )
+        text = diff_text(diff, "old", "new").splitlines()[2:]
+        markdown = diff_markdown(diff).splitlines()
+        unmarked = [
+            re.sub(
+                r"\\(.)",
+                r"\1",
+                line.replace("- ", "", 1).replace("`", "").replace("*(none)*", "(none)").strip("*"),
+            )
+            for line in markdown
+        ]
+        assert len(markdown) > 100
+        assert [t.strip() for t in text if t] == [u.strip() for u in unmarked if u]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from screening import AnswersFile, RulePack, evaluate
-from screening.export import download_name
+from screening.export import answers_download_name, download_name
 from screening.pdf import checklist_digest
 
 
@@ -58,3 +58,23 @@ class TestDownloadName:
         got = download_name(checklist, "pdf")
         assert got == f"discussion-checklist_undated_{checklist_digest(checklist)[:8]}.pdf"
         assert got != "discussion-checklist.pdf"
+
+
+class TestAnswersDownloadName:
+    """An answers file is named from the answers alone, so the form need not build a checklist."""
+
+    def test_it_carries_the_date_and_the_reference(self) -> None:
+        answers = AnswersFile(patient_reference="Bed 4", date="2026-11-30")
+        assert answers_download_name(answers) == "screening-answers_2026-11-30_bed-4.json"
+        assert answers_download_name(answers, "fhir.json").endswith("_bed-4.fhir.json")
+
+    def test_without_a_reference_different_answers_get_different_names(self) -> None:
+        yes = answers_download_name(AnswersFile(answers={"history": "yes"}))
+        no = answers_download_name(AnswersFile(answers={"history": "no"}))
+        assert yes.startswith("screening-answers_undated_")
+        assert yes != no
+
+    def test_marks_on_the_points_do_not_change_the_name(self) -> None:
+        plain = AnswersFile(answers={"history": "yes"})
+        marked = plain.model_copy(update={"discussed": {"substance-history": {"done": True}}})
+        assert answers_download_name(marked) == answers_download_name(plain)

@@ -15,6 +15,7 @@ import numpy as np
 from screening.batch import vector
 from screening.batch.run import BatchResult
 from screening.markdown import md_escape
+from screening.models import RuleSetRef
 
 EXAMPLES = 3
 """Example answer sets named per change: enough to look a few up, short enough to read."""
@@ -30,7 +31,9 @@ CHANGES: tuple[tuple[str, int, int], ...] = (
 
 
 @dataclass(frozen=True)
-class Change:
+class RuleChange:
+    """How many answer sets see one of `CHANGES` for a rule, and a few of them by name."""
+
     change: str
     count: int
     examples: tuple[str, ...]
@@ -38,17 +41,12 @@ class Change:
 
 @dataclass(frozen=True)
 class RuleImpact:
+    """What the new pack changes for one rule; a rule in one pack only is new or removed."""
+
     rule_id: str
     in_old: bool
     in_new: bool
-    changes: tuple[Change, ...]
-
-
-@dataclass(frozen=True)
-class PackRef:
-    name: str
-    version: str
-    sha256: str
+    changes: tuple[RuleChange, ...]
 
 
 @dataclass(frozen=True)
@@ -56,8 +54,8 @@ class Impact:
     """Changes per rule over the answer sets both packs accept."""
 
     source: str
-    old: PackRef
-    new: PackRef
+    old: RuleSetRef
+    new: RuleSetRef
     sets: int
     compared: int
     refused_old: int
@@ -65,8 +63,12 @@ class Impact:
     rules: tuple[RuleImpact, ...]
 
 
-def _ref(result: BatchResult) -> PackRef:
-    return PackRef(result.pack.meta.name, result.pack.meta.version, result.pack.sha256)
+def _ref(result: BatchResult) -> RuleSetRef:
+    """The pack as a checklist names it."""
+    meta = result.pack.meta
+    return RuleSetRef(
+        name=meta.name, version=meta.version, status=meta.status, sha256=result.pack.sha256
+    )
 
 
 def impact(old: BatchResult, new: BatchResult) -> Impact:
@@ -86,7 +88,7 @@ def impact(old: BatchResult, new: BatchResult) -> Impact:
             hits = np.flatnonzero((before == was) & (after == now))
             if len(hits):
                 examples = tuple(new.labels(in_new[hits[:EXAMPLES]]))
-                changes.append(Change(name, len(hits), examples))
+                changes.append(RuleChange(name, len(hits), examples))
         rules.append(
             RuleImpact(rule_id, rule_id in old.values, rule_id in new.values, tuple(changes))
         )
@@ -144,4 +146,11 @@ def impact_markdown(result: Impact, old_label: str, new_label: str, heading: boo
 
 
 def impact_json(result: Impact) -> str:
-    return json.dumps(asdict(result), indent=2, ensure_ascii=False) + "\n"
+    """The impact as JSON; each pack is named as a checklist names it (`RuleSetRef`)."""
+    return json.dumps(asdict(result), indent=2, ensure_ascii=False, default=_dump) + "\n"
+
+
+def _dump(value: object) -> object:
+    if isinstance(value, RuleSetRef):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON data")

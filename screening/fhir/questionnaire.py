@@ -16,6 +16,7 @@ from typing import Any
 from screening.language import DISCLAIMER
 from screening.markdown import md_escape
 from screening.models import AllOf, Answer, AnyOf, Condition, Item, ItemIs, NotOf, RulePack
+from screening.words import by_section
 
 DEFAULT_BASE = "http://example.org/fhir"
 """Placeholder canonical base; a clinic publishes the Questionnaire under its own (`--base`)."""
@@ -116,9 +117,9 @@ def questionnaire(pack: RulePack, base: str = DEFAULT_BASE) -> dict[str, Any]:
             "linkId": section_link_id(section),
             "text": section,
             "type": "group",
-            "item": [_question(pack, item, base) for item in pack.items if item.section == section],
+            "item": [_question(pack, item, base) for item in items],
         }
-        for section in pack.sections
+        for section, items in by_section(pack.items, lambda i: i.section).items()
     ]
     return resource
 

@@ -75,12 +75,10 @@ def checklist_pdf(
     if checklist.rule_set.sha256 != pack.sha256:
         message = "the checklist was made with a different rule pack than the one given"
         raise ExportError([Problem(source, message)])
-    return bytes(_document(pack, answers, checklist, GENERATOR).output())
+    return bytes(_document(answers, checklist, GENERATOR).output())
 
 
-def _document(
-    pack: RulePack, answers: AnswersFile, checklist: Checklist, generator: str
-) -> ChecklistDocument:
+def _document(answers: AnswersFile, checklist: Checklist, generator: str) -> ChecklistDocument:
     created = _creation_date(answers)
     fingerprint = checklist_digest(checklist)
     record = PdfRecord(
@@ -93,7 +91,6 @@ def _document(
         checklist_sha256=fingerprint,
     )
     doc = draw_checklist(
-        pack,
         answers,
         checklist,
         record_name=RECORD_NAME,
@@ -182,6 +179,6 @@ def altered(source: str, why: str) -> ExportError:
     return ExportError([Problem(source, f"{why}: the file has been altered")])
 
 
-def render(pack: RulePack, record: PdfRecord) -> bytes:
+def render(record: PdfRecord) -> bytes:
     """The PDF this program writes for `record`, for `verify` to compare a file with."""
-    return bytes(_document(pack, record.answers, record.checklist, record.generator).output())
+    return bytes(_document(record.answers, record.checklist, record.generator).output())

@@ -61,11 +61,13 @@ from screening.pdf.contract import (
     SIGN_OFF_HEADING,
     TITLE,
     PageContract,
+    answered,
     background_source,
     because_text,
     details_rows,
     draft_band,
     made_by,
+    not_assessed_text,
     note_text,
     open_because,
     reference_text,
@@ -74,9 +76,8 @@ from screening.pdf.contract import (
     running_head,
     section_blocks,
     summary_text,
-    unanswered_text,
 )
-from screening.pdf.layout import grouped, item_label, item_question
+from screening.pdf.layout import grouped
 from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, read_record
 from screening.pdf.structure import structure_problems
 
@@ -305,6 +306,11 @@ def _rule_set_of(pack: RulePack) -> RuleSetRef:
     return RuleSetRef(name=meta.name, version=meta.version, status=meta.status, sha256=pack.sha256)
 
 
+def _item_label(pack: RulePack, item_id: str) -> str:
+    """An item's name in "Because" lines of earlier formats; its id if the pack lacks it."""
+    return pack.item(item_id).label if pack.has_item(item_id) else item_id
+
+
 # Reading the pages against the record --------------------------------------------------------
 
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
@@ -443,7 +449,7 @@ def _check_pages(
         raise ExportError(
             [Problem(source, f"{problem}: the file has been altered") for problem in problems]
         )
-    return () if pack is not None else (_UNCHECKED_WITHOUT_PACK,)
+    return () if pack is not None or contract.from_checklist else (_UNCHECKED_WITHOUT_PACK,)
 
 
 def _page_number(line: str) -> tuple[int, int] | None:
@@ -531,8 +537,10 @@ def _expected_parts(
         parts.append(_Part("the checklist entries", "", unread=True))
     answers_intro = _fold(ANSWERS_HEADING + contract.answers_intro)
     parts.append(_Part("the Answers section", answers_intro, anchor=True))
-    if pack is not None:
-        parts += _answers_parts(pack, answers, contract)
+    if contract.from_checklist:
+        parts += _answers_parts(checklist, contract)
+    elif pack is not None:
+        parts += _pack_answers_parts(pack, answers)
     else:
         parts.append(_Part("the answers", "", unread=True))
     sign_off = _fold(NOTES_HEADING + SIGN_OFF_HEADING)
@@ -541,12 +549,12 @@ def _expected_parts(
         _Part("the clinician in the sign-off", _fold(answers.clinician or ""), shortened=True),
         _Part("the sign-off", _fold("".join(SIGN_OFF_CAPTIONS) + REFERENCES_HEADING), anchor=True),
     ]
-    if pack is not None:
-        background = background_source(contract, pack.sources)
-        for source in pack.sources:
-            parts.append(
-                _Part(f"the reference {source.id}", _fold(source.id + reference_text(source)))
-            )
+    sources = checklist.cited if contract.from_checklist else pack.sources if pack else None
+    if sources is not None:
+        background = background_source(contract, sources)
+        for source in sources:
+            text = _fold(source.id + reference_text(source))
+            parts.append(_Part(f"the reference {source.id}", text))
             if source.id == background:
                 note = _fold(contract.background_note or "")
                 parts.append(_Part("the note on background reading", note))
@@ -571,25 +579,32 @@ def _expected_parts(
     return parts
 
 
-def _answers_parts(pack: RulePack, answers: AnswersFile, contract: PageContract) -> list[_Part]:
-    """The Answers part: a row per item, or in a compact format only the items answered, then
-    the items not assessed and not asked by name."""
-    states = asked_states(pack, answers.answers)
-    compact = contract.unanswered is not None
-    rows = [i for i in pack.items if not compact or states.get(i.id) not in (None, "not_assessed")]
+def _answers_parts(checklist: Checklist, contract: PageContract) -> list[_Part]:
+    """The Answers part as a format that prints from the checklist writes it: the items
+    answered, then the items not assessed by name."""
     parts: list[_Part] = []
-    for section, items in grouped(rows, lambda i: i.section):
+    for section, items in grouped(answered(checklist), lambda i: i.section):
+        parts.append(_Part("a section heading in the Answers section", _fold(section)))
+        for item in items:
+            parts += [
+                _Part(f"the question of item {item.id}", _fold(item.question)),
+                _Part(f"the answer to item {item.id}", _fold(row_answer(item.state))),
+            ]
+    text = _fold(not_assessed_text(contract, checklist))
+    return [*parts, _Part("the list of items not assessed", text)]
+
+
+def _pack_answers_parts(pack: RulePack, answers: AnswersFile) -> list[_Part]:
+    """The Answers part of earlier formats: a row for every item of the pack."""
+    states = asked_states(pack, answers.answers)
+    parts: list[_Part] = []
+    for section, items in grouped(list(pack.items), lambda i: i.section):
         parts.append(_Part("a section heading in the Answers section", _fold(section)))
         for item in items:
             parts += [
                 _Part(f"the question of item {item.id}", _fold(item.question)),
                 _Part(f"the answer to item {item.id}", _fold(row_answer(states.get(item.id)))),
             ]
-    if contract.unanswered is not None:
-        not_assessed = [i.label for i in pack.items if states.get(i.id) == "not_assessed"]
-        not_asked = [i.label for i in pack.items if i.id not in states]
-        for word, labels in zip(contract.unanswered, (not_assessed, not_asked), strict=True):
-            parts.append(_Part(f"the list after {word!r}", _fold(unanswered_text(word, labels))))
     return parts
 
 
@@ -599,9 +614,15 @@ def _entry_parts(
     """Each section's heading, then its entries in full (kind, text, "Because" line, rule
     line), then, in formats that group them, its open entries under their question.
 
-    The item names and questions come from the pack that made the PDF: without it, unread.
+    Item names and questions come from the checklist in formats that print from it, else
+    from the pack that made the PDF: without it, unread.
     """
-    label = partial(item_label, pack) if pack is not None else None
+    label: Callable[[str], str] | None = None
+    question: Callable[[str], str] | None = None
+    if contract.from_checklist:
+        label, question = checklist.label, checklist.question
+    elif pack is not None:
+        label = partial(_item_label, pack)
     parts: list[_Part] = []
     for block in section_blocks(contract, checklist):
         parts.append(_Part(f"the section heading {_shown(block.section)}", _fold(block.section)))
@@ -613,9 +634,10 @@ def _entry_parts(
             )
         for item_id, group in block.open_groups:
             what = f"the question heading open entries on item {_shown(item_id)}"
-            if pack is not None:
-                question = contract.find_out.format(question=item_question(pack, item_id))
-                parts.append(_Part(what, _fold(question)))
+            if question is not None:
+                parts.append(
+                    _Part(what, _fold(contract.find_out.format(question=question(item_id))))
+                )
             else:
                 parts.append(_Part(what, "", unread=True))
             for entry in group:
@@ -848,7 +870,7 @@ def _compare_with_fresh(reader: PdfReader, pack: RulePack, record: PdfRecord, so
     """Render the record again with the pack that made it: the file must be what this program
     writes for it, object for object (streams compared decoded, not compressed)."""
     try:
-        fresh = PdfReader(io.BytesIO(records.render(pack, record)))
+        fresh = PdfReader(io.BytesIO(records.render(record)))
         expected = _graph(fresh, 1_000_000)
         with _quiet_pypdf:
             given = _graph(reader, len(expected or ()))

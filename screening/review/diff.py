@@ -187,6 +187,68 @@ def _by_id(
     return changes
 
 
+Part = tuple[Literal["word", "id", "value"], str | None]
+"""A piece of a diff line: our own words, an id, or a value from a pack (None when absent)."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a diff's outline, at its depth under the group's heading."""
+
+    depth: int
+    parts: tuple[Part, ...]
+
+
+def outline(diff: PackDiff) -> list[tuple[str, list[Line]]]:
+    """The changes as one outline, by group heading; rendered as text and as Markdown, so the
+    two always say the same."""
+    groups = []
+    for what, heading in WHAT_WORDS.items():
+        changes = [c for c in diff.changes if c.what == what]
+        notes = list(diff.notes) if what == "item" else []
+        if not changes and not notes:
+            continue
+        lines = [Line(0, (("value", note),)) for note in notes]
+        for change in changes:
+            name: Part = ("word", "pack details") if what == "pack" else ("id", change.id)
+            lines.append(Line(0, (name, ("word", f" ({change.action})"))))
+            lines += [Line(1 + d, p) for f in change.fields for d, p in _field(change.action, f)]
+        groups.append((heading, lines))
+    return groups
+
+
+def _field(action: Action, field: FieldChange) -> list[tuple[int, tuple[Part, ...]]]:
+    if action != "changed":
+        return [
+            (
+                0,
+                (
+                    ("word", f"{field.field}: "),
+                    ("value", field.now if action == "added" else field.was),
+                ),
+            )
+        ]
+    if field.was == field.now:
+        reads = f"{field.field}: written differently, reads the same: "
+        return [(0, (("word", reads), ("value", field.now)))]
+    return [
+        (0, (("word", field.field),)),
+        (1, (("word", "was: "), ("value", field.was))),
+        (1, (("word", "now: "), ("value", field.now))),
+    ]
+
+
+def _text(part: Part) -> str:
+    return "(none)" if part[1] is None else part[1]
+
+
+def _markdown(part: Part) -> str:
+    kind, text = part
+    if text is None:
+        return "*(none)*"
+    return {"word": text, "id": f"`{text}`", "value": md_escape(text)}[kind]
+
+
 def diff_text(diff: PackDiff, old_label: str, new_label: str) -> str:
     """The diff as plain text for a terminal or a file; every change on its own lines."""
     old, new = diff.old.meta, diff.new.meta
@@ -199,33 +261,10 @@ def diff_text(diff: PackDiff, old_label: str, new_label: str) -> str:
         lines.append("No differences: the two packs hold the same content.")
         return "\n".join(lines) + "\n"
     lines.append(summary(diff))
-    for what, heading in WHAT_WORDS.items():
-        group = [c for c in diff.changes if c.what == what]
-        notes = list(diff.notes) if what == "item" else []
-        if not group and not notes:
-            continue
+    for heading, outlined in outline(diff):
         lines += ["", heading]
-        lines += [f"  {note}" for note in notes]
-        for change in group:
-            name = "pack details" if what == "pack" else change.id
-            lines.append(f"  {name} ({change.action})")
-            for field in change.fields:
-                lines += _field_lines(change.action, field)
+        lines += ["  " * (1 + line.depth) + "".join(map(_text, line.parts)) for line in outlined]
     return "\n".join(lines) + "\n"
-
-
-def _field_lines(action: Action, field: FieldChange) -> list[str]:
-    if action == "added":
-        return [f"    {field.field}: {field.now}"]
-    if action == "removed":
-        return [f"    {field.field}: {field.was}"]
-    if field.was == field.now:
-        return [f"    {field.field}: written differently, reads the same: {field.now}"]
-    return [
-        f"    {field.field}",
-        f"      was: {field.was if field.was is not None else '(none)'}",
-        f"      now: {field.now if field.now is not None else '(none)'}",
-    ]
 
 
 def summary(diff: PackDiff) -> str:
@@ -247,28 +286,10 @@ def summary(diff: PackDiff) -> str:
 def diff_markdown(diff: PackDiff) -> str:
     """The diff as Markdown for the app: each change a list entry, every text escaped."""
     lines = []
-    for what, heading in WHAT_WORDS.items():
-        group = [c for c in diff.changes if c.what == what]
-        notes = list(diff.notes) if what == "item" else []
-        if not group and not notes:
-            continue
+    for heading, outlined in outline(diff):
         lines += [f"**{heading}**", ""]
-        lines += [f"- {md_escape(note)}" for note in notes]
-        for change in group:
-            name = "pack details" if what == "pack" else f"`{change.id}`"
-            lines.append(f"- {name} ({change.action})")
-            for field in change.fields:
-                lines += [f"    {line}" for line in _field_markdown(change.action, field)]
+        lines += [
+            "    " * line.depth + "- " + "".join(map(_markdown, line.parts)) for line in outlined
+        ]
         lines.append("")
     return "\n".join(lines)
-
-
-def _field_markdown(action: Action, field: FieldChange) -> list[str]:
-    def shown(value: str | None) -> str:
-        return md_escape(value) if value is not None else "*(none)*"
-
-    if action == "added":
-        return [f"- {field.field}: {shown(field.now)}"]
-    if action == "removed":
-        return [f"- {field.field}: {shown(field.was)}"]
-    return [f"- {field.field}", f"    - was: {shown(field.was)}", f"    - now: {shown(field.now)}"]
