@@ -319,6 +319,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             raise pytest.UsageError(f"{item.nodeid}: add its module to BROWSER_MODULES")
 
 
+@pytest.hookimpl(optionalhook=True)  # xdist may be absent or disabled (-p no:xdist)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """`--dist loadgroup` with the browser tests in two groups, one worker each.
 
