@@ -24,7 +24,7 @@ from screening.citations import (
     source_text,
 )
 from screening.export import checklist_markdown
-from screening.models import KINDS, AnswersFile, RulePack, Source
+from screening.models import KINDS, SUMMARY_VERBS, AnswersFile, RulePack, Source
 from screening.pack.loader import load_pack
 from screening.pdf import contract
 from screening.words import (
@@ -131,6 +131,10 @@ class TestEachWordTableIsDefinedOnce:
     def test_kind_words_come_in_the_order_a_checklist_lists_kinds(self) -> None:
         assert tuple(KIND_WORDS) == KIND_ORDER == KINDS
         assert [kind_rank(k) for k in KINDS] == [0, 1, 2, 3]
+
+    def test_a_summary_opens_with_a_kind_word(self) -> None:
+        """The verbs a summary must open with (checked in models, below words.py) are kind words."""
+        assert tuple(KIND_WORDS.values()) == SUMMARY_VERBS
 
     def test_every_state_and_status_has_its_words(self) -> None:
         assert set(ANSWER_WORDS) == {"yes", "no", "unknown", "not_assessed"}
