@@ -716,6 +716,27 @@ class TestVerify:
         )
         assert "    entries changed: setting-monitoring" in result.lines()
 
+    def test_a_file_of_this_release_is_rendered_again_under_a_changed_pack(
+        self, mini_pack: RulePack, tmp_path: Path
+    ) -> None:
+        changed = load_pack(
+            write_pack(
+                tmp_path / "v2", {"pack.yaml": MINI_PACK["pack.yaml"].replace("0.1.0", "0.2.0")}
+            )
+        )
+        result = verify_pdf(build(mini_pack, ALL_RAISED), changed, "c.pdf")
+        assert (result.rerendered, result.unchecked, result.same_checklist) == (True, (), True)
+        answers = AnswersFile(answers=ALL_RAISED)
+        checklist = evaluate(mini_pack, answers)
+        reworded = checklist.model_copy(
+            update={"entries": (checklist.entries[0].model_copy(update={"text": "Nothing."}),)}
+        )
+        forged = assemble(answers, checklist, drawn=(answers, reworded), generator=GENERATOR)
+        assert refusal(forged, changed) == [
+            "c.pdf: the file differs from what this program writes for its record, first on "
+            "page 1: the file has been altered"
+        ]
+
     def test_a_pack_change_that_leaves_the_checklist_alone_says_so(
         self, mini_pack: RulePack, tmp_path: Path
     ) -> None:

@@ -24,7 +24,7 @@ from screening.citations import (
     source_text,
 )
 from screening.export import checklist_markdown
-from screening.models import KINDS, AnswersFile, RulePack, Source
+from screening.models import KINDS, SUMMARY_VERBS, AnswersFile, RulePack, Source
 from screening.pack.loader import load_pack
 from screening.pdf import contract
 from screening.words import (
@@ -131,6 +131,10 @@ class TestEachWordTableIsDefinedOnce:
     def test_kind_words_come_in_the_order_a_checklist_lists_kinds(self) -> None:
         assert tuple(KIND_WORDS) == KIND_ORDER == KINDS
         assert [kind_rank(k) for k in KINDS] == [0, 1, 2, 3]
+
+    def test_a_summary_opens_with_a_kind_word(self) -> None:
+        """The verbs a summary must open with (checked in models, below words.py) are kind words."""
+        assert tuple(KIND_WORDS.values()) == SUMMARY_VERBS
 
     def test_every_state_and_status_has_its_words(self) -> None:
         assert set(ANSWER_WORDS) == {"yes", "no", "unknown", "not_assessed"}
@@ -242,10 +246,12 @@ class TestOneSourceRenderer:
         )
         assert "Evidence: Label &lt;official&gt;" in source_html(FULL, full=True)
 
-    def test_a_link_that_is_not_a_web_address_is_shown_never_linked(self) -> None:
-        odd = Source(id="s", citation="C.", url="javascript:alert(1)")
-        assert source_markdown(odd) == "C. · Link: javascript:alert(1)"
-        assert source_html(odd) == "C. · Link: javascript:alert(1)"
+    @pytest.mark.parametrize("url", ["javascript:alert(1)", "https://a.org/x\n", "https://a b"])
+    def test_a_link_that_is_not_a_web_address_is_shown_never_linked(self, url: str) -> None:
+        odd = Source(id="s", citation="C.", url=url)
+        assert "](" not in source_markdown(odd)
+        assert "<a " not in source_html(odd)
+        assert source_markdown(odd).startswith("C. · Link: ")
 
     def test_a_background_source_carries_the_one_background_sentence(self) -> None:
         assert BACKGROUND_NOTE in source_details(FULL)

@@ -10,6 +10,7 @@ checklist as JSON so that `verify` can re-evaluate them. Reading a PDF back uses
 - `layout`: draws a checklist on A4 pages (fallback fonts loaded only when text needs them);
 - `record`: the embedded record, read strictly, and `checklist_pdf`, which writes the file;
 - `structure`: what a file may hold besides page text (exactly what the writer writes);
+- `pages`: reads the pages of a file another release made, by their text, against its format;
 - `verify`: re-checks a file against its record and the current rule pack.
 """
 

@@ -8,6 +8,7 @@ unknown fields are refused, never coerced.
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -182,3 +183,16 @@ def altered(source: str, why: str) -> ExportError:
 def render(record: PdfRecord) -> bytes:
     """The PDF this program writes for `record`, for `verify` to compare a file with."""
     return bytes(_document(record.answers, record.checklist, record.generator).output())
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """Text from the file on one line: controls and line breaks gone, long text shortened."""
+    kept = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp"))
+    one_line = " ".join(kept.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+def listed(ids: list[str], most: int = 10) -> str:
+    """Ids in a message, the first `most` named and the rest counted."""
+    text = ", ".join(ids[:most])
+    return text + (f" and {len(ids) - most} more" if len(ids) > most else "")
