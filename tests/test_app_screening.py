@@ -478,10 +478,8 @@ class TestSaveAndResume:
         """The checklist is built for the checklist view, or for a download when clicked."""
         answer(mini, "history", "yes")
         calls: list[object] = []
-        real = screening.engine.evaluate
-        monkeypatch.setattr(
-            screening.engine, "evaluate", lambda *a, **k: calls.append(a) or real(*a, **k)
-        )
+        real = screening.evaluate
+        monkeypatch.setattr(screening, "evaluate", lambda *a, **k: calls.append(a) or real(*a, **k))
         answer(mini, "monitoring", "no")
         assert calls == []
         build(mini)
