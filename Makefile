@@ -35,9 +35,9 @@ rulecheck: $(STAMP)
 	$(BIN)/python -m screening check --coverage
 	$(BIN)/python -m screening scenarios > /dev/null
 
-# Every core runs tests (pytest-xdist); the browser tests stay whole on one worker, and a
-# module's server is started once (tests/conftest.py sets the groups). `make unit -e
-# PYTEST_WORKERS=0` runs them in one process.
+# Every core runs tests (pytest-xdist); the browser tests form two groups, each whole on one
+# worker with one server (tests/conftest.py sets the groups). `make unit -e PYTEST_WORKERS=0`
+# runs them in one process.
 PYTEST_WORKERS ?= auto
 unit: $(STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup

@@ -47,11 +47,6 @@ STATUS_WARNINGS: Mapping[Status, str] = {
 """The warning shown above a form or checklist made with a pack that is not approved."""
 
 
-def status_name(status: str) -> str:
-    """A status as one plain word or two: `in_review` reads `in review`."""
-    return status.replace("_", " ")
-
-
 def kind_rank(kind: Kind) -> int:
     """A kind's place in `KIND_ORDER`, to sort by."""
     return KIND_ORDER.index(kind)

@@ -8,9 +8,9 @@ import json
 import os
 import subprocess
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
@@ -21,7 +21,10 @@ from screening.pack.scenarios import SCENARIOS_FOLDER
 from tests.cli_process import run_screening
 
 if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Page
     from streamlit.testing.v1 import AppTest
+
+    from tests.browser_helpers import Server
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -242,23 +245,99 @@ def upload_candidate_zip(at: AppTest, name: str, data: bytes) -> None:
     assert not at.exception
 
 
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One `streamlit run app.py` for all the browser tests a worker runs (tests/browser_helpers.py)."""
+    from tests.browser_helpers import Server, chromium  # noqa: PLC0415 - browser tests only
+
+    chromium()
+    running = Server(tmp_path_factory.mktemp("server-home"))
+    try:
+        running.wait_until_healthy()
+        yield running
+    finally:
+        running.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, for one test module."""
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 - browser tests only
+
+    from tests.browser_helpers import CHROMIUM_ARGS, chromium  # noqa: PLC0415
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=chromium(), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    """A fresh browser context, hence a fresh Streamlit session, on the screening page."""
+    from tests.browser_helpers import IDLE, STREAMS  # noqa: PLC0415 - browser tests only
+
+    context = browser.new_context(viewport={"width": 1100, "height": 1300}, accept_downloads=True)
+    opened = context.new_page()
+    with opened.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
+        opened.goto(server.url)
+    STREAMS[opened] = connecting.value
+    opened.wait_for_selector(".st-key-answer__chronic_pain_over_3_months")
+    opened.wait_for_selector(IDLE)
+    try:
+        yield opened
+    finally:
+        del STREAMS[opened]
+        context.close()
+
+
+BROWSER_MODULES = {"test_browser.py", "test_fhir_browser.py", "test_no_disk.py"}
+"""The modules of browser tests (marked `browser`); a browser test elsewhere is refused."""
+FIRST_BROWSER_GROUP = {"test_no_disk.py", "TestNothingIsLost", "TestWhatWasDiscussed"}
+"""Browser tests (by module file or class) in the first of the two browser groups; the rest
+make up the second, so each half takes about as long (measured with --durations)."""
+
+
+def browser_group(nodeid: str) -> str | None:
+    """The xdist group of a browser test, from its node id; None for any other test."""
+    module, *names = nodeid.split("::")
+    if Path(module).name not in BROWSER_MODULES:
+        return None
+    parts = {Path(module).name, names[0] if names else ""}
+    return "browser-1" if parts & FIRST_BROWSER_GROUP else "browser-2"
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Keep tests that share a costly server on one xdist worker (`--dist loadgroup`).
-
-    Every browser test joins one group, so one worker runs them in order while the other
-    workers take the rest; any other test using a module's `server` fixture stays with its
-    module, so a server is started once, not once per worker. Without xdist the marks do
-    nothing.
-    """
+    """Refuse a browser test outside the browser modules: it would escape its group."""
     for item in items:
-        if item.get_closest_marker("browser"):
-            group = "browser"
-        elif "server" in getattr(item, "fixturenames", ()):
-            group = item.nodeid.split("::", 1)[0]
-        else:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))
+        if item.get_closest_marker("browser") and item.path.name not in BROWSER_MODULES:
+            raise pytest.UsageError(f"{item.nodeid}: add its module to BROWSER_MODULES")
+
+
+@pytest.hookimpl(optionalhook=True)  # xdist may be absent or disabled (-p no:xdist)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """`--dist loadgroup` with the browser tests in two groups, one worker each.
+
+    Each group runs in order on one worker with its own server and Chromium, so the two
+    workers share the longest tests while no more than two browsers run at once; the groups
+    are the largest units, so xdist hands them out first, one to each worker. The groups are
+    read from node ids because xdist 3.8 cannot add its `@group` suffix to a node id under
+    pytest 9.2 (ids are no longer stored in `_nodeid`), which silently made `xdist_group`
+    marks do nothing.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling  # noqa: PLC0415 - only under xdist
+
+    scheduler = LoadGroupScheduling(config, log)
+    by_mark = scheduler._split_scope
+    scheduler._split_scope = lambda nodeid: browser_group(nodeid) or by_mark(nodeid)
+    return scheduler
 
 
 # CI runs the same examples every time, so a red run can be reproduced; locally they vary.

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from streamlit.elements.lib.utils import user_key_from_element_id
 from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Checkbox, SpecialBlock, Title
 
@@ -479,7 +479,12 @@ class TestSaveAndResume:
         answer(mini, "history", "yes")
         calls: list[object] = []
         real = screening.evaluate
-        monkeypatch.setattr(screening, "evaluate", lambda *a, **k: calls.append(a) or real(*a, **k))
+
+        def counting(*a: Any, **k: Any) -> Any:
+            calls.append(a)
+            return real(*a, **k)
+
+        monkeypatch.setattr(screening, "evaluate", counting)
         answer(mini, "monitoring", "no")
         assert calls == []
         build(mini)

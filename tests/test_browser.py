@@ -8,245 +8,35 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, FilePayload, Page, WebSocket, expect, sync_playwright
+from playwright.sync_api import FilePayload, Page, expect
 from pypdf import PdfReader
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from screening import AnswersFile, RulePack, evaluate, load_pack
+from screening import AnswersFile, RulePack, evaluate
 from screening.export import checklist_json
-from screening.logic import asked_states
+from tests.browser_helpers import (
+    ANSWERS,
+    IDLE,
+    MARKER,
+    ROOT,
+    Server,
+    after_rerun,
+    asked,
+    build,
+    download,
+    expect_filled,
+    fill,
+    pick,
+    type_into,
+)
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-STREAMS: dict[Page, WebSocket] = {}
-"""Each open page's connection to the server, whose messages say when a script run ends."""
-MARKER = "ZQ-4711"
-"""A patient reference no file on the server may ever contain."""
-
-
-def chromium() -> str:
-    """Debian's Chromium; missing, the test is skipped, except under CI=true where it fails."""
-    found = shutil.which("chromium")
-    if found:
-        return found
-    if os.environ.get("CI") == "true":
-        pytest.fail("CI=true but no chromium on PATH: install it (apt-get install chromium)")
-    pytest.skip("no chromium on PATH")
-
-
-def healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return bool(response.read() == b"ok")
-    except OSError:
-        return False
-
-
-class Server:
-    """A `streamlit run app.py` process with its own HOME and TMPDIR, so its writes can be read.
-
-    It binds port 0, so the system picks a free port with no race between choosing and binding,
-    and the URL it announces in its log is read back.
-    """
-
-    def __init__(self, home: Path) -> None:
-        self.home = home
-        self.tmp = home / "tmp"
-        self.tmp.mkdir(parents=True)
-        self.log = home / "server.log"
-        self.url = ""
-        self.started = time.time()
-        env = {k: v for k, v in os.environ.items() if k != "SCREENING_RULES_DIR"}
-        env.update(HOME=str(home), TMPDIR=str(self.tmp))
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "streamlit", "run", "app.py"),
-                    *("--server.headless", "true"),
-                    *("--server.port", "0"),
-                    *("--server.address", "127.0.0.1"),
-                    *("--browser.gatherUsageStats", "false"),
-                    *("--server.fileWatcherType", "none"),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    def wait_until_healthy(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            announced = re.search(r"URL: (http://127\.0\.0\.1:\d+)", self.log.read_text())
-            if announced and healthy(announced[1]):
-                self.url = announced[1]
-                return
-            time.sleep(0.1)
-        pytest.fail(f"streamlit did not become healthy:\n{self.log.read_text()}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    chromium()
-    running = Server(tmp_path_factory.mktemp("server-home"))
-    try:
-        running.wait_until_healthy()
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(server: Server) -> Iterator[Browser]:
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium(), headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser, server: Server) -> Iterator[Page]:
-    """A fresh browser context, hence a fresh Streamlit session, on the screening page."""
-
-    context = browser.new_context(viewport={"width": 1100, "height": 1300}, accept_downloads=True)
-    opened = context.new_page()
-    with opened.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
-        opened.goto(server.url)
-    STREAMS[opened] = connecting.value
-    opened.wait_for_selector(".st-key-answer__chronic_pain_over_3_months")
-    opened.wait_for_selector(IDLE)
-    try:
-        yield opened
-    finally:
-        del STREAMS[opened]
-        context.close()
-
-
-def run_finished(payload: str | bytes) -> bool:
-    """Whether a message from the server says a script run has finished (not cut short)."""
-    if isinstance(payload, str):
-        return False
-    message = ForwardMsg.FromString(payload)
-    return bool(
-        message.WhichOneof("type") == "script_finished"
-        and message.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY
-    )
-
-
-def after_rerun(page: Page, action: Callable[[], None]) -> None:
-    """Do `action`, then wait for the server to say the script run it caused has finished.
-
-    Waiting for the idle state alone can see the previous run's idle state, before the rerun
-    has begun, and a fast run can pass from running to idle without the page ever showing
-    it; the server's own "script finished" message is seen whatever the page draws.
-    """
-    with STREAMS[page].expect_event("framereceived", predicate=run_finished):
-        action()
-    page.wait_for_selector(IDLE)
-
-
-def pick(page: Page, item_id: str, word: str) -> None:
-    choice = page.locator(f".st-key-answer__{item_id}").get_by_role("radio", name=word, exact=True)
-    after_rerun(page, choice.click)
-    expect(choice).to_have_attribute("aria-checked", "true")
-
-
-def type_into(page: Page, label: str, text: str) -> None:
-    box = page.get_by_role("textbox", name=label)
-
-    def enter() -> None:
-        box.fill(text)
-        box.press("Enter")
-
-    after_rerun(page, enter)
-    expect(box).to_have_value(text)
-
-
-def set_date(page: Page, iso: str) -> None:
-    """Type the date, then click away: the field sends its value when focus leaves it."""
-
-    def enter() -> None:
-        page.get_by_role("spinbutton", name="year, Date (optional)").click()
-        page.keyboard.type(iso.replace("-", ""))
-        page.get_by_role("heading", name="Ketamine for pain").click()
-
-    after_rerun(page, enter)
-
-
-ANSWERS = {
-    "chronic_pain_over_3_months": "yes",
-    "condition_crps": "yes",
-    "prior_treatment_failures": "yes",
-    "substance_use_history": "yes",
-    "substance_use_active": "no",
-    "cardiovascular_poorly_controlled": "unknown",
-    "monitoring_available": "no",
-    "informed_limited_evidence": "no",
-}
-WORDS = {"yes": "Yes", "no": "No", "unknown": "Unknown"}
-
-
-def asked(answers: dict[str, str]) -> int:
-    """How many questions the form asks given these answers: the count's denominator."""
-    return len(asked_states(load_pack(), answers))  # type: ignore[arg-type]
-
-
-def fill(page: Page) -> None:
-    type_into(page, "Patient reference (optional)", MARKER)
-    type_into(page, "Clinician (optional)", "Dr A. Example")
-    set_date(page, "2026-01-15")
-    for item_id, value in ANSWERS.items():
-        pick(page, item_id, WORDS[value])
-
-
-def build(page: Page) -> None:
-
-    page.get_by_role("button", name="Build the discussion checklist").click()
-    page.get_by_role("heading", name="Take it away").wait_for()
-    page.wait_for_selector(IDLE)
-
-
-def download(page: Page, label: str) -> bytes:
-
-    with page.expect_download() as caught:
-        page.get_by_role("button", name=label).click()
-    return Path(caught.value.path()).read_bytes()
 
 
 def download_file_name(page: Page, label: str) -> str:
@@ -397,18 +187,6 @@ class TestClinicianPath:
         written += files_written_since(ROOT, server.started)
         assert written, "the scan should at least see the server's log"
         assert not [p for p in written if MARKER.encode() in p.read_bytes()]
-
-
-def expect_filled(page: Page, answers: dict[str, str] = ANSWERS) -> None:
-    """The form shows exactly these answers, the details typed in `fill`, and its count."""
-    for item_id, value in answers.items():
-        choice = page.locator(f".st-key-answer__{item_id}").get_by_role(
-            "radio", name=WORDS[value], exact=True
-        )
-        expect(choice).to_have_attribute("aria-checked", "true")
-    expect(page.get_by_role("textbox", name="Patient reference (optional)")).to_have_value(MARKER)
-    expect(page.get_by_role("textbox", name="Clinician (optional)")).to_have_value("Dr A. Example")
-    page.get_by_text(f"{len(answers)} of {asked(answers)} answered").wait_for()
 
 
 def saved_answers(page: Page) -> dict[str, object]:

@@ -11,22 +11,13 @@ from playwright.sync_api import FilePayload, Page
 
 from screening import RulePack
 from screening.fhir.questionnaire import questionnaire_canonical
-from tests.test_browser import (  # noqa: F401 - the fixtures are used by name
-    ANSWERS,
-    MARKER,
-    browser,
-    download,
-    expect_filled,
-    fill,
-    page,
-    server,
-)
+from tests.browser_helpers import ANSWERS, MARKER, download, expect_filled, fill
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_fhir_download_is_a_response_that_loads_back(
-    page: Page,  # noqa: F811 - the fixture imported above
+    page: Page,
     shipped_pack: RulePack,
 ) -> None:
     fill(page)

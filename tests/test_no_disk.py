@@ -12,8 +12,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
 import time
@@ -23,14 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
+from tests.browser_helpers import IDLE, Server, chromium
 from tests.conftest import MINI_PACK
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
 MARKER = "ZQ-9431-UPLOAD"
 """A patient reference that must never be found on the server's disk."""
 MIB = 1024 * 1024
@@ -62,87 +59,36 @@ if _LOG:
 '''
 
 
-class TracedServer:
-    """`streamlit run app.py` on loopback, port 0, with TMPDIR, HOME and a write trace of its own."""
+class TracedServer(Server):
+    """The app's server (tests/browser_helpers.py) with a write trace of its own."""
 
     def __init__(self, home: Path) -> None:
-        self.home = home
-        self.tmp = home / "tmp"
-        self.tmp.mkdir(parents=True)
         hooks = home / "hooks"
-        hooks.mkdir()
+        hooks.mkdir(parents=True)
         (hooks / "sitecustomize.py").write_text(SITECUSTOMIZE, encoding="utf-8")
         self.trace = home / "writes.log"
-        self.log = home / "server.log"
-        env = {k: v for k, v in os.environ.items() if k != "SCREENING_RULES_DIR"}
-        env.update(
-            HOME=str(home),
-            TMPDIR=str(self.tmp),
-            PYTHONPATH=str(hooks),
-            PYTHONDONTWRITEBYTECODE="1",
-            WRITE_TRACE=str(self.trace),
+        super().__init__(
+            home,
+            {
+                "PYTHONPATH": str(hooks),
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "WRITE_TRACE": str(self.trace),
+            },
         )
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                [
-                    *(sys.executable, "-m", "streamlit", "run", "app.py"),
-                    *("--server.headless", "true", "--server.port", "0"),
-                    *("--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"),
-                    *("--server.fileWatcherType", "none"),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-        self.url = self._announced_url()
-
-    def _announced_url(self, timeout: float = 60) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.process.poll() is None:
-            found = re.search(r"URL: (http://127\.0\.0\.1:\d+)", self.log.read_text())
-            if found:
-                return found[1]
-            time.sleep(0.1)
-        pytest.fail(f"streamlit did not start:\n{self.log.read_text()}")
 
     def writes(self) -> list[str]:
         return self.trace.read_text().splitlines() if self.trace.exists() else []
 
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TracedServer]:
-    if not shutil.which("chromium"):
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI=true but no chromium on PATH")
-        pytest.skip("no chromium on PATH")
+    chromium()
     running = TracedServer(tmp_path_factory.mktemp("traced-server"))
     try:
+        running.wait_until_healthy()
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture(scope="module")
-def browser(server: TracedServer) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"),
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def answers_file(size: int) -> bytes:

@@ -31,6 +31,7 @@ from screening.pdf import (
     checklist_pdf,
     verify_pdf,
 )
+from screening.pdf.fonts import FontCache
 from screening.pdf.layout import draw_checklist
 from screening.pdf.record import FORMAT_VERSION
 from tests.conftest import MINI_PACK, write_pack
@@ -68,7 +69,6 @@ def digest(data: Any) -> str:
 
 
 def assemble(
-    pack: RulePack,
     answers: AnswersFile,
     checklist: Checklist,
     *,
@@ -93,7 +93,6 @@ def assemble(
     }
     shown_answers, shown_checklist = drawn or (answers, checklist)
     doc = draw_checklist(
-        pack,
         shown_answers,
         shown_checklist,
         record_name=RECORD_NAME,
@@ -207,14 +206,15 @@ class TestContent:
             assert FOOTER_TEXT in text
             assert f"Page {number} of {len(texts)}" in text
 
-    def test_the_answers_are_listed_with_not_assessed_and_not_asked_marked(
+    def test_the_answers_given_are_listed_and_the_items_not_assessed_named(
         self, mini_pack: RulePack
     ) -> None:
         text = flat(" ".join(pages(build(mini_pack, {"history": "no"}))))
         answers = text[text.index("Answers given") : text.index("Notes")]
         assert "Any history of substance use disorder? No" in answers
-        assert "Not assessed: monitoring Not asked: active use" in answers
+        assert "Not assessed: monitoring" in answers
         assert "Can trained staff monitor the patient?" not in answers
+        assert "Non-medical use in the past 12 months?" not in answers
 
     def test_notes_sign_off_and_full_references_come_at_the_end(self, mini_pack: RulePack) -> None:
         text = flat(" ".join(pages(build(mini_pack, ALL_RAISED, clinician="Dr Test"))))
@@ -321,7 +321,7 @@ class TestTypedText:
             parsed.append(Path(fname).name)
             real_add_font(doc, family, style, fname)
 
-        monkeypatch.setattr(layout, "_FONTS", layout._FontCache())
+        monkeypatch.setattr(layout, "_FONTS", FontCache())
         monkeypatch.setattr(FPDF, "add_font", counting)
         build(mini_pack, {}, patient_reference="Zoë")
         assert parsed == ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]
@@ -506,7 +506,6 @@ class TestDiscussed:
         plain = AnswersFile.model_validate({"answers": ALL_RAISED})
         ticked = AnswersFile.model_validate({"answers": ALL_RAISED, "discussed": MARKS})
         pdf = assemble(
-            mini_pack,
             plain,
             evaluate(mini_pack, plain),
             drawn=(ticked, evaluate(mini_pack, ticked)),
@@ -529,9 +528,7 @@ class TestDiscussed:
                 "discussed": {"setting-monitoring": {"done": False, "note": "x"}},
             }
         )
-        pdf = assemble(
-            mini_pack, noted, evaluate(mini_pack, noted), drawn=(plain, evaluate(mini_pack, plain))
-        )
+        pdf = assemble(noted, evaluate(mini_pack, noted), drawn=(plain, evaluate(mini_pack, plain)))
         assert refusal(pdf, mini_pack) == [
             "c.pdf: the note of entry setting-monitoring on the pages differs from the embedded "
             "record: the file has been altered"
@@ -694,9 +691,8 @@ class TestVerify:
             "  re-evaluated with the current pack, the checklist is the same.",
             "  same points, worded differently today (text, rationale or citations): "
             "substance-history",
-            "  not checked: the item names and answers printed on the pages, and the references: "
-            "checking them needs the rule pack that made this PDF",
         ]
+        assert result.unchecked == ()
 
     def test_an_entry_raised_as_another_kind_by_a_changed_pack_is_a_changed_entry(
         self, mini_pack: RulePack, tmp_path: Path
@@ -720,6 +716,27 @@ class TestVerify:
         )
         assert "    entries changed: setting-monitoring" in result.lines()
 
+    def test_a_file_of_this_release_is_rendered_again_under_a_changed_pack(
+        self, mini_pack: RulePack, tmp_path: Path
+    ) -> None:
+        changed = load_pack(
+            write_pack(
+                tmp_path / "v2", {"pack.yaml": MINI_PACK["pack.yaml"].replace("0.1.0", "0.2.0")}
+            )
+        )
+        result = verify_pdf(build(mini_pack, ALL_RAISED), changed, "c.pdf")
+        assert (result.rerendered, result.unchecked, result.same_checklist) == (True, (), True)
+        answers = AnswersFile(answers=ALL_RAISED)
+        checklist = evaluate(mini_pack, answers)
+        reworded = checklist.model_copy(
+            update={"entries": (checklist.entries[0].model_copy(update={"text": "Nothing."}),)}
+        )
+        forged = assemble(answers, checklist, drawn=(answers, reworded), generator=GENERATOR)
+        assert refusal(forged, changed) == [
+            "c.pdf: the file differs from what this program writes for its record, first on "
+            "page 1: the file has been altered"
+        ]
+
     def test_a_pack_change_that_leaves_the_checklist_alone_says_so(
         self, mini_pack: RulePack, tmp_path: Path
     ) -> None:
@@ -729,7 +746,7 @@ class TestVerify:
         result = verify_pdf(pdf, changed, "c.pdf")
         assert not result.matches
         assert result.same_checklist
-        assert result.lines()[-2] == (
+        assert result.lines()[-1] == (
             "  re-evaluated with the current pack, the checklist is the same."
         )
 
@@ -758,7 +775,7 @@ class TestVerify:
         )
         result = verify_pdf(pdf, changed, "c.pdf")
         assert not result.matches
-        assert result.lines()[-2] == (
+        assert result.lines()[-1] == (
             "  the embedded answers do not fit the current pack: c.pdf (embedded answers): "
             "monitoring: unknown item id (not in this rule pack)"
         )
@@ -828,6 +845,8 @@ class TestVerify:
                 "the file has been altered"
                 for item in ("history",)
             ),
+            "c.pdf: the reference src-b on the pages differs from the embedded record: "
+            "the file has been altered",
             "c.pdf: the checklist fingerprint on the pages differs from the embedded record: "
             "the file has been altered",
         ]
@@ -1009,7 +1028,7 @@ class TestVerifyPages:
         shown = evaluate(shipped_pack, calm)
         recorded = evaluate(shipped_pack, raised)
         assert len(recorded.entries) - len(shown.entries) == 8
-        forged = assemble(shipped_pack, raised, recorded, drawn=(calm, shown))
+        forged = assemble(raised, recorded, drawn=(calm, shown))
         missing = [e.rule_id for e in recorded.entries if e not in shown.entries]
         assert refusal(forged, shipped_pack) == [
             f"c.pdf: the pages list {len(shown.entries)} checklist entries, the embedded record "
@@ -1034,7 +1053,7 @@ class TestVerifyPages:
                 "entries": (first.model_copy(update={"kind": other_kind}), *checklist.entries[1:])
             }
         )
-        forged = assemble(mini_pack, answers, checklist, drawn=(answers, relabelled))
+        forged = assemble(answers, checklist, drawn=(answers, relabelled))
         assert (
             f"c.pdf: the kind of entry {first.rule_id} on the pages differs from the embedded "
             "record: the file has been altered"
@@ -1049,7 +1068,7 @@ class TestVerifyPages:
                 "entries": (*checklist.entries[:-1], last.model_copy(update={"text": "Nothing."}))
             }
         )
-        forged = assemble(mini_pack, answers, checklist, drawn=(answers, reworded))
+        forged = assemble(answers, checklist, drawn=(answers, reworded))
         assert refusal(forged, mini_pack) == [
             f"c.pdf: the text of entry {last.rule_id} on the pages differs from the embedded "
             "record: the file has been altered"
@@ -1059,9 +1078,7 @@ class TestVerifyPages:
         self, mini_pack: RulePack
     ) -> None:
         answers = AnswersFile(answers=ALL_RAISED, clinician="Dr T", date="2026-03-14")
-        older = assemble(
-            mini_pack, answers, evaluate(mini_pack, answers), omit=("clinician", "date")
-        )
+        older = assemble(answers, evaluate(mini_pack, answers), omit=("clinician", "date"))
         assert verify_pdf(older, mini_pack, "c.pdf").matches
 
     def test_the_same_pack_giving_another_checklist_under_another_program_is_not_ok(
@@ -1070,7 +1087,7 @@ class TestVerifyPages:
         answers = AnswersFile(answers=ALL_RAISED)
         today = evaluate(mini_pack, answers)
         then = today.model_copy(update={"entries": today.entries[1:]})
-        result = verify_pdf(assemble(mini_pack, answers, then), mini_pack, "c.pdf")
+        result = verify_pdf(assemble(answers, then), mini_pack, "c.pdf")
         assert not result.matches
         assert result.lines() == [
             "c.pdf: the rule pack is the same, but the program is not: made by screening 0.0.9, "
@@ -1085,10 +1102,10 @@ class TestVerifyPages:
         claimed = evaluate(mini_pack, answers).model_copy(
             update={"disclaimer": "Suitable for ketamine."}
         )
-        older = verify_pdf(assemble(mini_pack, answers, claimed), mini_pack, "c.pdf")
+        older = verify_pdf(assemble(answers, claimed), mini_pack, "c.pdf")
         assert not older.matches
         assert older.lines()[-1] == "    the disclaimer is not this program's"
-        assert refusal(assemble(mini_pack, answers, claimed, generator=GENERATOR), mini_pack) == [
+        assert refusal(assemble(answers, claimed, generator=GENERATOR), mini_pack) == [
             "c.pdf: the embedded checklist does not carry this program's disclaimer: "
             "the file has been altered"
         ]

@@ -10,7 +10,6 @@ import pytest
 from pypdf import PdfReader
 
 from screening import AnswersFile, RulePack, evaluate
-from screening.models import Item
 from screening.open_entries import entry_headline, group_open_entries
 from screening.pdf import checklist_pdf, verify_pdf
 from screening.pdf.contract import CONTRACTS, CURRENT_FORMAT
@@ -175,16 +174,15 @@ class TestVerifyReadsGroupedPages:
 
         given = AnswersFile(answers=TWO_ANSWERS)
         checklist = evaluate(shipped_pack, given)
-        liver = shipped_pack.item("liver_disease")
-        reworded = Item.model_validate(
-            {**liver.model_dump(by_alias=True), "question": "Is the liver fine?"}
-        )
-        drawn_with = RulePack(
-            meta=shipped_pack.meta,
-            sources=shipped_pack.sources,
-            items=tuple(reworded if i.id == liver.id else i for i in shipped_pack.items),
-            rules=shipped_pack.rules,
-            sha256=shipped_pack.sha256,
+        reworded = checklist.model_copy(
+            update={
+                "items": tuple(
+                    i.model_copy(update={"question": "Is the liver fine?"})
+                    if i.id == "liver_disease"
+                    else i
+                    for i in checklist.items
+                )
+            }
         )
         data = checklist.model_dump(mode="json")
         record = {
@@ -197,9 +195,8 @@ class TestVerifyReadsGroupedPages:
             "checklist_sha256": checklist_digest(checklist),
         }
         doc = draw_checklist(
-            drawn_with,
             given,
-            checklist,
+            reworded,
             record_name=RECORD_NAME,
             fingerprint=checklist_digest(checklist),
             generator="screening 0.0.9",

@@ -24,8 +24,9 @@ from screening.citations import (
     source_text,
 )
 from screening.export import checklist_markdown
-from screening.models import KINDS, AnswersFile, RulePack, Source
+from screening.models import KINDS, SUMMARY_VERBS, AnswersFile, RulePack, Source
 from screening.pack.loader import load_pack
+from screening.pdf import contract
 from screening.words import (
     ANSWER_WORDS,
     KIND_ORDER,
@@ -35,7 +36,6 @@ from screening.words import (
     by_section,
     kind_rank,
     section_rank,
-    status_name,
 )
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -129,11 +129,14 @@ class TestEachWordTableIsDefinedOnce:
         assert tuple(KIND_WORDS) == KIND_ORDER == KINDS
         assert [kind_rank(k) for k in KINDS] == [0, 1, 2, 3]
 
+    def test_a_summary_opens_with_a_kind_word(self) -> None:
+        """The verbs a summary must open with (checked in models, below words.py) are kind words."""
+        assert tuple(KIND_WORDS.values()) == SUMMARY_VERBS
+
     def test_every_state_and_status_has_its_words(self) -> None:
         assert set(ANSWER_WORDS) == {"yes", "no", "unknown", "not_assessed"}
         assert set(STATUS_WORDS) == {"draft", "in_review", "approved", "retired"}
         assert set(STATUS_WARNINGS) == set(STATUS_WORDS) - {"approved"}
-        assert status_name("in_review") == "in review"
 
 
 CITATION_READERS = {
@@ -323,3 +326,15 @@ class TestRenderersReadTheChecklistAlone:
         card = checklist_cards(shipped_pack, answers, checklist)[0]
         cited = card["detail"].split("**Sources**\n\n", 1)[1].splitlines()
         assert cited == [f"- {source_markdown(s)}" for s in checklist.entries[0].sources]
+
+
+class TestThePdfPrintsTheCoresWords:
+    """A PDF format keeps its words as data, so files it made stay checkable; the format being
+    written must print the core's words, and a change of words needs a new format."""
+
+    def test_the_current_format_prints_the_kind_and_answer_words(self) -> None:
+        assert {k: w.upper() for k, w in KIND_WORDS.items()} == contract.KIND_LABELS
+        assert dict(ANSWER_WORDS) == contract.ANSWER_LABELS
+
+    def test_the_current_format_prints_the_one_background_sentence(self) -> None:
+        assert contract.CONTRACTS[contract.CURRENT_FORMAT].background_note == BACKGROUND_NOTE

@@ -6,9 +6,11 @@ small drawing API, bookmarks, and embedded file attachments, which carry the ans
 checklist as JSON so that `verify` can re-evaluate them. Reading a PDF back uses pypdf.
 
 - `contract`: every word the pages print around the data, per record format, as data;
-- `layout`: draws a checklist on A4 pages (fonts loaded once per process, only when needed);
+- `fonts`: each font read once per process; each document embeds a subset cut from it;
+- `layout`: draws a checklist on A4 pages (fallback fonts loaded only when text needs them);
 - `record`: the embedded record, read strictly, and `checklist_pdf`, which writes the file;
 - `structure`: what a file may hold besides page text (exactly what the writer writes);
+- `pages`: reads the pages of a file another release made, by their text, against its format;
 - `verify`: re-checks a file against its record and the current rule pack.
 """
 

@@ -11,7 +11,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from screening.models import AnswersFile, AnswerState, Checklist, Entry, Kind, RuleSetRef, Source
+from screening.models import (
+    AnswersFile,
+    AnswerState,
+    AskedItem,
+    Checklist,
+    Entry,
+    Kind,
+    RuleSetRef,
+    Source,
+    SourceRef,
+)
 from screening.open_entries import group_open_entries
 
 FOOTER_TEXT = "This is a discussion checklist, not a recommendation or a diagnosis."
@@ -70,9 +80,11 @@ class PageContract:
     heading and its open entries grouped under the question that would settle them
     (`find_out`, with `{question}`), one compact line each. `background_note`: printed once
     in the References, under the first source marked background. `answers_intro`: under
-    the Answers heading. `unanswered`: when set, the Answers part prints only the items
-    answered, then the items not assessed and those not asked by name, each list after its
-    word, rather than a row per item.
+    the Answers heading. `from_checklist`: the pages print only what the checklist carries:
+    the Answers part lists the items answered, then after `not_assessed` names the items
+    asked but not answered (follow-ups not asked are not listed), and the References list
+    the sources the entries cite. Earlier formats list every item and every source of the
+    pack.
     """
 
     about: tuple[str, ...]
@@ -84,7 +96,8 @@ class PageContract:
     find_out: str = "Find out: {question}"
     background_note: str | None = None
     answers_intro: str = ANSWERS_INTRO
-    unanswered: tuple[str, str] | None = None
+    from_checklist: bool = False
+    not_assessed: str = "Not assessed:"
 
 
 _FORMAT_1 = PageContract(
@@ -126,9 +139,9 @@ CONTRACTS: dict[int, PageContract] = {
         background_note="Background reading for patients, not clinical evidence: it stands "
         "beside a guideline or label and never alone behind a point.",
         answers_intro="The items answered, as answered; then, by name, the items asked but not "
-        "answered, which are never read as No, and the follow-ups that the other answers made "
-        "irrelevant.",
-        unanswered=("Not assessed:", "Not asked:"),
+        "answered, which are never read as No. Follow-ups that the other answers made "
+        "irrelevant are not listed.",
+        from_checklist=True,
     ),
 }
 """Each record format's page contract, by `format_version`; the last is the one written."""
@@ -191,9 +204,15 @@ def open_because(entry: Entry) -> bool:
     return len(entry.because) > 1
 
 
-def unanswered_text(word: str, labels: list[str]) -> str:
-    """One list of items by name in the compact Answers part: "Not assessed: a; b; c"."""
-    return f"{word} {'; '.join(labels) if labels else 'none'}"
+def not_assessed_text(contract: PageContract, checklist: Checklist) -> str:
+    """The items asked but not answered, by name: "Not assessed: a; b; c"."""
+    labels = [i.label for i in checklist.items if i.state == "not_assessed"]
+    return f"{contract.not_assessed} {'; '.join(labels) if labels else 'none'}"
+
+
+def answered(checklist: Checklist) -> list[AskedItem]:
+    """The items printed with their answer when the format prints from the checklist."""
+    return [i for i in checklist.items if i.state != "not_assessed"]
 
 
 def row_answer(state: AnswerState | None) -> str:
@@ -252,18 +271,20 @@ def rule_and_sources(entry: Entry) -> str:
     return f"Rule {entry.rule_id} · Sources: {', '.join(s.id for s in entry.sources)}"
 
 
-def reference_text(source: Source) -> str:
+def reference_text(source: Source | SourceRef) -> str:
+    """A source in the References: citation, DOI, link and, from a pack's source, the
+    evidence grade (a checklist's sources carry none)."""
     parts = [source.citation]
     if source.doi:
         parts.append(f"doi:{source.doi}")
     if source.url:
         parts.append(source.url)
-    if source.grade:
+    if isinstance(source, Source) and source.grade:
         parts.append(f"Evidence: {source.grade}")
     return " · ".join(parts)
 
 
-def background_source(contract: PageContract, sources: Sequence[Source]) -> str | None:
+def background_source(contract: PageContract, sources: Sequence[Source | SourceRef]) -> str | None:
     """The id of the source the background note is printed under: the first marked
     background, when the format prints the note."""
     if contract.background_note is None:

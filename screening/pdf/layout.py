@@ -1,9 +1,10 @@
 """Page layout of the checklist PDF: a calm A4 form drawn with fpdf2, every text made printable.
 
 All text passes through `ChecklistDocument.printable`, which keeps what the fonts can draw and
-loads a fallback font only when the text needs it. Fonts are parsed once per process (`_FONTS`)
-and only the per-document state is made afresh. Lines are wrapped here, not by fpdf2's
-`multi_cell`, whose line breaking re-measures the whole line for every character.
+loads a fallback font only when the text needs it. Fonts are parsed once per process
+(`fonts.FontCache`) and only the per-document state is made afresh. Lines are wrapped here,
+not by fpdf2's `multi_cell`, whose line breaking re-measures the whole line for every
+character.
 
 The words printed around the data come from the page contract of the current record format
 (`contract.py`), which `verify` reads back.
@@ -11,22 +12,15 @@ The words printed around the data come from the page contract of the current rec
 
 from __future__ import annotations
 
-import copy
-import io
 import re
-import threading
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools has no types
 from fpdf import FPDF
-from fpdf.fonts import SubsetMap, TTFFont
 
-from screening.logic import asked_states
-from screening.models import AnswersFile, AnswerState, Checklist, Entry, RulePack
+from screening.models import AnswersFile, AnswerState, Checklist, Entry
 from screening.open_entries import entry_headline
 from screening.pdf.contract import (
     ABOUT_HEADING,
@@ -49,11 +43,13 @@ from screening.pdf.contract import (
     SIGN_OFF_HEADING,
     TITLE,
     SectionBlock,
+    answered,
     background_source,
     because_text,
     details_rows,
     draft_band,
     made_by,
+    not_assessed_text,
     note_text,
     open_because,
     reference_text,
@@ -62,10 +58,9 @@ from screening.pdf.contract import (
     running_head,
     section_blocks,
     summary_text,
-    unanswered_text,
 )
+from screening.pdf.fonts import FontCache
 
-FONTS_DIR = Path(__file__).resolve().parent.parent / "fonts"
 FONT = "dejavu"
 FALLBACK_FONTS = (
     ("droid-fallback", "DroidSansFallbackFull.ttf"),  # Chinese, Japanese, and more
@@ -87,16 +82,6 @@ TOTAL_PAGES = "\ue000\ue000\ue000"
 CONTRACT = CONTRACTS[CURRENT_FORMAT]
 
 
-def item_label(pack: RulePack, item_id: str) -> str:
-    """An item's name in "Because" lines; its id if the pack no longer has it."""
-    return pack.item(item_id).label if pack.has_item(item_id) else item_id
-
-
-def item_question(pack: RulePack, item_id: str) -> str:
-    """The question heading a group of open entries; the item's id if the pack lacks it."""
-    return pack.item(item_id).question if pack.has_item(item_id) else item_id
-
-
 # Drawing ----------------------------------------------------------------------------------
 
 INK = (33, 37, 41)
@@ -115,55 +100,7 @@ _BREAK_UNITS = re.compile(rf" +|[{_WIDE}]|[^ {_WIDE}]+")
 """Spaces, single CJK characters (a line may break between any two), and other words."""
 
 
-class _FontCache:
-    """Each font file parsed once per process; every document gets its own copy of the parts
-    fpdf2 changes while writing (the subset, and the fontTools object it subsets in place)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._parsed: dict[str, TTFFont] = {}
-        self._data: dict[str, bytes] = {}
-
-    def add(self, doc: FPDF, family: str, style: str, filename: str) -> TTFFont:
-        with self._lock:
-            if filename not in self._parsed:
-                scratch = FPDF()
-                scratch.add_font(family, style, FONTS_DIR / filename)
-                parsed = scratch.fonts[f"{family}{style}"]
-                if not isinstance(parsed, TTFFont):
-                    raise TypeError(f"{filename} is not a TrueType font")
-                self._parsed[filename] = parsed
-                self._data[filename] = _for_embedding(FONTS_DIR / filename)
-            parsed, data = self._parsed[filename], self._data[filename]
-        font = copy.copy(parsed)
-        font.i = len(doc.fonts) + 1
-        font.fontkey = f"{family}{style}"
-        font.ttfont = TTFont(io.BytesIO(data), recalcTimestamp=False, lazy=True)
-        font.ttfont.setGlyphOrder(list(parsed.ttfont.getGlyphOrder()))
-        font.subset = SubsetMap(font)
-        font.missing_glyphs = []
-        font.biggest_size_pt = 0
-        doc.fonts[font.fontkey] = font
-        return font
-
-
-_UNUSED_TABLES = ("GSUB", "GPOS", "GDEF", "BASE", "JSTF", "MATH", "morx", "kern", "DSIG")
-"""Shaping and signature tables: fpdf2 draws glyph by glyph (no text shaping), and a PDF's
-embedded font never needs them, yet subsetting re-packs them for every document."""
-
-
-def _for_embedding(path: Path) -> bytes:
-    """The font file without `_UNUSED_TABLES`: same glyphs, ids and metrics, quicker to subset."""
-    font = TTFont(path, recalcTimestamp=False)
-    for tag in _UNUSED_TABLES:
-        if tag in font:
-            del font[tag]
-    out = io.BytesIO()
-    font.save(out)
-    return out.getvalue()
-
-
-_FONTS = _FontCache()
+_FONTS = FontCache()
 
 
 class ChecklistDocument(FPDF):
@@ -184,6 +121,11 @@ class ChecklistDocument(FPDF):
         self.draft_band: str | None = None
         self.replaced_characters = False
         self.set_text_color(*INK)
+
+    def output(self, *args: Any, **kwargs: Any) -> Any:
+        """fpdf2's output, once each font holds only the glyphs this document draws."""
+        _FONTS.cut_for_output(self)
+        return super().output(*args, **kwargs)
 
     def cell(self, *args: Any, **kwargs: Any) -> bool:
         """fpdf2's cell, looking for fallback glyphs only in text that needs them: with
@@ -228,9 +170,9 @@ class ChecklistDocument(FPDF):
     def _in_fallback(self, code: int) -> bool:
         """Whether a fallback font draws `code`, loading fonts on first need only.
 
-        Parsing the 4 MB CJK font costs ~150 ms, once per process; writing its subset costs
-        each document that uses it, so a Latin-only checklist pays neither, and Korean text
-        goes straight to the Korean font rather than also embedding the CJK one.
+        Reading the 4 MB CJK font costs about half a second, once per process; each document
+        then embeds only the glyphs it draws. A Latin-only checklist pays neither, and Korean
+        text goes straight to the Korean font rather than also embedding the CJK one.
         """
         for name, filename in HANGUL_FONTS if _is_hangul(code) else FALLBACK_FONTS:
             cmap = self._fallback_cmaps.get(name)
@@ -372,20 +314,17 @@ class _Layout:
     OPEN_BOX_X = 4.0
     OPEN_X = 10.5
 
-    def __init__(
-        self, doc: ChecklistDocument, pack: RulePack, answers: AnswersFile, checklist: Checklist
-    ) -> None:
+    def __init__(self, doc: ChecklistDocument, answers: AnswersFile, checklist: Checklist) -> None:
         self.doc = doc
-        self.pack = pack
         self.answers = answers
         self.checklist = checklist
         self.t = doc.printable
 
     def label(self, item_id: str) -> str:
-        return item_label(self.pack, item_id)
+        return self.checklist.label(item_id)
 
     def question(self, item_id: str) -> str:
-        return item_question(self.pack, item_id)
+        return self.checklist.question(item_id)
 
     # Blocks ---------------------------------------------------------------------------------
 
@@ -565,18 +504,12 @@ class _Layout:
             self.open_groups(block)
 
     def answers_given(self) -> None:
+        """The items answered with their answers, then the items not assessed by name."""
         doc = self.doc
-        states = asked_states(self.pack, self.answers.answers)
-        compact = CONTRACT.unanswered is not None
         answer_x = doc.epw - 30
         rows = [
-            (
-                item.section,
-                self._wrapped(self.t(item.question), answer_x - 6, 9),
-                states.get(item.id),
-            )
-            for item in self.pack.items
-            if not compact or states.get(item.id) not in (None, "not_assessed")
+            (item.section, self._wrapped(self.t(item.question), answer_x - 6, 9), item.state)
+            for item in answered(self.checklist)
         ]
         intro = self._wrapped(CONTRACT.answers_intro, doc.epw, 8.5)
         first_row = len(rows[0][1]) * 4.4 + 2 if rows else 0
@@ -587,21 +520,10 @@ class _Layout:
             self.section_heading(section, keep_with=len(group[0][1]) * 4.4 + 2)
             for _, lines, state in group:
                 self._answer_row(lines, state, answer_x)
-        if CONTRACT.unanswered is not None:
-            self.unanswered(CONTRACT.unanswered, states)
-
-    def unanswered(self, words: tuple[str, str], states: dict[str, AnswerState]) -> None:
-        """The items not assessed, then those not asked, by name: a short list for a form
-        that is mostly unanswered, where a row per item would run to pages."""
-        doc = self.doc
-        not_assessed = [i.label for i in self.pack.items if states.get(i.id) == "not_assessed"]
-        not_asked = [i.label for i in self.pack.items if i.id not in states]
         doc.ln(3)
-        for word, labels in zip(words, (not_assessed, not_asked), strict=True):
-            doc.style(9)
-            lines = doc.wrap(self.t(unanswered_text(word, labels)), doc.epw)
-            doc.lines_at(doc.l_margin, lines, 4.4)
-            doc.ln(1.5)
+        doc.style(9)
+        lines = doc.wrap(self.t(not_assessed_text(CONTRACT, self.checklist)), doc.epw)
+        doc.lines_at(doc.l_margin, lines, 4.4)
 
     def _answer_row(self, lines: list[str], state: AnswerState | None, answer_x: float) -> None:
         doc = self.doc
@@ -655,14 +577,15 @@ class _Layout:
         doc = self.doc
         width = doc.epw - 34
         blocks = []
-        for source in self.pack.sources:
+        sources = self.checklist.cited
+        for source in sources:
             id_lines = self._wrapped(self.t(source.id), 31, 8, bold=True)
             blocks.append((id_lines, self._wrapped(self.t(reference_text(source)), width, 8.5)))
         first = max(len(blocks[0][0]), len(blocks[0][1])) * 4 + 2 if blocks else 0
         self.heading(REFERENCES_HEADING, keep_with=first)
-        background = background_source(CONTRACT, self.pack.sources)
+        background = background_source(CONTRACT, sources)
         note = self._wrapped(CONTRACT.background_note or "", width, 8) if background else []
-        for source, (id_lines, text_lines) in zip(self.pack.sources, blocks, strict=True):
+        for source, (id_lines, text_lines) in zip(sources, blocks, strict=True):
             below = note if source.id == background else []
             doc.ensure_room(max(len(id_lines), len(text_lines) + len(below)) * 4 + 2)
             top = doc.y
@@ -710,7 +633,6 @@ def grouped(rows: Sequence[Any], key: Any) -> Iterator[tuple[str, list[Any]]]:
 
 
 def draw_checklist(
-    pack: RulePack,
     answers: AnswersFile,
     checklist: Checklist,
     *,
@@ -726,7 +648,7 @@ def draw_checklist(
     doc.running_head = doc.printable(running_head(answers, checklist.rule_set))
     band = draft_band(CONTRACT, checklist.rule_set)
     doc.draft_band = doc.printable(band) if band else None
-    layout = _Layout(doc, pack, answers, checklist)
+    layout = _Layout(doc, answers, checklist)
     doc.add_page()
     layout.title()
     layout.details()

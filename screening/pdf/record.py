@@ -8,6 +8,7 @@ unknown fields are refused, never coerced.
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
@@ -75,12 +76,10 @@ def checklist_pdf(
     if checklist.rule_set.sha256 != pack.sha256:
         message = "the checklist was made with a different rule pack than the one given"
         raise ExportError([Problem(source, message)])
-    return bytes(_document(pack, answers, checklist, GENERATOR).output())
+    return bytes(_document(answers, checklist, GENERATOR).output())
 
 
-def _document(
-    pack: RulePack, answers: AnswersFile, checklist: Checklist, generator: str
-) -> ChecklistDocument:
+def _document(answers: AnswersFile, checklist: Checklist, generator: str) -> ChecklistDocument:
     created = _creation_date(answers)
     fingerprint = checklist_digest(checklist)
     record = PdfRecord(
@@ -93,7 +92,6 @@ def _document(
         checklist_sha256=fingerprint,
     )
     doc = draw_checklist(
-        pack,
         answers,
         checklist,
         record_name=RECORD_NAME,
@@ -182,6 +180,19 @@ def altered(source: str, why: str) -> ExportError:
     return ExportError([Problem(source, f"{why}: the file has been altered")])
 
 
-def render(pack: RulePack, record: PdfRecord) -> bytes:
+def render(record: PdfRecord) -> bytes:
     """The PDF this program writes for `record`, for `verify` to compare a file with."""
-    return bytes(_document(pack, record.answers, record.checklist, record.generator).output())
+    return bytes(_document(record.answers, record.checklist, record.generator).output())
+
+
+def shown(text: str, limit: int = 80) -> str:
+    """Text from the file on one line: controls and line breaks gone, long text shortened."""
+    kept = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp"))
+    one_line = " ".join(kept.split())
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+def listed(ids: list[str], most: int = 10) -> str:
+    """Ids in a message, the first `most` named and the rest counted."""
+    text = ", ".join(ids[:most])
+    return text + (f" and {len(ids) - most} more" if len(ids) > most else "")

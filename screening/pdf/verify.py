@@ -5,33 +5,30 @@ Three checks, in this order, each refusing with one line per problem:
 1. Structure (`structure.py`): nothing a reader could be shown besides page text, and one
    revision only. Applies to every file.
 2. The record (`record.py`): read strictly; its checklist hashes to the printed fingerprint.
-3. The pages. A file this release made with this pack is rendered again from its record and
-   must be the same document, object for object (`_compare_with_fresh`): determinism, not
-   matching. A file from another release or pack is read by its text against the page
-   contract of its record format (`contract.CONTRACTS`), which every later release keeps.
+3. The pages. A file this release made is rendered again from its record and must be the
+   same document, object for object (`_compare_with_fresh`): determinism, not matching. A
+   file from another release is read by its text (`pages.py`) against the page contract of
+   its record format (`contract.CONTRACTS`), which every later release keeps.
 
 Then the recorded answers are evaluated with the current pack and compared entry by entry
 (`_decision`): the same points, or which are new, gone or changed, or only reworded.
 
-Size: this module is about as long as the 0.1.0 `pdf.py` it replaces (which also held the
-writer), not a third of it. Same-release files no longer rely on the text reading, but
-files made by 0.1.0 (format 1) exist and can only be checked by their text, with messages
-that say which part differs (`_differences`), so that reading stays until format 1 files
-no longer need verifying; what is new here (structure, strict record, object comparison)
-is in its own modules.
+Size: this module is half the 0.2.0 `verify.py` (about 400 of 808 lines), not a third,
+because reading pages by their text cannot go. Determinism now covers every file this
+release made, with any pack, since its pages are drawn from the record's checklist alone;
+but files of earlier releases exist (formats 1 to 3, pinned in tests/fixtures/pdf) and can
+only be checked by their text. That reading (`pages.py`, about 500 lines) cannot be an
+exact comparison: pypdf gives right-to-left runs back reordered, the fonts of the release
+that made a file decided which characters printed as U+FFFD, lines were shortened to fit
+by widths, and a refusal should name each part that differs.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-import re
 import threading
-import unicodedata
-from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from pypdf import PdfReader
@@ -39,45 +36,10 @@ from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamO
 
 from screening.engine import evaluate
 from screening.errors import AnswersError, ExportError, Problem
-from screening.logic import asked_states
-from screening.models import AnswersFile, Checklist, Entry, RulePack, RuleSetRef
-from screening.open_entries import entry_headline
+from screening.models import Checklist, Entry, RulePack, RuleSetRef
 from screening.pdf import record as records
-from screening.pdf.contract import (
-    ABOUT_HEADING,
-    ANSWERS_HEADING,
-    CHECKLIST_HEADING,
-    CONTRACTS,
-    DETAILS_NOTE,
-    FINGERPRINT_LABEL,
-    FOOTER_TEXT,
-    KICKER,
-    KIND_LABELS,
-    NOTES_HEADING,
-    REFERENCES_HEADING,
-    REPLACED_NOTE,
-    REPLACEMENT,
-    SIGN_OFF_CAPTIONS,
-    SIGN_OFF_HEADING,
-    TITLE,
-    PageContract,
-    background_source,
-    because_text,
-    details_rows,
-    draft_band,
-    made_by,
-    note_text,
-    open_because,
-    reference_text,
-    row_answer,
-    rule_and_sources,
-    running_head,
-    section_blocks,
-    summary_text,
-    unanswered_text,
-)
-from screening.pdf.layout import grouped, item_label, item_question
-from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, read_record
+from screening.pdf.pages import check_pages
+from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, listed, read_record, shown
 from screening.pdf.structure import structure_problems
 
 
@@ -127,7 +89,7 @@ class VerifyResult:
             ]
             if not self.rerendered:
                 ok.append(
-                    f"  the pages agree with the embedded record; made by {_shown(self.made_by)}, "
+                    f"  the pages agree with the embedded record; made by {shown(self.made_by)}, "
                     f"so not also compared with a fresh rendering by {records.GENERATOR}"
                 )
             return ok + self._reworded_lines()
@@ -164,7 +126,7 @@ class VerifyResult:
         if not self.same_checklist:
             return [
                 f"{self.source}: the rule pack is the same, but the program is not: made by "
-                f"{_shown(self.made_by)}, re-evaluated by {records.GENERATOR}.",
+                f"{shown(self.made_by)}, re-evaluated by {records.GENERATOR}.",
                 f"  rule pack: {made}",
             ], "this program"
         if self.rerendered:
@@ -179,19 +141,12 @@ class VerifyResult:
             return []
         return [
             "  same points, worded differently today (text, rationale or citations): "
-            + _ids([_shown(r) for r in self.reworded])
+            + listed([shown(r) for r in self.reworded])
         ]
 
 
-def _shown(text: str, limit: int = 80) -> str:
-    """Text from the file on one line: controls and line breaks gone, long text shortened."""
-    kept = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp"))
-    one_line = " ".join(kept.split())
-    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
-
-
 def _pack_words(rs: RuleSetRef) -> str:
-    return f"{_shown(rs.name)} {_shown(rs.version)} (sha256 {_shown(rs.sha256)})"
+    return f"{shown(rs.name)} {shown(rs.version)} (sha256 {shown(rs.sha256)})"
 
 
 def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
@@ -201,9 +156,9 @@ def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
     Raises `ExportError` naming `source` for anything that is not an intact checklist PDF: not
     a PDF, unreadable, anything in its structure this program never writes, no record or a
     record that disagrees with itself, or pages that do not show what the record holds. A file
-    this release made with this pack must be exactly what it writes for the record; a file
-    from another release, or from another pack, is read by its pages' text against the page
-    contract of its record format.
+    this release made must be exactly what it writes for the record (whatever the pack: the
+    pages are drawn from the record's checklist alone); a file from another release is read
+    by its pages' text against the page contract of its record format.
     """
     reader, record, stored_checklist = _open(pdf_bytes, source)
     claimed = record.checklist
@@ -230,13 +185,13 @@ def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
         raise altered(source, "the embedded checklist does not carry this program's disclaimer")
     if same_pack and this_release and today is not None and not _same_checklist(claimed, today):
         raise altered(source, "the embedded answers do not give the embedded checklist")
-    rerendered = same_pack and this_release
+    rerendered = this_release
     unchecked: tuple[str, ...] = ()
     if rerendered:
-        _compare_with_fresh(reader, pack, record, source)
+        _compare_with_fresh(reader, record, source)
     else:
         pages = _page_texts(reader, source)
-        unchecked = _check_pages(pages, record, pack if same_pack else None, source)
+        unchecked = check_pages(pages, record, pack if same_pack else None, source)
     if today is None:
         return VerifyResult(
             source=source,
@@ -305,427 +260,6 @@ def _rule_set_of(pack: RulePack) -> RuleSetRef:
     return RuleSetRef(name=meta.name, version=meta.version, status=meta.status, sha256=pack.sha256)
 
 
-# Reading the pages against the record --------------------------------------------------------
-
-_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
-"""Where pypdf reverses text, with the neutral marks after it; see also `_reordered`."""
-_RUNS = re.compile(r"[A-Za-z]|[^A-Za-z]+")
-"""Latin letters, and the runs between them; extraction reorders text only within a run."""
-_RULE_IDS = re.compile(r"Rule([a-z][a-z0-9_-]*)·Sources:")
-"""An entry's last line, "Rule <id> · Sources: ...", as `_fold` leaves it."""
-_MOST_PROBLEMS = 12
-"""Differences listed one per line before the rest are counted in one."""
-_DIFFERS = "differs from the embedded record"
-_DIFFER = "differ from the embedded record"
-_UNCHECKED_WITHOUT_PACK = (
-    "the item names and answers printed on the pages, and the references: checking them needs "
-    "the rule pack that made this PDF"
-)
-
-
-def _fold(text: str) -> str:
-    """Text as the pages print it, without what layout changes: spaces, line breaks, and the
-    control and format characters that `ChecklistDocument.printable` drops."""
-    return "".join(
-        c
-        for c in unicodedata.normalize("NFC", text)
-        if not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf")
-    )
-
-
-def _agrees(printed: str, expected: str) -> bool:
-    """Whether folded page text shows the folded expected text.
-
-    A character the fonts lacked prints as U+FFFD; right-to-left text comes back from the page
-    reordered within its run, so such a run is compared as a multiset of characters.
-    """
-    if printed == expected:
-        return True
-    ours, theirs = _RUNS.findall(printed), _RUNS.findall(expected)
-    return len(ours) == len(theirs) and all(
-        _same_run(mine, wanted) for mine, wanted in zip(ours, theirs, strict=True)
-    )
-
-
-def _same_run(printed: str, expected: str) -> bool:
-    if len(printed) != len(expected):
-        return False
-    if not _reordered(printed + expected):
-        return all(
-            mine == wanted or (mine == REPLACEMENT and not wanted.isascii())
-            for mine, wanted in zip(printed, expected, strict=True)
-        )
-    not_printed = Counter(expected) - Counter(printed)
-    not_expected = Counter(printed) - Counter(expected)
-    return set(not_expected) <= {REPLACEMENT} and all(not c.isascii() for c in not_printed)
-
-
-def _reordered(text: str) -> bool:
-    """Whether text extraction may give this run in another order: it holds right-to-left
-    script, by pypdf's ranges or by Unicode's bidirectional class."""
-    return _RIGHT_TO_LEFT.search(text) is not None or any(
-        unicodedata.bidirectional(c) in ("R", "AL") for c in text
-    )
-
-
-def _agrees_shortened(printed: str, expected: str) -> bool:
-    """Like `_agrees`, for a line that may have been cut to fit and ended with an ellipsis."""
-    if _agrees(printed, expected):
-        return True
-    cut = printed.rfind("…")
-    if cut < 0:
-        return False
-    kept = printed[:cut] + printed[cut + 1 :]
-    return len(kept) < len(expected) and _agrees(kept, expected[: len(kept)])
-
-
-@dataclass(frozen=True)
-class _Part:
-    """A stretch of expected page text, named for the message if the pages differ.
-
-    `anchor`: contract words distinct enough to find again after a difference. `shortened`:
-    may be cut with an ellipsis, and ends where the next part (an anchor) starts. `unread`:
-    not checkable here, skipped up to the next part (an anchor). `optional`: may be absent.
-    """
-
-    what: str
-    text: str
-    anchor: bool = False
-    shortened: bool = False
-    unread: bool = False
-    optional: bool = False
-
-
-def _check_pages(
-    page_texts: list[str], record: PdfRecord, pack: RulePack | None, source: str
-) -> tuple[str, ...]:
-    """Raise `ExportError` unless every page shows what the record holds; return what could
-    not be checked. `pack` is the pack that made the PDF, when it is the current one."""
-    bodies: list[str] = []
-    problems: list[str] = []
-    bad_heads: list[int] = []
-    bad_bands: list[int] = []
-    footers: list[tuple[int, int] | None] = []
-    contract = CONTRACTS[record.format_version]
-    head = _fold(running_head(record.answers, record.rule_set))
-    band = draft_band(contract, record.rule_set)
-    for number, text in enumerate(page_texts, start=1):
-        lines = [line for line in text.splitlines() if line.strip()]
-        if len(lines) < 1 + (band is not None):
-            message = (
-                f"page {number} has no text that can be read, so the pages cannot be checked "
-                "against the embedded record"
-            )
-            raise ExportError([Problem(source, message)])
-        if band is not None:
-            if not _agrees_shortened(_fold(lines[0]), _fold(band)):
-                bad_bands.append(number)
-            lines = lines[1:]
-        footers.append(_page_number(lines[-1]))
-        if number > 1 and not _agrees_shortened(_fold(lines[0]), head):
-            bad_heads.append(number)
-        bodies.append("".join(_fold(line) for line in lines[1 if number > 1 else 0 : -1]))
-    problems.extend(_numbering_problems(footers))
-    if bad_bands:
-        problems.append(f"the draft band of {_pages(bad_bands)} {_DIFFERS}")
-    if bad_heads:
-        problems.append(f"the running head of {_pages(bad_heads)} {_DIFFERS}")
-    printed = "".join(bodies)
-    entries_problem = _entries_problem(printed, record.checklist, contract)
-    if entries_problem:
-        problems.append(entries_problem)
-    parts = _expected_parts(record, pack, contract, entries_readable=entries_problem is None)
-    problems.extend(_differences(printed, parts))
-    if problems:
-        if len(problems) > _MOST_PROBLEMS:
-            rest = len(problems) - _MOST_PROBLEMS + 1
-            problems[_MOST_PROBLEMS - 1 :] = [f"{rest} more parts of the pages {_DIFFER}"]
-        raise ExportError(
-            [Problem(source, f"{problem}: the file has been altered") for problem in problems]
-        )
-    return () if pack is not None else (_UNCHECKED_WITHOUT_PACK,)
-
-
-def _page_number(line: str) -> tuple[int, int] | None:
-    """The "Page n of m" a page's last line ends with, if it is the footer."""
-    folded, footer = _fold(line), _fold(FOOTER_TEXT)
-    found = re.fullmatch(r"Page(\d{1,4})of(\d{1,4})", folded.removeprefix(footer))
-    return (int(found[1]), int(found[2])) if found and folded.startswith(footer) else None
-
-
-def _numbering_problems(footers: list[tuple[int, int] | None]) -> list[str]:
-    """Every page ends with the footer, numbered 1 to the number of pages in the file."""
-    total = len(footers)
-    missing = [n for n, footer in enumerate(footers, start=1) if footer is None]
-    if missing:
-        verb = "do" if len(missing) > 1 else "does"
-        return [f"{_pages(missing)} {verb} not end with the footer and its page number"]
-    counted = {footer[1] for footer in footers if footer is not None}
-    if counted != {total}:
-        claimed = " or ".join(map(str, sorted(counted)))
-        return [
-            f"the footers count {claimed} pages, the file has {total}: pages were removed or added"
-        ]
-    numbers = [footer[0] for footer in footers if footer is not None]
-    if numbers != list(range(1, total + 1)):
-        return [f"the pages are out of order: numbered {', '.join(map(str, numbers))}"]
-    return []
-
-
-def _pages(numbers: list[int]) -> str:
-    return f"page{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
-
-
-def _entries_problem(printed: str, checklist: Checklist, contract: PageContract) -> str | None:
-    """Whether the "Rule <id>" lines of the Checklist section list the record's entries, in
-    the order the format prints them; the kind of each is then checked with its text."""
-    start = printed.find(_fold(DETAILS_NOTE + CHECKLIST_HEADING))
-    end = printed.find(_fold(ANSWERS_HEADING + contract.answers_intro), start)
-    if start < 0 or end < 0:
-        return None
-    shown = _RULE_IDS.findall(printed, start, end)
-    recorded = [e.rule_id for b in section_blocks(contract, checklist) for e in b.entries]
-    if shown == recorded:
-        return None
-    differences = [
-        f"{label}: {_ids(ids)}"
-        for label, ids in (
-            ("not on the pages", [_shown(r) for r in recorded if r not in shown]),
-            ("not in the record", [r for r in shown if r not in recorded]),
-        )
-        if ids
-    ]
-    if not differences:
-        same_ids = sorted(shown) == sorted(recorded)
-        differences = ["in another order" if same_ids else "some listed more than once"]
-    return (
-        f"the pages list {len(shown)} checklist entries, the embedded record "
-        f"{len(recorded)}: {'; '.join(differences)}"
-    )
-
-
-def _ids(ids: list[str], most: int = 10) -> str:
-    shown = ", ".join(ids[:most])
-    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
-
-
-def _expected_parts(
-    record: PdfRecord, pack: RulePack | None, contract: PageContract, entries_readable: bool
-) -> list[_Part]:
-    """The text of the pages below the running heads and above the footers, in order."""
-    answers, checklist = record.answers, record.checklist
-    parts = [
-        _Part("the title", _fold(KICKER + TITLE), anchor=True),
-        _Part("the disclaimer", _fold(checklist.disclaimer)),
-    ]
-    for label, value in details_rows(answers, record.rule_set):
-        what = f"the {label.rstrip(':').lower()}"
-        parts += [_Part(what, _fold(label), anchor=True), _Part(what, _fold(value))]
-    parts += [
-        _Part("the note under the details", _fold(DETAILS_NOTE + CHECKLIST_HEADING), anchor=True),
-        _Part("the checklist summary", _fold(summary_text(checklist))),
-    ]
-    if entries_readable:
-        parts += _entry_parts(checklist, pack, contract)
-    else:
-        parts.append(_Part("the checklist entries", "", unread=True))
-    answers_intro = _fold(ANSWERS_HEADING + contract.answers_intro)
-    parts.append(_Part("the Answers section", answers_intro, anchor=True))
-    if pack is not None:
-        parts += _answers_parts(pack, answers, contract)
-    else:
-        parts.append(_Part("the answers", "", unread=True))
-    sign_off = _fold(NOTES_HEADING + SIGN_OFF_HEADING)
-    parts += [
-        _Part("the Notes and Sign-off part", sign_off, anchor=True),
-        _Part("the clinician in the sign-off", _fold(answers.clinician or ""), shortened=True),
-        _Part("the sign-off", _fold("".join(SIGN_OFF_CAPTIONS) + REFERENCES_HEADING), anchor=True),
-    ]
-    if pack is not None:
-        background = background_source(contract, pack.sources)
-        for source in pack.sources:
-            parts.append(
-                _Part(f"the reference {source.id}", _fold(source.id + reference_text(source)))
-            )
-            if source.id == background:
-                note = _fold(contract.background_note or "")
-                parts.append(_Part("the note on background reading", note))
-    else:
-        parts.append(_Part("the references", "", unread=True))
-    about = [_fold(paragraph.format(name=RECORD_NAME)) for paragraph in contract.about]
-    parts += [
-        _Part("the note about the embedded record", _fold(ABOUT_HEADING) + about[0], anchor=True),
-        *(_Part("the closing page", text) for text in about[1:]),
-        _Part("the 'Made by' line", _fold(made_by(record.generator, record.rule_set))),
-        _Part("the note on characters not drawn", _fold(REPLACED_NOTE), optional=True),
-    ]
-    if contract.command:
-        parts.append(_Part("the command line in small print", _fold(contract.command)))
-    parts.append(
-        _Part(
-            "the checklist fingerprint",
-            _fold(FINGERPRINT_LABEL + record.checklist_sha256),
-            anchor=True,
-        )
-    )
-    return parts
-
-
-def _answers_parts(pack: RulePack, answers: AnswersFile, contract: PageContract) -> list[_Part]:
-    """The Answers part: a row per item, or in a compact format only the items answered, then
-    the items not assessed and not asked by name."""
-    states = asked_states(pack, answers.answers)
-    compact = contract.unanswered is not None
-    rows = [i for i in pack.items if not compact or states.get(i.id) not in (None, "not_assessed")]
-    parts: list[_Part] = []
-    for section, items in grouped(rows, lambda i: i.section):
-        parts.append(_Part("a section heading in the Answers section", _fold(section)))
-        for item in items:
-            parts += [
-                _Part(f"the question of item {item.id}", _fold(item.question)),
-                _Part(f"the answer to item {item.id}", _fold(row_answer(states.get(item.id)))),
-            ]
-    if contract.unanswered is not None:
-        not_assessed = [i.label for i in pack.items if states.get(i.id) == "not_assessed"]
-        not_asked = [i.label for i in pack.items if i.id not in states]
-        for word, labels in zip(contract.unanswered, (not_assessed, not_asked), strict=True):
-            parts.append(_Part(f"the list after {word!r}", _fold(unanswered_text(word, labels))))
-    return parts
-
-
-def _entry_parts(
-    checklist: Checklist, pack: RulePack | None, contract: PageContract
-) -> list[_Part]:
-    """Each section's heading, then its entries in full (kind, text, "Because" line, rule
-    line), then, in formats that group them, its open entries under their question.
-
-    The item names and questions come from the pack that made the PDF: without it, unread.
-    """
-    label = partial(item_label, pack) if pack is not None else None
-    parts: list[_Part] = []
-    for block in section_blocks(contract, checklist):
-        parts.append(_Part(f"the section heading {_shown(block.section)}", _fold(block.section)))
-        for entry in block.raised:
-            parts += _full_entry(entry, label, contract)
-        if block.open_groups and contract.open_heading:
-            parts.append(
-                _Part("the heading of the open entries", _fold(contract.open_heading.upper()))
-            )
-        for item_id, group in block.open_groups:
-            what = f"the question heading open entries on item {_shown(item_id)}"
-            if pack is not None:
-                question = contract.find_out.format(question=item_question(pack, item_id))
-                parts.append(_Part(what, _fold(question)))
-            else:
-                parts.append(_Part(what, "", unread=True))
-            for entry in group:
-                parts += _open_entry(entry, label, contract)
-    return parts
-
-
-def _full_entry(
-    entry: Entry, label: Callable[[str], str] | None, contract: PageContract
-) -> list[_Part]:
-    name = f"entry {_shown(entry.rule_id)}"
-    mark = contract.done_mark if entry.done and contract.done_mark else ""
-    parts = [
-        _Part(f"the {'tick and ' if mark else ''}kind of {name}", mark + KIND_LABELS[entry.kind]),
-        _Part(f"the text of {name}", _fold(entry.text)),
-    ]
-    return parts + _entry_tail(entry, label, contract, because=True)
-
-
-def _open_entry(
-    entry: Entry, label: Callable[[str], str] | None, contract: PageContract
-) -> list[_Part]:
-    name = f"entry {_shown(entry.rule_id)}"
-    mark = contract.done_mark if entry.done and contract.done_mark else ""
-    parts = [
-        _Part(
-            f"the {'tick and ' if mark else ''}text of {name}", _fold(mark + entry_headline(entry))
-        )
-    ]
-    return parts + _entry_tail(entry, label, contract, because=open_because(entry))
-
-
-def _entry_tail(
-    entry: Entry, label: Callable[[str], str] | None, contract: PageContract, *, because: bool
-) -> list[_Part]:
-    """An entry's note, its "Because" line when printed, and its rule line."""
-    name = f"entry {_shown(entry.rule_id)}"
-    parts: list[_Part] = []
-    note = note_text(contract, entry)
-    if note:
-        parts.append(_Part(f"the note of {name}", _fold(note)))
-    if because and label is not None:
-        parts.append(_Part(f"the 'Because' line of {name}", _fold(because_text(entry, label))))
-    elif because:
-        parts += [
-            _Part(f"the 'Because' line of {name}", "Because:"),
-            _Part(f"the 'Because' line of {name}", "", unread=True),
-        ]
-    parts.append(_Part(f"the rule line of {name}", _fold(rule_and_sources(entry)), anchor=True))
-    return parts
-
-
-def _differences(printed: str, parts: list[_Part]) -> list[str]:
-    """The parts the printed text does not show, in order; after each difference the reading
-    goes on from the next part found."""
-    found: list[str] = []
-    position, index = 0, 0
-    while index < len(parts):
-        part = parts[index]
-        if part.shortened or part.unread:
-            end = printed.find(parts[index + 1].text, position)
-            if end < 0:
-                found.append(f"cannot find {parts[index + 1].what} on the pages")
-                return found
-            if part.shortened and not _agrees_shortened(printed[position:end], part.text):
-                found.append(f"{part.what} on the pages {_DIFFERS}")
-            position, index = end, index + 1
-            continue
-        window = printed[position : position + len(part.text)]
-        if _agrees(window, part.text):
-            position, index = position + len(part.text), index + 1
-            continue
-        if part.optional:
-            index += 1
-            continue
-        later = printed.find(part.text, position) if part.anchor else -1
-        if later >= 0:
-            found.append(
-                f"the pages carry text that the embedded record does not, before {part.what}"
-            )
-            position, index = later + len(part.text), index + 1
-            continue
-        if f"{part.what} on the pages {_DIFFERS}" not in found:
-            found.append(f"{part.what} on the pages {_DIFFERS}")
-        anchor = next((n for n in range(index + 1, len(parts)) if parts[n].anchor), None)
-        if anchor is None:
-            return found
-        limit = printed.find(parts[anchor].text, position)
-        if limit < 0:
-            found.append(f"cannot find {parts[anchor].what} on the pages")
-            return found
-        index, position = _resume(printed, parts, range(index + 1, anchor), position, limit)
-    if position != len(printed):
-        found.append("the pages carry text after the checklist fingerprint")
-    return found
-
-
-def _resume(
-    printed: str, parts: list[_Part], between: range, start: int, limit: int
-) -> tuple[int, int]:
-    """Where to read on after a difference: the first part `between` the one that differed
-    and the next anchor that is found before that anchor (at `limit`), or else the anchor."""
-    for index in between:
-        text = parts[index].text
-        found = printed.find(text, start, limit) if text else -1
-        if found >= 0:
-            return index, found
-    return between.stop, limit
-
-
 class _QuietPypdf:
     """Silence pypdf's log of repairs to damaged files while reading; the caller says one line.
 
@@ -753,11 +287,6 @@ class _QuietPypdf:
 
 
 _quiet_pypdf = _QuietPypdf()
-
-
-def _read_pages(pdf_bytes: bytes) -> list[str]:
-    with _quiet_pypdf:
-        return [page.extract_text() for page in PdfReader(io.BytesIO(pdf_bytes)).pages]
 
 
 def _open(pdf_bytes: bytes, source: str) -> tuple[PdfReader, PdfRecord, Any]:
@@ -844,11 +373,11 @@ def _graph(reader: PdfReader, most: int) -> list[Any] | None:
     return objects
 
 
-def _compare_with_fresh(reader: PdfReader, pack: RulePack, record: PdfRecord, source: str) -> None:
-    """Render the record again with the pack that made it: the file must be what this program
-    writes for it, object for object (streams compared decoded, not compressed)."""
+def _compare_with_fresh(reader: PdfReader, record: PdfRecord, source: str) -> None:
+    """Render the record again: the file must be what this program writes for it, object for
+    object (streams compared decoded, not compressed)."""
     try:
-        fresh = PdfReader(io.BytesIO(records.render(pack, record)))
+        fresh = PdfReader(io.BytesIO(records.render(record)))
         expected = _graph(fresh, 1_000_000)
         with _quiet_pypdf:
             given = _graph(reader, len(expected or ()))

@@ -1,0 +1,73 @@
+"""Fonts cut for a document draw every glyph as the whole font file does."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fontTools.pens.recordingPen import (  # type: ignore[import-untyped]  # fontTools has no types
+    DecomposingRecordingPen,
+)
+from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools has no types
+
+from screening.pdf.fonts import FONTS_DIR, Outlines
+
+TEXT = "Zoë Ω Дмитрий ﬁ ½ → ✓ 王小明 李 肝功能 ㈱ 𠀋 김민준 검사 あア"
+FONT_FILES = (
+    "DejaVuSans.ttf",
+    "DejaVuSans-Bold.ttf",
+    "DroidSansFallbackFull.ttf",
+    "NanumSquareR.ttf",
+)
+
+
+def drawing(font: TTFont, name: str) -> tuple[Any, ...]:
+    """A glyph's outline with components drawn in, and its advance width."""
+    pen = DecomposingRecordingPen(font.getGlyphSet())
+    font.getGlyphSet()[name].draw(pen)
+    return (tuple(pen.value), font["hmtx"].metrics[name][0])
+
+
+@pytest.fixture(scope="module", params=FONT_FILES)
+def whole(request: pytest.FixtureRequest) -> tuple[Path, TTFont, Outlines]:
+    path = FONTS_DIR / request.param
+    return path, TTFont(path), Outlines(path)
+
+
+class TestCut:
+    """A cut holds the glyphs asked for, drawn exactly as in the font file."""
+
+    def test_the_glyphs_of_a_text_and_every_sampled_composite_draw_as_in_the_file(
+        self, whole: tuple[Path, TTFont, Outlines]
+    ) -> None:
+        _, font, outlines = whole
+        cmap = font.getBestCmap()
+        names = {cmap[ord(c)] for c in TEXT if ord(c) in cmap}
+        glyf = font["glyf"]
+        composites = [n for n in font.getGlyphOrder() if glyf[n].isComposite()]
+        names |= set(composites[::97])
+        out = io.BytesIO()
+        outlines.cut(names).save(out)
+        cut = TTFont(io.BytesIO(out.getvalue()))
+        assert names <= set(cut.getGlyphOrder())
+        for name in names:
+            assert drawing(cut, name) == drawing(font, name), name
+
+    def test_a_cut_for_no_text_holds_only_the_glyphs_subsetting_always_keeps(
+        self, whole: tuple[Path, TTFont, Outlines]
+    ) -> None:
+        _, font, outlines = whole
+        assert outlines.cut([]).getGlyphOrder() == font.getGlyphOrder()[:4]
+
+    def test_cutting_leaves_the_parsed_font_unchanged_for_the_next_document(
+        self, whole: tuple[Path, TTFont, Outlines]
+    ) -> None:
+        _, font, outlines = whole
+        cmap = font.getBestCmap()
+        names = {cmap[ord(c)] for c in TEXT if ord(c) in cmap}
+        first, second = io.BytesIO(), io.BytesIO()
+        outlines.cut(names).save(first)
+        outlines.cut(names).save(second)
+        assert first.getvalue() == second.getvalue()
