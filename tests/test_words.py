@@ -239,10 +239,12 @@ class TestOneSourceRenderer:
         )
         assert "Evidence: Label &lt;official&gt;" in source_html(FULL, full=True)
 
-    def test_a_link_that_is_not_a_web_address_is_shown_never_linked(self) -> None:
-        odd = Source(id="s", citation="C.", url="javascript:alert(1)")
-        assert source_markdown(odd) == "C. · Link: javascript:alert(1)"
-        assert source_html(odd) == "C. · Link: javascript:alert(1)"
+    @pytest.mark.parametrize("url", ["javascript:alert(1)", "https://a.org/x\n", "https://a b"])
+    def test_a_link_that_is_not_a_web_address_is_shown_never_linked(self, url: str) -> None:
+        odd = Source(id="s", citation="C.", url=url)
+        assert "](" not in source_markdown(odd)
+        assert "<a " not in source_html(odd)
+        assert source_markdown(odd).startswith("C. · Link: ")
 
     def test_a_background_source_carries_the_one_background_sentence(self) -> None:
         assert BACKGROUND_NOTE in source_details(FULL)
