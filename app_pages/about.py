@@ -3,7 +3,7 @@
 import streamlit as st
 
 from app_pages.common import md, page_header, require_pack
-from screening.citations import source_details
+from screening import source_block
 
 pack = require_pack()
 page_header("About this checklist", pack)
@@ -52,4 +52,4 @@ st.markdown(
     "could not check against its source says *not verified*."
 )
 for source in pack.sources:
-    st.markdown("  \n".join([f"**{source.id}**: {md(source.citation)}", *source_details(source)]))
+    st.markdown("\n".join([f"**{source.id}**", "", *source_block(source)]))

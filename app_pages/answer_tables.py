@@ -11,10 +11,13 @@ from typing import Any
 
 import streamlit as st
 
-from screening.batch.run import BatchResult, run_batch
-from screening.batch.table import read_table_bytes
-from screening.errors import AnswersError
-from screening.models import RulePack
+from screening import (
+    AnswersError,
+    BatchResult,
+    RulePack,
+    read_table_bytes,
+    run_batch,
+)
 
 MAX_UPLOAD_MB = 50
 """Largest answers table file taken by the app (about 400,000 rows of CSV)."""

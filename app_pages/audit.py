@@ -13,12 +13,20 @@ import streamlit as st
 
 from app_pages.answer_tables import MAX_ROWS, MAX_UPLOAD_MB, answers_upload, evaluated
 from app_pages.common import md, page_header, require_pack, unexpected_error
-from screening.batch.audit import Audit, audit_csv, audit_json, audit_result
-from screening.batch.run import BatchResult, results_table, table_bytes
-from screening.batch.table import problems_csv
-from screening.errors import AnswersError, problem_lines
-from screening.models import RulePack
-from screening.words import KIND_WORDS
+from screening import (
+    KIND_WORDS,
+    AnswersError,
+    Audit,
+    BatchResult,
+    RulePack,
+    audit_csv,
+    audit_json,
+    audit_result,
+    problem_lines,
+    problems_csv,
+    results_table,
+    table_bytes,
+)
 
 # Problems listed on the page (a module string here would be shown: Streamlit's magic).
 SHOWN_PROBLEMS = 1000  # the download holds them all

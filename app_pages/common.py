@@ -12,21 +12,21 @@ from types import MappingProxyType
 import streamlit as st
 
 import screening
-from screening.describe import describe_condition
-from screening.errors import PackError, problem_lines
-from screening.language import DISCLAIMER
-from screening.markdown import md_escape
-from screening.models import RulePack
-from screening.pack.loader import DEFAULT_RULES_DIR
+from screening import (
+    DEFAULT_RULES_DIR,
+    DISCLAIMER,
+    STATUS_WARNINGS,
+    PackError,
+    RulePack,
+    describe_condition,
+    md_escape,
+    problem_lines,
+    source_markdown,
+)
 
 RULES_DIR_ENV = "SCREENING_RULES_DIR"
 """Environment variable naming the rule pack folder; the shipped rules/ folder otherwise."""
 
-_STATUS_WARNINGS = {
-    "draft": "This rule pack is a draft: its content has not completed clinical review.",
-    "in_review": "This rule pack is in review: its content has not completed clinical review.",
-    "retired": "This rule pack has been retired: its content may be out of date.",
-}
 _log = logging.getLogger(__name__)
 DRAWN = "page__drawn"
 """Session-state key: what this session's last run finished drawing (see `take_drawn`)."""
@@ -58,7 +58,7 @@ def _question_texts(_pack: RulePack, sha256: str) -> Mapping[str, QuestionText]:
     """Built once per pack (keyed by its hash) and shared: it holds the pack's words only."""
     texts = {}
     for item in _pack.items:
-        sources = "\n".join(f"- {md(_pack.source(s).citation)}" for s in item.sources)
+        sources = "\n".join(f"- {source_markdown(_pack.source(s))}" for s in item.sources)
         follow_up = None
         if item.asked_if is not None:
             follow_up = (
@@ -157,8 +157,8 @@ def page_header(title: str, pack: RulePack) -> None:
         f"version {md(pack.meta.version)} ({pack.meta.status})"
     )
     disclaimer_banner()
-    if pack.meta.status in _STATUS_WARNINGS:
-        st.warning(_STATUS_WARNINGS[pack.meta.status], icon=":material/rate_review:")
+    if pack.meta.status in STATUS_WARNINGS:
+        st.warning(STATUS_WARNINGS[pack.meta.status], icon=":material/rate_review:")
 
 
 def disclaimer_banner() -> None:

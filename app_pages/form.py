@@ -25,26 +25,16 @@ from app_pages.common import (
     require_pack,
     take_drawn,
 )
-from screening.answers import read_answers_bytes
-from screening.describe import describe_condition
-from screening.engine import evaluate
-from screening.errors import AnswersError, problem_lines
-from screening.export import (
-    answers_download_name,
-    checklist_json,
-    checklist_markdown,
-    download_name,
-)
-from screening.fhir.response import response_json
-from screening.identifiers import identifier_hints
-from screening.logic import asked_states
-from screening.markdown import md_escape, md_link
-from screening.models import (
+from screening import (
+    ANSWER_WORDS,
+    ANSWERS,
     FREE_TEXT_MAX_LENGTH,
+    KIND_WORDS,
     MAX_YEAR,
     MIN_YEAR,
     NOTE_MAX_LENGTH,
     Answer,
+    AnswersError,
     AnswersFile,
     AnswerState,
     Checklist,
@@ -52,12 +42,25 @@ from screening.models import (
     Entry,
     Item,
     RulePack,
+    answers_download_name,
+    asked_states,
+    by_section,
+    checklist_json,
+    checklist_markdown,
+    checklist_pdf,
+    describe_condition,
+    download_name,
+    entry_headline,
+    evaluate,
+    group_open_entries,
+    identifier_hints,
+    md_escape,
+    problem_lines,
+    read_answers_bytes,
+    response_json,
+    source_markdown,
 )
-from screening.open_entries import entry_headline, group_open_entries
-from screening.pdf import checklist_pdf
-from screening.words import ANSWER_WORDS, KIND_WORDS
 
-ANSWER_OPTIONS: tuple[Answer, ...] = ("yes", "no", "unknown")
 DETAILS = ("patient_reference", "clinician", "date")
 # The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
 EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
@@ -164,7 +167,7 @@ def _answers(pack: RulePack) -> dict[str, Answer]:
     return {
         item.id: memory[answer_key(item.id)]
         for item in pack.items
-        if memory.get(answer_key(item.id)) in ANSWER_OPTIONS
+        if memory.get(answer_key(item.id)) in ANSWERS
     }
 
 
@@ -312,7 +315,7 @@ def _question(text: QuestionText, item: Item) -> None:
         st.caption(text.follow_up)
     st.segmented_control(
         text.question,
-        ANSWER_OPTIONS,
+        ANSWERS,
         format_func=ANSWER_WORDS.__getitem__,
         key=answer_key(item.id),
         help=text.help,
@@ -467,43 +470,31 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
         _start_again_button(pack, "form")
 
 
-def _because_lines(pack: RulePack, entry: Entry) -> list[str]:
+def _because_lines(checklist: Checklist, entry: Entry) -> list[str]:
     lines = [
-        f"- {md(pack.item(b.item).label)}: **{ANSWER_WORDS[b.answer]}** (`{b.item}`)"
+        f"- {md(checklist.label(b.item))}: **{ANSWER_WORDS[b.answer]}** (`{b.item}`)"
         for b in entry.because
     ]
     return lines or ["- no particular answer: this point is always raised"]
 
 
-def _source_line(pack: RulePack, source_id: str) -> str:
-    source = pack.source(source_id)
-    line = f"- {md(source.citation)}"
-    if source.doi:
-        line += " " + md_link(f"doi:{source.doi}", f"https://doi.org/{source.doi}")
-    elif source.url:
-        line += " " + md_link(source.url, source.url)
-    if source.grade:
-        line += f" *Evidence: {md(source.grade)}*"
-    return line
-
-
-def _why(pack: RulePack, entry: Entry) -> None:
+def _why(checklist: Checklist, entry: Entry) -> None:
     """The answers, rule, rationale and sources behind a point, as one block of Markdown."""
     heading = "Left open by these answers" if entry.open_items else "Raised by these answers"
-    parts = [f"**{heading}**\n\n" + "\n".join(_because_lines(pack, entry))]
+    parts = [f"**{heading}**\n\n" + "\n".join(_because_lines(checklist, entry))]
     if entry.open_items:
         parts.append(
             "Not yet known, so this is to verify: "
-            + ", ".join(md(pack.item(i).label) for i in entry.open_items)
+            + ", ".join(md(checklist.label(i)) for i in entry.open_items)
             + "."
         )
     parts.append(f"**Rule** `{entry.rule_id}`")
     parts.append(f"**Why it matters.** {md(entry.rationale)}")
-    parts.append("**Sources**\n\n" + "\n".join(_source_line(pack, s.id) for s in entry.sources))
+    parts.append("**Sources**\n\n" + "\n".join(f"- {source_markdown(s)}" for s in entry.sources))
     st.markdown("\n\n".join(parts))
 
 
-def _entry_row(pack: RulePack, entry: Entry, label: str) -> None:
+def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
     """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
     with st.container(gap="xxsmall"):
         row = st.container(horizontal=True, gap="small", vertical_alignment="center", wrap=False)
@@ -516,7 +507,7 @@ def _entry_row(pack: RulePack, entry: Entry, label: str) -> None:
             "into the downloads and the saved answers.",
         )
         with row.popover("Why?", type="tertiary", help="The answers, rule and sources behind it."):
-            _why(pack, entry)
+            _why(checklist, entry)
         with row.popover("Note", type="tertiary", help="Add a short note to this point."):
             st.text_area(
                 "Note on this point",
@@ -529,25 +520,29 @@ def _entry_row(pack: RulePack, entry: Entry, label: str) -> None:
             st.text(f"Note: {note}")
 
 
-def _entries(pack: RulePack, checklist: Checklist) -> None:
+def _question_asked(checklist: Checklist, item_id: str) -> str:
+    asked = checklist.asked(item_id)
+    return asked.question if asked is not None else item_id
+
+
+def _entries(checklist: Checklist) -> None:
     """Points raised, by section and kind; then, per section, points still open, grouped under
     the question whose answer would settle them, so many unanswered questions stay scannable."""
-    for section in dict.fromkeys(e.section for e in checklist.entries):
+    for section, here in by_section(checklist.entries, lambda e: e.section).items():
         st.subheader(md(section), divider="gray")
-        here = [e for e in checklist.entries if e.section == section]
         for kind, word in KIND_WORDS.items():
             entries = [e for e in here if e.kind == kind and not e.open_items]
             if entries:
                 st.markdown(f"**{word}**")
             for entry in entries:
-                _entry_row(pack, entry, entry.text)
+                _entry_row(checklist, entry, entry.text)
         groups = group_open_entries(here)
         if groups:
             st.markdown("**To find out**")
         for item_id, entries in groups.items():
-            st.markdown(f"*Find out: {md(pack.item(item_id).question)}*")
+            st.markdown(f"*Find out: {md(_question_asked(checklist, item_id))}*")
             for entry in entries:
-                _entry_row(pack, entry, entry_headline(entry))
+                _entry_row(checklist, entry, entry_headline(entry))
 
 
 def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> None:
@@ -641,12 +636,14 @@ def checklist_view(pack: RulePack) -> None:
             f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "
             "open “Why?” for the answers, rule and sources behind each. Downloads are at the end."
         )
-        _entries(pack, checklist)
+        _entries(checklist)
     else:
         st.success("No points were raised by these answers.", icon=":material/done:")
     if checklist.not_assessed:
         st.subheader("Not assessed", divider="gray")
-        st.markdown("\n".join(f"- {md(pack.item(i).question)}" for i in checklist.not_assessed))
+        st.markdown(
+            "\n".join(f"- {md(_question_asked(checklist, i))}" for i in checklist.not_assessed)
+        )
     _downloads(pack, answers, checklist)
     st.divider()
     _start_again_button(pack, "checklist")

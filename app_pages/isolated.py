@@ -14,10 +14,14 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from screening import load_pack
-from screening.errors import PackError, Problem
-from screening.limits import CANDIDATE_CHECK_SECONDS
-from screening.pack.candidate import Candidate, review_candidate
+from screening import (
+    CANDIDATE_CHECK_SECONDS,
+    Candidate,
+    PackError,
+    Problem,
+    load_pack,
+    review_candidate,
+)
 
 _SPAWN = multiprocessing.get_context("spawn")
 """A fresh interpreter: forking a server that runs threads could copy a held lock."""

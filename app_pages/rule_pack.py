@@ -17,23 +17,28 @@ import streamlit as st
 from app_pages import isolated
 from app_pages.answer_tables import answers_upload, evaluated
 from app_pages.common import md, page_header, require_pack, rules_dir, unexpected_error
-from screening.batch.impact import impact, impact_markdown
-from screening.describe import describe_condition
-from screening.errors import AnswersError, Problem, problem_lines
-from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
-from screening.models import RulePack
-from screening.pack.candidate import Candidate
-from screening.pack.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
-from screening.review.diff import diff_markdown, summary
-from screening.review.report import review_csv, review_html, rule_markdown
-from screening.words import KIND_WORDS
-
-STATUS_WORDS = {
-    "draft": "draft (not yet reviewed)",
-    "in_review": "in review",
-    "approved": "approved by the committee",
-    "retired": "retired",
-}
+from screening import (
+    KIND_WORDS,
+    MAX_ZIP_MEMBERS,
+    MAX_ZIP_TOTAL_BYTES,
+    STATUS_WORDS,
+    AnswersError,
+    Candidate,
+    Problem,
+    RulePack,
+    ScenarioError,
+    ScenarioResult,
+    describe_condition,
+    diff_markdown,
+    diff_summary,
+    impact,
+    impact_markdown,
+    problem_lines,
+    review_csv,
+    review_html,
+    rule_markdown,
+    run_pack_scenarios,
+)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -72,7 +77,7 @@ def pack_summary(pack: RulePack) -> None:
     meta = pack.meta
     st.markdown(
         f"**{md(meta.name)}**  \n"
-        f"Version {md(meta.version)} · status: {STATUS_WORDS[meta.status]} · "
+        f"Version {md(meta.version)} · {STATUS_WORDS[meta.status]} · "
         f"dated {md(meta.date)} · reviewers: {md(', '.join(meta.reviewers)) or 'none recorded'}  \n"
         f"{len(pack.items)} questions, {len(pack.rules)} rules, {len(pack.sources)} sources  \n"
         f"Content fingerprint (SHA-256): `{pack.sha256}`"
@@ -260,7 +265,7 @@ def candidate_section(pack: RulePack) -> None:
     if not candidate.diff.changes and not candidate.diff.notes:
         st.info("No differences: the candidate holds the same content as the pack in use.")
     else:
-        st.markdown(summary(candidate.diff))
+        st.markdown(diff_summary(candidate.diff))
         st.markdown(diff_markdown(candidate.diff))
     st.markdown(f"**Vignettes** (from {md(candidate.scenarios_from)})")
     if candidate.scenario_problems:

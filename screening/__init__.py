@@ -3,36 +3,158 @@
 Pure and typed: no user interface, no clock, no network, no files written.
 """
 
-from screening.answers import parse_answers
+from importlib import import_module
+from typing import TYPE_CHECKING
+
+from screening.answers import parse_answers, read_answers_bytes
 from screening.citations import source_block, source_details, source_markdown, source_text
+from screening.describe import describe_condition
 from screening.engine import evaluate
-from screening.errors import AnswersError, PackError, Problem, ScreeningError
-from screening.models import AnswersFile, Checklist, Entry, RulePack
+from screening.errors import AnswersError, PackError, Problem, ScreeningError, problem_lines
+from screening.export import (
+    answers_download_name,
+    checklist_json,
+    checklist_markdown,
+    download_name,
+)
+from screening.fhir.response import response_json
+from screening.identifiers import identifier_hints
+from screening.language import DISCLAIMER
+from screening.limits import CANDIDATE_CHECK_SECONDS, MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
+from screening.logic import asked_states
+from screening.markdown import md_escape
+from screening.models import (
+    ANSWERS,
+    FREE_TEXT_MAX_LENGTH,
+    MAX_YEAR,
+    MIN_YEAR,
+    NOTE_MAX_LENGTH,
+    Answer,
+    AnswersFile,
+    AnswerState,
+    Checklist,
+    DiscussedMark,
+    Entry,
+    Item,
+    RulePack,
+)
+from screening.open_entries import entry_headline, group_open_entries
+from screening.pack.candidate import Candidate, review_candidate
 from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
+from screening.pack.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
+from screening.review.diff import diff_markdown
+from screening.review.diff import summary as diff_summary
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WARNINGS, STATUS_WORDS, by_section
+
+if TYPE_CHECKING:
+    from screening.batch.audit import Audit, audit_csv, audit_json, audit_result
+    from screening.batch.impact import impact, impact_markdown
+    from screening.batch.run import BatchResult, results_table, run_batch, table_bytes
+    from screening.batch.table import problems_csv, read_table_bytes
+    from screening.pdf import checklist_pdf
+    from screening.review.report import review_csv, review_html, rule_markdown
 
 __version__ = "0.3.0"
 
+_ON_FIRST_USE = {
+    "Audit": "screening.batch.audit",
+    "audit_csv": "screening.batch.audit",
+    "audit_json": "screening.batch.audit",
+    "audit_result": "screening.batch.audit",
+    "impact": "screening.batch.impact",
+    "impact_markdown": "screening.batch.impact",
+    "BatchResult": "screening.batch.run",
+    "results_table": "screening.batch.run",
+    "run_batch": "screening.batch.run",
+    "table_bytes": "screening.batch.run",
+    "problems_csv": "screening.batch.table",
+    "read_table_bytes": "screening.batch.table",
+    "checklist_pdf": "screening.pdf",
+    "review_csv": "screening.review.report",
+    "review_html": "screening.review.report",
+    "rule_markdown": "screening.review.report",
+}
+"""Names whose modules take a second or more to import (pandas, fpdf2): imported when first
+used, so the command line and the form start without them."""
+
+
+def __getattr__(name: str) -> object:
+    if name not in _ON_FIRST_USE:
+        raise AttributeError(f"module 'screening' has no attribute {name!r}")
+    value = getattr(import_module(_ON_FIRST_USE[name]), name)
+    globals()[name] = value
+    return value
+
+
 __all__ = [
+    "ANSWERS",
     "ANSWER_WORDS",
+    "CANDIDATE_CHECK_SECONDS",
     "DEFAULT_RULES_DIR",
+    "DISCLAIMER",
+    "FREE_TEXT_MAX_LENGTH",
     "KIND_WORDS",
+    "MAX_YEAR",
+    "MAX_ZIP_MEMBERS",
+    "MAX_ZIP_TOTAL_BYTES",
+    "MIN_YEAR",
+    "NOTE_MAX_LENGTH",
     "STATUS_WARNINGS",
     "STATUS_WORDS",
+    "Answer",
+    "AnswerState",
     "AnswersError",
     "AnswersFile",
+    "Audit",
+    "BatchResult",
+    "Candidate",
     "Checklist",
+    "DiscussedMark",
     "Entry",
+    "Item",
     "PackError",
     "Problem",
     "RulePack",
+    "ScenarioError",
+    "ScenarioResult",
     "ScreeningError",
+    "answers_download_name",
+    "asked_states",
+    "audit_csv",
+    "audit_json",
+    "audit_result",
     "by_section",
+    "checklist_json",
+    "checklist_markdown",
+    "checklist_pdf",
+    "describe_condition",
+    "diff_markdown",
+    "diff_summary",
+    "download_name",
+    "entry_headline",
     "evaluate",
+    "group_open_entries",
+    "identifier_hints",
+    "impact",
+    "impact_markdown",
     "load_pack",
+    "md_escape",
     "parse_answers",
+    "problem_lines",
+    "problems_csv",
+    "read_answers_bytes",
+    "read_table_bytes",
+    "response_json",
+    "results_table",
+    "review_candidate",
+    "review_csv",
+    "review_html",
+    "rule_markdown",
+    "run_batch",
+    "run_pack_scenarios",
     "source_block",
     "source_details",
     "source_markdown",
     "source_text",
+    "table_bytes",
 ]

@@ -10,10 +10,9 @@ A pack's `Source` and a checklist's `SourceRef` (its copy, less grade and note) 
 from __future__ import annotations
 
 import html
-import re
 from dataclasses import dataclass
 
-from screening.markdown import md_escape, md_link
+from screening.markdown import is_web_address, md_escape, md_link
 from screening.models import Source, SourceRef
 
 BACKGROUND_NOTE = (
@@ -24,8 +23,6 @@ BACKGROUND_NOTE = (
 
 SEPARATOR = " · "
 """Between a citation and its parts when they share one line."""
-
-_WEB = re.compile(r"^https?://[^\s<>]+$")
 
 
 @dataclass(frozen=True)
@@ -74,7 +71,7 @@ def part_markdown(part: SourcePart) -> str:
 def part_html(part: SourcePart) -> str:
     """A part as HTML: escaped, and linked only when its address is a web address."""
     words = html.escape(part.text)
-    if part.href and _WEB.match(part.href):
+    if part.href and is_web_address(part.href):
         words = f'<a href="{html.escape(part.href)}">{words}</a>'
     return words if part.label is None else f"{html.escape(part.label)}: {words}"
 

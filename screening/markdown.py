@@ -9,6 +9,7 @@ _SPECIALS = re.compile(r"([\\`*_\[\]<>|~&$])")
 _CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 """Control and bidirectional characters, removed: a terminal showing the file would obey
 them, and they could reorder what a reader sees. Whitespace controls fold to spaces."""
+_WEB = re.compile(r"https?://[^\s<>]+")
 _LINE_START = re.compile(r"^(\d+)([.)])|^([#>+=-])")
 
 
@@ -25,11 +26,17 @@ def md_escape(text: str, block: bool = False) -> str:
     return _LINE_START.sub(lambda m: f"{m[1]}\\{m[2]}" if m[1] else f"\\{m[3]}", escaped)
 
 
+def is_web_address(url: str) -> bool:
+    """An http(s) address with nothing in it that could end a link early: the only kind any
+    export links to."""
+    return _WEB.fullmatch(url) is not None
+
+
 def md_link(text: str, url: str) -> str:
     """A Markdown link for a web address only; the `<>` form survives `)` in a DOI.
 
     Anything that is not an http(s) address is printed as text, never linked.
     """
-    if not re.match(r"^https?://[^\s<>]+$", url):
+    if not is_web_address(url):
         return md_escape(text)
     return f"[{md_escape(text)}](<{url}>)"

@@ -41,6 +41,9 @@ Kind = Literal["discuss", "verify", "arrange", "document"]
 KINDS: tuple[Kind, ...] = get_args(Kind)
 """The kinds in the order a checklist lists them within a section."""
 
+ANSWERS: tuple[Answer, ...] = get_args(Answer)
+"""The answers a question takes, in the order a form offers them."""
+
 Status = Literal["draft", "in_review", "approved", "retired"]
 
 Identifier = Annotated[

@@ -13,7 +13,6 @@ from streamlit.testing.v1 import AppTest
 
 import app_pages.isolated
 import screening.pack.candidate
-import screening.pack.scenarios
 from screening import RulePack
 from tests.conftest import (
     FAILING,
@@ -77,7 +76,7 @@ class TestShippedPack:
         at = open_page(monkeypatch)
         assert at.title[0].value == "Rule pack"
         summary = at.markdown[0].value
-        assert "Version 1.1.0 · status: draft (not yet reviewed)" in summary
+        assert "Version 1.1.0 · draft: not yet reviewed by the committee" in summary
         assert f"`{shipped_pack.sha256}`" in summary
 
     def test_every_rule_is_in_the_table_with_its_condition_in_words(
@@ -178,7 +177,7 @@ class TestCraftedPack:
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
     ) -> None:
         write_scenarios(mini_dir, PASSING)
-        calls = counting(monkeypatch, screening.pack.scenarios, "run_pack_scenarios")
+        calls = counting(monkeypatch, screening, "run_pack_scenarios")
         at = open_page(monkeypatch, mini_dir)
         rerun_a_few_times(at)
         assert len(calls) == 1

@@ -478,13 +478,13 @@ class TestSaveAndResume:
         """The checklist is built for the checklist view, or for a download when clicked."""
         answer(mini, "history", "yes")
         calls: list[object] = []
-        real = screening.engine.evaluate
+        real = screening.evaluate
 
         def counting(*a: Any, **k: Any) -> Any:
             calls.append(a)
             return real(*a, **k)
 
-        monkeypatch.setattr(screening.engine, "evaluate", counting)
+        monkeypatch.setattr(screening, "evaluate", counting)
         answer(mini, "monitoring", "no")
         assert calls == []
         build(mini)

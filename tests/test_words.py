@@ -24,7 +24,7 @@ from screening.citations import (
     source_text,
 )
 from screening.export import checklist_markdown
-from screening.models import KINDS, AnswersFile, RulePack, Source
+from screening.models import KINDS, SUMMARY_VERBS, AnswersFile, RulePack, Source
 from screening.pack.loader import load_pack
 from screening.pdf import contract
 from screening.words import (
@@ -56,10 +56,7 @@ HOME = {"screening/words.py"}
 OLD_FORMATS = {"screening/pdf/contract.py"}
 """PDF page contracts of formats already written keep the words they printed as data, so a
 file made by an earlier release stays checkable."""
-PENDING = {
-    "app_pages/common.py": "the app's status warnings: use screening.words.STATUS_WARNINGS",
-    "app_pages/rule_pack.py": "the app's status words: use screening.words.STATUS_WORDS",
-}
+PENDING: dict[str, str] = {}
 """Files still holding a copy, with what replaces it; the test fails once a copy is gone, so
 the entry is removed with it."""
 
@@ -132,6 +129,10 @@ class TestEachWordTableIsDefinedOnce:
         assert tuple(KIND_WORDS) == KIND_ORDER == KINDS
         assert [kind_rank(k) for k in KINDS] == [0, 1, 2, 3]
 
+    def test_a_summary_opens_with_a_kind_word(self) -> None:
+        """The verbs a summary must open with (checked in models, below words.py) are kind words."""
+        assert tuple(KIND_WORDS.values()) == SUMMARY_VERBS
+
     def test_every_state_and_status_has_its_words(self) -> None:
         assert set(ANSWER_WORDS) == {"yes", "no", "unknown", "not_assessed"}
         assert set(STATUS_WORDS) == {"draft", "in_review", "approved", "retired"}
@@ -142,11 +143,7 @@ CITATION_READERS = {
     "screening/citations.py": "renders every citation",
     "screening/pdf/contract.py": "PDF formats already written keep how they cited",
 }
-CITATION_PENDING = {
-    "app_pages/about.py": "the About page's sources: use screening.citations",
-    "app_pages/common.py": "a question's sources: use screening.citations",
-    "app_pages/form.py": "an entry's sources: use screening.citations",
-}
+CITATION_PENDING: dict[str, str] = {}
 
 
 def reads_citation(source: str) -> bool:
@@ -242,10 +239,12 @@ class TestOneSourceRenderer:
         )
         assert "Evidence: Label &lt;official&gt;" in source_html(FULL, full=True)
 
-    def test_a_link_that_is_not_a_web_address_is_shown_never_linked(self) -> None:
-        odd = Source(id="s", citation="C.", url="javascript:alert(1)")
-        assert source_markdown(odd) == "C. · Link: javascript:alert(1)"
-        assert source_html(odd) == "C. · Link: javascript:alert(1)"
+    @pytest.mark.parametrize("url", ["javascript:alert(1)", "https://a.org/x\n", "https://a b"])
+    def test_a_link_that_is_not_a_web_address_is_shown_never_linked(self, url: str) -> None:
+        odd = Source(id="s", citation="C.", url=url)
+        assert "](" not in source_markdown(odd)
+        assert "<a " not in source_html(odd)
+        assert source_markdown(odd).startswith("C. · Link: ")
 
     def test_a_background_source_carries_the_one_background_sentence(self) -> None:
         assert BACKGROUND_NOTE in source_details(FULL)
