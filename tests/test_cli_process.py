@@ -12,7 +12,6 @@ from tests.cli_process import run_screening
 from tests.conftest import write_answers, write_pack
 
 CASES = {
-    "a-pack-check": ("check",),
     "a-usage-error": ("evaluate", "--format", "xml", "a.json"),
     "a-bad-answers-file": ("evaluate", "bad.json"),
     "a-checklist-in-markdown": ("evaluate", "a.json", "--rules", "mini", "--format", "markdown"),
