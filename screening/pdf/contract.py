@@ -78,8 +78,11 @@ class PageContract:
     marked done. `note_label`: starts the line under an entry that carries a note.
     `open_heading`: when set, each section prints its raised entries in full, then this
     heading and its open entries grouped under the question that would settle them
-    (`find_out`, with `{question}`), one compact line each. `background_note`: printed once
-    in the References, under the first source marked background. `answers_intro`: under
+    (`find_out`, with `{question}`), one compact line each; the grouping and each line's
+    words ("If yes: ...") are `open_entries`' own, so a change there is a new format (the
+    golden files of format 3, read as a later release reads them, fail otherwise).
+    `background_note`: printed once in the References, under the first source marked
+    background. `answers_intro`: under
     the Answers heading. `from_checklist`: the pages print only what the checklist carries:
     the Answers part lists the items answered, then after `not_assessed` names the items
     asked but not answered (follow-ups not asked are not listed), and the References list
