@@ -51,19 +51,26 @@ bench: $(STAMP)
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/cds.py
 
-# Mutation testing of what the checklist means (logic, engine, describe; see [tool.mutmut] in
-# pyproject.toml): slow, so not part of `make test` or CI. Every surviving mutant that changes
-# meaning gets a test. Survivors known to be equivalent to the original:
+# Mutation testing of what the checklist means and how answers files are read (logic, engine,
+# describe, answers; see [tool.mutmut] in pyproject.toml): slow, so not part of `make test` or
+# CI. Every surviving mutant that changes meaning gets a test. Survivors known to be
+# equivalent to the original (last full run 2026-12-01: 747 mutants, these 19 left):
 #   describe.item_list_4: "".join -> "XXXX".join on a list of at most one word (no separator)
 #   describe.describe_condition_19, _33, _47: render(..., False) -> render(..., None) (both falsy)
 #   logic._Resolved.__getitem___4: KeyError(None) for KeyError(item_id) (Mapping.get catches it)
+#   logic._Resolved.__iter___1 (no test runs it): Mapping requires __iter__; evaluation only
+#     looks items up, never lists them
+#   logic.compiled_1, _2, _12: the compiled conditions are not cached, so they are compiled
+#     again on each call: slower, same result
 #   engine.evaluate_12, _16: answer_problems given no states works them out again (same result)
-#   engine.evaluate_40, _42: the default section rank is used only for a rule whose section no
-#     item has; equivalent while every rule's section is one of the pack's sections
-# Not yet triaged (first run, 2026-12-01): engine.evaluate_1 and _2, and the survivors in
-# reading answers files (read_answers_bytes, parse_answers, _line_of_key, _answer_problem, and answer_problems' FHIR questionnaire check):
-# refusal messages and bounds asserted by test_attacks, test_cli and test_fhir_response, which
-# are outside the mutate selection to keep it quick.
+#   answers._answer_problem_15: ensure_ascii=False -> None (both falsy)
+#   answers._answer_problem_58, _59: the "(document)" fallback: every error in a JSON object has
+#     a location, since AnswersFile has no whole-model validator
+#   answers._line_of_key_21, parse_answers_50: str.count from None is from 0
+#   answers._line_of_key_28: found[+1] is found[-1] when exactly two were found
+#   answers.parse_answers_47: the search for the long number always finds it (every character
+#     of a JSON number is in the searched class), so `if found` is always true
+#   answers.read_answers_bytes_10: "UTF-8-SIG" for "utf-8-sig" (codec names ignore case)
 mutate: $(STAMP)
 	rm -rf mutants
 	$(BIN)/mutmut run

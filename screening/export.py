@@ -12,7 +12,7 @@ from screening.canonical import canonical_sha256
 from screening.citations import source_markdown
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist
-from screening.words import ANSWER_WORDS, by_section
+from screening.words import answers_behind, by_section
 
 NAME_REFERENCE_LENGTH = 40
 """The most of a patient reference a download's file name carries."""
@@ -91,13 +91,10 @@ def checklist_markdown(checklist: Checklist) -> str:
     for section, entries in by_section(checklist.entries, lambda e: e.section).items():
         lines += ["", f"## {md_escape(section)}", ""]
         for entry in entries:
-            because = "; ".join(
-                f"{checklist.label(b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because
-            )
             lines.append(f"- [{'x' if entry.done else ' '}] {md_escape(entry.text)}")
             if entry.note and entry.note.strip():
                 lines.append(f"  - Note: {md_escape(entry.note)}")
-            lines.append(f"  - Because: {md_escape(because) or 'no answer needed'}")
+            lines.append(f"  - Because: {md_escape(answers_behind(checklist, entry))}")
             lines.append(
                 f"  - Rule `{entry.rule_id}` ({entry.kind}); "
                 f"sources: {', '.join(s.id for s in entry.sources)}"

@@ -1,4 +1,5 @@
-"""Every word a reader sees for a kind, an answer or a pack status, and the order of sections.
+"""Every word a reader sees for a kind, an answer or a pack status, the order of sections, and
+how the answers behind a point read.
 
 Each table is defined here once and rendered many ways (screen, Markdown, PDF, cards, review,
 audit); a second table of the same words would drift. PDF formats already written keep the
@@ -10,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
-from screening.models import KINDS, AnswerState, Kind, Status
+from screening.models import KINDS, AnswerState, Checklist, Entry, Kind, Status
 
 KIND_ORDER: tuple[Kind, ...] = KINDS
 """The kinds in the order a checklist lists them within a section."""
@@ -67,3 +68,15 @@ def by_section(rows: Iterable[_Row], section: Callable[[_Row], str]) -> dict[str
     for row in rows:
         groups.setdefault(section(row), []).append(row)
     return groups
+
+
+NO_ANSWER_NEEDED = "no answer needed"
+"""Said of a point that every set of answers raises."""
+
+
+def answers_behind(checklist: Checklist, entry: Entry) -> str:
+    """The answers that raised or left open an entry, as a reader sees them:
+    "substance use history = Yes; monitoring = Unknown", or that none was needed."""
+    label = checklist.label
+    found = "; ".join(f"{label(b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because)
+    return found or NO_ANSWER_NEEDED

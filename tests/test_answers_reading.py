@@ -67,9 +67,21 @@ class TestBounds:
 
     @pytest.mark.parametrize("number", ["1" * 101, "-1" + "0" * 100, "0." + "5" * 99])
     def test_a_number_one_digit_longer_is_refused_on_its_line(self, number: str) -> None:
-        assert refusal('{"answers": {},\n\n "clinician": ' + number + "}") == [
+        text = '\n{"answers": {},\n\n "clinician": ' + number + "\n}\n"
+        assert refusal(text) == [
+            "a.json:4: a number longer than 100 digits: no field of an answers file is a number"
+        ]
+
+    def test_the_line_is_that_of_the_long_number_not_of_a_long_run_of_digits_in_text(
+        self,
+    ) -> None:
+        text = '{"answers": {},\n"clinician": "' + "1" * 100 + '",\n"date": ' + "1" * 101 + "}"
+        assert refusal(text) == [
             "a.json:3: a number longer than 100 digits: no field of an answers file is a number"
         ]
+
+    def test_nesting_deeper_than_python_reads_is_refused_in_words(self) -> None:
+        assert refusal("[" * 200_000) == ["a.json: not an answers file: nested too deeply"]
 
 
 class TestWhere:
@@ -85,6 +97,10 @@ class TestWhere:
     def test_a_duplicate_key_written_two_ways_is_refused_without_a_line(self) -> None:
         text = '{"answers": {\n"history": "yes",\n"\\u0068istory": "no"}}'
         assert refusal(text) == ["a.json: history: duplicate key in JSON"]
+
+    def test_the_line_counts_a_blank_first_line(self) -> None:
+        text = '\n{"answers": {"history": "yes",\n"history": "no"}}'
+        assert refusal(text) == ["a.json:3: history: duplicate key in JSON"]
 
     def test_a_key_written_three_times_is_refused_at_its_second_appearance(self) -> None:
         text = '{"answers": {\n"history": "yes",\n"history": "no",\n"history": "unknown"}}'
@@ -108,6 +124,19 @@ class TestWhatIsWrong:
         note = "é" * 60
         assert refusal(json.dumps({"discussed": {"r": {"done": note}}})) == [
             f'a.json: discussed.r.done: must be true or false, got "{"é" * 39}'
+        ]
+
+    def test_a_nested_field_that_is_not_text_is_named_by_its_whole_path(self) -> None:
+        text = '{"discussed": {"r": {"done": true, "note": "A\\ud800B"}}}'
+        assert refusal(text) == [
+            "a.json: discussed.r.note: Input should be a valid string, "
+            "unable to parse raw data as a unicode string"
+        ]
+
+    def test_a_fhir_resource_of_another_kind_is_refused_naming_the_file(self) -> None:
+        assert refusal('{"resourceType": "Patient"}') == [
+            'a.json: resourceType: a FHIR "Patient" resource is not answers: expected a '
+            "QuestionnaireResponse or an answers file"
         ]
 
     def test_a_fhir_resource_is_read_as_a_questionnaire_response(

@@ -250,6 +250,13 @@ class TestConditionalItems:
             evaluate(mini_pack, AnswersFile(answers={"histroy": "no"}), "a.json")
         assert str(caught.value) == "a.json: histroy: unknown item id (not in this rule pack)"
 
+    def test_a_refusal_of_answers_from_no_named_file_calls_them_answers(
+        self, mini_pack: RulePack
+    ) -> None:
+        with pytest.raises(AnswersError) as caught:
+            evaluate(mini_pack, AnswersFile(answers={"histroy": "no"}))
+        assert str(caught.value) == "answers: histroy: unknown item id (not in this rule pack)"
+
 
 class TestParseAnswers:
     """Answers files: the public JSON shape, and a clear message for each way it can be wrong."""

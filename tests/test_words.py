@@ -24,15 +24,26 @@ from screening.citations import (
     source_text,
 )
 from screening.export import checklist_markdown
-from screening.models import KINDS, SUMMARY_VERBS, AnswersFile, RulePack, Source
+from screening.models import (
+    KINDS,
+    SUMMARY_VERBS,
+    AnswersFile,
+    Checklist,
+    Entry,
+    RulePack,
+    RuleSetRef,
+    Source,
+)
 from screening.pack.loader import load_pack
 from screening.pdf import contract
 from screening.words import (
     ANSWER_WORDS,
     KIND_ORDER,
     KIND_WORDS,
+    NO_ANSWER_NEEDED,
     STATUS_WARNINGS,
     STATUS_WORDS,
+    answers_behind,
     by_section,
     kind_rank,
     section_rank,
@@ -340,3 +351,37 @@ class TestThePdfPrintsTheCoresWords:
 
     def test_the_current_format_prints_the_one_background_sentence(self) -> None:
         assert contract.CONTRACTS[contract.CURRENT_FORMAT].background_note == BACKGROUND_NOTE
+
+
+class TestTheAnswersBehindAPoint:
+    """Markdown and cards say which answers raised a point in the same words."""
+
+    def test_each_answer_reads_label_equals_answer_word(self, shipped_pack: RulePack) -> None:
+        answers = AnswersFile.model_validate({"answers": {"substance_use_history": "yes"}})
+        checklist = evaluate(shipped_pack, answers)
+        entry = next(
+            e for e in checklist.entries if e.rule_id == "substance-history-with-sedatives"
+        )
+        assert answers_behind(checklist, entry) == (
+            f"{checklist.label('substance_use_history')} = Yes; "
+            f"{checklist.label('sedating_medications')} = not assessed"
+        )
+
+    def test_a_point_no_answer_raised_says_so(self) -> None:
+        entry = Entry(
+            rule_id="r",
+            kind="discuss",
+            section="S",
+            text="t",
+            because=(),
+            sources=(),
+            rationale="w",
+        )
+        checklist = Checklist(
+            rule_set=RuleSetRef(name="n", version="1", status="draft", sha256="0"),
+            entries=(entry,),
+            not_assessed=(),
+            disclaimer="d",
+        )
+        assert answers_behind(checklist, entry) == NO_ANSWER_NEEDED
+        assert "  - Because: no answer needed" in checklist_markdown(checklist)

@@ -15,7 +15,7 @@ from screening.describe import item_list
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist, Entry, Rule, RulePack
 from screening.open_entries import entry_headline
-from screening.words import ANSWER_WORDS, KIND_WORDS
+from screening.words import KIND_WORDS, answers_behind
 
 CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:screening:cds-card")
 """Namespace of the cards' deterministic uuids."""
@@ -76,7 +76,6 @@ def card_summary(entry: Entry, rule: Rule) -> str:
 def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
     """The entry in Markdown: what to do, the answers behind it, what is open, the sources."""
     label = checklist.label
-    because = "; ".join(f"{label(b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because)
     lines = [
         f"**{KIND_WORDS[entry.kind]}** (rule `{entry.rule_id}`)",
         "",
@@ -84,7 +83,7 @@ def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
     ]
     if entry.open_items:
         lines += ["", f"**If it applies:** {md_escape(rule.text)}"]
-    lines += ["", f"**Answers that raised it:** {md_escape(because) or 'no answer needed'}"]
+    lines += ["", f"**Answers that raised it:** {md_escape(answers_behind(checklist, entry))}"]
     if entry.open_items:
         still = item_list([label(i) for i in entry.open_items])
         lines += [
