@@ -13,10 +13,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.answer_tables import MAX_ROWS, MAX_UPLOAD_MB, answers_upload, evaluated
+from app_pages.answer_tables import answers_upload, evaluated
 from app_pages.common import Download, md, offer, page_header, require_pack, unexpected_error
 from screening import (
     KIND_WORDS,
+    MAX_TABLE_UPLOAD_MB,
+    MAX_TABLE_UPLOAD_ROWS,
     AnswersError,
     Audit,
     BatchResult,
@@ -200,9 +202,9 @@ page_header("Audit", pack)
 st.markdown(
     "Upload a **de-identified** table of past answer sets (CSV, Parquet or JSON Lines) to see "
     "how often each point was raised or left open and which questions are most often unknown "
-    f"or not assessed. **At most {MAX_UPLOAD_MB} MB and {MAX_ROWS:,} rows.** The table is "
-    "read in memory for this session only and never saved; larger exports go through the "
-    "command line "
+    f"or not assessed. **At most {MAX_TABLE_UPLOAD_MB} MB and {MAX_TABLE_UPLOAD_ROWS:,} rows.** "
+    "The table is read in memory for this session only and never saved; larger exports go "
+    "through the command line "
     "(`python -m screening audit`)."
 )
 uploaded = answers_upload("Answers table", key="audit_table")
