@@ -12,6 +12,8 @@ from typing import Any
 import streamlit as st
 
 from screening import (
+    MAX_TABLE_UPLOAD_MB,
+    MAX_TABLE_UPLOAD_ROWS,
     AnswersError,
     BatchResult,
     RulePack,
@@ -19,22 +21,20 @@ from screening import (
     run_batch,
 )
 
-MAX_UPLOAD_MB = 50
-"""Largest answers table file taken by the app (about 400,000 rows of CSV)."""
-MAX_ROWS = 2_000_000
-"""Most answer sets taken by the app, checked before a Parquet file is unpacked; larger
-exports go through the command line (`python -m screening audit`)."""
 TYPES = ["csv", "parquet", "pq", "jsonl", "ndjson"]
 HELP = (
     "One answer set per row; columns are the form's item ids (yes / no / unknown, blank = not "
     "assessed) and an optional record_id. De-identified data only: no names, no dates of "
-    f"birth. At most {MAX_UPLOAD_MB} MB and {MAX_ROWS:,} rows; read in memory, never saved."
+    f"birth. At most {MAX_TABLE_UPLOAD_MB} MB and {MAX_TABLE_UPLOAD_ROWS:,} rows; read in "
+    "memory, never saved."
 )
 
 
 def answers_upload(label: str, key: str) -> tuple[str, bytes] | None:
     """The uploader for an answers table; its name and bytes, or None before an upload."""
-    upload = st.file_uploader(label, type=TYPES, key=key, help=HELP, max_upload_size=MAX_UPLOAD_MB)
+    upload = st.file_uploader(
+        label, type=TYPES, key=key, help=HELP, max_upload_size=MAX_TABLE_UPLOAD_MB
+    )
     if upload is None:
         return None
     return upload.name, upload.getvalue()
@@ -50,7 +50,8 @@ def evaluated(pack: RulePack, name: str, data: bytes, key: str) -> BatchResult:
     kept: Any = st.session_state.get(key)
     if not (isinstance(kept, tuple) and kept[0] == digest):
         try:
-            kept = (digest, run_batch(pack, read_table_bytes(data, name, pack, MAX_ROWS)))
+            table = read_table_bytes(data, name, pack, MAX_TABLE_UPLOAD_ROWS)
+            kept = (digest, run_batch(pack, table))
         except AnswersError as exc:
             kept = (digest, exc)
         st.session_state[key] = kept

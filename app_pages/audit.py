@@ -7,14 +7,18 @@ memory for this session only; nothing is saved. Downloads go to the reviewer's c
 
 from __future__ import annotations
 
+from functools import partial
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app_pages.answer_tables import MAX_ROWS, MAX_UPLOAD_MB, answers_upload, evaluated
-from app_pages.common import md, page_header, require_pack, unexpected_error
+from app_pages.answer_tables import answers_upload, evaluated
+from app_pages.common import Download, md, offer, page_header, require_pack, unexpected_error
 from screening import (
     KIND_WORDS,
+    MAX_TABLE_UPLOAD_MB,
+    MAX_TABLE_UPLOAD_ROWS,
     AnswersError,
     Audit,
     BatchResult,
@@ -121,53 +125,48 @@ def show_problems(result: BatchResult) -> None:
 
 def downloads(result: BatchResult, audit: Audit) -> None:
     stem = f"audit-{result.pack.meta.version}"
-    first, second = st.columns(2)
-    first.download_button(
-        "Results (Parquet)",
-        data=lambda: table_bytes(results_table(result), "parquet"),
-        file_name=f"{stem}-results.parquet",
-        mime="application/vnd.apache.parquet",
-        on_click="ignore",
-        key="download_results_parquet",
-        help="One row per accepted answer set, one column per rule: raised, open or empty.",
-    )
-    second.download_button(
-        "Results (CSV)",
-        data=lambda: table_bytes(results_table(result), "csv"),
-        file_name=f"{stem}-results.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="download_results_csv",
-        help="The same results for a spreadsheet.",
-    )
-    first.download_button(
-        "Counts (CSV)",
-        data=lambda: audit_csv(audit),
-        file_name=f"{stem}-counts.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="download_audit_csv",
-        help="One line per count: what, id, state, count.",
-    )
-    second.download_button(
-        "Counts (JSON)",
-        data=lambda: audit_json(audit),
-        file_name=f"{stem}-counts.json",
-        mime="application/json",
-        on_click="ignore",
-        key="download_audit_json",
-        help="The per-rule and per-item counts, as the command line's audit --format json.",
-    )
+    results = partial(results_table, result)
+    files = [
+        Download(
+            "Results (Parquet)",
+            lambda: table_bytes(results(), "parquet"),
+            f"{stem}-results.parquet",
+            "download_results_parquet",
+            "One row per accepted answer set, one column per rule: raised, open or empty.",
+        ),
+        Download(
+            "Results (CSV)",
+            lambda: table_bytes(results(), "csv"),
+            f"{stem}-results.csv",
+            "download_results_csv",
+            "The same results for a spreadsheet.",
+        ),
+        Download(
+            "Counts (CSV)",
+            partial(audit_csv, audit),
+            f"{stem}-counts.csv",
+            "download_audit_csv",
+            "One line per count: what, id, state, count.",
+        ),
+        Download(
+            "Counts (JSON)",
+            partial(audit_json, audit),
+            f"{stem}-counts.json",
+            "download_audit_json",
+            "The per-rule and per-item counts, as the command line's audit --format json.",
+        ),
+    ]
     if result.problems:
-        first.download_button(
-            "Problems (CSV)",
-            data=lambda: problems_csv(result.problems),
-            file_name=f"{stem}-problems.csv",
-            mime="text/csv",
-            on_click="ignore",
-            key="download_problems_csv",
-            help="Every refused cell: row, column, value, reason.",
+        files.append(
+            Download(
+                "Problems (CSV)",
+                partial(problems_csv, result.problems),
+                f"{stem}-problems.csv",
+                "download_problems_csv",
+                "Every refused cell: row, column, value, reason.",
+            )
         )
+    offer(st.columns(2), files)
 
 
 def show_audit(pack: RulePack, result: BatchResult) -> None:
@@ -203,9 +202,9 @@ page_header("Audit", pack)
 st.markdown(
     "Upload a **de-identified** table of past answer sets (CSV, Parquet or JSON Lines) to see "
     "how often each point was raised or left open and which questions are most often unknown "
-    f"or not assessed. **At most {MAX_UPLOAD_MB} MB and {MAX_ROWS:,} rows.** The table is "
-    "read in memory for this session only and never saved; larger exports go through the "
-    "command line "
+    f"or not assessed. **At most {MAX_TABLE_UPLOAD_MB} MB and {MAX_TABLE_UPLOAD_ROWS:,} rows.** "
+    "The table is read in memory for this session only and never saved; larger exports go "
+    "through the command line "
     "(`python -m screening audit`)."
 )
 uploaded = answers_upload("Answers table", key="audit_table")

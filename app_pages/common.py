@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 import screening
 from screening import (
@@ -76,6 +77,46 @@ def _question_texts(_pack: RulePack, sha256: str) -> Mapping[str, QuestionText]:
 
 def question_texts(pack: RulePack) -> Mapping[str, QuestionText]:
     return _question_texts(pack, pack.sha256)
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file offered on a page: built only when its button is clicked, never on a rerun."""
+
+    label: str
+    data: Callable[[], str | bytes]
+    file_name: str
+    key: str
+    help: str
+    icon: str | None = None
+
+
+MIME_TYPES = (
+    (".fhir.json", "application/fhir+json"),
+    (".json", "application/json"),
+    (".csv", "text/csv"),
+    (".parquet", "application/vnd.apache.parquet"),
+    (".html", "text/html"),
+    (".md", "text/markdown"),
+    (".pdf", "application/pdf"),
+)
+"""A download's type, by how its file name ends (the first that fits)."""
+
+
+def offer(places: Sequence[DeltaGenerator], downloads: Iterable[Download]) -> None:
+    """Download buttons dealt over `places` in turn (columns, or one row); a click downloads
+    the file without rerunning the page."""
+    for n, file in enumerate(downloads):
+        places[n % len(places)].download_button(
+            file.label,
+            file.data,
+            file_name=file.file_name,
+            mime=next(m for end, m in MIME_TYPES if file.file_name.endswith(end)),
+            key=file.key,
+            on_click="ignore",
+            icon=file.icon,
+            help=file.help,
+        )
 
 
 def rules_dir() -> Path:

@@ -16,10 +16,12 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import (
+    Download,
     QuestionText,
     UploadNote,
     drawn,
     md,
+    offer,
     page_header,
     question_texts,
     require_pack,
@@ -334,31 +336,34 @@ def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
 
 def _upload_panel(pack: RulePack) -> None:
     given = _given(pack)
-    with st.expander("Save or resume: answers file (JSON)", icon=":material/save:"):
+    panel = st.expander("Save or resume: answers file (JSON)", icon=":material/save:")
+    with panel:
         st.write(
             "Save the answers so far to a file on this computer, or load such a file to resume. "
             "Loading a file replaces every answer on the form."
         )
-        st.download_button(
-            "Save answers (JSON)",
-            partial(_saved_answers_json, pack, given, _marks()),
-            file_name=answers_download_name(given),
-            mime="application/json",
-            key="download__answers_form",
-            on_click="ignore",
-            icon=":material/download:",
-            help="The answers, patient reference, clinician and date, to load again later.",
-        )
-        st.download_button(
-            "Save as FHIR QuestionnaireResponse",
-            partial(response_json, pack, given),
-            file_name=answers_download_name(given, "fhir.json"),
-            mime="application/fhir+json",
-            key="download__answers_fhir",
-            on_click="ignore",
-            icon=":material/download:",
-            help="The same answers as a FHIR R4 QuestionnaireResponse, for an EHR; loads here too.",
-        )
+    offer(
+        [panel],
+        [
+            Download(
+                "Save answers (JSON)",
+                partial(_saved_answers_json, pack, given, _marks()),
+                answers_download_name(given),
+                "download__answers_form",
+                "The answers, patient reference, clinician and date, to load again later.",
+                ":material/download:",
+            ),
+            Download(
+                "Save as FHIR QuestionnaireResponse",
+                partial(response_json, pack, given),
+                answers_download_name(given, "fhir.json"),
+                "download__answers_fhir",
+                "The same answers as a FHIR R4 QuestionnaireResponse, for an EHR; loads here too.",
+                ":material/download:",
+            ),
+        ],
+    )
+    with panel:
         st.file_uploader(
             "Load answers (JSON)",
             type=["json"],
@@ -547,48 +552,43 @@ def _entries(checklist: Checklist) -> None:
 
 def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> None:
     st.subheader("Take it away", divider="gray")
-    # Each file is built only when its button is clicked, not on every rerun.
-    row = st.container(horizontal=True)
-    row.download_button(
-        "Checklist JSON",
-        partial(checklist_json, checklist),
-        file_name=download_name(checklist, "json"),
-        mime="application/json",
-        key="download__json",
-        on_click="ignore",
-        icon=":material/data_object:",
-        help="The checklist in the command line's JSON format, with the rule pack's hash.",
-    )
-    row.download_button(
-        "Checklist Markdown",
-        partial(checklist_markdown, checklist),
-        file_name=download_name(checklist, "md"),
-        mime="text/markdown",
-        key="download__markdown",
-        on_click="ignore",
-        icon=":material/description:",
-        help="A readable text version, with reasons and sources.",
-    )
-    row.download_button(
-        "Download PDF",
-        partial(checklist_pdf, pack, answers, checklist),
-        file_name=download_name(checklist, "pdf"),
-        mime="application/pdf",
-        key="download__pdf",
-        on_click="ignore",
-        icon=":material/picture_as_pdf:",
-        help="A printable PDF of this checklist; the answers and the checklist are embedded in "
-        "it as data, so it can be checked against the rule pack later.",
-    )
-    row.download_button(
-        "Answers JSON",
-        partial(_answers_json, answers),
-        file_name=answers_download_name(answers),
-        mime="application/json",
-        key="download__answers",
-        on_click="ignore",
-        icon=":material/save:",
-        help="The answers, to load again on the form later.",
+    offer(
+        [st.container(horizontal=True)],
+        [
+            Download(
+                "Checklist JSON",
+                partial(checklist_json, checklist),
+                download_name(checklist, "json"),
+                "download__json",
+                "The checklist in the command line's JSON format, with the rule pack's hash.",
+                ":material/data_object:",
+            ),
+            Download(
+                "Checklist Markdown",
+                partial(checklist_markdown, checklist),
+                download_name(checklist, "md"),
+                "download__markdown",
+                "A readable text version, with reasons and sources.",
+                ":material/description:",
+            ),
+            Download(
+                "Download PDF",
+                partial(checklist_pdf, pack, answers, checklist),
+                download_name(checklist, "pdf"),
+                "download__pdf",
+                "A printable PDF of this checklist; the answers and the checklist are embedded "
+                "in it as data, so it can be checked against the rule pack later.",
+                ":material/picture_as_pdf:",
+            ),
+            Download(
+                "Answers JSON",
+                partial(_answers_json, answers),
+                answers_download_name(answers),
+                "download__answers",
+                "The answers, to load again on the form later.",
+                ":material/save:",
+            ),
+        ],
     )
 
 

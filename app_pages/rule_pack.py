@@ -9,6 +9,7 @@ never written to disk.
 from __future__ import annotations
 
 import hashlib
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -16,7 +17,15 @@ import streamlit as st
 
 from app_pages import isolated
 from app_pages.answer_tables import answers_upload, evaluated
-from app_pages.common import md, page_header, require_pack, rules_dir, unexpected_error
+from app_pages.common import (
+    Download,
+    md,
+    offer,
+    page_header,
+    require_pack,
+    rules_dir,
+    unexpected_error,
+)
 from screening import (
     KIND_WORDS,
     MAX_ZIP_MEMBERS,
@@ -189,24 +198,25 @@ def scenarios_section(pack: RulePack) -> None:
     else:
         st.success(f"All {len(results)} vignettes pass.", icon=":material/check_circle:")
     st.dataframe(scenario_table(results), hide_index=True)
-    left, right = st.columns(2)
-    left.download_button(
-        "Review document (HTML)",
-        data=lambda: review_html(pack, results),
-        file_name=f"rule-pack-review-{pack.meta.version}.html",
-        mime="text/html",
-        on_click="ignore",
-        key="download_review_html",
-        help="Every question, rule and source in plain English, for the committee.",
-    )
-    right.download_button(
-        "Rules table (CSV)",
-        data=lambda: review_csv(pack, results),
-        file_name=f"rule-pack-rules-{pack.meta.version}.csv",
-        mime="text/csv",
-        on_click="ignore",
-        key="download_review_csv",
-        help="One row per rule, for a spreadsheet.",
+    version = pack.meta.version
+    offer(
+        st.columns(2),
+        [
+            Download(
+                "Review document (HTML)",
+                partial(review_html, pack, results),
+                f"rule-pack-review-{version}.html",
+                "download_review_html",
+                "Every question, rule and source in plain English, for the committee.",
+            ),
+            Download(
+                "Rules table (CSV)",
+                partial(review_csv, pack, results),
+                f"rule-pack-rules-{version}.csv",
+                "download_review_csv",
+                "One row per rule, for a spreadsheet.",
+            ),
+        ],
     )
 
 

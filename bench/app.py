@@ -82,6 +82,18 @@ st.button("Clear", key="clear", help="h")
 """
 
 
+WORDED = BARE.replace(
+    "import streamlit as st\n",
+    "import streamlit as st\nfrom app_pages.common import question_texts, require_pack\n"
+    "texts = list(question_texts(require_pack()).values())\n",
+).replace(
+    'f"Question {{n}}?", ["yes", "no", "unknown"], key=f"q{{n}}", help="h")',
+    'texts[n].question, ["yes", "no", "unknown"], key=f"q{{n}}", help=texts[n].help)',
+)
+"""The same bare script, its questions worded as the form's, help and sources included: what
+the words alone cost, for reading the ratio (the target stays against `BARE`)."""
+
+
 def one_rerun(at: AppTest) -> float:
     """Server-side time of one rerun: the script's own execution, widgets and all."""
     SCRIPT_TIMES.clear()
@@ -113,8 +125,8 @@ def _leaves(condition: Any) -> list[Any]:
     return _leaves(inner) if inner is not None else [condition]
 
 
-def bare(items: int) -> AppTest:
-    at = AppTest.from_string(BARE.format(items=items), default_timeout=60).run()
+def bare(items: int, script: str = BARE) -> AppTest:
+    at = AppTest.from_string(script.format(items=items), default_timeout=60).run()
     for n in range(items):
         at.segmented_control(key=f"q{n}").set_value("yes")
     return at.run()
@@ -163,11 +175,13 @@ def ms(times: list[float]) -> str:
 
 def main(reruns: int = 100) -> None:
     items = len(load_pack().items)
-    form, floor = filled_form(), bare(items)
-    # Interleaved, so that load from other processes weighs on both alike.
-    pairs = [(one_rerun(form), one_rerun(floor)) for _ in range(reruns)]
-    form_times, floor_times = [f for f, _ in pairs], [b for _, b in pairs]
+    form, floor, worded = filled_form(), bare(items), bare(items, WORDED)
+    # Interleaved, so that load from other processes weighs on all alike.
+    runs = [(one_rerun(form), one_rerun(floor), one_rerun(worded)) for _ in range(reruns)]
+    form_times, floor_times = [f for f, _, _ in runs], [b for _, b, _ in runs]
+    worded_times = [w for _, _, w in runs]
     print(f"bare script with the same {items + 7} widgets: rerun {ms(floor_times)}")
+    print(f"  the same, worded as the form (help and sources): rerun {ms(worded_times)}")
     print(f"screening form, all {items} answered: rerun {ms(form_times)}")
     by_median = statistics.median(form_times) / statistics.median(floor_times)
     by_min = min(form_times) / min(floor_times)

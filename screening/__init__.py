@@ -20,7 +20,13 @@ from screening.export import (
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
 from screening.language import DISCLAIMER
-from screening.limits import CANDIDATE_CHECK_SECONDS, MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
+from screening.limits import (
+    CANDIDATE_CHECK_SECONDS,
+    MAX_TABLE_UPLOAD_MB,
+    MAX_TABLE_UPLOAD_ROWS,
+    MAX_ZIP_MEMBERS,
+    MAX_ZIP_TOTAL_BYTES,
+)
 from screening.logic import asked_states
 from screening.markdown import md_escape
 from screening.models import (
@@ -94,6 +100,8 @@ __all__ = [
     "DISCLAIMER",
     "FREE_TEXT_MAX_LENGTH",
     "KIND_WORDS",
+    "MAX_TABLE_UPLOAD_MB",
+    "MAX_TABLE_UPLOAD_ROWS",
     "MAX_YEAR",
     "MAX_ZIP_MEMBERS",
     "MAX_ZIP_TOTAL_BYTES",

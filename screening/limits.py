@@ -29,6 +29,13 @@ MAX_ZIP_TOTAL_BYTES = 5_000_000
 MAX_UPLOAD_MB = 5
 """The web server's upload limit (`server.maxUploadSize` in `.streamlit/config.toml`)."""
 
+MAX_TABLE_UPLOAD_MB = 50
+"""An answers table uploaded to the app's Audit or Rule pack page (about 400,000 rows of CSV);
+larger exports go through the command line."""
+
+MAX_TABLE_UPLOAD_ROWS = 2_000_000
+"""Answer sets in a table uploaded to the app, checked before a Parquet file is unpacked."""
+
 # What an answers file may hold.
 MAX_ANSWERS = 1_000
 """Answers in one file: more than any pack has items, so a longer list is refused unread."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -254,6 +255,29 @@ class TestChecklist:
         build(mini)
         (frame,) = mini.get("iframe")
         assert "scrollTo(0, 0)" in frame.proto.srcdoc
+
+    def test_the_checklist_view_asks_the_pack_nothing(
+        self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Labels, questions and sources on the checklist come from the checklist itself."""
+        asked_from_the_page: list[str] = []
+        for name in ("item", "source"):
+            real = getattr(RulePack, name)
+
+            def spy(self: RulePack, key: str, real: Any = real) -> Any:
+                if sys._getframe(1).f_code.co_filename.endswith("form.py"):
+                    asked_from_the_page.append(key)
+                return real(self, key)
+
+            monkeypatch.setattr(RulePack, name, spy)
+        answer(mini, "history", "yes")
+        answer(mini, "monitoring", "unknown")
+        build(mini)
+        assert "*Find out: Can trained staff monitor the patient?*" in [
+            m.value for m in mini.markdown
+        ]
+        assert any("Author A. A study." in m.value for m in mini.markdown)
+        assert asked_from_the_page == []
 
     def test_entries_are_grouped_by_section_then_kind(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")

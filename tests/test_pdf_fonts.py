@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +12,12 @@ from fontTools.pens.recordingPen import (  # type: ignore[import-untyped]  # fon
     DecomposingRecordingPen,
 )
 from fontTools.ttLib import TTFont  # type: ignore[import-untyped]  # fontTools has no types
+from fpdf.fonts import TTFFont
 
+from screening import AnswersFile, RulePack, evaluate
+from screening.pdf import checklist_pdf
 from screening.pdf.fonts import FONTS_DIR, Outlines
+from screening.pdf.layout import ChecklistDocument
 
 TEXT = "Zoë Ω Дмитрий ﬁ ½ → ✓ 王小明 李 肝功能 ㈱ 𠀋 김민준 검사 あア"
 FONT_FILES = (
@@ -71,3 +76,30 @@ class TestCut:
         outlines.cut(names).save(first)
         outlines.cut(names).save(second)
         assert first.getvalue() == second.getvalue()
+
+
+class TestSharedBetweenSessions:
+    """Documents made at once in several sessions share nothing they write to."""
+
+    def test_pdfs_built_in_parallel_threads_are_the_bytes_of_one_built_alone(
+        self, mini_pack: RulePack
+    ) -> None:
+        references = ["王小明", "김민준", "Zoë Дмитрий", "李 ㈱ 𠀋"]
+
+        def build(reference: str) -> bytes:
+            given = AnswersFile(patient_reference=reference, date="2026-03-14")
+            return checklist_pdf(mini_pack, given, evaluate(mini_pack, given))
+
+        alone = {reference: build(reference) for reference in references}
+        for _ in range(3):
+            with ThreadPoolExecutor(max_workers=4) as pool:
+                together = list(pool.map(build, references * 2))
+            assert together == [alone[r] for r in references * 2]
+
+    def test_each_document_has_its_own_copy_of_what_fpdf2_writes_into_a_font(self) -> None:
+        first, second = ChecklistDocument(), ChecklistDocument()
+        for key in first.fonts:
+            mine, theirs = first.fonts[key], second.fonts[key]
+            assert isinstance(mine, TTFFont) and isinstance(theirs, TTFFont)
+            assert mine.desc is not theirs.desc
+            assert mine.subset is not theirs.subset

@@ -123,7 +123,8 @@ class Outlines:
 
 class FontCache:
     """Each font file parsed once per process; every document gets its own copy of the parts
-    fpdf2 changes while writing (the subset map, and at output the font object it subsets)."""
+    fpdf2 changes while writing (the subset map, the font descriptor, and at output the font
+    object it subsets), so documents written at once in different sessions never share one."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -144,6 +145,7 @@ class FontCache:
         font = copy.copy(parsed)
         font.i = len(doc.fonts) + 1
         font.fontkey = f"{family}{style}"
+        font.desc = copy.copy(parsed.desc)  # fpdf2 numbers and fills it in while writing
         font.subset = SubsetMap(font)
         font.missing_glyphs = []
         font.biggest_size_pt = 0
