@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -34,8 +36,9 @@ def frame(at: AppTest, column: str) -> pd.DataFrame:
     return found
 
 
-def texts(elements: object) -> list[str]:
-    return [str(e.value) for e in elements]  # type: ignore[attr-defined]
+def texts(elements: Iterable[Any]) -> list[str]:
+    """The values of AppTest elements (an ElementList, untyped in Streamlit), as text."""
+    return [str(e.value) for e in elements]
 
 
 class TestAuditPage:

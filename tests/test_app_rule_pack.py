@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,9 @@ def frames(at: AppTest, column: str) -> list[pd.DataFrame]:
     return [d.value for d in at.dataframe if column in d.value.columns]
 
 
-def texts(elements: object) -> list[str]:
-    return [str(e.value) for e in elements]  # type: ignore[attr-defined]
+def texts(elements: Iterable[Any]) -> list[str]:
+    """The values of AppTest elements (an ElementList, untyped in Streamlit), as text."""
+    return [str(e.value) for e in elements]
 
 
 def counting(monkeypatch: pytest.MonkeyPatch, module: object, name: str) -> list[None]:
@@ -354,4 +355,5 @@ class TestCandidateCheckIsolated:
 
     def test_a_refused_candidate_comes_back_as_its_problems(self, mini_dir: Path) -> None:
         review = app_pages.isolated.review_isolated(b"not a zip", "bad.zip", str(mini_dir))
-        assert [str(p) for p in review] == ["bad.zip: not a readable zip file"]  # type: ignore[union-attr]
+        assert isinstance(review, tuple)
+        assert [str(p) for p in review] == ["bad.zip: not a readable zip file"]

@@ -91,7 +91,7 @@ def assert_same_as_engine(pack: RulePack, rows: list[dict[str, str]]) -> None:
     open_items = {r.id: result.open_items(pack, r.id) for r in pack.rules}
     for n, row in enumerate(rows):
         answers = {k: v for k, v in row.items() if v}
-        states = asked_states(pack, answers)  # type: ignore[arg-type]
+        states = asked_states(pack, answers)  # type: ignore[arg-type]  # the rows' plain words
         hidden = {i for i, code in result.visible.items() if code[n] == vector.HIDDEN}
         assert hidden == {i.id for i in pack.items} - set(states), row
         try:
