@@ -99,13 +99,13 @@ class TestBoundedReads:
     """A device, a pipe or a folder named as a file is refused at once, never read or waited on."""
 
     def test_dev_zero_as_answers_is_refused_within_seconds(self, tmp_path: Path) -> None:
-        start = time.perf_counter()
+        """The message shows it was refused before reading; the timeout guards against a hang
+        without timing a busy machine."""
         result = run("evaluate", "/dev/zero", cwd=tmp_path, timeout=30)
         assert (result.returncode, result.stderr) == (
             1,
             "Error: /dev/zero: is a device, not a regular file\n",
         )
-        assert time.perf_counter() - start < 10
 
     def test_dev_zero_given_to_verify_is_refused_within_seconds(self, tmp_path: Path) -> None:
         result = run("verify", "/dev/zero", cwd=tmp_path, timeout=30)
