@@ -6,6 +6,7 @@ share these; tests/conftest.py turns them into the `server`, `browser` and `page
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -17,7 +18,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, WebSocket, expect
+from playwright.sync_api import FilePayload, Page, WebSocket, expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 from screening import load_pack
@@ -185,6 +186,25 @@ def fill(page: Page) -> None:
     set_date(page, "2026-01-15")
     for item_id, value in ANSWERS.items():
         pick(page, item_id, WORDS[value])
+
+
+DETAILS = {"patient_reference": MARKER, "clinician": "Dr A. Example", "date": "2026-01-15"}
+"""The details `fill` types, as an answers file holds them."""
+
+
+def load(page: Page, answers: dict[str, str] = ANSWERS) -> None:
+    """Fill the form as `fill` does, from an answers file: one upload and one rerun instead of
+    eleven, for the tests that are not about clicking through the form. The panel is closed
+    again, so the page looks as it does after `fill`."""
+    panel = page.get_by_text("Save or resume: answers file (JSON)")
+    panel.click()
+    upload = page.locator(".st-key-upload__answers input[type=file]")
+    saved = json.dumps({"answers": answers, **DETAILS}).encode()
+    payload = FilePayload(name="filled.json", mimeType="application/json", buffer=saved)
+    after_rerun(page, lambda: upload.set_input_files(files=payload))
+    page.get_by_text(f"Loaded {len(answers)} answer(s) from filled.json.").wait_for()
+    panel.click()
+    expect(page.get_by_text("Load answers (JSON)")).to_be_hidden()
 
 
 def build(page: Page) -> None:

@@ -259,9 +259,9 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         running.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, for one test module."""
+    """Debian's Chromium, headless, started once for all the browser tests a worker runs."""
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - browser tests only
 
     from tests.browser_helpers import CHROMIUM_ARGS, chromium  # noqa: PLC0415

@@ -29,6 +29,7 @@ from tests.browser_helpers import (
     download,
     expect_filled,
     fill,
+    load,
     pick,
     type_into,
 )
@@ -39,10 +40,11 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
 
 
-def download_file_name(page: Page, label: str) -> str:
+def named_download(page: Page, label: str) -> tuple[str, bytes]:
+    """The file name the browser is given for a download, and its bytes."""
     with page.expect_download() as caught:
         page.get_by_role("button", name=label).click()
-    return caught.value.suggested_filename
+    return caught.value.suggested_filename, Path(caught.value.path()).read_bytes()
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -74,10 +76,11 @@ def files_written_since(folder: Path, since: float) -> list[Path]:
 class TestClinicianPath:
     """Fill the form, build the checklist, take it away: in a real browser, as a user would."""
 
-    def test_the_checklist_json_download_is_what_the_cli_would_write(
-        self, page: Page, shipped_pack: RulePack
+    def test_the_checklist_json_download_is_what_the_cli_would_write_and_nothing_typed_reaches_disk(
+        self, page: Page, shipped_pack: RulePack, server: Server
     ) -> None:
-
+        """Typed and clicked through, built, downloaded: the file is the CLI's, and no file the
+        server or the repository holds since the server started contains the patient reference."""
         fill(page)
         page.get_by_text(f"{len(ANSWERS)} of {asked(ANSWERS)} answered").wait_for()
         page.get_by_role("heading", name="Ketamine for pain").scroll_into_view_if_needed()
@@ -100,10 +103,13 @@ class TestClinicianPath:
         got = download(page, "Checklist JSON").decode()
         assert got == checklist_json(expected)
         assert json.loads(got)["rule_set"]["sha256"] == shipped_pack.sha256
+        written = [*files_written_since(server.home, server.started)]
+        written += files_written_since(ROOT, server.started)
+        assert written, "the scan should at least see the server's log"
+        assert not [p for p in written if MARKER.encode() in p.read_bytes()]
 
     def test_the_answers_download_loads_back_after_starting_again(self, page: Page) -> None:
-
-        fill(page)
+        load(page)
         build(page)
         saved = download(page, "Answers JSON")
         assert json.loads(saved) == {
@@ -122,26 +128,22 @@ class TestClinicianPath:
         page.get_by_text(f"Loaded {len(ANSWERS)} answer(s) from saved.json.").wait_for()
         page.get_by_text(f"{len(ANSWERS)} of {asked(ANSWERS)} answered").wait_for()
 
-    def test_every_download_is_named_from_the_date_and_the_patient_reference(
+    def test_every_download_is_named_from_the_date_and_the_patient_reference_and_the_pdf_is_a_pdf(
         self, page: Page
     ) -> None:
-        fill(page)
+        load(page)
         build(page)
-        names = {
-            label: download_file_name(page, label)
+        downloads = {
+            label: named_download(page, label)
             for label in ("Checklist JSON", "Checklist Markdown", "Download PDF", "Answers JSON")
         }
-        assert names == {
+        assert {label: name for label, (name, _) in downloads.items()} == {
             "Checklist JSON": "discussion-checklist_2026-01-15_zq-4711.json",
             "Checklist Markdown": "discussion-checklist_2026-01-15_zq-4711.md",
             "Download PDF": "discussion-checklist_2026-01-15_zq-4711.pdf",
             "Answers JSON": "screening-answers_2026-01-15_zq-4711.json",
         }
-
-    def test_the_pdf_download_is_a_pdf(self, page: Page) -> None:
-        fill(page)
-        build(page)
-        assert download(page, "Download PDF").startswith(b"%PDF-")
+        assert downloads["Download PDF"][1].startswith(b"%PDF-")
 
     def test_a_follow_up_comes_and_goes_with_its_parent_answer(self, page: Page) -> None:
 
@@ -177,17 +179,6 @@ class TestClinicianPath:
             page.wait_for_selector(IDLE)
         assert elsewhere == []
 
-    def test_nothing_typed_about_a_patient_reaches_the_servers_disk(
-        self, page: Page, server: Server
-    ) -> None:
-        fill(page)
-        build(page)
-        download(page, "Checklist JSON")
-        written = [*files_written_since(server.home, server.started)]
-        written += files_written_since(ROOT, server.started)
-        assert written, "the scan should at least see the server's log"
-        assert not [p for p in written if MARKER.encode() in p.read_bytes()]
-
 
 def saved_answers(page: Page) -> dict[str, object]:
     """The answers file the form's own Save button writes."""
@@ -217,7 +208,7 @@ class TestWhatWasDiscussed:
     def test_a_tick_and_a_note_reach_json_markdown_pdf_and_the_answers_file(
         self, page: Page
     ) -> None:
-        fill(page)
+        load(page)
         build(page)
         first = page.locator("[data-testid=stCheckbox]").first
         after_rerun(page, first.click)
@@ -259,7 +250,7 @@ class TestNothingIsLost:
         assert saved_answers(page)["answers"] == ANSWERS
 
     def test_ticks_and_answers_survive_going_back_and_forth_twice(self, page: Page) -> None:
-        fill(page)
+        load(page)
         build(page)
         after_rerun(page, page.locator("[data-testid=stCheckbox]").nth(1).click)
         before = ticks(page)
@@ -271,7 +262,7 @@ class TestNothingIsLost:
         assert before[1]
 
     def test_answers_and_ticks_survive_a_visit_to_every_other_page(self, page: Page) -> None:
-        fill(page)
+        load(page)
         build(page)
         after_rerun(page, page.locator("[data-testid=stCheckbox]").first.click)
         visit(page, "Rule pack", "Rule pack")
@@ -284,7 +275,7 @@ class TestNothingIsLost:
     def test_a_rebuild_after_changing_an_answer_shows_the_new_answer_everywhere(
         self, page: Page
     ) -> None:
-        fill(page)
+        load(page)
         build(page)
         back(page)
         pick(page, "monitoring_available", "Yes")
@@ -298,7 +289,7 @@ class TestNothingIsLost:
         expect_filled(page, changed)
 
     def test_a_bad_upload_after_a_round_trip_changes_nothing(self, page: Page) -> None:
-        fill(page)
+        load(page)
         build(page)
         back(page)
         page.get_by_text("Save or resume: answers file (JSON)").click()
@@ -309,7 +300,7 @@ class TestNothingIsLost:
         expect_filled(page)
 
     def test_a_good_upload_replaces_the_form_and_survives_a_round_trip(self, page: Page) -> None:
-        fill(page)
+        load(page)
         saved = saved_answers(page)
         page.get_by_role("button", name="Start a new screening").click()
         page.get_by_role("button", name="Clear all answers, details and ticks").click()
@@ -329,7 +320,7 @@ class TestNothingIsLost:
         expect_filled(page)
 
     def test_new_screening_clears_nothing_until_it_is_confirmed(self, page: Page) -> None:
-        fill(page)
+        load(page)
         page.get_by_role("button", name="Start a new screening").click()
         page.get_by_role("button", name="Clear all answers, details and ticks").wait_for()
         page.keyboard.press("Escape")
@@ -365,7 +356,7 @@ class TestAccessibility:
         assert serious_violations(page) == []
 
     def test_the_checklist_with_a_why_open_has_no_serious_violation(self, page: Page) -> None:
-        fill(page)
+        load(page)
         build(page)
         page.get_by_role("button", name="Why?").first.click()
         page.get_by_text("Why it matters.").first.wait_for()
@@ -384,7 +375,7 @@ class TestAccessibility:
     def test_after_build_focus_is_on_the_checklist_heading_and_tab_goes_on_from_there(
         self, page: Page
     ) -> None:
-        fill(page)
+        load(page)
         build(page)
         heading = page.get_by_role("heading", name="Discussion checklist", exact=True)
         expect(heading).to_be_focused(timeout=20_000)

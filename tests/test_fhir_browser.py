@@ -11,7 +11,7 @@ from playwright.sync_api import FilePayload, Page
 
 from screening import RulePack
 from screening.fhir.questionnaire import questionnaire_canonical
-from tests.browser_helpers import ANSWERS, MARKER, download, expect_filled, fill
+from tests.browser_helpers import ANSWERS, MARKER, download, expect_filled, load
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ def test_the_fhir_download_is_a_response_that_loads_back(
     page: Page,
     shipped_pack: RulePack,
 ) -> None:
-    fill(page)
+    load(page)
     page.get_by_text("Save or resume: answers file (JSON)").click()
     saved = download(page, "Save as FHIR QuestionnaireResponse")
     response = json.loads(saved)

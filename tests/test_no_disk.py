@@ -14,7 +14,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browser_helpers import IDLE, Server, chromium
+from tests.browser_helpers import IDLE, STREAMS, Server, after_rerun, chromium
 from tests.conftest import MINI_PACK
 
 pytestmark = pytest.mark.browser
@@ -114,13 +113,11 @@ def answers_table(size: int) -> bytes:
 
 
 def upload(page: Page, key: str, name: str, data: bytes, mime: str) -> None:
-    """Upload through the page's own file input and wait for the run it causes to end."""
-    page.locator(f".st-key-{key} input[type=file]").set_input_files(
-        {"name": name, "mimeType": mime, "buffer": data}
-    )
-    page.locator(f".st-key-{key}").get_by_text(name).wait_for(timeout=60_000)
-    page.wait_for_selector(IDLE, timeout=60_000)
-    time.sleep(0.5)  # the server has acknowledged the upload before the widget shows its name
+    """Upload through the page's own file input and wait for the run it causes to end: the
+    server has received the whole file before that run starts."""
+    box = page.locator(f".st-key-{key} input[type=file]")
+    after_rerun(page, lambda: box.set_input_files({"name": name, "mimeType": mime, "buffer": data}))
+    page.locator(f".st-key-{key}").get_by_text(name).wait_for()
 
 
 UPLOADS = [
@@ -139,10 +136,12 @@ def test_an_upload_is_never_written_to_disk(
     data = make(size)
     assert abs(len(data) - size) < 0.05 * size
     context = browser.new_context()
+    page = context.new_page()
     try:
-        page = context.new_page()
-        page.goto(f"{server.url}/{path}")
-        page.wait_for_selector(IDLE, timeout=60_000)
+        with page.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
+            page.goto(f"{server.url}/{path}")
+        STREAMS[page] = connecting.value
+        page.wait_for_selector(IDLE)
         if key == "upload__answers":
             page.get_by_text("Save or resume").click()
         before = len(server.writes())
@@ -151,6 +150,7 @@ def test_an_upload_is_never_written_to_disk(
             page.get_by_text("The candidate pack is valid.").wait_for(timeout=60_000)
         written = server.writes()[before:]
     finally:
+        STREAMS.pop(page, None)
         context.close()
     assert written == [], f"the server opened files for writing during the upload: {written}"
     assert list(server.tmp.iterdir()) == []
