@@ -14,7 +14,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import regex
@@ -230,6 +230,7 @@ def lookalike_words(text: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=8192)  # asked per letter of each pack text: a few hundred distinct pairs
 def _in_script(char: str, script: str) -> bool:
     return bool(regex.match(rf"\p{{Script={script}}}", char))
 

@@ -15,13 +15,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Callable, Mapping
+from functools import cache
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import FilePayload, Page, WebSocket, expect
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-from screening import load_pack
+from screening import RulePack, load_pack
 from screening.logic import asked_states
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -175,9 +176,14 @@ ANSWERS = {
 WORDS = {"yes": "Yes", "no": "No", "unknown": "Unknown"}
 
 
+@cache
+def _shipped() -> RulePack:
+    return load_pack()
+
+
 def asked(answers: dict[str, str]) -> int:
     """How many questions the form asks given these answers: the count's denominator."""
-    return len(asked_states(load_pack(), answers))  # type: ignore[arg-type]  # plain words
+    return len(asked_states(_shipped(), answers))  # type: ignore[arg-type]  # plain words
 
 
 def fill(page: Page) -> None:
@@ -203,6 +209,9 @@ def load(page: Page, answers: dict[str, str] = ANSWERS) -> None:
     payload = FilePayload(name="filled.json", mimeType="application/json", buffer=saved)
     after_rerun(page, lambda: upload.set_input_files(files=payload))
     page.get_by_text(f"Loaded {len(answers)} answer(s) from filled.json.").wait_for()
+    # The count is drawn after the questions: once it shows, so do they, and the next click
+    # sends the loaded answers, not those the browser showed before.
+    page.get_by_text(f"{len(answers)} of {asked(answers)} answered").wait_for()
     panel.click()
     expect(page.get_by_text("Load answers (JSON)")).to_be_hidden()
 
