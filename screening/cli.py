@@ -37,7 +37,7 @@ from screening.pack.scenarios import (
     scenario_report,
 )
 from screening.pack.schema import SCHEMA_FOLDER, schema_documents
-from screening.pdf import checklist_pdf, verify_pdf
+from screening.pdf import checklist_pdf, pack_for_verifying, verify_pdf
 from screening.reading import read_bounded
 from screening.review.diff import diff_packs, diff_text
 from screening.review.report import review_csv, review_html, review_markdown
@@ -281,10 +281,15 @@ def verify(pdf_file: Path, rules_dir: Path) -> None:
     exactly its embedded record, and the pack gives the same checklist from its answers.
     What it cannot prove (only a signature would): who made the file, or that this program
     made it at all; anyone with the program can make a consistent file from any answers.
+
+    \b
+    A file made by 0.1.0 or 0.2.0 is checked in full only under the pack that made it
+    (--rules tests/fixtures/pdf/pack-1.0.0 for the golden ones), which is read by pack
+    schema 1.0 as those releases read it, and only because it is that very pack.
     """
-    pack = load_pack(rules_dir)
     shown = display_path(pdf_file)
-    result = verify_pdf(read_bounded(pdf_file, MAX_PDF_BYTES, shown), pack, shown)
+    data = read_bounded(pdf_file, MAX_PDF_BYTES, shown)
+    result = verify_pdf(data, pack_for_verifying(rules_dir, data, shown), shown)
     click.echo("\n".join(printable(line) for line in result.lines()))
     sys.exit(0 if result.matches else 1)
 

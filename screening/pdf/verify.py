@@ -13,6 +13,10 @@ Three checks, in this order, each refusing with one line per problem:
 Then the recorded answers are evaluated with the current pack and compared entry by entry
 (`_decision`): the same points, or which are new, gone or changed, or only reworded.
 
+The pack is the one given; `pack_for_verifying` reads a folder by the current pack schema,
+or, for a file of 0.1.0 or 0.2.0, by schema 1.0 when the folder is the very pack that made
+it, so such a file is checked in full (item names, answers, references) under its own pack.
+
 Size: this module is half the 0.2.0 `verify.py` (about 400 of 808 lines), not a third,
 because reading pages by their text cannot go. Determinism now covers every file this
 release made, with any pack, since its pages are drawn from the record's checklist alone;
@@ -29,14 +33,23 @@ import io
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from screening.engine import evaluate
-from screening.errors import AnswersError, ExportError, Problem
-from screening.models import Checklist, Entry, RulePack, RuleSetRef
+from screening.errors import AnswersError, ExportError, PackError, Problem
+from screening.models import (
+    CURRENT_PACK_SCHEMA,
+    Checklist,
+    Entry,
+    PackSchema,
+    RulePack,
+    RuleSetRef,
+)
+from screening.pack.loader import display_path, load_pack
 from screening.pdf import record as records
 from screening.pdf.pages import check_pages
 from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, listed, read_record, shown
@@ -67,6 +80,7 @@ class VerifyResult:
     rerendered: bool = False
     made_by: str = ""
     unchecked: tuple[str, ...] = ()
+    pack_schema: PackSchema = CURRENT_PACK_SCHEMA
 
     @property
     def matches(self) -> bool:
@@ -92,7 +106,7 @@ class VerifyResult:
                     f"  the pages agree with the embedded record; made by {shown(self.made_by)}, "
                     f"so not also compared with a fresh rendering by {records.GENERATOR}"
                 )
-            return ok + self._reworded_lines()
+            return ok + self._schema_lines() + self._reworded_lines()
         lines, now = self._heading(made)
         if self.answers_problem is not None:
             lines.append(f"  the embedded answers do not fit {now}: {self.answers_problem}")
@@ -111,7 +125,7 @@ class VerifyResult:
                 lines.append("    the disclaimer is not this program's")
             elif not (self.added or self.removed or self.changed):
                 lines.append("    the items not assessed or the patient details differ")
-        lines += self._reworded_lines()
+        lines += self._schema_lines() + self._reworded_lines()
         lines.extend(f"  not checked: {what}" for what in self.unchecked)
         return lines
 
@@ -136,6 +150,14 @@ class VerifyResult:
             ], "the current pack"
         return [f"{self.source}: parts of the pages could not be checked."], "the current pack"
 
+    def _schema_lines(self) -> list[str]:
+        if self.pack_schema == CURRENT_PACK_SCHEMA:
+            return []
+        return [
+            f"  the rule pack was read by pack schema {self.pack_schema}, as screening 0.1.0 and "
+            "0.2.0 read packs: its rules have no summaries"
+        ]
+
     def _reworded_lines(self) -> list[str]:
         if not self.reworded:
             return []
@@ -147,6 +169,56 @@ class VerifyResult:
 
 def _pack_words(rs: RuleSetRef) -> str:
     return f"{shown(rs.name)} {shown(rs.version)} (sha256 {shown(rs.sha256)})"
+
+
+PACK_SCHEMA_OF_FORMAT: dict[int, PackSchema] = {1: "1.0", 2: "1.0"}
+"""The schema of the packs that the releases writing each record format read (0.1.0 and 0.2.0:
+1.0); the releases of later formats read the current one."""
+
+
+def pack_for_verifying(folder: Path | str, pdf_bytes: bytes, source: str) -> RulePack:
+    """The pack in `folder` to verify a PDF with, read by the current schema; or, if that
+    refuses it, by the older schema the release that made the PDF read packs by, provided the
+    folder holds the very pack that made it (the sha256 its record names).
+
+    So a PDF of 0.1.0 or 0.2.0 is checked under the pack that made it, and that pack is never
+    read by its older rules for anything else. Otherwise the refusal stands, led by a line
+    saying why the older reading did not apply.
+    """
+    try:
+        return load_pack(folder)
+    except PackError as refused:
+        older = _older_pack(folder, pdf_bytes, source)
+        if isinstance(older, RulePack):
+            return older
+        raise PackError([*older, *refused.problems]) from None
+
+
+def _older_pack(folder: Path | str, pdf_bytes: bytes, source: str) -> RulePack | list[Problem]:
+    """The pack read as the release that made the PDF read packs, if that is an older schema
+    and gives the pack the record names; else why not, as a problem (none if the file is not
+    a checklist PDF: its own refusal comes once the pack loads)."""
+    try:
+        _, record, _ = _open(pdf_bytes, source)
+    except ExportError:
+        return []
+    schema = PACK_SCHEMA_OF_FORMAT.get(record.format_version, CURRENT_PACK_SCHEMA)
+    if schema == CURRENT_PACK_SCHEMA:
+        return []
+    label = display_path(Path(folder))
+    read_as = f"read by pack schema {schema}, as {shown(record.generator)} read packs"
+    current = f"by the current schema {CURRENT_PACK_SCHEMA}:"
+    try:
+        pack = load_pack(folder, schema)
+    except PackError:
+        return [Problem(label, f"{read_as}, it is refused too; {current}")]
+    if pack.sha256 != record.rule_set.sha256:
+        message = (
+            f"{read_as}, it is not the pack that made {source} (its sha256 is {pack.sha256}; "
+            f"the file names {shown(record.rule_set.sha256)}); {current}"
+        )
+        return [Problem(label, message)]
+    return pack
 
 
 def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
@@ -201,6 +273,7 @@ def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
             answers_problem=answers_problem,
             made_by=record.generator,
             unchecked=unchecked,
+            pack_schema=pack.pack_schema,
         )
     old = {e.rule_id: e for e in claimed.entries}
     new = {e.rule_id: e for e in today.entries}
@@ -220,6 +293,7 @@ def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
         rerendered=rerendered,
         made_by=record.generator,
         unchecked=unchecked,
+        pack_schema=pack.pack_schema,
     )
 
 
