@@ -95,14 +95,13 @@ DROPPED = "screening__dropped"  # item id -> the answer removed when it stopped 
 VIEW = "screening__view"
 UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
-# A follow-up (the only question drawn after a caption) is indented under its parent with its
-# caption, by one rule for them all: cheaper on every rerun than a pair of columns each.
-FOLLOW_UP_STYLE = """<style>
-[data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]):has(
-  + [class*="st-key-answer__"]),
-[data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"])
-  + [class*="st-key-answer__"] { padding-left: 2rem; }
-</style>"""
+SAVE_PANEL = "save_panel"  # open or closed: its contents are drawn only while open
+# Follow-ups are indented under their parent, with a rule beside them, by one style rule that
+# names them all (built once per pack): cheaper on every rerun than an element each.
+FOLLOW_UP_STYLE = (
+    "<style>{} {{ margin-left: 1.25rem; padding-left: 0.75rem; border-left: 2px solid #d0d3da; }}"
+    "</style>"
+)
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
@@ -257,8 +256,11 @@ def _back_to_the_form() -> None:
     _show("form")
 
 
-def _start_again(pack: RulePack) -> None:
-    """Clear this session's answers, details and ticks (a callback, so widgets may be reset)."""
+def _start_again(pack: RulePack, where: str | None = None) -> None:
+    """Clear this session's answers, details and ticks (a callback, so widgets may be reset),
+    and close the confirmation it was clicked in."""
+    if where is not None:
+        st.session_state[_start_again_popover(where)] = False
     for item in pack.items:
         st.session_state[answer_key(item.id)] = None
     for key in [k for k in st.session_state if str(k).startswith(TICK_PREFIX)]:
@@ -313,8 +315,6 @@ def _load_upload(pack: RulePack) -> None:
 
 
 def _question(text: QuestionText, item: Item) -> None:
-    if text.follow_up is not None:
-        st.caption(text.follow_up)
     st.segmented_control(
         text.question,
         ANSWERS,
@@ -322,6 +322,11 @@ def _question(text: QuestionText, item: Item) -> None:
         key=answer_key(item.id),
         help=text.help,
     )
+
+
+def _follow_up_style(texts: Mapping[str, QuestionText]) -> str:
+    follow_ups = [f".st-key-{answer_key(i)}" for i, text in texts.items() if text.follow_up]
+    return FOLLOW_UP_STYLE.format(", ".join(follow_ups)) if follow_ups else ""
 
 
 def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
@@ -335,8 +340,17 @@ def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
 
 
 def _upload_panel(pack: RulePack) -> None:
+    """Save or resume, drawn only while its panel is open: most reruns are a click on an answer
+    with the panel closed, and need none of it (Streamlit's lazy expander, `on_change="rerun"`)."""
+    panel = st.expander(
+        "Save or resume: answers file (JSON)",
+        icon=":material/save:",
+        key=SAVE_PANEL,
+        on_change="rerun",
+    )
+    if not panel.open:
+        return
     given = _given(pack)
-    panel = st.expander("Save or resume: answers file (JSON)", icon=":material/save:")
     with panel:
         st.write(
             "Save the answers so far to a file on this computer, or load such a file to resume. "
@@ -425,17 +439,26 @@ def _details() -> None:
         )
 
 
+def _start_again_popover(where: str) -> str:
+    return f"start_again_popover__{where}"
+
+
 def _start_again_button(pack: RulePack, where: str) -> None:
-    with st.popover(
+    confirm = st.popover(
         "Start a new screening",
         icon=":material/restart_alt:",
         help="Clear this session's answers, details and ticks.",
-    ):
+        key=_start_again_popover(where),
+        on_change="rerun",  # lazy: its button is drawn only while it is open
+    )
+    if not confirm.open:
+        return
+    with confirm:
         st.button(
             "Clear all answers, details and ticks",
             key=f"start_again__{where}",
             on_click=_start_again,
-            args=(pack,),
+            args=(pack, where),
             type="primary",
             help="Save the answers first if you may need them again.",
         )
@@ -451,7 +474,9 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     _upload_panel(pack)
     dropped: dict[str, Answer] = st.session_state.get(DROPPED, {})
     texts = question_texts(pack)
-    st.html(FOLLOW_UP_STYLE)
+    style = _follow_up_style(texts)
+    if style:
+        st.html(style)
     for section in pack.sections:
         st.header(md(section), divider="gray")
         for item in (i for i in pack.items if i.section == section):
