@@ -19,7 +19,8 @@ from pypdf import PdfReader
 from screening import RulePack
 from screening.models import CURRENT_PACK_SCHEMA
 from screening.pdf import pack_for_verifying, verify_pdf
-from screening.pdf.contract import CURRENT_FORMAT
+from screening.pdf.contract import CONTRACTS, CURRENT_FORMAT
+from screening.pdf.pages import UNCHECKED_WITHOUT_PACK
 
 GOLDEN = Path(__file__).parent / "fixtures" / "pdf"
 FILES = sorted(GOLDEN.glob("*.pdf"))
@@ -62,6 +63,8 @@ class TestGolden:
             assert result.lines()[0] == (
                 f"{path.name}: the rule pack has changed since this PDF was made."
             )
+            from_pack = not CONTRACTS[embedded(path)["format_version"]].from_checklist
+            assert result.unchecked == ((UNCHECKED_WITHOUT_PACK,) if from_pack else ())
 
     def test_its_answers_file_is_the_one_it_embeds(self, path: Path) -> None:
         record = embedded(path)
