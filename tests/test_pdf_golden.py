@@ -99,7 +99,11 @@ def test_every_golden_file_is_checked_under_the_pack_that_made_it() -> None:
     assert {embedded(p)["rule_set"]["sha256"] for p in FILES} == set(PACKS)
 
 
-@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+CURRENT = [p for p in FILES if p.name.startswith(f"format-{CURRENT_FORMAT}_")]
+"""The golden files of the current format; older ones are read by their text already."""
+
+
+@pytest.mark.parametrize("path", CURRENT, ids=[p.stem for p in CURRENT])
 def test_a_later_release_reads_a_golden_file_by_its_text(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,8 +17,9 @@ The pack is the one given; `pack_for_verifying` reads a folder by the current pa
 or, for a file of 0.1.0 or 0.2.0, by schema 1.0 when the folder is the very pack that made
 it, so such a file is checked in full (item names, answers, references) under its own pack.
 
-Size: this module is half the 0.2.0 `verify.py` (about 400 of 808 lines), not a third,
-because reading pages by their text cannot go. Determinism now covers every file this
+Size: this module is about 480 lines against the 808 of the 0.2.0 `verify.py`, not a third
+(50 of them choose the pack schema a folder is read by), because reading pages by their text
+cannot go. Determinism now covers every file this
 release made, with any pack, since its pages are drawn from the record's checklist alone;
 but files of earlier releases exist (formats 1 to 3, pinned in tests/fixtures/pdf) and can
 only be checked by their text. That reading (`pages.py`, about 500 lines) cannot be an
@@ -49,7 +50,7 @@ from screening.models import (
     RulePack,
     RuleSetRef,
 )
-from screening.pack.loader import display_path, load_pack
+from screening.pack.loader import WRITTEN_FOR_1_0, display_path, load_pack
 from screening.pdf import record as records
 from screening.pdf.pages import check_pages
 from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, listed, read_record, shown
@@ -182,42 +183,45 @@ def pack_for_verifying(folder: Path | str, pdf_bytes: bytes, source: str) -> Rul
     folder holds the very pack that made it (the sha256 its record names).
 
     So a PDF of 0.1.0 or 0.2.0 is checked under the pack that made it, and that pack is never
-    read by its older rules for anything else. Otherwise the refusal stands, led by a line
-    saying why the older reading did not apply.
+    read by its older schema for anything else. When the older reading does not apply, the
+    refusal is the current schema's, unless the folder was written for the older schema (no
+    rule has a summary): then it is the older schema's, or that it is another pack.
     """
     try:
         return load_pack(folder)
     except PackError as refused:
-        older = _older_pack(folder, pdf_bytes, source)
+        older = _older_pack(folder, pdf_bytes, source, refused)
         if isinstance(older, RulePack):
             return older
-        raise PackError([*older, *refused.problems]) from None
+        raise older from None
 
 
-def _older_pack(folder: Path | str, pdf_bytes: bytes, source: str) -> RulePack | list[Problem]:
-    """The pack read as the release that made the PDF read packs, if that is an older schema
-    and gives the pack the record names; else why not, as a problem (none if the file is not
-    a checklist PDF: its own refusal comes once the pack loads)."""
+def _older_pack(
+    folder: Path | str, pdf_bytes: bytes, source: str, refused: PackError
+) -> RulePack | PackError:
+    """The pack as the release that made the PDF read packs, if that is an older schema and
+    gives the pack the record names; else the refusal to show (the current schema's if the
+    file is not a checklist PDF: its own refusal comes once a pack loads)."""
     try:
         _, record, _ = _open(pdf_bytes, source)
     except ExportError:
-        return []
+        return refused
     schema = PACK_SCHEMA_OF_FORMAT.get(record.format_version, CURRENT_PACK_SCHEMA)
-    if schema == CURRENT_PACK_SCHEMA:
-        return []
+    written_for_it = refused.problems[0].message == WRITTEN_FOR_1_0
+    if schema == CURRENT_PACK_SCHEMA or not written_for_it:
+        return refused
     label = display_path(Path(folder))
     read_as = f"read by pack schema {schema}, as {shown(record.generator)} read packs"
-    current = f"by the current schema {CURRENT_PACK_SCHEMA}:"
     try:
         pack = load_pack(folder, schema)
-    except PackError:
-        return [Problem(label, f"{read_as}, it is refused too; {current}")]
+    except PackError as older:
+        return PackError([Problem(label, f"{read_as}, it is refused:"), *older.problems])
     if pack.sha256 != record.rule_set.sha256:
         message = (
-            f"{read_as}, it is not the pack that made {source} (its sha256 is {pack.sha256}; "
-            f"the file names {shown(record.rule_set.sha256)}); {current}"
+            f"{read_as}, it is not the pack that made {source}: its sha256 is {pack.sha256}, "
+            f"the file names {shown(record.rule_set.sha256)}"
         )
-        return [Problem(label, message)]
+        return PackError([Problem(label, message)])
     return pack
 
 
