@@ -277,7 +277,7 @@ def _start_again(pack: RulePack, where: str | None = None) -> None:
 
 def read_answers_upload(pack: RulePack, name: str, data: bytes) -> tuple[AnswersFile, Checklist]:
     """An uploaded answers file and its checklist; `AnswersError` if the core refuses it."""
-    loaded = read_answers_bytes(data, name)
+    loaded = read_answers_bytes(data, name, pack)
     return loaded, evaluate(pack, loaded, name)
 
 

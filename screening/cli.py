@@ -26,7 +26,7 @@ from screening.engine import evaluate as evaluate_answers
 from screening.errors import PackError, ScreeningError, printable, problem_lines
 from screening.export import checklist_json, checklist_markdown
 from screening.limits import MAX_ANSWERS_BYTES, MAX_PDF_BYTES
-from screening.models import AnswersFile
+from screening.models import AnswersFile, RulePack
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path, load_pack
 from screening.pack.scenarios import (
     SCENARIOS_FOLDER,
@@ -224,10 +224,14 @@ def items(rules_dir: Path, fmt: str) -> None:
             click.echo(f"  {item.id}: {item.question}{asked}")
 
 
-def read_answers(path: Path) -> tuple[AnswersFile, str]:
-    """Read and parse an answers file; also return its name as every error shows it."""
+def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile, str]:
+    """Read and parse an answers file; also return its name as every error shows it.
+
+    Given the pack it is for, a file with bad values also hears of its unknown ids.
+    """
     shown = display_path(path)
-    return read_answers_bytes(read_bounded(path, MAX_ANSWERS_BYTES, shown), shown), shown
+    data = read_bounded(path, MAX_ANSWERS_BYTES, shown)
+    return read_answers_bytes(data, shown, pack), shown
 
 
 @cli.command()
@@ -248,7 +252,7 @@ def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) ->
     if fmt == "pdf" and out is None:
         raise click.ClickException("--format pdf needs --out FILE.pdf: a PDF is binary")
     pack = load_pack(rules_dir)
-    answers, shown = read_answers(answers_file)
+    answers, shown = read_answers(answers_file, pack)
     checklist = evaluate_answers(pack, answers, shown)
     if fmt == "pdf":
         write_output(checklist_pdf(pack, answers, checklist, source=shown), out)

@@ -592,6 +592,10 @@ class TestSaveAndResume:
             (b"[1, 2]", "expected a JSON object"),
             (b'{"answers": {"history": "maybe"}}', 'answer must be "yes", "no" or "unknown"'),
             (b'{"answers": {"nonsense": "yes"}}', "nonsense: unknown item id"),
+            (
+                b'{"answers": {"history": "maybe", "nonsense": "yes"}}',
+                'got "maybe"\nbad.json: nonsense: unknown item id',
+            ),
             (b'{"answers": {"history": "no", "active": "yes"}}', "active: answered, but not asked"),
             (
                 b'{"answers": {}, "date": "02/01/2026"}',
@@ -619,6 +623,7 @@ class TestSaveAndResume:
             "not-an-object",
             "bad-answer",
             "unknown-item",
+            "bad-answer-and-unknown-item",
             "follow-up-not-asked",
             "bad-date",
             "date-beyond-the-form",
