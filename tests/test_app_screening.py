@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
@@ -532,6 +533,24 @@ class TestSaveAndResume:
         build(mini)
         assert downloads["download__answers"].file_name == on_form
         assert str(on_form).startswith("screening-answers_")
+
+    def test_the_pages_are_made_on_a_session_s_first_run_only(
+        self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Each st.Page looks its file up on the disk; a rerun reuses them, and still switches."""
+        made: list[object] = []
+        real = st.Page
+
+        def counting(*a: Any, **k: Any) -> Any:
+            made.append(a)
+            return real(*a, **k)
+
+        monkeypatch.setattr(st, "Page", counting)
+        answer(mini, "history", "yes")
+        mini.switch_page("app_pages/about.py").run()
+        mini.switch_page("app_pages/form.py").run()
+        assert made == []
+        assert asked(mini)["history"] == "yes"
 
     def test_a_rerun_of_the_form_builds_no_checklist(
         self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
