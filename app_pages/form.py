@@ -140,27 +140,35 @@ def _memory() -> dict[str, Any]:
     return memory
 
 
-def _remember(keys: list[str], shown_last_run: bool = False) -> None:
+def _remember(keys: list[str]) -> None:
     """Widget state is dropped while a widget is not shown; the memory is not. Sync the two.
 
     A widget's value given by the user wins; then every value is written back in this run,
     before its widget is drawn. A value set in an earlier run is known to the server but not
     sent to the browser, which would show the widget empty and send that back: the lost
-    answers after a tick and *Back to the answers*. Widgets the previous run drew in full
-    already show their values, so those need no writing back (a write costs on every rerun).
+    answers after a tick and *Back to the answers*.
     """
     memory, state = _memory(), st.session_state
     for key in keys:
         value = state.get(key, _UNSET)
         if value is not _UNSET:
             memory[key] = value
-            if shown_last_run:
-                continue
         elif key in memory:
             value = memory[key]
         else:
             continue
         state[key] = value
+
+
+def _keep(key: str) -> None:
+    """A form widget's new value, into the memory as it is given (its `on_change`): so a run
+    after one that drew the whole form needs no `_remember`, a cost on every click."""
+    _memory()[key] = st.session_state[key]
+
+
+def _set(key: str, value: Any) -> None:
+    """A form widget's value set by the page (a new screening, an upload), and remembered."""
+    st.session_state[key] = _memory()[key] = value
 
 
 def _answers(pack: RulePack) -> dict[str, Answer]:
@@ -261,15 +269,15 @@ def _start_again(pack: RulePack, where: str | None = None) -> None:
     and close the confirmation it was clicked in."""
     if where is not None:
         st.session_state[_start_again_popover(where)] = False
+    st.session_state[MEMORY] = {}
     for item in pack.items:
-        st.session_state[answer_key(item.id)] = None
+        _set(answer_key(item.id), None)
     for key in [k for k in st.session_state if str(k).startswith(TICK_PREFIX)]:
         st.session_state[key] = False
     for key in [k for k in st.session_state if str(k).startswith(NOTE_PREFIX)]:
         st.session_state[key] = ""
     for field in DETAILS:
-        st.session_state[detail_key(field)] = dt.date.today() if field == "date" else ""
-    st.session_state[MEMORY] = {}
+        _set(detail_key(field), dt.date.today() if field == "date" else "")
     st.session_state[DROPPED] = {}
     st.session_state[UPLOAD_NOTE] = None
     _show("form")
@@ -302,12 +310,10 @@ def _load_upload(pack: RulePack) -> None:
         return
     _start_again(pack)
     for item_id, answer in loaded.answers.items():
-        st.session_state[answer_key(item_id)] = answer
-    st.session_state[detail_key("patient_reference")] = loaded.patient_reference or ""
-    st.session_state[detail_key("clinician")] = loaded.clinician or ""
-    st.session_state[detail_key("date")] = (
-        dt.date.fromisoformat(loaded.date) if loaded.date else None
-    )
+        _set(answer_key(item_id), answer)
+    _set(detail_key("patient_reference"), loaded.patient_reference or "")
+    _set(detail_key("clinician"), loaded.clinician or "")
+    _set(detail_key("date"), dt.date.fromisoformat(loaded.date) if loaded.date else None)
     for entry in marked:
         st.session_state[tick_key(entry)] = _memory()[tick_key(entry)] = entry.done
         st.session_state[note_key(entry)] = _memory()[note_key(entry)] = entry.note or ""
@@ -321,6 +327,8 @@ def _question(text: QuestionText, item: Item) -> None:
         format_func=ANSWER_WORDS.__getitem__,
         key=answer_key(item.id),
         help=text.help,
+        on_change=_keep,
+        args=(answer_key(item.id),),
     )
 
 
@@ -406,12 +414,16 @@ def _details() -> None:
     left.text_input(
         "Patient reference (optional)",
         key=detail_key("patient_reference"),
+        on_change=_keep,
+        args=(detail_key("patient_reference"),),
         max_chars=FREE_TEXT_MAX_LENGTH,
         help="A local reference only, to match a printout to a consultation.",
     )
     middle.text_input(
         "Clinician (optional)",
         key=detail_key("clinician"),
+        on_change=_keep,
+        args=(detail_key("clinician"),),
         max_chars=FREE_TEXT_MAX_LENGTH,
         help="Who is completing the checklist.",
     )
@@ -421,6 +433,8 @@ def _details() -> None:
         min_value=EARLIEST_DATE,
         max_value=LATEST_DATE,
         key=detail_key("date"),
+        on_change=_keep,
+        args=(detail_key("date"),),
         format="YYYY-MM-DD",
         help="The date of the consultation.",
     )
@@ -678,7 +692,8 @@ def main() -> None:
     form_shown = take_drawn() == "form"
     pack = require_pack()
     page_header("Ketamine for pain: discussion checklist", pack)
-    _remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS], form_shown)
+    if not form_shown:  # else the widgets show their values, and `_keep` kept each change
+        _remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS])
     asked = _drop_unasked(pack)
     if st.session_state.get(VIEW) == "checklist":
         checklist_view(pack)

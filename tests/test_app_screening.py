@@ -468,6 +468,20 @@ class TestFollowUps:
 class TestSaveAndResume:
     """Answers go out as an answers file and come back in; a bad file changes nothing."""
 
+    def test_what_an_upload_fills_in_reaches_the_checklist_built_straight_after(
+        self, mini: AppTest
+    ) -> None:
+        saved = {
+            "answers": {"history": "yes"},
+            "patient_reference": "A-12",
+            "clinician": "Dr Who",
+            "date": "2026-01-02",
+        }
+        upload(mini, "saved.json", json.dumps(saved).encode())
+        build(mini)
+        assert texts(mini) == ["Patient reference: A-12 · Clinician: Dr Who · Date: 2026-01-02"]
+        assert "substance-history" in entry_ids(mini)
+
     def test_the_save_panel_draws_its_buttons_only_while_open(self, mini: AppTest) -> None:
         assert not mini.download_button
         assert not mini.get("file_uploader")
