@@ -5,17 +5,21 @@ import streamlit as st
 import app_pages.download_grace  # downloads outlive other sessions' sweeps (bench/load.py)
 import app_pages.no_disk  # noqa: F401 - uploads stay in memory, before any page runs
 
+PAGES = "app__pages"  # session-state key: this session's pages, made on its first run
+
 st.set_page_config(
     page_title="Ketamine for pain: discussion checklist",
     page_icon="📋",  # drawn in the browser; a :material: icon would be fetched from Google
     layout="centered",
 )
-st.navigation(
-    [
+# Each st.Page looks its file up on the disk when made: made once per session rather than on
+# every rerun (st.navigation lets the page it returns run once on each run). Per session, not
+# per process: a page is let run by one run at a time.
+if PAGES not in st.session_state:
+    st.session_state[PAGES] = [
         st.Page("app_pages/form.py", title="Screening", icon=":material/checklist:"),
         st.Page("app_pages/rule_pack.py", title="Rule pack", icon=":material/rule:"),
         st.Page("app_pages/audit.py", title="Audit", icon=":material/query_stats:"),
         st.Page("app_pages/about.py", title="About", icon=":material/info:"),
-    ],
-    position="top",
-).run()
+    ]
+st.navigation(st.session_state[PAGES], position="top").run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -47,36 +48,52 @@ class UploadNote:
 
 @dataclass(frozen=True)
 class QuestionText:
-    """An item's question, help (with its sources) and follow-up note, as escaped Markdown."""
+    """An item's question, help (with its sources) and follow-up note, as escaped Markdown.
+
+    A follow-up's label starts "Follow-up:" and its help starts with when it is asked: in the
+    widget itself, not a caption beside it, so a screen reader hears it with the question and
+    the page draws one element per question.
+    """
 
     question: str
     help: str
     follow_up: str | None
 
 
-@st.cache_resource(show_spinner=False)
-def _question_texts(_pack: RulePack, sha256: str) -> Mapping[str, QuestionText]:
-    """Built once per pack (keyed by its hash) and shared: it holds the pack's words only."""
+def _build_question_texts(pack: RulePack) -> Mapping[str, QuestionText]:
     texts = {}
-    for item in _pack.items:
-        sources = "\n".join(f"- {source_markdown(_pack.source(s))}" for s in item.sources)
-        follow_up = None
-        if item.asked_if is not None:
-            follow_up = (
-                "↳ Follow-up: asked when "
-                + md(describe_condition(item.asked_if, _pack))
-                + ", or while that is not yet answered."
-            )
+    for item in pack.items:
+        sources = "\n".join(f"- {source_markdown(pack.source(s))}" for s in item.sources)
+        help_text = f"{md(item.help)}\n\n**Sources**\n\n{sources}"
+        if item.asked_if is None:
+            texts[item.id] = QuestionText(md(item.question), help_text, None)
+            continue
+        follow_up = (
+            "Follow-up: asked when "
+            + md(describe_condition(item.asked_if, pack))
+            + ", or while that is not yet answered."
+        )
         texts[item.id] = QuestionText(
-            question=md(item.question),
-            help=f"{md(item.help)}\n\n**Sources**\n\n{sources}",
+            question=f"Follow-up: {md(item.question)}",
+            help=f"*{follow_up}*\n\n{help_text}",
             follow_up=follow_up,
         )
     return MappingProxyType(texts)
 
 
+_TEXTS: dict[str, Mapping[str, QuestionText]] = {}
+
+
 def question_texts(pack: RulePack) -> Mapping[str, QuestionText]:
-    return _question_texts(pack, pack.sha256)
+    """Built once per pack (keyed by its hash) and shared: they hold the pack's words only.
+
+    A plain dictionary, not `st.cache_resource`, whose hashing of its arguments costs more on
+    every rerun than building the texts once; a second build in a race is harmless.
+    """
+    texts = _TEXTS.get(pack.sha256)
+    if texts is None:
+        texts = _TEXTS[pack.sha256] = _build_question_texts(pack)
+    return texts
 
 
 @dataclass(frozen=True)
@@ -123,9 +140,13 @@ def rules_dir() -> Path:
     return Path(os.environ.get(RULES_DIR_ENV) or DEFAULT_RULES_DIR)
 
 
-@st.cache_resource(show_spinner=False)
+@functools.lru_cache(maxsize=8)
 def _cached_pack(directory: str) -> RulePack:
-    """Validated once per process and shared by every session: the pack is frozen, no answers."""
+    """Validated once per process and shared by every session: the pack is frozen, no answers.
+
+    `lru_cache` rather than `st.cache_resource`: the same memo, without hashing the argument
+    through Streamlit's machinery on every rerun. A refused pack raises and is not cached.
+    """
     return screening.load_pack(directory)
 
 

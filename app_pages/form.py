@@ -95,14 +95,13 @@ DROPPED = "screening__dropped"  # item id -> the answer removed when it stopped 
 VIEW = "screening__view"
 UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
-# A follow-up (the only question drawn after a caption) is indented under its parent with its
-# caption, by one rule for them all: cheaper on every rerun than a pair of columns each.
-FOLLOW_UP_STYLE = """<style>
-[data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"]):has(
-  + [class*="st-key-answer__"]),
-[data-testid="stElementContainer"]:has([data-testid="stCaptionContainer"])
-  + [class*="st-key-answer__"] { padding-left: 2rem; }
-</style>"""
+SAVE_PANEL = "save_panel"  # open or closed: its contents are drawn only while open
+# Follow-ups are indented under their parent, with a rule beside them, by one style rule that
+# names them all (built once per pack): cheaper on every rerun than an element each.
+FOLLOW_UP_STYLE = (
+    "<style>{} {{ margin-left: 1.25rem; padding-left: 0.75rem; border-left: 2px solid #d0d3da; }}"
+    "</style>"
+)
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
@@ -141,27 +140,35 @@ def _memory() -> dict[str, Any]:
     return memory
 
 
-def _remember(keys: list[str], shown_last_run: bool = False) -> None:
+def _remember(keys: list[str]) -> None:
     """Widget state is dropped while a widget is not shown; the memory is not. Sync the two.
 
     A widget's value given by the user wins; then every value is written back in this run,
     before its widget is drawn. A value set in an earlier run is known to the server but not
     sent to the browser, which would show the widget empty and send that back: the lost
-    answers after a tick and *Back to the answers*. Widgets the previous run drew in full
-    already show their values, so those need no writing back (a write costs on every rerun).
+    answers after a tick and *Back to the answers*.
     """
     memory, state = _memory(), st.session_state
     for key in keys:
         value = state.get(key, _UNSET)
         if value is not _UNSET:
             memory[key] = value
-            if shown_last_run:
-                continue
         elif key in memory:
             value = memory[key]
         else:
             continue
         state[key] = value
+
+
+def _keep(key: str) -> None:
+    """A form widget's new value, into the memory as it is given (its `on_change`): so a run
+    after one that drew the whole form needs no `_remember`, a cost on every click."""
+    _memory()[key] = st.session_state[key]
+
+
+def _set(key: str, value: Any) -> None:
+    """A form widget's value set by the page (a new screening, an upload), and remembered."""
+    st.session_state[key] = _memory()[key] = value
 
 
 def _answers(pack: RulePack) -> dict[str, Answer]:
@@ -257,17 +264,20 @@ def _back_to_the_form() -> None:
     _show("form")
 
 
-def _start_again(pack: RulePack) -> None:
-    """Clear this session's answers, details and ticks (a callback, so widgets may be reset)."""
+def _start_again(pack: RulePack, where: str | None = None) -> None:
+    """Clear this session's answers, details and ticks (a callback, so widgets may be reset),
+    and close the confirmation it was clicked in."""
+    if where is not None:
+        st.session_state[_start_again_popover(where)] = False
+    st.session_state[MEMORY] = {}
     for item in pack.items:
-        st.session_state[answer_key(item.id)] = None
+        _set(answer_key(item.id), None)
     for key in [k for k in st.session_state if str(k).startswith(TICK_PREFIX)]:
         st.session_state[key] = False
     for key in [k for k in st.session_state if str(k).startswith(NOTE_PREFIX)]:
         st.session_state[key] = ""
     for field in DETAILS:
-        st.session_state[detail_key(field)] = dt.date.today() if field == "date" else ""
-    st.session_state[MEMORY] = {}
+        _set(detail_key(field), dt.date.today() if field == "date" else "")
     st.session_state[DROPPED] = {}
     st.session_state[UPLOAD_NOTE] = None
     _show("form")
@@ -275,7 +285,7 @@ def _start_again(pack: RulePack) -> None:
 
 def read_answers_upload(pack: RulePack, name: str, data: bytes) -> tuple[AnswersFile, Checklist]:
     """An uploaded answers file and its checklist; `AnswersError` if the core refuses it."""
-    loaded = read_answers_bytes(data, name)
+    loaded = read_answers_bytes(data, name, pack)
     return loaded, evaluate(pack, loaded, name)
 
 
@@ -300,12 +310,10 @@ def _load_upload(pack: RulePack) -> None:
         return
     _start_again(pack)
     for item_id, answer in loaded.answers.items():
-        st.session_state[answer_key(item_id)] = answer
-    st.session_state[detail_key("patient_reference")] = loaded.patient_reference or ""
-    st.session_state[detail_key("clinician")] = loaded.clinician or ""
-    st.session_state[detail_key("date")] = (
-        dt.date.fromisoformat(loaded.date) if loaded.date else None
-    )
+        _set(answer_key(item_id), answer)
+    _set(detail_key("patient_reference"), loaded.patient_reference or "")
+    _set(detail_key("clinician"), loaded.clinician or "")
+    _set(detail_key("date"), dt.date.fromisoformat(loaded.date) if loaded.date else None)
     for entry in marked:
         st.session_state[tick_key(entry)] = _memory()[tick_key(entry)] = entry.done
         st.session_state[note_key(entry)] = _memory()[note_key(entry)] = entry.note or ""
@@ -313,15 +321,20 @@ def _load_upload(pack: RulePack) -> None:
 
 
 def _question(text: QuestionText, item: Item) -> None:
-    if text.follow_up is not None:
-        st.caption(text.follow_up)
     st.segmented_control(
         text.question,
         ANSWERS,
         format_func=ANSWER_WORDS.__getitem__,
         key=answer_key(item.id),
         help=text.help,
+        on_change=_keep,
+        args=(answer_key(item.id),),
     )
+
+
+def _follow_up_style(texts: Mapping[str, QuestionText]) -> str:
+    follow_ups = [f".st-key-{answer_key(i)}" for i, text in texts.items() if text.follow_up]
+    return FOLLOW_UP_STYLE.format(", ".join(follow_ups)) if follow_ups else ""
 
 
 def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
@@ -335,8 +348,17 @@ def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
 
 
 def _upload_panel(pack: RulePack) -> None:
+    """Save or resume, drawn only while its panel is open: most reruns are a click on an answer
+    with the panel closed, and need none of it (Streamlit's lazy expander, `on_change="rerun"`)."""
+    panel = st.expander(
+        "Save or resume: answers file (JSON)",
+        icon=":material/save:",
+        key=SAVE_PANEL,
+        on_change="rerun",
+    )
+    if not panel.open:
+        return
     given = _given(pack)
-    panel = st.expander("Save or resume: answers file (JSON)", icon=":material/save:")
     with panel:
         st.write(
             "Save the answers so far to a file on this computer, or load such a file to resume. "
@@ -392,12 +414,16 @@ def _details() -> None:
     left.text_input(
         "Patient reference (optional)",
         key=detail_key("patient_reference"),
+        on_change=_keep,
+        args=(detail_key("patient_reference"),),
         max_chars=FREE_TEXT_MAX_LENGTH,
         help="A local reference only, to match a printout to a consultation.",
     )
     middle.text_input(
         "Clinician (optional)",
         key=detail_key("clinician"),
+        on_change=_keep,
+        args=(detail_key("clinician"),),
         max_chars=FREE_TEXT_MAX_LENGTH,
         help="Who is completing the checklist.",
     )
@@ -407,6 +433,8 @@ def _details() -> None:
         min_value=EARLIEST_DATE,
         max_value=LATEST_DATE,
         key=detail_key("date"),
+        on_change=_keep,
+        args=(detail_key("date"),),
         format="YYYY-MM-DD",
         help="The date of the consultation.",
     )
@@ -425,17 +453,26 @@ def _details() -> None:
         )
 
 
+def _start_again_popover(where: str) -> str:
+    return f"start_again_popover__{where}"
+
+
 def _start_again_button(pack: RulePack, where: str) -> None:
-    with st.popover(
+    confirm = st.popover(
         "Start a new screening",
         icon=":material/restart_alt:",
         help="Clear this session's answers, details and ticks.",
-    ):
+        key=_start_again_popover(where),
+        on_change="rerun",  # lazy: its button is drawn only while it is open
+    )
+    if not confirm.open:
+        return
+    with confirm:
         st.button(
             "Clear all answers, details and ticks",
             key=f"start_again__{where}",
             on_click=_start_again,
-            args=(pack,),
+            args=(pack, where),
             type="primary",
             help="Save the answers first if you may need them again.",
         )
@@ -451,7 +488,9 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     _upload_panel(pack)
     dropped: dict[str, Answer] = st.session_state.get(DROPPED, {})
     texts = question_texts(pack)
-    st.html(FOLLOW_UP_STYLE)
+    style = _follow_up_style(texts)
+    if style:
+        st.html(style)
     for section in pack.sections:
         st.header(md(section), divider="gray")
         for item in (i for i in pack.items if i.section == section):
@@ -653,7 +692,8 @@ def main() -> None:
     form_shown = take_drawn() == "form"
     pack = require_pack()
     page_header("Ketamine for pain: discussion checklist", pack)
-    _remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS], form_shown)
+    if not form_shown:  # else the widgets show their values, and `_keep` kept each change
+        _remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS])
     asked = _drop_unasked(pack)
     if st.session_state.get(VIEW) == "checklist":
         checklist_view(pack)

@@ -189,6 +189,12 @@ def main(reruns: int = 100) -> None:
         f"  ratio to the bare floor: {by_median:.2f}x by medians, {by_min:.2f}x by minimums "
         "(target <= 1.5x)"
     )
+    form.session_state["save_panel"] = True  # drawn only while open: what opening it costs
+    form.run()
+    print(
+        f"  the same with the save panel open: rerun {ms([one_rerun(form) for _ in range(reruns)])}"
+    )
+    form.session_state["save_panel"] = False
     form.button(key="build").click().run()
     print(f"checklist view: rerun {ms([one_rerun(form) for _ in range(reruns)])}")
     starts = [cold_start() for _ in range(3)]

@@ -67,12 +67,13 @@ def answer_problems(
     return problems
 
 
-def read_answers_bytes(data: bytes, source: str) -> AnswersFile:
+def read_answers_bytes(data: bytes, source: str, pack: RulePack | None = None) -> AnswersFile:
     """An answers file's bytes, read the same way by the CLI and the app (a BOM is allowed).
 
     A FHIR QuestionnaireResponse is read too, recognised by its `resourceType`. Bounded: a
     file over `MAX_ANSWERS_BYTES` is refused unread, and bytes that are not UTF-8 are refused
-    naming their line.
+    naming their line. Given the `pack`, a file refused for its values also names its ids
+    that the pack lacks, so that one round of fixes is enough.
     """
     if len(data) > MAX_ANSWERS_BYTES:
         raise AnswersError([Problem(source, f"file is larger than {MAX_ANSWERS_BYTES:,} bytes")])
@@ -81,7 +82,7 @@ def read_answers_bytes(data: bytes, source: str) -> AnswersFile:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise AnswersError([Problem(source, "not UTF-8 text", line)]) from None
-    return parse_answers(text, source)
+    return parse_answers(text, source, pack)
 
 
 class _NumberTooLongError(Exception):
@@ -100,12 +101,14 @@ def _bounded_float(digits: str) -> float:
     return float(digits)
 
 
-def parse_answers(text: str, source: str) -> AnswersFile:
+def parse_answers(text: str, source: str, pack: RulePack | None = None) -> AnswersFile:
     """Read an answers JSON document; refuse duplicate keys, which JSON would silently merge.
 
     Every step is linear in the text: duplicates are found with a set, numbers longer than
     `MAX_NUMBER_DIGITS` are refused before conversion, and more than `MAX_ANSWERS` answers
-    are refused before validation.
+    are refused before validation. With a `pack`, a refusal for bad values names the unknown
+    ids as well (see `read_answers_bytes`); the file's other checks against the pack are
+    `answer_problems`, once it reads.
     """
 
     def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -162,7 +165,24 @@ def parse_answers(text: str, source: str) -> AnswersFile:
     try:
         return AnswersFile.model_validate(data)
     except ValidationError as exc:
-        raise AnswersError([_answer_problem(source, e) for e in exc.errors()]) from None
+        problems = [_answer_problem(source, e) for e in exc.errors()]
+        raise AnswersError(_with_unknown_ids(problems, data, source, pack)) from None
+
+
+def _with_unknown_ids(
+    problems: list[Problem], data: Mapping[str, Any], source: str, pack: RulePack | None
+) -> list[Problem]:
+    """The problems of a file refused for its values, and the ids it answers that `pack` lacks:
+    for such an id, only that it is unknown (whether its answer would do is beside the point)."""
+    answers = data.get("answers")
+    if pack is None or not isinstance(answers, dict):
+        return problems
+    unknown = [item_id for item_id in answers if not pack.has_item(item_id)]
+    kept = [p for p in problems if p.ref not in unknown]
+    return kept + [
+        Problem(source, "unknown item id (not in this rule pack)", ref=item_id)
+        for item_id in unknown
+    ]
 
 
 def _line_of_key(text: str, key: str) -> int | None:

@@ -26,7 +26,7 @@ from screening.engine import evaluate as evaluate_answers
 from screening.errors import PackError, ScreeningError, printable, problem_lines
 from screening.export import checklist_json, checklist_markdown
 from screening.limits import MAX_ANSWERS_BYTES, MAX_PDF_BYTES
-from screening.models import AnswersFile
+from screening.models import AnswersFile, RulePack
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path, load_pack
 from screening.pack.scenarios import (
     SCENARIOS_FOLDER,
@@ -37,7 +37,7 @@ from screening.pack.scenarios import (
     scenario_report,
 )
 from screening.pack.schema import SCHEMA_FOLDER, schema_documents
-from screening.pdf import checklist_pdf, verify_pdf
+from screening.pdf import checklist_pdf, pack_for_verifying, verify_pdf
 from screening.reading import read_bounded
 from screening.review.diff import diff_packs, diff_text
 from screening.review.report import review_csv, review_html, review_markdown
@@ -224,10 +224,14 @@ def items(rules_dir: Path, fmt: str) -> None:
             click.echo(f"  {item.id}: {item.question}{asked}")
 
 
-def read_answers(path: Path) -> tuple[AnswersFile, str]:
-    """Read and parse an answers file; also return its name as every error shows it."""
+def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile, str]:
+    """Read and parse an answers file; also return its name as every error shows it.
+
+    Given the pack it is for, a file with bad values also hears of its unknown ids.
+    """
     shown = display_path(path)
-    return read_answers_bytes(read_bounded(path, MAX_ANSWERS_BYTES, shown), shown), shown
+    data = read_bounded(path, MAX_ANSWERS_BYTES, shown)
+    return read_answers_bytes(data, shown, pack), shown
 
 
 @cli.command()
@@ -248,7 +252,7 @@ def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) ->
     if fmt == "pdf" and out is None:
         raise click.ClickException("--format pdf needs --out FILE.pdf: a PDF is binary")
     pack = load_pack(rules_dir)
-    answers, shown = read_answers(answers_file)
+    answers, shown = read_answers(answers_file, pack)
     checklist = evaluate_answers(pack, answers, shown)
     if fmt == "pdf":
         write_output(checklist_pdf(pack, answers, checklist, source=shown), out)
@@ -281,10 +285,15 @@ def verify(pdf_file: Path, rules_dir: Path) -> None:
     exactly its embedded record, and the pack gives the same checklist from its answers.
     What it cannot prove (only a signature would): who made the file, or that this program
     made it at all; anyone with the program can make a consistent file from any answers.
+
+    \b
+    A file made by 0.1.0 or 0.2.0 is checked in full only under the pack that made it
+    (--rules tests/fixtures/pdf/pack-1.0.0 for the golden ones), which is read by pack
+    schema 1.0 as those releases read it, and only because it is that very pack.
     """
-    pack = load_pack(rules_dir)
     shown = display_path(pdf_file)
-    result = verify_pdf(read_bounded(pdf_file, MAX_PDF_BYTES, shown), pack, shown)
+    data = read_bounded(pdf_file, MAX_PDF_BYTES, shown)
+    result = verify_pdf(data, pack_for_verifying(rules_dir, data, shown), shown)
     click.echo("\n".join(printable(line) for line in result.lines()))
     sys.exit(0 if result.matches else 1)
 

@@ -142,7 +142,7 @@ def _entry(
         "rule_id": rule.id,
         "kind": rule.kind,
         "section": rule.section,
-        "summary": rule.summary,
+        "summary": rule.summary or "",
         "text": rule.text,
         "because": [{"item": i, "answer": states[i]} for i in outcome.witnesses],
         "open_items": (),
@@ -156,6 +156,6 @@ def _entry(
         entry["open_items"] = open_items
         entry["raised_if"] = raising
         entry["text"] = open_entry_text(
-            [pack.item(i).label for i in open_items], raising, rule.summary
+            [pack.item(i).label for i in open_items], raising, rule.headline
         )
     return entry

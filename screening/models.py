@@ -212,16 +212,43 @@ class Item(_Frozen):
 
 
 class Rule(_Frozen):
-    """When its condition holds, a rule puts one entry on the checklist."""
+    """When its condition holds, a rule puts one entry on the checklist.
+
+    Its summary is required by the current pack schema (`SummarisedRule`); a pack of schema
+    1.0, read only to verify the PDFs it made, has none (`RuleWithoutSummary`).
+    """
 
     id: Identifier
     section: Text
     kind: Kind
     when: Condition
-    summary: Summary
+    summary: Summary | None = None
     text: Text
     rationale: Text
     sources: list[Identifier] = Field(min_length=1)
+
+    @property
+    def headline(self) -> str:
+        """What the rule would raise, in one line: its summary, or its text if it has none."""
+        return self.text if self.summary is None else self.summary
+
+
+class SummarisedRule(Rule):
+    """When its condition holds, a rule puts one entry on the checklist."""
+
+    model_config = ConfigDict(title="Rule")
+    summary: Summary
+
+
+def _no_summary(value: Any) -> None:
+    if value is not None:
+        raise PydanticCustomError("summary", "is not part of a rule in pack schema 1.0")
+
+
+class RuleWithoutSummary(Rule):
+    """A rule of a pack of schema 1.0, written before rules had a summary."""
+
+    summary: Annotated[None, BeforeValidator(_no_summary)] = None
 
 
 def _script_name(value: str) -> str:
@@ -248,6 +275,15 @@ class PackMeta(_Frozen):
     )
 
 
+PackSchema = Literal["1.0", "1.1"]
+"""What a pack's files must hold. 1.1 (screening 0.3.0 on): every rule has a summary, and the
+wording guard refuses gatekeeping phrases. 1.0 (screening 0.1.0 and 0.2.0): no summaries, and
+gatekeeping phrases not yet refused. Everything else is the same in both."""
+
+CURRENT_PACK_SCHEMA: PackSchema = "1.1"
+"""The schema `check`, the app and every command but `verify` read a pack by."""
+
+
 class RulePack(_Frozen):
     """A validated rule pack. Only the loader builds one, after every check has passed."""
 
@@ -256,6 +292,10 @@ class RulePack(_Frozen):
     items: tuple[Item, ...]
     rules: tuple[Rule, ...]
     sha256: str
+    pack_schema: PackSchema = Field(
+        default=CURRENT_PACK_SCHEMA,
+        description="The schema the pack was read by; not part of its content or its sha256.",
+    )
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickled (to cross a process boundary) without the indexes below and the conditions
@@ -396,7 +436,8 @@ class Entry(_Frozen):
     section: str
     summary: str = Field(
         default="",
-        description="The rule's one-line headline; empty only in records made before 1.1.",
+        description="The rule's one-line headline; empty in records made before 1.1, and for "
+        "a rule of a pack of schema 1.0, which has none.",
     )
     text: str
     because: tuple[Because, ...]

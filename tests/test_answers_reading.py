@@ -171,6 +171,26 @@ class TestCheckedAgainstThePack:
             "this id",
         ]
 
+    def test_a_file_refused_for_its_values_also_names_its_unknown_ids_given_the_pack(
+        self, mini_pack: RulePack
+    ) -> None:
+        text = json.dumps(
+            {"answers": {"history": "perhaps", "nope": "yes", "nada": "maybe"}, "date": "x"}
+        )
+        with pytest.raises(AnswersError) as caught:
+            read_answers_bytes(text.encode(), "a.json", mini_pack)
+        assert [str(p) for p in caught.value.problems] == [
+            'a.json: history: answer must be "yes", "no" or "unknown", got "perhaps"',
+            'a.json: date: must be a calendar date from 1900 on, written YYYY-MM-DD, got "x"',
+            "a.json: nope: unknown item id (not in this rule pack)",
+            "a.json: nada: unknown item id (not in this rule pack)",
+        ]
+
+    def test_without_the_pack_the_refusal_for_values_is_all_it_can_say(self) -> None:
+        assert refusal('{"answers": {"history": "perhaps", "nope": "yes"}}') == [
+            'a.json: history: answer must be "yes", "no" or "unknown", got "perhaps"'
+        ]
+
     def test_a_response_to_another_questionnaire_is_refused_before_its_answers_are_read(
         self, shipped_pack: RulePack
     ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
@@ -18,6 +20,7 @@ from streamlit.testing.v1.element_tree import Checkbox, SpecialBlock, Title
 import screening
 from screening import AnswersFile, PackError, RulePack, evaluate, load_pack
 from screening.language import DISCLAIMER
+from tests.app_helpers import open_save_panel, start_again
 from tests.conftest import write_pack
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -69,6 +72,7 @@ def warnings(at: AppTest) -> list[str]:
 
 
 def upload(at: AppTest, name: str, content: bytes) -> None:
+    open_save_panel(at)
     at.file_uploader(key="upload__answers").set_value((name, content, "application/json")).run()
 
 
@@ -333,7 +337,7 @@ class TestChecklist:
         answer(mini, "history", "yes")
         build(mini)
         tick(mini, "substance-history").check().run()
-        mini.button(key="start_again__checklist").click().run()
+        start_again(mini, "checklist")
         answer(mini, "history", "yes")
         build(mini)
         assert tick(mini, "substance-history").value is False
@@ -441,9 +445,54 @@ class TestFollowUps:
         assert asked(shipped)["substance_use_active"] is None
         assert not any(w.startswith("Answer removed") for w in warnings(shipped))
 
+    def test_a_follow_up_says_so_in_its_label_and_when_it_is_asked_first_in_its_help(
+        self, shipped: AppTest
+    ) -> None:
+        answer(shipped, "substance_use_history", "yes")
+        follow_up = shipped.segmented_control(key="answer__substance_use_active")
+        assert follow_up.label.startswith("Follow-up: ")
+        assert str(follow_up.help).startswith("*Follow-up: asked when substance use history is")
+        parent = shipped.segmented_control(key="answer__substance_use_history")
+        assert not parent.label.startswith("Follow-up")
+        assert not str(parent.help).startswith("*Follow-up")
+
+    def test_one_style_rule_indents_exactly_the_follow_ups(
+        self, shipped: AppTest, shipped_pack: RulePack
+    ) -> None:
+        (style,) = [h.proto.body for h in shipped.get("html") if "margin-left" in h.proto.body]
+        indented = set(re.findall(r"\.st-key-answer__(\w+)", style))
+        assert indented == {item.id for item in shipped_pack.items if item.asked_if is not None}
+        assert indented
+
 
 class TestSaveAndResume:
     """Answers go out as an answers file and come back in; a bad file changes nothing."""
+
+    def test_what_an_upload_fills_in_reaches_the_checklist_built_straight_after(
+        self, mini: AppTest
+    ) -> None:
+        saved = {
+            "answers": {"history": "yes"},
+            "patient_reference": "A-12",
+            "clinician": "Dr Who",
+            "date": "2026-01-02",
+        }
+        upload(mini, "saved.json", json.dumps(saved).encode())
+        build(mini)
+        assert texts(mini) == ["Patient reference: A-12 · Clinician: Dr Who · Date: 2026-01-02"]
+        assert "substance-history" in entry_ids(mini)
+
+    def test_the_save_panel_draws_its_buttons_only_while_open(self, mini: AppTest) -> None:
+        assert not mini.download_button
+        assert not mini.get("file_uploader")
+        open_save_panel(mini)
+        assert {str(b.key) for b in mini.download_button} == {
+            "download__answers_form",
+            "download__answers_fhir",
+        }
+        assert [u.key for u in mini.get("file_uploader")] == ["upload__answers"]
+        answer(mini, "history", "yes")
+        assert mini.download_button, "an answer given with the panel open leaves it open"
 
     def test_an_answers_file_prefills_the_form(self, mini: AppTest) -> None:
         saved = {
@@ -469,6 +518,7 @@ class TestSaveAndResume:
         tick(mini, "substance-history").check().run()
         mini.text_area(key="note__open__setting-monitoring").input("Ask the ward").run()
         mini.button(key="back").click().run()
+        open_save_panel(mini)
         saved = json.loads(str(downloads["download__answers_form"].data()))
         assert saved["answers"] == {"history": "yes"}
         assert saved["clinician"] == "Dr Who"
@@ -484,6 +534,7 @@ class TestSaveAndResume:
         build(mini)
         mini.text_area(key="note__held__substance-history").input("Agreed")
         mini.button(key="back").click().run()
+        open_save_panel(mini)
         saved = json.loads(str(downloads["download__answers_form"].data()))
         assert saved["discussed"] == {"substance-history": {"done": False, "note": "Agreed"}}
 
@@ -491,10 +542,29 @@ class TestSaveAndResume:
         self, mini: AppTest, downloads: dict[str, Download]
     ) -> None:
         answer(mini, "history", "yes")
+        open_save_panel(mini)
         on_form = downloads["download__answers_form"].file_name
         build(mini)
         assert downloads["download__answers"].file_name == on_form
         assert str(on_form).startswith("screening-answers_")
+
+    def test_the_pages_are_made_on_a_session_s_first_run_only(
+        self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Each st.Page looks its file up on the disk; a rerun reuses them, and still switches."""
+        made: list[object] = []
+        real = st.Page
+
+        def counting(*a: Any, **k: Any) -> Any:
+            made.append(a)
+            return real(*a, **k)
+
+        monkeypatch.setattr(st, "Page", counting)
+        answer(mini, "history", "yes")
+        mini.switch_page("app_pages/about.py").run()
+        mini.switch_page("app_pages/form.py").run()
+        assert made == []
+        assert asked(mini)["history"] == "yes"
 
     def test_a_rerun_of_the_form_builds_no_checklist(
         self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
@@ -555,6 +625,10 @@ class TestSaveAndResume:
             (b"[1, 2]", "expected a JSON object"),
             (b'{"answers": {"history": "maybe"}}', 'answer must be "yes", "no" or "unknown"'),
             (b'{"answers": {"nonsense": "yes"}}', "nonsense: unknown item id"),
+            (
+                b'{"answers": {"history": "maybe", "nonsense": "yes"}}',
+                'got "maybe"\nbad.json: nonsense: unknown item id',
+            ),
             (b'{"answers": {"history": "no", "active": "yes"}}', "active: answered, but not asked"),
             (
                 b'{"answers": {}, "date": "02/01/2026"}',
@@ -582,6 +656,7 @@ class TestSaveAndResume:
             "not-an-object",
             "bad-answer",
             "unknown-item",
+            "bad-answer-and-unknown-item",
             "follow-up-not-asked",
             "bad-date",
             "date-beyond-the-form",
@@ -622,9 +697,17 @@ class TestSaveAndResume:
     def test_starting_again_clears_answers_details_and_ticks(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
         mini.text_input(key="detail__clinician").input("Dr Who").run()
-        mini.button(key="start_again__form").click().run()
+        start_again(mini, "form")
         assert set(asked(mini).values()) == {None}
         assert mini.text_input(key="detail__clinician").value == ""
+
+    def test_starting_again_asks_to_confirm_and_closes_the_confirmation_once_done(
+        self, mini: AppTest
+    ) -> None:
+        answer(mini, "history", "yes")
+        assert not [b for b in mini.button if b.key == "start_again__form"]
+        start_again(mini, "form")
+        assert not [b for b in mini.button if b.key == "start_again__form"]
 
 
 class TestSafety:

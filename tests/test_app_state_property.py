@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from screening import AnswersFile, evaluate, load_pack
+from tests.app_helpers import open_save_panel, start_again
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ITEMS = ("history", "active", "monitoring")
@@ -64,11 +65,11 @@ def do(at: AppTest, action: tuple[object, ...]) -> None:
         at.switch_page("app_pages/about.py").run()
         at.switch_page("app_pages/form.py").run()
     elif kind == "start_again":
-        key = "start_again__form" if on_form else "start_again__checklist"
-        at.button(key=key).click().run()
+        start_again(at, "form" if on_form else "checklist")
     elif kind == "upload":
         to_form(at)
         content = json.dumps({"answers": {action[1]: action[2]}}).encode()
+        open_save_panel(at)
         at.file_uploader(key="upload__answers").set_value(
             ("a.json", content, "application/json")
         ).run()

@@ -130,6 +130,17 @@ class TestBadInput:
         assert (result.returncode, result.stderr, result.stdout) == (1, message + "\n", "")
         assert not (tmp_path / "c.json").exists()
 
+    def test_bad_values_and_unknown_ids_are_all_named_in_one_run(self, tmp_path: Path) -> None:
+        (tmp_path / "a.json").write_text(
+            '{"answers": {"liver_disease": "perhaps", "no_such_item": "yes"}}', encoding="utf-8"
+        )
+        result = screening("evaluate", "a.json", cwd=tmp_path)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr.splitlines() == [
+            'Error: a.json: liver_disease: answer must be "yes", "no" or "unknown", got "perhaps"',
+            "Error: a.json: no_such_item: unknown item id (not in this rule pack)",
+        ]
+
     def test_a_missing_answers_file_is_named(self, tmp_path: Path) -> None:
         result = screening("evaluate", "nope.json", cwd=tmp_path)
         assert (result.returncode, result.stderr) == (1, "Error: nope.json: no such file\n")

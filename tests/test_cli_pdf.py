@@ -11,9 +11,12 @@ import pytest
 from pypdf import PdfReader, PdfWriter
 
 from screening import AnswersFile, evaluate, load_pack
+from screening.pack.loader import WRITTEN_FOR_1_0
 from screening.pdf import GENERATOR, RECORD_NAME, checklist_pdf
 from tests.cli_process import run_screening
-from tests.conftest import MINI_PACK, write_answers, write_pack
+from tests.conftest import MINI_PACK, REPOSITORY, write_answers, write_pack
+
+GOLDEN = "tests/fixtures/pdf"
 
 
 def screening(*args: str | Path, cwd: Path, seed: str = "0") -> subprocess.CompletedProcess[str]:
@@ -171,6 +174,30 @@ class TestVerify:
             "record: the file has been altered",
             "Error: x.pdf: the 'Made by' line on the pages differs from the embedded record: "
             "the file has been altered",
+        ]
+
+    def test_a_file_of_0_1_0_verifies_under_the_pack_that_made_it_read_by_schema_1_0(
+        self,
+    ) -> None:
+        pdf = f"{GOLDEN}/format-1_screening-0.1.0_partly-answered.pdf"
+        result = screening("verify", pdf, "--rules", f"{GOLDEN}/pack-1.0.0", cwd=REPOSITORY)
+        assert (result.returncode, result.stderr) == (0, "")
+        lines = result.stdout.splitlines()
+        assert lines[0].startswith(f"OK: {pdf}: the checklist matches: re-evaluating the ")
+        assert lines[2] == (
+            "  the rule pack was read by pack schema 1.0, as screening 0.1.0 and 0.2.0 read "
+            "packs: its rules have no summaries"
+        )
+
+    def test_the_pack_of_0_1_0_is_refused_for_a_file_of_0_3_0_saying_what_it_is(self) -> None:
+        pdf = f"{GOLDEN}/format-3_screening-0.3.0_cjk-reference.pdf"
+        result = screening("verify", pdf, "--rules", f"{GOLDEN}/pack-1.0.0", cwd=REPOSITORY)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr.splitlines()[:3] == [
+            "Error: rule pack refused (39 problem(s)):",
+            f"  {GOLDEN}/pack-1.0.0: {WRITTEN_FOR_1_0}",
+            f"  {GOLDEN}/pack-1.0.0/rules-consent.yaml:7: consent-goals-not-agreed: "
+            "rules.summary: required field is missing",
         ]
 
     def test_it_is_listed_in_the_help(self, tmp_path: Path) -> None:

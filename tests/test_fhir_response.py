@@ -22,6 +22,7 @@ from screening.cli import cli
 from screening.fhir.response import fhir_string, questionnaire_response, response_json
 from screening.logic import asked_states
 from screening.models import Answer
+from tests.app_helpers import open_save_panel
 from tests.conftest import write_answers
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -291,7 +292,7 @@ class TestApp:
 
     def test_the_form_offers_the_response_download(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv("SCREENING_RULES_DIR", raising=False)
-        at = AppTest.from_file(APP, default_timeout=30).run()
+        at = open_save_panel(AppTest.from_file(APP, default_timeout=30).run())
         labels = {b.key: b.label for b in at.download_button}
         assert labels["download__answers_fhir"] == "Save as FHIR QuestionnaireResponse"
 
@@ -301,6 +302,7 @@ class TestApp:
         monkeypatch.delenv("SCREENING_RULES_DIR", raising=False)
         at = AppTest.from_file(APP, default_timeout=30).run()
         content = response_json(shipped_pack, SOME).encode()
+        open_save_panel(at)
         at.file_uploader(key="upload__answers").set_value(
             ("answers.fhir.json", content, "application/json")
         ).run()

@@ -16,19 +16,21 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from screening import RulePack, load_pack
-from screening.pdf import verify_pdf
-from screening.pdf.contract import CURRENT_FORMAT
+from screening import RulePack
+from screening.models import CURRENT_PACK_SCHEMA
+from screening.pdf import pack_for_verifying, verify_pdf
+from screening.pdf.contract import CONTRACTS, CURRENT_FORMAT
+from screening.pdf.pages import UNCHECKED_WITHOUT_PACK
 
 GOLDEN = Path(__file__).parent / "fixtures" / "pdf"
 FILES = sorted(GOLDEN.glob("*.pdf"))
 PACKS = {
-    "575fe38877e006080786d27b01d18692b8d5fb12737d09a6e0e9c52751017f9c": None,
+    "575fe38877e006080786d27b01d18692b8d5fb12737d09a6e0e9c52751017f9c": GOLDEN / "pack-1.0.0",
     "0e60d7c0d412d48ddeeba09aab89e95d75f55c7bd9281445f8668f7ff6775eba": GOLDEN / "pack-1.1.0",
 }
-"""The packs that made the golden files, by sha256. 1.0.0 (`pack-1.0.0`, formats 1 and 2)
-no longer loads, since rules now need a summary: those files are read against the shipped
-pack only. 1.1.0 made the format-3 files."""
+"""The packs that made the golden files, by sha256: 1.0.0 the files of formats 1 and 2 (read
+by pack schema 1.0, as 0.1.0 and 0.2.0 read it: its rules have no summary), 1.1.0 those of
+format 3."""
 
 
 def embedded(path: Path) -> dict[str, Any]:
@@ -36,8 +38,10 @@ def embedded(path: Path) -> dict[str, Any]:
     return loaded
 
 
-WITH_PACK = [p for p in FILES if PACKS.get(embedded(p)["rule_set"]["sha256"]) is not None]
-"""The golden files whose pack still loads."""
+def pack_that_made(path: Path) -> RulePack:
+    """The pack that made a golden file, read as `verify FILE --rules FOLDER` reads it."""
+    folder = PACKS[embedded(path)["rule_set"]["sha256"]]
+    return pack_for_verifying(folder, path.read_bytes(), path.name)
 
 
 def test_there_are_golden_files_of_every_record_format() -> None:
@@ -59,6 +63,8 @@ class TestGolden:
             assert result.lines()[0] == (
                 f"{path.name}: the rule pack has changed since this PDF was made."
             )
+            from_pack = not CONTRACTS[embedded(path)["format_version"]].from_checklist
+            assert result.unchecked == ((UNCHECKED_WITHOUT_PACK,) if from_pack else ())
 
     def test_its_answers_file_is_the_one_it_embeds(self, path: Path) -> None:
         record = embedded(path)
@@ -69,26 +75,43 @@ class TestGolden:
         }
 
 
-@pytest.mark.parametrize("path", WITH_PACK, ids=[p.stem for p in WITH_PACK])
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_a_golden_file_matches_under_the_pack_that_made_it(path: Path) -> None:
-    folder = PACKS[embedded(path)["rule_set"]["sha256"]]
-    assert folder is not None
-    result = verify_pdf(path.read_bytes(), load_pack(folder), path.name)
+    pack = pack_that_made(path)
+    result = verify_pdf(path.read_bytes(), pack, path.name)
     assert result.matches
     assert result.unchecked == ()
+    assert pack.pack_schema == ("1.0" if result.made_by in OLD_RELEASES else CURRENT_PACK_SCHEMA)
+    lines = result.lines()
+    assert lines[0].startswith(f"OK: {path.name}: the checklist matches")
+    assert not any("not checked" in line for line in lines)
+    assert (SCHEMA_1_0_LINE in lines) == (pack.pack_schema == "1.0")
 
 
-def test_the_files_of_the_current_format_are_checked_under_their_pack() -> None:
-    assert {p.name.split("_")[0] for p in WITH_PACK} >= {f"format-{CURRENT_FORMAT}"}
+SCHEMA_1_0_LINE = (
+    "  the rule pack was read by pack schema 1.0, as screening 0.1.0 and 0.2.0 read packs: its "
+    "rules have no summaries"
+)
 
 
-@pytest.mark.parametrize("path", WITH_PACK, ids=[p.stem for p in WITH_PACK])
+OLD_RELEASES = ("screening 0.1.0", "screening 0.2.0")
+"""The releases that read packs by schema 1.0."""
+
+
+def test_every_golden_file_is_checked_under_the_pack_that_made_it() -> None:
+    assert {embedded(p)["rule_set"]["sha256"] for p in FILES} == set(PACKS)
+
+
+CURRENT = [p for p in FILES if p.name.startswith(f"format-{CURRENT_FORMAT}_")]
+"""The golden files of the current format; older ones are read by their text already."""
+
+
+@pytest.mark.parametrize("path", CURRENT, ids=[p.stem for p in CURRENT])
 def test_a_later_release_reads_a_golden_file_by_its_text(
     path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What the next release does with this one's files: not its own, so read by the text."""
-    folder = PACKS[embedded(path)["rule_set"]["sha256"]]
-    assert folder is not None
+    pack = pack_that_made(path)
     monkeypatch.setattr("screening.pdf.record.GENERATOR", "screening 99.0.0")
-    result = verify_pdf(path.read_bytes(), load_pack(folder), path.name)
+    result = verify_pdf(path.read_bytes(), pack, path.name)
     assert (result.matches, result.rerendered, result.unchecked) == (True, False, ())

@@ -164,7 +164,9 @@ class TestTheShippedSummaries:
         wrong = [
             r.id
             for r in shipped_pack.rules
-            if len(r.summary) > SUMMARY_MAX_CHARS or not r.summary.startswith(verbs[r.kind])
+            if r.summary is None
+            or len(r.summary) > SUMMARY_MAX_CHARS
+            or not r.summary.startswith(verbs[r.kind])
         ]
         assert wrong == []
 

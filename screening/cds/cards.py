@@ -67,7 +67,7 @@ def card_summary(entry: Entry, rule: Rule) -> str:
     """The rule's one-line summary; an open entry reads as the checklist words it, what to
     find out and what the answer would raise, shortened to its headline if too long."""
     if not entry.open_items:
-        return entry.summary or rule.summary
+        return entry.summary or rule.headline
     if len(entry.text) <= MAX_SUMMARY:
         return entry.text
     return SHORT_OPEN_PREFIX + entry_headline(entry)

@@ -51,5 +51,5 @@ def questionnaire_command(rules_dir: Path, base: str) -> None:
 def response_command(answers_file: Path, rules_dir: Path, base: str) -> None:
     """Print ANSWERS.json as a QuestionnaireResponse to the pack's Questionnaire."""
     pack = load_pack(rules_dir)
-    answers, shown = read_answers(answers_file)
+    answers, shown = read_answers(answers_file, pack)
     write_output(response_json(pack, answers, base, shown), None)

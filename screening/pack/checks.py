@@ -70,17 +70,21 @@ class CrossChecker:
         sources: list[tuple[str, CommentedMap, Source]] | None,
         items: list[tuple[str, CommentedMap, Item]] | None,
         rules: list[tuple[str, CommentedMap, Rule]],
+        *,
         files_sound: bool = True,
         scripts: tuple[str, ...] = DEFAULT_SCRIPTS,
+        gatekeeping: bool = True,
     ) -> None:
         """`None` stands for a sources or items file that could not be read; `files_sound`
-        is false when any file was refused, so only the checks that stay meaningful run."""
+        is false when any file was refused, so only the checks that stay meaningful run.
+        `gatekeeping`: refuse gatekeeping phrases (pack schema 1.1 on)."""
         self.sources = sources or []
         self.items = items or []
         self.rules = rules
         self.references_known = sources is not None and items is not None
         self.files_sound = files_sound
         self.scripts = scripts
+        self.gatekeeping = gatekeeping
         self.source_ids = {s.id for _, _, s in self.sources}
         self.item_ids = {i.id for _, _, i in self.items}
 
@@ -312,16 +316,18 @@ class CrossChecker:
     def _wording(self) -> Iterator[Problem]:
         """Every text a reader sees; a citation is quoted as published, so only what would
         hide or reorder its letters is refused there, not its words."""
-        scripts = self.scripts
+        scripts, gates = self.scripts, self.gatekeeping
         for shown, raw, rule in self.rules:
             texts = {f: getattr(rule, f) for f in ("section", "summary", "text", "rationale")}
-            yield from guard_wording(shown, raw, texts, rule.id, scripts=scripts)
+            yield from guard_wording(shown, raw, texts, rule.id, scripts=scripts, gatekeeping=gates)
         for shown, raw, item in self.items:
             texts = {f: getattr(item, f) for f in ("section", "label", "question", "help")}
-            yield from guard_wording(shown, raw, texts, item.id, scripts=scripts)
+            yield from guard_wording(shown, raw, texts, item.id, scripts=scripts, gatekeeping=gates)
         for shown, raw, source in self.sources:
             texts = {f: getattr(source, f) for f in ("grade", "note")}
-            yield from guard_wording(shown, raw, texts, source.id, scripts=scripts)
+            yield from guard_wording(
+                shown, raw, texts, source.id, scripts=scripts, gatekeeping=gates
+            )
             quoted = {f: getattr(source, f) for f in ("citation", "doi", "url")}
             yield from guard_wording(shown, raw, quoted, source.id, scripts=scripts, wording=False)
 
@@ -335,9 +341,11 @@ def guard_wording(
     *,
     scripts: tuple[str, ...] = DEFAULT_SCRIPTS,
     wording: bool = True,
+    gatekeeping: bool = True,
 ) -> Iterator[Problem]:
-    """Verdict words and gatekeeping phrases (when `wording`), and anything that would make a
-    reader see other letters or another order than stored, in texts a clinician reads."""
+    """Verdict words and gatekeeping phrases (when `wording`; the phrases also only when
+    `gatekeeping`), and anything that would make a reader see other letters or another order
+    than stored, in texts a clinician reads."""
     for field, text in texts.items():
         if not text:
             continue
@@ -349,7 +357,7 @@ def guard_wording(
             yield Problem(
                 shown, f"{prefix}{field} uses verdict language ({', '.join(words)})", line, ref
             )
-        gates = gatekeeping_phrases(text) if wording else []
+        gates = gatekeeping_phrases(text) if wording and gatekeeping else []
         if gates:
             yield Problem(
                 shown,

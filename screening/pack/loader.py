@@ -25,19 +25,22 @@ from screening.limits import (
     MAX_PACK_FILE_BYTES,
 )
 from screening.models import (
+    CURRENT_PACK_SCHEMA,
     Item,
     PackMeta,
+    PackSchema,
     Rule,
     RulePack,
     Source,
 )
 from screening.pack.checks import CrossChecker, guard_wording
 from screening.pack.yaml_files import (
+    RULES_FILES,
     FileModel,
     ItemsFile,
     PackFile,
-    RulesFile,
     SourcesFile,
+    parse_yaml,
     validate_yaml,
 )
 from screening.reading import ReadError, read_bounded
@@ -60,8 +63,14 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
-def load_pack(directory: Path | str = DEFAULT_RULES_DIR) -> RulePack:
-    """Read, validate and cross-check a pack folder; raise `PackError` listing every problem."""
+def load_pack(
+    directory: Path | str = DEFAULT_RULES_DIR, schema: PackSchema = CURRENT_PACK_SCHEMA
+) -> RulePack:
+    """Read, validate and cross-check a pack folder; raise `PackError` listing every problem.
+
+    `schema` is what the files must hold (`PackSchema`); only `verify` asks for another than
+    the current one, to re-check a PDF by the very pack that made it.
+    """
     folder = Path(directory)
     if not folder.is_dir():
         raise PackError([Problem(display_path(folder), "no such rule pack folder")])
@@ -73,7 +82,7 @@ def load_pack(directory: Path | str = DEFAULT_RULES_DIR) -> RulePack:
     ]
     if unreadable:
         raise PackError(unreadable)
-    return load_pack_from_files(read_files(found), display_path(folder))
+    return load_pack_from_files(read_files(found), display_path(folder), schema)
 
 
 def read_files(paths: list[Path]) -> dict[str, bytes]:
@@ -91,7 +100,9 @@ def read_files(paths: list[Path]) -> dict[str, bytes]:
     return files
 
 
-def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
+def load_pack_from_files(
+    files: Mapping[str, bytes], label: str, schema: PackSchema = CURRENT_PACK_SCHEMA
+) -> RulePack:
     """Validate a pack given as file name -> bytes (e.g. from an uploaded zip), touching no disk.
 
     `label` stands for the folder in messages (`label/items.yaml:12: ...`). Names that are
@@ -126,10 +137,11 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
     meta_file = read(PACK_FILE, PackFile)
     sources_file = read(SOURCES_FILE, SourcesFile)
     items_file = read(ITEMS_FILE, ItemsFile)
-    rules_files = [(name, read(name, RulesFile)) for name in rule_names]
+    rules_files = [(name, read(name, RULES_FILES[schema])) for name in rule_names]
 
     # Every check that can still run does, so a reviewer sees all problems in one pass.
     files_sound = not problems
+    gatekeeping = schema != "1.0"
     scripts = tuple((meta_file[1].pack.scripts if meta_file else None) or DEFAULT_SCRIPTS)
     located_rules: list[tuple[str, CommentedMap, Rule]] = []
     for name, parsed in rules_files:
@@ -155,6 +167,7 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
         rules=located_rules,
         files_sound=files_sound,
         scripts=scripts,
+        gatekeeping=gatekeeping,
     )
     problems += checker.problems()
     if meta_file is not None:
@@ -167,13 +180,21 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
         }
         raw_meta = meta_doc["pack"]
         problems += guard_wording(
-            shown(PACK_FILE), raw_meta, meta_texts, None, "pack.", scripts=scripts
+            shown(PACK_FILE),
+            raw_meta,
+            meta_texts,
+            None,
+            "pack.",
+            scripts=scripts,
+            gatekeeping=gatekeeping,
         )
         plain = {"version": pack_meta.version, "date": pack_meta.date}
         problems += guard_wording(
             shown(PACK_FILE), raw_meta, plain, None, "pack.", scripts=scripts, wording=False
         )
     if problems or meta_file is None:
+        if schema != "1.0" and _written_before_summaries(files, rule_names):
+            problems.insert(0, Problem(label, WRITTEN_FOR_1_0))
         raise PackError(problems)
 
     meta = meta_file[1].pack
@@ -186,7 +207,25 @@ def load_pack_from_files(files: Mapping[str, bytes], label: str) -> RulePack:
         items=items,
         rules=rules,
         sha256=content_hash(meta, sources, items, rules),
+        pack_schema=schema,
     )
+
+
+WRITTEN_FOR_1_0 = (
+    "no rule has a summary: the pack was written for pack schema 1.0 (screening 0.1.0 and "
+    "0.2.0); `verify` still reads it for the PDFs it made, but to be used it needs a summary "
+    "for every rule (rules/README.md)"
+)
+
+
+def _written_before_summaries(files: Mapping[str, bytes], rule_names: list[str]) -> bool:
+    """Whether there are rules and none of them has a summary: a pack written for schema 1.0."""
+    rules: list[object] = []
+    for name in rule_names:
+        doc = parse_yaml(files[name], name, [])
+        found = doc.get("rules") if isinstance(doc, CommentedMap) else None
+        rules += found if isinstance(found, list) else [None]
+    return bool(rules) and all(isinstance(r, CommentedMap) and "summary" not in r for r in rules)
 
 
 def content_hash(

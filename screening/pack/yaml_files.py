@@ -17,7 +17,15 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from screening.errors import Problem
 from screening.limits import MAX_CONDITION_DEPTH, MAX_ECHO, MAX_PACK_FILE_BYTES
-from screening.models import Item, PackMeta, Rule, Source, condition_tag
+from screening.models import (
+    Item,
+    PackMeta,
+    PackSchema,
+    RuleWithoutSummary,
+    Source,
+    SummarisedRule,
+    condition_tag,
+)
 
 
 class PackFile(BaseModel):
@@ -45,7 +53,21 @@ class RulesFile(BaseModel):
     """rules-*.yaml: rules, each putting one entry on the checklist when its condition holds."""
 
     model_config = ConfigDict(extra="forbid")
-    rules: list[Rule]
+    rules: list[SummarisedRule]
+
+
+class RulesFile10(BaseModel):
+    """rules-*.yaml of a pack of schema 1.0: rules without a summary."""
+
+    model_config = ConfigDict(extra="forbid")
+    rules: list[RuleWithoutSummary]
+
+
+RULES_FILES: dict[PackSchema, type[RulesFile] | type[RulesFile10]] = {
+    "1.0": RulesFile10,
+    "1.1": RulesFile,
+}
+"""The model a rules file is validated with, by the schema the pack is read by."""
 
 
 FileModel = TypeVar("FileModel", bound=BaseModel)

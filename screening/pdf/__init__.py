@@ -22,7 +22,7 @@ from screening.pdf.record import (
     checklist_digest,
     checklist_pdf,
 )
-from screening.pdf.verify import VerifyResult, verify_pdf
+from screening.pdf.verify import VerifyResult, pack_for_verifying, verify_pdf
 
 __all__ = [
     "FOOTER_TEXT",
@@ -32,5 +32,6 @@ __all__ = [
     "VerifyResult",
     "checklist_digest",
     "checklist_pdf",
+    "pack_for_verifying",
     "verify_pdf",
 ]

@@ -76,9 +76,9 @@ _MOST_PROBLEMS = 12
 """Differences listed one per line before the rest are counted in one."""
 _DIFFERS = "differs from the embedded record"
 _DIFFER = "differ from the embedded record"
-_UNCHECKED_WITHOUT_PACK = (
+UNCHECKED_WITHOUT_PACK = (
     "the item names and answers printed on the pages, and the references: checking them needs "
-    "the rule pack that made this PDF"
+    "the rule pack that made this PDF (verify FILE.pdf --rules ITS_FOLDER)"
 )
 
 
@@ -202,7 +202,7 @@ def check_pages(
         raise ExportError(
             [Problem(source, f"{problem}: the file has been altered") for problem in problems]
         )
-    return () if pack is not None or contract.from_checklist else (_UNCHECKED_WITHOUT_PACK,)
+    return () if pack is not None or contract.from_checklist else (UNCHECKED_WITHOUT_PACK,)
 
 
 def _page_number(line: str) -> tuple[int, int] | None:

@@ -13,8 +13,13 @@ Three checks, in this order, each refusing with one line per problem:
 Then the recorded answers are evaluated with the current pack and compared entry by entry
 (`_decision`): the same points, or which are new, gone or changed, or only reworded.
 
-Size: this module is half the 0.2.0 `verify.py` (about 400 of 808 lines), not a third,
-because reading pages by their text cannot go. Determinism now covers every file this
+The pack is the one given; `pack_for_verifying` reads a folder by the current pack schema,
+or, for a file of 0.1.0 or 0.2.0, by schema 1.0 when the folder is the very pack that made
+it, so such a file is checked in full (item names, answers, references) under its own pack.
+
+Size: this module is about 480 lines against the 808 of the 0.2.0 `verify.py`, not a third
+(50 of them choose the pack schema a folder is read by), because reading pages by their text
+cannot go. Determinism now covers every file this
 release made, with any pack, since its pages are drawn from the record's checklist alone;
 but files of earlier releases exist (formats 1 to 3, pinned in tests/fixtures/pdf) and can
 only be checked by their text. That reading (`pages.py`, about 500 lines) cannot be an
@@ -29,14 +34,23 @@ import io
 import logging
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from screening.engine import evaluate
-from screening.errors import AnswersError, ExportError, Problem
-from screening.models import Checklist, Entry, RulePack, RuleSetRef
+from screening.errors import AnswersError, ExportError, PackError, Problem
+from screening.models import (
+    CURRENT_PACK_SCHEMA,
+    Checklist,
+    Entry,
+    PackSchema,
+    RulePack,
+    RuleSetRef,
+)
+from screening.pack.loader import WRITTEN_FOR_1_0, display_path, load_pack
 from screening.pdf import record as records
 from screening.pdf.pages import check_pages
 from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, listed, read_record, shown
@@ -67,6 +81,7 @@ class VerifyResult:
     rerendered: bool = False
     made_by: str = ""
     unchecked: tuple[str, ...] = ()
+    pack_schema: PackSchema = CURRENT_PACK_SCHEMA
 
     @property
     def matches(self) -> bool:
@@ -92,7 +107,7 @@ class VerifyResult:
                     f"  the pages agree with the embedded record; made by {shown(self.made_by)}, "
                     f"so not also compared with a fresh rendering by {records.GENERATOR}"
                 )
-            return ok + self._reworded_lines()
+            return ok + self._schema_lines() + self._reworded_lines()
         lines, now = self._heading(made)
         if self.answers_problem is not None:
             lines.append(f"  the embedded answers do not fit {now}: {self.answers_problem}")
@@ -111,7 +126,7 @@ class VerifyResult:
                 lines.append("    the disclaimer is not this program's")
             elif not (self.added or self.removed or self.changed):
                 lines.append("    the items not assessed or the patient details differ")
-        lines += self._reworded_lines()
+        lines += self._schema_lines() + self._reworded_lines()
         lines.extend(f"  not checked: {what}" for what in self.unchecked)
         return lines
 
@@ -136,6 +151,14 @@ class VerifyResult:
             ], "the current pack"
         return [f"{self.source}: parts of the pages could not be checked."], "the current pack"
 
+    def _schema_lines(self) -> list[str]:
+        if self.pack_schema == CURRENT_PACK_SCHEMA:
+            return []
+        return [
+            f"  the rule pack was read by pack schema {self.pack_schema}, as screening 0.1.0 and "
+            "0.2.0 read packs: its rules have no summaries"
+        ]
+
     def _reworded_lines(self) -> list[str]:
         if not self.reworded:
             return []
@@ -147,6 +170,59 @@ class VerifyResult:
 
 def _pack_words(rs: RuleSetRef) -> str:
     return f"{shown(rs.name)} {shown(rs.version)} (sha256 {shown(rs.sha256)})"
+
+
+PACK_SCHEMA_OF_FORMAT: dict[int, PackSchema] = {1: "1.0", 2: "1.0"}
+"""The schema of the packs that the releases writing each record format read (0.1.0 and 0.2.0:
+1.0); the releases of later formats read the current one."""
+
+
+def pack_for_verifying(folder: Path | str, pdf_bytes: bytes, source: str) -> RulePack:
+    """The pack in `folder` to verify a PDF with, read by the current schema; or, if that
+    refuses it, by the older schema the release that made the PDF read packs by, provided the
+    folder holds the very pack that made it (the sha256 its record names).
+
+    So a PDF of 0.1.0 or 0.2.0 is checked under the pack that made it, and that pack is never
+    read by its older schema for anything else. When the older reading does not apply, the
+    refusal is the current schema's, unless the folder was written for the older schema (no
+    rule has a summary): then it is the older schema's, or that it is another pack.
+    """
+    try:
+        return load_pack(folder)
+    except PackError as refused:
+        older = _older_pack(folder, pdf_bytes, source, refused)
+        if isinstance(older, RulePack):
+            return older
+        raise older from None
+
+
+def _older_pack(
+    folder: Path | str, pdf_bytes: bytes, source: str, refused: PackError
+) -> RulePack | PackError:
+    """The pack as the release that made the PDF read packs, if that is an older schema and
+    gives the pack the record names; else the refusal to show (the current schema's if the
+    file is not a checklist PDF: its own refusal comes once a pack loads)."""
+    try:
+        _, record, _ = _open(pdf_bytes, source)
+    except ExportError:
+        return refused
+    schema = PACK_SCHEMA_OF_FORMAT.get(record.format_version, CURRENT_PACK_SCHEMA)
+    written_for_it = refused.problems[0].message == WRITTEN_FOR_1_0
+    if schema == CURRENT_PACK_SCHEMA or not written_for_it:
+        return refused
+    label = display_path(Path(folder))
+    read_as = f"read by pack schema {schema}, as {shown(record.generator)} read packs"
+    try:
+        pack = load_pack(folder, schema)
+    except PackError as older:
+        return PackError([Problem(label, f"{read_as}, it is refused:"), *older.problems])
+    if pack.sha256 != record.rule_set.sha256:
+        message = (
+            f"{read_as}, it is not the pack that made {source}: its sha256 is {pack.sha256}, "
+            f"the file names {shown(record.rule_set.sha256)}"
+        )
+        return PackError([Problem(label, message)])
+    return pack
 
 
 def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
@@ -201,6 +277,7 @@ def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
             answers_problem=answers_problem,
             made_by=record.generator,
             unchecked=unchecked,
+            pack_schema=pack.pack_schema,
         )
     old = {e.rule_id: e for e in claimed.entries}
     new = {e.rule_id: e for e in today.entries}
@@ -220,6 +297,7 @@ def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
         rerendered=rerendered,
         made_by=record.generator,
         unchecked=unchecked,
+        pack_schema=pack.pack_schema,
     )
 
 

@@ -187,7 +187,7 @@ def _rules_part(pack: RulePack, usage: _Usage, has_vignettes: bool) -> list[str]
         "|---|---|---|---|---|",
     ]
     lines += [
-        f"| `{r.id}` | {md_escape(r.section)} | {KIND_WORDS[r.kind]} | {md_escape(r.summary)} | "
+        f"| `{r.id}` | {md_escape(r.section)} | {KIND_WORDS[r.kind]} | {md_escape(r.headline)} | "
         f"{condition_markdown(r, pack)} |"
         for r in _rule_order(pack)
     ]
@@ -208,7 +208,7 @@ def rule_markdown(rule: Rule, pack: RulePack) -> list[str]:
     return [
         f"**When** {condition_markdown(rule, pack)}, the checklist shows:",
         "",
-        f"> **{md_escape(rule.summary)}**",
+        f"> **{md_escape(rule.headline)}**",
         ">",
         f"> **{KIND_WORDS[rule.kind]}:** {md_escape(rule.text)}",
         "",
@@ -344,7 +344,7 @@ def review_csv(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
             rule.kind,
             describe_condition(rule.when, pack),
             " ".join(condition_items(rule.when)),
-            rule.summary,
+            rule.summary or "",
             rule.text,
             rule.rationale,
             " ".join(rule.sources),
