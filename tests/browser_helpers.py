@@ -202,8 +202,7 @@ def load(page: Page, answers: dict[str, str] = ANSWERS) -> None:
     """Fill the form as `fill` does, from an answers file: one upload and one rerun instead of
     eleven, for the tests that are not about clicking through the form. The panel is closed
     again, so the page looks as it does after `fill`."""
-    panel = page.get_by_text("Save or resume: answers file (JSON)")
-    panel.click()
+    toggle_save_panel(page)
     upload = page.locator(".st-key-upload__answers input[type=file]")
     saved = json.dumps({"answers": answers, **DETAILS}).encode()
     payload = FilePayload(name="filled.json", mimeType="application/json", buffer=saved)
@@ -212,8 +211,14 @@ def load(page: Page, answers: dict[str, str] = ANSWERS) -> None:
     # The count is drawn after the questions: once it shows, so do they, and the next click
     # sends the loaded answers, not those the browser showed before.
     page.get_by_text(f"{len(answers)} of {asked(answers)} answered").wait_for()
-    panel.click()
+    toggle_save_panel(page)
     expect(page.get_by_text("Load answers (JSON)")).to_be_hidden()
+
+
+def toggle_save_panel(page: Page) -> None:
+    """Open or close *Save or resume*, and wait for the run that draws or drops its content:
+    a download clicked while that run is under way asks for a file the run then replaces."""
+    after_rerun(page, page.get_by_text("Save or resume: answers file (JSON)").click)
 
 
 def build(page: Page) -> None:

@@ -31,6 +31,7 @@ from tests.browser_helpers import (
     fill,
     load,
     pick,
+    toggle_save_panel,
     type_into,
 )
 
@@ -121,7 +122,7 @@ class TestClinicianPath:
         page.get_by_role("button", name="Start a new screening").click()
         page.get_by_role("button", name="Clear all answers, details and ticks").click()
         page.get_by_text(f"0 of {asked({})} answered").wait_for()
-        page.get_by_text("Save or resume: answers file (JSON)").click()
+        toggle_save_panel(page)
         page.locator(".st-key-upload__answers input[type=file]").set_input_files(
             files=FilePayload(name="saved.json", mimeType="application/json", buffer=saved)
         )
@@ -187,9 +188,9 @@ class TestClinicianPath:
 
 def saved_answers(page: Page) -> dict[str, object]:
     """The answers file the form's own Save button writes."""
-    page.get_by_text("Save or resume: answers file (JSON)").click()
+    toggle_save_panel(page)
     saved: dict[str, object] = json.loads(download(page, "Save answers (JSON)"))
-    page.get_by_text("Save or resume: answers file (JSON)").click()
+    toggle_save_panel(page)
     return saved
 
 
@@ -297,7 +298,7 @@ class TestNothingIsLost:
         load(page)
         build(page)
         back(page)
-        page.get_by_text("Save or resume: answers file (JSON)").click()
+        toggle_save_panel(page)
         page.locator(".st-key-upload__answers input[type=file]").set_input_files(
             files=FilePayload(name="bad.json", mimeType="application/json", buffer=b"{nope")
         )
@@ -310,7 +311,7 @@ class TestNothingIsLost:
         page.get_by_role("button", name="Start a new screening").click()
         page.get_by_role("button", name="Clear all answers, details and ticks").click()
         page.get_by_text(f"0 of {asked({})} answered").wait_for()
-        page.get_by_text("Save or resume: answers file (JSON)").click()
+        toggle_save_panel(page)
         upload = page.locator(".st-key-upload__answers input[type=file]")
         payload = FilePayload(
             name="saved.json", mimeType="application/json", buffer=json.dumps(saved).encode()

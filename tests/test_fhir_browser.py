@@ -11,7 +11,14 @@ from playwright.sync_api import FilePayload, Page
 
 from screening import RulePack
 from screening.fhir.questionnaire import questionnaire_canonical
-from tests.browser_helpers import ANSWERS, MARKER, download, expect_filled, load
+from tests.browser_helpers import (
+    ANSWERS,
+    MARKER,
+    download,
+    expect_filled,
+    load,
+    toggle_save_panel,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -21,7 +28,7 @@ def test_the_fhir_download_is_a_response_that_loads_back(
     shipped_pack: RulePack,
 ) -> None:
     load(page)
-    page.get_by_text("Save or resume: answers file (JSON)").click()
+    toggle_save_panel(page)
     saved = download(page, "Save as FHIR QuestionnaireResponse")
     response = json.loads(saved)
     QuestionnaireResponse.model_validate(response)

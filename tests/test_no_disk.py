@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page
 
-from tests.browser_helpers import STREAMS, Server, after_rerun, chromium
+from tests.browser_helpers import STREAMS, Server, after_rerun, chromium, toggle_save_panel
 from tests.conftest import MINI_PACK, open_app
 
 pytestmark = pytest.mark.browser
@@ -140,7 +140,7 @@ def test_an_upload_below_or_above_the_spooling_threshold_is_never_written_to_dis
     page = open_app(browser_tab, f"{server.url}/{path}")
     try:
         if key == "upload__answers":
-            page.get_by_text("Save or resume").click()
+            toggle_save_panel(page)
         for size_id, size in SIZES.items():
             data = make(size)
             assert abs(len(data) - size) < 0.05 * size
