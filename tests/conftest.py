@@ -288,14 +288,16 @@ def browser_tab(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-def open_app(tab: Page, url: str) -> Page:
-    """Open the app at `url` in `tab`, noting its connection, and wait for its first run: a
-    new connection is a new session, with nothing of what the tab showed before."""
+def open_app(tab: Page, url: str, drawn: str) -> Page:
+    """Open the app at `url` in `tab`, noting its connection, and wait until its first run has
+    drawn `drawn` (a selector) and ended: a new connection is a new session, with nothing of
+    what the tab showed before. The page is idle before that run starts, hence the selector."""
     from tests.browser_helpers import IDLE, STREAMS  # noqa: PLC0415 - browser tests only
 
     with tab.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
         tab.goto(url)
     STREAMS[tab] = connecting.value
+    tab.wait_for_selector(drawn)
     tab.wait_for_selector(IDLE)
     return tab
 
@@ -305,8 +307,7 @@ def page(browser_tab: Page, server: Server) -> Iterator[Page]:
     """A fresh Streamlit session on the screening page, in the worker's tab."""
     from tests.browser_helpers import STREAMS  # noqa: PLC0415 - browser tests only
 
-    opened = open_app(browser_tab, server.url)
-    opened.wait_for_selector(".st-key-answer__chronic_pain_over_3_months")
+    opened = open_app(browser_tab, server.url, ".st-key-answer__chronic_pain_over_3_months")
     try:
         yield opened
     finally:
