@@ -96,12 +96,16 @@ VIEW = "screening__view"
 UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
 SAVE_PANEL = "save_panel"  # open or closed: its contents are drawn only while open
-# Follow-ups are indented under their parent, with a rule beside them, by one style rule that
-# names them all (built once per pack): cheaper on every rerun than an element each.
-FOLLOW_UP_STYLE = (
-    "<style>{} {{ margin-left: 1.25rem; padding-left: 0.75rem; border-left: 2px solid #d0d3da; }}"
-    "</style>"
+# The form's one style element. Follow-ups are indented under their parent, with a rule beside
+# them, by one rule that names them all (built once per pack): cheaper on every rerun than an
+# element each. The date field's month and day are 18 px wide as drawn: each is given the
+# 24 px a pointer target needs (WCAG 2.2, 2.5.8).
+DATE_TARGETS = (
+    '[data-testid="stDateInput"] [role="spinbutton"] '
+    "{ min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; "
+    "justify-content: center; }"
 )
+FOLLOW_UPS = "{} { margin-left: 1.25rem; padding-left: 0.75rem; border-left: 2px solid #d0d3da; }"
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
@@ -332,9 +336,12 @@ def _question(text: QuestionText, item: Item) -> None:
     )
 
 
-def _follow_up_style(texts: Mapping[str, QuestionText]) -> str:
+def _form_style(texts: Mapping[str, QuestionText]) -> str:
     follow_ups = [f".st-key-{answer_key(i)}" for i, text in texts.items() if text.follow_up]
-    return FOLLOW_UP_STYLE.format(", ".join(follow_ups)) if follow_ups else ""
+    rules = [DATE_TARGETS]
+    if follow_ups:
+        rules.append(FOLLOW_UPS.replace("{}", ", ".join(follow_ups), 1))
+    return "<style>" + "\n".join(rules) + "</style>"
 
 
 def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
@@ -488,9 +495,7 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     _upload_panel(pack)
     dropped: dict[str, Answer] = st.session_state.get(DROPPED, {})
     texts = question_texts(pack)
-    style = _follow_up_style(texts)
-    if style:
-        st.html(style)
+    st.html(_form_style(texts))
     for section in pack.sections:
         st.header(md(section), divider="gray")
         for item in (i for i in pack.items if i.section == section):
