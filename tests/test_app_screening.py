@@ -71,6 +71,19 @@ def warnings(at: AppTest) -> list[str]:
     return [w.value for w in at.warning]
 
 
+def calls_to(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> list[object]:
+    """The positional arguments of each call made to `owner.name` from now on; calls go through."""
+    calls: list[object] = []
+    real = getattr(owner, name)
+
+    def counting(*a: Any, **k: Any) -> Any:
+        calls.append(a)
+        return real(*a, **k)
+
+    monkeypatch.setattr(owner, name, counting)
+    return calls
+
+
 def upload(at: AppTest, name: str, content: bytes) -> None:
     open_save_panel(at)
     at.file_uploader(key="upload__answers").set_value((name, content, "application/json")).run()
@@ -552,14 +565,7 @@ class TestSaveAndResume:
         self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
     ) -> None:
         """Each st.Page looks its file up on the disk; a rerun reuses them, and still switches."""
-        made: list[object] = []
-        real = st.Page
-
-        def counting(*a: Any, **k: Any) -> Any:
-            made.append(a)
-            return real(*a, **k)
-
-        monkeypatch.setattr(st, "Page", counting)
+        made = calls_to(monkeypatch, st, "Page")
         answer(mini, "history", "yes")
         mini.switch_page("app_pages/about.py").run()
         mini.switch_page("app_pages/form.py").run()
@@ -571,14 +577,7 @@ class TestSaveAndResume:
     ) -> None:
         """The checklist is built for the checklist view, or for a download when clicked."""
         answer(mini, "history", "yes")
-        calls: list[object] = []
-        real = screening.evaluate
-
-        def counting(*a: Any, **k: Any) -> Any:
-            calls.append(a)
-            return real(*a, **k)
-
-        monkeypatch.setattr(screening, "evaluate", counting)
+        calls = calls_to(monkeypatch, screening, "evaluate")
         answer(mini, "monitoring", "no")
         assert calls == []
         build(mini)
