@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import FilePayload, Page, Request, expect
+from playwright.sync_api import FilePayload, Locator, Page, Request, expect
 from pypdf import PdfReader
 
 from screening import AnswersFile, RulePack, evaluate
@@ -404,3 +404,69 @@ class TestAccessibility:
         assert second.get_by_role("radio").evaluate_all(
             "(radios) => radios.includes(document.activeElement)"
         )
+
+
+def open_note(page: Page, n: int = 0) -> Locator:
+    """Open the n-th point's note and return its text box."""
+    page.get_by_role("button", name="Note").nth(n).click()
+    box = page.get_by_role("textbox", name="Note on this point")
+    box.wait_for()
+    return box
+
+
+def paste(page: Page, box: Locator, text: str) -> None:
+    """Paste `text` into `box` through the real clipboard and Ctrl+V, as a person would."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("(text) => navigator.clipboard.writeText(text)", text)
+    box.focus()
+    box.press("Control+V")
+
+
+class TestEveryTypedCharacterCounts:
+    """Text typed and not yet sent is never dropped: Esc, a download, a long paste."""
+
+    def test_a_note_closed_with_esc_is_kept(self, page: Page) -> None:
+        load(page)
+        build(page)
+        box = open_note(page)
+        box.fill("Closed with Esc")
+        page.keyboard.press("Escape")
+        expect(box).to_be_hidden()
+        page.get_by_text("Note: Closed with Esc").wait_for()
+        (marked,) = json.loads(download(page, "Answers JSON"))["discussed"].values()
+        assert marked == {"done": False, "note": "Closed with Esc"}
+
+    @pytest.mark.parametrize(
+        "label", ["Checklist JSON", "Checklist Markdown", "Download PDF", "Answers JSON"]
+    )
+    def test_a_download_clicked_right_after_typing_a_note_carries_the_note(
+        self, page: Page, label: str
+    ) -> None:
+        """The note is typed and the button clicked at once, with no Enter and no wait."""
+        load(page)
+        build(page)
+        open_note(page).fill("Typed just before the click")
+        got = download(page, label)
+        if label == "Download PDF":
+            (record,) = PdfReader(io.BytesIO(got)).attachments["screening-record.json"]
+            got = record
+        assert b"Typed just before the click" in got
+        page.get_by_text("Note: Typed just before the click").wait_for()
+
+    def test_a_paste_over_the_limit_keeps_the_first_500_characters_and_says_so(
+        self, page: Page
+    ) -> None:
+        load(page)
+        build(page)
+        box = open_note(page)
+        pasted = "".join(f"{n:04d}," for n in range(120))  # 600 characters, each place told
+        paste(page, box, pasted)
+        expect(box).to_have_value(pasted[:500])
+        expect(page.get_by_role("status").filter(has_text="characters pasted")).to_have_text(
+            "Only the first 500 of the 600 characters pasted were kept: this field holds at "
+            "most 500 characters."
+        )
+        page.keyboard.press("Escape")
+        page.get_by_text(f"Note: {pasted[:500]}").wait_for()
+        (marked,) = json.loads(download(page, "Answers JSON"))["discussed"].values()
+        assert marked["note"] == pasted[:500]
