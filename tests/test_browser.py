@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import FilePayload, Locator, Page, Request, expect
+from playwright.sync_api import Dialog, FilePayload, Locator, Page, Request, expect
 from pypdf import PdfReader
 
 from screening import AnswersFile, RulePack, evaluate
@@ -22,6 +22,7 @@ from tests.browser_helpers import (
     IDLE,
     MARKER,
     ROOT,
+    STREAMS,
     Server,
     after_rerun,
     asked,
@@ -470,3 +471,62 @@ class TestEveryTypedCharacterCounts:
         page.get_by_text(f"Note: {pasted[:500]}").wait_for()
         (marked,) = json.loads(download(page, "Answers JSON"))["discussed"].values()
         assert marked["note"] == pasted[:500]
+
+
+def reload(page: Page) -> list[str]:
+    """Reload the tab as a person would, leaving whatever the browser asks first; the kinds of
+    the dialogs it showed. Waits for the new session's first run to draw its page."""
+    shown: list[str] = []
+
+    def leave(dialog: Dialog) -> None:
+        shown.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", leave)
+    try:
+        with page.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
+            page.reload()
+        STREAMS[page] = connecting.value
+        page.get_by_role("heading", name="Ketamine for pain").wait_for()
+        page.wait_for_selector(IDLE)
+    finally:
+        page.remove_listener("dialog", leave)
+    return shown
+
+
+class TestAReloadLosesNothing:
+    """A reload asks first while the form holds work, and then brings the work back: kept in
+    the server's memory only, behind a token only this tab holds."""
+
+    def test_leaving_an_empty_form_asks_nothing(self, page: Page) -> None:
+        page.get_by_role("heading", name="Ketamine for pain").click()  # the page was used
+        assert reload(page) == []
+
+    def test_a_reload_asks_first_then_restores_answers_ticks_and_notes_and_writes_nothing(
+        self, page: Page, server: Server
+    ) -> None:
+        load(page)
+        build(page)
+        after_rerun(page, page.locator("[data-testid=stCheckbox]").first.click)
+        open_note(page).fill("Kept through a reload")
+        page.keyboard.press("Escape")
+        page.get_by_text("Note: Kept through a reload").wait_for()
+        assert reload(page) == ["beforeunload"]
+        page.get_by_text("The screening was restored as it stood").wait_for()
+        page.get_by_text("Note: Kept through a reload").wait_for()
+        page.get_by_role("heading", name="Take it away").wait_for()
+        expect(page.get_by_role("checkbox").first).to_be_checked()
+        back(page)
+        expect_filled(page)
+        written = [*files_written_since(server.home, server.started)]
+        written += files_written_since(ROOT, server.started)
+        assert not [p for p in written if MARKER.encode() in p.read_bytes()]
+
+    def test_after_starting_a_new_screening_a_reload_restores_nothing(self, page: Page) -> None:
+        load(page)
+        page.get_by_role("button", name="Start a new screening").click()
+        page.get_by_role("button", name="Clear all answers, details and ticks").click()
+        page.get_by_text(f"0 of {asked({})} answered").wait_for()
+        assert reload(page) == []
+        page.get_by_text(f"0 of {asked({})} answered").wait_for()
+        expect(page.get_by_text("The screening was restored")).to_be_hidden()
