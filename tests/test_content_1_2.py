@@ -410,3 +410,54 @@ class TestTheChangeFromOneDotOne:
         assert result.returncode == 0, result.stderr
         assert "2 questions added" in result.stdout
         assert "5 rules added, 34 rules changed" in result.stdout
+
+
+WHAT_THE_SOURCES_SAY: list[tuple[str, str, str, str]] = [
+    ("medical-cardiovascular-control", "ketamine-label", "contraindication", "blood pressure"),
+    ("medical-hypersensitivity", "ketamine-label", "contraindication", "hypersensitivity"),
+    ("medical-hypersensitivity", "esketamine-rems", "contraindication", "Hypersensitivity"),
+    ("medical-interacting-medicines", "ketamine-label", "do-not", "Do not co-administer"),
+    ("medical-interacting-medicines", "ketamine-label", "caution", "Closely monitor vital"),
+    ("medical-cardiovascular-control", "cohen-2018", "should-not", "cardiovascular disease"),
+    ("medical-raised-intracranial-intraocular-pressure", "cohen-2018", "should-not", "pressure"),
+    ("medical-liver-disease", "cohen-2018", "should-not", "severe impairment"),
+    ("psychiatric-psychosis-active", "cohen-2018", "contraindication", "active psychosis"),
+    ("substance-active-use", "cohen-2018", "should-not", "Serial ketamine infusions"),
+]
+"""What issue 19 asks each point to state in its source's own words, and with what strength."""
+
+
+class TestThePointSaysWhatItsSourceSays:
+    @pytest.mark.parametrize(
+        ("rule_id", "source", "strength", "words"),
+        WHAT_THE_SOURCES_SAY,
+        ids=[f"{r}-{s}-{k}" for r, s, k, _ in WHAT_THE_SOURCES_SAY],
+    )
+    def test_the_point_carries_the_sources_statement_with_its_strength(
+        self, shipped_pack: RulePack, rule_id: str, source: str, strength: str, words: str
+    ) -> None:
+        said = rule(shipped_pack, rule_id).source_says
+        assert any(
+            (s.source, s.strength) == (source, strength) and words in s.statement for s in said
+        ), said
+
+    def test_every_rule_whose_rationale_cites_the_label_contraindication_quotes_it(
+        self, shipped_pack: RulePack
+    ) -> None:
+        citing = [r for r in shipped_pack.rules if "(section 4)" in r.rationale]
+        assert len(citing) >= 4
+        for point in citing:
+            assert any(
+                (s.source, s.section, s.strength)
+                == ("ketamine-label", "4 Contraindications", "contraindication")
+                for s in point.source_says
+            ), point.id
+
+    def test_statements_borrowed_by_analogy_say_so_in_their_section(
+        self, shipped_pack: RulePack
+    ) -> None:
+        borrowed = [
+            s for r in shipped_pack.rules for s in r.source_says if s.source == "esketamine-rems"
+        ]
+        assert borrowed
+        assert all("by analogy" in s.section for s in borrowed)
