@@ -47,9 +47,15 @@ def authority(common: str = "Test Clinic CA") -> Authority:
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -72,16 +78,25 @@ def identity(ca: Authority, common: str, folder: Path, password: bytes) -> Path:
         .not_valid_after(now + timedelta(days=30))
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=True, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                crl_sign=False, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
         .sign(ca.key, hashes.SHA256())
     )
     data = pkcs12.serialize_key_and_certificates(
-        common.encode(), key, cert, [ca.cert],
+        common.encode(),
+        key,
+        cert,
+        [ca.cert],
         serialization.BestAvailableEncryption(password),
     )
     path = folder / f"{common.replace(' ', '-').lower()}.p12"

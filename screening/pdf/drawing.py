@@ -184,7 +184,15 @@ def glyph_shapes(cid_font: DictionaryObject) -> tuple[Any, ...]:
     descriptor: Any = cid_font["/FontDescriptor"].get_object()
     program = descriptor["/FontFile2"].get_object().get_data()
     mapping = cid_font["/CIDToGIDMap"].get_object()
-    gids = _cid_to_gid(mapping.get_data() if isinstance(mapping, StreamObject) else None)
+    map_data = mapping.get_data() if isinstance(mapping, StreamObject) else None
+    try:
+        return _shapes(program, map_data)
+    except Exception:  # fontTools raises many kinds of error on a damaged font
+        return ("unreadable font", program, map_data)
+
+
+def _shapes(program: bytes, map_data: bytes | None) -> tuple[Any, ...]:
+    gids = _cid_to_gid(map_data)
     font = TTFont(io.BytesIO(program), lazy=True)
     order = font.getGlyphOrder()
     glyph_set = font.getGlyphSet()

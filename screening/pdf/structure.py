@@ -58,9 +58,9 @@ _OUTLINE_ITEM = {"/Title", "/Parent", "/Prev", "/Next", "/First", "/Last", "/Cou
 def structure_problems(reader: PdfReader, data: bytes, record_name: str) -> list[str]:
     """Everything in the file's structure that this program never writes, one line each."""
     damage, linearized = strict_reading(data)
+    problems = _revision_problems(reader, data, linearized) + damage
     if damage:
-        return damage
-    problems = _revision_problems(reader, data, linearized)
+        return problems
     root = _resolved(reader.trailer.get("/Root"))
     if not isinstance(root, DictionaryObject):
         return [*problems, "the file has no document catalog"]

@@ -148,7 +148,9 @@ class VerifyResult:
         else:
             lines.append(f"  re-evaluated with {now}, the checklist differs:")
             lines += self._differences()
-        lines += self._drawing_lines() + signed + self._schema_lines() + self._reworded_lines()
+        if self.drawing != "by-text":  # the heading names the release that made it
+            lines += self._drawing_lines()
+        lines += signed + self._schema_lines() + self._reworded_lines()
         lines.extend(f"  not checked: {what}" for what in self.unchecked)
         return lines
 
