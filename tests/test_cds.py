@@ -8,18 +8,23 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
+import jwt
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
 from starlette.testclient import TestClient
 
 from screening import AnswersFile, RulePack, evaluate
 from screening.cds import service as service_module
 from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards
+from screening.cds.config import ServiceConfig
 from screening.cds.service import create_app
 from screening.cli import cli
 from screening.fhir.response import questionnaire_response
@@ -47,6 +52,11 @@ def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
         "type": "searchset",
         "entry": [{"resource": r} for r in resources],
     }
+
+
+def bound(response: dict[str, Any], patient: str = "p1") -> dict[str, Any]:
+    """The response as an EHR stores it: about the patient of the call."""
+    return {**response, "subject": {"reference": f"Patient/{patient}"}}
 
 
 def call_body(
@@ -89,9 +99,66 @@ def outcome_messages(response: httpx.Response) -> list[str]:
     return [issue["diagnostics"] for issue in body["issue"]]
 
 
+ISSUER = "https://ehr.example.org"
+AUDIENCE = "http://testserver"
+"""The service's public base URL in the tests: TestClient calls http://testserver."""
+
+
+class Ehr:
+    """An EHR's signing key (made here, never on the network) and the JWTs it sends."""
+
+    def __init__(self, issuer: str = ISSUER, kid: str = "ehr-key-1") -> None:
+        self.issuer, self.kid = issuer, kid
+        self.private = ec.generate_private_key(ec.SECP384R1())
+        public = json.loads(ECAlgorithm.to_jwk(self.private.public_key()))
+        self.jwks = {"keys": [{**public, "kid": kid, "use": "sig"}]}
+
+    def token(self, path: str, audience: str = AUDIENCE, **claims: Any) -> str:
+        now = int(time.time())
+        payload = {
+            "iss": self.issuer,
+            "aud": f"{audience}{path}",
+            "exp": now + 120,
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+            **claims,
+        }
+        payload = {k: v for k, v in payload.items() if v is not None}
+        return jwt.encode(payload, self.private, algorithm="ES384", headers={"kid": self.kid})
+
+
+EHR = Ehr()
+
+
+def service_config(**settings: Any) -> ServiceConfig:
+    values: dict[str, Any] = {
+        "issuers": {ISSUER: EHR.jwks},
+        "audience": AUDIENCE,
+        "allowed_hosts": ("testserver",),
+        **settings,
+    }
+    return ServiceConfig(**values)
+
+
+class SignedClient(TestClient):
+    """A CDS client as an EHR is one: every POST is JSON and carries a fresh JWT."""
+
+    def post(self, url: Any, **kwargs: Any) -> Any:
+        headers = {k.lower(): v for k, v in (kwargs.pop("headers", None) or {}).items()}
+        headers.setdefault("authorization", f"Bearer {EHR.token(str(url))}")
+        headers.setdefault("content-type", "application/json")
+        return super().post(url, headers=headers, **kwargs)
+
+
+def signed_client(pack: RulePack, **settings: Any) -> SignedClient:
+    return SignedClient(
+        create_app(pack, config=service_config(**settings)), raise_server_exceptions=False
+    )
+
+
 @pytest.fixture
 def client(shipped_pack: RulePack) -> TestClient:
-    return TestClient(create_app(shipped_pack), raise_server_exceptions=False)
+    return signed_client(shipped_pack, per_point_cards=True)
 
 
 class TestDiscovery:
@@ -206,8 +273,12 @@ class TestCards:
     def test_the_latest_of_several_responses_is_read(
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
-        old = questionnaire_response(shipped_pack, AnswersFile(answers={}, date="2026-01-01"))
-        new = questionnaire_response(shipped_pack, SOME.model_copy(update={"date": "2026-11-01"}))
+        old = bound(
+            questionnaire_response(shipped_pack, AnswersFile(answers={}, date="2026-01-01"))
+        )
+        new = bound(
+            questionnaire_response(shipped_pack, SOME.model_copy(update={"date": "2026-11-01"}))
+        )
         body = call_body(shipped_pack)
         body["prefetch"]["checklistResponse"] = bundle(new, old)
         cards = client.post(PATIENT_VIEW, json=body).json()["cards"]
@@ -371,7 +442,8 @@ class TestRefusals:
         body = call_body(shipped_pack)
         body["context"]["patientId"] = "p2"
         assert refused(client, PATIENT_VIEW, 422, json=body) == [
-            "the prefetched response is about another patient"
+            "a prefetched QuestionnaireResponse is about another patient, or names its patient "
+            "otherwise than Patient/p2: it must be bound to context.patientId"
         ]
 
     def test_an_unexpected_error_is_500_without_a_traceback_or_data(
@@ -385,6 +457,289 @@ class TestRefusals:
         assert response.status_code == 500
         assert outcome_messages(response) == ["unexpected internal error"]
         assert "bed 4" not in response.text
+
+
+class TestBoundToItsPatient:
+    """A response counts only when its subject is Patient/<context.patientId>; else refused."""
+
+    @pytest.mark.parametrize(
+        "subject",
+        [
+            None,
+            {"identifier": {"system": "urn:mrn", "value": "p1"}},
+            {"display": "p1"},
+            {"reference": "p1"},
+            {"reference": "Patient/p10"},
+            {"reference": "https://other.example/fhir/Patient/p1"},
+        ],
+    )
+    def test_a_response_not_bound_to_the_patient_is_422(
+        self, client: TestClient, shipped_pack: RulePack, subject: Any
+    ) -> None:
+        body = call_body(shipped_pack)
+        response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
+        response.pop("subject")
+        if subject is not None:
+            response["subject"] = subject
+        (message,) = refused(client, PATIENT_VIEW, 422, json=body)
+        assert message.endswith("it must be bound to context.patientId")
+
+    def test_a_stray_response_beside_the_patients_own_is_refused_not_skipped(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = call_body(shipped_pack)
+        stray = questionnaire_response(shipped_pack, AnswersFile(answers={}))
+        body["prefetch"]["checklistResponse"]["entry"].append({"resource": stray})
+        (message,) = refused(client, PATIENT_VIEW, 422, json=body)
+        assert "has no subject.reference" in message
+
+    def test_the_fhir_servers_absolute_reference_counts(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = call_body(shipped_pack, fhirServer="https://ehr.example/fhir")
+        response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
+        response["subject"] = {"reference": "https://ehr.example/fhir/Patient/p1"}
+        assert client.post(PATIENT_VIEW, json=body).status_code == 200
+
+    @pytest.mark.parametrize("patient", [None, 17, "", "p 1", "x" * 65, ["p1"]])
+    def test_a_missing_or_malformed_patient_id_is_400(
+        self, client: TestClient, shipped_pack: RulePack, patient: Any
+    ) -> None:
+        body = call_body(shipped_pack)
+        body["context"]["patientId"] = patient
+        assert refused(client, PATIENT_VIEW, 400, json=body) == [
+            "context.patientId is missing or not a FHIR id (1-64 of A-Z a-z 0-9 - .)"
+        ]
+
+    def test_responses_are_ordered_by_instant_not_by_text(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        # 01:00 at +02:00 is 23:00 UTC the day before: earlier than 23:30 UTC, though it sorts later
+        earlier = bound(questionnaire_response(shipped_pack, AnswersFile(answers={})))
+        earlier["authored"] = "2026-11-01T01:00:00+02:00"
+        later = bound(questionnaire_response(shipped_pack, SOME))
+        later["authored"] = "2026-10-31T23:30:00Z"
+        body = call_body(shipped_pack)
+        body["prefetch"]["checklistResponse"] = bundle(earlier, later)
+        cards = client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert len(cards) == len(evaluate(shipped_pack, SOME).entries)
+
+    def test_a_malformed_authored_is_422(self, client: TestClient, shipped_pack: RulePack) -> None:
+        body = call_body(shipped_pack)
+        response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
+        response["authored"] = "2026-02-30T10:00:00Z"
+        assert refused(client, PATIENT_VIEW, 422, json=body) == [
+            'a response\'s authored is not a real date: "2026-02-30T10:00:00Z"'
+        ]
+
+
+class TestCallers:
+    """Only JSON from allowed hosts and configured origins; bounded numbers and feedback."""
+
+    def test_a_body_that_is_not_declared_json_is_415(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        content = json.dumps(call_body(shipped_pack)).encode()
+        for declared in ("text/plain", "application/x-www-form-urlencoded", ""):
+            messages = refused(
+                client, PATIENT_VIEW, 415, content=content, headers={"Content-Type": declared}
+            )
+            assert messages[0].startswith("the request body must be JSON")
+
+    def test_fhir_json_is_json(self, client: TestClient, shipped_pack: RulePack) -> None:
+        content = json.dumps(call_body(shipped_pack)).encode()
+        headers = {"Content-Type": "application/fhir+json; charset=utf-8"}
+        assert client.post(PATIENT_VIEW, content=content, headers=headers).status_code == 200
+
+    @pytest.mark.parametrize(
+        "number", ["1" * 101, "-" + "1" * 101, "1." + "1" * 100, "1e" + "9" * 99]
+    )
+    def test_a_too_long_number_is_400(self, client: TestClient, number: str) -> None:
+        content = ('{"hook": "patient-view", "n": ' + number + "}").encode()
+        assert refused(client, PATIENT_VIEW, 400, content=content) == [
+            "a number in the request body has over 100 digits"
+        ]
+
+    def test_nan_is_not_json(self, client: TestClient) -> None:
+        assert refused(client, PATIENT_VIEW, 400, content=b'{"n": NaN}') == ["NaN is not JSON"]
+
+    def test_another_host_is_refused(self, client: TestClient) -> None:
+        response = client.get("/cds-services", headers={"Host": "evil.example"})
+        assert response.status_code == 400
+
+    def test_no_cors_header_unless_the_origin_is_configured(self, shipped_pack: RulePack) -> None:
+        origin = {"Origin": "https://ehr.example.org"}
+        closed = signed_client(shipped_pack).get("/cds-services", headers=origin)
+        assert "access-control-allow-origin" not in closed.headers
+        opened = signed_client(shipped_pack, allowed_origins=("https://ehr.example.org",))
+        assert (
+            opened.get("/cds-services", headers=origin).headers["access-control-allow-origin"]
+            == "https://ehr.example.org"
+        )
+        other = opened.get("/cds-services", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        preflight = opened.options(
+            PATIENT_VIEW,
+            headers={
+                "Origin": "https://evil.example",
+                "Access-Control-Request-Method": "POST",
+            },
+        )
+        assert preflight.status_code == 400
+
+
+class TestJwt:
+    """Every call carries a JWT from a configured issuer, checked by PyJWT; else 401."""
+
+    def call(self, client: TestClient, pack: RulePack, token: str | None) -> Any:
+        headers = (
+            {"Authorization": f"Bearer {token}"} if token is not None else {"Authorization": ""}
+        )
+        return client.post(PATIENT_VIEW, json=call_body(pack), headers=headers)
+
+    def refused_with(self, client: TestClient, pack: RulePack, token: str | None) -> str:
+        response = self.call(client, pack, token)
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+        (message,) = outcome_messages(response)
+        return message
+
+    def test_a_valid_jwt_is_accepted(self, client: TestClient, shipped_pack: RulePack) -> None:
+        assert self.call(client, shipped_pack, EHR.token(PATIENT_VIEW)).status_code == 200
+
+    def test_no_jwt_is_401(self, client: TestClient, shipped_pack: RulePack) -> None:
+        assert self.refused_with(client, shipped_pack, None) == (
+            "a JWT bearer token is required (Authorization: Bearer <JWT>)"
+        )
+        assert self.refused_with(client, shipped_pack, "not-a-jwt") == (
+            "the bearer token is not a JWT"
+        )
+
+    def test_feedback_needs_the_jwt_too(self, client: TestClient) -> None:
+        feedback = {"feedback": [{"card": "a", "outcome": "accepted"}]}
+        response = client.post(
+            f"{PATIENT_VIEW}/feedback", json=feedback, headers={"Authorization": ""}
+        )
+        assert response.status_code == 401
+
+    @pytest.mark.parametrize(
+        ("claims", "message"),
+        [
+            ({"exp": int(time.time()) - 120}, "the JWT has expired"),
+            (
+                {"iat": int(time.time()) + 600, "exp": int(time.time()) + 700},
+                "the JWT is issued in the future (iat) or not yet valid",
+            ),
+            ({"exp": int(time.time()) + 3600}, "the JWT's exp is more than 300 s ahead"),
+            (
+                {"aud": "https://elsewhere.example/cds-services/ketamine-checklist"},
+                "the JWT's aud is not the URL of this service",
+            ),
+            ({"jti": None}, "the JWT has no jti claim"),
+            ({"iat": None}, "the JWT has no iat claim"),
+            ({"exp": None}, "the JWT has no exp claim"),
+            (
+                {"iss": "https://other-ehr.example"},
+                "the JWT's iss is not an issuer this service is configured to trust",
+            ),
+        ],
+    )
+    def test_a_jwt_failing_a_claim_is_401_saying_which(
+        self, client: TestClient, shipped_pack: RulePack, claims: dict[str, Any], message: str
+    ) -> None:
+        token = EHR.token(PATIENT_VIEW, **claims)
+        assert self.refused_with(client, shipped_pack, token) == message
+
+    def test_a_jwt_signed_by_another_key_is_401(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        impostor = Ehr()  # same issuer and kid, its own key
+        assert self.refused_with(client, shipped_pack, impostor.token(PATIENT_VIEW)) == (
+            "the JWT's signature does not verify against its issuer's key"
+        )
+
+    def test_an_unknown_kid_is_401(self, client: TestClient, shipped_pack: RulePack) -> None:
+        other = Ehr(kid="ehr-key-2")
+        assert self.refused_with(client, shipped_pack, other.token(PATIENT_VIEW)) == (
+            "the JWT's kid names no key in its issuer's configured JWK Set"
+        )
+
+    def test_a_shared_secret_or_none_algorithm_is_401(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        claims = {"iss": ISSUER, "aud": f"{AUDIENCE}{PATIENT_VIEW}", "jti": "x"}
+        hs = jwt.encode(claims, "secret" * 8, algorithm="HS256", headers={"kid": "ehr-key-1"})
+        none = jwt.encode(claims, "", algorithm="none", headers={"kid": "ehr-key-1"})
+        for token in (hs, none):
+            assert self.refused_with(client, shipped_pack, token).startswith(
+                "the JWT's alg must be one of RS256"
+            )
+
+    def test_a_replayed_jwt_is_401(self, client: TestClient, shipped_pack: RulePack) -> None:
+        token = EHR.token(PATIENT_VIEW)
+        assert self.call(client, shipped_pack, token).status_code == 200
+        assert self.refused_with(client, shipped_pack, token) == (
+            "the JWT's jti was already used: a replayed call is refused"
+        )
+
+    def test_the_jwt_for_one_service_does_not_open_another(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        token = EHR.token(ORDER_SELECT)
+        assert self.refused_with(client, shipped_pack, token) == (
+            "the JWT's aud is not the URL of this service"
+        )
+
+    def test_the_development_switch_opens_to_loopback_callers_only(
+        self, shipped_pack: RulePack
+    ) -> None:
+        app = create_app(shipped_pack, config=service_config(jwt_off=True))
+        remote = TestClient(app, raise_server_exceptions=False)
+        body = call_body(shipped_pack)
+        response = remote.post(PATIENT_VIEW, json=body)
+        assert response.status_code == 401
+        assert outcome_messages(response) == [
+            "the JWT check is off for development, for loopback callers only"
+        ]
+        local = TestClient(app, client=("127.0.0.1", 50000))
+        assert local.post(PATIENT_VIEW, json=body).status_code == 200
+
+    def test_serve_refuses_the_switch_off_loopback_and_warns_on_it(self) -> None:
+        result = CliRunner().invoke(cli, ["cds", "serve", "--insecure-no-jwt", "--host", "0.0.0.0"])
+        assert result.exit_code == 2
+        assert "--insecure-no-jwt is allowed on a loopback --host only" in result.output
+
+
+class TestConfig:
+    """A configuration file is refused whole, naming the file and each bad setting."""
+
+    def test_a_bad_configuration_names_every_problem(self, tmp_path: Path) -> None:
+        path = tmp_path / "cds.json"
+        private = {**EHR.jwks["keys"][0], "d": "secret"}
+        path.write_text(
+            json.dumps(
+                {
+                    "issuers": {ISSUER: {"keys": [private]}, "ftp://x": EHR.jwks},
+                    "allowed_origins": ["*"],
+                    "feedback_per_call": 0,
+                    "colour": "blue",
+                }
+            ),
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(cli, ["cds", "serve", "--config", str(path)])
+        assert result.exit_code == 1
+        assert result.output.splitlines() == [
+            f"Error: {path}: colour: unknown setting; known: allowed_hosts, allowed_origins, "
+            "app_url, audience, body_seconds, feedback_per_call, feedback_per_minute, "
+            "header_seconds, issuers, per_point_cards",
+            f"Error: {path}: issuers.{ISSUER}: keys[0] is a private key: configure the EHR's public "
+            "key only",
+            f"Error: {path}: issuers.ftp://x: must be an http(s) URL",
+            f"Error: {path}: allowed_origins: must be a list of web origins allowed by CORS, such as "
+            "https://ehr.example.org",
+            f"Error: {path}: feedback_per_call: must be the most feedback entries in one call (1 to 100)",
+        ]
 
 
 class TestNothingLeaves:
@@ -410,8 +765,8 @@ class TestFeedback:
     """Feedback is counted in memory by service and outcome; nothing else is kept."""
 
     def test_feedback_is_counted(self, shipped_pack: RulePack) -> None:
-        app = create_app(shipped_pack)
-        client = TestClient(app)
+        app = create_app(shipped_pack, config=service_config())
+        client = SignedClient(app)
         feedback = {
             "feedback": [
                 {"card": "a", "outcome": "accepted", "outcomeTimestamp": "2026-11-30T10:00:00Z"},
@@ -425,6 +780,27 @@ class TestFeedback:
             ("ketamine-checklist", "overridden"): 2,
         }
 
+    def test_more_feedback_than_a_call_may_carry_is_400_and_not_counted(
+        self, shipped_pack: RulePack
+    ) -> None:
+        app = create_app(shipped_pack, config=service_config(feedback_per_call=3))
+        many = {"feedback": [{"card": str(n), "outcome": "overridden"} for n in range(4)]}
+        response = SignedClient(app).post(f"{PATIENT_VIEW}/feedback", json=many)
+        assert response.status_code == 400
+        assert outcome_messages(response) == ["4 feedback entries in one call; at most 3"]
+        assert not app.state.feedback
+
+    def test_feedback_beyond_the_minutes_budget_is_429_and_not_counted(
+        self, shipped_pack: RulePack
+    ) -> None:
+        app = create_app(shipped_pack, config=service_config(feedback_per_minute=5))
+        client = SignedClient(app)
+        three = {"feedback": [{"card": str(n), "outcome": "overridden"} for n in range(3)]}
+        assert client.post(f"{PATIENT_VIEW}/feedback", json=three).status_code == 200
+        response = client.post(f"{PATIENT_VIEW}/feedback", json=three)
+        assert response.status_code == 429
+        assert dict(app.state.feedback) == {("ketamine-checklist", "overridden"): 3}
+
     @pytest.mark.parametrize(
         "body",
         [{}, {"feedback": []}, {"feedback": [{"card": "a"}]}, {"feedback": [{"outcome": "x"}]}],
@@ -432,8 +808,8 @@ class TestFeedback:
     def test_bad_feedback_is_400_and_not_counted(
         self, shipped_pack: RulePack, body: dict[str, Any]
     ) -> None:
-        app = create_app(shipped_pack)
-        response = TestClient(app).post(f"{PATIENT_VIEW}/feedback", json=body)
+        app = create_app(shipped_pack, config=service_config())
+        response = SignedClient(app).post(f"{PATIENT_VIEW}/feedback", json=body)
         assert response.status_code == 400
         assert outcome_messages(response)
         assert not app.state.feedback
@@ -446,17 +822,28 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """`cds serve` as a real uvicorn process on loopback."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`cds serve` as a real uvicorn process on loopback, trusting the test EHR's key."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    config = tmp_path_factory.mktemp("cds") / "cds.json"
+    settings = {
+        "issuers": {ISSUER: EHR.jwks},
+        "audience": url,
+        "allowed_hosts": ["127.0.0.1"],
+        "header_seconds": 1,
+        "body_seconds": 1,
+        "per_point_cards": True,
+    }
+    config.write_text(json.dumps(settings), encoding="utf-8")
+    command = ["cds", "serve", "--port", str(port), "--config", str(config)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "screening", "cds", "serve", "--port", str(port)],
+        [sys.executable, "-m", "screening", *command],
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -474,6 +861,10 @@ def server() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+def signed(server: str, path: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {EHR.token(path, audience=server)}"}
+
+
 class TestRealServer:
     """`cds serve` answers over HTTP on 127.0.0.1 as the TestClient does."""
 
@@ -482,16 +873,73 @@ class TestRealServer:
     ) -> None:
         services = httpx.get(f"{server}/cds-services").json()["services"]
         assert [s["hook"] for s in services] == ["patient-view", "order-select"]
-        cards = httpx.post(f"{server}{PATIENT_VIEW}", json=call_body(shipped_pack)).json()
+        cards = httpx.post(
+            f"{server}{PATIENT_VIEW}",
+            json=call_body(shipped_pack),
+            headers=signed(server, PATIENT_VIEW),
+        ).json()
         assert len(cards["cards"]) == len(evaluate(shipped_pack, SOME).entries)
         missing = call_body(shipped_pack)
         del missing["prefetch"]
-        assert httpx.post(f"{server}{PATIENT_VIEW}", json=missing).status_code == 412
-        bad = httpx.post(f"{server}{PATIENT_VIEW}", content=b"not json")
+        assert (
+            httpx.post(
+                f"{server}{PATIENT_VIEW}", json=missing, headers=signed(server, PATIENT_VIEW)
+            ).status_code
+            == 412
+        )
+        bad = httpx.post(
+            f"{server}{PATIENT_VIEW}",
+            content=b"not json",
+            headers={**signed(server, PATIENT_VIEW), "Content-Type": "application/json"},
+        )
         assert bad.status_code == 400
         assert outcome_messages(bad)[0].startswith("the request body is not valid JSON")
         feedback = {"feedback": [{"card": cards["cards"][0]["uuid"], "outcome": "accepted"}]}
-        assert httpx.post(f"{server}{PATIENT_VIEW}/feedback", json=feedback).status_code == 200
+        path = f"{PATIENT_VIEW}/feedback"
+        assert (
+            httpx.post(f"{server}{path}", json=feedback, headers=signed(server, path)).status_code
+            == 200
+        )
+
+    def test_a_call_without_a_jwt_is_401_over_http(
+        self, server: str, shipped_pack: RulePack
+    ) -> None:
+        response = httpx.post(f"{server}{PATIENT_VIEW}", json=call_body(shipped_pack))
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+    def test_another_host_header_is_refused(self, server: str) -> None:
+        response = httpx.get(f"{server}/cds-services", headers={"Host": "evil.example"})
+        assert response.status_code == 400
+
+    def test_a_socket_that_never_finishes_its_headers_is_dropped(self, server: str) -> None:
+        host, port = server.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as slow:
+            slow.sendall(b"POST /cds-services/ketamine-checklist HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            started = time.monotonic()
+            assert slow.recv(1024) == b""  # closed by the server, not by this test's timeout
+            assert time.monotonic() - started < 5
+
+    def test_a_socket_that_sends_nothing_is_dropped(self, server: str) -> None:
+        host, port = server.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as idle:
+            started = time.monotonic()
+            assert idle.recv(1024) == b""
+            assert time.monotonic() - started < 5
+
+    def test_a_body_sent_too_slowly_is_408(self, server: str, shipped_pack: RulePack) -> None:
+        host, port = server.removeprefix("http://").split(":")
+        head = (
+            f"POST {PATIENT_VIEW} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {EHR.token(PATIENT_VIEW, audience=server)}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        )
+        with socket.create_connection((host, int(port)), timeout=10) as slow:
+            slow.sendall(head.encode())
+            started = time.monotonic()
+            reply = slow.recv(4096)
+            assert reply.startswith(b"HTTP/1.1 408"), reply[:80]
+            assert time.monotonic() - started < 5
 
     def test_it_listens_on_loopback_only(self, server: str) -> None:
         assert server.startswith("http://127.0.0.1:")
