@@ -10,6 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +24,16 @@ from starlette.testclient import TestClient
 
 from screening import AnswersFile, RulePack, evaluate
 from screening.cds import service as service_module
-from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards
+from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards, summary_line
 from screening.cds.config import ServiceConfig
 from screening.cds.service import create_app
 from screening.cli import cli
 from screening.fhir.response import questionnaire_response
 from screening.limits import MAX_CDS_BODY_BYTES
 from screening.markdown import md_escape
+from screening.models import DiscussedMark
+from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
+from screening.pack.record_map import load_record_map
 from tests.conftest import write_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,14 +78,26 @@ def call_body(
     return body
 
 
-def ketamine_order(order_id: str = "o1", text: str = "Ketamine 50 mg/5 mL injection") -> Any:
-    return {
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def ketamine_order(
+    order_id: str = "o1", concept: dict[str, Any] | None = None, **fields: Any
+) -> Any:
+    """A draft MedicationRequest; by default coded with ketamine's RxNorm ingredient code."""
+    order: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "id": order_id,
         "status": "draft",
         "intent": "order",
-        "medicationCodeableConcept": {"text": text},
+        "subject": {"reference": "Patient/p1"},
     }
+    if not fields:
+        order["medicationCodeableConcept"] = concept or {
+            "coding": [{"system": RXNORM, "code": "6130", "display": "ketamine"}]
+        }
+    order.update(fields)
+    return order
 
 
 def order_context(*orders: dict[str, Any], selected: str = "MedicationRequest/o1") -> Any:
@@ -150,10 +166,13 @@ class SignedClient(TestClient):
         return super().post(url, headers=headers, **kwargs)
 
 
+RECORD = load_record_map(DEFAULT_RULES_DIR, load_pack(DEFAULT_RULES_DIR))
+TODAY = date(2026, 12, 6)
+
+
 def signed_client(pack: RulePack, **settings: Any) -> SignedClient:
-    return SignedClient(
-        create_app(pack, config=service_config(**settings)), raise_server_exceptions=False
-    )
+    app = create_app(pack, config=service_config(**settings), record=RECORD, today=lambda: TODAY)
+    return SignedClient(app, raise_server_exceptions=False)
 
 
 @pytest.fixture
@@ -172,13 +191,26 @@ class TestDiscovery:
             ("ketamine-checklist", "patient-view"),
             ("ketamine-checklist-order", "order-select"),
         ]
-        template = services[0]["prefetch"]["checklistResponse"]
-        assert template == (
+        prefetch = services[0]["prefetch"]
+        assert prefetch["checklistResponse"] == (
             "QuestionnaireResponse?questionnaire=http://example.org/fhir/Questionnaire/"
-            "ketamine-for-pain-pre-treatment-discussion-checklist%7C"
-            f"{shipped_pack.meta.version}&subject=Patient/{{{{context.patientId}}}}"
+            "ketamine-for-pain-pre-treatment-discussion-checklist"
+            "&subject=Patient/{{context.patientId}}"
             "&status=completed,amended&_sort=-authored&_count=1"
+        )  # no |version: a response under an older version is found too
+        assert sorted(prefetch) == [
+            "allergies",
+            "checklistResponse",
+            "conditions",
+            "medicationRequests",
+            "medicationStatements",
+            "vitalSigns",
+        ]
+        assert prefetch["vitalSigns"] == (
+            "Observation?patient={{context.patientId}}&combo-code=http://loinc.org|8480-6"
+            "&status=final,amended,corrected&_sort=-date&_count=10"
         )
+        assert services[1]["prefetch"] == prefetch
         assert all(s["title"] and s["description"] for s in services)
 
 
@@ -247,16 +279,26 @@ class TestCards:
             "**Still to find out:** trained monitoring during and after dosing." in (card["detail"])
         )
 
-    def test_the_same_answers_give_the_same_uuids_and_other_answers_others(
+    def test_every_card_of_every_call_has_its_own_uuid(
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         first = client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
         again = client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
-        other = AnswersFile(answers={**SOME.answers, "psychosis_history": "no"})
-        changed = client.post(PATIENT_VIEW, json=call_body(shipped_pack, other)).json()["cards"]
-        assert [c["uuid"] for c in first] == [c["uuid"] for c in again]
-        assert len({c["uuid"] for c in first}) == len(first)
-        assert not {c["uuid"] for c in first} & {c["uuid"] for c in changed}
+        uuids = [c["uuid"] for c in first + again]
+        assert len(set(uuids)) == len(uuids) == 2 * len(first)
+        assert all(uuid.UUID(u).version == 4 for u in uuids)
+
+    def test_every_topic_names_its_system_and_code(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        cards = client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        for card in cards:
+            topic = card["source"]["topic"]
+            assert topic["system"] == (
+                "http://example.org/fhir/CodeSystem/"
+                "ketamine-for-pain-pre-treatment-discussion-checklist-rules"
+            )
+            assert topic["code"]
 
     def test_a_bare_response_as_prefetch_works_too(
         self, client: TestClient, shipped_pack: RulePack
@@ -265,10 +307,13 @@ class TestCards:
         body["prefetch"]["checklistResponse"] = body["prefetch"]["checklistResponse"]["entry"][0][
             "resource"
         ]
-        assert (
-            client.post(PATIENT_VIEW, json=body).json()
-            == client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()
-        )
+
+        def without_uuids(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{k: v for k, v in c.items() if k != "uuid"} for c in cards]
+
+        bare = client.post(PATIENT_VIEW, json=body).json()["cards"]
+        in_bundle = client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        assert without_uuids(bare) == without_uuids(in_bundle)
 
     def test_the_latest_of_several_responses_is_read(
         self, client: TestClient, shipped_pack: RulePack
@@ -294,19 +339,79 @@ class TestCards:
 
 
 class TestOrderSelect:
-    """order-select answers for a selected ketamine order only."""
+    """order-select answers for a selected ketamine order only, known by code, brand or reference."""
 
-    def test_a_ketamine_order_gets_the_checklist(
+    def cards(self, client: TestClient, pack: RulePack, *orders: Any) -> list[dict[str, Any]]:
+        body = call_body(pack, hook="order-select", context=order_context(*orders))
+        response = client.post(ORDER_SELECT, json=body)
+        assert response.status_code == 200, response.text
+        return list(response.json()["cards"])
+
+    def test_a_ketamine_order_by_rxnorm_code_gets_the_checklist(
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
-        body = call_body(shipped_pack, hook="order-select", context=order_context(ketamine_order()))
-        cards = client.post(ORDER_SELECT, json=body).json()["cards"]
-        assert len(cards) == len(evaluate(shipped_pack, SOME).entries)
+        assert len(self.cards(client, shipped_pack, ketamine_order())) == len(
+            evaluate(shipped_pack, SOME).entries
+        )
 
-    def test_another_order_gets_no_cards(self, client: TestClient, shipped_pack: RulePack) -> None:
-        other = ketamine_order(text="Paracetamol 1 g tablet")
-        body = call_body(shipped_pack, hook="order-select", context=order_context(other))
-        assert client.post(ORDER_SELECT, json=body).json() == {"cards": []}
+    @pytest.mark.parametrize(
+        "concept",
+        [
+            {"coding": [{"system": RXNORM, "code": "2119365"}]},
+            {"text": "Spravato 28 MG Nasal Spray"},
+            {"coding": [{"system": "urn:local", "code": "x", "display": "KETALAR 10 mg/mL"}]},
+        ],
+    )
+    def test_esketamine_by_code_and_brand_names_count(
+        self, client: TestClient, shipped_pack: RulePack, concept: dict[str, Any]
+    ) -> None:
+        assert self.cards(client, shipped_pack, ketamine_order(concept=concept))
+
+    def test_a_contained_medication_counts(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        order = ketamine_order(
+            medicationReference={"reference": "#med"},
+            contained=[
+                {
+                    "resourceType": "Medication",
+                    "id": "med",
+                    "code": {"text": "local vial 50 mg/mL"},
+                    "ingredient": [
+                        {"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "6130"}]}}
+                    ],
+                }
+            ],
+        )
+        assert self.cards(client, shipped_pack, order)
+
+    def test_a_prefetched_medication_counts(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        order = ketamine_order(medicationReference={"reference": "Medication/m7"})
+        medication = {
+            "resourceType": "Medication",
+            "id": "m7",
+            "code": {"coding": [{"system": RXNORM, "code": "6130"}]},
+        }
+        context = order_context(order)
+        context["draftOrders"]["entry"].append({"resource": medication})
+        body = call_body(shipped_pack, hook="order-select", context=context)
+        assert client.post(ORDER_SELECT, json=body).json()["cards"]
+
+    @pytest.mark.parametrize(
+        "concept",
+        [
+            {"text": "Ketamine 50 mg/5 mL injection"},  # a word, no code: not recognised
+            {"text": "Paracetamol 1 g tablet"},
+            {"coding": [{"system": "urn:local", "code": "6130"}]},  # the number in another system
+            {"text": "Ketalarish"},  # a brand name only as a whole word
+        ],
+    )
+    def test_other_orders_and_word_matches_get_no_cards(
+        self, client: TestClient, shipped_pack: RulePack, concept: dict[str, Any]
+    ) -> None:
+        assert self.cards(client, shipped_pack, ketamine_order(concept=concept)) == []
 
     def test_a_ketamine_order_not_selected_gets_no_cards(
         self, client: TestClient, shipped_pack: RulePack
@@ -315,7 +420,7 @@ class TestOrderSelect:
         body = call_body(shipped_pack, hook="order-select", context=context)
         assert client.post(ORDER_SELECT, json=body).json() == {"cards": []}
 
-    def test_a_ketamine_order_with_no_answers_says_so_in_one_card(
+    def test_a_ketamine_order_with_no_answers_and_no_record_says_so_in_one_card(
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         body = call_body(shipped_pack, hook="order-select", context=order_context(ketamine_order()))
@@ -323,6 +428,209 @@ class TestOrderSelect:
         (card,) = client.post(ORDER_SELECT, json=body).json()["cards"]
         assert card["summary"] == "No answers to the ketamine discussion checklist are on record"
         assert card["indicator"] == "info"
+        assert card["source"]["topic"]["code"] == "no-answers"
+
+
+@pytest.fixture
+def summary_client(shipped_pack: RulePack) -> TestClient:
+    """The service as shipped: one summary card per call."""
+    return signed_client(shipped_pack, app_url="https://ehr.example.org/ketamine-checklist")
+
+
+def medication_statement(code: str, started: str = "2026-01-01", **fields: Any) -> Any:
+    return {
+        "resourceType": "MedicationStatement",
+        "id": f"ms-{code}",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM, "code": code, "display": f"drug {code}"}]
+        },
+        "effectivePeriod": {"start": started},
+        **fields,
+    }
+
+
+THEOPHYLLINE = medication_statement("10438", started="2026-11-20")
+
+
+class TestSummaryCard:
+    """By default a call gets one card: counts, each point's headline, a link; never a verdict."""
+
+    def test_one_card_counts_the_points_and_the_open_ones(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        (card,) = summary_client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        checklist = evaluate(shipped_pack, SOME)
+        open_count = sum(1 for e in checklist.entries if e.open_items)
+        assert card["summary"] == (
+            f"Ketamine discussion checklist: {len(checklist.entries)} points to go through, "
+            f"{open_count} open"
+        )
+        assert len(card["summary"]) < 140
+        assert card["indicator"] == "info"
+        assert card["source"]["topic"]["code"] == "discussion-checklist"
+        assert card["source"]["topic"]["system"].endswith("-rules")
+        assert card["links"] == [
+            {
+                "label": "Open the discussion checklist",
+                "url": "https://ehr.example.org/ketamine-checklist",
+                "type": "absolute",
+            }
+        ]
+        assert card["detail"].count("\n- **") == len(checklist.entries)
+        assert "not a recommendation" in card["detail"]
+
+    def test_points_already_discussed_are_counted(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        checklist = evaluate(shipped_pack, SOME)
+        first = checklist.entries[0].rule_id
+        marked = SOME.model_copy(update={"discussed": {first: DiscussedMark(done=True)}})
+        body = call_body(shipped_pack, marked)
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert ", 1 discussed" in card["summary"]
+        assert "(discussed)" in card["detail"]
+
+
+class TestFromTheRecord:
+    """Coded record data answers Yes, from the record; a missing code never becomes No."""
+
+    def body(self, pack: RulePack, answers: AnswersFile = SOME, *resources: Any) -> Any:
+        body = call_body(pack, answers)
+        body["prefetch"]["medicationStatements"] = bundle(*resources)
+        return body
+
+    def test_theophylline_on_the_medication_list_is_yes_from_the_record(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = self.body(shipped_pack, SOME, THEOPHYLLINE)
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert "1 answer from the record" in card["summary"]
+        label = shipped_pack.item("interacting_medicines_label").label
+        assert (
+            f"{md_escape(label)} = Yes, from the record: drug 10438 (MedicationStatement, "
+            "2026-11-20)" in card["detail"]
+        )
+        with_yes = AnswersFile(answers={**SOME.answers, "interacting_medicines_label": "yes"})
+        assert card["summary"] == summary_line(evaluate(shipped_pack, with_yes), 1)
+        assert summary_line(evaluate(shipped_pack, SOME), 1) != card["summary"]
+
+    def test_the_clinicians_own_answer_wins(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        said_no = AnswersFile(answers={**SOME.answers, "interacting_medicines_label": "no"})
+        body = self.body(shipped_pack, said_no, THEOPHYLLINE)
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert "from the record" not in card["summary"]
+        assert len(evaluate(shipped_pack, said_no).entries) == int(
+            card["summary"].split(": ")[1].split()[0]
+        )
+
+    def test_no_code_gives_nothing_never_no(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        unrelated = medication_statement("161")  # a code the mapping does not list
+        body = self.body(shipped_pack, SOME, unrelated)
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        plain = summary_client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"][0]
+        assert card["summary"] == plain["summary"]
+        assert "from the record" not in card["summary"]
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"status": "stopped"},
+            {"status": "entered-in-error"},
+            {"subject": {"reference": "Patient/p2"}},
+        ],
+    )
+    def test_a_stopped_erroneous_or_other_patients_medication_answers_nothing(
+        self, summary_client: TestClient, shipped_pack: RulePack, change: dict[str, Any]
+    ) -> None:
+        body = self.body(shipped_pack, SOME, {**THEOPHYLLINE, **change})
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert "from the record" not in card["summary"]
+
+    def test_the_record_alone_gives_a_card_when_no_form_was_ever_filled(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = self.body(shipped_pack, SOME, THEOPHYLLINE)
+        body["prefetch"]["checklistResponse"] = bundle()
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert "1 answer from the record" in card["summary"]
+
+    def test_per_point_cards_name_the_record_behind_them(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = self.body(shipped_pack, SOME, THEOPHYLLINE)
+        cards = client.post(PATIENT_VIEW, json=body).json()["cards"]
+        named = [
+            c for c in cards if "**From the record** (confirm with the patient)" in c["detail"]
+        ]
+        assert named
+        assert all("drug 10438 (MedicationStatement, 2026-11-20)" in c["detail"] for c in named)
+
+    def test_record_keys_not_sent_are_said_not_consulted(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        (card,) = summary_client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        assert (
+            "Record data not sent with this call, so not consulted: conditions, allergies, "
+            "medicationStatements, medicationRequests, vitalSigns." in card["detail"]
+        )
+
+
+def older(pack: RulePack, version: str = "1.0.0", **changes: str) -> dict[str, Any]:
+    """The call's response as if made under another version, with some question texts changed."""
+    response = bound(questionnaire_response(pack, SOME))
+    response["questionnaire"] = response["questionnaire"].rsplit("|", 1)[0] + (
+        f"|{version}" if version else ""
+    )
+    for group in response["item"]:
+        for item in group["item"]:
+            if item["linkId"] in changes:
+                item["text"] = changes[item["linkId"]]
+    return response
+
+
+class TestOlderVersions:
+    """A response under another version is read when its questions still mean the same, and
+    otherwise the card says answers exist and the screening should be repeated."""
+
+    def test_an_older_response_with_the_same_questions_is_read_and_said_so(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = call_body(shipped_pack)
+        body["prefetch"]["checklistResponse"] = bundle(older(shipped_pack))
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert card["summary"].startswith("Ketamine discussion checklist: ")
+        assert "Answers given to version 1.0.0 of the questionnaire" in card["detail"]
+
+    def test_a_response_naming_no_version_is_read_the_same_way(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = call_body(shipped_pack)
+        body["prefetch"]["checklistResponse"] = bundle(older(shipped_pack, version=""))
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert "Answers given to version (unstated)" in card["detail"]
+
+    @pytest.mark.parametrize("hook", ["patient-view", "order-select"])
+    def test_a_reworded_question_gives_a_truthful_card_never_nothing_on_record(
+        self, summary_client: TestClient, shipped_pack: RulePack, hook: str
+    ) -> None:
+        response = older(shipped_pack, long_term_opioid_use="Is the patient on opioids?")
+        extra = {"context": order_context(ketamine_order())} if hook == "order-select" else {}
+        body = call_body(shipped_pack, hook=hook, **extra)
+        body["prefetch"]["checklistResponse"] = bundle(response)
+        path = PATIENT_VIEW if hook == "patient-view" else ORDER_SELECT
+        (card,) = summary_client.post(path, json=body).json()["cards"]
+        assert card["summary"] == (
+            "Answers exist under an older version (1.0.0) of the ketamine checklist; repeat "
+            "the screening"
+        )
+        assert md_escape("long_term_opioid_use") in card["detail"]
+        assert "No answers" not in card["summary"]
 
 
 def refused(client: TestClient, path: str, status: int, **request: Any) -> list[str]:
@@ -406,18 +714,15 @@ class TestRefusals:
         assert client.get(PATIENT_VIEW).status_code == 405
         assert outcome_messages(client.get(PATIENT_VIEW)) == ["Method Not Allowed"]
 
-    def test_a_response_to_another_version_is_422_saying_which(
+    def test_a_response_to_another_questionnaire_is_422(
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         body = call_body(shipped_pack)
         response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
-        version = shipped_pack.meta.version
-        response["questionnaire"] = response["questionnaire"].replace(f"|{version}", "|0.9.0")
+        response["questionnaire"] = "http://example.org/fhir/Questionnaire/other|1.0.0"
         (message,) = refused(client, PATIENT_VIEW, 422, json=body)
-        assert message == (
-            'prefetch.checklistResponse: questionnaire: answers version "0.9.0" of the '
-            f"questionnaire, but this rule pack is version {version}: evaluate it with the pack "
-            "of that version"
+        assert message.startswith(
+            'prefetch.checklistResponse: questionnaire: answers another questionnaire, "http://'
         )
 
     def test_bad_answers_are_422_saying_what_is_wrong(

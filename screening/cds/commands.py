@@ -11,6 +11,7 @@ import click
 from screening.cli_options import rules_option
 from screening.fhir.commands import base_option
 from screening.pack.loader import load_pack
+from screening.pack.record_map import load_record_map
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -88,7 +89,8 @@ def serve(
             "Warning: no issuers configured (--config): every call will be refused with 401.",
             err=True,
         )
-    app = create_app(load_pack(rules_dir), base, config)
+    pack = load_pack(rules_dir)
+    app = create_app(pack, base, config, load_record_map(rules_dir, pack))
     scheme = "https" if ssl_certfile else "http"
     click.echo(
         f"CDS Hooks discovery at {scheme}://{host}:{port}/cds-services (Ctrl+C to stop)", err=True

@@ -14,11 +14,10 @@ import logging
 import re
 import threading
 import time
-import uuid
 from collections import Counter, deque
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -32,14 +31,35 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from screening.cds.auth import AuthError, JwtChecker
-from screening.cds.cards import CARD_NAMESPACE, checklist_cards
+from screening.cds.cards import (
+    MAX_SUMMARY,
+    FromRecord,
+    checklist_cards,
+    new_uuid,
+    summary_card,
+    topic_system,
+)
 from screening.cds.config import LOOPBACK_HOSTS, ServiceConfig
 from screening.engine import evaluate
 from screening.errors import AnswersError
-from screening.fhir.questionnaire import DEFAULT_BASE, questionnaire_canonical
-from screening.fhir.response import RESOURCE_TYPE, answers_from_response
+from screening.fhir.questionnaire import (
+    DEFAULT_BASE,
+    questionnaire_canonical,
+    questionnaire_id,
+    questionnaire_url,
+)
+from screening.fhir.record import Finding, medication_concepts, names_ketamine, record_findings
+from screening.fhir.response import (
+    RESOURCE_TYPE,
+    answers_from_response,
+    changed_meanings,
+    questionnaire_problems,
+)
 from screening.limits import MAX_CDS_BODY_BYTES, MAX_CDS_JSON_DEPTH, MAX_NUMBER_DIGITS
-from screening.models import RulePack
+from screening.logic import asked_states
+from screening.markdown import md_escape
+from screening.models import AnswersFile, RulePack
+from screening.pack.record_map import KetamineOrders, RecordMap
 
 MAX_ECHO = 80
 PREFETCH_KEY = "checklistResponse"
@@ -100,18 +120,45 @@ def _echo(value: Any) -> str:
     return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
 
 
+RECORD_PREFETCH: dict[str, tuple[str, str]] = {
+    "conditions": (
+        "Condition",
+        "Condition?patient={{context.patientId}}&clinical-status=active",
+    ),
+    "allergies": (
+        "AllergyIntolerance",
+        "AllergyIntolerance?patient={{context.patientId}}&clinical-status=active",
+    ),
+    "medicationStatements": (
+        "MedicationStatement",
+        "MedicationStatement?patient={{context.patientId}}&status=active"
+        "&_include=MedicationStatement:medication",
+    ),
+    "medicationRequests": (
+        "MedicationRequest",
+        "MedicationRequest?patient={{context.patientId}}&status=active"
+        "&_include=MedicationRequest:medication",
+    ),
+}
+"""Prefetch keys for the record data a mapping may read, by the resource type each brings.
+Observations get theirs from the mapping's own codes (`record_prefetch`)."""
+
+
 def prefetch_template(pack: RulePack, base: str) -> str:
-    """The FHIR search for the patient's latest completed response to this questionnaire."""
-    canonical = quote(questionnaire_canonical(pack, base), safe=":/")
+    """The FHIR search for the patient's latest completed response to this questionnaire, by
+    its canonical URL without a version: a response under an older version is found too."""
+    canonical = quote(questionnaire_url(pack, base), safe=":/")
     return (
         f"QuestionnaireResponse?questionnaire={canonical}&subject=Patient/{{{{context.patientId}}}}"
         "&status=completed,amended&_sort=-authored&_count=1"
     )
 
 
-def discovery(pack: RulePack, base: str = DEFAULT_BASE) -> dict[str, Any]:
+def discovery(
+    pack: RulePack, base: str = DEFAULT_BASE, record: RecordMap | None = None
+) -> dict[str, Any]:
     """The discovery document: one service per hook, both asking for the same prefetch."""
-    template = prefetch_template(pack, base)
+    prefetch = {PREFETCH_KEY: prefetch_template(pack, base), **record_prefetch(record)}
     return {
         "services": [
             {
@@ -119,7 +166,7 @@ def discovery(pack: RulePack, base: str = DEFAULT_BASE) -> dict[str, Any]:
                 "id": s.id,
                 "title": s.title,
                 "description": s.description,
-                "prefetch": {PREFETCH_KEY: template},
+                "prefetch": prefetch,
             }
             for s in SERVICES
         ]
@@ -359,11 +406,26 @@ def latest_response(
     return max(dated, key=lambda pair: pair[0])[1]
 
 
-def orders_ketamine(context: dict[str, Any]) -> bool:
-    """Whether a selected draft order names ketamine (or esketamine) as its medication."""
+def prefetched_medications(*values: Any) -> dict[str, dict[str, Any]]:
+    """Medication resources found in prefetch bundles and draft orders, by `Medication/<id>`."""
+    found: dict[str, dict[str, Any]] = {}
+    for value in values:
+        if not isinstance(value, dict) or value.get("resourceType") != "Bundle":
+            continue
+        for resource in _resources(value):
+            if isinstance(resource, dict) and resource.get("resourceType") == "Medication":
+                found[f"Medication/{resource.get('id')}"] = resource
+    return found
+
+
+def orders_ketamine(
+    context: dict[str, Any], orders: KetamineOrders | None, medications: dict[str, Any]
+) -> bool:
+    """Whether a selected draft order's medication is ketamine or esketamine, by the codes and
+    brand names of the pack's record mapping (never by a word search of the order)."""
     bundle = context.get("draftOrders")
     selections = context.get("selections")
-    if not isinstance(bundle, dict):
+    if not isinstance(bundle, dict) or orders is None:
         return False
     for resource in _resources(bundle):
         if not isinstance(resource, dict):
@@ -371,31 +433,174 @@ def orders_ketamine(context: dict[str, Any]) -> bool:
         ref = f"{resource.get('resourceType')}/{resource.get('id')}"
         if isinstance(selections, list) and ref not in selections:
             continue
-        named = [
-            resource.get(k)
-            for k in ("medicationCodeableConcept", "medication", "medicationReference")
-        ]
-        if "ketamine" in json.dumps(named).lower():
+        if names_ketamine(medication_concepts(resource, medications), orders):
             return True
     return False
 
 
-def no_answers_card(pack: RulePack) -> dict[str, Any]:
-    """For a ketamine order with no answers on record: say so, and nothing else."""
+def _card_source(pack: RulePack, base: str, code: str, display: str) -> dict[str, Any]:
     meta = pack.meta
     return {
-        "uuid": str(uuid.uuid5(CARD_NAMESPACE, json.dumps([pack.sha256, "no-answers"]))),
-        "summary": "No answers to the ketamine discussion checklist are on record",
-        "indicator": "info",
-        "detail": (
-            "No completed answers to this questionnaire were found for the patient, so no point "
-            "of the discussion checklist can be shown. Unanswered questions are never read as No."
-        ),
-        "source": {"label": f"{meta.name} {meta.version} ({meta.status})"},
+        "label": f"{meta.name} {meta.version} ({meta.status})",
+        "topic": {"system": topic_system(pack, base), "code": code, "display": display},
     }
 
 
-def _cards_for(pack: RulePack, service: Service, body: Any) -> dict[str, Any]:
+def no_answers_card(pack: RulePack, base: str) -> dict[str, Any]:
+    """For a ketamine order with no answers and nothing in the record: say exactly that."""
+    return {
+        "uuid": new_uuid(),
+        "summary": "No answers to the ketamine discussion checklist are on record",
+        "indicator": "info",
+        "detail": (
+            "No completed answers to this questionnaire were found for the patient, and the "
+            "record data sent with the call answer none of its questions, so no point of the "
+            "discussion checklist can be shown. Unanswered questions are never read as No."
+        ),
+        "source": _card_source(pack, base, "no-answers", "No answers on record"),
+    }
+
+
+def older_version_card(
+    pack: RulePack, base: str, version: str, changed: list[str]
+) -> dict[str, Any]:
+    """Answers exist, under a version whose questions differ: say so, never "nothing on record"."""
+    named = ", ".join(changed[:10]) + (
+        f" and {len(changed) - 10} more" if len(changed) > 10 else ""
+    )
+    return {
+        "uuid": new_uuid(),
+        "summary": (
+            f"Answers exist under an older version ({version[:20] or 'unstated'}) of the "
+            "ketamine checklist; repeat the screening"
+        )[:MAX_SUMMARY],
+        "indicator": "info",
+        "detail": (
+            f"The patient's latest answers were given to version {md_escape(version or 'unstated')}"
+            f" of the questionnaire. Questions answered there differ from version "
+            f"{md_escape(pack.meta.version)} ({md_escape(named)}), so they cannot be read as "
+            "answers to this version: repeat the screening with the current form. Unanswered "
+            "questions are never read as No."
+        ),
+        "source": _card_source(pack, base, "older-version", "Answers under an older version"),
+    }
+
+
+def record_prefetch(record: RecordMap | None) -> dict[str, str]:
+    """Prefetch templates for the record data the mapping reads, by key."""
+    if record is None:
+        return {}
+    kinds = {kind for match in record.matches for kind in match.resources}
+    templates = {
+        key: template for key, (kind, template) in RECORD_PREFETCH.items() if kind in kinds
+    }
+    observed = sorted(
+        {
+            f"{c.system}|{c.code}"
+            for m in record.matches
+            if "Observation" in m.resources
+            for c in m.codes
+        }
+    )
+    if observed:
+        templates["vitalSigns"] = (
+            "Observation?patient={{context.patientId}}&combo-code="
+            + ",".join(observed)
+            + "&status=final,amended,corrected&_sort=-date&_count=10"
+        )
+    return templates
+
+
+def record_resources(
+    prefetch: dict[str, Any], record: RecordMap | None
+) -> tuple[list[Any], list[str]]:
+    """The record resources sent as prefetch, and the keys that were not sent (not consulted)."""
+    resources: list[Any] = []
+    missing: list[str] = []
+    for key in record_prefetch(record):
+        value = prefetch.get(key)
+        if value is None:
+            missing.append(key)
+        elif isinstance(value, dict) and value.get("resourceType") == "Bundle":
+            resources += _resources(value)
+        elif isinstance(value, dict) and value.get("resourceType") == "OperationOutcome":
+            missing.append(key)
+        elif isinstance(value, dict):
+            resources.append(value)
+        else:
+            raise RefusedError(400, "invalid", f"prefetch {key} must be a FHIR resource")
+    return resources, missing
+
+
+@dataclass(frozen=True)
+class CallSettings:
+    """What a call's cards depend on beyond the body: the pack, its mapping, the options."""
+
+    pack: RulePack
+    base: str
+    record: RecordMap | None
+    per_point: bool
+    app_url: str | None
+    today: Callable[[], date]
+
+
+def _read_response(
+    settings: CallSettings, response: dict[str, Any]
+) -> tuple[AnswersFile | None, list[str], dict[str, Any] | None]:
+    """The clinician's answers in the latest response; for another version whose questions
+    are word for word this pack's, read with a note; otherwise None and the older-version
+    card to show instead."""
+    pack = settings.pack
+    canonical = response.get("questionnaire")
+    url, _, version = canonical.partition("|") if isinstance(canonical, str) else ("", "", "")
+    notes: list[str] = []
+    if url.endswith(f"/Questionnaire/{questionnaire_id(pack)}") and version != pack.meta.version:
+        changed = changed_meanings(pack, response)
+        if changed:
+            return None, notes, older_version_card(pack, settings.base, version, changed)
+        response = {**response, "questionnaire": questionnaire_canonical(pack, settings.base)}
+        notes.append(
+            f"Answers given to version {version or '(unstated)'} of the questionnaire; every "
+            f"question answered there reads word for word as in version {pack.meta.version}."
+        )
+    source = f"prefetch.{PREFETCH_KEY}"
+    answers = answers_from_response(response, source)
+    problems = questionnaire_problems(pack, answers, source)
+    if problems:
+        raise AnswersError(problems)
+    return answers, notes, None
+
+
+def _with_record(
+    pack: RulePack, clinician: AnswersFile, findings: list[Finding]
+) -> tuple[AnswersFile, list[Finding]]:
+    """The clinician's answers with Yes from the record added where the clinician gave none
+    and the question is asked; the findings actually used."""
+    merged = dict(clinician.answers)
+    used: list[Finding] = []
+    for finding in findings:
+        if finding.item in merged:
+            continue  # the clinician's own answer wins
+        trial = {**merged, finding.item: "yes"}
+        if finding.item in asked_states(pack, trial):
+            merged = trial
+            used.append(finding)
+    discussed = clinician.discussed
+    if used and discussed:  # a point marked may no longer be raised once the record answers
+        raised = {e.rule_id for e in evaluate(pack, AnswersFile(answers=merged)).entries}
+        discussed = {k: v for k, v in discussed.items() if k in raised}
+    answers = AnswersFile(
+        answers=merged,
+        patient_reference=clinician.patient_reference,
+        clinician=clinician.clinician,
+        date=clinician.date,
+        discussed=discussed,
+    )
+    return answers, used
+
+
+def _cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str, Any]:
+    pack, base = settings.pack, settings.base
     if not isinstance(body, dict):
         raise RefusedError(
             400, "invalid", "expected a JSON object with hook, hookInstance and context"
@@ -413,10 +618,16 @@ def _cards_for(pack: RulePack, service: Service, body: Any) -> dict[str, Any]:
         raise RefusedError(400, "required", "context is missing or not an object")
     patient = patient_id(context)
     fhir_server = body.get("fhirServer") if isinstance(body.get("fhirServer"), str) else None
-    if service.hook == "order-select" and not orders_ketamine(context):
+    prefetch = body.get("prefetch", {})
+    if not isinstance(prefetch, dict):
+        raise RefusedError(400, "invalid", "prefetch must be an object")
+    record = settings.record
+    medications = prefetched_medications(context.get("draftOrders"), *prefetch.values())
+    if service.hook == "order-select" and not orders_ketamine(
+        context, record.orders if record else None, medications
+    ):
         return {"cards": []}
-    prefetch = body.get("prefetch")
-    if not isinstance(prefetch, dict) or PREFETCH_KEY not in prefetch:
+    if PREFETCH_KEY not in prefetch:
         raise RefusedError(
             412,
             "required",
@@ -424,12 +635,43 @@ def _cards_for(pack: RulePack, service: Service, body: Any) -> dict[str, Any]:
             "discovery document's prefetch template asks; this service never fetches data itself",
         )
     response = latest_response(prefetched_responses(prefetch[PREFETCH_KEY]), patient, fhir_server)
-    if response is None:
-        return {"cards": [no_answers_card(pack)] if service.hook == "order-select" else []}
-    source = f"prefetch.{PREFETCH_KEY}"
-    answers = answers_from_response(response, source)
-    checklist = evaluate(pack, answers, source)
-    return {"cards": checklist_cards(pack, answers, checklist)}
+    resources, not_sent = record_resources(prefetch, record)
+    findings = (
+        record_findings(record, resources, patient, settings.today(), medications) if record else []
+    )
+    notes: list[str] = []
+    clinician = AnswersFile()
+    if response is not None:
+        read, notes, older = _read_response(settings, response)
+        if older is not None:
+            return {"cards": [older]}
+        clinician = read or clinician
+    if response is None and not findings:
+        return {"cards": [no_answers_card(pack, base)] if service.hook == "order-select" else []}
+    if not_sent:
+        notes.append(
+            "Record data not sent with this call, so not consulted: " + ", ".join(not_sent) + "."
+        )
+    answers, used = _with_record(pack, clinician, findings)
+    checklist = evaluate(pack, answers, f"prefetch.{PREFETCH_KEY}")
+    from_record = [
+        FromRecord(
+            item=f.item,
+            label=checklist.label(f.item),
+            display=f.display,
+            resource=f.resource,
+            date=f.date,
+        )
+        for f in used
+    ]
+    if settings.per_point:
+        return {
+            "cards": checklist_cards(pack, answers, checklist, base=base, from_record=from_record)
+        }
+    card = summary_card(
+        pack, checklist, base=base, from_record=from_record, app_url=settings.app_url, notes=notes
+    )
+    return {"cards": [card]}
 
 
 Handler = Callable[[Request], Awaitable[Response]]
@@ -488,7 +730,11 @@ def _client_on_loopback(request: Request) -> bool:
 
 
 def create_app(
-    pack: RulePack, base: str = DEFAULT_BASE, config: ServiceConfig | None = None
+    pack: RulePack,
+    base: str = DEFAULT_BASE,
+    config: ServiceConfig | None = None,
+    record: RecordMap | None = None,
+    today: Callable[[], date] = lambda: datetime.now(UTC).date(),
 ) -> Starlette:
     """The service for one validated pack. `app.state.feedback` counts (service, outcome).
 
@@ -496,7 +742,15 @@ def create_app(
     development switch `config.jwt_off` is on, which only a caller on loopback can use.
     """
     config = config or ServiceConfig()
-    document = discovery(pack, base)
+    document = discovery(pack, base, record)
+    settings = CallSettings(
+        pack=pack,
+        base=base,
+        record=record,
+        per_point=config.per_point_cards,
+        app_url=config.app_url,
+        today=today,
+    )
     feedback_counts: Counter[tuple[str, str]] = Counter()
     checker = JwtChecker(config.issuers)
     meter = FeedbackMeter(config.feedback_per_minute)
@@ -517,9 +771,8 @@ def create_app(
     async def call(request: Request) -> Response:
         service = _service(request)
         authenticate(request, service)
-        return JSONResponse(
-            _cards_for(pack, service, await read_json(request, config.body_seconds))
-        )
+        body = await read_json(request, config.body_seconds)
+        return JSONResponse(_cards_for(settings, service, body))
 
     async def feedback(request: Request) -> Response:
         service = _service(request)
