@@ -211,6 +211,37 @@ class Item(_Frozen):
     asked_if: Condition | None = None
 
 
+SourceStrength = Literal["contraindication", "do-not", "should-not", "caution"]
+"""How strongly a source states what it says: a contraindication, a "do not", a "should not
+be used", or a caution. The source's own wording, never the pack's judgement of a patient."""
+
+SOURCE_STRENGTHS: tuple[SourceStrength, ...] = get_args(SourceStrength)
+"""The strengths, strongest first: the order a checklist lists statements in."""
+
+STATEMENT_MAX_CHARS = 400
+"""A source statement is a sentence or two quoted from the source, not a passage."""
+
+MAX_STATEMENTS_PER_RULE = 8
+"""Statements one rule may carry: each point quotes a few, never a section of the label."""
+
+
+class SourceStatement(_Frozen):
+    """What one of a rule's own sources itself says about the point, in its own words.
+
+    Information with its citation, shown attributed ("The ketamine label (4 Contraindications):
+    ..."); never combined into any statement about the patient.
+    """
+
+    source: Identifier = Field(description="The source that says it: one of the rule's sources.")
+    section: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    strength: SourceStrength
+    statement: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=STATEMENT_MAX_CHARS),
+        Field(description="The source's own words, quoted."),
+    ]
+
+
 class Rule(_Frozen):
     """When its condition holds, a rule puts one entry on the checklist.
 
@@ -226,6 +257,20 @@ class Rule(_Frozen):
     text: Text
     rationale: Text
     sources: list[Identifier] = Field(min_length=1)
+    source_says: tuple[SourceStatement, ...] = Field(
+        default=(),
+        max_length=MAX_STATEMENTS_PER_RULE,
+        description="What the rule's own sources state about the point (a contraindication, "
+        "a do-not, a should-not, a caution), each in the source's words, with where it says it.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_statements(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A rule that quotes no source dumps as it always has, so every pack's sha256 stays."""
+        data = handler(self)
+        if isinstance(data, dict) and not self.source_says:
+            data.pop("source_says", None)
+        return data
 
     @property
     def headline(self) -> str:
