@@ -839,3 +839,29 @@ rules:
     rationale: "Side effects need watching."
     sources: [src-b]
 """
+
+
+class TestARunCutShort:
+    """A run that starts and is cut short before its page begins (a click under load) still
+    counts: the form then writes its memory back into its widgets, as the browser may have
+    dropped them. Before, the form believed them shown, and the blanks the browser then sent
+    back cleared the memory."""
+
+    def test_after_a_run_cut_short_the_form_writes_its_memory_back(
+        self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        answer(mini, "history", "yes")
+        calls = calls_to(monkeypatch, memory, "remember")
+        mini.session_state["page__runs"] += 1  # a run that started and drew nothing
+        mini.run()
+        assert len(calls) == 1
+        assert asked(mini)["history"] == "yes"
+
+    def test_right_after_a_full_run_of_the_form_nothing_is_written_back(
+        self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The cheap path stays: the form just drawn shows what the memory holds."""
+        answer(mini, "history", "yes")
+        calls = calls_to(monkeypatch, memory, "remember")
+        mini.run()
+        assert calls == []

@@ -8,11 +8,13 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Dialog, FilePayload, Locator, Page, Request, expect
+from playwright.sync_api import Browser, Dialog, FilePayload, Locator, Page, Request, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pypdf import PdfReader
 
 from screening import AnswersFile, RulePack, evaluate
@@ -27,6 +29,7 @@ from tests.browser_helpers import (
     after_rerun,
     asked,
     build,
+    busy,
     download,
     expect_filled,
     fill,
@@ -35,6 +38,7 @@ from tests.browser_helpers import (
     toggle_save_panel,
     type_into,
 )
+from tests.conftest import open_app
 
 pytestmark = pytest.mark.browser
 
@@ -530,3 +534,59 @@ class TestAReloadLosesNothing:
         assert reload(page) == []
         page.get_by_text(f"0 of {asked({})} answered").wait_for()
         expect(page.get_by_text("The screening was restored")).to_be_hidden()
+
+
+ROUNDS_UNDER_LOAD = 4
+"""Rounds of the page-switch path under load: before the fix, each round lost the typed
+clinician or ignored a click, and about one in four wiped the form."""
+
+
+@pytest.fixture
+def busy_server(tmp_path: Path) -> Iterator[Server]:
+    """A server of its own, pinned to one processor that a spinning process keeps busy."""
+    cpu = max(os.sched_getaffinity(0))
+    running = Server(tmp_path / "busy", cpus={cpu})
+    try:
+        running.wait_until_healthy()
+        with busy(cpu):
+            yield running
+    finally:
+        running.stop()
+
+
+class TestPageSwitchesUnderLoad:
+    """Typing in a field and switching pages at once, with the server's processor busy."""
+
+    def test_the_typed_clinician_the_answers_and_each_click_survive(
+        self, browser: Browser, busy_server: Server
+    ) -> None:
+        context = browser.new_context(viewport={"width": 1100, "height": 1300})
+        tab = context.new_page()
+        try:
+            page = open_app(tab, busy_server.url, ".st-key-answer__chronic_pain_over_3_months")
+            load(page)
+            found = []
+            for n in range(ROUNDS_UNDER_LOAD):
+                typed = f"Dr Round {n}"
+                page.get_by_role("textbox", name="Clinician (optional)").fill(typed)
+                for link, heading in [("About", "About this checklist"), ("Screening", None)]:
+                    page.get_by_role("link", name=link).click()  # at once: no Enter, no wait
+                    target = heading or "Ketamine for pain: discussion checklist"
+                    try:
+                        page.get_by_role("heading", name=target).wait_for(timeout=30_000)
+                    except PlaywrightTimeoutError:
+                        found.append(f"round {n}: the click on {link} was ignored")
+                        break
+                page.get_by_text(f"{len(ANSWERS)} of {asked(ANSWERS)} answered").wait_for()
+                page.wait_for_selector(IDLE)
+                clinician = page.get_by_role("textbox", name="Clinician (optional)")
+                reference = page.get_by_role("textbox", name="Patient reference (optional)")
+                if clinician.input_value() != typed or reference.input_value() != MARKER:
+                    found.append(
+                        f"round {n}: {clinician.input_value()!r}, {reference.input_value()!r}"
+                    )
+            assert found == []
+            expect_filled(page, ANSWERS, clinician=f"Dr Round {ROUNDS_UNDER_LOAD - 1}")
+        finally:
+            STREAMS.pop(tab, None)
+            context.close()
