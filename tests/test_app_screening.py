@@ -457,20 +457,46 @@ class TestFollowUps:
         answer(shipped, "substance_use_active", "yes")
         answer(shipped, "substance_use_history", "no")
         assert "substance_use_active" not in asked(shipped)
-        (note,) = [w for w in shipped.warning if w.value.startswith("Answer removed")]
+        (note,) = [w for w in shipped.warning if w.value.startswith("Answer set aside")]
         assert "was answered **Yes**" in note.value
         assert "substance use history is Yes" in note.value
-        assert note.icon == "ℹ️"  # a note, not an action: nothing undoes it
         build(shipped)
         assert "substance-active-use" not in entry_ids(shipped)
 
-    def test_a_follow_up_asked_again_starts_blank_and_the_note_goes(self, shipped: AppTest) -> None:
+    def test_a_parent_s_no_is_undone_in_one_click_with_its_follow_up_answers(
+        self, shipped: AppTest
+    ) -> None:
         answer(shipped, "substance_use_history", "yes")
         answer(shipped, "substance_use_active", "yes")
         answer(shipped, "substance_use_history", "no")
+        (undo,) = [b for b in shipped.button if b.key == "undo_change"]
+        assert undo.label.startswith("Undo: “")
+        assert undo.label.endswith("” back to Yes, and 1 answer(s) back")
+        undo.click().run()
+        assert asked(shipped)["substance_use_history"] == "yes"
+        assert asked(shipped)["substance_use_active"] == "yes"
+        assert not any(w.startswith("Answer set aside") for w in warnings(shipped))
+        assert not [b for b in shipped.button if b.key == "undo_change"]
+
+    def test_a_follow_up_asked_again_gets_its_answer_back_and_the_note_goes(
+        self, shipped: AppTest
+    ) -> None:
+        answer(shipped, "substance_use_history", "yes")
+        answer(shipped, "substance_use_active", "yes")
+        answer(shipped, "substance_use_history", "no")
+        answer(shipped, "substance_use_history", "unknown")
+        assert asked(shipped)["substance_use_active"] == "yes"
+        assert not any(w.startswith("Answer set aside") for w in warnings(shipped))
+
+    def test_an_answer_set_aside_never_comes_back_after_a_new_screening(
+        self, shipped: AppTest
+    ) -> None:
+        answer(shipped, "substance_use_history", "yes")
+        answer(shipped, "substance_use_active", "yes")
+        answer(shipped, "substance_use_history", "no")
+        start_again(shipped, "form")
         answer(shipped, "substance_use_history", "yes")
         assert asked(shipped)["substance_use_active"] is None
-        assert not any(w.startswith("Answer removed") for w in warnings(shipped))
 
     def test_a_follow_up_says_so_in_its_label_and_when_it_is_asked_first_in_its_help(
         self, shipped: AppTest

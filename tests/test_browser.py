@@ -158,7 +158,18 @@ class TestClinicianPath:
         pick(page, "substance_use_active", "Yes")
         pick(page, "substance_use_history", "No")
         expect(active).to_have_count(0)
-        expect(page.get_by_text("Answer removed:")).to_be_visible()
+        expect(page.get_by_text("Answer set aside:")).to_be_visible()
+
+    def test_a_parent_s_no_by_mistake_is_undone_in_one_click(self, page: Page) -> None:
+        pick(page, "substance_use_history", "Yes")
+        pick(page, "substance_use_active", "Yes")
+        pick(page, "substance_use_history", "No")
+        undo = page.get_by_role("button", name=re.compile(r"^Undo: .* back to Yes, and 1 answer"))
+        after_rerun(page, undo.click)
+        for item_id in ("substance_use_history", "substance_use_active"):
+            choice = page.locator(f".st-key-answer__{item_id}").get_by_role("radio", name="Yes")
+            expect(choice).to_have_attribute("aria-checked", "true")
+        expect(page.get_by_text("Answer set aside:")).to_be_hidden()
 
     def test_markup_typed_as_the_patient_reference_is_shown_as_typed(self, page: Page) -> None:
 
