@@ -733,6 +733,35 @@ class TestSaveAndResume:
         assert "could not be read: an unexpected error occurred" in mini.code[0].value
         assert asked(mini)["history"] == "yes"
 
+    def test_a_file_loaded_over_a_filled_form_waits_until_the_person_says_replace(
+        self, mini: AppTest
+    ) -> None:
+        answer(mini, "history", "yes")
+        upload(mini, "other.json", json.dumps({"answers": {"monitoring": "no"}}).encode())
+        (ask,) = [w.value for w in mini.warning if w.value.startswith("Load other.json?")]
+        assert "the ticks and notes" in ask
+        assert asked(mini)["history"] == "yes"
+        mini.button(key="upload_replace").click().run()
+        assert asked(mini)["history"] is None
+        assert asked(mini)["monitoring"] == "no"
+        assert [s.value for s in mini.success] == ["Loaded 1 answer(s) from other.json."]
+
+    def test_a_file_loaded_over_a_filled_form_can_be_declined_and_changes_nothing(
+        self, mini: AppTest
+    ) -> None:
+        answer(mini, "history", "yes")
+        upload(mini, "other.json", json.dumps({"answers": {"monitoring": "no"}}).encode())
+        mini.button(key="upload_keep").click().run()
+        assert asked(mini)["history"] == "yes"
+        assert asked(mini)["monitoring"] is None
+        assert not [w for w in mini.warning if w.value.startswith("Load other.json?")]
+        assert not mini.success
+
+    def test_a_file_loaded_over_an_empty_form_loads_at_once(self, mini: AppTest) -> None:
+        upload(mini, "other.json", json.dumps({"answers": {"monitoring": "no"}}).encode())
+        assert asked(mini)["monitoring"] == "no"
+        assert not [b for b in mini.button if b.key == "upload_replace"]
+
     def test_starting_again_clears_answers_details_and_ticks(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
         mini.text_input(key="detail__clinician").input("Dr Who").run()

@@ -342,6 +342,24 @@ class TestNothingIsLost:
         back(page)
         expect_filled(page)
 
+    def test_a_file_loaded_over_a_filled_form_asks_first(self, page: Page) -> None:
+        load(page)
+        toggle_save_panel(page)
+        upload = page.locator(".st-key-upload__answers input[type=file]")
+        other = json.dumps({"answers": {"monitoring_available": "yes"}}).encode()
+        payload = FilePayload(name="other.json", mimeType="application/json", buffer=other)
+        after_rerun(page, lambda: upload.set_input_files(files=payload))
+        page.get_by_text("Load other.json? It replaces everything on the form").wait_for()
+        after_rerun(page, page.get_by_role("button", name="Keep the form as it is").click)
+        toggle_save_panel(page)
+        expect_filled(page)
+        toggle_save_panel(page)
+        after_rerun(page, lambda: upload.set_input_files(files=payload))
+        replace = page.get_by_role("button", name="Replace the form with other.json")
+        after_rerun(page, replace.click)
+        page.get_by_text("Loaded 1 answer(s) from other.json.").wait_for()
+        page.get_by_text(f"1 of {asked({'monitoring_available': 'yes'})} answered").wait_for()
+
     def test_new_screening_clears_nothing_until_it_is_confirmed(self, page: Page) -> None:
         load(page)
         page.get_by_role("button", name="Start a new screening").click()

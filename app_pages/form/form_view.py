@@ -140,6 +140,28 @@ def _upload_panel(pack: RulePack) -> None:
             help="An answers file saved from this form or written for the command line, or a "
             "FHIR QuestionnaireResponse to this form's questionnaire.",
         )
+        waiting = memory.pending()
+        if waiting is not None:
+            st.warning(
+                f"Load {md(waiting.name)}? It replaces everything on the form: the answers, "
+                "the details, and the ticks and notes on the checklist.",
+                icon=":material/warning:",
+            )
+            choice = st.container(horizontal=True)
+            choice.button(
+                f"Replace the form with {md(waiting.name)}",
+                key="upload_replace",
+                on_click=memory.replace_with_pending,
+                args=(pack,),
+                type="primary",
+                help="Save the answers first if you may need them again.",
+            )
+            choice.button(
+                "Keep the form as it is",
+                key="upload_keep",
+                on_click=memory.keep_the_form,
+                help="The file is not loaded.",
+            )
         note = memory.take_upload_note()
         if note is not None and note.problems:
             st.error(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -45,6 +46,7 @@ HANDED = "screening__token_handed"  # the tab has been told the token, and asked
 LAST_CHANGE = "screening__last_change"  # (answer key, value before) of the last answer given
 UNDO = "screening__undo"  # (answer key, value before, {item id: answer}) a change removed
 RESTORED = "screening__restored"  # a copy was restored in this session: say so once
+PENDING = "screening__pending_upload"  # an answers file read, waiting for "replace the form?"
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
@@ -276,6 +278,7 @@ def start_again(pack: RulePack, where: str | None = None) -> None:
         set_value(detail_key(field), dt.date.today() if field == "date" else "")
     st.session_state[DROPPED] = {}
     st.session_state.pop(UNDO, None)
+    st.session_state.pop(PENDING, None)
     st.session_state[UPLOAD_NOTE] = None
     show("form")
 
@@ -289,6 +292,7 @@ def read_answers_upload(pack: RulePack, name: str, data: bytes) -> tuple[Answers
 def load_upload(pack: RulePack) -> None:
     """Replace the form with an uploaded answers file, or say why not and change nothing."""
     uploaded = st.session_state.get(UPLOAD_KEY)
+    st.session_state.pop(PENDING, None)
     if uploaded is None:
         st.session_state[UPLOAD_NOTE] = None
         return
@@ -305,16 +309,53 @@ def load_upload(pack: RulePack) -> None:
             [f"{uploaded.name}: could not be read: an unexpected error occurred (see the log)"],
         )
         return
+    if has_work():
+        st.session_state[PENDING] = Pending(uploaded.name, loaded, tuple(with_marks))
+        return
+    _fill(pack, Pending(uploaded.name, loaded, tuple(with_marks)))
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An answers file read and checked, waiting until the person confirms it may replace the
+    form they have filled."""
+
+    name: str
+    loaded: AnswersFile
+    marked: tuple[Entry, ...]
+
+
+def pending() -> Pending | None:
+    found: Pending | None = st.session_state.get(PENDING)
+    return found
+
+
+def _fill(pack: RulePack, upload: Pending) -> None:
+    """Replace the form with a loaded answers file, and say so."""
+    loaded = upload.loaded
     start_again(pack)
     for item_id, answer in loaded.answers.items():
         set_value(answer_key(item_id), answer)
     set_value(detail_key("patient_reference"), loaded.patient_reference or "")
     set_value(detail_key("clinician"), loaded.clinician or "")
     set_value(detail_key("date"), dt.date.fromisoformat(loaded.date) if loaded.date else None)
-    for entry in with_marks:
+    for entry in upload.marked:
         set_value(tick_key(entry), entry.done)
         set_value(note_key(entry), entry.note or "")
-    st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, [], len(loaded.answers))
+    st.session_state[UPLOAD_NOTE] = UploadNote(upload.name, [], len(loaded.answers))
+
+
+def replace_with_pending(pack: RulePack) -> None:
+    """The person confirmed: the waiting file replaces the form (a callback)."""
+    upload = st.session_state.pop(PENDING, None)
+    if isinstance(upload, Pending):
+        _fill(pack, upload)
+
+
+def keep_the_form() -> None:
+    """The person declined: the waiting file is dropped, the form stays (a callback)."""
+    st.session_state.pop(PENDING, None)
+    st.session_state[UPLOAD_NOTE] = None
 
 
 def take_upload_note() -> UploadNote | None:
