@@ -15,6 +15,7 @@ from screening.models import Rule
 from screening.pack.loader import DEFAULT_RULES_DIR
 from screening.pack.scenarios import SCENARIOS_FOLDER, PlacedScenario, load_scenarios
 from screening.review.diff import diff_packs, diff_text
+from screening.statements import cited_as
 from tests.conftest import screening
 
 FIXTURE_1_1_0 = Path(__file__).resolve().parent / "fixtures" / "pack-1.1.0"
@@ -466,11 +467,20 @@ class TestThePointSaysWhatItsSourceSays:
                 for s in point.source_says
             ), point.id
 
-    def test_statements_borrowed_by_analogy_say_so_in_their_section(
+    def test_statements_borrowed_by_analogy_are_attributed_as_such(
         self, shipped_pack: RulePack
     ) -> None:
         borrowed = [
             s for r in shipped_pack.rules for s in r.source_says if s.source == "esketamine-rems"
         ]
+        esketamine = next(s for s in shipped_pack.sources if s.id == "esketamine-rems")
         assert borrowed
-        assert all("by analogy" in s.section for s in borrowed)
+        assert cited_as(esketamine) == "The esketamine label (SPRAVATO), by analogy"
+
+    def test_every_source_is_attributed_by_a_short_name_a_reader_recognises(
+        self, shipped_pack: RulePack
+    ) -> None:
+        assert [s.id for s in shipped_pack.sources if not s.short_name] == []
+        assert cited_as(next(s for s in shipped_pack.sources if s.id == "ketamine-label")) == (
+            "The ketamine label (KETALAR)"
+        )
