@@ -15,6 +15,7 @@ from screening.describe import item_list
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist, Entry, Rule, RulePack
 from screening.open_entries import entry_headline
+from screening.statements import ABSENT_POINT_NOTE, STATEMENTS_HEADING, statement_text
 from screening.words import KIND_WORDS, answers_behind
 
 CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:screening:cds-card")
@@ -81,6 +82,9 @@ def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
         "",
         md_escape(entry.text, block=True),
     ]
+    if entry.source_says:
+        lines += ["", f"**{STATEMENTS_HEADING}:**", ""]
+        lines += [f"- {md_escape(statement_text(s))}" for s in entry.source_says]
     if entry.open_items:
         lines += ["", f"**If it applies:** {md_escape(rule.text)}"]
     lines += ["", f"**Answers that raised it:** {md_escape(answers_behind(checklist, entry))}"]
@@ -93,4 +97,6 @@ def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
         ]
     lines += ["", f"**Why it matters:** {md_escape(entry.rationale)}", "", "**Sources**", ""]
     lines += [f"- {source_markdown(s)}" for s in entry.sources]
+    # Each card may be shown alone, so each says what a card not shown means.
+    lines += ["", f"*{md_escape(ABSENT_POINT_NOTE)}*"]
     return "\n".join(lines)
