@@ -95,8 +95,8 @@ def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
             f"**Still to find out:** {md_escape(still)}. Unknown or unanswered is never read as "
             "No.",
         ]
-    lines += ["", f"**Why it matters:** {md_escape(entry.rationale)}", "", "**Sources**", ""]
-    lines += [f"- {source_markdown(s)}" for s in entry.sources]
     # Each card may be shown alone, so each says what a card not shown means.
     lines += ["", f"*{md_escape(ABSENT_POINT_NOTE)}*"]
+    lines += ["", f"**Why it matters:** {md_escape(entry.rationale)}", "", "**Sources**", ""]
+    lines += [f"- {source_markdown(s)}" for s in entry.sources]
     return "\n".join(lines)
