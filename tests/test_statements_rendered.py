@@ -1,10 +1,11 @@
 """What the sources say, and the line on points not listed, in every place a checklist is shown.
 
 One test over the renderers: the app's checklist screen (AppTest), Markdown, JSON, the PDF
-(its text, read back with pypdf) and the CDS Hooks cards, called as an EHR calls the service,
-with the answers as a FHIR QuestionnaireResponse (the form and the response carry answers
-only; the checklist reaches FHIR systems as cards). Each statement appears attributed
-(`statement_text`) under every point whose rule quotes it, and once more at the top.
+(its text, read back with pypdf) and the CDS Hooks cards (the summary card, and one card per
+point), made from answers read back from a FHIR QuestionnaireResponse as the service reads
+them (the Questionnaire and the response carry the form and the answers only; the checklist
+reaches FHIR systems as cards). Each statement appears attributed (`statement_text`) under
+every point whose rule quotes it, and once at the top.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
-from starlette.testclient import TestClient
 from streamlit.testing.v1 import AppTest
 
 from screening import (
@@ -29,9 +29,9 @@ from screening import (
     evaluate,
     load_pack,
 )
-from screening.cds.service import create_app
+from screening.cds.cards import checklist_cards, summary_card
 from screening.errors import ExportError
-from screening.fhir.response import questionnaire_response
+from screening.fhir.response import answers_from_response, questionnaire_response
 from screening.logic import asked_states
 from screening.markdown import md_escape
 from screening.models import ANSWERS, StatementRef
@@ -100,29 +100,22 @@ def pdf_text(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> Rend
     return _no_space("".join(page.extract_text() for page in reader.pages)), _no_space
 
 
-def cds_text(pack: RulePack, answers: AnswersFile) -> Rendered:
-    response = questionnaire_response(pack, answers)
-    response["subject"] = {"reference": "Patient/p1"}
-    body = {
-        "hook": "patient-view",
-        "hookInstance": "d1577c69-dfbe-44ad-ba6d-3e05e953b2ea",
-        "context": {"userId": "Practitioner/u1", "patientId": "p1"},
-        "prefetch": {
-            "checklistResponse": {
-                "resourceType": "Bundle",
-                "type": "searchset",
-                "entry": [{"resource": response}],
-            }
-        },
-    }
-    client = TestClient(create_app(pack))
-    cards = client.post("/cds-services/ketamine-checklist", json=body).json()["cards"]
+def cds_text(pack: RulePack, answers: AnswersFile, *, per_point: bool) -> Rendered:
+    """The cards the CDS service answers with, for the answers read back from the FHIR
+    QuestionnaireResponse an EHR would send: one summary card, or one card per point."""
+    response = json.loads(json.dumps(questionnaire_response(pack, answers)))
+    read = answers_from_response(response, "response.json")
+    checklist = evaluate(pack, read)
+    cards = checklist_cards(pack, read, checklist) if per_point else [summary_card(pack, checklist)]
     return "\n".join(c["detail"] for c in cards), md_escape
 
 
-RENDERERS = ["app", "markdown", "json", "pdf", "cds-from-fhir-response"]
-TOP_BLOCK = {"app", "markdown", "json", "pdf"}
-"""Renderers that list the statements once more at the top; each card stands alone."""
+RENDERERS = ["app", "markdown", "json", "pdf", "cds-summary-card", "cds-point-cards"]
+TOP_BLOCK = {"app", "markdown", "json", "pdf", "cds-summary-card"}
+"""Renderers that list the statements once at the top; a point's card carries its own."""
+UNDER_POINTS = set(RENDERERS) - {"cds-summary-card"}
+"""Renderers that show each point in full, its statements under it; the summary card lists
+the points' headlines only."""
 
 
 def rendered(
@@ -141,13 +134,13 @@ def rendered(
         return checklist, json_text(checklist)
     if renderer == "pdf":
         return checklist, pdf_text(pack, answers, checklist)
-    return checklist, cds_text(pack, answers)
+    return checklist, cds_text(pack, answers, per_point=renderer == "cds-point-cards")
 
 
 def times_shown(checklist: Checklist, said: StatementRef, renderer: str) -> int:
     """Under every entry that carries it, and once at the top where there is a top."""
     under = sum(said in e.source_says for e in checklist.entries)
-    return under + (renderer in TOP_BLOCK)
+    return under * (renderer in UNDER_POINTS) + (renderer in TOP_BLOCK)
 
 
 @pytest.mark.parametrize("renderer", RENDERERS)
@@ -188,7 +181,7 @@ def _raising(pack: RulePack) -> list[AnswersFile]:
     return found
 
 
-@pytest.mark.parametrize("renderer", ["markdown", "json", "pdf", "cds-from-fhir-response"])
+@pytest.mark.parametrize("renderer", sorted(UNDER_POINTS - {"app"}))
 def test_every_shipped_rule_that_quotes_a_source_shows_it(
     renderer: str, shipped_pack: RulePack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -205,7 +198,9 @@ def test_every_shipped_rule_that_quotes_a_source_shows_it(
     assert seen == quoting
 
 
-@pytest.mark.parametrize("renderer", ["app", "markdown", "pdf", "cds-from-fhir-response"])
+@pytest.mark.parametrize(
+    "renderer", ["app", "markdown", "pdf", "cds-summary-card", "cds-point-cards"]
+)
 @pytest.mark.parametrize("answers", [ALL_RAISED, {}], ids=["points-raised", "no-answers"])
 def test_the_checklist_says_once_that_a_point_not_listed_was_not_raised(
     renderer: str, answers: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -213,7 +208,7 @@ def test_the_checklist_says_once_that_a_point_not_listed_was_not_raised(
     pack_dir = write_statement_pack(tmp_path / "pack")
     given = AnswersFile(answers=answers)
     checklist, (text, written) = rendered(renderer, pack_dir, given, monkeypatch)
-    per_card = renderer == "cds-from-fhir-response"
+    per_card = renderer == "cds-point-cards"
     assert text.count(written(ABSENT_POINT_NOTE)) == (len(checklist.entries) if per_card else 1)
 
 
