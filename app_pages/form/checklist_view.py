@@ -11,6 +11,7 @@ from app_pages.common import Download, md, offer
 from app_pages.form import memory
 from app_pages.form.form_view import start_again_button
 from app_pages.form.memory import note_key, tick_key
+from app_pages.statements_view import checklist_top, entry_statements
 from screening import (
     ANSWER_WORDS,
     KIND_WORDS,
@@ -101,6 +102,7 @@ def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
                 max_chars=NOTE_MAX_LENGTH,
                 help="Printed as typed under the point in the downloads. No identifiers.",
             )
+        entry_statements(entry)
         note = str(st.session_state.get(note_key(entry)) or "").strip()
         if note:
             st.text(f"Note: {note}")
@@ -212,6 +214,7 @@ def checklist_view(pack: RulePack) -> None:
             "An unanswered question is never taken as No.",
             icon=":material/help:",
         )
+    checklist_top(checklist)
     if checklist.entries:
         st.caption(
             f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "
