@@ -19,15 +19,18 @@ import logging
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from asn1crypto import pem, x509  # type: ignore[import-untyped]  # no types
 from cryptography.utils import CryptographyDeprecationWarning
+from pypdf import PdfReader
 
 from screening.errors import ExportError, Problem
 
 with warnings.catch_warnings():
     # pyHanko imports DSA support, which cryptography deprecates, on every run
     warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
@@ -38,9 +41,13 @@ with warnings.catch_warnings():
     from pyhanko_certvalidator import ValidationContext
 
 FIELD_NAME = "ChecklistSignature"
-STAMP_BOX = (51, 40, 306, 88)
-"""Where the signature's stamp sits on the last page (points from its lower left corner):
-beside the footer, clear of the text above it."""
+STAMP_SIZE = (255, 44)
+"""The signature stamp's width and height in points; it sits at the left margin, below the
+last line of the last page (above the footer), or on a page of its own after it when the
+last page has no room."""
+LEFT_MARGIN = 51
+FOOTER_TOP = 50
+"""Nothing but the footer is drawn below this height (points from the page's foot)."""
 STAMP_TEXT = "Signed by %(signer)s\n%(ts)s"
 PASSWORD_ENV = "SCREENING_SIGNING_PASSWORD"
 """The environment variable `evaluate --sign` reads the identity's password from (else it
@@ -100,8 +107,8 @@ def sign(pdf: bytes, identity: signers.SimpleSigner) -> bytes:
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    last = int(writer.root["/Pages"]["/Count"]) - 1
-    spec = fields.SigFieldSpec(FIELD_NAME, on_page=last, box=STAMP_BOX)
+    last, box = _stamp_place(writer, pdf)
+    spec = fields.SigFieldSpec(FIELD_NAME, on_page=last, box=box)
     stamp = TextStampStyle(stamp_text=STAMP_TEXT, border_width=1)
     pdf_signer = signers.PdfSigner(
         metadata, signer=identity, stamp_style=stamp, new_field_spec=spec
@@ -109,6 +116,38 @@ def sign(pdf: bytes, identity: signers.SimpleSigner) -> bytes:
     out = io.BytesIO()
     pdf_signer.sign_pdf(writer, output=out)
     return out.getvalue()
+
+
+def _stamp_place(
+    writer: IncrementalPdfFileWriter, pdf: bytes
+) -> tuple[int, tuple[int, int, int, int]]:
+    """The page (0-based) and box for the stamp: below the last page's lowest line if it
+    fits there, else on a blank A4 page added after it."""
+    last = int(writer.root["/Pages"]["/Count"]) - 1
+    width, height = STAMP_SIZE
+    heights: list[float] = []
+
+    def seen(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text.strip() and float(tm[5]) > FOOTER_TOP:
+            heights.append(float(tm[5]))
+
+    PdfReader(io.BytesIO(pdf)).pages[last].extract_text(visitor_text=seen)
+    top = int(min(heights, default=842.0)) - 16
+    if top - height >= FOOTER_TOP:
+        return last, (LEFT_MARGIN, top - height, LEFT_MARGIN + width, top)
+    pdf_objects: Any = generic  # pyHanko's object constructors are untyped
+    page = pdf_objects.DictionaryObject(
+        {
+            pdf_objects.pdf_name("/Type"): pdf_objects.pdf_name("/Page"),
+            pdf_objects.pdf_name("/MediaBox"): pdf_objects.ArrayObject(
+                [pdf_objects.FloatObject(v) for v in (0, 0, 595.28, 841.89)]
+            ),
+            pdf_objects.pdf_name("/Resources"): pdf_objects.DictionaryObject(),
+        }
+    )
+    untyped: Any = writer
+    untyped.insert_page(page)
+    return last + 1, (LEFT_MARGIN, 700, LEFT_MARGIN + width, 700 + height)
 
 
 def load_trust(data: bytes, source: str) -> list[x509.Certificate]:
