@@ -914,10 +914,12 @@ class TestVerify:
         ]
 
     def test_a_record_of_a_newer_format_is_not_called_altered(self, mini_pack: RulePack) -> None:
-        newer = rewrite_record(build(mini_pack, {}), lambda r: r.update(format_version=4))
+        later = FORMAT_VERSION + 1
+        newer = rewrite_record(build(mini_pack, {}), lambda r: r.update(format_version=later))
         assert refusal(newer, mini_pack) == [
-            "c.pdf: the embedded record is format version 4, newer than this program reads (3): "
-            "it cannot be checked; verify it with the release that made it or a later one"
+            f"c.pdf: the embedded record is format version {later}, newer than this program "
+            f"reads ({FORMAT_VERSION}): it cannot be checked; verify it with the release that "
+            "made it or a later one"
         ]
 
     def test_a_reference_longer_than_this_release_accepts_cannot_be_checked(

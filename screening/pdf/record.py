@@ -56,7 +56,7 @@ class PdfRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     format: Literal["ketamine-screening-checklist-record"]
-    format_version: Literal[1, 2, 3]
+    format_version: Literal[1, 2, 3, 4]
     generator: str
     rule_set: RuleSetRef
     answers: AnswersFile
