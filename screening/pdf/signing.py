@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from asn1crypto import pem, x509  # type: ignore[import-untyped]  # no types
@@ -26,6 +28,10 @@ from cryptography.utils import CryptographyDeprecationWarning
 from pypdf import PdfReader
 
 from screening.errors import ExportError, Problem
+from screening.limits import MAX_CREDENTIAL_BYTES
+from screening.models import AnswersFile, Checklist, RulePack
+from screening.pdf.record import checklist_pdf
+from screening.reading import read_bounded
 
 with warnings.catch_warnings():
     # pyHanko imports DSA support, which cryptography deprecates, on every run
@@ -97,6 +103,26 @@ def load_identity(p12: bytes, password: bytes, source: str) -> signers.SimpleSig
         message = "cannot open this PKCS#12 identity: wrong password, or not a PKCS#12 file"
         raise ExportError([Problem(source, message)])
     return signer
+
+
+def server_identity(path: str | None) -> Identity | None:
+    """A server's configured signing identity (a PKCS#12 file the clinic placed there), its
+    password from `PASSWORD_ENV`; None when no path is configured. Read, never written."""
+    if not path:
+        return None
+    data = read_bounded(Path(path), MAX_CREDENTIAL_BYTES, path)
+    return load_identity(data, os.environ.get(PASSWORD_ENV, "").encode(), path)
+
+
+def signed_checklist_pdf(
+    pack: RulePack,
+    answers: AnswersFile,
+    checklist: Checklist,
+    identity: Identity | None,
+) -> bytes:
+    """`checklist_pdf`, signed with `identity` when there is one."""
+    pdf = checklist_pdf(pack, answers, checklist)
+    return sign(pdf, identity) if identity is not None else pdf
 
 
 def sign(pdf: bytes, identity: signers.SimpleSigner) -> bytes:
