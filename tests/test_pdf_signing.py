@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import FreeText
 
@@ -22,6 +23,7 @@ from screening.pdf.verify import EXIT_OK, EXIT_UNTRUSTED_SIGNER
 from tests.cli_process import BASE_ENV, run_screening
 from tests.conftest import REPOSITORY, write_answers, write_pack
 from tests.pki import Authority, authority, identity
+from tests.test_pdf_attacks import rewritten, stamped
 
 PASSWORD = b"correct horse"
 SIGNER = "Dr Ada Example"
@@ -152,6 +154,24 @@ class TestAlteredAfterSigning:
             verify_pdf(out.getvalue(), pack, "s.pdf")
         assert str(caught.value) == (
             "s.pdf: the file was changed after it was signed: the file has been altered"
+        )
+
+    def test_paint_added_before_the_signature_is_refused_though_the_signature_holds(
+        self, signed: tuple[RulePack, bytes, bytes], ca: Authority, tmp_path: Path
+    ) -> None:
+        pack, pdf, _ = signed
+
+        def white_box(stamp: FPDF) -> None:
+            stamp.set_fill_color(255, 255, 255)
+            stamp.rect(0, 40, 210, 60, style="F")
+
+        painted = rewritten(pdf, stamped(white_box), incremental=True)
+        p12 = identity(ca, SIGNER, tmp_path, PASSWORD)
+        signed_pdf = sign(painted, load_identity(p12.read_bytes(), PASSWORD, "id.p12"))
+        with pytest.raises(ExportError) as caught:
+            verify_pdf(signed_pdf, pack, "s.pdf")
+        assert str(caught.value) == (
+            "s.pdf: the signature's revision changes what the pages draw: the file has been altered"
         )
 
     def test_a_wrong_password_is_refused_naming_the_identity(

@@ -30,6 +30,7 @@ from pypdf import PdfReader
 from screening.errors import ExportError, Problem
 from screening.limits import MAX_CREDENTIAL_BYTES
 from screening.models import AnswersFile, Checklist, RulePack
+from screening.pdf.drawing import page_drawings
 from screening.pdf.record import checklist_pdf
 from screening.reading import read_bounded
 
@@ -209,7 +210,49 @@ def signed_part(
         raise _refused(
             source, f"the file holds {len(signatures)} signatures; this program signs once"
         )
-    return _report(signatures[0], source, trust), _before_signing(data)
+    report = _report(signatures[0], source, trust)
+    before = _before_signing(data)
+    problem = _signing_revision_problem(before, data)
+    if problem is not None:
+        raise _refused(source, f"{problem}: the file has been altered")
+    return report, before
+
+
+SIGNING_ADDS = {"/AcroForm", "/Metadata", "/Extensions", "/Version"}
+"""What signing adds to the document catalog: the signature's form, and the XMP metadata and
+PDF version (with its extensions) that pyHanko declares."""
+
+
+def _signing_revision_problem(before: bytes, after: bytes) -> str | None:
+    """What the signing revision adds besides the signature and its stamp, if anything: the
+    pages must draw what they drew (a page for the stamp alone may follow them), the only
+    annotation is the signature's, and the document gains only its form."""
+    try:
+        old, new = PdfReader(io.BytesIO(before)), PdfReader(io.BytesIO(after))
+        old_pages, new_pages = page_drawings(old), page_drawings(new)
+        annotations = [_annotation_kinds(page) for page in new.pages]
+        old_root: Any = old.trailer["/Root"]
+        new_root: Any = new.trailer["/Root"]
+        added = set(new_root) - set(old_root)
+    except Exception:  # a damaged object surfaces only when read; one message fits all
+        return "the signed file cannot be read in full"
+    extra_pages = (len(new_pages) - len(old_pages)) // 2
+    if new_pages[: len(old_pages)] != old_pages or extra_pages not in (0, 1):
+        return "the signature's revision changes what the pages draw"
+    if extra_pages and new.pages[-1].get("/Contents") is not None:
+        return "the signature's revision adds a page that draws more than the stamp"
+    if sorted(kind for kinds in annotations for kind in kinds) != ["/Sig"] or added - SIGNING_ADDS:
+        return "the signature's revision adds more than the signature"
+    return None
+
+
+def _annotation_kinds(page: Any) -> list[str]:
+    """The field type of each annotation on a page (a signature's is /Sig)."""
+    kinds = []
+    for annotation in page.get("/Annots") or []:
+        item = annotation.get_object()
+        kinds.append(str(item.get("/FT")) if item.get("/Subtype") == "/Widget" else "other")
+    return kinds
 
 
 def _report(
