@@ -90,6 +90,8 @@ def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
         row.checkbox(
             md_escape(label, block=True),
             key=tick_key(entry),
+            on_change=memory.keep,
+            args=(tick_key(entry),),
             width="stretch",
             wrap=True,
             help=f"Rule {entry.rule_id}. Tick it off when it has been discussed; the tick goes "
@@ -101,6 +103,8 @@ def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
             st.text_area(
                 "Note on this point",
                 key=note_key(entry),
+                on_change=memory.keep,
+                args=(note_key(entry),),
                 max_chars=NOTE_MAX_LENGTH,
                 help="Printed as typed under the point in the downloads. No identifiers.",
             )
