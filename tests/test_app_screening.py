@@ -810,7 +810,9 @@ class TestSafety:
         """A bare string in a page script would be printed by Streamlit's magic."""
         shipped.switch_page(page).run()
         shown = [e for e in shipped.main if not isinstance(e, SpecialBlock)]
-        assert isinstance(shown[0], Title)
+        # The tab's guard (app_pages/guard.py) comes first on every page, hidden; then the page.
+        assert getattr(shown[0], "key", None) == "page_guard"
+        assert isinstance(shown[1], Title)
 
 
 MINI_RULES_WITH_UNKNOWN_ITEM = """\
