@@ -30,6 +30,7 @@ def checklist_top(checklist: Checklist) -> None:
 
 
 def entry_statements(entry: Entry) -> None:
-    """Under a point: what its own sources say about it, one line each."""
+    """Under a point: what its own sources say about it, one line each, in the point's own
+    size (a caption), so the quotation reads as part of the point, not above it."""
     if entry.source_says:
-        st.markdown("\n".join(f"- {md(statement_text(s))}" for s in entry.source_says))
+        st.caption("\n".join(f"- {md(statement_text(s))}" for s in entry.source_says))
