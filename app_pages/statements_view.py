@@ -10,11 +10,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import md
-from screening.models import Checklist, Entry
-from screening.statements import (
+from screening import (
     ABSENT_POINT_NOTE,
     STATEMENTS_HEADING,
     STATEMENTS_INTRO,
+    Checklist,
+    Entry,
     statement_text,
 )
 
