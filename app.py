@@ -17,7 +17,12 @@ st.set_page_config(
 # per process: a page is let run by one run at a time.
 if PAGES not in st.session_state:
     st.session_state[PAGES] = [
-        st.Page("app_pages/form.py", title="Screening", icon=":material/checklist:"),
+        st.Page(
+            "app_pages/form/page.py",
+            title="Screening",
+            icon=":material/checklist:",
+            url_path="form",
+        ),
         st.Page("app_pages/rule_pack.py", title="Rule pack", icon=":material/rule:"),
         st.Page("app_pages/audit.py", title="Audit", icon=":material/query_stats:"),
         st.Page("app_pages/about.py", title="About", icon=":material/info:"),

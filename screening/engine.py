@@ -20,6 +20,7 @@ from screening.logic import (
 )
 from screening.models import (
     ANSWERS,
+    SOURCE_STRENGTHS,
     Answer,
     AnswersFile,
     AnswerState,
@@ -31,8 +32,10 @@ from screening.models import (
     RuleSetRef,
     Source,
     SourceRef,
+    StatementRef,
 )
 from screening.open_entries import open_entry_text
+from screening.statements import cited_as
 from screening.words import kind_rank, section_rank
 
 
@@ -61,6 +64,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
         {
             "rule_set": parts.rule_set,
             "entries": entries,
+            "statements": _statements(entries),
             "not_assessed": [i for i, s in states.items() if s == "not_assessed"],
             "disclaimer": DISCLAIMER,
             "patient_reference": answers.patient_reference,
@@ -69,6 +73,14 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             "items": [parts.asked[i, s] for i, s in states.items()],
         }
     )
+
+
+def _statements(entries: list[dict[str, Any]]) -> list[StatementRef]:
+    """The entries' statements once each, strongest first (`models.ordered_statements`).
+
+    Equal statements are one shared object (`_Parts`), so each is found once by identity."""
+    found = {id(s): s for e in entries for s in e["source_says"]}
+    return sorted(found.values(), key=lambda s: SOURCE_STRENGTHS.index(s.strength))
 
 
 class _Parts:
@@ -87,7 +99,9 @@ class _Parts:
             sha256=pack.sha256,
         )
         sources = {s.id: SourceRef.model_validate(_source_ref(s)) for s in pack.sources}
+        names = {s.id: s for s in pack.sources}
         section_order = section_rank(pack.sections)
+        statements: dict[StatementRef, StatementRef] = {}  # equal statements share one object
         self.fixed: dict[str, dict[str, Any]] = {}
         self.rank: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
         for rule in pack.rules:
@@ -98,6 +112,13 @@ class _Parts:
                 "summary": rule.summary or "",
                 "text": rule.text,
                 "sources": tuple(sources[s] for s in rule.sources),
+                "source_says": tuple(
+                    statements.setdefault(ref, ref)
+                    for ref in (
+                        StatementRef(**said.model_dump(), cited_as=cited_as(names[said.source]))
+                        for said in rule.source_says
+                    )
+                ),
                 "rationale": rule.rationale,
             }
             section = section_order(rule.section)

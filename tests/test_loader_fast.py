@@ -107,7 +107,10 @@ def test_a_pack_read_fast_is_the_pack_read_with_positions(name: str) -> None:
         "a: 1\n---\nb: 2\n",  # two documents
         "<<: {a: 1}\n",  # a merge key
         "a: 2024-01-01\n",  # a date
-        "a: 12\n",  # a number
+        "a: 1.5\n",  # a number other than a whole one in plain decimals
+        "a: 007\n",
+        "a: +7\n",
+        "a: 1_000\n",
         "a: 0o17\n",
         "a: .inf\n",
         "a:\tb\n",  # a tab
@@ -133,6 +136,10 @@ def test_no_and_yes_stay_strings_and_only_true_and_false_are_booleans() -> None:
         "a": ["no", "yes", "on", "off", "y", "n", "NO", True, False, None, None, ""],
         "b": None,
     }
+
+
+def test_whole_numbers_in_plain_decimals_are_numbers() -> None:
+    assert parse_plain(b"a: [0, 12, -3, '12']\n") == {"a": [0, 12, -3, "12"]}
 
 
 def test_a_file_over_the_size_bound_or_not_utf8_steps_aside() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ from screening.models import (
     Source,
 )
 from screening.pack.checks import CrossChecker, guard_wording
+from screening.pack.record_map import RECORD_FILE, record_problems
 from screening.pack.yaml_files import (
     RULES_FILES,
     FileModel,
@@ -53,7 +54,12 @@ SOURCES_FILE = "sources.yaml"
 ITEMS_FILE = "items.yaml"
 RULES_GLOB = "rules-*.yaml"
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+_PACKAGED_RULES = Path(__file__).resolve().parents[1] / "rules"
+DEFAULT_RULES_DIR = (
+    _PACKAGED_RULES if _PACKAGED_RULES.is_dir() else Path(__file__).resolve().parents[2] / "rules"
+)
+"""The shipped pack: `screening/rules/` in an installed package (pyproject.toml puts it
+there), else `rules/` beside `screening/` in the checkout."""
 
 
 def display_path(path: Path) -> str:
@@ -145,6 +151,25 @@ def _digest(files: Mapping[str, bytes], schema: PackSchema) -> str:
     return digest.hexdigest()
 
 
+def _names_problems(
+    yaml_names: list[str], rule_names: list[str], label: str, shown: Callable[[str], str]
+) -> list[Problem]:
+    """YAML files a pack does not hold, and a pack without rule files."""
+    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, RECORD_FILE, *rule_names}
+    problems = [
+        Problem(
+            shown(stray),
+            f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE} "
+            f"and {RULES_GLOB} files",
+        )
+        for stray in yaml_names
+        if stray not in expected
+    ]
+    if not rule_names:
+        problems.append(Problem(label, f"no rule files ({RULES_GLOB})"))
+    return problems
+
+
 def _assembled(
     files: Mapping[str, bytes], label: str, schema: PackSchema, *, fast: bool
 ) -> RulePack:
@@ -153,21 +178,9 @@ def _assembled(
     def shown(name: str) -> str:
         return os.path.normpath(os.path.join(label, name))
 
-    problems: list[Problem] = []
     yaml_names = sorted(n for n in files if n.lower().endswith((".yaml", ".yml")))
     rule_names = [n for n in yaml_names if fnmatch.fnmatchcase(n, RULES_GLOB)]
-    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, *rule_names}
-    for stray in yaml_names:
-        if stray not in expected:
-            problems.append(
-                Problem(
-                    shown(stray),
-                    f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE} "
-                    f"and {RULES_GLOB} files",
-                )
-            )
-    if not rule_names:
-        problems.append(Problem(label, f"no rule files ({RULES_GLOB})"))
+    problems = _names_problems(yaml_names, rule_names, label, shown)
     if fast and problems:
         raise NeedsPositions
 
@@ -217,6 +230,9 @@ def _assembled(
         gatekeeping=gatekeeping,
     )
     problems += checker.problems()
+    if RECORD_FILE in files and items_file is not None:  # optional: answers from the record
+        item_ids = {i.id for i in items_file[1].items}
+        problems += record_problems(files[RECORD_FILE], shown(RECORD_FILE), item_ids, fast=fast)[1]
     if meta_file is not None:
         meta_doc, meta_model = meta_file
         pack_meta = meta_model.pack

@@ -288,6 +288,8 @@ comment between an indicator and its node (`key: # ...`), where ruamel's round-t
 can fail to place the comment: files the fast reader must not accept alone."""
 _RESOLVER = VersionedResolver(version=(1, 2))
 _STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
 _PLAIN_VALUES: dict[str, Any] = {
     **dict.fromkeys(("true", "True", "TRUE"), True),
     **dict.fromkeys(("false", "False", "FALSE"), False),
@@ -321,14 +323,18 @@ def parse_plain(data: bytes) -> Any:
 
 
 def _plain_scalar(value: str, resolved: dict[str, Any]) -> Any:
-    """A plain (unquoted) scalar as YAML 1.2 reads it: a string, a boolean or null; any
-    other type (numbers, dates, merge keys) is left to the reader with positions."""
+    """A plain (unquoted) scalar as YAML 1.2 reads it: a string, a boolean, null or a whole
+    number written plainly in decimals; any other (other numbers, dates, merge keys) is left
+    to the reader with positions."""
     if value in resolved:
         return resolved[value]
+    tag = _RESOLVER.resolve(ScalarNode, value, (True, False))
     if value in _PLAIN_VALUES:
         found = _PLAIN_VALUES[value]
-    elif _RESOLVER.resolve(ScalarNode, value, (True, False)) == _STR:
+    elif tag == _STR:
         found = value
+    elif tag == _INT and _DECIMAL.fullmatch(value):
+        found = int(value)
     else:
         raise NeedsPositions
     resolved[value] = found
