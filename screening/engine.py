@@ -7,6 +7,7 @@ from operator import itemgetter
 from typing import Any
 
 from screening.answers import answer_problems
+from screening.citations import cited_as
 from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
 from screening.logic import (
@@ -35,7 +36,6 @@ from screening.models import (
     StatementRef,
 )
 from screening.open_entries import open_entry_text
-from screening.statements import cited_as
 from screening.words import kind_rank, section_rank
 
 
