@@ -37,6 +37,8 @@ Configured by whoever runs the server; users never upload one, and nothing write
 _log = logging.getLogger(__name__)
 DRAWN = "page__drawn"
 """Session-state key: what this session's last run finished drawing (see `take_drawn`)."""
+RUNS = "page__runs"
+"""Session-state key: how many runs this session has started (see `count_run`)."""
 
 
 @dataclass(frozen=True)
@@ -184,19 +186,31 @@ def unexpected_error(what: str) -> None:
     )
 
 
+def count_run() -> None:
+    """Number this run: app.py calls it first, before anything a rerun can interrupt."""
+    st.session_state[RUNS] = int(st.session_state.get(RUNS, 0)) + 1
+
+
 def take_drawn() -> str | None:
     """What the previous run of this session finished drawing, if it said so with `drawn`.
 
-    Taken, not read: every page takes it when it starts (in `require_pack`), so a run of
-    another page, or one stopped before its end, leaves nothing behind.
+    Taken, not read: every page takes it when it starts (in `require_pack`). And only the run
+    just before counts: a run started since (another page, cut short by a click before its page
+    took this) may have made the browser drop what was drawn, though it drew nothing itself.
+    Under load that is how a page switch wiped the form: the form believed its widgets were
+    still shown, so it did not write the answers back into them, and the empty widgets the
+    browser then sent back cleared the memory.
     """
-    drawn: str | None = st.session_state.pop(DRAWN, None)
-    return drawn
+    found = st.session_state.pop(DRAWN, None)
+    if not isinstance(found, tuple) or found[1] != int(st.session_state.get(RUNS, 0)) - 1:
+        return None
+    what: str = found[0]
+    return what
 
 
 def drawn(what: str) -> None:
     """Say, at the end of a run, that it drew `what` in full."""
-    st.session_state[DRAWN] = what
+    st.session_state[DRAWN] = (what, int(st.session_state.get(RUNS, 0)))
 
 
 def require_pack() -> RulePack:

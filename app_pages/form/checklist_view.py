@@ -12,6 +12,7 @@ from app_pages.common import SIGNING_IDENTITY_ENV, Download, md, offer, signing_
 from app_pages.form import memory
 from app_pages.form.form_view import start_again_button
 from app_pages.form.memory import note_key, tick_key
+from app_pages.statements_view import checklist_top, entry_statements
 from screening import (
     ANSWER_WORDS,
     KIND_WORDS,
@@ -89,6 +90,8 @@ def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
         row.checkbox(
             md_escape(label, block=True),
             key=tick_key(entry),
+            on_change=memory.keep,
+            args=(tick_key(entry),),
             width="stretch",
             wrap=True,
             help=f"Rule {entry.rule_id}. Tick it off when it has been discussed; the tick goes "
@@ -100,9 +103,12 @@ def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
             st.text_area(
                 "Note on this point",
                 key=note_key(entry),
+                on_change=memory.keep,
+                args=(note_key(entry),),
                 max_chars=NOTE_MAX_LENGTH,
                 help="Printed as typed under the point in the downloads. No identifiers.",
             )
+        entry_statements(entry)
         note = str(st.session_state.get(note_key(entry)) or "").strip()
         if note:
             st.text(f"Note: {note}")
@@ -225,6 +231,7 @@ def checklist_view(pack: RulePack) -> None:
             "An unanswered question is never taken as No.",
             icon=":material/help:",
         )
+    checklist_top(checklist)
     if checklist.entries:
         st.caption(
             f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "
