@@ -581,6 +581,30 @@ class TestFromTheRecord:
         )
 
 
+class TestWhatRenderersKeep:
+    """Answers to questions not shown are dropped with a note naming them, never evaluated."""
+
+    def test_an_answer_lforms_kept_for_a_hidden_question_is_dropped_and_named(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        answered = AnswersFile(answers={"substance_use_history": "no"})
+        body = call_body(shipped_pack, answered)
+        response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
+        response["item"][0]["item"].append(
+            {
+                "linkId": "substance_use_active",
+                "answer": [{"valueCoding": {"system": "http://loinc.org", "code": "LA33-6"}}],
+            }
+        )
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        label = shipped_pack.item("substance_use_active").label
+        assert (
+            "Answers to questions not shown given the other answers were dropped, not "
+            f"evaluated: {md_escape(label)}." in card["detail"]
+        )
+        assert card["summary"] == summary_line(evaluate(shipped_pack, answered), 0)
+
+
 def older(pack: RulePack, version: str = "1.0.0", **changes: str) -> dict[str, Any]:
     """The call's response as if made under another version, with some question texts changed."""
     response = bound(questionnaire_response(pack, SOME))

@@ -53,6 +53,7 @@ from screening.fhir.response import (
     RESOURCE_TYPE,
     answers_from_response,
     changed_meanings,
+    drop_not_enabled,
     questionnaire_problems,
 )
 from screening.limits import MAX_CDS_BODY_BYTES, MAX_CDS_JSON_DEPTH, MAX_NUMBER_DIGITS
@@ -564,10 +565,17 @@ def _read_response(
             f"question answered there reads word for word as in version {pack.meta.version}."
         )
     source = f"prefetch.{PREFETCH_KEY}"
-    answers = answers_from_response(response, source)
-    problems = questionnaire_problems(pack, answers, source)
+    read = answers_from_response(response, source)
+    problems = questionnaire_problems(pack, read, source)
     if problems:
         raise AnswersError(problems)
+    answers, dropped = drop_not_enabled(pack, read)
+    if dropped:
+        labels = ", ".join(pack.item(i).label for i in dropped)
+        notes.append(
+            "Answers to questions not shown given the other answers were dropped, not "
+            f"evaluated: {labels}."
+        )
     return answers, notes, None
 
 
