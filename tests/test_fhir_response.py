@@ -415,7 +415,7 @@ LOINC_NO = {"system": "http://loinc.org", "code": "LA32-8", "display": "No"}
 EDITS: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
     "url": lambda r, _: r.update(questionnaire="http://example.org/fhir/Questionnaire/phq-9|1.0.0"),
     "version": lambda r, _: r.update(questionnaire=f"{URL}|0.9.0"),
-    "no-version": lambda r, q: (r.update(questionnaire=URL), q.update(text="Reworded?")),
+    "no-version": lambda r, q: r.update(questionnaire=URL) or q.update(text="Reworded?"),
     "status": lambda r, _: r.update(status="entered-in-error"),
     "code": lambda _, q: q.update(
         answer=[{"valueCoding": {"system": "http://loinc.org", "code": "LA99-9"}}]
