@@ -672,7 +672,9 @@ class TestRefusals:
         del body["prefetch"]
         (message,) = refused(client, PATIENT_VIEW, 412, json=body)
         assert message.startswith("prefetch checklistResponse is missing")
-        assert "never fetches data itself" in message
+        assert message.endswith(
+            "or a fhirServer this service is configured to use with a fhirAuthorization token"
+        )
 
     def test_a_prefetch_the_client_could_not_fetch_is_412(
         self, client: TestClient, shipped_pack: RulePack
@@ -1061,7 +1063,7 @@ class TestConfig:
         assert result.output.splitlines() == [
             f"Error: {path}: colour: unknown setting; known: allowed_hosts, allowed_origins, "
             "app_url, audience, body_seconds, feedback_per_call, feedback_per_minute, "
-            "header_seconds, issuers, per_point_cards",
+            "fhir_servers, header_seconds, issuers, per_point_cards",
             f"Error: {path}: issuers.{ISSUER}: keys[0] is a private key: configure the EHR's public "
             "key only",
             f"Error: {path}: issuers.ftp://x: must be an http(s) URL",

@@ -22,6 +22,7 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -40,6 +41,7 @@ from screening.cds.cards import (
     topic_system,
 )
 from screening.cds.config import LOOPBACK_HOSTS, ServiceConfig
+from screening.cds.fetch import FetchError, fetch_prefetch, same_server
 from screening.engine import evaluate
 from screening.errors import AnswersError
 from screening.fhir.questionnaire import (
@@ -607,6 +609,59 @@ def _with_record(
     return answers, used
 
 
+def _to_fetch(
+    settings: CallSettings, service: Service, body: Any, servers: tuple[str, ...]
+) -> tuple[str, str, str, dict[str, str]] | None:
+    """What to fetch from the call's FHIR server: its address, the token, the patient and the
+    templates of the prefetch keys not sent; None when nothing is missing, or the server is
+    not one the clinic listed, or there is no token (the call is then judged as it came)."""
+    if not isinstance(body, dict) or not servers:
+        return None
+    server, auth, context = (
+        body.get("fhirServer"),
+        body.get("fhirAuthorization"),
+        body.get("context"),
+    )
+    token = auth.get("access_token") if isinstance(auth, dict) else None
+    prefetch = body.get("prefetch", {})
+    if (
+        not isinstance(server, str)
+        or not same_server(server, servers)
+        or not isinstance(token, str)
+        or not token
+        or not isinstance(context, dict)
+        or not isinstance(prefetch, dict)
+    ):
+        return None
+    patient = patient_id(context)
+    if service.hook == "order-select" and not orders_ketamine(
+        context,
+        settings.record.orders if settings.record else None,
+        prefetched_medications(context.get("draftOrders"), *prefetch.values()),
+    ):
+        return None
+    templates = {PREFETCH_KEY: prefetch_template(settings.pack, settings.base)}
+    templates.update(record_prefetch(settings.record))
+    wanted = {k: t for k, t in templates.items() if k not in prefetch}
+    return (server, token, patient, wanted) if wanted else None
+
+
+async def _complete_prefetch(
+    settings: CallSettings, service: Service, body: Any, servers: tuple[str, ...]
+) -> Any:
+    """The body with the prefetch it lacked fetched from its FHIR server, in a worker thread
+    so other calls go on; a failed fetch is 412 saying why."""
+    missing = _to_fetch(settings, service, body, servers)
+    if missing is None:
+        return body
+    server, token, patient, templates = missing
+    try:
+        fetched = await run_in_threadpool(fetch_prefetch, server, token, templates, patient)
+    except FetchError as exc:
+        raise RefusedError(412, "incomplete", f"prefetch is missing and {exc}") from None
+    return {**body, "prefetch": {**(body.get("prefetch") or {}), **fetched}}
+
+
 def _cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str, Any]:
     pack, base = settings.pack, settings.base
     if not isinstance(body, dict):
@@ -640,7 +695,8 @@ def _cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str,
             412,
             "required",
             f"prefetch {PREFETCH_KEY} is missing: send the patient's latest response as the "
-            "discovery document's prefetch template asks; this service never fetches data itself",
+            "discovery document's prefetch template asks, or a fhirServer this service is "
+            "configured to use with a fhirAuthorization token",
         )
     response = latest_response(prefetched_responses(prefetch[PREFETCH_KEY]), patient, fhir_server)
     resources, not_sent = record_resources(prefetch, record)
@@ -780,6 +836,7 @@ def create_app(
         service = _service(request)
         authenticate(request, service)
         body = await read_json(request, config.body_seconds)
+        body = await _complete_prefetch(settings, service, body, config.fhir_servers)
         return JSONResponse(_cards_for(settings, service, body))
 
     async def feedback(request: Request) -> Response:
