@@ -7,6 +7,7 @@ answers file is an error the reviewer sees, never a field silently ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal, get_args
@@ -24,6 +25,7 @@ from pydantic import (
     Tag,
     field_validator,
     model_serializer,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -196,6 +198,13 @@ class Source(_Frozen):
         default=None,
         description="Background reading (a lay overview): may stand beside a guideline or "
         "label, never alone behind a rule.",
+    )
+    short_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
+    ) = Field(
+        default=None,
+        description='What a statement quoted from the source is attributed to ("The ketamine '
+        'label"); when absent, a short form of the citation.',
     )
 
 
@@ -463,6 +472,18 @@ class SourceRef(_Frozen):
     )
 
 
+class StatementRef(_Frozen):
+    """What a source an entry cites itself says about its point, as the checklist carries it:
+    attributed (`cited_as`), so no view needs the pack. Information with its citation, never
+    a statement about the patient."""
+
+    source: str
+    cited_as: str = Field(description="The short name the statement is attributed to.")
+    section: str = Field(description="Where in the source it says so.")
+    strength: SourceStrength
+    statement: str = Field(description="The source's own words.")
+
+
 class AskedItem(_Frozen):
     """A question the form asked, with its answer, so a view can show it without the pack."""
 
@@ -496,6 +517,11 @@ class Entry(_Frozen):
         "the point (yes, no); empty otherwise.",
     )
     sources: tuple[SourceRef, ...]
+    source_says: tuple[StatementRef, ...] = Field(
+        default=(),
+        description="What the entry's own sources state about its point, in their words; "
+        "empty in records made before 0.4.0.",
+    )
     rationale: str
     done: StrictBool = False
     note: Note | None = None
@@ -523,6 +549,19 @@ class Checklist(_Frozen):
         description="Every question asked, in the form's order, with its answer or "
         "not_assessed; empty in records made before 0.3.0.",
     )
+    statements: tuple[StatementRef, ...] = Field(
+        default=(),
+        description="The entries' source statements once each, strongest first, then in the "
+        "order the entries give them: the checklist's 'What the sources say'; empty in "
+        "records made before 0.4.0.",
+    )
+
+    @model_validator(mode="after")
+    def _statements_of_the_entries(self) -> Checklist:
+        """The list at the top says what the entries say, no more and no less."""
+        if self.statements != ordered_statements(self.entries):
+            raise ValueError("statements must list the entries' source statements, each once")
+        return self
 
     @property
     def sections(self) -> tuple[str, ...]:
@@ -548,3 +587,9 @@ class Checklist(_Frozen):
     def cited(self) -> tuple[SourceRef, ...]:
         """Every source the entries cite, once each, in order of first citation."""
         return tuple({s.id: s for e in self.entries for s in e.sources}.values())
+
+
+def ordered_statements(entries: Iterable[Entry]) -> tuple[StatementRef, ...]:
+    """Every entry's source statements once each: strongest first, then in entry order."""
+    found = dict.fromkeys(s for e in entries for s in e.source_says)
+    return tuple(sorted(found, key=lambda s: SOURCE_STRENGTHS.index(s.strength)))

@@ -18,6 +18,7 @@ sources:
     citation: "Author B. Another study. J Test. 2021;2:3-4."
   - id: test-label
     citation: "Test Pharma. TESTAMINE (ketamine) prescribing information. Revised 2022."
+    short_name: "The TESTAMINE label"
   - id: lay-article
     citation: "A. Writer. Ketamine explained. Health Magazine. 2023."
     background: true

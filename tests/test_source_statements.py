@@ -8,12 +8,17 @@ import contextlib
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
-from screening import PackError, RulePack, load_pack
-from screening.models import SourceStatement
+from screening import AnswersFile, Checklist, PackError, RulePack, evaluate, load_pack
+from screening.models import Source, SourceStatement, StatementRef
+from screening.statements import cited_as
 from tests.statement_helpers import (
+    ALL_RAISED,
+    GUIDELINE_CAUTION,
     LABEL_CONTRAINDICATION,
     RULES,
+    SOURCES,
     write_statement_pack,
 )
 
@@ -249,3 +254,108 @@ class TestWording:
         rules = RULES.replace("serious hazard", "seri\u043eus hazard")
         problems = refused(tmp_path, rules)
         assert any("source_says[1].statement mixes alphabets" in p for p in problems), problems
+
+
+class TestShortNames:
+    """A statement is attributed to its source's short name, or a short form of its citation."""
+
+    @pytest.mark.parametrize(
+        ("citation", "expected"),
+        [
+            (
+                "Cohen SP, Bhatia A, Buvanendran A, Schwenk ES. Consensus Guidelines. "
+                "Reg Anesth Pain Med. 2018;43(5):521-546.",
+                "Cohen SP et al., 2018",
+            ),
+            (
+                "KETALAR (ketamine hydrochloride) injection, for intravenous or intramuscular "
+                "use, CIII. US prescribing information. Par Pharmaceutical.",
+                "KETALAR (ketamine hydrochloride) injection",
+            ),
+            (
+                "American Society of Anesthesiologists, Committee on Pain Medicine. Statement "
+                "on ketamine. Original approval 18 October 2023.",
+                "American Society of Anesthesiologists, 2023",
+            ),
+            ("A" * 70 + " long name. 2001.", "A" * 59 + "…"),
+        ],
+    )
+    def test_a_citation_without_a_short_name_is_shortened(
+        self, citation: str, expected: str
+    ) -> None:
+        assert cited_as(Source(id="s", citation=citation)) == expected
+
+    def test_a_short_name_is_used_as_given(self) -> None:
+        source = Source(id="s", citation="Long. Citation. 2020.", short_name="The label")
+        assert cited_as(source) == "The label"
+
+    def test_verdict_words_in_a_short_name_are_refused(self, tmp_path: Path) -> None:
+        folder = write_statement_pack(
+            tmp_path / "pack",
+            {"sources.yaml": SOURCES.replace("The TESTAMINE label", "The approved label")},
+        )
+        with contextlib.chdir(folder), pytest.raises(PackError) as caught:
+            load_pack(folder)
+        (problem,) = [str(p) for p in caught.value.problems]
+        assert problem == (
+            f"sources.yaml:{line_of(SOURCES, 'short_name')}: test-label: "
+            "short_name uses verdict language (approved)"
+        )
+
+
+class TestOnTheChecklist:
+    """Each entry carries its rule's statements, attributed; the checklist lists them all once,
+    strongest first."""
+
+    def test_an_entry_carries_its_rule_s_statements_with_the_name_they_are_cited_by(
+        self, tmp_path: Path
+    ) -> None:
+        pack = load_pack(write_statement_pack(tmp_path / "pack"))
+        checklist = evaluate(pack, AnswersFile(answers=ALL_RAISED))
+        monitoring = next(e for e in checklist.entries if e.rule_id == "setting-monitoring")
+        assert monitoring.source_says[0] == StatementRef(
+            source="test-label",
+            cited_as="The TESTAMINE label",
+            section="4 Contraindications",
+            strength="contraindication",
+            statement=LABEL_CONTRAINDICATION,
+        )
+        history = next(e for e in checklist.entries if e.rule_id == "substance-history")
+        assert [s.cited_as for s in history.source_says] == ["Author A, 2020"]
+
+    def test_the_checklist_lists_every_statement_once_strongest_first(self, tmp_path: Path) -> None:
+        rules = RULES.replace(
+            "    sources: [src-a]\n  - id: setting-monitoring",
+            "    sources: [src-a]\n    source_says:\n      - source: src-a\n"
+            '        section: "Table 2"\n        strength: caution\n'
+            f'        statement: "{GUIDELINE_CAUTION}"\n  - id: setting-monitoring',
+        )
+        pack = load_pack(write_statement_pack(tmp_path / "pack", {"rules-main.yaml": rules}))
+        checklist = evaluate(pack, AnswersFile(answers=ALL_RAISED))
+        assert [s.strength for s in checklist.statements] == [
+            "contraindication",
+            "do-not",
+            "caution",
+        ]
+        assert sum(len(e.source_says) for e in checklist.entries) == 4
+
+    def test_an_open_entry_carries_its_statements_too(self, tmp_path: Path) -> None:
+        pack = load_pack(write_statement_pack(tmp_path / "pack"))
+        checklist = evaluate(pack, AnswersFile(answers={"history": "no"}))
+        (monitoring,) = checklist.entries
+        assert monitoring.open_items == ("monitoring",)
+        assert [s.strength for s in checklist.statements] == ["contraindication", "do-not"]
+
+    def test_a_checklist_whose_list_disagrees_with_its_entries_is_refused(
+        self, tmp_path: Path
+    ) -> None:
+        pack = load_pack(write_statement_pack(tmp_path / "pack"))
+        data = evaluate(pack, AnswersFile(answers=ALL_RAISED)).model_dump()
+        data["statements"] = data["statements"][1:]
+        with pytest.raises(ValidationError, match="statements must list the entries'"):
+            Checklist.model_validate(data)
+
+    def test_a_checklist_without_statements_reads_as_before(self, mini_pack: RulePack) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(answers={"history": "yes"}))
+        assert checklist.statements == ()
+        assert all(e.source_says == () for e in checklist.entries)

@@ -50,18 +50,31 @@ engine_option = click.option(
 scheduler_option = click.option(
     "--scheduler",
     metavar="ADDRESS",
-    help="Address of a dask.distributed scheduler (e.g. tcp://10.0.0.5:8786); needs --engine dask.",
+    help="Address of a dask.distributed scheduler (e.g. tcp://10.0.0.5:8786); needs --engine dask. "
+    "Its scheduler and workers must import screening at this version, or the run is refused "
+    "before any work is sent.",
+)
+ship_option = click.option(
+    "--ship-package",
+    "ship",
+    is_flag=True,
+    help="Send this screening package to the --scheduler's nodes before the run (they need "
+    "its dependencies installed), instead of installing it on every node.",
 )
 
 
-def _evaluate(pack: RulePack, answers: Path, engine: str, scheduler: str | None) -> BatchResult:
+def _evaluate(
+    pack: RulePack, answers: Path, engine: str, scheduler: str | None, ship: bool
+) -> BatchResult:
     shown = display_path(answers)
     if scheduler is not None and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
+    if ship and scheduler is None:
+        raise click.UsageError("--ship-package needs --scheduler")
     if engine == "dask":
         from screening.batch.dask_engine import run_dask  # noqa: PLC0415 - loads Dask
 
-        return run_dask(pack, answers, shown, scheduler)
+        return run_dask(pack, answers, shown, scheduler, ship=ship)
     return run_batch(pack, read_table_path(answers, shown, pack))
 
 
@@ -104,6 +117,7 @@ def _say_refused(problems: tuple[CellProblem, ...], refused: int) -> None:
 @rules_option
 @engine_option
 @scheduler_option
+@ship_option
 def batch(
     *,
     answers: Path,
@@ -112,6 +126,7 @@ def batch(
     rules_dir: Path,
     engine: str,
     scheduler: str | None,
+    ship: bool,
 ) -> None:
     """Evaluate every answer set in ANSWERS (CSV, Parquet or JSON Lines) into RESULTS.
 
@@ -121,7 +136,7 @@ def batch(
     if fmt is None:
         raise click.BadParameter("RESULTS must end in .parquet, .pq or .csv", param_hint="--out")
     pack = load_pack(rules_dir)
-    result = _evaluate(pack, answers, engine, scheduler)
+    result = _evaluate(pack, answers, engine, scheduler, ship)
     problems_path = problems_out or default_problems_path(out)
     _write(table_bytes(results_table(result), fmt), out)
     _write(problems_csv(result.problems), problems_path)
@@ -140,10 +155,10 @@ def batch(
 
 
 def _audit(
-    table: Path, rules_dir: Path, engine: str, scheduler: str | None
+    table: Path, rules_dir: Path, engine: str, scheduler: str | None, ship: bool
 ) -> tuple[Audit, BatchResult | None]:
     """A results table is counted as it is; an answers table is evaluated first."""
-    if engine == "pandas" and scheduler is None:
+    if engine == "pandas" and scheduler is None and not ship:
         shown = display_path(table)
         raw, problems = raw_table_path(table, shown)
         if is_results_table(raw):
@@ -151,7 +166,7 @@ def _audit(
         pack = load_pack(rules_dir)
         result = run_batch(pack, code_table(raw, problems, shown, pack))
     else:
-        result = _evaluate(load_pack(rules_dir), table, engine, scheduler)
+        result = _evaluate(load_pack(rules_dir), table, engine, scheduler, ship)
     return audit_result(result), result
 
 
@@ -170,6 +185,7 @@ def _audit(
 @rules_option
 @engine_option
 @scheduler_option
+@ship_option
 def audit(
     *,
     table: Path,
@@ -178,10 +194,11 @@ def audit(
     rules_dir: Path,
     engine: str,
     scheduler: str | None,
+    ship: bool,
 ) -> None:
     """Per rule, how many answer sets raised it or left it open; per item, how often it was
     unknown, not assessed or not asked. Exit 1 if any answer set was refused."""
-    report, result = _audit(table, rules_dir, engine, scheduler)
+    report, result = _audit(table, rules_dir, engine, scheduler, ship)
     render = {"table": audit_text, "json": audit_json, "csv": audit_csv}[fmt]
     if out is None:
         click.echo(render(report), nl=False)

@@ -400,7 +400,7 @@ class CrossChecker:
             texts = {f: getattr(item, f) for f in ("section", "label", "question", "help")}
             yield from guard_wording(shown, raw, texts, item.id, scripts=scripts, gatekeeping=gates)
         for shown, raw, source in self.sources:
-            texts = {f: getattr(source, f) for f in ("grade", "note")}
+            texts = {f: getattr(source, f) for f in ("grade", "note", "short_name")}
             yield from guard_wording(
                 shown, raw, texts, source.id, scripts=scripts, gatekeeping=gates
             )

@@ -51,7 +51,12 @@ SOURCES_FILE = "sources.yaml"
 ITEMS_FILE = "items.yaml"
 RULES_GLOB = "rules-*.yaml"
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+_PACKAGED_RULES = Path(__file__).resolve().parents[1] / "rules"
+DEFAULT_RULES_DIR = (
+    _PACKAGED_RULES if _PACKAGED_RULES.is_dir() else Path(__file__).resolve().parents[2] / "rules"
+)
+"""The shipped pack: `screening/rules/` in an installed package (pyproject.toml puts it
+there), else `rules/` beside `screening/` in the checkout."""
 
 
 def display_path(path: Path) -> str:
