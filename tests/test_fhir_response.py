@@ -17,6 +17,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from app_pages.form.fhir_download import saved_response_json
+from app_pages.form.memory import note_key, tick_key
 from screening import AnswersError, AnswersFile, RulePack, evaluate
 from screening.answers import answer_problems, read_answers_bytes
 from screening.cli import cli
@@ -246,6 +248,19 @@ class TestDiscussedMarks:
         result = CliRunner().invoke(cli, ["fhir", "response", str(path)])
         assert result.exit_code == 0, result.output
         assert len(json.loads(result.output)["extension"]) == 2
+
+    def test_the_apps_fhir_download_carries_the_ticks_and_notes_on_screen(
+        self, shipped_pack: RulePack
+    ) -> None:
+        entry = evaluate(shipped_pack, SOME).entries[0]
+        marks = {tick_key(entry): True, note_key(entry): " asked the patient "}
+        resource = json.loads(saved_response_json(shipped_pack, SOME, marks))
+        assert resource["extension"][0]["extension"] == [
+            {"url": "rule", "valueCode": entry.rule_id},
+            {"url": "done", "valueBoolean": True},
+            {"url": "note", "valueString": "asked the patient"},
+        ]
+        assert "extension" not in json.loads(saved_response_json(shipped_pack, SOME, {}))
 
     def test_the_extension_is_published_by_a_command_and_validates(self) -> None:
         result = CliRunner().invoke(
