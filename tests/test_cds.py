@@ -1073,6 +1073,66 @@ class TestConfig:
         ]
 
 
+class TestMalformedShapes:
+    """Values of the wrong JSON type deep in a call are refused or ignored, never a 500."""
+
+    @pytest.mark.parametrize("value", [[], {}, 1, None])
+    def test_an_answer_code_of_the_wrong_type_is_422(
+        self, client: TestClient, shipped_pack: RulePack, value: Any
+    ) -> None:
+        body = call_body(shipped_pack)
+        item = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]["item"][0]["item"][0]
+        item["answer"][0]["valueCoding"]["code"] = value
+        refused(client, PATIENT_VIEW, 422, json=body)
+
+    @pytest.mark.parametrize("value", [["Patient/p1"], {"a": 1}, 5])
+    def test_a_subject_reference_of_the_wrong_type_is_422(
+        self, client: TestClient, shipped_pack: RulePack, value: Any
+    ) -> None:
+        body = call_body(shipped_pack)
+        body["prefetch"]["checklistResponse"]["entry"][0]["resource"]["subject"] = {
+            "reference": value
+        }
+        refused(client, PATIENT_VIEW, 422, json=body)
+
+    @pytest.mark.parametrize(
+        "concept",
+        [
+            {"coding": 1},
+            {"coding": [{"system": ["x"], "code": {"a": 1}}]},
+            {"coding": True},
+        ],
+    )
+    def test_an_order_coded_with_the_wrong_types_gets_no_cards(
+        self, client: TestClient, shipped_pack: RulePack, concept: dict[str, Any]
+    ) -> None:
+        order = ketamine_order(concept=concept)
+        body = call_body(shipped_pack, hook="order-select", context=order_context(order))
+        assert client.post(ORDER_SELECT, json=body).json() == {"cards": []}
+
+    def test_record_resources_with_the_wrong_types_answer_nothing(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        odd = {
+            **THEOPHYLLINE,
+            "medicationCodeableConcept": None,
+            "medicationReference": {"reference": "#m"},
+            "contained": [{"resourceType": "Medication", "id": "m", "ingredient": 7}],
+        }
+        pressure = {
+            "resourceType": "Observation",
+            "status": "final",
+            "subject": {"reference": "Patient/p1"},
+            "code": {"coding": "8480-6"},
+            "component": {"code": 1},
+        }
+        body = call_body(shipped_pack)
+        body["prefetch"]["medicationStatements"] = bundle(odd)
+        body["prefetch"]["vitalSigns"] = bundle(pressure)
+        cards = client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert all("from the record" not in c["detail"] for c in cards)
+
+
 class TestNothingLeaves:
     """A call is answered from its own body: the service opens no connection of its own."""
 

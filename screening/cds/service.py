@@ -378,7 +378,7 @@ def check_subject(response: dict[str, Any], patient: str, fhir_server: str | Non
     allowed = {f"Patient/{patient}"}
     if fhir_server:
         allowed.add(f"{fhir_server.rstrip('/')}/Patient/{patient}")
-    if reference not in allowed:
+    if not isinstance(reference, str) or reference not in allowed:
         why = (
             "has no subject.reference"
             if reference is None

@@ -448,8 +448,8 @@ def _answer(answer: Any, link_id: str, source: str, problems: list[Problem]) -> 
     coding = answer.get("valueCoding") if isinstance(answer, dict) else None
     code = coding.get("code") if isinstance(coding, dict) else None
     system = coding.get("system") if isinstance(coding, dict) else None
-    if system in LOINC_SYSTEMS and code in CODE_ANSWERS:
-        return CODE_ANSWERS[str(code)]
+    if isinstance(code, str) and system in LOINC_SYSTEMS and code in CODE_ANSWERS:
+        return CODE_ANSWERS[code]
     if isinstance(system, str) and isinstance(code, str) and (system, code) in OTHER_CODINGS:
         return OTHER_CODINGS[(system, code)]
     shown = _echo(coding if coding is not None else answer)
