@@ -1035,6 +1035,26 @@ class TestJwt:
         local = TestClient(app, client=("127.0.0.1", 50000))
         assert local.post(PATIENT_VIEW, json=body).status_code == 200
 
+    def test_serve_says_loudly_that_the_check_is_off(self) -> None:
+        with socket.socket() as taken:  # a port in use: serve warns, then cannot listen
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            command = ["cds", "serve", "--insecure-no-jwt", "--port", str(port)]
+            result = subprocess.run(
+                [sys.executable, "-m", "screening", *command],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        assert result.returncode == 1
+        assert result.stderr.startswith(
+            "WARNING: --insecure-no-jwt: the JWT check is OFF. Any program on this machine can "
+            "call the service without credentials."
+        )
+
     def test_serve_refuses_the_switch_off_loopback_and_warns_on_it(self) -> None:
         result = CliRunner().invoke(cli, ["cds", "serve", "--insecure-no-jwt", "--host", "0.0.0.0"])
         assert result.exit_code == 2
