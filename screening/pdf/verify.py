@@ -448,6 +448,8 @@ def _check_drawing(
 def _differing_libraries(record: PdfRecord) -> tuple[str, ...]:
     """Each drawing library whose release here is not the one that drew the file."""
     here = records.installed_libraries()
+    if record.libraries is None and record.generator not in records.PINNED_LIBRARIES:
+        return ()  # this release always names them: a record without them is not its own
     named = records.libraries_of(record)
     return tuple(
         f"{name} {here[name]} here, the file names {shown(named.get(name, 'none'), 20)}"
