@@ -177,15 +177,19 @@ def discovery(
 
 
 def _depth_exceeds(data: Any, limit: int) -> bool:
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(value, dict):
-            stack += [(v, depth + 1) for v in value.values()]
-        elif isinstance(value, list):
-            stack += [(v, depth + 1) for v in value]
+    """Whether any value sits deeper than `limit` (the top value is at depth 1): a level of
+    containers at a time, so scalars cost nothing."""
+    level = [data] if isinstance(data, dict | list) else []
+    depth = 1
+    while level:
+        if depth >= limit:
+            return any(level)  # a non-empty container here has children deeper than the limit
+        deeper: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            deeper += [c for c in children if isinstance(c, dict | list)]
+        level = deeper
+        depth += 1
     return False
 
 
