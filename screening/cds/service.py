@@ -1,7 +1,9 @@
 """The CDS Hooks service: discovery, a call per hook, feedback; a few Starlette routes.
 
-It reads the patient's latest QuestionnaireResponse from the call's prefetch and answers
-with the checklist as cards. It never fetches anything itself, never stores a request, and
+It reads the patient's latest QuestionnaireResponse and coded record data from the call's
+prefetch (or, for a FHIR server the clinic configured, fetches what is missing with the
+call's token: `fetch.py`) and answers with the checklist as one summary card, or one card
+per point. Every call carries a JWT checked by `auth.py`. It never stores a request and
 counts feedback in memory only. Every refusal is a 4xx with a FHIR OperationOutcome saying
 what is wrong, never a traceback.
 """
@@ -343,8 +345,7 @@ def prefetched_responses(value: Any) -> list[dict[str, Any]]:
         raise RefusedError(
             412,
             "incomplete",
-            f"the client could not prefetch {PREFETCH_KEY}, and this service never fetches "
-            "data itself",
+            f"the client could not prefetch {PREFETCH_KEY}",
         )
     if kind == RESOURCE_TYPE:
         return [value]
