@@ -1,7 +1,9 @@
 """The CDS Hooks service: discovery, a call per hook, feedback; a few Starlette routes.
 
-It reads the patient's latest QuestionnaireResponse from the call's prefetch and answers
-with the checklist as cards. It never fetches anything itself, never stores a request, and
+It reads the patient's latest QuestionnaireResponse and coded record data from the call's
+prefetch (or, for a FHIR server the clinic configured, fetches what is missing with the
+call's token: `fetch.py`) and answers with the checklist as one summary card, or one card
+per point. Every call carries a JWT checked by `auth.py`. It never stores a request and
 counts feedback in memory only. Every refusal is a 4xx with a FHIR OperationOutcome saying
 what is wrong, never a traceback.
 """
@@ -177,15 +179,19 @@ def discovery(
 
 
 def _depth_exceeds(data: Any, limit: int) -> bool:
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(value, dict):
-            stack += [(v, depth + 1) for v in value.values()]
-        elif isinstance(value, list):
-            stack += [(v, depth + 1) for v in value]
+    """Whether any value sits deeper than `limit` (the top value is at depth 1): a level of
+    containers at a time, so scalars cost nothing."""
+    level = [data] if isinstance(data, dict | list) else []
+    depth = 1
+    while level:
+        if depth >= limit:
+            return any(level)  # a non-empty container here has children deeper than the limit
+        deeper: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            deeper += [c for c in children if isinstance(c, dict | list)]
+        level = deeper
+        depth += 1
     return False
 
 
@@ -339,8 +345,7 @@ def prefetched_responses(value: Any) -> list[dict[str, Any]]:
         raise RefusedError(
             412,
             "incomplete",
-            f"the client could not prefetch {PREFETCH_KEY}, and this service never fetches "
-            "data itself",
+            f"the client could not prefetch {PREFETCH_KEY}",
         )
     if kind == RESOURCE_TYPE:
         return [value]
