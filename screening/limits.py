@@ -83,3 +83,7 @@ MAX_CDS_BODY_BYTES = 1_000_000
 
 MAX_CDS_JSON_DEPTH = 40
 """JSON nesting in a CDS Hooks body; a bundle of draft orders nests about a dozen deep."""
+
+MAX_CREDENTIAL_BYTES = 1_000_000
+"""A PKCS#12 signing identity or a PEM file of certificates to trust (`evaluate --sign`,
+`verify --trust`); one holds a few kilobytes."""

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Checkbox, SpecialBlock, Title
 
 import screening
+from app_pages.form import memory
 from screening import AnswersFile, PackError, RulePack, evaluate, load_pack
 from screening.language import DISCLAIMER
 from tests.app_helpers import open_save_panel, start_again
@@ -134,9 +135,9 @@ class TestForm:
 
     def test_every_question_starts_unanswered(self, shipped: AppTest) -> None:
         assert not shipped.exception
-        assert len(asked(shipped)) == 40
+        assert len(asked(shipped)) == 42
         assert set(asked(shipped).values()) == {None}
-        assert shipped.get("progress")[0].text == "0 of 40 answered"
+        assert shipped.get("progress")[0].text == "0 of 42 answered"
 
     def test_each_question_offers_yes_no_unknown_with_its_help(
         self, shipped: AppTest, shipped_pack: RulePack
@@ -157,12 +158,12 @@ class TestForm:
         answer(shipped, "chronic_pain_over_3_months", "yes")
         answer(shipped, "condition_crps", "unknown")
         answer(shipped, "substance_use_history", "no")
-        assert shipped.get("progress")[0].text == "3 of 38 answered"
+        assert shipped.get("progress")[0].text == "3 of 40 answered"
 
     def test_a_chosen_answer_can_be_cleared(self, shipped: AppTest) -> None:
         answer(shipped, "condition_crps", "yes")
         answer(shipped, "condition_crps", None)
-        assert shipped.get("progress")[0].text == "0 of 40 answered"
+        assert shipped.get("progress")[0].text == "0 of 42 answered"
 
     def test_the_page_says_it_is_a_discussion_checklist_not_a_recommendation(
         self, shipped: AppTest
@@ -212,7 +213,7 @@ class TestChecklist:
             answers[parent] = "yes"
         for item_id, value in answers.items():
             answer(shipped, item_id, value)
-        assert shipped.get("progress")[0].text == "40 of 40 answered"
+        assert shipped.get("progress")[0].text == "42 of 42 answered"
         build(shipped)
         expected = evaluate(shipped_pack, AnswersFile.model_validate({"answers": answers}))
         assert entry_ids(shipped) == {e.rule_id for e in expected.entries}
@@ -282,7 +283,7 @@ class TestChecklist:
             real = getattr(RulePack, name)
 
             def spy(self: RulePack, key: str, real: Any = real) -> Any:
-                if sys._getframe(1).f_code.co_filename.endswith("form.py"):
+                if "app_pages/form/" in sys._getframe(1).f_code.co_filename:
                     asked_from_the_page.append(key)
                 return real(self, key)
 
@@ -568,7 +569,7 @@ class TestSaveAndResume:
         made = calls_to(monkeypatch, st, "Page")
         answer(mini, "history", "yes")
         mini.switch_page("app_pages/about.py").run()
-        mini.switch_page("app_pages/form.py").run()
+        mini.switch_page("app_pages/form/page.py").run()
         assert made == []
         assert asked(mini)["history"] == "yes"
 
@@ -577,7 +578,7 @@ class TestSaveAndResume:
     ) -> None:
         """The checklist is built for the checklist view, or for a download when clicked."""
         answer(mini, "history", "yes")
-        calls = calls_to(monkeypatch, screening, "evaluate")
+        calls = calls_to(monkeypatch, memory, "evaluate")
         answer(mini, "monitoring", "no")
         assert calls == []
         build(mini)
@@ -593,7 +594,7 @@ class TestSaveAndResume:
     def test_the_loaded_message_is_gone_after_visiting_another_page(self, mini: AppTest) -> None:
         upload(mini, "saved.json", json.dumps({"answers": {"history": "yes"}}).encode())
         mini.switch_page("app_pages/about.py").run()
-        mini.switch_page("app_pages/form.py").run()
+        mini.switch_page("app_pages/form/page.py").run()
         assert not mini.success
         assert asked(mini)["history"] == "yes"
 
@@ -771,7 +772,7 @@ class TestSafety:
         mini.text_input(key="detail__clinician").input("Dr Who").run()
         mini.switch_page("app_pages/about.py").run()
         assert not mini.segmented_control
-        mini.switch_page("app_pages/form.py").run()
+        mini.switch_page("app_pages/form/page.py").run()
         assert asked(mini)["history"] == "yes"
         assert mini.text_input(key="detail__clinician").value == "Dr Who"
 
@@ -801,7 +802,7 @@ class TestSafety:
         assert not shipped.exception
 
     @pytest.mark.parametrize(
-        "page", ["app_pages/form.py", "app_pages/rule_pack.py", "app_pages/about.py"]
+        "page", ["app_pages/form/page.py", "app_pages/rule_pack.py", "app_pages/about.py"]
     )
     def test_each_page_opens_with_its_title_and_no_stray_text(
         self, shipped: AppTest, page: str
@@ -809,7 +810,9 @@ class TestSafety:
         """A bare string in a page script would be printed by Streamlit's magic."""
         shipped.switch_page(page).run()
         shown = [e for e in shipped.main if not isinstance(e, SpecialBlock)]
-        assert isinstance(shown[0], Title)
+        # The tab's guard (app_pages/guard.py) comes first on every page, hidden; then the page.
+        assert getattr(shown[0], "key", None) == "page_guard"
+        assert isinstance(shown[1], Title)
 
 
 MINI_RULES_WITH_UNKNOWN_ITEM = """\

@@ -34,6 +34,7 @@ from screening.models import (
     Source,
 )
 from screening.pack.checks import CrossChecker, guard_wording
+from screening.pack.record_map import RECORD_FILE, record_problems
 from screening.pack.yaml_files import (
     RULES_FILES,
     FileModel,
@@ -120,7 +121,7 @@ def load_pack_from_files(
     problems: list[Problem] = []
     yaml_names = sorted(n for n in files if n.lower().endswith((".yaml", ".yml")))
     rule_names = [n for n in yaml_names if fnmatch.fnmatchcase(n, RULES_GLOB)]
-    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, *rule_names}
+    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, RECORD_FILE, *rule_names}
     for stray in yaml_names:
         if stray not in expected:
             problems.append(
@@ -175,6 +176,9 @@ def load_pack_from_files(
         gatekeeping=gatekeeping,
     )
     problems += checker.problems()
+    if RECORD_FILE in files and items_file is not None:  # optional: answers from the record
+        item_ids = {i.id for i in items_file[1].items}
+        problems += record_problems(files[RECORD_FILE], shown(RECORD_FILE), item_ids)[1]
     if meta_file is not None:
         meta_doc, meta_model = meta_file
         pack_meta = meta_model.pack

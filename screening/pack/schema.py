@@ -12,6 +12,7 @@ import json
 
 from pydantic import BaseModel
 
+from screening.pack.record_map import RecordFile
 from screening.pack.scenarios import ScenariosFile
 from screening.pack.yaml_files import ItemsFile, PackFile, RulesFile, SourcesFile
 
@@ -23,6 +24,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "items": ItemsFile,
     "rules": RulesFile,
     "scenarios": ScenariosFile,
+    "record": RecordFile,
 }
 """One schema per kind of file; the scenario files have theirs too."""
 

@@ -1,0 +1,51 @@
+"""What the sources themselves say, as every view prints it, and the line on points not listed.
+
+A rule may quote what its own sources state about its point (`Rule.source_says`): a
+contraindication, a "do not", a "should not" or a caution, in the source's words. The
+checklist carries each statement attributed (`StatementRef.cited_as`) on its entry, and once
+more in a short block at its top. Every view prints a statement the same way, as
+information with its citation ("KETALAR (ketamine hydrochloride) injection (4
+Contraindications), contraindication: "..."), never combined into anything said about the
+patient. The words here are the program's own; the language guard's tests read them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from screening.models import SourceStrength, StatementRef
+
+STATEMENTS_HEADING = "What the sources say"
+"""The block at the top of a checklist that lists its entries' source statements once each."""
+
+STATEMENTS_INTRO = (
+    "Quoted from the sources the points below cite, each with where it says so; "
+    "information with its citation, not a finding about this patient."
+)
+"""Under the heading, once."""
+
+ABSENT_POINT_NOTE = (
+    "A point not listed here means that no answer given raised it, not that the patient "
+    "was assessed as low risk."
+)
+"""Said once on every checklist: a short list is not a clean bill of health."""
+
+STRENGTH_WORDS: Mapping[SourceStrength, str] = {
+    "contraindication": "contraindication",
+    "do-not": "do not",
+    "should-not": "should not",
+    "caution": "caution",
+}
+"""How strongly the source says it, as a reader sees it."""
+
+
+def attribution(said: StatementRef) -> str:
+    """Who says it, where, and how strongly: `KETALAR ... injection (4 Contraindications),
+    contraindication`."""
+    return f"{said.cited_as} ({said.section}), {STRENGTH_WORDS[said.strength]}"
+
+
+def statement_text(said: StatementRef) -> str:
+    """A statement on one line of plain text: its attribution, then the source's words in
+    quotation marks."""
+    return f"{attribution(said)}: \u201c{said.statement}\u201d"
