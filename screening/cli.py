@@ -455,4 +455,7 @@ LAZY_COMMANDS = {
 
 
 def main() -> None:
-    cli(prog_name="python -m screening")
+    """`python -m screening`, or the `screening` command of an installed package: usage and
+    error lines name the one that was typed."""
+    typed = "screening" if Path(sys.argv[0]).name == "screening" else "python -m screening"
+    cli(prog_name=typed)
