@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -28,6 +29,10 @@ from screening import (
 
 RULES_DIR_ENV = "SCREENING_RULES_DIR"
 """Environment variable naming the rule pack folder; the shipped rules/ folder otherwise."""
+SIGNING_IDENTITY_ENV = "SCREENING_SIGNING_IDENTITY"
+"""Environment variable naming the clinic's PKCS#12 signing identity on the server (its
+password in SCREENING_SIGNING_PASSWORD): when set, every PDF download is signed with it.
+Configured by whoever runs the server; users never upload one, and nothing writes it."""
 
 _log = logging.getLogger(__name__)
 DRAWN = "page__drawn"
@@ -136,6 +141,13 @@ def offer(places: Sequence[DeltaGenerator], downloads: Iterable[Download]) -> No
             icon=file.icon,
             help=file.help,
         )
+
+
+@functools.lru_cache(maxsize=2)
+def signing_identity(path: str | None) -> Any:
+    """The server's signing identity, read once per process (None when none is configured);
+    raises `ExportError` naming the file when it cannot be opened, and is then not cached."""
+    return screening.server_identity(path)
 
 
 def rules_dir() -> Path:

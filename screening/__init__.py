@@ -50,6 +50,12 @@ from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
 from screening.pack.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
 from screening.review.diff import diff_markdown
 from screening.review.diff import summary as diff_summary
+from screening.statements import (
+    ABSENT_POINT_NOTE,
+    STATEMENTS_HEADING,
+    STATEMENTS_INTRO,
+    statement_text,
+)
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WARNINGS, STATUS_WORDS, by_section
 
 if TYPE_CHECKING:
@@ -58,6 +64,7 @@ if TYPE_CHECKING:
     from screening.batch.run import BatchResult, results_table, run_batch, table_bytes
     from screening.batch.table import problems_csv, read_table_bytes
     from screening.pdf import checklist_pdf
+    from screening.pdf.signing import server_identity, signed_checklist_pdf
     from screening.review.report import review_csv, review_html, rule_markdown
 
 __version__ = "0.4.0"
@@ -76,6 +83,8 @@ _ON_FIRST_USE = {
     "problems_csv": "screening.batch.table",
     "read_table_bytes": "screening.batch.table",
     "checklist_pdf": "screening.pdf",
+    "server_identity": "screening.pdf.signing",
+    "signed_checklist_pdf": "screening.pdf.signing",
     "review_csv": "screening.review.report",
     "review_html": "screening.review.report",
     "rule_markdown": "screening.review.report",
@@ -93,6 +102,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ABSENT_POINT_NOTE",
     "ANSWERS",
     "ANSWER_WORDS",
     "CANDIDATE_CHECK_SECONDS",
@@ -107,6 +117,8 @@ __all__ = [
     "MAX_ZIP_TOTAL_BYTES",
     "MIN_YEAR",
     "NOTE_MAX_LENGTH",
+    "STATEMENTS_HEADING",
+    "STATEMENTS_INTRO",
     "STATUS_WARNINGS",
     "STATUS_WORDS",
     "Answer",
@@ -160,9 +172,12 @@ __all__ = [
     "rule_markdown",
     "run_batch",
     "run_pack_scenarios",
+    "server_identity",
+    "signed_checklist_pdf",
     "source_block",
     "source_details",
     "source_markdown",
     "source_text",
+    "statement_text",
     "table_bytes",
 ]
