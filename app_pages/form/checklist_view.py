@@ -59,6 +59,10 @@ focusHeading();
 </script>"""
 
 
+SKIP_LINKS = "[Skip to the downloads](#take-it-away)"
+"""A link past the points, for a keyboard: to the downloads' heading."""
+
+
 def _because_lines(checklist: Checklist, entry: Entry) -> list[str]:
     lines = [
         f"- {md(checklist.label(b.item))}: **{ANSWER_WORDS[b.answer]}** (`{b.item}`)"
@@ -85,7 +89,9 @@ def _why(checklist: Checklist, entry: Entry) -> None:
 
 def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
     """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
-    with st.container(gap="xxsmall"):
+    # Keyed, so the tab's guard names the row's Why? and Note buttons by its point; no help on
+    # the tick: a help icon is one more tab stop on every point.
+    with st.container(gap="xxsmall", key=f"point_{tick_key(entry)}"):
         row = st.container(horizontal=True, gap="small", vertical_alignment="center", wrap=False)
         row.checkbox(
             md_escape(label, block=True),
@@ -94,14 +100,12 @@ def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
             args=(tick_key(entry),),
             width="stretch",
             wrap=True,
-            help=f"Rule {entry.rule_id}. Tick it off when it has been discussed; the tick goes "
-            "into the downloads and the saved answers.",
         )
         with row.popover("Why?", type="tertiary", help="The answers, rule and sources behind it."):
             _why(checklist, entry)
         with row.popover("Note", type="tertiary", help="Add a short note to this point."):
             st.text_area(
-                "Note on this point",
+                f"Note on this point: {md(label)}",
                 key=note_key(entry),
                 on_change=memory.keep,
                 args=(note_key(entry),),
@@ -228,6 +232,7 @@ def checklist_view(pack: RulePack) -> None:
         return
     memory.remember([tick_key(e) for e in checklist.entries])
     st.header("Discussion checklist")
+    st.markdown(SKIP_LINKS)
     rule_set = checklist.rule_set
     st.markdown(
         f"Rule pack **{md(rule_set.name)}**, version {md(rule_set.version)} "
@@ -246,7 +251,8 @@ def checklist_view(pack: RulePack) -> None:
         st.text(" · ".join(details))
     if checklist.not_assessed:
         st.warning(
-            f"**{len(checklist.not_assessed)} question(s) not assessed**, listed at the end. "
+            f"**{len(checklist.not_assessed)} question(s) not assessed**, each listed once: "
+            "under *To find out* with what its answer would raise, or at the end. "
             "An unanswered question is never taken as No.",
             icon=":material/help:",
         )
@@ -260,10 +266,14 @@ def checklist_view(pack: RulePack) -> None:
         _entries(checklist)
     else:
         st.success("No points were raised by these answers.", icon=":material/done:")
-    if checklist.not_assessed:
+    listed = set(group_open_entries(checklist.entries))
+    rest = [i for i in checklist.not_assessed if i not in listed]
+    if rest:
         st.subheader("Not assessed", divider="gray")
         st.markdown(
-            "\n".join(f"- {md(_question_asked(checklist, i))}" for i in checklist.not_assessed)
+            "These raise no point whatever their answer; the other questions not assessed are "
+            "under *To find out* above, with what each would raise.\n\n"
+            + "\n".join(f"- {md(_question_asked(checklist, i))}" for i in rest)
         )
     _downloads(pack, answers, checklist)
     st.divider()
