@@ -610,6 +610,22 @@ class TestSaveAndResume:
         saved = json.loads(str(downloads["download__answers_form"].data()))
         assert saved["discussed"] == {"substance-history": {"done": False, "note": "Agreed"}}
 
+    def test_the_pdf_and_the_answers_of_one_screening_share_their_name_s_suffix(
+        self, mini: AppTest, downloads: dict[str, Download]
+    ) -> None:
+        """Without a patient reference too, and after a tick (the marks do not rename it)."""
+        answer(mini, "history", "yes")
+        build(mini)
+        tick(mini, "substance-history").check().run()
+        names = {k: str(downloads[k].file_name) for k in ("download__pdf", "download__answers")}
+        suffix = names["download__answers"].removeprefix("screening-answers_")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d_[0-9a-f]{8}\.json", suffix)  # date, fingerprint
+        assert names["download__pdf"] == "discussion-checklist_" + suffix.replace(".json", ".pdf")
+        for key, ext in (("download__json", ".json"), ("download__markdown", ".md")):
+            assert downloads[key].file_name == "discussion-checklist_" + suffix.replace(
+                ".json", ext
+            )
+
     def test_the_answers_file_has_one_name_on_the_form_and_on_the_checklist(
         self, mini: AppTest, downloads: dict[str, Download]
     ) -> None:

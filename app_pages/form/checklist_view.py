@@ -27,7 +27,6 @@ from screening import (
     by_section,
     checklist_json,
     checklist_markdown,
-    download_name,
     entry_headline,
     group_open_entries,
     md_escape,
@@ -162,6 +161,15 @@ def _settled(pack: RulePack, checklist: Checklist) -> None:
     )
 
 
+def _shared_name(answers: AnswersFile, extension: str) -> str:
+    """A checklist download's name with the answers file's date and suffix, so the PDF and the
+    answers of one screening sort together even without a patient reference (the answers'
+    fingerprint leaves the ticks and notes out, so it does not change as points are ticked)."""
+    return "discussion-checklist" + answers_download_name(answers, extension).removeprefix(
+        "screening-answers"
+    )
+
+
 def _pdf_download(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> Download:
     """The PDF, signed with the server's identity when the clinic configured one."""
     try:
@@ -173,7 +181,7 @@ def _pdf_download(pack: RulePack, answers: AnswersFile, checklist: Checklist) ->
     return Download(
         "Download PDF",
         partial(signed_checklist_pdf, pack, answers, checklist, identity),
-        download_name(checklist, "pdf"),
+        _shared_name(answers, "pdf"),
         "download__pdf",
         "A printable PDF of this checklist; the answers and the checklist are embedded "
         f"in it as data, so it can be checked against the rule pack later.{signed}",
@@ -189,7 +197,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
             Download(
                 "Checklist JSON",
                 partial(checklist_json, checklist),
-                download_name(checklist, "json"),
+                _shared_name(answers, "json"),
                 "download__json",
                 "The checklist in the command line's JSON format, with the rule pack's hash.",
                 ":material/data_object:",
@@ -197,7 +205,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
             Download(
                 "Checklist Markdown",
                 partial(checklist_markdown, checklist),
-                download_name(checklist, "md"),
+                _shared_name(answers, "md"),
                 "download__markdown",
                 "A readable text version, with reasons and sources.",
                 ":material/description:",
