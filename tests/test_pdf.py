@@ -1035,6 +1035,9 @@ class TestVerifyPages:
             "the file has been altered",
             "c.pdf: the checklist summary on the pages differs from the embedded record: "
             "the file has been altered",
+            # pack 1.2.0: substance-history quotes its source, which the calm pages lack
+            "c.pdf: a statement in what the sources say on the pages differs from the embedded "
+            "record: the file has been altered",
             *(
                 f"c.pdf: the answer to item {item} on the pages differs from the embedded record: "
                 "the file has been altered"
