@@ -1,31 +1,33 @@
 """`verify`: re-check a checklist PDF against its embedded record and the current rule pack.
 
-Three checks, in this order, each refusing with one line per problem:
+The checks, in this order, each refusing with one line per problem:
 
-1. Structure (`structure.py`): nothing a reader could be shown besides page text, and one
-   revision only. Applies to every file.
-2. The record (`record.py`): read strictly; its checklist hashes to the printed fingerprint.
-3. The pages. A file this release made is rendered again from its record and must be the
-   same document, object for object (`_compare_with_fresh`): determinism, not matching. A
-   file from another release is read by its text (`pages.py`) against the page contract of
-   its record format (`contract.CONTRACTS`), which every later release keeps.
+0. The signature, if the file is signed (`signing.py`): it must match the bytes and cover
+   the whole file; the rest is checked on the file as it was signed.
+1. Structure (`structure.py`): read by qpdf as strictly as strict viewers read it, nothing
+   a reader could be shown besides page text, and one revision only. Applies to every file.
+2. The record (`record.py`): read strictly; its checklist hashes to the printed fingerprint;
+   the release it names is one this program knows, byte for byte, writing its format.
+3. The pages. A file this release made is rendered again from its record and compared as a
+   document (`drawing.py`): the same objects, fonts by the glyphs they draw ("same"); the
+   same drawing written by another program ("re-saved"); or, where a drawing library here
+   is another release than the file names, its text read instead ("not-reproducible").
+   A file from another release is read by its text (`pages.py`) against the page contract
+   of its record format (`contract.CONTRACTS`), which every later release keeps ("by-text").
 
 Then the recorded answers are evaluated with the current pack and compared entry by entry
-(`_decision`): the same points, or which are new, gone or changed, or only reworded.
+(`_decision`): the same points, or which are new, gone or changed, or only reworded. Each
+outcome has its exit code (`VerifyResult.exit_code`, listed in the README).
 
 The pack is the one given; `pack_for_verifying` reads a folder by the current pack schema,
 or, for a file of 0.1.0 or 0.2.0, by schema 1.0 when the folder is the very pack that made
 it, so such a file is checked in full (item names, answers, references) under its own pack.
 
-Size: this module is about 480 lines against the 808 of the 0.2.0 `verify.py`, not a third
-(50 of them choose the pack schema a folder is read by), because reading pages by their text
-cannot go. Determinism now covers every file this
-release made, with any pack, since its pages are drawn from the record's checklist alone;
-but files of earlier releases exist (formats 1 to 3, pinned in tests/fixtures/pdf) and can
-only be checked by their text. That reading (`pages.py`, about 500 lines) cannot be an
-exact comparison: pypdf gives right-to-left runs back reordered, the fonts of the release
-that made a file decided which characters printed as U+FFFD, lines were shortened to fit
-by widths, and a refusal should name each part that differs.
+Reading pages by their text cannot go: files of earlier releases exist (formats 1 to 3,
+pinned in tests/fixtures/pdf) and can only be checked that way, and that reading
+(`pages.py`) cannot be an exact comparison: pypdf gives right-to-left runs back reordered,
+the fonts of the release that made a file decided which characters printed as U+FFFD,
+lines were shortened to fit by widths, and a refusal should name each part that differs.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ from screening.models import (
 )
 from screening.pack.loader import WRITTEN_FOR_1_0, display_path, load_pack
 from screening.pdf import record as records
-from screening.pdf.drawing import TooLargeError, graph
+from screening.pdf.drawing import Shapes, TooLargeError, graph
 from screening.pdf.pages import check_pages
 from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, listed, read_record, shown
 from screening.pdf.signing import SignatureReport, signed_part
@@ -446,6 +448,8 @@ def _check_drawing(
 def _differing_libraries(record: PdfRecord) -> tuple[str, ...]:
     """Each drawing library whose release here is not the one that drew the file."""
     here = records.installed_libraries()
+    if record.libraries is None and record.generator not in records.PINNED_LIBRARIES:
+        return ()  # this release always names them: a record without them is not its own
     named = records.libraries_of(record)
     return tuple(
         f"{name} {here[name]} here, the file names {shown(named.get(name, 'none'), 20)}"
@@ -574,10 +578,11 @@ def _compare_with_fresh(reader: PdfReader, record: PdfRecord, source: str) -> Dr
     program wrote the same drawing and record otherwise; None when the drawing differs."""
     try:
         fresh = PdfReader(io.BytesIO(records.render(record)))
+        shapes: Shapes = {}
         with _quiet_pypdf:
             for view in ("written", "drawn"):
-                expected = graph(fresh, view)
-                if graph(reader, view, len(expected)) == expected:
+                expected = graph(fresh, view, shapes=shapes)
+                if graph(reader, view, len(expected), shapes) == expected:
                     return "same" if view == "written" else "re-saved"
     except TooLargeError:
         return None
