@@ -349,6 +349,24 @@ class TestChecklist:
         assert tick(mini, "setting-monitoring").label == "Arrange monitoring by trained staff."
         assert tick(mini, "setting-monitoring").value is False
 
+    def test_marks_on_a_point_to_verify_stay_in_sight_once_its_question_is_answered(
+        self, mini: AppTest
+    ) -> None:
+        answer(mini, "monitoring", "unknown")
+        build(mini)
+        tick(mini, "setting-monitoring").check().run()
+        mini.text_area(key="note__open__setting-monitoring").input("Ask *the* ward").run()
+        mini.button(key="back").click().run()
+        answer(mini, "monitoring", "yes")
+        build(mini)
+        (shown,) = [i.value for i in mini.info if "no longer on this checklist" in i.value]
+        assert "- Arrange monitoring (was to find out): ticked, note “Ask \\*the\\* ward”" in shown
+        mini.button(key="back").click().run()
+        answer(mini, "monitoring", "unknown")
+        build(mini)
+        assert tick(mini, "setting-monitoring").value is True
+        assert not [i for i in mini.info if "no longer on this checklist" in i.value]
+
     def test_the_tick_on_a_point_to_verify_comes_back_with_the_same_point(
         self, mini: AppTest
     ) -> None:
