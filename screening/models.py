@@ -27,7 +27,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from screening.language import is_script_name
+from screening.language import NO_VOCABULARY, Vocabulary, is_script_name
 
 Answer = Literal["yes", "no", "unknown"]
 """What a clinician can answer to an item."""
@@ -295,6 +295,11 @@ class RulePack(_Frozen):
     pack_schema: PackSchema = Field(
         default=CURRENT_PACK_SCHEMA,
         description="The schema the pack was read by; not part of its content or its sha256.",
+    )
+    vocabulary: Vocabulary = Field(
+        default=NO_VOCABULARY,
+        description="The committee's verdict and gatekeeping vocabulary (vocabulary.yaml): what "
+        "the guard refuses, not what a checklist says, so not part of the sha256.",
     )
 
     def __getstate__(self) -> dict[Any, Any]:

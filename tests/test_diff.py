@@ -289,7 +289,11 @@ class TestTextAndMarkdownSayTheSame:
             re.sub(
                 r"\\(.)",
                 r"\1",
-                line.replace("- ", "", 1).replace("`", "").replace("*(none)*", "(none)").strip("*"),
+                line.replace("- ", "", 1)
+                .replace("`", "")
+                .replace("*(none)*", "(none)")
+                .removeprefix("**")
+                .removesuffix("**"),
             )
             for line in markdown
         ]

@@ -81,8 +81,8 @@ class TestFilesAndSyntax:
     def test_a_stray_yaml_file_is_refused_rather_than_ignored(self, tmp_path: Path) -> None:
         problems = broken(tmp_path, "rule-typo.yaml", RULES)
         assert problems == [
-            "rule-typo.yaml: unexpected file: a pack holds pack.yaml, sources.yaml, items.yaml "
-            "and rules-*.yaml files"
+            "rule-typo.yaml: unexpected file: a pack holds pack.yaml, sources.yaml, items.yaml, "
+            "rules-*.yaml files and optionally vocabulary.yaml"
         ]
 
     def test_a_syntax_error_names_its_line(self, tmp_path: Path) -> None:

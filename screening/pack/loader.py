@@ -20,6 +20,7 @@ from screening.canonical import canonical_sha256
 from screening.errors import PackError, Problem
 from screening.language import (
     DEFAULT_SCRIPTS,
+    NO_VOCABULARY,
 )
 from screening.limits import (
     MAX_PACK_FILE_BYTES,
@@ -34,6 +35,7 @@ from screening.models import (
     Source,
 )
 from screening.pack.checks import CrossChecker, guard_wording
+from screening.pack.vocabulary import VOCABULARY_FILE, VocabularyFile
 from screening.pack.yaml_files import (
     RULES_FILES,
     FileModel,
@@ -115,14 +117,14 @@ def load_pack_from_files(
     problems: list[Problem] = []
     yaml_names = sorted(n for n in files if n.lower().endswith((".yaml", ".yml")))
     rule_names = [n for n in yaml_names if fnmatch.fnmatchcase(n, RULES_GLOB)]
-    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, *rule_names}
+    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, VOCABULARY_FILE, *rule_names}
     for stray in yaml_names:
         if stray not in expected:
             problems.append(
                 Problem(
                     shown(stray),
-                    f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE} "
-                    f"and {RULES_GLOB} files",
+                    f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE}, "
+                    f"{RULES_GLOB} files and optionally {VOCABULARY_FILE}",
                 )
             )
     if not rule_names:
@@ -138,6 +140,12 @@ def load_pack_from_files(
     sources_file = read(SOURCES_FILE, SourcesFile)
     items_file = read(ITEMS_FILE, ItemsFile)
     rules_files = [(name, read(name, RULES_FILES[schema])) for name in rule_names]
+    vocabulary_file = (
+        validate_yaml(files[VOCABULARY_FILE], shown(VOCABULARY_FILE), VocabularyFile, problems)
+        if VOCABULARY_FILE in files
+        else None
+    )
+    vocabulary = vocabulary_file[1].as_vocabulary() if vocabulary_file else NO_VOCABULARY
 
     # Every check that can still run does, so a reviewer sees all problems in one pass.
     files_sound = not problems
@@ -168,6 +176,7 @@ def load_pack_from_files(
         files_sound=files_sound,
         scripts=scripts,
         gatekeeping=gatekeeping,
+        vocabulary=vocabulary,
     )
     problems += checker.problems()
     if meta_file is not None:
@@ -187,6 +196,7 @@ def load_pack_from_files(
             "pack.",
             scripts=scripts,
             gatekeeping=gatekeeping,
+            vocabulary=vocabulary,
         )
         plain = {"version": pack_meta.version, "date": pack_meta.date}
         problems += guard_wording(
@@ -208,6 +218,7 @@ def load_pack_from_files(
         rules=rules,
         sha256=content_hash(meta, sources, items, rules),
         pack_schema=schema,
+        vocabulary=vocabulary,
     )
 
 

@@ -13,6 +13,7 @@ import json
 from pydantic import BaseModel
 
 from screening.pack.scenarios import ScenariosFile
+from screening.pack.vocabulary import VocabularyFile
 from screening.pack.yaml_files import ItemsFile, PackFile, RulesFile, SourcesFile
 
 SCHEMA_FOLDER = "schema"
@@ -23,6 +24,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "items": ItemsFile,
     "rules": RulesFile,
     "scenarios": ScenariosFile,
+    "vocabulary": VocabularyFile,
 }
 """One schema per kind of file; the scenario files have theirs too."""
 
