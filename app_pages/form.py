@@ -34,6 +34,7 @@ from screening import (
     KIND_WORDS,
     MAX_YEAR,
     MIN_YEAR,
+    NO_VOCABULARY,
     NOTE_MAX_LENGTH,
     Answer,
     AnswersError,
@@ -44,6 +45,7 @@ from screening import (
     Entry,
     Item,
     RulePack,
+    Vocabulary,
     answers_download_name,
     asked_states,
     by_section,
@@ -54,6 +56,7 @@ from screening import (
     download_name,
     entry_headline,
     evaluate,
+    free_text_flags,
     group_open_entries,
     identifier_hints,
     md_escape,
@@ -416,7 +419,7 @@ def _upload_panel(pack: RulePack) -> None:
             )
 
 
-def _details() -> None:
+def _details(vocabulary: Vocabulary) -> None:
     left, middle, right = st.columns([2, 2, 1.3])
     left.text_input(
         "Patient reference (optional)",
@@ -458,6 +461,14 @@ def _details() -> None:
             "checklist and in every download.",
             icon=":material/badge:",
         )
+    for flag in free_text_flags(
+        {
+            "The patient reference": st.session_state.get(detail_key("patient_reference")),
+            "The clinician": st.session_state.get(detail_key("clinician")),
+        },
+        vocabulary,
+    ):
+        st.warning(flag, icon=":material/gavel:")
 
 
 def _start_again_popover(where: str) -> str:
@@ -491,7 +502,7 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
         "it will be listed as *not assessed*, never taken as No. Click a chosen answer again "
         "to clear it."
     )
-    _details()
+    _details(pack.vocabulary)
     _upload_panel(pack)
     dropped: dict[str, Answer] = st.session_state.get(DROPPED, {})
     texts = question_texts(pack)
@@ -543,7 +554,9 @@ def _why(checklist: Checklist, entry: Entry) -> None:
     st.markdown("\n\n".join(parts))
 
 
-def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
+def _entry_row(
+    checklist: Checklist, entry: Entry, label: str, vocabulary: Vocabulary = NO_VOCABULARY
+) -> None:
     """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
     with st.container(gap="xxsmall"):
         row = st.container(horizontal=True, gap="small", vertical_alignment="center", wrap=False)
@@ -567,6 +580,8 @@ def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
         note = str(st.session_state.get(note_key(entry)) or "").strip()
         if note:
             st.text(f"Note: {note}")
+            for flag in free_text_flags({"The note": note}, vocabulary):
+                st.warning(flag, icon=":material/gavel:")
 
 
 def _question_asked(checklist: Checklist, item_id: str) -> str:
@@ -574,7 +589,7 @@ def _question_asked(checklist: Checklist, item_id: str) -> str:
     return asked.question if asked is not None else item_id
 
 
-def _entries(checklist: Checklist) -> None:
+def _entries(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
     """Points raised, by section and kind; then, per section, points still open, grouped under
     the question whose answer would settle them, so many unanswered questions stay scannable."""
     for section, here in by_section(checklist.entries, lambda e: e.section).items():
@@ -584,14 +599,14 @@ def _entries(checklist: Checklist) -> None:
             if entries:
                 st.markdown(f"**{word}**")
             for entry in entries:
-                _entry_row(checklist, entry, entry.text)
+                _entry_row(checklist, entry, entry.text, vocabulary)
         groups = group_open_entries(here)
         if groups:
             st.markdown("**To find out**")
         for item_id, entries in groups.items():
             st.markdown(f"*Find out: {md(_question_asked(checklist, item_id))}*")
             for entry in entries:
-                _entry_row(checklist, entry, entry_headline(entry))
+                _entry_row(checklist, entry, entry_headline(entry), vocabulary)
 
 
 def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> None:
@@ -680,7 +695,7 @@ def checklist_view(pack: RulePack) -> None:
             f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "
             "open “Why?” for the answers, rule and sources behind each. Downloads are at the end."
         )
-        _entries(checklist)
+        _entries(checklist, pack.vocabulary)
     else:
         st.success("No points were raised by these answers.", icon=":material/done:")
     if checklist.not_assessed:

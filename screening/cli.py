@@ -25,8 +25,9 @@ from screening.describe import describe_condition
 from screening.engine import evaluate as evaluate_answers
 from screening.errors import PackError, ScreeningError, printable, problem_lines
 from screening.export import checklist_json, checklist_markdown
+from screening.language import free_text_flags
 from screening.limits import MAX_ANSWERS_BYTES, MAX_PDF_BYTES
-from screening.models import AnswersFile, RulePack
+from screening.models import AnswersFile, RulePack, free_texts
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path, load_pack
 from screening.pack.scenarios import (
     SCENARIOS_FOLDER,
@@ -254,6 +255,8 @@ def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) ->
     pack = load_pack(rules_dir)
     answers, shown = read_answers(answers_file, pack)
     checklist = evaluate_answers(pack, answers, shown)
+    for flag in free_text_flags(free_texts(answers), pack.vocabulary):
+        click.echo(printable(f"Warning: {shown}: {flag}"), err=True)
     if fmt == "pdf":
         write_output(checklist_pdf(pack, answers, checklist, source=shown), out)
         return

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
@@ -363,6 +363,22 @@ def reads_as_verdict(text: str, vocabulary: Vocabulary = NO_VOCABULARY) -> list[
     note): never refused, a person may be called Candida, but flagged where they are shown.
     Every language of the vocabulary counts, whatever the pack's scripts."""
     return [*verdict_words(text, vocabulary), *gatekeeping_phrases(text, vocabulary)]
+
+
+def free_text_flags(
+    texts: Mapping[str, str | None], vocabulary: Vocabulary = NO_VOCABULARY
+) -> list[str]:
+    """A sentence for each free text (by the name a reader knows it by) that reads as a
+    verdict: shown beside the field and by the command line, never a refusal."""
+    flags = []
+    for name, text in texts.items():
+        found = reads_as_verdict(text or "", vocabulary)
+        if found:
+            flags.append(
+                f"{name} reads as a verdict ({', '.join(found)}): it is printed as typed, and it "
+                "is not the checklist's conclusion; the checklist reaches none"
+            )
+    return flags
 
 
 def lookalike_words(text: str) -> list[str]:

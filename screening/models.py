@@ -396,6 +396,15 @@ class AnswersFile(_Frozen):
         return value
 
 
+def free_texts(answers: AnswersFile) -> dict[str, str | None]:
+    """The free text of an answers file, by the name a reader knows each by."""
+    return {
+        "patient reference": answers.patient_reference,
+        "clinician": answers.clinician,
+        **{f"note on {rule_id}": mark.note for rule_id, mark in answers.discussed.items()},
+    }
+
+
 class Because(_Frozen):
     """One answer that made a rule's condition hold, or left it open."""
 
