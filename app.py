@@ -1,5 +1,7 @@
 """Web form entry point: page setup and navigation only; each page lives in app_pages/."""
 
+import copy
+
 import streamlit as st
 
 import app_pages.download_grace  # downloads outlive other sessions' sweeps (bench/load.py)
@@ -13,8 +15,10 @@ st.set_page_config(
     layout="centered",
 )
 # Each st.Page looks its file up on the disk when made: made once per session rather than on
-# every rerun (st.navigation lets the page it returns run once on each run). Per session, not
-# per process: a page is let run by one run at a time.
+# every rerun. Each run navigates with its own shallow copies: st.navigation marks the page it
+# returns as let run once, on the page object, and with fast reruns a session's next run starts
+# while its last one is still stopping, so shared pages let one run's mark be spent by the other
+# ("This page cannot be called directly", found by bench/load.py at 50 sessions).
 if PAGES not in st.session_state:
     st.session_state[PAGES] = [
         st.Page("app_pages/form.py", title="Screening", icon=":material/checklist:"),
@@ -22,4 +26,4 @@ if PAGES not in st.session_state:
         st.Page("app_pages/audit.py", title="Audit", icon=":material/query_stats:"),
         st.Page("app_pages/about.py", title="About", icon=":material/info:"),
     ]
-st.navigation(st.session_state[PAGES], position="top").run()
+st.navigation([copy.copy(page) for page in st.session_state[PAGES]], position="top").run()

@@ -17,13 +17,15 @@ import pandas as pd
 import pyarrow as pa
 
 from screening.batch.run import BatchResult, run_batch
-from screening.batch.table import RECORD_ID, CellProblem, code_table
+from screening.batch.table import RECORD_ID, CellProblem, ReadProblems, code_table
 from screening.errors import AnswersError, Problem
+from screening.limits import MAX_TABLE_PROBLEMS
 from screening.models import RulePack
 
 SCHEDULER_TIMEOUT = 10
 """Seconds to wait for a cluster's scheduler before saying it cannot be reached."""
 _PROBLEMS = "_problems"
+UNLISTED = "refused: a problem past the first ones listed for its partition"
 
 
 def evaluate_partition(partition: pd.DataFrame, pack: RulePack, shown: str) -> pd.DataFrame:
@@ -32,7 +34,8 @@ def evaluate_partition(partition: pd.DataFrame, pack: RulePack, shown: str) -> p
     A refused row keeps its place (rules coded -1) so the assembled table's row numbers are
     the dataset's; its problems travel as JSON `[column, value, reason]` lists.
     """
-    table = code_table(pa.Table.from_pandas(partition, preserve_index=False), [], shown, pack)
+    raw = pa.Table.from_pandas(partition, preserve_index=False)
+    table = code_table(raw, ReadProblems(), shown, pack)
     rows = table.rows
     accepted = table.accepted
     result = run_batch(pack, table)
@@ -53,6 +56,8 @@ def evaluate_partition(partition: pd.DataFrame, pack: RulePack, shown: str) -> p
     problems: list[list[list[str]]] = [[] for _ in range(rows)]
     for p in table.problems:
         problems[p.row - 1].append([p.column, p.value, p.reason])
+    for row in np.flatnonzero(table.refused):  # refused, past the problems listed
+        problems[row] = problems[row] or [["", "", UNLISTED]]
     out[_PROBLEMS] = pd.Series([json.dumps(p) if p else None for p in problems], dtype="object")
     return pd.DataFrame(out)
 
@@ -94,6 +99,7 @@ def _assemble(
         CellProblem(int(row) + 1, column, value, reason)
         for row, text in zip(np.flatnonzero(refused), collected[_PROBLEMS][refused], strict=True)
         for column, value, reason in json.loads(text)
+        if reason != UNLISTED
     ]
     values = {r.id: collected[f"rule:{r.id}"].to_numpy(dtype=np.int8)[accepted] for r in pack.rules}
     visible = {
@@ -102,4 +108,6 @@ def _assemble(
     record_ids = None
     if RECORD_ID in list(columns):
         record_ids = pa.array(collected[RECORD_ID].tolist(), pa.string())
-    return BatchResult(pack, shown, rows, accepted, record_ids, visible, values, tuple(problems))
+    listed = tuple(problems[:MAX_TABLE_PROBLEMS])
+    count = len(problems) + int(collected[_PROBLEMS][refused].str.contains(UNLISTED).sum())
+    return BatchResult(pack, shown, rows, accepted, record_ids, visible, values, listed, count)

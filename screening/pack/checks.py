@@ -45,6 +45,10 @@ from screening.models import (
 )
 from screening.pack.yaml_files import line_of
 
+RESERVED_COLUMNS = ("row", "record_id", "pack_name", "pack_version", "pack_sha256")
+"""The batch results table's own columns (`screening.batch.run`); an item or rule id equal
+to one would be read as it, or clash with it, so `check` refuses it."""
+
 
 def _item_refs(
     raw: Any, condition: Condition, negated_only: bool = False, negated: bool = False
@@ -95,6 +99,7 @@ class CrossChecker:
             *self._duplicates("source", self.sources),
             *self._duplicates("item", self.items),
             *self._duplicates("rule", self.rules),
+            *self._reserved(),
         ]
         if self.references_known:
             found += [*self._citations(), *self._item_references()]
@@ -125,6 +130,19 @@ class CrossChecker:
                 )
             else:
                 first[model.id] = (shown, line_of(raw))
+
+    def _reserved(self) -> Iterator[Problem]:
+        entries: list[tuple[str, CommentedMap, Item | Rule]] = [*self.items, *self.rules]
+        for shown, raw, model in entries:
+            if model.id in RESERVED_COLUMNS:
+                yield Problem(
+                    shown,
+                    f"'{model.id}' is a column of the batch results table ("
+                    + ", ".join(RESERVED_COLUMNS)
+                    + "): give another id",
+                    line_of(raw),
+                    model.id,
+                )
 
     def _citations(self) -> Iterator[Problem]:
         cited: list[tuple[str, CommentedMap, Item | Rule]] = [*self.items, *self.rules]
