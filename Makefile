@@ -3,12 +3,15 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+DEV_STAMP := $(VENV)/.installed-dev-stamp
 PORT ?= 8501
 
 .PHONY: setup run test lint typecheck rulecheck unit bench mutate clean
 
-# requirements.txt says what the project needs; constraints.txt pins the versions it was
-# tested with, so a fresh machine gets the same linters and libraries as the last green run.
+# requirements.txt says what the app and the package need to run (make run installs only
+# that), requirements-dev.txt adds the tests and tools (make test); constraints.txt pins the
+# versions they were tested with, so a fresh machine gets the same linters and libraries as
+# the last green run.
 $(STAMP): requirements.txt constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or later is needed; set PYTHON=python3.x")'
 	$(PYTHON) -m venv $(VENV)
@@ -16,17 +19,21 @@ $(STAMP): requirements.txt constraints.txt
 	$(BIN)/python -m pip install --quiet -r requirements.txt -c constraints.txt
 	touch $(STAMP)
 
+$(DEV_STAMP): $(STAMP) requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt -c constraints.txt
+	touch $(DEV_STAMP)
+
 setup: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/python -m screening check
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-typecheck: $(STAMP)
+typecheck: $(DEV_STAMP)
 	$(BIN)/mypy screening
 	$(BIN)/mypy app.py app_pages
 	$(BIN)/mypy tests bench
@@ -39,12 +46,12 @@ rulecheck: $(STAMP)
 # worker with one server (tests/conftest.py sets the groups). `make unit -e PYTEST_WORKERS=0`
 # runs them in one process.
 PYTEST_WORKERS ?= auto
-unit: $(STAMP)
+unit: $(DEV_STAMP)
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint typecheck rulecheck unit
 
-bench: $(STAMP)
+bench: $(DEV_STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/app.py
@@ -71,7 +78,7 @@ bench: $(STAMP)
 #   answers.parse_answers_47: the search for the long number always finds it (every character
 #     of a JSON number is in the searched class), so `if found` is always true
 #   answers.read_answers_bytes_10: "UTF-8-SIG" for "utf-8-sig" (codec names ignore case)
-mutate: $(STAMP)
+mutate: $(DEV_STAMP)
 	rm -rf mutants
 	$(BIN)/mutmut run
 	$(BIN)/mutmut results

@@ -21,7 +21,12 @@ st.set_page_config(
 # ("This page cannot be called directly", found by bench/load.py at 50 sessions).
 if PAGES not in st.session_state:
     st.session_state[PAGES] = [
-        st.Page("app_pages/form.py", title="Screening", icon=":material/checklist:"),
+        st.Page(
+            "app_pages/form/page.py",
+            title="Screening",
+            icon=":material/checklist:",
+            url_path="form",
+        ),
         st.Page("app_pages/rule_pack.py", title="Rule pack", icon=":material/rule:"),
         st.Page("app_pages/audit.py", title="Audit", icon=":material/query_stats:"),
         st.Page("app_pages/about.py", title="About", icon=":material/info:"),

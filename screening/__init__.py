@@ -60,7 +60,7 @@ if TYPE_CHECKING:
     from screening.pdf import checklist_pdf
     from screening.review.report import review_csv, review_html, rule_markdown
 
-__version__ = "0.3.0"
+__version__ = "0.4.0"
 
 _ON_FIRST_USE = {
     "Audit": "screening.batch.audit",

@@ -33,7 +33,7 @@ from screening.errors import (
 )
 from screening.export import checklist_json, checklist_markdown
 from screening.language import free_text_flags
-from screening.limits import MAX_ANSWERS_BYTES, MAX_PDF_BYTES
+from screening.limits import MAX_ANSWERS_BYTES, MAX_CREDENTIAL_BYTES, MAX_PDF_BYTES
 from screening.models import AnswersFile, RulePack, free_texts
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path, load_pack
 from screening.pack.scenarios import (
@@ -46,6 +46,14 @@ from screening.pack.scenarios import (
 )
 from screening.pack.schema import SCHEMA_FOLDER, schema_documents
 from screening.pdf import checklist_pdf, pack_for_verifying, verify_pdf
+from screening.pdf.signing import (
+    PASSWORD_ENV,
+    Identity,
+    load_identity,
+    load_trust,
+    sign,
+    signed_part,
+)
 from screening.reading import read_bounded
 from screening.review.diff import diff_packs, diff_text
 from screening.review.report import review_csv, review_html, review_markdown
@@ -280,19 +288,32 @@ def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile,
     show_default=True,
 )
 @out_option(" (required for pdf)")
-def evaluate(answers_file: Path, rules_dir: Path, fmt: str, out: Path | None) -> None:
+@click.option(
+    "--sign",
+    "identity",
+    metavar="CERT.p12",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help=f"Sign the PDF (PAdES) with this PKCS#12 identity; its password is read from "
+    f"${PASSWORD_ENV}, else asked for.",
+)
+def evaluate(
+    answers_file: Path, rules_dir: Path, fmt: str, out: Path | None, identity: Path | None
+) -> None:
     """Evaluate ANSWERS.json and print the discussion checklist."""
     if fmt == "pdf" and out is None:
         raise click.ClickException("--format pdf needs --out FILE.pdf: a PDF is binary")
+    if identity is not None and fmt != "pdf":
+        raise click.ClickException("--sign signs a PDF: give --format pdf")
+    signer = _signing_identity(identity) if identity is not None else None
     pack = load_pack(rules_dir)
     answers, shown = read_answers(answers_file, pack)
     checklist = evaluate_answers(pack, answers, shown)
     for flag in free_text_flags(free_texts(answers), pack.vocabulary):
         click.echo(printable(f"Warning: {shown}: {flag}"), err=True)
     if fmt == "pdf":
-        write_output(
-            checklist_pdf(pack, answers, checklist, source=shown), out, (answers_file, rules_dir)
-        )
+        pdf = checklist_pdf(pack, answers, checklist, source=shown)
+        signed = sign(pdf, signer) if signer is not None else pdf
+        write_output(signed, out, (answers_file, rules_dir))
         return
     text = (
         _escaped_json(checklist_json(checklist)) if fmt == "json" else checklist_markdown(checklist)
@@ -309,30 +330,71 @@ def _escaped_json(text: str) -> str:
     return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m[0]):04x}", text)
 
 
+def _signing_identity(path: Path) -> Identity:
+    """The PKCS#12 identity to sign with, its password from the environment or a prompt."""
+    shown = display_path(path)
+    data = read_bounded(path, MAX_CREDENTIAL_BYTES, shown)
+    password = os.environ.get(PASSWORD_ENV)
+    if password is None:
+        password = click.prompt(f"Password for {shown}", hide_input=True, err=True)
+    return load_identity(data, password.encode(), shown)
+
+
 @cli.command()
 @click.argument("pdf_file", metavar="FILE.pdf", type=click.Path(path_type=Path, dir_okay=False))
 @rules_option
-def verify(pdf_file: Path, rules_dir: Path) -> None:
-    """Re-check a checklist PDF: exit 0 if the current pack is the one that made it and gives
-    the same checklist; 1 if the pack has changed since, or the file is damaged or altered.
+@click.option(
+    "--trust",
+    "trust_file",
+    metavar="CERTS.pem",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Certificates the clinic trusts: a signed file's signer must chain to one (else exit 6).",
+)
+@click.option(
+    "--accept-older-by-text",
+    is_flag=True,
+    help="Exit 0, not 3, for another release's file whose text and record match (its page "
+    "drawing cannot be checked by this release).",
+)
+def verify(
+    pdf_file: Path, rules_dir: Path, trust_file: Path | None, accept_older_by_text: bool
+) -> None:
+    """Re-check a checklist PDF against its record, its signature and the current pack.
+
+    \b
+    Exit codes (the README's "What verify proves" says each in full):
+      0  OK: the file is what this program writes for its record, drawn the same
+         (fonts by their glyphs), and the pack gives the same checklist
+      1  refused: altered, damaged, not a checklist PDF, another pack or checklist,
+         a release it does not know, or a signature that does not hold
+      3  another release's file: text and record match, but its page drawing cannot
+         be checked by this release (0 with --accept-older-by-text)
+      4  re-saved by another program: same pages and record, not altered
+      5  this release's file, but drawn by other library releases than those here,
+         and not drawn identically: text and record match
+      6  signed, intact, but the signer does not chain to a --trust certificate
 
     \b
     What an OK proves: the file holds nothing this program never writes (no later edits,
-    annotations, scripts, layers, extra attachments, other page boxes), its pages show
+    annotations, scripts, layers, extra attachments, other page boxes), its pages draw
     exactly its embedded record, and the pack gives the same checklist from its answers.
-    What it cannot prove (only a signature would): who made the file, or that this program
-    made it at all; anyone with the program can make a consistent file from any answers.
+    Who made the file only a signature proves (`evaluate --sign`, `verify --trust`).
 
     \b
     A file made by 0.1.0 or 0.2.0 is checked in full only under the pack that made it
     (--rules tests/fixtures/pdf/pack-1.0.0 for the golden ones), which is read by pack
     schema 1.0 as those releases read it, and only because it is that very pack.
     """
+    trust = None
+    if trust_file is not None:
+        trusted = display_path(trust_file)
+        trust = load_trust(read_bounded(trust_file, MAX_CREDENTIAL_BYTES, trusted), trusted)
     shown = display_path(pdf_file)
     data = read_bounded(pdf_file, MAX_PDF_BYTES, shown)
-    result = verify_pdf(data, pack_for_verifying(rules_dir, data, shown), shown)
+    pack = pack_for_verifying(rules_dir, signed_part(data, shown, None)[1], shown)
+    result = verify_pdf(data, pack, shown, trust)
     click.echo("\n".join(printable(line) for line in result.lines()))
-    sys.exit(0 if result.matches else 1)
+    sys.exit(result.exit_code(accept_older=accept_older_by_text))
 
 
 @cli.command("rules")

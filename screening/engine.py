@@ -10,6 +10,7 @@ from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
 from screening.logic import Evaluator, Tri, asked_states, compiled
 from screening.models import (
+    SOURCE_STRENGTHS,
     Answer,
     AnswersFile,
     AnswerState,
@@ -19,6 +20,7 @@ from screening.models import (
     Source,
 )
 from screening.open_entries import open_entry_text
+from screening.statements import cited_as
 from screening.words import kind_rank, section_rank
 
 
@@ -31,11 +33,17 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
     section_order = section_rank(pack.sections)
     deciding = _DecidingAnswers(pack, answers.answers)
     sources = {s.id: _source_ref(s) for s in pack.sources}
+    names = {s.id: cited_as(s) for s in pack.sources}
     entries = [
         entry
         for rule, condition in compiled(pack).rules
-        if (entry := _entry(pack, rule, condition, states, deciding=deciding, sources=sources))
+        if (
+            entry := _entry(
+                pack, rule, condition, states, deciding=deciding, sources=sources, names=names
+            )
+        )
     ]
+
     # By section in form order, then by kind, so the screen, the PDF and the files agree.
     entries.sort(key=lambda e: (section_order(str(e["section"])), kind_rank(e["kind"])))
     _mark_discussed(entries, answers, source)
@@ -49,6 +57,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
                 "sha256": pack.sha256,
             },
             "entries": entries,
+            "statements": _statements(entries),
             "not_assessed": [i for i, s in states.items() if s == "not_assessed"],
             "disclaimer": DISCLAIMER,
             "patient_reference": answers.patient_reference,
@@ -67,6 +76,12 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             ],
         }
     )
+
+
+def _statements(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The entries' statements once each, strongest first (`models.ordered_statements`)."""
+    found = {tuple(sorted(s.items())): s for e in entries for s in e["source_says"]}
+    return sorted(found.values(), key=lambda s: SOURCE_STRENGTHS.index(s["strength"]))
 
 
 def _source_ref(source: Source) -> dict[str, Any]:
@@ -133,6 +148,7 @@ def _entry(
     *,
     deciding: _DecidingAnswers,
     sources: Mapping[str, dict[str, Any]],
+    names: Mapping[str, str],
 ) -> dict[str, Any] | None:
     """The entry a rule adds, as plain data: its own kind when it holds, verify when open."""
     outcome = condition(states)
@@ -147,6 +163,9 @@ def _entry(
         "because": [{"item": i, "answer": states[i]} for i in outcome.witnesses],
         "open_items": (),
         "sources": [sources[s] for s in rule.sources],
+        "source_says": [
+            {**said.model_dump(), "cited_as": names[said.source]} for said in rule.source_says
+        ],
         "rationale": rule.rationale,
     }
     if outcome.value is Tri.OPEN:

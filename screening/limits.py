@@ -84,6 +84,9 @@ MAX_CDS_BODY_BYTES = 1_000_000
 MAX_CDS_JSON_DEPTH = 40
 """JSON nesting in a CDS Hooks body; a bundle of draft orders nests about a dozen deep."""
 
+MAX_CREDENTIAL_BYTES = 1_000_000
+"""A PKCS#12 signing identity or a PEM file of certificates to trust (`evaluate --sign`,
+`verify --trust`); one holds a few kilobytes."""
 
 # Answer tables (`batch`, `audit`, `impact` and the app's uploads), each checked before the
 # table is read or unpacked (a Parquet file by its metadata, a CSV file by its header and lines).

@@ -7,6 +7,7 @@ answers file is an error the reviewer sees, never a field silently ignored.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal, get_args
@@ -24,6 +25,7 @@ from pydantic import (
     Tag,
     field_validator,
     model_serializer,
+    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
@@ -197,6 +199,13 @@ class Source(_Frozen):
         description="Background reading (a lay overview): may stand beside a guideline or "
         "label, never alone behind a rule.",
     )
+    short_name: (
+        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60)] | None
+    ) = Field(
+        default=None,
+        description='What a statement quoted from the source is attributed to ("The ketamine '
+        'label"); when absent, a short form of the citation.',
+    )
 
 
 class Item(_Frozen):
@@ -209,6 +218,37 @@ class Item(_Frozen):
     help: Text
     sources: list[Identifier] = Field(min_length=1)
     asked_if: Condition | None = None
+
+
+SourceStrength = Literal["contraindication", "do-not", "should-not", "caution"]
+"""How strongly a source states what it says: a contraindication, a "do not", a "should not
+be used", or a caution. The source's own wording, never the pack's judgement of a patient."""
+
+SOURCE_STRENGTHS: tuple[SourceStrength, ...] = get_args(SourceStrength)
+"""The strengths, strongest first: the order a checklist lists statements in."""
+
+STATEMENT_MAX_CHARS = 400
+"""A source statement is a sentence or two quoted from the source, not a passage."""
+
+MAX_STATEMENTS_PER_RULE = 8
+"""Statements one rule may carry: each point quotes a few, never a section of the label."""
+
+
+class SourceStatement(_Frozen):
+    """What one of a rule's own sources itself says about the point, in its own words.
+
+    Information with its citation, shown attributed ("The ketamine label (4 Contraindications):
+    ..."); never combined into any statement about the patient.
+    """
+
+    source: Identifier = Field(description="The source that says it: one of the rule's sources.")
+    section: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    strength: SourceStrength
+    statement: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=STATEMENT_MAX_CHARS),
+        Field(description="The source's own words, quoted."),
+    ]
 
 
 class Rule(_Frozen):
@@ -226,6 +266,20 @@ class Rule(_Frozen):
     text: Text
     rationale: Text
     sources: list[Identifier] = Field(min_length=1)
+    source_says: tuple[SourceStatement, ...] = Field(
+        default=(),
+        max_length=MAX_STATEMENTS_PER_RULE,
+        description="What the rule's own sources state about the point (a contraindication, "
+        "a do-not, a should-not, a caution), each in the source's words, with where it says it.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_statements(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A rule that quotes no source dumps as it always has, so every pack's sha256 stays."""
+        data = handler(self)
+        if isinstance(data, dict) and not self.source_says:
+            data.pop("source_says", None)
+        return data
 
     @property
     def headline(self) -> str:
@@ -432,6 +486,18 @@ class SourceRef(_Frozen):
     )
 
 
+class StatementRef(_Frozen):
+    """What a source an entry cites itself says about its point, as the checklist carries it:
+    attributed (`cited_as`), so no view needs the pack. Information with its citation, never
+    a statement about the patient."""
+
+    source: str
+    cited_as: str = Field(description="The short name the statement is attributed to.")
+    section: str = Field(description="Where in the source it says so.")
+    strength: SourceStrength
+    statement: str = Field(description="The source's own words.")
+
+
 class AskedItem(_Frozen):
     """A question the form asked, with its answer, so a view can show it without the pack."""
 
@@ -465,6 +531,11 @@ class Entry(_Frozen):
         "the point (yes, no); empty otherwise.",
     )
     sources: tuple[SourceRef, ...]
+    source_says: tuple[StatementRef, ...] = Field(
+        default=(),
+        description="What the entry's own sources state about its point, in their words; "
+        "empty in records made before 0.4.0.",
+    )
     rationale: str
     done: StrictBool = False
     note: Note | None = None
@@ -492,6 +563,19 @@ class Checklist(_Frozen):
         description="Every question asked, in the form's order, with its answer or "
         "not_assessed; empty in records made before 0.3.0.",
     )
+    statements: tuple[StatementRef, ...] = Field(
+        default=(),
+        description="The entries' source statements once each, strongest first, then in the "
+        "order the entries give them: the checklist's 'What the sources say'; empty in "
+        "records made before 0.4.0.",
+    )
+
+    @model_validator(mode="after")
+    def _statements_of_the_entries(self) -> Checklist:
+        """The list at the top says what the entries say, no more and no less."""
+        if self.statements != ordered_statements(self.entries):
+            raise ValueError("statements must list the entries' source statements, each once")
+        return self
 
     @property
     def sections(self) -> tuple[str, ...]:
@@ -517,3 +601,9 @@ class Checklist(_Frozen):
     def cited(self) -> tuple[SourceRef, ...]:
         """Every source the entries cite, once each, in order of first citation."""
         return tuple({s.id: s for e in self.entries for s in e.sources}.values())
+
+
+def ordered_statements(entries: Iterable[Entry]) -> tuple[StatementRef, ...]:
+    """Every entry's source statements once each: strongest first, then in entry order."""
+    found = dict.fromkeys(s for e in entries for s in e.source_says)
+    return tuple(sorted(found, key=lambda s: SOURCE_STRENGTHS.index(s.strength)))

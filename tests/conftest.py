@@ -122,6 +122,24 @@ def shipped_pack() -> RulePack:
     return load_pack(DEFAULT_RULES_DIR)
 
 
+@pytest.fixture(scope="session")
+def installed_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The python of a fresh virtual environment holding this checkout `pip install`ed, built
+    once per run (xdist workers share it: tests/install_helpers.py)."""
+    import fcntl  # noqa: PLC0415 - only the install tests need it
+
+    from tests.install_helpers import install_package  # noqa: PLC0415
+
+    base = tmp_path_factory.getbasetemp()
+    run_folder = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    venv = run_folder / "installed-venv"
+    with (run_folder / "installed-venv.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (venv / "bin" / "screening").exists():
+            install_package(venv)
+    return venv / "bin" / "python"
+
+
 SHARED_CONTENT = Path(__file__).resolve().parents[2] / "shared" / "content"
 """The team's clinical content, checked out beside the repository (`<repo>/../shared/content`)."""
 

@@ -12,7 +12,7 @@ import pytest
 import screening
 
 ROOT = Path(__file__).resolve().parent.parent
-SHELL = sorted([ROOT / "app.py", *(ROOT / "app_pages").glob("*.py")])
+SHELL = sorted([ROOT / "app.py", *(ROOT / "app_pages").rglob("*.py")])
 
 
 def core_imports(path: Path) -> list[str]:

@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Checkbox, SpecialBlock, Title
 
 import screening
+from app_pages.form import memory
 from screening import AnswersFile, PackError, RulePack, evaluate, load_pack
 from screening.language import DISCLAIMER
 from tests.app_helpers import open_save_panel, start_again
@@ -282,7 +283,7 @@ class TestChecklist:
             real = getattr(RulePack, name)
 
             def spy(self: RulePack, key: str, real: Any = real) -> Any:
-                if sys._getframe(1).f_code.co_filename.endswith("form.py"):
+                if "app_pages/form/" in sys._getframe(1).f_code.co_filename:
                     asked_from_the_page.append(key)
                 return real(self, key)
 
@@ -599,7 +600,7 @@ class TestSaveAndResume:
         made = calls_to(monkeypatch, st, "Page")
         answer(mini, "history", "yes")
         mini.switch_page("app_pages/about.py").run()
-        mini.switch_page("app_pages/form.py").run()
+        mini.switch_page("app_pages/form/page.py").run()
         assert made == []
         assert asked(mini)["history"] == "yes"
 
@@ -608,7 +609,7 @@ class TestSaveAndResume:
     ) -> None:
         """The checklist is built for the checklist view, or for a download when clicked."""
         answer(mini, "history", "yes")
-        calls = calls_to(monkeypatch, screening, "evaluate")
+        calls = calls_to(monkeypatch, memory, "evaluate")
         answer(mini, "monitoring", "no")
         assert calls == []
         build(mini)
@@ -624,7 +625,7 @@ class TestSaveAndResume:
     def test_the_loaded_message_is_gone_after_visiting_another_page(self, mini: AppTest) -> None:
         upload(mini, "saved.json", json.dumps({"answers": {"history": "yes"}}).encode())
         mini.switch_page("app_pages/about.py").run()
-        mini.switch_page("app_pages/form.py").run()
+        mini.switch_page("app_pages/form/page.py").run()
         assert not mini.success
         assert asked(mini)["history"] == "yes"
 
@@ -802,7 +803,7 @@ class TestSafety:
         mini.text_input(key="detail__clinician").input("Dr Who").run()
         mini.switch_page("app_pages/about.py").run()
         assert not mini.segmented_control
-        mini.switch_page("app_pages/form.py").run()
+        mini.switch_page("app_pages/form/page.py").run()
         assert asked(mini)["history"] == "yes"
         assert mini.text_input(key="detail__clinician").value == "Dr Who"
 
@@ -832,7 +833,7 @@ class TestSafety:
         assert not shipped.exception
 
     @pytest.mark.parametrize(
-        "page", ["app_pages/form.py", "app_pages/rule_pack.py", "app_pages/about.py"]
+        "page", ["app_pages/form/page.py", "app_pages/rule_pack.py", "app_pages/about.py"]
     )
     def test_each_page_opens_with_its_title_and_no_stray_text(
         self, shipped: AppTest, page: str

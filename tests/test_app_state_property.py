@@ -63,7 +63,7 @@ def do(at: AppTest, action: tuple[object, ...]) -> None:
         at.checkbox[0].check().run()
     elif kind == "visit":
         at.switch_page("app_pages/about.py").run()
-        at.switch_page("app_pages/form.py").run()
+        at.switch_page("app_pages/form/page.py").run()
     elif kind == "start_again":
         start_again(at, "form" if on_form else "checklist")
     elif kind == "upload":

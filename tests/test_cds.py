@@ -8,23 +8,32 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import httpx2 as httpx
+import jwt
 import pytest
 from click.testing import CliRunner
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
 from starlette.testclient import TestClient
 
 from screening import AnswersFile, RulePack, evaluate
 from screening.cds import service as service_module
-from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards
+from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards, summary_line
+from screening.cds.config import ServiceConfig
 from screening.cds.service import create_app
 from screening.cli import cli
 from screening.fhir.response import questionnaire_response
 from screening.limits import MAX_CDS_BODY_BYTES
 from screening.markdown import md_escape
+from screening.models import DiscussedMark
+from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
+from screening.pack.record_map import load_record_map
 from tests.conftest import write_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +58,11 @@ def bundle(*resources: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def bound(response: dict[str, Any], patient: str = "p1") -> dict[str, Any]:
+    """The response as an EHR stores it: about the patient of the call."""
+    return {**response, "subject": {"reference": f"Patient/{patient}"}}
+
+
 def call_body(
     pack: RulePack, answers: AnswersFile = SOME, hook: str = "patient-view", **extra: Any
 ) -> dict[str, Any]:
@@ -64,14 +78,26 @@ def call_body(
     return body
 
 
-def ketamine_order(order_id: str = "o1", text: str = "Ketamine 50 mg/5 mL injection") -> Any:
-    return {
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
+
+
+def ketamine_order(
+    order_id: str = "o1", concept: dict[str, Any] | None = None, **fields: Any
+) -> Any:
+    """A draft MedicationRequest; by default coded with ketamine's RxNorm ingredient code."""
+    order: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "id": order_id,
         "status": "draft",
         "intent": "order",
-        "medicationCodeableConcept": {"text": text},
+        "subject": {"reference": "Patient/p1"},
     }
+    if not fields:
+        order["medicationCodeableConcept"] = concept or {
+            "coding": [{"system": RXNORM, "code": "6130", "display": "ketamine"}]
+        }
+    order.update(fields)
+    return order
 
 
 def order_context(*orders: dict[str, Any], selected: str = "MedicationRequest/o1") -> Any:
@@ -89,9 +115,69 @@ def outcome_messages(response: httpx.Response) -> list[str]:
     return [issue["diagnostics"] for issue in body["issue"]]
 
 
+ISSUER = "https://ehr.example.org"
+AUDIENCE = "http://testserver"
+"""The service's public base URL in the tests: TestClient calls http://testserver."""
+
+
+class Ehr:
+    """An EHR's signing key (made here, never on the network) and the JWTs it sends."""
+
+    def __init__(self, issuer: str = ISSUER, kid: str = "ehr-key-1") -> None:
+        self.issuer, self.kid = issuer, kid
+        self.private = ec.generate_private_key(ec.SECP384R1())
+        public = json.loads(ECAlgorithm.to_jwk(self.private.public_key()))
+        self.jwks = {"keys": [{**public, "kid": kid, "use": "sig"}]}
+
+    def token(self, path: str, audience: str = AUDIENCE, **claims: Any) -> str:
+        now = int(time.time())
+        payload = {
+            "iss": self.issuer,
+            "aud": f"{audience}{path}",
+            "exp": now + 120,
+            "iat": now,
+            "jti": str(uuid.uuid4()),
+            **claims,
+        }
+        payload = {k: v for k, v in payload.items() if v is not None}
+        return jwt.encode(payload, self.private, algorithm="ES384", headers={"kid": self.kid})
+
+
+EHR = Ehr()
+
+
+def service_config(**settings: Any) -> ServiceConfig:
+    values: dict[str, Any] = {
+        "issuers": {ISSUER: EHR.jwks},
+        "audience": AUDIENCE,
+        "allowed_hosts": ("testserver",),
+        **settings,
+    }
+    return ServiceConfig(**values)
+
+
+class SignedClient(TestClient):
+    """A CDS client as an EHR is one: every POST is JSON and carries a fresh JWT."""
+
+    def post(self, url: Any, **kwargs: Any) -> Any:
+        headers = {k.lower(): v for k, v in (kwargs.pop("headers", None) or {}).items()}
+        headers.setdefault("authorization", f"Bearer {EHR.token(str(url))}")
+        headers.setdefault("content-type", "application/json")
+        return super().post(url, headers=headers, **kwargs)
+
+
+RECORD = load_record_map(DEFAULT_RULES_DIR, load_pack(DEFAULT_RULES_DIR))
+TODAY = date(2026, 12, 6)
+
+
+def signed_client(pack: RulePack, **settings: Any) -> SignedClient:
+    app = create_app(pack, config=service_config(**settings), record=RECORD, today=lambda: TODAY)
+    return SignedClient(app, raise_server_exceptions=False)
+
+
 @pytest.fixture
 def client(shipped_pack: RulePack) -> TestClient:
-    return TestClient(create_app(shipped_pack), raise_server_exceptions=False)
+    return signed_client(shipped_pack, per_point_cards=True)
 
 
 class TestDiscovery:
@@ -105,13 +191,26 @@ class TestDiscovery:
             ("ketamine-checklist", "patient-view"),
             ("ketamine-checklist-order", "order-select"),
         ]
-        template = services[0]["prefetch"]["checklistResponse"]
-        assert template == (
+        prefetch = services[0]["prefetch"]
+        assert prefetch["checklistResponse"] == (
             "QuestionnaireResponse?questionnaire=http://example.org/fhir/Questionnaire/"
-            "ketamine-for-pain-pre-treatment-discussion-checklist%7C"
-            f"{shipped_pack.meta.version}&subject=Patient/{{{{context.patientId}}}}"
+            "ketamine-for-pain-pre-treatment-discussion-checklist"
+            "&subject=Patient/{{context.patientId}}"
             "&status=completed,amended&_sort=-authored&_count=1"
+        )  # no |version: a response under an older version is found too
+        assert sorted(prefetch) == [
+            "allergies",
+            "checklistResponse",
+            "conditions",
+            "medicationRequests",
+            "medicationStatements",
+            "vitalSigns",
+        ]
+        assert prefetch["vitalSigns"] == (
+            "Observation?patient={{context.patientId}}&combo-code=http://loinc.org|8480-6"
+            "&status=final,amended,corrected&_sort=-date&_count=10"
         )
+        assert services[1]["prefetch"] == prefetch
         assert all(s["title"] and s["description"] for s in services)
 
 
@@ -180,16 +279,26 @@ class TestCards:
             "**Still to find out:** trained monitoring during and after dosing." in (card["detail"])
         )
 
-    def test_the_same_answers_give_the_same_uuids_and_other_answers_others(
+    def test_every_card_of_every_call_has_its_own_uuid(
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         first = client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
         again = client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
-        other = AnswersFile(answers={**SOME.answers, "psychosis_history": "no"})
-        changed = client.post(PATIENT_VIEW, json=call_body(shipped_pack, other)).json()["cards"]
-        assert [c["uuid"] for c in first] == [c["uuid"] for c in again]
-        assert len({c["uuid"] for c in first}) == len(first)
-        assert not {c["uuid"] for c in first} & {c["uuid"] for c in changed}
+        uuids = [c["uuid"] for c in first + again]
+        assert len(set(uuids)) == len(uuids) == 2 * len(first)
+        assert all(uuid.UUID(u).version == 4 for u in uuids)
+
+    def test_every_topic_names_its_system_and_code(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        cards = client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        for card in cards:
+            topic = card["source"]["topic"]
+            assert topic["system"] == (
+                "http://example.org/fhir/CodeSystem/"
+                "ketamine-for-pain-pre-treatment-discussion-checklist-rules"
+            )
+            assert topic["code"]
 
     def test_a_bare_response_as_prefetch_works_too(
         self, client: TestClient, shipped_pack: RulePack
@@ -198,16 +307,23 @@ class TestCards:
         body["prefetch"]["checklistResponse"] = body["prefetch"]["checklistResponse"]["entry"][0][
             "resource"
         ]
-        assert (
-            client.post(PATIENT_VIEW, json=body).json()
-            == client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()
-        )
+
+        def without_uuids(cards: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            return [{k: v for k, v in c.items() if k != "uuid"} for c in cards]
+
+        bare = client.post(PATIENT_VIEW, json=body).json()["cards"]
+        in_bundle = client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        assert without_uuids(bare) == without_uuids(in_bundle)
 
     def test_the_latest_of_several_responses_is_read(
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
-        old = questionnaire_response(shipped_pack, AnswersFile(answers={}, date="2026-01-01"))
-        new = questionnaire_response(shipped_pack, SOME.model_copy(update={"date": "2026-11-01"}))
+        old = bound(
+            questionnaire_response(shipped_pack, AnswersFile(answers={}, date="2026-01-01"))
+        )
+        new = bound(
+            questionnaire_response(shipped_pack, SOME.model_copy(update={"date": "2026-11-01"}))
+        )
         body = call_body(shipped_pack)
         body["prefetch"]["checklistResponse"] = bundle(new, old)
         cards = client.post(PATIENT_VIEW, json=body).json()["cards"]
@@ -223,19 +339,79 @@ class TestCards:
 
 
 class TestOrderSelect:
-    """order-select answers for a selected ketamine order only."""
+    """order-select answers for a selected ketamine order only, known by code, brand or reference."""
 
-    def test_a_ketamine_order_gets_the_checklist(
+    def cards(self, client: TestClient, pack: RulePack, *orders: Any) -> list[dict[str, Any]]:
+        body = call_body(pack, hook="order-select", context=order_context(*orders))
+        response = client.post(ORDER_SELECT, json=body)
+        assert response.status_code == 200, response.text
+        return list(response.json()["cards"])
+
+    def test_a_ketamine_order_by_rxnorm_code_gets_the_checklist(
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
-        body = call_body(shipped_pack, hook="order-select", context=order_context(ketamine_order()))
-        cards = client.post(ORDER_SELECT, json=body).json()["cards"]
-        assert len(cards) == len(evaluate(shipped_pack, SOME).entries)
+        assert len(self.cards(client, shipped_pack, ketamine_order())) == len(
+            evaluate(shipped_pack, SOME).entries
+        )
 
-    def test_another_order_gets_no_cards(self, client: TestClient, shipped_pack: RulePack) -> None:
-        other = ketamine_order(text="Paracetamol 1 g tablet")
-        body = call_body(shipped_pack, hook="order-select", context=order_context(other))
-        assert client.post(ORDER_SELECT, json=body).json() == {"cards": []}
+    @pytest.mark.parametrize(
+        "concept",
+        [
+            {"coding": [{"system": RXNORM, "code": "2119365"}]},
+            {"text": "Spravato 28 MG Nasal Spray"},
+            {"coding": [{"system": "urn:local", "code": "x", "display": "KETALAR 10 mg/mL"}]},
+        ],
+    )
+    def test_esketamine_by_code_and_brand_names_count(
+        self, client: TestClient, shipped_pack: RulePack, concept: dict[str, Any]
+    ) -> None:
+        assert self.cards(client, shipped_pack, ketamine_order(concept=concept))
+
+    def test_a_contained_medication_counts(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        order = ketamine_order(
+            medicationReference={"reference": "#med"},
+            contained=[
+                {
+                    "resourceType": "Medication",
+                    "id": "med",
+                    "code": {"text": "local vial 50 mg/mL"},
+                    "ingredient": [
+                        {"itemCodeableConcept": {"coding": [{"system": RXNORM, "code": "6130"}]}}
+                    ],
+                }
+            ],
+        )
+        assert self.cards(client, shipped_pack, order)
+
+    def test_a_prefetched_medication_counts(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        order = ketamine_order(medicationReference={"reference": "Medication/m7"})
+        medication = {
+            "resourceType": "Medication",
+            "id": "m7",
+            "code": {"coding": [{"system": RXNORM, "code": "6130"}]},
+        }
+        context = order_context(order)
+        context["draftOrders"]["entry"].append({"resource": medication})
+        body = call_body(shipped_pack, hook="order-select", context=context)
+        assert client.post(ORDER_SELECT, json=body).json()["cards"]
+
+    @pytest.mark.parametrize(
+        "concept",
+        [
+            {"text": "Ketamine 50 mg/5 mL injection"},  # a word, no code: not recognised
+            {"text": "Paracetamol 1 g tablet"},
+            {"coding": [{"system": "urn:local", "code": "6130"}]},  # the number in another system
+            {"text": "Ketalarish"},  # a brand name only as a whole word
+        ],
+    )
+    def test_other_orders_and_word_matches_get_no_cards(
+        self, client: TestClient, shipped_pack: RulePack, concept: dict[str, Any]
+    ) -> None:
+        assert self.cards(client, shipped_pack, ketamine_order(concept=concept)) == []
 
     def test_a_ketamine_order_not_selected_gets_no_cards(
         self, client: TestClient, shipped_pack: RulePack
@@ -244,7 +420,7 @@ class TestOrderSelect:
         body = call_body(shipped_pack, hook="order-select", context=context)
         assert client.post(ORDER_SELECT, json=body).json() == {"cards": []}
 
-    def test_a_ketamine_order_with_no_answers_says_so_in_one_card(
+    def test_a_ketamine_order_with_no_answers_and_no_record_says_so_in_one_card(
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         body = call_body(shipped_pack, hook="order-select", context=order_context(ketamine_order()))
@@ -252,6 +428,209 @@ class TestOrderSelect:
         (card,) = client.post(ORDER_SELECT, json=body).json()["cards"]
         assert card["summary"] == "No answers to the ketamine discussion checklist are on record"
         assert card["indicator"] == "info"
+        assert card["source"]["topic"]["code"] == "no-answers"
+
+
+@pytest.fixture
+def summary_client(shipped_pack: RulePack) -> TestClient:
+    """The service as shipped: one summary card per call."""
+    return signed_client(shipped_pack, app_url="https://ehr.example.org/ketamine-checklist")
+
+
+def medication_statement(code: str, started: str = "2026-01-01", **fields: Any) -> Any:
+    return {
+        "resourceType": "MedicationStatement",
+        "id": f"ms-{code}",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "medicationCodeableConcept": {
+            "coding": [{"system": RXNORM, "code": code, "display": f"drug {code}"}]
+        },
+        "effectivePeriod": {"start": started},
+        **fields,
+    }
+
+
+THEOPHYLLINE = medication_statement("10438", started="2026-11-20")
+
+
+class TestSummaryCard:
+    """By default a call gets one card: counts, each point's headline, a link; never a verdict."""
+
+    def test_one_card_counts_the_points_and_the_open_ones(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        (card,) = summary_client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        checklist = evaluate(shipped_pack, SOME)
+        open_count = sum(1 for e in checklist.entries if e.open_items)
+        assert card["summary"] == (
+            f"Ketamine discussion checklist: {len(checklist.entries)} points to go through, "
+            f"{open_count} open"
+        )
+        assert len(card["summary"]) < 140
+        assert card["indicator"] == "info"
+        assert card["source"]["topic"]["code"] == "discussion-checklist"
+        assert card["source"]["topic"]["system"].endswith("-rules")
+        assert card["links"] == [
+            {
+                "label": "Open the discussion checklist",
+                "url": "https://ehr.example.org/ketamine-checklist",
+                "type": "absolute",
+            }
+        ]
+        assert card["detail"].count("\n- **") == len(checklist.entries)
+        assert "not a recommendation" in card["detail"]
+
+    def test_points_already_discussed_are_counted(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        checklist = evaluate(shipped_pack, SOME)
+        first = checklist.entries[0].rule_id
+        marked = SOME.model_copy(update={"discussed": {first: DiscussedMark(done=True)}})
+        body = call_body(shipped_pack, marked)
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert ", 1 discussed" in card["summary"]
+        assert "(discussed)" in card["detail"]
+
+
+class TestFromTheRecord:
+    """Coded record data answers Yes, from the record; a missing code never becomes No."""
+
+    def body(self, pack: RulePack, answers: AnswersFile = SOME, *resources: Any) -> Any:
+        body = call_body(pack, answers)
+        body["prefetch"]["medicationStatements"] = bundle(*resources)
+        return body
+
+    def test_theophylline_on_the_medication_list_is_yes_from_the_record(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = self.body(shipped_pack, SOME, THEOPHYLLINE)
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert "1 answer from the record" in card["summary"]
+        label = shipped_pack.item("interacting_medicines_label").label
+        assert (
+            f"{md_escape(label)} = Yes, from the record: drug 10438 (MedicationStatement, "
+            "2026-11-20)" in card["detail"]
+        )
+        with_yes = AnswersFile(answers={**SOME.answers, "interacting_medicines_label": "yes"})
+        assert card["summary"] == summary_line(evaluate(shipped_pack, with_yes), 1)
+        assert summary_line(evaluate(shipped_pack, SOME), 1) != card["summary"]
+
+    def test_the_clinicians_own_answer_wins(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        said_no = AnswersFile(answers={**SOME.answers, "interacting_medicines_label": "no"})
+        body = self.body(shipped_pack, said_no, THEOPHYLLINE)
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert "from the record" not in card["summary"]
+        assert len(evaluate(shipped_pack, said_no).entries) == int(
+            card["summary"].split(": ")[1].split()[0]
+        )
+
+    def test_no_code_gives_nothing_never_no(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        unrelated = medication_statement("161")  # a code the mapping does not list
+        body = self.body(shipped_pack, SOME, unrelated)
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        plain = summary_client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"][0]
+        assert card["summary"] == plain["summary"]
+        assert "from the record" not in card["summary"]
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"status": "stopped"},
+            {"status": "entered-in-error"},
+            {"subject": {"reference": "Patient/p2"}},
+        ],
+    )
+    def test_a_stopped_erroneous_or_other_patients_medication_answers_nothing(
+        self, summary_client: TestClient, shipped_pack: RulePack, change: dict[str, Any]
+    ) -> None:
+        body = self.body(shipped_pack, SOME, {**THEOPHYLLINE, **change})
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert "from the record" not in card["summary"]
+
+    def test_the_record_alone_gives_a_card_when_no_form_was_ever_filled(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = self.body(shipped_pack, SOME, THEOPHYLLINE)
+        body["prefetch"]["checklistResponse"] = bundle()
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert "1 answer from the record" in card["summary"]
+
+    def test_per_point_cards_name_the_record_behind_them(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = self.body(shipped_pack, SOME, THEOPHYLLINE)
+        cards = client.post(PATIENT_VIEW, json=body).json()["cards"]
+        named = [
+            c for c in cards if "**From the record** (confirm with the patient)" in c["detail"]
+        ]
+        assert named
+        assert all("drug 10438 (MedicationStatement, 2026-11-20)" in c["detail"] for c in named)
+
+    def test_record_keys_not_sent_are_said_not_consulted(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        (card,) = summary_client.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        assert (
+            "Record data not sent with this call, so not consulted: conditions, allergies, "
+            "medicationStatements, medicationRequests, vitalSigns." in card["detail"]
+        )
+
+
+def older(pack: RulePack, version: str = "1.0.0", **changes: str) -> dict[str, Any]:
+    """The call's response as if made under another version, with some question texts changed."""
+    response = bound(questionnaire_response(pack, SOME))
+    response["questionnaire"] = response["questionnaire"].rsplit("|", 1)[0] + (
+        f"|{version}" if version else ""
+    )
+    for group in response["item"]:
+        for item in group["item"]:
+            if item["linkId"] in changes:
+                item["text"] = changes[item["linkId"]]
+    return response
+
+
+class TestOlderVersions:
+    """A response under another version is read when its questions still mean the same, and
+    otherwise the card says answers exist and the screening should be repeated."""
+
+    def test_an_older_response_with_the_same_questions_is_read_and_said_so(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = call_body(shipped_pack)
+        body["prefetch"]["checklistResponse"] = bundle(older(shipped_pack))
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert card["summary"].startswith("Ketamine discussion checklist: ")
+        assert "Answers given to version 1.0.0 of the questionnaire" in card["detail"]
+
+    def test_a_response_naming_no_version_is_read_the_same_way(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = call_body(shipped_pack)
+        body["prefetch"]["checklistResponse"] = bundle(older(shipped_pack, version=""))
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert "Answers given to version (unstated)" in card["detail"]
+
+    @pytest.mark.parametrize("hook", ["patient-view", "order-select"])
+    def test_a_reworded_question_gives_a_truthful_card_never_nothing_on_record(
+        self, summary_client: TestClient, shipped_pack: RulePack, hook: str
+    ) -> None:
+        response = older(shipped_pack, long_term_opioid_use="Is the patient on opioids?")
+        extra = {"context": order_context(ketamine_order())} if hook == "order-select" else {}
+        body = call_body(shipped_pack, hook=hook, **extra)
+        body["prefetch"]["checklistResponse"] = bundle(response)
+        path = PATIENT_VIEW if hook == "patient-view" else ORDER_SELECT
+        (card,) = summary_client.post(path, json=body).json()["cards"]
+        assert card["summary"] == (
+            "Answers exist under an older version (1.0.0) of the ketamine checklist; repeat "
+            "the screening"
+        )
+        assert md_escape("long_term_opioid_use") in card["detail"]
+        assert "No answers" not in card["summary"]
 
 
 def refused(client: TestClient, path: str, status: int, **request: Any) -> list[str]:
@@ -335,18 +714,15 @@ class TestRefusals:
         assert client.get(PATIENT_VIEW).status_code == 405
         assert outcome_messages(client.get(PATIENT_VIEW)) == ["Method Not Allowed"]
 
-    def test_a_response_to_another_version_is_422_saying_which(
+    def test_a_response_to_another_questionnaire_is_422(
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         body = call_body(shipped_pack)
         response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
-        version = shipped_pack.meta.version
-        response["questionnaire"] = response["questionnaire"].replace(f"|{version}", "|0.9.0")
+        response["questionnaire"] = "http://example.org/fhir/Questionnaire/other|1.0.0"
         (message,) = refused(client, PATIENT_VIEW, 422, json=body)
-        assert message == (
-            'prefetch.checklistResponse: questionnaire: answers version "0.9.0" of the '
-            f"questionnaire, but this rule pack is version {version}: evaluate it with the pack "
-            "of that version"
+        assert message.startswith(
+            'prefetch.checklistResponse: questionnaire: answers another questionnaire, "http://'
         )
 
     def test_bad_answers_are_422_saying_what_is_wrong(
@@ -371,7 +747,8 @@ class TestRefusals:
         body = call_body(shipped_pack)
         body["context"]["patientId"] = "p2"
         assert refused(client, PATIENT_VIEW, 422, json=body) == [
-            "the prefetched response is about another patient"
+            "a prefetched QuestionnaireResponse is about another patient, or names its patient "
+            "otherwise than Patient/p2: it must be bound to context.patientId"
         ]
 
     def test_an_unexpected_error_is_500_without_a_traceback_or_data(
@@ -385,6 +762,289 @@ class TestRefusals:
         assert response.status_code == 500
         assert outcome_messages(response) == ["unexpected internal error"]
         assert "bed 4" not in response.text
+
+
+class TestBoundToItsPatient:
+    """A response counts only when its subject is Patient/<context.patientId>; else refused."""
+
+    @pytest.mark.parametrize(
+        "subject",
+        [
+            None,
+            {"identifier": {"system": "urn:mrn", "value": "p1"}},
+            {"display": "p1"},
+            {"reference": "p1"},
+            {"reference": "Patient/p10"},
+            {"reference": "https://other.example/fhir/Patient/p1"},
+        ],
+    )
+    def test_a_response_not_bound_to_the_patient_is_422(
+        self, client: TestClient, shipped_pack: RulePack, subject: Any
+    ) -> None:
+        body = call_body(shipped_pack)
+        response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
+        response.pop("subject")
+        if subject is not None:
+            response["subject"] = subject
+        (message,) = refused(client, PATIENT_VIEW, 422, json=body)
+        assert message.endswith("it must be bound to context.patientId")
+
+    def test_a_stray_response_beside_the_patients_own_is_refused_not_skipped(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = call_body(shipped_pack)
+        stray = questionnaire_response(shipped_pack, AnswersFile(answers={}))
+        body["prefetch"]["checklistResponse"]["entry"].append({"resource": stray})
+        (message,) = refused(client, PATIENT_VIEW, 422, json=body)
+        assert "has no subject.reference" in message
+
+    def test_the_fhir_servers_absolute_reference_counts(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        body = call_body(shipped_pack, fhirServer="https://ehr.example/fhir")
+        response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
+        response["subject"] = {"reference": "https://ehr.example/fhir/Patient/p1"}
+        assert client.post(PATIENT_VIEW, json=body).status_code == 200
+
+    @pytest.mark.parametrize("patient", [None, 17, "", "p 1", "x" * 65, ["p1"]])
+    def test_a_missing_or_malformed_patient_id_is_400(
+        self, client: TestClient, shipped_pack: RulePack, patient: Any
+    ) -> None:
+        body = call_body(shipped_pack)
+        body["context"]["patientId"] = patient
+        assert refused(client, PATIENT_VIEW, 400, json=body) == [
+            "context.patientId is missing or not a FHIR id (1-64 of A-Z a-z 0-9 - .)"
+        ]
+
+    def test_responses_are_ordered_by_instant_not_by_text(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        # 01:00 at +02:00 is 23:00 UTC the day before: earlier than 23:30 UTC, though it sorts later
+        earlier = bound(questionnaire_response(shipped_pack, AnswersFile(answers={})))
+        earlier["authored"] = "2026-11-01T01:00:00+02:00"
+        later = bound(questionnaire_response(shipped_pack, SOME))
+        later["authored"] = "2026-10-31T23:30:00Z"
+        body = call_body(shipped_pack)
+        body["prefetch"]["checklistResponse"] = bundle(earlier, later)
+        cards = client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert len(cards) == len(evaluate(shipped_pack, SOME).entries)
+
+    def test_a_malformed_authored_is_422(self, client: TestClient, shipped_pack: RulePack) -> None:
+        body = call_body(shipped_pack)
+        response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
+        response["authored"] = "2026-02-30T10:00:00Z"
+        assert refused(client, PATIENT_VIEW, 422, json=body) == [
+            'a response\'s authored is not a real date: "2026-02-30T10:00:00Z"'
+        ]
+
+
+class TestCallers:
+    """Only JSON from allowed hosts and configured origins; bounded numbers and feedback."""
+
+    def test_a_body_that_is_not_declared_json_is_415(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        content = json.dumps(call_body(shipped_pack)).encode()
+        for declared in ("text/plain", "application/x-www-form-urlencoded", ""):
+            messages = refused(
+                client, PATIENT_VIEW, 415, content=content, headers={"Content-Type": declared}
+            )
+            assert messages[0].startswith("the request body must be JSON")
+
+    def test_fhir_json_is_json(self, client: TestClient, shipped_pack: RulePack) -> None:
+        content = json.dumps(call_body(shipped_pack)).encode()
+        headers = {"Content-Type": "application/fhir+json; charset=utf-8"}
+        assert client.post(PATIENT_VIEW, content=content, headers=headers).status_code == 200
+
+    @pytest.mark.parametrize(
+        "number", ["1" * 101, "-" + "1" * 101, "1." + "1" * 100, "1e" + "9" * 99]
+    )
+    def test_a_too_long_number_is_400(self, client: TestClient, number: str) -> None:
+        content = ('{"hook": "patient-view", "n": ' + number + "}").encode()
+        assert refused(client, PATIENT_VIEW, 400, content=content) == [
+            "a number in the request body has over 100 digits"
+        ]
+
+    def test_nan_is_not_json(self, client: TestClient) -> None:
+        assert refused(client, PATIENT_VIEW, 400, content=b'{"n": NaN}') == ["NaN is not JSON"]
+
+    def test_another_host_is_refused(self, client: TestClient) -> None:
+        response = client.get("/cds-services", headers={"Host": "evil.example"})
+        assert response.status_code == 400
+
+    def test_no_cors_header_unless_the_origin_is_configured(self, shipped_pack: RulePack) -> None:
+        origin = {"Origin": "https://ehr.example.org"}
+        closed = signed_client(shipped_pack).get("/cds-services", headers=origin)
+        assert "access-control-allow-origin" not in closed.headers
+        opened = signed_client(shipped_pack, allowed_origins=("https://ehr.example.org",))
+        assert (
+            opened.get("/cds-services", headers=origin).headers["access-control-allow-origin"]
+            == "https://ehr.example.org"
+        )
+        other = opened.get("/cds-services", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+        preflight = opened.options(
+            PATIENT_VIEW,
+            headers={
+                "Origin": "https://evil.example",
+                "Access-Control-Request-Method": "POST",
+            },
+        )
+        assert preflight.status_code == 400
+
+
+class TestJwt:
+    """Every call carries a JWT from a configured issuer, checked by PyJWT; else 401."""
+
+    def call(self, client: TestClient, pack: RulePack, token: str | None) -> Any:
+        headers = (
+            {"Authorization": f"Bearer {token}"} if token is not None else {"Authorization": ""}
+        )
+        return client.post(PATIENT_VIEW, json=call_body(pack), headers=headers)
+
+    def refused_with(self, client: TestClient, pack: RulePack, token: str | None) -> str:
+        response = self.call(client, pack, token)
+        assert response.status_code == 401, response.text
+        assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+        (message,) = outcome_messages(response)
+        return message
+
+    def test_a_valid_jwt_is_accepted(self, client: TestClient, shipped_pack: RulePack) -> None:
+        assert self.call(client, shipped_pack, EHR.token(PATIENT_VIEW)).status_code == 200
+
+    def test_no_jwt_is_401(self, client: TestClient, shipped_pack: RulePack) -> None:
+        assert self.refused_with(client, shipped_pack, None) == (
+            "a JWT bearer token is required (Authorization: Bearer <JWT>)"
+        )
+        assert self.refused_with(client, shipped_pack, "not-a-jwt") == (
+            "the bearer token is not a JWT"
+        )
+
+    def test_feedback_needs_the_jwt_too(self, client: TestClient) -> None:
+        feedback = {"feedback": [{"card": "a", "outcome": "accepted"}]}
+        response = client.post(
+            f"{PATIENT_VIEW}/feedback", json=feedback, headers={"Authorization": ""}
+        )
+        assert response.status_code == 401
+
+    @pytest.mark.parametrize(
+        ("claims", "message"),
+        [
+            ({"exp": int(time.time()) - 120}, "the JWT has expired"),
+            (
+                {"iat": int(time.time()) + 600, "exp": int(time.time()) + 700},
+                "the JWT is issued in the future (iat) or not yet valid",
+            ),
+            ({"exp": int(time.time()) + 3600}, "the JWT's exp is more than 300 s ahead"),
+            (
+                {"aud": "https://elsewhere.example/cds-services/ketamine-checklist"},
+                "the JWT's aud is not the URL of this service",
+            ),
+            ({"jti": None}, "the JWT has no jti claim"),
+            ({"iat": None}, "the JWT has no iat claim"),
+            ({"exp": None}, "the JWT has no exp claim"),
+            (
+                {"iss": "https://other-ehr.example"},
+                "the JWT's iss is not an issuer this service is configured to trust",
+            ),
+        ],
+    )
+    def test_a_jwt_failing_a_claim_is_401_saying_which(
+        self, client: TestClient, shipped_pack: RulePack, claims: dict[str, Any], message: str
+    ) -> None:
+        token = EHR.token(PATIENT_VIEW, **claims)
+        assert self.refused_with(client, shipped_pack, token) == message
+
+    def test_a_jwt_signed_by_another_key_is_401(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        impostor = Ehr()  # same issuer and kid, its own key
+        assert self.refused_with(client, shipped_pack, impostor.token(PATIENT_VIEW)) == (
+            "the JWT's signature does not verify against its issuer's key"
+        )
+
+    def test_an_unknown_kid_is_401(self, client: TestClient, shipped_pack: RulePack) -> None:
+        other = Ehr(kid="ehr-key-2")
+        assert self.refused_with(client, shipped_pack, other.token(PATIENT_VIEW)) == (
+            "the JWT's kid names no key in its issuer's configured JWK Set"
+        )
+
+    def test_a_shared_secret_or_none_algorithm_is_401(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        claims = {"iss": ISSUER, "aud": f"{AUDIENCE}{PATIENT_VIEW}", "jti": "x"}
+        hs = jwt.encode(claims, "secret" * 8, algorithm="HS256", headers={"kid": "ehr-key-1"})
+        none = jwt.encode(claims, "", algorithm="none", headers={"kid": "ehr-key-1"})
+        for token in (hs, none):
+            assert self.refused_with(client, shipped_pack, token).startswith(
+                "the JWT's alg must be one of RS256"
+            )
+
+    def test_a_replayed_jwt_is_401(self, client: TestClient, shipped_pack: RulePack) -> None:
+        token = EHR.token(PATIENT_VIEW)
+        assert self.call(client, shipped_pack, token).status_code == 200
+        assert self.refused_with(client, shipped_pack, token) == (
+            "the JWT's jti was already used: a replayed call is refused"
+        )
+
+    def test_the_jwt_for_one_service_does_not_open_another(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        token = EHR.token(ORDER_SELECT)
+        assert self.refused_with(client, shipped_pack, token) == (
+            "the JWT's aud is not the URL of this service"
+        )
+
+    def test_the_development_switch_opens_to_loopback_callers_only(
+        self, shipped_pack: RulePack
+    ) -> None:
+        app = create_app(shipped_pack, config=service_config(jwt_off=True))
+        remote = TestClient(app, raise_server_exceptions=False)
+        body = call_body(shipped_pack)
+        response = remote.post(PATIENT_VIEW, json=body)
+        assert response.status_code == 401
+        assert outcome_messages(response) == [
+            "the JWT check is off for development, for loopback callers only"
+        ]
+        local = TestClient(app, client=("127.0.0.1", 50000))
+        assert local.post(PATIENT_VIEW, json=body).status_code == 200
+
+    def test_serve_refuses_the_switch_off_loopback_and_warns_on_it(self) -> None:
+        result = CliRunner().invoke(cli, ["cds", "serve", "--insecure-no-jwt", "--host", "0.0.0.0"])
+        assert result.exit_code == 2
+        assert "--insecure-no-jwt is allowed on a loopback --host only" in result.output
+
+
+class TestConfig:
+    """A configuration file is refused whole, naming the file and each bad setting."""
+
+    def test_a_bad_configuration_names_every_problem(self, tmp_path: Path) -> None:
+        path = tmp_path / "cds.json"
+        private = {**EHR.jwks["keys"][0], "d": "secret"}
+        path.write_text(
+            json.dumps(
+                {
+                    "issuers": {ISSUER: {"keys": [private]}, "ftp://x": EHR.jwks},
+                    "allowed_origins": ["*"],
+                    "feedback_per_call": 0,
+                    "colour": "blue",
+                }
+            ),
+            encoding="utf-8",
+        )
+        result = CliRunner().invoke(cli, ["cds", "serve", "--config", str(path)])
+        assert result.exit_code == 1
+        assert result.output.splitlines() == [
+            f"Error: {path}: colour: unknown setting; known: allowed_hosts, allowed_origins, "
+            "app_url, audience, body_seconds, feedback_per_call, feedback_per_minute, "
+            "header_seconds, issuers, per_point_cards",
+            f"Error: {path}: issuers.{ISSUER}: keys[0] is a private key: configure the EHR's public "
+            "key only",
+            f"Error: {path}: issuers.ftp://x: must be an http(s) URL",
+            f"Error: {path}: allowed_origins: must be a list of web origins allowed by CORS, such as "
+            "https://ehr.example.org",
+            f"Error: {path}: feedback_per_call: must be the most feedback entries in one call (1 to 100)",
+        ]
 
 
 class TestNothingLeaves:
@@ -410,8 +1070,8 @@ class TestFeedback:
     """Feedback is counted in memory by service and outcome; nothing else is kept."""
 
     def test_feedback_is_counted(self, shipped_pack: RulePack) -> None:
-        app = create_app(shipped_pack)
-        client = TestClient(app)
+        app = create_app(shipped_pack, config=service_config())
+        client = SignedClient(app)
         feedback = {
             "feedback": [
                 {"card": "a", "outcome": "accepted", "outcomeTimestamp": "2026-11-30T10:00:00Z"},
@@ -425,6 +1085,27 @@ class TestFeedback:
             ("ketamine-checklist", "overridden"): 2,
         }
 
+    def test_more_feedback_than_a_call_may_carry_is_400_and_not_counted(
+        self, shipped_pack: RulePack
+    ) -> None:
+        app = create_app(shipped_pack, config=service_config(feedback_per_call=3))
+        many = {"feedback": [{"card": str(n), "outcome": "overridden"} for n in range(4)]}
+        response = SignedClient(app).post(f"{PATIENT_VIEW}/feedback", json=many)
+        assert response.status_code == 400
+        assert outcome_messages(response) == ["4 feedback entries in one call; at most 3"]
+        assert not app.state.feedback
+
+    def test_feedback_beyond_the_minutes_budget_is_429_and_not_counted(
+        self, shipped_pack: RulePack
+    ) -> None:
+        app = create_app(shipped_pack, config=service_config(feedback_per_minute=5))
+        client = SignedClient(app)
+        three = {"feedback": [{"card": str(n), "outcome": "overridden"} for n in range(3)]}
+        assert client.post(f"{PATIENT_VIEW}/feedback", json=three).status_code == 200
+        response = client.post(f"{PATIENT_VIEW}/feedback", json=three)
+        assert response.status_code == 429
+        assert dict(app.state.feedback) == {("ketamine-checklist", "overridden"): 3}
+
     @pytest.mark.parametrize(
         "body",
         [{}, {"feedback": []}, {"feedback": [{"card": "a"}]}, {"feedback": [{"outcome": "x"}]}],
@@ -432,8 +1113,8 @@ class TestFeedback:
     def test_bad_feedback_is_400_and_not_counted(
         self, shipped_pack: RulePack, body: dict[str, Any]
     ) -> None:
-        app = create_app(shipped_pack)
-        response = TestClient(app).post(f"{PATIENT_VIEW}/feedback", json=body)
+        app = create_app(shipped_pack, config=service_config())
+        response = SignedClient(app).post(f"{PATIENT_VIEW}/feedback", json=body)
         assert response.status_code == 400
         assert outcome_messages(response)
         assert not app.state.feedback
@@ -446,17 +1127,28 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    """`cds serve` as a real uvicorn process on loopback."""
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`cds serve` as a real uvicorn process on loopback, trusting the test EHR's key."""
     port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    config = tmp_path_factory.mktemp("cds") / "cds.json"
+    settings = {
+        "issuers": {ISSUER: EHR.jwks},
+        "audience": url,
+        "allowed_hosts": ["127.0.0.1"],
+        "header_seconds": 1,
+        "body_seconds": 1,
+        "per_point_cards": True,
+    }
+    config.write_text(json.dumps(settings), encoding="utf-8")
+    command = ["cds", "serve", "--port", str(port), "--config", str(config)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "screening", "cds", "serve", "--port", str(port)],
+        [sys.executable, "-m", "screening", *command],
         cwd=ROOT,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -474,6 +1166,10 @@ def server() -> Iterator[str]:
         process.wait(timeout=10)
 
 
+def signed(server: str, path: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {EHR.token(path, audience=server)}"}
+
+
 class TestRealServer:
     """`cds serve` answers over HTTP on 127.0.0.1 as the TestClient does."""
 
@@ -482,16 +1178,73 @@ class TestRealServer:
     ) -> None:
         services = httpx.get(f"{server}/cds-services").json()["services"]
         assert [s["hook"] for s in services] == ["patient-view", "order-select"]
-        cards = httpx.post(f"{server}{PATIENT_VIEW}", json=call_body(shipped_pack)).json()
+        cards = httpx.post(
+            f"{server}{PATIENT_VIEW}",
+            json=call_body(shipped_pack),
+            headers=signed(server, PATIENT_VIEW),
+        ).json()
         assert len(cards["cards"]) == len(evaluate(shipped_pack, SOME).entries)
         missing = call_body(shipped_pack)
         del missing["prefetch"]
-        assert httpx.post(f"{server}{PATIENT_VIEW}", json=missing).status_code == 412
-        bad = httpx.post(f"{server}{PATIENT_VIEW}", content=b"not json")
+        assert (
+            httpx.post(
+                f"{server}{PATIENT_VIEW}", json=missing, headers=signed(server, PATIENT_VIEW)
+            ).status_code
+            == 412
+        )
+        bad = httpx.post(
+            f"{server}{PATIENT_VIEW}",
+            content=b"not json",
+            headers={**signed(server, PATIENT_VIEW), "Content-Type": "application/json"},
+        )
         assert bad.status_code == 400
         assert outcome_messages(bad)[0].startswith("the request body is not valid JSON")
         feedback = {"feedback": [{"card": cards["cards"][0]["uuid"], "outcome": "accepted"}]}
-        assert httpx.post(f"{server}{PATIENT_VIEW}/feedback", json=feedback).status_code == 200
+        path = f"{PATIENT_VIEW}/feedback"
+        assert (
+            httpx.post(f"{server}{path}", json=feedback, headers=signed(server, path)).status_code
+            == 200
+        )
+
+    def test_a_call_without_a_jwt_is_401_over_http(
+        self, server: str, shipped_pack: RulePack
+    ) -> None:
+        response = httpx.post(f"{server}{PATIENT_VIEW}", json=call_body(shipped_pack))
+        assert response.status_code == 401
+        assert response.headers["www-authenticate"].startswith("Bearer")
+
+    def test_another_host_header_is_refused(self, server: str) -> None:
+        response = httpx.get(f"{server}/cds-services", headers={"Host": "evil.example"})
+        assert response.status_code == 400
+
+    def test_a_socket_that_never_finishes_its_headers_is_dropped(self, server: str) -> None:
+        host, port = server.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as slow:
+            slow.sendall(b"POST /cds-services/ketamine-checklist HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+            started = time.monotonic()
+            assert slow.recv(1024) == b""  # closed by the server, not by this test's timeout
+            assert time.monotonic() - started < 5
+
+    def test_a_socket_that_sends_nothing_is_dropped(self, server: str) -> None:
+        host, port = server.removeprefix("http://").split(":")
+        with socket.create_connection((host, int(port)), timeout=10) as idle:
+            started = time.monotonic()
+            assert idle.recv(1024) == b""
+            assert time.monotonic() - started < 5
+
+    def test_a_body_sent_too_slowly_is_408(self, server: str, shipped_pack: RulePack) -> None:
+        host, port = server.removeprefix("http://").split(":")
+        head = (
+            f"POST {PATIENT_VIEW} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"Authorization: Bearer {EHR.token(PATIENT_VIEW, audience=server)}\r\n"
+            "Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"
+        )
+        with socket.create_connection((host, int(port)), timeout=10) as slow:
+            slow.sendall(head.encode())
+            started = time.monotonic()
+            reply = slow.recv(4096)
+            assert reply.startswith(b"HTTP/1.1 408"), reply[:80]
+            assert time.monotonic() - started < 5
 
     def test_it_listens_on_loopback_only(self, server: str) -> None:
         assert server.startswith("http://127.0.0.1:")

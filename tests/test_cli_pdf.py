@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader, PdfWriter
 
-from screening import AnswersFile, evaluate, load_pack
 from screening.pack.loader import WRITTEN_FOR_1_0
-from screening.pdf import GENERATOR, RECORD_NAME, checklist_pdf
+from screening.pdf import GENERATOR, RECORD_NAME
+from screening.pdf.record import RELEASES
 from tests.cli_process import run_screening
 from tests.conftest import MINI_PACK, REPOSITORY, write_answers, write_pack
 
@@ -138,21 +138,21 @@ class TestVerify:
         assert result.returncode == 1
         assert result.stderr == "Error: gone.pdf: no such file\n"
 
-    def test_a_pdf_from_an_older_release_whose_pages_agree_exits_0(
-        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    def test_a_pdf_from_an_older_release_whose_pages_agree_exits_3_or_0_when_asked(
+        self,
     ) -> None:
-        pack = load_pack(write_pack(tmp_path / "mini"))
-        answers = AnswersFile(answers={"history": "yes"}, clinician="Dr Real", date="2026-03-14")
-        monkeypatch.setattr("screening.pdf.record.GENERATOR", "screening 0.0.9")
-        (tmp_path / "c.pdf").write_bytes(checklist_pdf(pack, answers, evaluate(pack, answers)))
-        result = screening("verify", "c.pdf", "--rules", "mini", cwd=tmp_path)
-        assert (result.returncode, result.stderr) == (0, "")
+        pdf = f"{GOLDEN}/format-2_screening-0.2.0_marks-and-notes.pdf"
+        given = ("verify", pdf, "--rules", f"{GOLDEN}/pack-1.0.0")
+        result = screening(*given, cwd=REPOSITORY)
+        assert (result.returncode, result.stderr) == (3, "")
         assert result.stdout.splitlines()[1] == (
-            "  the pages agree with the embedded record; made by screening 0.0.9, so not also "
-            f"compared with a fresh rendering by {GENERATOR}"
+            "  text and record match; the page drawing of a 0.2.0 file cannot be checked by "
+            f"this release ({GENERATOR}): paint over the text would not show here"
         )
+        accepted = screening(*given, "--accept-older-by-text", cwd=REPOSITORY)
+        assert (accepted.returncode, accepted.stdout) == (0, result.stdout)
 
-    def test_a_record_swapped_under_a_foreign_generator_exits_1_one_line_per_problem(
+    def test_a_record_swapped_under_a_foreign_generator_exits_1_naming_the_release(
         self, made: Path
     ) -> None:
         reader = PdfReader(made)
@@ -168,12 +168,8 @@ class TestVerify:
         result = screening("verify", "x.pdf", "--rules", "mini", cwd=made.parent)
         assert (result.returncode, result.stdout) == (1, "")
         assert result.stderr.splitlines() == [
-            "Error: x.pdf: the clinician on the pages differs from the embedded record: "
-            "the file has been altered",
-            "Error: x.pdf: the clinician in the sign-off on the pages differs from the embedded "
-            "record: the file has been altered",
-            "Error: x.pdf: the 'Made by' line on the pages differs from the embedded record: "
-            "the file has been altered",
+            "Error: x.pdf: the embedded record names a release this program does not know: "
+            f"'screening 9.9' (it knows {', '.join(RELEASES)}, exactly so): it cannot be checked"
         ]
 
     def test_a_file_of_0_1_0_verifies_under_the_pack_that_made_it_read_by_schema_1_0(
@@ -181,9 +177,9 @@ class TestVerify:
     ) -> None:
         pdf = f"{GOLDEN}/format-1_screening-0.1.0_partly-answered.pdf"
         result = screening("verify", pdf, "--rules", f"{GOLDEN}/pack-1.0.0", cwd=REPOSITORY)
-        assert (result.returncode, result.stderr) == (0, "")
+        assert (result.returncode, result.stderr) == (3, "")
         lines = result.stdout.splitlines()
-        assert lines[0].startswith(f"OK: {pdf}: the checklist matches: re-evaluating the ")
+        assert lines[0].startswith(f"OLDER RELEASE: {pdf}: the checklist matches: re-evaluating")
         assert lines[2] == (
             "  the rule pack was read by pack schema 1.0, as screening 0.1.0 and 0.2.0 read "
             "packs: its rules have no summaries"
@@ -209,4 +205,4 @@ class TestVerify:
     ) -> None:
         text = " ".join(screening("verify", "--help", cwd=tmp_path).stdout.split())
         assert "What an OK proves: the file holds nothing this program never writes" in text
-        assert "What it cannot prove (only a signature would): who made the file" in text
+        assert "Who made the file only a signature proves" in text

@@ -48,6 +48,7 @@ class TestEntries:
                     "background": False,
                 }
             ],
+            "source_says": [],
             "rationale": "Side effects need watching.",
             "done": False,
             "note": None,

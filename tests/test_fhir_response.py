@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from fhir.resources.R4B.structuredefinition import StructureDefinition
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
@@ -21,7 +22,7 @@ from screening.answers import answer_problems, read_answers_bytes
 from screening.cli import cli
 from screening.fhir.response import fhir_string, questionnaire_response, response_json
 from screening.logic import asked_states
-from screening.models import Answer
+from screening.models import Answer, DiscussedMark
 from tests.app_helpers import open_save_panel
 from tests.conftest import write_answers
 
@@ -118,14 +119,6 @@ class TestWriting:
         assert resource["subject"] == {"display": "bed 4"}
         assert resource["author"] == {"display": " "}
 
-    def test_discussed_marks_stay_with_the_checklist_not_the_response(
-        self, shipped_pack: RulePack
-    ) -> None:
-        marked = SOME.model_copy(update={"discussed": {"substance-history": {"done": True}}})
-        assert questionnaire_response(shipped_pack, marked) == questionnaire_response(
-            shipped_pack, SOME
-        )
-
     def test_answers_to_a_question_not_asked_are_refused(self, shipped_pack: RulePack) -> None:
         answers = AnswersFile(
             answers={"substance_use_history": "no", "substance_use_active": "yes"}
@@ -133,6 +126,136 @@ class TestWriting:
         with pytest.raises(AnswersError) as caught:
             questionnaire_response(shipped_pack, answers)
         assert "substance_use_active: answered, but not asked" in str(caught.value)
+
+
+def marked(pack: RulePack) -> AnswersFile:
+    """SOME with two of its points marked: one discussed with a note, one not yet."""
+    first, second = (e.rule_id for e in evaluate(pack, SOME).entries[:2])
+    return SOME.model_copy(
+        update={
+            "discussed": {
+                first: DiscussedMark(done=True, note="talked it through with the patient"),
+                second: DiscussedMark(done=False),
+            }
+        }
+    )
+
+
+class TestDiscussedMarks:
+    """Ticks and notes travel in the response as the project's discussed-point extension."""
+
+    def test_the_response_carries_each_mark_and_validates(self, shipped_pack: RulePack) -> None:
+        answers = marked(shipped_pack)
+        resource = questionnaire_response(shipped_pack, answers)
+        QuestionnaireResponse.model_validate(resource)
+        first, second = answers.discussed
+        assert resource["extension"] == [
+            {
+                "url": "http://example.org/fhir/StructureDefinition/discussed-point",
+                "extension": [
+                    {"url": "rule", "valueCode": rule},
+                    {"url": "done", "valueBoolean": done},
+                    *([{"url": "note", "valueString": note}] if note else []),
+                ],
+            }
+            for rule, done, note in sorted(
+                [
+                    (first, True, "talked it through with the patient"),
+                    (second, False, None),
+                ],
+                key=lambda m: [r.id for r in shipped_pack.rules].index(m[0]),
+            )
+        ]
+
+    def test_reading_back_restores_ticks_and_notes(self, shipped_pack: RulePack) -> None:
+        answers = marked(shipped_pack)
+        back = read(shipped_pack, json.loads(response_json(shipped_pack, answers)))
+        assert back.discussed == answers.discussed
+        checklist = evaluate(shipped_pack, back)
+        done = [e for e in checklist.entries if e.done]
+        assert [e.note for e in done] == ["talked it through with the patient"]
+
+    def test_a_response_without_marks_has_no_extension(self, shipped_pack: RulePack) -> None:
+        assert "extension" not in questionnaire_response(shipped_pack, SOME)
+
+    def test_marks_under_another_base_are_read_and_other_extensions_ignored(
+        self, shipped_pack: RulePack
+    ) -> None:
+        answers = marked(shipped_pack)
+        resource = questionnaire_response(
+            shipped_pack, answers, "https://fhir.example-hospital.org"
+        )
+        resource["extension"].append({"url": "http://other.example/x", "valueString": "y"})
+        assert read(shipped_pack, resource).discussed == answers.discussed
+
+    @pytest.mark.parametrize(
+        ("parts", "message"),
+        [
+            ([{"url": "done", "valueBoolean": True}], "a discussed point needs a rule"),
+            ([{"url": "rule", "valueCode": "x"}], "a discussed point needs a rule"),
+            (
+                [{"url": "rule", "valueCode": "x"}, {"url": "done", "valueString": "yes"}],
+                "a discussed point needs a rule",
+            ),
+        ],
+    )
+    def test_a_mark_without_its_rule_or_done_is_refused(
+        self, shipped_pack: RulePack, parts: list[dict[str, Any]], message: str
+    ) -> None:
+        resource = questionnaire_response(shipped_pack, SOME)
+        resource["extension"] = [
+            {
+                "url": "http://example.org/fhir/StructureDefinition/discussed-point",
+                "extension": parts,
+            }
+        ]
+        (problem,) = refusal(shipped_pack, resource)
+        assert problem == (
+            "r.json: extension(discussed-point): a discussed point needs a rule (code) and done "
+            "(boolean)"
+        )
+        assert message in problem
+
+    def test_a_mark_for_a_point_not_raised_is_refused(self, shipped_pack: RulePack) -> None:
+        resource = questionnaire_response(shipped_pack, SOME)
+        resource["extension"] = [
+            {
+                "url": "http://example.org/fhir/StructureDefinition/discussed-point",
+                "extension": [
+                    {"url": "rule", "valueCode": "no-such-rule"},
+                    {"url": "done", "valueBoolean": True},
+                ],
+            }
+        ]
+        assert refusal(shipped_pack, resource) == [
+            "r.json: discussed.no-such-rule: marked discussed, but no rule of this rule pack has "
+            "this id"
+        ]
+
+    def test_fhir_response_on_the_command_line_carries_the_marks(
+        self, shipped_pack: RulePack, tmp_path: Path
+    ) -> None:
+        answers = marked(shipped_pack)
+        path = tmp_path / "a.json"
+        path.write_text(answers.model_dump_json(), encoding="utf-8")
+        result = CliRunner().invoke(cli, ["fhir", "response", str(path)])
+        assert result.exit_code == 0, result.output
+        assert len(json.loads(result.output)["extension"]) == 2
+
+    def test_the_extension_is_published_by_a_command_and_validates(self) -> None:
+        result = CliRunner().invoke(
+            cli, ["fhir", "extension", "--base", "https://fhir.example-hospital.org/fhir"]
+        )
+        assert result.exit_code == 0, result.output
+        definition = StructureDefinition.model_validate(json.loads(result.output))
+        assert definition.url == (
+            "https://fhir.example-hospital.org/fhir/StructureDefinition/discussed-point"
+        )
+        assert definition.context is not None
+        assert definition.differential is not None
+        assert definition.context[0].expression == "QuestionnaireResponse"
+        slices = [e.sliceName for e in definition.differential.element or [] if e.sliceName]
+        assert slices == ["rule", "done", "note"]
 
 
 class TestRoundTrip:

@@ -82,7 +82,7 @@ class TestFilesAndSyntax:
         problems = broken(tmp_path, "rule-typo.yaml", RULES)
         assert problems == [
             "rule-typo.yaml: unexpected file: a pack holds pack.yaml, sources.yaml, items.yaml, "
-            "rules-*.yaml files and optionally vocabulary.yaml"
+            "rules-*.yaml files and optionally record.yaml and vocabulary.yaml"
         ]
 
     def test_a_syntax_error_names_its_line(self, tmp_path: Path) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Callable
+from importlib.metadata import version
 from typing import Any, cast
 
+import pikepdf
 import pytest
 from fpdf import FPDF
 from pypdf import PdfReader, PdfWriter
@@ -24,7 +26,10 @@ from pypdf.generic import (
 
 from screening import AnswersFile, RulePack, evaluate
 from screening.errors import ExportError
-from screening.pdf import RECORD_NAME, checklist_pdf, verify_pdf
+from screening.pdf import GENERATOR, RECORD_NAME, checklist_pdf, verify_pdf
+from screening.pdf.record import FORMAT_VERSION, RELEASES
+from screening.pdf.structure import strict_reading
+from screening.pdf.verify import EXIT_NOT_REPRODUCIBLE, EXIT_OK, EXIT_RE_SAVED
 
 ANSWERS = {"history": "yes", "active": "yes", "monitoring": "no"}
 ALTERED = ": the file has been altered"
@@ -278,3 +283,179 @@ class TestRecord:
         assert refusal(with_record(pdf, json.dumps(data)), pack) == [
             "c.pdf: the embedded checklist record is not readable" + ALTERED
         ]
+
+
+def exit_of(pdf: bytes, pack: RulePack) -> tuple[int, list[str]]:
+    result = verify_pdf(pdf, pack, "c.pdf")
+    return result.exit_code(), result.lines()
+
+
+class TestRelease:
+    """The release a record names must be one this program knows, exactly: a name that only
+    prints like one would have the file read by its text alone."""
+
+    @pytest.mark.parametrize(
+        "generator",
+        [
+            GENERATOR + "\u200b",
+            GENERATOR.replace(" ", "\u00a0"),
+            GENERATOR + " ",
+            "Screening 0.2.0",
+        ],
+        ids=["zero-width-space", "no-break-space", "trailing-space", "capital"],
+    )
+    def test_a_release_name_that_only_prints_like_a_known_one_is_refused(
+        self, made: tuple[RulePack, bytes], generator: str
+    ) -> None:
+        pack, pdf = made
+        data = json.loads(PdfReader(io.BytesIO(pdf)).attachments[RECORD_NAME][0])
+        data["generator"] = generator
+        assert refusal(with_record(pdf, json.dumps(data)), pack) == [
+            "c.pdf: the embedded record names a release this program does not know: "
+            f"{generator!a} (it knows {', '.join(RELEASES)}, exactly so): it cannot be checked"
+        ]
+
+    def test_a_known_release_with_another_format_than_it_writes_is_refused(
+        self, made: tuple[RulePack, bytes]
+    ) -> None:
+        pack, pdf = made
+        data = json.loads(PdfReader(io.BytesIO(pdf)).attachments[RECORD_NAME][0])
+        data["generator"] = "screening 0.2.0"
+        assert refusal(with_record(pdf, json.dumps(data)), pack) == [
+            f"c.pdf: the embedded record is format {FORMAT_VERSION}, but screening 0.2.0 "
+            "writes format 2" + ALTERED
+        ]
+
+
+class TestStrictReading:
+    """What qpdf has to repair, a strict viewer may drop: refused."""
+
+    def test_a_damaged_obj_keyword_is_refused(self, made: tuple[RulePack, bytes]) -> None:
+        pack, pdf = made
+        at = pdf.index(b" 0 obj", pdf.index(b"/Type /Page\n") - 200)
+        damaged = pdf[: at + 5] + b"k" + pdf[at + 6 :]
+        lines = refusal(damaged, pack)
+        assert lines[0].startswith("c.pdf: qpdf finds the file damaged, as a strict viewer would: ")
+        assert all(line.endswith(ALTERED) for line in lines)
+
+    def test_the_genuine_file_is_read_without_repair(self, made: tuple[RulePack, bytes]) -> None:
+        assert strict_reading(made[1]) == ([], False)
+
+
+def resaved_by_pikepdf(**options: Any) -> Callable[[bytes], bytes]:
+    def save(pdf: bytes) -> bytes:
+        out = io.BytesIO()
+        with pikepdf.open(io.BytesIO(pdf)) as opened:
+            opened.save(out, **options)
+        return out.getvalue()
+
+    return save
+
+
+def resaved_by_pypdf(pdf: bytes) -> bytes:
+    return rewritten(pdf, lambda writer: None)
+
+
+class TestResaved:
+    """A file written again by another program with the same content is re-saved, not
+    altered: exit 4, and what was compared is said."""
+
+    @pytest.mark.parametrize(
+        "resave",
+        [
+            resaved_by_pypdf,
+            resaved_by_pikepdf(),
+            resaved_by_pikepdf(qdf=True),
+            resaved_by_pikepdf(linearize=True),
+            resaved_by_pikepdf(object_stream_mode=pikepdf.ObjectStreamMode.generate),
+        ],
+        ids=["pypdf", "pikepdf", "qpdf-qdf", "qpdf-linearize", "object-streams"],
+    )
+    def test_a_file_re_saved_by_another_program_is_reported_as_re_saved(
+        self, made: tuple[RulePack, bytes], resave: Callable[[bytes], bytes]
+    ) -> None:
+        pack, pdf = made
+        again = resave(pdf)
+        assert again != pdf
+        code, lines = exit_of(again, pack)
+        assert code == EXIT_RE_SAVED
+        assert lines[0].startswith("RE-SAVED: c.pdf: the checklist matches")
+        assert lines[1] == (
+            "  re-saved by another program: the pages draw and the record hold exactly what "
+            "this program writes for them, in a file written otherwise (not altered)"
+        )
+
+    def test_a_re_saved_file_with_paint_over_the_page_is_refused(
+        self, made: tuple[RulePack, bytes]
+    ) -> None:
+        pack, pdf = made
+
+        def white_box(stamp: FPDF) -> None:
+            stamp.set_fill_color(255, 255, 255)
+            stamp.rect(0, 40, 210, 60, style="F")
+
+        painted = resaved_by_pikepdf(qdf=True)(rewritten(pdf, stamped(white_box)))
+        assert refusal(painted, pack)[0].endswith(ALTERED)
+
+    def test_the_genuine_file_exits_0(self, made: tuple[RulePack, bytes]) -> None:
+        assert exit_of(made[1], made[0])[0] == EXIT_OK
+
+
+def nudged(pdf: bytes) -> bytes:
+    """The file with one line width on page 1 drawn 0.01 pt wider: what another fpdf2
+    release could write, and no reader would see; the text is untouched."""
+    with pikepdf.open(io.BytesIO(pdf)) as opened:
+        page = opened.pages[0]
+        data = page.Contents.read_bytes()
+        assert b"0.57 w" in data
+        page.Contents.write(data.replace(b"0.57 w", b"0.58 w", 1))
+        out = io.BytesIO()
+        opened.save(out)
+        return out.getvalue()
+
+
+class TestLibraries:
+    """The record names the libraries that drew the file; a drawing this environment cannot
+    reproduce is said to be so, with its own exit code, and never called altered."""
+
+    def test_the_record_names_the_drawing_libraries_installed(
+        self, made: tuple[RulePack, bytes]
+    ) -> None:
+        data = json.loads(PdfReader(io.BytesIO(made[1])).attachments[RECORD_NAME][0])
+        assert data["libraries"] == {name: version(name) for name in ("fpdf2", "fonttools")}
+
+    def test_a_drawing_that_differs_where_the_libraries_differ_is_not_reproducible_here(
+        self, made: tuple[RulePack, bytes], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        pack, pdf = made
+        here = {"fpdf2": version("fpdf2"), "fonttools": "99.0.0"}
+        monkeypatch.setattr("screening.pdf.record.installed_libraries", lambda: here)
+        code, lines = exit_of(nudged(pdf), pack)
+        assert code == EXIT_NOT_REPRODUCIBLE
+        assert lines[0].startswith("NOT REPRODUCIBLE HERE: c.pdf: the checklist matches")
+        assert lines[1] == (
+            "  cannot re-draw the pages identically here: fonttools 99.0.0 here, the file names "
+            f"{version('fonttools')}; text and record match (the drawing itself is not "
+            "checked: verify where those releases are installed)"
+        )
+
+    def test_the_same_difference_with_the_same_libraries_is_an_alteration(
+        self, made: tuple[RulePack, bytes]
+    ) -> None:
+        pack, pdf = made
+        assert refusal(nudged(pdf), pack) == [
+            "c.pdf: the file differs from what this program writes for its record, first on "
+            "page 1" + ALTERED
+        ]
+
+    def test_text_changed_where_the_libraries_differ_is_still_refused(
+        self, made: tuple[RulePack, bytes], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        pack, pdf = made
+        here = {"fpdf2": "99.0.0", "fonttools": version("fonttools")}
+        monkeypatch.setattr("screening.pdf.record.installed_libraries", lambda: here)
+        data = json.loads(PdfReader(io.BytesIO(pdf)).attachments[RECORD_NAME][0])
+        data["answers"]["clinician"] = "Dr Mallory"
+        data["checklist"]["clinician"] = "Dr Mallory"
+        with pytest.raises(ExportError):
+            verify_pdf(with_record(pdf, json.dumps(data)), pack, "c.pdf")

@@ -14,7 +14,7 @@ from screening.open_entries import entry_headline, group_open_entries
 from screening.pdf import checklist_pdf, verify_pdf
 from screening.pdf.contract import CONTRACTS, CURRENT_FORMAT
 from screening.pdf.layout import draw_checklist
-from screening.pdf.record import RECORD_NAME, checklist_digest
+from screening.pdf.record import FORMAT_VERSION, RECORD_NAME, RELEASES, checklist_digest
 
 TWO_ANSWERS = {"chronic_pain_over_3_months": "yes", "condition_crps": "yes"}
 PARTLY_ANSWERED_MOST_PAGES = 6
@@ -23,6 +23,12 @@ BACKGROUND_NOTE = (
     "Background reading for patients, not clinical evidence: it stands beside a guideline or "
     "label and never alone behind a point."
 )
+
+
+@pytest.fixture(autouse=True)
+def older_is_known(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`verify` reads only releases it knows: here 0.0.9, of the current record format."""
+    monkeypatch.setitem(RELEASES, "screening 0.0.9", FORMAT_VERSION)
 
 
 def text_of(pdf: bytes) -> str:

@@ -64,7 +64,14 @@ ADDED_IN_1_1: list[tuple[str, str, str]] = [
 """Items added in pack 1.1.0 (routine safety points), with the answer that raises a point.
 They are part of the public contract from 1.1.0 on, like the catalogue's."""
 
-EVERY_ITEM = CATALOGUE + ADDED_IN_1_1
+ADDED_IN_1_2: list[tuple[str, str, str]] = [
+    ("hypersensitivity_ketamine", "Medical conditions", "yes"),
+    ("airway_sedation_risk", "Medical conditions", "yes"),
+]
+"""Items added in pack 1.2.0 (a label contraindication and an airway risk), with the answer that
+raises a point; part of the public contract from 1.2.0 on."""
+
+EVERY_ITEM = CATALOGUE + ADDED_IN_1_1 + ADDED_IN_1_2
 
 
 def test_the_pinned_catalogue_matches_the_shared_one_row_for_row(item_catalogue: Path) -> None:
@@ -165,9 +172,12 @@ def test_every_rule_and_item_cites_at_least_one_source(shipped_pack: RulePack) -
 
 
 FIXTURE_1_0_0 = Path(__file__).resolve().parent / "fixtures" / "pack-1.0.0"
+FIXTURE_1_1_0 = Path(__file__).resolve().parent / "fixtures" / "pack-1.1.0"
 ROUTINE_POINTS = {
     "plan-route-and-regimen",
     "setting-vital-signs",
+    "setting-fasting-before-session",
+    "setting-dose-ceiling-and-monitoring",
     "consent-outcome-and-end-point",
     "consent-dissociative-effects",
 }
@@ -252,28 +262,34 @@ class TestSourcesACommitteeCanCheck:
 class TestReviewFindingsStayFixed:
     """The wording the 1.1.0 review asked for, pinned so it cannot drift back."""
 
-    def test_crps_evidence_gives_twelve_weeks_with_grade_and_certainty(
+    def test_crps_evidence_gives_twelve_weeks_with_its_grade_and_an_unverified_certainty(
         self, shipped_pack: RulePack
     ) -> None:
+        """1.1.0 said "low-to-moderate certainty"; the public summary of the guideline's table
+        leaves it blank, so 1.2.0 says it is not verified and names what settles it."""
         rule = next(r for r in shipped_pack.rules if r.id == "indication-crps-evidence")
         assert "up to about 12 weeks" in rule.text
-        assert "grade B, low-to-moderate certainty" in rule.rationale
+        assert "(grade B)" in rule.rationale
+        assert "Its level of certainty is not verified" in rule.rationale
+        assert "the guideline's own table settles it" in rule.rationale
         assert "weeks rather than months" not in rule.text
 
     def test_transport_says_what_the_labels_say_without_contradiction(
         self, shipped_pack: RulePack
     ) -> None:
         rule = next(r for r in shipped_pack.rules if r.id == "logistics-transport-missing")
-        assert "for at least 24 hours after a dose" in rule.text
+        assert "for at least 24 hours after each dose" in rule.text
         assert "until the next day" not in rule.text
-        assert "not to drive until the next day, after restful sleep" in rule.rationale
+        assert "until the next day, after a restful sleep" in rule.rationale
 
-    def test_opioid_tolerance_evidence_is_said_to_concern_acute_pain(
+    def test_opioid_tolerance_evidence_is_said_to_concern_patients_undergoing_surgery(
         self, shipped_pack: RulePack
     ) -> None:
         for rule_id in ("indication-opioid-therapy", "substance-history-with-opioids"):
             rule = next(r for r in shipped_pack.rules if r.id == rule_id)
-            assert "acute or perioperative pain" in rule.rationale
+            assert "opioid-tolerant" in rule.rationale
+            assert "undergoing surgery (grade B, low certainty)" in rule.rationale
+            assert "acute or perioperative pain" not in rule.rationale
             assert "not chronic pain" in rule.rationale or "does not address chronic pain" in (
                 rule.rationale
             )
@@ -326,36 +342,33 @@ class TestRoutinePoints:
 
 
 class TestTheChangeFromOneDotZero:
-    """`diff` between pack 1.0.0 and 1.1.0 reads as the cover note of the change."""
+    """`diff` between pack 1.0.0 and 1.1.0 (both kept as fixtures) reads as the cover note of
+    that change. The 1.1.0 -> 1.2.0 change has its own tests in test_content_1_2.py."""
 
-    def test_the_fixture_is_pack_1_0_0(self) -> None:
+    def test_the_fixtures_are_packs_1_0_0_and_1_1_0(self) -> None:
         assert load_pack(FIXTURE_1_0_0).meta.version == "1.0.0"
+        assert load_pack(FIXTURE_1_1_0).meta.version == "1.1.0"
 
-    def test_the_shipped_pack_is_a_draft_1_1_0(self, shipped_pack: RulePack) -> None:
-        assert (shipped_pack.meta.version, shipped_pack.meta.status) == ("1.1.0", "draft")
-        assert shipped_pack.meta.reviewers == []
-
-    def test_the_diff_names_every_added_and_changed_rule_and_item(
-        self, shipped_pack: RulePack
-    ) -> None:
+    def test_the_diff_names_every_added_and_changed_rule_and_item(self) -> None:
         old = load_pack(FIXTURE_1_0_0)
-        text = diff_text(diff_packs(old, shipped_pack), "1.0.0", "1.1.0")
+        new = load_pack(FIXTURE_1_1_0)
+        text = diff_text(diff_packs(old, new), "1.0.0", "1.1.0")
         before = {r.id: r for r in old.rules}
-        changed = [r.id for r in shipped_pack.rules if r.id in before and before[r.id] != r]
-        added = [r.id for r in shipped_pack.rules if r.id not in before]
+        changed = [r.id for r in new.rules if r.id in before and before[r.id] != r]
+        added = [r.id for r in new.rules if r.id not in before]
         assert changed and added
         for rule_id in changed:
             assert f"  {rule_id} (changed)" in text.splitlines()
         for rule_id in added:
             assert f"  {rule_id} (added)" in text.splitlines()
         old_items = {i.id for i in old.items}
-        for item in shipped_pack.items:
+        for item in new.items:
             if item.id not in old_items:
                 assert f"  {item.id} (added)" in text.splitlines()
         assert "removed" not in text
         assert not any(line.startswith("Warning") for line in text.splitlines())
 
-    def test_the_diff_cli_compares_the_fixture_with_the_shipped_pack(self) -> None:
-        result = screening("diff", str(FIXTURE_1_0_0), str(DEFAULT_RULES_DIR))
+    def test_the_diff_cli_compares_the_two_fixtures(self) -> None:
+        result = screening("diff", str(FIXTURE_1_0_0), str(FIXTURE_1_1_0))
         assert result.returncode == 0, result.stderr
         assert "12 rules added, 38 rules changed" in result.stdout

@@ -51,18 +51,31 @@ engine_option = click.option(
 scheduler_option = click.option(
     "--scheduler",
     metavar="ADDRESS",
-    help="Address of a dask.distributed scheduler (e.g. tcp://10.0.0.5:8786); needs --engine dask.",
+    help="Address of a dask.distributed scheduler (e.g. tcp://10.0.0.5:8786); needs --engine dask. "
+    "Its scheduler and workers must import screening at this version, or the run is refused "
+    "before any work is sent.",
+)
+ship_option = click.option(
+    "--ship-package",
+    "ship",
+    is_flag=True,
+    help="Send this screening package to the --scheduler's nodes before the run (they need "
+    "its dependencies installed), instead of installing it on every node.",
 )
 
 
-def _evaluate(pack: RulePack, answers: Path, engine: str, scheduler: str | None) -> BatchResult:
+def _evaluate(
+    pack: RulePack, answers: Path, engine: str, scheduler: str | None, ship: bool
+) -> BatchResult:
     shown = display_path(answers)
     if scheduler is not None and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
+    if ship and scheduler is None:
+        raise click.UsageError("--ship-package needs --scheduler")
     if engine == "dask":
         from screening.batch.dask_engine import run_dask  # noqa: PLC0415 - loads Dask
 
-        return run_dask(pack, answers, shown, scheduler)
+        return run_dask(pack, answers, shown, scheduler, ship=ship)
     return run_batch(pack, read_table_path(answers, shown, pack))
 
 
@@ -106,6 +119,7 @@ def _say_refused(problems: tuple[CellProblem, ...], refused: int, total: int) ->
 @rules_option
 @engine_option
 @scheduler_option
+@ship_option
 def batch(
     *,
     answers: Path,
@@ -114,6 +128,7 @@ def batch(
     rules_dir: Path,
     engine: str,
     scheduler: str | None,
+    ship: bool,
 ) -> None:
     """Evaluate every answer set in ANSWERS (CSV, Parquet or JSON Lines) into RESULTS.
 
@@ -133,7 +148,7 @@ def batch(
     for path in (out, problems_path):
         check_output(path, inputs)  # both refused or accepted before any work or any write
     pack = load_pack(rules_dir)
-    result = _evaluate(pack, answers, engine, scheduler)
+    result = _evaluate(pack, answers, engine, scheduler, ship)
     # Both made whole before either is written: a run that fails writes nothing.
     results = table_bytes(results_table(result), fmt)
     problems = problems_csv(result.problems, result.problem_count)
@@ -160,10 +175,10 @@ def batch(
 
 
 def _audit(
-    table: Path, rules_dir: Path, engine: str, scheduler: str | None
+    table: Path, rules_dir: Path, engine: str, scheduler: str | None, ship: bool
 ) -> tuple[Audit, BatchResult | None]:
     """A results table is counted as it is; an answers table is evaluated first."""
-    if engine == "pandas" and scheduler is None:
+    if engine == "pandas" and scheduler is None and not ship:
         shown = display_path(table)
         raw, problems = raw_table_path(table, shown)
         if is_results_table(raw):
@@ -171,7 +186,7 @@ def _audit(
         pack = load_pack(rules_dir)
         result = run_batch(pack, code_table(raw, problems, shown, pack))
     else:
-        result = _evaluate(load_pack(rules_dir), table, engine, scheduler)
+        result = _evaluate(load_pack(rules_dir), table, engine, scheduler, ship)
     return audit_result(result), result
 
 
@@ -190,6 +205,7 @@ def _audit(
 @rules_option
 @engine_option
 @scheduler_option
+@ship_option
 def audit(
     *,
     table: Path,
@@ -198,10 +214,11 @@ def audit(
     rules_dir: Path,
     engine: str,
     scheduler: str | None,
+    ship: bool,
 ) -> None:
     """Per rule, how many answer sets raised it or left it open; per item, how often it was
     unknown, not assessed or not asked. Exit 1 if any answer set was refused."""
-    report, result = _audit(table, rules_dir, engine, scheduler)
+    report, result = _audit(table, rules_dir, engine, scheduler, ship)
     render = {"table": audit_text, "json": audit_json, "csv": audit_csv}[fmt]
     if out is None:
         click.echo(printable_lines(render(report)), nl=False)

@@ -4,28 +4,54 @@
 partition, on the local scheduler or on a cluster (`dask.distributed.Client(address)`); the
 coded results come back and are assembled exactly as the in-memory engine's. Spark sites do
 the same with `mapInPandas` (see the README).
+
+A cluster runs this module's code, so its scheduler (which unpickles the task graph) and every
+worker must import `screening` at this client's version: installed on each node, or shipped
+with the run (`ship=True`: `Client.upload_file`). `check_cluster` asks them before any work
+is sent, and refuses with what is missing and how to fix it.
 """
 
 from __future__ import annotations
 
 import json
+import pkgutil
+import tempfile
+import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from screening import __version__
 from screening.batch.run import BatchResult, run_batch
 from screening.batch.table import RECORD_ID, CellProblem, ReadProblems, code_table
-from screening.errors import AnswersError, Problem
+from screening.errors import AnswersError, Problem, ScreeningError
 from screening.limits import MAX_TABLE_PROBLEMS
 from screening.models import RulePack
 
+if TYPE_CHECKING:
+    from distributed import Client
+
 SCHEDULER_TIMEOUT = 10
-"""Seconds to wait for a cluster's scheduler before saying it cannot be reached."""
+"""Seconds to wait for a cluster's scheduler, and then for its first worker, before refusing."""
 _PROBLEMS = "_problems"
 UNLISTED = "refused: a problem past the first ones listed for its partition"
+PROBE = f"{__name__}:__version__"
+"""What the cluster is asked for (`pkgutil.resolve_name`, which every Python has): importing
+it imports this engine and everything a task needs, and gives the version it came with."""
+INSTALL_HINT = (
+    "install ketamine-screening {version} with its dask extra on the scheduler and every "
+    "worker (pip install 'ketamine_screening-{version}-py3-none-any.whl[dask]', the wheel "
+    "built by `pip wheel --no-deps -w dist .` in the checkout), or pass --ship-package to "
+    "send this client's copy with the run; see the README, Beyond one machine"
+)
+
+
+class DaskError(ScreeningError):
+    """Dask is not installed here, or its cluster cannot run this package: nothing was sent."""
 
 
 def evaluate_partition(partition: pd.DataFrame, pack: RulePack, shown: str) -> pd.DataFrame:
@@ -62,9 +88,26 @@ def evaluate_partition(partition: pd.DataFrame, pack: RulePack, shown: str) -> p
     return pd.DataFrame(out)
 
 
-def run_dask(pack: RulePack, path: Path, shown: str, scheduler: str | None = None) -> BatchResult:
-    """Evaluate a Parquet dataset (a file or a folder of files) with Dask."""
-    import dask.dataframe as dd  # noqa: PLC0415 - Dask loads only for --engine dask
+def run_dask(
+    pack: RulePack, path: Path, shown: str, scheduler: str | None = None, *, ship: bool = False
+) -> BatchResult:
+    """Evaluate a Parquet dataset (a file or a folder of files) with Dask.
+
+    On a cluster, `ship` sends this package to its scheduler and workers first; either way
+    the cluster is checked (`check_cluster`) before any work is sent.
+    """
+    try:
+        import dask.dataframe as dd  # noqa: PLC0415 - Dask loads only for --engine dask
+    except ImportError as exc:
+        raise DaskError(
+            [
+                Problem(
+                    "--engine dask",
+                    f"needs Dask, which cannot be imported here ({exc}); "
+                    "install it with: pip install 'ketamine-screening[dask]'",
+                )
+            ]
+        ) from None
 
     try:
         frame = dd.read_parquet(str(path))
@@ -81,12 +124,81 @@ def run_dask(pack: RulePack, path: Path, shown: str, scheduler: str | None = Non
         try:
             client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)  # type: ignore[no-untyped-call]
         except (OSError, ValueError) as exc:
-            raise AnswersError(
+            raise DaskError(
                 [Problem(scheduler, f"cannot reach the Dask scheduler: {exc}")]
             ) from None
         with client:
+            if ship:
+                ship_package(client, scheduler)
+            check_cluster(client, scheduler)
             collected = client.compute(coded).result()  # type: ignore[no-untyped-call]
     return _assemble(pack, collected, shown, frame.columns)
+
+
+def check_cluster(client: Client, address: str) -> None:
+    """Refuse, before any work is sent, unless the scheduler and every worker import this
+    engine at this client's version (one `pkgutil.resolve_name(PROBE)` call on each)."""
+    try:
+        client.wait_for_workers(1, timeout=SCHEDULER_TIMEOUT)
+    except TimeoutError:
+        raise DaskError(
+            [
+                Problem(
+                    address,
+                    f"no worker joined the Dask scheduler within {SCHEDULER_TIMEOUT} s; "
+                    f"start one on each node with: dask worker {address}",
+                )
+            ]
+        ) from None
+    found: dict[str, object] = {}
+    try:
+        found["scheduler"] = client.run_on_scheduler(  # type: ignore[no-untyped-call]
+            pkgutil.resolve_name, PROBE
+        )
+    except Exception as exc:  # whatever the import raised there is reported
+        found["scheduler"] = exc
+    workers = client.run(pkgutil.resolve_name, PROBE, on_error="return")
+    found.update((f"worker {worker}", answer) for worker, answer in sorted(workers.items()))
+    problems = [
+        Problem(address, f"the {who} {_mismatch(answer)}")
+        for who, answer in found.items()
+        if answer != __version__
+    ]
+    if problems:
+        hint = INSTALL_HINT.format(version=__version__)
+        raise DaskError([*problems, Problem(address, f"nothing was sent: {hint}")])
+
+
+def _mismatch(answer: object) -> str:
+    if isinstance(answer, BaseException):
+        return f"cannot import screening ({type(answer).__name__}: {answer})"
+    return f"has screening {answer}, this client {__version__}"
+
+
+def ship_package(client: Client, address: str) -> None:
+    """Send this client's `screening` (its Python modules, as one zip) to the scheduler and
+    every worker, present and future, with `Client.upload_file`: each puts it first on its
+    import path until it restarts. They need the package's dependencies installed."""
+    root = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as folder:
+        archive = Path(folder) / f"screening-{__version__}.zip"
+        with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as bundle:
+            for module in sorted(root.rglob("*.py")):
+                bundle.write(module, module.relative_to(root.parent).as_posix())
+        try:
+            client.upload_file(str(archive))
+        except Exception as exc:  # the import on a node failed: say how
+            hint = INSTALL_HINT.format(version=__version__)
+            raise DaskError(
+                [
+                    Problem(
+                        address,
+                        "the shipped package cannot be imported on the cluster "
+                        f"({type(exc).__name__}: {exc}); its dependencies are missing there: "
+                        f"{hint}",
+                    )
+                ]
+            ) from None
 
 
 def _assemble(

@@ -1,24 +1,26 @@
-"""A checklist as CDS Hooks cards: one `info` card per entry, each explaining itself.
+"""A checklist as CDS Hooks cards: one summary card per call, or one `info` card per entry.
 
-Pure: the same pack and answers give the same cards, down to each card's `uuid`. A card
-never carries a suggestion or a verdict; an entry left open says what to find out.
+Pure but for each card's `uuid`, which is new for every card of every call (CDS Hooks wants
+it unique, so feedback names one card shown once). A card never carries a suggestion or a
+verdict; an entry left open says what to find out; answers taken from the patient's record
+are named as such.
 """
 
 from __future__ import annotations
 
-import json
 import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from screening.citations import source_markdown
 from screening.describe import item_list
+from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_id
+from screening.language import DISCLAIMER
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist, Entry, Rule, RulePack
 from screening.open_entries import entry_headline
 from screening.words import KIND_WORDS, answers_behind
-
-CARD_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "urn:screening:cds-card")
-"""Namespace of the cards' deterministic uuids."""
 
 MAX_SUMMARY = 139
 """CDS Hooks wants a card's summary under 140 characters."""
@@ -27,10 +29,35 @@ SHORT_OPEN_PREFIX = "Find out. "
 """Starts an open entry's summary when its full wording is too long for a card."""
 
 
-def card_uuid(pack: RulePack, rule_id: str, answers: AnswersFile) -> str:
-    """Same pack content, rule and answers: same uuid, so feedback can name the card."""
-    key = json.dumps([pack.sha256, rule_id, sorted(answers.answers.items())])
-    return str(uuid.uuid5(CARD_NAMESPACE, key))
+SUMMARY_CODE = "discussion-checklist"
+"""The summary card's topic code, in the rules' CodeSystem beside the rule ids."""
+
+UuidMaker = Callable[[], str]
+
+
+def new_uuid() -> str:
+    """A fresh random uuid: no two cards, of one call or of two patients, share one."""
+    return str(uuid.uuid4())
+
+
+def topic_system(pack: RulePack, base: str = DEFAULT_BASE) -> str:
+    """The CodeSystem of the cards' topics: each rule id is a code, as is `SUMMARY_CODE`."""
+    return f"{check_base(base)}/CodeSystem/{questionnaire_id(pack)}-rules"
+
+
+@dataclass(frozen=True)
+class FromRecord:
+    """An answer taken from the patient's record: which item, and the coded data behind it."""
+
+    item: str
+    label: str
+    display: str
+    resource: str
+    date: str | None
+
+    def words(self) -> str:
+        when = f", {self.date}" if self.date else ""
+        return f"{self.label} = Yes, from the record: {self.display} ({self.resource}{when})"
 
 
 def source_label(checklist: Checklist) -> str:
@@ -39,28 +66,138 @@ def source_label(checklist: Checklist) -> str:
 
 
 def checklist_cards(
-    pack: RulePack, answers: AnswersFile, checklist: Checklist
+    pack: RulePack,
+    answers: AnswersFile,
+    checklist: Checklist,
+    *,
+    base: str = DEFAULT_BASE,
+    make_uuid: UuidMaker = new_uuid,
+    from_record: Sequence[FromRecord] = (),
 ) -> list[dict[str, Any]]:
-    """One card per checklist entry, in the checklist's order."""
+    """One card per checklist entry, in the checklist's order (`answers` is not read: the
+    checklist carries everything a card shows; the argument stays for existing callers)."""
+    del answers
     rules = {rule.id: rule for rule in pack.rules}
+    system = topic_system(pack, base)
     return [
-        _card(pack, answers, checklist, entry, rules[entry.rule_id]) for entry in checklist.entries
+        _card(
+            checklist,
+            entry,
+            rules[entry.rule_id],
+            system=system,
+            card_id=make_uuid(),
+            from_record=from_record,
+        )
+        for entry in checklist.entries
     ]
 
 
 def _card(
-    pack: RulePack, answers: AnswersFile, checklist: Checklist, entry: Entry, rule: Rule
+    checklist: Checklist,
+    entry: Entry,
+    rule: Rule,
+    *,
+    system: str,
+    card_id: str,
+    from_record: Sequence[FromRecord],
 ) -> dict[str, Any]:
+    detail = card_detail(checklist, entry, rule)
+    behind = {b.item for b in entry.because}
+    taken = [f.words() for f in from_record if f.item in behind]
+    if taken:
+        detail += "\n\n**From the record** (confirm with the patient):\n\n" + "\n".join(
+            f"- {md_escape(t)}" for t in taken
+        )
     return {
-        "uuid": card_uuid(pack, entry.rule_id, answers),
+        "uuid": card_id,
         "summary": card_summary(entry, rule),
         "indicator": "info",
-        "detail": card_detail(checklist, entry, rule),
+        "detail": detail,
         "source": {
             "label": source_label(checklist),
-            "topic": {"code": entry.rule_id, "display": KIND_WORDS[entry.kind]},
+            "topic": {"system": system, "code": entry.rule_id, "display": KIND_WORDS[entry.kind]},
         },
     }
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def summary_line(checklist: Checklist, from_record: int) -> str:
+    """The summary card's one line: how many points, how many open, discussed, from the record."""
+    entries = checklist.entries
+    parts = [
+        "Ketamine discussion checklist: "
+        + _count(len(entries), "point", "points")
+        + " to go through",
+        f"{sum(1 for e in entries if e.open_items)} open",
+    ]
+    discussed = sum(1 for e in entries if e.done)
+    if discussed:
+        parts.append(f"{discussed} discussed")
+    if from_record:
+        parts.append(_count(from_record, "answer", "answers") + " from the record")
+    return ", ".join(parts)
+
+
+def summary_card(
+    pack: RulePack,
+    checklist: Checklist,
+    *,
+    base: str = DEFAULT_BASE,
+    make_uuid: UuidMaker = new_uuid,
+    from_record: Sequence[FromRecord] = (),
+    app_url: str | None = None,
+    notes: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The whole checklist as one card: a line of counts, each point's headline in the detail,
+    the answers taken from the record named, and a link to the web form when configured.
+
+    `notes` are sentences the service must say (an older version's answers, a record that
+    was not consulted); each comes first in the detail.
+    """
+    lines = [f"**{md_escape(n)}**" for n in notes]
+    if lines:
+        lines.append("")
+    if checklist.entries:
+        lines += ["**Points to go through**", ""]
+        for entry in checklist.entries:
+            mark = " (discussed)" if entry.done else ""
+            lines.append(
+                f"- **{KIND_WORDS[entry.kind]}**{mark}: {md_escape(entry_headline(entry))}"
+            )
+    else:
+        lines.append("No point of the checklist is raised by the answers on record.")
+    if from_record:
+        lines += ["", "**From the record** (confirm each with the patient):", ""]
+        lines += [f"- {md_escape(f.words())}" for f in from_record]
+    if checklist.not_assessed:
+        lines += [
+            "",
+            f"**Not assessed:** {_count(len(checklist.not_assessed), 'question', 'questions')}; "
+            "unknown or unanswered is never read as No.",
+        ]
+    lines += ["", md_escape(DISCLAIMER)]
+    card: dict[str, Any] = {
+        "uuid": make_uuid(),
+        "summary": summary_line(checklist, len(from_record))[:MAX_SUMMARY],
+        "indicator": "info",
+        "detail": "\n".join(lines),
+        "source": {
+            "label": source_label(checklist),
+            "topic": {
+                "system": topic_system(pack, base),
+                "code": SUMMARY_CODE,
+                "display": "Discussion checklist",
+            },
+        },
+    }
+    if app_url:
+        card["links"] = [
+            {"label": "Open the discussion checklist", "url": app_url, "type": "absolute"}
+        ]
+    return card
 
 
 def card_summary(entry: Entry, rule: Rule) -> str:

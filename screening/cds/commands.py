@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -10,8 +11,14 @@ import click
 from screening.cli_options import rules_option
 from screening.fhir.commands import base_option
 from screening.pack.loader import load_pack
+from screening.pack.record_map import load_record_map
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+NO_JWT_WARNING = (
+    "WARNING: --insecure-no-jwt: the JWT check is OFF. Any program on this machine can call "
+    "the service without credentials. For development on loopback only; never in a clinic."
+)
 
 
 @click.group()
@@ -24,7 +31,7 @@ def cds() -> None:
     "--host",
     default="127.0.0.1",
     show_default=True,
-    help="Address to listen on; anything but loopback exposes a service with no sign-in.",
+    help="Address to listen on; put the service behind TLS (--ssl-*) when not on loopback.",
 )
 @click.option(
     "--port",
@@ -33,27 +40,73 @@ def cds() -> None:
     type=click.IntRange(1, 65535),
     help="Port to listen on.",
 )
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSON settings: trusted issuers and their JWK Sets, audience, hosts, CORS origins.",
+)
+@click.option(
+    "--insecure-no-jwt",
+    is_flag=True,
+    help="Development only: switch the JWT check off; refused unless --host is loopback.",
+)
+@click.option("--ssl-certfile", type=click.Path(path_type=Path, dir_okay=False), help="TLS cert.")
+@click.option("--ssl-keyfile", type=click.Path(path_type=Path, dir_okay=False), help="TLS key.")
 @rules_option
 @base_option
-def serve(host: str, port: int, rules_dir: Path, base: str) -> None:
-    """Serve the CDS Hooks service until Ctrl+C; it reads prefetch only and stores nothing."""
+def serve(
+    *,
+    host: str,
+    port: int,
+    config_file: Path | None,
+    insecure_no_jwt: bool,
+    ssl_certfile: Path | None,
+    ssl_keyfile: Path | None,
+    rules_dir: Path,
+    base: str,
+) -> None:
+    """Serve the CDS Hooks service until Ctrl+C; it reads prefetch only and stores nothing.
+
+    Every call needs a JWT signed by an issuer named in --config.
+    """
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
+    from screening.cds.config import ServiceConfig, load_config  # noqa: PLC0415
+    from screening.cds.server import MAX_CONNECTIONS, bounded_protocol  # noqa: PLC0415
     from screening.cds.service import create_app  # noqa: PLC0415 - nor Starlette
 
-    app = create_app(load_pack(rules_dir), base)
-    if host not in LOOPBACK:
+    if insecure_no_jwt and host not in LOOPBACK:
+        raise click.UsageError("--insecure-no-jwt is allowed on a loopback --host only")
+    if (ssl_certfile is None) != (ssl_keyfile is None):
+        raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
+    config = load_config(config_file) if config_file is not None else ServiceConfig()
+    if insecure_no_jwt:
+        config = dataclasses.replace(config, jwt_off=True)
+        click.echo(NO_JWT_WARNING, err=True)
+    elif not config.issuers:
         click.echo(
-            f"Warning: listening on {host}: the service has no sign-in of its own; put it "
-            "behind the EHR's gateway.",
+            "Warning: no issuers configured (--config): every call will be refused with 401.",
             err=True,
         )
+    pack = load_pack(rules_dir)
+    app = create_app(pack, base, config, load_record_map(rules_dir, pack))
+    scheme = "https" if ssl_certfile else "http"
     click.echo(
-        f"CDS Hooks discovery at http://{host}:{port}/cds-services (Ctrl+C to stop)", err=True
+        f"CDS Hooks discovery at {scheme}://{host}:{port}/cds-services (Ctrl+C to stop)", err=True
     )
     try:
         uvicorn.run(
-            app, host=host, port=port, log_level="warning", access_log=False, server_header=False
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            http=bounded_protocol(config.header_seconds),
+            limit_concurrency=MAX_CONNECTIONS,
+            ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
+            ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
         )
     except SystemExit as exc:  # uvicorn has said why (port in use, say); exit 1 like the rest
         if exc.code not in (0, None):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import click
@@ -9,7 +10,7 @@ import click
 from screening.cli import read_answers, write_output
 from screening.cli_options import rules_option
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_json
-from screening.fhir.response import response_json
+from screening.fhir.response import discussed_structure_definition, response_json
 from screening.pack.loader import load_pack
 
 
@@ -53,3 +54,10 @@ def response_command(answers_file: Path, rules_dir: Path, base: str) -> None:
     pack = load_pack(rules_dir)
     answers, shown = read_answers(answers_file, pack)
     write_output(response_json(pack, answers, base, shown), None)
+
+
+@fhir.command("extension")
+@base_option
+def extension_command(base: str) -> None:
+    """Print the StructureDefinition of the extension that carries discussed points and notes."""
+    write_output(json.dumps(discussed_structure_definition(base), indent=2) + "\n", None)

@@ -22,6 +22,7 @@ from screening.fhir.questionnaire import (
     CODE_ANSWERS,
     DEFAULT_BASE,
     LOINC,
+    check_base,
     questionnaire_canonical,
     questionnaire_id,
     section_link_id,
@@ -91,7 +92,106 @@ def questionnaire_response(
             groups.append({"linkId": section_link_id(section), "text": section, "item": answered})
     if groups:
         resource["item"] = groups
+    marks = discussed_extensions(pack, answers, base)
+    if marks:
+        resource = {"resourceType": RESOURCE_TYPE, "extension": marks, **resource}
     return resource
+
+
+DISCUSSED_EXTENSION = "discussed-point"
+"""The last part of the project's extension's url: `BASE/StructureDefinition/discussed-point`."""
+
+
+def discussed_url(base: str = DEFAULT_BASE) -> str:
+    return f"{check_base(base)}/StructureDefinition/{DISCUSSED_EXTENSION}"
+
+
+def discussed_extensions(
+    pack: RulePack, answers: AnswersFile, base: str = DEFAULT_BASE
+) -> list[dict[str, Any]]:
+    """One extension per marked point, in the pack's rule order: the rule, done, the note."""
+    url = discussed_url(base)
+    extensions = []
+    for rule in pack.rules:
+        mark = answers.discussed.get(rule.id)
+        if mark is None:
+            continue
+        parts: list[dict[str, Any]] = [
+            {"url": "rule", "valueCode": rule.id},
+            {"url": "done", "valueBoolean": mark.done},
+        ]
+        if mark.note:
+            parts.append({"url": "note", "valueString": fhir_string(mark.note)})
+        extensions.append({"url": url, "extension": parts})
+    return extensions
+
+
+def discussed_structure_definition(base: str = DEFAULT_BASE) -> dict[str, Any]:
+    """The StructureDefinition of the discussed-point extension, as a clinic publishes it."""
+    url = discussed_url(base)
+
+    def part(name: str, kind: str, minimum: int, short: str) -> list[dict[str, Any]]:
+        slice_id = f"Extension.extension:{name}"
+        return [
+            {
+                "id": slice_id,
+                "path": "Extension.extension",
+                "sliceName": name,
+                "short": short,
+                "min": minimum,
+                "max": "1",
+            },
+            {"id": f"{slice_id}.url", "path": "Extension.extension.url", "fixedUri": name},
+            {
+                "id": f"{slice_id}.value[x]",
+                "path": "Extension.extension.value[x]",
+                "min": 1,
+                "type": [{"code": kind}],
+            },
+        ]
+
+    return {
+        "resourceType": "StructureDefinition",
+        "id": DISCUSSED_EXTENSION,
+        "url": url,
+        "name": "DiscussedPoint",
+        "title": "Discussed point of the discussion checklist",
+        "status": "draft",
+        "description": (
+            "A point of the discussion checklist that the clinician marked: the rule that "
+            "raised it, whether it was discussed, and an optional note. Not a verdict."
+        ),
+        "fhirVersion": "4.0.1",
+        "kind": "complex-type",
+        "abstract": False,
+        "context": [{"type": "element", "expression": "QuestionnaireResponse"}],
+        "type": "Extension",
+        "baseDefinition": "http://hl7.org/fhir/StructureDefinition/Extension",
+        "derivation": "constraint",
+        "differential": {
+            "element": [
+                {
+                    "id": "Extension",
+                    "path": "Extension",
+                    "short": "Discussed point",
+                    "definition": "A marked point of the discussion checklist.",
+                },
+                {
+                    "id": "Extension.extension",
+                    "path": "Extension.extension",
+                    "slicing": {
+                        "discriminator": [{"type": "value", "path": "url"}],
+                        "rules": "closed",
+                    },
+                },
+                *part("rule", "code", 1, "The id of the rule that raised the point"),
+                *part("done", "boolean", 1, "Whether the point was discussed"),
+                *part("note", "string", 0, "The clinician's note on the point"),
+                {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
+                {"id": "Extension.value[x]", "path": "Extension.value[x]", "max": "0"},
+            ]
+        },
+    }
 
 
 def fhir_string(text: str) -> str:
@@ -146,6 +246,7 @@ def answers_from_response(data: dict[str, Any], source: str) -> ResponseAnswers:
             )
         )
     answers = _collect_answers(data, source, problems)
+    discussed = _read_discussed(data, source, problems)
     fields = {
         "patient_reference": _display(data, "subject", source, problems),
         "clinician": _display(data, "author", source, problems),
@@ -155,10 +256,18 @@ def answers_from_response(data: dict[str, Any], source: str) -> ResponseAnswers:
         raise AnswersError(problems)
     try:
         read = ResponseAnswers.model_validate(
-            {"answers": answers, **{k: v for k, v in fields.items() if v is not None}}
+            {
+                "answers": answers,
+                "discussed": discussed,
+                **{k: v for k, v in fields.items() if v is not None},
+            }
         )
     except ValidationError as exc:
-        where = {"patient_reference": "subject.display", "clinician": "author.display"}
+        where = {
+            "patient_reference": "subject.display",
+            "clinician": "author.display",
+            "discussed": f"extension({DISCUSSED_EXTENSION})",
+        }
         raise AnswersError(
             [
                 Problem(
@@ -171,6 +280,46 @@ def answers_from_response(data: dict[str, Any], source: str) -> ResponseAnswers:
         ) from None
     read._questionnaire = str(canonical)
     return read
+
+
+def _read_discussed(
+    data: dict[str, Any], source: str, problems: list[Problem]
+) -> dict[str, dict[str, Any]]:
+    """The marks carried by discussed-point extensions (whatever base they were published
+    under); other extensions are not read. A mark without its rule or done is refused."""
+    found: dict[str, dict[str, Any]] = {}
+    extensions = data.get("extension", [])
+    if not isinstance(extensions, list):
+        problems.append(Problem(source, "must be a list", ref="extension"))
+        return found
+    where = f"extension({DISCUSSED_EXTENSION})"
+    for extension in extensions[: MAX_ANSWERS + 1]:
+        url = extension.get("url") if isinstance(extension, dict) else None
+        if not isinstance(url, str) or not url.endswith(
+            f"/StructureDefinition/{DISCUSSED_EXTENSION}"
+        ):
+            continue
+        parts = extension.get("extension") if isinstance(extension, dict) else None
+        values: dict[str, Any] = {}
+        for part in parts if isinstance(parts, list) else []:
+            if isinstance(part, dict) and part.get("url") in ("rule", "done", "note"):
+                key = {"rule": "valueCode", "done": "valueBoolean", "note": "valueString"}[
+                    part["url"]
+                ]
+                values[part["url"]] = part.get(key)
+        rule, done = values.get("rule"), values.get("done")
+        if not isinstance(rule, str) or not isinstance(done, bool):
+            problems.append(
+                Problem(
+                    source, "a discussed point needs a rule (code) and done (boolean)", ref=where
+                )
+            )
+        elif rule in found:
+            problems.append(Problem(source, f"rule {_echo(rule)} is marked twice", ref=where))
+        else:
+            note = values.get("note")
+            found[rule] = {"done": done, **({"note": note} if note is not None else {})}
+    return found
 
 
 def _display(data: dict[str, Any], field: str, source: str, problems: list[Problem]) -> Any:
@@ -324,3 +473,31 @@ def questionnaire_problems(pack: RulePack, answers: AnswersFile, source: str) ->
             )
         ]
     return []
+
+
+def changed_meanings(pack: RulePack, data: dict[str, Any]) -> list[str]:
+    """The answered questions of a response whose meaning this pack cannot vouch for.
+
+    A response made under another version of the questionnaire (or naming none) still means
+    the same when every answered linkId is an item of this pack and the question `text` it
+    carries is this pack's question word for word. Anything else is listed: a question
+    renamed, reworded, dropped, or given without its text.
+    """
+    questions = {item.id: item.question for item in pack.items}
+    changed: list[str] = []
+    stack: list[Any] = [data.get("item", [])]
+    walked = 0
+    while stack and walked <= MAX_ANSWERS:
+        items = stack.pop()
+        for item in items if isinstance(items, list) else []:
+            walked += 1
+            if not isinstance(item, dict):
+                continue
+            answers = item.get("answer")
+            link_id = item.get("linkId")
+            if isinstance(answers, list) and answers and isinstance(link_id, str):
+                if questions.get(link_id) is None or item.get("text") != questions[link_id]:
+                    changed.append(link_id)
+                stack += [a.get("item") for a in answers if isinstance(a, dict) and "item" in a]
+            stack.append(item.get("item"))
+    return changed

@@ -7,6 +7,7 @@ Every check that can run does, so a reviewer sees all problems in one pass.
 from __future__ import annotations
 
 import itertools
+import re
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from functools import partial
@@ -101,6 +102,7 @@ class CrossChecker:
             *self._duplicates("rule", self.rules),
             *self._reserved(),
         ]
+        found += self._statements()
         if self.references_known:
             found += [*self._citations(), *self._item_references()]
         if self.files_sound and not found:
@@ -162,6 +164,56 @@ class CrossChecker:
                     raw.lc.key("sources")[0] + 1,
                     rule.id,
                 )
+
+    def _statements(self) -> Iterator[Problem]:
+        """What a rule quotes a source as saying: from one of the rule's own sources (never
+        background reading), once each, and about patients in general, never this one."""
+        background = {s.id for _, _, s in self.sources if s.background}
+        for shown, raw, rule in self.rules:
+            for index, said in enumerate(rule.source_says):
+                raw_said = raw["source_says"][index]
+                line = raw_said.lc.key("source")[0] + 1
+                if said.source not in rule.sources:
+                    yield Problem(
+                        shown,
+                        f"source_says quotes '{said.source}', which is not one of the rule's "
+                        f"sources ({', '.join(rule.sources)}): a statement is attributed to a "
+                        "source the point cites",
+                        line,
+                        rule.id,
+                    )
+                elif said.source in background:
+                    yield Problem(
+                        shown,
+                        f"source_says quotes '{said.source}', background reading: what a point "
+                        "states as a contraindication or a caution must come from a guideline, "
+                        "label or statement",
+                        line,
+                        rule.id,
+                    )
+                earlier = [
+                    i
+                    for i, other in enumerate(rule.source_says[:index])
+                    if (other.source, other.statement) == (said.source, said.statement)
+                ]
+                if earlier:
+                    yield Problem(
+                        shown,
+                        f"source_says repeats statement {earlier[0] + 1} of this rule "
+                        f"(same source and words)",
+                        line,
+                        rule.id,
+                    )
+                patient = _ONE_PATIENT.search(said.statement)
+                if patient:
+                    yield Problem(
+                        shown,
+                        f"source_says.statement speaks of one patient ('{patient.group(0)}'): "
+                        "quote what the source says of patients in general, never a statement "
+                        "about this patient",
+                        raw_said.lc.key("statement")[0] + 1,
+                        rule.id,
+                    )
 
     def _item_references(self) -> Iterator[Problem]:
         for shown, raw, item in self.items:
@@ -345,11 +397,26 @@ class CrossChecker:
         for shown, raw, rule in self.rules:
             texts = {f: getattr(rule, f) for f in ("section", "summary", "text", "rationale")}
             yield from guard(shown, raw, texts, rule.id)
+            for index, said in enumerate(rule.source_says):
+                # A statement is the source's own words, shown attributed with its strength:
+                # a source's "do not", "should not be used" or "avoid until" is what it quotes,
+                # so gatekeeping phrases pass there; verdict words never do, quoted or not.
+                raw_said = raw["source_says"][index]
+                prefix = f"source_says[{index + 1}]."
+                yield from guard(shown, raw_said, {"section": said.section}, rule.id, prefix)
+                yield from guard(
+                    shown,
+                    raw_said,
+                    {"statement": said.statement},
+                    rule.id,
+                    prefix,
+                    gatekeeping=False,
+                )
         for shown, raw, item in self.items:
             texts = {f: getattr(item, f) for f in ("section", "label", "question", "help")}
             yield from guard(shown, raw, texts, item.id)
         for shown, raw, source in self.sources:
-            fields = ("revised", "sections", "grade", "note")
+            fields = ("revised", "sections", "grade", "note", "short_name")
             yield from guard(shown, raw, {f: getattr(source, f) for f in fields}, source.id)
             quoted = {f: getattr(source, f) for f in ("citation", "doi", "url")}
             yield from guard(shown, raw, quoted, source.id, wording=False)
@@ -389,6 +456,12 @@ def guard_wording(
                 gatekeeping=gatekeeping,
             ):
                 yield Problem(shown, f"{prefix}{field} {found}", line, ref)
+
+
+_ONE_PATIENT = re.compile(
+    r"\b(?:this|your|our|my)\s+patient\b|\bthe\s+patient\s+(?:is|has|was)\b", re.I
+)
+"""Words that make a quoted statement about one patient rather than what a source says."""
 
 
 def _with_parents(items: tuple[str, ...], parents: Mapping[str, tuple[str, ...]]) -> list[str]:

@@ -35,6 +35,7 @@ from screening.models import (
     Source,
 )
 from screening.pack.checks import CrossChecker, guard_wording
+from screening.pack.record_map import RECORD_FILE, record_problems
 from screening.pack.vocabulary import VOCABULARY_FILE, VocabularyFile
 from screening.pack.yaml_files import (
     RULES_FILES,
@@ -52,7 +53,12 @@ SOURCES_FILE = "sources.yaml"
 ITEMS_FILE = "items.yaml"
 RULES_GLOB = "rules-*.yaml"
 
-DEFAULT_RULES_DIR = Path(__file__).resolve().parents[2] / "rules"
+_PACKAGED_RULES = Path(__file__).resolve().parents[1] / "rules"
+DEFAULT_RULES_DIR = (
+    _PACKAGED_RULES if _PACKAGED_RULES.is_dir() else Path(__file__).resolve().parents[2] / "rules"
+)
+"""The shipped pack: `screening/rules/` in an installed package (pyproject.toml puts it
+there), else `rules/` beside `screening/` in the checkout."""
 
 
 def display_path(path: Path) -> str:
@@ -117,14 +123,14 @@ def load_pack_from_files(
     problems: list[Problem] = []
     yaml_names = sorted(n for n in files if n.lower().endswith((".yaml", ".yml")))
     rule_names = [n for n in yaml_names if fnmatch.fnmatchcase(n, RULES_GLOB)]
-    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, VOCABULARY_FILE, *rule_names}
+    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, RECORD_FILE, VOCABULARY_FILE, *rule_names}
     for stray in yaml_names:
         if stray not in expected:
             problems.append(
                 Problem(
                     shown(stray),
                     f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE}, "
-                    f"{RULES_GLOB} files and optionally {VOCABULARY_FILE}",
+                    f"{RULES_GLOB} files and optionally {RECORD_FILE} and {VOCABULARY_FILE}",
                 )
             )
     if not rule_names:
@@ -179,6 +185,9 @@ def load_pack_from_files(
         vocabulary=vocabulary,
     )
     problems += checker.problems()
+    if RECORD_FILE in files and items_file is not None:  # optional: answers from the record
+        item_ids = {i.id for i in items_file[1].items}
+        problems += record_problems(files[RECORD_FILE], shown(RECORD_FILE), item_ids)[1]
     if meta_file is not None:
         meta_doc, meta_model = meta_file
         pack_meta = meta_model.pack

@@ -12,6 +12,7 @@ import json
 
 from pydantic import BaseModel
 
+from screening.pack.record_map import RecordFile
 from screening.pack.scenarios import ScenariosFile
 from screening.pack.vocabulary import VocabularyFile
 from screening.pack.yaml_files import ItemsFile, PackFile, RulesFile, SourcesFile
@@ -24,6 +25,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "items": ItemsFile,
     "rules": RulesFile,
     "scenarios": ScenariosFile,
+    "record": RecordFile,
     "vocabulary": VocabularyFile,
 }
 """One schema per kind of file; the scenario files have theirs too."""

@@ -21,6 +21,8 @@ from screening.models import (
     RuleSetRef,
     Source,
     SourceRef,
+    SourceStrength,
+    StatementRef,
 )
 from screening.open_entries import group_open_entries
 
@@ -81,6 +83,11 @@ class PageContract:
     (`find_out`, with `{question}`), one compact line each; the grouping and each line's
     words ("If yes: ...") are `open_entries`' own, so a change there is a new format (the
     golden files of format 3, read as a later release reads them, fail otherwise).
+    `absent_note`: printed once under the Checklist summary (format 4 on): a point not
+    listed means no answer raised it. `statements_heading` and `statements_intro`: the "What
+    the sources say" block under it, listing the checklist's `statements`, one line each in
+    `statement_line` (with `{cited_as}`, `{section}`, `{strength}` in `STRENGTH_LABELS`'
+    words, `{statement}`); each entry also prints its own statements so, under its text.
     `background_note`: printed once in the References, under the first source marked
     background. `answers_intro`: under
     the Answers heading. `from_checklist`: the pages print only what the checklist carries:
@@ -101,6 +108,10 @@ class PageContract:
     answers_intro: str = ANSWERS_INTRO
     from_checklist: bool = False
     not_assessed: str = "Not assessed:"
+    absent_note: str | None = None
+    statements_heading: str | None = None
+    statements_intro: str | None = None
+    statement_line: str | None = None
 
 
 _FORMAT_1 = PageContract(
@@ -147,9 +158,41 @@ CONTRACTS: dict[int, PageContract] = {
         from_checklist=True,
     ),
 }
+CONTRACTS[4] = replace(
+    CONTRACTS[3],
+    absent_note="A point not listed here means that no answer given raised it, not that the "
+    "patient was assessed as low risk.",
+    statements_heading="What the sources say",
+    statements_intro="Quoted from the sources the points below cite, each with where it says "
+    "so; information with its citation, not a finding about this patient.",
+    statement_line="{cited_as} ({section}), {strength}: \u201c{statement}\u201d",
+)
 """Each record format's page contract, by `format_version`; the last is the one written."""
 
+STRENGTH_LABELS: dict[SourceStrength, str] = {
+    "contraindication": "contraindication",
+    "do-not": "do not",
+    "should-not": "should not",
+    "caution": "caution",
+}
+"""How strongly a source says it, as the pages of format 4 on print it."""
+
 CURRENT_FORMAT = max(CONTRACTS)
+
+
+def statement_lines(contract: PageContract, statements: Sequence[StatementRef]) -> list[str]:
+    """Each source statement as the format prints it, one line each; none before format 4."""
+    if contract.statement_line is None:
+        return []
+    return [
+        contract.statement_line.format(
+            cited_as=said.cited_as,
+            section=said.section,
+            strength=STRENGTH_LABELS[said.strength],
+            statement=said.statement,
+        )
+        for said in statements
+    ]
 
 
 def draft_band(contract: PageContract, rule_set: RuleSetRef) -> str | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from fpdf import FPDF
@@ -57,6 +57,7 @@ from screening.pdf.contract import (
     rule_and_sources,
     running_head,
     section_blocks,
+    statement_lines,
     summary_text,
 )
 from screening.pdf.fonts import FontCache
@@ -295,15 +296,24 @@ class _EntryParts:
     because: list[str]
     meta: list[str]
     compact: bool = False
+    said: list[list[str]] = field(default_factory=list)
+    """Each source statement's wrapped lines (format 4 on)."""
+
+    @property
+    def said_height(self) -> float:
+        lines = sum(len(s) for s in self.said)
+        if self.compact:
+            return lines * 3.8 + len(self.said) * 0.4
+        return lines * 4.3 + len(self.said) * 0.6 + (0.6 if self.said else 0)
 
     @property
     def height(self) -> float:
         if self.compact:
             lines = len(self.text) * 4.3 + len(self.note) * 4.3 + len(self.because) * 3.4
-            return lines + len(self.meta) * 3.3 + 1.4
+            return lines + len(self.meta) * 3.3 + 1.4 + self.said_height
         note = len(self.note) * 4.6 + 0.6 if self.note else 0
         lines = len(self.because) * 4.1 + len(self.meta) * 3.9
-        return len(self.text) * 5 + note + 0.8 + lines + 3.2
+        return len(self.text) * 5 + self.said_height + note + 0.8 + lines + 3.2
 
 
 class _Layout:
@@ -388,6 +398,61 @@ class _Layout:
         doc = self.doc
         doc.style(9.5, color=MUTED)
         doc.lines_at(doc.l_margin, doc.wrap(summary_text(self.checklist), doc.epw), 4.6)
+        if CONTRACT.absent_note:
+            doc.ln(0.8)
+            doc.style(9, color=MUTED)
+            doc.lines_at(doc.l_margin, doc.wrap(CONTRACT.absent_note, doc.epw), 4.3)
+        self.statements()
+
+    def statements(self) -> None:
+        """The "What the sources say" block: every entry's source statements, once each."""
+        said = statement_lines(CONTRACT, self.checklist.statements)
+        if not said or not CONTRACT.statements_heading:
+            return
+        doc = self.doc
+        width = doc.epw - 8
+        intro = self._wrapped(CONTRACT.statements_intro or "", width, 8)
+        lines = [self._wrapped(self.t(text), width - 3, 9) for text in said]
+        doc.ln(2.5)
+        doc.ensure_room(6 + len(intro) * 3.8 + len(lines[0]) * 4.4 + 3)
+        top = doc.y
+        doc.set_x(doc.l_margin + 5)
+        doc.style(9.5, bold=True, color=ACCENT)
+        doc.cell(0, 5.5, CONTRACT.statements_heading, new_x="LMARGIN", new_y="NEXT")
+        doc.style(8, color=MUTED)
+        doc.lines_at(doc.l_margin + 5, intro, 3.8)
+        doc.ln(1)
+        for wrapped in lines:
+            if doc.y + len(wrapped) * 4.4 > doc.page_break_trigger and doc.y > top + 1:
+                self._bar(top)
+                doc.add_page()
+                top = doc.y
+            doc.style(9)
+            doc.set_xy(doc.l_margin + 5, doc.y)
+            doc.cell(3, 4.4, "•")
+            doc.lines_at(doc.l_margin + 8, wrapped, 4.4)
+            doc.ln(0.6)
+        self._bar(top)
+        doc.ln(1)
+
+    def _bar(self, top: float) -> None:
+        """The accent bar beside the statements block, from `top` to here."""
+        doc = self.doc
+        doc.set_fill_color(*ACCENT)
+        doc.rect(doc.l_margin, top, 1.2, doc.y - top, style="F")
+
+    def _said(self, entry: Entry, width: float, size: float) -> list[list[str]]:
+        return [
+            self._wrapped(self.t(text), width, size)
+            for text in statement_lines(CONTRACT, entry.source_says)
+        ]
+
+    def _said_at(self, x: float, said: list[list[str]], size: float, height: float) -> None:
+        doc = self.doc
+        for wrapped in said:
+            doc.style(size, color=INK)
+            doc.lines_at(x, wrapped, height)
+            doc.ln(0.6 if size > 8.5 else 0.4)
 
     def _wrapped(self, text: str, width: float, size: float, bold: bool = False) -> list[str]:
         self.doc.style(size, bold=bold)
@@ -401,6 +466,7 @@ class _Layout:
             self._wrapped(self.t(note), width, 9.5) if note else [],
             self._wrapped(self.t(because_text(entry, self.label)), width, 8.5),
             self._wrapped(self.t(rule_and_sources(entry)), width, 8),
+            said=self._said(entry, width, 9),
         )
 
     def entry(self, entry: Entry, parts: _EntryParts) -> None:
@@ -414,6 +480,9 @@ class _Layout:
         doc.set_y(top)
         doc.style(10)
         doc.lines_at(left + self.TEXT_X, parts.text, 5)
+        if parts.said:
+            doc.ln(0.6)
+            self._said_at(left + self.TEXT_X, parts.said, 9, 4.3)
         if parts.note:
             doc.ln(0.6)
             doc.style(9.5, color=ACCENT)
@@ -435,6 +504,7 @@ class _Layout:
             self._wrapped(self.t(because), width, 7.5) if because else [],
             self._wrapped(self.t(rule_and_sources(entry)), width, 7),
             compact=True,
+            said=self._said(entry, width, 8),
         )
 
     def open_entry(self, entry: Entry, parts: _EntryParts) -> None:
@@ -446,6 +516,7 @@ class _Layout:
         doc.set_y(top)
         doc.style(9)
         doc.lines_at(doc.l_margin + self.OPEN_X, parts.text, 4.3)
+        self._said_at(doc.l_margin + self.OPEN_X, parts.said, 8, 3.8)
         if parts.note:
             doc.style(9, color=ACCENT)
             doc.lines_at(doc.l_margin + self.OPEN_X, parts.note, 4.3)

@@ -55,6 +55,7 @@ from screening.pdf.contract import (
     rule_and_sources,
     running_head,
     section_blocks,
+    statement_lines,
     summary_text,
 )
 from screening.pdf.layout import grouped
@@ -279,6 +280,7 @@ def _expected_parts(
         _Part("the note under the details", _fold(DETAILS_NOTE + CHECKLIST_HEADING), anchor=True),
         _Part("the checklist summary", _fold(summary_text(checklist))),
     ]
+    parts += _top_parts(checklist, contract)
     if entries_readable:
         parts += _entry_parts(checklist, pack, contract)
     else:
@@ -324,6 +326,20 @@ def _expected_parts(
             anchor=True,
         )
     )
+    return parts
+
+
+def _top_parts(checklist: Checklist, contract: PageContract) -> list[_Part]:
+    """Under the summary (format 4 on): the note on points not listed, then what the sources
+    say, each statement once."""
+    parts = []
+    if contract.absent_note:
+        parts.append(_Part("the note on points not listed", _fold(contract.absent_note)))
+    said = statement_lines(contract, checklist.statements)
+    if said and contract.statements_heading:
+        heading = contract.statements_heading + (contract.statements_intro or "")
+        parts.append(_Part("the heading of what the sources say", _fold(heading)))
+        parts += [_Part("a statement in what the sources say", _fold("\u2022" + t)) for t in said]
     return parts
 
 
@@ -401,8 +417,15 @@ def _full_entry(
     parts = [
         _Part(f"the {'tick and ' if mark else ''}kind of {name}", mark + KIND_LABELS[entry.kind]),
         _Part(f"the text of {name}", _fold(entry.text)),
+        *_said_parts(entry, contract),
     ]
     return parts + _entry_tail(entry, label, contract, because=True)
+
+
+def _said_parts(entry: Entry, contract: PageContract) -> list[_Part]:
+    """What the entry's sources say, one line each, under its text (format 4 on)."""
+    what = f"a source statement of entry {shown(entry.rule_id)}"
+    return [_Part(what, _fold(text)) for text in statement_lines(contract, entry.source_says)]
 
 
 def _open_entry(
@@ -413,7 +436,8 @@ def _open_entry(
     parts = [
         _Part(
             f"the {'tick and ' if mark else ''}text of {name}", _fold(mark + entry_headline(entry))
-        )
+        ),
+        *_said_parts(entry, contract),
     ]
     return parts + _entry_tail(entry, label, contract, because=open_because(entry))
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import unicodedata
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from importlib.metadata import version
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from screening import __version__
 from screening.canonical import canonical_sha256
@@ -28,6 +29,23 @@ RECORD_FORMAT = "ketamine-screening-checklist-record"
 GENERATOR = f"screening {__version__}"
 """Recorded in each PDF; a file this very program made is rendered again and compared whole."""
 FORMAT_VERSION = CURRENT_FORMAT
+RELEASES: dict[str, int] = {
+    "screening 0.1.0": 1,
+    "screening 0.2.0": 2,
+    "screening 0.3.0": 3,
+    GENERATOR: FORMAT_VERSION,
+}
+"""Every release whose files `verify` reads, exactly as its record names it, with the record
+format it writes: a `generator` that only prints like one of these is refused."""
+
+DRAWING_LIBRARIES = ("fpdf2", "fonttools")
+"""The libraries whose releases decide a page's bytes: fpdf2 draws, fonttools subsets fonts."""
+
+PINNED_LIBRARIES: dict[str, dict[str, str]] = {
+    "screening 0.3.0": {"fpdf2": "2.8.9", "fonttools": "4.68.0"},
+}
+"""What a release's constraints.txt pinned, for its files written before records named the
+libraries that drew them."""
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 """Creation date of a PDF whose answers carry no date: fixed, so the bytes stay reproducible."""
 
@@ -38,12 +56,27 @@ class PdfRecord(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     format: Literal["ketamine-screening-checklist-record"]
-    format_version: Literal[1, 2, 3]
+    format_version: Literal[1, 2, 3, 4]
     generator: str
     rule_set: RuleSetRef
     answers: AnswersFile
     checklist: Checklist
     checklist_sha256: str
+    libraries: Annotated[dict[str, str], Field(max_length=len(DRAWING_LIBRARIES))] | None = None
+    """The release of each library that drew the pages (`DRAWING_LIBRARIES`); absent from
+    the files of releases up to 0.3.0 that were made before records held it."""
+
+
+def installed_libraries() -> dict[str, str]:
+    """The release of each drawing library installed here, as a record names them."""
+    return {name: version(name) for name in DRAWING_LIBRARIES}
+
+
+def libraries_of(record: PdfRecord) -> dict[str, str]:
+    """The libraries that drew a file: as its record names them, else as its release pinned."""
+    if record.libraries is not None:
+        return record.libraries
+    return PINNED_LIBRARIES.get(record.generator, {})
 
 
 def checklist_digest(checklist: Checklist) -> str:
@@ -76,10 +109,15 @@ def checklist_pdf(
     if checklist.rule_set.sha256 != pack.sha256:
         message = "the checklist was made with a different rule pack than the one given"
         raise ExportError([Problem(source, message)])
-    return bytes(_document(answers, checklist, GENERATOR).output())
+    return bytes(_document(answers, checklist, GENERATOR, installed_libraries()).output())
 
 
-def _document(answers: AnswersFile, checklist: Checklist, generator: str) -> ChecklistDocument:
+def _document(
+    answers: AnswersFile,
+    checklist: Checklist,
+    generator: str,
+    libraries: dict[str, str] | None,
+) -> ChecklistDocument:
     created = _creation_date(answers)
     fingerprint = checklist_digest(checklist)
     record = PdfRecord(
@@ -90,6 +128,7 @@ def _document(answers: AnswersFile, checklist: Checklist, generator: str) -> Che
         answers=answers,
         checklist=checklist,
         checklist_sha256=fingerprint,
+        libraries=libraries,
     )
     doc = draw_checklist(
         answers,
@@ -100,7 +139,7 @@ def _document(answers: AnswersFile, checklist: Checklist, generator: str) -> Che
     )
     doc.set_creation_date(created)
     doc.embed_file(
-        bytes=(json.dumps(record.model_dump(mode="json"), indent=2) + "\n").encode("ascii"),
+        bytes=_record_json(record),
         basename=RECORD_NAME,
         desc="Answers and discussion checklist, with the rule pack's name, version and sha256",
         mime_type="application/json",
@@ -109,6 +148,13 @@ def _document(answers: AnswersFile, checklist: Checklist, generator: str) -> Che
         compress=True,
     )
     return doc
+
+
+def _record_json(record: PdfRecord) -> bytes:
+    """The record as embedded; a record without `libraries` is written as before it existed."""
+    left_out = {"libraries"} if record.libraries is None else set()
+    data = record.model_dump(mode="json", exclude=left_out)
+    return (json.dumps(data, indent=2) + "\n").encode("ascii")
 
 
 def read_record(data: bytes, source: str) -> tuple[PdfRecord, Any]:
@@ -182,7 +228,8 @@ def altered(source: str, why: str) -> ExportError:
 
 def render(record: PdfRecord) -> bytes:
     """The PDF this program writes for `record`, for `verify` to compare a file with."""
-    return bytes(_document(record.answers, record.checklist, record.generator).output())
+    document = _document(record.answers, record.checklist, record.generator, record.libraries)
+    return bytes(document.output())
 
 
 def shown(text: str, limit: int = 80) -> str:

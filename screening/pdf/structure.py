@@ -5,14 +5,23 @@ drawn over a page, a page cropped or rotated, content in a layer that can be swi
 script run on opening, a second attachment, or a later revision appended to the file. None of
 these is ever written by `checklist_pdf`, so `verify` refuses a file that has any of them
 rather than trying to judge what a reader would see.
+
+The file is also read by qpdf (through pikepdf), which is as strict as the strictest common
+viewers: anything it has to repair (an object whose `obj` keyword is damaged, a broken
+cross-reference table, a stream of the wrong length) is refused, since a viewer may drop
+or show otherwise what pypdf's lenient reading takes. A linearized file (saved for fast web
+view, `qpdf --linearize`) has two cross-reference sections by design; that is not taken for
+a later revision when qpdf finds its linearization sound.
 """
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from typing import Any
 
+import pikepdf
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
@@ -48,7 +57,10 @@ _OUTLINE_ITEM = {"/Title", "/Parent", "/Prev", "/Next", "/First", "/Last", "/Cou
 
 def structure_problems(reader: PdfReader, data: bytes, record_name: str) -> list[str]:
     """Everything in the file's structure that this program never writes, one line each."""
-    problems = _revision_problems(reader, data)
+    damage, linearized = strict_reading(data)
+    problems = _revision_problems(reader, data, linearized) + damage
+    if damage:
+        return problems
     root = _resolved(reader.trailer.get("/Root"))
     if not isinstance(root, DictionaryObject):
         return [*problems, "the file has no document catalog"]
@@ -77,10 +89,33 @@ def structure_problems(reader: PdfReader, data: bytes, record_name: str) -> list
     return problems
 
 
-def _revision_problems(reader: PdfReader, data: bytes) -> list[str]:
+def strict_reading(data: bytes) -> tuple[list[str], bool]:
+    """What qpdf has to repair to read the file (each object resolved), at most 3 lines; and
+    whether the file is soundly linearized."""
+    try:
+        with pikepdf.open(io.BytesIO(data)) as pdf:
+            for _ in pdf.objects:
+                pass
+            warnings = [_warning(w) for w in pdf.get_warnings()]
+            linearized = not warnings and pdf.is_linearized and pdf.check_linearization()
+    except pikepdf.PdfError as exc:
+        warnings = [_warning(str(exc))]
+        linearized = False
+    damage = [f"qpdf finds the file damaged, as a strict viewer would: {w}" for w in warnings[:3]]
+    return damage, bool(linearized)
+
+
+def _warning(text: str) -> str:
+    """qpdf's message without the name it gives the in-memory file."""
+    return re.sub(r"^(stream )?<_io\.BytesIO object at 0x[0-9a-f]+>:? ?", "", text)[:200]
+
+
+def _revision_problems(reader: PdfReader, data: bytes, linearized: bool = False) -> list[str]:
     """One revision only: a file changed by an incremental update has a second cross-reference
-    section appended, which readers show while page text may not."""
-    if len(re.findall(rb"startxref", data)) != 1 or "/Prev" in reader.trailer:
+    section appended, which readers show while page text may not (a linearized file has its
+    two sections by design)."""
+    sections = len(re.findall(rb"startxref", data))
+    if sections != (2 if linearized else 1) or ("/Prev" in reader.trailer and not linearized):
         return ["the file was changed after it was written (an incremental update)"]
     if not data.rstrip().endswith(b"%%EOF"):
         return ["the file carries data after its end"]

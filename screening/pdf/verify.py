@@ -35,10 +35,10 @@ import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from asn1crypto import x509  # type: ignore[import-untyped]  # no types
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
 from screening.engine import evaluate
 from screening.errors import AnswersError, ExportError, PackError, Problem
@@ -52,9 +52,29 @@ from screening.models import (
 )
 from screening.pack.loader import WRITTEN_FOR_1_0, display_path, load_pack
 from screening.pdf import record as records
+from screening.pdf.drawing import TooLargeError, graph
 from screening.pdf.pages import check_pages
 from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, listed, read_record, shown
+from screening.pdf.signing import SignatureReport, signed_part
 from screening.pdf.structure import structure_problems
+
+Drawing = Literal["same", "re-saved", "not-reproducible", "by-text"]
+"""How the pages were checked. "same": rendered again from the record, the file is what this
+program writes (fonts compared by the glyphs they draw, not by the subsetter's bytes).
+"re-saved": the same drawing and record, written by another program (pypdf, pikepdf,
+qpdf). "not-reproducible": this release's file, but a drawing library here is another
+release than the one that drew it and the drawing differs, so its text was read instead.
+"by-text": another release's file, read by its text against its format's page contract."""
+
+EXIT_OK = 0
+EXIT_REFUSED = 1
+"""Altered, damaged, another pack or another checklist, a release not known, a signature
+that does not hold: what the result or the refusal says."""
+EXIT_OLDER_RELEASE = 3
+EXIT_RE_SAVED = 4
+EXIT_NOT_REPRODUCIBLE = 5
+EXIT_UNTRUSTED_SIGNER = 6
+"""The exit codes of `verify`, one per outcome (2 is the command line's usage error)."""
 
 
 @dataclass(frozen=True)
@@ -65,7 +85,8 @@ class VerifyResult:
     checklist differs from the one in the file: `changed` where an entry's decision differs
     (see `_decision`), `reworded` where only its wording does. `same_checklist` holds when
     every decision, the items not assessed, the disclaimer and the patient details are the
-    same. `unchecked` names what the pages show that could not be checked.
+    same. `unchecked` names what the pages show that could not be checked; `drawing` how the
+    pages were checked; `libraries` the drawing libraries that differ here from the file's.
     """
 
     source: str
@@ -82,11 +103,14 @@ class VerifyResult:
     made_by: str = ""
     unchecked: tuple[str, ...] = ()
     pack_schema: PackSchema = CURRENT_PACK_SCHEMA
+    drawing: Drawing = "same"
+    libraries: tuple[str, ...] = ()
+    signature: SignatureReport | None = None
 
     @property
     def matches(self) -> bool:
-        """Same pack, same checklist, pages all checked: the file is what these rules make of
-        these answers."""
+        """Same pack, same checklist, pages all checked: the record is what these rules make
+        of these answers (how the drawing was checked is `drawing`)."""
         return (
             self.produced_by.sha256 == self.current.sha256
             and self.same_checklist
@@ -94,20 +118,28 @@ class VerifyResult:
             and not (self.rerendered and self.reworded)
         )
 
+    def exit_code(self, accept_older: bool = False) -> int:
+        """The command line's exit code: 0 only when the checklist matches and the drawing
+        was checked (or, with `accept_older`, read by its text for another release's file)."""
+        if not self.matches:
+            return EXIT_REFUSED
+        if self.drawing == "not-reproducible":
+            return EXIT_NOT_REPRODUCIBLE
+        if self.drawing == "re-saved":
+            return EXIT_RE_SAVED
+        if self.drawing == "by-text" and not accept_older:
+            return EXIT_OLDER_RELEASE
+        if self.signature is not None and self.signature.trusted is False:
+            return EXIT_UNTRUSTED_SIGNER
+        return EXIT_OK
+
     def lines(self) -> list[str]:
         """The result in words, for the command line and the app."""
         made = _pack_words(self.produced_by)
+        signed = self.signature.lines() if self.signature is not None else []
         if self.matches:
-            ok = [
-                f"OK: {self.source}: the checklist matches: re-evaluating the embedded answers "
-                f"with {made} gives the same checklist."
-            ]
-            if not self.rerendered:
-                ok.append(
-                    f"  the pages agree with the embedded record; made by {shown(self.made_by)}, "
-                    f"so not also compared with a fresh rendering by {records.GENERATOR}"
-                )
-            return ok + self._schema_lines() + self._reworded_lines()
+            ok = [self._ok_heading(made), *self._drawing_lines()]
+            return ok + signed + self._schema_lines() + self._reworded_lines()
         lines, now = self._heading(made)
         if self.answers_problem is not None:
             lines.append(f"  the embedded answers do not fit {now}: {self.answers_problem}")
@@ -115,19 +147,62 @@ class VerifyResult:
             lines.append(f"  re-evaluated with {now}, the checklist is the same.")
         else:
             lines.append(f"  re-evaluated with {now}, the checklist differs:")
+            lines += self._differences()
+        if self.drawing != "by-text":  # the heading names the release that made it
+            lines += self._drawing_lines()
+        lines += signed + self._schema_lines() + self._reworded_lines()
+        lines.extend(f"  not checked: {what}" for what in self.unchecked)
+        return lines
+
+    def _ok_heading(self, made: str) -> str:
+        checklist = (
+            f"the checklist matches: re-evaluating the embedded answers with {made} gives the "
+            "same checklist."
+        )
+        if self.drawing == "same":
+            return f"OK: {self.source}: {checklist}"
+        if self.drawing == "re-saved":
+            return f"RE-SAVED: {self.source}: {checklist}"
+        if self.drawing == "not-reproducible":
+            return f"NOT REPRODUCIBLE HERE: {self.source}: {checklist}"
+        return f"OLDER RELEASE: {self.source}: {checklist}"
+
+    def _drawing_lines(self) -> list[str]:
+        """How the pages were checked, when not by drawing them again exactly."""
+        if self.drawing == "same":
+            return []
+        if self.drawing == "re-saved":
+            return [
+                "  re-saved by another program: the pages draw and the record hold exactly what "
+                "this program writes for them, in a file written otherwise (not altered)"
+            ]
+        if self.drawing == "not-reproducible":
+            return [
+                "  cannot re-draw the pages identically here: "
+                + "; ".join(self.libraries)
+                + "; text and record match (the drawing itself is not checked: verify "
+                "where those releases are installed)"
+            ]
+        release = shown(self.made_by).removeprefix("screening ")
+        return [
+            f"  text and record match; the page drawing of a {release} file cannot be checked "
+            f"by this release ({records.GENERATOR}): paint over the text would not show here"
+        ]
+
+    def _differences(self) -> list[str]:
+        lines = [
+            f"    {what}: {', '.join(ids)}"
             for what, ids in (
                 ("new entries", self.added),
                 ("entries gone", self.removed),
                 ("entries changed", self.changed),
-            ):
-                if ids:
-                    lines.append(f"    {what}: {', '.join(ids)}")
-            if self.other_disclaimer:
-                lines.append("    the disclaimer is not this program's")
-            elif not (self.added or self.removed or self.changed):
-                lines.append("    the items not assessed or the patient details differ")
-        lines += self._schema_lines() + self._reworded_lines()
-        lines.extend(f"  not checked: {what}" for what in self.unchecked)
+            )
+            if ids
+        ]
+        if self.other_disclaimer:
+            lines.append("    the disclaimer is not this program's")
+        elif not (self.added or self.removed or self.changed):
+            lines.append("    the items not assessed or the patient details differ")
         return lines
 
     def _heading(self, made: str) -> tuple[list[str], str]:
@@ -225,30 +300,112 @@ def _older_pack(
     return pack
 
 
-def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
-    """Check a PDF against its embedded record, then re-evaluate the embedded answers with
-    `pack` and compare with its checklist.
+def verify_pdf(
+    pdf_bytes: bytes,
+    pack: RulePack,
+    source: str,
+    trust: list[x509.Certificate] | None = None,
+) -> VerifyResult:
+    """Check a PDF against its embedded record (and its signature, if signed), then
+    re-evaluate the embedded answers with `pack` and compare with its checklist.
 
     Raises `ExportError` naming `source` for anything that is not an intact checklist PDF: not
-    a PDF, unreadable, anything in its structure this program never writes, no record or a
-    record that disagrees with itself, or pages that do not show what the record holds. A file
-    this release made must be exactly what it writes for the record (whatever the pack: the
-    pages are drawn from the record's checklist alone); a file from another release is read
-    by its pages' text against the page contract of its record format.
+    a PDF, unreadable, damaged as a strict viewer finds it, anything in its structure this
+    program never writes, no record or a record that disagrees with itself, a release it
+    does not know, a signature that does not hold, or pages that do not draw what the record
+    holds. How the pages were checked is the result's `drawing` (see `Drawing`).
     """
-    reader, record, stored_checklist = _open(pdf_bytes, source)
-    claimed = record.checklist
-    if digest(stored_checklist) != record.checklist_sha256 or record.rule_set != claimed.rule_set:
+    signature, unsigned = signed_part(pdf_bytes, source, trust)
+    reader, record, stored_checklist = _open(unsigned, source)
+    this_release = _check_record(record, stored_checklist, pack, source)
+    today, answers_problem = _re_evaluate(record, pack, source, this_release)
+    drawing, differing, unchecked = _check_drawing(reader, record, pack, source, this_release)
+    found = _Found(record, drawing, differing, unchecked, signature, pack.pack_schema)
+    if today is None:
+        return found.result(source, _rule_set_of(pack), answers_problem=answers_problem)
+    return found.compared(source, today)
+
+
+@dataclass(frozen=True)
+class _Found:
+    """What the checks found, for the result."""
+
+    record: PdfRecord
+    drawing: Drawing
+    differing: tuple[str, ...]
+    unchecked: tuple[str, ...]
+    signature: SignatureReport | None
+    pack_schema: PackSchema
+
+    def result(self, source: str, current: RuleSetRef, **found: Any) -> VerifyResult:
+        return VerifyResult(
+            source=source,
+            produced_by=self.record.rule_set,
+            current=current,
+            same_checklist=found.pop("same_checklist", False),
+            made_by=self.record.generator,
+            unchecked=self.unchecked,
+            pack_schema=self.pack_schema,
+            rerendered=self.drawing != "by-text",
+            drawing=self.drawing,
+            libraries=self.differing,
+            signature=self.signature,
+            **found,
+        )
+
+    def compared(self, source: str, today: Checklist) -> VerifyResult:
+        """The result, with how today's checklist differs from the recorded one."""
+        claimed = self.record.checklist
+        old = {e.rule_id: e for e in claimed.entries}
+        new = {e.rule_id: e for e in today.entries}
+        common = [r for r in new if r in old]
+        return self.result(
+            source,
+            today.rule_set,
+            same_checklist=_same_checklist(claimed, today),
+            added=tuple(r for r in new if r not in old),
+            removed=tuple(r for r in old if r not in new),
+            changed=tuple(r for r in common if _decision(new[r]) != _decision(old[r])),
+            reworded=tuple(
+                r for r in common if _decision(new[r]) == _decision(old[r]) and new[r] != old[r]
+            ),
+            other_disclaimer=claimed.disclaimer != today.disclaimer,
+        )
+
+
+def _check_record(record: PdfRecord, stored_checklist: Any, pack: RulePack, source: str) -> bool:
+    """The record agrees with itself and names a release this program knows, byte for byte,
+    with the format that release writes. True when it is this release's."""
+    if (
+        digest(stored_checklist) != record.checklist_sha256
+        or record.rule_set != record.checklist.rule_set
+    ):
         raise altered(source, "the embedded checklist does not match its recorded hash")
-    same_pack = record.rule_set.sha256 == pack.sha256
-    if same_pack and record.rule_set != _rule_set_of(pack):
+    if record.rule_set.sha256 == pack.sha256 and record.rule_set != _rule_set_of(pack):
         raise altered(source, "the embedded record names its rule pack unlike the pack it hashes")
-    this_release = (record.generator, record.format_version) == (
-        records.GENERATOR,
-        records.FORMAT_VERSION,
-    )
-    today: Checklist | None = None
-    answers_problem = None
+    written = records.RELEASES.get(record.generator)
+    if written is None:
+        message = (
+            f"the embedded record names a release this program does not know: "
+            f"{record.generator[:80]!a} (it knows {listed(list(records.RELEASES))}, "
+            "exactly so): it cannot be checked"
+        )
+        raise ExportError([Problem(source, message)])
+    if written != record.format_version:
+        raise altered(
+            source,
+            f"the embedded record is format {record.format_version}, but "
+            f"{record.generator} writes format {written}",
+        )
+    return record.generator == records.GENERATOR
+
+
+def _re_evaluate(
+    record: PdfRecord, pack: RulePack, source: str, this_release: bool
+) -> tuple[Checklist | None, str | None]:
+    """Today's checklist from the recorded answers, or why the answers do not fit the pack;
+    for a file this release made with this pack, it must be the recorded one."""
+    same_pack = record.rule_set.sha256 == pack.sha256
     try:
         today = evaluate(pack, record.answers, f"{source} (embedded answers)")
     except AnswersError as exc:
@@ -256,48 +413,44 @@ def verify_pdf(pdf_bytes: bytes, pack: RulePack, source: str) -> VerifyResult:
             raise altered(
                 source, "the embedded answers do not fit the pack that made them"
             ) from None
-        answers_problem = str(exc.problems[0])
-    if today is not None and this_release and claimed.disclaimer != today.disclaimer:
+        return None, str(exc.problems[0])
+    claimed = record.checklist
+    if this_release and claimed.disclaimer != today.disclaimer:
         raise altered(source, "the embedded checklist does not carry this program's disclaimer")
-    if same_pack and this_release and today is not None and not _same_checklist(claimed, today):
+    if same_pack and this_release and not _same_checklist(claimed, today):
         raise altered(source, "the embedded answers do not give the embedded checklist")
-    rerendered = this_release
-    unchecked: tuple[str, ...] = ()
-    if rerendered:
-        _compare_with_fresh(reader, record, source)
+    return today, None
+
+
+def _check_drawing(
+    reader: PdfReader, record: PdfRecord, pack: RulePack, source: str, this_release: bool
+) -> tuple[Drawing, tuple[str, ...], tuple[str, ...]]:
+    """How the pages were checked, the drawing libraries that differ here from the file's,
+    and what the pages show that could not be checked."""
+    if this_release:
+        drawing = _compare_with_fresh(reader, record, source)
+        if drawing is not None:
+            return drawing, (), ()
+        differing = _differing_libraries(record)
+        if not differing:
+            raise altered(source, _differs_message(reader, record))
     else:
-        pages = _page_texts(reader, source)
-        unchecked = check_pages(pages, record, pack if same_pack else None, source)
-    if today is None:
-        return VerifyResult(
-            source=source,
-            produced_by=record.rule_set,
-            current=_rule_set_of(pack),
-            same_checklist=False,
-            answers_problem=answers_problem,
-            made_by=record.generator,
-            unchecked=unchecked,
-            pack_schema=pack.pack_schema,
-        )
-    old = {e.rule_id: e for e in claimed.entries}
-    new = {e.rule_id: e for e in today.entries}
-    common = [r for r in new if r in old]
-    return VerifyResult(
-        source=source,
-        produced_by=record.rule_set,
-        current=today.rule_set,
-        same_checklist=_same_checklist(claimed, today),
-        added=tuple(r for r in new if r not in old),
-        removed=tuple(r for r in old if r not in new),
-        changed=tuple(r for r in common if _decision(new[r]) != _decision(old[r])),
-        reworded=tuple(
-            r for r in common if _decision(new[r]) == _decision(old[r]) and new[r] != old[r]
-        ),
-        other_disclaimer=claimed.disclaimer != today.disclaimer,
-        rerendered=rerendered,
-        made_by=record.generator,
-        unchecked=unchecked,
-        pack_schema=pack.pack_schema,
+        differing = ()
+    same_pack = record.rule_set.sha256 == pack.sha256
+    unchecked = check_pages(
+        _page_texts(reader, source), record, pack if same_pack else None, source
+    )
+    return ("not-reproducible" if this_release else "by-text"), differing, unchecked
+
+
+def _differing_libraries(record: PdfRecord) -> tuple[str, ...]:
+    """Each drawing library whose release here is not the one that drew the file."""
+    here = records.installed_libraries()
+    named = records.libraries_of(record)
+    return tuple(
+        f"{name} {here[name]} here, the file names {shown(named.get(name, 'none'), 20)}"
+        for name in records.DRAWING_LIBRARIES
+        if named.get(name) != here[name]
     )
 
 
@@ -414,61 +567,34 @@ def _page_texts(reader: PdfReader, source: str) -> list[str]:
 
 # Comparing with a fresh rendering ------------------------------------------------------------
 
-_SKIPPED_TRAILER_KEYS = ("/ID", "/Size", "/Prev", "/XRefStm")
-"""The file identifier hashes the compressed bytes, which zlib builds may write differently."""
-_STREAM_KEYS = ("/Length", "/Filter", "/DecodeParms")
 
-
-def _graph(reader: PdfReader, most: int) -> list[Any] | None:
-    """The document as a canonical list of objects, reached from the trailer in a fixed order,
-    streams decoded: two files with the same graph show the same thing in every reader.
-    None when it holds more than `most` objects."""
-    numbers: dict[tuple[int, int], int] = {}
-    pending: list[IndirectObject] = []
-
-    def walk(value: Any) -> Any:
-        if isinstance(value, IndirectObject):
-            key = (value.idnum, value.generation)
-            if key not in numbers:
-                numbers[key] = len(numbers)
-                pending.append(value)
-            return ("ref", numbers[key])
-        if isinstance(value, StreamObject):
-            header = {k: v for k, v in value.items() if k not in _STREAM_KEYS}
-            return ("stream", walk(DictionaryObject(header)), value.get_data())
-        if isinstance(value, DictionaryObject):
-            return tuple((str(k), walk(v)) for k, v in sorted(value.items()))
-        if isinstance(value, ArrayObject):
-            return tuple(walk(v) for v in value)
-        return (type(value).__name__, str(value))
-
-    trailer = {k: v for k, v in reader.trailer.items() if k not in _SKIPPED_TRAILER_KEYS}
-    objects = [walk(DictionaryObject(trailer))]
-    while pending:
-        if len(objects) > most:
-            return None
-        objects.append(walk(pending.pop(0).get_object()))
-    return objects
-
-
-def _compare_with_fresh(reader: PdfReader, record: PdfRecord, source: str) -> None:
-    """Render the record again: the file must be what this program writes for it, object for
-    object (streams compared decoded, not compressed)."""
+def _compare_with_fresh(reader: PdfReader, record: PdfRecord, source: str) -> Drawing | None:
+    """Render the record again: "same" when the file is what this program writes for it,
+    object for object (fonts by the glyphs they draw, `drawing.py`); "re-saved" when another
+    program wrote the same drawing and record otherwise; None when the drawing differs."""
     try:
         fresh = PdfReader(io.BytesIO(records.render(record)))
-        expected = _graph(fresh, 1_000_000)
         with _quiet_pypdf:
-            given = _graph(reader, len(expected or ()))
+            for view in ("written", "drawn"):
+                expected = graph(fresh, view)
+                if graph(reader, view, len(expected)) == expected:
+                    return "same" if view == "written" else "re-saved"
+    except TooLargeError:
+        return None
     except Exception:  # a damaged object surfaces only when read; one message fits all
         raise ExportError(
             [Problem(source, "cannot read this PDF: the file is damaged or incomplete")]
         ) from None
-    if given == expected:
-        return
+    return None
+
+
+def _differs_message(reader: PdfReader, record: PdfRecord) -> str:
+    fresh = PdfReader(io.BytesIO(records.render(record)))
     pairs = enumerate(zip(reader.pages, fresh.pages, strict=False), start=1)
-    first = next((n for n, (a, b) in pairs if _page_graph(a) != _page_graph(b)), None)
+    with _quiet_pypdf:
+        first = next((n for n, (a, b) in pairs if _page_graph(a) != _page_graph(b)), None)
     where = f", first on page {first}" if first else ""
-    raise altered(source, f"the file differs from what this program writes for its record{where}")
+    return f"the file differs from what this program writes for its record{where}"
 
 
 def _page_graph(page: Any) -> Any:

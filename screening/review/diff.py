@@ -35,6 +35,7 @@ FIELD_WORDS = {
     "grade": "evidence grade",
     "note": "note",
     "background": "background only",
+    "short_name": "short name",
     "section": "section",
     "label": "label",
     "question": "question",
@@ -46,6 +47,7 @@ FIELD_WORDS = {
     "text": "checklist text",
     "rationale": "rationale",
     "sources": "sources",
+    "source_says": "what the sources say",
 }
 """How each field is named in a diff; the order is the order fields are listed in."""
 
@@ -176,6 +178,11 @@ def _as_text(thing: Source | Item | Rule, field: str, pack: RulePack) -> str | N
     value = getattr(thing, field)
     if field in ("when", "asked_if"):
         return describe_condition(value, pack) if value is not None else None
+    if field == "source_says":
+        return (
+            "; ".join(f'{s.source} ({s.section}), {s.strength}: "{s.statement}"' for s in value)
+            or None
+        )
     return _value(value)
 
 

@@ -1,0 +1,237 @@
+"""The checklist view: the points the answers raise, with a tick, a note and *Why?* each, and
+the downloads. Everything shown comes from the `Checklist`; nothing clinical is decided here."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import streamlit as st
+
+from app_pages.common import Download, md, offer
+from app_pages.form import memory
+from app_pages.form.form_view import start_again_button
+from app_pages.form.memory import note_key, tick_key
+from screening import (
+    ANSWER_WORDS,
+    KIND_WORDS,
+    NO_VOCABULARY,
+    NOTE_MAX_LENGTH,
+    AnswersError,
+    AnswersFile,
+    Checklist,
+    Entry,
+    RulePack,
+    Vocabulary,
+    answers_download_name,
+    by_section,
+    checklist_json,
+    checklist_markdown,
+    checklist_pdf,
+    download_name,
+    entry_headline,
+    free_text_flags,
+    group_open_entries,
+    md_escape,
+    problem_lines,
+    source_markdown,
+)
+
+# Scrolls the page's main section to the top, and moves keyboard focus to the checklist's
+# heading, so the next Tab reaches its first point; a new view would otherwise open where the
+# last one was scrolled to, with focus lost on the page body. Run once each time the view is
+# mounted (the frame is not rebuilt on reruns); the heading may be drawn just after the frame.
+SCROLL_TO_TOP = """<script>
+const doc = window.parent.document;
+const main = doc.querySelector('[data-testid="stMain"]');
+if (main) { main.scrollTo(0, 0); }
+window.parent.scrollTo(0, 0);
+let tries = 0;
+const focusHeading = () => {
+  const heading = doc.getElementById('discussion-checklist');
+  if (heading) {
+    heading.setAttribute('tabindex', '-1');
+    heading.focus({preventScroll: true});
+  } else if (tries++ < 400) {
+    setTimeout(focusHeading, 50);
+  }
+};
+focusHeading();
+</script>"""
+
+
+def _because_lines(checklist: Checklist, entry: Entry) -> list[str]:
+    lines = [
+        f"- {md(checklist.label(b.item))}: **{ANSWER_WORDS[b.answer]}** (`{b.item}`)"
+        for b in entry.because
+    ]
+    return lines or ["- no particular answer: this point is always raised"]
+
+
+def _why(checklist: Checklist, entry: Entry) -> None:
+    """The answers, rule, rationale and sources behind a point, as one block of Markdown."""
+    heading = "Left open by these answers" if entry.open_items else "Raised by these answers"
+    parts = [f"**{heading}**\n\n" + "\n".join(_because_lines(checklist, entry))]
+    if entry.open_items:
+        parts.append(
+            "Not yet known, so this is to verify: "
+            + ", ".join(md(checklist.label(i)) for i in entry.open_items)
+            + "."
+        )
+    parts.append(f"**Rule** `{entry.rule_id}`")
+    parts.append(f"**Why it matters.** {md(entry.rationale)}")
+    parts.append("**Sources**\n\n" + "\n".join(f"- {source_markdown(s)}" for s in entry.sources))
+    st.markdown("\n\n".join(parts))
+
+
+def _entry_row(
+    checklist: Checklist, entry: Entry, label: str, vocabulary: Vocabulary = NO_VOCABULARY
+) -> None:
+    """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
+    with st.container(gap="xxsmall"):
+        row = st.container(horizontal=True, gap="small", vertical_alignment="center", wrap=False)
+        row.checkbox(
+            md_escape(label, block=True),
+            key=tick_key(entry),
+            width="stretch",
+            wrap=True,
+            help=f"Rule {entry.rule_id}. Tick it off when it has been discussed; the tick goes "
+            "into the downloads and the saved answers.",
+        )
+        with row.popover("Why?", type="tertiary", help="The answers, rule and sources behind it."):
+            _why(checklist, entry)
+        with row.popover("Note", type="tertiary", help="Add a short note to this point."):
+            st.text_area(
+                "Note on this point",
+                key=note_key(entry),
+                max_chars=NOTE_MAX_LENGTH,
+                help="Printed as typed under the point in the downloads. No identifiers.",
+            )
+        note = str(st.session_state.get(note_key(entry)) or "").strip()
+        if note:
+            st.text(f"Note: {note}")
+            for flag in free_text_flags({"The note": note}, vocabulary):
+                st.warning(flag, icon=":material/gavel:")
+
+
+def _question_asked(checklist: Checklist, item_id: str) -> str:
+    asked = checklist.asked(item_id)
+    return asked.question if asked is not None else item_id
+
+
+def _entries(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
+    """Points raised, by section and kind; then, per section, points still open, grouped under
+    the question whose answer would settle them, so many unanswered questions stay scannable."""
+    for section, here in by_section(checklist.entries, lambda e: e.section).items():
+        st.subheader(md(section), divider="gray")
+        for kind, word in KIND_WORDS.items():
+            entries = [e for e in here if e.kind == kind and not e.open_items]
+            if entries:
+                st.markdown(f"**{word}**")
+            for entry in entries:
+                _entry_row(checklist, entry, entry.text, vocabulary)
+        groups = group_open_entries(here)
+        if groups:
+            st.markdown("**To find out**")
+        for item_id, entries in groups.items():
+            st.markdown(f"*Find out: {md(_question_asked(checklist, item_id))}*")
+            for entry in entries:
+                _entry_row(checklist, entry, entry_headline(entry), vocabulary)
+
+
+def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> None:
+    st.subheader("Take it away", divider="gray")
+    offer(
+        [st.container(horizontal=True)],
+        [
+            Download(
+                "Checklist JSON",
+                partial(checklist_json, checklist),
+                download_name(checklist, "json"),
+                "download__json",
+                "The checklist in the command line's JSON format, with the rule pack's hash.",
+                ":material/data_object:",
+            ),
+            Download(
+                "Checklist Markdown",
+                partial(checklist_markdown, checklist),
+                download_name(checklist, "md"),
+                "download__markdown",
+                "A readable text version, with reasons and sources.",
+                ":material/description:",
+            ),
+            Download(
+                "Download PDF",
+                partial(checklist_pdf, pack, answers, checklist),
+                download_name(checklist, "pdf"),
+                "download__pdf",
+                "A printable PDF of this checklist; the answers and the checklist are embedded "
+                "in it as data, so it can be checked against the rule pack later.",
+                ":material/picture_as_pdf:",
+            ),
+            Download(
+                "Answers JSON",
+                partial(memory.answers_json, answers),
+                answers_download_name(answers),
+                "download__answers",
+                "The answers, to load again on the form later.",
+                ":material/save:",
+            ),
+        ],
+    )
+
+
+def checklist_view(pack: RulePack) -> None:
+    st.iframe(SCROLL_TO_TOP, height=1)
+    st.button(
+        "Back to the answers",
+        key="back",
+        on_click=memory.back_to_the_form,
+        icon=":material/arrow_back:",
+        help="Change answers; the checklist is rebuilt from them.",
+    )
+    try:
+        answers, checklist = memory.record(pack)
+    except AnswersError as exc:
+        st.error("The checklist could not be built from these answers:", icon=":material/error:")
+        st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
+        return
+    memory.remember([tick_key(e) for e in checklist.entries])
+    st.header("Discussion checklist")
+    rule_set = checklist.rule_set
+    st.markdown(
+        f"Rule pack **{md(rule_set.name)}**, version {md(rule_set.version)} "
+        f"({rule_set.status})  \nsha256 `{rule_set.sha256}`"
+    )
+    details = [
+        f"{label}: {value}"
+        for label, value in (
+            ("Patient reference", answers.patient_reference),
+            ("Clinician", answers.clinician),
+            ("Date", answers.date),
+        )
+        if value
+    ]
+    if details:
+        st.text(" · ".join(details))
+    if checklist.not_assessed:
+        st.warning(
+            f"**{len(checklist.not_assessed)} question(s) not assessed**, listed at the end. "
+            "An unanswered question is never taken as No.",
+            icon=":material/help:",
+        )
+    if checklist.entries:
+        st.caption(
+            f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "
+            "open “Why?” for the answers, rule and sources behind each. Downloads are at the end."
+        )
+        _entries(checklist, pack.vocabulary)
+    else:
+        st.success("No points were raised by these answers.", icon=":material/done:")
+    if checklist.not_assessed:
+        st.subheader("Not assessed", divider="gray")
+        st.markdown(
+            "\n".join(f"- {md(_question_asked(checklist, i))}" for i in checklist.not_assessed)
+        )
+    _downloads(pack, answers, checklist)
+    st.divider()
+    start_again_button(pack, "checklist")

@@ -1,0 +1,247 @@
+"""The form view: the details, the questions as asked, Save or resume, and *Build*.
+
+What is asked comes from `asked_states` (the caller passes it); each widget's value goes into
+the session memory as it is given (`memory.keep`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from functools import partial
+
+import streamlit as st
+
+from app_pages.common import Download, QuestionText, md, offer, question_texts
+from app_pages.form import memory
+from app_pages.form.memory import answer_key, detail_key, start_again_popover
+from screening import (
+    ANSWER_WORDS,
+    ANSWERS,
+    FREE_TEXT_MAX_LENGTH,
+    MAX_YEAR,
+    MIN_YEAR,
+    Answer,
+    AnswerState,
+    Item,
+    RulePack,
+    Vocabulary,
+    answers_download_name,
+    describe_condition,
+    free_text_flags,
+    identifier_hints,
+    response_json,
+)
+
+# The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
+EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
+LATEST_DATE = dt.date(MAX_YEAR, 12, 31)
+SAVE_PANEL = "save_panel"  # open or closed: its contents are drawn only while open
+# The form's one style element. Follow-ups are indented under their parent, with a rule beside
+# them, by one rule that names them all (built once per pack): cheaper on every rerun than an
+# element each. The date field's month and day are 18 px wide as drawn: each is given the
+# 24 px a pointer target needs (WCAG 2.2, 2.5.8).
+DATE_TARGETS = (
+    '[data-testid="stDateInput"] [role="spinbutton"] '
+    "{ min-width: 24px; min-height: 24px; display: inline-flex; align-items: center; "
+    "justify-content: center; }"
+)
+FOLLOW_UPS = "{} { margin-left: 1.25rem; padding-left: 0.75rem; border-left: 2px solid #d0d3da; }"
+
+
+def _question(text: QuestionText, item: Item) -> None:
+    st.segmented_control(
+        text.question,
+        ANSWERS,
+        format_func=ANSWER_WORDS.__getitem__,
+        key=answer_key(item.id),
+        help=text.help,
+        on_change=memory.keep,
+        args=(answer_key(item.id),),
+    )
+
+
+def _form_style(texts: Mapping[str, QuestionText]) -> str:
+    follow_ups = [f".st-key-{answer_key(i)}" for i, text in texts.items() if text.follow_up]
+    rules = [DATE_TARGETS]
+    if follow_ups:
+        rules.append(FOLLOW_UPS.replace("{}", ", ".join(follow_ups), 1))
+    return "<style>" + "\n".join(rules) + "</style>"
+
+
+def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
+    reason = describe_condition(item.asked_if, pack) if item.asked_if is not None else ""
+    st.warning(
+        f"Answer removed: “{md(item.question)}” was answered **{ANSWER_WORDS[answer]}**, but it "
+        f"is asked only when {md(reason)}. That answer is no longer on the form and will not "
+        "be used.",
+        icon="ℹ️",
+    )
+
+
+def _upload_panel(pack: RulePack) -> None:
+    """Save or resume, drawn only while its panel is open: most reruns are a click on an answer
+    with the panel closed, and need none of it (Streamlit's lazy expander, `on_change="rerun"`)."""
+    panel = st.expander(
+        "Save or resume: answers file (JSON)",
+        icon=":material/save:",
+        key=SAVE_PANEL,
+        on_change="rerun",
+    )
+    if not panel.open:
+        return
+    given = memory.given(pack)
+    with panel:
+        st.write(
+            "Save the answers so far to a file on this computer, or load such a file to resume. "
+            "Loading a file replaces every answer on the form."
+        )
+    offer(
+        [panel],
+        [
+            Download(
+                "Save answers (JSON)",
+                partial(memory.saved_answers_json, pack, given, memory.marks()),
+                answers_download_name(given),
+                "download__answers_form",
+                "The answers, patient reference, clinician and date, to load again later.",
+                ":material/download:",
+            ),
+            Download(
+                "Save as FHIR QuestionnaireResponse",
+                partial(response_json, pack, given),
+                answers_download_name(given, "fhir.json"),
+                "download__answers_fhir",
+                "The same answers as a FHIR R4 QuestionnaireResponse, for an EHR; loads here too.",
+                ":material/download:",
+            ),
+        ],
+    )
+    with panel:
+        st.file_uploader(
+            "Load answers (JSON)",
+            type=["json"],
+            key=memory.UPLOAD_KEY,
+            on_change=memory.load_upload,
+            args=(pack,),
+            help="An answers file saved from this form or written for the command line, or a "
+            "FHIR QuestionnaireResponse to this form's questionnaire.",
+        )
+        note = memory.take_upload_note()
+        if note is not None and note.problems:
+            st.error(
+                f"{md(note.name)} was not loaded; the answers on the form are unchanged.",
+                icon=":material/error:",
+            )
+            st.code("\n".join(note.problems), language=None, wrap_lines=True)
+        elif note is not None:
+            st.success(
+                f"Loaded {note.loaded} answer(s) from {md(note.name)}.", icon=":material/done:"
+            )
+
+
+def _details(vocabulary: Vocabulary) -> None:
+    left, middle, right = st.columns([2, 2, 1.3])
+    left.text_input(
+        "Patient reference (optional)",
+        key=detail_key("patient_reference"),
+        on_change=memory.keep,
+        args=(detail_key("patient_reference"),),
+        max_chars=FREE_TEXT_MAX_LENGTH,
+        help="A local reference only, to match a printout to a consultation.",
+    )
+    middle.text_input(
+        "Clinician (optional)",
+        key=detail_key("clinician"),
+        on_change=memory.keep,
+        args=(detail_key("clinician"),),
+        max_chars=FREE_TEXT_MAX_LENGTH,
+        help="Who is completing the checklist.",
+    )
+    right.date_input(
+        "Date (optional)",
+        value=None,
+        min_value=EARLIEST_DATE,
+        max_value=LATEST_DATE,
+        key=detail_key("date"),
+        on_change=memory.keep,
+        args=(detail_key("date"),),
+        format="YYYY-MM-DD",
+        help="The date of the consultation.",
+    )
+    st.caption(
+        "Do not enter names, dates of birth or record numbers. Nothing typed here is written "
+        "to disk: it is kept in this session's memory until you close the tab or start a new "
+        "screening."
+    )
+    hints = identifier_hints(str(st.session_state.get(detail_key("patient_reference")) or ""))
+    if hints:
+        st.warning(
+            f"The patient reference looks like it holds {' and '.join(hints)}. Use a local "
+            "reference without identifiers: it is never stored, but it is printed on the "
+            "checklist and in every download.",
+            icon=":material/badge:",
+        )
+    for flag in free_text_flags(
+        {
+            "The patient reference": st.session_state.get(detail_key("patient_reference")),
+            "The clinician": st.session_state.get(detail_key("clinician")),
+        },
+        vocabulary,
+    ):
+        st.warning(flag, icon=":material/gavel:")
+
+
+def start_again_button(pack: RulePack, where: str) -> None:
+    confirm = st.popover(
+        "Start a new screening",
+        icon=":material/restart_alt:",
+        help="Clear this session's answers, details and ticks.",
+        key=start_again_popover(where),
+        on_change="rerun",  # lazy: its button is drawn only while it is open
+    )
+    if not confirm.open:
+        return
+    with confirm:
+        st.button(
+            "Clear all answers, details and ticks",
+            key=f"start_again__{where}",
+            on_click=memory.start_again,
+            args=(pack, where),
+            type="primary",
+            help="Save the answers first if you may need them again.",
+        )
+
+
+def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
+    st.markdown(
+        "Answer **Yes**, **No** or **Unknown**. Leave a question blank if it was not assessed: "
+        "it will be listed as *not assessed*, never taken as No. Click a chosen answer again "
+        "to clear it."
+    )
+    _details(pack.vocabulary)
+    _upload_panel(pack)
+    dropped = memory.dropped()
+    texts = question_texts(pack)
+    st.html(_form_style(texts))
+    for section in pack.sections:
+        st.header(md(section), divider="gray")
+        for item in (i for i in pack.items if i.section == section):
+            if item.id in asked:
+                _question(texts[item.id], item)
+            elif item.id in dropped:
+                _dropped_note(pack, item, dropped[item.id])
+    answered = sum(1 for state in asked.values() if state != "not_assessed")
+    st.progress(answered / len(asked), text=f"{answered} of {len(asked)} answered")
+    row = st.container(horizontal=True)
+    row.button(
+        "Build the discussion checklist",
+        key="build",
+        type="primary",
+        on_click=memory.show,
+        args=("checklist",),
+        icon=":material/checklist:",
+        help="Shows the points to discuss, verify, arrange or document. Your answers are kept.",
+    )
+    with row:
+        start_again_button(pack, "form")

@@ -1,0 +1,280 @@
+"""The screening's session memory: answers, details, ticks and notes, kept while widgets are not.
+
+Streamlit drops a widget's value while the widget is not shown; this memory does not. Every
+view reads what the form holds from here, never by iterating over `st.session_state`, so a
+hidden follow-up's stale answer cannot reach the checklist. Nothing here is written to disk.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import streamlit as st
+
+from app_pages.common import UploadNote
+from screening import (
+    ANSWERS,
+    Answer,
+    AnswersError,
+    AnswersFile,
+    AnswerState,
+    Checklist,
+    DiscussedMark,
+    Entry,
+    RulePack,
+    asked_states,
+    evaluate,
+    problem_lines,
+    read_answers_bytes,
+)
+
+DETAILS = ("patient_reference", "clinician", "date")
+
+# Session-state keys (no bare strings below the docstring: Streamlit's magic would print them).
+MEMORY = "screening__memory"  # widget key -> value, kept while the widget is not shown
+DROPPED = "screening__dropped"  # item id -> the answer removed when it stopped being asked
+VIEW = "screening__view"
+UPLOAD_NOTE = "screening__upload_note"
+UPLOAD_KEY = "upload__answers"
+TICK_PREFIX = "tick__"
+NOTE_PREFIX = "note__"
+_log = logging.getLogger(__name__)
+_UNSET = object()
+
+
+def answer_key(item_id: str) -> str:
+    return f"answer__{item_id}"
+
+
+def detail_key(field: str) -> str:
+    return f"detail__{field}"
+
+
+def tick_key(entry: Entry) -> str:
+    """One tick per point as raised: a rule held and the same rule left open are different points.
+
+    A tick on "Find out: X?" must not carry over to the entry that answering X raises; the
+    rule id comes last, as ids may hold underscores.
+    """
+    return f"{TICK_PREFIX}{_state(entry)}__{entry.rule_id}"
+
+
+def note_key(entry: Entry) -> str:
+    return f"{NOTE_PREFIX}{_state(entry)}__{entry.rule_id}"
+
+
+def _state(entry: Entry) -> str:
+    return "open" if entry.open_items else "held"
+
+
+def start_again_popover(where: str) -> str:
+    """The key of the *Start a new screening* confirmation drawn at `where`."""
+    return f"start_again_popover__{where}"
+
+
+def memory() -> dict[str, Any]:
+    """This session's memory of the form, made on first use with today's date."""
+    held: dict[str, Any] = st.session_state.setdefault(
+        MEMORY, {detail_key("date"): dt.date.today()}
+    )
+    return held
+
+
+def remember(keys: list[str]) -> None:
+    """Widget state is dropped while a widget is not shown; the memory is not. Sync the two.
+
+    A widget's value given by the user wins; then every value is written back in this run,
+    before its widget is drawn. A value set in an earlier run is known to the server but not
+    sent to the browser, which would show the widget empty and send that back: the lost
+    answers after a tick and *Back to the answers*.
+    """
+    held, state = memory(), st.session_state
+    for key in keys:
+        value = state.get(key, _UNSET)
+        if value is not _UNSET:
+            held[key] = value
+        elif key in held:
+            value = held[key]
+        else:
+            continue
+        state[key] = value
+
+
+def keep(key: str) -> None:
+    """A form widget's new value, into the memory as it is given (its `on_change`): so a run
+    after one that drew the whole form needs no `remember`, a cost on every click."""
+    memory()[key] = st.session_state[key]
+
+
+def set_value(key: str, value: Any) -> None:
+    """A form widget's value set by the page (a new screening, an upload), and remembered."""
+    st.session_state[key] = memory()[key] = value
+
+
+def answers(pack: RulePack) -> dict[str, Answer]:
+    held = memory()
+    return {
+        item.id: held[answer_key(item.id)]
+        for item in pack.items
+        if held.get(answer_key(item.id)) in ANSWERS
+    }
+
+
+def drop_unasked(pack: RulePack) -> dict[str, AnswerState]:
+    """Remove answers to questions no longer asked, noting each, so none reaches the checklist."""
+    given = answers(pack)
+    asked = asked_states(pack, given)
+    dropped: dict[str, Answer] = st.session_state.setdefault(DROPPED, {})
+    for item_id, answer in given.items():
+        if item_id not in asked:
+            dropped[item_id] = answer
+            memory().pop(answer_key(item_id), None)
+            st.session_state.pop(answer_key(item_id), None)
+    for item_id in [i for i in dropped if i in asked]:
+        del dropped[item_id]
+    return asked
+
+
+def dropped() -> dict[str, Answer]:
+    """Answers removed because their question stopped being asked, by item id."""
+    found: dict[str, Answer] = st.session_state.get(DROPPED, {})
+    return found
+
+
+def given(pack: RulePack) -> AnswersFile:
+    """The answers and details the form holds, without the marks on the points."""
+    held = memory()
+    date = held.get(detail_key("date"))
+    return AnswersFile(
+        answers=answers(pack),
+        patient_reference=held.get(detail_key("patient_reference")) or None,
+        clinician=held.get(detail_key("clinician")) or None,
+        date=date.isoformat() if isinstance(date, dt.date) else None,
+    )
+
+
+def marks() -> dict[str, Any]:
+    """A copy of the ticks and notes in memory, by widget key."""
+    return {k: v for k, v in memory().items() if k.startswith((TICK_PREFIX, NOTE_PREFIX))}
+
+
+def marked(
+    pack: RulePack, given: AnswersFile, unmarked: Checklist, marks: Mapping[str, Any]
+) -> tuple[AnswersFile, Checklist]:
+    """The answers with the marks on the points they raise now, and the checklist carrying them.
+
+    Pure, so a download can call it when clicked, outside the page's run.
+    """
+    on_points = {
+        e.rule_id: DiscussedMark(
+            done=bool(marks.get(tick_key(e))),
+            note=str(marks.get(note_key(e)) or "").strip() or None,
+        )
+        for e in unmarked.entries
+    }
+    discussed = {rule_id: m for rule_id, m in on_points.items() if m.done or m.note}
+    if not discussed:
+        return given, unmarked
+    with_marks = given.model_copy(update={"discussed": discussed})
+    return with_marks, evaluate(pack, with_marks, source="form")
+
+
+def record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
+    """What the form holds (answers, details, the marks on the points it raises now) and the
+    checklist it makes, which carries those marks."""
+    held = given(pack)
+    unmarked = evaluate(pack, held, source="form")
+    remember([key for e in unmarked.entries for key in (tick_key(e), note_key(e))])
+    return marked(pack, held, unmarked, memory())
+
+
+def saved_answers_json(pack: RulePack, given: AnswersFile, marks: Mapping[str, Any]) -> str:
+    """The answers file the form's *Save* gives: the checklist is built only when clicked."""
+    with_marks, _ = marked(pack, given, evaluate(pack, given, source="form"), marks)
+    return answers_json(with_marks)
+
+
+def answers_json(answers: AnswersFile) -> str:
+    return answers.model_dump_json(indent=2) + "\n"
+
+
+def view() -> str:
+    """The view this session shows on the screening page: "form" or "checklist"."""
+    return str(st.session_state.get(VIEW) or "form")
+
+
+def show(view: str) -> None:
+    st.session_state[VIEW] = view
+
+
+def back_to_the_form() -> None:
+    """Keep a tick or note sent with the click on *Back*: the form does not draw their widgets."""
+    held = memory()
+    for key in [k for k in st.session_state if str(k).startswith((TICK_PREFIX, NOTE_PREFIX))]:
+        held[key] = st.session_state[key]
+    show("form")
+
+
+def start_again(pack: RulePack, where: str | None = None) -> None:
+    """Clear this session's answers, details and ticks (a callback, so widgets may be reset),
+    and close the confirmation it was clicked in."""
+    if where is not None:
+        st.session_state[start_again_popover(where)] = False
+    st.session_state[MEMORY] = {}
+    for item in pack.items:
+        set_value(answer_key(item.id), None)
+    for key in [k for k in st.session_state if str(k).startswith(TICK_PREFIX)]:
+        st.session_state[key] = False
+    for key in [k for k in st.session_state if str(k).startswith(NOTE_PREFIX)]:
+        st.session_state[key] = ""
+    for field in DETAILS:
+        set_value(detail_key(field), dt.date.today() if field == "date" else "")
+    st.session_state[DROPPED] = {}
+    st.session_state[UPLOAD_NOTE] = None
+    show("form")
+
+
+def read_answers_upload(pack: RulePack, name: str, data: bytes) -> tuple[AnswersFile, Checklist]:
+    """An uploaded answers file and its checklist; `AnswersError` if the core refuses it."""
+    loaded = read_answers_bytes(data, name, pack)
+    return loaded, evaluate(pack, loaded, name)
+
+
+def load_upload(pack: RulePack) -> None:
+    """Replace the form with an uploaded answers file, or say why not and change nothing."""
+    uploaded = st.session_state.get(UPLOAD_KEY)
+    if uploaded is None:
+        st.session_state[UPLOAD_NOTE] = None
+        return
+    try:
+        loaded, checklist = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
+        with_marks = [e for e in checklist.entries if e.done or e.note]
+    except AnswersError as exc:
+        st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, problem_lines(exc.problems))
+        return
+    except Exception:  # a bug: say so plainly and keep the form as it was
+        _log.exception("reading the uploaded answers file failed")
+        st.session_state[UPLOAD_NOTE] = UploadNote(
+            uploaded.name,
+            [f"{uploaded.name}: could not be read: an unexpected error occurred (see the log)"],
+        )
+        return
+    start_again(pack)
+    for item_id, answer in loaded.answers.items():
+        set_value(answer_key(item_id), answer)
+    set_value(detail_key("patient_reference"), loaded.patient_reference or "")
+    set_value(detail_key("clinician"), loaded.clinician or "")
+    set_value(detail_key("date"), dt.date.fromisoformat(loaded.date) if loaded.date else None)
+    for entry in with_marks:
+        set_value(tick_key(entry), entry.done)
+        set_value(note_key(entry), entry.note or "")
+    st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, [], len(loaded.answers))
+
+
+def take_upload_note() -> UploadNote | None:
+    """What became of the last upload, shown once: the next edit or page switch makes it stale."""
+    note: UploadNote | None = st.session_state.pop(UPLOAD_NOTE, None)
+    return note

@@ -1,0 +1,31 @@
+"""The screening page: yes / no / unknown answers in, a discussion checklist out.
+
+The page decides nothing clinical: what is asked comes from `asked_states`, what goes on the
+checklist from `evaluate`. Answers live in this session's memory only, never on disk, and
+survive page switches because widgets are re-seeded from that memory (`memory.py`).
+"""
+
+from __future__ import annotations
+
+from app_pages.common import drawn, page_header, require_pack, take_drawn
+from app_pages.form import memory
+from app_pages.form.checklist_view import checklist_view
+from app_pages.form.form_view import form_view
+from app_pages.form.memory import DETAILS, answer_key, detail_key
+
+
+def main() -> None:
+    form_shown = take_drawn() == "form"
+    pack = require_pack()
+    page_header("Ketamine for pain: discussion checklist", pack)
+    if not form_shown:  # else the widgets show their values, and `keep` kept each change
+        memory.remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS])
+    asked = memory.drop_unasked(pack)
+    if memory.view() == "checklist":
+        checklist_view(pack)
+    else:
+        form_view(pack, asked)
+        drawn("form")
+
+
+main()
