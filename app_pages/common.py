@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
@@ -28,10 +29,16 @@ from screening import (
 
 RULES_DIR_ENV = "SCREENING_RULES_DIR"
 """Environment variable naming the rule pack folder; the shipped rules/ folder otherwise."""
+SIGNING_IDENTITY_ENV = "SCREENING_SIGNING_IDENTITY"
+"""Environment variable naming the clinic's PKCS#12 signing identity on the server (its
+password in SCREENING_SIGNING_PASSWORD): when set, every PDF download is signed with it.
+Configured by whoever runs the server; users never upload one, and nothing writes it."""
 
 _log = logging.getLogger(__name__)
 DRAWN = "page__drawn"
 """Session-state key: what this session's last run finished drawing (see `take_drawn`)."""
+RUNS = "page__runs"
+"""Session-state key: how many runs this session has started (see `count_run`)."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,13 @@ def offer(places: Sequence[DeltaGenerator], downloads: Iterable[Download]) -> No
         )
 
 
+@functools.lru_cache(maxsize=2)
+def signing_identity(path: str | None) -> Any:
+    """The server's signing identity, read once per process (None when none is configured);
+    raises `ExportError` naming the file when it cannot be opened, and is then not cached."""
+    return screening.server_identity(path)
+
+
 def rules_dir() -> Path:
     return Path(os.environ.get(RULES_DIR_ENV) or DEFAULT_RULES_DIR)
 
@@ -172,19 +186,31 @@ def unexpected_error(what: str) -> None:
     )
 
 
+def count_run() -> None:
+    """Number this run: app.py calls it first, before anything a rerun can interrupt."""
+    st.session_state[RUNS] = int(st.session_state.get(RUNS, 0)) + 1
+
+
 def take_drawn() -> str | None:
     """What the previous run of this session finished drawing, if it said so with `drawn`.
 
-    Taken, not read: every page takes it when it starts (in `require_pack`), so a run of
-    another page, or one stopped before its end, leaves nothing behind.
+    Taken, not read: every page takes it when it starts (in `require_pack`). And only the run
+    just before counts: a run started since (another page, cut short by a click before its page
+    took this) may have made the browser drop what was drawn, though it drew nothing itself.
+    Under load that is how a page switch wiped the form: the form believed its widgets were
+    still shown, so it did not write the answers back into them, and the empty widgets the
+    browser then sent back cleared the memory.
     """
-    drawn: str | None = st.session_state.pop(DRAWN, None)
-    return drawn
+    found = st.session_state.pop(DRAWN, None)
+    if not isinstance(found, tuple) or found[1] != int(st.session_state.get(RUNS, 0)) - 1:
+        return None
+    what: str = found[0]
+    return what
 
 
 def drawn(what: str) -> None:
     """Say, at the end of a run, that it drew `what` in full."""
-    st.session_state[DRAWN] = what
+    st.session_state[DRAWN] = (what, int(st.session_state.get(RUNS, 0)))
 
 
 def require_pack() -> RulePack:

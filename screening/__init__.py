@@ -58,6 +58,7 @@ if TYPE_CHECKING:
     from screening.batch.run import BatchResult, results_table, run_batch, table_bytes
     from screening.batch.table import problems_csv, read_table_bytes
     from screening.pdf import checklist_pdf
+    from screening.pdf.signing import server_identity, signed_checklist_pdf
     from screening.review.report import review_csv, review_html, rule_markdown
 
 __version__ = "0.4.0"
@@ -76,6 +77,8 @@ _ON_FIRST_USE = {
     "problems_csv": "screening.batch.table",
     "read_table_bytes": "screening.batch.table",
     "checklist_pdf": "screening.pdf",
+    "server_identity": "screening.pdf.signing",
+    "signed_checklist_pdf": "screening.pdf.signing",
     "review_csv": "screening.review.report",
     "review_html": "screening.review.report",
     "rule_markdown": "screening.review.report",
@@ -163,6 +166,8 @@ __all__ = [
     "rule_markdown",
     "run_batch",
     "run_pack_scenarios",
+    "server_identity",
+    "signed_checklist_pdf",
     "source_block",
     "source_details",
     "source_markdown",

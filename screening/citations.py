@@ -10,6 +10,7 @@ A pack's `Source` and a checklist's `SourceRef` (its copy, less grade and note) 
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 
 from screening.markdown import is_web_address, md_escape, md_link
@@ -101,3 +102,27 @@ def source_details(source: Source | SourceRef) -> list[str]:
 def source_block(source: Source | SourceRef) -> list[str]:
     """The full form as Markdown lines: the citation as a paragraph, then its parts listed."""
     return [md_escape(source.citation, block=True), "", *(f"- {d}" for d in source_details(source))]
+
+
+SHORT_NAME_MAX = 60
+"""A short name made from a citation is cut to this many characters."""
+
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+
+
+def cited_as(source: Source) -> str:
+    """The name a statement is attributed to: the source's `short_name`, or a short form of
+    its citation: its first sentence up to the first comma, "et al." after a list of authors,
+    and the first year the citation gives ("Cohen SP et al., 2018")."""
+    if source.short_name:
+        return source.short_name
+    first = re.split(r"\.\s", source.citation, maxsplit=1)[0].strip().rstrip(".")
+    head = first.split(",")[0].strip()
+    authors = first.count(",") >= 2 and len(head.split()) <= 3
+    name = f"{head} et al." if authors else head
+    year = _YEAR.search(source.citation)
+    if year and year.group(0) not in name:
+        name = f"{name}, {year.group(0)}"
+    if len(name) > SHORT_NAME_MAX:
+        name = name[: SHORT_NAME_MAX - 1].rsplit(" ", 1)[0] + "…"
+    return name

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from screening.answers import answer_problems
+from screening.citations import cited_as
 from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
 from screening.logic import Evaluator, Tri, asked_states, compiled
@@ -20,7 +21,6 @@ from screening.models import (
     Source,
 )
 from screening.open_entries import open_entry_text
-from screening.statements import cited_as
 from screening.words import kind_rank, section_rank
 
 

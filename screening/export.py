@@ -12,6 +12,12 @@ from screening.canonical import canonical_sha256
 from screening.citations import source_markdown
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist
+from screening.statements import (
+    ABSENT_POINT_NOTE,
+    STATEMENTS_HEADING,
+    STATEMENTS_INTRO,
+    statement_text,
+)
 from screening.words import answers_behind, by_section
 
 NAME_REFERENCE_LENGTH = 40
@@ -88,10 +94,15 @@ def checklist_markdown(checklist: Checklist) -> str:
     lines += [f"- {name}: {md_escape(value)}" for name, value in details if value]
     if not checklist.entries:
         lines += ["", "No points were raised by these answers."]
+    lines += ["", md_escape(ABSENT_POINT_NOTE)]
+    if checklist.statements:
+        lines += ["", f"## {STATEMENTS_HEADING}", "", md_escape(STATEMENTS_INTRO), ""]
+        lines += [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
     for section, entries in by_section(checklist.entries, lambda e: e.section).items():
         lines += ["", f"## {md_escape(section)}", ""]
         for entry in entries:
             lines.append(f"- [{'x' if entry.done else ' '}] {md_escape(entry.text)}")
+            lines += [f"  - {md_escape(statement_text(s))}" for s in entry.source_says]
             if entry.note and entry.note.strip():
                 lines.append(f"  - Note: {md_escape(entry.note)}")
             lines.append(f"  - Because: {md_escape(answers_behind(checklist, entry))}")

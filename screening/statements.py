@@ -11,10 +11,9 @@ patient. The words here are the program's own; the language guard's tests read t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 
-from screening.models import Source, SourceStrength, StatementRef
+from screening.models import SourceStrength, StatementRef
 
 STATEMENTS_HEADING = "What the sources say"
 """The block at the top of a checklist that lists its entries' source statements once each."""
@@ -38,29 +37,6 @@ STRENGTH_WORDS: Mapping[SourceStrength, str] = {
     "caution": "caution",
 }
 """How strongly the source says it, as a reader sees it."""
-
-SHORT_NAME_MAX = 60
-"""A short name made from a citation is cut to this many characters."""
-
-_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-
-
-def cited_as(source: Source) -> str:
-    """The name a statement is attributed to: the source's `short_name`, or a short form of
-    its citation: its first sentence up to the first comma, "et al." after a list of authors,
-    and the first year the citation gives ("Cohen SP et al., 2018")."""
-    if source.short_name:
-        return source.short_name
-    first = re.split(r"\.\s", source.citation, maxsplit=1)[0].strip().rstrip(".")
-    head = first.split(",")[0].strip()
-    authors = first.count(",") >= 2 and len(head.split()) <= 3
-    name = f"{head} et al." if authors else head
-    year = _YEAR.search(source.citation)
-    if year and year.group(0) not in name:
-        name = f"{name}, {year.group(0)}"
-    if len(name) > SHORT_NAME_MAX:
-        name = name[: SHORT_NAME_MAX - 1].rsplit(" ", 1)[0] + "…"
-    return name
 
 
 def attribution(said: StatementRef) -> str:

@@ -77,7 +77,7 @@ class TestShippedPack:
         at = open_page(monkeypatch)
         assert at.title[0].value == "Rule pack"
         summary = at.markdown[0].value
-        assert "Version 1.1.0 · draft: not yet reviewed by the committee" in summary
+        assert "Version 1.2.0 · draft: not yet reviewed by the committee" in summary
         assert f"`{shipped_pack.sha256}`" in summary
 
     def test_every_rule_is_in_the_table_with_its_condition_in_words(

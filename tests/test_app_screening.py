@@ -135,9 +135,9 @@ class TestForm:
 
     def test_every_question_starts_unanswered(self, shipped: AppTest) -> None:
         assert not shipped.exception
-        assert len(asked(shipped)) == 40
+        assert len(asked(shipped)) == 42
         assert set(asked(shipped).values()) == {None}
-        assert shipped.get("progress")[0].text == "0 of 40 answered"
+        assert shipped.get("progress")[0].text == "0 of 42 answered"
 
     def test_each_question_offers_yes_no_unknown_with_its_help(
         self, shipped: AppTest, shipped_pack: RulePack
@@ -158,12 +158,12 @@ class TestForm:
         answer(shipped, "chronic_pain_over_3_months", "yes")
         answer(shipped, "condition_crps", "unknown")
         answer(shipped, "substance_use_history", "no")
-        assert shipped.get("progress")[0].text == "3 of 38 answered"
+        assert shipped.get("progress")[0].text == "3 of 40 answered"
 
     def test_a_chosen_answer_can_be_cleared(self, shipped: AppTest) -> None:
         answer(shipped, "condition_crps", "yes")
         answer(shipped, "condition_crps", None)
-        assert shipped.get("progress")[0].text == "0 of 40 answered"
+        assert shipped.get("progress")[0].text == "0 of 42 answered"
 
     def test_the_page_says_it_is_a_discussion_checklist_not_a_recommendation(
         self, shipped: AppTest
@@ -213,7 +213,7 @@ class TestChecklist:
             answers[parent] = "yes"
         for item_id, value in answers.items():
             answer(shipped, item_id, value)
-        assert shipped.get("progress")[0].text == "40 of 40 answered"
+        assert shipped.get("progress")[0].text == "42 of 42 answered"
         build(shipped)
         expected = evaluate(shipped_pack, AnswersFile.model_validate({"answers": answers}))
         assert entry_ids(shipped) == {e.rule_id for e in expected.entries}
@@ -841,7 +841,9 @@ class TestSafety:
         """A bare string in a page script would be printed by Streamlit's magic."""
         shipped.switch_page(page).run()
         shown = [e for e in shipped.main if not isinstance(e, SpecialBlock)]
-        assert isinstance(shown[0], Title)
+        # The tab's guard (app_pages/guard.py) comes first on every page, hidden; then the page.
+        assert getattr(shown[0], "key", None) == "page_guard"
+        assert isinstance(shown[1], Title)
 
 
 MINI_RULES_WITH_UNKNOWN_ITEM = """\

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import FilePayload, Page, Request, expect
+from playwright.sync_api import Dialog, FilePayload, Locator, Page, Request, expect
 from pypdf import PdfReader
 
 from screening import AnswersFile, RulePack, evaluate
@@ -22,6 +22,7 @@ from tests.browser_helpers import (
     IDLE,
     MARKER,
     ROOT,
+    STREAMS,
     Server,
     after_rerun,
     asked,
@@ -404,3 +405,128 @@ class TestAccessibility:
         assert second.get_by_role("radio").evaluate_all(
             "(radios) => radios.includes(document.activeElement)"
         )
+
+
+def open_note(page: Page, n: int = 0) -> Locator:
+    """Open the n-th point's note and return its text box."""
+    page.get_by_role("button", name="Note").nth(n).click()
+    box = page.get_by_role("textbox", name="Note on this point")
+    box.wait_for()
+    return box
+
+
+def paste(page: Page, box: Locator, text: str) -> None:
+    """Paste `text` into `box` through the real clipboard and Ctrl+V, as a person would."""
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.evaluate("(text) => navigator.clipboard.writeText(text)", text)
+    box.focus()
+    box.press("Control+V")
+
+
+class TestEveryTypedCharacterCounts:
+    """Text typed and not yet sent is never dropped: Esc, a download, a long paste."""
+
+    def test_a_note_closed_with_esc_is_kept(self, page: Page) -> None:
+        load(page)
+        build(page)
+        box = open_note(page)
+        box.fill("Closed with Esc")
+        page.keyboard.press("Escape")
+        expect(box).to_be_hidden()
+        page.get_by_text("Note: Closed with Esc").wait_for()
+        (marked,) = json.loads(download(page, "Answers JSON"))["discussed"].values()
+        assert marked == {"done": False, "note": "Closed with Esc"}
+
+    @pytest.mark.parametrize(
+        "label", ["Checklist JSON", "Checklist Markdown", "Download PDF", "Answers JSON"]
+    )
+    def test_a_download_clicked_right_after_typing_a_note_carries_the_note(
+        self, page: Page, label: str
+    ) -> None:
+        """The note is typed and the button clicked at once, with no Enter and no wait."""
+        load(page)
+        build(page)
+        open_note(page).fill("Typed just before the click")
+        got = download(page, label)
+        if label == "Download PDF":
+            (record,) = PdfReader(io.BytesIO(got)).attachments["screening-record.json"]
+            got = record
+        assert b"Typed just before the click" in got
+        page.get_by_text("Note: Typed just before the click").wait_for()
+
+    def test_a_paste_over_the_limit_keeps_the_first_500_characters_and_says_so(
+        self, page: Page
+    ) -> None:
+        load(page)
+        build(page)
+        box = open_note(page)
+        pasted = "".join(f"{n:04d}," for n in range(120))  # 600 characters, each place told
+        paste(page, box, pasted)
+        expect(box).to_have_value(pasted[:500])
+        expect(page.get_by_role("status").filter(has_text="characters pasted")).to_have_text(
+            "Only the first 500 of the 600 characters pasted were kept: this field holds at "
+            "most 500 characters."
+        )
+        page.keyboard.press("Escape")
+        page.get_by_text(f"Note: {pasted[:500]}").wait_for()
+        (marked,) = json.loads(download(page, "Answers JSON"))["discussed"].values()
+        assert marked["note"] == pasted[:500]
+
+
+def reload(page: Page) -> list[str]:
+    """Reload the tab as a person would, leaving whatever the browser asks first; the kinds of
+    the dialogs it showed. Waits for the new session's first run to draw its page."""
+    shown: list[str] = []
+
+    def leave(dialog: Dialog) -> None:
+        shown.append(dialog.type)
+        dialog.accept()
+
+    page.on("dialog", leave)
+    try:
+        with page.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
+            page.reload()
+        STREAMS[page] = connecting.value
+        page.get_by_role("heading", name="Ketamine for pain").wait_for()
+        page.wait_for_selector(IDLE)
+    finally:
+        page.remove_listener("dialog", leave)
+    return shown
+
+
+class TestAReloadLosesNothing:
+    """A reload asks first while the form holds work, and then brings the work back: kept in
+    the server's memory only, behind a token only this tab holds."""
+
+    def test_leaving_an_empty_form_asks_nothing(self, page: Page) -> None:
+        page.get_by_role("heading", name="Ketamine for pain").click()  # the page was used
+        assert reload(page) == []
+
+    def test_a_reload_asks_first_then_restores_answers_ticks_and_notes_and_writes_nothing(
+        self, page: Page, server: Server
+    ) -> None:
+        load(page)
+        build(page)
+        after_rerun(page, page.locator("[data-testid=stCheckbox]").first.click)
+        open_note(page).fill("Kept through a reload")
+        page.keyboard.press("Escape")
+        page.get_by_text("Note: Kept through a reload").wait_for()
+        assert reload(page) == ["beforeunload"]
+        page.get_by_text("The screening was restored as it stood").wait_for()
+        page.get_by_text("Note: Kept through a reload").wait_for()
+        page.get_by_role("heading", name="Take it away").wait_for()
+        expect(page.get_by_role("checkbox").first).to_be_checked()
+        back(page)
+        expect_filled(page)
+        written = [*files_written_since(server.home, server.started)]
+        written += files_written_since(ROOT, server.started)
+        assert not [p for p in written if MARKER.encode() in p.read_bytes()]
+
+    def test_after_starting_a_new_screening_a_reload_restores_nothing(self, page: Page) -> None:
+        load(page)
+        page.get_by_role("button", name="Start a new screening").click()
+        page.get_by_role("button", name="Clear all answers, details and ticks").click()
+        page.get_by_text(f"0 of {asked({})} answered").wait_for()
+        assert reload(page) == []
+        page.get_by_text(f"0 of {asked({})} answered").wait_for()
+        expect(page.get_by_text("The screening was restored")).to_be_hidden()

@@ -20,7 +20,7 @@ class TestCheck:
         result = screening("check")
         assert result.returncode == 0, result.stderr
         assert result.stdout.startswith("OK: Ketamine for pain")
-        assert "40 items" in result.stdout
+        assert "42 items" in result.stdout
 
     def test_a_broken_pack_is_refused_with_every_problem_and_exit_1(self, tmp_path: Path) -> None:
         rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: decide")
@@ -45,7 +45,7 @@ class TestItems:
     def test_json_lists_every_item_with_id_section_and_question(self) -> None:
         result = screening("items", "--format", "json")
         rows = json.loads(result.stdout)
-        assert len(rows) == 40
+        assert len(rows) == 42
         assert {"id", "section", "question"} <= set(rows[0])
         assert rows[0]["id"] == "chronic_pain_over_3_months"
 

@@ -358,8 +358,8 @@ def edited(pack: RulePack, change: str) -> dict[str, Any]:
 
 
 REFUSALS = {
-    "url": 'r.json: questionnaire: answers another questionnaire, "http://example.org/fhir/Questionnaire/phq-9"; this rule pack\'s is Questionnaire/ketamine-for-pain-pre-treatment-discussion-checklist version 1.1.0',
-    "version": 'r.json: questionnaire: answers version "0.9.0" of the questionnaire, but this rule pack is version 1.1.0: evaluate it with the pack of that version',
+    "url": 'r.json: questionnaire: answers another questionnaire, "http://example.org/fhir/Questionnaire/phq-9"; this rule pack\'s is Questionnaire/ketamine-for-pain-pre-treatment-discussion-checklist version 1.2.0',
+    "version": 'r.json: questionnaire: answers version "0.9.0" of the questionnaire, but this rule pack is version 1.2.0: evaluate it with the pack of that version',
     "no-version": f'r.json: questionnaire: must name the questionnaire it answers as url|version, got "{URL}"',
     "status": 'r.json: status: must be one of in-progress, completed, amended, stopped, got "entered-in-error"',
     "code": 'r.json: substance_use_history: answer must be a LOINC Yes (LA33-6), No (LA32-8) or Unknown (LA4489-6) coding, got {"system": "http://loinc.org", "code": "LA99-9"}',

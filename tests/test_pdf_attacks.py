@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Callable
 from importlib.metadata import version
+from pathlib import Path
 from typing import Any, cast
 
 import pikepdf
@@ -30,6 +31,8 @@ from screening.pdf import GENERATOR, RECORD_NAME, checklist_pdf, verify_pdf
 from screening.pdf.record import FORMAT_VERSION, RELEASES
 from screening.pdf.structure import strict_reading
 from screening.pdf.verify import EXIT_NOT_REPRODUCIBLE, EXIT_OK, EXIT_RE_SAVED
+from tests.cli_process import run_screening
+from tests.conftest import write_pack
 
 ANSWERS = {"history": "yes", "active": "yes", "monitoring": "no"}
 ALTERED = ": the file has been altered"
@@ -459,3 +462,31 @@ class TestLibraries:
         data["checklist"]["clinician"] = "Dr Mallory"
         with pytest.raises(ExportError):
             verify_pdf(with_record(pdf, json.dumps(data)), pack, "c.pdf")
+
+
+class TestExitCodes:
+    """The command line's exit code for each outcome, as the README's table lists them."""
+
+    @pytest.fixture
+    def folder(self, made: tuple[RulePack, bytes], tmp_path: Path) -> Path:
+        write_pack(tmp_path / "mini")
+        (tmp_path / "c.pdf").write_bytes(made[1])
+        (tmp_path / "re-saved.pdf").write_bytes(resaved_by_pikepdf(qdf=True)(made[1]))
+        (tmp_path / "altered.pdf").write_bytes(rewritten(made[1], free_text))
+        return tmp_path
+
+    @pytest.mark.parametrize(
+        ("given", "code"),
+        [
+            (("c.pdf",), EXIT_OK),
+            (("altered.pdf",), 1),
+            (("c.pdf", "--no-such-option"), 2),
+            (("re-saved.pdf",), EXIT_RE_SAVED),
+        ],
+        ids=["ok", "altered", "usage", "re-saved"],
+    )
+    def test_each_outcome_has_its_exit_code(
+        self, folder: Path, given: tuple[str, ...], code: int
+    ) -> None:
+        result = run_screening("verify", *given, "--rules", "mini", cwd=folder)
+        assert result.returncode == code, result.stdout + result.stderr

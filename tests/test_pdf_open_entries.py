@@ -17,8 +17,10 @@ from screening.pdf.layout import draw_checklist
 from screening.pdf.record import FORMAT_VERSION, RECORD_NAME, RELEASES, checklist_digest
 
 TWO_ANSWERS = {"chronic_pain_over_3_months": "yes", "condition_crps": "yes"}
-PARTLY_ANSWERED_MOST_PAGES = 6
-"""The bound for a form with two answers: 9 pages before open entries were grouped, 6 after."""
+PARTLY_ANSWERED_MOST_PAGES = 7
+"""The bound for a form with two answers: 9 pages before open entries were grouped, 6 after;
+7 with pack 1.2.0 (five more points, two more questions and a ninth source), where the
+seventh page holds only the record and the fingerprint."""
 BACKGROUND_NOTE = (
     "Background reading for patients, not clinical evidence: it stands beside a guideline or "
     "label and never alone behind a point."

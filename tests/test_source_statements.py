@@ -11,8 +11,8 @@ import pytest
 from pydantic import ValidationError
 
 from screening import AnswersFile, Checklist, PackError, RulePack, evaluate, load_pack
+from screening.citations import cited_as
 from screening.models import Source, SourceStatement, StatementRef
-from screening.statements import cited_as
 from tests.statement_helpers import (
     ALL_RAISED,
     GUIDELINE_CAUTION,

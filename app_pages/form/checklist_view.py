@@ -3,14 +3,16 @@ the downloads. Everything shown comes from the `Checklist`; nothing clinical is 
 
 from __future__ import annotations
 
+import os
 from functools import partial
 
 import streamlit as st
 
-from app_pages.common import Download, md, offer
+from app_pages.common import SIGNING_IDENTITY_ENV, Download, md, offer, signing_identity
 from app_pages.form import memory
 from app_pages.form.form_view import start_again_button
 from app_pages.form.memory import note_key, tick_key
+from app_pages.statements_view import checklist_top, entry_statements
 from screening import (
     ANSWER_WORDS,
     KIND_WORDS,
@@ -21,18 +23,19 @@ from screening import (
     Checklist,
     Entry,
     RulePack,
+    ScreeningError,
     Vocabulary,
     answers_download_name,
     by_section,
     checklist_json,
     checklist_markdown,
-    checklist_pdf,
     download_name,
     entry_headline,
     free_text_flags,
     group_open_entries,
     md_escape,
     problem_lines,
+    signed_checklist_pdf,
     source_markdown,
 )
 
@@ -92,6 +95,8 @@ def _entry_row(
         row.checkbox(
             md_escape(label, block=True),
             key=tick_key(entry),
+            on_change=memory.keep,
+            args=(tick_key(entry),),
             width="stretch",
             wrap=True,
             help=f"Rule {entry.rule_id}. Tick it off when it has been discussed; the tick goes "
@@ -103,9 +108,12 @@ def _entry_row(
             st.text_area(
                 "Note on this point",
                 key=note_key(entry),
+                on_change=memory.keep,
+                args=(note_key(entry),),
                 max_chars=NOTE_MAX_LENGTH,
                 help="Printed as typed under the point in the downloads. No identifiers.",
             )
+        entry_statements(entry)
         note = str(st.session_state.get(note_key(entry)) or "").strip()
         if note:
             st.text(f"Note: {note}")
@@ -138,6 +146,25 @@ def _entries(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> No
                 _entry_row(checklist, entry, entry_headline(entry), vocabulary)
 
 
+def _pdf_download(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> Download:
+    """The PDF, signed with the server's identity when the clinic configured one."""
+    try:
+        identity = signing_identity(os.environ.get(SIGNING_IDENTITY_ENV))
+    except ScreeningError as exc:
+        st.error("The PDF cannot be signed: " + "; ".join(problem_lines(exc.problems)))
+        raise st.stop() from None  # fail closed: no unsigned PDF where one must be signed
+    signed = " It is signed with the clinic's signing identity." if identity else ""
+    return Download(
+        "Download PDF",
+        partial(signed_checklist_pdf, pack, answers, checklist, identity),
+        download_name(checklist, "pdf"),
+        "download__pdf",
+        "A printable PDF of this checklist; the answers and the checklist are embedded "
+        f"in it as data, so it can be checked against the rule pack later.{signed}",
+        ":material/picture_as_pdf:",
+    )
+
+
 def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> None:
     st.subheader("Take it away", divider="gray")
     offer(
@@ -159,15 +186,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
                 "A readable text version, with reasons and sources.",
                 ":material/description:",
             ),
-            Download(
-                "Download PDF",
-                partial(checklist_pdf, pack, answers, checklist),
-                download_name(checklist, "pdf"),
-                "download__pdf",
-                "A printable PDF of this checklist; the answers and the checklist are embedded "
-                "in it as data, so it can be checked against the rule pack later.",
-                ":material/picture_as_pdf:",
-            ),
+            _pdf_download(pack, answers, checklist),
             Download(
                 "Answers JSON",
                 partial(memory.answers_json, answers),
@@ -219,6 +238,7 @@ def checklist_view(pack: RulePack) -> None:
             "An unanswered question is never taken as No.",
             icon=":material/help:",
         )
+    checklist_top(checklist)
     if checklist.entries:
         st.caption(
             f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "

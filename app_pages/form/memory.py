@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages.common import UploadNote
+from app_pages.form import recovery
 from screening import (
     ANSWERS,
     Answer,
@@ -39,6 +40,9 @@ DROPPED = "screening__dropped"  # item id -> the answer removed when it stopped 
 VIEW = "screening__view"
 UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
+TOKEN = "screening__recovery_token"  # this session's key to its copy in `recovery`
+HANDED = "screening__token_handed"  # the tab has been told the token, and asked for its old one
+RESTORED = "screening__restored"  # a copy was restored in this session: say so once
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
@@ -220,7 +224,8 @@ def back_to_the_form() -> None:
 
 def start_again(pack: RulePack, where: str | None = None) -> None:
     """Clear this session's answers, details and ticks (a callback, so widgets may be reset),
-    and close the confirmation it was clicked in."""
+    and close the confirmation it was clicked in. The copy kept for a reload goes too."""
+    recovery.forget(token())
     if where is not None:
         st.session_state[start_again_popover(where)] = False
     st.session_state[MEMORY] = {}
@@ -278,3 +283,60 @@ def take_upload_note() -> UploadNote | None:
     """What became of the last upload, shown once: the next edit or page switch makes it stale."""
     note: UploadNote | None = st.session_state.pop(UPLOAD_NOTE, None)
     return note
+
+
+def has_work() -> bool:
+    """Whether the form holds anything a person gave: an answer, a detail, a tick or a note.
+
+    The date alone is not work: the form fills it in with today's.
+    """
+    for key, value in memory().items():
+        if key == detail_key("date"):
+            continue
+        if value in ANSWERS or value is True or (isinstance(value, str) and value.strip()):
+            return True
+    return bool(dropped())
+
+
+def token() -> str:
+    """This session's recovery token, made on first use."""
+    found: str = st.session_state.setdefault(TOKEN, recovery.new_token())
+    return found
+
+
+def handed() -> bool:
+    """Whether the browser tab was asked for an older token and may now keep this one."""
+    return bool(st.session_state.get(HANDED))
+
+
+def snapshot() -> None:
+    """Copy the form under this session's token, once the tab knows it; drop it when empty."""
+    if not handed():
+        return
+    if has_work():
+        recovery.keep(token(), memory(), dropped(), view())
+    else:
+        recovery.forget(token())
+
+
+def restore(old_token: str) -> bool:
+    """Take the form kept under a token the tab held before a reload, if this session's form is
+    still empty; say whether it was restored. The tab is then given this session's token."""
+    st.session_state[HANDED] = True
+    if not old_token or old_token == token():
+        return False
+    kept = recovery.take(old_token)
+    if kept is None or has_work():
+        return False
+    st.session_state[MEMORY] = dict(kept.memory)
+    st.session_state[DROPPED] = dict(kept.dropped)
+    for key, value in kept.memory.items():
+        st.session_state[key] = value
+    show(kept.view)
+    st.session_state[RESTORED] = True
+    return True
+
+
+def take_restored() -> bool:
+    """Whether this run is the first to show a form restored after a reload (said once)."""
+    return bool(st.session_state.pop(RESTORED, False))

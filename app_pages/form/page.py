@@ -7,8 +7,10 @@ survive page switches because widgets are re-seeded from that memory (`memory.py
 
 from __future__ import annotations
 
+import streamlit as st
+
 from app_pages.common import drawn, page_header, require_pack, take_drawn
-from app_pages.form import memory
+from app_pages.form import memory, recovery
 from app_pages.form.checklist_view import checklist_view
 from app_pages.form.form_view import form_view
 from app_pages.form.memory import DETAILS, answer_key, detail_key
@@ -21,6 +23,13 @@ def main() -> None:
     if not form_shown:  # else the widgets show their values, and `keep` kept each change
         memory.remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS])
     asked = memory.drop_unasked(pack)
+    if memory.take_restored():
+        st.info(
+            "The screening was restored as it stood before the page was reloaded. It was kept "
+            "in this server's memory only, never on disk, and for at most "
+            f"{recovery.IDLE_SECONDS / 60:g} minutes.",
+            icon=":material/history:",
+        )
     if memory.view() == "checklist":
         checklist_view(pack)
     else:

@@ -45,8 +45,16 @@ it imports this engine and everything a task needs, and gives the version it cam
 INSTALL_HINT = (
     "install ketamine-screening {version} with its dask extra on the scheduler and every "
     "worker (pip install 'ketamine_screening-{version}-py3-none-any.whl[dask]', the wheel "
-    "built by `pip wheel --no-deps -w dist .` in the checkout), or pass --ship-package to "
-    "send this client's copy with the run; see the README, Beyond one machine"
+    "built by `pip wheel --no-deps -w dist .` in the checkout)"
+)
+SHIP_HINT = (
+    ", or pass --ship-package to send this client's copy with the run; see the README, "
+    "Beyond one machine"
+)
+SHIPPED_HINT = (
+    "the package was shipped, yet a node answers as above: it was started with another copy "
+    "loaded, or lacks a dependency; restart the scheduler and workers, install the package's "
+    "dependencies there (pip install -r requirements.txt), and run again"
 )
 
 
@@ -130,12 +138,12 @@ def run_dask(
         with client:
             if ship:
                 ship_package(client, scheduler)
-            check_cluster(client, scheduler)
+            check_cluster(client, scheduler, shipped=ship)
             collected = client.compute(coded).result()  # type: ignore[no-untyped-call]
     return _assemble(pack, collected, shown, frame.columns)
 
 
-def check_cluster(client: Client, address: str) -> None:
+def check_cluster(client: Client, address: str, *, shipped: bool = False) -> None:
     """Refuse, before any work is sent, unless the scheduler and every worker import this
     engine at this client's version (one `pkgutil.resolve_name(PROBE)` call on each)."""
     try:
@@ -165,7 +173,7 @@ def check_cluster(client: Client, address: str) -> None:
         if answer != __version__
     ]
     if problems:
-        hint = INSTALL_HINT.format(version=__version__)
+        hint = SHIPPED_HINT if shipped else INSTALL_HINT.format(version=__version__) + SHIP_HINT
         raise DaskError([*problems, Problem(address, f"nothing was sent: {hint}")])
 
 
@@ -188,14 +196,15 @@ def ship_package(client: Client, address: str) -> None:
         try:
             client.upload_file(str(archive))
         except Exception as exc:  # the import on a node failed: say how
-            hint = INSTALL_HINT.format(version=__version__)
             raise DaskError(
                 [
                     Problem(
                         address,
                         "the shipped package cannot be imported on the cluster "
-                        f"({type(exc).__name__}: {exc}); its dependencies are missing there: "
-                        f"{hint}",
+                        f"({type(exc).__name__}: {exc}); nothing was sent: install its "
+                        "dependencies on the scheduler and every worker (pip install -r "
+                        "requirements.txt -c constraints.txt, from the checkout), or the "
+                        f"package itself: {INSTALL_HINT.format(version=__version__)}",
                     )
                 ]
             ) from None

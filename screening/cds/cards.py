@@ -20,6 +20,7 @@ from screening.language import DISCLAIMER
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist, Entry, Rule, RulePack
 from screening.open_entries import entry_headline
+from screening.statements import ABSENT_POINT_NOTE, STATEMENTS_HEADING, statement_text
 from screening.words import KIND_WORDS, answers_behind
 
 MAX_SUMMARY = 139
@@ -169,6 +170,10 @@ def summary_card(
             )
     else:
         lines.append("No point of the checklist is raised by the answers on record.")
+    lines += ["", f"*{md_escape(ABSENT_POINT_NOTE)}*"]
+    if checklist.statements:
+        lines += ["", f"**{STATEMENTS_HEADING}**", ""]
+        lines += [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
     if from_record:
         lines += ["", "**From the record** (confirm each with the patient):", ""]
         lines += [f"- {md_escape(f.words())}" for f in from_record]
@@ -218,6 +223,9 @@ def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
         "",
         md_escape(entry.text, block=True),
     ]
+    if entry.source_says:
+        lines += ["", f"**{STATEMENTS_HEADING}:**", ""]
+        lines += [f"- {md_escape(statement_text(s))}" for s in entry.source_says]
     if entry.open_items:
         lines += ["", f"**If it applies:** {md_escape(rule.text)}"]
     lines += ["", f"**Answers that raised it:** {md_escape(answers_behind(checklist, entry))}"]
@@ -228,6 +236,8 @@ def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
             f"**Still to find out:** {md_escape(still)}. Unknown or unanswered is never read as "
             "No.",
         ]
+    # Each card may be shown alone, so each says what a card not shown means.
+    lines += ["", f"*{md_escape(ABSENT_POINT_NOTE)}*"]
     lines += ["", f"**Why it matters:** {md_escape(entry.rationale)}", "", "**Sources**", ""]
     lines += [f"- {source_markdown(s)}" for s in entry.sources]
     return "\n".join(lines)

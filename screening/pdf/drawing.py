@@ -85,6 +85,15 @@ class _Walker:
         self.pending: list[IndirectObject] = []
         self.roles: dict[tuple[int, int], str] = {}
 
+    def follow(self) -> list[Any]:
+        """The objects referred to so far and those they refer to, in the order reached."""
+        objects = []
+        while self.pending:
+            reference = self.pending.pop(0)
+            role = self.roles.get((reference.idnum, reference.generation))
+            objects.append(self.walk(reference.get_object(), role))
+        return objects
+
     def walk(self, value: Any, role: str | None = None) -> Any:
         if isinstance(value, IndirectObject):
             target = value.get_object() if self.view == "drawn" else None
@@ -222,3 +231,16 @@ def _cid_to_gid(data: bytes | None) -> Callable[[int], list[tuple[int, int]]]:
         return found
 
     return pairs
+
+
+def page_drawings(reader: PdfReader) -> list[Any]:
+    """What each page draws (contents, resources, boxes, as in the `drawn` view), without its
+    annotations or its place in the page tree."""
+    drawings = []
+    for page in reader.pages:
+        walker = _Walker(reader, "drawn")
+        kept = _as_drawn(page, dict(page.items()), None)
+        kept = {k: v for k, v in kept.items() if k not in ("/Annots", "/Parent")}
+        drawings.append(walker.walk(DictionaryObject(kept)))
+        drawings.append(walker.follow())
+    return drawings

@@ -16,18 +16,28 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from asn1crypto import pem, x509  # type: ignore[import-untyped]  # no types
 from cryptography.utils import CryptographyDeprecationWarning
+from pypdf import PdfReader
 
 from screening.errors import ExportError, Problem
+from screening.limits import MAX_CREDENTIAL_BYTES
+from screening.models import AnswersFile, Checklist, RulePack
+from screening.pdf.drawing import page_drawings
+from screening.pdf.record import checklist_pdf
+from screening.reading import read_bounded
 
 with warnings.catch_warnings():
     # pyHanko imports DSA support, which cryptography deprecates, on every run
     warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+    from pyhanko.pdf_utils import generic
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
@@ -38,9 +48,13 @@ with warnings.catch_warnings():
     from pyhanko_certvalidator import ValidationContext
 
 FIELD_NAME = "ChecklistSignature"
-STAMP_BOX = (51, 40, 306, 88)
-"""Where the signature's stamp sits on the last page (points from its lower left corner):
-beside the footer, clear of the text above it."""
+STAMP_SIZE = (255, 44)
+"""The signature stamp's width and height in points; it sits at the left margin, below the
+last line of the last page (above the footer), or on a page of its own after it when the
+last page has no room."""
+LEFT_MARGIN = 51
+FOOTER_TOP = 50
+"""Nothing but the footer is drawn below this height (points from the page's foot)."""
 STAMP_TEXT = "Signed by %(signer)s\n%(ts)s"
 PASSWORD_ENV = "SCREENING_SIGNING_PASSWORD"
 """The environment variable `evaluate --sign` reads the identity's password from (else it
@@ -92,6 +106,26 @@ def load_identity(p12: bytes, password: bytes, source: str) -> signers.SimpleSig
     return signer
 
 
+def server_identity(path: str | None) -> Identity | None:
+    """A server's configured signing identity (a PKCS#12 file the clinic placed there), its
+    password from `PASSWORD_ENV`; None when no path is configured. Read, never written."""
+    if not path:
+        return None
+    data = read_bounded(Path(path), MAX_CREDENTIAL_BYTES, path)
+    return load_identity(data, os.environ.get(PASSWORD_ENV, "").encode(), path)
+
+
+def signed_checklist_pdf(
+    pack: RulePack,
+    answers: AnswersFile,
+    checklist: Checklist,
+    identity: Identity | None,
+) -> bytes:
+    """`checklist_pdf`, signed with `identity` when there is one."""
+    pdf = checklist_pdf(pack, answers, checklist)
+    return sign(pdf, identity) if identity is not None else pdf
+
+
 def sign(pdf: bytes, identity: signers.SimpleSigner) -> bytes:
     """The PDF with one PAdES signature over all of it, its stamp on the last page."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
@@ -100,8 +134,8 @@ def sign(pdf: bytes, identity: signers.SimpleSigner) -> bytes:
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    last = int(writer.root["/Pages"]["/Count"]) - 1
-    spec = fields.SigFieldSpec(FIELD_NAME, on_page=last, box=STAMP_BOX)
+    last, box = _stamp_place(writer, pdf)
+    spec = fields.SigFieldSpec(FIELD_NAME, on_page=last, box=box)
     stamp = TextStampStyle(stamp_text=STAMP_TEXT, border_width=1)
     pdf_signer = signers.PdfSigner(
         metadata, signer=identity, stamp_style=stamp, new_field_spec=spec
@@ -109,6 +143,38 @@ def sign(pdf: bytes, identity: signers.SimpleSigner) -> bytes:
     out = io.BytesIO()
     pdf_signer.sign_pdf(writer, output=out)
     return out.getvalue()
+
+
+def _stamp_place(
+    writer: IncrementalPdfFileWriter, pdf: bytes
+) -> tuple[int, tuple[int, int, int, int]]:
+    """The page (0-based) and box for the stamp: below the last page's lowest line if it
+    fits there, else on a blank A4 page added after it."""
+    last = int(writer.root["/Pages"]["/Count"]) - 1
+    width, height = STAMP_SIZE
+    heights: list[float] = []
+
+    def seen(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text.strip() and float(tm[5]) > FOOTER_TOP:
+            heights.append(float(tm[5]))
+
+    PdfReader(io.BytesIO(pdf)).pages[last].extract_text(visitor_text=seen)
+    top = int(min(heights, default=842.0)) - 16
+    if top - height >= FOOTER_TOP:
+        return last, (LEFT_MARGIN, top - height, LEFT_MARGIN + width, top)
+    pdf_objects: Any = generic  # pyHanko's object constructors are untyped
+    page = pdf_objects.DictionaryObject(
+        {
+            pdf_objects.pdf_name("/Type"): pdf_objects.pdf_name("/Page"),
+            pdf_objects.pdf_name("/MediaBox"): pdf_objects.ArrayObject(
+                [pdf_objects.FloatObject(v) for v in (0, 0, 595.28, 841.89)]
+            ),
+            pdf_objects.pdf_name("/Resources"): pdf_objects.DictionaryObject(),
+        }
+    )
+    untyped: Any = writer
+    untyped.insert_page(page)
+    return last + 1, (LEFT_MARGIN, 700, LEFT_MARGIN + width, 700 + height)
 
 
 def load_trust(data: bytes, source: str) -> list[x509.Certificate]:
@@ -144,7 +210,49 @@ def signed_part(
         raise _refused(
             source, f"the file holds {len(signatures)} signatures; this program signs once"
         )
-    return _report(signatures[0], source, trust), _before_signing(data)
+    report = _report(signatures[0], source, trust)
+    before = _before_signing(data)
+    problem = _signing_revision_problem(before, data)
+    if problem is not None:
+        raise _refused(source, f"{problem}: the file has been altered")
+    return report, before
+
+
+SIGNING_ADDS = {"/AcroForm", "/Metadata", "/Extensions", "/Version"}
+"""What signing adds to the document catalog: the signature's form, and the XMP metadata and
+PDF version (with its extensions) that pyHanko declares."""
+
+
+def _signing_revision_problem(before: bytes, after: bytes) -> str | None:
+    """What the signing revision adds besides the signature and its stamp, if anything: the
+    pages must draw what they drew (a page for the stamp alone may follow them), the only
+    annotation is the signature's, and the document gains only its form."""
+    try:
+        old, new = PdfReader(io.BytesIO(before)), PdfReader(io.BytesIO(after))
+        old_pages, new_pages = page_drawings(old), page_drawings(new)
+        annotations = [_annotation_kinds(page) for page in new.pages]
+        old_root: Any = old.trailer["/Root"]
+        new_root: Any = new.trailer["/Root"]
+        added = set(new_root) - set(old_root)
+    except Exception:  # a damaged object surfaces only when read; one message fits all
+        return "the signed file cannot be read in full"
+    extra_pages = (len(new_pages) - len(old_pages)) // 2
+    if new_pages[: len(old_pages)] != old_pages or extra_pages not in (0, 1):
+        return "the signature's revision changes what the pages draw"
+    if extra_pages and new.pages[-1].get("/Contents") is not None:
+        return "the signature's revision adds a page that draws more than the stamp"
+    if sorted(kind for kinds in annotations for kind in kinds) != ["/Sig"] or added - SIGNING_ADDS:
+        return "the signature's revision adds more than the signature"
+    return None
+
+
+def _annotation_kinds(page: Any) -> list[str]:
+    """The field type of each annotation on a page (a signature's is /Sig)."""
+    kinds = []
+    for annotation in page.get("/Annots") or []:
+        item = annotation.get_object()
+        kinds.append(str(item.get("/FT")) if item.get("/Subtype") == "/Widget" else "other")
+    return kinds
 
 
 def _report(

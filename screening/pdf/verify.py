@@ -1,31 +1,33 @@
 """`verify`: re-check a checklist PDF against its embedded record and the current rule pack.
 
-Three checks, in this order, each refusing with one line per problem:
+The checks, in this order, each refusing with one line per problem:
 
-1. Structure (`structure.py`): nothing a reader could be shown besides page text, and one
-   revision only. Applies to every file.
-2. The record (`record.py`): read strictly; its checklist hashes to the printed fingerprint.
-3. The pages. A file this release made is rendered again from its record and must be the
-   same document, object for object (`_compare_with_fresh`): determinism, not matching. A
-   file from another release is read by its text (`pages.py`) against the page contract of
-   its record format (`contract.CONTRACTS`), which every later release keeps.
+0. The signature, if the file is signed (`signing.py`): it must match the bytes and cover
+   the whole file; the rest is checked on the file as it was signed.
+1. Structure (`structure.py`): read by qpdf as strictly as strict viewers read it, nothing
+   a reader could be shown besides page text, and one revision only. Applies to every file.
+2. The record (`record.py`): read strictly; its checklist hashes to the printed fingerprint;
+   the release it names is one this program knows, byte for byte, writing its format.
+3. The pages. A file this release made is rendered again from its record and compared as a
+   document (`drawing.py`): the same objects, fonts by the glyphs they draw ("same"); the
+   same drawing written by another program ("re-saved"); or, where a drawing library here
+   is another release than the file names, its text read instead ("not-reproducible").
+   A file from another release is read by its text (`pages.py`) against the page contract
+   of its record format (`contract.CONTRACTS`), which every later release keeps ("by-text").
 
 Then the recorded answers are evaluated with the current pack and compared entry by entry
-(`_decision`): the same points, or which are new, gone or changed, or only reworded.
+(`_decision`): the same points, or which are new, gone or changed, or only reworded. Each
+outcome has its exit code (`VerifyResult.exit_code`, listed in the README).
 
 The pack is the one given; `pack_for_verifying` reads a folder by the current pack schema,
 or, for a file of 0.1.0 or 0.2.0, by schema 1.0 when the folder is the very pack that made
 it, so such a file is checked in full (item names, answers, references) under its own pack.
 
-Size: this module is about 480 lines against the 808 of the 0.2.0 `verify.py`, not a third
-(50 of them choose the pack schema a folder is read by), because reading pages by their text
-cannot go. Determinism now covers every file this
-release made, with any pack, since its pages are drawn from the record's checklist alone;
-but files of earlier releases exist (formats 1 to 3, pinned in tests/fixtures/pdf) and can
-only be checked by their text. That reading (`pages.py`, about 500 lines) cannot be an
-exact comparison: pypdf gives right-to-left runs back reordered, the fonts of the release
-that made a file decided which characters printed as U+FFFD, lines were shortened to fit
-by widths, and a refusal should name each part that differs.
+Reading pages by their text cannot go: files of earlier releases exist (formats 1 to 3,
+pinned in tests/fixtures/pdf) and can only be checked that way, and that reading
+(`pages.py`) cannot be an exact comparison: pypdf gives right-to-left runs back reordered,
+the fonts of the release that made a file decided which characters printed as U+FFFD,
+lines were shortened to fit by widths, and a refusal should name each part that differs.
 """
 
 from __future__ import annotations

@@ -1,0 +1,127 @@
+// The tab's guard: see app_pages/guard.py for what each part is for.
+const STORE = 'screening-recovery-token';
+const FIELD = 'textarea, input[type="text"], input:not([type])';
+const HOLD = '[data-testid="stDownloadButton"] button, a[data-testid="stTopNavLink"]';
+
+function install() {
+  const doc = document;
+  const guard = {data: {}, lastCommit: -1e9, releasing: null, focusValue: new WeakMap()};
+  const app = () => doc.querySelector('[data-testid="stApp"]');
+  const idle = () => {
+    const a = app();
+    return !a || a.getAttribute('data-test-script-state') === 'notRunning';
+  };
+  const isField = (el) => Boolean(el && el.matches && el.matches(FIELD));
+
+  doc.addEventListener('focusin', (e) => {
+    if (isField(e.target)) guard.focusValue.set(e.target, e.target.value);
+  }, true);
+  doc.addEventListener('focusout', (e) => {
+    if (isField(e.target) && guard.focusValue.get(e.target) !== e.target.value) {
+      guard.lastCommit = performance.now();
+    }
+  }, true);
+
+  // Esc closes a popover without the blur that hands a note over: blur first.
+  doc.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && isField(e.target)) e.target.blur();
+  }, true);
+
+  // A download or page link clicked while typed text is on its way: wait, then click again.
+  const selectorFor = (el) => {
+    if (el.matches('a[href]')) return `a[data-testid="stTopNavLink"][href="${el.getAttribute('href')}"]`;
+    const keyed = el.closest('[class*="st-key-"]');
+    const key = keyed && [...keyed.classList].find((c) => c.startsWith('st-key-'));
+    return key ? `.${CSS.escape(key)} button` : null;
+  };
+  doc.addEventListener('click', (e) => {
+    const target = e.target && e.target.closest ? e.target.closest(HOLD) : null;
+    if (!target || target === guard.releasing) return;
+    const recent = performance.now() - guard.lastCommit < 1500;
+    if (idle() && !recent) return;
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    const selector = selectorFor(target);
+    const started = performance.now();
+    let sawBusy = !idle();
+    const settle = () => {
+      const now = performance.now();
+      if (!idle()) sawBusy = true;
+      const quiet = idle() && now - guard.lastCommit > 300 && (sawBusy || now - started > 800);
+      if (!quiet && now - started < 60000) { setTimeout(settle, 50); return; }
+      const again = (selector && doc.querySelector(selector)) || target;
+      if (!again.isConnected) return;
+      guard.releasing = again;
+      try { again.click(); } finally { guard.releasing = null; }
+    };
+    setTimeout(settle, 50);
+  }, true);
+
+  // A paste (or drop) longer than the room left: keep what fits, and say so.
+  const limitOf = (el) => {
+    const keyed = el.closest('[class*="st-key-"]');
+    if (!keyed) return 0;
+    for (const c of keyed.classList) {
+      if (!c.startsWith('st-key-')) continue;
+      const key = c.slice('st-key-'.length);
+      for (const [prefix, limit] of Object.entries(guard.data.limits || {})) {
+        if (key.startsWith(prefix)) return limit;
+      }
+    }
+    return 0;
+  };
+  const noteFor = (el) => {
+    const field = '[data-testid="stTextArea"], [data-testid="stTextInput"]';
+    const box = el.closest(field) || el.parentElement;
+    let note = box.nextElementSibling;
+    if (!note || !note.hasAttribute('data-paste-cut')) {
+      note = doc.createElement('div');
+      note.setAttribute('data-paste-cut', '');
+      note.setAttribute('role', 'status');
+      note.style.cssText = 'font-size: 0.875rem; margin-top: 0.25rem; color: #7d353b;';
+      box.insertAdjacentElement('afterend', note);
+    }
+    return note;
+  };
+  doc.addEventListener('beforeinput', (e) => {
+    const el = e.target;
+    if (!isField(el) || !String(e.inputType).startsWith('insert')) return;
+    const limit = limitOf(el);
+    if (!limit) return;
+    let text = e.data;
+    if (text == null && e.dataTransfer) text = e.dataTransfer.getData('text/plain');
+    if (text == null) return;
+    const start = el.selectionStart ?? el.value.length;
+    const end = el.selectionEnd ?? start;
+    const room = Math.max(0, limit - (el.value.length - (end - start)));
+    if (text.length <= room) return;
+    e.preventDefault();
+    const kept = text.slice(0, room);
+    const proto = el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+    const setter = Object.getOwnPropertyDescriptor(proto, 'value').set;
+    setter.call(el, el.value.slice(0, start) + kept + el.value.slice(end));
+    el.setSelectionRange(start + kept.length, start + kept.length);
+    el.dispatchEvent(new Event('input', {bubbles: true}));
+    noteFor(el).textContent = `Only the first ${kept.length} of the ${text.length} characters ` +
+      `pasted were kept: this field holds at most ${limit} characters.`;
+  }, true);
+
+  // Leaving the page while the form holds work: the browser asks first.
+  window.addEventListener('beforeunload', (e) => {
+    if (guard.data.unsaved) { e.preventDefault(); e.returnValue = ''; }
+  });
+  return guard;
+}
+
+export default function (component) {
+  const {data, setTriggerValue} = component;
+  window.__screeningGuard = window.__screeningGuard || install();
+  window.__screeningGuard.data = data || {};
+  if (!data) return;
+  if (data.token) {
+    sessionStorage.setItem(STORE, data.token);
+  } else if (!window.__screeningGuard.asked) {
+    window.__screeningGuard.asked = true;
+    setTriggerValue('resume', sessionStorage.getItem(STORE) || '');
+  }
+}

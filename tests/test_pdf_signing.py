@@ -1,0 +1,255 @@
+"""Signed checklist PDFs (PAdES): who signed and when is reported, any change after signing is
+refused. Each test makes its own CA and identities (`tests/pki.py`); nothing reaches the
+network."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fpdf import FPDF
+from pypdf import PdfReader, PdfWriter
+from pypdf.annotations import FreeText
+
+from screening import AnswersFile, RulePack, evaluate, load_pack
+from screening.errors import ExportError
+from screening.pdf import checklist_pdf, verify_pdf
+from screening.pdf.signing import PASSWORD_ENV, load_identity, load_trust, sign
+from screening.pdf.verify import EXIT_OK, EXIT_UNTRUSTED_SIGNER
+from tests.cli_process import BASE_ENV, run_screening
+from tests.conftest import REPOSITORY, write_answers, write_pack
+from tests.pki import Authority, authority, identity
+from tests.test_pdf_attacks import rewritten, stamped
+
+PASSWORD = b"correct horse"
+SIGNER = "Dr Ada Example"
+
+
+@pytest.fixture(scope="module")
+def ca() -> Authority:
+    return authority()
+
+
+@pytest.fixture(scope="module")
+def signed(
+    ca: Authority, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[RulePack, bytes, bytes]:
+    """The mini pack, a genuine PDF of it, and the same PDF signed by SIGNER."""
+    folder = tmp_path_factory.mktemp("signing")
+    pack = load_pack(write_pack(folder / "mini"))
+    answers = AnswersFile(answers={"history": "yes", "monitoring": "no"}, date="2026-11-30")
+    pdf = checklist_pdf(pack, answers, evaluate(pack, answers))
+    p12 = identity(ca, SIGNER, folder, PASSWORD)
+    return pack, pdf, sign(pdf, load_identity(p12.read_bytes(), PASSWORD, "id.p12"))
+
+
+def trusting(authority: Authority, folder: Path) -> Any:
+    path = authority.pem(folder / "trusted.pem")
+    return list(load_trust(path.read_bytes(), "trusted.pem"))
+
+
+class TestSignedFile:
+    def test_a_signed_file_verifies_naming_its_signer_and_time_and_trust(
+        self, signed: tuple[RulePack, bytes, bytes], ca: Authority, tmp_path: Path
+    ) -> None:
+        pack, _, pdf = signed
+        result = verify_pdf(pdf, pack, "s.pdf", trusting(ca, tmp_path))
+        assert (result.matches, result.exit_code()) == (True, EXIT_OK)
+        assert result.signature is not None
+        assert SIGNER in result.signature.signer
+        lines = result.lines()
+        assert lines[0].startswith("OK: s.pdf: the checklist matches")
+        assert lines[1].startswith(f"  signed by Organization: Test Clinic, Common Name: {SIGNER}")
+        assert "as the signer's machine claims; nothing changed after signing" in lines[1]
+        assert lines[2] == ("  the signer's certificate chains to one of the certificates trusted")
+
+    def test_without_certificates_to_trust_the_signer_is_named_but_not_vouched_for(
+        self, signed: tuple[RulePack, bytes, bytes]
+    ) -> None:
+        pack, _, pdf = signed
+        result = verify_pdf(pdf, pack, "s.pdf")
+        assert result.exit_code() == EXIT_OK
+        assert "  the signer's certificate is not checked: give --trust CERTS.pem" in result.lines()
+
+    def test_a_signer_outside_the_trusted_certificates_exits_6(
+        self, signed: tuple[RulePack, bytes, bytes], tmp_path: Path
+    ) -> None:
+        pack, _, pdf = signed
+        other = trusting(authority("Another CA"), tmp_path)
+        result = verify_pdf(pdf, pack, "s.pdf", other)
+        assert result.exit_code() == EXIT_UNTRUSTED_SIGNER
+        assert (
+            "  the signer's certificate does NOT chain to a certificate trusted (--trust): "
+            "who signed is not vouched for"
+        ) in result.lines()
+
+    def test_the_signature_stamp_names_the_signer_on_the_last_page(
+        self, signed: tuple[RulePack, bytes, bytes]
+    ) -> None:
+        _, pdf, signed_pdf = signed
+        pages = PdfReader(io.BytesIO(signed_pdf)).pages
+        assert len(pages) == len(PdfReader(io.BytesIO(pdf)).pages)
+        last: Any = pages[-1]
+        widget = last["/Annots"][0].get_object()
+        appearance = widget["/AP"]["/N"].get_object()
+        assert SIGNER.encode() in appearance.get_data() or any(
+            SIGNER.encode() in x.get_object().get_data()
+            for x in appearance["/Resources"]["/XObject"].values()
+        )
+
+    def test_without_room_on_the_last_page_the_stamp_goes_on_a_page_after_it(
+        self, signed: tuple[RulePack, bytes, bytes], ca: Authority, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:  # fmt: skip
+        pack, pdf, _ = signed
+        monkeypatch.setattr("screening.pdf.signing.STAMP_SIZE", (255, 800))
+        p12 = identity(ca, SIGNER, tmp_path, PASSWORD)
+        signed_pdf = sign(pdf, load_identity(p12.read_bytes(), PASSWORD, "id.p12"))
+        pages = PdfReader(io.BytesIO(signed_pdf)).pages
+        assert len(pages) == len(PdfReader(io.BytesIO(pdf)).pages) + 1
+        assert "/Annots" in pages[-1]
+        assert verify_pdf(signed_pdf, pack, "s.pdf").exit_code() == EXIT_OK
+
+
+class TestAlteredAfterSigning:
+    """Any byte changed after signing fails on the signature, whatever the text says."""
+
+    @pytest.mark.parametrize("where", [0.1, 0.5, 0.9], ids=["start", "middle", "end"])
+    def test_a_byte_changed_in_the_signed_file_is_refused(
+        self, signed: tuple[RulePack, bytes, bytes], where: float
+    ) -> None:
+        pack, pdf, signed_pdf = signed
+        at = int(len(pdf) * where)
+        changed = bytearray(signed_pdf)
+        changed[at] = changed[at] ^ 0x01 if changed[at] != 0x20 else 0x09
+        with pytest.raises(ExportError) as caught:
+            verify_pdf(bytes(changed), pack, "s.pdf")
+        assert str(caught.value).endswith("the file has been altered")
+
+    def test_the_title_changed_with_the_text_untouched_fails_on_the_signature(
+        self, signed: tuple[RulePack, bytes, bytes]
+    ) -> None:
+        pack, _, signed_pdf = signed
+        at = signed_pdf.index(b"/Title (") + len(b"/Title (")
+        changed = signed_pdf[:at] + b"X" + signed_pdf[at + 1 :]
+        with pytest.raises(ExportError) as caught:
+            verify_pdf(changed, pack, "s.pdf")
+        assert str(caught.value) == (
+            "s.pdf: the signature does not match the file's bytes: the file has been altered"
+        )
+
+    def test_an_annotation_added_after_signing_is_refused(
+        self, signed: tuple[RulePack, bytes, bytes]
+    ) -> None:
+        pack, _, signed_pdf = signed
+        writer = PdfWriter(io.BytesIO(signed_pdf), incremental=True)
+        writer.add_annotation(0, FreeText(text="ELIGIBLE", rect=(50, 550, 300, 600)))
+        out = io.BytesIO()
+        writer.write(out)
+        with pytest.raises(ExportError) as caught:
+            verify_pdf(out.getvalue(), pack, "s.pdf")
+        assert str(caught.value) == (
+            "s.pdf: the file was changed after it was signed: the file has been altered"
+        )
+
+    def test_paint_added_before_the_signature_is_refused_though_the_signature_holds(
+        self, signed: tuple[RulePack, bytes, bytes], ca: Authority, tmp_path: Path
+    ) -> None:
+        pack, pdf, _ = signed
+
+        def white_box(stamp: FPDF) -> None:
+            stamp.set_fill_color(255, 255, 255)
+            stamp.rect(0, 40, 210, 60, style="F")
+
+        painted = rewritten(pdf, stamped(white_box), incremental=True)
+        p12 = identity(ca, SIGNER, tmp_path, PASSWORD)
+        signed_pdf = sign(painted, load_identity(p12.read_bytes(), PASSWORD, "id.p12"))
+        with pytest.raises(ExportError) as caught:
+            verify_pdf(signed_pdf, pack, "s.pdf")
+        assert str(caught.value) == (
+            "s.pdf: the signature's revision changes what the pages draw: the file has been altered"
+        )
+
+    def test_a_wrong_password_is_refused_naming_the_identity(
+        self, ca: Authority, tmp_path: Path
+    ) -> None:
+        p12 = identity(ca, SIGNER, tmp_path, PASSWORD)
+        with pytest.raises(ExportError) as caught:
+            load_identity(p12.read_bytes(), b"wrong", "id.p12")
+        assert str(caught.value) == (
+            "id.p12: cannot open this PKCS#12 identity: wrong password, or not a PKCS#12 file"
+        )
+
+
+class TestCommandLine:
+    """`evaluate --sign` takes the password from the environment or a prompt, never an
+    argument; `verify --trust` reports the signature with its exit code."""
+
+    @pytest.fixture
+    def folder(self, tmp_path: Path, ca: Authority) -> Path:
+        write_pack(tmp_path / "mini")
+        write_answers(tmp_path / "a.json", {"history": "yes", "monitoring": "no"})
+        identity(ca, SIGNER, tmp_path, PASSWORD)
+        ca.pem(tmp_path / "ca.pem")
+        authority("Another CA").pem(tmp_path / "other.pem")
+        return tmp_path
+
+    def sign_with_env(self, folder: Path, password: bytes) -> subprocess.CompletedProcess[str]:
+        return run_screening(
+            "evaluate", "a.json", "--rules", "mini", "--format", "pdf", "--out", "s.pdf",
+            "--sign", "dr-ada-example.p12",
+            cwd=folder,
+            env={PASSWORD_ENV: password.decode()},
+        )  # fmt: skip
+
+    def test_a_file_signed_with_the_password_from_the_environment_verifies_trusted(
+        self, folder: Path
+    ) -> None:
+        made = self.sign_with_env(folder, PASSWORD)
+        assert (made.returncode, made.stderr) == (0, "")
+        trusted = run_screening(
+            "verify", "s.pdf", "--rules", "mini", "--trust", "ca.pem", cwd=folder
+        )
+        assert (trusted.returncode, trusted.stderr) == (0, "")
+        assert f"Common Name: {SIGNER}" in trusted.stdout
+        other = run_screening(
+            "verify", "s.pdf", "--rules", "mini", "--trust", "other.pem", cwd=folder
+        )
+        assert other.returncode == EXIT_UNTRUSTED_SIGNER
+
+    def test_a_wrong_password_exits_1_and_writes_nothing(self, folder: Path) -> None:
+        made = self.sign_with_env(folder, b"wrong")
+        assert made.returncode == 1
+        assert made.stderr == (
+            "Error: dr-ada-example.p12: cannot open this PKCS#12 identity: wrong password, "
+            "or not a PKCS#12 file\n"
+        )
+        assert not (folder / "s.pdf").exists()
+
+    def test_without_the_environment_variable_the_password_is_asked_for(self, folder: Path) -> None:
+        made = subprocess.run(
+            [sys.executable, "-m", "screening", "evaluate", "a.json", "--rules", "mini",
+             "--format", "pdf", "--out", "s.pdf", "--sign", "dr-ada-example.p12"],
+            input=PASSWORD.decode() + "\n",
+            capture_output=True,
+            text=True,
+            cwd=folder,
+            env={**BASE_ENV, "PYTHONPATH": str(REPOSITORY)},
+            check=False,
+        )  # fmt: skip
+        assert made.returncode == 0, made.stderr
+        assert "Password for dr-ada-example.p12: " in made.stderr
+        assert PASSWORD.decode() not in made.stderr + made.stdout
+
+    def test_signing_anything_but_a_pdf_is_refused(self, folder: Path) -> None:
+        made = run_screening(
+            "evaluate", "a.json", "--rules", "mini", "--sign", "dr-ada-example.p12", cwd=folder
+        )
+        assert (made.returncode, made.stderr) == (
+            1,
+            "Error: --sign signs a PDF: give --format pdf\n",
+        )
