@@ -67,8 +67,9 @@ CANDIDATE_CHECK_SECONDS = 30.0
 """Wall-clock bound on checking a candidate pack in the app, in a process of its own."""
 
 # How much a message shows.
-MAX_ECHO = 80
-"""A problem quotes at most this much of the offending value."""
+MAX_ECHO = 120
+"""A problem quotes at most this much of the offending value (a questionnaire's url fits), the
+one length every message, problems file and refusal quotes through (`screening.errors.echo`)."""
 
 MAX_PROBLEMS_SHOWN = 20
 """A refusal lists this many problems, then says how many more there are."""

@@ -282,8 +282,10 @@ def no_traceback_in_the_server_log(request: pytest.FixtureRequest) -> Iterator[N
     """A test that drives a real server fails when the server's log holds a traceback, even one
     the page never showed (bench/load.py found "This page cannot be called directly" there)."""
     yield
-    if "server" in request.fixturenames:
-        log = request.getfixturevalue("server").log.read_text(encoding="utf-8", errors="replace")
+    running = request.getfixturevalue("server") if "server" in request.fixturenames else None
+    server_log = getattr(running, "log", None)
+    if isinstance(server_log, Path):
+        log = server_log.read_text(encoding="utf-8", errors="replace")
         tracebacks = [n for n, line in enumerate(log.splitlines()) if "Traceback" in line]
         assert not tracebacks, "the server logged a traceback:\n" + "\n".join(
             log.splitlines()[tracebacks[0] : tracebacks[0] + 30]

@@ -133,6 +133,15 @@ class TestJsonLines:
         assert from_jsonl.given["history"].tolist() != [0, 0, 0, 0]
         assert from_jsonl.refused.tolist() == from_csv.refused.tolist()
 
+    def test_a_line_separator_inside_a_value_does_not_split_its_line(
+        self, mini_pack: RulePack
+    ) -> None:
+        data = '{"record_id": "a\u2028b\x85c", "history": "yes"}\r\n'.encode()
+        table = read_table_bytes(data, "a.jsonl", mini_pack)
+        assert table.rows == 1 and table.problems == ()
+        assert table.record_ids is not None
+        assert table.record_ids.to_pylist() == ["a\u2028b\x85c"]
+
     @pytest.mark.parametrize("number", ["1" * 5_000, "1." + "0" * 5_000, "1e" + "9" * 200])
     def test_a_too_long_number_is_refused_on_its_line_and_the_others_run(
         self, mini_pack: RulePack, number: str

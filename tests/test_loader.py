@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from screening import PackError, load_pack
+from screening.limits import MAX_ECHO
 from screening.limits import MAX_PACK_FILE_BYTES as MAX_FILE_BYTES
 from tests.conftest import MINI_PACK, write_pack
 
@@ -419,9 +420,7 @@ class TestHuntedInputs:
         (problem,) = broken(
             tmp_path, "rules-main.yaml", RULES.replace("kind: arrange", "kind: " + "x" * 500)
         )
-        assert problem.endswith(
-            "(got 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…)"
-        )
+        assert problem.endswith("(got '" + "x" * (MAX_ECHO - 2) + "…)")
 
 
 class TestAllProblemsAtOnce:

@@ -298,7 +298,7 @@ def _read_jsonl(data: bytes, shown: str, bounds: TableBounds) -> Raw:
     columns: dict[str, tuple[array[int], list[str | None]]] = {}
     problems = ReadProblems()
     rows = 0
-    for line in text.splitlines():
+    for line in text.split("\n"):  # not splitlines: JSON text may hold U+2028 or U+0085
         if not line.strip():
             continue
         rows += 1
