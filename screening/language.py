@@ -146,6 +146,7 @@ def _fold_letter(char: str) -> str:
     return base.lower() if len(base) == 1 else char.lower()
 
 
+@lru_cache(maxsize=8192)  # asked per character of each pack text: a few hundred distinct ones
 def _drawn_as_nothing(char: str) -> bool:
     """Whether a browser or a PDF viewer may draw `char` as nothing at all: a default-ignorable
     code point (Unicode's own list, assigned or not), one not assigned in this program's
@@ -219,6 +220,11 @@ def _ways(word: str) -> int:
     return count
 
 
+@lru_cache(maxsize=1024)  # each text is read for verdict words, then for gatekeeping phrases
+def _text_readings(text: str) -> tuple[str, ...]:
+    return tuple(_readings(_seen(text)))
+
+
 _SKELETON = str.maketrans("ILl", "iii")
 """Capital I, small l and capital L read alike (as do 1 and |, already read as either): a
 word is matched with all of them taken as one letter, so "ELlGlBLE" and "eIigible" fall."""
@@ -231,19 +237,23 @@ def _skeleton_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
 
 
 def _found(patterns: Sequence[re.Pattern[str]], text: str) -> list[str]:
-    """Matches in every reading of the text and its skeleton, in order, each reported as the
-    reading shows it; a stretch found in one reading is not reported again from another."""
+    """Matches in the skeleton of every reading of the text (any plain match is one there
+    too), in order; a stretch found in one reading is not reported again from another."""
     found: dict[tuple[int, int], str] = {}
-    readings = list(_readings(_seen(text)))
-    # Letters as they stand first, so a word is named as it reads ("e1igible" as "eligible"),
-    # then their skeletons for what only those find.
-    for skeletal in (False, True):
+    readings = _text_readings(text)
+    for reading in readings:
+        skeleton = reading.translate(_SKELETON)
+        for pattern in patterns:
+            for m in _skeleton_pattern(pattern).finditer(skeleton):
+                if not any(m.start() < end and start < m.end() for start, end in found):
+                    found[m.span()] = reading[m.start() : m.end()]
+    # Named as a reading shows the word with its letters as they stand, where one does
+    # ("e1igible" as "eligible", not "eliglble"); only a swap of I and l is named as written.
+    for start, end in found:
         for reading in readings:
-            read = reading.translate(_SKELETON) if skeletal else reading
-            for pattern in patterns:
-                for m in (_skeleton_pattern(pattern) if skeletal else pattern).finditer(read):
-                    if not any(m.start() < end and start < m.end() for start, end in found):
-                        found[m.span()] = reading[m.start() : m.end()]
+            if any(p.fullmatch(reading, start, end) for p in patterns):
+                found[start, end] = reading[start:end]
+                break
     return [re.sub(r"\s+", " ", found[span]) for span in sorted(found)]
 
 

@@ -253,3 +253,22 @@ class TestCommandLine:
             1,
             "Error: --sign signs a PDF: give --format pdf\n",
         )
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            (b"not a certificate", "big.pem: no certificate to trust can be read from this file"),
+            (b"x" * 1_000_001, "big.pem: "),
+        ],
+        ids=["not-a-certificate", "too-large"],
+    )
+    def test_a_trust_file_without_a_certificate_or_too_large_is_refused(
+        self, folder: Path, content: bytes, message: str
+    ) -> None:
+        assert self.sign_with_env(folder, PASSWORD).returncode == 0
+        (folder / "big.pem").write_bytes(content)
+        result = run_screening(
+            "verify", "s.pdf", "--rules", "mini", "--trust", "big.pem", cwd=folder
+        )
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr.startswith(f"Error: {message}")

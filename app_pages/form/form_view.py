@@ -14,6 +14,7 @@ import streamlit as st
 
 from app_pages.common import Download, QuestionText, md, offer, question_texts
 from app_pages.form import memory
+from app_pages.form.fhir_download import saved_response_json
 from app_pages.form.memory import answer_key, detail_key, start_again_popover
 from screening import (
     ANSWER_WORDS,
@@ -30,7 +31,6 @@ from screening import (
     describe_condition,
     free_text_flags,
     identifier_hints,
-    response_json,
 )
 
 # The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
@@ -109,7 +109,7 @@ def _upload_panel(pack: RulePack) -> None:
             ),
             Download(
                 "Save as FHIR QuestionnaireResponse",
-                partial(response_json, pack, given),
+                partial(saved_response_json, pack, given, memory.marks()),
                 answers_download_name(given, "fhir.json"),
                 "download__answers_fhir",
                 "The same answers as a FHIR R4 QuestionnaireResponse, for an EHR; loads here too.",

@@ -442,20 +442,18 @@ def guard_wording(
     for field, value in texts.items():
         if not value:
             continue
-        located = (
-            [(value, raw.lc.key(field)[0] + 1)]
-            if isinstance(value, str)
-            else [(text, raw[field].lc.item(n)[0] + 1) for n, text in enumerate(value)]
-        )
-        for text, line in located:
-            for found in wording_problems(
+        for n, text in enumerate([value] if isinstance(value, str) else value):
+            found = wording_problems(
                 text,
                 scripts=scripts,
                 vocabulary=in_force,
                 quoted=not wording,
                 gatekeeping=gatekeeping,
-            ):
-                yield Problem(shown, f"{prefix}{field} {found}", line, ref)
+            )
+            if not found:
+                continue  # a line is asked for only when there is a problem to place
+            at = raw.lc.key(field) if isinstance(value, str) else raw[field].lc.item(n)
+            yield from (Problem(shown, f"{prefix}{field} {f}", at[0] + 1, ref) for f in found)
 
 
 _ONE_PATIENT = re.compile(

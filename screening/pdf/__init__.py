@@ -11,7 +11,9 @@ checklist as JSON so that `verify` can re-evaluate them. Reading a PDF back uses
 - `record`: the embedded record, read strictly, and `checklist_pdf`, which writes the file;
 - `structure`: what a file may hold besides page text (exactly what the writer writes);
 - `pages`: reads the pages of a file another release made, by their text, against its format;
-- `verify`: re-checks a file against its record and the current rule pack.
+- `drawing`: what a file draws, as data to compare (fonts by their glyphs, not their bytes);
+- `signing`: PAdES signatures with pyHanko, and what `verify` reports of one;
+- `verify`: re-checks a file against its record, its signature and the current rule pack.
 """
 
 from screening.pdf.contract import FOOTER_TEXT
