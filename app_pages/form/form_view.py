@@ -26,8 +26,10 @@ from screening import (
     AnswerState,
     Item,
     RulePack,
+    Vocabulary,
     answers_download_name,
     describe_condition,
+    free_text_flags,
     identifier_hints,
 )
 
@@ -175,7 +177,7 @@ def _upload_panel(pack: RulePack) -> None:
             )
 
 
-def _details() -> None:
+def _details(vocabulary: Vocabulary) -> None:
     left, middle, right = st.columns([2, 2, 1.3])
     left.text_input(
         "Patient reference (optional)",
@@ -217,6 +219,14 @@ def _details() -> None:
             "checklist and in every download.",
             icon=":material/badge:",
         )
+    for flag in free_text_flags(
+        {
+            "The patient reference": st.session_state.get(detail_key("patient_reference")),
+            "The clinician": st.session_state.get(detail_key("clinician")),
+        },
+        vocabulary,
+    ):
+        st.warning(flag, icon=":material/gavel:")
 
 
 def start_again_button(pack: RulePack, where: str) -> None:
@@ -246,7 +256,7 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
         "it will be listed as *not assessed*, never taken as No. Click a chosen answer again "
         "to clear it."
     )
-    _details()
+    _details(pack.vocabulary)
     _upload_panel(pack)
     dropped = memory.dropped()
     undo = memory.undo()
