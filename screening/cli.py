@@ -1,58 +1,75 @@
 """Command-line shell: each command gathers input, calls one core function and prints.
 
 Domain errors become `Error: ...` lines on stderr in one place (`_Shell.invoke`), exit 1.
+A command imports what only it uses (the PDF, signing, review, batch, FHIR and CDS modules,
+and with them fpdf2, pandas, pyarrow, Dask, Starlette) when it runs, so `check`, `items` and
+`evaluate` start in a fraction of a second (tests/test_cli_imports.py).
 """
 
 from __future__ import annotations
 
+import errno
+import importlib
 import json
 import os
 import re
 import stat
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from screening import __version__
 from screening.answers import read_answers_bytes
-from screening.batch.cli import audit, batch, impact_command
 from screening.cli_options import rules_option
 from screening.describe import describe_condition
 from screening.engine import evaluate as evaluate_answers
-from screening.errors import PackError, ScreeningError, printable, problem_lines
+from screening.errors import (
+    PackError,
+    ScreeningError,
+    printable,
+    printable_lines,
+    problem_lines,
+)
 from screening.export import checklist_json, checklist_markdown
+from screening.language import free_text_flags
 from screening.limits import MAX_ANSWERS_BYTES, MAX_CREDENTIAL_BYTES, MAX_PDF_BYTES
-from screening.models import AnswersFile, RulePack
+from screening.models import AnswersFile, RulePack, free_texts
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path, load_pack
-from screening.pack.scenarios import (
-    SCENARIOS_FOLDER,
-    all_passed,
-    coverage,
-    coverage_report,
-    run_pack_scenarios,
-    scenario_report,
-)
-from screening.pack.schema import SCHEMA_FOLDER, schema_documents
-from screening.pdf import checklist_pdf, pack_for_verifying, verify_pdf
-from screening.pdf.signing import (
-    PASSWORD_ENV,
-    Identity,
-    load_identity,
-    load_trust,
-    sign,
-    signed_part,
-)
 from screening.reading import read_bounded
-from screening.review.diff import diff_packs, diff_text
-from screening.review.report import review_csv, review_html, review_markdown
+
+if TYPE_CHECKING:
+    from screening.pdf.signing import Identity
+
+# The commands' own modules, imported when the command runs (the module docstring says why).
+# ruff: noqa: PLC0415
+
+SCENARIOS_FOLDER = "scenarios"
+"""`screening.pack.scenarios.SCENARIOS_FOLDER`, for the commands' help (a test holds them equal)."""
+SCHEMA_FOLDER = "schema"
+"""`screening.pack.schema.SCHEMA_FOLDER`, likewise."""
+PASSWORD_ENV = "SCREENING_SIGNING_PASSWORD"
+"""`screening.pdf.signing.PASSWORD_ENV`, likewise."""
 
 
 class _Shell(click.Group):
-    """Turns every core error into a plain message and exit code 1, never a traceback."""
+    """Turns every core error into a plain message and exit code 1, never a traceback.
+
+    The commands of `LAZY_COMMANDS` are imported from their modules when named (or listed,
+    by `--help`), as click's documentation shows for lazily loaded subcommands.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, name = LAZY_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -109,19 +126,30 @@ def out_option(what: str) -> Callable[[_Command], _Command]:
     )
 
 
-def write_output(text: str | bytes, out: Path | None) -> None:
+def write_output(text: str | bytes, out: Path | None, inputs: Sequence[Path] = ()) -> None:
     """Write the whole result at once, to a file or stdout: never a partial output.
 
-    A file is written through a fresh temporary file in its folder, created exclusively
-    with an unpredictable name (so nothing planted there is followed or overwritten), then
-    renamed into place. A link named as `--out` is written through to its target and kept;
-    a device or a pipe is written to directly, never replaced.
+    Text for stdout is made `printable_lines`: whatever the inputs hold, a terminal obeys
+    none of it. A file is written through a fresh temporary file in its folder, created
+    exclusively with an unpredictable name (so nothing planted there is followed or
+    overwritten), then renamed into place. A link named as `--out` is written through to its
+    target and kept. Refused before anything is written: one of the command's `inputs` (a
+    file, or a YAML file of an input folder), a device, pipe or socket (a pipe with no
+    reader would block forever), a folder, and a file the user may not write.
     """
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     if out is None:
+        if isinstance(text, str):
+            data = printable_lines(text).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
+    target, existing = check_output(out, inputs)
+    _replace_file(target, data, out, existing)
+
+
+def check_output(out: Path, inputs: Sequence[Path] = ()) -> tuple[Path, os.stat_result | None]:
+    """The file `out` writes to and its state now, or a refusal naming `out` and why."""
     if not out.name:
         raise click.ClickException("--out needs a file name")
     target = Path(os.path.realpath(out)) if out.is_symlink() else out
@@ -131,16 +159,30 @@ def write_output(text: str | bytes, out: Path | None) -> None:
         existing = None
     except OSError as exc:
         raise _cannot_write(out, exc) from None
+
+    def refuse(why: str) -> click.ClickException:
+        return click.ClickException(printable(f"{display_path(out)}: {why}"))
+
     if existing is not None and stat.S_ISDIR(existing.st_mode):
-        raise click.ClickException(printable(f"{display_path(out)}: is a folder; give a file name"))
+        raise refuse("is a folder; give a file name")
+    if existing is None and not target.parent.is_dir():
+        raise _cannot_write(out, FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT)))
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        try:
-            with open(target, "wb") as stream:
-                stream.write(data)
-        except OSError as exc:
-            raise _cannot_write(out, exc) from None
-        return
-    _replace_file(target, data, out, existing)
+        raise refuse(
+            "is not a regular file (a device, pipe or socket): give the name of a file to write"
+        )
+    if existing is not None and (
+        not os.access(target, os.W_OK) or not existing.st_mode & stat.S_IWUSR
+    ):
+        raise refuse("is read-only: it is not replaced; give another name")
+    for given in inputs:
+        if given.is_dir():
+            inside = Path(os.path.realpath(target.parent)) == Path(os.path.realpath(given))
+            if inside and target.suffix.lower() in (".yaml", ".yml"):
+                raise refuse(f"is a file of the input folder {display_path(given)}: not replaced")
+        elif existing is not None and given.exists() and os.path.samefile(target, given):
+            raise refuse("is the input file: it is not replaced; give another name")
+    return target, existing
 
 
 def _replace_file(target: Path, data: bytes, out: Path, existing: os.stat_result | None) -> None:
@@ -192,9 +234,11 @@ def check(rules_dir: Path, with_coverage: bool) -> None:
         f"sha256 {pack.sha256}"
     )
     if with_coverage:
+        from screening.pack.scenarios import coverage, coverage_report, run_pack_scenarios
+
         results = run_pack_scenarios(rules_dir, pack)
         gaps = coverage(pack, results)
-        click.echo(coverage_report(gaps, results), nl=False)
+        click.echo(printable_lines(coverage_report(gaps, results)), nl=False)
         sys.exit(0 if gaps.complete else 1)
 
 
@@ -221,15 +265,15 @@ def items(rules_dir: Path, fmt: str) -> None:
             }
             for i in pack.items
         ]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(_escaped_json(json.dumps(rows, indent=2, ensure_ascii=False)))
         return
     for section in pack.sections:
-        click.echo(section)
+        click.echo(printable(section))
         for item in (i for i in pack.items if i.section == section):
             asked = ""
             if item.asked_if is not None:
                 asked = f" (asked only when {describe_condition(item.asked_if, pack)})"
-            click.echo(f"  {item.id}: {item.question}{asked}")
+            click.echo(printable(f"  {item.id}: {item.question}{asked}"))
 
 
 def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile, str]:
@@ -275,14 +319,20 @@ def evaluate(
     pack = load_pack(rules_dir)
     answers, shown = read_answers(answers_file, pack)
     checklist = evaluate_answers(pack, answers, shown)
+    for flag in free_text_flags(free_texts(answers), pack.vocabulary):
+        click.echo(printable(f"Warning: {shown}: {flag}"), err=True)
     if fmt == "pdf":
+        from screening.pdf import checklist_pdf
+        from screening.pdf.signing import sign
+
         pdf = checklist_pdf(pack, answers, checklist, source=shown)
-        write_output(sign(pdf, signer) if signer is not None else pdf, out)
+        signed = sign(pdf, signer) if signer is not None else pdf
+        write_output(signed, out, (answers_file, rules_dir))
         return
     text = (
         _escaped_json(checklist_json(checklist)) if fmt == "json" else checklist_markdown(checklist)
     )
-    write_output(text, out)
+    write_output(text, out, (answers_file, rules_dir))
 
 
 _RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -296,6 +346,8 @@ def _escaped_json(text: str) -> str:
 
 def _signing_identity(path: Path) -> Identity:
     """The PKCS#12 identity to sign with, its password from the environment or a prompt."""
+    from screening.pdf.signing import load_identity
+
     shown = display_path(path)
     data = read_bounded(path, MAX_CREDENTIAL_BYTES, shown)
     password = os.environ.get(PASSWORD_ENV)
@@ -349,6 +401,9 @@ def verify(
     (--rules tests/fixtures/pdf/pack-1.0.0 for the golden ones), which is read by pack
     schema 1.0 as those releases read it, and only because it is that very pack.
     """
+    from screening.pdf import pack_for_verifying, verify_pdf
+    from screening.pdf.signing import load_trust, signed_part
+
     trust = None
     if trust_file is not None:
         trusted = display_path(trust_file)
@@ -373,10 +428,13 @@ def verify(
 @out_option("")
 def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
     """Print the review document: every item and rule in plain English, with its vignettes."""
+    from screening.pack.scenarios import run_pack_scenarios
+    from screening.review.report import review_csv, review_html, review_markdown
+
     pack = load_pack(rules_dir)
     results = run_pack_scenarios(rules_dir, pack)
     render = {"markdown": review_markdown, "html": review_html, "csv": review_csv}[fmt]
-    write_output(render(pack, results), out)
+    write_output(render(pack, results), out, (rules_dir,))
 
 
 @cli.command()
@@ -384,18 +442,23 @@ def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
 @click.argument("new_dir", type=click.Path(path_type=Path, file_okay=False))
 def diff(old_dir: Path, new_dir: Path) -> None:
     """List what changed from OLD_DIR to NEW_DIR; exit 0 whether or not they differ."""
+    from screening.review.diff import diff_packs, diff_text
+
     old, new = load_pack(old_dir), load_pack(new_dir)
     text = diff_text(diff_packs(old, new), display_path(old_dir), display_path(new_dir))
-    click.echo(text, nl=False)
+    click.echo(printable_lines(text), nl=False)
 
 
 @cli.command()
 @rules_option
 def scenarios(rules_dir: Path) -> None:
     """Run the vignettes in the pack's scenarios/ folder: exit 0 when all pass, 1 otherwise."""
+    from screening.pack.scenarios import all_passed, run_pack_scenarios, scenario_report
+
     pack = load_pack(rules_dir)
     results = run_pack_scenarios(rules_dir, pack)
-    click.echo(scenario_report(results, display_path(rules_dir / SCENARIOS_FOLDER)), nl=False)
+    report = scenario_report(results, display_path(rules_dir / SCENARIOS_FOLDER))
+    click.echo(printable_lines(report), nl=False)
     sys.exit(0 if all_passed(results) else 1)
 
 
@@ -410,28 +473,26 @@ def scenarios(rules_dir: Path) -> None:
 )
 def schema(out_dir: Path) -> None:
     """Write the JSON Schemas of the rule and scenario files, for editors to validate with."""
+    from screening.pack.schema import schema_documents
+
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in schema_documents().items():
         write_output(text, out_dir / name)
         click.echo(f"Wrote {display_path(out_dir / name)}")
 
 
-cli.add_command(batch)
-cli.add_command(audit)
-cli.add_command(impact_command)
+LAZY_COMMANDS = {
+    "batch": "screening.batch.cli:batch",
+    "audit": "screening.batch.cli:audit",
+    "impact": "screening.batch.cli:impact_command",
+    "fhir": "screening.fhir.commands:fhir",
+    "cds": "screening.cds.commands:cds",
+}
+"""Commands and groups that live in their own modules (which use this module's options)."""
 
 
 def main() -> None:
-    cli(prog_name="python -m screening")
-
-
-def _add_command_groups() -> None:
-    """Command groups live in their own modules, which use this module's options."""
-    from screening.cds.commands import cds  # noqa: PLC0415
-    from screening.fhir.commands import fhir  # noqa: PLC0415
-
-    cli.add_command(fhir)
-    cli.add_command(cds)
-
-
-_add_command_groups()
+    """`python -m screening`, or the `screening` command of an installed package: usage and
+    error lines name the one that was typed."""
+    typed = "screening" if Path(sys.argv[0]).name == "screening" else "python -m screening"
+    cli(prog_name=typed)
