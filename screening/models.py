@@ -534,7 +534,7 @@ class Entry(_Frozen):
     source_says: tuple[StatementRef, ...] = Field(
         default=(),
         description="What the entry's own sources state about its point, in their words; "
-        "empty in records made before 0.4.0.",
+        "empty for an open entry (a question to settle) and in records made before 0.4.0.",
     )
     rationale: str
     done: StrictBool = False

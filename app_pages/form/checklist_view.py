@@ -146,6 +146,25 @@ def _entries(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> No
                 _entry_row(checklist, entry, entry_headline(entry), vocabulary)
 
 
+def _settled(pack: RulePack, checklist: Checklist) -> None:
+    """Marks on points these answers no longer show: said, never silently dropped."""
+    settled = memory.settled_marks(pack, checklist)
+    if not settled:
+        return
+    lines = []
+    for mark in settled:
+        what = "to find out" if mark.was_open else "raised"
+        marks = ["ticked"] if mark.done else []
+        if mark.note:
+            marks.append(f"note “{md(mark.note)}”")
+        lines.append(f"- {md(mark.headline)} (was {what}): {', '.join(marks)}")
+    st.info(
+        "**Marks on points no longer on this checklist.** The answers have settled them, so "
+        "they are not in the downloads; they come back if the point does.\n\n" + "\n".join(lines),
+        icon=":material/bookmark:",
+    )
+
+
 def _pdf_download(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> Download:
     """The PDF, signed with the server's identity when the clinic configured one."""
     try:
@@ -239,6 +258,7 @@ def checklist_view(pack: RulePack) -> None:
             icon=":material/help:",
         )
     checklist_top(checklist)
+    _settled(pack, checklist)
     if checklist.entries:
         st.caption(
             f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "
