@@ -32,6 +32,7 @@ run: $(STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@$(BIN)/python -m cogapp --check README.md || { echo "The README's command table differs from the code: run $(BIN)/cog -r README.md"; exit 1; }
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy screening

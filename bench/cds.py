@@ -305,6 +305,7 @@ def main() -> None:
         per_client=per_client,
         discovery=True,
     )
+    run_path("summary card, 1 client (service time)", plain, {}, ehr=ehr, clients=1, per_client=200)
     path("summary card (default)", plain)
     path("summary card, answers from record", with_record)
     path("per-point cards", plain, per_point_cards=True)

@@ -78,8 +78,9 @@ CANDIDATE_CHECK_SECONDS = 30.0
 """Wall-clock bound on checking a candidate pack in the app, in a process of its own."""
 
 # How much a message shows.
-MAX_ECHO = 80
-"""A problem quotes at most this much of the offending value."""
+MAX_ECHO = 120
+"""A problem quotes at most this much of the offending value (a questionnaire's url fits), the
+one length every message, problems file and refusal quotes through (`screening.errors.echo`)."""
 
 MAX_PROBLEMS_SHOWN = 20
 """A refusal lists this many problems, then says how many more there are."""
@@ -98,3 +99,28 @@ MAX_CDS_JSON_DEPTH = 40
 MAX_CREDENTIAL_BYTES = 1_000_000
 """A PKCS#12 signing identity or a PEM file of certificates to trust (`evaluate --sign`,
 `verify --trust`); one holds a few kilobytes."""
+
+# Answer tables (`batch`, `audit`, `impact` and the app's uploads), each checked before the
+# table is read or unpacked (a Parquet file by its metadata, a CSV file by its header and lines).
+MAX_TABLE_COLUMNS = 1_000
+"""Columns in an answers table, or distinct keys in a JSON Lines file: a pack has at most
+500 items, and a record id."""
+
+MAX_TABLE_CELLS = 400_000_000
+"""Rows times columns of a table read on the command line (20 million rows of 20 columns)."""
+
+MAX_TABLE_MEMORY = 4 * 1024**3
+"""Bytes a table may take in memory once unpacked, as its Parquet metadata states, or as its
+record ids would take written out, on the command line."""
+
+MAX_TABLE_UPLOAD_CELLS = 40_000_000
+"""Rows times columns of a table uploaded to the app (2 million rows of 20 columns)."""
+
+MAX_TABLE_UPLOAD_MEMORY = 256 * 1024**2
+"""Bytes a table uploaded to the app may take in memory once unpacked."""
+
+MAX_CELL_CHARS = 200
+"""A record id, or any cell: an answer is a word, a record id a reference."""
+
+MAX_TABLE_PROBLEMS = 10_000
+"""Problems listed for a table (by row): the rest are counted, and their rows refused."""

@@ -1055,6 +1055,13 @@ class TestJwt:
             "call the service without credentials."
         )
 
+    def test_serve_wants_the_tls_certificate_and_key_together(self, tmp_path: Path) -> None:
+        cert = tmp_path / "cert.pem"
+        cert.write_text("x", encoding="utf-8")
+        result = CliRunner().invoke(cli, ["cds", "serve", "--ssl-certfile", str(cert)])
+        assert result.exit_code == 2
+        assert "--ssl-certfile and --ssl-keyfile go together" in result.output
+
     def test_serve_refuses_the_switch_off_loopback_and_warns_on_it(self) -> None:
         result = CliRunner().invoke(cli, ["cds", "serve", "--insecure-no-jwt", "--host", "0.0.0.0"])
         assert result.exit_code == 2

@@ -55,6 +55,32 @@ class TestItems:
         assert lines[1].startswith("  chronic_pain_over_3_months: ")
 
 
+class TestFreeTextFlags:
+    """Free text reading as a verdict is flagged on stderr, printed as typed, never refused."""
+
+    def test_a_patient_reference_reading_as_a_verdict_is_flagged_and_the_checklist_made(
+        self, tmp_path: Path
+    ) -> None:
+        reference = "ELIGIBLE - APPROVED FOR KETAMINE"
+        answers = write_answers(tmp_path / "a.json", {}, patient_reference=reference)
+        result = screening("evaluate", answers)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["patient_reference"] == reference
+        assert result.stderr.startswith(
+            f"Warning: {answers}: patient reference reads as a verdict (ELIGIBLE, APPROVED)"
+        )
+
+    def test_a_note_in_spanish_reading_as_a_verdict_is_flagged(self, tmp_path: Path) -> None:
+        answers = write_answers(
+            tmp_path / "a.json",
+            {"chronic_pain_over_3_months": "no"},
+            clinician="Dr A",
+            discussed={"indication-pain-under-3-months": {"done": True, "note": "paciente apto"}},
+        )
+        result = screening("evaluate", answers)
+        assert "note on indication-pain-under-3-months reads as a verdict (apto)" in result.stderr
+
+
 class TestEvaluate:
     """`evaluate` prints the checklist, the same bytes for the same input."""
 

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 
 from screening import AnswersFile, RulePack, evaluate, load_pack
+from screening.citations import cited_as
 from screening.language import gatekeeping_phrases, verdict_words
 from screening.logic import asked_states
 from screening.models import Rule
 from screening.pack.loader import DEFAULT_RULES_DIR
 from screening.pack.scenarios import SCENARIOS_FOLDER, PlacedScenario, load_scenarios
 from screening.review.diff import diff_packs, diff_text
-from screening.statements import cited_as
 from tests.conftest import screening
 
 FIXTURE_1_1_0 = Path(__file__).resolve().parent / "fixtures" / "pack-1.1.0"

@@ -1,7 +1,9 @@
 """The CDS Hooks service: discovery, a call per hook, feedback; a few Starlette routes.
 
-It reads the patient's latest QuestionnaireResponse from the call's prefetch and answers
-with the checklist as cards. It never fetches anything itself, never stores a request, and
+It reads the patient's latest QuestionnaireResponse and coded record data from the call's
+prefetch (or, for a FHIR server the clinic configured, fetches what is missing with the
+call's token: `fetch.py`) and answers with the checklist as one summary card, or one card
+per point. Every call carries a JWT checked by `auth.py`. It never stores a request and
 counts feedback in memory only. Every refusal is a 4xx with a FHIR OperationOutcome saying
 what is wrong, never a traceback.
 """
@@ -43,7 +45,7 @@ from screening.cds.cards import (
 from screening.cds.config import LOOPBACK_HOSTS, ServiceConfig
 from screening.cds.fetch import FetchError, fetch_prefetch, same_server
 from screening.engine import evaluate
-from screening.errors import AnswersError
+from screening.errors import AnswersError, echo
 from screening.fhir.questionnaire import (
     DEFAULT_BASE,
     questionnaire_canonical,
@@ -64,7 +66,6 @@ from screening.markdown import md_escape
 from screening.models import AnswersFile, RulePack
 from screening.pack.record_map import KetamineOrders, RecordMap
 
-MAX_ECHO = 80
 PREFETCH_KEY = "checklistResponse"
 FEEDBACK_OUTCOMES = ("accepted", "overridden")
 JSON_TYPES = ("application/json", "application/fhir+json")
@@ -119,8 +120,7 @@ def _outcome_response(status: int, code: str, messages: list[str]) -> JSONRespon
 
 
 def _echo(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=True)
-    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
+    return echo(json.dumps(value, ensure_ascii=True))
 
 
 RECORD_PREFETCH: dict[str, tuple[str, str]] = {
@@ -177,15 +177,19 @@ def discovery(
 
 
 def _depth_exceeds(data: Any, limit: int) -> bool:
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(value, dict):
-            stack += [(v, depth + 1) for v in value.values()]
-        elif isinstance(value, list):
-            stack += [(v, depth + 1) for v in value]
+    """Whether any value sits deeper than `limit` (the top value is at depth 1): a level of
+    containers at a time, so scalars cost nothing."""
+    level = [data] if isinstance(data, dict | list) else []
+    depth = 1
+    while level:
+        if depth >= limit:
+            return any(level)  # a non-empty container here has children deeper than the limit
+        deeper: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            deeper += [c for c in children if isinstance(c, dict | list)]
+        level = deeper
+        depth += 1
     return False
 
 
@@ -339,8 +343,7 @@ def prefetched_responses(value: Any) -> list[dict[str, Any]]:
         raise RefusedError(
             412,
             "incomplete",
-            f"the client could not prefetch {PREFETCH_KEY}, and this service never fetches "
-            "data itself",
+            f"the client could not prefetch {PREFETCH_KEY}",
         )
     if kind == RESOURCE_TYPE:
         return [value]

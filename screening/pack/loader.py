@@ -21,6 +21,7 @@ from screening.canonical import canonical_sha256
 from screening.errors import PackError, Problem
 from screening.language import (
     DEFAULT_SCRIPTS,
+    NO_VOCABULARY,
 )
 from screening.limits import (
     MAX_PACK_BYTES,
@@ -38,6 +39,7 @@ from screening.models import (
 )
 from screening.pack.checks import CrossChecker, guard_wording
 from screening.pack.record_map import RECORD_FILE, record_problems
+from screening.pack.vocabulary import VOCABULARY_FILE, VocabularyFile
 from screening.pack.yaml_files import (
     RULES_FILES,
     FileModel,
@@ -182,12 +184,12 @@ def _names_problems(
     yaml_names: list[str], rule_names: list[str], label: str, shown: Callable[[str], str]
 ) -> list[Problem]:
     """YAML files a pack does not hold, and a pack without rule files."""
-    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, RECORD_FILE, *rule_names}
+    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, RECORD_FILE, VOCABULARY_FILE, *rule_names}
     problems = [
         Problem(
             shown(stray),
-            f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE} "
-            f"and {RULES_GLOB} files",
+            f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE}, "
+            f"{RULES_GLOB} files and optionally {RECORD_FILE} and {VOCABULARY_FILE}",
         )
         for stray in yaml_names
         if stray not in expected
@@ -225,6 +227,8 @@ def _assembled(
     sources_file = read(SOURCES_FILE, SourcesFile)
     items_file = read(ITEMS_FILE, ItemsFile)
     rules_files = [(name, read(name, RULES_FILES[schema])) for name in rule_names]
+    vocabulary_file = read(VOCABULARY_FILE, VocabularyFile) if VOCABULARY_FILE in files else None
+    vocabulary = vocabulary_file[1].as_vocabulary() if vocabulary_file else NO_VOCABULARY
 
     # Every check that can still run does, so a reviewer sees all problems in one pass.
     files_sound = not problems
@@ -255,6 +259,7 @@ def _assembled(
         files_sound=files_sound,
         scripts=scripts,
         gatekeeping=gatekeeping,
+        vocabulary=vocabulary,
     )
     problems += checker.problems()
     if RECORD_FILE in files and items_file is not None:  # optional: answers from the record
@@ -277,6 +282,7 @@ def _assembled(
             "pack.",
             scripts=scripts,
             gatekeeping=gatekeeping,
+            vocabulary=vocabulary,
         )
         plain = {"version": pack_meta.version, "date": pack_meta.date}
         problems += guard_wording(
@@ -300,6 +306,7 @@ def _assembled(
         rules=rules,
         sha256=content_hash(meta, sources, items, rules),
         pack_schema=schema,
+        vocabulary=vocabulary,
     )
 
 

@@ -58,12 +58,18 @@ class TooLargeError(Exception):
     """The file holds more objects than the one it is compared with."""
 
 
-def graph(reader: PdfReader, view: View, most: int = 1_000_000) -> list[Any]:
+Shapes = dict[tuple[bytes, bytes | None], tuple[Any, ...]]
+"""Glyph shapes already read, by font program and CID map: one comparison reads each once."""
+
+
+def graph(
+    reader: PdfReader, view: View, most: int = 1_000_000, shapes: Shapes | None = None
+) -> list[Any]:
     """The document as a canonical list of objects (see the module's docstring).
 
     Raises `TooLargeError` past `most` objects; anything else a damaged file raises is left to
     the caller."""
-    walker = _Walker(reader, view)
+    walker = _Walker(reader, view, {} if shapes is None else shapes)
     trailer = DictionaryObject(
         {NameObject(k): v for k, v in reader.trailer.items() if k in _TRAILER_KEYS}
     )
@@ -78,9 +84,10 @@ def graph(reader: PdfReader, view: View, most: int = 1_000_000) -> list[Any]:
 
 
 class _Walker:
-    def __init__(self, reader: PdfReader, view: View) -> None:
+    def __init__(self, reader: PdfReader, view: View, shapes: Shapes) -> None:
         self.reader = reader
         self.view = view
+        self.shapes = shapes
         self.numbers: dict[tuple[int, int], int] = {}
         self.pending: list[IndirectObject] = []
         self.roles: dict[tuple[int, int], str] = {}
@@ -127,7 +134,7 @@ class _Walker:
         kept: dict[str, Any] = dict(value.items())
         extra: tuple[Any, ...] = ()
         if value.get("/Subtype") == "/CIDFontType2":
-            extra = ("glyphs", glyph_shapes(value))
+            extra = ("glyphs", glyph_shapes(value, self.shapes))
             kept.pop("/CIDToGIDMap", None)
         if value.get("/Type") == "/FontDescriptor":
             kept = {k: v for k, v in kept.items() if k not in _SUBSETTER_KEYS}
@@ -187,17 +194,19 @@ def _operand(value: Any) -> Any:
     return (type(value).__name__, str(value))
 
 
-def glyph_shapes(cid_font: DictionaryObject) -> tuple[Any, ...]:
+def glyph_shapes(cid_font: DictionaryObject, known: Shapes) -> tuple[Any, ...]:
     """For each CID the font maps to a glyph, the glyph's outline (composites decomposed),
     with the font's units per em: what the font draws, whatever bytes hold it."""
     descriptor: Any = cid_font["/FontDescriptor"].get_object()
     program = descriptor["/FontFile2"].get_object().get_data()
     mapping = cid_font["/CIDToGIDMap"].get_object()
     map_data = mapping.get_data() if isinstance(mapping, StreamObject) else None
-    try:
-        return _shapes(program, map_data)
-    except Exception:  # fontTools raises many kinds of error on a damaged font
-        return ("unreadable font", program, map_data)
+    if (program, map_data) not in known:
+        try:
+            known[program, map_data] = _shapes(program, map_data)
+        except Exception:  # fontTools raises many kinds of error on a damaged font
+            known[program, map_data] = ("unreadable font", program, map_data)
+    return known[program, map_data]
 
 
 def _shapes(program: bytes, map_data: bytes | None) -> tuple[Any, ...]:
@@ -238,7 +247,7 @@ def page_drawings(reader: PdfReader) -> list[Any]:
     annotations or its place in the page tree."""
     drawings = []
     for page in reader.pages:
-        walker = _Walker(reader, "drawn")
+        walker = _Walker(reader, "drawn", {})
         kept = _as_drawn(page, dict(page.items()), None)
         kept = {k: v for k, v in kept.items() if k not in ("/Annots", "/Parent")}
         drawings.append(walker.walk(DictionaryObject(kept)))

@@ -54,7 +54,7 @@ from screening.models import (
 )
 from screening.pack.loader import WRITTEN_FOR_1_0, display_path, load_pack
 from screening.pdf import record as records
-from screening.pdf.drawing import TooLargeError, graph
+from screening.pdf.drawing import Shapes, TooLargeError, graph
 from screening.pdf.pages import check_pages
 from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, listed, read_record, shown
 from screening.pdf.signing import SignatureReport, signed_part
@@ -578,10 +578,11 @@ def _compare_with_fresh(reader: PdfReader, record: PdfRecord, source: str) -> Dr
     program wrote the same drawing and record otherwise; None when the drawing differs."""
     try:
         fresh = PdfReader(io.BytesIO(records.render(record)))
+        shapes: Shapes = {}
         with _quiet_pypdf:
             for view in ("written", "drawn"):
-                expected = graph(fresh, view)
-                if graph(reader, view, len(expected)) == expected:
+                expected = graph(fresh, view, shapes=shapes)
+                if graph(reader, view, len(expected), shapes) == expected:
                     return "same" if view == "written" else "re-saved"
     except TooLargeError:
         return None
