@@ -167,7 +167,7 @@ def downloads(result: BatchResult, audit: Audit) -> None:
         files.append(
             Download(
                 "Problems (CSV)",
-                partial(problems_csv, result.problems),
+                partial(problems_csv, result.problems, result.problem_count),
                 f"{stem}-problems.csv",
                 "download_problems_csv",
                 "Every refused cell: row, column, value, reason.",

@@ -19,7 +19,7 @@ from screening.export import (
 )
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
-from screening.language import DISCLAIMER
+from screening.language import DISCLAIMER, NO_VOCABULARY, Vocabulary, free_text_flags
 from screening.limits import (
     CANDIDATE_CHECK_SECONDS,
     MAX_TABLE_UPLOAD_MB,
@@ -127,6 +127,7 @@ __all__ = [
     "MAX_ZIP_TOTAL_BYTES",
     "MIN_YEAR",
     "NOTE_MAX_LENGTH",
+    "NO_VOCABULARY",
     "STATEMENTS_HEADING",
     "STATEMENTS_INTRO",
     "STATUS_WARNINGS",
@@ -148,6 +149,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioResult",
     "ScreeningError",
+    "Vocabulary",
     "answers_download_name",
     "asked_states",
     "audit_csv",
@@ -164,6 +166,7 @@ __all__ = [
     "download_name",
     "entry_headline",
     "evaluate",
+    "free_text_flags",
     "group_open_entries",
     "identifier_hints",
     "impact",

@@ -402,6 +402,37 @@ class TestIdentifierWarning:
         assert not any("looks like it holds" in w for w in warnings(mini))
 
 
+class TestVerdictFlag:
+    """Free text that reads as a verdict is flagged beside its field, kept as typed."""
+
+    def test_a_patient_reference_reading_as_a_verdict_is_flagged_and_kept(
+        self, mini: AppTest
+    ) -> None:
+        reference = "ELIGIBLE - APPROVED FOR KETAMINE"
+        mini.text_input(key="detail__patient_reference").input(reference).run()
+        assert any(
+            w.startswith("The patient reference reads as a verdict (ELIGIBLE, APPROVED)")
+            for w in warnings(mini)
+        )
+        assert mini.text_input(key="detail__patient_reference").value == reference
+
+    def test_a_clinician_reading_as_a_verdict_is_flagged(self, mini: AppTest) -> None:
+        mini.text_input(key="detail__clinician").input("Dr A (recommends)").run()
+        assert any(w.startswith("The clinician reads as a verdict") for w in warnings(mini))
+
+    def test_a_note_reading_as_a_verdict_is_flagged_under_its_point(self, mini: AppTest) -> None:
+        answer(mini, "history", "yes")
+        build(mini)
+        mini.text_area(key="note__held__substance-history").input("Suitable, go ahead").run()
+        assert any(
+            w.startswith("The note reads as a verdict (Suitable, go ahead)") for w in warnings(mini)
+        )
+
+    def test_an_ordinary_reference_is_not_flagged(self, mini: AppTest) -> None:
+        mini.text_input(key="detail__patient_reference").input("Clinic 3, visit 2").run()
+        assert not any("reads as a verdict" in w for w in warnings(mini))
+
+
 class TestDiscussedMarks:
     """Ticks and notes are part of the record: kept, shown as typed, saved and resumed."""
 

@@ -16,6 +16,7 @@ from app_pages.statements_view import checklist_top, entry_statements
 from screening import (
     ANSWER_WORDS,
     KIND_WORDS,
+    NO_VOCABULARY,
     NOTE_MAX_LENGTH,
     AnswersError,
     AnswersFile,
@@ -23,11 +24,13 @@ from screening import (
     Entry,
     RulePack,
     ScreeningError,
+    Vocabulary,
     answers_download_name,
     by_section,
     checklist_json,
     checklist_markdown,
     entry_headline,
+    free_text_flags,
     group_open_entries,
     md_escape,
     problem_lines,
@@ -86,7 +89,9 @@ def _why(checklist: Checklist, entry: Entry) -> None:
     st.markdown("\n\n".join(parts))
 
 
-def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
+def _entry_row(
+    checklist: Checklist, entry: Entry, label: str, vocabulary: Vocabulary = NO_VOCABULARY
+) -> None:
     """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
     # Keyed, so the tab's guard names the row's Why? and Note buttons by its point; no help on
     # the tick: a help icon is one more tab stop on every point.
@@ -115,6 +120,8 @@ def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
         note = str(st.session_state.get(note_key(entry)) or "").strip()
         if note:
             st.text(f"Note: {note}")
+            for flag in free_text_flags({"The note": note}, vocabulary):
+                st.warning(flag, icon=":material/gavel:")
 
 
 def _question_asked(checklist: Checklist, item_id: str) -> str:
@@ -122,7 +129,7 @@ def _question_asked(checklist: Checklist, item_id: str) -> str:
     return asked.question if asked is not None else item_id
 
 
-def _entries(checklist: Checklist) -> None:
+def _entries(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
     """Points raised, by section and kind; then, per section, points still open, grouped under
     the question whose answer would settle them, so many unanswered questions stay scannable."""
     for section, here in by_section(checklist.entries, lambda e: e.section).items():
@@ -132,14 +139,14 @@ def _entries(checklist: Checklist) -> None:
             if entries:
                 st.markdown(f"**{word}**")
             for entry in entries:
-                _entry_row(checklist, entry, entry.text)
+                _entry_row(checklist, entry, entry.text, vocabulary)
         groups = group_open_entries(here)
         if groups:
             st.markdown("**To find out**")
         for item_id, entries in groups.items():
             st.markdown(f"*Find out: {md(_question_asked(checklist, item_id))}*")
             for entry in entries:
-                _entry_row(checklist, entry, entry_headline(entry))
+                _entry_row(checklist, entry, entry_headline(entry), vocabulary)
 
 
 def _settled(pack: RulePack, checklist: Checklist) -> None:
@@ -271,7 +278,7 @@ def checklist_view(pack: RulePack) -> None:
             f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "
             "open “Why?” for the answers, rule and sources behind each. Downloads are at the end."
         )
-        _entries(checklist)
+        _entries(checklist, pack.vocabulary)
     else:
         st.success("No points were raised by these answers.", icon=":material/done:")
     listed = set(group_open_entries(checklist.entries))
