@@ -327,8 +327,12 @@ def open_app(tab: Page, url: str, drawn: str) -> Page:
     what the tab showed before. The page is idle before that run starts, hence the selector."""
     from tests.browser_helpers import IDLE, STREAMS  # noqa: PLC0415 - browser tests only
 
-    if tab.url.startswith(url):  # a reload would restore the tab's last screening: start anew
-        tab.evaluate("() => sessionStorage.clear()")
+    if tab.url.startswith(url):  # a reload would restore the tab's last screening, and the
+        # guard would ask whether to leave the work (a dismissed question keeps the old page)
+        tab.evaluate(
+            "() => { sessionStorage.clear();"
+            " if (window.__screeningGuard) { window.__screeningGuard.data = {}; } }"
+        )
     with tab.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
         tab.goto(url)
     STREAMS[tab] = connecting.value

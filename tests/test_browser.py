@@ -186,7 +186,8 @@ class TestClinicianPath:
         elsewhere: list[str] = []
 
         def note(request: Request) -> None:
-            if not request.url.startswith((server.url, "data:")):
+            # blob: URLs of the app's own origin are the page's scripts (the guard), not requests
+            if not request.url.startswith((server.url, "data:", f"blob:{server.url}/")):
                 elsewhere.append(request.url)
 
         page.on("request", note)
