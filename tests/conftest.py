@@ -337,6 +337,9 @@ def open_app(tab: Page, url: str, drawn: str) -> Page:
         tab.goto(url)
     STREAMS[tab] = connecting.value
     tab.wait_for_selector(drawn)
+    # The guard's first exchange (app_pages/guard.py) reruns the page twice just after it
+    # opens; the tab holds its recovery token once they are done.
+    tab.wait_for_function("() => sessionStorage.getItem('screening-recovery-token') !== null")
     tab.wait_for_selector(IDLE)
     return tab
 
