@@ -105,9 +105,11 @@ def _entry_row(
             width="stretch",
             wrap=True,
         )
-        with row.popover("Why?", type="tertiary", help="The answers, rule and sources behind it."):
+        # No help tooltips: the guard names each button by its point, and a tooltip shown on
+        # hover covered the popover it opens.
+        with row.popover("Why?", type="tertiary"):
             _why(checklist, entry)
-        with row.popover("Note", type="tertiary", help="Add a short note to this point."):
+        with row.popover("Note", type="tertiary"):
             st.text_area(
                 f"Note on this point: {md(label)}",
                 key=note_key(entry),
