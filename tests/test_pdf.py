@@ -1035,6 +1035,10 @@ class TestVerifyPages:
             "the file has been altered",
             "c.pdf: the checklist summary on the pages differs from the embedded record: "
             "the file has been altered",
+            # format 4 prints what the sources say for the points raised: other points, other
+            # statements
+            "c.pdf: a statement in what the sources say on the pages differs from the embedded "
+            "record: the file has been altered",
             *(
                 f"c.pdf: the answer to item {item} on the pages differs from the embedded record: "
                 "the file has been altered"
