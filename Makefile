@@ -32,6 +32,7 @@ run: $(STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/python -m cogapp --check README.md
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy screening

@@ -10,11 +10,12 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import md
-from screening.models import Checklist, Entry
-from screening.statements import (
+from screening import (
     ABSENT_POINT_NOTE,
     STATEMENTS_HEADING,
     STATEMENTS_INTRO,
+    Checklist,
+    Entry,
     statement_text,
 )
 
@@ -30,6 +31,7 @@ def checklist_top(checklist: Checklist) -> None:
 
 
 def entry_statements(entry: Entry) -> None:
-    """Under a point: what its own sources say about it, one line each."""
+    """Under a point: what its own sources say about it, one line each, in the point's own
+    size (a caption), so the quotation reads as part of the point, not above it."""
     if entry.source_says:
-        st.markdown("\n".join(f"- {md(statement_text(s))}" for s in entry.source_says))
+        st.caption("\n".join(f"- {md(statement_text(s))}" for s in entry.source_says))

@@ -148,7 +148,7 @@ def bench_dask(pack: RulePack, table: pa.Table, folder: Path, in_memory: float) 
         repeat=2,
     )
     with LocalCluster(  # type: ignore[no-untyped-call]  # distributed leaves it unannotated
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0"
     ) as cluster:
         address = cluster.scheduler_address
         cluster_time, _ = timed(

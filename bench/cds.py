@@ -1,9 +1,13 @@
 """Benchmark of the CDS Hooks service: a real uvicorn server on loopback under N clients.
 
-Starts `python -m screening cds serve` on a free 127.0.0.1 port, sends each of N concurrent
-clients a bounded number of patient-view calls (each with a prefetched response of random
-answers), and prints throughput, p50 / p99 latency, errors and the server's memory.
-Prints figures; never fails. CDS Hooks asks services to answer in about 500 ms.
+Starts `python -m screening cds serve --config ...` on a free 127.0.0.1 port, trusting a key
+made for the run, and sends each of N concurrent clients a bounded number of patient-view
+calls, each with a prefetched response of random answers and its own signed JWT (made before
+the clock starts, so the figures are the server's). Three paths, one server each: the
+summary card (the default), the record-derived summary (medication list and blood pressure
+in the prefetch), and per-point cards. Prints throughput, p50 / p99 latency, errors and the
+server's memory for each, beside the floor (discovery, no JWT, no evaluation) and the
+target (issue 23: p99 <= 50 ms at 8 clients). Prints figures; never fails.
 Run: `make bench` or `.venv/bin/python bench/cds.py [--clients N] [--requests M]`.
 """
 
@@ -16,12 +20,18 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
+import uuid
 from http.client import HTTPConnection
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+from jwt.algorithms import ECAlgorithm
 
 from screening import AnswersFile, load_pack
 from screening.fhir.response import questionnaire_response
@@ -32,6 +42,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 MAX_CLIENTS = 64
 MAX_REQUESTS = 10_000
+TARGET_P99_MS = 50.0
+ISSUER = "https://ehr.bench.example"
+PATH = "/cds-services/ketamine-checklist"
+RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
 
 
 def free_port() -> int:
@@ -44,7 +58,46 @@ CHOICES: tuple[Answer | None, ...] = ("yes", "no", "unknown", None)
 """One of these for each item; None leaves it blank."""
 
 
-def call_bodies(count: int, seed: int = 20261201) -> list[bytes]:
+def record_prefetch(n: int) -> dict[str, object]:
+    """A medication list with theophylline and a blood pressure panel above the threshold."""
+    patient = {"reference": f"Patient/p{n}"}
+    statement = {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "subject": patient,
+        "medicationCodeableConcept": {"coding": [{"system": RXNORM, "code": "10438"}]},
+        "effectivePeriod": {"start": "2026-01-01"},
+    }
+    pressure = {
+        "resourceType": "Observation",
+        "status": "final",
+        "subject": patient,
+        "code": {"coding": [{"system": "http://loinc.org", "code": "85354-9"}]},
+        "component": [
+            {
+                "code": {"coding": [{"system": "http://loinc.org", "code": "8480-6"}]},
+                "valueQuantity": {"value": 190, "code": "mm[Hg]"},
+            }
+        ],
+    }
+
+    def bundle(*resources: object) -> dict[str, object]:
+        return {
+            "resourceType": "Bundle",
+            "type": "searchset",
+            "entry": [{"resource": r} for r in resources],
+        }
+
+    return {
+        "medicationStatements": bundle(statement),
+        "medicationRequests": bundle(),
+        "conditions": bundle(),
+        "allergies": bundle(),
+        "vitalSigns": bundle(pressure),
+    }
+
+
+def call_bodies(count: int, seed: int = 20261201, record: bool = False) -> list[bytes]:
     """Patient-view calls, each with a response of random answers as its prefetch."""
     pack = load_pack()
     rng = random.Random(seed)
@@ -54,14 +107,46 @@ def call_bodies(count: int, seed: int = 20261201) -> list[bytes]:
         given = {k: v for k, v in raw.items() if v is not None}
         asked = asked_states(pack, given)
         answers = AnswersFile(answers={k: v for k, v in given.items() if k in asked})
+        response = questionnaire_response(pack, answers)
+        response["subject"] = {"reference": f"Patient/p{n}"}
+        prefetch: dict[str, object] = {"checklistResponse": response}
+        if record:
+            prefetch.update(record_prefetch(n))
         call = {
             "hook": "patient-view",
             "hookInstance": f"bench-{n}",
             "context": {"userId": "Practitioner/bench", "patientId": f"p{n}"},
-            "prefetch": {"checklistResponse": questionnaire_response(pack, answers)},
+            "prefetch": prefetch,
         }
         bodies.append(json.dumps(call).encode())
     return bodies
+
+
+class Ehr:
+    """The bench's EHR: an ES384 key and its JWK Set, one JWT per call."""
+
+    def __init__(self) -> None:
+        self.key = ec.generate_private_key(ec.SECP384R1())
+        public = json.loads(ECAlgorithm.to_jwk(self.key.public_key()))
+        self.jwks = {"keys": [{**public, "kid": "bench"}]}
+
+    def tokens(self, audience: str, count: int) -> list[str]:
+        now = int(time.time())
+        return [
+            jwt.encode(
+                {
+                    "iss": ISSUER,
+                    "aud": audience,
+                    "iat": now,
+                    "exp": now + 280,
+                    "jti": str(uuid.uuid4()),
+                },
+                self.key,
+                algorithm="ES384",
+                headers={"kid": "bench"},
+            )
+            for _ in range(count)
+        ]
 
 
 def rss_mib(pid: int) -> float | None:
@@ -90,17 +175,28 @@ def wait_until_up(port: int, process: subprocess.Popen[bytes], seconds: float = 
     raise SystemExit(f"cds serve did not answer within {seconds:.0f} s")
 
 
-def run_client(port: int, bodies: list[bytes], latencies: list[float], errors: list[str]) -> None:
+def run_client(
+    port: int,
+    calls: list[tuple[bytes, str | None]],
+    latencies: list[float],
+    errors: list[str],
+    path: str = PATH,
+) -> None:
     """One client on one keep-alive connection, as an EHR's CDS client would hold."""
     connection = HTTPConnection("127.0.0.1", port, timeout=10)
-    headers = {"Content-Type": "application/json"}
-    for body in bodies:
+    for body, token in calls:
+        headers = {"Content-Type": "application/json"}
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         start = time.perf_counter()
         try:
-            connection.request("POST", "/cds-services/ketamine-checklist", body, headers)
+            if body:
+                connection.request("POST", path, body, headers)
+            else:
+                connection.request("GET", path, headers=headers)
             response = connection.getresponse()
             payload = response.read()
-            if response.status != 200 or b'"cards"' not in payload:
+            if response.status != 200 or (body and b'"cards"' not in payload):
                 errors.append(f"HTTP {response.status}")
         except OSError as exc:
             errors.append(type(exc).__name__)
@@ -110,6 +206,78 @@ def run_client(port: int, bodies: list[bytes], latencies: list[float], errors: l
     connection.close()
 
 
+def run_path(
+    name: str,
+    bodies: list[bytes],
+    settings: dict[str, object],
+    *,
+    ehr: Ehr,
+    clients: int,
+    per_client: int,
+    discovery: bool = False,
+) -> None:
+    """Start a server with these settings, run the clients against it, print one line."""
+    port = free_port()
+    audience = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "cds.json"
+        full = {"issuers": {ISSUER: ehr.jwks}, "audience": audience, "allowed_hosts": ["127.0.0.1"]}
+        config.write_text(json.dumps({**full, **settings}), encoding="utf-8")
+        command = [sys.executable, "-m", "screening", "cds", "serve", "--port", str(port)]
+        command += ["--config", str(config)]
+        server = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
+        try:
+            wait_until_up(port, server)
+            idle = rss_mib(server.pid)
+            tokens = ehr.tokens(audience + PATH, clients * per_client)
+            latencies: list[float] = []
+            errors: list[str] = []
+            threads = []
+            for c in range(clients):
+                calls: list[tuple[bytes, str | None]] = [
+                    (
+                        b"" if discovery else bodies[(c * per_client + i) % len(bodies)],
+                        None if discovery else tokens[c * per_client + i],
+                    )
+                    for i in range(per_client)
+                ]
+                threads.append(
+                    threading.Thread(
+                        target=run_client,
+                        args=(
+                            port,
+                            calls,
+                            latencies,
+                            errors,
+                            "/cds-services" if discovery else PATH,
+                        ),
+                    )
+                )
+            start = time.perf_counter()
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            elapsed = time.perf_counter() - start
+            busy = rss_mib(server.pid)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    ordered = sorted(latencies)
+    total = len(ordered)
+    p99 = ordered[min(total - 1, int(0.99 * total))] * 1e3
+    mark = "" if discovery else ("  (within target)" if p99 <= TARGET_P99_MS else "  (OVER target)")
+    memory = f", RSS {idle:.0f} -> {busy:.0f} MiB" if idle is not None and busy is not None else ""
+    failed = (
+        f", errors {len(errors)} ({', '.join(sorted(set(errors)))})" if errors else ", errors 0"
+    )
+    p50 = statistics.median(ordered) * 1e3
+    print(
+        f"{name:<34} {total / elapsed:6,.0f} calls/s  p50 {p50:5.1f} ms"
+        f"  p99 {p99:5.1f} ms  max {ordered[-1] * 1e3:6.1f} ms{failed}{memory}{mark}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=8, help=f"at most {MAX_CLIENTS}")
@@ -117,49 +285,30 @@ def main() -> None:
     args = parser.parse_args()
     clients = max(1, min(args.clients, MAX_CLIENTS))
     per_client = max(1, min(args.requests, MAX_REQUESTS // clients))
-    bodies = call_bodies(200)
-    port = free_port()
-    command = [sys.executable, "-m", "screening", "cds", "serve", "--port", str(port)]
-    server = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.DEVNULL)
-    try:
-        wait_until_up(port, server)
-        idle = rss_mib(server.pid)
-        latencies: list[float] = []
-        errors: list[str] = []
-        threads = [
-            threading.Thread(
-                target=run_client,
-                args=(
-                    port,
-                    [bodies[(c * per_client + i) % len(bodies)] for i in range(per_client)],
-                    latencies,
-                    errors,
-                ),
-            )
-            for c in range(clients)
-        ]
-        start = time.perf_counter()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        elapsed = time.perf_counter() - start
-        busy = rss_mib(server.pid)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-    ordered = sorted(latencies)
-    total = len(ordered)
-    print(f"cds serve on 127.0.0.1: {clients} clients x {per_client} patient-view calls")
-    print(f"throughput: {total:,} calls in {elapsed:.2f} s = {total / elapsed:,.0f} calls/s")
+    ehr = Ehr()
+    plain = call_bodies(200)
+    with_record = call_bodies(200, record=True)
     print(
-        f"latency: p50 {statistics.median(ordered) * 1e3:.1f} ms, "
-        f"p99 {ordered[min(total - 1, int(0.99 * total))] * 1e3:.1f} ms, "
-        f"max {ordered[-1] * 1e3:.1f} ms"
+        f"cds serve on 127.0.0.1: {clients} clients x {per_client} patient-view calls each, "
+        f"every call with its own ES384 JWT checked; target p99 <= {TARGET_P99_MS:.0f} ms"
     )
-    print(f"errors: {len(errors)}" + (f" ({', '.join(sorted(set(errors)))})" if errors else ""))
-    if idle is not None and busy is not None:
-        print(f"server memory (RSS): {idle:.0f} MiB idle, {busy:.0f} MiB after the run")
+
+    def path(name: str, bodies: list[bytes], **settings: object) -> None:
+        run_path(name, bodies, settings, ehr=ehr, clients=clients, per_client=per_client)
+
+    run_path(
+        "floor: discovery (no JWT, no cards)",
+        plain,
+        {},
+        ehr=ehr,
+        clients=clients,
+        per_client=per_client,
+        discovery=True,
+    )
+    run_path("summary card, 1 client (service time)", plain, {}, ehr=ehr, clients=1, per_client=200)
+    path("summary card (default)", plain)
+    path("summary card, answers from record", with_record)
+    path("per-point cards", plain, per_point_cards=True)
 
 
 if __name__ == "__main__":

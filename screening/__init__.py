@@ -50,6 +50,12 @@ from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
 from screening.pack.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
 from screening.review.diff import diff_markdown
 from screening.review.diff import summary as diff_summary
+from screening.statements import (
+    ABSENT_POINT_NOTE,
+    STATEMENTS_HEADING,
+    STATEMENTS_INTRO,
+    statement_text,
+)
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WARNINGS, STATUS_WORDS, by_section
 
 if TYPE_CHECKING:
@@ -96,6 +102,7 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
+    "ABSENT_POINT_NOTE",
     "ANSWERS",
     "ANSWER_WORDS",
     "CANDIDATE_CHECK_SECONDS",
@@ -110,6 +117,8 @@ __all__ = [
     "MAX_ZIP_TOTAL_BYTES",
     "MIN_YEAR",
     "NOTE_MAX_LENGTH",
+    "STATEMENTS_HEADING",
+    "STATEMENTS_INTRO",
     "STATUS_WARNINGS",
     "STATUS_WORDS",
     "Answer",
@@ -169,5 +178,6 @@ __all__ = [
     "source_details",
     "source_markdown",
     "source_text",
+    "statement_text",
     "table_bytes",
 ]

@@ -1,10 +1,14 @@
 """Command-line shell: each command gathers input, calls one core function and prints.
 
 Domain errors become `Error: ...` lines on stderr in one place (`_Shell.invoke`), exit 1.
+A command imports what only it uses (the PDF, signing, review, batch, FHIR and CDS modules,
+and with them fpdf2, pandas, pyarrow, Dask, Starlette) when it runs, so `check`, `items` and
+`evaluate` start in a fraction of a second (tests/test_cli_imports.py).
 """
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -13,13 +17,12 @@ import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from screening import __version__
 from screening.answers import read_answers_bytes
-from screening.batch.cli import audit, batch, impact_command
 from screening.cli_options import rules_option
 from screening.describe import describe_condition
 from screening.engine import evaluate as evaluate_answers
@@ -28,31 +31,37 @@ from screening.export import checklist_json, checklist_markdown
 from screening.limits import MAX_ANSWERS_BYTES, MAX_CREDENTIAL_BYTES, MAX_PDF_BYTES
 from screening.models import AnswersFile, RulePack
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path, load_pack
-from screening.pack.scenarios import (
-    SCENARIOS_FOLDER,
-    all_passed,
-    coverage,
-    coverage_report,
-    run_pack_scenarios,
-    scenario_report,
-)
-from screening.pack.schema import SCHEMA_FOLDER, schema_documents
-from screening.pdf import checklist_pdf, pack_for_verifying, verify_pdf
-from screening.pdf.signing import (
-    PASSWORD_ENV,
-    Identity,
-    load_identity,
-    load_trust,
-    sign,
-    signed_part,
-)
 from screening.reading import read_bounded
-from screening.review.diff import diff_packs, diff_text
-from screening.review.report import review_csv, review_html, review_markdown
+
+if TYPE_CHECKING:
+    from screening.pdf.signing import Identity
+
+# The commands' own modules, imported when the command runs (the module docstring says why).
+# ruff: noqa: PLC0415
+
+SCENARIOS_FOLDER = "scenarios"
+"""`screening.pack.scenarios.SCENARIOS_FOLDER`, for the commands' help (a test holds them equal)."""
+SCHEMA_FOLDER = "schema"
+"""`screening.pack.schema.SCHEMA_FOLDER`, likewise."""
+PASSWORD_ENV = "SCREENING_SIGNING_PASSWORD"
+"""`screening.pdf.signing.PASSWORD_ENV`, likewise."""
 
 
 class _Shell(click.Group):
-    """Turns every core error into a plain message and exit code 1, never a traceback."""
+    """Turns every core error into a plain message and exit code 1, never a traceback.
+
+    The commands of `LAZY_COMMANDS` are imported from their modules when named (or listed,
+    by `--help`), as click's documentation shows for lazily loaded subcommands.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *LAZY_COMMANDS])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            module, name = LAZY_COMMANDS[cmd_name].split(":")
+            self.add_command(getattr(importlib.import_module(module), name), cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -192,6 +201,8 @@ def check(rules_dir: Path, with_coverage: bool) -> None:
         f"sha256 {pack.sha256}"
     )
     if with_coverage:
+        from screening.pack.scenarios import coverage, coverage_report, run_pack_scenarios
+
         results = run_pack_scenarios(rules_dir, pack)
         gaps = coverage(pack, results)
         click.echo(coverage_report(gaps, results), nl=False)
@@ -276,6 +287,9 @@ def evaluate(
     answers, shown = read_answers(answers_file, pack)
     checklist = evaluate_answers(pack, answers, shown)
     if fmt == "pdf":
+        from screening.pdf import checklist_pdf
+        from screening.pdf.signing import sign
+
         pdf = checklist_pdf(pack, answers, checklist, source=shown)
         write_output(sign(pdf, signer) if signer is not None else pdf, out)
         return
@@ -296,6 +310,8 @@ def _escaped_json(text: str) -> str:
 
 def _signing_identity(path: Path) -> Identity:
     """The PKCS#12 identity to sign with, its password from the environment or a prompt."""
+    from screening.pdf.signing import load_identity
+
     shown = display_path(path)
     data = read_bounded(path, MAX_CREDENTIAL_BYTES, shown)
     password = os.environ.get(PASSWORD_ENV)
@@ -349,6 +365,9 @@ def verify(
     (--rules tests/fixtures/pdf/pack-1.0.0 for the golden ones), which is read by pack
     schema 1.0 as those releases read it, and only because it is that very pack.
     """
+    from screening.pdf import pack_for_verifying, verify_pdf
+    from screening.pdf.signing import load_trust, signed_part
+
     trust = None
     if trust_file is not None:
         trusted = display_path(trust_file)
@@ -373,6 +392,9 @@ def verify(
 @out_option("")
 def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
     """Print the review document: every item and rule in plain English, with its vignettes."""
+    from screening.pack.scenarios import run_pack_scenarios
+    from screening.review.report import review_csv, review_html, review_markdown
+
     pack = load_pack(rules_dir)
     results = run_pack_scenarios(rules_dir, pack)
     render = {"markdown": review_markdown, "html": review_html, "csv": review_csv}[fmt]
@@ -384,6 +406,8 @@ def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
 @click.argument("new_dir", type=click.Path(path_type=Path, file_okay=False))
 def diff(old_dir: Path, new_dir: Path) -> None:
     """List what changed from OLD_DIR to NEW_DIR; exit 0 whether or not they differ."""
+    from screening.review.diff import diff_packs, diff_text
+
     old, new = load_pack(old_dir), load_pack(new_dir)
     text = diff_text(diff_packs(old, new), display_path(old_dir), display_path(new_dir))
     click.echo(text, nl=False)
@@ -393,6 +417,8 @@ def diff(old_dir: Path, new_dir: Path) -> None:
 @rules_option
 def scenarios(rules_dir: Path) -> None:
     """Run the vignettes in the pack's scenarios/ folder: exit 0 when all pass, 1 otherwise."""
+    from screening.pack.scenarios import all_passed, run_pack_scenarios, scenario_report
+
     pack = load_pack(rules_dir)
     results = run_pack_scenarios(rules_dir, pack)
     click.echo(scenario_report(results, display_path(rules_dir / SCENARIOS_FOLDER)), nl=False)
@@ -410,28 +436,26 @@ def scenarios(rules_dir: Path) -> None:
 )
 def schema(out_dir: Path) -> None:
     """Write the JSON Schemas of the rule and scenario files, for editors to validate with."""
+    from screening.pack.schema import schema_documents
+
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in schema_documents().items():
         write_output(text, out_dir / name)
         click.echo(f"Wrote {display_path(out_dir / name)}")
 
 
-cli.add_command(batch)
-cli.add_command(audit)
-cli.add_command(impact_command)
+LAZY_COMMANDS = {
+    "batch": "screening.batch.cli:batch",
+    "audit": "screening.batch.cli:audit",
+    "impact": "screening.batch.cli:impact_command",
+    "fhir": "screening.fhir.commands:fhir",
+    "cds": "screening.cds.commands:cds",
+}
+"""Commands and groups that live in their own modules (which use this module's options)."""
 
 
 def main() -> None:
-    cli(prog_name="python -m screening")
-
-
-def _add_command_groups() -> None:
-    """Command groups live in their own modules, which use this module's options."""
-    from screening.cds.commands import cds  # noqa: PLC0415
-    from screening.fhir.commands import fhir  # noqa: PLC0415
-
-    cli.add_command(fhir)
-    cli.add_command(cds)
-
-
-_add_command_groups()
+    """`python -m screening`, or the `screening` command of an installed package: usage and
+    error lines name the one that was typed."""
+    typed = "screening" if Path(sys.argv[0]).name == "screening" else "python -m screening"
+    cli(prog_name=typed)

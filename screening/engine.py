@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import Any
 
 from screening.answers import answer_problems
 from screening.citations import cited_as
 from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
-from screening.logic import Evaluator, Tri, asked_states, compiled
+from screening.logic import (
+    Evaluator,
+    Tri,
+    answer_in_place,
+    compiled,
+    given_states,
+    pack_visible_states,
+    states_if_answered,
+)
 from screening.models import (
+    ANSWERS,
     SOURCE_STRENGTHS,
     Answer,
     AnswersFile,
     AnswerState,
+    AskedItem,
+    Because,
     Checklist,
     Rule,
     RulePack,
+    RuleSetRef,
     Source,
+    SourceRef,
+    StatementRef,
 )
 from screening.open_entries import open_entry_text
 from screening.words import kind_rank, section_rank
@@ -26,36 +41,28 @@ from screening.words import kind_rank, section_rank
 
 def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> Checklist:
     """Evaluate every rule; raise `AnswersError` before anything is evaluated if answers are bad."""
-    states = asked_states(pack, answers.answers)
+    given = given_states(pack, answers.answers)
+    states = pack_visible_states(pack, given)
     problems = answer_problems(pack, answers, source, states)
     if problems:
         raise AnswersError(problems)
-    section_order = section_rank(pack.sections)
-    deciding = _DecidingAnswers(pack, answers.answers)
-    sources = {s.id: _source_ref(s) for s in pack.sources}
-    names = {s.id: cited_as(s) for s in pack.sources}
-    entries = [
-        entry
+    parts = _parts(pack)
+    deciding = _DecidingAnswers(pack, given, states)
+    ranked = [
+        found
         for rule, condition in compiled(pack).rules
-        if (
-            entry := _entry(
-                pack, rule, condition, states, deciding=deciding, sources=sources, names=names
-            )
-        )
+        if (found := _entry(pack, rule, condition, states, deciding=deciding, parts=parts))
     ]
-
-    # By section in form order, then by kind, so the screen, the PDF and the files agree.
-    entries.sort(key=lambda e: (section_order(str(e["section"])), kind_rank(e["kind"])))
+    # By section in form order, then by kind, so the screen, the PDF and the files agree;
+    # the sort is stable, so rules of the same section and kind keep the pack's order.
+    ranked.sort(key=itemgetter(0))
+    entries = [entry for _, entry in ranked]
     _mark_discussed(entries, answers, source)
-    # One validation of plain data is several times faster than building each model in Python.
+    # One validation of plain data is several times faster than building each model in Python;
+    # the parts made once per pack (`_Parts`) go in as the frozen models they are.
     return Checklist.model_validate(
         {
-            "rule_set": {
-                "name": pack.meta.name,
-                "version": pack.meta.version,
-                "status": pack.meta.status,
-                "sha256": pack.sha256,
-            },
+            "rule_set": parts.rule_set,
             "entries": entries,
             "statements": _statements(entries),
             "not_assessed": [i for i, s in states.items() if s == "not_assessed"],
@@ -63,25 +70,84 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             "patient_reference": answers.patient_reference,
             "clinician": answers.clinician,
             "date": answers.date,
-            "items": [
-                {
-                    "id": item.id,
-                    "section": item.section,
-                    "label": item.label,
-                    "question": item.question,
-                    "state": states[item.id],
-                }
-                for item in pack.items
-                if item.id in states
-            ],
+            "items": [parts.asked[i, s] for i, s in states.items()],
         }
     )
 
 
-def _statements(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The entries' statements once each, strongest first (`models.ordered_statements`)."""
-    found = {tuple(sorted(s.items())): s for e in entries for s in e["source_says"]}
-    return sorted(found.values(), key=lambda s: SOURCE_STRENGTHS.index(s["strength"]))
+def _statements(entries: list[dict[str, Any]]) -> list[StatementRef]:
+    """The entries' statements once each, strongest first (`models.ordered_statements`).
+
+    Equal statements are one shared object (`_Parts`), so each is found once by identity."""
+    found = {id(s): s for e in entries for s in e["source_says"]}
+    return sorted(found.values(), key=lambda s: SOURCE_STRENGTHS.index(s.strength))
+
+
+class _Parts:
+    """What a checklist takes from the pack alone, made (and validated) once per pack and
+    shared by every evaluation: the rule set, each rule's fixed fields and sources, each
+    (item, answer) as `because` and `items` carry it, and each rule's place in the order.
+    The models are frozen, so sharing them is safe; `Checklist.model_validate` takes them
+    as they are.
+    """
+
+    def __init__(self, pack: RulePack) -> None:
+        self.rule_set = RuleSetRef(
+            name=pack.meta.name,
+            version=pack.meta.version,
+            status=pack.meta.status,
+            sha256=pack.sha256,
+        )
+        sources = {s.id: SourceRef.model_validate(_source_ref(s)) for s in pack.sources}
+        names = {s.id: s for s in pack.sources}
+        section_order = section_rank(pack.sections)
+        statements: dict[StatementRef, StatementRef] = {}  # equal statements share one object
+        self.fixed: dict[str, dict[str, Any]] = {}
+        self.rank: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {}
+        for rule in pack.rules:
+            self.fixed[rule.id] = {
+                "rule_id": rule.id,
+                "kind": rule.kind,
+                "section": rule.section,
+                "summary": rule.summary or "",
+                "text": rule.text,
+                "sources": tuple(sources[s] for s in rule.sources),
+                "source_says": tuple(
+                    statements.setdefault(ref, ref)
+                    for ref in (
+                        StatementRef(**said.model_dump(), cited_as=cited_as(names[said.source]))
+                        for said in rule.source_says
+                    )
+                ),
+                "rationale": rule.rationale,
+            }
+            section = section_order(rule.section)
+            self.rank[rule.id] = (
+                (section, kind_rank(rule.kind)),
+                (section, kind_rank("verify")),
+            )
+        states: tuple[AnswerState, ...] = (*ANSWERS, "not_assessed")
+        self.because = {(i.id, s): Because(item=i.id, answer=s) for i in pack.items for s in states}
+        self.asked = {
+            (i.id, s): AskedItem(
+                id=i.id, section=i.section, label=i.label, question=i.question, state=s
+            )
+            for i in pack.items
+            for s in states
+        }
+        self.labels = {i.id: i.label for i in pack.items}
+
+
+_PARTS = "_checklist_parts"
+
+
+def _parts(pack: RulePack) -> _Parts:
+    """The pack's shared parts, kept beside its compiled conditions (see `logic.compiled`)."""
+    found = pack.__dict__.get(_PARTS)
+    if not isinstance(found, _Parts):
+        found = _Parts(pack)
+        pack.__dict__[_PARTS] = found
+    return found
 
 
 def _source_ref(source: Source) -> dict[str, Any]:
@@ -116,23 +182,44 @@ class _DecidingAnswers:
     """Which answers to a not-yet-known item would raise a rule: "If yes", "If no".
 
     Each answer is tried as if given, follow-ups shown or hidden by it, with the rule's own
-    three-valued condition; the states for each (item, answer) are worked out once per
-    evaluation, as several open entries often wait on the same question.
+    three-valued condition. The states for an answer are derived from the evaluation's own
+    states (`logic.answer_in_place`: only the item and the follow-ups hanging on it change),
+    on one scratch copy that is put back after each try: no second visibility pass.
     """
 
-    def __init__(self, pack: RulePack, answers: Mapping[str, Answer]) -> None:
+    def __init__(
+        self, pack: RulePack, given: Mapping[str, AnswerState], states: Mapping[str, AnswerState]
+    ) -> None:
         self._pack = pack
-        self._answers = answers
-        self._states: dict[tuple[str, Answer], dict[str, AnswerState]] = {}
+        self._compiled = compiled(pack)
+        self._given = given
+        self._states = states
+        self._scratch: dict[str, AnswerState] | None = None
 
     def raising(self, condition: Evaluator, item_id: str) -> tuple[Answer, ...]:
+        asked_if, followers = self._compiled.asked_if, self._compiled.followers
+        if followers is None:  # a cycle (refused at load): whole passes
+            return tuple(
+                answer
+                for answer in DECIDING_ANSWERS
+                if condition(
+                    states_if_answered(self._pack, self._given, self._states, item_id, answer)
+                ).value
+                is Tri.TRUE
+            )
+        if self._scratch is None:
+            self._scratch = dict(self._states)
+        scratch = self._scratch
+        given = self._given
         found: list[Answer] = []
         for answer in DECIDING_ANSWERS:
-            key = (item_id, answer)
-            if key not in self._states:
-                self._states[key] = asked_states(self._pack, {**self._answers, item_id: answer})
-            if condition(self._states[key]).value is Tri.TRUE:
+            answer_in_place(
+                scratch, item_id, answer, given=given, asked_if=asked_if, followers=followers
+            )
+            if condition(scratch).value is Tri.TRUE:
                 found.append(answer)
+        back = given[item_id]  # the answer as given puts the scratch states back
+        answer_in_place(scratch, item_id, back, given=given, asked_if=asked_if, followers=followers)
         return tuple(found)
 
 
@@ -147,34 +234,25 @@ def _entry(
     states: Mapping[str, AnswerState],
     *,
     deciding: _DecidingAnswers,
-    sources: Mapping[str, dict[str, Any]],
-    names: Mapping[str, str],
-) -> dict[str, Any] | None:
-    """The entry a rule adds, as plain data: its own kind when it holds, verify when open."""
+    parts: _Parts,
+) -> tuple[tuple[int, int], dict[str, Any]] | None:
+    """The entry a rule adds, as plain data, with its rank in the checklist's order: its own
+    kind when it holds, verify when open."""
     outcome = condition(states)
     if outcome.value is Tri.FALSE:
         return None
-    entry: dict[str, Any] = {
-        "rule_id": rule.id,
-        "kind": rule.kind,
-        "section": rule.section,
-        "summary": rule.summary or "",
-        "text": rule.text,
-        "because": [{"item": i, "answer": states[i]} for i in outcome.witnesses],
+    because = parts.because
+    entry = parts.fixed[rule.id] | {
+        "because": [because[i, states[i]] for i in outcome.witnesses],
         "open_items": (),
-        "sources": [sources[s] for s in rule.sources],
-        "source_says": [
-            {**said.model_dump(), "cited_as": names[said.source]} for said in rule.source_says
-        ],
-        "rationale": rule.rationale,
     }
-    if outcome.value is Tri.OPEN:
-        open_items = [i for i in outcome.witnesses if states[i] in ("unknown", "not_assessed")]
-        raising = deciding.raising(condition, open_items[0]) if len(open_items) == 1 else ()
-        entry["kind"] = "verify"
-        entry["open_items"] = open_items
-        entry["raised_if"] = raising
-        entry["text"] = open_entry_text(
-            [pack.item(i).label for i in open_items], raising, rule.headline
-        )
-    return entry
+    held_rank, open_rank = parts.rank[rule.id]
+    if outcome.value is Tri.TRUE:
+        return held_rank, entry
+    open_items = [i for i in outcome.witnesses if states[i] in ("unknown", "not_assessed")]
+    raising = deciding.raising(condition, open_items[0]) if len(open_items) == 1 else ()
+    entry["kind"] = "verify"
+    entry["open_items"] = open_items
+    entry["raised_if"] = raising
+    entry["text"] = open_entry_text([parts.labels[i] for i in open_items], raising, rule.headline)
+    return open_rank, entry

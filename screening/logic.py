@@ -8,10 +8,20 @@ missing knowledge stays open instead of silently counting as "no".
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
-from screening.models import AllOf, Answer, AnswerState, Condition, ItemIs, NotOf, Rule, RulePack
+from screening.models import (
+    AllOf,
+    Answer,
+    AnswerState,
+    Condition,
+    Item,
+    ItemIs,
+    NotOf,
+    Rule,
+    RulePack,
+)
 
 
 class Tri(enum.Enum):
@@ -154,6 +164,54 @@ class CompiledPack(NamedTuple):
 
     rules: tuple[tuple[Rule, Evaluator], ...]
     asked_if: dict[str, Evaluator]
+    followers: dict[str, tuple[str, ...]] | None
+    """For each item, the follow-ups whose being asked hangs on it, directly or through other
+    follow-ups, parents before their follow-ups; None when the follow-ups form a cycle."""
+    parents_first: bool
+    """Whether every follow-up comes after the items its `asked_if` reads, in form order, so
+    one pass in that order decides what is asked."""
+
+
+def _parents_first(items: Sequence[Item]) -> bool:
+    seen: set[str] = set()
+    known = {i.id for i in items}
+    for item in items:
+        if item.asked_if is not None and not all(
+            p in seen for p in condition_items(item.asked_if) if p in known
+        ):
+            return False
+        seen.add(item.id)
+    return True
+
+
+def _followers(asked_if: Mapping[str, Condition]) -> dict[str, tuple[str, ...]] | None:
+    """Each item's follow-ups at any depth, in an order that puts every parent first."""
+    parents = {i: condition_items(c) for i, c in asked_if.items()}
+    order: list[str] = []
+    state: dict[str, bool] = {}  # False while being visited, True once placed
+
+    def place(item_id: str) -> bool:
+        if item_id in state:
+            return state[item_id]
+        state[item_id] = False
+        if not all(place(p) for p in parents.get(item_id, ())):
+            return False
+        state[item_id] = True
+        order.append(item_id)
+        return True
+
+    if not all(place(i) for i in parents):
+        return None
+    ancestors: dict[str, set[str]] = {}
+    for item_id in order:
+        ancestors[item_id] = {
+            a for p in parents.get(item_id, ()) for a in (p, *ancestors.get(p, ()))
+        }
+    followers: dict[str, list[str]] = {}
+    for item_id in order:
+        for ancestor in ancestors[item_id]:
+            followers.setdefault(ancestor, []).append(item_id)
+    return {i: tuple(f) for i, f in followers.items()}
 
 
 _COMPILED = "_compiled_conditions"
@@ -170,6 +228,8 @@ def compiled(pack: RulePack) -> CompiledPack:
         found = CompiledPack(
             rules=tuple((rule, compile_condition(rule.when)) for rule in pack.rules),
             asked_if={i.id: compile_condition(i.asked_if) for i in pack.items if i.asked_if},
+            followers=_followers({i.id: i.asked_if for i in pack.items if i.asked_if}),
+            parents_first=_parents_first(pack.items),
         )
         pack.__dict__[_COMPILED] = found
     return found
@@ -181,7 +241,76 @@ def asked_states(pack: RulePack, answers: Mapping[str, Answer]) -> dict[str, Ans
     An item whose `asked_if` is open (its parent unknown) is asked, since it can't be ruled
     out. Hiding cascades: a parent that is not asked reads as false for its follow-ups.
     """
-    given: dict[str, AnswerState] = {
-        item.id: answers.get(item.id, "not_assessed") for item in pack.items
-    }
-    return visible_states(given, compiled(pack).asked_if)
+    return pack_visible_states(pack, given_states(pack, answers))
+
+
+def pack_visible_states(pack: RulePack, given: Mapping[str, AnswerState]) -> dict[str, AnswerState]:
+    """`visible_states` with the pack's own follow-ups; `given` is `given_states`.
+
+    When the form puts every follow-up after its parents (as the shipped pack does), one pass
+    in form order decides each item from those before it; otherwise items are decided as
+    they are read (`_Resolved`). Both give the same states.
+    """
+    found = compiled(pack)
+    if not found.parents_first:
+        return visible_states(given, found.asked_if)
+    asked_if = found.asked_if
+    states: dict[str, AnswerState] = {}
+    for item_id, state in given.items():
+        condition = asked_if.get(item_id)
+        if condition is None or condition(states).value is not Tri.FALSE:
+            states[item_id] = state
+    return states
+
+
+def given_states(pack: RulePack, answers: Mapping[str, Answer]) -> dict[str, AnswerState]:
+    """Every item's answer, or `not_assessed`, before asking which items are asked."""
+    return {item.id: answers.get(item.id, "not_assessed") for item in pack.items}
+
+
+def states_if_answered(
+    pack: RulePack,
+    given: Mapping[str, AnswerState],
+    states: Mapping[str, AnswerState],
+    item_id: str,
+    answer: Answer,
+) -> dict[str, AnswerState]:
+    """The states `asked_states` would give had `item_id` been answered `answer`.
+
+    `given` is `given_states` of the same answers and `states` their `asked_states`; only
+    the item and the follow-ups hanging on it are decided again (`answer_in_place`).
+    """
+    changed = dict(states)
+    found = compiled(pack)
+    if found.followers is None:  # a cycle (refused at load): the whole pass decides
+        return visible_states({**given, item_id: answer}, found.asked_if)
+    answer_in_place(
+        changed, item_id, answer, given=given, asked_if=found.asked_if, followers=found.followers
+    )
+    return changed
+
+
+def answer_in_place(
+    states: dict[str, AnswerState],
+    item_id: str,
+    answer: AnswerState,
+    *,
+    given: Mapping[str, AnswerState],
+    asked_if: Mapping[str, Evaluator],
+    followers: Mapping[str, tuple[str, ...]],
+) -> None:
+    """Change `states` to what they would be had `item_id` been answered `answer`.
+
+    An answer changes only its own item and whether the follow-ups that hang on it (at any
+    depth) are asked, so only those are decided again, parents first. Answering with the
+    item's own `given` state again restores `states` (the order of its keys aside).
+    `asked_if` and `followers` are the pack's (`compiled`); a pack whose follow-ups form a
+    cycle has no `followers` and is decided by whole passes instead.
+    """
+    if item_id in states:
+        states[item_id] = answer
+    for follower in followers.get(item_id, ()):
+        if asked_if[follower](states).value is Tri.FALSE:
+            states.pop(follower, None)
+        else:
+            states[follower] = given[follower]

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from screening.models import SourceStrength, StatementRef
+from screening.citations import cited_as
+from screening.models import Source, SourceStatement, SourceStrength, StatementRef
 
 STATEMENTS_HEADING = "What the sources say"
 """The block at the top of a checklist that lists its entries' source statements once each."""
@@ -49,3 +50,8 @@ def statement_text(said: StatementRef) -> str:
     """A statement on one line of plain text: its attribution, then the source's words in
     quotation marks."""
     return f"{attribution(said)}: \u201c{said.statement}\u201d"
+
+
+def statement_ref(said: SourceStatement, source: Source) -> StatementRef:
+    """A rule's statement as a checklist carries it, attributed to `source`'s short name."""
+    return StatementRef(**said.model_dump(), cited_as=cited_as(source))

@@ -14,7 +14,8 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
 
@@ -59,14 +60,27 @@ def healthy(url: str) -> bool:
         return False
 
 
+def pinned(cpus: set[int] | None) -> list[str]:
+    """The command prefix that runs a program on these processors only (util-linux `taskset`)."""
+    if cpus is None:
+        return []
+    taskset = shutil.which("taskset")
+    if taskset is None:
+        pytest.skip("no taskset on PATH to pin a process to a processor")
+    return [taskset, "--cpu-list", ",".join(map(str, sorted(cpus)))]
+
+
 class Server:
     """A `streamlit run app.py` process with its own HOME and TMPDIR, so its writes can be read.
 
     It binds port 0, so the system picks a free port with no race between choosing and binding,
-    and the URL it announces in its log is read back. `env` adds to its environment.
+    and the URL it announces in its log is read back. `env` adds to its environment; `cpus`
+    pins it, and every thread it starts, to those processors.
     """
 
-    def __init__(self, home: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self, home: Path, env: Mapping[str, str] | None = None, cpus: set[int] | None = None
+    ) -> None:
         self.home = home
         self.tmp = home / "tmp"
         self.tmp.mkdir(parents=True)
@@ -78,6 +92,7 @@ class Server:
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
                 [
+                    *pinned(cpus),
                     *(sys.executable, "-m", "streamlit", "run", "app.py"),
                     *("--server.headless", "true"),
                     *("--server.port", "0"),
@@ -235,7 +250,9 @@ def download(page: Page, label: str) -> bytes:
     return Path(caught.value.path()).read_bytes()
 
 
-def expect_filled(page: Page, answers: dict[str, str] = ANSWERS) -> None:
+def expect_filled(
+    page: Page, answers: dict[str, str] = ANSWERS, clinician: str = "Dr A. Example"
+) -> None:
     """The form shows exactly these answers, the details typed in `fill`, and its count."""
     for item_id, value in answers.items():
         choice = page.locator(f".st-key-answer__{item_id}").get_by_role(
@@ -243,5 +260,24 @@ def expect_filled(page: Page, answers: dict[str, str] = ANSWERS) -> None:
         )
         expect(choice).to_have_attribute("aria-checked", "true")
     expect(page.get_by_role("textbox", name="Patient reference (optional)")).to_have_value(MARKER)
-    expect(page.get_by_role("textbox", name="Clinician (optional)")).to_have_value("Dr A. Example")
+    expect(page.get_by_role("textbox", name="Clinician (optional)")).to_have_value(clinician)
     page.get_by_text(f"{len(answers)} of {asked(answers)} answered").wait_for()
+
+
+BUSY_SECONDS = 300
+"""The longest a busy process runs, should the test that started it never stop it."""
+
+
+@contextmanager
+def busy(cpu: int) -> Iterator[None]:
+    """One process spinning on `cpu` while the block runs: a server pinned there gets about
+    half of it, as on a machine under load."""
+    spin = (
+        f"import time\nend = time.monotonic() + {BUSY_SECONDS}\nwhile time.monotonic() < end: pass"
+    )
+    process = subprocess.Popen([*pinned({cpu}), sys.executable, "-c", spin])
+    try:
+        yield
+    finally:
+        process.kill()
+        process.wait()

@@ -111,8 +111,9 @@ def _process(command: Sequence[str | Path], folder: Path, log: Path) -> Iterator
 
 @contextmanager
 def dask_cluster(python: Path, folder: Path, workers: int = 1) -> Iterator[str]:
-    """A `dask scheduler` and `workers` `dask worker` processes on 127.0.0.1, each run by
-    `python` in `folder`; yields the scheduler's address and stops them all afterwards."""
+    """A `dask scheduler` and `workers` `dask worker` processes on 127.0.0.1 (each with its
+    nanny, as the README starts them), run by `python` in `folder`; yields the scheduler's
+    address and stops them all, with their children, afterwards."""
     folder.mkdir(parents=True, exist_ok=True)
     scheduler_file = folder / "scheduler.json"
     with ExitStack() as stack:
@@ -132,7 +133,7 @@ def dask_cluster(python: Path, folder: Path, workers: int = 1) -> Iterator[str]:
                 _process(
                     [
                         *(python, "-m", "dask", "worker", address, "--host", "127.0.0.1"),
-                        *("--nthreads", "1", "--no-nanny", "--no-dashboard"),
+                        *("--nthreads", "1", "--no-dashboard"),
                         *("--memory-limit", "0", "--name", f"worker-{number}"),
                     ],
                     folder,

@@ -36,8 +36,11 @@ def conditions(item_ids: list[str]) -> st.SearchStrategy[dict[str, Any]]:
 
 
 @st.composite
-def random_packs(draw: st.DrawFn) -> RulePack:
-    """A small pack built directly: follow-ups read earlier items only, so there is no cycle."""
+def random_packs(draw: st.DrawFn, cycle: bool = False) -> RulePack:
+    """A small pack built directly: follow-ups read earlier items only, so there is no cycle;
+    the items are then put in any order, so a follow-up may come before its parent in the
+    form. With `cycle`, the first item is asked only when the last is yes (refused at load,
+    but the engine must not loop or differ on it)."""
     ids = [f"i{n}" for n in range(draw(st.integers(2, 6)))]
     items = []
     for n, item_id in enumerate(ids):
@@ -53,6 +56,9 @@ def random_packs(draw: st.DrawFn) -> RulePack:
                 "asked_if": asked_if,
             }
         )
+    if cycle:
+        items[0]["asked_if"] = {"item": ids[-1], "is": "yes"}
+    items = draw(st.permutations(items))
     rules = [
         {
             "id": f"r{n}",

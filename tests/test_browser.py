@@ -8,11 +8,13 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Dialog, FilePayload, Locator, Page, Request, expect
+from playwright.sync_api import Browser, Dialog, FilePayload, Locator, Page, Request, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from pypdf import PdfReader
 
 from screening import AnswersFile, RulePack, evaluate
@@ -27,6 +29,7 @@ from tests.browser_helpers import (
     after_rerun,
     asked,
     build,
+    busy,
     download,
     expect_filled,
     fill,
@@ -35,6 +38,7 @@ from tests.browser_helpers import (
     toggle_save_panel,
     type_into,
 )
+from tests.conftest import open_app
 
 pytestmark = pytest.mark.browser
 
@@ -154,7 +158,18 @@ class TestClinicianPath:
         pick(page, "substance_use_active", "Yes")
         pick(page, "substance_use_history", "No")
         expect(active).to_have_count(0)
-        expect(page.get_by_text("Answer removed:")).to_be_visible()
+        expect(page.get_by_text("Answer set aside:")).to_be_visible()
+
+    def test_a_parent_s_no_by_mistake_is_undone_in_one_click(self, page: Page) -> None:
+        pick(page, "substance_use_history", "Yes")
+        pick(page, "substance_use_active", "Yes")
+        pick(page, "substance_use_history", "No")
+        undo = page.get_by_role("button", name=re.compile(r"^Undo: .* back to Yes, and 1 answer"))
+        after_rerun(page, undo.click)
+        for item_id in ("substance_use_history", "substance_use_active"):
+            choice = page.locator(f".st-key-answer__{item_id}").get_by_role("radio", name="Yes")
+            expect(choice).to_have_attribute("aria-checked", "true")
+        expect(page.get_by_text("Answer set aside:")).to_be_hidden()
 
     def test_markup_typed_as_the_patient_reference_is_shown_as_typed(self, page: Page) -> None:
 
@@ -326,6 +341,24 @@ class TestNothingIsLost:
         after_rerun(page, page.locator("[data-testid=stCheckbox]").first.click)
         back(page)
         expect_filled(page)
+
+    def test_a_file_loaded_over_a_filled_form_asks_first(self, page: Page) -> None:
+        load(page)
+        toggle_save_panel(page)
+        upload = page.locator(".st-key-upload__answers input[type=file]")
+        other = json.dumps({"answers": {"monitoring_available": "yes"}}).encode()
+        payload = FilePayload(name="other.json", mimeType="application/json", buffer=other)
+        after_rerun(page, lambda: upload.set_input_files(files=payload))
+        page.get_by_text("Load other.json? It replaces everything on the form").wait_for()
+        after_rerun(page, page.get_by_role("button", name="Keep the form as it is").click)
+        toggle_save_panel(page)
+        expect_filled(page)
+        toggle_save_panel(page)
+        after_rerun(page, lambda: upload.set_input_files(files=payload))
+        replace = page.get_by_role("button", name="Replace the form with other.json")
+        after_rerun(page, replace.click)
+        page.get_by_text("Loaded 1 answer(s) from other.json.").wait_for()
+        page.get_by_text(f"1 of {asked({'monitoring_available': 'yes'})} answered").wait_for()
 
     def test_new_screening_clears_nothing_until_it_is_confirmed(self, page: Page) -> None:
         load(page)
@@ -530,3 +563,59 @@ class TestAReloadLosesNothing:
         assert reload(page) == []
         page.get_by_text(f"0 of {asked({})} answered").wait_for()
         expect(page.get_by_text("The screening was restored")).to_be_hidden()
+
+
+ROUNDS_UNDER_LOAD = 4
+"""Rounds of the page-switch path under load: before the fix, each round lost the typed
+clinician or ignored a click, and about one in four wiped the form."""
+
+
+@pytest.fixture
+def busy_server(tmp_path: Path) -> Iterator[Server]:
+    """A server of its own, pinned to one processor that a spinning process keeps busy."""
+    cpu = max(os.sched_getaffinity(0))
+    running = Server(tmp_path / "busy", cpus={cpu})
+    try:
+        running.wait_until_healthy()
+        with busy(cpu):
+            yield running
+    finally:
+        running.stop()
+
+
+class TestPageSwitchesUnderLoad:
+    """Typing in a field and switching pages at once, with the server's processor busy."""
+
+    def test_the_typed_clinician_the_answers_and_each_click_survive(
+        self, browser: Browser, busy_server: Server
+    ) -> None:
+        context = browser.new_context(viewport={"width": 1100, "height": 1300})
+        tab = context.new_page()
+        try:
+            page = open_app(tab, busy_server.url, ".st-key-answer__chronic_pain_over_3_months")
+            load(page)
+            found = []
+            for n in range(ROUNDS_UNDER_LOAD):
+                typed = f"Dr Round {n}"
+                page.get_by_role("textbox", name="Clinician (optional)").fill(typed)
+                for link, heading in [("About", "About this checklist"), ("Screening", None)]:
+                    page.get_by_role("link", name=link).click()  # at once: no Enter, no wait
+                    target = heading or "Ketamine for pain: discussion checklist"
+                    try:
+                        page.get_by_role("heading", name=target).wait_for(timeout=30_000)
+                    except PlaywrightTimeoutError:
+                        found.append(f"round {n}: the click on {link} was ignored")
+                        break
+                page.get_by_text(f"{len(ANSWERS)} of {asked(ANSWERS)} answered").wait_for()
+                page.wait_for_selector(IDLE)
+                clinician = page.get_by_role("textbox", name="Clinician (optional)")
+                reference = page.get_by_role("textbox", name="Patient reference (optional)")
+                if clinician.input_value() != typed or reference.input_value() != MARKER:
+                    found.append(
+                        f"round {n}: {clinician.input_value()!r}, {reference.input_value()!r}"
+                    )
+            assert found == []
+            expect_filled(page, ANSWERS, clinician=f"Dr Round {ROUNDS_UNDER_LOAD - 1}")
+        finally:
+            STREAMS.pop(tab, None)
+            context.close()

@@ -581,6 +581,30 @@ class TestFromTheRecord:
         )
 
 
+class TestWhatRenderersKeep:
+    """Answers to questions not shown are dropped with a note naming them, never evaluated."""
+
+    def test_an_answer_lforms_kept_for_a_hidden_question_is_dropped_and_named(
+        self, summary_client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        answered = AnswersFile(answers={"substance_use_history": "no"})
+        body = call_body(shipped_pack, answered)
+        response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
+        response["item"][0]["item"].append(
+            {
+                "linkId": "substance_use_active",
+                "answer": [{"valueCoding": {"system": "http://loinc.org", "code": "LA33-6"}}],
+            }
+        )
+        (card,) = summary_client.post(PATIENT_VIEW, json=body).json()["cards"]
+        label = shipped_pack.item("substance_use_active").label
+        assert (
+            "Answers to questions not shown given the other answers were dropped, not "
+            f"evaluated: {md_escape(label)}." in card["detail"]
+        )
+        assert card["summary"] == summary_line(evaluate(shipped_pack, answered), 0)
+
+
 def older(pack: RulePack, version: str = "1.0.0", **changes: str) -> dict[str, Any]:
     """The call's response as if made under another version, with some question texts changed."""
     response = bound(questionnaire_response(pack, SOME))
@@ -648,7 +672,9 @@ class TestRefusals:
         del body["prefetch"]
         (message,) = refused(client, PATIENT_VIEW, 412, json=body)
         assert message.startswith("prefetch checklistResponse is missing")
-        assert "never fetches data itself" in message
+        assert message.endswith(
+            "or a fhirServer this service is configured to use with a fhirAuthorization token"
+        )
 
     def test_a_prefetch_the_client_could_not_fetch_is_412(
         self, client: TestClient, shipped_pack: RulePack
@@ -1009,6 +1035,33 @@ class TestJwt:
         local = TestClient(app, client=("127.0.0.1", 50000))
         assert local.post(PATIENT_VIEW, json=body).status_code == 200
 
+    def test_serve_says_loudly_that_the_check_is_off(self) -> None:
+        with socket.socket() as taken:  # a port in use: serve warns, then cannot listen
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            command = ["cds", "serve", "--insecure-no-jwt", "--port", str(port)]
+            result = subprocess.run(
+                [sys.executable, "-m", "screening", *command],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+        assert result.returncode == 1
+        assert result.stderr.startswith(
+            "WARNING: --insecure-no-jwt: the JWT check is OFF. Any program on this machine can "
+            "call the service without credentials."
+        )
+
+    def test_serve_wants_the_tls_certificate_and_key_together(self, tmp_path: Path) -> None:
+        cert = tmp_path / "cert.pem"
+        cert.write_text("x", encoding="utf-8")
+        result = CliRunner().invoke(cli, ["cds", "serve", "--ssl-certfile", str(cert)])
+        assert result.exit_code == 2
+        assert "--ssl-certfile and --ssl-keyfile go together" in result.output
+
     def test_serve_refuses_the_switch_off_loopback_and_warns_on_it(self) -> None:
         result = CliRunner().invoke(cli, ["cds", "serve", "--insecure-no-jwt", "--host", "0.0.0.0"])
         assert result.exit_code == 2
@@ -1037,7 +1090,7 @@ class TestConfig:
         assert result.output.splitlines() == [
             f"Error: {path}: colour: unknown setting; known: allowed_hosts, allowed_origins, "
             "app_url, audience, body_seconds, feedback_per_call, feedback_per_minute, "
-            "header_seconds, issuers, per_point_cards",
+            "fhir_servers, header_seconds, issuers, per_point_cards",
             f"Error: {path}: issuers.{ISSUER}: keys[0] is a private key: configure the EHR's public "
             "key only",
             f"Error: {path}: issuers.ftp://x: must be an http(s) URL",
@@ -1045,6 +1098,66 @@ class TestConfig:
             "https://ehr.example.org",
             f"Error: {path}: feedback_per_call: must be the most feedback entries in one call (1 to 100)",
         ]
+
+
+class TestMalformedShapes:
+    """Values of the wrong JSON type deep in a call are refused or ignored, never a 500."""
+
+    @pytest.mark.parametrize("value", [[], {}, 1, None])
+    def test_an_answer_code_of_the_wrong_type_is_422(
+        self, client: TestClient, shipped_pack: RulePack, value: Any
+    ) -> None:
+        body = call_body(shipped_pack)
+        item = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]["item"][0]["item"][0]
+        item["answer"][0]["valueCoding"]["code"] = value
+        refused(client, PATIENT_VIEW, 422, json=body)
+
+    @pytest.mark.parametrize("value", [["Patient/p1"], {"a": 1}, 5])
+    def test_a_subject_reference_of_the_wrong_type_is_422(
+        self, client: TestClient, shipped_pack: RulePack, value: Any
+    ) -> None:
+        body = call_body(shipped_pack)
+        body["prefetch"]["checklistResponse"]["entry"][0]["resource"]["subject"] = {
+            "reference": value
+        }
+        refused(client, PATIENT_VIEW, 422, json=body)
+
+    @pytest.mark.parametrize(
+        "concept",
+        [
+            {"coding": 1},
+            {"coding": [{"system": ["x"], "code": {"a": 1}}]},
+            {"coding": True},
+        ],
+    )
+    def test_an_order_coded_with_the_wrong_types_gets_no_cards(
+        self, client: TestClient, shipped_pack: RulePack, concept: dict[str, Any]
+    ) -> None:
+        order = ketamine_order(concept=concept)
+        body = call_body(shipped_pack, hook="order-select", context=order_context(order))
+        assert client.post(ORDER_SELECT, json=body).json() == {"cards": []}
+
+    def test_record_resources_with_the_wrong_types_answer_nothing(
+        self, client: TestClient, shipped_pack: RulePack
+    ) -> None:
+        odd = {
+            **THEOPHYLLINE,
+            "medicationCodeableConcept": None,
+            "medicationReference": {"reference": "#m"},
+            "contained": [{"resourceType": "Medication", "id": "m", "ingredient": 7}],
+        }
+        pressure = {
+            "resourceType": "Observation",
+            "status": "final",
+            "subject": {"reference": "Patient/p1"},
+            "code": {"coding": "8480-6"},
+            "component": {"code": 1},
+        }
+        body = call_body(shipped_pack)
+        body["prefetch"]["medicationStatements"] = bundle(odd)
+        body["prefetch"]["vitalSigns"] = bundle(pressure)
+        cards = client.post(PATIENT_VIEW, json=body).json()["cards"]
+        assert all("from the record" not in c["detail"] for c in cards)
 
 
 class TestNothingLeaves:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from screening import AnswersFile, RulePack, evaluate, load_pack
+from screening.citations import cited_as
 from screening.language import gatekeeping_phrases, verdict_words
 from screening.logic import asked_states
 from screening.models import Rule
@@ -304,17 +305,30 @@ PAIRS = pairs()
 
 
 class TestVignettesAreBoundaryPairs:
-    def test_there_are_pairs_for_the_boundaries_the_issue_names(self) -> None:
-        named = {item for a, b in PAIRS for item in differing_answers(load_pack(), *answers(a, b))}
-        for item in (
-            "cardiovascular_poorly_controlled",
-            "course_planned",
-            "pregnancy_possible",
-            "long_term_opioid_use",
-            "hypersensitivity_ketamine",
-            "interacting_medicines_label",
-        ):
-            assert item in named
+    def test_there_are_pairs_for_the_boundaries_the_issue_names(
+        self, shipped_pack: RulePack
+    ) -> None:
+        """Each boundary as (question, the two answers, an answer both vignettes share)."""
+        found = set()
+        for a, b in PAIRS:
+            first, second = answers(a, b)
+            for item in differing_answers(shipped_pack, first, second):
+                shared = frozenset((k, v) for k, v in first.items() if second.get(k) == v)
+                pair = frozenset((first.get(item, "unanswered"), second.get(item, "unanswered")))
+                found.add((item, pair, shared))
+
+        def has(item: str, values: set[str], given: tuple[str, str] | None = None) -> bool:
+            return any(
+                i == item and v == frozenset(values) and (given is None or given in shared)
+                for i, v, shared in found
+            )
+
+        assert has("cardiovascular_poorly_controlled", {"yes", "no"})
+        assert has("course_planned", {"unknown", "no"})
+        assert has("pregnancy_possible", {"unknown", "no"})
+        assert has("long_term_opioid_use", {"yes", "no"}, ("sedating_medications", "yes"))
+        assert has("hypersensitivity_ketamine", {"yes", "no"})
+        assert has("interacting_medicines_label", {"yes", "no"})
 
     @pytest.mark.parametrize(("first", "second"), PAIRS, ids=[a.scenario.id for a, _ in PAIRS])
     def test_each_pair_differs_in_exactly_one_answer_and_both_names_say_which(
@@ -453,11 +467,20 @@ class TestThePointSaysWhatItsSourceSays:
                 for s in point.source_says
             ), point.id
 
-    def test_statements_borrowed_by_analogy_say_so_in_their_section(
+    def test_statements_borrowed_by_analogy_are_attributed_as_such(
         self, shipped_pack: RulePack
     ) -> None:
         borrowed = [
             s for r in shipped_pack.rules for s in r.source_says if s.source == "esketamine-rems"
         ]
+        esketamine = next(s for s in shipped_pack.sources if s.id == "esketamine-rems")
         assert borrowed
-        assert all("by analogy" in s.section for s in borrowed)
+        assert cited_as(esketamine) == "The esketamine label (SPRAVATO), by analogy"
+
+    def test_every_source_is_attributed_by_a_short_name_a_reader_recognises(
+        self, shipped_pack: RulePack
+    ) -> None:
+        assert [s.id for s in shipped_pack.sources if not s.short_name] == []
+        assert cited_as(next(s for s in shipped_pack.sources if s.id == "ketamine-label")) == (
+            "The ketamine label (KETALAR)"
+        )

@@ -17,10 +17,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
+from app_pages.form.fhir_download import saved_response_json
+from app_pages.form.memory import note_key, tick_key
 from screening import AnswersError, AnswersFile, RulePack, evaluate
 from screening.answers import answer_problems, read_answers_bytes
 from screening.cli import cli
-from screening.fhir.response import fhir_string, questionnaire_response, response_json
+from screening.fhir.response import (
+    drop_not_enabled,
+    fhir_string,
+    questionnaire_response,
+    response_json,
+)
 from screening.logic import asked_states
 from screening.models import Answer, DiscussedMark
 from tests.app_helpers import open_save_panel
@@ -242,6 +249,19 @@ class TestDiscussedMarks:
         assert result.exit_code == 0, result.output
         assert len(json.loads(result.output)["extension"]) == 2
 
+    def test_the_apps_fhir_download_carries_the_ticks_and_notes_on_screen(
+        self, shipped_pack: RulePack
+    ) -> None:
+        entry = evaluate(shipped_pack, SOME).entries[0]
+        marks = {tick_key(entry): True, note_key(entry): " asked the patient "}
+        resource = json.loads(saved_response_json(shipped_pack, SOME, marks))
+        assert resource["extension"][0]["extension"] == [
+            {"url": "rule", "valueCode": entry.rule_id},
+            {"url": "done", "valueBoolean": True},
+            {"url": "note", "valueString": "asked the patient"},
+        ]
+        assert "extension" not in json.loads(saved_response_json(shipped_pack, SOME, {}))
+
     def test_the_extension_is_published_by_a_command_and_validates(self) -> None:
         result = CliRunner().invoke(
             cli, ["fhir", "extension", "--base", "https://fhir.example-hospital.org/fhir"]
@@ -256,6 +276,88 @@ class TestDiscussedMarks:
         assert definition.context[0].expression == "QuestionnaireResponse"
         slices = [e.sliceName for e in definition.differential.element or [] if e.sliceName]
         assert slices == ["rule", "done", "note"]
+
+
+V2 = "http://terminology.hl7.org/CodeSystem/v2-0136"
+
+
+def with_answer(pack: RulePack, value: dict[str, Any]) -> dict[str, Any]:
+    """SOME as a response, its answer on monitoring (no follow-ups) replaced by `value`."""
+    resource = questionnaire_response(pack, SOME)
+    for group in resource["item"]:
+        for item in group["item"]:
+            if item["linkId"] == "monitoring_available":
+                item["answer"] = [value]
+    return resource
+
+
+class TestWhatClientsSend:
+    """Readers take the other ways real clients say Yes, No and Unknown, and nothing more."""
+
+    @pytest.mark.parametrize(
+        ("value", "answer"),
+        [
+            ({"valueCoding": {"system": V2, "code": "Y"}}, "yes"),
+            ({"valueCoding": {"system": V2, "code": "N"}}, "no"),
+            ({"valueCoding": {"system": V2, "code": "UNK"}}, "unknown"),
+            (
+                {
+                    "valueCoding": {
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-NullFlavor",
+                        "code": "UNK",
+                    }
+                },
+                "unknown",
+            ),
+            ({"valueBoolean": True}, "yes"),
+            ({"valueBoolean": False}, "no"),
+            ({"valueCoding": {"system": "https://loinc.org", "code": "LA33-6"}}, "yes"),
+            ({"valueCoding": {"system": "https://loinc.org", "code": "LA4489-6"}}, "unknown"),
+        ],
+    )
+    def test_other_codings_of_yes_no_unknown_are_read(
+        self, shipped_pack: RulePack, value: dict[str, Any], answer: str
+    ) -> None:
+        resource = with_answer(shipped_pack, value)
+        assert read(shipped_pack, resource).answers["monitoring_available"] == answer
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            {"valueCoding": {"system": V2, "code": "y"}},
+            {
+                "valueCoding": {
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-NullFlavor",
+                    "code": "NA",
+                }
+            },
+            {"valueBoolean": "true"},
+            {"valueCoding": {"system": "https://loinc.org", "code": "LA99-9"}},
+        ],
+    )
+    def test_anything_else_is_still_refused(
+        self, shipped_pack: RulePack, value: dict[str, Any]
+    ) -> None:
+        (problem,) = refusal(shipped_pack, with_answer(shipped_pack, value))
+        assert "answer must be a LOINC Yes (LA33-6)" in problem
+
+    def test_a_questionnaire_without_version_is_read_when_its_questions_are_ours(
+        self, shipped_pack: RulePack
+    ) -> None:
+        resource = questionnaire_response(shipped_pack, SOME)
+        resource["questionnaire"] = URL
+        assert read(shipped_pack, resource).answers == SOME.answers
+
+    def test_answers_to_questions_not_shown_are_dropped_and_named(
+        self, shipped_pack: RulePack
+    ) -> None:
+        kept_by_lforms = AnswersFile(
+            answers={"substance_use_history": "no", "substance_use_active": "yes"}
+        )
+        answers, dropped = drop_not_enabled(shipped_pack, kept_by_lforms)
+        assert answers.answers == {"substance_use_history": "no"}
+        assert dropped == ["substance_use_active"]
+        assert drop_not_enabled(shipped_pack, SOME) == (SOME, [])
 
 
 class TestRoundTrip:
@@ -328,7 +430,7 @@ LOINC_NO = {"system": "http://loinc.org", "code": "LA32-8", "display": "No"}
 EDITS: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
     "url": lambda r, _: r.update(questionnaire="http://example.org/fhir/Questionnaire/phq-9|1.0.0"),
     "version": lambda r, _: r.update(questionnaire=f"{URL}|0.9.0"),
-    "no-version": lambda r, _: r.update(questionnaire=URL),
+    "no-version": lambda r, q: r.update(questionnaire=URL) or q.update(text="Reworded?"),
     "status": lambda r, _: r.update(status="entered-in-error"),
     "code": lambda _, q: q.update(
         answer=[{"valueCoding": {"system": "http://loinc.org", "code": "LA99-9"}}]
@@ -358,9 +460,9 @@ def edited(pack: RulePack, change: str) -> dict[str, Any]:
 
 
 REFUSALS = {
-    "url": 'r.json: questionnaire: answers another questionnaire, "http://example.org/fhir/Questionnaire/phq-9"; this rule pack\'s is Questionnaire/ketamine-for-pain-pre-treatment-discussion-checklist version 1.2.0',
-    "version": 'r.json: questionnaire: answers version "0.9.0" of the questionnaire, but this rule pack is version 1.2.0: evaluate it with the pack of that version',
-    "no-version": f'r.json: questionnaire: must name the questionnaire it answers as url|version, got "{URL}"',
+    "url": 'r.json: questionnaire: answers another questionnaire, "http://example.org/fhir/Questionnaire/phq-9"; this rule pack\'s is Questionnaire/ketamine-for-pain-pre-treatment-discussion-checklist version {version}',
+    "version": 'r.json: questionnaire: answers version "0.9.0" of the questionnaire, but this rule pack is version {version}: evaluate it with the pack of that version',
+    "no-version": "r.json: questionnaire: names no version of the questionnaire, and questions it answers differ from this rule pack's (substance_use_history): evaluate it with the pack it was made for",
     "status": 'r.json: status: must be one of in-progress, completed, amended, stopped, got "entered-in-error"',
     "code": 'r.json: substance_use_history: answer must be a LOINC Yes (LA33-6), No (LA32-8) or Unknown (LA4489-6) coding, got {"system": "http://loinc.org", "code": "LA99-9"}',
     "system": "r.json: substance_use_history: answer must be a LOINC Yes (LA33-6), No (LA32-8) or Unknown (LA4489-6) coding, got",
@@ -387,7 +489,7 @@ class TestRefusals:
     ) -> None:
         problems = refusal(shipped_pack, edited(shipped_pack, change))
         assert len(problems) == 1, problems
-        assert REFUSALS[change] in problems[0]
+        assert REFUSALS[change].replace("{version}", shipped_pack.meta.version) in problems[0]
 
     def test_another_resource_type_is_not_answers(self, shipped_pack: RulePack) -> None:
         assert refusal(shipped_pack, {"resourceType": "Patient"}) == [

@@ -113,6 +113,13 @@ class TestInstalledPackage:
         assert (installed.returncode, installed.stdout) == (0, from_checkout.stdout)
         assert installed.stdout.startswith("OK: ")
 
+    def test_usage_lines_name_the_screening_command(
+        self, installed_python: Path, tmp_path: Path
+    ) -> None:
+        shown = run([installed_python.parent / "screening", "evaluate"], cwd=tmp_path)
+        assert shown.returncode == 2
+        assert shown.stderr.startswith("Usage: screening evaluate [OPTIONS] ANSWERS.json")
+
     def test_the_package_comes_from_the_environment_with_its_version_in_the_metadata(
         self, installed_python: Path, tmp_path: Path
     ) -> None:

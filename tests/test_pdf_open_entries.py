@@ -15,12 +15,14 @@ from screening.pdf import checklist_pdf, verify_pdf
 from screening.pdf.contract import CONTRACTS, CURRENT_FORMAT
 from screening.pdf.layout import draw_checklist
 from screening.pdf.record import FORMAT_VERSION, RECORD_NAME, RELEASES, checklist_digest
+from screening.statements import statement_text
 
 TWO_ANSWERS = {"chronic_pain_over_3_months": "yes", "condition_crps": "yes"}
-PARTLY_ANSWERED_MOST_PAGES = 7
+PARTLY_ANSWERED_MOST_PAGES = 9
 """The bound for a form with two answers: 9 pages before open entries were grouped, 6 after;
-7 with pack 1.2.0 (five more points, two more questions and a ninth source), where the
-seventh page holds only the record and the fingerprint."""
+7 with pack 1.2.0 (five more points, two more questions and a ninth source), and 9 once the
+PDF prints what the sources say: about a page and a half of statements at the top (those of
+open points included) and each again under its point."""
 BACKGROUND_NOTE = (
     "Background reading for patients, not clinical evidence: it stands beside a guideline or "
     "label and never alone behind a point."
@@ -114,8 +116,11 @@ class TestOpenEntriesGrouped:
         pdf, given = build(shipped_pack, TWO_ANSWERS, discussed=discussed)
         text = checklist_part(text_of(pdf))
         entry = next(e for e in evaluate(shipped_pack, given).entries if e.rule_id in discussed)
-        assert f"✓ {entry_headline(entry)} Note: Bloods booked for Monday Rule {entry.rule_id}" in (
-            text
+        said = "".join(f" {statement_text(s)}" for s in entry.source_says)
+        assert entry.source_says  # the point quotes its source (pack 1.2.0), between tick and note
+        assert (
+            f"✓ {entry_headline(entry)}{said} Note: Bloods booked for Monday Rule {entry.rule_id}"
+            in text
         )
         assert verify_pdf(pdf, shipped_pack, "c.pdf").matches
 

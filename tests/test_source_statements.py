@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from screening import AnswersFile, Checklist, PackError, RulePack, evaluate, load_pack
 from screening.citations import cited_as
 from screening.models import Source, SourceStatement, StatementRef
+from screening.review.diff import diff_packs
 from tests.statement_helpers import (
     ALL_RAISED,
     GUIDELINE_CAUTION,
@@ -359,3 +360,32 @@ class TestOnTheChecklist:
         checklist = evaluate(mini_pack, AnswersFile(answers={"history": "yes"}))
         assert checklist.statements == ()
         assert all(e.source_says == () for e in checklist.entries)
+
+
+class TestTheDiff:
+    """A committee sees a statement added, changed or a short name given, rule by rule."""
+
+    def test_a_changed_statement_is_named_with_its_rule(self, tmp_path: Path) -> None:
+        old = load_pack(write_statement_pack(tmp_path / "old"))
+        rules = RULES.replace("serious hazard", "grave hazard")
+        new = load_pack(write_statement_pack(tmp_path / "new", {"rules-main.yaml": rules}))
+        (change,) = diff_packs(old, new).changes
+        assert (change.what, change.id, change.action) == ("rule", "setting-monitoring", "changed")
+        (field,) = change.fields
+        assert field.field == "what the sources say"
+        assert field.was is not None and "serious hazard" in field.was
+        assert field.now is not None and "grave hazard" in field.now
+        assert field.now.startswith('test-label (4 Contraindications), contraindication: "')
+
+    def test_a_statement_added_to_a_rule_that_had_none_is_named(self, tmp_path: Path) -> None:
+        old = load_pack(write_statement_pack(tmp_path / "old"))
+        rules = RULES.replace(
+            "    sources: [src-a]\n  - id: setting-monitoring",
+            "    sources: [src-a]\n    source_says:\n      - source: src-a\n"
+            '        section: "Table 3"\n        strength: should-not\n'
+            '        statement: "not with current use"\n  - id: setting-monitoring',
+        )
+        new = load_pack(write_statement_pack(tmp_path / "new", {"rules-main.yaml": rules}))
+        (change,) = diff_packs(old, new).changes
+        assert change.id == "substance-active"
+        assert [(f.field, f.was) for f in change.fields] == [("what the sources say", None)]

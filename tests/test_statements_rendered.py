@@ -10,6 +10,7 @@ every point whose rule quotes it, and once at the top.
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
@@ -40,10 +41,12 @@ from screening.pdf import checklist_pdf
 from screening.pdf.contract import CONTRACTS, CURRENT_FORMAT, statement_lines
 from screening.pdf.pages import check_pages
 from screening.pdf.record import RECORD_NAME, PdfRecord, read_record
+from screening.review.report import review_html, review_markdown
 from screening.statements import (
     ABSENT_POINT_NOTE,
     STATEMENTS_HEADING,
     STRENGTH_WORDS,
+    statement_ref,
     statement_text,
 )
 from tests.app_helpers import open_save_panel
@@ -256,3 +259,19 @@ class TestReadByAnotherRelease:
             "a source statement of entry setting-monitoring on the pages differs from the "
             "embedded record: the file has been altered",
         ]
+
+
+@pytest.mark.parametrize("form", ["markdown", "html"])
+def test_the_review_document_shows_each_rule_s_statements_with_its_point(
+    form: str, tmp_path: Path
+) -> None:
+    """What a committee reads (`rules --format html`): each statement where the point is."""
+    pack = load_pack(write_statement_pack(tmp_path / "pack"))
+    shown = review_html(pack) if form == "html" else review_markdown(pack)
+    for rule in pack.rules:
+        point = shown.index(md_escape(rule.text) if form == "markdown" else rule.text)
+        for said in rule.source_says:
+            line = statement_text(statement_ref(said, pack.source(said.source)))
+            written = md_escape(line) if form == "markdown" else html.escape(line, quote=False)
+            assert shown.count(written) == 1
+            assert 0 < shown.index(written) - point < 400

@@ -14,6 +14,7 @@ import streamlit as st
 
 from app_pages.common import Download, QuestionText, md, offer, question_texts
 from app_pages.form import memory
+from app_pages.form.fhir_download import saved_response_json
 from app_pages.form.memory import answer_key, detail_key, start_again_popover
 from screening import (
     ANSWER_WORDS,
@@ -28,12 +29,13 @@ from screening import (
     answers_download_name,
     describe_condition,
     identifier_hints,
-    response_json,
 )
 
 # The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
 EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
 LATEST_DATE = dt.date(MAX_YEAR, 12, 31)
+CLEAR_ALL = "Clear all answers, details and ticks, and the notes"
+"""The confirmation names everything it clears, notes included."""
 SAVE_PANEL = "save_panel"  # open or closed: its contents are drawn only while open
 # The form's one style element. Follow-ups are indented under their parent, with a rule beside
 # them, by one rule that names them all (built once per pack): cheaper on every rerun than an
@@ -67,13 +69,26 @@ def _form_style(texts: Mapping[str, QuestionText]) -> str:
     return "<style>" + "\n".join(rules) + "</style>"
 
 
-def _dropped_note(pack: RulePack, item: Item, answer: Answer) -> None:
+def _dropped_note(pack: RulePack, item: Item, answer: Answer, undo_here: bool) -> None:
     reason = describe_condition(item.asked_if, pack) if item.asked_if is not None else ""
     st.warning(
-        f"Answer removed: “{md(item.question)}” was answered **{ANSWER_WORDS[answer]}**, but it "
-        f"is asked only when {md(reason)}. That answer is no longer on the form and will not "
-        "be used.",
+        f"Answer set aside: “{md(item.question)}” was answered **{ANSWER_WORDS[answer]}**, but "
+        f"it is asked only when {md(reason)}. It is not on the form and will not be used; it "
+        "comes back if that is answered as before.",
         icon="ℹ️",
+    )
+    found = memory.undo() if undo_here else None
+    if found is None:
+        return
+    key, before, aside = found
+    changed = pack.item(key.removeprefix("answer__")).question
+    was = ANSWER_WORDS.get(before, "unanswered")
+    st.button(
+        f"Undo: “{md(changed)}” back to {was}, and {len(aside)} answer(s) back",
+        key="undo_change",
+        on_click=memory.undo_change,
+        icon=":material/undo:",
+        help="Puts that answer back as it was, and the follow-up answers it set aside.",
     )
 
 
@@ -107,7 +122,7 @@ def _upload_panel(pack: RulePack) -> None:
             ),
             Download(
                 "Save as FHIR QuestionnaireResponse",
-                partial(response_json, pack, given),
+                partial(saved_response_json, pack, given, memory.marks()),
                 answers_download_name(given, "fhir.json"),
                 "download__answers_fhir",
                 "The same answers as a FHIR R4 QuestionnaireResponse, for an EHR; loads here too.",
@@ -125,6 +140,28 @@ def _upload_panel(pack: RulePack) -> None:
             help="An answers file saved from this form or written for the command line, or a "
             "FHIR QuestionnaireResponse to this form's questionnaire.",
         )
+        waiting = memory.pending()
+        if waiting is not None:
+            st.warning(
+                f"Load {md(waiting.name)}? It replaces everything on the form: the answers, "
+                "the details, and the ticks and notes on the checklist.",
+                icon=":material/warning:",
+            )
+            choice = st.container(horizontal=True)
+            choice.button(
+                f"Replace the form with {md(waiting.name)}",
+                key="upload_replace",
+                on_click=memory.replace_with_pending,
+                args=(pack,),
+                type="primary",
+                help="Save the answers first if you may need them again.",
+            )
+            choice.button(
+                "Keep the form as it is",
+                key="upload_keep",
+                on_click=memory.keep_the_form,
+                help="The file is not loaded.",
+            )
         note = memory.take_upload_note()
         if note is not None and note.problems:
             st.error(
@@ -186,7 +223,7 @@ def start_again_button(pack: RulePack, where: str) -> None:
     confirm = st.popover(
         "Start a new screening",
         icon=":material/restart_alt:",
-        help="Clear this session's answers, details and ticks.",
+        help="Clear this session's answers, details, ticks and notes.",
         key=start_again_popover(where),
         on_change="rerun",  # lazy: its button is drawn only while it is open
     )
@@ -194,7 +231,7 @@ def start_again_button(pack: RulePack, where: str) -> None:
         return
     with confirm:
         st.button(
-            "Clear all answers, details and ticks",
+            CLEAR_ALL,
             key=f"start_again__{where}",
             on_click=memory.start_again,
             args=(pack, where),
@@ -212,6 +249,8 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     _details()
     _upload_panel(pack)
     dropped = memory.dropped()
+    undo = memory.undo()
+    undo_at = next((i.id for i in pack.items if undo and i.id in undo[2] and i.id in dropped), None)
     texts = question_texts(pack)
     st.html(_form_style(texts))
     for section in pack.sections:
@@ -220,7 +259,7 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
             if item.id in asked:
                 _question(texts[item.id], item)
             elif item.id in dropped:
-                _dropped_note(pack, item, dropped[item.id])
+                _dropped_note(pack, item, dropped[item.id], item.id == undo_at)
     answered = sum(1 for state in asked.values() if state != "not_assessed")
     st.progress(answered / len(asked), text=f"{answered} of {len(asked)} answered")
     row = st.container(horizontal=True)

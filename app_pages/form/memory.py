@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
@@ -42,7 +43,10 @@ UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
 TOKEN = "screening__recovery_token"  # this session's key to its copy in `recovery`
 HANDED = "screening__token_handed"  # the tab has been told the token, and asked for its old one
+LAST_CHANGE = "screening__last_change"  # (answer key, value before) of the last answer given
+UNDO = "screening__undo"  # (answer key, value before, {item id: answer}) a change removed
 RESTORED = "screening__restored"  # a copy was restored in this session: say so once
+PENDING = "screening__pending_upload"  # an answers file read, waiting for "replace the form?"
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
@@ -109,8 +113,12 @@ def remember(keys: list[str]) -> None:
 
 def keep(key: str) -> None:
     """A form widget's new value, into the memory as it is given (its `on_change`): so a run
-    after one that drew the whole form needs no `remember`, a cost on every click."""
-    memory()[key] = st.session_state[key]
+    after one that drew the whole form needs no `remember`, a cost on every click. For an
+    answer, the value before is noted too, so a change that removes follow-ups can be undone."""
+    held = memory()
+    if key.startswith("answer__"):
+        st.session_state[LAST_CHANGE] = (key, held.get(key))
+    held[key] = st.session_state[key]
 
 
 def set_value(key: str, value: Any) -> None:
@@ -128,18 +136,49 @@ def answers(pack: RulePack) -> dict[str, Answer]:
 
 
 def drop_unasked(pack: RulePack) -> dict[str, AnswerState]:
-    """Remove answers to questions no longer asked, noting each, so none reaches the checklist."""
+    """Set aside answers to questions no longer asked, noting each, so none reaches the
+    checklist; give one back when its question is asked again (the parent answered as before).
+    The change that set answers aside can be undone in one click (`undo`)."""
     given = answers(pack)
     asked = asked_states(pack, given)
-    dropped: dict[str, Answer] = st.session_state.setdefault(DROPPED, {})
-    for item_id, answer in given.items():
-        if item_id not in asked:
-            dropped[item_id] = answer
-            memory().pop(answer_key(item_id), None)
-            st.session_state.pop(answer_key(item_id), None)
-    for item_id in [i for i in dropped if i in asked]:
-        del dropped[item_id]
+    aside: dict[str, Answer] = st.session_state.setdefault(DROPPED, {})
+    now_aside = {i: a for i, a in given.items() if i not in asked}
+    for item_id, answer in now_aside.items():
+        aside[item_id] = answer
+        memory().pop(answer_key(item_id), None)
+        st.session_state.pop(answer_key(item_id), None)
+    if now_aside and LAST_CHANGE in st.session_state:
+        key, before = st.session_state[LAST_CHANGE]
+        st.session_state[UNDO] = (key, before, now_aside)
+    back = {i: a for i, a in aside.items() if i in asked}
+    for item_id, answer in back.items():
+        del aside[item_id]
+        set_value(answer_key(item_id), answer)
+    if back:  # the answers given back may themselves open follow-ups
+        return drop_unasked(pack)
     return asked
+
+
+def undo() -> tuple[str, Any, dict[str, Answer]] | None:
+    """The change that set answers aside, while they are still set aside."""
+    found = st.session_state.get(UNDO)
+    if found is None or not any(i in dropped() for i in found[2]):
+        return None
+    key, before, aside = found
+    return str(key), before, dict(aside)
+
+
+def undo_change() -> None:
+    """Put the answer changed back as it was, and the answers it set aside (a callback)."""
+    found = undo()
+    st.session_state.pop(UNDO, None)
+    if found is None:
+        return
+    key, before, aside = found
+    set_value(key, before)
+    for item_id, answer in aside.items():
+        if dropped().pop(item_id, None) is not None:
+            set_value(answer_key(item_id), answer)
 
 
 def dropped() -> dict[str, Answer]:
@@ -223,7 +262,7 @@ def back_to_the_form() -> None:
 
 
 def start_again(pack: RulePack, where: str | None = None) -> None:
-    """Clear this session's answers, details and ticks (a callback, so widgets may be reset),
+    """Clear this session's answers, details, ticks and notes (a callback, so widgets may be reset),
     and close the confirmation it was clicked in. The copy kept for a reload goes too."""
     recovery.forget(token())
     if where is not None:
@@ -238,6 +277,8 @@ def start_again(pack: RulePack, where: str | None = None) -> None:
     for field in DETAILS:
         set_value(detail_key(field), dt.date.today() if field == "date" else "")
     st.session_state[DROPPED] = {}
+    st.session_state.pop(UNDO, None)
+    st.session_state.pop(PENDING, None)
     st.session_state[UPLOAD_NOTE] = None
     show("form")
 
@@ -251,6 +292,7 @@ def read_answers_upload(pack: RulePack, name: str, data: bytes) -> tuple[Answers
 def load_upload(pack: RulePack) -> None:
     """Replace the form with an uploaded answers file, or say why not and change nothing."""
     uploaded = st.session_state.get(UPLOAD_KEY)
+    st.session_state.pop(PENDING, None)
     if uploaded is None:
         st.session_state[UPLOAD_NOTE] = None
         return
@@ -267,16 +309,53 @@ def load_upload(pack: RulePack) -> None:
             [f"{uploaded.name}: could not be read: an unexpected error occurred (see the log)"],
         )
         return
+    if has_work():
+        st.session_state[PENDING] = Pending(uploaded.name, loaded, tuple(with_marks))
+        return
+    _fill(pack, Pending(uploaded.name, loaded, tuple(with_marks)))
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An answers file read and checked, waiting until the person confirms it may replace the
+    form they have filled."""
+
+    name: str
+    loaded: AnswersFile
+    marked: tuple[Entry, ...]
+
+
+def pending() -> Pending | None:
+    found: Pending | None = st.session_state.get(PENDING)
+    return found
+
+
+def _fill(pack: RulePack, upload: Pending) -> None:
+    """Replace the form with a loaded answers file, and say so."""
+    loaded = upload.loaded
     start_again(pack)
     for item_id, answer in loaded.answers.items():
         set_value(answer_key(item_id), answer)
     set_value(detail_key("patient_reference"), loaded.patient_reference or "")
     set_value(detail_key("clinician"), loaded.clinician or "")
     set_value(detail_key("date"), dt.date.fromisoformat(loaded.date) if loaded.date else None)
-    for entry in with_marks:
+    for entry in upload.marked:
         set_value(tick_key(entry), entry.done)
         set_value(note_key(entry), entry.note or "")
-    st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, [], len(loaded.answers))
+    st.session_state[UPLOAD_NOTE] = UploadNote(upload.name, [], len(loaded.answers))
+
+
+def replace_with_pending(pack: RulePack) -> None:
+    """The person confirmed: the waiting file replaces the form (a callback)."""
+    upload = st.session_state.pop(PENDING, None)
+    if isinstance(upload, Pending):
+        _fill(pack, upload)
+
+
+def keep_the_form() -> None:
+    """The person declined: the waiting file is dropped, the form stays (a callback)."""
+    st.session_state.pop(PENDING, None)
+    st.session_state[UPLOAD_NOTE] = None
 
 
 def take_upload_note() -> UploadNote | None:

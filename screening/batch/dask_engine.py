@@ -79,15 +79,19 @@ def evaluate_partition(partition: pd.DataFrame, pack: RulePack, shown: str) -> p
         codes = np.full(rows, -1, dtype=np.int8)
         codes[accepted] = result.visible[item.id]
         out[f"item:{item.id}"] = codes
-    out[RECORD_ID] = (
-        pd.Series([None] * rows, dtype="object")
+    out[RECORD_ID] = pd.Series(
+        np.full(rows, None, dtype=object)
         if table.record_ids is None
-        else pd.Series(table.record_ids.to_pylist(), dtype="object")
+        else table.record_ids.to_numpy(zero_copy_only=False),
+        dtype="object",
     )
-    problems: list[list[list[str]]] = [[] for _ in range(rows)]
+    problems: dict[int, list[list[str]]] = {}
     for p in table.problems:
-        problems[p.row - 1].append([p.column, p.value, p.reason])
-    out[_PROBLEMS] = pd.Series([json.dumps(p) if p else None for p in problems], dtype="object")
+        problems.setdefault(p.row - 1, []).append([p.column, p.value, p.reason])
+    texts = np.full(rows, None, dtype=object)
+    for row, found in problems.items():
+        texts[row] = json.dumps(found)
+    out[_PROBLEMS] = pd.Series(texts, dtype="object")
     return pd.DataFrame(out)
 
 

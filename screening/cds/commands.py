@@ -66,7 +66,7 @@ def serve(
     rules_dir: Path,
     base: str,
 ) -> None:
-    """Serve the CDS Hooks service until Ctrl+C; it reads prefetch only and stores nothing.
+    """Serve the CDS Hooks service until Ctrl+C; it stores nothing.
 
     Every call needs a JWT signed by an issuer named in --config.
     """

@@ -40,6 +40,7 @@ class ServiceConfig:
     audience: str = "http://127.0.0.1:8090"
     allowed_hosts: tuple[str, ...] = LOOPBACK_HOSTS
     allowed_origins: tuple[str, ...] = ()
+    fhir_servers: tuple[str, ...] = ()
     per_point_cards: bool = False
     app_url: str | None = None
     jwt_off: bool = False
@@ -54,6 +55,8 @@ KNOWN_KEYS = {
     "audience": "the service's public base URL, such as https://cds.example-hospital.org",
     "allowed_hosts": "a list of host names the service answers to",
     "allowed_origins": "a list of web origins allowed by CORS, such as https://ehr.example.org",
+    "fhir_servers": "a list of FHIR base URLs a call's fhirServer may name, to fetch missing "
+    "prefetch from with the call's fhirAuthorization token",
     "per_point_cards": "true for one card per checklist point instead of one summary card",
     "app_url": "the web form's address, linked from the summary card",
     "feedback_per_call": "the most feedback entries in one call (1 to 100)",
@@ -136,6 +139,7 @@ def parse_config(data: Any, path: Path) -> ServiceConfig:
         "app_url": (lambda v: v if isinstance(v, str) and _URL.fullmatch(v) else None,),
         "allowed_hosts": (lambda v: _strings(v, _HOST),),
         "allowed_origins": (lambda v: _strings(v, _ORIGIN),),
+        "fhir_servers": (lambda v: _strings(v, _URL),),
         "per_point_cards": (lambda v: v if isinstance(v, bool) else None,),
         "feedback_per_call": (lambda v: _int(v, 1, 100),),
         "feedback_per_minute": (lambda v: _int(v, 1, 100_000),),

@@ -1,7 +1,9 @@
 """The CDS Hooks service: discovery, a call per hook, feedback; a few Starlette routes.
 
-It reads the patient's latest QuestionnaireResponse from the call's prefetch and answers
-with the checklist as cards. It never fetches anything itself, never stores a request, and
+It reads the patient's latest QuestionnaireResponse and coded record data from the call's
+prefetch (or, for a FHIR server the clinic configured, fetches what is missing with the
+call's token: `fetch.py`) and answers with the checklist as one summary card, or one card
+per point. Every call carries a JWT checked by `auth.py`. It never stores a request and
 counts feedback in memory only. Every refusal is a 4xx with a FHIR OperationOutcome saying
 what is wrong, never a traceback.
 """
@@ -22,6 +24,7 @@ from typing import Any
 from urllib.parse import quote
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -40,6 +43,7 @@ from screening.cds.cards import (
     topic_system,
 )
 from screening.cds.config import LOOPBACK_HOSTS, ServiceConfig
+from screening.cds.fetch import FetchError, fetch_prefetch, same_server
 from screening.engine import evaluate
 from screening.errors import AnswersError
 from screening.fhir.questionnaire import (
@@ -53,6 +57,7 @@ from screening.fhir.response import (
     RESOURCE_TYPE,
     answers_from_response,
     changed_meanings,
+    drop_not_enabled,
     questionnaire_problems,
 )
 from screening.limits import MAX_CDS_BODY_BYTES, MAX_CDS_JSON_DEPTH, MAX_NUMBER_DIGITS
@@ -174,15 +179,19 @@ def discovery(
 
 
 def _depth_exceeds(data: Any, limit: int) -> bool:
-    stack = [(data, 1)]
-    while stack:
-        value, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(value, dict):
-            stack += [(v, depth + 1) for v in value.values()]
-        elif isinstance(value, list):
-            stack += [(v, depth + 1) for v in value]
+    """Whether any value sits deeper than `limit` (the top value is at depth 1): a level of
+    containers at a time, so scalars cost nothing."""
+    level = [data] if isinstance(data, dict | list) else []
+    depth = 1
+    while level:
+        if depth >= limit:
+            return any(level)  # a non-empty container here has children deeper than the limit
+        deeper: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            deeper += [c for c in children if isinstance(c, dict | list)]
+        level = deeper
+        depth += 1
     return False
 
 
@@ -336,8 +345,7 @@ def prefetched_responses(value: Any) -> list[dict[str, Any]]:
         raise RefusedError(
             412,
             "incomplete",
-            f"the client could not prefetch {PREFETCH_KEY}, and this service never fetches "
-            "data itself",
+            f"the client could not prefetch {PREFETCH_KEY}",
         )
     if kind == RESOURCE_TYPE:
         return [value]
@@ -375,7 +383,7 @@ def check_subject(response: dict[str, Any], patient: str, fhir_server: str | Non
     allowed = {f"Patient/{patient}"}
     if fhir_server:
         allowed.add(f"{fhir_server.rstrip('/')}/Patient/{patient}")
-    if reference not in allowed:
+    if not isinstance(reference, str) or reference not in allowed:
         why = (
             "has no subject.reference"
             if reference is None
@@ -564,10 +572,17 @@ def _read_response(
             f"question answered there reads word for word as in version {pack.meta.version}."
         )
     source = f"prefetch.{PREFETCH_KEY}"
-    answers = answers_from_response(response, source)
-    problems = questionnaire_problems(pack, answers, source)
+    read = answers_from_response(response, source)
+    problems = questionnaire_problems(pack, read, source)
     if problems:
         raise AnswersError(problems)
+    answers, dropped = drop_not_enabled(pack, read)
+    if dropped:
+        labels = ", ".join(pack.item(i).label for i in dropped)
+        notes.append(
+            "Answers to questions not shown given the other answers were dropped, not "
+            f"evaluated: {labels}."
+        )
     return answers, notes, None
 
 
@@ -597,6 +612,59 @@ def _with_record(
         discussed=discussed,
     )
     return answers, used
+
+
+def _to_fetch(
+    settings: CallSettings, service: Service, body: Any, servers: tuple[str, ...]
+) -> tuple[str, str, str, dict[str, str]] | None:
+    """What to fetch from the call's FHIR server: its address, the token, the patient and the
+    templates of the prefetch keys not sent; None when nothing is missing, or the server is
+    not one the clinic listed, or there is no token (the call is then judged as it came)."""
+    if not isinstance(body, dict) or not servers:
+        return None
+    server, auth, context = (
+        body.get("fhirServer"),
+        body.get("fhirAuthorization"),
+        body.get("context"),
+    )
+    token = auth.get("access_token") if isinstance(auth, dict) else None
+    prefetch = body.get("prefetch", {})
+    if (
+        not isinstance(server, str)
+        or not same_server(server, servers)
+        or not isinstance(token, str)
+        or not token
+        or not isinstance(context, dict)
+        or not isinstance(prefetch, dict)
+    ):
+        return None
+    patient = patient_id(context)
+    if service.hook == "order-select" and not orders_ketamine(
+        context,
+        settings.record.orders if settings.record else None,
+        prefetched_medications(context.get("draftOrders"), *prefetch.values()),
+    ):
+        return None
+    templates = {PREFETCH_KEY: prefetch_template(settings.pack, settings.base)}
+    templates.update(record_prefetch(settings.record))
+    wanted = {k: t for k, t in templates.items() if k not in prefetch}
+    return (server, token, patient, wanted) if wanted else None
+
+
+async def _complete_prefetch(
+    settings: CallSettings, service: Service, body: Any, servers: tuple[str, ...]
+) -> Any:
+    """The body with the prefetch it lacked fetched from its FHIR server, in a worker thread
+    so other calls go on; a failed fetch is 412 saying why."""
+    missing = _to_fetch(settings, service, body, servers)
+    if missing is None:
+        return body
+    server, token, patient, templates = missing
+    try:
+        fetched = await run_in_threadpool(fetch_prefetch, server, token, templates, patient)
+    except FetchError as exc:
+        raise RefusedError(412, "incomplete", f"prefetch is missing and {exc}") from None
+    return {**body, "prefetch": {**(body.get("prefetch") or {}), **fetched}}
 
 
 def _cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str, Any]:
@@ -632,7 +700,8 @@ def _cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str,
             412,
             "required",
             f"prefetch {PREFETCH_KEY} is missing: send the patient's latest response as the "
-            "discovery document's prefetch template asks; this service never fetches data itself",
+            "discovery document's prefetch template asks, or a fhirServer this service is "
+            "configured to use with a fhirAuthorization token",
         )
     response = latest_response(prefetched_responses(prefetch[PREFETCH_KEY]), patient, fhir_server)
     resources, not_sent = record_resources(prefetch, record)
@@ -772,6 +841,7 @@ def create_app(
         service = _service(request)
         authenticate(request, service)
         body = await read_json(request, config.body_seconds)
+        body = await _complete_prefetch(settings, service, body, config.fhir_servers)
         return JSONResponse(_cards_for(settings, service, body))
 
     async def feedback(request: Request) -> Response:

@@ -45,10 +45,13 @@ class Finding:
     date: str | None
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
 def _codings(concept: Any) -> list[dict[str, Any]]:
-    if not isinstance(concept, dict):
-        return []
-    return [c for c in concept.get("coding", []) if isinstance(c, dict)]
+    codings = concept.get("coding") if isinstance(concept, dict) else None
+    return [c for c in codings if isinstance(c, dict)] if isinstance(codings, list) else []
 
 
 def _text(concept: Any) -> str:
@@ -85,7 +88,7 @@ def medication_concepts(
     if not isinstance(medication, dict):
         return [reference] if isinstance(reference, dict) else []
     found = [medication.get("code")]
-    for ingredient in medication.get("ingredient", []) or []:
+    for ingredient in _list(medication.get("ingredient")):
         if isinstance(ingredient, dict):
             found.append(ingredient.get("itemCodeableConcept"))
     return [c for c in found if isinstance(c, dict)]
@@ -160,7 +163,7 @@ def _value_above(observation: dict[str, Any], match: RecordMatch, codes: set[str
     parts = (
         [observation] if codes & {c.get("code") for c in _codings(observation.get("code"))} else []
     )
-    for component in observation.get("component", []) or []:
+    for component in _list(observation.get("component")):
         if isinstance(component, dict) and codes & {
             c.get("code") for c in _codings(component.get("code"))
         }:
@@ -187,9 +190,7 @@ def _concepts(resource: dict[str, Any], medications: Mapping[str, dict[str, Any]
         return medication_concepts(resource, medications)
     if kind == "Observation":
         concepts = [resource.get("code")]
-        concepts += [
-            c.get("code") for c in resource.get("component", []) or [] if isinstance(c, dict)
-        ]
+        concepts += [c.get("code") for c in _list(resource.get("component")) if isinstance(c, dict)]
         return [c for c in concepts if isinstance(c, dict)]
     return [resource.get("code")] if isinstance(resource.get("code"), dict) else []
 
@@ -256,7 +257,8 @@ def names_ketamine(concepts: Iterable[dict[str, Any]], orders: KetamineOrders) -
     brands = {b.lower() for b in orders.brand_names}
     for concept in concepts:
         for coding in _codings(concept):
-            if (coding.get("system"), coding.get("code")) in codes:
+            system, code = coding.get("system"), coding.get("code")
+            if isinstance(system, str) and isinstance(code, str) and (system, code) in codes:
                 return True
             words = {w.lower() for w in _WORD.findall(str(coding.get("display", "")))}
             if words & brands:

@@ -45,10 +45,16 @@ class ResponseAnswers(AnswersFile):
     """
 
     _questionnaire: str = PrivateAttr(default="")
+    _texts: dict[str, Any] = PrivateAttr(default_factory=dict)
 
     @property
     def questionnaire(self) -> str:
         return self._questionnaire
+
+    @property
+    def texts(self) -> dict[str, Any]:
+        """Each answered question's `text` as the response carries it (None when absent)."""
+        return self._texts
 
 
 def _echo(value: Any) -> str:
@@ -228,11 +234,12 @@ def answers_from_response(data: dict[str, Any], source: str) -> ResponseAnswers:
         )
     problems: list[Problem] = []
     canonical = data.get("questionnaire")
-    if not isinstance(canonical, str) or "|" not in canonical:
+    if not isinstance(canonical, str) or not canonical:
         problems.append(
             Problem(
                 source,
-                "must name the questionnaire it answers as url|version, got " + _echo(canonical),
+                "must name the questionnaire it answers as url|version (or url), got "
+                + _echo(canonical),
                 ref="questionnaire",
             )
         )
@@ -279,6 +286,7 @@ def answers_from_response(data: dict[str, Any], source: str) -> ResponseAnswers:
             ]
         ) from None
     read._questionnaire = str(canonical)
+    read._texts = answered_texts(data)
     return read
 
 
@@ -419,21 +427,41 @@ def _read_item(
     return nested
 
 
+V2_0136 = "http://terminology.hl7.org/CodeSystem/v2-0136"
+NULL_FLAVOR = "http://terminology.hl7.org/CodeSystem/v3-NullFlavor"
+OTHER_CODINGS: dict[tuple[str, str], Answer] = {
+    (V2_0136, "Y"): "yes",
+    (V2_0136, "N"): "no",
+    (V2_0136, "UNK"): "unknown",
+    (NULL_FLAVOR, "UNK"): "unknown",
+}
+"""What other clients send for Yes / No / Unknown: HL7 v2 table 0136 (Y, N, and UNK as some
+send it) and the v3 NullFlavor UNK. Nothing else is read as an answer."""
+LOINC_SYSTEMS = (LOINC, "https://loinc.org")
+
+
 def _answer(answer: Any, link_id: str, source: str, problems: list[Problem]) -> Answer | None:
+    """One answer: a LOINC Yes / No / Unknown (http or https), an HL7 v2-0136 Y / N / UNK or
+    NullFlavor UNK coding, or a boolean; anything else is refused naming the value."""
+    if isinstance(answer, dict) and isinstance(answer.get("valueBoolean"), bool):
+        return "yes" if answer["valueBoolean"] else "no"
     coding = answer.get("valueCoding") if isinstance(answer, dict) else None
     code = coding.get("code") if isinstance(coding, dict) else None
-    if not isinstance(coding, dict) or coding.get("system") != LOINC or code not in CODE_ANSWERS:
-        shown = _echo(coding if coding is not None else answer)
-        problems.append(
-            Problem(
-                source,
-                "answer must be a LOINC Yes (LA33-6), No (LA32-8) or Unknown (LA4489-6) "
-                f"coding, got {shown}",
-                ref=link_id,
-            )
+    system = coding.get("system") if isinstance(coding, dict) else None
+    if isinstance(code, str) and system in LOINC_SYSTEMS and code in CODE_ANSWERS:
+        return CODE_ANSWERS[code]
+    if isinstance(system, str) and isinstance(code, str) and (system, code) in OTHER_CODINGS:
+        return OTHER_CODINGS[(system, code)]
+    shown = _echo(coding if coding is not None else answer)
+    problems.append(
+        Problem(
+            source,
+            "answer must be a LOINC Yes (LA33-6), No (LA32-8) or Unknown (LA4489-6) "
+            f"coding, got {shown}",
+            ref=link_id,
         )
-        return None
-    return CODE_ANSWERS[str(code)]
+    )
+    return None
 
 
 def _modifier_problem(source: str, ref: str) -> Problem:
@@ -463,6 +491,19 @@ def questionnaire_problems(pack: RulePack, answers: AnswersFile, source: str) ->
                 ref="questionnaire",
             )
         ]
+    if not version:
+        changed = meanings_changed(pack, answers.texts)
+        if not changed:
+            return []  # no version named, and every question answered reads as this pack's
+        return [
+            Problem(
+                source,
+                "names no version of the questionnaire, and questions it answers differ from "
+                f"this rule pack's ({', '.join(changed[:5])}): evaluate it with the pack it "
+                "was made for",
+                ref="questionnaire",
+            )
+        ]
     if version != pack.meta.version:
         return [
             Problem(
@@ -475,16 +516,9 @@ def questionnaire_problems(pack: RulePack, answers: AnswersFile, source: str) ->
     return []
 
 
-def changed_meanings(pack: RulePack, data: dict[str, Any]) -> list[str]:
-    """The answered questions of a response whose meaning this pack cannot vouch for.
-
-    A response made under another version of the questionnaire (or naming none) still means
-    the same when every answered linkId is an item of this pack and the question `text` it
-    carries is this pack's question word for word. Anything else is listed: a question
-    renamed, reworded, dropped, or given without its text.
-    """
-    questions = {item.id: item.question for item in pack.items}
-    changed: list[str] = []
+def answered_texts(data: dict[str, Any]) -> dict[str, Any]:
+    """Each answered linkId with the question `text` the response gives it (None if none)."""
+    texts: dict[str, Any] = {}
     stack: list[Any] = [data.get("item", [])]
     walked = 0
     while stack and walked <= MAX_ANSWERS:
@@ -496,8 +530,43 @@ def changed_meanings(pack: RulePack, data: dict[str, Any]) -> list[str]:
             answers = item.get("answer")
             link_id = item.get("linkId")
             if isinstance(answers, list) and answers and isinstance(link_id, str):
-                if questions.get(link_id) is None or item.get("text") != questions[link_id]:
-                    changed.append(link_id)
+                texts[link_id] = item.get("text")
                 stack += [a.get("item") for a in answers if isinstance(a, dict) and "item" in a]
             stack.append(item.get("item"))
-    return changed
+    return texts
+
+
+def meanings_changed(pack: RulePack, texts: dict[str, Any]) -> list[str]:
+    """The answered questions whose meaning this pack cannot vouch for: not an item of the
+    pack, or its text not word for word this pack's question (or absent)."""
+    questions = {item.id: item.question for item in pack.items}
+    return [k for k, text in texts.items() if questions.get(k) is None or text != questions[k]]
+
+
+def changed_meanings(pack: RulePack, data: dict[str, Any]) -> list[str]:
+    """A response made under another version of the questionnaire (or naming none) still
+    means the same when every answered question is an item of this pack with its question
+    `text` word for word; anything else is listed (renamed, reworded, dropped, textless)."""
+    return meanings_changed(pack, answered_texts(data))
+
+
+def drop_not_enabled(pack: RulePack, answers: AnswersFile) -> tuple[AnswersFile, list[str]]:
+    """The answers without those to questions not shown given the other answers (a renderer
+    such as LHC-Forms keeps them: lforms#185), and the ids dropped, in form order.
+
+    Dropping is repeated until nothing changes, so a follow-up of a dropped follow-up goes too.
+    """
+    from screening.logic import asked_states  # noqa: PLC0415 - logic imports the models only
+
+    kept = dict(answers.answers)
+    while True:
+        asked = asked_states(pack, kept)
+        hidden = [k for k in kept if k not in asked and pack.has_item(k)]
+        if not hidden:
+            break
+        for k in hidden:
+            del kept[k]
+    dropped = [i.id for i in pack.items if i.id in answers.answers and i.id not in kept]
+    if not dropped:
+        return answers, []
+    return answers.model_copy(update={"answers": kept}), dropped

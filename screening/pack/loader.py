@@ -9,8 +9,9 @@ so a reviewer fixes a pack in one pass. Nothing is evaluated until the whole pac
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -39,9 +40,11 @@ from screening.pack.yaml_files import (
     RULES_FILES,
     FileModel,
     ItemsFile,
+    NeedsPositions,
     PackFile,
     SourcesFile,
     parse_yaml,
+    validate_plain,
     validate_yaml,
 )
 from screening.reading import ReadError, read_bounded
@@ -113,28 +116,79 @@ def load_pack_from_files(
 
     `label` stands for the folder in messages (`label/items.yaml:12: ...`). Names that are
     not YAML files are ignored, as a folder's other files are.
+
+    A pack is read fast first (`yaml_files.parse_plain`); if anything at all is wrong, or the
+    fast reader cannot vouch for a file, the whole pack is read again with positions, which
+    finds and words every problem with its line. A pack once validated in this process is
+    remembered by its files' digest, and the same files give the same pack object again.
     """
+    key = _digest(files, schema)
+    found = _VALIDATED.get(key)
+    if found is not None:
+        return found
+    try:
+        pack = _assembled(files, label, schema, fast=True)
+    except NeedsPositions:
+        pack = _assembled(files, label, schema, fast=False)
+    while len(_VALIDATED) >= _VALIDATED_KEPT:
+        _VALIDATED.pop(next(iter(_VALIDATED)), None)
+    _VALIDATED[key] = pack
+    return pack
+
+
+_VALIDATED: dict[str, RulePack] = {}
+_VALIDATED_KEPT = 8
+"""Packs validated in this process, by digest: the shipped one, and a few candidates."""
+
+
+def _digest(files: Mapping[str, bytes], schema: PackSchema) -> str:
+    """What a pack's validity depends on: the schema and its YAML files' names and bytes."""
+    digest = hashlib.sha256(schema.encode())
+    for name in sorted(n for n in files if n.lower().endswith((".yaml", ".yml"))):
+        for part in (name.encode("utf-8", "surrogatepass"), files[name]):
+            digest.update(len(part).to_bytes(8, "big"))
+            digest.update(part)
+    return digest.hexdigest()
+
+
+def _names_problems(
+    yaml_names: list[str], rule_names: list[str], label: str, shown: Callable[[str], str]
+) -> list[Problem]:
+    """YAML files a pack does not hold, and a pack without rule files."""
+    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, RECORD_FILE, *rule_names}
+    problems = [
+        Problem(
+            shown(stray),
+            f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE} "
+            f"and {RULES_GLOB} files",
+        )
+        for stray in yaml_names
+        if stray not in expected
+    ]
+    if not rule_names:
+        problems.append(Problem(label, f"no rule files ({RULES_GLOB})"))
+    return problems
+
+
+def _assembled(
+    files: Mapping[str, bytes], label: str, schema: PackSchema, *, fast: bool
+) -> RulePack:
+    """The pack, or `PackError` with every problem; `fast`: `NeedsPositions` at any doubt."""
 
     def shown(name: str) -> str:
         return os.path.normpath(os.path.join(label, name))
 
-    problems: list[Problem] = []
     yaml_names = sorted(n for n in files if n.lower().endswith((".yaml", ".yml")))
     rule_names = [n for n in yaml_names if fnmatch.fnmatchcase(n, RULES_GLOB)]
-    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, RECORD_FILE, *rule_names}
-    for stray in yaml_names:
-        if stray not in expected:
-            problems.append(
-                Problem(
-                    shown(stray),
-                    f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE} "
-                    f"and {RULES_GLOB} files",
-                )
-            )
-    if not rule_names:
-        problems.append(Problem(label, f"no rule files ({RULES_GLOB})"))
+    problems = _names_problems(yaml_names, rule_names, label, shown)
+    if fast and problems:
+        raise NeedsPositions
 
     def read(name: str, model: type[FileModel]) -> tuple[CommentedMap, FileModel] | None:
+        if fast:
+            if name not in files:
+                raise NeedsPositions
+            return validate_plain(files[name], model)
         if name not in files:
             problems.append(Problem(shown(name), "file is missing"))
             return None
@@ -178,7 +232,7 @@ def load_pack_from_files(
     problems += checker.problems()
     if RECORD_FILE in files and items_file is not None:  # optional: answers from the record
         item_ids = {i.id for i in items_file[1].items}
-        problems += record_problems(files[RECORD_FILE], shown(RECORD_FILE), item_ids)[1]
+        problems += record_problems(files[RECORD_FILE], shown(RECORD_FILE), item_ids, fast=fast)[1]
     if meta_file is not None:
         meta_doc, meta_model = meta_file
         pack_meta = meta_model.pack
@@ -201,6 +255,8 @@ def load_pack_from_files(
         problems += guard_wording(
             shown(PACK_FILE), raw_meta, plain, None, "pack.", scripts=scripts, wording=False
         )
+    if fast and (problems or meta_file is None):
+        raise NeedsPositions
     if problems or meta_file is None:
         if schema != "1.0" and _written_before_summaries(files, rule_names):
             problems.insert(0, Problem(label, WRITTEN_FOR_1_0))

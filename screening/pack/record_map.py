@@ -21,7 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from screening.errors import PackError, Problem
 from screening.limits import MAX_PACK_FILE_BYTES
 from screening.models import RulePack
-from screening.pack.yaml_files import line_of, validate_yaml
+from screening.pack.yaml_files import line_of, validate_plain, validate_yaml
 from screening.reading import ReadError, read_bounded
 
 RECORD_FILE = "record.yaml"
@@ -157,11 +157,18 @@ def _cross_problems(
 
 
 def record_problems(
-    data: bytes, shown: str, item_ids: set[str]
+    data: bytes, shown: str, item_ids: set[str], *, fast: bool = False
 ) -> tuple[RecordMap | None, list[Problem]]:
-    """Validate record.yaml against its model and the pack's items; every problem, located."""
+    """Validate record.yaml against its model and the pack's items; every problem, located.
+
+    `fast`: read by `validate_plain`, which raises `NeedsPositions` for the loader to read
+    the pack again with positions at any doubt; problems found so carry no line."""
     problems: list[Problem] = []
-    parsed = validate_yaml(data, shown, RecordFile, problems)
+    parsed = (
+        validate_plain(data, RecordFile)
+        if fast
+        else validate_yaml(data, shown, RecordFile, problems)
+    )
     if parsed is None:
         return None, problems
     doc, model = parsed

@@ -2,10 +2,18 @@
 
 A YAML error or a field that fails validation becomes a `Problem` naming the file and line;
 YAML features that hide structure (anchors, aliases, merge keys) are refused.
+
+Two readers give the same data. `parse_plain` is fast (libyaml's C parser, its events built
+into plain dicts and lists with YAML 1.2 scalars) and vouches only for plain files: at any
+doubt (an anchor, alias, tag, directive, duplicate key, a scalar other than a string, a
+boolean or null, a character the readers may treat apart, a syntax error) it raises
+`NeedsPositions`. `parse_yaml` (ruamel.yaml's round-trip reader) keeps every position and
+words every refusal; the loader falls back to it for any file, or pack, with a problem.
 """
 
 from __future__ import annotations
 
+import re
 from collections import deque
 from typing import Any, TypeVar
 
@@ -14,6 +22,8 @@ from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
 
 from screening.errors import Problem
 from screening.limits import MAX_CONDITION_DEPTH, MAX_ECHO, MAX_PACK_FILE_BYTES
@@ -204,3 +214,182 @@ def locate_error(shown: str, doc: CommentedMap, error: ErrorDetails) -> Problem:
 
 def line_of(node: Any) -> int | None:
     return node.lc.line + 1 if isinstance(node, (CommentedMap, CommentedSeq)) else None
+
+
+class NeedsPositions(Exception):  # noqa: N818  (a signal to read again, not an error to show)
+    """The fast reading cannot vouch for a file or a pack: read it again with positions."""
+
+
+class _NoPositions:
+    """Stands in for ruamel's positions (`lc`) in data read by `parse_plain`: every line is 0.
+
+    No such line is ever shown: the loader drops whatever the fast reading found as soon as
+    there is any problem at all, and reads the pack again with positions.
+    """
+
+    line = col = 0
+
+    @staticmethod
+    def key(_key: object) -> tuple[int, int]:
+        return (0, 0)
+
+    @staticmethod
+    def value(_key: object) -> tuple[int, int]:
+        return (0, 0)
+
+    @staticmethod
+    def item(_index: object) -> tuple[int, int]:
+        return (0, 0)
+
+
+_NO_POSITIONS = _NoPositions()
+
+
+class PlainMap(dict[str, Any]):
+    """A mapping read by `parse_plain`: it has no positions (see `_NoPositions`)."""
+
+    lc = _NO_POSITIONS
+
+
+class PlainSeq(list[Any]):
+    """A sequence read by `parse_plain`: it has no positions (see `_NoPositions`)."""
+
+    lc = _NO_POSITIONS
+
+
+try:
+    from yaml import (
+        DocumentEndEvent,
+        DocumentStartEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+        StreamEndEvent,
+        StreamStartEvent,
+    )
+    from yaml import YAMLError as CYAMLError
+    from yaml._yaml import CParser
+
+    _HAVE_LIBYAML = True
+except ImportError:  # PyYAML without libyaml: every file is read with positions
+    _HAVE_LIBYAML = False
+
+_DOUBTFUL = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+"""Characters the two readers may treat apart, or refuse (tabs, carriage returns, the
+Unicode line breaks, a byte order mark, control characters): such a file is read with
+positions."""
+_MARKERS = re.compile(r"^(?:---|\.\.\.|%)|[:\-?\[{,][ ]+#", re.MULTILINE)
+"""Document markers and directives (a pack file is one document, written without them), and a
+comment between an indicator and its node (`key: # ...`), where ruamel's round-trip reader
+can fail to place the comment: files the fast reader must not accept alone."""
+_RESOLVER = VersionedResolver(version=(1, 2))
+_STR = "tag:yaml.org,2002:str"
+_INT = "tag:yaml.org,2002:int"
+_DECIMAL = re.compile(r"-?(?:0|[1-9][0-9]{0,17})")
+_PLAIN_VALUES: dict[str, Any] = {
+    **dict.fromkeys(("true", "True", "TRUE"), True),
+    **dict.fromkeys(("false", "False", "FALSE"), False),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), None),
+}
+_BLOCK_STYLES = ("|", ">")
+"""Block scalars: their headers, indentation and chomping are where parsers part ways (libyaml
+takes `|#`, ruamel refuses it), so a file with one is read with positions."""
+_NESTING = 64
+"""Deeper files are read with positions, which refuses what nests too deeply to read."""
+
+
+def parse_plain(data: bytes) -> Any:
+    """A pack file's data as `parse_yaml` reads it, fast, for files with nothing unusual.
+
+    Raises `NeedsPositions` at any doubt, so that every refusal and its wording stays with
+    `parse_yaml`: this reader only ever accepts what that one accepts, as the same data.
+    """
+    if not _HAVE_LIBYAML or len(data) > MAX_PACK_FILE_BYTES:
+        raise NeedsPositions
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise NeedsPositions from None
+    if _DOUBTFUL.search(text) or _MARKERS.search(text):
+        raise NeedsPositions
+    try:
+        return _built(CParser(text))
+    except CYAMLError:
+        raise NeedsPositions from None
+
+
+def _plain_scalar(value: str, resolved: dict[str, Any]) -> Any:
+    """A plain (unquoted) scalar as YAML 1.2 reads it: a string, a boolean, null or a whole
+    number written plainly in decimals; any other (other numbers, dates, merge keys) is left
+    to the reader with positions."""
+    if value in resolved:
+        return resolved[value]
+    tag = _RESOLVER.resolve(ScalarNode, value, (True, False))
+    if value in _PLAIN_VALUES:
+        found = _PLAIN_VALUES[value]
+    elif tag == _STR:
+        found = value
+    elif tag == _INT and _DECIMAL.fullmatch(value):
+        found = int(value)
+    else:
+        raise NeedsPositions
+    resolved[value] = found
+    return found
+
+
+def _built(parser: Any) -> Any:
+    """The one document of a stream of libyaml events, as plain dicts, lists and scalars."""
+    if not isinstance(parser.get_event(), StreamStartEvent):
+        raise NeedsPositions
+    start = parser.get_event()
+    if not isinstance(start, DocumentStartEvent) or start.version or start.tags:
+        raise NeedsPositions  # an empty file, or a %YAML or %TAG directive
+    document = _node(parser, parser.get_event(), {}, 0)
+    if not isinstance(parser.get_event(), DocumentEndEvent):
+        raise NeedsPositions
+    if not isinstance(parser.get_event(), StreamEndEvent):
+        raise NeedsPositions  # a second document
+    return document
+
+
+def _node(parser: Any, event: Any, resolved: dict[str, Any], depth: int) -> Any:
+    if getattr(event, "anchor", None) is not None or getattr(event, "tag", None) is not None:
+        raise NeedsPositions
+    if isinstance(event, ScalarEvent):
+        if event.style in _BLOCK_STYLES:
+            raise NeedsPositions
+        return _plain_scalar(event.value, resolved) if event.implicit[0] else event.value
+    if depth >= _NESTING:
+        raise NeedsPositions
+    if isinstance(event, SequenceStartEvent):
+        items = PlainSeq()
+        while not isinstance(event := parser.get_event(), SequenceEndEvent):
+            items.append(_node(parser, event, resolved, depth + 1))
+        return items
+    if isinstance(event, MappingStartEvent):
+        mapping = PlainMap()
+        while not isinstance(event := parser.get_event(), MappingEndEvent):
+            key = _node(parser, event, resolved, depth + 1)
+            if not isinstance(key, str) or key in mapping:
+                raise NeedsPositions  # a key that is not a string, or a duplicate key
+            mapping[key] = _node(parser, parser.get_event(), resolved, depth + 1)
+        return mapping
+    raise NeedsPositions  # an alias
+
+
+def validate_plain(data: bytes, model: type[FileModel]) -> tuple[Any, FileModel]:
+    """`validate_yaml` for the fast reader: the file's data and model, or `NeedsPositions`
+    when anything would be a problem (which then needs its line). The data is a `PlainMap`,
+    which stands in for the `CommentedMap` the checks read until they ask for a line."""
+    (key,) = model.model_fields
+    doc = parse_plain(data)
+    if not isinstance(doc, PlainMap) or key not in doc:
+        raise NeedsPositions
+    try:
+        return doc, model.model_validate(doc)
+    except ValidationError:
+        raise NeedsPositions from None

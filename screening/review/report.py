@@ -22,6 +22,7 @@ from screening.logic import condition_items
 from screening.markdown import md_escape
 from screening.models import Item, Rule, RulePack, Source
 from screening.pack.scenarios import ScenarioResult
+from screening.statements import statement_ref, statement_text
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WORDS, by_section, section_rank
 
 
@@ -211,6 +212,10 @@ def rule_markdown(rule: Rule, pack: RulePack) -> list[str]:
         f"> **{md_escape(rule.headline)}**",
         ">",
         f"> **{KIND_WORDS[rule.kind]}:** {md_escape(rule.text)}",
+        *[
+            f"> - {md_escape(statement_text(statement_ref(s, pack.source(s.source))))}"
+            for s in rule.source_says
+        ],
         "",
         f"**Why:** {md_escape(rule.rationale)}",
         "",

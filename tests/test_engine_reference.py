@@ -1,0 +1,95 @@
+"""The engine's shortcuts give what the plain definitions give, on any pack and answers.
+
+The engine decides what is asked in one pass in form order when every follow-up comes after
+its parents, and works out "If yes / If no" from the evaluation's own states instead of a
+second visibility pass per hypothetical answer. Each is checked here against its definition:
+`visible_states` (items decided as they are read) and a whole `asked_states` pass with the
+answer put in.
+"""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from screening.engine import DECIDING_ANSWERS, evaluate
+from screening.errors import AnswersError
+from screening.logic import (
+    Tri,
+    asked_states,
+    compiled,
+    given_states,
+    states_if_answered,
+    visible_states,
+)
+from screening.models import Answer, AnswersFile, AnswerState, RulePack
+from tests.test_batch_vector import random_packs, random_rows
+
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PACKS = st.one_of(random_packs(), random_packs(cycle=True))
+
+
+def answers_of(row: dict[str, str]) -> dict[str, Answer]:
+    return {k: v for k, v in row.items() if v}  # type: ignore[misc]  # the rows' plain words
+
+
+def by_definition(pack: RulePack, answers: dict[str, Answer]) -> dict[str, AnswerState]:
+    return visible_states(given_states(pack, answers), compiled(pack).asked_if)
+
+
+@SETTINGS
+@given(PACKS, st.data())
+def test_what_is_asked_is_what_deciding_each_item_as_it_is_read_gives_in_form_order(
+    pack: RulePack, data: st.DataObject
+) -> None:
+    for row in random_rows(pack, data):
+        answers = answers_of(row)
+        assert list(asked_states(pack, answers).items()) == list(
+            by_definition(pack, answers).items()
+        ), row
+
+
+@SETTINGS
+@given(PACKS, st.data())
+def test_the_states_had_an_item_been_answered_are_those_of_a_whole_pass_with_that_answer(
+    pack: RulePack, data: st.DataObject
+) -> None:
+    for row in random_rows(pack, data):
+        answers = answers_of(row)
+        given_now = given_states(pack, answers)
+        states = asked_states(pack, answers)
+        for item in pack.items:
+            for answer in ("yes", "no", "unknown"):
+                expected = by_definition(pack, {**answers, item.id: answer})
+                got = states_if_answered(pack, given_now, states, item.id, answer)
+                assert got == expected, (row, item.id, answer)
+
+
+@SETTINGS
+@given(PACKS, st.data())
+def test_an_open_point_names_exactly_the_answers_that_would_raise_it_and_every_question_asked(
+    pack: RulePack, data: st.DataObject
+) -> None:
+    conditions = dict((rule.id, condition) for rule, condition in compiled(pack).rules)
+    for row in random_rows(pack, data):
+        answers = answers_of(row)
+        try:
+            checklist = evaluate(pack, AnswersFile.model_validate({"answers": answers}))
+        except AnswersError:
+            continue
+        states = by_definition(pack, answers)
+        assert [(i.id, i.state) for i in checklist.items] == list(states.items())
+        for entry in checklist.entries:
+            if len(entry.open_items) != 1:
+                assert entry.raised_if == ()
+                continue
+            (item_id,) = entry.open_items
+            expected = tuple(
+                answer
+                for answer in DECIDING_ANSWERS
+                if conditions[entry.rule_id](
+                    by_definition(pack, {**answers, item_id: answer})
+                ).value
+                is Tri.TRUE
+            )
+            assert entry.raised_if == expected, (row, entry.rule_id)
