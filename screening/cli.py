@@ -139,8 +139,8 @@ def write_output(text: str | bytes, out: Path | None, inputs: Sequence[Path] = (
     """
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     if out is None:
-        if isinstance(text, str):
-            data = printable_lines(text).encode("utf-8")
+        if isinstance(text, str):  # JSON stays JSON: DEL, C1 and bidi as `\u` escapes first
+            data = printable_lines(_escaped_json(text)).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
