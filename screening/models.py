@@ -584,7 +584,8 @@ class Checklist(_Frozen):
         raised = ordered_statements(e for e in self.entries if not e.open_items)
         if self.statements != raised:
             raise ValueError(
-                "statements must list the raised entries' source statements, each once"
+                "statements must list the entries' source statements behind points raised, "
+                "each once"
             )
         if self.open_statements != open_top_statements(self.entries):
             raise ValueError(

@@ -1035,8 +1035,9 @@ class TestVerifyPages:
             "the file has been altered",
             "c.pdf: the checklist summary on the pages differs from the embedded record: "
             "the file has been altered",
-            # What the sources say about the points raised is missing with those points.
-            "c.pdf: the heading of what the sources say on the pages differs from the embedded "
+            # What the sources say about the points raised is missing with those points (the
+            # heading stays: the open points the calm answers leave have statements too).
+            "c.pdf: a statement in what the sources say on the pages differs from the embedded "
             "record: the file has been altered",
             *(
                 f"c.pdf: the answer to item {item} on the pages differs from the embedded record: "
