@@ -398,7 +398,8 @@ def lookalike_words(text: str) -> list[str]:
     return [
         w
         for w in words
-        if any(c.isascii() for c in w)
+        if not w.isascii()  # ASCII letters are all Latin: such a word mixes nothing
+        and any(c.isascii() for c in w)
         and any(not any(_in_script(c, s) for s in ("Latin", *_ALWAYS_ALLOWED_SCRIPTS)) for c in w)
     ]
 
@@ -433,7 +434,8 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
     bidirectional controls, invisible characters, control characters, combining marks left
     over after composing (NFC), and letters of a script the pack does not declare."""
     found: list[str] = []
-    composed = unicodedata.normalize("NFC", text)
+    # Every test below is of one character alone: each distinct character is tested once.
+    composed = set(unicodedata.normalize("NFC", text))
     bidi = sorted({c for c in composed if c in _BIDI_CONTROLS})
     if bidi:
         found.append(
