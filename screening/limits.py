@@ -124,3 +124,13 @@ MAX_CELL_CHARS = 200
 
 MAX_TABLE_PROBLEMS = 10_000
 """Problems listed for a table (by row): the rest are counted, and their rows refused."""
+
+# A patient's record uploaded to the web form (a FHIR Bundle) to pre-fill it.
+MAX_BUNDLE_BYTES = 5_000_000
+"""A FHIR Bundle given to the form (the web server's upload limit); refused unread above it."""
+
+MAX_BUNDLE_ENTRIES = 10_000
+"""Entries in that Bundle: a year of a busy chart's `$everything`; more are refused unread."""
+
+MAX_BUNDLE_JSON_DEPTH = 40
+"""JSON nesting in that Bundle; a resource with contained resources nests about a dozen deep."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from screening import cli
+from screening import __version__, cli
 from tests.conftest import MINI_PACK, REPOSITORY, screening, write_answers, write_pack
 
 
@@ -79,6 +79,27 @@ class TestFreeTextFlags:
         )
         result = screening("evaluate", answers)
         assert "note on indication-pain-under-3-months reads as a verdict (apto)" in result.stderr
+
+
+class TestWhatIsPrinted:
+    """What a command prints is escaped for the terminal, and stays the format it claims."""
+
+    def test_json_on_stdout_stays_json_with_a_bidi_control_as_an_escape(
+        self, tmp_path: Path
+    ) -> None:
+        reference = "ref \u202egnp.exe"
+        answers = write_answers(tmp_path / "a.json", {}, patient_reference=reference)
+        result = screening("fhir", "response", answers)
+        assert result.returncode == 0, result.stderr
+        assert "\u202e" not in result.stdout
+        assert '"ref \\u202egnp.exe"' in result.stdout
+        assert reference in json.dumps(json.loads(result.stdout), ensure_ascii=False)
+
+    def test_a_csv_report_on_stdout_keeps_its_line_breaks(self) -> None:
+        result = screening("rules", "--format", "csv")
+        assert result.returncode == 0, result.stderr
+        assert "\\x0d" not in result.stdout
+        assert len(result.stdout.splitlines()) > 50
 
 
 class TestEvaluate:
@@ -216,10 +237,12 @@ def test_out_into_a_missing_folder_names_the_file_and_leaves_nothing(tmp_path: P
     )
 
 
-def test_version_is_the_package_version() -> None:
+def test_version_is_the_one_the_package_metadata_reads() -> None:
     with (REPOSITORY / "pyproject.toml").open("rb") as f:
-        version = tomllib.load(f)["project"]["version"]
-    assert screening("--version").stdout == f"screening, version {version}\n"
+        project = tomllib.load(f)
+    assert project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["hatch"]["version"]["path"] == "screening/__init__.py"
+    assert screening("--version").stdout == f"screening, version {__version__}\n"
 
 
 def test_out_through_a_link_writes_the_target_and_keeps_the_link(tmp_path: Path) -> None:

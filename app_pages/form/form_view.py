@@ -13,7 +13,7 @@ from functools import partial
 import streamlit as st
 
 from app_pages.common import Download, QuestionText, md, offer, question_texts
-from app_pages.form import memory
+from app_pages.form import memory, record_upload
 from app_pages.form.fhir_download import saved_response_json
 from app_pages.form.memory import answer_key, detail_key, start_again_popover
 from screening import (
@@ -258,6 +258,7 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     )
     _details(pack.vocabulary)
     _upload_panel(pack)
+    record_upload.panel(pack)
     dropped = memory.dropped()
     undo = memory.undo()
     undo_at = next((i.id for i in pack.items if undo and i.id in undo[2] and i.id in dropped), None)
@@ -268,6 +269,7 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
         for item in (i for i in pack.items if i.section == section):
             if item.id in asked:
                 _question(texts[item.id], item)
+                record_upload.proposal(item)
             elif item.id in dropped:
                 _dropped_note(pack, item, dropped[item.id], item.id == undo_at)
     answered = sum(1 for state in asked.values() if state != "not_assessed")
