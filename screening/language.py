@@ -161,9 +161,16 @@ def _drawn_as_nothing(char: str) -> bool:
 _DEFAULT_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
 
 
+_ASCII_SEEN = {**dict.fromkeys([*range(32), 127], " "), ord("_"): " "}
+"""`_seen` of ASCII text, which NFKC keeps, holds nothing invisible and folds to itself: its
+control characters and `_` read as spaces."""
+
+
 def _seen(text: str) -> str:
     """Text as a reader sees it: NFKC, invisible characters dropped, every letter folded to the
     plain letter it looks like, accents and leftover marks dropped, `_` read as a space."""
+    if text.isascii():
+        return text.translate(_ASCII_SEEN)
     folded = unicodedata.normalize("NFKC", text)
     visible = (
         c

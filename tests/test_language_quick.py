@@ -115,3 +115,22 @@ def test_hidden_text_is_what_testing_every_character_gives(
 @given(TEXTS)
 def test_lookalike_words_are_what_testing_every_word_gives(text: str) -> None:
     assert language.lookalike_words(text) == reference_lookalike_words(text)
+
+
+def reference_seen(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text)
+    visible = (
+        c
+        for c in folded
+        if unicodedata.category(c) not in ("Mn", "Me", "Mc") and not language._drawn_as_nothing(c)
+    )
+    return "".join(
+        " " if c == "_" or unicodedata.category(c) == "Cc" else language._fold_letter(c)
+        for c in visible
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(TEXTS, st.text(alphabet=st.characters(max_codepoint=127), max_size=60)))
+def test_text_as_a_reader_sees_it_is_what_reading_every_character_gives(text: str) -> None:
+    assert language._seen(text) == reference_seen(text)
