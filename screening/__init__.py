@@ -52,8 +52,11 @@ from screening.review.diff import diff_markdown
 from screening.review.diff import summary as diff_summary
 from screening.statements import (
     ABSENT_POINT_NOTE,
+    OPEN_STATEMENTS_HEADING,
+    OPEN_STATEMENTS_INTRO,
     STATEMENTS_HEADING,
     STATEMENTS_INTRO,
+    group_statements,
     statement_text,
 )
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WARNINGS, STATUS_WORDS, by_section
@@ -128,6 +131,8 @@ __all__ = [
     "MIN_YEAR",
     "NOTE_MAX_LENGTH",
     "NO_VOCABULARY",
+    "OPEN_STATEMENTS_HEADING",
+    "OPEN_STATEMENTS_INTRO",
     "STATEMENTS_HEADING",
     "STATEMENTS_INTRO",
     "STATUS_WARNINGS",
@@ -168,6 +173,7 @@ __all__ = [
     "evaluate",
     "free_text_flags",
     "group_open_entries",
+    "group_statements",
     "identifier_hints",
     "impact",
     "impact_markdown",
