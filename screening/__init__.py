@@ -72,7 +72,12 @@ if TYPE_CHECKING:
     )
     from screening.batch.impact import impact, impact_markdown
     from screening.batch.run import BatchResult, results_table, run_batch, table_bytes
-    from screening.batch.table import problems_csv, raw_table_bytes, read_table_bytes
+    from screening.batch.table import (
+        UPLOAD_BOUNDS,
+        problems_csv,
+        raw_table_bytes,
+        read_table_bytes,
+    )
     from screening.pdf import checklist_pdf
     from screening.pdf.signing import server_identity, signed_checklist_pdf
     from screening.review.report import review_csv, review_html, rule_markdown
@@ -87,6 +92,7 @@ _ON_FIRST_USE = {
     "audit_results_table": "screening.batch.audit",
     "is_results_table": "screening.batch.audit",
     "raw_table_bytes": "screening.batch.table",
+    "UPLOAD_BOUNDS": "screening.batch.table",
     "impact": "screening.batch.impact",
     "impact_markdown": "screening.batch.impact",
     "BatchResult": "screening.batch.run",
@@ -137,6 +143,7 @@ __all__ = [
     "STATEMENTS_INTRO",
     "STATUS_WARNINGS",
     "STATUS_WORDS",
+    "UPLOAD_BOUNDS",
     "Answer",
     "AnswerState",
     "AnswersError",
