@@ -32,7 +32,7 @@ run: $(STAMP)
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m cogapp --check README.md
+	@$(BIN)/python -m cogapp --check README.md || { echo "The README's command table differs from the code: run $(BIN)/cog -r README.md"; exit 1; }
 
 typecheck: $(DEV_STAMP)
 	$(BIN)/mypy screening
@@ -58,6 +58,9 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/app.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/cds.py
+	$(BIN)/python bench/cli.py
+	$(BIN)/python bench/limits.py
+	$(BIN)/python bench/readme_table.py
 
 # Mutation testing of what the checklist means and how answers files are read (logic, engine,
 # describe, answers; see [tool.mutmut] in pyproject.toml): slow, so not part of `make test` or

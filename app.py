@@ -1,5 +1,7 @@
 """Web form entry point: page setup and navigation only; each page lives in app_pages/."""
 
+import copy
+
 import streamlit as st
 
 import app_pages.download_grace  # downloads outlive other sessions' sweeps (bench/load.py)
@@ -17,8 +19,10 @@ st.set_page_config(
     layout="centered",
 )
 # Each st.Page looks its file up on the disk when made: made once per session rather than on
-# every rerun (st.navigation lets the page it returns run once on each run). Per session, not
-# per process: a page is let run by one run at a time.
+# every rerun. Each run navigates with its own shallow copies: st.navigation marks the page it
+# returns as let run once, on the page object, and with fast reruns a session's next run starts
+# while its last one is still stopping, so shared pages let one run's mark be spent by the other
+# ("This page cannot be called directly", found by bench/load.py at 50 sessions).
 if PAGES not in st.session_state:
     st.session_state[PAGES] = [
         st.Page(
@@ -32,5 +36,5 @@ if PAGES not in st.session_state:
         st.Page("app_pages/about.py", title="About", icon=":material/info:"),
     ]
 guard()  # Esc, paste, downloads, leaving the page, and a reload's recovery, on every page
-st.navigation(st.session_state[PAGES], position="top").run()
+st.navigation([copy.copy(page) for page in st.session_state[PAGES]], position="top").run()
 memory.snapshot()  # the form as it stands, in server memory, for a reload of this tab

@@ -50,7 +50,7 @@ def evaluated(pack: RulePack, name: str, data: bytes, key: str) -> BatchResult:
     kept: Any = st.session_state.get(key)
     if not (isinstance(kept, tuple) and kept[0] == digest):
         try:
-            table = read_table_bytes(data, name, pack, MAX_TABLE_UPLOAD_ROWS)
+            table = read_table_bytes(data, name, pack)
             kept = (digest, run_batch(pack, table))
         except AnswersError as exc:
             kept = (digest, exc)

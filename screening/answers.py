@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from screening.describe import describe_condition
-from screening.errors import AnswersError, Problem
+from screening.errors import AnswersError, Problem, echo
 from screening.fhir.response import answers_from_response, questionnaire_problems
 from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
 from screening.logic import asked_states
@@ -208,7 +208,7 @@ def _answer_problem(source: str, error: Any) -> Problem:
     loc = error["loc"]
     if loc and loc[0] == "discussed" and error["type"] in _MARK_MESSAGES:
         shown = json.dumps(error["input"], ensure_ascii=False)
-        message = _MARK_MESSAGES[error["type"]].format(input=shown[:40])
+        message = _MARK_MESSAGES[error["type"]].format(input=echo(shown))
         return Problem(source, message, ref=".".join(str(p) for p in loc))
     if len(loc) == 2 and loc[0] == "answers":
         return Problem(

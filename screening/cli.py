@@ -8,6 +8,7 @@ and with them fpdf2, pandas, pyarrow, Dask, Starlette) when it runs, so `check`,
 
 from __future__ import annotations
 
+import errno
 import importlib
 import json
 import os
@@ -15,7 +16,7 @@ import re
 import stat
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,10 +27,17 @@ from screening.answers import read_answers_bytes
 from screening.cli_options import rules_option
 from screening.describe import describe_condition
 from screening.engine import evaluate as evaluate_answers
-from screening.errors import PackError, ScreeningError, printable, problem_lines
+from screening.errors import (
+    PackError,
+    ScreeningError,
+    printable,
+    printable_lines,
+    problem_lines,
+)
 from screening.export import checklist_json, checklist_markdown
+from screening.language import free_text_flags
 from screening.limits import MAX_ANSWERS_BYTES, MAX_CREDENTIAL_BYTES, MAX_PDF_BYTES
-from screening.models import AnswersFile, RulePack
+from screening.models import AnswersFile, RulePack, free_texts
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path, load_pack
 from screening.reading import read_bounded
 
@@ -118,19 +126,30 @@ def out_option(what: str) -> Callable[[_Command], _Command]:
     )
 
 
-def write_output(text: str | bytes, out: Path | None) -> None:
+def write_output(text: str | bytes, out: Path | None, inputs: Sequence[Path] = ()) -> None:
     """Write the whole result at once, to a file or stdout: never a partial output.
 
-    A file is written through a fresh temporary file in its folder, created exclusively
-    with an unpredictable name (so nothing planted there is followed or overwritten), then
-    renamed into place. A link named as `--out` is written through to its target and kept;
-    a device or a pipe is written to directly, never replaced.
+    Text for stdout is made `printable_lines`: whatever the inputs hold, a terminal obeys
+    none of it. A file is written through a fresh temporary file in its folder, created
+    exclusively with an unpredictable name (so nothing planted there is followed or
+    overwritten), then renamed into place. A link named as `--out` is written through to its
+    target and kept. Refused before anything is written: one of the command's `inputs` (a
+    file, or a YAML file of an input folder), a device, pipe or socket (a pipe with no
+    reader would block forever), a folder, and a file the user may not write.
     """
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     if out is None:
+        if isinstance(text, str):  # JSON stays JSON: DEL, C1 and bidi as `\u` escapes first
+            data = printable_lines(_escaped_json(text)).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
+    target, existing = check_output(out, inputs)
+    _replace_file(target, data, out, existing)
+
+
+def check_output(out: Path, inputs: Sequence[Path] = ()) -> tuple[Path, os.stat_result | None]:
+    """The file `out` writes to and its state now, or a refusal naming `out` and why."""
     if not out.name:
         raise click.ClickException("--out needs a file name")
     target = Path(os.path.realpath(out)) if out.is_symlink() else out
@@ -140,16 +159,30 @@ def write_output(text: str | bytes, out: Path | None) -> None:
         existing = None
     except OSError as exc:
         raise _cannot_write(out, exc) from None
+
+    def refuse(why: str) -> click.ClickException:
+        return click.ClickException(printable(f"{display_path(out)}: {why}"))
+
     if existing is not None and stat.S_ISDIR(existing.st_mode):
-        raise click.ClickException(printable(f"{display_path(out)}: is a folder; give a file name"))
+        raise refuse("is a folder; give a file name")
+    if existing is None and not target.parent.is_dir():
+        raise _cannot_write(out, FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT)))
     if existing is not None and not stat.S_ISREG(existing.st_mode):
-        try:
-            with open(target, "wb") as stream:
-                stream.write(data)
-        except OSError as exc:
-            raise _cannot_write(out, exc) from None
-        return
-    _replace_file(target, data, out, existing)
+        raise refuse(
+            "is not a regular file (a device, pipe or socket): give the name of a file to write"
+        )
+    if existing is not None and (
+        not os.access(target, os.W_OK) or not existing.st_mode & stat.S_IWUSR
+    ):
+        raise refuse("is read-only: it is not replaced; give another name")
+    for given in inputs:
+        if given.is_dir():
+            inside = Path(os.path.realpath(target.parent)) == Path(os.path.realpath(given))
+            if inside and target.suffix.lower() in (".yaml", ".yml"):
+                raise refuse(f"is a file of the input folder {display_path(given)}: not replaced")
+        elif existing is not None and given.exists() and os.path.samefile(target, given):
+            raise refuse("is the input file: it is not replaced; give another name")
+    return target, existing
 
 
 def _replace_file(target: Path, data: bytes, out: Path, existing: os.stat_result | None) -> None:
@@ -205,7 +238,7 @@ def check(rules_dir: Path, with_coverage: bool) -> None:
 
         results = run_pack_scenarios(rules_dir, pack)
         gaps = coverage(pack, results)
-        click.echo(coverage_report(gaps, results), nl=False)
+        click.echo(printable_lines(coverage_report(gaps, results)), nl=False)
         sys.exit(0 if gaps.complete else 1)
 
 
@@ -232,15 +265,15 @@ def items(rules_dir: Path, fmt: str) -> None:
             }
             for i in pack.items
         ]
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        click.echo(_escaped_json(json.dumps(rows, indent=2, ensure_ascii=False)))
         return
     for section in pack.sections:
-        click.echo(section)
+        click.echo(printable(section))
         for item in (i for i in pack.items if i.section == section):
             asked = ""
             if item.asked_if is not None:
                 asked = f" (asked only when {describe_condition(item.asked_if, pack)})"
-            click.echo(f"  {item.id}: {item.question}{asked}")
+            click.echo(printable(f"  {item.id}: {item.question}{asked}"))
 
 
 def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile, str]:
@@ -300,6 +333,8 @@ def evaluate(  # click passes the options by name
     pack = load_pack(rules_dir)
     answers, shown = read_answers(answers_file, pack)
     checklist = evaluate_answers(pack, answers, shown)
+    for flag in free_text_flags(free_texts(answers), pack.vocabulary):
+        click.echo(printable(f"Warning: {shown}: {flag}"), err=True)
     if fmt == "pdf":
         from screening.pdf import checklist_pdf
         from screening.pdf.signing import sign, timestamp_authority
@@ -308,12 +343,12 @@ def evaluate(  # click passes the options by name
         if signer is not None:
             stamper = timestamp_authority(timestamp_url) if timestamp_url else None
             pdf = sign(pdf, signer, stamper)
-        write_output(pdf, out)
+        write_output(pdf, out, (answers_file, rules_dir))
         return
     text = (
         _escaped_json(checklist_json(checklist)) if fmt == "json" else checklist_markdown(checklist)
     )
-    write_output(text, out)
+    write_output(text, out, (answers_file, rules_dir))
 
 
 _RAW_IN_JSON = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -415,7 +450,7 @@ def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
     pack = load_pack(rules_dir)
     results = run_pack_scenarios(rules_dir, pack)
     render = {"markdown": review_markdown, "html": review_html, "csv": review_csv}[fmt]
-    write_output(render(pack, results), out)
+    write_output(render(pack, results), out, (rules_dir,))
 
 
 @cli.command()
@@ -427,7 +462,7 @@ def diff(old_dir: Path, new_dir: Path) -> None:
 
     old, new = load_pack(old_dir), load_pack(new_dir)
     text = diff_text(diff_packs(old, new), display_path(old_dir), display_path(new_dir))
-    click.echo(text, nl=False)
+    click.echo(printable_lines(text), nl=False)
 
 
 @cli.command()
@@ -438,7 +473,8 @@ def scenarios(rules_dir: Path) -> None:
 
     pack = load_pack(rules_dir)
     results = run_pack_scenarios(rules_dir, pack)
-    click.echo(scenario_report(results, display_path(rules_dir / SCENARIOS_FOLDER)), nl=False)
+    report = scenario_report(results, display_path(rules_dir / SCENARIOS_FOLDER))
+    click.echo(printable_lines(report), nl=False)
     sys.exit(0 if all_passed(results) else 1)
 
 

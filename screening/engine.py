@@ -253,6 +253,9 @@ def _entry(
     raising = deciding.raising(condition, open_items[0]) if len(open_items) == 1 else ()
     entry["kind"] = "verify"
     entry["open_items"] = open_items
+    # An open point is a question to settle: what its sources say comes with the point
+    # once an answer raises it, so a partly answered checklist stays short.
+    entry["source_says"] = ()
     entry["raised_if"] = raising
     entry["text"] = open_entry_text([parts.labels[i] for i in open_items], raising, rule.headline)
     return open_rank, entry

@@ -13,8 +13,9 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Sequence
-from functools import cache, lru_cache
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache, cached_property, lru_cache
 from importlib import resources
 
 import regex
@@ -109,13 +110,26 @@ def _confusable_prototypes() -> dict[str, str]:
         resources.files("confusable_homoglyphs").joinpath("confusables.json").read_text("utf-8")
     )
     table: dict[str, str] = {}
+    chained: dict[str, list[str]] = {}
     for char, glyphs in data.items():
         if len(char) == 1 and not char.isascii():
             letters = [g["c"] for g in glyphs if len(g["c"]) == 1 and g["c"].isascii()]
             letters = [c for c in letters if c.isalpha()]
             if letters:
                 table[char] = letters[0].lower()
-    return table
+            else:
+                chained[char] = [g["c"] for g in glyphs if len(g["c"]) == 1]
+    # A look-alike listed only beside other look-alikes takes the letter they imitate.
+    for char, glyphs in chained.items():
+        letters = [table[g] for g in glyphs if g in table]
+        if letters:
+            table[char] = letters[0]
+    return {**table, **_MORE_LOOKALIKES}
+
+
+_MORE_LOOKALIKES = {"\u0184": "b", "\u0185": "b", "\u044c": "b", "\uab9f": "b"}
+"""Letters a reader takes for an ASCII one that the confusables data ties only to each other
+(tone six, the Cyrillic soft sign and a Cherokee letter are drawn as a b)."""
 
 
 def _fold_letter(char: str) -> str:
@@ -132,6 +146,21 @@ def _fold_letter(char: str) -> str:
     return base.lower() if len(base) == 1 else char.lower()
 
 
+@lru_cache(maxsize=8192)  # asked per character of each pack text: a few hundred distinct ones
+def _drawn_as_nothing(char: str) -> bool:
+    """Whether a browser or a PDF viewer may draw `char` as nothing at all: a default-ignorable
+    code point (Unicode's own list, assigned or not), one not assigned in this program's
+    Unicode (a newer viewer may draw it as nothing), a private-use or surrogate code point."""
+    return (
+        char in _INVISIBLE_LETTERS
+        or unicodedata.category(char) in ("Cf", "Cn", "Co", "Cs")
+        or bool(_DEFAULT_IGNORABLE.match(char))
+    )
+
+
+_DEFAULT_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
+
+
 def _seen(text: str) -> str:
     """Text as a reader sees it: NFKC, invisible characters dropped, every letter folded to the
     plain letter it looks like, accents and leftover marks dropped, `_` read as a space."""
@@ -139,7 +168,7 @@ def _seen(text: str) -> str:
     visible = (
         c
         for c in folded
-        if unicodedata.category(c) not in ("Cf", "Mn", "Me", "Mc") and c not in _INVISIBLE_LETTERS
+        if unicodedata.category(c) not in ("Mn", "Me", "Mc") and not _drawn_as_nothing(c)
     )
     return "".join(
         " " if c == "_" or unicodedata.category(c) == "Cc" else _fold_letter(c) for c in visible
@@ -191,31 +220,175 @@ def _ways(word: str) -> int:
     return count
 
 
-def _found(pattern: re.Pattern[str], text: str) -> list[str]:
-    """Matches in every reading of the text, in order; a stretch found in one reading is
-    not reported again from another."""
+@lru_cache(maxsize=1024)  # each text is read for verdict words, then for gatekeeping phrases
+def _text_readings(text: str) -> tuple[str, ...]:
+    return tuple(_readings(_seen(text)))
+
+
+_SKELETON = str.maketrans("ILl", "iii")
+"""Capital I, small l and capital L read alike (as do 1 and |, already read as either): a
+word is matched with all of them taken as one letter, so "ELlGlBLE" and "eIigible" fall."""
+
+
+@lru_cache(maxsize=64)
+def _skeleton_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """The pattern over skeletons: its letters I, L and l read as i (its escapes use none)."""
+    return re.compile(pattern.pattern.translate(_SKELETON), pattern.flags)
+
+
+def _found(patterns: Sequence[re.Pattern[str]], text: str) -> list[str]:
+    """Matches in the skeleton of every reading of the text (any plain match is one there
+    too), in order; a stretch found in one reading is not reported again from another."""
     found: dict[tuple[int, int], str] = {}
-    for reading in _readings(_seen(text)):
-        for m in pattern.finditer(reading):
-            if not any(m.start() < end and start < m.end() for start, end in found):
-                found[m.span()] = m.group(0)
+    readings = _text_readings(text)
+    for reading in readings:
+        skeleton = reading.translate(_SKELETON)
+        for pattern in patterns:
+            for m in _skeleton_pattern(pattern).finditer(skeleton):
+                if not any(m.start() < end and start < m.end() for start, end in found):
+                    found[m.span()] = reading[m.start() : m.end()]
+    # Named as a reading shows the word with its letters as they stand, where one does
+    # ("e1igible" as "eligible", not "eliglble"); only a swap of I and l is named as written.
+    for start, end in found:
+        for reading in readings:
+            if any(p.fullmatch(reading, start, end) for p in patterns):
+                found[start, end] = reading[start:end]
+                break
     return [re.sub(r"\s+", " ", found[span]) for span in sorted(found)]
 
 
-def verdict_words(text: str) -> list[str]:
+@dataclass(frozen=True)
+class Language:
+    """One language's verdict words and gatekeeping phrases, as the committee wrote them: each
+    a phrase of words, a word ending in `*` standing for every word it begins."""
+
+    name: str
+    script: str
+    verdict: tuple[str, ...] = ()
+    gatekeeping: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Vocabulary:
+    """The pack's own verdict and gatekeeping vocabulary (its `vocabulary.yaml`), read beside
+    this module's fixed list, which it extends and can never shrink."""
+
+    languages: tuple[Language, ...] = ()
+
+    def for_scripts(self, scripts: Sequence[str]) -> Vocabulary:
+        """The languages written in the pack's declared scripts: those its texts can use."""
+        return Vocabulary(tuple(lang for lang in self.languages if lang.script in scripts))
+
+    @cached_property
+    def verdict_pattern(self) -> re.Pattern[str] | None:
+        return _phrases_pattern(tuple(p for lang in self.languages for p in lang.verdict))
+
+    @cached_property
+    def gatekeeping_pattern(self) -> re.Pattern[str] | None:
+        return _phrases_pattern(tuple(p for lang in self.languages for p in lang.gatekeeping))
+
+
+NO_VOCABULARY = Vocabulary()
+"""Only this module's fixed list: a pack without a `vocabulary.yaml`."""
+
+PHRASE = r"^[^\W\d_]+(?:['\u2019-][^\W\d_]+)*\*?(?: [^\W\d_]+(?:['\u2019-][^\W\d_]+)*\*?)*$"
+"""A vocabulary entry: words of letters (an apostrophe or hyphen inside one), one space between
+words, each word ending in `*` if it stands for every word it begins."""
+
+
+def _phrase_regex(phrase: str) -> str:
+    """A phrase as a pattern over the text a reader sees: words folded as text is, any run of
+    spaces, hyphens or dashes between them, `*` for the rest of a word."""
+    words = []
+    for word in phrase.split(" "):
+        core = re.escape(_seen(word.rstrip("*")))
+        core = core.replace("'", "['\u2019]").replace("\\-", "[\\s-]?")
+        words.append(core + (r"\w*" if word.endswith("*") else ""))
+    return r"[\s\-\u2013\u2014]+".join(words)
+
+
+@lru_cache(maxsize=32)
+def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    parts = sorted({_phrase_regex(p) for p in phrases}, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+
+
+def verdict_words(text: str, vocabulary: Vocabulary = NO_VOCABULARY) -> list[str]:
     """The verdict words a reader would see in `text`, in order, each once.
 
     Invisible characters, full-width or small-capital letters, look-alikes from other
     alphabets, accents and digits for letters do not hide a word: `elig\\u00adible`,
     `\\u1d07ligible` and `e1igible` are all caught as "eligible".
     """
-    return _found(_VERDICT_PATTERN, text)
+    extra = vocabulary.verdict_pattern
+    return _found([_VERDICT_PATTERN, *([extra] if extra else [])], text)
 
 
-def gatekeeping_phrases(text: str) -> list[str]:
+def gatekeeping_phrases(text: str, vocabulary: Vocabulary = NO_VOCABULARY) -> list[str]:
     """Phrases that decide the order of care or its outcome ("before going further", "at
     best", "may not fit"), read as `verdict_words` reads, in order, each once."""
-    return _found(_GATE_PATTERN, text)
+    extra = vocabulary.gatekeeping_pattern
+    return _found([_GATE_PATTERN, *([extra] if extra else [])], text)
+
+
+def wording_problems(
+    text: str,
+    *,
+    scripts: Sequence[str] = DEFAULT_SCRIPTS,
+    vocabulary: Vocabulary = NO_VOCABULARY,
+    quoted: bool = False,
+    gatekeeping: bool = True,
+) -> list[str]:
+    """Everything the guard refuses in one text a reader sees, each as the end of a sentence
+    that names the field ("uses verdict language (eligible)").
+
+    `quoted`: the text quotes a source as published (a citation, a label's own words), so its
+    words are its authors' and are not judged; only what would hide or reorder its letters
+    is refused. `gatekeeping`: refuse gatekeeping phrases (pack schema 1.1 on).
+    """
+    found = hidden_text(text, scripts)
+    if not quoted:
+        words = verdict_words(text, vocabulary)
+        if words:
+            found.append(f"uses verdict language ({', '.join(words)})")
+        gates = gatekeeping_phrases(text, vocabulary) if gatekeeping else []
+        if gates:
+            found.append(
+                f"uses gatekeeping language ({', '.join(gates)}): ask the clinician to discuss, "
+                "verify, arrange or document instead"
+            )
+    mixed = lookalike_words(text)
+    if mixed:
+        found.append(
+            f"mixes alphabets within a word ({', '.join(mixed)}): look-alike letters could "
+            "hide a verdict word"
+        )
+    return found
+
+
+def reads_as_verdict(text: str, vocabulary: Vocabulary = NO_VOCABULARY) -> list[str]:
+    """The verdict words and gatekeeping phrases in free text (a patient reference, a name, a
+    note): never refused, a person may be called Candida, but flagged where they are shown.
+    Every language of the vocabulary counts, whatever the pack's scripts."""
+    return [*verdict_words(text, vocabulary), *gatekeeping_phrases(text, vocabulary)]
+
+
+def free_text_flags(
+    texts: Mapping[str, str | None], vocabulary: Vocabulary = NO_VOCABULARY
+) -> list[str]:
+    """A sentence for each free text (by the name a reader knows it by) that reads as a
+    verdict: shown beside the field and by the command line, never a refusal."""
+    flags = []
+    for name, text in texts.items():
+        found = reads_as_verdict(text or "", vocabulary)
+        if found:
+            flags.append(
+                f"{name} reads as a verdict ({', '.join(found)}): it is printed as typed, and it "
+                "is not the checklist's conclusion; the checklist reaches none"
+            )
+    return flags
 
 
 def lookalike_words(text: str) -> list[str]:
@@ -268,19 +441,12 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
             + ", ".join(_codepoint(c) for c in bidi)
             + "): it can show the text in another order than it is stored"
         )
-    invisible = sorted(
-        {
-            c
-            for c in composed
-            if c not in _BIDI_CONTROLS
-            and (unicodedata.category(c) == "Cf" or c in _INVISIBLE_LETTERS)
-        }
-    )
+    invisible = sorted({c for c in composed if c not in _BIDI_CONTROLS and _drawn_as_nothing(c)})
     if invisible:
         found.append(
             "holds an invisible character ("
-            + ", ".join(_codepoint(c) for c in invisible)
-            + "): a word can hide behind it"
+            + ", ".join(_codepoint(c) for c in invisible[:8])
+            + "): a viewer may draw it as nothing, and a word can hide behind it"
         )
     controls = sorted(
         {c for c in composed if unicodedata.category(c) == "Cc" and c not in "\t\n\r"}
@@ -307,7 +473,7 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
         {
             c
             for c in composed
-            if c not in _INVISIBLE_LETTERS
+            if not _drawn_as_nothing(c)
             and unicodedata.category(c)[0] in "LMN"
             and not any(_in_script(c, s) for s in allowed)
         }

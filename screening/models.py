@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from screening.language import is_script_name
+from screening.language import NO_VOCABULARY, Vocabulary, is_script_name
 
 Answer = Literal["yes", "no", "unknown"]
 """What a clinician can answer to an item."""
@@ -350,6 +350,11 @@ class RulePack(_Frozen):
         default=CURRENT_PACK_SCHEMA,
         description="The schema the pack was read by; not part of its content or its sha256.",
     )
+    vocabulary: Vocabulary = Field(
+        default=NO_VOCABULARY,
+        description="The committee's verdict and gatekeeping vocabulary (vocabulary.yaml): what "
+        "the guard refuses, not what a checklist says, so not part of the sha256.",
+    )
 
     def __getstate__(self) -> dict[Any, Any]:
         """Pickled (to cross a process boundary) without the indexes below and the conditions
@@ -445,6 +450,15 @@ class AnswersFile(_Frozen):
         return value
 
 
+def free_texts(answers: AnswersFile) -> dict[str, str | None]:
+    """The free text of an answers file, by the name a reader knows each by."""
+    return {
+        "patient reference": answers.patient_reference,
+        "clinician": answers.clinician,
+        **{f"note on {rule_id}": mark.note for rule_id, mark in answers.discussed.items()},
+    }
+
+
 class Because(_Frozen):
     """One answer that made a rule's condition hold, or left it open."""
 
@@ -520,7 +534,7 @@ class Entry(_Frozen):
     source_says: tuple[StatementRef, ...] = Field(
         default=(),
         description="What the entry's own sources state about its point, in their words; "
-        "empty in records made before 0.4.0.",
+        "empty for an open entry (a question to settle) and in records made before 0.4.0.",
     )
     rationale: str
     done: StrictBool = False

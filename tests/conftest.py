@@ -277,6 +277,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         running.stop()
 
 
+@pytest.fixture(autouse=True)
+def no_traceback_in_the_server_log(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test that drives a real server fails when the server's log holds a traceback, even one
+    the page never showed (bench/load.py found "This page cannot be called directly" there)."""
+    yield
+    running = request.getfixturevalue("server") if "server" in request.fixturenames else None
+    server_log = getattr(running, "log", None)
+    if isinstance(server_log, Path):
+        log = server_log.read_text(encoding="utf-8", errors="replace")
+        tracebacks = [n for n, line in enumerate(log.splitlines()) if "Traceback" in line]
+        assert not tracebacks, "the server logged a traceback:\n" + "\n".join(
+            log.splitlines()[tracebacks[0] : tracebacks[0] + 30]
+        )
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     """Debian's Chromium, headless, started once for all the browser tests a worker runs."""

@@ -13,7 +13,7 @@ import pytest
 from screening import AnswersError, AnswersFile, RulePack, parse_answers
 from screening.answers import answer_problems, read_answers_bytes
 from screening.fhir.response import questionnaire_response
-from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
+from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_ECHO, MAX_NUMBER_DIGITS
 
 
 def refusal(text: str | bytes) -> list[str]:
@@ -120,10 +120,10 @@ class TestWhatIsWrong:
         assert problem.startswith("a.json: date: ")
         assert problem.endswith(', got "2026-02-30"')
 
-    def test_a_mark_echoes_at_most_forty_characters_of_what_it_got(self) -> None:
-        note = "é" * 60
+    def test_a_mark_echoes_at_most_the_echo_length_of_what_it_got(self) -> None:
+        note = "é" * 500
         assert refusal(json.dumps({"discussed": {"r": {"done": note}}})) == [
-            f'a.json: discussed.r.done: must be true or false, got "{"é" * 39}'
+            f'a.json: discussed.r.done: must be true or false, got "{"é" * (MAX_ECHO - 2)}…'
         ]
 
     def test_a_nested_field_that_is_not_text_is_named_by_its_whole_path(self) -> None:

@@ -349,6 +349,24 @@ class TestChecklist:
         assert tick(mini, "setting-monitoring").label == "Arrange monitoring by trained staff."
         assert tick(mini, "setting-monitoring").value is False
 
+    def test_marks_on_a_point_to_verify_stay_in_sight_once_its_question_is_answered(
+        self, mini: AppTest
+    ) -> None:
+        answer(mini, "monitoring", "unknown")
+        build(mini)
+        tick(mini, "setting-monitoring").check().run()
+        mini.text_area(key="note__open__setting-monitoring").input("Ask *the* ward").run()
+        mini.button(key="back").click().run()
+        answer(mini, "monitoring", "yes")
+        build(mini)
+        (shown,) = [i.value for i in mini.info if "no longer on this checklist" in i.value]
+        assert "- Arrange monitoring (was to find out): ticked, note “Ask \\*the\\* ward”" in shown
+        mini.button(key="back").click().run()
+        answer(mini, "monitoring", "unknown")
+        build(mini)
+        assert tick(mini, "setting-monitoring").value is True
+        assert not [i for i in mini.info if "no longer on this checklist" in i.value]
+
     def test_the_tick_on_a_point_to_verify_comes_back_with_the_same_point(
         self, mini: AppTest
     ) -> None:
@@ -381,6 +399,37 @@ class TestIdentifierWarning:
     def test_a_local_reference_is_not_flagged(self, mini: AppTest) -> None:
         mini.text_input(key="detail__patient_reference").input("Clinic 3, visit 2").run()
         assert not any("looks like it holds" in w for w in warnings(mini))
+
+
+class TestVerdictFlag:
+    """Free text that reads as a verdict is flagged beside its field, kept as typed."""
+
+    def test_a_patient_reference_reading_as_a_verdict_is_flagged_and_kept(
+        self, mini: AppTest
+    ) -> None:
+        reference = "ELIGIBLE - APPROVED FOR KETAMINE"
+        mini.text_input(key="detail__patient_reference").input(reference).run()
+        assert any(
+            w.startswith("The patient reference reads as a verdict (ELIGIBLE, APPROVED)")
+            for w in warnings(mini)
+        )
+        assert mini.text_input(key="detail__patient_reference").value == reference
+
+    def test_a_clinician_reading_as_a_verdict_is_flagged(self, mini: AppTest) -> None:
+        mini.text_input(key="detail__clinician").input("Dr A (recommends)").run()
+        assert any(w.startswith("The clinician reads as a verdict") for w in warnings(mini))
+
+    def test_a_note_reading_as_a_verdict_is_flagged_under_its_point(self, mini: AppTest) -> None:
+        answer(mini, "history", "yes")
+        build(mini)
+        mini.text_area(key="note__held__substance-history").input("Suitable, go ahead").run()
+        assert any(
+            w.startswith("The note reads as a verdict (Suitable, go ahead)") for w in warnings(mini)
+        )
+
+    def test_an_ordinary_reference_is_not_flagged(self, mini: AppTest) -> None:
+        mini.text_input(key="detail__patient_reference").input("Clinic 3, visit 2").run()
+        assert not any("reads as a verdict" in w for w in warnings(mini))
 
 
 class TestDiscussedMarks:

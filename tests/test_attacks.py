@@ -24,6 +24,7 @@ from screening.errors import Problem, printable, problem_lines
 from screening.limits import (
     MAX_ANSWERS,
     MAX_CONDITION_DEPTH,
+    MAX_CONDITION_NODES,
     MAX_FOLLOW_UP_DEPTH,
     MAX_ITEMS,
     MAX_PROBLEMS_SHOWN,
@@ -264,7 +265,8 @@ class TestPackAttacks:
         problems, _ = refused(write_pack(tmp_path / "p", {"rules-main.yaml": rules}))
         assert problems == [
             f"{tmp_path}/p/rules-main.yaml:{line_of(rules, 'when: {all')}: setting-monitoring: when has 26 parts nested 26 "
-            "deep; a condition may have at most 200 parts nested 20 deep"
+            f"deep; a condition may have at most {MAX_CONDITION_NODES} parts nested "
+            f"{MAX_CONDITION_DEPTH} deep"
         ]
 
     def test_a_condition_nested_thousands_deep_is_refused_not_crashed(self, tmp_path: Path) -> None:
@@ -403,11 +405,71 @@ class TestOut:
             assert result.stderr == "Error: ro/c.json: cannot write: Permission denied\n"
         assert [p.name for p in (tmp_path / "ro").iterdir()] in ([], ["c.json"])
 
-    def test_a_device_is_written_through(self, tmp_path: Path) -> None:
+    def test_a_device_is_refused(self, tmp_path: Path) -> None:
         write_answers(tmp_path / "a.json", {})
         result = run("evaluate", "a.json", "--out", "/dev/null", cwd=tmp_path)
-        assert (result.returncode, result.stderr) == (0, "")
+        assert (result.returncode, result.stderr) == (
+            1,
+            "Error: /dev/null: is not a regular file (a device, pipe or socket): give the name "
+            "of a file to write\n",
+        )
         assert stat.S_ISCHR(Path("/dev/null").stat().st_mode)
+
+    def test_a_pipe_with_no_reader_is_refused_without_waiting(self, tmp_path: Path) -> None:
+        write_answers(tmp_path / "a.json", {})
+        os.mkfifo(tmp_path / "fifo")
+        result = run("evaluate", "a.json", "--out", "fifo", cwd=tmp_path)
+        assert result.returncode == 1
+        assert "fifo: is not a regular file" in result.stderr
+
+    def test_the_input_file_is_refused_and_kept(self, tmp_path: Path) -> None:
+        answers = write_answers(tmp_path / "a.json", {})
+        before = answers.read_bytes()
+        result = run("evaluate", "a.json", "--out", "./a.json", cwd=tmp_path)
+        assert (result.returncode, result.stderr) == (
+            1,
+            "Error: a.json: is the input file: it is not replaced; give another name\n",
+        )
+        assert answers.read_bytes() == before
+
+    def test_a_link_to_the_input_file_is_refused(self, tmp_path: Path) -> None:
+        answers = write_answers(tmp_path / "a.json", {})
+        (tmp_path / "link.json").symlink_to("a.json")
+        result = run("evaluate", "a.json", "--out", "link.json", cwd=tmp_path)
+        assert "is the input file" in result.stderr
+        assert json.loads(answers.read_text(encoding="utf-8")) == {"answers": {}}
+
+    def test_a_file_of_the_rule_pack_is_refused(self, tmp_path: Path) -> None:
+        pack = write_pack(tmp_path / "pack")
+        before = (pack / "items.yaml").read_bytes()
+        result = run("rules", "--rules", "pack", "--out", "pack/items.yaml", cwd=tmp_path)
+        assert result.returncode == 1
+        assert "pack/items.yaml: is a file of the input folder pack: not replaced" in result.stderr
+        assert (pack / "items.yaml").read_bytes() == before
+
+    def test_a_read_only_file_is_refused_and_kept(self, tmp_path: Path) -> None:
+        write_answers(tmp_path / "a.json", {})
+        (tmp_path / "kept.json").write_text("kept", encoding="utf-8")
+        (tmp_path / "kept.json").chmod(0o444)
+        result = run("evaluate", "a.json", "--out", "kept.json", cwd=tmp_path)
+        assert (result.returncode, result.stderr) == (
+            1,
+            "Error: kept.json: is read-only: it is not replaced; give another name\n",
+        )
+        assert (tmp_path / "kept.json").read_text(encoding="utf-8") == "kept"
+
+    def test_batch_refuses_its_input_as_either_output_before_any_work(self, tmp_path: Path) -> None:
+        write_pack(tmp_path / "pack")
+        (tmp_path / "t.csv").write_text("history\nyes\n", encoding="utf-8")
+        for args in (
+            ["--out", "t.csv"],
+            ["--out", "r.csv", "--problems", "t.csv"],
+            ["--out", "r.csv", "--problems", "r.csv"],
+        ):
+            result = run("batch", "t.csv", "--rules", "pack", *args, cwd=tmp_path)
+            assert result.returncode in (1, 2), result.stderr
+            assert (tmp_path / "t.csv").read_text(encoding="utf-8") == "history\nyes\n"
+            assert sorted(p.name for p in tmp_path.iterdir()) == ["pack", "t.csv"]
 
 
 def test_the_upload_limit_is_the_one_stated_in_limits() -> None:

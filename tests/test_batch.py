@@ -15,7 +15,7 @@ from click.testing import CliRunner, Result
 from screening.batch.audit import audit_result
 from screening.batch.impact import impact
 from screening.batch.run import run_batch
-from screening.batch.table import read_table_bytes
+from screening.batch.table import TableBounds, read_table_bytes
 from screening.cli import cli
 from screening.models import RulePack
 from tests.conftest import (
@@ -148,7 +148,7 @@ class TestReadingTables:
         from screening.errors import AnswersError  # noqa: PLC0415
 
         with pytest.raises(AnswersError) as refused:
-            read_table_bytes(table_bytes(name, ROWS), name, mini_pack, max_rows=3)
+            read_table_bytes(table_bytes(name, ROWS), name, mini_pack, TableBounds(rows=3))
         assert str(refused.value) == (
             f"{name}: more than 3 rows: split it, or use the command line's --engine dask with Parquet"
         )

@@ -25,6 +25,7 @@ from tests.browser_helpers import (
     MARKER,
     ROOT,
     STREAMS,
+    WORDS,
     Server,
     after_rerun,
     asked,
@@ -359,6 +360,28 @@ class TestNothingIsLost:
         after_rerun(page, replace.click)
         page.get_by_text("Loaded 1 answer(s) from other.json.").wait_for()
         page.get_by_text(f"1 of {asked({'monitoring_available': 'yes'})} answered").wait_for()
+
+    def test_a_tick_and_note_on_a_point_to_find_out_stay_in_sight_once_it_is_answered(
+        self, page: Page
+    ) -> None:
+        load(page)
+        build(page)
+        checklist = json.loads(download(page, "Checklist JSON"))
+        n, point = next((n, e) for n, e in enumerate(checklist["entries"]) if e["open_items"])
+        after_rerun(page, page.locator("[data-testid=stCheckbox]").nth(n).click)
+        open_note(page, n).fill("Asked the GP")
+        page.keyboard.press("Escape")
+        page.get_by_text("Note: Asked the GP").wait_for()
+        back(page)
+        (item_id,) = point["open_items"][:1]
+        settles = next(a for a in ("yes", "no") if a not in point["raised_if"])
+        pick(page, item_id, WORDS[settles])
+        build(page)
+        shown = page.get_by_text("Marks on points no longer on this checklist")
+        expect(shown).to_be_visible()
+        expect(
+            page.get_by_text(f"{point['summary']} (was to find out): ticked, note")
+        ).to_be_visible()
 
     def test_new_screening_clears_nothing_until_it_is_confirmed(self, page: Page) -> None:
         load(page)

@@ -55,6 +55,53 @@ class TestItems:
         assert lines[1].startswith("  chronic_pain_over_3_months: ")
 
 
+class TestFreeTextFlags:
+    """Free text reading as a verdict is flagged on stderr, printed as typed, never refused."""
+
+    def test_a_patient_reference_reading_as_a_verdict_is_flagged_and_the_checklist_made(
+        self, tmp_path: Path
+    ) -> None:
+        reference = "ELIGIBLE - APPROVED FOR KETAMINE"
+        answers = write_answers(tmp_path / "a.json", {}, patient_reference=reference)
+        result = screening("evaluate", answers)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(result.stdout)["patient_reference"] == reference
+        assert result.stderr.startswith(
+            f"Warning: {answers}: patient reference reads as a verdict (ELIGIBLE, APPROVED)"
+        )
+
+    def test_a_note_in_spanish_reading_as_a_verdict_is_flagged(self, tmp_path: Path) -> None:
+        answers = write_answers(
+            tmp_path / "a.json",
+            {"chronic_pain_over_3_months": "no"},
+            clinician="Dr A",
+            discussed={"indication-pain-under-3-months": {"done": True, "note": "paciente apto"}},
+        )
+        result = screening("evaluate", answers)
+        assert "note on indication-pain-under-3-months reads as a verdict (apto)" in result.stderr
+
+
+class TestWhatIsPrinted:
+    """What a command prints is escaped for the terminal, and stays the format it claims."""
+
+    def test_json_on_stdout_stays_json_with_a_bidi_control_as_an_escape(
+        self, tmp_path: Path
+    ) -> None:
+        reference = "ref \u202egnp.exe"
+        answers = write_answers(tmp_path / "a.json", {}, patient_reference=reference)
+        result = screening("fhir", "response", answers)
+        assert result.returncode == 0, result.stderr
+        assert "\u202e" not in result.stdout
+        assert '"ref \\u202egnp.exe"' in result.stdout
+        assert reference in json.dumps(json.loads(result.stdout), ensure_ascii=False)
+
+    def test_a_csv_report_on_stdout_keeps_its_line_breaks(self) -> None:
+        result = screening("rules", "--format", "csv")
+        assert result.returncode == 0, result.stderr
+        assert "\\x0d" not in result.stdout
+        assert len(result.stdout.splitlines()) > 50
+
+
 class TestEvaluate:
     """`evaluate` prints the checklist, the same bytes for the same input."""
 

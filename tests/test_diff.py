@@ -264,6 +264,17 @@ class TestCommand:
             f"Error: rule pack refused (1 problem(s)):\n  {broken}/items.yaml: file is missing\n"
         )
 
+    def test_control_characters_in_what_it_prints_are_shown_as_escapes(
+        self, tmp_path: Path
+    ) -> None:
+        write_pack(tmp_path / "old\x1b]0;pwned\x07")
+        write_pack(tmp_path / "new", {"pack.yaml": NEW_VERSION})
+        result = screening("diff", "old\x1b]0;pwned\x07", "new", cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.startswith("Comparing old\\x1b]0;pwned\\x07 (Mini pack 0.1.0")
+        assert "\x1b" not in result.stdout and "\x07" not in result.stdout
+        assert result.stdout.count("\n") > 3
+
 
 class TestTextAndMarkdownSayTheSame:
     """The terminal's diff and the app's Markdown diff render one outline, so neither can drift."""
@@ -289,7 +300,11 @@ class TestTextAndMarkdownSayTheSame:
             re.sub(
                 r"\\(.)",
                 r"\1",
-                line.replace("- ", "", 1).replace("`", "").replace("*(none)*", "(none)").strip("*"),
+                line.replace("- ", "", 1)
+                .replace("`", "")
+                .replace("*(none)*", "(none)")
+                .removeprefix("**")
+                .removesuffix("**"),
             )
             for line in markdown
         ]

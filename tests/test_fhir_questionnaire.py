@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from fhir.resources.R4B.codesystem import CodeSystem
 from fhir.resources.R4B.questionnaire import Questionnaire
 
 from screening import RulePack, load_pack
@@ -189,13 +190,34 @@ class TestShape:
                 }
             ]
 
-    def test_help_is_a_display_child_with_the_help_control(self, shipped_pack: RulePack) -> None:
+    def test_help_is_a_display_child_with_the_flyover_control(self, shipped_pack: RulePack) -> None:
         q = questions(questionnaire(shipped_pack))["substance_use_history"]
         (child,) = q["item"]
         assert child["type"] == "display"
         assert child["text"] == shipped_pack.item("substance_use_history").help
         assert child["extension"][0]["url"] == ITEM_CONTROL
-        assert child["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "help"
+        assert child["extension"][0]["valueCodeableConcept"]["coding"][0]["code"] == "flyover"
+
+    def test_the_item_code_system_is_published_and_names_every_item(
+        self, shipped_pack: RulePack
+    ) -> None:
+        result = CliRunner().invoke(cli, ["fhir", "codesystem"])
+        assert result.exit_code == 0, result.output
+        system = CodeSystem.model_validate(json.loads(result.output))
+        assert system.url == (
+            "http://example.org/fhir/CodeSystem/"
+            "ketamine-for-pain-pre-treatment-discussion-checklist-items"
+        )
+        assert [(c.code, c.display) for c in system.concept or []] == [
+            (i.id, i.label) for i in shipped_pack.items
+        ]
+        codes = {
+            c["code"]
+            for q in questions(questionnaire(shipped_pack)).values()
+            for c in q["code"]
+            if c["system"] == system.url
+        }
+        assert codes == {i.id for i in shipped_pack.items}
 
     def test_the_same_pack_gives_the_same_bytes(self, shipped_pack: RulePack) -> None:
         assert json.dumps(questionnaire(shipped_pack)) == json.dumps(questionnaire(shipped_pack))

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import sys
 import tomllib
-from importlib.metadata import packages_distributions, requires
+from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, packages_distributions, requires
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,9 @@ from tests.conftest import write_answers
 from tests.install_helpers import REPOSITORY, run
 
 PYPROJECT = tomllib.loads((REPOSITORY / "pyproject.toml").read_text(encoding="utf-8"))
+OWN_MODULES = {"screening", "app_pages"}
+DASK = {"dask", "distributed"}
+"""What only `--engine dask` imports, from the `dask` extra."""
 APP_ONLY = {"streamlit"}
 """What requirements.txt holds for the Streamlit app alone (make run), not for the package."""
 DEV_TOOLS = {"pytest", "pytest-xdist", "hypothesis", "mypy", "ruff", "playwright", "mutmut"}
@@ -36,20 +40,50 @@ def requirement_lines(path: Path) -> dict[str, Requirement]:
     return {canonicalize_name(r.name): r for r in found}
 
 
-def declared() -> dict[str, Requirement]:
-    """pyproject.toml's dependencies and every extra's, by normalised name."""
+def declared(*extras: str) -> dict[str, Requirement]:
+    """pyproject.toml's dependencies, or those of the extras named (all of them when none
+    is), by normalised name."""
     project = PYPROJECT["project"]
-    lines = [*project["dependencies"]]
-    for extra in project["optional-dependencies"].values():
-        lines += extra
+    optional = project["optional-dependencies"]
+    chosen = [optional[extra] for extra in extras] or [project["dependencies"], *optional.values()]
+    lines = [line for group in chosen for line in group]
     return {canonicalize_name(Requirement(line).name): Requirement(line) for line in lines}
 
 
-def imported_libraries() -> dict[str, set[str]]:
-    """Each top-level module `screening/` imports from outside the standard library, with
-    the files importing it (deferred imports included)."""
+def base() -> list[Requirement]:
+    return [Requirement(line) for line in PYPROJECT["project"]["dependencies"]]
+
+
+def installed_with(requirements: Iterable[Requirement]) -> set[str]:
+    """Every distribution these requirements bring, theirs included (extras and markers
+    followed as pip would here), by normalised name."""
+    seen: set[tuple[str, frozenset[str]]] = set()
+    waiting = list(requirements)
+    while waiting:
+        requirement = waiting.pop()
+        name = canonicalize_name(requirement.name)
+        key = (name, frozenset(requirement.extras))
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            lines = requires(name) or []
+        except PackageNotFoundError:  # not for this platform or Python: nothing it brings
+            continue
+        for line in lines:
+            needed = Requirement(line)
+            extras = requirement.extras or {""}
+            if needed.marker is None or any(needed.marker.evaluate({"extra": e}) for e in extras):
+                waiting.append(needed)
+    return {name for name, _ in seen}
+
+
+def imported_libraries(*paths: Path) -> dict[str, set[str]]:
+    """Each top-level module the Python files under `paths` import from outside the standard
+    library and this repository, with the files importing it (deferred imports included)."""
     found: dict[str, set[str]] = {}
-    for path in sorted((REPOSITORY / "screening").rglob("*.py")):
+    files = [file for path in paths for file in ([path] if path.is_file() else path.rglob("*.py"))]
+    for path in sorted(files):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names = [alias.name for alias in node.names]
@@ -59,26 +93,44 @@ def imported_libraries() -> dict[str, set[str]]:
                 continue
             for name in names:
                 top = name.split(".")[0]
-                if top != "screening" and top not in sys.stdlib_module_names:
+                if top not in OWN_MODULES and top not in sys.stdlib_module_names:
                     found.setdefault(top, set()).add(str(path.relative_to(REPOSITORY)))
     return found
+
+
+def not_brought(modules: dict[str, set[str]], brought: set[str]) -> dict[str, list[str]]:
+    """The modules no distribution in `brought` provides, with the files importing them."""
+    distributions = packages_distributions()
+    return {
+        module: sorted(files)
+        for module, files in modules.items()
+        if not {canonicalize_name(d) for d in distributions.get(module, [module])} & brought
+    }
 
 
 class TestDeclaredDependencies:
     """The package declares what it imports, and the site's install holds no development tool."""
 
-    def test_every_library_the_package_imports_comes_with_a_declared_dependency(self) -> None:
-        names = set(declared())
-        provided = set(names)
-        for name in names:
-            provided |= {canonicalize_name(Requirement(r).name) for r in requires(name) or []}
-        distributions = packages_distributions()
-        undeclared = {
-            module: sorted(files)
-            for module, files in imported_libraries().items()
-            if not {canonicalize_name(d) for d in distributions.get(module, [module])} & provided
-        }
-        assert undeclared == {}, "add these to pyproject.toml [project] dependencies"
+    def test_every_library_the_package_imports_comes_with_its_dependencies(self) -> None:
+        imports = imported_libraries(REPOSITORY / "screening")
+        core = {module: files for module, files in imports.items() if module not in DASK}
+        assert not_brought(core, installed_with(base())) == {}, (
+            "add these to pyproject.toml [project] dependencies"
+        )
+
+    def test_dask_comes_with_the_dask_extra(self) -> None:
+        imports = imported_libraries(REPOSITORY / "screening")
+        dask = {module: files for module, files in imports.items() if module in DASK}
+        assert set(dask) == DASK
+        brought = installed_with([*base(), *declared("dask").values()])
+        assert not_brought(dask, brought) == {}
+
+    def test_every_library_the_app_imports_comes_with_make_run(self) -> None:
+        runtime = requirement_lines(REPOSITORY / "requirements.txt").values()
+        app = imported_libraries(REPOSITORY / "app.py", REPOSITORY / "app_pages")
+        assert not_brought(app, installed_with(runtime)) == {}, (
+            "the app needs these, and make run installs only requirements.txt: add them there"
+        )
 
     def test_requirements_txt_is_the_package_dependencies_and_the_app_own(self) -> None:
         runtime = requirement_lines(REPOSITORY / "requirements.txt")

@@ -7,7 +7,17 @@ from pathlib import Path
 import pytest
 
 from screening import PackError, load_pack
-from screening.language import gatekeeping_phrases, lookalike_words, verdict_words
+from screening.language import (
+    Language,
+    Vocabulary,
+    gatekeeping_phrases,
+    hidden_text,
+    lookalike_words,
+    reads_as_verdict,
+    verdict_words,
+    wording_problems,
+)
+from screening.review.diff import diff_packs, diff_text
 from tests.conftest import MINI_PACK, write_pack
 
 VERDICT_FORMS = [
@@ -441,3 +451,187 @@ class TestEveryFieldAReaderSees:
         sources = MINI_PACK["sources.yaml"].replace("A study.", "A \u202estudy.")
         (problem,) = refusal(tmp_path, {"sources.yaml": sources})
         assert problem.startswith("src-a: citation holds a bidirectional control character")
+
+
+REPOSITORY_RULES = Path(__file__).parents[1] / "rules"
+SHIPPED_VOCABULARY = REPOSITORY_RULES / "vocabulary.yaml"
+
+
+def with_vocabulary(files: dict[str, str] | None = None) -> dict[str, str]:
+    """The mini pack's files plus the shipped pack's vocabulary."""
+    return {"vocabulary.yaml": SHIPPED_VOCABULARY.read_text("utf-8"), **(files or {})}
+
+
+class TestCaseAwareSkeletons:
+    """Capital I, small l and their look-alikes read alike, so a swap hides no word."""
+
+    @pytest.mark.parametrize(
+        ("text", "found"),
+        [
+            ("Patient is ELlGlBLE.", ["ELlGlBLE"]),  # small l for capital I
+            ("Patient is eIigible.", ["eIigible"]),  # capital I for small l
+            ("Patient is e\u2160igible.", ["eIigible"]),  # Roman numeral one for l
+            ("Patient is eligi\u0185le.", ["eligible"]),  # tone six drawn as b
+            ("SUITABLE AND APPROVED", ["SUITABLE", "APPROVED"]),
+        ],
+    )
+    def test_the_word_a_reader_would_see_is_caught(self, text: str, found: list[str]) -> None:
+        assert verdict_words(text) == found
+
+    def test_an_i_for_l_swap_in_a_rule_text_is_refused(self, tmp_path: Path) -> None:
+        assert rule_text_attack(tmp_path, "The patient is ELlGlBLE.") == [
+            "setting-monitoring: text uses verdict language (ELlGlBLE)"
+        ]
+
+    @pytest.mark.parametrize("text", ["Verify the Ill patient's lactate.", "Discuss LIL pain."])
+    def test_words_of_is_and_ls_alone_pass(self, text: str) -> None:
+        assert verdict_words(text) == []
+
+
+class TestNothingDrawnAsNothing:
+    """Default-ignorable, unassigned and private-use code points are refused wherever they are."""
+
+    @pytest.mark.parametrize(
+        "char",
+        ["\U000e0080", "\U000e01f0", "\u0378", "\U0010fffd", "\ue000", "\u180e", "\u17b4"],
+    )
+    def test_a_code_point_a_viewer_may_draw_as_nothing_is_refused_and_the_word_seen(
+        self, tmp_path: Path, char: str
+    ) -> None:
+        problems = rule_text_attack(tmp_path, f"Patient is elig{char}ible.")
+        assert any("holds an invisible character" in p for p in problems), problems
+        assert "setting-monitoring: text uses verdict language (eligible)" in problems
+
+    def test_free_standing_default_ignorable_letters_are_refused(self) -> None:
+        assert hidden_text("Arrange\u3164monitoring") != []
+
+
+class TestVocabulary:
+    """The committee's vocabulary (vocabulary.yaml) adds clinical synonyms and other languages'
+    word forms to the fixed list; `diff` shows its changes; quoted text is not judged."""
+
+    @pytest.mark.parametrize(
+        ("text", "found"),
+        [
+            ("The patient is cleared for ketamine.", "verdict language (cleared)"),
+            ("Ketamine is ruled out.", "verdict language (ruled out)"),
+            ("The patient meets the criteria.", "verdict language (meets the criteria)"),
+            ("The patient is good to go.", "verdict language (good to go)"),
+            ("Patient qualifies.", "verdict language (qualifies)"),
+            ("Paciente elegible.", "verdict language (elegible)"),
+            ("Buen candidato.", "verdict language (candidato)"),
+            ("Patient ist geeignet.", "verdict language (geeignet)"),
+            ("Ketamine is contraindicated \u2014 stop.", "gatekeeping language (contraindicated"),
+            ("Do not give ketamine.", "gatekeeping language (Do not give"),
+            ("Don\u2019t give ketamine.", "gatekeeping language (Don\u2019t give"),
+            ("Infusion is off the table.", "gatekeeping language (off the table"),
+            ("CLEARED", "verdict language (CLEARED)"),
+            ("c1eared", "verdict language (cleared)"),
+        ],
+    )
+    def test_a_synonym_or_another_languages_form_is_refused(
+        self, tmp_path: Path, text: str, found: str
+    ) -> None:
+        problems = refusal(tmp_path, with_vocabulary({"rules-main.yaml": rule_with(text)}))
+        assert any(found in p for p in problems), problems
+
+    def test_the_shipped_pack_passes_its_own_vocabulary(self) -> None:
+        pack = load_pack(REPOSITORY_RULES)
+        assert {lang.name for lang in pack.vocabulary.languages} >= {"English", "Spanish"}
+
+    def test_a_language_counts_only_where_the_pack_declares_its_script(self) -> None:
+        vocabulary = Vocabulary((Language("Spanish", "Latin", ("elegib*",)),))
+        assert verdict_words("elegible", vocabulary.for_scripts(["Latin"])) == ["elegible"]
+        assert verdict_words("elegible", vocabulary.for_scripts(["Greek"])) == []
+
+    def test_a_label_that_contraindicates_may_be_reported_in_a_rationale(
+        self, tmp_path: Path
+    ) -> None:
+        text = "The label contraindicates ketamine in severe hypertension."
+        folder = write_pack(tmp_path / "ok", with_vocabulary({"rules-main.yaml": rule_with(text)}))
+        assert load_pack(folder).rules[-1].text == text
+
+    def test_quoted_source_text_is_judged_only_for_what_hides_letters(self) -> None:
+        quote = "Ketamine is contraindicated in patients in whom a rise in blood pressure..."
+        vocabulary = load_pack(REPOSITORY_RULES).vocabulary
+        assert wording_problems(quote, vocabulary=vocabulary, quoted=True) == []
+        assert wording_problems(quote, vocabulary=vocabulary) == [
+            "uses gatekeeping language (contraindicated): ask the clinician to discuss, verify, "
+            "arrange or document instead"
+        ]
+        assert wording_problems("contra\u200bindicated", quoted=True)[0].startswith(
+            "holds an invisible character"
+        )
+
+    def test_a_malformed_entry_is_refused_with_its_line(self, tmp_path: Path) -> None:
+        vocabulary = (
+            "vocabulary:\n  - language: English\n    script: Latin\n    verdict: [ok, 'a|b']\n"
+        )
+        (problem,) = refusal(tmp_path, {"vocabulary.yaml": vocabulary})
+        assert problem.startswith("None: vocabulary.verdict: String should match pattern")
+
+    def test_diff_lists_words_added_and_removed_and_warns_of_a_removal(
+        self, tmp_path: Path
+    ) -> None:
+        old = write_pack(tmp_path / "old", with_vocabulary())
+        text = SHIPPED_VOCABULARY.read_text("utf-8").replace("      - cleared\n", "      - ok-ed\n")
+        new = write_pack(tmp_path / "new", {"vocabulary.yaml": text})
+        shown = diff_text(diff_packs(load_pack(old), load_pack(new)), "old", "new")
+        assert "Warning: Words were removed from the guard's vocabulary" in shown
+        assert "verdict words added (English)\n      was: (none)\n      now: ok-ed" in shown
+        assert "verdict words removed (English)\n      was: cleared\n      now: (none)" in shown
+
+
+class TestSourceFieldsAreGuarded:
+    """A source's `sections` and `revised` are read as every other text a reader sees."""
+
+    def test_a_verdict_word_in_a_source_section_is_refused_at_its_line(
+        self, tmp_path: Path
+    ) -> None:
+        sources = MINI_PACK["sources.yaml"].replace(
+            '"Author A. A study. J Test. 2020;1:1-2."',
+            '"Author A. A study. J Test. 2020;1:1-2."\n    sections:\n      - "Methods"\n'
+            '      - "Patients ELIGIBLE"',
+        )
+        folder = write_pack(tmp_path / "attack", {"sources.yaml": sources})
+        with pytest.raises(PackError) as caught:
+            load_pack(folder)
+        (problem,) = caught.value.problems
+        assert (problem.ref, problem.message) == (
+            "src-a",
+            "sections uses verdict language (ELIGIBLE)",
+        )
+        lines = (folder / "sources.yaml").read_text("utf-8").splitlines()
+        assert problem.line is not None and "Patients ELIGIBLE" in lines[problem.line - 1]
+
+    @pytest.mark.parametrize(
+        ("revised", "found"),
+        [
+            ("2023-01 \\e[2J", "revised holds a control character (U+001B"),
+            ("2023 \u202e10-10", "revised holds a bidirectional control character"),
+            ("2023, approved", "revised uses verdict language (approved)"),
+        ],
+    )
+    def test_a_revised_date_is_guarded(self, tmp_path: Path, revised: str, found: str) -> None:
+        sources = MINI_PACK["sources.yaml"].replace(
+            '"Author A. A study. J Test. 2020;1:1-2."',
+            f'"Author A. A study. J Test. 2020;1:1-2."\n    revised: "{revised}"',
+        )
+        (problem,) = refusal(tmp_path, {"sources.yaml": sources})
+        assert problem.startswith(f"src-a: {found}")
+
+
+class TestFreeTextIsFlagged:
+    """Free text is a person's: never refused, but flagged where it reads as a verdict."""
+
+    def test_a_patient_reference_reading_as_a_verdict_is_flagged_in_any_language(self) -> None:
+        vocabulary = load_pack(REPOSITORY_RULES).vocabulary
+        assert reads_as_verdict("ELIGIBLE - APPROVED FOR KETAMINE", vocabulary) == [
+            "ELIGIBLE",
+            "APPROVED",
+        ]
+        assert reads_as_verdict("paciente apto", vocabulary) == ["apto"]
+
+    def test_an_ordinary_name_is_not_flagged(self) -> None:
+        vocabulary = load_pack(REPOSITORY_RULES).vocabulary
+        assert reads_as_verdict("MRN 00123 Zoë Núñez", vocabulary) == []

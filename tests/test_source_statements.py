@@ -340,12 +340,13 @@ class TestOnTheChecklist:
         ]
         assert sum(len(e.source_says) for e in checklist.entries) == 4
 
-    def test_an_open_entry_carries_its_statements_too(self, tmp_path: Path) -> None:
+    def test_an_open_entry_carries_none_until_an_answer_raises_it(self, tmp_path: Path) -> None:
         pack = load_pack(write_statement_pack(tmp_path / "pack"))
         checklist = evaluate(pack, AnswersFile(answers={"history": "no"}))
         (monitoring,) = checklist.entries
         assert monitoring.open_items == ("monitoring",)
-        assert [s.strength for s in checklist.statements] == ["contraindication", "do-not"]
+        assert monitoring.source_says == ()
+        assert checklist.statements == ()
 
     def test_a_checklist_whose_list_disagrees_with_its_entries_is_refused(
         self, tmp_path: Path

@@ -16,6 +16,7 @@ from app_pages.statements_view import checklist_top, entry_statements
 from screening import (
     ANSWER_WORDS,
     KIND_WORDS,
+    NO_VOCABULARY,
     NOTE_MAX_LENGTH,
     AnswersError,
     AnswersFile,
@@ -23,12 +24,14 @@ from screening import (
     Entry,
     RulePack,
     ScreeningError,
+    Vocabulary,
     answers_download_name,
     by_section,
     checklist_json,
     checklist_markdown,
     download_name,
     entry_headline,
+    free_text_flags,
     group_open_entries,
     md_escape,
     problem_lines,
@@ -83,7 +86,9 @@ def _why(checklist: Checklist, entry: Entry) -> None:
     st.markdown("\n\n".join(parts))
 
 
-def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
+def _entry_row(
+    checklist: Checklist, entry: Entry, label: str, vocabulary: Vocabulary = NO_VOCABULARY
+) -> None:
     """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
     with st.container(gap="xxsmall"):
         row = st.container(horizontal=True, gap="small", vertical_alignment="center", wrap=False)
@@ -112,6 +117,8 @@ def _entry_row(checklist: Checklist, entry: Entry, label: str) -> None:
         note = str(st.session_state.get(note_key(entry)) or "").strip()
         if note:
             st.text(f"Note: {note}")
+            for flag in free_text_flags({"The note": note}, vocabulary):
+                st.warning(flag, icon=":material/gavel:")
 
 
 def _question_asked(checklist: Checklist, item_id: str) -> str:
@@ -119,7 +126,7 @@ def _question_asked(checklist: Checklist, item_id: str) -> str:
     return asked.question if asked is not None else item_id
 
 
-def _entries(checklist: Checklist) -> None:
+def _entries(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
     """Points raised, by section and kind; then, per section, points still open, grouped under
     the question whose answer would settle them, so many unanswered questions stay scannable."""
     for section, here in by_section(checklist.entries, lambda e: e.section).items():
@@ -129,14 +136,33 @@ def _entries(checklist: Checklist) -> None:
             if entries:
                 st.markdown(f"**{word}**")
             for entry in entries:
-                _entry_row(checklist, entry, entry.text)
+                _entry_row(checklist, entry, entry.text, vocabulary)
         groups = group_open_entries(here)
         if groups:
             st.markdown("**To find out**")
         for item_id, entries in groups.items():
             st.markdown(f"*Find out: {md(_question_asked(checklist, item_id))}*")
             for entry in entries:
-                _entry_row(checklist, entry, entry_headline(entry))
+                _entry_row(checklist, entry, entry_headline(entry), vocabulary)
+
+
+def _settled(pack: RulePack, checklist: Checklist) -> None:
+    """Marks on points these answers no longer show: said, never silently dropped."""
+    settled = memory.settled_marks(pack, checklist)
+    if not settled:
+        return
+    lines = []
+    for mark in settled:
+        what = "to find out" if mark.was_open else "raised"
+        marks = ["ticked"] if mark.done else []
+        if mark.note:
+            marks.append(f"note “{md(mark.note)}”")
+        lines.append(f"- {md(mark.headline)} (was {what}): {', '.join(marks)}")
+    st.info(
+        "**Marks on points no longer on this checklist.** The answers have settled them, so "
+        "they are not in the downloads; they come back if the point does.\n\n" + "\n".join(lines),
+        icon=":material/bookmark:",
+    )
 
 
 def _pdf_download(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> Download:
@@ -232,12 +258,13 @@ def checklist_view(pack: RulePack) -> None:
             icon=":material/help:",
         )
     checklist_top(checklist)
+    _settled(pack, checklist)
     if checklist.entries:
         st.caption(
             f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "
             "open “Why?” for the answers, rule and sources behind each. Downloads are at the end."
         )
-        _entries(checklist)
+        _entries(checklist, pack.vocabulary)
     else:
         st.success("No points were raised by these answers.", icon=":material/done:")
     if checklist.not_assessed:

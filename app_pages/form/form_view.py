@@ -13,7 +13,7 @@ from functools import partial
 import streamlit as st
 
 from app_pages.common import Download, QuestionText, md, offer, question_texts
-from app_pages.form import memory
+from app_pages.form import memory, record_upload
 from app_pages.form.fhir_download import saved_response_json
 from app_pages.form.memory import answer_key, detail_key, start_again_popover
 from screening import (
@@ -26,8 +26,10 @@ from screening import (
     AnswerState,
     Item,
     RulePack,
+    Vocabulary,
     answers_download_name,
     describe_condition,
+    free_text_flags,
     identifier_hints,
 )
 
@@ -175,7 +177,7 @@ def _upload_panel(pack: RulePack) -> None:
             )
 
 
-def _details() -> None:
+def _details(vocabulary: Vocabulary) -> None:
     left, middle, right = st.columns([2, 2, 1.3])
     left.text_input(
         "Patient reference (optional)",
@@ -217,6 +219,14 @@ def _details() -> None:
             "checklist and in every download.",
             icon=":material/badge:",
         )
+    for flag in free_text_flags(
+        {
+            "The patient reference": st.session_state.get(detail_key("patient_reference")),
+            "The clinician": st.session_state.get(detail_key("clinician")),
+        },
+        vocabulary,
+    ):
+        st.warning(flag, icon=":material/gavel:")
 
 
 def start_again_button(pack: RulePack, where: str) -> None:
@@ -246,8 +256,9 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
         "it will be listed as *not assessed*, never taken as No. Click a chosen answer again "
         "to clear it."
     )
-    _details()
+    _details(pack.vocabulary)
     _upload_panel(pack)
+    record_upload.panel(pack)
     dropped = memory.dropped()
     undo = memory.undo()
     undo_at = next((i.id for i in pack.items if undo and i.id in undo[2] and i.id in dropped), None)
@@ -258,6 +269,7 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
         for item in (i for i in pack.items if i.section == section):
             if item.id in asked:
                 _question(texts[item.id], item)
+                record_upload.proposal(item)
             elif item.id in dropped:
                 _dropped_note(pack, item, dropped[item.id], item.id == undo_at)
     answered = sum(1 for state in asked.values() if state != "not_assessed")

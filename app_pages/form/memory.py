@@ -419,3 +419,34 @@ def restore(old_token: str) -> bool:
 def take_restored() -> bool:
     """Whether this run is the first to show a form restored after a reload (said once)."""
     return bool(st.session_state.pop(RESTORED, False))
+
+
+@dataclass(frozen=True)
+class SettledMark:
+    """A tick or note on a point the checklist no longer shows: the answers settled it."""
+
+    rule_id: str
+    headline: str
+    was_open: bool
+    done: bool
+    note: str
+
+
+def settled_marks(pack: RulePack, checklist: Checklist) -> list[SettledMark]:
+    """The marks kept in memory for points not on this checklist, in pack order.
+
+    A tick on "Find out: X?" is not carried to the point that answering X raises (finding out
+    is not arranging); it stays in memory, and is shown here, until its point comes back.
+    """
+    shown = {(_state(e), e.rule_id) for e in checklist.entries}
+    held = memory()
+    found = []
+    for rule in pack.rules:
+        for state in ("open", "held"):
+            if (state, rule.id) in shown:
+                continue
+            done = held.get(f"{TICK_PREFIX}{state}__{rule.id}") is True
+            note = str(held.get(f"{NOTE_PREFIX}{state}__{rule.id}") or "").strip()
+            if done or note:
+                found.append(SettledMark(rule.id, rule.headline, state == "open", done, note))
+    return found

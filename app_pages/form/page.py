@@ -10,7 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.common import drawn, page_header, require_pack, take_drawn
-from app_pages.form import memory, recovery
+from app_pages.form import memory, record_upload, recovery
 from app_pages.form.checklist_view import checklist_view
 from app_pages.form.form_view import form_view
 from app_pages.form.memory import DETAILS, answer_key, detail_key
@@ -30,6 +30,7 @@ def main() -> None:
             f"{recovery.IDLE_SECONDS / 60:g} minutes.",
             icon=":material/history:",
         )
+    record_upload.awaiting_notice(asked)
     if memory.view() == "checklist":
         checklist_view(pack)
     else:

@@ -7,6 +7,7 @@ everywhere: 0 done, 1 refused or bad input (for `batch` and `audit`: any row ref
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from screening.batch.table import (
     read_table_path,
 )
 from screening.cli_options import rules_option
-from screening.errors import printable
+from screening.errors import printable, printable_lines
 from screening.models import RulePack
 from screening.pack.loader import display_path, load_pack
 
@@ -78,10 +79,10 @@ def _evaluate(
     return run_batch(pack, read_table_path(answers, shown, pack))
 
 
-def _write(data: str | bytes, out: Path) -> None:
+def _write(data: str | bytes, out: Path, inputs: tuple[Path, ...]) -> None:
     from screening.cli import write_output  # noqa: PLC0415 - cli registers this module
 
-    write_output(data, out)
+    write_output(data, out, inputs)
 
 
 def default_problems_path(out: Path) -> Path:
@@ -89,13 +90,14 @@ def default_problems_path(out: Path) -> Path:
     return out.with_name(f"{out.stem}.problems.csv")
 
 
-def _say_refused(problems: tuple[CellProblem, ...], refused: int) -> None:
+def _say_refused(problems: tuple[CellProblem, ...], refused: int, total: int) -> None:
     click.echo(f"{refused:,} answer set(s) refused:", err=True)
     for p in problems[:SHOWN_PROBLEMS]:
         line = f"  row {p.row}: {p.column or '(row)'}: {p.reason} (got {p.value!r})"
         click.echo(printable(line), err=True)
-    if len(problems) > SHOWN_PROBLEMS:
-        click.echo(f"  ... and {len(problems) - SHOWN_PROBLEMS:,} more problem(s)", err=True)
+    shown = min(len(problems), SHOWN_PROBLEMS)
+    if max(total, len(problems)) > shown:
+        click.echo(f"  ... and {max(total, len(problems)) - shown:,} more problem(s)", err=True)
 
 
 @click.command()
@@ -135,11 +137,23 @@ def batch(
     fmt = RESULTS_FORMATS.get(out.suffix.lower())
     if fmt is None:
         raise click.BadParameter("RESULTS must end in .parquet, .pq or .csv", param_hint="--out")
+    from screening.cli import check_output  # noqa: PLC0415 - cli registers this module
+
+    problems_path = problems_out or default_problems_path(out)
+    inputs = (answers, rules_dir)
+    if os.path.abspath(out) == os.path.abspath(problems_path):
+        raise click.BadParameter(
+            "the problems file must not be the results file", param_hint="--problems"
+        )
+    for path in (out, problems_path):
+        check_output(path, inputs)  # both refused or accepted before any work or any write
     pack = load_pack(rules_dir)
     result = _evaluate(pack, answers, engine, scheduler, ship)
-    problems_path = problems_out or default_problems_path(out)
-    _write(table_bytes(results_table(result), fmt), out)
-    _write(problems_csv(result.problems), problems_path)
+    # Both made whole before either is written: a run that fails writes nothing.
+    results = table_bytes(results_table(result), fmt)
+    problems = problems_csv(result.problems, result.problem_count)
+    _write(results, out, inputs)
+    _write(problems, problems_path, inputs)
     click.echo(
         f"{len(result.accepted):,} of {result.rows:,} answer sets evaluated with "
         f"{pack.meta.name} {pack.meta.version} into {display_path(out)}",
@@ -147,7 +161,13 @@ def batch(
     )
     if result.refused_rows:
         click.echo(
-            f"{result.refused_rows:,} refused: {len(result.problems):,} problem(s) in "
+            f"{result.refused_rows:,} refused: {result.problem_count:,} problem(s)"
+            + (
+                f", the first {len(result.problems):,} listed,"
+                if result.problem_count > len(result.problems)
+                else ""
+            )
+            + " in "
             f"{display_path(problems_path)}",
             err=True,
         )
@@ -201,11 +221,11 @@ def audit(
     report, result = _audit(table, rules_dir, engine, scheduler, ship)
     render = {"table": audit_text, "json": audit_json, "csv": audit_csv}[fmt]
     if out is None:
-        click.echo(render(report), nl=False)
+        click.echo(printable_lines(render(report)), nl=False)
     else:
-        _write(render(report), out)
+        _write(render(report), out, (table, rules_dir))
     if result is not None and result.refused_rows:
-        _say_refused(result.problems, result.refused_rows)
+        _say_refused(result.problems, result.refused_rows, result.problem_count)
         sys.exit(1)
 
 
@@ -239,6 +259,6 @@ def impact_command(
     else:
         text = impact_markdown(result, display_path(old_rules), display_path(new_rules))
     if out is None:
-        click.echo(text, nl=False)
+        click.echo(printable_lines(text), nl=False)
     else:
-        _write(text, out)
+        _write(text, out, (old_rules, new_rules, answers))

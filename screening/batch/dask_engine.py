@@ -27,8 +27,9 @@ import pyarrow as pa
 
 from screening import __version__
 from screening.batch.run import BatchResult, run_batch
-from screening.batch.table import RECORD_ID, CellProblem, code_table
+from screening.batch.table import RECORD_ID, CellProblem, ReadProblems, code_table
 from screening.errors import AnswersError, Problem, ScreeningError
+from screening.limits import MAX_TABLE_PROBLEMS
 from screening.models import RulePack
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 SCHEDULER_TIMEOUT = 10
 """Seconds to wait for a cluster's scheduler, and then for its first worker, before refusing."""
 _PROBLEMS = "_problems"
+UNLISTED = "refused: a problem past the first ones listed for its partition"
 PROBE = f"{__name__}:__version__"
 """What the cluster is asked for (`pkgutil.resolve_name`, which every Python has): importing
 it imports this engine and everything a task needs, and gives the version it came with."""
@@ -66,7 +68,8 @@ def evaluate_partition(partition: pd.DataFrame, pack: RulePack, shown: str) -> p
     A refused row keeps its place (rules coded -1) so the assembled table's row numbers are
     the dataset's; its problems travel as JSON `[column, value, reason]` lists.
     """
-    table = code_table(pa.Table.from_pandas(partition, preserve_index=False), [], shown, pack)
+    raw = pa.Table.from_pandas(partition, preserve_index=False)
+    table = code_table(raw, ReadProblems(), shown, pack)
     rows = table.rows
     accepted = table.accepted
     result = run_batch(pack, table)
@@ -88,6 +91,8 @@ def evaluate_partition(partition: pd.DataFrame, pack: RulePack, shown: str) -> p
     problems: dict[int, list[list[str]]] = {}
     for p in table.problems:
         problems.setdefault(p.row - 1, []).append([p.column, p.value, p.reason])
+    for refused_row in np.flatnonzero(table.refused).tolist():  # past the problems listed
+        problems.setdefault(refused_row, [["", "", UNLISTED]])
     texts = np.full(rows, None, dtype=object)
     for row, found in problems.items():
         texts[row] = json.dumps(found)
@@ -219,6 +224,7 @@ def _assemble(
         CellProblem(int(row) + 1, column, value, reason)
         for row, text in zip(np.flatnonzero(refused), collected[_PROBLEMS][refused], strict=True)
         for column, value, reason in json.loads(text)
+        if reason != UNLISTED
     ]
     values = {r.id: collected[f"rule:{r.id}"].to_numpy(dtype=np.int8)[accepted] for r in pack.rules}
     visible = {
@@ -227,4 +233,6 @@ def _assemble(
     record_ids = None
     if RECORD_ID in list(columns):
         record_ids = pa.array(collected[RECORD_ID].tolist(), pa.string())
-    return BatchResult(pack, shown, rows, accepted, record_ids, visible, values, tuple(problems))
+    listed = tuple(problems[:MAX_TABLE_PROBLEMS])
+    count = len(problems) + int(collected[_PROBLEMS][refused].str.contains(UNLISTED).sum())
+    return BatchResult(pack, shown, rows, accepted, record_ids, visible, values, listed, count)

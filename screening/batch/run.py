@@ -8,10 +8,12 @@ one column per rule id holding `raised`, `open` or nothing (null; empty in CSV),
 from __future__ import annotations
 
 import io
+import re
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
@@ -19,12 +21,14 @@ from numpy.typing import NDArray
 from screening.batch import vector
 from screening.batch.table import RECORD_ID, AnswerTable, CellProblem
 from screening.batch.vector import Codes
-from screening.errors import AnswersError, Problem, printable
+from screening.errors import FORMULA_STARTS, AnswersError, Problem, printable
 from screening.models import RulePack
+from screening.pack.checks import RESERVED_COLUMNS
 
 ROW = "row"
 PACK_COLUMNS = ("pack_name", "pack_version", "pack_sha256")
-RESERVED = (ROW, RECORD_ID, *PACK_COLUMNS)
+RESERVED = RESERVED_COLUMNS
+"""The results table's own columns, which `check` refuses as item or rule ids."""
 RAISED, OPEN = "raised", "open"
 _RESULT_WORDS = pa.array([RAISED, OPEN], pa.string())
 
@@ -41,6 +45,12 @@ class BatchResult:
     visible: dict[str, Codes]
     values: dict[str, Codes]
     problems: tuple[CellProblem, ...]
+    problem_count: int = 0
+    """Every problem found; `problems` lists the first `MAX_TABLE_PROBLEMS` by row."""
+
+    def __post_init__(self) -> None:
+        if self.problem_count < len(self.problems):
+            object.__setattr__(self, "problem_count", len(self.problems))
 
     @property
     def refused_rows(self) -> int:
@@ -82,6 +92,7 @@ def run_batch(pack: RulePack, table: AnswerTable) -> BatchResult:
         evaluation.visible,
         evaluation.values,
         table.problems,
+        table.problem_count,
     )
 
 
@@ -122,9 +133,26 @@ def table_bytes(table: pa.Table, fmt: str) -> bytes:
     else:
         plain = pa.table(
             {
-                name: column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+                name: _inert(
+                    column.cast(pa.string()) if pa.types.is_dictionary(column.type) else column
+                )
                 for name, column in zip(table.column_names, table.columns, strict=True)
             }
         )
         pacsv.write_csv(plain, out, pacsv.WriteOptions(quoting_style="needed"))
     return out.getvalue()
+
+
+_FORMULA = "^[" + re.escape("".join(FORMULA_STARTS)) + "]"
+
+
+def _inert(column: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A text column with every cell a spreadsheet would run made `inert_cell` (a quote
+    before it), computed on the whole column at once."""
+    if not pa.types.is_string(column.type):
+        return column
+    risky = pc.match_substring_regex(column, _FORMULA).fill_null(False)
+    if not pc.any(risky).as_py():
+        return column
+    quoted = pc.binary_join_element_wise("'", column, "")
+    return pc.if_else(risky, quoted, column)

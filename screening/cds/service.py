@@ -45,7 +45,7 @@ from screening.cds.cards import (
 from screening.cds.config import LOOPBACK_HOSTS, ServiceConfig
 from screening.cds.fetch import FetchError, fetch_prefetch, same_server
 from screening.engine import evaluate
-from screening.errors import AnswersError
+from screening.errors import AnswersError, echo
 from screening.fhir.questionnaire import (
     DEFAULT_BASE,
     questionnaire_canonical,
@@ -66,7 +66,6 @@ from screening.markdown import md_escape
 from screening.models import AnswersFile, RulePack
 from screening.pack.record_map import KetamineOrders, RecordMap
 
-MAX_ECHO = 80
 PREFETCH_KEY = "checklistResponse"
 FEEDBACK_OUTCOMES = ("accepted", "overridden")
 JSON_TYPES = ("application/json", "application/fhir+json")
@@ -121,8 +120,7 @@ def _outcome_response(status: int, code: str, messages: list[str]) -> JSONRespon
 
 
 def _echo(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=True)
-    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
+    return echo(json.dumps(value, ensure_ascii=True))
 
 
 RECORD_PREFETCH: dict[str, tuple[str, str]] = {

@@ -9,7 +9,7 @@ import click
 
 from screening.cli import read_answers, write_output
 from screening.cli_options import rules_option
-from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_json
+from screening.fhir.questionnaire import DEFAULT_BASE, check_base, item_codes, questionnaire_json
 from screening.fhir.response import discussed_structure_definition, response_json
 from screening.pack.loader import load_pack
 
@@ -61,3 +61,11 @@ def response_command(answers_file: Path, rules_dir: Path, base: str) -> None:
 def extension_command(base: str) -> None:
     """Print the StructureDefinition of the extension that carries discussed points and notes."""
     write_output(json.dumps(discussed_structure_definition(base), indent=2) + "\n", None)
+
+
+@fhir.command("codesystem")
+@rules_option
+@base_option
+def codesystem_command(rules_dir: Path, base: str) -> None:
+    """Print the CodeSystem of the Questionnaire's item codes (BASE/CodeSystem/ID-items)."""
+    write_output(json.dumps(item_codes(load_pack(rules_dir), base), indent=2) + "\n", None)

@@ -47,6 +47,10 @@ DISABLED_DISPLAY = "http://hl7.org/fhir/StructureDefinition/questionnaire-disabl
 ITEM_CONTROL = "http://hl7.org/fhir/StructureDefinition/questionnaire-itemControl"
 ITEM_CONTROL_SYSTEM = "http://hl7.org/fhir/questionnaire-item-control"
 
+HELP_CONTROL = "flyover"
+"""The item control of each question's guidance: `flyover` is shown by LHC-Forms and Smart
+Forms alike (Smart Forms does not show `help`)."""
+
 _BASE = re.compile(r"https?://[^\s|#?]+")
 
 
@@ -175,7 +179,9 @@ def _question(pack: RulePack, item: Item, base: str) -> dict[str, Any]:
     question["answerOption"] = [{"valueCoding": dict(c)} for c in ANSWER_CODINGS.values()]
     question["item"] = [
         {
-            "extension": [{"url": ITEM_CONTROL, "valueCodeableConcept": _coding_concept("help")}],
+            "extension": [
+                {"url": ITEM_CONTROL, "valueCodeableConcept": _coding_concept(HELP_CONTROL)}
+            ],
             "linkId": f"{item.id}.help",
             "text": item.help,
             "type": "display",
@@ -242,3 +248,26 @@ def condition_fhirpath(pack: RulePack, condition: Condition) -> str:
 def enable_when_expression(pack: RulePack, asked_if: Condition) -> str:
     """Boolean FHIRPath: shown unless `asked_if` is false (open counts as shown, as in the app)."""
     return f"({condition_fhirpath(pack, asked_if)}).allTrue()"
+
+
+def item_codes(pack: RulePack, base: str = DEFAULT_BASE) -> dict[str, Any]:
+    """The CodeSystem the Questionnaire's item codes come from, for a terminology server: one
+    concept per item (code = item id, display = its label, definition = its question)."""
+    meta = pack.meta
+    return {
+        "resourceType": "CodeSystem",
+        "id": f"{questionnaire_id(pack)}-items",
+        "url": item_code_system(pack, base),
+        "version": meta.version,
+        "name": _computable_name(meta.name) + "Items",
+        "title": f"{meta.name}: questions",
+        "status": STATUS[meta.status],
+        "description": "The questions of the discussion checklist, by their stable item ids.",
+        "caseSensitive": True,
+        "content": "complete",
+        "count": len(pack.items),
+        "concept": [
+            {"code": item.id, "display": item.label, "definition": item.question}
+            for item in pack.items
+        ],
+    }

@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import PrivateAttr, ValidationError
 
-from screening.errors import AnswersError, Problem
+from screening.errors import AnswersError, Problem, echo
 from screening.fhir.questionnaire import (
     ANSWER_CODINGS,
     CODE_ANSWERS,
@@ -33,8 +33,6 @@ from screening.models import Answer, AnswersFile, RulePack
 RESOURCE_TYPE = "QuestionnaireResponse"
 READABLE_STATUSES = ("in-progress", "completed", "amended", "stopped")
 """`entered-in-error` is refused: such a response must not be used."""
-MAX_ECHO = 160
-"""A problem quotes at most this much of a value: enough for a questionnaire url."""
 
 
 class ResponseAnswers(AnswersFile):
@@ -58,8 +56,7 @@ class ResponseAnswers(AnswersFile):
 
 
 def _echo(value: Any) -> str:
-    text = json.dumps(value, ensure_ascii=True)
-    return text if len(text) <= MAX_ECHO else text[: MAX_ECHO - 1] + "…"
+    return echo(json.dumps(value, ensure_ascii=True))
 
 
 def questionnaire_response(

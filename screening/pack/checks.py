@@ -9,7 +9,8 @@ from __future__ import annotations
 import itertools
 import re
 from collections import deque
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
@@ -17,10 +18,9 @@ from ruamel.yaml.comments import CommentedMap
 from screening.errors import Problem
 from screening.language import (
     DEFAULT_SCRIPTS,
-    gatekeeping_phrases,
-    hidden_text,
-    lookalike_words,
-    verdict_words,
+    NO_VOCABULARY,
+    Vocabulary,
+    wording_problems,
 )
 from screening.limits import (
     MAX_COMBINATIONS_PER_PACK,
@@ -45,6 +45,10 @@ from screening.models import (
     Source,
 )
 from screening.pack.yaml_files import line_of
+
+RESERVED_COLUMNS = ("row", "record_id", "pack_name", "pack_version", "pack_sha256")
+"""The batch results table's own columns (`screening.batch.run`); an item or rule id equal
+to one would be read as it, or clash with it, so `check` refuses it."""
 
 
 def _item_refs(
@@ -75,6 +79,7 @@ class CrossChecker:
         files_sound: bool = True,
         scripts: tuple[str, ...] = DEFAULT_SCRIPTS,
         gatekeeping: bool = True,
+        vocabulary: Vocabulary = NO_VOCABULARY,
     ) -> None:
         """`None` stands for a sources or items file that could not be read; `files_sound`
         is false when any file was refused, so only the checks that stay meaningful run.
@@ -86,6 +91,7 @@ class CrossChecker:
         self.files_sound = files_sound
         self.scripts = scripts
         self.gatekeeping = gatekeeping
+        self.vocabulary = vocabulary
         self.source_ids = {s.id for _, _, s in self.sources}
         self.item_ids = {i.id for _, _, i in self.items}
 
@@ -94,6 +100,7 @@ class CrossChecker:
             *self._duplicates("source", self.sources),
             *self._duplicates("item", self.items),
             *self._duplicates("rule", self.rules),
+            *self._reserved(),
         ]
         found += self._statements()
         if self.references_known:
@@ -125,6 +132,19 @@ class CrossChecker:
                 )
             else:
                 first[model.id] = (shown, line_of(raw))
+
+    def _reserved(self) -> Iterator[Problem]:
+        entries: list[tuple[str, CommentedMap, Item | Rule]] = [*self.items, *self.rules]
+        for shown, raw, model in entries:
+            if model.id in RESERVED_COLUMNS:
+                yield Problem(
+                    shown,
+                    f"'{model.id}' is a column of the batch results table ("
+                    + ", ".join(RESERVED_COLUMNS)
+                    + "): give another id",
+                    line_of(raw),
+                    model.id,
+                )
 
     def _citations(self) -> Iterator[Problem]:
         cited: list[tuple[str, CommentedMap, Item | Rule]] = [*self.items, *self.rules]
@@ -368,89 +388,72 @@ class CrossChecker:
     def _wording(self) -> Iterator[Problem]:
         """Every text a reader sees; a citation is quoted as published, so only what would
         hide or reorder its letters is refused there, not its words."""
-        scripts, gates = self.scripts, self.gatekeeping
+        guard = partial(
+            guard_wording,
+            scripts=self.scripts,
+            gatekeeping=self.gatekeeping,
+            vocabulary=self.vocabulary,
+        )
         for shown, raw, rule in self.rules:
             texts = {f: getattr(rule, f) for f in ("section", "summary", "text", "rationale")}
-            yield from guard_wording(shown, raw, texts, rule.id, scripts=scripts, gatekeeping=gates)
+            yield from guard(shown, raw, texts, rule.id)
             for index, said in enumerate(rule.source_says):
                 # A statement is the source's own words, shown attributed with its strength:
                 # a source's "do not", "should not be used" or "avoid until" is what it quotes,
                 # so gatekeeping phrases pass there; verdict words never do, quoted or not.
                 raw_said = raw["source_says"][index]
                 prefix = f"source_says[{index + 1}]."
-                yield from guard_wording(
-                    shown,
-                    raw_said,
-                    {"section": said.section},
-                    rule.id,
-                    prefix,
-                    scripts=scripts,
-                    gatekeeping=gates,
-                )
-                yield from guard_wording(
+                yield from guard(shown, raw_said, {"section": said.section}, rule.id, prefix)
+                yield from guard(
                     shown,
                     raw_said,
                     {"statement": said.statement},
                     rule.id,
                     prefix,
-                    scripts=scripts,
                     gatekeeping=False,
                 )
         for shown, raw, item in self.items:
             texts = {f: getattr(item, f) for f in ("section", "label", "question", "help")}
-            yield from guard_wording(shown, raw, texts, item.id, scripts=scripts, gatekeeping=gates)
+            yield from guard(shown, raw, texts, item.id)
         for shown, raw, source in self.sources:
-            texts = {f: getattr(source, f) for f in ("grade", "note", "short_name")}
-            yield from guard_wording(
-                shown, raw, texts, source.id, scripts=scripts, gatekeeping=gates
-            )
+            fields = ("revised", "sections", "grade", "note", "short_name")
+            yield from guard(shown, raw, {f: getattr(source, f) for f in fields}, source.id)
             quoted = {f: getattr(source, f) for f in ("citation", "doi", "url")}
-            yield from guard_wording(shown, raw, quoted, source.id, scripts=scripts, wording=False)
+            yield from guard(shown, raw, quoted, source.id, wording=False)
 
 
 def guard_wording(
     shown: str,
     raw: CommentedMap,
-    texts: Mapping[str, str | None],
+    texts: Mapping[str, str | Sequence[str] | None],
     ref: str | None,
     prefix: str = "",
     *,
     scripts: tuple[str, ...] = DEFAULT_SCRIPTS,
     wording: bool = True,
     gatekeeping: bool = True,
+    vocabulary: Vocabulary = NO_VOCABULARY,
 ) -> Iterator[Problem]:
     """Verdict words and gatekeeping phrases (when `wording`; the phrases also only when
     `gatekeeping`), and anything that would make a reader see other letters or another order
-    than stored, in texts a clinician reads."""
-    for field, text in texts.items():
-        if not text:
+    than stored, in texts a clinician reads; a list's texts each at their own line.
+    `wording=False` is for text quoted as published (`wording_problems`' `quoted`)."""
+    in_force = vocabulary.for_scripts(scripts)
+    for field, value in texts.items():
+        if not value:
             continue
-        line = raw.lc.key(field)[0] + 1
-        for hidden in hidden_text(text, scripts):
-            yield Problem(shown, f"{prefix}{field} {hidden}", line, ref)
-        words = verdict_words(text) if wording else []
-        if words:
-            yield Problem(
-                shown, f"{prefix}{field} uses verdict language ({', '.join(words)})", line, ref
+        for n, text in enumerate([value] if isinstance(value, str) else value):
+            found = wording_problems(
+                text,
+                scripts=scripts,
+                vocabulary=in_force,
+                quoted=not wording,
+                gatekeeping=gatekeeping,
             )
-        gates = gatekeeping_phrases(text) if wording and gatekeeping else []
-        if gates:
-            yield Problem(
-                shown,
-                f"{prefix}{field} uses gatekeeping language ({', '.join(gates)}): ask the "
-                "clinician to discuss, verify, arrange or document instead",
-                line,
-                ref,
-            )
-        mixed = lookalike_words(text)
-        if mixed:
-            yield Problem(
-                shown,
-                f"{prefix}{field} mixes alphabets within a word ({', '.join(mixed)}): "
-                "look-alike letters could hide a verdict word",
-                line,
-                ref,
-            )
+            if not found:
+                continue  # a line is asked for only when there is a problem to place
+            at = raw.lc.key(field) if isinstance(value, str) else raw[field].lc.item(n)
+            yield from (Problem(shown, f"{prefix}{field} {f}", at[0] + 1, ref) for f in found)
 
 
 _ONE_PATIENT = re.compile(

@@ -21,9 +21,12 @@ from screening.canonical import canonical_sha256
 from screening.errors import PackError, Problem
 from screening.language import (
     DEFAULT_SCRIPTS,
+    NO_VOCABULARY,
 )
 from screening.limits import (
+    MAX_PACK_BYTES,
     MAX_PACK_FILE_BYTES,
+    MAX_PACK_FILES,
 )
 from screening.models import (
     CURRENT_PACK_SCHEMA,
@@ -36,6 +39,7 @@ from screening.models import (
 )
 from screening.pack.checks import CrossChecker, guard_wording
 from screening.pack.record_map import RECORD_FILE, record_problems
+from screening.pack.vocabulary import VOCABULARY_FILE, VocabularyFile
 from screening.pack.yaml_files import (
     RULES_FILES,
     FileModel,
@@ -91,7 +95,29 @@ def load_pack(
     ]
     if unreadable:
         raise PackError(unreadable)
+    if len(found) > MAX_PACK_FILES:
+        raise PackError([Problem(display_path(folder), _too_many_files(len(found)))])
     return load_pack_from_files(read_files(found), display_path(folder), schema)
+
+
+def _too_many_files(count: int) -> str:
+    return f"holds {count:,} YAML files; a pack has at most {MAX_PACK_FILES:,}"
+
+
+def _bounds_problems(files: Mapping[str, bytes], label: str) -> list[Problem]:
+    """A pack over `MAX_PACK_FILES` or `MAX_PACK_BYTES`, refused before any file is parsed."""
+    sizes = [len(data) for name, data in files.items() if name.lower().endswith((".yaml", ".yml"))]
+    if len(sizes) > MAX_PACK_FILES:
+        return [Problem(label, _too_many_files(len(sizes)))]
+    if sum(sizes) > MAX_PACK_BYTES:
+        return [
+            Problem(
+                label,
+                f"its YAML files hold {sum(sizes):,} bytes; a pack holds at most "
+                f"{MAX_PACK_BYTES:,}",
+            )
+        ]
+    return []
 
 
 def read_files(paths: list[Path]) -> dict[str, bytes]:
@@ -122,6 +148,9 @@ def load_pack_from_files(
     finds and words every problem with its line. A pack once validated in this process is
     remembered by its files' digest, and the same files give the same pack object again.
     """
+    too_big = _bounds_problems(files, label)
+    if too_big:
+        raise PackError(too_big)
     key = _digest(files, schema)
     found = _VALIDATED.get(key)
     if found is not None:
@@ -155,12 +184,12 @@ def _names_problems(
     yaml_names: list[str], rule_names: list[str], label: str, shown: Callable[[str], str]
 ) -> list[Problem]:
     """YAML files a pack does not hold, and a pack without rule files."""
-    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, RECORD_FILE, *rule_names}
+    expected = {PACK_FILE, SOURCES_FILE, ITEMS_FILE, RECORD_FILE, VOCABULARY_FILE, *rule_names}
     problems = [
         Problem(
             shown(stray),
-            f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE} "
-            f"and {RULES_GLOB} files",
+            f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE}, "
+            f"{RULES_GLOB} files and optionally {RECORD_FILE} and {VOCABULARY_FILE}",
         )
         for stray in yaml_names
         if stray not in expected
@@ -198,6 +227,8 @@ def _assembled(
     sources_file = read(SOURCES_FILE, SourcesFile)
     items_file = read(ITEMS_FILE, ItemsFile)
     rules_files = [(name, read(name, RULES_FILES[schema])) for name in rule_names]
+    vocabulary_file = read(VOCABULARY_FILE, VocabularyFile) if VOCABULARY_FILE in files else None
+    vocabulary = vocabulary_file[1].as_vocabulary() if vocabulary_file else NO_VOCABULARY
 
     # Every check that can still run does, so a reviewer sees all problems in one pass.
     files_sound = not problems
@@ -228,6 +259,7 @@ def _assembled(
         files_sound=files_sound,
         scripts=scripts,
         gatekeeping=gatekeeping,
+        vocabulary=vocabulary,
     )
     problems += checker.problems()
     if RECORD_FILE in files and items_file is not None:  # optional: answers from the record
@@ -250,6 +282,7 @@ def _assembled(
             "pack.",
             scripts=scripts,
             gatekeeping=gatekeeping,
+            vocabulary=vocabulary,
         )
         plain = {"version": pack_meta.version, "date": pack_meta.date}
         problems += guard_wording(
@@ -273,6 +306,7 @@ def _assembled(
         rules=rules,
         sha256=content_hash(meta, sources, items, rules),
         pack_schema=schema,
+        vocabulary=vocabulary,
     )
 
 

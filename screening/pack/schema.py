@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from screening.pack.record_map import RecordFile
 from screening.pack.scenarios import ScenariosFile
+from screening.pack.vocabulary import VocabularyFile
 from screening.pack.yaml_files import ItemsFile, PackFile, RulesFile, SourcesFile
 
 SCHEMA_FOLDER = "schema"
@@ -25,6 +26,7 @@ SCHEMA_MODELS: dict[str, type[BaseModel]] = {
     "rules": RulesFile,
     "scenarios": ScenariosFile,
     "record": RecordFile,
+    "vocabulary": VocabularyFile,
 }
 """One schema per kind of file; the scenario files have theirs too."""
 

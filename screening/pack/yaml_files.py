@@ -25,8 +25,8 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from screening.errors import Problem
-from screening.limits import MAX_CONDITION_DEPTH, MAX_ECHO, MAX_PACK_FILE_BYTES
+from screening.errors import Problem, echo
+from screening.limits import MAX_CONDITION_DEPTH, MAX_PACK_FILE_BYTES
 from screening.models import (
     Item,
     PackMeta,
@@ -205,10 +205,7 @@ def locate_error(shown: str, doc: CommentedMap, error: ErrorDetails) -> Problem:
     else:
         message = f"{field}: {error['msg']}"
         if kind not in ("condition", "union_tag_invalid", "model_type"):
-            shown_input = repr(error["input"])
-            if len(shown_input) > MAX_ECHO:
-                shown_input = shown_input[: MAX_ECHO - 1] + "…"
-            message += f" (got {shown_input})"
+            message += f" (got {echo(repr(error['input']))})"
     return Problem(shown, message, line, ref)
 
 

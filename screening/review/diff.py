@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Literal, TypeVar
 
 from screening.describe import describe_condition
+from screening.language import Vocabulary
 from screening.markdown import md_escape
 from screening.models import Item, Rule, RulePack, Source
 
@@ -117,6 +118,14 @@ def _warnings(old: RulePack, new: RulePack, content_changed: bool) -> list[str]:
             "The content changed and the pack is marked approved, but its date did not "
             "change: record when this content was reviewed."
         )
+    if any(
+        f.field.startswith(("verdict words removed", "gatekeeping words removed"))
+        for f in _vocabulary_changes(old.vocabulary, new.vocabulary)
+    ):
+        found.append(
+            "Words were removed from the guard's vocabulary (vocabulary.yaml): `check` no "
+            "longer refuses texts that use them."
+        )
     return found
 
 
@@ -136,8 +145,32 @@ def _meta_changes(old: RulePack, new: RulePack) -> list[Change]:
         FieldChange(FIELD_WORDS[k], _value(was[k]), _value(now[k]))
         for k in FIELD_WORDS
         if k in was and was[k] != now[k]
-    )
+    ) + _vocabulary_changes(old.vocabulary, new.vocabulary)
     return [Change("pack", new.meta.name, "changed", fields)] if fields else []
+
+
+def _vocabulary_changes(old: Vocabulary, new: Vocabulary) -> tuple[FieldChange, ...]:
+    """The guard's words each language gained or lost (vocabulary.yaml), as the committee
+    must review them: a word removed lets that wording through."""
+
+    def words(vocabulary: Vocabulary) -> dict[tuple[str, str], list[str]]:
+        found: dict[tuple[str, str], list[str]] = {}
+        for lang in vocabulary.languages:
+            for kind, phrases in (("verdict", lang.verdict), ("gatekeeping", lang.gatekeeping)):
+                found.setdefault((lang.name, kind), []).extend(phrases)
+        return found
+
+    before, after = words(old), words(new)
+    changes = []
+    for key in dict.fromkeys([*before, *after]):
+        language, kind = key
+        gone = [w for w in before.get(key, []) if w not in after.get(key, [])]
+        came = [w for w in after.get(key, []) if w not in before.get(key, [])]
+        if came:
+            changes.append(FieldChange(f"{kind} words added ({language})", None, ", ".join(came)))
+        if gone:
+            changes.append(FieldChange(f"{kind} words removed ({language})", ", ".join(gone), None))
+    return tuple(changes)
 
 
 def _as_text(thing: Source | Item | Rule, field: str, pack: RulePack) -> str | None:
