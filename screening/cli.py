@@ -428,13 +428,18 @@ def verify(
 @out_option("")
 def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
     """Print the review document: every item and rule in plain English, with its vignettes."""
+    from screening.pack.record_map import load_record_map
     from screening.pack.scenarios import run_pack_scenarios
     from screening.review.report import review_csv, review_html, review_markdown
 
     pack = load_pack(rules_dir)
     results = run_pack_scenarios(rules_dir, pack)
-    render = {"markdown": review_markdown, "html": review_html, "csv": review_csv}[fmt]
-    write_output(render(pack, results), out, (rules_dir,))
+    record = load_record_map(rules_dir, pack)
+    if fmt == "csv":
+        text = review_csv(pack, results)
+    else:
+        text = (review_html if fmt == "html" else review_markdown)(pack, results, record)
+    write_output(text, out, (rules_dir,))
 
 
 @cli.command()
@@ -442,10 +447,12 @@ def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
 @click.argument("new_dir", type=click.Path(path_type=Path, file_okay=False))
 def diff(old_dir: Path, new_dir: Path) -> None:
     """List what changed from OLD_DIR to NEW_DIR; exit 0 whether or not they differ."""
+    from screening.pack.record_map import load_record_map
     from screening.review.diff import diff_packs, diff_text
 
     old, new = load_pack(old_dir), load_pack(new_dir)
-    text = diff_text(diff_packs(old, new), display_path(old_dir), display_path(new_dir))
+    records = load_record_map(old_dir, old), load_record_map(new_dir, new)
+    text = diff_text(diff_packs(old, new, *records), display_path(old_dir), display_path(new_dir))
     click.echo(printable_lines(text), nl=False)
 
 
