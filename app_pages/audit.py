@@ -7,6 +7,7 @@ memory for this session only; nothing is saved. Downloads go to the reviewer's c
 
 from __future__ import annotations
 
+import hashlib
 from functools import partial
 
 import altair as alt
@@ -26,8 +27,11 @@ from screening import (
     audit_csv,
     audit_json,
     audit_result,
+    audit_results_table,
+    is_results_table,
     problem_lines,
     problems_csv,
+    raw_table_bytes,
     results_table,
     table_bytes,
 )
@@ -36,6 +40,8 @@ from screening import (
 SHOWN_PROBLEMS = 1000  # the download holds them all
 RESULT_COLOURS = {"raised": "#2f6f8f", "open": "#e3a33b"}
 GAP_COLOURS = {"unknown": "#e3a33b", "not assessed": "#9aa9b5"}
+LAST = "audit__last_upload"  # (name, bytes) of the last table: kept across page visits
+RESULTS = "audit__results_counts"  # (digest, counts or None): is the upload a results table
 
 
 def share(count: int, total: int) -> float:
@@ -48,7 +54,8 @@ def rule_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
         [
             {
                 "rule": r.rule_id,
-                "kind": KIND_WORDS[rules[r.rule_id].kind],
+                "point": rules[r.rule_id].headline if r.rule_id in rules else "",
+                "kind": KIND_WORDS[rules[r.rule_id].kind] if r.rule_id in rules else "",
                 "raised": r.raised,
                 "open": r.open,
                 "not raised": r.not_raised,
@@ -169,22 +176,31 @@ def downloads(result: BatchResult, audit: Audit) -> None:
     offer(st.columns(2), files)
 
 
-def show_audit(pack: RulePack, result: BatchResult) -> None:
-    audit = audit_result(result)
-    st.success(
-        f"{audit.sets:,} of {result.rows:,} answer sets evaluated with {md(pack.meta.name)} "
-        f"{md(pack.meta.version)}.",
-        icon=":material/check_circle:",
-    )
-    if result.refused_rows:
-        show_problems(result)
-    if not audit.sets:
-        return
+def counted(audit: Audit, rows: int, what: str) -> None:
+    """How many sets were counted: a success only when there is something to count."""
+    line = f"{audit.sets:,} of {rows:,} answer sets {what}."
+    if audit.sets:
+        st.success(line, icon=":material/check_circle:")
+    else:
+        st.warning(line + " Nothing is counted.", icon=":material/warning:")
+
+
+def show_rules(audit: Audit, pack: RulePack) -> None:
     st.header("Per rule", divider="gray")
     st.caption("How many answer sets raised each point, or left it open (a verify entry).")
     rules = rule_frame(audit, pack)
     st.altair_chart(stacked_bars(rules, "rule", RESULT_COLOURS), key="audit_rules_chart")
     st.dataframe(rules, hide_index=True, key="audit_rules")
+
+
+def show_audit(pack: RulePack, result: BatchResult) -> None:
+    audit = audit_result(result)
+    counted(audit, result.rows, f"evaluated with {md(pack.meta.name)} {md(pack.meta.version)}")
+    if result.refused_rows:
+        show_problems(result)
+    if not audit.sets:
+        return
+    show_rules(audit, pack)
     st.header("Per item", divider="gray")
     st.caption(
         "How often each question was answered Unknown or left blank (not assessed): gaps in "
@@ -197,22 +213,87 @@ def show_audit(pack: RulePack, result: BatchResult) -> None:
     downloads(result, audit)
 
 
+def show_results_table(pack: RulePack, audit: Audit) -> None:
+    """A results table written by `batch`: counted as it is, not evaluated again."""
+    counted(
+        audit,
+        audit.sets,
+        f"counted from a results table of {md(audit.pack_name)} {md(audit.pack_version)}",
+    )
+    if audit.pack_sha256 != pack.sha256:
+        st.warning(
+            "These results were made with another rule pack than the one in use: the points "
+            "are named from the pack in use where it has them.",
+            icon=":material/rate_review:",
+        )
+    st.caption(
+        "A results table holds the points raised or left open, not the answers: the per-item "
+        "counts need the answers table (`python -m screening audit` reads both)."
+    )
+    if audit.sets:
+        show_rules(audit, pack)
+        st.download_button(
+            "Counts (JSON)",
+            partial(audit_json, audit),
+            file_name=f"audit-{audit.pack_version}-counts.json",
+            mime="application/json",
+            key="download_audit_json",
+            on_click="ignore",
+            help="The per-rule counts, as the command line's audit --format json.",
+        )
+
+
+def results_counts(name: str, data: bytes) -> Audit | None:
+    """The counts of a results table written by `batch`; None for an answers table. Read once
+    per upload (kept by content in this session's state), not on every rerun."""
+    digest = (hashlib.sha256(data).hexdigest(), name)
+    kept = st.session_state.get(RESULTS)
+    if not (isinstance(kept, tuple) and kept[0] == digest):
+        raw, _ = raw_table_bytes(data, name, max_rows=MAX_TABLE_UPLOAD_ROWS)
+        kept = (digest, audit_results_table(raw, name) if is_results_table(raw) else None)
+        st.session_state[RESULTS] = kept
+    counts: Audit | None = kept[1]
+    return counts
+
+
+def table_upload() -> tuple[str, bytes] | None:
+    """This upload, or the last one of this session: a visit to another page drops the
+    uploader's file, not the table the person was reading."""
+    uploaded = answers_upload("Answers or results table", key="audit_table")
+    if uploaded is not None:
+        st.session_state[LAST] = uploaded
+        return uploaded
+    kept: tuple[str, bytes] | None = st.session_state.get(LAST)
+    if kept is not None:
+        st.info(
+            f"Showing {md(kept[0])}, uploaded earlier in this session (kept in memory only).",
+            icon=":material/history:",
+        )
+        st.button("Clear it", key="audit_clear", on_click=st.session_state.pop, args=(LAST,))
+    return kept
+
+
 pack = require_pack()
 page_header("Audit", pack)
 st.markdown(
-    "Upload a **de-identified** table of past answer sets (CSV, Parquet or JSON Lines) to see "
+    "Upload a **de-identified** table of past answer sets (CSV, Parquet or JSON Lines), or the "
+    "results `python -m screening batch` wrote, to see "
     "how often each point was raised or left open and which questions are most often unknown "
     f"or not assessed. **At most {MAX_TABLE_UPLOAD_MB} MB and {MAX_TABLE_UPLOAD_ROWS:,} rows.** "
     "The table is read in memory for this session only and never saved; larger exports go "
     "through the command line "
     "(`python -m screening audit`)."
 )
-uploaded = answers_upload("Answers table", key="audit_table")
+uploaded = table_upload()
 if uploaded is not None:
     name, data = uploaded
     result = None
     try:
-        result = evaluated(pack, name, data, key="audit_result")
+        counts = results_counts(name, data)
+        if counts is not None:
+            show_results_table(pack, counts)
+        else:
+            result = evaluated(pack, name, data, key="audit_result")
     except AnswersError as exc:
         st.error(
             f"The table {md(name)} was refused: nothing was evaluated.", icon=":material/error:"

@@ -59,10 +59,17 @@ from screening.statements import (
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WARNINGS, STATUS_WORDS, by_section
 
 if TYPE_CHECKING:
-    from screening.batch.audit import Audit, audit_csv, audit_json, audit_result
+    from screening.batch.audit import (
+        Audit,
+        audit_csv,
+        audit_json,
+        audit_result,
+        audit_results_table,
+        is_results_table,
+    )
     from screening.batch.impact import impact, impact_markdown
     from screening.batch.run import BatchResult, results_table, run_batch, table_bytes
-    from screening.batch.table import problems_csv, read_table_bytes
+    from screening.batch.table import problems_csv, raw_table_bytes, read_table_bytes
     from screening.pdf import checklist_pdf
     from screening.pdf.signing import server_identity, signed_checklist_pdf
     from screening.review.report import review_csv, review_html, rule_markdown
@@ -74,6 +81,9 @@ _ON_FIRST_USE = {
     "audit_csv": "screening.batch.audit",
     "audit_json": "screening.batch.audit",
     "audit_result": "screening.batch.audit",
+    "audit_results_table": "screening.batch.audit",
+    "is_results_table": "screening.batch.audit",
+    "raw_table_bytes": "screening.batch.table",
     "impact": "screening.batch.impact",
     "impact_markdown": "screening.batch.impact",
     "BatchResult": "screening.batch.run",
@@ -145,6 +155,7 @@ __all__ = [
     "audit_csv",
     "audit_json",
     "audit_result",
+    "audit_results_table",
     "by_section",
     "checklist_json",
     "checklist_markdown",
@@ -160,11 +171,13 @@ __all__ = [
     "identifier_hints",
     "impact",
     "impact_markdown",
+    "is_results_table",
     "load_pack",
     "md_escape",
     "parse_answers",
     "problem_lines",
     "problems_csv",
+    "raw_table_bytes",
     "read_answers_bytes",
     "read_table_bytes",
     "response_json",

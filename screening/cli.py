@@ -139,8 +139,8 @@ def write_output(text: str | bytes, out: Path | None, inputs: Sequence[Path] = (
     """
     data = text if isinstance(text, bytes) else text.encode("utf-8")
     if out is None:
-        if isinstance(text, str):
-            data = printable_lines(text).encode("utf-8")
+        if isinstance(text, str):  # JSON stays JSON: DEL, C1 and bidi as `\u` escapes first
+            data = printable_lines(_escaped_json(text)).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
@@ -307,14 +307,28 @@ def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile,
     help=f"Sign the PDF (PAdES) with this PKCS#12 identity; its password is read from "
     f"${PASSWORD_ENV}, else asked for.",
 )
-def evaluate(
-    answers_file: Path, rules_dir: Path, fmt: str, out: Path | None, identity: Path | None
+@click.option(
+    "--timestamp-url",
+    metavar="URL",
+    help="With --sign: a timestamp authority (RFC 3161) to ask for the signing time; it is "
+    "sent a hash of the signature only.",
+)
+def evaluate(  # click passes the options by name
+    *,
+    answers_file: Path,
+    rules_dir: Path,
+    fmt: str,
+    out: Path | None,
+    identity: Path | None,
+    timestamp_url: str | None,
 ) -> None:
     """Evaluate ANSWERS.json and print the discussion checklist."""
     if fmt == "pdf" and out is None:
         raise click.ClickException("--format pdf needs --out FILE.pdf: a PDF is binary")
     if identity is not None and fmt != "pdf":
         raise click.ClickException("--sign signs a PDF: give --format pdf")
+    if timestamp_url is not None and identity is None:
+        raise click.ClickException("--timestamp-url times a signature: give --sign CERT.p12")
     signer = _signing_identity(identity) if identity is not None else None
     pack = load_pack(rules_dir)
     answers, shown = read_answers(answers_file, pack)
@@ -323,11 +337,13 @@ def evaluate(
         click.echo(printable(f"Warning: {shown}: {flag}"), err=True)
     if fmt == "pdf":
         from screening.pdf import checklist_pdf
-        from screening.pdf.signing import sign
+        from screening.pdf.signing import sign, timestamp_authority
 
         pdf = checklist_pdf(pack, answers, checklist, source=shown)
-        signed = sign(pdf, signer) if signer is not None else pdf
-        write_output(signed, out, (answers_file, rules_dir))
+        if signer is not None:
+            stamper = timestamp_authority(timestamp_url) if timestamp_url else None
+            pdf = sign(pdf, signer, stamper)
+        write_output(pdf, out, (answers_file, rules_dir))
         return
     text = (
         _escaped_json(checklist_json(checklist)) if fmt == "json" else checklist_markdown(checklist)

@@ -42,9 +42,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", 
 
 
 def printable_lines(text: str) -> str:
-    """`text` made `printable` line by line: its line breaks kept, every other control shown
-    as an escape. What every command prints on a terminal goes through it."""
-    return "\n".join(printable(line) for line in text.split("\n"))
+    """`text` made `printable` line by line: its line breaks (`\\n`, `\\r\\n`) kept, every
+    other control shown as an escape. What every command prints on a terminal goes through it."""
+    lines = text.split("\n")
+    return "\n".join(
+        printable(line[:-1]) + "\r" if line.endswith("\r") else printable(line) for line in lines
+    )
 
 
 @dataclass(frozen=True)

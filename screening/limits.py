@@ -2,9 +2,13 @@
 
 Each reader and check imports its bound from here and names it when it refuses, so a
 refusal says which limit was met. The README's "Security and bounds" section lists them.
-Real inputs sit far below every bound: the shipped pack has 30 items, an answers file is
-a few kilobytes. The lengths of an answers file's text fields are part of its public shape
-and live with it (`FREE_TEXT_MAX_LENGTH`, `NOTE_MAX_LENGTH` in `screening/models.py`).
+Real inputs sit far below every bound. A pack's bounds are what the shipped pack needs
+times ten (1.2.0: 42 items, 55 rules, 9 sources, 11 files of at most 22 KB and 105 KB in
+all, conditions of at most 4 parts nested 2 deep, follow-ups 1 deep), so that reading a pack
+at the bounds stays quick: `check` under 3 s, a candidate zip's review under 5 s
+(`bench/limits.py`). An answers file is a few kilobytes. The lengths of an answers file's
+text fields are part of its public shape and live with it (`FREE_TEXT_MAX_LENGTH`,
+`NOTE_MAX_LENGTH` in `screening/models.py`).
 """
 
 from __future__ import annotations
@@ -14,8 +18,14 @@ from __future__ import annotations
 MAX_ANSWERS_BYTES = 1_000_000
 """An answers file (command line or upload); a full one is about 2 KB."""
 
-MAX_PACK_FILE_BYTES = 1_000_000
-"""One rule pack or vignette file."""
+MAX_PACK_FILE_BYTES = 250_000
+"""One rule pack or vignette file (the shipped pack's largest: 22 KB)."""
+
+MAX_PACK_FILES = 110
+"""YAML files in a pack folder or zip, vignettes aside (the shipped pack: 11)."""
+
+MAX_PACK_BYTES = 1_200_000
+"""A pack's YAML files together, vignettes aside (the shipped pack: 105 KB)."""
 
 MAX_PDF_BYTES = 20_000_000
 """A checklist PDF given to `verify`; one the program writes is well under 1 MB."""
@@ -23,8 +33,9 @@ MAX_PDF_BYTES = 20_000_000
 MAX_ZIP_MEMBERS = 200
 """Files in a candidate pack zip; a pack holds about a dozen, its vignettes a few more."""
 
-MAX_ZIP_TOTAL_BYTES = 5_000_000
-"""Uncompressed bytes read from a candidate zip, counted as they are read: a header can lie."""
+MAX_ZIP_TOTAL_BYTES = 1_500_000
+"""Uncompressed bytes read from a candidate zip, counted as they are read: a header can lie
+(the shipped pack with its vignettes: 143 KB)."""
 
 MAX_UPLOAD_MB = 5
 """The web server's upload limit (`server.maxUploadSize` in `.streamlit/config.toml`)."""
@@ -45,13 +56,13 @@ MAX_NUMBER_DIGITS = 100
 
 # How big a rule pack may be; checked before any analysis whose cost grows with it.
 MAX_ITEMS = 500
-MAX_RULES = 2_000
-MAX_SOURCES = 1_000
-MAX_FOLLOW_UP_DEPTH = 20
+MAX_RULES = 600
+MAX_SOURCES = 100
+MAX_FOLLOW_UP_DEPTH = 10
 """Longest chain of follow-ups (a follow-up of a follow-up ...); the shipped pack's is 1."""
 
-MAX_CONDITION_NODES = 200
-"""Parts (`item`, `all`, `any`, `not`) in one condition."""
+MAX_CONDITION_NODES = 40
+"""Parts (`item`, `all`, `any`, `not`) in one condition (the shipped pack's largest: 4)."""
 
 MAX_CONDITION_DEPTH = 20
 """Nesting of `all` / `any` / `not` in one condition."""

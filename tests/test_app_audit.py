@@ -10,7 +10,16 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import MINI_PACK, ROWS, csv_text, parquet_bytes, upload_candidate_zip, zipped
+from screening import load_pack, read_table_bytes, results_table, run_batch, table_bytes
+from tests.conftest import (
+    HEADER,
+    MINI_PACK,
+    ROWS,
+    csv_text,
+    parquet_bytes,
+    upload_candidate_zip,
+    zipped,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/audit.py"
@@ -124,3 +133,49 @@ class TestCandidateImpact:
         assert texts(at.error) == ["The table year.csv was refused:"]
         assert at.code[-1].value == "year.csv: history: column appears twice"
         assert "The candidate pack is valid." in texts(at.success)
+
+
+def batch_results(mini_dir: Path, fmt: str) -> bytes:
+    """What `python -m screening batch` writes for the mini rows, in `fmt`."""
+    pack = load_pack(mini_dir)
+    table = read_table_bytes(parquet_bytes(ROWS), "year.parquet", pack, 1000)
+    return table_bytes(results_table(run_batch(pack, table)), fmt)
+
+
+class TestWhatBatchWrites:
+    """The page reads the batch command's own results, and says plainly when nothing counts."""
+
+    @pytest.mark.parametrize("fmt", ["parquet", "csv"])
+    def test_a_results_table_from_batch_is_counted_with_each_point_named(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, fmt: str
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        upload(at, f"results.{fmt}", batch_results(mini_dir, fmt))
+        assert not at.error
+        assert texts(at.success) == [
+            "4 of 4 answer sets counted from a results table of Mini pack 0.1.0."
+        ]
+        rules = frame(at, "rule").set_index("rule")
+        assert list(rules.loc["substance-active", ["raised", "open", "not raised"]]) == [1, 2, 1]
+        assert rules.loc["substance-active", "point"] == "Discuss current non-medical use"
+
+    def test_a_table_with_no_rows_is_a_warning_not_a_success(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        header = ",".join(HEADER)
+        upload(at, "empty.csv", f"{header}\n".encode())
+        assert not at.success
+        assert any(t.startswith("0 of 0 answer sets") for t in texts(at.warning))
+
+    def test_the_table_is_still_shown_after_a_visit_to_another_page(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        at = open_page(monkeypatch, mini_dir)
+        upload(at, "year.parquet", parquet_bytes(ROWS))
+        at.switch_page("app_pages/about.py").run()
+        at.switch_page(PAGE).run()
+        assert texts(at.success) == ["4 of 4 answer sets evaluated with Mini pack 0.1.0."]
+        assert any("Showing year.parquet, uploaded earlier" in t for t in texts(at.info))
+        at.button(key="audit_clear").click().run()
+        assert not at.success

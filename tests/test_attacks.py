@@ -24,6 +24,7 @@ from screening.errors import Problem, printable, problem_lines
 from screening.limits import (
     MAX_ANSWERS,
     MAX_CONDITION_DEPTH,
+    MAX_CONDITION_NODES,
     MAX_FOLLOW_UP_DEPTH,
     MAX_ITEMS,
     MAX_PROBLEMS_SHOWN,
@@ -264,7 +265,8 @@ class TestPackAttacks:
         problems, _ = refused(write_pack(tmp_path / "p", {"rules-main.yaml": rules}))
         assert problems == [
             f"{tmp_path}/p/rules-main.yaml:{line_of(rules, 'when: {all')}: setting-monitoring: when has 26 parts nested 26 "
-            "deep; a condition may have at most 200 parts nested 20 deep"
+            f"deep; a condition may have at most {MAX_CONDITION_NODES} parts nested "
+            f"{MAX_CONDITION_DEPTH} deep"
         ]
 
     def test_a_condition_nested_thousands_deep_is_refused_not_crashed(self, tmp_path: Path) -> None:

@@ -81,6 +81,27 @@ class TestFreeTextFlags:
         assert "note on indication-pain-under-3-months reads as a verdict (apto)" in result.stderr
 
 
+class TestWhatIsPrinted:
+    """What a command prints is escaped for the terminal, and stays the format it claims."""
+
+    def test_json_on_stdout_stays_json_with_a_bidi_control_as_an_escape(
+        self, tmp_path: Path
+    ) -> None:
+        reference = "ref \u202egnp.exe"
+        answers = write_answers(tmp_path / "a.json", {}, patient_reference=reference)
+        result = screening("fhir", "response", answers)
+        assert result.returncode == 0, result.stderr
+        assert "\u202e" not in result.stdout
+        assert '"ref \\u202egnp.exe"' in result.stdout
+        assert reference in json.dumps(json.loads(result.stdout), ensure_ascii=False)
+
+    def test_a_csv_report_on_stdout_keeps_its_line_breaks(self) -> None:
+        result = screening("rules", "--format", "csv")
+        assert result.returncode == 0, result.stderr
+        assert "\\x0d" not in result.stdout
+        assert len(result.stdout.splitlines()) > 50
+
+
 class TestEvaluate:
     """`evaluate` prints the checklist, the same bytes for the same input."""
 

@@ -109,7 +109,7 @@ class TestFilesAndSyntax:
     def test_a_file_over_the_size_cap_is_refused_before_parsing(self, tmp_path: Path) -> None:
         text = RULES + "#" * MAX_FILE_BYTES
         assert broken(tmp_path, "rules-main.yaml", text) == [
-            "rules-main.yaml: file is larger than 1,000,000 bytes"
+            f"rules-main.yaml: file is larger than {MAX_FILE_BYTES:,} bytes"
         ]
 
     def test_a_file_that_is_not_utf8_is_refused_naming_the_line(self, mini_dir: Path) -> None:

@@ -15,14 +15,13 @@ from screening.pdf import checklist_pdf, verify_pdf
 from screening.pdf.contract import CONTRACTS, CURRENT_FORMAT
 from screening.pdf.layout import draw_checklist
 from screening.pdf.record import FORMAT_VERSION, RECORD_NAME, RELEASES, checklist_digest
-from screening.statements import statement_text
 
 TWO_ANSWERS = {"chronic_pain_over_3_months": "yes", "condition_crps": "yes"}
-PARTLY_ANSWERED_MOST_PAGES = 9
+PARTLY_ANSWERED_MOST_PAGES = 7
 """The bound for a form with two answers: 9 pages before open entries were grouped, 6 after;
-7 with pack 1.2.0 (five more points, two more questions and a ninth source), and 9 once the
-PDF prints what the sources say: about a page and a half of statements at the top (those of
-open points included) and each again under its point."""
+7 with pack 1.2.0 (five more points, two more questions and a ninth source). An open point
+prints what its sources say only once an answer raises it, so the statements add nothing
+here."""
 BACKGROUND_NOTE = (
     "Background reading for patients, not clinical evidence: it stands beside a guideline or "
     "label and never alone behind a point."
@@ -116,12 +115,13 @@ class TestOpenEntriesGrouped:
         pdf, given = build(shipped_pack, TWO_ANSWERS, discussed=discussed)
         text = checklist_part(text_of(pdf))
         entry = next(e for e in evaluate(shipped_pack, given).entries if e.rule_id in discussed)
-        said = "".join(f" {statement_text(s)}" for s in entry.source_says)
-        assert entry.source_says  # the point quotes its source (pack 1.2.0), between tick and note
+        rule = next(r for r in shipped_pack.rules if r.id == entry.rule_id)
+        # The rule quotes its source (pack 1.2.0), but an open point shows it once raised.
+        assert rule.source_says and entry.open_items and not entry.source_says
         assert (
-            f"✓ {entry_headline(entry)}{said} Note: Bloods booked for Monday Rule {entry.rule_id}"
-            in text
+            f"✓ {entry_headline(entry)} Note: Bloods booked for Monday Rule {entry.rule_id}" in text
         )
+        assert rule.source_says[0].statement not in text
         assert verify_pdf(pdf, shipped_pack, "c.pdf").matches
 
     def test_a_partly_answered_form_is_short(self, shipped_pack: RulePack) -> None:

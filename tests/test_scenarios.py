@@ -165,6 +165,21 @@ class TestValidation:
             "main.yaml:7: history-yes-raises-discussion: scenarios.expected: unknown field"
         )
 
+    @pytest.mark.parametrize(
+        ("trick", "found"),
+        [
+            ("\\e[2J", "vignette holds a control character (U+001B"),
+            ("\\u202e", "vignette holds a bidirectional control character"),
+            ("\\U000e0080", "vignette holds an invisible character"),
+        ],
+    )
+    def test_a_vignette_hiding_its_letters_is_refused_at_its_line(
+        self, mini_dir: Path, mini_pack: RulePack, trick: str, found: str
+    ) -> None:
+        text = PASSING.replace("past substance", f"past {trick}substance")
+        (problem,) = problems_of(mini_dir, mini_pack, text)
+        assert f"main.yaml:3: history-yes-raises-discussion: {found}" in problem
+
     def test_an_answer_outside_yes_no_unknown_is_refused_at_its_line(
         self, mini_dir: Path, mini_pack: RulePack
     ) -> None:

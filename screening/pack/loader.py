@@ -24,7 +24,9 @@ from screening.language import (
     NO_VOCABULARY,
 )
 from screening.limits import (
+    MAX_PACK_BYTES,
     MAX_PACK_FILE_BYTES,
+    MAX_PACK_FILES,
 )
 from screening.models import (
     CURRENT_PACK_SCHEMA,
@@ -93,7 +95,29 @@ def load_pack(
     ]
     if unreadable:
         raise PackError(unreadable)
+    if len(found) > MAX_PACK_FILES:
+        raise PackError([Problem(display_path(folder), _too_many_files(len(found)))])
     return load_pack_from_files(read_files(found), display_path(folder), schema)
+
+
+def _too_many_files(count: int) -> str:
+    return f"holds {count:,} YAML files; a pack has at most {MAX_PACK_FILES:,}"
+
+
+def _bounds_problems(files: Mapping[str, bytes], label: str) -> list[Problem]:
+    """A pack over `MAX_PACK_FILES` or `MAX_PACK_BYTES`, refused before any file is parsed."""
+    sizes = [len(data) for name, data in files.items() if name.lower().endswith((".yaml", ".yml"))]
+    if len(sizes) > MAX_PACK_FILES:
+        return [Problem(label, _too_many_files(len(sizes)))]
+    if sum(sizes) > MAX_PACK_BYTES:
+        return [
+            Problem(
+                label,
+                f"its YAML files hold {sum(sizes):,} bytes; a pack holds at most "
+                f"{MAX_PACK_BYTES:,}",
+            )
+        ]
+    return []
 
 
 def read_files(paths: list[Path]) -> dict[str, bytes]:
@@ -124,6 +148,9 @@ def load_pack_from_files(
     finds and words every problem with its line. A pack once validated in this process is
     remembered by its files' digest, and the same files give the same pack object again.
     """
+    too_big = _bounds_problems(files, label)
+    if too_big:
+        raise PackError(too_big)
     key = _digest(files, schema)
     found = _VALIDATED.get(key)
     if found is not None:

@@ -20,6 +20,7 @@ from ruamel.yaml.comments import CommentedMap
 from screening.answers import answer_problems
 from screening.engine import evaluate
 from screening.errors import PackError, Problem, ScreeningError
+from screening.language import DEFAULT_SCRIPTS, wording_problems
 from screening.logic import condition_items
 from screening.models import Answer, AnswersFile, Identifier, RulePack, Text
 from screening.pack.loader import display_path, read_files
@@ -182,6 +183,11 @@ def load_scenarios_from_files(
 def _check(pack: RulePack, shown: str, raw: CommentedMap, scenario: Scenario) -> Iterator[Problem]:
     """Problems a schema cannot see: answers the form would refuse, rule ids that don't exist."""
     line = raw.lc.line + 1
+    scripts = tuple(pack.meta.scripts or DEFAULT_SCRIPTS)
+    # The vignette is a clinician's telling of a patient, read in the review document: its
+    # letters are checked as every pack text's are (nothing hidden, reordered or disguised).
+    for found in wording_problems(scenario.vignette, scripts=scripts, quoted=True):
+        yield Problem(shown, f"vignette {found}", raw.lc.key("vignette")[0] + 1, scenario.id)
     for problem in answer_problems(pack, AnswersFile(answers=scenario.answers), shown):
         at = raw["answers"].lc.key(problem.ref)[0] + 1 if problem.ref in scenario.answers else line
         yield Problem(shown, f"answer to '{problem.ref}': {problem.message}", at, scenario.id)
