@@ -35,6 +35,7 @@ from screening.errors import (
     problem_lines,
 )
 from screening.export import checklist_json, checklist_markdown
+from screening.fhir.response import hidden_answers_dropped
 from screening.language import free_text_flags
 from screening.limits import MAX_ANSWERS_BYTES, MAX_CREDENTIAL_BYTES, MAX_PDF_BYTES
 from screening.models import AnswersFile, RulePack, free_texts
@@ -279,11 +280,18 @@ def items(rules_dir: Path, fmt: str) -> None:
 def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile, str]:
     """Read and parse an answers file; also return its name as every error shows it.
 
-    Given the pack it is for, a file with bad values also hears of its unknown ids.
+    Given the pack it is for, a file with bad values also hears of its unknown ids, and a
+    QuestionnaireResponse's answers to questions it should not have shown are dropped, named
+    in a note on stderr (LHC-Forms keeps them: lforms#185).
     """
     shown = display_path(path)
     data = read_bounded(path, MAX_ANSWERS_BYTES, shown)
-    return read_answers_bytes(data, shown, pack), shown
+    answers = read_answers_bytes(data, shown, pack)
+    if pack is not None:  # a QuestionnaireResponse's answers to hidden follow-ups: dropped
+        answers, note = hidden_answers_dropped(pack, answers)
+        if note is not None:
+            click.echo(printable(f"{shown}: note: {note}"), err=True)
+    return answers, shown
 
 
 @cli.command()
