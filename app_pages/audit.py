@@ -20,6 +20,7 @@ from screening import (
     KIND_WORDS,
     MAX_TABLE_UPLOAD_MB,
     MAX_TABLE_UPLOAD_ROWS,
+    UPLOAD_BOUNDS,
     AnswersError,
     Audit,
     BatchResult,
@@ -249,7 +250,7 @@ def results_counts(name: str, data: bytes) -> Audit | None:
     digest = (hashlib.sha256(data).hexdigest(), name)
     kept = st.session_state.get(RESULTS)
     if not (isinstance(kept, tuple) and kept[0] == digest):
-        raw, _ = raw_table_bytes(data, name, max_rows=MAX_TABLE_UPLOAD_ROWS)
+        raw, _ = raw_table_bytes(data, name, bounds=UPLOAD_BOUNDS)
         kept = (digest, audit_results_table(raw, name) if is_results_table(raw) else None)
         st.session_state[RESULTS] = kept
     counts: Audit | None = kept[1]

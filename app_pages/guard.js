@@ -106,6 +106,25 @@ function install() {
       `pasted were kept: this field holds at most ${limit} characters.`;
   }, true);
 
+  // Each point's Why? and Note buttons are named by their point ("Why? — Verify …"), so a
+  // screen reader's list of buttons is not 49 identical "Why?"; redone as the page redraws.
+  const nameControls = () => {
+    for (const row of doc.querySelectorAll('[class*="st-key-point_tick__"]')) {
+      const label = row.querySelector('[data-testid="stCheckbox"] label');
+      const point = label ? label.innerText.trim() : '';
+      if (!point) continue;
+      for (const button of row.querySelectorAll('[data-testid="stPopover"] button')) {
+        const word = button.innerText.includes('Why?') ? 'Why? —' : 'Note on';
+        const name = `${word} ${point}`;
+        if (button.getAttribute('aria-label') !== name) button.setAttribute('aria-label', name);
+      }
+    }
+  };
+  let naming = null;
+  new MutationObserver(() => {
+    if (naming === null) naming = setTimeout(() => { naming = null; nameControls(); }, 100);
+  }).observe(doc.body, {childList: true, subtree: true});
+
   // Leaving the page while the form holds work: the browser asks first.
   window.addEventListener('beforeunload', (e) => {
     if (guard.data.unsaved) { e.preventDefault(); e.returnValue = ''; }

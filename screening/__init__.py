@@ -17,6 +17,8 @@ from screening.export import (
     checklist_markdown,
     download_name,
 )
+from screening.fhir.bundle import BundleError, propose, provenance, read_patient_record
+from screening.fhir.record import Finding
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
 from screening.language import DISCLAIMER, NO_VOCABULARY, Vocabulary, free_text_flags
@@ -47,6 +49,7 @@ from screening.models import (
 from screening.open_entries import entry_headline, group_open_entries
 from screening.pack.candidate import Candidate, review_candidate
 from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
+from screening.pack.record_map import RecordMap, load_record_map
 from screening.pack.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
 from screening.review.diff import diff_markdown
 from screening.review.diff import summary as diff_summary
@@ -72,7 +75,12 @@ if TYPE_CHECKING:
     )
     from screening.batch.impact import impact, impact_markdown
     from screening.batch.run import BatchResult, results_table, run_batch, table_bytes
-    from screening.batch.table import problems_csv, raw_table_bytes, read_table_bytes
+    from screening.batch.table import (
+        UPLOAD_BOUNDS,
+        problems_csv,
+        raw_table_bytes,
+        read_table_bytes,
+    )
     from screening.pdf import checklist_pdf
     from screening.pdf.signing import server_identity, signed_checklist_pdf
     from screening.review.report import review_csv, review_html, rule_markdown
@@ -87,6 +95,7 @@ _ON_FIRST_USE = {
     "audit_results_table": "screening.batch.audit",
     "is_results_table": "screening.batch.audit",
     "raw_table_bytes": "screening.batch.table",
+    "UPLOAD_BOUNDS": "screening.batch.table",
     "impact": "screening.batch.impact",
     "impact_markdown": "screening.batch.impact",
     "BatchResult": "screening.batch.run",
@@ -137,19 +146,23 @@ __all__ = [
     "STATEMENTS_INTRO",
     "STATUS_WARNINGS",
     "STATUS_WORDS",
+    "UPLOAD_BOUNDS",
     "Answer",
     "AnswerState",
     "AnswersError",
     "AnswersFile",
     "Audit",
     "BatchResult",
+    "BundleError",
     "Candidate",
     "Checklist",
     "DiscussedMark",
     "Entry",
+    "Finding",
     "Item",
     "PackError",
     "Problem",
+    "RecordMap",
     "RulePack",
     "ScenarioError",
     "ScenarioResult",
@@ -179,12 +192,16 @@ __all__ = [
     "impact_markdown",
     "is_results_table",
     "load_pack",
+    "load_record_map",
     "md_escape",
     "parse_answers",
     "problem_lines",
     "problems_csv",
+    "propose",
+    "provenance",
     "raw_table_bytes",
     "read_answers_bytes",
+    "read_patient_record",
     "read_table_bytes",
     "response_json",
     "results_table",

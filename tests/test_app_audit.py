@@ -138,7 +138,7 @@ class TestCandidateImpact:
 def batch_results(mini_dir: Path, fmt: str) -> bytes:
     """What `python -m screening batch` writes for the mini rows, in `fmt`."""
     pack = load_pack(mini_dir)
-    table = read_table_bytes(parquet_bytes(ROWS), "year.parquet", pack, 1000)
+    table = read_table_bytes(parquet_bytes(ROWS), "year.parquet", pack)
     return table_bytes(results_table(run_batch(pack, table)), fmt)
 
 

@@ -238,8 +238,9 @@ class TestChecklist:
         answer(mini, "history", "no")
         build(mini)
         assert any(w.startswith("**1 question(s) not assessed**") for w in warnings(mini))
-        assert "Not assessed" in [s.value for s in mini.subheader]
-        assert "- Can trained staff monitor the patient?" in [m.value for m in mini.markdown]
+        # Listed once: under To find out, with what it would raise; not again at the end.
+        assert "Not assessed" not in [s.value for s in mini.subheader]
+        assert not any("- Can trained staff monitor" in m.value for m in mini.markdown)
         monitoring = tick(mini, "setting-monitoring")
         assert monitoring.label == "If no: Arrange monitoring"
         assert "*Find out: Can trained staff monitor the patient?*" in [
@@ -639,6 +640,22 @@ class TestSaveAndResume:
         open_save_panel(mini)
         saved = json.loads(str(downloads["download__answers_form"].data()))
         assert saved["discussed"] == {"substance-history": {"done": False, "note": "Agreed"}}
+
+    def test_the_pdf_and_the_answers_of_one_screening_share_their_name_s_suffix(
+        self, mini: AppTest, downloads: dict[str, Download]
+    ) -> None:
+        """Without a patient reference too, and after a tick (the marks do not rename it)."""
+        answer(mini, "history", "yes")
+        build(mini)
+        tick(mini, "substance-history").check().run()
+        names = {k: str(downloads[k].file_name) for k in ("download__pdf", "download__answers")}
+        suffix = names["download__answers"].removeprefix("screening-answers_")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d_[0-9a-f]{8}\.json", suffix)  # date, fingerprint
+        assert names["download__pdf"] == "discussion-checklist_" + suffix.replace(".json", ".pdf")
+        for key, ext in (("download__json", ".json"), ("download__markdown", ".md")):
+            assert downloads[key].file_name == "discussion-checklist_" + suffix.replace(
+                ".json", ext
+            )
 
     def test_the_answers_file_has_one_name_on_the_form_and_on_the_checklist(
         self, mini: AppTest, downloads: dict[str, Download]

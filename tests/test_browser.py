@@ -235,7 +235,7 @@ class TestWhatWasDiscussed:
         build(page)
         first = page.locator("[data-testid=stCheckbox]").first
         after_rerun(page, first.click)
-        page.get_by_role("button", name="Note").first.click()
+        page.get_by_role("button", name=re.compile("^Note on ")).first.click()
         note = page.get_by_role("textbox", name="Note on this point")
         note.fill("Agreed to *think* it over")
 
@@ -465,7 +465,7 @@ class TestAccessibility:
 
 def open_note(page: Page, n: int = 0) -> Locator:
     """Open the n-th point's note and return its text box."""
-    page.get_by_role("button", name="Note").nth(n).click()
+    page.get_by_role("button", name=re.compile("^Note on ")).nth(n).click()
     box = page.get_by_role("textbox", name="Note on this point")
     box.wait_for()
     return box
@@ -642,3 +642,27 @@ class TestPageSwitchesUnderLoad:
         finally:
             STREAMS.pop(tab, None)
             context.close()
+
+
+class TestANavigableChecklist:
+    """Read through the accessibility tree: each control is named by its point, and a link
+    skips past the points to the downloads."""
+
+    def test_every_why_and_note_button_is_named_by_its_point(self, page: Page) -> None:
+        load(page)
+        build(page)
+        points = page.locator("[data-testid=stCheckbox] label")
+        first = points.first.inner_text().strip()
+        why = page.get_by_role("button", name=f"Why? — {first}", exact=True)
+        expect(why).to_have_count(1)
+        expect(page.get_by_role("button", name=f"Note on {first}", exact=True)).to_have_count(1)
+        expect(page.get_by_role("button", name="Why?", exact=True)).to_have_count(0)
+        expect(page.get_by_role("button", name="Note", exact=True)).to_have_count(0)
+        page.get_by_role("button", name=f"Note on {first}", exact=True).click()
+        expect(page.get_by_role("textbox", name=f"Note on this point: {first}")).to_be_visible()
+
+    def test_a_link_skips_past_the_points_to_the_downloads(self, page: Page) -> None:
+        load(page)
+        build(page)
+        page.get_by_role("link", name="Skip to the downloads").click()
+        expect(page.get_by_role("heading", name="Take it away")).to_be_in_viewport()

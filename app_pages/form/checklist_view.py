@@ -29,7 +29,6 @@ from screening import (
     by_section,
     checklist_json,
     checklist_markdown,
-    download_name,
     entry_headline,
     free_text_flags,
     group_open_entries,
@@ -63,6 +62,10 @@ focusHeading();
 </script>"""
 
 
+SKIP_LINKS = "[Skip to the downloads](#take-it-away)"
+"""A link past the points, for a keyboard: to the downloads' heading."""
+
+
 def _because_lines(checklist: Checklist, entry: Entry) -> list[str]:
     lines = [
         f"- {md(checklist.label(b.item))}: **{ANSWER_WORDS[b.answer]}** (`{b.item}`)"
@@ -91,7 +94,9 @@ def _entry_row(
     checklist: Checklist, entry: Entry, label: str, vocabulary: Vocabulary = NO_VOCABULARY
 ) -> None:
     """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
-    with st.container(gap="xxsmall"):
+    # Keyed, so the tab's guard names the row's Why? and Note buttons by its point; no help on
+    # the tick: a help icon is one more tab stop on every point.
+    with st.container(gap="xxsmall", key=f"point_{tick_key(entry)}"):
         row = st.container(horizontal=True, gap="small", vertical_alignment="center", wrap=False)
         row.checkbox(
             md_escape(label, block=True),
@@ -100,14 +105,12 @@ def _entry_row(
             args=(tick_key(entry),),
             width="stretch",
             wrap=True,
-            help=f"Rule {entry.rule_id}. Tick it off when it has been discussed; the tick goes "
-            "into the downloads and the saved answers.",
         )
         with row.popover("Why?", type="tertiary", help="The answers, rule and sources behind it."):
             _why(checklist, entry)
         with row.popover("Note", type="tertiary", help="Add a short note to this point."):
             st.text_area(
-                "Note on this point",
+                f"Note on this point: {md(label)}",
                 key=note_key(entry),
                 on_change=memory.keep,
                 args=(note_key(entry),),
@@ -168,6 +171,15 @@ def _settled(pack: RulePack, checklist: Checklist) -> None:
     )
 
 
+def _shared_name(answers: AnswersFile, extension: str) -> str:
+    """A checklist download's name with the answers file's date and suffix, so the PDF and the
+    answers of one screening sort together even without a patient reference (the answers'
+    fingerprint leaves the ticks and notes out, so it does not change as points are ticked)."""
+    return "discussion-checklist" + answers_download_name(answers, extension).removeprefix(
+        "screening-answers"
+    )
+
+
 def _pdf_download(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> Download:
     """The PDF, signed with the server's identity when the clinic configured one."""
     try:
@@ -179,7 +191,7 @@ def _pdf_download(pack: RulePack, answers: AnswersFile, checklist: Checklist) ->
     return Download(
         "Download PDF",
         partial(signed_checklist_pdf, pack, answers, checklist, identity),
-        download_name(checklist, "pdf"),
+        _shared_name(answers, "pdf"),
         "download__pdf",
         "A printable PDF of this checklist; the answers and the checklist are embedded "
         f"in it as data, so it can be checked against the rule pack later.{signed}",
@@ -195,7 +207,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
             Download(
                 "Checklist JSON",
                 partial(checklist_json, checklist),
-                download_name(checklist, "json"),
+                _shared_name(answers, "json"),
                 "download__json",
                 "The checklist in the command line's JSON format, with the rule pack's hash.",
                 ":material/data_object:",
@@ -203,7 +215,7 @@ def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> No
             Download(
                 "Checklist Markdown",
                 partial(checklist_markdown, checklist),
-                download_name(checklist, "md"),
+                _shared_name(answers, "md"),
                 "download__markdown",
                 "A readable text version, with reasons and sources.",
                 ":material/description:",
@@ -238,6 +250,7 @@ def checklist_view(pack: RulePack) -> None:
         return
     memory.remember([tick_key(e) for e in checklist.entries])
     st.header("Discussion checklist")
+    st.markdown(SKIP_LINKS)
     rule_set = checklist.rule_set
     st.markdown(
         f"Rule pack **{md(rule_set.name)}**, version {md(rule_set.version)} "
@@ -256,7 +269,8 @@ def checklist_view(pack: RulePack) -> None:
         st.text(" · ".join(details))
     if checklist.not_assessed:
         st.warning(
-            f"**{len(checklist.not_assessed)} question(s) not assessed**, listed at the end. "
+            f"**{len(checklist.not_assessed)} question(s) not assessed**, each listed once: "
+            "under *To find out* with what its answer would raise, or at the end. "
             "An unanswered question is never taken as No.",
             icon=":material/help:",
         )
@@ -270,10 +284,14 @@ def checklist_view(pack: RulePack) -> None:
         _entries(checklist, pack.vocabulary)
     else:
         st.success("No points were raised by these answers.", icon=":material/done:")
-    if checklist.not_assessed:
+    listed = set(group_open_entries(checklist.entries))
+    rest = [i for i in checklist.not_assessed if i not in listed]
+    if rest:
         st.subheader("Not assessed", divider="gray")
         st.markdown(
-            "\n".join(f"- {md(_question_asked(checklist, i))}" for i in checklist.not_assessed)
+            "These raise no point whatever their answer; the other questions not assessed are "
+            "under *To find out* above, with what each would raise.\n\n"
+            + "\n".join(f"- {md(_question_asked(checklist, i))}" for i in rest)
         )
     _downloads(pack, answers, checklist)
     st.divider()
