@@ -19,9 +19,9 @@ from screening import (
     STATEMENTS_HEADING,
     STATEMENTS_INTRO,
     Checklist,
+    StatementRef,
     statement_text,
 )
-from screening.models import StatementRef
 
 
 def checklist_top(checklist: Checklist) -> None:

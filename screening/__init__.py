@@ -45,6 +45,7 @@ from screening.models import (
     Entry,
     Item,
     RulePack,
+    StatementRef,
 )
 from screening.open_entries import entry_headline, group_open_entries
 from screening.pack.candidate import Candidate, review_candidate
@@ -167,6 +168,7 @@ __all__ = [
     "ScenarioError",
     "ScenarioResult",
     "ScreeningError",
+    "StatementRef",
     "Vocabulary",
     "answers_download_name",
     "asked_states",
