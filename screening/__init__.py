@@ -17,6 +17,8 @@ from screening.export import (
     checklist_markdown,
     download_name,
 )
+from screening.fhir.bundle import BundleError, propose, provenance, read_patient_record
+from screening.fhir.record import Finding
 from screening.fhir.response import response_json
 from screening.identifiers import identifier_hints
 from screening.language import DISCLAIMER, NO_VOCABULARY, Vocabulary, free_text_flags
@@ -43,17 +45,22 @@ from screening.models import (
     Entry,
     Item,
     RulePack,
+    StatementRef,
 )
 from screening.open_entries import entry_headline, group_open_entries
 from screening.pack.candidate import Candidate, review_candidate
 from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
+from screening.pack.record_map import RecordMap, load_record_map
 from screening.pack.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
 from screening.review.diff import diff_markdown
 from screening.review.diff import summary as diff_summary
 from screening.statements import (
     ABSENT_POINT_NOTE,
+    OPEN_STATEMENTS_HEADING,
+    OPEN_STATEMENTS_INTRO,
     STATEMENTS_HEADING,
     STATEMENTS_INTRO,
+    group_statements,
     statement_text,
 )
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WARNINGS, STATUS_WORDS, by_section
@@ -134,6 +141,8 @@ __all__ = [
     "MIN_YEAR",
     "NOTE_MAX_LENGTH",
     "NO_VOCABULARY",
+    "OPEN_STATEMENTS_HEADING",
+    "OPEN_STATEMENTS_INTRO",
     "STATEMENTS_HEADING",
     "STATEMENTS_INTRO",
     "STATUS_WARNINGS",
@@ -145,17 +154,21 @@ __all__ = [
     "AnswersFile",
     "Audit",
     "BatchResult",
+    "BundleError",
     "Candidate",
     "Checklist",
     "DiscussedMark",
     "Entry",
+    "Finding",
     "Item",
     "PackError",
     "Problem",
+    "RecordMap",
     "RulePack",
     "ScenarioError",
     "ScenarioResult",
     "ScreeningError",
+    "StatementRef",
     "Vocabulary",
     "answers_download_name",
     "asked_states",
@@ -175,17 +188,22 @@ __all__ = [
     "evaluate",
     "free_text_flags",
     "group_open_entries",
+    "group_statements",
     "identifier_hints",
     "impact",
     "impact_markdown",
     "is_results_table",
     "load_pack",
+    "load_record_map",
     "md_escape",
     "parse_answers",
     "problem_lines",
     "problems_csv",
+    "propose",
+    "provenance",
     "raw_table_bytes",
     "read_answers_bytes",
+    "read_patient_record",
     "read_table_bytes",
     "response_json",
     "results_table",

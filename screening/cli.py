@@ -35,6 +35,7 @@ from screening.errors import (
     problem_lines,
 )
 from screening.export import checklist_json, checklist_markdown
+from screening.fhir.response import hidden_answers_dropped
 from screening.language import free_text_flags
 from screening.limits import MAX_ANSWERS_BYTES, MAX_CREDENTIAL_BYTES, MAX_PDF_BYTES
 from screening.models import AnswersFile, RulePack, free_texts
@@ -279,11 +280,18 @@ def items(rules_dir: Path, fmt: str) -> None:
 def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile, str]:
     """Read and parse an answers file; also return its name as every error shows it.
 
-    Given the pack it is for, a file with bad values also hears of its unknown ids.
+    Given the pack it is for, a file with bad values also hears of its unknown ids, and a
+    QuestionnaireResponse's answers to questions it should not have shown are dropped, named
+    in a note on stderr (LHC-Forms keeps them: lforms#185).
     """
     shown = display_path(path)
     data = read_bounded(path, MAX_ANSWERS_BYTES, shown)
-    return read_answers_bytes(data, shown, pack), shown
+    answers = read_answers_bytes(data, shown, pack)
+    if pack is not None:  # a QuestionnaireResponse's answers to hidden follow-ups: dropped
+        answers, note = hidden_answers_dropped(pack, answers)
+        if note is not None:
+            click.echo(printable(f"{shown}: note: {note}"), err=True)
+    return answers, shown
 
 
 @cli.command()
@@ -307,14 +315,28 @@ def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile,
     help=f"Sign the PDF (PAdES) with this PKCS#12 identity; its password is read from "
     f"${PASSWORD_ENV}, else asked for.",
 )
-def evaluate(
-    answers_file: Path, rules_dir: Path, fmt: str, out: Path | None, identity: Path | None
+@click.option(
+    "--timestamp-url",
+    metavar="URL",
+    help="With --sign: a timestamp authority (RFC 3161) to ask for the signing time; it is "
+    "sent a hash of the signature only.",
+)
+def evaluate(  # click passes the options by name
+    *,
+    answers_file: Path,
+    rules_dir: Path,
+    fmt: str,
+    out: Path | None,
+    identity: Path | None,
+    timestamp_url: str | None,
 ) -> None:
     """Evaluate ANSWERS.json and print the discussion checklist."""
     if fmt == "pdf" and out is None:
         raise click.ClickException("--format pdf needs --out FILE.pdf: a PDF is binary")
     if identity is not None and fmt != "pdf":
         raise click.ClickException("--sign signs a PDF: give --format pdf")
+    if timestamp_url is not None and identity is None:
+        raise click.ClickException("--timestamp-url times a signature: give --sign CERT.p12")
     signer = _signing_identity(identity) if identity is not None else None
     pack = load_pack(rules_dir)
     answers, shown = read_answers(answers_file, pack)
@@ -323,11 +345,13 @@ def evaluate(
         click.echo(printable(f"Warning: {shown}: {flag}"), err=True)
     if fmt == "pdf":
         from screening.pdf import checklist_pdf
-        from screening.pdf.signing import sign
+        from screening.pdf.signing import sign, timestamp_authority
 
         pdf = checklist_pdf(pack, answers, checklist, source=shown)
-        signed = sign(pdf, signer) if signer is not None else pdf
-        write_output(signed, out, (answers_file, rules_dir))
+        if signer is not None:
+            stamper = timestamp_authority(timestamp_url) if timestamp_url else None
+            pdf = sign(pdf, signer, stamper)
+        write_output(pdf, out, (answers_file, rules_dir))
         return
     text = (
         _escaped_json(checklist_json(checklist)) if fmt == "json" else checklist_markdown(checklist)
@@ -428,13 +452,18 @@ def verify(
 @out_option("")
 def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
     """Print the review document: every item and rule in plain English, with its vignettes."""
+    from screening.pack.record_map import load_record_map
     from screening.pack.scenarios import run_pack_scenarios
     from screening.review.report import review_csv, review_html, review_markdown
 
     pack = load_pack(rules_dir)
     results = run_pack_scenarios(rules_dir, pack)
-    render = {"markdown": review_markdown, "html": review_html, "csv": review_csv}[fmt]
-    write_output(render(pack, results), out, (rules_dir,))
+    record = load_record_map(rules_dir, pack)
+    if fmt == "csv":
+        text = review_csv(pack, results)
+    else:
+        text = (review_html if fmt == "html" else review_markdown)(pack, results, record)
+    write_output(text, out, (rules_dir,))
 
 
 @cli.command()
@@ -442,10 +471,12 @@ def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
 @click.argument("new_dir", type=click.Path(path_type=Path, file_okay=False))
 def diff(old_dir: Path, new_dir: Path) -> None:
     """List what changed from OLD_DIR to NEW_DIR; exit 0 whether or not they differ."""
+    from screening.pack.record_map import load_record_map
     from screening.review.diff import diff_packs, diff_text
 
     old, new = load_pack(old_dir), load_pack(new_dir)
-    text = diff_text(diff_packs(old, new), display_path(old_dir), display_path(new_dir))
+    records = load_record_map(old_dir, old), load_record_map(new_dir, new)
+    text = diff_text(diff_packs(old, new, *records), display_path(old_dir), display_path(new_dir))
     click.echo(printable_lines(text), nl=False)
 
 

@@ -21,6 +21,7 @@ from screening.logic import (
 )
 from screening.models import (
     ANSWERS,
+    OPEN_TOP_STRENGTHS,
     SOURCE_STRENGTHS,
     Answer,
     AnswersFile,
@@ -64,7 +65,8 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
         {
             "rule_set": parts.rule_set,
             "entries": entries,
-            "statements": _statements(entries),
+            "statements": _statements([e for e in entries if not e["open_items"]]),
+            "open_statements": _open_statements(entries),
             "not_assessed": [i for i, s in states.items() if s == "not_assessed"],
             "disclaimer": DISCLAIMER,
             "patient_reference": answers.patient_reference,
@@ -81,6 +83,17 @@ def _statements(entries: list[dict[str, Any]]) -> list[StatementRef]:
     Equal statements are one shared object (`_Parts`), so each is found once by identity."""
     found = {id(s): s for e in entries for s in e["source_says"]}
     return sorted(found.values(), key=lambda s: SOURCE_STRENGTHS.index(s.strength))
+
+
+def _open_statements(entries: list[dict[str, Any]]) -> list[StatementRef]:
+    """The open entries' contraindications and do-nots for the top block, once each, none
+    listed already for a raised entry (`models.open_top_statements`)."""
+    raised = {id(s) for s in _statements([e for e in entries if not e["open_items"]])}
+    return [
+        s
+        for s in _statements([e for e in entries if e["open_items"]])
+        if s.strength in OPEN_TOP_STRENGTHS and id(s) not in raised
+    ]
 
 
 class _Parts:
@@ -253,9 +266,7 @@ def _entry(
     raising = deciding.raising(condition, open_items[0]) if len(open_items) == 1 else ()
     entry["kind"] = "verify"
     entry["open_items"] = open_items
-    # An open point is a question to settle: what its sources say comes with the point
-    # once an answer raises it, so a partly answered checklist stays short.
-    entry["source_says"] = ()
+    # An open point keeps what its sources say: an Unknown is never silently read as No.
     entry["raised_if"] = raising
     entry["text"] = open_entry_text([parts.labels[i] for i in open_items], raising, rule.headline)
     return open_rank, entry

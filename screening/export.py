@@ -14,6 +14,8 @@ from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist
 from screening.statements import (
     ABSENT_POINT_NOTE,
+    OPEN_STATEMENTS_HEADING,
+    OPEN_STATEMENTS_INTRO,
     STATEMENTS_HEADING,
     STATEMENTS_INTRO,
     statement_text,
@@ -95,9 +97,13 @@ def checklist_markdown(checklist: Checklist) -> str:
     if not checklist.entries:
         lines += ["", "No points were raised by these answers."]
     lines += ["", md_escape(ABSENT_POINT_NOTE)]
-    if checklist.statements:
+    if checklist.statements or checklist.open_statements:
         lines += ["", f"## {STATEMENTS_HEADING}", "", md_escape(STATEMENTS_INTRO), ""]
         lines += [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
+    if checklist.open_statements:
+        lines += ["", f"**{md_escape(OPEN_STATEMENTS_HEADING)}**", ""]
+        lines += [md_escape(OPEN_STATEMENTS_INTRO), ""]
+        lines += [f"- {md_escape(statement_text(s))}" for s in checklist.open_statements]
     for section, entries in by_section(checklist.entries, lambda e: e.section).items():
         lines += ["", f"## {md_escape(section)}", ""]
         for entry in entries:

@@ -161,9 +161,16 @@ def _drawn_as_nothing(char: str) -> bool:
 _DEFAULT_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
 
 
+_ASCII_SEEN = {**dict.fromkeys([*range(32), 127], " "), ord("_"): " "}
+"""`_seen` of ASCII text, which NFKC keeps, holds nothing invisible and folds to itself: its
+control characters and `_` read as spaces."""
+
+
 def _seen(text: str) -> str:
     """Text as a reader sees it: NFKC, invisible characters dropped, every letter folded to the
     plain letter it looks like, accents and leftover marks dropped, `_` read as a space."""
+    if text.isascii():
+        return text.translate(_ASCII_SEEN)
     folded = unicodedata.normalize("NFKC", text)
     visible = (
         c
@@ -398,7 +405,8 @@ def lookalike_words(text: str) -> list[str]:
     return [
         w
         for w in words
-        if any(c.isascii() for c in w)
+        if not w.isascii()  # ASCII letters are all Latin: such a word mixes nothing
+        and any(c.isascii() for c in w)
         and any(not any(_in_script(c, s) for s in ("Latin", *_ALWAYS_ALLOWED_SCRIPTS)) for c in w)
     ]
 
@@ -433,7 +441,8 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
     bidirectional controls, invisible characters, control characters, combining marks left
     over after composing (NFC), and letters of a script the pack does not declare."""
     found: list[str] = []
-    composed = unicodedata.normalize("NFC", text)
+    # Every test below is of one character alone: each distinct character is tested once.
+    composed = set(unicodedata.normalize("NFC", text))
     bidi = sorted({c for c in composed if c in _BIDI_CONTROLS})
     if bidi:
         found.append(

@@ -533,8 +533,9 @@ class Entry(_Frozen):
     sources: tuple[SourceRef, ...]
     source_says: tuple[StatementRef, ...] = Field(
         default=(),
-        description="What the entry's own sources state about its point, in their words; "
-        "empty for an open entry (a question to settle) and in records made before 0.4.0.",
+        description="What the entry's own sources state about its point, in their words, "
+        "for an open entry too (what applies if its question is answered so that it raises "
+        "the point); empty in records made before 0.4.0.",
     )
     rationale: str
     done: StrictBool = False
@@ -567,14 +568,30 @@ class Checklist(_Frozen):
         default=(),
         description="The entries' source statements once each, strongest first, then in the "
         "order the entries give them: the checklist's 'What the sources say'; empty in "
-        "records made before 0.4.0.",
+        "records made before 0.4.0. Only points raised by the answers; an open point's "
+        "statements are in `open_statements`.",
+    )
+    open_statements: tuple[StatementRef, ...] = Field(
+        default=(),
+        description="The open entries' contraindications and do-nots not already in "
+        "`statements`, once each, strongest first: what applies if an open question is "
+        "answered so that it raises its point. Every statement stays under its entry.",
     )
 
     @model_validator(mode="after")
     def _statements_of_the_entries(self) -> Checklist:
         """The list at the top says what the entries say, no more and no less."""
-        if self.statements != ordered_statements(self.entries):
-            raise ValueError("statements must list the entries' source statements, each once")
+        raised = ordered_statements(e for e in self.entries if not e.open_items)
+        if self.statements != raised:
+            raise ValueError(
+                "statements must list the entries' source statements behind points raised, "
+                "each once"
+            )
+        if self.open_statements != open_top_statements(self.entries):
+            raise ValueError(
+                "open_statements must list the open entries' contraindications and do-nots "
+                "not in statements, each once"
+            )
         return self
 
     @property
@@ -601,6 +618,22 @@ class Checklist(_Frozen):
     def cited(self) -> tuple[SourceRef, ...]:
         """Every source the entries cite, once each, in order of first citation."""
         return tuple({s.id: s for e in self.entries for s in e.sources}.values())
+
+
+OPEN_TOP_STRENGTHS: tuple[SourceStrength, ...] = ("contraindication", "do-not")
+"""The strengths the top block lists for open points; a mostly blank form leaves many open."""
+
+
+def open_top_statements(entries: Iterable[Entry]) -> tuple[StatementRef, ...]:
+    """The open entries' statements for the top block: contraindications and do-nots only,
+    none already listed for a raised entry, once each, strongest first."""
+    listed = list(entries)
+    raised = set(ordered_statements(e for e in listed if not e.open_items))
+    return tuple(
+        s
+        for s in ordered_statements(e for e in listed if e.open_items)
+        if s.strength in OPEN_TOP_STRENGTHS and s not in raised
+    )
 
 
 def ordered_statements(entries: Iterable[Entry]) -> tuple[StatementRef, ...]:

@@ -11,10 +11,17 @@ patient. The words here are the program's own; the language guard's tests read t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from screening.citations import cited_as
-from screening.models import Source, SourceStatement, SourceStrength, StatementRef
+from screening.models import (
+    Entry,
+    Source,
+    SourceStatement,
+    SourceStrength,
+    StatementRef,
+    ordered_statements,
+)
 
 STATEMENTS_HEADING = "What the sources say"
 """The block at the top of a checklist that lists its entries' source statements once each."""
@@ -24,6 +31,16 @@ STATEMENTS_INTRO = (
     "information with its citation, not a finding about this patient."
 )
 """Under the heading, once."""
+
+OPEN_STATEMENTS_HEADING = "If an open question is answered so that it raises its point"
+"""In the top block, after the statements behind the points raised: the statements behind
+points still open (an Unknown or unanswered question), said of the question, not the patient."""
+
+OPEN_STATEMENTS_INTRO = (
+    "Contraindications and \u201cdo not\u201d statements only; every statement a point cites "
+    "is under that point."
+)
+"""Under that sub-heading: why the open group at the top is shorter than the points below."""
 
 ABSENT_POINT_NOTE = (
     "A point not listed here means that no answer given raised it, not that the patient "
@@ -55,3 +72,9 @@ def statement_text(said: StatementRef) -> str:
 def statement_ref(said: SourceStatement, source: Source) -> StatementRef:
     """A rule's statement as a checklist carries it, attributed to `source`'s short name."""
     return StatementRef(**said.model_dump(), cited_as=cited_as(source))
+
+
+def group_statements(entries: Iterable[Entry]) -> tuple[StatementRef, ...]:
+    """The statements of several entries (open points grouped under one question) once each,
+    strongest first, then in the order the entries give them."""
+    return ordered_statements(entries)

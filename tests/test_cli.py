@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from screening import cli
+from screening import __version__, cli
 from tests.conftest import MINI_PACK, REPOSITORY, screening, write_answers, write_pack
 
 
@@ -237,10 +237,12 @@ def test_out_into_a_missing_folder_names_the_file_and_leaves_nothing(tmp_path: P
     )
 
 
-def test_version_is_the_package_version() -> None:
+def test_version_is_the_one_the_package_metadata_reads() -> None:
     with (REPOSITORY / "pyproject.toml").open("rb") as f:
-        version = tomllib.load(f)["project"]["version"]
-    assert screening("--version").stdout == f"screening, version {version}\n"
+        project = tomllib.load(f)
+    assert project["project"]["dynamic"] == ["version"]
+    assert project["tool"]["hatch"]["version"]["path"] == "screening/__init__.py"
+    assert screening("--version").stdout == f"screening, version {__version__}\n"
 
 
 def test_out_through_a_link_writes_the_target_and_keeps_the_link(tmp_path: Path) -> None:

@@ -7,13 +7,15 @@ import re
 
 import pytest
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
-from playwright.sync_api import FilePayload, Page
+from playwright.sync_api import FilePayload, Page, expect
 
 from screening import RulePack
 from screening.fhir.questionnaire import questionnaire_canonical
 from tests.browser_helpers import (
     ANSWERS,
     MARKER,
+    after_rerun,
+    build,
     download,
     expect_filled,
     load,
@@ -44,3 +46,48 @@ def test_the_fhir_download_is_a_response_that_loads_back(
     )
     page.get_by_text(f"Loaded {len(ANSWERS)} answer(s) from saved.fhir.json.").wait_for()
     expect_filled(page)
+
+
+def test_a_record_with_theophylline_prefills_awaiting_confirmation_then_raises_its_point(
+    page: Page,
+) -> None:
+    statement = {
+        "resourceType": "MedicationStatement",
+        "status": "active",
+        "subject": {"reference": "Patient/p1"},
+        "effectivePeriod": {"start": "2026-11-20"},
+        "medicationCodeableConcept": {
+            "coding": [
+                {
+                    "system": "http://www.nlm.nih.gov/research/umls/rxnorm",
+                    "code": "10438",
+                    "display": "theophylline",
+                }
+            ]
+        },
+    }
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [{"resource": {"resourceType": "Patient", "id": "p1"}}, {"resource": statement}],
+    }
+    after_rerun(page, page.get_by_text("Pre-fill from the record: FHIR Bundle (JSON)").click)
+    upload = page.locator(".st-key-upload__record input[type=file]")
+    payload = FilePayload(
+        name="record.json", mimeType="application/json", buffer=json.dumps(bundle).encode()
+    )
+    after_rerun(page, lambda: upload.set_input_files(files=payload))
+    proposal = page.locator(".st-key-record__interacting_medicines_label")
+    expect(proposal.get_by_text("Awaiting confirmation")).to_be_visible()
+    expect(proposal.get_by_text("from the record: theophylline (2026-11-20)")).to_be_visible()
+    yes = page.locator(".st-key-answer__interacting_medicines_label").get_by_role(
+        "radio", name="Yes", exact=True
+    )
+    expect(yes).to_have_attribute("aria-checked", "false")
+    after_rerun(page, proposal.get_by_role("button", name="Confirm").click)
+    expect(yes).to_have_attribute("aria-checked", "true")
+    expect(
+        page.get_by_text("from the record: theophylline (2026-11-20): confirmed.")
+    ).to_be_visible()
+    build(page)
+    expect(page.locator(".st-key-tick__held__medical-interacting-medicines")).to_be_visible()

@@ -18,10 +18,11 @@ from hypothesis import strategies as st
 from ruamel.yaml import YAML
 
 from screening import PackError, load_pack
+from screening.errors import Problem
 from screening.models import PackSchema
 from screening.pack import loader
 from screening.pack.loader import load_pack_from_files, read_files
-from screening.pack.yaml_files import NeedsPositions, parse_plain
+from screening.pack.yaml_files import NeedsPositions, parse_plain, parse_yaml
 from tests.conftest import MINI_PACK, REPOSITORY, write_pack
 
 FIXTURE_PACKS: dict[str, tuple[Path, PackSchema]] = {
@@ -252,3 +253,14 @@ class TestOncePerProcess:
         assert load_pack_from_files(files, "p", "1.0").pack_schema == "1.0"
         with pytest.raises(PackError):
             load_pack_from_files(files, "p", "1.1")
+
+
+def test_a_comment_ruamel_cannot_place_is_refused_with_a_message_not_a_crash() -> None:
+    """Found by the fuzz test above: `key: # comment` with the value on the next line and a
+    blank line after made ruamel's round-trip reader raise NotImplementedError."""
+    problems: list[Problem] = []
+    assert parse_yaml(b"k: #c\n  a\n\n", "f.yaml", problems) is None
+    assert [str(p) for p in problems] == [
+        "f.yaml: YAML syntax: a comment between a key and a value on the lines below it cannot "
+        "be read; move the comment onto a line of its own"
+    ]

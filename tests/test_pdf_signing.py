@@ -7,22 +7,30 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fpdf import FPDF
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pypdf import PdfReader, PdfWriter
 from pypdf.annotations import FreeText
 
 from screening import AnswersFile, RulePack, evaluate, load_pack
 from screening.errors import ExportError
 from screening.pdf import checklist_pdf, verify_pdf
-from screening.pdf.signing import PASSWORD_ENV, load_identity, load_trust, sign
+from screening.pdf.signing import (
+    PASSWORD_ENV,
+    load_identity,
+    load_trust,
+    sign,
+    timestamp_authority,
+)
 from screening.pdf.verify import EXIT_OK, EXIT_UNTRUSTED_SIGNER
 from tests.cli_process import BASE_ENV, run_screening
 from tests.conftest import REPOSITORY, write_answers, write_pack
-from tests.pki import Authority, authority, identity
+from tests.pki import Authority, authority, authority_for_timestamps, identity
 from tests.test_pdf_attacks import rewritten, stamped
 
 PASSWORD = b"correct horse"
@@ -113,6 +121,37 @@ class TestSignedFile:
         assert len(pages) == len(PdfReader(io.BytesIO(pdf)).pages) + 1
         assert "/Annots" in pages[-1]
         assert verify_pdf(signed_pdf, pack, "s.pdf").exit_code() == EXIT_OK
+
+    def test_a_timestamp_authoritys_time_is_reported(
+        self, signed: tuple[RulePack, bytes, bytes], ca: Authority, tmp_path: Path
+    ) -> None:
+        pack, pdf, _ = signed
+        stamped_at = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+        tsa = authority_for_timestamps(ca)
+        p12 = identity(ca, SIGNER, tmp_path, PASSWORD)
+        signed_pdf = sign(
+            pdf,
+            load_identity(p12.read_bytes(), PASSWORD, "id.p12"),
+            DummyTimeStamper(tsa_cert=tsa[0], tsa_key=tsa[1], fixed_dt=stamped_at),
+        )
+        lines = verify_pdf(signed_pdf, pack, "s.pdf", trusting(ca, tmp_path)).lines()
+        assert "  timestamped at 2026-12-01T09:30:00+00:00" in lines
+
+    def test_a_timestamp_authority_that_does_not_answer_signs_nothing(
+        self, signed: tuple[RulePack, bytes, bytes], ca: Authority, tmp_path: Path
+    ) -> None:
+        _, pdf, _ = signed
+        p12 = identity(ca, SIGNER, tmp_path, PASSWORD)
+        with pytest.raises(ExportError) as caught:
+            sign(
+                pdf,
+                load_identity(p12.read_bytes(), PASSWORD, "id.p12"),
+                timestamp_authority("http://127.0.0.1:9/"),  # the discard port: refused
+            )
+        assert str(caught.value).startswith(
+            "--timestamp-url: the timestamp authority did not give a timestamp, so nothing "
+            "was signed: "
+        )
 
 
 class TestAlteredAfterSigning:
@@ -272,3 +311,14 @@ class TestCommandLine:
         )
         assert (result.returncode, result.stdout) == (1, "")
         assert result.stderr.startswith(f"Error: {message}")
+
+    def test_a_timestamp_url_without_a_signature_is_refused(self, folder: Path) -> None:
+        made = run_screening(
+            "evaluate", "a.json", "--rules", "mini", "--format", "pdf", "--out", "s.pdf",
+            "--timestamp-url", "http://127.0.0.1:9/",
+            cwd=folder,
+        )  # fmt: skip
+        assert (made.returncode, made.stderr) == (
+            1,
+            "Error: --timestamp-url times a signature: give --sign CERT.p12\n",
+        )

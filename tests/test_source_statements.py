@@ -340,13 +340,25 @@ class TestOnTheChecklist:
         ]
         assert sum(len(e.source_says) for e in checklist.entries) == 4
 
-    def test_an_open_entry_carries_none_until_an_answer_raises_it(self, tmp_path: Path) -> None:
+    def test_an_open_entry_carries_its_rule_s_statements(self, tmp_path: Path) -> None:
+        """An Unknown or unanswered question is never read as No: what the source says about
+        the point it may raise comes with the open point, and in the top block's open group."""
         pack = load_pack(write_statement_pack(tmp_path / "pack"))
         checklist = evaluate(pack, AnswersFile(answers={"history": "no"}))
         (monitoring,) = checklist.entries
         assert monitoring.open_items == ("monitoring",)
-        assert monitoring.source_says == ()
+        assert [s.strength for s in monitoring.source_says] == ["contraindication", "do-not"]
         assert checklist.statements == ()
+        assert checklist.open_statements == monitoring.source_says
+
+    def test_a_checklist_whose_open_list_disagrees_with_its_open_entries_is_refused(
+        self, tmp_path: Path
+    ) -> None:
+        pack = load_pack(write_statement_pack(tmp_path / "pack"))
+        data = evaluate(pack, AnswersFile(answers={"history": "no"})).model_dump()
+        data["open_statements"] = data["open_statements"][1:]
+        with pytest.raises(ValidationError, match="open_statements must list the open entries'"):
+            Checklist.model_validate(data)
 
     def test_a_checklist_whose_list_disagrees_with_its_entries_is_refused(
         self, tmp_path: Path

@@ -5,7 +5,8 @@ One test over the renderers: the app's checklist screen (AppTest), Markdown, JSO
 point), made from answers read back from a FHIR QuestionnaireResponse as the service reads
 them (the Questionnaire and the response carry the form and the answers only; the checklist
 reaches FHIR systems as cards). Each statement appears attributed (`statement_text`) under
-every point whose rule quotes it, and once at the top.
+every point whose rule quotes it, raised or open (once per group where open points are
+grouped under their question), and once at the top.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ from screening.errors import ExportError
 from screening.fhir.response import answers_from_response, questionnaire_response
 from screening.logic import asked_states
 from screening.markdown import md_escape
-from screening.models import ANSWERS, StatementRef
+from screening.models import ANSWERS, Entry, StatementRef, open_top_statements
+from screening.open_entries import group_open_entries
 from screening.pack.loader import DEFAULT_RULES_DIR
 from screening.pdf import checklist_pdf
 from screening.pdf.contract import CONTRACTS, CURRENT_FORMAT, statement_lines
@@ -44,8 +46,11 @@ from screening.pdf.record import RECORD_NAME, PdfRecord, read_record
 from screening.review.report import review_html, review_markdown
 from screening.statements import (
     ABSENT_POINT_NOTE,
+    OPEN_STATEMENTS_HEADING,
+    OPEN_STATEMENTS_INTRO,
     STATEMENTS_HEADING,
     STRENGTH_WORDS,
+    group_statements,
     statement_ref,
     statement_text,
 )
@@ -94,6 +99,8 @@ def json_text(checklist: Checklist) -> Rendered:
         )
 
     top = [line(s) for s in data["statements"]]
+    if data["open_statements"]:
+        top += [OPEN_STATEMENTS_HEADING, *(line(s) for s in data["open_statements"])]
     under = [line(s) for e in data["entries"] for s in e["source_says"]]
     return "\n".join([STATEMENTS_HEADING, *top, *under]), _plain
 
@@ -140,44 +147,132 @@ def rendered(
     return checklist, cds_text(pack, answers, per_point=renderer == "cds-point-cards")
 
 
+GROUPED = {"app", "pdf"}
+"""Renderers that list open points under the question that would settle them: each group
+shows its points' statements once, under the group."""
+
+ANSWER_SETS = {
+    "points-raised": ALL_RAISED,
+    "monitoring-unknown": {"history": "no", "monitoring": "unknown"},
+    "monitoring-unanswered": {"history": "yes"},
+}
+"""Every point raised; a point left open by an Unknown; one left open by a question not
+answered (and another point raised)."""
+
+
+def _open_groups(checklist: Checklist) -> list[list[Entry]]:
+    by_section: dict[str, list[Entry]] = {}
+    for entry in checklist.entries:
+        by_section.setdefault(entry.section, []).append(entry)
+    return [g for here in by_section.values() for g in group_open_entries(here).values()]
+
+
 def times_shown(checklist: Checklist, said: StatementRef, renderer: str) -> int:
-    """Under every entry that carries it, and once at the top where there is a top."""
-    under = sum(said in e.source_says for e in checklist.entries)
-    return under * (renderer in UNDER_POINTS) + (renderer in TOP_BLOCK)
+    """Under every raised entry that carries it; under every open entry, or once per group of
+    open entries where the view groups them; and once at the top where there is a top, in
+    either group."""
+    raised = sum(said in e.source_says for e in checklist.entries if not e.open_items)
+    if renderer in GROUPED:
+        still_open = sum(said in group_statements(g) for g in _open_groups(checklist))
+    else:
+        still_open = sum(said in e.source_says for e in checklist.entries if e.open_items)
+    on_top = said in checklist.statements or said in checklist.open_statements
+    return (raised + still_open) * (renderer in UNDER_POINTS) + (renderer in TOP_BLOCK) * on_top
 
 
+@pytest.mark.parametrize("answers", list(ANSWER_SETS.values()), ids=list(ANSWER_SETS))
 @pytest.mark.parametrize("renderer", RENDERERS)
 def test_every_source_statement_is_shown_attributed_under_its_point_and_at_the_top(
-    renderer: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    renderer: str,
+    answers: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """An open point (Unknown or unanswered) carries its rule's statements as a raised one
+    does: an Unknown is never silently read as No."""
     pack_dir = write_statement_pack(tmp_path / "pack")
-    answers = AnswersFile(answers=ALL_RAISED)
-    checklist, (text, written) = rendered(renderer, pack_dir, answers, monkeypatch)
-    assert len(checklist.statements) == 3
-    for said in checklist.statements:
+    given = AnswersFile(answers=answers)
+    checklist, (text, written) = rendered(renderer, pack_dir, given, monkeypatch)
+    pack = load_pack(pack_dir)
+    for entry in checklist.entries:
+        (rule,) = [r for r in pack.rules if r.id == entry.rule_id]
+        quoted = [statement_ref(s, pack.source(s.source)) for s in rule.source_says]
+        assert entry.source_says == tuple(quoted)
+    every = dict.fromkeys(s for e in checklist.entries for s in e.source_says)
+    assert every, "each answer set leaves a point that quotes its sources"
+    for said in every:
         assert text.count(written(statement_text(said))) == times_shown(checklist, said, renderer)
     if renderer in TOP_BLOCK:
         assert written(STATEMENTS_HEADING) in text
+        assert (written(OPEN_STATEMENTS_HEADING) in text) == bool(checklist.open_statements)
+    if renderer in TOP_BLOCK and checklist.statements and checklist.open_statements:
+        last_raised = text.index(written(statement_text(checklist.statements[-1])))
+        assert last_raised < text.index(written(OPEN_STATEMENTS_HEADING))
 
 
-@pytest.mark.parametrize("renderer", RENDERERS)
-def test_an_open_point_shows_none_of_its_statements_until_an_answer_raises_it(
-    renderer: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_an_open_point_s_statements_are_listed_after_those_behind_the_points_raised(
+    tmp_path: Path,
 ) -> None:
-    """An open point is a question to settle: kept short, as the partly answered form's is."""
-    pack_dir = write_statement_pack(tmp_path / "pack")
-    answers = AnswersFile(answers={"history": "no", "monitoring": "unknown"})
-    checklist, (text, written) = rendered(renderer, pack_dir, answers, monkeypatch)
-    (entry,) = checklist.entries
-    assert entry.open_items == ("monitoring",)
-    pack = load_pack(pack_dir)
-    (rule,) = [r for r in pack.rules if r.id == entry.rule_id]
-    assert rule.source_says
-    for said in rule.source_says:
-        line = statement_text(statement_ref(said, pack.source(said.source)))
-        assert written(said.statement) not in text
-        assert written(line) not in text
-    assert written(STATEMENTS_HEADING) not in text or renderer == "json"
+    pack = load_pack(write_statement_pack(tmp_path / "pack"))
+    checklist = evaluate(pack, AnswersFile(answers={"history": "yes"}))
+    assert [s.strength for s in checklist.statements] == ["caution"]
+    assert [s.strength for s in checklist.open_statements] == ["contraindication", "do-not"]
+
+
+def test_the_top_block_lists_only_contraindications_and_do_nots_of_open_points(
+    tmp_path: Path,
+) -> None:
+    """A mostly blank form leaves many points open: the top stays short; the caution is
+    still under its point."""
+    pack = load_pack(write_statement_pack(tmp_path / "pack"))
+    checklist = evaluate(pack, AnswersFile(answers={"history": "unknown", "monitoring": "yes"}))
+    (entry,) = [e for e in checklist.entries if e.rule_id == "substance-history"]
+    assert entry.open_items == ("history",)
+    assert [s.strength for s in entry.source_says] == ["caution"]
+    assert checklist.statements == () and checklist.open_statements == ()
+    shown = checklist_markdown(checklist)
+    assert shown.count(md_escape(statement_text(entry.source_says[0]))) == 1
+    assert STATEMENTS_HEADING not in shown
+
+
+def test_a_statement_behind_a_raised_point_is_not_listed_again_for_an_open_one() -> None:
+    said = StatementRef(
+        source="s", cited_as="The label", section="4", strength="do-not", statement="Do not."
+    )
+    raised = Entry.model_validate(
+        {
+            "rule_id": "a",
+            "kind": "discuss",
+            "section": "S",
+            "text": "A.",
+            "because": [],
+            "sources": [],
+            "source_says": [said],
+            "rationale": "R.",
+        }
+    )
+    still_open = raised.model_copy(update={"rule_id": "b", "open_items": ("x",)})
+    assert open_top_statements([raised, still_open]) == ()
+    assert open_top_statements([still_open]) == (said,)
+
+
+@pytest.mark.parametrize("answer", ["unknown", None], ids=["unknown", "unanswered"])
+@pytest.mark.parametrize("renderer", ["markdown", "pdf"])
+def test_the_label_blood_pressure_contraindication_is_shown_when_control_is_not_known(
+    renderer: str, answer: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The user test's case, on the shipped pack."""
+    given = {"chronic_pain_over_3_months": "yes"}
+    if answer:
+        given["cardiovascular_poorly_controlled"] = answer
+    checklist, (text, written) = rendered(
+        renderer, DEFAULT_RULES_DIR, AnswersFile(answers=given), monkeypatch
+    )
+    (said,) = [
+        s for s in checklist.open_statements if "significant elevation of blood" in s.statement
+    ]
+    assert said.strength == "contraindication"
+    assert text.count(written(statement_text(said))) >= 2  # at the top and under the point
 
 
 def _raising(pack: RulePack) -> list[AnswersFile]:
@@ -230,6 +325,8 @@ def test_the_pdf_prints_statements_in_the_words_every_other_view_uses() -> None:
     assert statement_lines(contract, [said]) == [statement_text(said)]
     assert contract.absent_note == ABSENT_POINT_NOTE
     assert contract.statements_heading == STATEMENTS_HEADING
+    assert contract.open_statements_heading == OPEN_STATEMENTS_HEADING
+    assert contract.open_statements_intro == OPEN_STATEMENTS_INTRO
 
 
 class TestReadByAnotherRelease:

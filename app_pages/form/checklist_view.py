@@ -32,6 +32,7 @@ from screening import (
     entry_headline,
     free_text_flags,
     group_open_entries,
+    group_statements,
     md_escape,
     problem_lines,
     signed_checklist_pdf,
@@ -118,7 +119,8 @@ def _entry_row(
                 max_chars=NOTE_MAX_LENGTH,
                 help="Printed as typed under the point in the downloads. No identifiers.",
             )
-        entry_statements(entry)
+        if not entry.open_items:  # an open point's statements come once under its question
+            entry_statements(entry.source_says)
         note = str(st.session_state.get(note_key(entry)) or "").strip()
         if note:
             st.text(f"Note: {note}")
@@ -149,6 +151,7 @@ def _entries(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> No
             st.markdown(f"*Find out: {md(_question_asked(checklist, item_id))}*")
             for entry in entries:
                 _entry_row(checklist, entry, entry_headline(entry), vocabulary)
+            entry_statements(group_statements(entries))
 
 
 def _settled(pack: RulePack, checklist: Checklist) -> None:

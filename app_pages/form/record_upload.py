@@ -19,10 +19,21 @@ import streamlit as st
 from app_pages.common import md, rules_dir
 from app_pages.form import memory
 from app_pages.form.memory import answer_key
-from screening import ANSWER_WORDS, ANSWERS, Item, PackError, RulePack, problem_lines
-from screening.fhir.bundle import BundleError, propose, provenance, read_patient_record
-from screening.fhir.record import Finding
-from screening.pack.record_map import RecordMap, load_record_map
+from screening import (
+    ANSWER_WORDS,
+    ANSWERS,
+    BundleError,
+    Finding,
+    Item,
+    PackError,
+    RecordMap,
+    RulePack,
+    load_record_map,
+    problem_lines,
+    propose,
+    provenance,
+    read_patient_record,
+)
 
 RECORD_PANEL = "record_panel"
 RECORD_UPLOAD_KEY = "upload__record"

@@ -20,7 +20,13 @@ from screening.language import DISCLAIMER
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist, Entry, Rule, RulePack
 from screening.open_entries import entry_headline
-from screening.statements import ABSENT_POINT_NOTE, STATEMENTS_HEADING, statement_text
+from screening.statements import (
+    ABSENT_POINT_NOTE,
+    OPEN_STATEMENTS_HEADING,
+    OPEN_STATEMENTS_INTRO,
+    STATEMENTS_HEADING,
+    statement_text,
+)
 from screening.words import KIND_WORDS, answers_behind
 
 MAX_SUMMARY = 139
@@ -171,9 +177,15 @@ def summary_card(
     else:
         lines.append("No point of the checklist is raised by the answers on record.")
     lines += ["", f"*{md_escape(ABSENT_POINT_NOTE)}*"]
-    if checklist.statements:
+    if checklist.statements or checklist.open_statements:
         lines += ["", f"**{STATEMENTS_HEADING}**", ""]
         lines += [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
+    if checklist.open_statements:
+        lines += [
+            "",
+            f"*{md_escape(OPEN_STATEMENTS_HEADING)}* ({md_escape(OPEN_STATEMENTS_INTRO)})",
+        ]
+        lines += ["", *[f"- {md_escape(statement_text(s))}" for s in checklist.open_statements]]
     if from_record:
         lines += ["", "**From the record** (confirm each with the patient):", ""]
         lines += [f"- {md_escape(f.words())}" for f in from_record]

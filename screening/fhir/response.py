@@ -567,3 +567,18 @@ def drop_not_enabled(pack: RulePack, answers: AnswersFile) -> tuple[AnswersFile,
     if not dropped:
         return answers, []
     return answers.model_copy(update={"answers": kept}), dropped
+
+
+def hidden_answers_dropped(pack: RulePack, answers: AnswersFile) -> tuple[AnswersFile, str | None]:
+    """A QuestionnaireResponse to this pack's questionnaire without its answers to questions
+    not shown given the other answers (`drop_not_enabled`), and a note naming them; answers
+    of any other kind, or to another questionnaire (refused later), are left as they are."""
+    if not isinstance(answers, ResponseAnswers) or questionnaire_problems(pack, answers, ""):
+        return answers, None
+    kept, dropped = drop_not_enabled(pack, answers)
+    if not dropped:
+        return answers, None
+    return kept, (
+        f"{len(dropped)} answer(s) to questions not shown given the other answers were "
+        f"dropped, not evaluated (the form that made the response kept them): {', '.join(dropped)}"
+    )

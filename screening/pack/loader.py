@@ -11,6 +11,7 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import os
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -159,13 +160,15 @@ def load_pack_from_files(
         pack = _assembled(files, label, schema, fast=True)
     except NeedsPositions:
         pack = _assembled(files, label, schema, fast=False)
-    while len(_VALIDATED) >= _VALIDATED_KEPT:
-        _VALIDATED.pop(next(iter(_VALIDATED)), None)
-    _VALIDATED[key] = pack
+    with _VALIDATED_LOCK:  # the app's sessions load packs from several threads
+        while len(_VALIDATED) >= _VALIDATED_KEPT:
+            _VALIDATED.pop(next(iter(_VALIDATED)), None)
+        _VALIDATED[key] = pack
     return pack
 
 
 _VALIDATED: dict[str, RulePack] = {}
+_VALIDATED_LOCK = threading.Lock()
 _VALIDATED_KEPT = 8
 """Packs validated in this process, by digest: the shipped one, and a few candidates."""
 

@@ -134,6 +134,14 @@ def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
                 f"nested too deeply to read (conditions nest at most {MAX_CONDITION_DEPTH} levels)",
             )
         )
+    except NotImplementedError:  # ruamel's round-trip reader cannot place such a comment
+        problems.append(
+            Problem(
+                shown,
+                "YAML syntax: a comment between a key and a value on the lines below it cannot "
+                "be read; move the comment onto a line of its own",
+            )
+        )
     except (YAMLError, ValueError, TypeError) as exc:
         problems.append(Problem(shown, f"YAML syntax: {exc}"))
     return None

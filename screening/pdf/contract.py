@@ -87,7 +87,11 @@ class PageContract:
     listed means no answer raised it. `statements_heading` and `statements_intro`: the "What
     the sources say" block under it, listing the checklist's `statements`, one line each in
     `statement_line` (with `{cited_as}`, `{section}`, `{strength}` in `STRENGTH_LABELS`'
-    words, `{statement}`); each entry also prints its own statements so, under its text.
+    words, `{statement}`); each entry also prints its own statements so, under its text, and
+    each group of open entries prints its entries' statements once, under the group. Then
+    `open_statements_heading` and `open_statements_intro` head the checklist's
+    `open_statements`: what applies if an open question is answered so that it raises its
+    point.
     `background_note`: printed once in the References, under the first source marked
     background. `answers_intro`: under
     the Answers heading. `from_checklist`: the pages print only what the checklist carries:
@@ -112,6 +116,8 @@ class PageContract:
     statements_heading: str | None = None
     statements_intro: str | None = None
     statement_line: str | None = None
+    open_statements_heading: str | None = None
+    open_statements_intro: str | None = None
 
 
 _FORMAT_1 = PageContract(
@@ -166,6 +172,9 @@ CONTRACTS[4] = replace(
     statements_intro="Quoted from the sources the points below cite, each with where it says "
     "so; information with its citation, not a finding about this patient.",
     statement_line="{cited_as} ({section}), {strength}: \u201c{statement}\u201d",
+    open_statements_heading="If an open question is answered so that it raises its point",
+    open_statements_intro="Contraindications and \u201cdo not\u201d statements only; every "
+    "statement a point cites is under that point.",
 )
 """Each record format's page contract, by `format_version`; the last is the one written."""
 

@@ -61,6 +61,7 @@ from screening.pdf.contract import (
     summary_text,
 )
 from screening.pdf.fonts import FontCache
+from screening.statements import group_statements
 
 FONT = "dejavu"
 FALLBACK_FONTS = (
@@ -407,14 +408,16 @@ class _Layout:
     def statements(self) -> None:
         """The "What the sources say" block: every entry's source statements, once each."""
         said = statement_lines(CONTRACT, self.checklist.statements)
-        if not said or not CONTRACT.statements_heading:
+        open_said = statement_lines(CONTRACT, self.checklist.open_statements)
+        if not (said or open_said) or not CONTRACT.statements_heading:
             return
         doc = self.doc
         width = doc.epw - 8
         intro = self._wrapped(CONTRACT.statements_intro or "", width, 8)
         lines = [self._wrapped(self.t(text), width - 3, 9) for text in said]
+        open_lines = [self._wrapped(self.t(text), width - 3, 9) for text in open_said]
         doc.ln(2.5)
-        doc.ensure_room(6 + len(intro) * 3.8 + len(lines[0]) * 4.4 + 3)
+        doc.ensure_room(6 + len(intro) * 3.8 + len((lines or open_lines)[0]) * 4.4 + 3)
         top = doc.y
         doc.set_x(doc.l_margin + 5)
         doc.style(9.5, bold=True, color=ACCENT)
@@ -422,6 +425,29 @@ class _Layout:
         doc.style(8, color=MUTED)
         doc.lines_at(doc.l_margin + 5, intro, 3.8)
         doc.ln(1)
+        top = self._bullets(lines, top)
+        if open_lines and CONTRACT.open_statements_heading:
+            heading = self._wrapped(CONTRACT.open_statements_heading, width, 9, bold=True)
+            open_intro = self._wrapped(CONTRACT.open_statements_intro or "", width, 8)
+            room = len(heading) * 4.6 + len(open_intro) * 3.8 + len(open_lines[0]) * 4.4 + 2
+            if doc.y + room > doc.page_break_trigger:
+                self._bar(top)
+                doc.add_page()
+                top = doc.y
+            doc.ln(1)
+            doc.style(9, bold=True, color=ACCENT)
+            doc.lines_at(doc.l_margin + 5, heading, 4.6)
+            doc.style(8, color=MUTED)
+            doc.lines_at(doc.l_margin + 5, open_intro, 3.8)
+            doc.ln(1)
+            top = self._bullets(open_lines, top)
+        self._bar(top)
+        doc.ln(1)
+
+    def _bullets(self, lines: list[list[str]], top: float) -> float:
+        """Statement lines with bullets, the bar beside them continued over pages; returns
+        where the bar now starts."""
+        doc = self.doc
         for wrapped in lines:
             if doc.y + len(wrapped) * 4.4 > doc.page_break_trigger and doc.y > top + 1:
                 self._bar(top)
@@ -432,8 +458,7 @@ class _Layout:
             doc.cell(3, 4.4, "•")
             doc.lines_at(doc.l_margin + 8, wrapped, 4.4)
             doc.ln(0.6)
-        self._bar(top)
-        doc.ln(1)
+        return top
 
     def _bar(self, top: float) -> None:
         """The accent bar beside the statements block, from `top` to here."""
@@ -504,8 +529,7 @@ class _Layout:
             self._wrapped(self.t(because), width, 7.5) if because else [],
             self._wrapped(self.t(rule_and_sources(entry)), width, 7),
             compact=True,
-            said=self._said(entry, width, 8),
-        )
+        )  # its statements come once under its group (`open_groups`)
 
     def open_entry(self, entry: Entry, parts: _EntryParts) -> None:
         """An open entry, compact: box, what the answer would raise, then rule and sources."""
@@ -561,6 +585,13 @@ class _Layout:
             doc.ln(0.6)
             for entry, entry_parts in zip(group, parts, strict=True):
                 self.open_entry(entry, entry_parts)
+            said = [
+                self._wrapped(self.t(text), doc.epw - self.OPEN_X, 8)
+                for text in statement_lines(CONTRACT, group_statements(group))
+            ]
+            for wrapped in said:
+                doc.ensure_room(len(wrapped) * 3.8 + 0.4)
+                self._said_at(doc.l_margin + self.OPEN_X, [wrapped], 8, 3.8)
             doc.ln(0.8)
 
     def checklist_entries(self) -> None:

@@ -60,6 +60,7 @@ from screening.pdf.contract import (
 )
 from screening.pdf.layout import grouped
 from screening.pdf.record import RECORD_NAME, PdfRecord, listed, shown
+from screening.statements import group_statements
 
 
 def _item_label(pack: RulePack, item_id: str) -> str:
@@ -336,10 +337,19 @@ def _top_parts(checklist: Checklist, contract: PageContract) -> list[_Part]:
     if contract.absent_note:
         parts.append(_Part("the note on points not listed", _fold(contract.absent_note)))
     said = statement_lines(contract, checklist.statements)
-    if said and contract.statements_heading:
+    open_said = statement_lines(contract, checklist.open_statements)
+    if (said or open_said) and contract.statements_heading:
         heading = contract.statements_heading + (contract.statements_intro or "")
         parts.append(_Part("the heading of what the sources say", _fold(heading)))
         parts += [_Part("a statement in what the sources say", _fold("\u2022" + t)) for t in said]
+    if open_said and contract.open_statements_heading:
+        heading = contract.open_statements_heading + (contract.open_statements_intro or "")
+        what = "if an open question is answered so"
+        parts.append(_Part(f"the heading of what the sources say {what}", _fold(heading)))
+        parts += [
+            _Part(f"a statement in what the sources say {what}", _fold("\u2022" + t))
+            for t in open_said
+        ]
     return parts
 
 
@@ -406,6 +416,9 @@ def _entry_parts(
                 parts.append(_Part(what, "", unread=True))
             for entry in group:
                 parts += _open_entry(entry, label, contract)
+            said = statement_lines(contract, group_statements(group))
+            what = f"a source statement of the open entries on item {shown(item_id)}"
+            parts += [_Part(what, _fold(text)) for text in said]
     return parts
 
 
@@ -437,8 +450,7 @@ def _open_entry(
         _Part(
             f"the {'tick and ' if mark else ''}text of {name}", _fold(mark + entry_headline(entry))
         ),
-        *_said_parts(entry, contract),
-    ]
+    ]  # its statements come once under its group (`_entry_parts`)
     return parts + _entry_tail(entry, label, contract, because=open_because(entry))
 
 

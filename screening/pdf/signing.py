@@ -42,6 +42,8 @@ with warnings.catch_warnings():
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign import fields, signers
     from pyhanko.sign.diff_analysis import ModificationLevel
+    from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.status import SignatureCoverageLevel
     from pyhanko.stamp import TextStampStyle
@@ -126,8 +128,17 @@ def signed_checklist_pdf(
     return sign(pdf, identity) if identity is not None else pdf
 
 
-def sign(pdf: bytes, identity: signers.SimpleSigner) -> bytes:
-    """The PDF with one PAdES signature over all of it, its stamp on the last page."""
+def timestamp_authority(url: str) -> TimeStamper:
+    """A timestamp authority (RFC 3161) at `url`, asked while signing: it is sent a hash of
+    the signature, nothing of the file, and its signed time is kept in the signature."""
+    return HTTPTimeStamper(url, https=url.startswith("https://"), timeout=10)
+
+
+def sign(
+    pdf: bytes, identity: signers.SimpleSigner, timestamper: TimeStamper | None = None
+) -> bytes:
+    """The PDF with one PAdES signature over all of it, its stamp on the last page, and the
+    time from `timestamper` where one is given."""
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
     metadata = signers.PdfSignatureMetadata(
         field_name=FIELD_NAME,
@@ -138,10 +149,18 @@ def sign(pdf: bytes, identity: signers.SimpleSigner) -> bytes:
     spec = fields.SigFieldSpec(FIELD_NAME, on_page=last, box=box)
     stamp = TextStampStyle(stamp_text=STAMP_TEXT, border_width=1)
     pdf_signer = signers.PdfSigner(
-        metadata, signer=identity, stamp_style=stamp, new_field_spec=spec
+        metadata,
+        signer=identity,
+        stamp_style=stamp,
+        new_field_spec=spec,
+        timestamper=timestamper,
     )
     out = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=out)
+    try:
+        pdf_signer.sign_pdf(writer, output=out)
+    except TimestampRequestError as exc:
+        message = f"the timestamp authority did not give a timestamp, so nothing was signed: {exc}"
+        raise ExportError([Problem("--timestamp-url", message[:300])]) from None
     return out.getvalue()
 
 

@@ -15,8 +15,10 @@ from screening.describe import describe_condition
 from screening.language import Vocabulary
 from screening.markdown import md_escape
 from screening.models import Item, Rule, RulePack, Source
+from screening.pack.record_map import RecordMap
+from screening.review.record import match_fields, orders_fields
 
-What = Literal["pack", "source", "item", "rule"]
+What = Literal["pack", "source", "item", "rule", "record"]
 Action = Literal["added", "removed", "changed"]
 
 FIELD_WORDS = {
@@ -51,7 +53,13 @@ FIELD_WORDS = {
 }
 """How each field is named in a diff; the order is the order fields are listed in."""
 
-WHAT_WORDS = {"pack": "Pack", "source": "Sources", "item": "Questions", "rule": "Rules"}
+WHAT_WORDS = {
+    "pack": "Pack",
+    "source": "Sources",
+    "item": "Questions",
+    "rule": "Rules",
+    "record": "Answers drawn from the record (record.yaml)",
+}
 
 
 @dataclass(frozen=True)
@@ -88,13 +96,20 @@ class PackDiff:
         return any(c.what != "pack" for c in self.changes) or bool(self.notes)
 
 
-def diff_packs(old: RulePack, new: RulePack) -> PackDiff:
-    """Compare two validated packs: pack data, then sources, questions and rules by id."""
+def diff_packs(
+    old: RulePack,
+    new: RulePack,
+    old_record: RecordMap | None = None,
+    new_record: RecordMap | None = None,
+) -> PackDiff:
+    """Compare two validated packs: pack data, then sources, questions and rules by id, then
+    the answers drawn from the record (each pack's record.yaml, when given) by match id."""
     changes = [
         *_meta_changes(old, new),
         *_by_id("source", old.sources, new.sources, old, new),
         *_by_id("item", old.items, new.items, old, new),
         *_by_id("rule", old.rules, new.rules, old, new),
+        *_record_changes(old_record, new_record, old, new),
     ]
     kept = {i.id for i in new.items}
     common_old = [i.id for i in old.items if i.id in kept]
@@ -104,6 +119,42 @@ def diff_packs(old: RulePack, new: RulePack) -> PackDiff:
     return PackDiff(
         old, new, tuple(changes), tuple(_warnings(old, new, content_changed)), tuple(notes)
     )
+
+
+ORDERS = "ketamine orders"
+"""The id a diff gives the record mapping's ketamine order codes and brand names."""
+
+
+def _record_parts(record: RecordMap | None, pack: RulePack) -> dict[str, dict[str, str | None]]:
+    if record is None:
+        return {}
+    parts = {m.id: match_fields(m, pack) for m in record.matches}
+    parts[ORDERS] = orders_fields(record)
+    return parts
+
+
+def _record_changes(
+    old_record: RecordMap | None, new_record: RecordMap | None, old: RulePack, new: RulePack
+) -> list[Change]:
+    """Each match of record.yaml added, removed or changed, field by field, and its orders."""
+    before, after = _record_parts(old_record, old), _record_parts(new_record, new)
+    changes = []
+    for key in dict.fromkeys([*before, *after]):
+        was, now = before.get(key), after.get(key)
+        if was is None and now is not None:
+            fields = tuple(FieldChange(f, None, v) for f, v in now.items() if v is not None)
+            changes.append(Change("record", key, "added", fields))
+        elif now is None and was is not None:
+            fields = tuple(FieldChange(f, v, None) for f, v in was.items() if v is not None)
+            changes.append(Change("record", key, "removed", fields))
+        elif was is not None and now is not None and was != now:
+            fields = tuple(
+                FieldChange(f, was.get(f), now.get(f))
+                for f in dict.fromkeys([*was, *now])
+                if was.get(f) != now.get(f)
+            )
+            changes.append(Change("record", key, "changed", fields))
+    return changes
 
 
 def _warnings(old: RulePack, new: RulePack, content_changed: bool) -> list[str]:
@@ -309,7 +360,12 @@ def diff_text(diff: PackDiff, old_label: str, new_label: str) -> str:
 
 def summary(diff: PackDiff) -> str:
     """One sentence counting the changes, e.g. '1 rule added, 2 questions changed.'"""
-    nouns = {"source": "source", "item": "question", "rule": "rule"}
+    nouns = {
+        "source": "source",
+        "item": "question",
+        "rule": "rule",
+        "record": "record mapping",
+    }
     counts = []
     for what, noun in nouns.items():
         for action in ("added", "removed", "changed"):

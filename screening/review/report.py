@@ -21,7 +21,9 @@ from screening.language import DISCLAIMER
 from screening.logic import condition_items
 from screening.markdown import md_escape
 from screening.models import Item, Rule, RulePack, Source
+from screening.pack.record_map import RecordMap
 from screening.pack.scenarios import ScenarioResult
+from screening.review.record import record_markdown
 from screening.statements import statement_ref, statement_text
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WORDS, by_section, section_rank
 
@@ -93,8 +95,11 @@ def _rule_order(pack: RulePack) -> list[Rule]:
     return sorted(pack.rules, key=lambda r: rank(r.section))
 
 
-def review_markdown(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
-    """The whole review document as Markdown."""
+def review_markdown(
+    pack: RulePack, results: Sequence[ScenarioResult] = (), record: RecordMap | None = None
+) -> str:
+    """The whole review document as Markdown; with the pack's `record` mapping, its part on
+    answers drawn from the record."""
     usage = _Usage(pack, results)
     lines = [
         f"# Rule pack for review: {md_escape(pack.meta.name)}",
@@ -105,6 +110,7 @@ def review_markdown(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> s
         *_how_to_read(),
         *_items_part(pack, usage),
         *_rules_part(pack, usage, bool(results)),
+        *record_markdown(record, pack),
         *_vignettes_part(pack, results),
         *_sources_part(pack, usage),
     ]
@@ -303,10 +309,12 @@ h4 { margin-top: 2rem; }
 """
 
 
-def review_html(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
+def review_html(
+    pack: RulePack, results: Sequence[ScenarioResult] = (), record: RecordMap | None = None
+) -> str:
     """The review document as one standalone HTML page; every text from the pack is escaped."""
     renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
-    body = renderer.render(review_markdown(pack, results))
+    body = renderer.render(review_markdown(pack, results, record))
     title = html.escape(f"Rule pack for review: {pack.meta.name} {pack.meta.version}")
     return (
         "<!DOCTYPE html>\n"

@@ -1,0 +1,136 @@
+"""The guard's quick paths give what its definitions give, on any text.
+
+`hidden_text` tests each distinct character once, and `lookalike_words` passes over words
+of ASCII letters alone (all Latin): both are held here against the definitions they replace,
+kept as they were written, on texts mixing invisible, bidirectional, control, combining and
+foreign characters with plain ones.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from screening import language
+
+CHARACTERS = st.sampled_from(
+    [
+        *"aeilIL1 _-.,'é",
+        *("\u200b", "\u202e", "\u2066", "\u0301", "\u0456", "\u0435", "\u03b1", "\u4e00"),
+        *("\u3164", "\x07", "\ue000", "\u0378", "\ufeff", "\u00ad", "\u1d07", "\uff45"),
+    ]
+)
+TEXTS = st.one_of(st.text(max_size=40), st.lists(CHARACTERS, max_size=40).map("".join))
+
+
+def reference_hidden_text(
+    text: str, scripts: Sequence[str] = language.DEFAULT_SCRIPTS
+) -> list[str]:
+    """What would make a reader see something other than what is stored, each as a sentence:
+    bidirectional controls, invisible characters, control characters, combining marks left
+    over after composing (NFC), and letters of a script the pack does not declare."""
+    found: list[str] = []
+    composed = unicodedata.normalize("NFC", text)
+    bidi = sorted({c for c in composed if c in language._BIDI_CONTROLS})
+    if bidi:
+        found.append(
+            "holds a bidirectional control character ("
+            + ", ".join(language._codepoint(c) for c in bidi)
+            + "): it can show the text in another order than it is stored"
+        )
+    invisible = sorted(
+        {c for c in composed if c not in language._BIDI_CONTROLS and language._drawn_as_nothing(c)}
+    )
+    if invisible:
+        found.append(
+            "holds an invisible character ("
+            + ", ".join(language._codepoint(c) for c in invisible[:8])
+            + "): a viewer may draw it as nothing, and a word can hide behind it"
+        )
+    controls = sorted(
+        {c for c in composed if unicodedata.category(c) == "Cc" and c not in "\t\n\r"}
+    )
+    if controls:
+        found.append(
+            "holds a control character ("
+            + ", ".join(language._codepoint(c) for c in controls)
+            + ")"
+        )
+    marks = sorted(
+        {
+            c
+            for c in composed
+            if unicodedata.category(c) in ("Mn", "Me") and language._in_script(c, "Inherited")
+        }
+    )
+    if marks:
+        found.append(
+            "holds a combining mark that does not form a letter ("
+            + ", ".join(language._codepoint(c) for c in marks)
+            + "): it can disguise a word; write the accented letter itself"
+        )
+    allowed = (*scripts, *language._ALWAYS_ALLOWED_SCRIPTS)
+    foreign = sorted(
+        {
+            c
+            for c in composed
+            if not language._drawn_as_nothing(c)
+            and unicodedata.category(c)[0] in "LMN"
+            and not any(language._in_script(c, s) for s in allowed)
+        }
+    )
+    if foreign:
+        names = sorted({language._script_of(c) for c in foreign})
+        found.append(
+            f"uses letters of a script the pack does not declare ({', '.join(names)}: "
+            f"{''.join(foreign[:8])}); declared: {', '.join(scripts)}"
+        )
+    return found
+
+
+def reference_lookalike_words(text: str) -> list[str]:
+    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
+    allowed = ("Latin", *language._ALWAYS_ALLOWED_SCRIPTS)
+    return [
+        w
+        for w in words
+        if any(c.isascii() for c in w)
+        and any(not any(language._in_script(c, s) for s in allowed) for c in w)
+    ]
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS, st.sampled_from([("Latin",), ("Latin", "Greek"), ("Han",)]))
+def test_hidden_text_is_what_testing_every_character_gives(
+    text: str, scripts: Sequence[str]
+) -> None:
+    assert language.hidden_text(text, scripts) == reference_hidden_text(text, scripts)
+
+
+@settings(max_examples=500, deadline=None)
+@given(TEXTS)
+def test_lookalike_words_are_what_testing_every_word_gives(text: str) -> None:
+    assert language.lookalike_words(text) == reference_lookalike_words(text)
+
+
+def reference_seen(text: str) -> str:
+    folded = unicodedata.normalize("NFKC", text)
+    visible = (
+        c
+        for c in folded
+        if unicodedata.category(c) not in ("Mn", "Me", "Mc") and not language._drawn_as_nothing(c)
+    )
+    return "".join(
+        " " if c == "_" or unicodedata.category(c) == "Cc" else language._fold_letter(c)
+        for c in visible
+    )
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(TEXTS, st.text(alphabet=st.characters(max_codepoint=127), max_size=60)))
+def test_text_as_a_reader_sees_it_is_what_reading_every_character_gives(text: str) -> None:
+    assert language._seen(text) == reference_seen(text)
