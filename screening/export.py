@@ -20,7 +20,7 @@ from screening.statements import (
     STATEMENTS_INTRO,
     statement_text,
 )
-from screening.words import answers_behind, by_section
+from screening.words import STATUS_WARNINGS, answers_behind, by_section
 
 NAME_REFERENCE_LENGTH = 40
 """The most of a patient reference a download's file name carries."""
@@ -85,6 +85,12 @@ def checklist_markdown(checklist: Checklist) -> str:
         "",
         f"> {checklist.disclaimer}",
         "",
+    ]
+    # Pasted into a record without the app or the PDF, the file still says it is a draft.
+    warning = next((w for status, w in STATUS_WARNINGS.items() if status == rs.status), None)
+    if warning is not None:
+        lines += [f"> **{warning}**", ""]
+    lines += [
         f"- Rule pack: {md_escape(rs.name)}, version {md_escape(rs.version)} ({rs.status})",
         f"- Rule pack sha256: `{rs.sha256}`",
     ]
@@ -98,8 +104,9 @@ def checklist_markdown(checklist: Checklist) -> str:
         lines += ["", "No points were raised by these answers."]
     lines += ["", md_escape(ABSENT_POINT_NOTE)]
     if checklist.statements or checklist.open_statements:
-        lines += ["", f"## {STATEMENTS_HEADING}", "", md_escape(STATEMENTS_INTRO), ""]
-        lines += [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
+        lines += ["", f"## {STATEMENTS_HEADING}", "", md_escape(STATEMENTS_INTRO)]
+    if checklist.statements:
+        lines += [""] + [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
     if checklist.open_statements:
         lines += ["", f"**{md_escape(OPEN_STATEMENTS_HEADING)}**", ""]
         lines += [md_escape(OPEN_STATEMENTS_INTRO), ""]

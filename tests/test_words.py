@@ -153,6 +153,7 @@ class TestEachWordTableIsDefinedOnce:
 CITATION_READERS = {
     "screening/citations.py": "renders every citation",
     "screening/pdf/contract.py": "PDF formats already written keep how they cited",
+    "screening/review/record.py": "a record threshold's own citation, not a pack source's",
 }
 CITATION_PENDING: dict[str, str] = {}
 
@@ -317,6 +318,19 @@ class TestOneCanonicalJson:
 
 class TestRenderersReadTheChecklistAlone:
     """Markdown and cards cite from the checklist's own copy of each source, as one renderer."""
+
+    @pytest.mark.parametrize("status", ["draft", "in_review", "approved", "retired"])
+    def test_the_markdown_carries_the_packs_status_warning_as_the_app_and_pdf_do(
+        self, shipped_pack: RulePack, status: str
+    ) -> None:
+        checklist = evaluate(shipped_pack, AnswersFile(answers={}))
+        rule_set = checklist.rule_set.model_copy(update={"status": status})
+        text = checklist_markdown(checklist.model_copy(update={"rule_set": rule_set}))
+        warning = STATUS_WARNINGS.get(status)  # type: ignore[call-overload]
+        if warning is None:
+            assert not any(w in text for w in STATUS_WARNINGS.values())
+        else:
+            assert f"> **{warning}**" in text.split("## ", 1)[0]
 
     def test_the_checklist_markdown_lists_each_cited_source_in_full_once(
         self, shipped_pack: RulePack
