@@ -92,6 +92,9 @@ class PageContract:
     `open_statements_heading` and `open_statements_intro` head the checklist's
     `open_statements`: what applies if an open question is answered so that it raises its
     point.
+    `head_reference`: how the running head prints the patient reference (`{reference}`);
+    from format 4 on it is labelled, so free text that reads like a heading never stands
+    alone atop every page.
     `background_note`: printed once in the References, under the first source marked
     background. `answers_intro`: under
     the Answers heading. `from_checklist`: the pages print only what the checklist carries:
@@ -118,6 +121,7 @@ class PageContract:
     statement_line: str | None = None
     open_statements_heading: str | None = None
     open_statements_intro: str | None = None
+    head_reference: str = "{reference}"
 
 
 _FORMAT_1 = PageContract(
@@ -175,6 +179,7 @@ CONTRACTS[4] = replace(
     open_statements_heading="If an open question is answered so that it raises its point",
     open_statements_intro="Contraindications and \u201cdo not\u201d statements only; every "
     "statement a point cites is under that point.",
+    head_reference="Patient reference: {reference}",
 )
 """Each record format's page contract, by `format_version`; the last is the one written."""
 
@@ -288,9 +293,10 @@ def details_rows(answers: AnswersFile, rule_set: RuleSetRef) -> list[tuple[str, 
     ]
 
 
-def running_head(answers: AnswersFile, rule_set: RuleSetRef) -> str:
+def running_head(contract: PageContract, answers: AnswersFile, rule_set: RuleSetRef) -> str:
     """The line atop every page after the first, shortened with an ellipsis to fit."""
-    reference = answers.patient_reference or "no patient reference"
+    given = answers.patient_reference
+    reference = contract.head_reference.format(reference=given) if given else "no patient reference"
     dated = answers.date or f"date: {NOT_GIVEN}"
     return f"{TITLE} · {reference} · {dated} · {rule_set.name} {rule_set.version}"
 

@@ -747,7 +747,7 @@ def draw_checklist(
     doc.set_title(DOCUMENT_TITLE)
     doc.set_creator(generator)
     doc.set_lang(LANGUAGE)
-    doc.running_head = doc.printable(running_head(answers, checklist.rule_set))
+    doc.running_head = doc.printable(running_head(CONTRACT, answers, checklist.rule_set))
     band = draft_band(CONTRACT, checklist.rule_set)
     doc.draft_band = doc.printable(band) if band else None
     layout = _Layout(doc, answers, checklist)

@@ -168,7 +168,7 @@ def check_pages(
     bad_bands: list[int] = []
     footers: list[tuple[int, int] | None] = []
     contract = CONTRACTS[record.format_version]
-    head = _fold(running_head(record.answers, record.rule_set))
+    head = _fold(running_head(contract, record.answers, record.rule_set))
     band = draft_band(contract, record.rule_set)
     for number, text in enumerate(page_texts, start=1):
         lines = [line for line in text.splitlines() if line.strip()]
