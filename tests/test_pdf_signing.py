@@ -4,6 +4,7 @@ network."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import subprocess
 import sys
@@ -58,6 +59,27 @@ def signed(
 def trusting(authority: Authority, folder: Path) -> Any:
     path = authority.pem(folder / "trusted.pem")
     return list(load_trust(path.read_bytes(), "trusted.pem"))
+
+
+class TestInsideARunningEventLoop:
+    """An async server (or Playwright's sync API) runs an event loop where the core is called:
+    signing and checking a signature work there as anywhere, never a false 'altered'."""
+
+    def test_signing_and_verifying_inside_a_running_loop_give_the_same_report(
+        self, ca: Authority, tmp_path: Path
+    ) -> None:
+        pack = load_pack(write_pack(tmp_path / "mini"))
+        answers = AnswersFile(answers={"history": "yes"}, date="2026-11-30")
+        pdf = checklist_pdf(pack, answers, evaluate(pack, answers))
+        p12 = identity(ca, SIGNER, tmp_path, PASSWORD)
+        signer = load_identity(p12.read_bytes(), PASSWORD, "id.p12")
+
+        async def inside_a_loop() -> tuple[bool, int]:
+            signed_pdf = sign(pdf, signer)
+            result = verify_pdf(signed_pdf, pack, "s.pdf", trusting(ca, tmp_path))
+            return result.matches, result.exit_code()
+
+        assert asyncio.run(inside_a_loop()) == (True, EXIT_OK)
 
 
 class TestSignedFile:

@@ -14,14 +14,17 @@ the bytes, or that does not cover the whole file, is a refusal: the file has bee
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
 import warnings
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from asn1crypto import pem, x509  # type: ignore[import-untyped]  # no types
 from cryptography.utils import CryptographyDeprecationWarning
@@ -157,7 +160,7 @@ def sign(
     )
     out = io.BytesIO()
     try:
-        pdf_signer.sign_pdf(writer, output=out)
+        _outside_event_loop(lambda: pdf_signer.sign_pdf(writer, output=out))
     except TimestampRequestError as exc:
         message = f"the timestamp authority did not give a timestamp, so nothing was signed: {exc}"
         raise ExportError([Problem("--timestamp-url", message[:300])]) from None
@@ -282,7 +285,9 @@ def _report(
     level = logger.level
     logger.setLevel(logging.CRITICAL)  # an untrusted path is logged with a traceback
     try:
-        status = validate_pdf_signature(signature, context)  # type: ignore[arg-type]
+        status = _outside_event_loop(
+            lambda: validate_pdf_signature(signature, context)  # type: ignore[arg-type]
+        )
     except Exception:  # a damaged signature container raises many kinds of error
         raise _refused(source, "the signature cannot be read: the file has been altered") from None
     finally:
@@ -314,6 +319,21 @@ def _before_signing(data: bytes) -> bytes:
         if data.startswith(line_break, end):
             return data[: end + len(line_break)]
     return data[:end]
+
+
+_T = TypeVar("_T")
+
+
+def _outside_event_loop(call: Callable[[], _T]) -> _T:
+    """pyHanko's blocking calls start an event loop of their own (`asyncio.run`), which fails
+    inside a running one (an async server, Playwright's sync API): there, on a thread of its
+    own, so a signature is never reported unreadable for where it was checked."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def _refused(source: str, message: str) -> ExportError:
