@@ -164,11 +164,10 @@ def _parts(pack: RulePack) -> _Parts:
 
 
 def _source_ref(source: Source) -> dict[str, Any]:
-    """A source as an entry carries it: everything a view prints, nothing the pack keeps for
-    the committee alone (grade, note)."""
-    return source.model_dump(include={"id", "citation", "doi", "url", "revised", "sections"}) | {
-        "background": bool(source.background)
-    }
+    """A source as an entry carries it: everything a view prints (the PDF's References print
+    the grade from format 4 on), nothing the pack keeps for the committee alone (note)."""
+    fields = {"id", "citation", "doi", "url", "revised", "sections", "grade"}
+    return source.model_dump(include=fields) | {"background": bool(source.background)}
 
 
 def _mark_discussed(entries: list[dict[str, Any]], answers: AnswersFile, source: str) -> None:

@@ -484,6 +484,19 @@ class SourceRef(_Frozen):
         description="Background reading for patients: stands beside a guideline or label, "
         "never alone behind a point.",
     )
+    grade: str | None = Field(
+        default=None,
+        description="The pack's evidence grade and level of certainty for the source; absent "
+        "from checklists made before 0.4.0.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_missing_grade(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A source with no grade dumps as before 0.4.0, so an older record's fingerprint stays."""
+        data = handler(self)
+        if isinstance(data, dict) and self.grade is None:
+            data.pop("grade", None)
+        return data
 
 
 class StatementRef(_Frozen):

@@ -95,6 +95,8 @@ class PageContract:
     `head_reference`: how the running head prints the patient reference (`{reference}`);
     from format 4 on it is labelled, so free text that reads like a heading never stands
     alone atop every page.
+    `reference_grade`: the References print each checklist source's evidence grade and
+    level of certainty (format 4 on; a pack's source, as formats 1 and 2 list, always does).
     `background_note`: printed once in the References, under the first source marked
     background. `answers_intro`: under
     the Answers heading. `from_checklist`: the pages print only what the checklist carries:
@@ -122,6 +124,7 @@ class PageContract:
     open_statements_heading: str | None = None
     open_statements_intro: str | None = None
     head_reference: str = "{reference}"
+    reference_grade: bool = False
 
 
 _FORMAT_1 = PageContract(
@@ -180,6 +183,7 @@ CONTRACTS[4] = replace(
     open_statements_intro="Contraindications and \u201cdo not\u201d statements only; every "
     "statement a point cites is under that point.",
     head_reference="Patient reference: {reference}",
+    reference_grade=True,
 )
 """Each record format's page contract, by `format_version`; the last is the one written."""
 
@@ -332,15 +336,16 @@ def rule_and_sources(entry: Entry) -> str:
     return f"Rule {entry.rule_id} · Sources: {', '.join(s.id for s in entry.sources)}"
 
 
-def reference_text(source: Source | SourceRef) -> str:
-    """A source in the References: citation, DOI, link and, from a pack's source, the
-    evidence grade (a checklist's sources carry none)."""
+def reference_text(contract: PageContract, source: Source | SourceRef) -> str:
+    """A source in the References: citation, DOI, link and the evidence grade with its level
+    of certainty: always from a pack's source (formats 1 and 2), from a checklist's source
+    when the format prints it (`reference_grade`, format 4 on)."""
     parts = [source.citation]
     if source.doi:
         parts.append(f"doi:{source.doi}")
     if source.url:
         parts.append(source.url)
-    if isinstance(source, Source) and source.grade:
+    if (isinstance(source, Source) or contract.reference_grade) and source.grade:
         parts.append(f"Evidence: {source.grade}")
     return " · ".join(parts)
 

@@ -572,8 +572,15 @@ class _Layout:
                 bold=True,
             )
             parts = [self._open_parts(e) for e in group]
+            said = [
+                self._wrapped(self.t(text), doc.epw - self.OPEN_X, 8)
+                for text in statement_lines(CONTRACT, group_statements(group))
+            ]
             heading = 5.5 if first else 0
-            doc.ensure_room(heading + len(question) * 4.4 + 0.6 + parts[0].height)
+            whole = sum(p.height for p in parts) + sum(len(w) * 3.8 + 0.4 for w in said)
+            # the group never splits: if it does not fit in the space left, it starts on the
+            # next page (a group taller than a page starts on a page of its own)
+            doc.ensure_room(heading + len(question) * 4.4 + 0.6 + whole)
             if first and CONTRACT.open_heading:
                 if block.raised:
                     doc.ln(1)
@@ -585,10 +592,6 @@ class _Layout:
             doc.ln(0.6)
             for entry, entry_parts in zip(group, parts, strict=True):
                 self.open_entry(entry, entry_parts)
-            said = [
-                self._wrapped(self.t(text), doc.epw - self.OPEN_X, 8)
-                for text in statement_lines(CONTRACT, group_statements(group))
-            ]
             for wrapped in said:
                 doc.ensure_room(len(wrapped) * 3.8 + 0.4)
                 self._said_at(doc.l_margin + self.OPEN_X, [wrapped], 8, 3.8)
@@ -682,7 +685,9 @@ class _Layout:
         sources = self.checklist.cited
         for source in sources:
             id_lines = self._wrapped(self.t(source.id), 31, 8, bold=True)
-            blocks.append((id_lines, self._wrapped(self.t(reference_text(source)), width, 8.5)))
+            blocks.append(
+                (id_lines, self._wrapped(self.t(reference_text(CONTRACT, source)), width, 8.5))
+            )
         first = max(len(blocks[0][0]), len(blocks[0][1])) * 4 + 2 if blocks else 0
         self.heading(REFERENCES_HEADING, keep_with=first)
         background = background_source(CONTRACT, sources)

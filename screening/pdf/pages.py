@@ -304,7 +304,7 @@ def _expected_parts(
     if sources is not None:
         background = background_source(contract, sources)
         for source in sources:
-            text = _fold(source.id + reference_text(source))
+            text = _fold(source.id + reference_text(contract, source))
             parts.append(_Part(f"the reference {source.id}", text))
             if source.id == background:
                 note = _fold(contract.background_note or "")
