@@ -239,13 +239,59 @@ word is matched with all of them taken as one letter, so "ELlGlBLE" and "eIigibl
 
 @lru_cache(maxsize=64)
 def _skeleton_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
-    """The pattern over skeletons: its letters I, L and l read as i (its escapes use none)."""
+    """The pattern over skeletons: its letters I, L and l read as i (its escapes use none).
+
+    A vocabulary's pattern, an alternation of phrases, is the same alternation with its
+    phrases grouped by first letter (`_by_first_letter`), which `re` tries far faster."""
+    parts = _PHRASE_PARTS.get(pattern)
+    if parts is not None:
+        skeleton = _by_first_letter([part.translate(_SKELETON) for part in parts])
+        return re.compile(_PHRASES_AROUND.format(skeleton), pattern.flags)
     return re.compile(pattern.pattern.translate(_SKELETON), pattern.flags)
+
+
+def _by_first_letter(parts: Sequence[str]) -> str:
+    """The alternation `part|part|...` with each run of phrases that begin with a plain ASCII
+    letter grouped by that letter (`e(?:ligible|ligibility)|a(?:t best)`).
+
+    It matches exactly what the alternation matches, at the same span: under IGNORECASE two
+    different ASCII letters never match the same character (tests/test_language_quick.py
+    checks every code point), so phrases of different groups never both match where a match
+    starts, and within a group, and across a phrase that does not begin so, the order stays."""
+    out: list[str] = []
+    run: dict[str, list[str]] = {}
+
+    def flush() -> None:
+        out.extend(f"{head}(?:{'|'.join(rests)})" for head, rests in run.items())
+        run.clear()
+
+    for part in parts:
+        head = part[:1]
+        if head.isascii() and head.isalpha() and part[1:2] not in ("*", "+", "?", "{"):
+            key = head.lower()
+            run.setdefault(key, []).append(part[1:])
+        else:
+            flush()
+            out.append(part)
+    flush()
+    return "|".join(out)
+
+
+_PHRASES_AROUND = r"\b(?:{})(?!\w)"
+"""A vocabulary's pattern around the alternation of its phrases."""
+
+_PHRASE_PARTS: dict[re.Pattern[str], tuple[str, ...]] = {}
+"""Each vocabulary pattern's phrases, as alternatives in their order: `_phrases_pattern`."""
 
 
 def _found(patterns: Sequence[re.Pattern[str]], text: str) -> list[str]:
     """Matches in the skeleton of every reading of the text (any plain match is one there
     too), in order; a stretch found in one reading is not reported again from another."""
+    return list(_found_once(tuple(patterns), text))
+
+
+@lru_cache(maxsize=4096)  # the same text stands in several fields, and packs are re-checked
+def _found_once(patterns: tuple[re.Pattern[str], ...], text: str) -> tuple[str, ...]:
     found: dict[tuple[int, int], str] = {}
     readings = _text_readings(text)
     for reading in readings:
@@ -261,7 +307,7 @@ def _found(patterns: Sequence[re.Pattern[str]], text: str) -> list[str]:
             if any(p.fullmatch(reading, start, end) for p in patterns):
                 found[start, end] = reading[start:end]
                 break
-    return [re.sub(r"\s+", " ", found[span]) for span in sorted(found)]
+    return tuple(re.sub(r"\s+", " ", found[span]) for span in sorted(found))
 
 
 @dataclass(frozen=True)
@@ -318,8 +364,12 @@ def _phrase_regex(phrase: str) -> str:
 def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     if not phrases:
         return None
-    parts = sorted({_phrase_regex(p) for p in phrases}, key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(parts) + r")(?!\w)", re.IGNORECASE)
+    parts = tuple(sorted({_phrase_regex(p) for p in phrases}, key=len, reverse=True))
+    pattern = re.compile(_PHRASES_AROUND.format("|".join(parts)), re.IGNORECASE)
+    if len(_PHRASE_PARTS) >= 256:  # a few vocabularies per process; an upload adds one
+        _PHRASE_PARTS.clear()
+    _PHRASE_PARTS[pattern] = parts
+    return pattern
 
 
 def verdict_words(text: str, vocabulary: Vocabulary = NO_VOCABULARY) -> list[str]:

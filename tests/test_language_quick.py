@@ -12,10 +12,11 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from screening import language
+from screening.pack.loader import load_pack
 
 CHARACTERS = st.sampled_from(
     [
@@ -134,3 +135,55 @@ def reference_seen(text: str) -> str:
 @given(st.one_of(TEXTS, st.text(alphabet=st.characters(max_codepoint=127), max_size=60)))
 def test_text_as_a_reader_sees_it_is_what_reading_every_character_gives(text: str) -> None:
     assert language._seen(text) == reference_seen(text)
+
+
+def test_no_character_matches_two_different_ascii_letters_ignoring_case() -> None:
+    every = "".join(map(chr, range(0x110000)))
+    matched: dict[int, str] = {}
+    for letter in "abcdefghijklmnopqrstuvwxyz":
+        for m in re.finditer(letter, every, re.IGNORECASE):
+            assert matched.setdefault(m.start(), letter) == letter, hex(m.start())
+
+
+def shipped_vocabulary() -> language.Vocabulary:
+    return load_pack().vocabulary
+
+
+WORDS = ["eligible", "Elig*", "apt", "approved", "at", "best", "léger", "Ideal*", "la", "no", "ok"]
+PHRASE_WORDS = st.sampled_from(WORDS)
+VOCABULARIES = st.lists(
+    st.lists(PHRASE_WORDS, min_size=1, max_size=3).map(" ".join), min_size=1, max_size=12
+).map(lambda phrases: language.Vocabulary((language.Language("x", "Latin", tuple(phrases)),)))
+VOCABULARY_TEXTS = st.one_of(
+    TEXTS,
+    st.lists(
+        st.sampled_from([*(w.rstrip("*") for w in WORDS), " ", "-", "1", "I", "L", "l", "\u0131"]),
+        max_size=20,
+    )
+    .map("".join)
+    .map(str.lower),
+    st.lists(st.sampled_from([w.rstrip("*") for w in WORDS]), max_size=8).map(" ".join),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.just(None), VOCABULARIES), VOCABULARY_TEXTS)
+@example(  # a phrase that begins another: the longer one is tried first, as it was
+    language.Vocabulary((language.Language("x", "Latin", ("at", "at best", "apt", "Elig*")),)),
+    "it is at best eligible",
+)
+def test_a_vocabulary_grouped_by_first_letter_matches_what_its_phrases_in_order_match(
+    vocabulary: language.Vocabulary | None, text: str
+) -> None:
+    vocab = shipped_vocabulary() if vocabulary is None else vocabulary
+    for pattern in (vocab.verdict_pattern, vocab.gatekeeping_pattern):
+        if pattern is None:
+            continue
+        plain = re.compile(pattern.pattern.translate(language._SKELETON), pattern.flags)
+        grouped = language._skeleton_pattern(pattern)
+        assert grouped.pattern != plain.pattern  # the grouped pattern is the one held here
+        for reading in language._text_readings(text):
+            skeleton = reading.translate(language._SKELETON)
+            assert [m.span() for m in grouped.finditer(skeleton)] == [
+                m.span() for m in plain.finditer(skeleton)
+            ]
