@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 
 from screening.citations import source_block, source_markdown, source_text
 from screening.describe import describe_condition, item_list
+from screening.errors import inert_cell
 from screening.language import DISCLAIMER
 from screening.logic import condition_items
 from screening.markdown import md_escape
@@ -339,11 +340,6 @@ CSV_COLUMNS = (
 )
 
 
-def _cell(text: str) -> str:
-    """Keep a spreadsheet from running a cell as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def review_csv(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
     """One row per rule, condition as a plain sentence, full citations joined by ' | '."""
     usage = _Usage(pack, results)
@@ -364,5 +360,5 @@ def review_csv(pack: RulePack, results: Sequence[ScenarioResult] = ()) -> str:
             " | ".join(source_text(pack.source(s)) for s in rule.sources),
             " ".join(usage.held_in[rule.id]),
         ]
-        writer.writerow([_cell(c) for c in row])
+        writer.writerow([inert_cell(c) for c in row])
     return out.getvalue()
