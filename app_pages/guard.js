@@ -125,9 +125,38 @@ function install() {
     if (naming === null) naming = setTimeout(() => { naming = null; nameControls(); }, 100);
   }).observe(doc.body, {childList: true, subtree: true});
 
-  // Leaving the page while the form holds work: the browser asks first.
+  // Text typed and not yet sent by its field (no Enter, no click away): after a pause in
+  // typing, the guard sends it for the server's copy kept for a reload. Sent as the page goes
+  // it would come too late: the server stops a session's run when its tab disconnects.
+  const keyOf = (el) => {
+    const keyed = el.closest('[class*="st-key-"]');
+    const c = keyed && [...keyed.classList].find((name) => name.startsWith('st-key-'));
+    return c ? c.slice('st-key-'.length) : null;
+  };
+  let typing = null;
+  const sendTyped = (el) => {
+    clearTimeout(typing);
+    typing = null;
+    const key = keyOf(el);
+    if (key && limitOf(el) && guard.send) guard.send(key, el.value);
+  };
+  doc.addEventListener('input', (e) => {
+    const el = e.target;
+    if (!isField(el) || !limitOf(el)) return;
+    clearTimeout(typing);
+    typing = setTimeout(() => sendTyped(el), 700);
+  }, true);
+  const unsent = () => {
+    const el = doc.activeElement;
+    return isField(el) && guard.focusValue.has(el) && guard.focusValue.get(el) !== el.value
+      ? el : null;
+  };
+
+  // Leaving the page while the form holds work, or text not yet sent: the browser asks first.
   window.addEventListener('beforeunload', (e) => {
-    if (guard.data.unsaved) { e.preventDefault(); e.returnValue = ''; }
+    const el = unsent();
+    if (el && typing !== null) sendTyped(el);
+    if (guard.data.unsaved || el) { e.preventDefault(); e.returnValue = ''; }
   });
   return guard;
 }
@@ -136,6 +165,9 @@ export default function (component) {
   const {data, setTriggerValue} = component;
   window.__screeningGuard = window.__screeningGuard || install();
   window.__screeningGuard.data = data || {};
+  window.__screeningGuard.send = data && data.token
+    ? (key, text) => setTriggerValue('typed', {key, text})
+    : null;
   if (!data) return;
   if (data.token) {
     sessionStorage.setItem(STORE, data.token);

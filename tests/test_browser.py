@@ -579,6 +579,28 @@ class TestAReloadLosesNothing:
         written += files_written_since(ROOT, server.started)
         assert not [p for p in written if MARKER.encode() in p.read_bytes()]
 
+    def test_a_clinician_typed_without_enter_comes_back_after_a_reload(self, page: Page) -> None:
+        """Typed, a pause (the guard sends the text then), no Enter, no click away: reload."""
+        load(page)
+        box = page.get_by_role("textbox", name="Clinician (optional)")
+        after_rerun(page, lambda: box.fill("Dr Typed Then Reloaded"))
+        expect(box).to_be_focused()
+        assert reload(page) == ["beforeunload"]
+        page.get_by_text("The screening was restored as it stood").wait_for()
+        expect_filled(page, clinician="Dr Typed Then Reloaded")
+
+    def test_a_note_still_in_its_box_comes_back_after_a_reload(self, page: Page) -> None:
+        load(page)
+        build(page)
+        box = open_note(page)
+        after_rerun(page, lambda: box.fill("Typed, then the page reloaded"))
+        expect(box).to_be_focused()
+        assert reload(page) == ["beforeunload"]
+        page.get_by_text("The screening was restored as it stood").wait_for()
+        page.get_by_text("Note: Typed, then the page reloaded").wait_for()
+        (marked,) = json.loads(download(page, "Answers JSON"))["discussed"].values()
+        assert marked == {"done": False, "note": "Typed, then the page reloaded"}
+
     def test_after_starting_a_new_screening_a_reload_restores_nothing(self, page: Page) -> None:
         load(page)
         page.get_by_role("button", name="Start a new screening").click()
@@ -640,6 +662,49 @@ class TestPageSwitchesUnderLoad:
                     )
             assert found == []
             expect_filled(page, ANSWERS, clinician=f"Dr Round {ROUNDS_UNDER_LOAD - 1}")
+        finally:
+            STREAMS.pop(tab, None)
+            context.close()
+
+
+RESTORE_ROUNDS = 2
+"""Reloads in the restore-under-load test: before the fix, the click on the form as the page
+came back landed on an empty form before the restore, and wiped it or kept it from restoring."""
+CLICKED = "condition_fibromyalgia"
+"""A question always asked, not among `ANSWERS`: the click after each reload answers it."""
+
+
+class TestARestoreUnderLoad:
+    """A reload with the server's processor busy: a click made as soon as the form shows again
+    adds to the restored screening, and never wipes it."""
+
+    def test_a_click_at_once_after_a_reload_keeps_every_restored_answer(
+        self, browser: Browser, busy_server: Server
+    ) -> None:
+        context = browser.new_context(viewport={"width": 1100, "height": 1300})
+        tab = context.new_page()
+        tab.on("dialog", lambda dialog: dialog.accept())  # leave the page: it asks first
+        try:
+            page = open_app(tab, busy_server.url, ".st-key-answer__chronic_pain_over_3_months")
+            load(page)
+            clicked = {**ANSWERS, CLICKED: "yes"}
+            for n in range(RESTORE_ROUNDS):
+                held = page.evaluate("() => sessionStorage.getItem('screening-recovery-token')")
+                with page.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as ws:
+                    page.reload(wait_until="commit")
+                STREAMS[page] = ws.value
+                choice = page.locator(f".st-key-answer__{CLICKED}").get_by_role(
+                    "radio", name="No" if n % 2 else "Yes", exact=True
+                )
+                choice.click()  # as soon as it shows, whatever the page is still doing
+                clicked[CLICKED] = "no" if n % 2 else "yes"
+                expect(choice).to_have_attribute("aria-checked", "true", timeout=30_000)
+                page.wait_for_selector(IDLE)
+                expect_filled(page, clicked)
+                page.wait_for_function(
+                    "(held) => sessionStorage.getItem('screening-recovery-token') !== held",
+                    arg=held,
+                )
         finally:
             STREAMS.pop(tab, None)
             context.close()
