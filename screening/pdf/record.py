@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from importlib.metadata import version
 from typing import Annotated, Any, Literal
 
+from fpdf.output import OutputProducer, PDFInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from screening import __version__
@@ -47,7 +48,19 @@ PINNED_LIBRARIES: dict[str, dict[str, str]] = {
 """What a release's constraints.txt pinned, for its files written before records named the
 libraries that drew them."""
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
-"""Creation date of a PDF whose answers carry no date: fixed, so the bytes stay reproducible."""
+"""What fpdf2 derives the file's /ID from when the answers carry no date: fixed, so the bytes
+stay reproducible. It is written nowhere: such a PDF has no creation date (`_Undated`)."""
+
+
+class _Undated(OutputProducer):
+    """fpdf2's writer, leaving the creation date out of the document information of a PDF whose
+    answers carry no date: a reader would show 1970. (fpdf2 2.8.9 formats the date it holds
+    unconditionally, and cannot hold none.)"""
+
+    def _add_info(self) -> PDFInfo:
+        info = super()._add_info()
+        info.creation_date = None  # type: ignore[assignment]  # None: left out when written
+        return info
 
 
 class PdfRecord(BaseModel):
@@ -90,10 +103,10 @@ def digest(data: Any) -> str:
     return canonical_sha256(data)
 
 
-def _creation_date(answers: AnswersFile) -> datetime:
+def _creation_date(answers: AnswersFile) -> datetime | None:
     """Midnight UTC of the answers' date, which `AnswersFile` has checked is YYYY-MM-DD."""
     if answers.date is None:
-        return UNDATED
+        return None
     day = date.fromisoformat(answers.date)
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -109,7 +122,14 @@ def checklist_pdf(
     if checklist.rule_set.sha256 != pack.sha256:
         message = "the checklist was made with a different rule pack than the one given"
         raise ExportError([Problem(source, message)])
-    return bytes(_document(answers, checklist, GENERATOR, installed_libraries()).output())
+    return _output(_document(answers, checklist, GENERATOR, installed_libraries()), answers)
+
+
+def _output(doc: ChecklistDocument, answers: AnswersFile) -> bytes:
+    """The document's bytes, with no creation date when the answers carry none."""
+    if _creation_date(answers) is None:
+        return bytes(doc.output(output_producer_class=_Undated))
+    return bytes(doc.output())
 
 
 def _document(
@@ -137,7 +157,7 @@ def _document(
         fingerprint=fingerprint,
         generator=generator,
     )
-    doc.set_creation_date(created)
+    doc.set_creation_date(UNDATED if created is None else created)
     doc.embed_file(
         bytes=_record_json(record),
         basename=RECORD_NAME,
@@ -229,7 +249,7 @@ def altered(source: str, why: str) -> ExportError:
 def render(record: PdfRecord) -> bytes:
     """The PDF this program writes for `record`, for `verify` to compare a file with."""
     document = _document(record.answers, record.checklist, record.generator, record.libraries)
-    return bytes(document.output())
+    return _output(document, record.answers)
 
 
 def shown(text: str, limit: int = 80) -> str:
