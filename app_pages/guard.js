@@ -107,22 +107,52 @@ function install() {
   }, true);
 
   // Each point's Why? and Note buttons are named by their point ("Why? — Verify …"), so a
-  // screen reader's list of buttons is not 49 identical "Why?"; redone as the page redraws.
+  // screen reader's list of buttons is not 49 identical "Why?"; a point to find out is named
+  // by its question too, and its tick says what ticking it means ("Find out: X? — If yes:
+  // … — discussed"). Redone as the page redraws.
   const nameControls = () => {
+    const setName = (el, name) => {
+      if (el && el.getAttribute('aria-label') !== name) el.setAttribute('aria-label', name);
+    };
     for (const row of doc.querySelectorAll('[class*="st-key-point_tick__"]')) {
       const label = row.querySelector('[data-testid="stCheckbox"] label');
       const point = label ? label.innerText.trim() : '';
       if (!point) continue;
+      const group = row.closest('[class*="st-key-find_out__"]');
+      const heading = group && group.querySelector('[data-testid="stMarkdownContainer"]');
+      const question = heading ? heading.innerText.trim() : '';
+      const named = question ? `${question} — ${point}` : point;
+      if (question) setName(row.querySelector('[data-testid="stCheckbox"] input'), `${named} — discussed`);
       for (const button of row.querySelectorAll('[data-testid="stPopover"] button')) {
-        const word = button.innerText.includes('Why?') ? 'Why? —' : 'Note on';
-        const name = `${word} ${point}`;
-        if (button.getAttribute('aria-label') !== name) button.setAttribute('aria-label', name);
+        setName(button, `${button.innerText.includes('Why?') ? 'Why? —' : 'Note on'} ${named}`);
       }
     }
   };
+  // A question's help is not a tab stop of its own (one per question stood between every
+  // two questions): "?" on a question moves to its help, which shows on focus, and Tab
+  // from there goes on to the question's answers.
+  const QUESTION = '[class*="st-key-answer__"]';
+  const helpOf = (question) => question.querySelector('button[aria-label^="Help for"]');
+  const quietHelp = () => {
+    for (const question of doc.querySelectorAll(QUESTION)) {
+      const help = helpOf(question);
+      if (help && help.getAttribute('tabindex') !== '-1') help.setAttribute('tabindex', '-1');
+    }
+  };
+  doc.addEventListener('keydown', (e) => {
+    if (e.key !== '?' || isField(e.target) || !e.target.closest) return;
+    const question = e.target.closest(QUESTION);
+    const help = question && helpOf(question);
+    if (!help) return;
+    e.preventDefault();
+    help.focus();
+  }, true);
+
   let naming = null;
   new MutationObserver(() => {
-    if (naming === null) naming = setTimeout(() => { naming = null; nameControls(); }, 100);
+    if (naming === null) {
+      naming = setTimeout(() => { naming = null; nameControls(); quietHelp(); }, 100);
+    }
   }).observe(doc.body, {childList: true, subtree: true});
 
   // Text typed and not yet sent by its field (no Enter, no click away): after a pause in
@@ -145,6 +175,14 @@ function install() {
     if (!isField(el) || !limitOf(el)) return;
     clearTimeout(typing);
     typing = setTimeout(() => sendTyped(el), 700);
+  }, true);
+  // The field sends its text itself as it loses focus, or on Enter (Ctrl+Enter in a text
+  // area): then nothing is left to send, and a run of the guard's would only compete with it.
+  const sentByField = () => { clearTimeout(typing); typing = null; };
+  doc.addEventListener('focusout', (e) => { if (isField(e.target)) sentByField(); }, true);
+  doc.addEventListener('keydown', (e) => {
+    if (!isField(e.target) || e.key !== 'Enter') return;
+    if (e.target.tagName !== 'TEXTAREA' || e.ctrlKey || e.metaKey) sentByField();
   }, true);
   const unsent = () => {
     const el = doc.activeElement;

@@ -451,13 +451,20 @@ class TestAccessibility:
         page.get_by_text("Why it matters.").first.wait_for()
         assert serious_violations(page) == []
 
-    def test_each_question_is_one_tab_stop_beside_its_help(self, page: Page) -> None:
+    def test_each_question_is_one_tab_stop_and_question_mark_opens_its_help(
+        self, page: Page
+    ) -> None:
         first = page.locator(".st-key-answer__chronic_pain_over_3_months")
         second = page.locator(".st-key-answer__condition_crps")
         pick(page, "chronic_pain_over_3_months", "Yes")
         expect(first.get_by_role("radio", name="Yes")).to_be_focused()
-        page.keyboard.press("Tab")
+        page.keyboard.press("Tab")  # no stop on the help: straight to the next question
+        assert second.get_by_role("radio").evaluate_all(
+            "(radios) => radios.includes(document.activeElement)"
+        )
+        page.keyboard.press("?")
         expect(second.get_by_role("button", name=re.compile("^Help for"))).to_be_focused()
+        expect(page.get_by_test_id("stTooltipContent")).to_contain_text("Sources")
         page.keyboard.press("Tab")
         assert second.get_by_role("radio").evaluate_all(
             "(radios) => radios.includes(document.activeElement)"
@@ -710,6 +717,23 @@ class TestARestoreUnderLoad:
             context.close()
 
 
+SIX_ANSWERS = {
+    "chronic_pain_over_3_months": "yes",
+    "condition_crps": "yes",
+    "prior_treatment_failures": "yes",
+    "substance_use_history": "no",
+    "cardiovascular_poorly_controlled": "unknown",
+    "monitoring_available": "no",
+}
+"""Six answers that raise three points and leave 35 questions to find out."""
+
+
+def bounding(locator: Locator) -> dict[str, float]:
+    box = locator.bounding_box()
+    assert box is not None, locator
+    return dict(box)
+
+
 class TestANavigableChecklist:
     """Read through the accessibility tree: each control is named by its point, and a link
     skips past the points to the downloads."""
@@ -726,6 +750,63 @@ class TestANavigableChecklist:
         expect(page.get_by_role("button", name="Note", exact=True)).to_have_count(0)
         page.get_by_role("button", name=f"Note on {first}", exact=True).click()
         expect(page.get_by_role("textbox", name=f"Note on this point: {first}")).to_be_visible()
+
+    def test_the_open_questions_come_once_after_the_points_raised_each_control_named(
+        self, page: Page
+    ) -> None:
+        """Read through the accessibility tree (Playwright's roles and names): each point to
+        find out is named by its question, and its tick says it marks it discussed."""
+        load(page, SIX_ANSWERS)
+        build(page)
+        course = "Find out: Is a course of ketamine for pain being planned for this patient?"
+        expect(page.get_by_text(course, exact=True)).to_have_count(1)  # was once per section
+        ticks = page.get_by_role(
+            "checkbox", name=re.compile(f"^{re.escape(course)} — .+ — discussed$")
+        )
+        expect(ticks).to_have_count(6)
+        name = ticks.first.get_attribute("aria-label") or ""
+        point = name.removeprefix(f"{course} — ").removesuffix(" — discussed")
+        for control in (f"Why? — {course} — {point}", f"Note on {course} — {point}"):
+            expect(page.get_by_role("button", name=control, exact=True)).to_have_count(1)
+        tree = page.get_by_test_id("stMain").aria_snapshot()
+        assert f'checkbox "{name}"' in tree
+        assert 'button "Why?"' not in tree and 'button "Note"' not in tree
+
+    def test_a_six_answer_checklist_shows_its_raised_points_on_the_first_screen(
+        self, page: Page
+    ) -> None:
+        load(page, SIX_ANSWERS)
+        build(page)
+        height = page.viewport_size["height"] if page.viewport_size else 0
+        raised = page.locator('[class*="st-key-point_tick__held__"]')
+        expect(raised).to_have_count(3)
+        bottoms = [box["y"] + box["height"] for box in map(bounding, raised.all())]
+        find_out = bounding(page.get_by_role("heading", name="To find out"))
+        assert max(bottoms) <= height, (bottoms, height)
+        assert find_out["y"] > max(bottoms)
+
+    def test_from_question_2_to_build_is_one_tab_press_per_question_and_a_link_skips_it(
+        self, page: Page
+    ) -> None:
+        """83 presses before (a stop on every question's help), one per question now."""
+        load(page, SIX_ANSWERS)
+        page.locator(".st-key-answer__condition_crps").get_by_role("radio", name="Yes").focus()
+        build_button = page.get_by_role("button", name="Build the discussion checklist")
+        presses = 0
+        while presses < 200 and not build_button.evaluate("(b) => b === document.activeElement"):
+            page.keyboard.press("Tab")
+            presses += 1
+        assert presses <= asked(SIX_ANSWERS), presses  # one per question after the first
+        page.keyboard.press("Shift+Tab")
+        page.get_by_role("link", name="Skip to Build the checklist").click()
+        page.keyboard.press("Tab")
+        expect(build_button).to_be_focused()
+
+    def test_a_link_skips_past_the_points_to_the_questions_to_find_out(self, page: Page) -> None:
+        load(page)
+        build(page)
+        page.get_by_role("link", name="Skip to the questions to find out").click()
+        expect(page.get_by_role("heading", name="To find out")).to_be_in_viewport()
 
     def test_a_link_skips_past_the_points_to_the_downloads(self, page: Page) -> None:
         load(page)
