@@ -209,8 +209,10 @@ export default function (component) {
   if (!data) return;
   if (data.token) {
     sessionStorage.setItem(STORE, data.token);
-  } else if (!window.__screeningGuard.asked) {
-    window.__screeningGuard.asked = true;
+  } else if (data.ask && window.__screeningGuard.asked !== data.ask) {
+    // Once per session (a tab that reconnects to a new session is asked again): the server
+    // draws no page until it has the answer.
+    window.__screeningGuard.asked = data.ask;
     setTriggerValue('resume', sessionStorage.getItem(STORE) || '');
   }
 }

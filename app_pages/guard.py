@@ -101,6 +101,7 @@ def guard() -> bool:
         key=KEY,
         data={
             "token": memory.token() if handed else None,
+            "ask": None if handed else memory.asking(),
             "unsaved": memory.has_work(),
             "limits": LIMITS,
         },

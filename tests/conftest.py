@@ -337,8 +337,8 @@ def open_app(tab: Page, url: str, drawn: str) -> Page:
         tab.goto(url)
     STREAMS[tab] = connecting.value
     tab.wait_for_selector(drawn)
-    # The guard's first exchange (app_pages/guard.py) reruns the page twice just after it
-    # opens; the tab holds its recovery token once they are done.
+    # The guard's first exchange (app_pages/guard.py) is over before the page draws anything
+    # but the nav; the tab is given its recovery token in the run that draws the page.
     tab.wait_for_function("() => sessionStorage.getItem('screening-recovery-token') !== null")
     tab.wait_for_selector(IDLE)
     return tab

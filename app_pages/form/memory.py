@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +43,7 @@ VIEW = "screening__view"
 UPLOAD_NOTE = "screening__upload_note"
 UPLOAD_KEY = "upload__answers"
 TOKEN = "screening__recovery_token"  # this session's key to its copy in `recovery`
+ASKING = "screening__asking"  # the id of this session's question to its tab (`asking`)
 HANDED = "screening__token_handed"  # the tab has been told the token, and asked for its old one
 LAST_CHANGE = "screening__last_change"  # (answer key, value before) of the last answer given
 UNDO = "screening__undo"  # (answer key, value before, {item id: answer}) a change removed
@@ -401,6 +403,14 @@ def has_work() -> bool:
 def token() -> str:
     """This session's recovery token, made on first use."""
     found: str = st.session_state.setdefault(TOKEN, recovery.new_token())
+    return found
+
+
+def asking() -> str:
+    """This session's question to its tab, "which screening did you hold?", by a random id
+    (not the token, which the tab is given only once it has answered): the tab answers each
+    session once, and again should it reconnect to a new session."""
+    found: str = st.session_state.setdefault(ASKING, secrets.token_hex(8))
     return found
 
 
