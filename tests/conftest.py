@@ -329,8 +329,8 @@ def open_app(tab: Page, url: str, drawn: str) -> Page:
 
     if tab.url.startswith(url):  # a reload would restore the tab's last screening, and the
         # guard would ask whether to leave the work (a dismissed question keeps the old page)
-        tab.evaluate(
-            "() => { sessionStorage.clear();"
+        tab.evaluate(  # a field left focused with text unsent would also make it ask
+            "() => { sessionStorage.clear(); document.activeElement?.blur();"
             " if (window.__screeningGuard) { window.__screeningGuard.data = {}; } }"
         )
     with tab.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
