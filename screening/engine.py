@@ -7,6 +7,7 @@ from operator import itemgetter
 from typing import Any
 
 from screening.answers import answer_problems
+from screening.catalogue import SOURCE_LANGUAGE
 from screening.citations import cited_as
 from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
@@ -267,5 +268,6 @@ def _entry(
     entry["open_items"] = open_items
     # An open point keeps what its sources say: an Unknown is never silently read as No.
     entry["raised_if"] = raising
-    entry["text"] = open_entry_text([parts.labels[i] for i in open_items], raising, rule.headline)
+    labels = [parts.labels[i] for i in open_items]
+    entry["text"] = open_entry_text(labels, raising, rule.headline, language=SOURCE_LANGUAGE)
     return open_rank, entry

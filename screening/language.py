@@ -20,7 +20,9 @@ from importlib import resources
 
 import regex
 
-DISCLAIMER = (
+from screening.catalogue import N_
+
+DISCLAIMER = N_(
     "This is a discussion checklist, not a recommendation, a diagnosis or a decision. "
     "It lists points for the clinician to discuss, verify, arrange or document; "
     "it does not say whether ketamine is appropriate for this patient."

@@ -14,6 +14,9 @@ from typing import TypeVar
 from screening.catalogue import N_, Words, _
 from screening.models import KINDS, AnswerState, Checklist, Entry, Kind, Status
 
+PRODUCT_TITLE = N_("Ketamine for pain: discussion checklist")
+"""The title of a checklist, atop every export that has one."""
+
 KIND_ORDER: tuple[Kind, ...] = KINDS
 """The kinds in the order a checklist lists them within a section."""
 

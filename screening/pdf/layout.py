@@ -20,6 +20,7 @@ from typing import Any
 
 from fpdf import FPDF
 
+from screening.catalogue import _, active_language
 from screening.models import AnswersFile, AnswerState, Checklist, Entry
 from screening.open_entries import entry_headline
 from screening.pdf.contract import (
@@ -34,7 +35,6 @@ from screening.pdf.contract import (
     FOOTER_TEXT,
     KICKER,
     KIND_LABELS,
-    LANGUAGE,
     NOTES_HEADING,
     REFERENCES_HEADING,
     REPLACED_NOTE,
@@ -57,6 +57,7 @@ from screening.pdf.contract import (
     rule_and_sources,
     running_head,
     section_blocks,
+    spoken,
     statement_lines,
     summary_text,
 )
@@ -80,8 +81,6 @@ def _is_hangul(code: int) -> bool:
 
 TOTAL_PAGES = "\ue000\ue000\ue000"
 """Page-count alias with room for 3 digits; `printable` drops private-use characters from text."""
-
-CONTRACT = CONTRACTS[CURRENT_FORMAT]
 
 
 # Drawing ----------------------------------------------------------------------------------
@@ -277,8 +276,8 @@ class ChecklistDocument(FPDF):
         self.hairline(self.h - 17)
         self.style(7.5, color=MUTED)
         self.set_xy(self.l_margin, self.h - 16)
-        self.cell(self.epw - 30, 4, FOOTER_TEXT)
-        page = f"Page {self.page_no()} of "
+        self.cell(self.epw - 30, 4, _(FOOTER_TEXT))
+        page = _("Page {page} of ").format(page=self.page_no())
         self.set_xy(self.l_margin + self.epw - self.width_of(page + "000"), self.h - 16)
         self.cell(text=page + TOTAL_PAGES)
 
@@ -330,6 +329,7 @@ class _Layout:
         self.answers = answers
         self.checklist = checklist
         self.t = doc.printable
+        self.contract = spoken(CONTRACTS[CURRENT_FORMAT])
 
     def label(self, item_id: str) -> str:
         return self.checklist.label(item_id)
@@ -342,12 +342,12 @@ class _Layout:
     def title(self) -> None:
         doc = self.doc
         doc.style(8, bold=True, color=ACCENT)
-        doc.cell(0, 4, KICKER, new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 4, _(KICKER), new_x="LMARGIN", new_y="NEXT")
         doc.style(17, bold=True)
-        doc.cell(0, 9, TITLE, new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 9, _(TITLE), new_x="LMARGIN", new_y="NEXT")
         doc.ln(1.5)
         doc.style(9)
-        lines = doc.wrap(self.t(self.checklist.disclaimer), doc.epw - 8)
+        lines = doc.wrap(self.t(_(self.checklist.disclaimer)), doc.epw - 8)
         height = len(lines) * 4.3 + 4
         doc.set_fill_color(*TINT)
         doc.rect(doc.l_margin, doc.y, doc.epw, height, style="F")
@@ -368,7 +368,7 @@ class _Layout:
             doc.lines_at(doc.l_margin + 33, doc.wrap(self.t(value), doc.epw - 33), 5)
         doc.ln(2)
         doc.style(8, color=MUTED)
-        doc.lines_at(doc.l_margin, doc.wrap(DETAILS_NOTE, doc.epw), 4)
+        doc.lines_at(doc.l_margin, doc.wrap(_(DETAILS_NOTE), doc.epw), 4)
         doc.ln(3)
 
     def heading(self, text: str, keep_with: float = 0) -> None:
@@ -399,21 +399,21 @@ class _Layout:
         doc = self.doc
         doc.style(9.5, color=MUTED)
         doc.lines_at(doc.l_margin, doc.wrap(summary_text(self.checklist), doc.epw), 4.6)
-        if CONTRACT.absent_note:
+        if self.contract.absent_note:
             doc.ln(0.8)
             doc.style(9, color=MUTED)
-            doc.lines_at(doc.l_margin, doc.wrap(CONTRACT.absent_note, doc.epw), 4.3)
+            doc.lines_at(doc.l_margin, doc.wrap(self.contract.absent_note, doc.epw), 4.3)
         self.statements()
 
     def statements(self) -> None:
         """The "What the sources say" block: every entry's source statements, once each."""
-        said = statement_lines(CONTRACT, self.checklist.statements)
-        open_said = statement_lines(CONTRACT, self.checklist.open_statements)
-        if not (said or open_said) or not CONTRACT.statements_heading:
+        said = statement_lines(self.contract, self.checklist.statements)
+        open_said = statement_lines(self.contract, self.checklist.open_statements)
+        if not (said or open_said) or not self.contract.statements_heading:
             return
         doc = self.doc
         width = doc.epw - 8
-        intro = self._wrapped(CONTRACT.statements_intro or "", width, 8)
+        intro = self._wrapped(self.contract.statements_intro or "", width, 8)
         lines = [self._wrapped(self.t(text), width - 3, 9) for text in said]
         open_lines = [self._wrapped(self.t(text), width - 3, 9) for text in open_said]
         doc.ln(2.5)
@@ -421,14 +421,14 @@ class _Layout:
         top = doc.y
         doc.set_x(doc.l_margin + 5)
         doc.style(9.5, bold=True, color=ACCENT)
-        doc.cell(0, 5.5, CONTRACT.statements_heading, new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 5.5, self.contract.statements_heading, new_x="LMARGIN", new_y="NEXT")
         doc.style(8, color=MUTED)
         doc.lines_at(doc.l_margin + 5, intro, 3.8)
         doc.ln(1)
         top = self._bullets(lines, top)
-        if open_lines and CONTRACT.open_statements_heading:
-            heading = self._wrapped(CONTRACT.open_statements_heading, width, 9, bold=True)
-            open_intro = self._wrapped(CONTRACT.open_statements_intro or "", width, 8)
+        if open_lines and self.contract.open_statements_heading:
+            heading = self._wrapped(self.contract.open_statements_heading, width, 9, bold=True)
+            open_intro = self._wrapped(self.contract.open_statements_intro or "", width, 8)
             room = len(heading) * 4.6 + len(open_intro) * 3.8 + len(open_lines[0]) * 4.4 + 2
             if doc.y + room > doc.page_break_trigger:
                 self._bar(top)
@@ -469,7 +469,7 @@ class _Layout:
     def _said(self, entry: Entry, width: float, size: float) -> list[list[str]]:
         return [
             self._wrapped(self.t(text), width, size)
-            for text in statement_lines(CONTRACT, entry.source_says)
+            for text in statement_lines(self.contract, entry.source_says)
         ]
 
     def _said_at(self, x: float, said: list[list[str]], size: float, height: float) -> None:
@@ -485,7 +485,7 @@ class _Layout:
 
     def _entry_parts(self, entry: Entry) -> _EntryParts:
         width = self.doc.epw - self.TEXT_X
-        note = note_text(CONTRACT, entry)
+        note = note_text(self.contract, entry)
         return _EntryParts(
             self._wrapped(self.t(entry.text), width, 10),
             self._wrapped(self.t(note), width, 9.5) if note else [],
@@ -521,7 +521,7 @@ class _Layout:
 
     def _open_parts(self, entry: Entry) -> _EntryParts:
         width = self.doc.epw - self.OPEN_X
-        note = note_text(CONTRACT, entry)
+        note = note_text(self.contract, entry)
         because = because_text(entry, self.label) if open_because(entry) else None
         return _EntryParts(
             self._wrapped(self.t(entry_headline(entry)), width, 9),
@@ -555,10 +555,10 @@ class _Layout:
         doc.set_draw_color(*MUTED)
         doc.set_line_width(0.3)
         doc.rect(left + 0.4, top + 0.7, 3.6, 3.6)
-        if done and CONTRACT.done_mark:
+        if done and self.contract.done_mark:
             doc.style(9, bold=True, color=ACCENT)
             doc.set_xy(left, top)
-            doc.cell(4.4, 5, CONTRACT.done_mark, align="C")
+            doc.cell(4.4, 5, self.contract.done_mark, align="C")
 
     def open_groups(self, block: SectionBlock) -> None:
         """The section's open entries under the question whose answer would settle them."""
@@ -566,7 +566,7 @@ class _Layout:
         first = True
         for item_id, group in block.open_groups:
             question = self._wrapped(
-                self.t(CONTRACT.find_out.format(question=self.question(item_id))),
+                self.t(self.contract.find_out.format(question=self.question(item_id))),
                 doc.epw - self.OPEN_BOX_X,
                 9,
                 bold=True,
@@ -574,18 +574,18 @@ class _Layout:
             parts = [self._open_parts(e) for e in group]
             said = [
                 self._wrapped(self.t(text), doc.epw - self.OPEN_X, 8)
-                for text in statement_lines(CONTRACT, group_statements(group))
+                for text in statement_lines(self.contract, group_statements(group))
             ]
             heading = 5.5 if first else 0
             whole = sum(p.height for p in parts) + sum(len(w) * 3.8 + 0.4 for w in said)
             # the group never splits: if it does not fit in the space left, it starts on the
             # next page (a group taller than a page starts on a page of its own)
             doc.ensure_room(heading + len(question) * 4.4 + 0.6 + whole)
-            if first and CONTRACT.open_heading:
+            if first and self.contract.open_heading:
                 if block.raised:
                     doc.ln(1)
                 doc.style(7.5, bold=True, color=ACCENT)
-                doc.cell(0, 4.5, CONTRACT.open_heading.upper(), new_x="LMARGIN", new_y="NEXT")
+                doc.cell(0, 4.5, self.contract.open_heading.upper(), new_x="LMARGIN", new_y="NEXT")
                 first = False
             doc.style(9, bold=True)
             doc.lines_at(doc.l_margin, question, 4.4)
@@ -598,9 +598,9 @@ class _Layout:
             doc.ln(0.8)
 
     def checklist_entries(self) -> None:
-        self.heading(CHECKLIST_HEADING)
+        self.heading(_(CHECKLIST_HEADING))
         self.summary()
-        for block in section_blocks(CONTRACT, self.checklist):
+        for block in section_blocks(self.contract, self.checklist):
             parts = [self._entry_parts(e) for e in block.raised]
             first = parts[0].height if parts else 16.0
             self.section_heading(block.section, keep_with=first, bookmark=True)
@@ -616,18 +616,18 @@ class _Layout:
             (item.section, self._wrapped(self.t(item.question), answer_x - 6, 9), item.state)
             for item in answered(self.checklist)
         ]
-        intro = self._wrapped(CONTRACT.answers_intro, doc.epw, 8.5)
+        intro = self._wrapped(self.contract.answers_intro, doc.epw, 8.5)
         first_row = len(rows[0][1]) * 4.4 + 2 if rows else 0
-        self.heading(ANSWERS_HEADING, keep_with=len(intro) * 4 + 12 + first_row)
+        self.heading(_(ANSWERS_HEADING), keep_with=len(intro) * 4 + 12 + first_row)
         doc.style(8.5, color=MUTED)
         doc.lines_at(doc.l_margin, intro, 4)
         for section, group in grouped(rows, lambda r: r[0]):
             self.section_heading(section, keep_with=len(group[0][1]) * 4.4 + 2)
-            for _, lines, state in group:
+            for _item, lines, state in group:
                 self._answer_row(lines, state, answer_x)
         doc.ln(3)
         doc.style(9)
-        lines = doc.wrap(self.t(not_assessed_text(CONTRACT, self.checklist)), doc.epw)
+        lines = doc.wrap(self.t(not_assessed_text(self.contract, self.checklist)), doc.epw)
         doc.lines_at(doc.l_margin, lines, 4.4)
 
     def _answer_row(self, lines: list[str], state: AnswerState | None, answer_x: float) -> None:
@@ -649,18 +649,18 @@ class _Layout:
 
     def notes_and_sign_off(self) -> None:
         doc = self.doc
-        self.heading(NOTES_HEADING, keep_with=8 * 7 + 34)
+        self.heading(_(NOTES_HEADING), keep_with=8 * 7 + 34)
         doc.set_draw_color(*RULE_LINE)
         doc.set_line_width(0.25)
-        for _ in range(7):
+        for _line in range(7):
             doc.set_y(doc.y + 8)
             doc.line(doc.l_margin, doc.y, doc.l_margin + doc.epw, doc.y)
         doc.ln(8)
         doc.style(10.5, bold=True, color=ACCENT)
-        doc.cell(0, 6, SIGN_OFF_HEADING, new_x="LMARGIN", new_y="NEXT")
+        doc.cell(0, 6, _(SIGN_OFF_HEADING), new_x="LMARGIN", new_y="NEXT")
         doc.ln(9)
         fields = zip(
-            SIGN_OFF_CAPTIONS,
+            [_(caption) for caption in SIGN_OFF_CAPTIONS],
             (self.t(self.answers.clinician or ""), "", ""),
             (80.0, 55.0, doc.epw - 80 - 55 - 12),
             strict=True,
@@ -686,12 +686,12 @@ class _Layout:
         for source in sources:
             id_lines = self._wrapped(self.t(source.id), 31, 8, bold=True)
             blocks.append(
-                (id_lines, self._wrapped(self.t(reference_text(CONTRACT, source)), width, 8.5))
+                (id_lines, self._wrapped(self.t(reference_text(self.contract, source)), width, 8.5))
             )
         first = max(len(blocks[0][0]), len(blocks[0][1])) * 4 + 2 if blocks else 0
-        self.heading(REFERENCES_HEADING, keep_with=first)
-        background = background_source(CONTRACT, sources)
-        note = self._wrapped(CONTRACT.background_note or "", width, 8) if background else []
+        self.heading(_(REFERENCES_HEADING), keep_with=first)
+        background = background_source(self.contract, sources)
+        note = self._wrapped(self.contract.background_note or "", width, 8) if background else []
         for source, (id_lines, text_lines) in zip(sources, blocks, strict=True):
             below = note if source.id == background else []
             doc.ensure_room(max(len(id_lines), len(text_lines) + len(below)) * 4 + 2)
@@ -708,23 +708,23 @@ class _Layout:
     def about(self, record_name: str, fingerprint: str, generator: str) -> None:
         """The closing page, written for whoever reads the document in a chart later."""
         doc = self.doc
-        self.heading(ABOUT_HEADING, keep_with=50)
-        for paragraph in CONTRACT.about:
+        self.heading(_(ABOUT_HEADING), keep_with=50)
+        for paragraph in self.contract.about:
             doc.style(9.5)
             doc.lines_at(doc.l_margin, doc.wrap(paragraph.format(name=record_name), doc.epw), 4.8)
             doc.ln(2)
         small_print = [made_by(generator, self.checklist.rule_set)]
         if doc.replaced_characters:
-            small_print.append(REPLACED_NOTE)
-        if CONTRACT.command:
-            small_print.append(CONTRACT.command)
+            small_print.append(_(REPLACED_NOTE))
+        if self.contract.command:
+            small_print.append(self.contract.command)
         for paragraph in small_print:
             doc.style(7.5, color=MUTED)
             doc.lines_at(doc.l_margin, doc.wrap(self.t(paragraph), doc.epw), 3.8)
             doc.ln(1.2)
         doc.ensure_room(10)
         doc.style(7.5, color=MUTED)
-        doc.cell(0, 3.8, FINGERPRINT_LABEL)
+        doc.cell(0, 3.8, _(FINGERPRINT_LABEL))
         doc.ln(3.8)
         doc.style(8, bold=True)
         doc.cell(0, 4, fingerprint)
@@ -749,11 +749,12 @@ def draw_checklist(
 ) -> ChecklistDocument:
     """Lay the whole document out; the caller adds the record and writes the bytes."""
     doc = ChecklistDocument()
-    doc.set_title(DOCUMENT_TITLE)
+    doc.set_title(_(DOCUMENT_TITLE))
     doc.set_creator(generator)
-    doc.set_lang(LANGUAGE)
-    doc.running_head = doc.printable(running_head(CONTRACT, answers, checklist.rule_set))
-    band = draft_band(CONTRACT, checklist.rule_set)
+    doc.set_lang(active_language())
+    contract = CONTRACTS[CURRENT_FORMAT]
+    doc.running_head = doc.printable(running_head(contract, answers, checklist.rule_set))
+    band = draft_band(contract, checklist.rule_set)
     doc.draft_band = doc.printable(band) if band else None
     layout = _Layout(doc, answers, checklist)
     doc.add_page()

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from screening.catalogue import _
 from screening.errors import ExportError, Problem
 from screening.logic import asked_states
 from screening.models import AnswersFile, Checklist, Entry, RulePack
@@ -55,6 +56,7 @@ from screening.pdf.contract import (
     rule_and_sources,
     running_head,
     section_blocks,
+    spoken,
     statement_lines,
     summary_text,
 )
@@ -72,8 +74,16 @@ _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 """Where pypdf reverses text, with the neutral marks after it; see also `_reordered`."""
 _RUNS = re.compile(r"[A-Za-z]|[^A-Za-z]+")
 """Latin letters, and the runs between them; extraction reorders text only within a run."""
-_RULE_IDS = re.compile(r"Rule([a-z][a-z0-9_-]*)·Sources:")
-"""An entry's last line, "Rule <id> · Sources: ...", as `_fold` leaves it."""
+
+
+def _rule_ids() -> re.Pattern[str]:
+    """An entry's last line, "Rule <id> · Sources: ...", as `_fold` leaves it, in the language
+    of the pages."""
+    line = re.escape(_fold(_("Rule {rule} · Sources: {sources}")))
+    rule = line.replace(r"\{rule\}", "([a-z][a-z0-9_-]*)")
+    return re.compile(rule[: rule.index(r"\{sources\}")])
+
+
 _MOST_PROBLEMS = 12
 """Differences listed one per line before the rest are counted in one."""
 _DIFFERS = "differs from the embedded record"
@@ -167,7 +177,7 @@ def check_pages(
     bad_heads: list[int] = []
     bad_bands: list[int] = []
     footers: list[tuple[int, int] | None] = []
-    contract = CONTRACTS[record.format_version]
+    contract = spoken(CONTRACTS[record.format_version])
     head = _fold(running_head(contract, record.answers, record.rule_set))
     band = draft_band(contract, record.rule_set)
     for number, text in enumerate(page_texts, start=1):
@@ -209,8 +219,9 @@ def check_pages(
 
 def _page_number(line: str) -> tuple[int, int] | None:
     """The "Page n of m" a page's last line ends with, if it is the footer."""
-    folded, footer = _fold(line), _fold(FOOTER_TEXT)
-    found = re.fullmatch(r"Page(\d{1,4})of(\d{1,4})", folded.removeprefix(footer))
+    folded, footer = _fold(line), _fold(_(FOOTER_TEXT))
+    page = re.escape(_fold(_("Page {page} of "))).replace(r"\{page\}", r"(\d{1,4})")
+    found = re.fullmatch(page + r"(\d{1,4})", folded.removeprefix(footer))
     return (int(found[1]), int(found[2])) if found and folded.startswith(footer) else None
 
 
@@ -240,11 +251,11 @@ def _pages(numbers: list[int]) -> str:
 def _entries_problem(printed: str, checklist: Checklist, contract: PageContract) -> str | None:
     """Whether the "Rule <id>" lines of the Checklist section list the record's entries, in
     the order the format prints them; the kind of each is then checked with its text."""
-    start = printed.find(_fold(DETAILS_NOTE + CHECKLIST_HEADING))
-    end = printed.find(_fold(ANSWERS_HEADING + contract.answers_intro), start)
+    start = printed.find(_fold(_(DETAILS_NOTE) + _(CHECKLIST_HEADING)))
+    end = printed.find(_fold(_(ANSWERS_HEADING) + contract.answers_intro), start)
     if start < 0 or end < 0:
         return None
-    printed_ids = _RULE_IDS.findall(printed, start, end)
+    printed_ids = _rule_ids().findall(printed, start, end)
     recorded = [e.rule_id for b in section_blocks(contract, checklist) for e in b.entries]
     if printed_ids == recorded:
         return None
@@ -271,14 +282,16 @@ def _expected_parts(
     """The text of the pages below the running heads and above the footers, in order."""
     answers, checklist = record.answers, record.checklist
     parts = [
-        _Part("the title", _fold(KICKER + TITLE), anchor=True),
-        _Part("the disclaimer", _fold(checklist.disclaimer)),
+        _Part("the title", _fold(_(KICKER) + _(TITLE)), anchor=True),
+        _Part("the disclaimer", _fold(_(checklist.disclaimer))),
     ]
     for label, value in details_rows(answers, record.rule_set):
         what = f"the {label.rstrip(':').lower()}"
         parts += [_Part(what, _fold(label), anchor=True), _Part(what, _fold(value))]
     parts += [
-        _Part("the note under the details", _fold(DETAILS_NOTE + CHECKLIST_HEADING), anchor=True),
+        _Part(
+            "the note under the details", _fold(_(DETAILS_NOTE) + _(CHECKLIST_HEADING)), anchor=True
+        ),
         _Part("the checklist summary", _fold(summary_text(checklist))),
     ]
     parts += _top_parts(checklist, contract)
@@ -286,7 +299,7 @@ def _expected_parts(
         parts += _entry_parts(checklist, pack, contract)
     else:
         parts.append(_Part("the checklist entries", "", unread=True))
-    answers_intro = _fold(ANSWERS_HEADING + contract.answers_intro)
+    answers_intro = _fold(_(ANSWERS_HEADING) + contract.answers_intro)
     parts.append(_Part("the Answers section", answers_intro, anchor=True))
     if contract.from_checklist:
         parts += _answers_parts(checklist, contract)
@@ -294,11 +307,12 @@ def _expected_parts(
         parts += _pack_answers_parts(pack, answers)
     else:
         parts.append(_Part("the answers", "", unread=True))
-    sign_off = _fold(NOTES_HEADING + SIGN_OFF_HEADING)
+    sign_off = _fold(_(NOTES_HEADING) + _(SIGN_OFF_HEADING))
+    captions = _fold("".join(_(c) for c in SIGN_OFF_CAPTIONS) + _(REFERENCES_HEADING))
     parts += [
         _Part("the Notes and Sign-off part", sign_off, anchor=True),
         _Part("the clinician in the sign-off", _fold(answers.clinician or ""), shortened=True),
-        _Part("the sign-off", _fold("".join(SIGN_OFF_CAPTIONS) + REFERENCES_HEADING), anchor=True),
+        _Part("the sign-off", captions, anchor=True),
     ]
     sources = checklist.cited if contract.from_checklist else pack.sources if pack else None
     if sources is not None:
@@ -313,17 +327,19 @@ def _expected_parts(
         parts.append(_Part("the references", "", unread=True))
     about = [_fold(paragraph.format(name=RECORD_NAME)) for paragraph in contract.about]
     parts += [
-        _Part("the note about the embedded record", _fold(ABOUT_HEADING) + about[0], anchor=True),
+        _Part(
+            "the note about the embedded record", _fold(_(ABOUT_HEADING)) + about[0], anchor=True
+        ),
         *(_Part("the closing page", text) for text in about[1:]),
         _Part("the 'Made by' line", _fold(made_by(record.generator, record.rule_set))),
-        _Part("the note on characters not drawn", _fold(REPLACED_NOTE), optional=True),
+        _Part("the note on characters not drawn", _fold(_(REPLACED_NOTE)), optional=True),
     ]
     if contract.command:
         parts.append(_Part("the command line in small print", _fold(contract.command)))
     parts.append(
         _Part(
             "the checklist fingerprint",
-            _fold(FINGERPRINT_LABEL + record.checklist_sha256),
+            _fold(_(FINGERPRINT_LABEL) + record.checklist_sha256),
             anchor=True,
         )
     )
