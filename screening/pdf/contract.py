@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
+from typing import Any
 
 from screening.catalogue import N_, Words, _, ngettext
 from screening.models import (
@@ -223,7 +224,7 @@ CURRENT_FORMAT = max(CONTRACTS)
 def spoken(contract: PageContract) -> PageContract:
     """A format's contract in the language of the render: its words looked up in the catalogue
     (in English, the very words the format printed, so a file of any format reads back)."""
-    words = {
+    words: dict[str, Any] = {
         f.name: _(value)
         for f in fields(contract)
         if isinstance(value := getattr(contract, f.name), str) and value

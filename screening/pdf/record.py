@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from screening import __version__
 from screening.canonical import canonical_sha256
+from screening.catalogue import SOURCE_LANGUAGE, active_language, available_languages, speaking
 from screening.errors import ExportError, Problem
 from screening.models import AnswersFile, Checklist, RulePack, RuleSetRef
 from screening.pdf.contract import CURRENT_FORMAT
@@ -65,6 +66,10 @@ class PdfRecord(BaseModel):
     libraries: Annotated[dict[str, str], Field(max_length=len(DRAWING_LIBRARIES))] | None = None
     """The release of each library that drew the pages (`DRAWING_LIBRARIES`); absent from
     the files of releases up to 0.3.0 that were made before records held it."""
+    language: Annotated[str, Field(max_length=35)] | None = None
+    """The language of the program's words on the pages (a catalogue's tag, such as en-XA);
+    absent for English, as in every record written before it, so `verify` draws and reads
+    the pages again in the language they were made in."""
 
 
 def installed_libraries() -> dict[str, str]:
@@ -118,6 +123,8 @@ def _document(
     generator: str,
     libraries: dict[str, str] | None,
 ) -> ChecklistDocument:
+    """The document drawn and its record embedded, in the language of the render."""
+    language = active_language()
     created = _creation_date(answers)
     fingerprint = checklist_digest(checklist)
     record = PdfRecord(
@@ -129,6 +136,7 @@ def _document(
         checklist=checklist,
         checklist_sha256=fingerprint,
         libraries=libraries,
+        language=None if language == SOURCE_LANGUAGE else language,
     )
     doc = draw_checklist(
         answers,
@@ -151,8 +159,9 @@ def _document(
 
 
 def _record_json(record: PdfRecord) -> bytes:
-    """The record as embedded; a record without `libraries` is written as before it existed."""
-    left_out = {"libraries"} if record.libraries is None else set()
+    """The record as embedded; a record without `libraries` or `language` is written as before
+    they existed."""
+    left_out = {name for name in ("libraries", "language") if getattr(record, name) is None}
     data = record.model_dump(mode="json", exclude=left_out)
     return (json.dumps(data, indent=2) + "\n").encode("ascii")
 
@@ -178,6 +187,12 @@ def read_record(data: bytes, source: str) -> tuple[PdfRecord, Any]:
         record = PdfRecord.model_validate_json(data, strict=True)
     except ValidationError as exc:
         raise _unreadable(source, exc) from None
+    if record.language is not None and record.language not in available_languages():
+        message = (
+            f"the pages are in a language this program has no catalogue for "
+            f"({shown(record.language)}): they cannot be checked"
+        )
+        raise ExportError([Problem(source, message)])
     return record, loaded["checklist"]
 
 
@@ -227,9 +242,11 @@ def altered(source: str, why: str) -> ExportError:
 
 
 def render(record: PdfRecord) -> bytes:
-    """The PDF this program writes for `record`, for `verify` to compare a file with."""
-    document = _document(record.answers, record.checklist, record.generator, record.libraries)
-    return bytes(document.output())
+    """The PDF this program writes for `record`, in its language, for `verify` to compare a
+    file with."""
+    with speaking(record.language):
+        document = _document(record.answers, record.checklist, record.generator, record.libraries)
+        return bytes(document.output())
 
 
 def shown(text: str, limit: int = 80) -> str:
