@@ -318,7 +318,7 @@ class TestTypedText:
     def test_each_font_file_is_parsed_once_per_process_and_only_when_needed(
         self, mini_pack: RulePack, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from screening.pdf import layout  # noqa: PLC0415 - the cache under test
+        from screening.pdf import document  # noqa: PLC0415 - the cache under test
 
         parsed: list[str] = []
         real_add_font = FPDF.add_font
@@ -327,7 +327,7 @@ class TestTypedText:
             parsed.append(Path(fname).name)
             real_add_font(doc, family, style, fname)
 
-        monkeypatch.setattr(layout, "_FONTS", FontCache())
+        monkeypatch.setattr(document, "_FONTS", FontCache())
         monkeypatch.setattr(FPDF, "add_font", counting)
         build(mini_pack, {}, patient_reference="Zoë")
         assert parsed == ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]

@@ -21,7 +21,8 @@ from screening.catalogue import SOURCE_LANGUAGE, active_language, available_lang
 from screening.errors import ExportError, Problem
 from screening.models import AnswersFile, Checklist, RulePack, RuleSetRef
 from screening.pdf.contract import CURRENT_FORMAT
-from screening.pdf.layout import ChecklistDocument, draw_checklist
+from screening.pdf.document import ChecklistDocument
+from screening.pdf.layout import draw_checklist
 
 RECORD_NAME = "screening-record.json"
 """File name of the embedded record, as PDF readers list it."""
