@@ -14,7 +14,7 @@ def item_list(words: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + f" {_('and')} " + words[-1]
+    return ", ".join(words[:-1]) + " " + _("and") + " " + words[-1]
 
 
 def describe_condition(
@@ -30,7 +30,7 @@ def describe_condition(
         return label(known[0] if known else item_id)
 
     def render(node: Condition, nested: bool) -> str:
-        either = f" {_('or')} "
+        either = " " + _("or") + " "
         if isinstance(node, ItemIs):
             answers = either.join(ANSWER_WORDS[v] for v in node.values)
             return _("{item} is {answers}").format(item=name(node.item), answers=answers)
@@ -40,7 +40,7 @@ def describe_condition(
                 answers = either.join(ANSWER_WORDS[v] for v in inner.values)
                 return _("{item} is not {answers}").format(item=name(inner.item), answers=answers)
             return _("not ({condition})").format(condition=render(inner, False))
-        both = f" {_('and')} "
+        both = " " + _("and") + " "
         joiner, parts = (both, node.all) if isinstance(node, AllOf) else (either, node.any)
         if len(parts) == 1:
             return render(parts[0], nested)

@@ -7,18 +7,18 @@ string of the pack, the answers or the identifiers printed holds it. Pseudo-loca
 all accented, so none of them passes for English.
 
 Views converted so far, each checked below: the Markdown and JSON exports, the checklist PDF
-(every page, and `verify` reads it back), and the CLI's `check`, `items` and `evaluate`
-messages with `--lang`. Not converted yet (the next step, then listed here): the CDS cards,
-the review document (`rules`), the FHIR Questionnaire's own texts, the app's pages, and the
-CLI's error messages.
+(every page, and `verify` reads it back), the CDS cards, the review document (Markdown and
+HTML, `rules`), and the CLI's `check`, `items`, `evaluate` and `rules` output with `--lang`.
+Not converted yet, listed in `NOT_YET_CONVERTED`.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -30,18 +30,30 @@ from pypdf import PdfReader
 from screening import cli
 from screening.answers import read_answers_bytes
 from screening.catalogue import PSEUDO_LANGUAGE, _, speaking, translations
+from screening.cds.cards import FromRecord, checklist_cards, summary_card
 from screening.engine import evaluate
 from screening.export import checklist_json, checklist_markdown
 from screening.models import AnswersFile, Checklist, RulePack
+from screening.pack.record_map import RecordMap, load_record_map
+from screening.pack.scenarios import ScenarioResult, run_pack_scenarios
 from screening.pdf import checklist_pdf
 from screening.pdf.contract import TITLE
 from screening.pdf.pages import check_pages
 from screening.pdf.record import RECORD_NAME, read_record
 from screening.pdf.verify import verify_pdf
 from screening.pseudo_locale import pseudo, pseudo_po
+from screening.review.report import review_html, review_markdown
 from tests.conftest import REPOSITORY
 
+NOT_YET_CONVERTED = (
+    "the FHIR Questionnaire's own texts",
+    "the app's pages",
+    "the CLI's error messages and the commands without --lang",
+)
+"""Views that still print English of ours in en-XA: each is converted, then checked here."""
+
 EXAMPLE = REPOSITORY / "examples" / "answers.json"
+RULES = REPOSITORY / "rules"
 _WORD = re.compile(r"[A-Za-z]{2,}")
 _HEX = re.compile(r"\b[0-9a-f]{64}\b")
 """A sha256, printed as the program computed it."""
@@ -65,12 +77,13 @@ def _strings(data: Any) -> Iterator[str]:
             yield from _strings(value)
 
 
-def pack_strings(pack: RulePack, answers: AnswersFile) -> list[str]:
+def pack_strings(pack: RulePack, answers: AnswersFile, *more: Any) -> list[str]:
     """What a view may print as the pack and the user wrote it, longest first: every string
     of the pack (ids and codes too), the answers' free text; short strings (yes, no) left out,
     so that they cannot hide part of a word of ours."""
     free = [answers.patient_reference, answers.clinician, answers.date]
-    found = {_fold(s) for s in [*_strings(pack.model_dump(mode="json")), *filter(None, free)]}
+    content = [pack.model_dump(mode="json"), *more]
+    found = {_fold(s) for s in [*_strings(content), *filter(None, free)]}
     found.add(RECORD_NAME)  # the embedded file's name, as PDF readers list it
     return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
 
@@ -99,6 +112,24 @@ def made(shipped_pack: RulePack) -> tuple[RulePack, AnswersFile, Checklist]:
 def allowed(made: tuple[RulePack, AnswersFile, Checklist]) -> list[str]:
     pack, answers, _ = made
     return pack_strings(pack, answers)
+
+
+@pytest.fixture(scope="module")
+def review_content(shipped_pack: RulePack) -> tuple[list[ScenarioResult], RecordMap | None]:
+    return run_pack_scenarios(RULES, shipped_pack), load_record_map(RULES, shipped_pack)
+
+
+@pytest.fixture(scope="module")
+def review_allowed(
+    made: tuple[RulePack, AnswersFile, Checklist],
+    review_content: tuple[list[ScenarioResult], RecordMap | None],
+) -> list[str]:
+    """The pack's strings with its vignettes' and its record mapping's, which the review
+    document prints as the committee wrote them."""
+    results, record = review_content
+    vignettes = [r.scenario.model_dump(mode="json") for r in results]
+    mapping = record.model_dump(mode="json") if record else {}
+    return pack_strings(made[0], made[1], vignettes, mapping)
 
 
 @pytest.fixture(scope="module")
@@ -176,6 +207,56 @@ class TestEveryViewInThePseudoLocale:
         assert [r.exit_code for r in said] == [0, 0]
         for result in said:
             assert english_left(result.output, allowed) == []
+
+
+class TestMoreViewsInThePseudoLocale:
+    """The CDS cards and the review document hold no English word of ours in en-XA."""
+
+    def test_cds_cards_one_per_entry_and_the_summary_card(
+        self, made: tuple[RulePack, AnswersFile, Checklist], allowed: list[str]
+    ) -> None:
+        pack, answers, checklist = made
+        done = checklist.model_copy(
+            update={"entries": (checklist.entries[0].model_copy(update={"done": True}),)}
+        )
+        label = made[0].items[0].label
+        taken = FromRecord(made[0].items[0].id, label, "Cirrhosis", "Condition", "2026-01")
+        with speaking(PSEUDO_LANGUAGE):
+            cards = checklist_cards(pack, answers, checklist, from_record=[taken])
+            cards.append(summary_card(pack, checklist, from_record=[taken], app_url="https://x"))
+            cards.append(summary_card(pack, done))
+        record_words = pack_strings(pack, answers, ["Cirrhosis", "Condition", "2026-01"])
+        ours = [
+            text
+            for card in cards
+            for text in (card["summary"], card["detail"], card["source"]["topic"]["display"])
+        ] + [link["label"] for card in cards for link in card.get("links", [])]
+        assert english_left("\n".join(ours), record_words) == []
+
+    @pytest.mark.parametrize("render", [review_markdown, review_html])
+    def test_review_document(
+        self,
+        made: tuple[RulePack, AnswersFile, Checklist],
+        review_content: tuple[list[ScenarioResult], RecordMap | None],
+        review_allowed: list[str],
+        render: Callable[..., str],
+    ) -> None:
+        results, record = review_content
+        with speaking(PSEUDO_LANGUAGE):
+            text = render(made[0], results, record)
+        if render is review_html:  # the page's own markup, not words: tags and the style sheet
+            text = html.unescape(re.sub(r"<style>.*?</style>|<[^>]*>", " ", text, flags=re.DOTALL))
+        assert english_left(text, review_allowed) == []
+
+    def test_cli_items_and_rules(self, review_allowed: list[str]) -> None:
+        runner = CliRunner()
+        said = [
+            runner.invoke(cli.cli, ["items", "--lang", PSEUDO_LANGUAGE]),
+            runner.invoke(cli.cli, ["rules", "--lang", PSEUDO_LANGUAGE]),
+        ]
+        assert [r.exit_code for r in said] == [0, 0]
+        for result in said:
+            assert english_left(result.output, review_allowed) == []
 
 
 class TestThePseudoPdfVerifies:
