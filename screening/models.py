@@ -29,6 +29,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from screening.errors import Problem
 from screening.language import NO_VOCABULARY, Vocabulary, is_script_name
 
 Answer = Literal["yes", "no", "unknown"]
@@ -449,6 +450,12 @@ class AnswersFile(_Frozen):
                 raise ValueError(f"must be no later than {MAX_YEAR}-12-31")
         return value
 
+    def questionnaire_problems(self, pack: RulePack, source: str) -> list[Problem]:
+        """Why these answers were given to another questionnaire than `pack`'s: never, for an
+        answers file (a QuestionnaireResponse's answers, `screening.fhir.response`, say)."""
+        del pack, source
+        return []
+
 
 def free_texts(answers: AnswersFile) -> dict[str, str | None]:
     """The free text of an answers file, by the name a reader knows each by."""
@@ -626,6 +633,21 @@ class Checklist(_Frozen):
         """The item's question, or its id when the checklist (an old record) has none."""
         found = self.asked(item_id)
         return found.question if found else item_id
+
+    def answers_file(self) -> AnswersFile:
+        """The answers file this checklist was made from: every answer given, in the form's
+        order, the details, and the marks on its entries (an empty mark is no mark)."""
+        return AnswersFile(
+            answers={i.id: i.state for i in self.items if i.state != "not_assessed"},
+            patient_reference=self.patient_reference,
+            clinician=self.clinician,
+            date=self.date,
+            discussed={
+                e.rule_id: DiscussedMark(done=e.done, note=e.note)
+                for e in self.entries
+                if e.done or e.note
+            },
+        )
 
     @property
     def cited(self) -> tuple[SourceRef, ...]:
