@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from screening.answers import parse_answers, read_answers_bytes
 from screening.citations import source_block, source_details, source_markdown, source_text
 from screening.describe import describe_condition
-from screening.engine import evaluate
+from screening.engine import checklist_with_marks, evaluate
 from screening.errors import AnswersError, PackError, Problem, ScreeningError, problem_lines
 from screening.export import (
     answers_download_name,
@@ -183,6 +183,7 @@ __all__ = [
     "checklist_json",
     "checklist_markdown",
     "checklist_pdf",
+    "checklist_with_marks",
     "describe_condition",
     "diff_markdown",
     "diff_summary",

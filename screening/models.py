@@ -560,6 +560,25 @@ class Entry(_Frozen):
     rationale: str
     done: StrictBool = False
     note: Note | None = None
+    rule_text: str = Field(
+        default="",
+        description="For an open entry: the rule's own text, what the point says if its "
+        "question is answered so that it raises it; empty for a raised entry, whose text is "
+        "the rule's, and in records made before 0.4.0.",
+    )
+
+    @model_serializer(mode="wrap")
+    def _without_empty_rule_text(self, handler: SerializerFunctionWrapHandler) -> Any:
+        """A raised entry dumps as before 0.4.0, so an older record's fingerprint stays."""
+        data = handler(self)
+        if isinstance(data, dict) and not self.rule_text:
+            data.pop("rule_text", None)
+        return data
+
+    @property
+    def if_applies(self) -> str:
+        """What the point says if it is raised: the rule's own text, for an open entry too."""
+        return self.rule_text or self.text
 
 
 class RuleSetRef(_Frozen):

@@ -116,7 +116,7 @@ def cds_text(pack: RulePack, answers: AnswersFile, *, per_point: bool) -> Render
     response = json.loads(json.dumps(questionnaire_response(pack, answers)))
     read = answers_from_response(response, "response.json")
     checklist = evaluate(pack, read)
-    cards = checklist_cards(pack, read, checklist) if per_point else [summary_card(pack, checklist)]
+    cards = checklist_cards(checklist) if per_point else [summary_card(checklist)]
     return "\n".join(c["detail"] for c in cards), md_escape
 
 

@@ -429,7 +429,7 @@ def _card_source(pack: RulePack, base: str, code: str, display: str) -> dict[str
     meta = pack.meta
     return {
         "label": f"{meta.name} {meta.version} ({meta.status})",
-        "topic": {"system": topic_system(pack, base), "code": code, "display": display},
+        "topic": {"system": topic_system(meta.name, base), "code": code, "display": display},
     }
 
 
@@ -713,11 +713,9 @@ def _cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str,
         for f in used
     ]
     if settings.per_point:
-        return {
-            "cards": checklist_cards(pack, answers, checklist, base=base, from_record=from_record)
-        }
+        return {"cards": checklist_cards(checklist, base=base, from_record=from_record)}
     card = summary_card(
-        pack, checklist, base=base, from_record=from_record, app_url=settings.app_url, notes=notes
+        checklist, base=base, from_record=from_record, app_url=settings.app_url, notes=notes
     )
     return {"cards": [card]}
 
