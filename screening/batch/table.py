@@ -334,6 +334,8 @@ def _read_jsonl(data: bytes, shown: str, bounds: TableBounds) -> Raw:
         raise AnswersError([Problem(shown, "empty: expected one JSON object per line")])
     _refuse_too_many(rows, len(columns), shown, bounds)
     table = pa.table({key: _spread(rows, *cells) for key, cells in columns.items()})
+    if not columns:  # every line refused: the table still has its rows, each refused
+        table = pa.table({"": pa.nulls(rows, pa.string())}).drop_columns([""])
     return table, problems
 
 
