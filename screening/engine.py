@@ -6,7 +6,7 @@ from collections.abc import Callable, Hashable, Mapping
 from operator import itemgetter
 from typing import Any
 
-from screening.answers import answer_problems
+from screening.answer_checks import answer_problems
 from screening.citations import cited_as
 from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
@@ -32,6 +32,7 @@ from screening.models import (
     AskedItem,
     Because,
     Checklist,
+    DiscussedMark,
     Entry,
     Rule,
     RulePack,
@@ -258,6 +259,39 @@ def _mark_discussed(
     ]
 
 
+def checklist_with_marks(
+    checklist: Checklist, discussed: Mapping[str, DiscussedMark], source: str = "answers"
+) -> Checklist:
+    """The checklist carrying exactly these marks on its entries, folded in as data: what
+    `evaluate` gives for the same answers with these marks, without evaluating again.
+
+    A mark for a rule that raises no entry is refused, as `evaluate` refuses it.
+    """
+    raised = {entry.rule_id for entry in checklist.entries}
+    problems = [
+        Problem(
+            source,
+            "marked discussed, but this rule raises no checklist entry with these answers",
+            ref=f"discussed.{rule_id}",
+        )
+        for rule_id in discussed
+        if rule_id not in raised
+    ]
+    if problems:
+        raise AnswersError(problems)
+    unmarked = DiscussedMark(done=False)
+    entries = tuple(
+        entry.model_copy(
+            update={
+                "done": discussed.get(entry.rule_id, unmarked).done,
+                "note": discussed.get(entry.rule_id, unmarked).note,
+            }
+        )
+        for entry in checklist.entries
+    )
+    return checklist.model_copy(update={"entries": entries})
+
+
 class _DecidingAnswers:
     """Which answers to a not-yet-known item would raise a rule: "If yes", "If no".
 
@@ -350,6 +384,7 @@ def _entry(
     entry["open_items"] = open_items
     # An open point keeps what its sources say: an Unknown is never silently read as No.
     entry["raised_if"] = ()
+    entry["rule_text"] = rule.text
     if len(open_items) != 1:
         entry["text"] = open_entry_text([parts.labels[i] for i in open_items], (), rule.headline)
     return open_rank, entry

@@ -15,10 +15,10 @@ from typing import Any
 
 from screening.citations import source_markdown
 from screening.describe import item_list
-from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_id
+from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_id_of
 from screening.language import DISCLAIMER
 from screening.markdown import md_escape
-from screening.models import AnswersFile, Checklist, Entry, Rule, RulePack
+from screening.models import Checklist, Entry
 from screening.open_entries import entry_headline
 from screening.statements import (
     ABSENT_POINT_NOTE,
@@ -47,9 +47,10 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-def topic_system(pack: RulePack, base: str = DEFAULT_BASE) -> str:
-    """The CodeSystem of the cards' topics: each rule id is a code, as is `SUMMARY_CODE`."""
-    return f"{check_base(base)}/CodeSystem/{questionnaire_id(pack)}-rules"
+def topic_system(pack_name: str, base: str = DEFAULT_BASE) -> str:
+    """The CodeSystem of the cards' topics, named from the pack's name: each rule id is a
+    code, as is `SUMMARY_CODE`."""
+    return f"{check_base(base)}/CodeSystem/{questionnaire_id_of(pack_name)}-rules"
 
 
 @dataclass(frozen=True)
@@ -73,24 +74,18 @@ def source_label(checklist: Checklist) -> str:
 
 
 def checklist_cards(
-    pack: RulePack,
-    answers: AnswersFile,
     checklist: Checklist,
     *,
     base: str = DEFAULT_BASE,
     make_uuid: UuidMaker = new_uuid,
     from_record: Sequence[FromRecord] = (),
 ) -> list[dict[str, Any]]:
-    """One card per checklist entry, in the checklist's order (`answers` is not read: the
-    checklist carries everything a card shows; the argument stays for existing callers)."""
-    del answers
-    rules = {rule.id: rule for rule in pack.rules}
-    system = topic_system(pack, base)
+    """One card per checklist entry, in the checklist's order: from the checklist alone."""
+    system = topic_system(checklist.rule_set.name, base)
     return [
         _card(
             checklist,
             entry,
-            rules[entry.rule_id],
             system=system,
             card_id=make_uuid(),
             from_record=from_record,
@@ -102,13 +97,12 @@ def checklist_cards(
 def _card(
     checklist: Checklist,
     entry: Entry,
-    rule: Rule,
     *,
     system: str,
     card_id: str,
     from_record: Sequence[FromRecord],
 ) -> dict[str, Any]:
-    detail = card_detail(checklist, entry, rule)
+    detail = card_detail(checklist, entry)
     behind = {b.item for b in entry.because}
     taken = [f.words() for f in from_record if f.item in behind]
     if taken:
@@ -117,7 +111,7 @@ def _card(
         )
     return {
         "uuid": card_id,
-        "summary": card_summary(entry, rule),
+        "summary": card_summary(entry),
         "indicator": "info",
         "detail": detail,
         "source": {
@@ -149,7 +143,6 @@ def summary_line(checklist: Checklist, from_record: int) -> str:
 
 
 def summary_card(
-    pack: RulePack,
     checklist: Checklist,
     *,
     base: str = DEFAULT_BASE,
@@ -204,7 +197,7 @@ def summary_card(
         "source": {
             "label": source_label(checklist),
             "topic": {
-                "system": topic_system(pack, base),
+                "system": topic_system(checklist.rule_set.name, base),
                 "code": SUMMARY_CODE,
                 "display": "Discussion checklist",
             },
@@ -217,17 +210,17 @@ def summary_card(
     return card
 
 
-def card_summary(entry: Entry, rule: Rule) -> str:
+def card_summary(entry: Entry) -> str:
     """The rule's one-line summary; an open entry reads as the checklist words it, what to
     find out and what the answer would raise, shortened to its headline if too long."""
     if not entry.open_items:
-        return entry.summary or rule.headline
+        return entry.summary or entry.text  # a raised entry's text is its rule's
     if len(entry.text) <= MAX_SUMMARY:
         return entry.text
     return SHORT_OPEN_PREFIX + entry_headline(entry)
 
 
-def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
+def card_detail(checklist: Checklist, entry: Entry) -> str:
     """The entry in Markdown: what to do, the answers behind it, what is open, the sources."""
     label = checklist.label
     lines = [
@@ -239,7 +232,7 @@ def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
         lines += ["", f"**{STATEMENTS_HEADING}:**", ""]
         lines += [f"- {md_escape(statement_text(s))}" for s in entry.source_says]
     if entry.open_items:
-        lines += ["", f"**If it applies:** {md_escape(rule.text)}"]
+        lines += ["", f"**If it applies:** {md_escape(entry.if_applies)}"]
     lines += ["", f"**Answers that raised it:** {md_escape(answers_behind(checklist, entry))}"]
     if entry.open_items:
         still = item_list([label(i) for i in entry.open_items])
