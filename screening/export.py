@@ -8,7 +8,7 @@ import unicodedata
 from collections.abc import Callable
 from functools import partial
 
-from screening.canonical import canonical_sha256
+from screening.canonical import canonical_sha256, checklist_digest
 from screening.catalogue import _
 from screening.citations import source_markdown
 from screening.markdown import md_escape
@@ -36,8 +36,6 @@ def download_name(checklist: Checklist, extension: str, stem: str = "discussion-
     safe on every file system; without one (or with nothing left of it), the first 8 digits
     of the checklist's fingerprint stand in for it.
     """
-    from screening.pdf.record import checklist_digest  # noqa: PLC0415 - the PDF is heavy to load
-
     fingerprint = partial(checklist_digest, checklist)
     return _file_name(stem, checklist.date, checklist.patient_reference, fingerprint, extension)
 

@@ -44,6 +44,12 @@ def open_entry_text(
     )
 
 
+def _headline(entry: Entry) -> str:
+    """What an open point would raise: the rule's summary, else its text (a pack of schema
+    1.0); empty in a record made before the entry carried either."""
+    return entry.summary or entry.rule_text
+
+
 def entry_headline(entry: Entry) -> str:
     """The line to show under its question: the headline for an open point, else its text."""
     if not entry.open_items or not entry.summary:
@@ -53,11 +59,11 @@ def entry_headline(entry: Entry) -> str:
 
 def entry_text(entry: Entry, label: Callable[[str], str]) -> str:
     """An entry's whole text in the language of the view: an open point worded from its
-    questions (`label` names them) and summary; a point of a pack without summaries, or a
-    point raised, as the entry carries it."""
-    if not entry.open_items or not entry.summary:
+    questions (`label` names them) and what it would raise; a point raised, or an open point
+    of an older record that carries no headline, as the entry carries it."""
+    if not entry.open_items or not _headline(entry):
         return entry.text
-    return open_entry_text([label(i) for i in entry.open_items], entry.raised_if, entry.summary)
+    return open_entry_text([label(i) for i in entry.open_items], entry.raised_if, _headline(entry))
 
 
 def group_open_entries(entries: Iterable[Entry]) -> dict[str, list[Entry]]:

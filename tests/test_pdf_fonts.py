@@ -88,7 +88,7 @@ class TestSharedBetweenSessions:
 
         def build(reference: str) -> bytes:
             given = AnswersFile(patient_reference=reference, date="2026-03-14")
-            return checklist_pdf(mini_pack, given, evaluate(mini_pack, given))
+            return checklist_pdf(evaluate(mini_pack, given))
 
         alone = {reference: build(reference) for reference in references}
         for _ in range(3):

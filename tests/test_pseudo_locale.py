@@ -134,9 +134,8 @@ def review_allowed(
 
 @pytest.fixture(scope="module")
 def pseudo_pdf(made: tuple[RulePack, AnswersFile, Checklist]) -> bytes:
-    pack, answers, checklist = made
     with speaking(PSEUDO_LANGUAGE):
-        return checklist_pdf(pack, answers, checklist)
+        return checklist_pdf(made[2])
 
 
 class TestTheCheckItself:
@@ -222,9 +221,9 @@ class TestMoreViewsInThePseudoLocale:
         label = made[0].items[0].label
         taken = FromRecord(made[0].items[0].id, label, "Cirrhosis", "Condition", "2026-01")
         with speaking(PSEUDO_LANGUAGE):
-            cards = checklist_cards(pack, answers, checklist, from_record=[taken])
-            cards.append(summary_card(pack, checklist, from_record=[taken], app_url="https://x"))
-            cards.append(summary_card(pack, done))
+            cards = checklist_cards(checklist, from_record=[taken])
+            cards.append(summary_card(checklist, from_record=[taken], app_url="https://x"))
+            cards.append(summary_card(done))
         record_words = pack_strings(pack, answers, ["Cirrhosis", "Condition", "2026-01"])
         ours = [
             text
@@ -268,7 +267,7 @@ class TestThePseudoPdfVerifies:
         reader = PdfReader(io.BytesIO(pseudo_pdf))
         record, _ = read_record(reader.attachments["screening-record.json"][0], "x.pdf")
         assert record.language == PSEUDO_LANGUAGE
-        english = checklist_pdf(*made)
+        english = checklist_pdf(made[2])
         plain = PdfReader(io.BytesIO(english)).attachments["screening-record.json"][0]
         assert b'"language"' not in plain
 

@@ -357,7 +357,7 @@ class TestRenderersReadTheChecklistAlone:
     def test_a_card_cites_each_source_as_the_checklist_does(self, shipped_pack: RulePack) -> None:
         answers = AnswersFile(answers={"substance_use_history": "yes"})
         checklist = evaluate(shipped_pack, answers)
-        card = checklist_cards(shipped_pack, answers, checklist)[0]
+        card = checklist_cards(checklist)[0]
         cited = card["detail"].split("**Sources**\n\n", 1)[1].splitlines()
         assert cited == [f"- {source_markdown(s)}" for s in checklist.entries[0].sources]
 

@@ -28,6 +28,7 @@ from screening import (
     Entry,
     RulePack,
     asked_states,
+    checklist_with_marks,
     evaluate,
     problem_lines,
     read_answers_bytes,
@@ -222,7 +223,7 @@ def marked(
     if not discussed:
         return given, unmarked
     with_marks = given.model_copy(update={"discussed": discussed})
-    return with_marks, evaluate(pack, with_marks, source="form")
+    return with_marks, checklist_with_marks(unmarked, discussed, source="form")
 
 
 def record(pack: RulePack) -> tuple[AnswersFile, Checklist]:

@@ -16,10 +16,10 @@ from typing import Any
 from screening.catalogue import N_, _, ngettext
 from screening.citations import source_markdown
 from screening.describe import item_list
-from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_id
+from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_id_of
 from screening.language import DISCLAIMER
 from screening.markdown import md_escape
-from screening.models import AnswersFile, Checklist, Entry, Rule, RulePack
+from screening.models import Checklist, Entry
 from screening.open_entries import entry_headline, entry_text
 from screening.statements import (
     ABSENT_POINT_NOTE,
@@ -49,9 +49,10 @@ def new_uuid() -> str:
     return str(uuid.uuid4())
 
 
-def topic_system(pack: RulePack, base: str = DEFAULT_BASE) -> str:
-    """The CodeSystem of the cards' topics: each rule id is a code, as is `SUMMARY_CODE`."""
-    return f"{check_base(base)}/CodeSystem/{questionnaire_id(pack)}-rules"
+def topic_system(pack_name: str, base: str = DEFAULT_BASE) -> str:
+    """The CodeSystem of the cards' topics, named from the pack's name: each rule id is a
+    code, as is `SUMMARY_CODE`."""
+    return f"{check_base(base)}/CodeSystem/{questionnaire_id_of(pack_name)}-rules"
 
 
 @dataclass(frozen=True)
@@ -77,24 +78,18 @@ def source_label(checklist: Checklist) -> str:
 
 
 def checklist_cards(
-    pack: RulePack,
-    answers: AnswersFile,
     checklist: Checklist,
     *,
     base: str = DEFAULT_BASE,
     make_uuid: UuidMaker = new_uuid,
     from_record: Sequence[FromRecord] = (),
 ) -> list[dict[str, Any]]:
-    """One card per checklist entry, in the checklist's order (`answers` is not read: the
-    checklist carries everything a card shows; the argument stays for existing callers)."""
-    del answers
-    rules = {rule.id: rule for rule in pack.rules}
-    system = topic_system(pack, base)
+    """One card per checklist entry, in the checklist's order: from the checklist alone."""
+    system = topic_system(checklist.rule_set.name, base)
     return [
         _card(
             checklist,
             entry,
-            rules[entry.rule_id],
             system=system,
             card_id=make_uuid(),
             from_record=from_record,
@@ -106,13 +101,12 @@ def checklist_cards(
 def _card(
     checklist: Checklist,
     entry: Entry,
-    rule: Rule,
     *,
     system: str,
     card_id: str,
     from_record: Sequence[FromRecord],
 ) -> dict[str, Any]:
-    detail = card_detail(checklist, entry, rule)
+    detail = card_detail(checklist, entry)
     behind = {b.item for b in entry.because}
     taken = [f.words() for f in from_record if f.item in behind]
     if taken:
@@ -120,7 +114,7 @@ def _card(
         detail += f"\n\n{heading}\n\n" + "\n".join(f"- {md_escape(t)}" for t in taken)
     return {
         "uuid": card_id,
-        "summary": card_summary(entry, rule, checklist.label),
+        "summary": card_summary(entry, checklist.label),
         "indicator": "info",
         "detail": detail,
         "source": {
@@ -155,7 +149,6 @@ def summary_line(checklist: Checklist, from_record: int) -> str:
 
 
 def summary_card(
-    pack: RulePack,
     checklist: Checklist,
     *,
     base: str = DEFAULT_BASE,
@@ -198,7 +191,7 @@ def summary_card(
         "source": {
             "label": source_label(checklist),
             "topic": {
-                "system": topic_system(pack, base),
+                "system": topic_system(checklist.rule_set.name, base),
                 "code": SUMMARY_CODE,
                 "display": _("Discussion checklist"),
             },
@@ -235,18 +228,19 @@ def _statements_lines(checklist: Checklist) -> list[str]:
     return lines
 
 
-def card_summary(entry: Entry, rule: Rule, label: Callable[[str], str]) -> str:
+def card_summary(entry: Entry, label: Callable[[str], str]) -> str:
     """The rule's one-line summary; an open entry reads as the checklist words it, what to
-    find out and what the answer would raise, shortened to its headline if too long."""
+    find out and what the answer would raise (in the language of the render, `label` naming
+    its questions), shortened to its headline if too long."""
     if not entry.open_items:
-        return entry.summary or rule.headline
+        return entry.summary or entry.text  # a raised entry's text is its rule's
     text = entry_text(entry, label)
     if len(text) <= MAX_SUMMARY:
         return text
     return _(SHORT_OPEN_PREFIX) + entry_headline(entry)
 
 
-def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
+def card_detail(checklist: Checklist, entry: Entry) -> str:
     """The entry in Markdown: what to do, the answers behind it, what is open, the sources."""
     label = checklist.label
     rule_id = f"`{entry.rule_id}`"
@@ -259,7 +253,7 @@ def card_detail(checklist: Checklist, entry: Entry, rule: Rule) -> str:
         lines += ["", f"**{_(STATEMENTS_HEADING)}:**", ""]
         lines += [f"- {md_escape(statement_text(s))}" for s in entry.source_says]
     if entry.open_items:
-        lines += ["", _("**If it applies:** {text}").format(text=md_escape(rule.text))]
+        lines += ["", _("**If it applies:** {text}").format(text=md_escape(entry.if_applies))]
     behind = md_escape(answers_behind(checklist, entry))
     lines += ["", _("**Answers that raised it:** {answers}").format(answers=behind)]
     if entry.open_items:

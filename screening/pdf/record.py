@@ -8,21 +8,21 @@ unknown fields are refused, never coerced.
 from __future__ import annotations
 
 import json
-import unicodedata
 from datetime import UTC, date, datetime
 from importlib.metadata import version
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from screening import __version__
-from screening.canonical import canonical_sha256
+from screening.canonical import canonical_sha256, checklist_digest
 from screening.catalogue import SOURCE_LANGUAGE, active_language, available_languages, speaking
-from screening.errors import ExportError, Problem
-from screening.models import AnswersFile, Checklist, RulePack, RuleSetRef
+from screening.errors import ExportError, Problem, echo
+from screening.models import AnswersFile, Checklist, RuleSetRef
 from screening.pdf.contract import CURRENT_FORMAT
 from screening.pdf.document import ChecklistDocument
 from screening.pdf.layout import draw_checklist
+from screening.text import DuplicateKeyError, one_line, strict_json
+from screening.version import __version__
 
 RECORD_NAME = "screening-record.json"
 """File name of the embedded record, as PDF readers list it."""
@@ -85,11 +85,6 @@ def libraries_of(record: PdfRecord) -> dict[str, str]:
     return PINNED_LIBRARIES.get(record.generator, {})
 
 
-def checklist_digest(checklist: Checklist) -> str:
-    """sha256 of the checklist's canonical JSON: printed in the PDF and kept in its record."""
-    return digest(checklist.model_dump(mode="json"))
-
-
 def digest(data: Any) -> str:
     """sha256 of JSON data in canonical form; verify hashes the record's checklist as stored,
     so fields a later release adds to `Checklist` do not change an older file's hash."""
@@ -104,17 +99,11 @@ def _creation_date(answers: AnswersFile) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
 
-def checklist_pdf(
-    pack: RulePack, answers: AnswersFile, checklist: Checklist, *, source: str = "answers"
-) -> bytes:
-    """The checklist as PDF bytes, with its record embedded; the same inputs give the same bytes.
-
-    `answers.date` is printed and fixes the PDF's creation date; raises `ExportError` naming
-    `source` when the checklist came from another pack.
-    """
-    if checklist.rule_set.sha256 != pack.sha256:
-        message = "the checklist was made with a different rule pack than the one given"
-        raise ExportError([Problem(source, message)])
+def checklist_pdf(checklist: Checklist) -> bytes:
+    """The checklist as PDF bytes, with its record embedded; the same checklist gives the same
+    bytes. From the checklist alone: the record's answers are those it was made from
+    (`Checklist.answers_file`), and its date fixes the PDF's creation date."""
+    answers = checklist.answers_file()
     return bytes(_document(answers, checklist, GENERATOR, installed_libraries()).output())
 
 
@@ -170,9 +159,9 @@ def _record_json(record: PdfRecord) -> bytes:
 def read_record(data: bytes, source: str) -> tuple[PdfRecord, Any]:
     """The record, and its checklist as stored (for the hash); `ExportError` if unreadable."""
     try:
-        loaded = json.loads(data, object_pairs_hook=_no_duplicates)
-    except _DuplicateKeyError as exc:
-        raise altered(source, f"the embedded record repeats the key {exc.key!r}") from None
+        loaded = strict_json(data)
+    except DuplicateKeyError as exc:
+        raise altered(source, f"the embedded record repeats the key {echo(exc.key)!r}") from None
     except (ValueError, RecursionError):
         raise altered(source, "the embedded checklist record is not readable") from None
     if not isinstance(loaded, dict):
@@ -195,22 +184,6 @@ def read_record(data: bytes, source: str) -> tuple[PdfRecord, Any]:
         )
         raise ExportError([Problem(source, message)])
     return record, loaded["checklist"]
-
-
-class _DuplicateKeyError(ValueError):
-    def __init__(self, key: str) -> None:
-        super().__init__(key)
-        self.key = key[:40]
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """An object with each key once: JSON readers disagree on which of two values wins."""
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise _DuplicateKeyError(key)
-        result[key] = value
-    return result
 
 
 def _unreadable(source: str, exc: ValidationError) -> ExportError:
@@ -250,11 +223,9 @@ def render(record: PdfRecord) -> bytes:
         return bytes(document.output())
 
 
-def shown(text: str, limit: int = 80) -> str:
-    """Text from the file on one line: controls and line breaks gone, long text shortened."""
-    kept = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp"))
-    one_line = " ".join(kept.split())
-    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+def shown(text: str) -> str:
+    """Text from the file on one line, shortened, as every message quotes it."""
+    return one_line(text)
 
 
 def listed(ids: list[str], most: int = 10) -> str:
