@@ -16,13 +16,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
 from screening import PackError, load_pack
 from screening.errors import Problem
 from screening.models import PackSchema
-from screening.pack import loader
+from screening.pack import loader, yaml_files
 from screening.pack.loader import load_pack_from_files, read_files
-from screening.pack.yaml_files import NeedsPositions, parse_plain, parse_yaml
+from screening.pack.yaml_files import NeedsPositions, parse_plain, parse_positioned, parse_yaml
 from tests.conftest import MINI_PACK, REPOSITORY, write_pack
 
 FIXTURE_PACKS: dict[str, tuple[Path, PackSchema]] = {
@@ -264,3 +265,73 @@ def test_a_comment_ruamel_cannot_place_is_refused_with_a_message_not_a_crash() -
         "f.yaml: YAML syntax: a comment between a key and a value on the lines below it cannot "
         "be read; move the comment onto a line of its own"
     ]
+
+
+def _positions(node: Any, path: str = "") -> dict[str, Any]:
+    """Every position ruamel's data carries (a node's, each key's and value's, each item's)."""
+    found: dict[str, Any] = {}
+    if isinstance(node, CommentedMap):
+        found[path] = (node.lc.line, node.lc.col)
+        for key, value in node.items():
+            found[f"{path}/{key}"] = tuple(node.lc.data[key])
+            found.update(_positions(value, f"{path}/{key}"))
+    elif isinstance(node, CommentedSeq):
+        found[path] = (node.lc.line, node.lc.col)
+        for index, value in enumerate(node):
+            found[f"{path}[{index}]"] = tuple(node.lc.data[index])
+            found.update(_positions(value, f"{path}[{index}]"))
+    return found
+
+
+def assert_same_positions_or_aside(text: str) -> None:
+    """The positioned fast reader steps aside, or gives ruamel's data with ruamel's lines."""
+    try:
+        fast = parse_positioned(text.encode("utf-8", "surrogatepass"))
+    except NeedsPositions:
+        return
+    slow = YAML(typ="rt").load(text)
+    assert plain(fast) == plain(slow), text
+    assert _positions(fast) == _positions(slow), text
+
+
+def test_every_yaml_file_in_the_repository_has_the_same_lines_both_ways() -> None:
+    files = [
+        p
+        for p in REPOSITORY.rglob("*.y*ml")
+        if ".venv" not in p.parts and not any(part.startswith(".") for part in p.parts[-3:])
+    ]
+    for path in files:
+        assert_same_positions_or_aside(path.read_text("utf-8"))
+    for path in (REPOSITORY / "rules").glob("*.yaml"):
+        assert _positions(parse_positioned(path.read_bytes()))  # read, not stepped aside
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(["", "k: ", "k:\n  ", "- k: ", "k: [", "k: {a: ", "a:\n- b: 1\n  c:\n"]),
+    st.lists(PIECES, max_size=30),
+)
+def test_any_text_read_with_positions_fast_has_the_lines_ruamel_gives(
+    start: str, pieces: list[str]
+) -> None:
+    assert_same_positions_or_aside(start + "".join(pieces))
+
+
+def test_a_pack_with_a_problem_is_re_read_without_ruamel_when_nothing_is_unusual(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 20 item 4: only files the fast reader steps aside for go to ruamel's reader."""
+    read_by_ruamel: list[str] = []
+    real = yaml_files._parse_round_trip
+
+    def spy(text: str, shown: str, problems: list[Problem]) -> Any:
+        read_by_ruamel.append(shown)
+        return real(text, shown, problems)
+
+    monkeypatch.setattr(yaml_files, "_parse_round_trip", spy)
+    rules = MINI_PACK["rules-main.yaml"].replace("kind: discuss", "kind: nonsense", 1)
+    folder = write_pack(tmp_path, {"rules-main.yaml": rules})
+    with pytest.raises(PackError) as caught:
+        load_pack(folder)
+    assert read_by_ruamel == []
+    assert any("rules-main.yaml:" in str(p) for p in caught.value.problems)

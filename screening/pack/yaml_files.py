@@ -114,6 +114,15 @@ def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
         problems.append(Problem(shown, "not UTF-8 text", data[: exc.start].count(b"\n") + 1))
         return None
     try:
+        return parse_positioned(data)
+    except NeedsPositions:  # something unusual: ruamel's reader words every refusal
+        pass
+    return _parse_round_trip(text, shown, problems)
+
+
+def _parse_round_trip(text: str, shown: str, problems: list[Problem]) -> Any:
+    """`parse_yaml` by ruamel.yaml's round-trip reader: slower, but it reads and words all."""
+    try:
         doc = YAML(typ="rt").load(text)
         shared = _shared_structure(doc)
         if shared is not None:
@@ -311,8 +320,22 @@ def parse_plain(data: bytes) -> Any:
     """A pack file's data as `parse_yaml` reads it, fast, for files with nothing unusual.
 
     Raises `NeedsPositions` at any doubt, so that every refusal and its wording stays with
-    `parse_yaml`: this reader only ever accepts what that one accepts, as the same data.
+    ruamel's reader: this reader only ever accepts what that one accepts, as the same data.
     """
+    return _fast(data, positions=False)
+
+
+def parse_positioned(data: bytes) -> Any:
+    """`parse_plain` with ruamel's positions (`CommentedMap`, `.lc`) taken from libyaml's
+    marks, so a pack with a problem is re-read in a fraction of ruamel's time (issue 20 item
+    4): only the files this reader steps aside for go to ruamel's reader."""
+    document = _fast(data, positions=True)
+    if document is None:
+        raise NeedsPositions  # an empty file: ruamel's reader says so
+    return document
+
+
+def _fast(data: bytes, *, positions: bool) -> Any:
     if not _HAVE_LIBYAML or len(data) > MAX_PACK_FILE_BYTES:
         raise NeedsPositions
     try:
@@ -322,7 +345,7 @@ def parse_plain(data: bytes) -> Any:
     if _DOUBTFUL.search(text) or _MARKERS.search(text):
         raise NeedsPositions
     try:
-        return _built(CParser(text))
+        return _built(CParser(text), positions)
     except CYAMLError:
         raise NeedsPositions from None
 
@@ -346,14 +369,15 @@ def _plain_scalar(value: str, resolved: dict[str, Any]) -> Any:
     return found
 
 
-def _built(parser: Any) -> Any:
+def _built(parser: Any, positions: bool) -> Any:
     """The one document of a stream of libyaml events, as plain dicts, lists and scalars."""
     if not isinstance(parser.get_event(), StreamStartEvent):
         raise NeedsPositions
     start = parser.get_event()
     if not isinstance(start, DocumentStartEvent) or start.version or start.tags:
         raise NeedsPositions  # an empty file, or a %YAML or %TAG directive
-    document = _node(parser, parser.get_event(), {}, 0)
+    node = _positioned if positions else _node
+    document = node(parser, parser.get_event(), {}, 0)
     if not isinstance(parser.get_event(), DocumentEndEvent):
         raise NeedsPositions
     if not isinstance(parser.get_event(), StreamEndEvent):
@@ -382,6 +406,44 @@ def _node(parser: Any, event: Any, resolved: dict[str, Any], depth: int) -> Any:
             if not isinstance(key, str) or key in mapping:
                 raise NeedsPositions  # a key that is not a string, or a duplicate key
             mapping[key] = _node(parser, parser.get_event(), resolved, depth + 1)
+        return mapping
+    raise NeedsPositions  # an alias
+
+
+def _positioned(parser: Any, event: Any, resolved: dict[str, Any], depth: int) -> Any:
+    """`_node` building ruamel's `CommentedMap`/`CommentedSeq` with the positions ruamel's
+    constructor gives them (each node's start mark; a key's and its value's; an item's)."""
+    if getattr(event, "anchor", None) is not None or getattr(event, "tag", None) is not None:
+        raise NeedsPositions
+    if isinstance(event, ScalarEvent):
+        if event.style in _BLOCK_STYLES or (event.value == "" and event.implicit[0]):
+            raise NeedsPositions  # ruamel marks an empty value where the next token starts
+        return _plain_scalar(event.value, resolved) if event.implicit[0] else event.value
+    if depth >= _NESTING:
+        raise NeedsPositions
+    start = event.start_mark
+    if isinstance(event, SequenceStartEvent):
+        items = CommentedSeq()
+        items._yaml_set_line_col(start.line, start.column)
+        while not isinstance(event := parser.get_event(), SequenceEndEvent):
+            mark = event.start_mark
+            items._yaml_set_idx_line_col(len(items), [mark.line, mark.column])
+            items.append(_positioned(parser, event, resolved, depth + 1))
+        return items
+    if isinstance(event, MappingStartEvent):
+        mapping = CommentedMap()
+        mapping._yaml_set_line_col(start.line, start.column)
+        while not isinstance(event := parser.get_event(), MappingEndEvent):
+            key_mark = event.start_mark
+            key = _positioned(parser, event, resolved, depth + 1)
+            if not isinstance(key, str) or key in mapping:
+                raise NeedsPositions  # a key that is not a string, or a duplicate key
+            value_event = parser.get_event()
+            value_mark = value_event.start_mark
+            mapping._yaml_set_kv_line_col(
+                key, [key_mark.line, key_mark.column, value_mark.line, value_mark.column]
+            )
+            mapping[key] = _positioned(parser, value_event, resolved, depth + 1)
         return mapping
     raise NeedsPositions  # an alias
 
