@@ -731,7 +731,7 @@ SIX_ANSWERS = {
 def bounding(locator: Locator) -> dict[str, float]:
     box = locator.bounding_box()
     assert box is not None, locator
-    return dict(box)
+    return {"x": box["x"], "y": box["y"], "width": box["width"], "height": box["height"]}
 
 
 class TestANavigableChecklist:

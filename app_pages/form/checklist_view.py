@@ -4,6 +4,7 @@ the downloads. Everything shown comes from the `Checklist`; nothing clinical is 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import partial
 
 import streamlit as st
@@ -15,6 +16,7 @@ from app_pages.form.memory import note_key, tick_key
 from app_pages.statements_view import checklist_top, entry_statements
 from screening import (
     ANSWER_WORDS,
+    EXPORT_FORMATS,
     KIND_WORDS,
     NO_VOCABULARY,
     NOTE_MAX_LENGTH,
@@ -22,13 +24,12 @@ from screening import (
     AnswersFile,
     Checklist,
     Entry,
+    ExportFormat,
     RulePack,
     ScreeningError,
     Vocabulary,
     answers_download_name,
     by_section,
-    checklist_json,
-    checklist_markdown,
     entry_headline,
     free_text_flags,
     group_open_entries,
@@ -202,47 +203,35 @@ def _shared_name(answers: AnswersFile, extension: str) -> str:
     )
 
 
-def _pdf_download(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> Download:
-    """The PDF, signed with the server's identity when the clinic configured one."""
-    try:
-        identity = signing_identity(os.environ.get(SIGNING_IDENTITY_ENV))
-    except ScreeningError as exc:
-        st.error("The PDF cannot be signed: " + "; ".join(problem_lines(exc.problems)))
-        raise st.stop() from None  # fail closed: no unsigned PDF where one must be signed
-    signed = " It is signed with the clinic's signing identity." if identity else ""
+def _export_download(answers: AnswersFile, checklist: Checklist, export: ExportFormat) -> Download:
+    """One download per export format of the registry; the PDF is signed with the server's
+    identity when the clinic configured one."""
+    render: Callable[[], str | bytes] = partial(export.render, checklist)
+    help_text = export.help
+    if export.name == "pdf":
+        try:
+            identity = signing_identity(os.environ.get(SIGNING_IDENTITY_ENV))
+        except ScreeningError as exc:
+            st.error("The PDF cannot be signed: " + "; ".join(problem_lines(exc.problems)))
+            raise st.stop() from None  # fail closed: no unsigned PDF where one must be signed
+        render = partial(signed_checklist_pdf, checklist, identity)
+        help_text += " It is signed with the clinic's signing identity." if identity else ""
     return Download(
-        "Download PDF",
-        partial(signed_checklist_pdf, pack, answers, checklist, identity),
-        _shared_name(answers, "pdf"),
-        "download__pdf",
-        "A printable PDF of this checklist; the answers and the checklist are embedded "
-        f"in it as data, so it can be checked against the rule pack later.{signed}",
-        ":material/picture_as_pdf:",
+        export.label,
+        render,
+        _shared_name(answers, export.extension),
+        f"download__{export.name}",
+        help_text,
+        export.icon,
     )
 
 
-def _downloads(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> None:
+def _downloads(answers: AnswersFile, checklist: Checklist) -> None:
     st.subheader("Take it away", divider="gray")
     offer(
         [st.container(horizontal=True)],
         [
-            Download(
-                "Checklist JSON",
-                partial(checklist_json, checklist),
-                _shared_name(answers, "json"),
-                "download__json",
-                "The checklist in the command line's JSON format, with the rule pack's hash.",
-                ":material/data_object:",
-            ),
-            Download(
-                "Checklist Markdown",
-                partial(checklist_markdown, checklist),
-                _shared_name(answers, "md"),
-                "download__markdown",
-                "A readable text version, with reasons and sources.",
-                ":material/description:",
-            ),
-            _pdf_download(pack, answers, checklist),
+            *(_export_download(answers, checklist, export) for export in EXPORT_FORMATS),
             Download(
                 "Answers JSON",
                 partial(memory.answers_json, answers),
@@ -311,6 +300,6 @@ def checklist_view(pack: RulePack) -> None:
             "under *To find out* above, with what each would raise.\n\n"
             + "\n".join(f"- {md(_question_asked(checklist, i))}" for i in rest)
         )
-    _downloads(pack, answers, checklist)
+    _downloads(answers, checklist)
     st.divider()
     start_again_button(pack, "checklist")

@@ -177,6 +177,8 @@ def _upload_panel(pack: RulePack) -> None:
             st.success(
                 f"Loaded {note.loaded} answer(s) from {md(note.name)}.", icon=":material/done:"
             )
+            if note.dropped:
+                st.info(f"{md(note.name)}: {md(note.dropped)}", icon=":material/info:")
 
 
 def _details(vocabulary: Vocabulary) -> None:

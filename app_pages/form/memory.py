@@ -29,7 +29,9 @@ from screening import (
     Entry,
     RulePack,
     asked_states,
+    checklist_with_marks,
     evaluate,
+    hidden_answers_dropped,
     problem_lines,
     read_answers_bytes,
 )
@@ -243,7 +245,7 @@ def marked(
     if not discussed:
         return given, unmarked
     with_marks = given.model_copy(update={"discussed": discussed})
-    return with_marks, evaluate(pack, with_marks, source="form")
+    return with_marks, checklist_with_marks(unmarked, discussed, source="form")
 
 
 def record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
@@ -305,10 +307,16 @@ def start_again(pack: RulePack, where: str | None = None) -> None:
     show("form")
 
 
-def read_answers_upload(pack: RulePack, name: str, data: bytes) -> tuple[AnswersFile, Checklist]:
-    """An uploaded answers file and its checklist; `AnswersError` if the core refuses it."""
-    loaded = read_answers_bytes(data, name, pack)
-    return loaded, evaluate(pack, loaded, name)
+def read_answers_upload(
+    pack: RulePack, name: str, data: bytes
+) -> tuple[AnswersFile, Checklist, str | None]:
+    """An uploaded answers file and its checklist; `AnswersError` if the core refuses it.
+
+    Answers to questions not shown given the other answers are dropped, never evaluated, and
+    the note naming them is returned, as `screening evaluate` says it on stderr.
+    """
+    loaded, note = hidden_answers_dropped(pack, read_answers_bytes(data, name, pack))
+    return loaded, evaluate(pack, loaded, name), note
 
 
 def load_upload(pack: RulePack) -> None:
@@ -319,7 +327,7 @@ def load_upload(pack: RulePack) -> None:
         st.session_state[UPLOAD_NOTE] = None
         return
     try:
-        loaded, checklist = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
+        loaded, checklist, note = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
         with_marks = [e for e in checklist.entries if e.done or e.note]
     except AnswersError as exc:
         st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, problem_lines(exc.problems))
@@ -331,10 +339,11 @@ def load_upload(pack: RulePack) -> None:
             [f"{uploaded.name}: could not be read: an unexpected error occurred (see the log)"],
         )
         return
+    upload = Pending(uploaded.name, loaded, tuple(with_marks), note)
     if has_work():
-        st.session_state[PENDING] = Pending(uploaded.name, loaded, tuple(with_marks))
+        st.session_state[PENDING] = upload
         return
-    _fill(pack, Pending(uploaded.name, loaded, tuple(with_marks)))
+    _fill(pack, upload)
 
 
 @dataclass(frozen=True)
@@ -345,6 +354,7 @@ class Pending:
     name: str
     loaded: AnswersFile
     marked: tuple[Entry, ...]
+    dropped: str | None = None
 
 
 def pending() -> Pending | None:
@@ -364,7 +374,7 @@ def _fill(pack: RulePack, upload: Pending) -> None:
     for entry in upload.marked:
         set_value(tick_key(entry), entry.done)
         set_value(note_key(entry), entry.note or "")
-    st.session_state[UPLOAD_NOTE] = UploadNote(upload.name, [], len(loaded.answers))
+    st.session_state[UPLOAD_NOTE] = UploadNote(upload.name, [], len(loaded.answers), upload.dropped)
 
 
 def replace_with_pending(pack: RulePack) -> None:
