@@ -122,7 +122,8 @@ function install() {
       const heading = group && group.querySelector('[data-testid="stMarkdownContainer"]');
       const question = heading ? heading.innerText.trim() : '';
       const named = question ? `${question} — ${point}` : point;
-      if (question) setName(row.querySelector('[data-testid="stCheckbox"] input'), `${named} — discussed`);
+      const tick = row.querySelector('[data-testid="stCheckbox"] input');
+      if (question) setName(tick, `${named} — discussed`);
       for (const button of row.querySelectorAll('[data-testid="stPopover"] button')) {
         setName(button, `${button.innerText.includes('Why?') ? 'Why? —' : 'Note on'} ${named}`);
       }

@@ -327,12 +327,20 @@ def open_app(tab: Page, url: str, drawn: str) -> Page:
     what the tab showed before. The page is idle before that run starts, hence the selector."""
     from tests.browser_helpers import IDLE, STREAMS  # noqa: PLC0415 - browser tests only
 
-    if tab.url.startswith(url):  # a reload would restore the tab's last screening, and the
-        # guard would ask whether to leave the work (a dismissed question keeps the old page)
-        tab.evaluate(  # a field left focused with text unsent would also make it ask
-            "() => { sessionStorage.clear(); document.activeElement?.blur();"
-            " if (window.__screeningGuard) { window.__screeningGuard.data = {}; } }"
-        )
+    # Opening the app again would restore the tab's last screening, and the guard would ask
+    # whether to leave the work (a dismissed question keeps the old page); a field left
+    # focused with text unsent would also make it ask.
+    forget = (
+        "() => { try { sessionStorage.clear(); } catch (e) {} document.activeElement?.blur();"
+        " if (window.__screeningGuard) { window.__screeningGuard.data = {}; } }"
+    )
+    tab.evaluate(forget)
+    origin = "/".join(url.split("/")[:3])
+    if not tab.url.startswith(origin):  # the tab keeps this origin's sessionStorage through a
+        # visit to another server (tests/test_no_disk.py): a token an earlier test left there
+        # would restore its screening here, so it is cleared from a page of this origin
+        tab.goto(f"{origin}/_stcore/health")
+        tab.evaluate(forget)
     with tab.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
         tab.goto(url)
     STREAMS[tab] = connecting.value
