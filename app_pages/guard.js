@@ -197,6 +197,7 @@ function install() {
     if (el && typing !== null) sendTyped(el);
     if (guard.data.unsaved || el) { e.preventDefault(); e.returnValue = ''; }
   });
+  guard.idle = idle;
   return guard;
 }
 
@@ -208,12 +209,22 @@ export default function (component) {
     ? (key, text) => setTriggerValue('typed', {key, text})
     : null;
   if (!data) return;
+  const guard = window.__screeningGuard;
+  guard.answer = () => setTriggerValue('resume', sessionStorage.getItem(STORE) || '');
   if (data.token) {
     sessionStorage.setItem(STORE, data.token);
-  } else if (data.ask && window.__screeningGuard.asked !== data.ask) {
+    clearInterval(guard.asking);
+  } else if (data.ask && guard.asked !== data.ask) {
     // Once per session (a tab that reconnects to a new session is asked again): the server
-    // draws no page until it has the answer.
-    window.__screeningGuard.asked = data.ask;
-    setTriggerValue('resume', sessionStorage.getItem(STORE) || '');
+    // draws no page until it has the answer. Should that answer be lost on its way, the
+    // server sits idle still asking: answer again then (never while it runs, which would
+    // interrupt the run).
+    guard.asked = data.ask;
+    guard.answer();
+    clearInterval(guard.asking);
+    guard.asking = setInterval(() => {
+      if (guard.data.ask !== data.ask) clearInterval(guard.asking);
+      else if (guard.idle()) guard.answer();
+    }, 3000);
   }
 }
