@@ -75,14 +75,14 @@ def in_a_browser() -> bool:
     return bool(st.context.headers)
 
 
-def _hold_typed(key: object, text: object) -> None:
-    """Text the tab says is typed in a field and not yet sent: kept for a reload, if the field
-    is one the guard watches and the text fits it (as the field itself would refuse more)."""
+def typed_field(key: object, text: object) -> tuple[str, str] | None:
+    """What the tab says is typed in a field and not yet sent, if the field is one the guard
+    watches (a note, the patient reference, the clinician; never an answer) and the text fits
+    it, as the field itself would refuse more; None for anything else the tab may send."""
     if not isinstance(key, str) or not isinstance(text, str):
-        return
+        return None
     limit = next((n for prefix, n in LIMITS.items() if key.startswith(prefix)), None)
-    if limit is not None and len(text) <= limit:
-        memory.hold_typed(key, text)
+    return (key, text) if limit is not None and len(text) <= limit else None
 
 
 def guard() -> bool:
@@ -110,8 +110,9 @@ def guard() -> bool:
         on_typed_change=lambda: None,
     )
     typed = getattr(result, "typed", None)
-    if handed and isinstance(typed, dict):
-        _hold_typed(typed.get("key"), typed.get("text"))
+    field = typed_field(typed.get("key"), typed.get("text")) if isinstance(typed, dict) else None
+    if handed and field is not None:
+        memory.hold_typed(*field)  # kept for a reload only
     old = getattr(result, "resume", None)
     if not handed and old is not None:
         memory.restore(str(old))

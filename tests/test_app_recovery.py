@@ -7,6 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from app_pages.form import recovery
+from app_pages.guard import typed_field
+from screening import FREE_TEXT_MAX_LENGTH, NOTE_MAX_LENGTH
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +75,23 @@ class TestTheRecoveryStore:
         tokens = {recovery.new_token() for _ in range(1000)}
         assert len(tokens) == 1000
         assert min(len(t) for t in tokens) >= 43  # 32 random bytes, URL-safe base64
+
+
+class TestTextTypedAndNotYetSent:
+    """What the tab's guard sends of a field's unsent text is kept only for the fields it
+    watches, and only as much as the field takes."""
+
+    def test_a_note_and_the_clinician_are_kept_as_sent(self) -> None:
+        assert typed_field("note__open__r1", "Asked the GP") == ("note__open__r1", "Asked the GP")
+        assert typed_field("detail__clinician", "Dr A") == ("detail__clinician", "Dr A")
+
+    def test_an_answer_the_date_or_an_unknown_key_is_never_taken(self) -> None:
+        for key in ("answer__history", "detail__date", "screening__memory", "", None, 3):
+            assert typed_field(key, "yes") is None
+
+    def test_text_over_the_field_s_limit_or_not_text_is_refused(self) -> None:
+        assert typed_field("note__held__r1", "x" * NOTE_MAX_LENGTH) is not None
+        assert typed_field("note__held__r1", "x" * (NOTE_MAX_LENGTH + 1)) is None
+        limit = FREE_TEXT_MAX_LENGTH
+        assert typed_field("detail__patient_reference", "x" * (limit + 1)) is None
+        assert typed_field("detail__clinician", ["Dr A"]) is None
