@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
 PORT ?= 8501
 
-.PHONY: setup run test lint typecheck rulecheck lforms unit bench mutate clean
+.PHONY: setup run test lint typecheck rulecheck lforms unit bench mutate clean catalogues messages
 
 # requirements.txt says what the app and the package need to run (make run installs only
 # that), requirements-dev.txt adds the tests and tools (make test); constraints.txt pins the
@@ -25,7 +25,29 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 
 setup: $(STAMP)
 
-run: $(STAMP)
+# The message catalogue (screening/catalogue.py): `make messages` extracts the words of ours
+# into the template and makes the pseudo-locale en-XA from it (then update and translate the
+# other languages' .po files: see CONTRIBUTING.md); `make catalogues` compiles every .po to
+# the .mo that the program reads (without one, it compiles the .po in memory).
+LOCALE := screening/locale
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/screening.po))
+
+$(LOCALE)/%/LC_MESSAGES/screening.mo: $(LOCALE)/%/LC_MESSAGES/screening.po $(STAMP)
+	$(BIN)/pybabel --quiet compile --domain screening --input-file $< --output-file $@
+
+catalogues: $(CATALOGUES)
+
+messages: $(STAMP)
+	$(BIN)/pybabel --quiet extract --mapping-file babel.cfg --no-location --sort-output \
+		--project ketamine-screening --omit-header --width 100 \
+		--output-file $(LOCALE)/screening.pot .
+	$(BIN)/python -m screening.pseudo_locale
+	for po in $(filter-out $(LOCALE)/en_XA/%,$(wildcard $(LOCALE)/*/LC_MESSAGES/screening.po)); do \
+		$(BIN)/pybabel --quiet update --domain screening --input-file $(LOCALE)/screening.pot \
+			--output-file $$po --no-location --omit-header --width 100; \
+	done
+
+run: $(STAMP) catalogues
 	$(BIN)/python -m screening check
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
@@ -58,7 +80,7 @@ lforms:
 # worker with one server (tests/conftest.py sets the groups). `make unit -e PYTEST_WORKERS=0`
 # runs them in one process.
 PYTEST_WORKERS ?= auto
-unit: $(DEV_STAMP) lforms
+unit: $(DEV_STAMP) catalogues lforms
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint typecheck rulecheck unit
@@ -67,6 +89,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/app.py
+	$(BIN)/python bench/build.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/cds.py
 	$(BIN)/python bench/cli.py

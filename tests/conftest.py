@@ -356,7 +356,12 @@ def page(browser_tab: Page, server: Server) -> Iterator[Page]:
         del STREAMS[opened]
 
 
-BROWSER_MODULES = {"test_browser.py", "test_fhir_browser.py", "test_no_disk.py"}
+BROWSER_MODULES = {
+    "test_browser.py",
+    "test_fhir_browser.py",
+    "test_no_disk.py",
+    "test_upload_memory.py",
+}
 """The modules of browser tests (marked `browser`); a browser test elsewhere is refused."""
 FIRST_BROWSER_GROUP = {"test_no_disk.py", "TestNothingIsLost"}
 """Browser tests (by module file or class) in the first of the two browser groups; the rest

@@ -243,7 +243,7 @@ class TestChecklist:
         assert not any("- Can trained staff monitor" in m.value for m in mini.markdown)
         monitoring = tick(mini, "setting-monitoring")
         assert monitoring.label == "If no: Arrange monitoring"
-        assert "*Find out: Can trained staff monitor the patient?*" in [
+        assert "**Find out: Can trained staff monitor the patient?**" in [
             m.value for m in mini.markdown
         ]
 
@@ -305,7 +305,7 @@ class TestChecklist:
         answer(mini, "history", "yes")
         answer(mini, "monitoring", "unknown")
         build(mini)
-        assert "*Find out: Can trained staff monitor the patient?*" in [
+        assert "**Find out: Can trained staff monitor the patient?**" in [
             m.value for m in mini.markdown
         ]
         assert any("Author A. A study." in m.value for m in mini.markdown)
@@ -486,9 +486,23 @@ class TestDiscussedMarks:
     ) -> None:
         build(mini)
         shown = [m.value for m in mini.markdown]
-        assert "**To find out**" in shown
-        assert "*Find out: Any history of substance use disorder?*" in shown
+        assert "To find out" in [s.value for s in mini.subheader]
+        assert "**Find out: Any history of substance use disorder?**" in shown
         assert tick(mini, "setting-monitoring").label == "If no: Arrange monitoring"
+
+    def test_points_raised_come_first_then_each_open_question_once(self, shipped: AppTest) -> None:
+        """A question whose points sit in several sections is listed once, after every point
+        raised: a course planned opens points in three sections."""
+        answer(shipped, "chronic_pain_over_3_months", "yes")
+        answer(shipped, "monitoring_available", "no")
+        build(shipped)
+        headings = [s.value for s in shipped.subheader]
+        find_out = headings.index("To find out")
+        assert headings[:find_out] == ["Setting and monitoring"]  # the one section raising
+        shown = [m.value for m in shipped.markdown]
+        course = "**Find out: Is a course of ketamine for pain being planned for this patient?**"
+        assert shown.count(course) == 1
+        assert shown.index("**Arrange**") < shown.index(course)
 
 
 class TestFollowUps:

@@ -113,6 +113,20 @@ class TestJsonLines:
         assert [(p.row, p.reason) for p in table.problems] == [(2, TOO_MANY_KEYS)]
         assert table.accepted.tolist() == [0]
 
+    def test_a_table_whose_every_line_is_refused_keeps_its_rows_each_refused(
+        self, mini_pack: RulePack
+    ) -> None:
+        """Found by tests/test_upload_memory.py: no line left a column, and the empty table
+        lost its rows ("unexpected internal error: IndexError")."""
+        wide = json.dumps({f"k{n}": "yes" for n in range(MAX_TABLE_COLUMNS + 1)})
+        table = read_table_bytes(f"{wide}\nnot json\n".encode(), "a.jsonl", mini_pack)
+        assert [(p.row, p.reason) for p in table.problems] == [
+            (1, TOO_MANY_KEYS),
+            (2, "not valid JSON"),
+        ]
+        assert table.accepted.tolist() == []
+        assert run_batch(mini_pack, table).rows == 2
+
     def test_more_different_keys_than_columns_are_refused_whole(self, mini_pack: RulePack) -> None:
         lines = "".join(json.dumps({f"k{n}": "yes"}) + "\n" for n in range(MAX_TABLE_COLUMNS + 1))
         assert refusal(lines.encode(), "a.jsonl", mini_pack) == (
