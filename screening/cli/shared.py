@@ -21,7 +21,7 @@ import click
 
 from screening.answers import read_answers_bytes
 from screening.catalogue import available_languages, speaking
-from screening.fhir.response import hidden_answers_dropped
+from screening.fhir.hidden import hidden_answers_dropped
 from screening.limits import MAX_ANSWERS_BYTES
 from screening.models import AnswersFile, RulePack
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path
