@@ -154,6 +154,21 @@ def _client_on_loopback(request: Request) -> bool:
     return request.client is not None and request.client.host in LOOPBACK_HOSTS
 
 
+def _authenticate(
+    request: Request, service: Service, config: ServiceConfig, checker: JwtChecker
+) -> None:
+    """The call's JWT, for this service's endpoint; with the development switch on, only a
+    caller on loopback is let through without one."""
+    if config.jwt_off:
+        if not _client_on_loopback(request):
+            raise AuthError("the JWT check is off for development, for loopback callers only")
+        return
+    endpoint = f"{config.audience}/cds-services/{service.id}"
+    checker.check(
+        request.headers.get("authorization"), {endpoint, f"{config.audience}{request.url.path}"}
+    )
+
+
 def create_app(
     pack: RulePack,
     base: str = DEFAULT_BASE,
@@ -181,14 +196,7 @@ def create_app(
     meter = FeedbackMeter(config.feedback_per_minute)
 
     def authenticate(request: Request, service: Service) -> None:
-        if config.jwt_off:
-            if not _client_on_loopback(request):
-                raise AuthError("the JWT check is off for development, for loopback callers only")
-            return
-        endpoint = f"{config.audience}/cds-services/{service.id}"
-        checker.check(
-            request.headers.get("authorization"), {endpoint, f"{config.audience}{request.url.path}"}
-        )
+        _authenticate(request, service, config, checker)
 
     async def list_services(_request: Request) -> Response:
         return JSONResponse(document)
