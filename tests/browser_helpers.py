@@ -237,10 +237,14 @@ def toggle_save_panel(page: Page) -> None:
 
 
 def build(page: Page) -> None:
-
+    """Build, and wait until the checklist is drawn and has moved to its top, focus on its
+    heading: under load that move comes seconds after the drawing, and a click sent before it
+    could land where the page had been (app_pages/form/checklist_view.py)."""
     page.get_by_role("button", name="Build the discussion checklist").click()
     page.get_by_role("heading", name="Take it away").wait_for()
     page.wait_for_selector(IDLE)
+    heading = page.get_by_role("heading", name="Discussion checklist", exact=True)
+    expect(heading).to_be_focused(timeout=30_000)
 
 
 def download(page: Page, label: str) -> bytes:

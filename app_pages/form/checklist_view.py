@@ -44,15 +44,20 @@ from screening import (
 # heading, so the next Tab reaches its first point; a new view would otherwise open where the
 # last one was scrolled to, with focus lost on the page body. Run once each time the view is
 # mounted (the frame is not rebuilt on reruns); the heading may be drawn just after the frame.
+# Not once the person has started on the checklist (focus is on something of it): under load
+# the frame runs seconds late, and the page then jumped under a click already on its way, which
+# landed on another control or on none.
 SCROLL_TO_TOP = """<script>
 const doc = window.parent.document;
-const main = doc.querySelector('[data-testid="stMain"]');
-if (main) { main.scrollTo(0, 0); }
-window.parent.scrollTo(0, 0);
+const untouched = () => !doc.activeElement || doc.activeElement === doc.body;
 let tries = 0;
 const focusHeading = () => {
+  if (!untouched()) return;
   const heading = doc.getElementById('discussion-checklist');
   if (heading) {
+    const main = doc.querySelector('[data-testid="stMain"]');
+    if (main) { main.scrollTo(0, 0); }
+    window.parent.scrollTo(0, 0);
     heading.setAttribute('tabindex', '-1');
     heading.focus({preventScroll: true});
   } else if (tries++ < 400) {
