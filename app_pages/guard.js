@@ -5,13 +5,22 @@ const HOLD = '[data-testid="stDownloadButton"] button, a[data-testid="stTopNavLi
 
 function install() {
   const doc = document;
-  const guard = {data: {}, lastCommit: -1e9, releasing: null, focusValue: new WeakMap()};
+  const guard = {
+    data: {}, lastCommit: -1e9, releasing: null, focusValue: new WeakMap(), lastInput: 0,
+  };
   const app = () => doc.querySelector('[data-testid="stApp"]');
   const idle = () => {
     const a = app();
     return !a || a.getAttribute('data-test-script-state') === 'notRunning';
   };
   const isField = (el) => Boolean(el && el.matches && el.matches(FIELD));
+
+  // When the person last clicked, typed or scrolled (ms since the epoch): a view that moves
+  // the page as it opens (the checklist's) does not once they have started on it.
+  for (const type of ['pointerdown', 'keydown', 'wheel', 'touchstart']) {
+    const note = () => { guard.lastInput = Date.now(); };
+    doc.addEventListener(type, note, {capture: true, passive: true});
+  }
 
   doc.addEventListener('focusin', (e) => {
     if (isField(e.target)) guard.focusValue.set(e.target, e.target.value);

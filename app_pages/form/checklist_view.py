@@ -44,12 +44,14 @@ from screening import (
 # heading, so the next Tab reaches its first point; a new view would otherwise open where the
 # last one was scrolled to, with focus lost on the page body. Run once each time the view is
 # mounted (the frame is not rebuilt on reruns); the heading may be drawn just after the frame.
-# Not once the person has started on the checklist (focus is on something of it): under load
-# the frame runs seconds late, and the page then jumped under a click already on its way, which
-# landed on another control or on none.
+# Not once the person has clicked, typed or scrolled since the view was put on the page (the
+# frame's own start; the tab's guard notes the time of each): under load the frame runs
+# seconds late, and the page then jumped under a click already on its way, which landed on
+# another control or on none.
 SCROLL_TO_TOP = """<script>
 const doc = window.parent.document;
-const untouched = () => !doc.activeElement || doc.activeElement === doc.body;
+const guard = window.parent.__screeningGuard;
+const untouched = () => !(guard && guard.lastInput > performance.timeOrigin);
 let tries = 0;
 const focusHeading = () => {
   if (!untouched()) return;
