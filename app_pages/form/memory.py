@@ -50,6 +50,7 @@ HANDED = "screening__token_handed"  # the tab has been told the token, and asked
 LAST_CHANGE = "screening__last_change"  # (answer key, value before) of the last answer given
 UNDO = "screening__undo"  # (answer key, value before, {item id: answer}) a change removed
 RESTORED = "screening__restored"  # a copy was restored in this session: say so once
+RESTORING = "screening__restoring"  # widget key -> value restored, until a run has drawn it all
 PENDING = "screening__pending_upload"  # an answers file read, waiting for "replace the form?"
 TYPED = "screening__typed"  # widget key -> text typed in its field and not yet sent by it
 TICK_PREFIX = "tick__"
@@ -125,6 +126,7 @@ def keep(key: str) -> None:
         st.session_state[LAST_CHANGE] = (key, held.get(key))
     held[key] = st.session_state[key]
     typed().pop(key, None)  # the field has sent its text: what it holds is in the memory now
+    st.session_state.get(RESTORING, {}).pop(key, None)  # the person's change wins over it
 
 
 def typed() -> dict[str, str]:
@@ -302,6 +304,7 @@ def start_again(pack: RulePack, where: str | None = None) -> None:
     st.session_state[DROPPED] = {}
     st.session_state.pop(UNDO, None)
     st.session_state.pop(PENDING, None)
+    st.session_state.pop(RESTORING, None)
     st.session_state[TYPED] = {}
     st.session_state[UPLOAD_NOTE] = None
     show("form")
@@ -454,7 +457,22 @@ def restore(old_token: str) -> bool:
         st.session_state[key] = value
     show(kept.view)
     st.session_state[RESTORED] = True
+    st.session_state[RESTORING] = dict(kept.memory)
     return True
+
+
+def hold_restored() -> None:
+    """The values restored, over whatever the browser sent for them, until a run has drawn the
+    whole page: a click while the restored form is still being drawn cuts that run short and
+    sends only the widgets the browser had by then (seen under load: the last answer lost).
+    A value the person changed since (`keep`) is theirs."""
+    for key, value in st.session_state.get(RESTORING, {}).items():
+        set_value(key, value)
+
+
+def restored_drawn() -> None:
+    """A run has drawn the whole page since the restore: the browser holds every value now."""
+    st.session_state.pop(RESTORING, None)
 
 
 def take_restored() -> bool:

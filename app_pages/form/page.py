@@ -20,6 +20,7 @@ def main() -> None:
     form_shown = take_drawn() == "form"
     pack = require_pack()
     page_header("Ketamine for pain: discussion checklist", pack)
+    memory.hold_restored()
     if not form_shown:  # else the widgets show their values, and `keep` kept each change
         memory.remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS])
     asked = memory.drop_unasked(pack)
@@ -36,6 +37,7 @@ def main() -> None:
     else:
         form_view(pack, asked)
         drawn("form")
+    memory.restored_drawn()
 
 
 main()
