@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from screening.models import AllOf, Condition, ItemIs, NotOf, RulePack
+from screening.algebra import Path, Walk, fold
+from screening.models import AllOf, AnyOf, Condition, ItemIs, NotOf, RulePack
 from screening.words import ANSWER_WORDS
 
 
@@ -15,6 +16,41 @@ def item_list(words: list[str]) -> str:
     return ", ".join(words[:-1]) + " and " + words[-1]
 
 
+class _Sentence(Walk[tuple[str, bool]]):
+    """A condition as words, bottom up: each part's text and whether it is a bare `and` /
+    `or` list, which its parent puts in brackets."""
+
+    def __init__(self, pack: RulePack, label: Callable[[str], str]) -> None:
+        self.labels: dict[str, str] = {}
+        for item in pack.items:
+            self.labels.setdefault(item.id, item.label)
+        self.label = label
+
+    def _is(self, node: ItemIs, verb: str) -> str:
+        name = self.label(self.labels.get(node.item, node.item))
+        return f"{name} {verb} " + " or ".join(ANSWER_WORDS[v] for v in node.values)
+
+    def leaf(self, node: ItemIs, path: Path) -> tuple[str, bool]:
+        return self._is(node, "is"), False
+
+    def not_(self, node: NotOf, part: tuple[str, bool]) -> tuple[str, bool]:
+        if isinstance(node.not_, ItemIs):
+            return self._is(node.not_, "is not"), False
+        return f"not ({part[0]})", False
+
+    def all(self, node: AllOf, parts: list[tuple[str, bool]]) -> tuple[str, bool]:
+        return _joined(" and ", parts)
+
+    def any(self, node: AnyOf, parts: list[tuple[str, bool]]) -> tuple[str, bool]:
+        return _joined(" or ", parts)
+
+
+def _joined(joiner: str, parts: list[tuple[str, bool]]) -> tuple[str, bool]:
+    if len(parts) == 1:
+        return parts[0]
+    return joiner.join(f"({text})" if bare else text for text, bare in parts), True
+
+
 def describe_condition(
     condition: Condition, pack: RulePack, label: Callable[[str], str] = str
 ) -> str:
@@ -22,28 +58,7 @@ def describe_condition(
 
     `label` decorates each item's label, e.g. to italicise it in Markdown.
     """
-
-    def name(item_id: str) -> str:
-        known = [i.label for i in pack.items if i.id == item_id]
-        return label(known[0] if known else item_id)
-
-    def render(node: Condition, nested: bool) -> str:
-        if isinstance(node, ItemIs):
-            return f"{name(node.item)} is " + " or ".join(ANSWER_WORDS[v] for v in node.values)
-        if isinstance(node, NotOf):
-            inner = node.not_
-            if isinstance(inner, ItemIs):
-                return f"{name(inner.item)} is not " + " or ".join(
-                    ANSWER_WORDS[v] for v in inner.values
-                )
-            return f"not ({render(inner, False)})"
-        joiner, parts = (" and ", node.all) if isinstance(node, AllOf) else (" or ", node.any)
-        if len(parts) == 1:
-            return render(parts[0], nested)
-        text = joiner.join(render(p, True) for p in parts)
-        return f"({text})" if nested else text
-
-    return render(condition, False)
+    return fold(condition, _Sentence(pack, label))[0]
 
 
 __all__ = ["describe_condition", "item_list"]

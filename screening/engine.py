@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable, Mapping
 from operator import itemgetter
 from typing import Any
 
+from screening.algebra import NOT_ASSESSED, OPEN_STATES, SETTLING, STATES, Tri, condition_items
 from screening.answers import answer_problems
 from screening.citations import cited_as
 from screening.errors import AnswersError, Problem
@@ -13,17 +14,14 @@ from screening.language import DISCLAIMER
 from screening.logic import (
     Evaluator,
     Outcome,
-    Tri,
     ValueOf,
     answer_in_place,
     compiled,
-    condition_items,
     given_states,
     pack_visible_states,
     states_if_answered,
 )
 from screening.models import (
-    ANSWERS,
     OPEN_TOP_STRENGTHS,
     SOURCE_STRENGTHS,
     Answer,
@@ -83,7 +81,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             "entries": _mark_discussed(ranked, answers, source),
             "statements": _statements([e for e in entries if not e["open_items"]]),
             "open_statements": _open_statements(entries),
-            "not_assessed": [i for i, s in states.items() if s == "not_assessed"],
+            "not_assessed": [i for i, s in states.items() if s == NOT_ASSESSED],
             "disclaimer": DISCLAIMER,
             "patient_reference": answers.patient_reference,
             "clinician": answers.clinician,
@@ -155,7 +153,7 @@ class _Parts:
                 (section, kind_rank(rule.kind)),
                 (section, kind_rank("verify")),
             )
-        states: tuple[AnswerState, ...] = (*ANSWERS, "not_assessed")
+        states = STATES
         self.because = {(i.id, s): Because(item=i.id, answer=s) for i in pack.items for s in states}
         self.asked = {
             (i.id, s): AskedItem(
@@ -304,8 +302,8 @@ class _DecidingAnswers:
         return [tuple(r) for r in found]
 
 
-DECIDING_ANSWERS: tuple[Answer, ...] = ("yes", "no")
-"""The answers that settle an open question; Unknown leaves it open."""
+DECIDING_ANSWERS: tuple[Answer, ...] = SETTLING
+"""The answers that settle an open question; Unknown leaves it open (`algebra.ANSWER_TABLE`)."""
 
 
 def _decide(
@@ -345,7 +343,7 @@ def _entry(
     held_rank, open_rank = parts.rank[rule.id]
     if outcome.value is Tri.TRUE:
         return held_rank, entry
-    open_items = [i for i in outcome.witnesses if states[i] in ("unknown", "not_assessed")]
+    open_items = [i for i in outcome.witnesses if states[i] in OPEN_STATES]
     entry["kind"] = "verify"
     entry["open_items"] = open_items
     # An open point keeps what its sources say: an Unknown is never silently read as No.

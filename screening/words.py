@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
+from screening.algebra import ANSWER_TABLE
 from screening.models import KINDS, AnswerState, Checklist, Entry, Kind, Status
 
 KIND_ORDER: tuple[Kind, ...] = KINDS
@@ -24,13 +25,9 @@ KIND_WORDS: Mapping[Kind, str] = {
 }
 """What the clinician is asked to do, as a heading or label; in `KIND_ORDER`."""
 
-ANSWER_WORDS: Mapping[AnswerState, str] = {
-    "yes": "Yes",
-    "no": "No",
-    "unknown": "Unknown",
-    "not_assessed": "not assessed",
-}
-"""An answer as a reader sees it; `not_assessed` is an item asked but left unanswered."""
+ANSWER_WORDS: Mapping[AnswerState, str] = {row.value: row.words for row in ANSWER_TABLE}
+"""An answer as a reader sees it (`algebra.ANSWER_TABLE`); `not_assessed` is an item asked
+but left unanswered."""
 
 STATUS_WORDS: Mapping[Status, str] = {
     "draft": "draft: not yet reviewed by the committee",

@@ -28,6 +28,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from screening.algebra import ANSWER_CHOICES
 from screening.batch.vector import ANSWER_CODES, BLANK, HIDDEN, Codes, visible_codes
 from screening.describe import describe_condition
 from screening.errors import AnswersError, Problem, echo, inert_cell, printable
@@ -52,7 +53,7 @@ MAX_BYTES = 1024**3
 """Largest CSV or JSON Lines file read (1 GiB); larger exports go through Parquet and Dask."""
 MAX_ROWS = 20_000_000
 """Most answer sets read into one machine's memory; more go through `--engine dask`."""
-BAD_VALUE = 'answer must be "yes", "no" or "unknown" (lower case), or blank'
+BAD_VALUE = f"answer must be {ANSWER_CHOICES} (lower case), or blank"
 UNKNOWN_COLUMN = "unknown column: not an item of this rule pack"
 BAD_RECORD_ID = f"record_id must be text or a whole number of at most {MAX_CELL_CHARS} characters"
 LONG_NUMBER = f"a number longer than {MAX_NUMBER_DIGITS} digits: no cell of a table is a number"

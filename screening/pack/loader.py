@@ -38,7 +38,8 @@ from screening.models import (
     RulePack,
     Source,
 )
-from screening.pack.checks import CrossChecker, guard_wording
+from screening.pack.checks import CrossChecker
+from screening.pack.guard import guard_wording
 from screening.pack.record_map import RECORD_FILE, record_problems
 from screening.pack.vocabulary import VOCABULARY_FILE, VocabularyFile
 from screening.pack.yaml_files import (

@@ -17,11 +17,11 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 from ruamel.yaml.comments import CommentedMap
 
+from screening.algebra import condition_items
 from screening.answers import answer_problems
 from screening.engine import evaluate
 from screening.errors import PackError, Problem, ScreeningError
 from screening.language import DEFAULT_SCRIPTS, wording_problems
-from screening.logic import condition_items
 from screening.models import Answer, AnswersFile, Identifier, RulePack, Text
 from screening.pack.loader import display_path, read_files
 from screening.pack.yaml_files import validate_yaml
