@@ -76,7 +76,7 @@ def page_counts(pack: RulePack) -> str:
             if len(answers) < wanted and item.id in asked_states(pack, answers):
                 answers[item.id] = "no"
         given = AnswersFile(answers=answers, date="2026-03-14")
-        pdf = checklist_pdf(pack, given, evaluate(pack, given))
+        pdf = checklist_pdf(evaluate(pack, given))
         counts.append(f"{len(answers)} answered: {len(PdfReader(io.BytesIO(pdf)).pages)} pages")
     return "; ".join(counts)
 
@@ -104,16 +104,16 @@ def main() -> None:
         answers = AnswersFile(patient_reference=reference, date="2026-03-14")
         checklist = evaluate(pack, answers)
         start = time.perf_counter()
-        pdf = checklist_pdf(pack, answers, checklist)
+        pdf = checklist_pdf(checklist)
         first = (time.perf_counter() - start) * 1e3
         built[name] = (answers, checklist, pdf)
         print(f"{name}: first build in this process {first:.0f} ms")
     # Rounds interleave the cases, so a machine busy with other work slows each alike.
     timings: dict[str, list[float]] = {name: [] for name in cases}
     for _ in range(15):
-        for name, (answers, checklist, _pdf) in built.items():
+        for name, (_answers, checklist, _pdf) in built.items():
             start = time.perf_counter()
-            checklist_pdf(pack, answers, checklist)
+            checklist_pdf(checklist)
             timings[name].append((time.perf_counter() - start) * 1e3)
     latin = statistics.median(timings["Latin-only patient reference"])
     for name, (_answers, checklist, pdf) in built.items():
@@ -128,11 +128,11 @@ def main() -> None:
         big = load_pack(large_pack(Path(tmp)))
     answers = AnswersFile(answers={i.id: "yes" for i in big.items}, date="2026-03-14")
     checklist = evaluate(big, answers)
-    pdf = checklist_pdf(big, answers, checklist)
-    build = median_ms(lambda: checklist_pdf(big, answers, checklist), 5)
+    pdf = checklist_pdf(checklist)
+    build = median_ms(lambda: checklist_pdf(checklist), 5)
     check = median_ms(lambda: verify_pdf(pdf, big, "bench.pdf"), 3)
     with mock.patch("screening.pdf.record.GENERATOR", "screening 0.0.9"):
-        older = checklist_pdf(big, answers, checklist)
+        older = checklist_pdf(checklist)
     # verify reads only releases it knows: 0.0.9 stands for one of the current format
     with mock.patch.dict("screening.pdf.record.RELEASES", {"screening 0.0.9": FORMAT_VERSION}):
         check_older = median_ms(lambda: verify_pdf(older, big, "bench.pdf"), 3)

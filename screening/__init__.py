@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from screening.answers import parse_answers, read_answers_bytes
 from screening.citations import source_block, source_details, source_markdown, source_text
 from screening.describe import describe_condition
-from screening.engine import evaluate
+from screening.engine import checklist_with_marks, evaluate
 from screening.errors import AnswersError, PackError, Problem, ScreeningError, problem_lines
 from screening.export import (
     answers_download_name,
@@ -19,7 +19,8 @@ from screening.export import (
 )
 from screening.fhir.bundle import BundleError, propose, provenance, read_patient_record
 from screening.fhir.record import Finding
-from screening.fhir.response import response_json
+from screening.fhir.response import hidden_answers_dropped, response_json
+from screening.formats import EXPORT_FORMATS, ExportFormat, export_format
 from screening.identifiers import identifier_hints
 from screening.language import DISCLAIMER, NO_VOCABULARY, Vocabulary, free_text_flags
 from screening.limits import (
@@ -63,6 +64,7 @@ from screening.statements import (
     group_statements,
     statement_text,
 )
+from screening.version import __version__ as __version__
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WARNINGS, STATUS_WORDS, by_section
 
 if TYPE_CHECKING:
@@ -86,7 +88,6 @@ if TYPE_CHECKING:
     from screening.pdf.signing import server_identity, signed_checklist_pdf
     from screening.review.report import review_csv, review_html, rule_markdown
 
-__version__ = "0.4.0"
 
 _ON_FIRST_USE = {
     "Audit": "screening.batch.audit",
@@ -131,6 +132,7 @@ __all__ = [
     "CANDIDATE_CHECK_SECONDS",
     "DEFAULT_RULES_DIR",
     "DISCLAIMER",
+    "EXPORT_FORMATS",
     "FREE_TEXT_MAX_LENGTH",
     "KIND_WORDS",
     "MAX_TABLE_UPLOAD_MB",
@@ -159,6 +161,7 @@ __all__ = [
     "Checklist",
     "DiscussedMark",
     "Entry",
+    "ExportFormat",
     "Finding",
     "Item",
     "PackError",
@@ -180,15 +183,18 @@ __all__ = [
     "checklist_json",
     "checklist_markdown",
     "checklist_pdf",
+    "checklist_with_marks",
     "describe_condition",
     "diff_markdown",
     "diff_summary",
     "download_name",
     "entry_headline",
     "evaluate",
+    "export_format",
     "free_text_flags",
     "group_open_entries",
     "group_statements",
+    "hidden_answers_dropped",
     "identifier_hints",
     "impact",
     "impact_markdown",

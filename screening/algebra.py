@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, NamedTuple, TypeVar
 
+from screening.catalogue import N_
 from screening.models import (
     ANSWERS,
     AllOf,
@@ -50,7 +51,8 @@ class AnswerRow:
 
     value: AnswerState
     words: str
-    """How a reader sees it (English, the source language of the catalogue)."""
+    """How a reader sees it: the catalogue's English key, looked up where it is shown
+    (`words.ANSWER_WORDS`)."""
     loinc: str | None
     """Its answer code in LOINC's Yes / No / Unknown list (LL2817-6); None if it is no answer."""
     loinc_display: str | None
@@ -69,10 +71,12 @@ NOT_ASSESSED: AnswerState = "not_assessed"
 """The state of a question asked but not answered."""
 
 ANSWER_TABLE: tuple[AnswerRow, ...] = (
-    AnswerRow("yes", "Yes", "LA33-6", "Yes", 1, "yes", settles=True, opens=False),
-    AnswerRow("no", "No", "LA32-8", "No", 2, "no", settles=True, opens=False),
-    AnswerRow("unknown", "Unknown", "LA4489-6", "Unknown", 3, "unknown", settles=False, opens=True),
-    AnswerRow(NOT_ASSESSED, "not assessed", None, None, 0, "", settles=False, opens=True),
+    AnswerRow("yes", N_("Yes"), "LA33-6", "Yes", 1, "yes", settles=True, opens=False),
+    AnswerRow("no", N_("No"), "LA32-8", "No", 2, "no", settles=True, opens=False),
+    AnswerRow(
+        "unknown", N_("Unknown"), "LA4489-6", "Unknown", 3, "unknown", settles=False, opens=True
+    ),
+    AnswerRow(NOT_ASSESSED, N_("not assessed"), None, None, 0, "", settles=False, opens=True),
 )
 """Every answer state, the answers in the order a form offers them (`models.ANSWERS`), then
 not assessed."""

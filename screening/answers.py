@@ -16,56 +16,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from screening.algebra import ANSWER_CHOICES
-from screening.describe import describe_condition
+from screening.answer_checks import answer_problems
 from screening.errors import AnswersError, Problem, echo
-from screening.fhir.response import answers_from_response, questionnaire_problems
+from screening.fhir.response import answers_from_response
 from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
-from screening.logic import asked_states
-from screening.models import NOTE_MAX_LENGTH, AnswersFile, AnswerState, RulePack
+from screening.models import NOTE_MAX_LENGTH, AnswersFile, RulePack
+from screening.text import DuplicateKeyError, NumberTooLongError, strict_json
 
-
-def answer_problems(
-    pack: RulePack,
-    answers: AnswersFile,
-    source: str,
-    states: Mapping[str, AnswerState] | None = None,
-) -> list[Problem]:
-    """Answers to another questionnaire, or that name no item of the pack, or answer a question
-    that is not asked; marks that name no rule of the pack."""
-    problems = questionnaire_problems(pack, answers, source)
-    if problems:
-        return problems
-    rule_ids = {rule.id for rule in pack.rules}
-    problems = [
-        Problem(source, "unknown item id (not in this rule pack)", ref=item_id)
-        for item_id in answers.answers
-        if not pack.has_item(item_id)
-    ]
-    problems += [
-        Problem(
-            source,
-            "marked discussed, but no rule of this rule pack has this id",
-            ref=f"discussed.{rule_id}",
-        )
-        for rule_id in answers.discussed
-        if rule_id not in rule_ids
-    ]
-    if problems:
-        return problems
-    if states is None:
-        states = asked_states(pack, answers.answers)
-    for item_id in answers.answers:
-        condition = pack.item(item_id).asked_if
-        if item_id not in states and condition is not None:
-            problems.append(
-                Problem(
-                    source,
-                    "answered, but not asked given the other answers: it is asked only when "
-                    + describe_condition(condition, pack),
-                    ref=item_id,
-                )
-            )
-    return problems
+__all__ = ["answer_problems", "parse_answers", "read_answers_bytes"]
 
 
 def read_answers_bytes(data: bytes, source: str, pack: RulePack | None = None) -> AnswersFile:
@@ -86,22 +44,6 @@ def read_answers_bytes(data: bytes, source: str, pack: RulePack | None = None) -
     return parse_answers(text, source, pack)
 
 
-class _NumberTooLongError(Exception):
-    """A JSON number with more digits than any answers file needs (and Python would read)."""
-
-
-def _bounded_int(digits: str) -> int:
-    if len(digits) > MAX_NUMBER_DIGITS:
-        raise _NumberTooLongError
-    return int(digits)
-
-
-def _bounded_float(digits: str) -> float:
-    if len(digits) > MAX_NUMBER_DIGITS:
-        raise _NumberTooLongError
-    return float(digits)
-
-
 def parse_answers(text: str, source: str, pack: RulePack | None = None) -> AnswersFile:
     """Read an answers JSON document; refuse duplicate keys, which JSON would silently merge.
 
@@ -112,27 +54,16 @@ def parse_answers(text: str, source: str, pack: RulePack | None = None) -> Answe
     `answer_problems`, once it reads.
     """
 
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        seen: set[str] = set()
-        for key, _ in pairs:
-            if key in seen:
-                line = _line_of_key(text, key)
-                raise AnswersError([Problem(source, "duplicate key in JSON", line, key)])
-            seen.add(key)
-        return dict(pairs)
-
     try:
-        data = json.loads(
-            text,
-            object_pairs_hook=no_duplicates,
-            parse_int=_bounded_int,
-            parse_float=_bounded_float,
-        )
+        data = strict_json(text, max_digits=MAX_NUMBER_DIGITS)
+    except DuplicateKeyError as exc:
+        line = _line_of_key(text, exc.key)
+        raise AnswersError([Problem(source, "duplicate key in JSON", line, exc.key)]) from None
     except json.JSONDecodeError as exc:
         raise AnswersError(
             [Problem(source, f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
         ) from None
-    except _NumberTooLongError:
+    except NumberTooLongError:
         found = re.search(rf"[-+.eE\d]{{{MAX_NUMBER_DIGITS + 1},}}", text)
         line = text.count("\n", 0, found.start()) + 1 if found else None
         raise AnswersError(

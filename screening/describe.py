@@ -1,10 +1,12 @@
-"""Conditions read aloud: the plain-English sentences reviewers and clinicians see."""
+"""Conditions read aloud: the sentences reviewers and clinicians see, in the language of the
+render (the item names are the pack's)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from screening.algebra import Path, Walk, fold
+from screening.catalogue import _
 from screening.models import AllOf, AnyOf, Condition, ItemIs, NotOf, RulePack
 from screening.words import ANSWER_WORDS
 
@@ -13,7 +15,7 @@ def item_list(words: list[str]) -> str:
     """'a', 'a and b', 'a, b and c'."""
     if len(words) <= 1:
         return "".join(words)
-    return ", ".join(words[:-1]) + " and " + words[-1]
+    return ", ".join(words[:-1]) + " " + _("and") + " " + words[-1]
 
 
 class _Sentence(Walk[tuple[str, bool]]):
@@ -26,23 +28,28 @@ class _Sentence(Walk[tuple[str, bool]]):
             self.labels.setdefault(item.id, item.label)
         self.label = label
 
-    def _is(self, node: ItemIs, verb: str) -> str:
-        name = self.label(self.labels.get(node.item, node.item))
-        return f"{name} {verb} " + " or ".join(ANSWER_WORDS[v] for v in node.values)
+    def _name(self, item_id: str) -> str:
+        return self.label(self.labels.get(item_id, item_id))
+
+    def _answers(self, node: ItemIs) -> str:
+        return (" " + _("or") + " ").join(ANSWER_WORDS[v] for v in node.values)
 
     def leaf(self, node: ItemIs, path: Path) -> tuple[str, bool]:
-        return self._is(node, "is"), False
+        text = _("{item} is {answers}")
+        return text.format(item=self._name(node.item), answers=self._answers(node)), False
 
     def not_(self, node: NotOf, part: tuple[str, bool]) -> tuple[str, bool]:
-        if isinstance(node.not_, ItemIs):
-            return self._is(node.not_, "is not"), False
-        return f"not ({part[0]})", False
+        inner = node.not_
+        if isinstance(inner, ItemIs):
+            text = _("{item} is not {answers}")
+            return text.format(item=self._name(inner.item), answers=self._answers(inner)), False
+        return _("not ({condition})").format(condition=part[0]), False
 
     def all(self, node: AllOf, parts: list[tuple[str, bool]]) -> tuple[str, bool]:
-        return _joined(" and ", parts)
+        return _joined(" " + _("and") + " ", parts)
 
     def any(self, node: AnyOf, parts: list[tuple[str, bool]]) -> tuple[str, bool]:
-        return _joined(" or ", parts)
+        return _joined(" " + _("or") + " ", parts)
 
 
 def _joined(joiner: str, parts: list[tuple[str, bool]]) -> tuple[str, bool]:

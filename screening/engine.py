@@ -7,7 +7,8 @@ from operator import itemgetter
 from typing import Any
 
 from screening.algebra import NOT_ASSESSED, OPEN_STATES, SETTLING, STATES, Tri, condition_items
-from screening.answers import answer_problems
+from screening.answer_checks import answer_problems
+from screening.catalogue import SOURCE_LANGUAGE
 from screening.citations import cited_as
 from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
@@ -30,6 +31,7 @@ from screening.models import (
     AskedItem,
     Because,
     Checklist,
+    DiscussedMark,
     Entry,
     Rule,
     RulePack,
@@ -256,6 +258,39 @@ def _mark_discussed(
     ]
 
 
+def checklist_with_marks(
+    checklist: Checklist, discussed: Mapping[str, DiscussedMark], source: str = "answers"
+) -> Checklist:
+    """The checklist carrying exactly these marks on its entries, folded in as data: what
+    `evaluate` gives for the same answers with these marks, without evaluating again.
+
+    A mark for a rule that raises no entry is refused, as `evaluate` refuses it.
+    """
+    raised = {entry.rule_id for entry in checklist.entries}
+    problems = [
+        Problem(
+            source,
+            "marked discussed, but this rule raises no checklist entry with these answers",
+            ref=f"discussed.{rule_id}",
+        )
+        for rule_id in discussed
+        if rule_id not in raised
+    ]
+    if problems:
+        raise AnswersError(problems)
+    unmarked = DiscussedMark(done=False)
+    entries = tuple(
+        entry.model_copy(
+            update={
+                "done": discussed.get(entry.rule_id, unmarked).done,
+                "note": discussed.get(entry.rule_id, unmarked).note,
+            }
+        )
+        for entry in checklist.entries
+    )
+    return checklist.model_copy(update={"entries": entries})
+
+
 class _DecidingAnswers:
     """Which answers to a not-yet-known item would raise a rule: "If yes", "If no".
 
@@ -325,7 +360,8 @@ def _decide(
     if len(open_items) == 1:
         (raised,) = deciding.raising([value], open_items[0])
         entry["raised_if"] = raised
-        entry["text"] = open_entry_text([parts.labels[open_items[0]]], raised, rule.headline)
+        label = [parts.labels[open_items[0]]]
+        entry["text"] = open_entry_text(label, raised, rule.headline, language=SOURCE_LANGUAGE)
     return rank, entry, None
 
 
@@ -348,6 +384,8 @@ def _entry(
     entry["open_items"] = open_items
     # An open point keeps what its sources say: an Unknown is never silently read as No.
     entry["raised_if"] = ()
+    entry["rule_text"] = rule.text
     if len(open_items) != 1:
-        entry["text"] = open_entry_text([parts.labels[i] for i in open_items], (), rule.headline)
+        labels = [parts.labels[i] for i in open_items]
+        entry["text"] = open_entry_text(labels, (), rule.headline, language=SOURCE_LANGUAGE)
     return open_rank, entry

@@ -2,52 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from screening.limits import MAX_ECHO, MAX_PROBLEMS_SHOWN
+from screening.limits import MAX_PROBLEMS_SHOWN
+from screening.text import FORMULA_STARTS, echo, inert_cell, printable, printable_lines
 
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
-"""Control characters (C0, DEL, C1) and bidirectional controls: a terminal obeys the first,
-and the second can show a name reversed."""
-
-
-def printable(text: str) -> str:
-    """`text` with control and bidirectional characters shown as escapes (`\\x1b`, `\\u202e`).
-
-    Whatever a file or its name holds, a message about it can neither drive the terminal
-    (colours, titles, cursor moves, bells) nor show itself in another order.
-    """
-    return _UNPRINTABLE.sub(
-        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
-    )
-
-
-def echo(value: str) -> str:
-    """A value as a message quotes it: at most `MAX_ECHO` characters, an ellipsis for the rest.
-    Every message and problems file quotes through this, so no input is ever echoed whole."""
-    return value if len(value) <= MAX_ECHO else value[: MAX_ECHO - 1] + "\u2026"
-
-
-def inert_cell(value: str) -> str:
-    """A CSV cell a spreadsheet shows as text, never runs (OWASP, CSV injection): one that
-    opens with `=`, `+`, `-`, `@`, a tab or a carriage return (or their full-width forms) is
-    prefixed with a single quote."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
-"""What makes a spreadsheet read a cell as a formula (or as the start of one)."""
-
-
-def printable_lines(text: str) -> str:
-    """`text` made `printable` line by line: its line breaks (`\\n`, `\\r\\n`) kept, every
-    other control shown as an escape. What every command prints on a terminal goes through it."""
-    lines = text.split("\n")
-    return "\n".join(
-        printable(line[:-1]) + "\r" if line.endswith("\r") else printable(line) for line in lines
-    )
+__all__ = [  # the text helpers, long imported from here; screening.text defines them
+    "FORMULA_STARTS",
+    "AnswersError",
+    "ExportError",
+    "PackError",
+    "Problem",
+    "ScreeningError",
+    "echo",
+    "inert_cell",
+    "printable",
+    "printable_lines",
+    "problem_lines",
+]
 
 
 @dataclass(frozen=True)

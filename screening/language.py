@@ -20,7 +20,10 @@ from importlib import resources
 
 import regex
 
-DISCLAIMER = (
+from screening.catalogue import N_
+from screening.text import BIDI_CONTROLS
+
+DISCLAIMER = N_(
     "This is a discussion checklist, not a recommendation, a diagnosis or a decision. "
     "It lists points for the clinician to discuss, verify, arrange or document; "
     "it does not say whether ketamine is appropriate for this patient."
@@ -67,9 +70,7 @@ DEFAULT_SCRIPTS: tuple[str, ...] = ("Latin",)
 _ALWAYS_ALLOWED_SCRIPTS = ("Common", "Inherited")
 """Digits, punctuation, symbols and marks that belong to no one script."""
 
-_BIDI_CONTROLS = frozenset(
-    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-)
+_BIDI_CONTROLS = frozenset(BIDI_CONTROLS)
 """Marks, embeddings, overrides and isolates: each can show stored text in another order."""
 
 _INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")

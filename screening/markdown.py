@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+from screening.text import NOT_WHITESPACE_CONTROLS
+
 _SPECIALS = re.compile(r"([\\`*_\[\]<>|~&$])")
 """Inline specials; `$` too, which Streamlit reads as the start of maths."""
-_CONTROLS = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_CONTROLS = NOT_WHITESPACE_CONTROLS
 """Control and bidirectional characters, removed: a terminal showing the file would obey
 them, and they could reorder what a reader sees. Whitespace controls fold to spaces."""
 _WEB = re.compile(r"https?://[^\s<>]+")

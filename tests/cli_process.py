@@ -31,7 +31,7 @@ BASE_ENV = {"PYTHONPATH": str(REPOSITORY), "PATH": "/usr/bin:/bin"}
 PARENT = r"""
 import json, os, runpy, sys
 import screening.cli  # the import every run starts with; nothing is loaded or evaluated
-# The modules commands import when they run (screening/cli.py), imported once here too.
+# The modules commands import when they run (screening/cli/), imported once here too.
 import screening.batch.cli, screening.cds.commands, screening.fhir.commands
 import screening.pack.schema, screening.pdf.signing, screening.review.report
 

@@ -116,7 +116,7 @@ def test_any_damage_to_a_pdf_given_to_verify_ends_in_a_result_or_a_clean_refusal
     mini_pack: RulePack, at: int, cut: int, insert: bytes
 ) -> None:
     answers = AnswersFile.model_validate({"answers": {"history": "yes"}})
-    pdf = checklist_pdf(mini_pack, answers, evaluate(mini_pack, answers))
+    pdf = checklist_pdf(evaluate(mini_pack, answers))
     start = time.perf_counter()
     try:
         verify_pdf(splice(pdf, at, cut, insert), mini_pack, "c.pdf")

@@ -245,7 +245,7 @@ class TestCards:
     def test_a_card_tells_what_raised_it_what_is_open_and_its_sources(
         self, shipped_pack: RulePack
     ) -> None:
-        cards = checklist_cards(shipped_pack, SOME, evaluate(shipped_pack, SOME))
+        cards = checklist_cards(evaluate(shipped_pack, SOME))
         (active,) = [c for c in cards if c["source"]["topic"]["code"] == "substance-active-use"]
         assert active["summary"] == (
             "Find out. If yes: Discuss the current non-medical substance use, with addiction "
@@ -269,7 +269,7 @@ class TestCards:
 
     def test_unknown_is_never_read_as_no(self, shipped_pack: RulePack) -> None:
         unknown = AnswersFile(answers={"monitoring_available": "unknown"})
-        cards = checklist_cards(shipped_pack, unknown, evaluate(shipped_pack, unknown))
+        cards = checklist_cards(evaluate(shipped_pack, unknown))
         (card,) = [c for c in cards if c["source"]["topic"]["code"] == "setting-monitoring-missing"]
         assert card["summary"] == (
             "Find out. If no: Arrange trained monitoring of vital signs and alertness during and "

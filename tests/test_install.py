@@ -149,7 +149,7 @@ class TestDeclaredDependencies:
 
     def test_the_version_is_written_once_in_the_package(self) -> None:
         assert PYPROJECT["project"]["dynamic"] == ["version"]
-        assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "screening/__init__.py"
+        assert PYPROJECT["tool"]["hatch"]["version"]["path"] == "screening/version.py"
         assert "version" not in PYPROJECT["project"]
 
 

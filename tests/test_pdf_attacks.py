@@ -46,7 +46,7 @@ def made(tmp_path_factory: pytest.TempPathFactory) -> tuple[RulePack, bytes]:
 
     pack = load_pack(write_pack(tmp_path_factory.mktemp("mini")))
     answers = AnswersFile(answers=ANSWERS, date="2026-11-30")
-    return pack, checklist_pdf(pack, answers, evaluate(pack, answers))
+    return pack, checklist_pdf(evaluate(pack, answers))
 
 
 def refusal(pdf: bytes, pack: RulePack) -> list[str]:

@@ -10,11 +10,12 @@ import pytest
 from pypdf import PdfReader
 
 from screening import AnswersFile, RulePack, evaluate
+from screening.canonical import checklist_digest
 from screening.open_entries import entry_headline, group_open_entries
 from screening.pdf import checklist_pdf, verify_pdf
 from screening.pdf.contract import CONTRACTS, CURRENT_FORMAT
 from screening.pdf.layout import draw_checklist
-from screening.pdf.record import FORMAT_VERSION, RECORD_NAME, RELEASES, checklist_digest
+from screening.pdf.record import FORMAT_VERSION, RECORD_NAME, RELEASES
 
 TWO_ANSWERS = {"chronic_pain_over_3_months": "yes", "condition_crps": "yes"}
 PARTLY_ANSWERED_MOST_PAGES = 8
@@ -44,7 +45,7 @@ def text_of(pdf: bytes) -> str:
 
 def build(pack: RulePack, answers: dict[str, str], **extra: object) -> tuple[bytes, AnswersFile]:
     given = AnswersFile.model_validate({"answers": answers, **extra})
-    return checklist_pdf(pack, given, evaluate(pack, given)), given
+    return checklist_pdf(evaluate(pack, given)), given
 
 
 def checklist_part(text: str) -> str:

@@ -10,10 +10,10 @@ import pytest
 from pypdf import PdfReader
 
 from screening import AnswersFile, RulePack, evaluate
+from screening.canonical import checklist_digest
 from screening.models import Checklist
 from screening.pdf import checklist_pdf
 from screening.pdf.contract import CONTRACTS, CURRENT_FORMAT, section_blocks, statement_lines
-from screening.pdf.record import checklist_digest
 from screening.statements import group_statements
 
 PAGE = "\x00PAGE\x00"
@@ -29,7 +29,7 @@ def _pages(pdf: bytes) -> list[str]:
 def _made(pack: RulePack, answers: dict[str, str]) -> tuple[bytes, Checklist]:
     given = AnswersFile.model_validate({"answers": answers})
     checklist = evaluate(pack, given)
-    return checklist_pdf(pack, given, checklist), checklist
+    return checklist_pdf(checklist), checklist
 
 
 def test_format_4_references_print_each_sources_grade_and_certainty(

@@ -22,7 +22,7 @@ def pages(shipped_pack: RulePack) -> list[str]:
         patient_reference=VERDICT_LIKE,
         date="2026-12-06",
     )
-    pdf = checklist_pdf(shipped_pack, answers, evaluate(shipped_pack, answers), source="a.json")
+    pdf = checklist_pdf(evaluate(shipped_pack, answers))
     return [page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages]
 
 

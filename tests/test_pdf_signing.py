@@ -52,7 +52,7 @@ def signed(
     folder = tmp_path_factory.mktemp("signing")
     pack = load_pack(write_pack(folder / "mini"))
     answers = AnswersFile(answers={"history": "yes", "monitoring": "no"}, date="2026-11-30")
-    pdf = checklist_pdf(pack, answers, evaluate(pack, answers))
+    pdf = checklist_pdf(evaluate(pack, answers))
     p12 = identity(ca, SIGNER, folder, PASSWORD)
     return pack, pdf, sign(pdf, load_identity(p12.read_bytes(), PASSWORD, "id.p12"))
 
@@ -71,7 +71,7 @@ class TestInsideARunningEventLoop:
     ) -> None:
         pack = load_pack(write_pack(tmp_path / "mini"))
         answers = AnswersFile(answers={"history": "yes"}, date="2026-11-30")
-        pdf = checklist_pdf(pack, answers, evaluate(pack, answers))
+        pdf = checklist_pdf(evaluate(pack, answers))
         p12 = identity(ca, SIGNER, tmp_path, PASSWORD)
         signer = load_identity(p12.read_bytes(), PASSWORD, "id.p12")
 

@@ -106,7 +106,7 @@ def json_text(checklist: Checklist) -> Rendered:
 
 
 def pdf_text(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> Rendered:
-    reader = PdfReader(io.BytesIO(checklist_pdf(pack, answers, checklist)))
+    reader = PdfReader(io.BytesIO(checklist_pdf(checklist)))
     return _no_space("".join(page.extract_text() for page in reader.pages)), _no_space
 
 
@@ -116,7 +116,7 @@ def cds_text(pack: RulePack, answers: AnswersFile, *, per_point: bool) -> Render
     response = json.loads(json.dumps(questionnaire_response(pack, answers)))
     read = answers_from_response(response, "response.json")
     checklist = evaluate(pack, read)
-    cards = checklist_cards(pack, read, checklist) if per_point else [summary_card(pack, checklist)]
+    cards = checklist_cards(checklist) if per_point else [summary_card(checklist)]
     return "\n".join(c["detail"] for c in cards), md_escape
 
 
@@ -337,7 +337,7 @@ class TestReadByAnotherRelease:
     def _record_and_pages(tmp_path: Path) -> tuple[PdfRecord, list[str], RulePack]:
         pack = load_pack(write_statement_pack(tmp_path / "pack"))
         answers = AnswersFile(answers=ALL_RAISED)
-        data = checklist_pdf(pack, answers, evaluate(pack, answers))
+        data = checklist_pdf(evaluate(pack, answers))
         reader = PdfReader(io.BytesIO(data))
         record, _ = read_record(reader.attachments[RECORD_NAME][0], "c.pdf")
         return record, [page.extract_text() for page in reader.pages], pack

@@ -1,6 +1,6 @@
 """The quality team's and the committee's commands: `batch`, `audit` and `impact`.
 
-Registered on the main CLI in `screening.cli`; errors are rendered there. Exit codes as
+Registered on the main CLI in `screening.cli.shell`; errors are rendered there. Exit codes as
 everywhere: 0 done, 1 refused or bad input (for `batch` and `audit`: any row refused),
 2 usage.
 """
@@ -22,7 +22,7 @@ from screening.batch.audit import (
     audit_text,
     is_results_table,
 )
-from screening.batch.impact import impact, impact_json, impact_markdown
+from screening.batch.impact import impact_json, impact_markdown, impact_of
 from screening.batch.run import BatchResult, results_table, run_batch, table_bytes
 from screening.batch.table import (
     CellProblem,
@@ -31,7 +31,7 @@ from screening.batch.table import (
     raw_table_path,
     read_table_path,
 )
-from screening.cli_options import rules_option
+from screening.cli.shared import check_output, rules_option, write_output
 from screening.errors import printable, printable_lines
 from screening.models import RulePack
 from screening.pack.loader import display_path, load_pack
@@ -77,12 +77,6 @@ def _evaluate(
 
         return run_dask(pack, answers, shown, scheduler, ship=ship)
     return run_batch(pack, read_table_path(answers, shown, pack))
-
-
-def _write(data: str | bytes, out: Path, inputs: tuple[Path, ...]) -> None:
-    from screening.cli import write_output  # noqa: PLC0415 - cli registers this module
-
-    write_output(data, out, inputs)
 
 
 def default_problems_path(out: Path) -> Path:
@@ -137,8 +131,6 @@ def batch(
     fmt = RESULTS_FORMATS.get(out.suffix.lower())
     if fmt is None:
         raise click.BadParameter("RESULTS must end in .parquet, .pq or .csv", param_hint="--out")
-    from screening.cli import check_output  # noqa: PLC0415 - cli registers this module
-
     problems_path = problems_out or default_problems_path(out)
     inputs = (answers, rules_dir)
     if os.path.abspath(out) == os.path.abspath(problems_path):
@@ -152,8 +144,8 @@ def batch(
     # Both made whole before either is written: a run that fails writes nothing.
     results = table_bytes(results_table(result), fmt)
     problems = problems_csv(result.problems, result.problem_count)
-    _write(results, out, inputs)
-    _write(problems, problems_path, inputs)
+    write_output(results, out, inputs)
+    write_output(problems, problems_path, inputs)
     click.echo(
         f"{len(result.accepted):,} of {result.rows:,} answer sets evaluated with "
         f"{pack.meta.name} {pack.meta.version} into {display_path(out)}",
@@ -223,7 +215,7 @@ def audit(
     if out is None:
         click.echo(printable_lines(render(report)), nl=False)
     else:
-        _write(render(report), out, (table, rules_dir))
+        write_output(render(report), out, (table, rules_dir))
     if result is not None and result.refused_rows:
         _say_refused(result.problems, result.refused_rows, result.problem_count)
         sys.exit(1)
@@ -250,10 +242,7 @@ def impact_command(
     per rule, how many gain or lose its entry or move between raised and open."""
     old_pack, new_pack = load_pack(old_rules), load_pack(new_rules)
     shown = display_path(answers)
-    raw, problems = raw_table_path(answers, shown)
-    old = run_batch(old_pack, code_table(raw, problems, shown, old_pack))
-    new = run_batch(new_pack, code_table(raw, problems, shown, new_pack))
-    result = impact(old, new)
+    result = impact_of(old_pack, new_pack, raw_table_path(answers, shown), shown)
     if fmt == "json":
         text = impact_json(result)
     else:
@@ -261,4 +250,4 @@ def impact_command(
     if out is None:
         click.echo(printable_lines(text), nl=False)
     else:
-        _write(text, out, (old_rules, new_rules, answers))
+        write_output(text, out, (old_rules, new_rules, answers))

@@ -25,12 +25,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from screening import __version__
 from screening.batch.run import BatchResult, run_batch
 from screening.batch.table import RECORD_ID, CellProblem, ReadProblems, code_table
 from screening.errors import AnswersError, Problem, ScreeningError
 from screening.limits import MAX_TABLE_PROBLEMS
 from screening.models import RulePack
+from screening.version import __version__
 
 if TYPE_CHECKING:
     from distributed import Client

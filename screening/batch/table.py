@@ -44,6 +44,7 @@ from screening.limits import (
     MAX_TABLE_UPLOAD_ROWS,
 )
 from screening.models import RulePack
+from screening.text import DuplicateKeyError, NumberTooLongError, TooManyKeysError, strict_json
 
 RECORD_ID = "record_id"
 """The optional column naming each answer set, carried to the results and impact examples."""
@@ -346,48 +347,17 @@ def _spread(rows: int, positions: array[int], values: list[str | None]) -> pa.Ar
     return pa.array(values, pa.string()).take(pa.array(where, mask=where < 0))
 
 
-class _RepeatedKeyError(Exception):
-    """A key given twice in one object: JSON would silently keep the last."""
-
-
-class _TooManyKeysError(Exception):
-    """More keys in one object than a table has columns."""
-
-
-class _NumberTooLongError(Exception):
-    """A JSON number longer than any cell needs (and than Python would read)."""
-
-
-def _bounded_number(digits: str) -> str:
-    if len(digits) > MAX_NUMBER_DIGITS:
-        raise _NumberTooLongError
-    return digits
-
-
 def _json_object(line: str) -> tuple[dict[str, Any], str | None]:
-    """The line's object, or an empty one and why the line is refused. A number is kept as
-    its digits until its length is checked, then read as a whole number or refused."""
-
-    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        if len(pairs) > MAX_TABLE_COLUMNS:
-            raise _TooManyKeysError
-        keys = [k for k, _ in pairs]
-        if len(set(keys)) < len(keys):
-            raise _RepeatedKeyError
-        return dict(pairs)
+    """The line's object, or an empty one and why the line is refused. A number's length is
+    checked before it is read."""
 
     try:
-        record = json.loads(
-            line,
-            object_pairs_hook=no_duplicates,
-            parse_int=lambda digits: int(_bounded_number(digits)),
-            parse_float=lambda digits: float(_bounded_number(digits)),
-        )
-    except _RepeatedKeyError:
+        record = strict_json(line, max_digits=MAX_NUMBER_DIGITS, max_keys=MAX_TABLE_COLUMNS)
+    except DuplicateKeyError:
         return {}, "a key appears twice in this line"
-    except _TooManyKeysError:
+    except TooManyKeysError:
         return {}, TOO_MANY_KEYS
-    except _NumberTooLongError:
+    except NumberTooLongError:
         return {}, LONG_NUMBER
     except (json.JSONDecodeError, RecursionError):
         return {}, "not valid JSON"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from screening.cli_options import rules_option
+from screening.cli.shared import rules_option
 from screening.fhir.commands import base_option
 from screening.pack.loader import load_pack
 from screening.pack.record_map import load_record_map

@@ -45,7 +45,7 @@ from screening.cds.cards import (
 from screening.cds.config import LOOPBACK_HOSTS, ServiceConfig
 from screening.cds.fetch import FetchError, fetch_prefetch, same_server
 from screening.engine import evaluate
-from screening.errors import AnswersError, echo
+from screening.errors import AnswersError
 from screening.fhir.questionnaire import (
     DEFAULT_BASE,
     questionnaire_canonical,
@@ -65,6 +65,13 @@ from screening.logic import asked_states
 from screening.markdown import md_escape
 from screening.models import AnswersFile, RulePack
 from screening.pack.record_map import KetamineOrders, RecordMap
+from screening.text import (
+    ConstantError,
+    DuplicateKeyError,
+    NumberTooLongError,
+    echo_json,
+    strict_json,
+)
 
 PREFETCH_KEY = "checklistResponse"
 FEEDBACK_OUTCOMES = ("accepted", "overridden")
@@ -119,8 +126,7 @@ def _outcome_response(status: int, code: str, messages: list[str]) -> JSONRespon
     return JSONResponse(operation_outcome(messages, code), status_code=status)
 
 
-def _echo(value: Any) -> str:
-    return echo(json.dumps(value, ensure_ascii=True))
+_echo = echo_json
 
 
 RECORD_PREFETCH: dict[str, tuple[str, str]] = {
@@ -193,35 +199,6 @@ def _depth_exceeds(data: Any, limit: int) -> bool:
     return False
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    seen: set[str] = set()
-    for key, _ in pairs:
-        if key in seen:
-            raise RefusedError(400, "invalid", f"duplicate key {_echo(key)} in the JSON body")
-        seen.add(key)
-    return dict(pairs)
-
-
-def _bounded_int(text: str) -> int:
-    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise RefusedError(
-            400, "too-long", f"a number in the request body has over {MAX_NUMBER_DIGITS} digits"
-        )
-    return int(text)
-
-
-def _bounded_float(text: str) -> float:
-    if len(text) > MAX_NUMBER_DIGITS:
-        raise RefusedError(
-            400, "too-long", f"a number in the request body has over {MAX_NUMBER_DIGITS} digits"
-        )
-    return float(text)
-
-
-def _no_constant(name: str) -> Any:
-    raise RefusedError(400, "invalid", f"{name} is not JSON")
-
-
 def _check_media_type(request: Request) -> None:
     declared = request.headers.get("content-type", "").partition(";")[0].strip().lower()
     if declared not in JSON_TYPES:
@@ -257,13 +234,17 @@ async def read_json(request: Request, seconds: float = 10.0) -> Any:
             408, "timeout", f"the request body was not received within {seconds:g} s"
         ) from None
     try:
-        data = json.loads(
-            body.decode("utf-8"),
-            object_pairs_hook=_no_duplicates,
-            parse_int=_bounded_int,
-            parse_float=_bounded_float,
-            parse_constant=_no_constant,
+        data = strict_json(
+            body.decode("utf-8"), max_digits=MAX_NUMBER_DIGITS, refuse_constants=True
         )
+    except DuplicateKeyError as exc:
+        message = f"duplicate key {_echo(exc.key)} in the JSON body"
+        raise RefusedError(400, "invalid", message) from None
+    except NumberTooLongError:
+        message = f"a number in the request body has over {MAX_NUMBER_DIGITS} digits"
+        raise RefusedError(400, "too-long", message) from None
+    except ConstantError as exc:
+        raise RefusedError(400, "invalid", f"{exc.name} is not JSON") from None
     except UnicodeDecodeError:
         raise RefusedError(400, "invalid", "the request body is not UTF-8 text") from None
     except json.JSONDecodeError as exc:
@@ -448,7 +429,7 @@ def _card_source(pack: RulePack, base: str, code: str, display: str) -> dict[str
     meta = pack.meta
     return {
         "label": f"{meta.name} {meta.version} ({meta.status})",
-        "topic": {"system": topic_system(pack, base), "code": code, "display": display},
+        "topic": {"system": topic_system(meta.name, base), "code": code, "display": display},
     }
 
 
@@ -732,11 +713,9 @@ def _cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str,
         for f in used
     ]
     if settings.per_point:
-        return {
-            "cards": checklist_cards(pack, answers, checklist, base=base, from_record=from_record)
-        }
+        return {"cards": checklist_cards(checklist, base=base, from_record=from_record)}
     card = summary_card(
-        pack, checklist, base=base, from_record=from_record, app_url=settings.app_url, notes=notes
+        checklist, base=base, from_record=from_record, app_url=settings.app_url, notes=notes
     )
     return {"cards": [card]}
 

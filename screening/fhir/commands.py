@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from screening.cli import read_answers, write_output
-from screening.cli_options import rules_option
+from screening.cli.shared import read_answers, rules_option, write_output
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base, item_codes, questionnaire_json
 from screening.fhir.response import discussed_structure_definition, response_json
 from screening.pack.loader import load_pack

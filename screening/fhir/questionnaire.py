@@ -71,7 +71,12 @@ def _slug(text: str) -> str:
 
 def questionnaire_id(pack: RulePack) -> str:
     """The Questionnaire's id and the last part of its url, from the pack's name."""
-    return _slug(pack.meta.name)[:64].strip("-") or "screening-checklist"
+    return questionnaire_id_of(pack.meta.name)
+
+
+def questionnaire_id_of(pack_name: str) -> str:
+    """`questionnaire_id` from the pack's name alone, as a checklist carries it."""
+    return _slug(pack_name)[:64].strip("-") or "screening-checklist"
 
 
 def questionnaire_url(pack: RulePack, base: str = DEFAULT_BASE) -> str:

@@ -16,7 +16,8 @@ from typing import Any
 
 from pydantic import PrivateAttr, ValidationError
 
-from screening.errors import AnswersError, Problem, echo
+from screening.answer_checks import answer_problems
+from screening.errors import AnswersError, Problem
 from screening.fhir.questionnaire import (
     ANSWER_CODINGS,
     CODE_ANSWERS,
@@ -29,6 +30,7 @@ from screening.fhir.questionnaire import (
 )
 from screening.limits import MAX_ANSWERS, MAX_RESPONSE_ITEM_DEPTH
 from screening.models import Answer, AnswersFile, RulePack
+from screening.text import echo_json
 
 RESOURCE_TYPE = "QuestionnaireResponse"
 READABLE_STATUSES = ("in-progress", "completed", "amended", "stopped")
@@ -54,17 +56,17 @@ class ResponseAnswers(AnswersFile):
         """Each answered question's `text` as the response carries it (None when absent)."""
         return self._texts
 
+    def questionnaire_problems(self, pack: RulePack, source: str) -> list[Problem]:
+        return questionnaire_problems(pack, self, source)
 
-def _echo(value: Any) -> str:
-    return echo(json.dumps(value, ensure_ascii=True))
+
+_echo = echo_json
 
 
 def questionnaire_response(
     pack: RulePack, answers: AnswersFile, base: str = DEFAULT_BASE, source: str = "answers"
 ) -> dict[str, Any]:
     """The answers as an R4 QuestionnaireResponse; raise `AnswersError` if they are not valid."""
-    from screening.answers import answer_problems  # noqa: PLC0415 - answers.py reads responses
-
     problems = answer_problems(pack, answers, source)
     if problems:
         raise AnswersError(problems)
@@ -570,15 +572,22 @@ def drop_not_enabled(pack: RulePack, answers: AnswersFile) -> tuple[AnswersFile,
 
 
 def hidden_answers_dropped(pack: RulePack, answers: AnswersFile) -> tuple[AnswersFile, str | None]:
-    """A QuestionnaireResponse to this pack's questionnaire without its answers to questions
-    not shown given the other answers (`drop_not_enabled`), and a note naming them; answers
-    of any other kind, or to another questionnaire (refused later), are left as they are."""
-    if not isinstance(answers, ResponseAnswers) or questionnaire_problems(pack, answers, ""):
+    """Answers without those to questions not shown given the other answers
+    (`drop_not_enabled`), and a note naming them, never evaluated: an answers file of our own
+    (a parent changed to No after its follow-up was answered) and a QuestionnaireResponse to
+    this pack's questionnaire alike. A response to another questionnaire (refused later) is
+    left as it is."""
+    if questionnaire_problems(pack, answers, ""):
         return answers, None
     kept, dropped = drop_not_enabled(pack, answers)
     if not dropped:
         return answers, None
+    why = (
+        " (the form that made the response kept them)"
+        if isinstance(answers, ResponseAnswers)
+        else ""
+    )
     return kept, (
         f"{len(dropped)} answer(s) to questions not shown given the other answers were "
-        f"dropped, not evaluated (the form that made the response kept them): {', '.join(dropped)}"
+        f"dropped, not evaluated{why}: {', '.join(dropped)}"
     )

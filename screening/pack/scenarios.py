@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from ruamel.yaml.comments import CommentedMap
 
 from screening.algebra import condition_items
-from screening.answers import answer_problems
+from screening.answer_checks import answer_problems
 from screening.engine import evaluate
 from screening.errors import PackError, Problem, ScreeningError
 from screening.language import DEFAULT_SCRIPTS, wording_problems

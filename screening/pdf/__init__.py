@@ -16,14 +16,9 @@ checklist as JSON so that `verify` can re-evaluate them. Reading a PDF back uses
 - `verify`: re-checks a file against its record, its signature and the current rule pack.
 """
 
+from screening.canonical import checklist_digest
 from screening.pdf.contract import FOOTER_TEXT
-from screening.pdf.record import (
-    GENERATOR,
-    RECORD_NAME,
-    PdfRecord,
-    checklist_digest,
-    checklist_pdf,
-)
+from screening.pdf.record import GENERATOR, RECORD_NAME, PdfRecord, checklist_pdf
 from screening.pdf.verify import VerifyResult, pack_for_verifying, verify_pdf
 
 __all__ = [

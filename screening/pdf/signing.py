@@ -32,7 +32,7 @@ from pypdf import PdfReader
 
 from screening.errors import ExportError, Problem
 from screening.limits import MAX_CREDENTIAL_BYTES
-from screening.models import AnswersFile, Checklist, RulePack
+from screening.models import Checklist
 from screening.pdf.drawing import page_drawings
 from screening.pdf.record import checklist_pdf
 from screening.reading import read_bounded
@@ -120,14 +120,9 @@ def server_identity(path: str | None) -> Identity | None:
     return load_identity(data, os.environ.get(PASSWORD_ENV, "").encode(), path)
 
 
-def signed_checklist_pdf(
-    pack: RulePack,
-    answers: AnswersFile,
-    checklist: Checklist,
-    identity: Identity | None,
-) -> bytes:
+def signed_checklist_pdf(checklist: Checklist, identity: Identity | None) -> bytes:
     """`checklist_pdf`, signed with `identity` when there is one."""
-    pdf = checklist_pdf(pack, answers, checklist)
+    pdf = checklist_pdf(checklist)
     return sign(pdf, identity) if identity is not None else pdf
 
 

@@ -25,6 +25,8 @@ import pikepdf
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from screening.text import echo
+
 A4 = (0.0, 0.0, 595.28, 841.89)
 """The only page box the writer uses (points), with no rotation."""
 
@@ -131,7 +133,7 @@ def _names_problems(names: Any, record_name: str) -> list[str]:
     problems = _unexpected(names, {"/EmbeddedFiles"}, _NAMED, "the document's name tree")
     files = _resolved(names.get("/EmbeddedFiles"))
     listed = [str(n) for n in _name_tree_keys(files)] if isinstance(files, DictionaryObject) else []
-    others = [name[:40] for name in listed if name != record_name]
+    others = [echo(name) for name in listed if name != record_name]
     if others:
         problems.append(f"the file holds attachments besides {record_name}: {', '.join(others)}")
     return problems

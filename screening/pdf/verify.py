@@ -42,8 +42,9 @@ from typing import Any, Literal
 from asn1crypto import x509  # type: ignore[import-untyped]  # no types
 from pypdf import PdfReader
 
+from screening.catalogue import speaking
 from screening.engine import evaluate
-from screening.errors import AnswersError, ExportError, PackError, Problem
+from screening.errors import AnswersError, ExportError, PackError, Problem, echo
 from screening.models import (
     CURRENT_PACK_SCHEMA,
     Checklist,
@@ -389,7 +390,7 @@ def _check_record(record: PdfRecord, stored_checklist: Any, pack: RulePack, sour
     if written is None:
         message = (
             f"the embedded record names a release this program does not know: "
-            f"{record.generator[:80]!a} (it knows {listed(list(records.RELEASES))}, "
+            f"{echo(record.generator)!a} (it knows {listed(list(records.RELEASES))}, "
             "exactly so): it cannot be checked"
         )
         raise ExportError([Problem(source, message)])
@@ -439,9 +440,10 @@ def _check_drawing(
     else:
         differing = ()
     same_pack = record.rule_set.sha256 == pack.sha256
-    unchecked = check_pages(
-        _page_texts(reader, source), record, pack if same_pack else None, source
-    )
+    with speaking(record.language):
+        unchecked = check_pages(
+            _page_texts(reader, source), record, pack if same_pack else None, source
+        )
     return ("not-reproducible" if this_release else "by-text"), differing, unchecked
 
 
@@ -452,7 +454,7 @@ def _differing_libraries(record: PdfRecord) -> tuple[str, ...]:
         return ()  # this release always names them: a record without them is not its own
     named = records.libraries_of(record)
     return tuple(
-        f"{name} {here[name]} here, the file names {shown(named.get(name, 'none'), 20)}"
+        f"{name} {here[name]} here, the file names {shown(named.get(name, 'none'))}"
         for name in records.DRAWING_LIBRARIES
         if named.get(name) != here[name]
     )

@@ -1,14 +1,10 @@
-"""Typed data of the screening core: the rule pack, the answers, and the checklist.
+"""The rule pack as typed data: conditions, sources, items, rules, and the pack itself.
 
-Every model is frozen and refuses unknown fields, so a typo in a rule file or an
-answers file is an error the reviewer sees, never a field silently ignored.
+Validated whole at load (`screening.pack.loader`), before anything is evaluated.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from datetime import date
 from functools import cached_property
 from typing import Annotated, Any, Literal, get_args
 
@@ -20,42 +16,22 @@ from pydantic import (
     Discriminator,
     Field,
     SerializerFunctionWrapHandler,
-    StrictBool,
     StringConstraints,
     Tag,
-    field_validator,
     model_serializer,
-    model_validator,
 )
 from pydantic_core import PydanticCustomError
 
 from screening.language import NO_VOCABULARY, Vocabulary, is_script_name
-
-Answer = Literal["yes", "no", "unknown"]
-"""What a clinician can answer to an item."""
-
-AnswerState = Literal["yes", "no", "unknown", "not_assessed"]
-"""An item's state during evaluation: an answer, or `not_assessed` when asked but unanswered."""
-
-Kind = Literal["discuss", "verify", "arrange", "document"]
-"""What the clinician is asked to do about an entry."""
-
-KINDS: tuple[Kind, ...] = get_args(Kind)
-"""The kinds in the order a checklist lists them within a section."""
-
-ANSWERS: tuple[Answer, ...] = get_args(Answer)
-"""The answers a question takes, in the order a form offers them."""
-
-Status = Literal["draft", "in_review", "approved", "retired"]
-
-Identifier = Annotated[
-    str,
-    StringConstraints(pattern=r"^[a-z][a-z0-9_-]*$", min_length=1, max_length=80),
-]
-"""Stable ids: lower case, digits, `_` and `-`, so they survive JSON, URLs and filenames."""
-
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-
+from screening.models.base import (
+    KINDS,
+    Answer,
+    Identifier,
+    Kind,
+    Status,
+    Text,
+    _Frozen,
+)
 
 SUMMARY_MAX_CHARS = 100
 """A rule's summary is a headline: it must fit one line of a card, a PDF or a form."""
@@ -97,10 +73,6 @@ Summary = Annotated[
         },
     ),
 ]
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 def _as_list(value: Any) -> Any:
@@ -386,270 +358,3 @@ class RulePack(_Frozen):
     def sections(self) -> tuple[str, ...]:
         """Sections in the order the items file introduces them."""
         return tuple(dict.fromkeys(i.section for i in self.items))
-
-
-MIN_YEAR = 1900
-MAX_YEAR = 2999
-"""Dates run from 1900 (the PDF's date format) to 2999 (the form's date picker)."""
-
-FREE_TEXT_MAX_LENGTH = 200
-FreeText = Annotated[str, StringConstraints(max_length=FREE_TEXT_MAX_LENGTH)]
-"""A reference or a name, not a note: long text has no place on the checklist's header."""
-
-
-NOTE_MAX_LENGTH = 500
-"""The longest note a discussed mark may carry: a line or two, not a clinical letter."""
-
-Note = Annotated[str, StringConstraints(max_length=NOTE_MAX_LENGTH)]
-
-
-class DiscussedMark(_Frozen):
-    """What the clinician marked on one checklist entry: done or not, and an optional note."""
-
-    done: StrictBool
-    note: Note | None = None
-
-
-class AnswersFile(_Frozen):
-    """The answers a clinician gave; the public shape of an answers JSON file."""
-
-    answers: dict[str, Answer] = Field(default_factory=dict)
-    patient_reference: FreeText | None = None
-    clinician: FreeText | None = None
-    date: str | None = None
-    discussed: dict[str, DiscussedMark] = Field(
-        default_factory=dict,
-        description="Marks by rule id; a rule must raise an entry with these answers.",
-    )
-
-    @model_serializer(mode="wrap")
-    def _without_empty_marks(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """Answers with no marks save as they always have, so older readers still take them."""
-        data = handler(self)
-        if isinstance(data, dict) and not self.discussed:
-            data.pop("discussed", None)
-        return data
-
-    @field_validator("date")
-    @classmethod
-    def _calendar_date(cls, value: str | None) -> str | None:
-        """One date rule for every export: the PDF's metadata needs a 4-digit year from 1900."""
-        if value is not None:
-            try:
-                if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-                    raise ValueError
-                year = date.fromisoformat(value).year
-                if year < MIN_YEAR:
-                    raise ValueError
-            except ValueError:
-                raise ValueError(
-                    f"must be a calendar date from {MIN_YEAR} on, written YYYY-MM-DD"
-                ) from None
-            if year > MAX_YEAR:
-                raise ValueError(f"must be no later than {MAX_YEAR}-12-31")
-        return value
-
-
-def free_texts(answers: AnswersFile) -> dict[str, str | None]:
-    """The free text of an answers file, by the name a reader knows each by."""
-    return {
-        "patient reference": answers.patient_reference,
-        "clinician": answers.clinician,
-        **{f"note on {rule_id}": mark.note for rule_id, mark in answers.discussed.items()},
-    }
-
-
-class Because(_Frozen):
-    """One answer that made a rule's condition hold, or left it open."""
-
-    item: str
-    answer: AnswerState
-
-
-class SourceRef(_Frozen):
-    """A source behind an entry, resolved from the pack, so every view can cite it in full."""
-
-    id: str
-    citation: str
-    doi: str | None = None
-    url: str | None = None
-    revised: str | None = Field(
-        default=None, description="For prescribing information: the label revision relied on."
-    )
-    sections: tuple[str, ...] | None = Field(
-        default=None, description="The sections of the source the pack relies on."
-    )
-    background: bool = Field(
-        default=False,
-        description="Background reading for patients: stands beside a guideline or label, "
-        "never alone behind a point.",
-    )
-    grade: str | None = Field(
-        default=None,
-        description="The pack's evidence grade and level of certainty for the source; absent "
-        "from checklists made before 0.4.0.",
-    )
-
-    @model_serializer(mode="wrap")
-    def _without_missing_grade(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """A source with no grade dumps as before 0.4.0, so an older record's fingerprint stays."""
-        data = handler(self)
-        if isinstance(data, dict) and self.grade is None:
-            data.pop("grade", None)
-        return data
-
-
-class StatementRef(_Frozen):
-    """What a source an entry cites itself says about its point, as the checklist carries it:
-    attributed (`cited_as`), so no view needs the pack. Information with its citation, never
-    a statement about the patient."""
-
-    source: str
-    cited_as: str = Field(description="The short name the statement is attributed to.")
-    section: str = Field(description="Where in the source it says so.")
-    strength: SourceStrength
-    statement: str = Field(description="The source's own words.")
-
-
-class AskedItem(_Frozen):
-    """A question the form asked, with its answer, so a view can show it without the pack."""
-
-    id: str
-    section: str
-    label: str
-    question: str
-    state: AnswerState
-
-
-class Entry(_Frozen):
-    """One point on the discussion checklist, with everything needed to explain it."""
-
-    rule_id: str
-    kind: Kind
-    section: str
-    summary: str = Field(
-        default="",
-        description="The rule's one-line headline; empty in records made before 1.1, and for "
-        "a rule of a pack of schema 1.0, which has none.",
-    )
-    text: str
-    because: tuple[Because, ...]
-    open_items: tuple[str, ...] = Field(
-        default=(),
-        description="Items whose unknown or missing answer left the rule open; empty when it held.",
-    )
-    raised_if: tuple[Answer, ...] = Field(
-        default=(),
-        description="For an entry left open by one item: the answers to it that would raise "
-        "the point (yes, no); empty otherwise.",
-    )
-    sources: tuple[SourceRef, ...]
-    source_says: tuple[StatementRef, ...] = Field(
-        default=(),
-        description="What the entry's own sources state about its point, in their words, "
-        "for an open entry too (what applies if its question is answered so that it raises "
-        "the point); empty in records made before 0.4.0.",
-    )
-    rationale: str
-    done: StrictBool = False
-    note: Note | None = None
-
-
-class RuleSetRef(_Frozen):
-    name: str
-    version: str
-    status: str
-    sha256: str
-
-
-class Checklist(_Frozen):
-    """The result of an evaluation: entries to discuss, never a verdict."""
-
-    rule_set: RuleSetRef
-    entries: tuple[Entry, ...]
-    not_assessed: tuple[str, ...]
-    disclaimer: str
-    patient_reference: str | None = None
-    clinician: str | None = None
-    date: str | None = None
-    items: tuple[AskedItem, ...] = Field(
-        default=(),
-        description="Every question asked, in the form's order, with its answer or "
-        "not_assessed; empty in records made before 0.3.0.",
-    )
-    statements: tuple[StatementRef, ...] = Field(
-        default=(),
-        description="The entries' source statements once each, strongest first, then in the "
-        "order the entries give them: the checklist's 'What the sources say'; empty in "
-        "records made before 0.4.0. Only points raised by the answers; an open point's "
-        "statements are in `open_statements`.",
-    )
-    open_statements: tuple[StatementRef, ...] = Field(
-        default=(),
-        description="The open entries' contraindications and do-nots not already in "
-        "`statements`, once each, strongest first: what applies if an open question is "
-        "answered so that it raises its point. Every statement stays under its entry.",
-    )
-
-    @model_validator(mode="after")
-    def _statements_of_the_entries(self) -> Checklist:
-        """The list at the top says what the entries say, no more and no less."""
-        raised = ordered_statements(e for e in self.entries if not e.open_items)
-        if self.statements != raised:
-            raise ValueError(
-                "statements must list the entries' source statements behind points raised, "
-                "each once"
-            )
-        if self.open_statements != open_top_statements(self.entries):
-            raise ValueError(
-                "open_statements must list the open entries' contraindications and do-nots "
-                "not in statements, each once"
-            )
-        return self
-
-    @property
-    def sections(self) -> tuple[str, ...]:
-        """Sections in the form's order: of the questions asked, then of any entry beyond them."""
-        found = [i.section for i in self.items] + [e.section for e in self.entries]
-        return tuple(dict.fromkeys(found))
-
-    def asked(self, item_id: str) -> AskedItem | None:
-        """The question asked with this id, if the checklist carries it."""
-        return next((i for i in self.items if i.id == item_id), None)
-
-    def label(self, item_id: str) -> str:
-        """The item's short label, or its id when the checklist (an old record) has none."""
-        found = self.asked(item_id)
-        return found.label if found else item_id
-
-    def question(self, item_id: str) -> str:
-        """The item's question, or its id when the checklist (an old record) has none."""
-        found = self.asked(item_id)
-        return found.question if found else item_id
-
-    @property
-    def cited(self) -> tuple[SourceRef, ...]:
-        """Every source the entries cite, once each, in order of first citation."""
-        return tuple({s.id: s for e in self.entries for s in e.sources}.values())
-
-
-OPEN_TOP_STRENGTHS: tuple[SourceStrength, ...] = ("contraindication", "do-not")
-"""The strengths the top block lists for open points; a mostly blank form leaves many open."""
-
-
-def open_top_statements(entries: Iterable[Entry]) -> tuple[StatementRef, ...]:
-    """The open entries' statements for the top block: contraindications and do-nots only,
-    none already listed for a raised entry, once each, strongest first."""
-    listed = list(entries)
-    raised = set(ordered_statements(e for e in listed if not e.open_items))
-    return tuple(
-        s
-        for s in ordered_statements(e for e in listed if e.open_items)
-        if s.strength in OPEN_TOP_STRENGTHS and s not in raised
-    )
-
-
-def ordered_statements(entries: Iterable[Entry]) -> tuple[StatementRef, ...]:
-    """Every entry's source statements once each: strongest first, then in entry order."""
-    found = dict.fromkeys(s for e in entries for s in e.source_says)
-    return tuple(sorted(found, key=lambda s: SOURCE_STRENGTHS.index(s.strength)))

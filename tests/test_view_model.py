@@ -1,0 +1,115 @@
+"""The checklist is the whole view model: every renderer takes the `Checklist` and nothing
+else, and marks are folded into a checklist as data, without evaluating again."""
+
+from __future__ import annotations
+
+import inspect
+import io
+import json
+
+import pytest
+from pypdf import PdfReader
+
+from screening import AnswersError, AnswersFile, DiscussedMark, RulePack, evaluate
+from screening.cds.cards import checklist_cards, summary_card
+from screening.engine import checklist_with_marks
+from screening.formats import EXPORT_FORMATS
+from screening.pdf.record import RECORD_NAME, checklist_pdf
+
+
+class TestMarksFoldedIn:
+    """`checklist_with_marks` gives what `evaluate` gives for the answers with those marks."""
+
+    @pytest.mark.parametrize(
+        "marks",
+        [
+            {},
+            {"substance-history": DiscussedMark(done=True, note="Talked it through")},
+            {
+                "substance-history": DiscussedMark(done=False, note="next visit"),
+                "setting-monitoring": DiscussedMark(done=True),
+            },
+        ],
+        ids=["none", "one", "two"],
+    )
+    def test_folding_marks_in_equals_evaluating_the_marked_answers(
+        self, mini_pack: RulePack, marks: dict[str, DiscussedMark]
+    ) -> None:
+        given = AnswersFile(answers={"history": "yes", "monitoring": "no"})
+        folded = checklist_with_marks(evaluate(mini_pack, given), marks)
+        marked = given.model_copy(update={"discussed": marks})
+        assert folded == evaluate(mini_pack, marked)
+
+    def test_marks_replace_the_marks_the_checklist_carried(self, mini_pack: RulePack) -> None:
+        marked = AnswersFile(
+            answers={"history": "yes"},
+            discussed={"substance-history": DiscussedMark(done=True)},
+        )
+        cleared = checklist_with_marks(evaluate(mini_pack, marked), {})
+        assert [e.done for e in cleared.entries] == [False] * len(cleared.entries)
+
+    def test_a_mark_on_a_point_not_raised_is_refused_as_evaluate_refuses_it(
+        self, mini_pack: RulePack
+    ) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(answers={"history": "no", "monitoring": "yes"}))
+        with pytest.raises(AnswersError, match="this rule raises no checklist entry"):
+            checklist_with_marks(checklist, {"substance-history": DiscussedMark(done=True)})
+
+
+class TestTheChecklistCarriesWhatAnswersItsExports:
+    """What a renderer once read from the pack or the answers file, the checklist carries."""
+
+    def test_the_answers_a_checklist_was_made_from_are_its_own(self, mini_pack: RulePack) -> None:
+        given = AnswersFile(
+            answers={"history": "yes", "active": "unknown"},
+            patient_reference="bed 4",
+            clinician="Dr B",
+            date="2026-11-30",
+            discussed={"substance-history": DiscussedMark(done=True, note="ok")},
+        )
+        assert evaluate(mini_pack, given).answers_file() == given
+
+    def test_the_pdf_record_holds_the_answers_the_checklist_was_made_from(
+        self, mini_pack: RulePack
+    ) -> None:
+        given = AnswersFile(answers={"monitoring": "no"}, patient_reference="bed 4")
+        reader = PdfReader(io.BytesIO(checklist_pdf(evaluate(mini_pack, given))))
+        record = json.loads(reader.attachments[RECORD_NAME][0])
+        assert AnswersFile.model_validate(record["answers"]) == given
+
+    def test_an_open_card_says_what_its_rule_would_raise_from_the_checklist(
+        self, mini_pack: RulePack
+    ) -> None:
+        checklist = evaluate(
+            mini_pack, AnswersFile(answers={"history": "yes", "monitoring": "yes"})
+        )
+        (open_entry,) = [e for e in checklist.entries if e.open_items]
+        assert open_entry.rule_text == "Discuss current non-medical use before any treatment."
+        card = next(
+            c
+            for c in checklist_cards(checklist)
+            if c["source"]["topic"]["code"] == open_entry.rule_id
+        )
+        assert (
+            "**If it applies:** Discuss current non-medical use before any treatment."
+            in card["detail"]
+        )
+
+    def test_a_raised_entry_dumps_without_a_rule_text(self, mini_pack: RulePack) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(answers={"history": "yes"}))
+        raised = next(e for e in checklist.entries if not e.open_items)
+        assert "rule_text" not in raised.model_dump(mode="json")
+
+    @pytest.mark.parametrize(
+        "render",
+        [checklist_cards, summary_card, *(f.renderer_function() for f in EXPORT_FORMATS)],
+        ids=["cards", "summary card", *(f.name for f in EXPORT_FORMATS)],
+    )
+    def test_every_renderer_takes_the_checklist_and_only_its_own_options(
+        self, render: object
+    ) -> None:
+        assert callable(render)
+        parameters = list(inspect.signature(render).parameters.values())
+        assert parameters[0].annotation in ("Checklist", "checklist: Checklist")
+        assert all(p.kind is p.KEYWORD_ONLY or p.default is not p.empty for p in parameters[1:])
+        assert not {"pack", "answers"} & {p.name for p in parameters}
