@@ -62,21 +62,60 @@ class AnswerRow:
     cell: str
     """How a batch table's cell writes it; blank is asked but not answered."""
     settles: bool
-    """Whether answering it settles an open question ("If yes: ..."); Unknown leaves it open."""
+    """Whether answering it settles an open question; Unknown leaves it open."""
     opens: bool
     """Whether it leaves a leaf open when the leaf does not name it (Unknown, not assessed)."""
+    if_answered: str | None = None
+    """For an answer that settles a question, how an open point says what it would raise
+    ("If yes: {summary}"), whole, as a language may put the answer anywhere."""
 
 
 NOT_ASSESSED: AnswerState = "not_assessed"
 """The state of a question asked but not answered."""
 
 ANSWER_TABLE: tuple[AnswerRow, ...] = (
-    AnswerRow("yes", N_("Yes"), "LA33-6", "Yes", 1, "yes", settles=True, opens=False),
-    AnswerRow("no", N_("No"), "LA32-8", "No", 2, "no", settles=True, opens=False),
     AnswerRow(
-        "unknown", N_("Unknown"), "LA4489-6", "Unknown", 3, "unknown", settles=False, opens=True
+        value="yes",
+        words=N_("Yes"),
+        loinc="LA33-6",
+        loinc_display="Yes",
+        batch_code=1,
+        cell="yes",
+        settles=True,
+        opens=False,
+        if_answered=N_("If yes: {summary}"),
     ),
-    AnswerRow(NOT_ASSESSED, N_("not assessed"), None, None, 0, "", settles=False, opens=True),
+    AnswerRow(
+        value="no",
+        words=N_("No"),
+        loinc="LA32-8",
+        loinc_display="No",
+        batch_code=2,
+        cell="no",
+        settles=True,
+        opens=False,
+        if_answered=N_("If no: {summary}"),
+    ),
+    AnswerRow(
+        value="unknown",
+        words=N_("Unknown"),
+        loinc="LA4489-6",
+        loinc_display="Unknown",
+        batch_code=3,
+        cell="unknown",
+        settles=False,
+        opens=True,
+    ),
+    AnswerRow(
+        value=NOT_ASSESSED,
+        words=N_("not assessed"),
+        loinc=None,
+        loinc_display=None,
+        batch_code=0,
+        cell="",
+        settles=False,
+        opens=True,
+    ),
 )
 """Every answer state, the answers in the order a form offers them (`models.ANSWERS`), then
 not assessed."""
@@ -88,6 +127,14 @@ ANSWER_ROWS: tuple[AnswerRow, ...] = tuple(ROWS[a] for a in ANSWERS)
 """The rows of the answers a clinician can give."""
 SETTLING: tuple[Answer, ...] = tuple(a for a in ANSWERS if ROWS[a].settles)
 """The answers that settle an open question, in form order."""
+IF_ANSWERED: Mapping[Answer, str] = {
+    a: r.if_answered for a, r in zip(ANSWERS, ANSWER_ROWS, strict=True) if r.if_answered
+}
+"""For each settling answer, how an open point says what it would raise."""
+LOINC_CHOICES = ", ".join(f"{r.loinc_display} ({r.loinc})" for r in ANSWER_ROWS[:-1]) + (
+    f" or {ANSWER_ROWS[-1].loinc_display} ({ANSWER_ROWS[-1].loinc})"
+)
+"""The answers' LOINC codings, for a message: 'Yes (LA33-6), No (LA32-8) or Unknown (...)'."""
 OPEN_STATES: frozenset[AnswerState] = frozenset(r.value for r in ANSWER_TABLE if r.opens)
 """The states that leave a leaf not naming them open."""
 

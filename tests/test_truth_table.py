@@ -188,6 +188,12 @@ class TestAnswerTable:
         assert {c["code"] for c in ANSWER_CODINGS.values()} == {"LA33-6", "LA32-8", "LA4489-6"}
         assert vector.STATE_OF_CODE[vector.HIDDEN] is None
 
+    def test_each_answer_that_settles_a_question_says_what_it_would_raise_and_no_other(
+        self,
+    ) -> None:
+        assert {r.value for r in ANSWER_TABLE if r.if_answered} == set(SETTLING)
+        assert all("{summary}" in r.if_answered for r in ANSWER_TABLE if r.if_answered)
+
     def test_a_leaf_on_an_item_not_asked_is_false_whatever_it_names(self) -> None:
         assert leaf_value(("yes", "no", "unknown"), None) is Tri.FALSE
 

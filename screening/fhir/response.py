@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import PrivateAttr, ValidationError
 
+from screening.algebra import LOINC_CHOICES
 from screening.answer_checks import answer_problems
 from screening.errors import AnswersError, Problem
 from screening.fhir.questionnaire import (
@@ -455,8 +456,7 @@ def _answer(answer: Any, link_id: str, source: str, problems: list[Problem]) -> 
     problems.append(
         Problem(
             source,
-            "answer must be a LOINC Yes (LA33-6), No (LA32-8) or Unknown (LA4489-6) "
-            f"coding, got {shown}",
+            f"answer must be a LOINC {LOINC_CHOICES} coding, got {shown}",
             ref=link_id,
         )
     )
