@@ -141,8 +141,9 @@ OPEN_STATES: frozenset[AnswerState] = frozenset(r.value for r in ANSWER_TABLE if
 ANSWER_CHOICES = ", ".join(f'"{a}"' for a in ANSWERS[:-1]) + f' or "{ANSWERS[-1]}"'
 """The answers as a file writes them, for a message: '"yes", "no" or "unknown"'."""
 
-NOT_ASKED_CODE = 4
-"""The vectorised engine's code for a follow-up that is not asked (`batch.vector.HIDDEN`)."""
+NOT_ASKED_CODE = len(ANSWER_TABLE)
+"""The vectorised engine's code for a follow-up that is not asked (`batch.vector.HIDDEN`):
+the one after the states' own codes, which number them from 0."""
 
 
 def leaf_value(values: Sequence[AnswerState], state: AnswerState | None) -> Tri:

@@ -187,6 +187,7 @@ class TestAnswerTable:
                 assert ANSWER_CODINGS[row.value]["code"] == row.loinc  # type: ignore[index]
         assert {c["code"] for c in ANSWER_CODINGS.values()} == {"LA33-6", "LA32-8", "LA4489-6"}
         assert vector.STATE_OF_CODE[vector.HIDDEN] is None
+        assert sorted(r.batch_code for r in ANSWER_TABLE) == list(range(vector.HIDDEN))
 
     def test_each_answer_that_settles_a_question_says_what_it_would_raise_and_no_other(
         self,
