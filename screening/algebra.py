@@ -11,6 +11,7 @@ are folds over a condition (`fold`) that read the table; none spells an answer o
 from __future__ import annotations
 
 import enum
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, NamedTuple, TypeVar
@@ -174,20 +175,20 @@ Path = tuple[str | int, ...]
 e.g. `("all", 1, "not")`."""
 
 
-class Walk(Generic[_T]):
+class Walk(ABC, Generic[_T]):
     """What a fold makes of each form of condition, given what it made of the parts."""
 
-    def leaf(self, node: ItemIs, path: Path) -> _T:
-        raise NotImplementedError
+    @abstractmethod
+    def leaf(self, node: ItemIs, path: Path) -> _T: ...
 
-    def all(self, node: AllOf, parts: list[_T]) -> _T:
-        raise NotImplementedError
+    @abstractmethod
+    def all(self, node: AllOf, parts: list[_T]) -> _T: ...
 
-    def any(self, node: AnyOf, parts: list[_T]) -> _T:
-        raise NotImplementedError
+    @abstractmethod
+    def any(self, node: AnyOf, parts: list[_T]) -> _T: ...
 
-    def not_(self, node: NotOf, part: _T) -> _T:
-        raise NotImplementedError
+    @abstractmethod
+    def not_(self, node: NotOf, part: _T) -> _T: ...
 
 
 def _children(node: Condition) -> tuple[list[Condition], str]:
