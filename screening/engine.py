@@ -165,6 +165,7 @@ class _Parts:
             for s in states
         }
         self.labels = {i.id: i.label for i in pack.items}
+        self._open_texts: dict[tuple[str, tuple[str, ...], tuple[Answer, ...]], str] = {}
         cyclic = compiled(pack).followers is None  # refused at load: nothing is remembered
         self.memo: tuple[tuple[Callable[..., Hashable], dict[Hashable, _Decided] | None], ...]
         self.memo = tuple(
@@ -173,6 +174,21 @@ class _Parts:
         """Per rule, in pack order: what picks the answers that decide its entry out of every
         item's state (`given_states`), and the entries decided so far by those answers."""
 
+    def open_text(self, rule: Rule, open_items: list[str], raising: tuple[Answer, ...]) -> str:
+        """An open entry's text in the source language (`open_entry_text`), worded once per
+        rule, open items and raising answers."""
+        key = (rule.id, tuple(open_items), raising)
+        found = self._open_texts.get(key)
+        if found is None:
+            labels = [self.labels[i] for i in open_items]
+            found = open_entry_text(labels, raising, rule.headline, language=SOURCE_LANGUAGE)
+            if len(self._open_texts) < MAX_OPEN_TEXTS:
+                self._open_texts[key] = found
+        return found
+
+
+MAX_OPEN_TEXTS = 65_536
+"""How many open entries' texts a pack keeps worded (a few per rule in practice)."""
 
 _PARTS = "_checklist_parts"
 
@@ -295,10 +311,9 @@ class _DecidingAnswers:
     """Which answers to a not-yet-known item would raise a rule: "If yes", "If no".
 
     Each answer is tried as if given, follow-ups shown or hidden by it, with the rules' own
-    three-valued conditions. The states for an answer are derived from the evaluation's own
+    three-valued condition. The states for an answer are derived from the evaluation's own
     states (`logic.answer_in_place`: only the item and the follow-ups hanging on it change),
-    on one scratch copy that is put back after each item, and every condition asked about
-    is tried on them: no second visibility pass.
+    on one scratch copy that is put back after each try: no second visibility pass.
     """
 
     def __init__(
@@ -310,31 +325,32 @@ class _DecidingAnswers:
         self._states = states
         self._scratch: dict[str, AnswerState] | None = None
 
-    def raising(self, conditions: list[ValueOf], item_id: str) -> list[tuple[Answer, ...]]:
-        """For each condition, the deciding answers to `item_id` that make it hold."""
-        found: list[list[Answer]] = [[] for _ in conditions]
+    def raising(self, condition: ValueOf, item_id: str) -> tuple[Answer, ...]:
+        """The deciding answers to `item_id` that would make the condition hold."""
         asked_if, followers = self._compiled.asked_if, self._compiled.followers
         if followers is None:  # a cycle (refused at load): whole passes
-            for answer in DECIDING_ANSWERS:
-                states = states_if_answered(self._pack, self._given, self._states, item_id, answer)
-                for raised, condition in zip(found, conditions, strict=True):
-                    if condition(states) is Tri.TRUE:
-                        raised.append(answer)
-            return [tuple(r) for r in found]
+            return tuple(
+                answer
+                for answer in DECIDING_ANSWERS
+                if condition(
+                    states_if_answered(self._pack, self._given, self._states, item_id, answer)
+                )
+                is Tri.TRUE
+            )
         if self._scratch is None:
             self._scratch = dict(self._states)
         scratch = self._scratch
         given = self._given
+        found: list[Answer] = []
         for answer in DECIDING_ANSWERS:
             answer_in_place(
                 scratch, item_id, answer, given=given, asked_if=asked_if, followers=followers
             )
-            for raised, condition in zip(found, conditions, strict=True):
-                if condition(scratch) is Tri.TRUE:
-                    raised.append(answer)
+            if condition(scratch) is Tri.TRUE:
+                found.append(answer)
         back = given[item_id]  # the answer as given puts the scratch states back
         answer_in_place(scratch, item_id, back, given=given, asked_if=asked_if, followers=followers)
-        return [tuple(r) for r in found]
+        return tuple(found)
 
 
 DECIDING_ANSWERS: tuple[Answer, ...] = SETTLING
@@ -358,10 +374,9 @@ def _decide(
     rank, entry = _entry(rule, condition(states), states, parts)
     open_items = entry["open_items"]
     if len(open_items) == 1:
-        (raised,) = deciding.raising([value], open_items[0])
+        raised = deciding.raising(value, open_items[0])
         entry["raised_if"] = raised
-        label = [parts.labels[open_items[0]]]
-        entry["text"] = open_entry_text(label, raised, rule.headline, language=SOURCE_LANGUAGE)
+        entry["text"] = parts.open_text(rule, open_items, raised)
     return rank, entry, None
 
 
@@ -386,6 +401,5 @@ def _entry(
     entry["raised_if"] = ()
     entry["rule_text"] = rule.text
     if len(open_items) != 1:
-        labels = [parts.labels[i] for i in open_items]
-        entry["text"] = open_entry_text(labels, (), rule.headline, language=SOURCE_LANGUAGE)
+        entry["text"] = parts.open_text(rule, open_items, ())
     return open_rank, entry
