@@ -62,7 +62,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
         decided = memo.get(pattern, _UNDECIDED) if memo is not None else _UNDECIDED
         if decided is _UNDECIDED:
             decided = _decide(rule, condition, value, states, deciding=deciding, parts=parts)
-            if memo is not None and len(memo) < MAX_PATTERNS_PER_RULE:
+            if memo is not None and parts.may_remember(memo):
                 memo[pattern] = decided
         elif memo is not None and decided is not None and decided[2] is None:
             # Met a second time: worth the model, validated once and shared from now on.
@@ -167,12 +167,21 @@ class _Parts:
         self.labels = {i.id: i.label for i in pack.items}
         self._open_texts: dict[tuple[str, tuple[str, ...], tuple[Answer, ...]], str] = {}
         cyclic = compiled(pack).followers is None  # refused at load: nothing is remembered
+        self.remembered = 0
         self.memo: tuple[tuple[Callable[..., Hashable], dict[Hashable, _Decided] | None], ...]
         self.memo = tuple(
             (_getter(_deciding_items(pack, rule)), None if cyclic else {}) for rule in pack.rules
         )
         """Per rule, in pack order: what picks the answers that decide its entry out of every
         item's state (`given_states`), and the entries decided so far by those answers."""
+
+    def may_remember(self, memo: dict[Hashable, _Decided]) -> bool:
+        """Whether one more entry may be remembered in this rule's memo: within its bound and
+        the pack's, which keep memory small whatever the pack (a few KB an entry)."""
+        if len(memo) >= MAX_PATTERNS_PER_RULE or self.remembered >= MAX_PATTERNS_PER_PACK:
+            return False
+        self.remembered += 1
+        return True
 
     def open_text(self, rule: Rule, open_items: list[str], raising: tuple[Answer, ...]) -> str:
         """An open entry's text in the source language (`open_entry_text`), worded once per
@@ -192,9 +201,13 @@ MAX_OPEN_TEXTS = 65_536
 
 _PARTS = "_checklist_parts"
 
-MAX_PATTERNS_PER_RULE = 4096
-"""How many patterns of answers each rule's entry is remembered for, per pack: memory stays
-bounded whatever the pack; a pattern beyond them is decided afresh, as the first one was."""
+MAX_PATTERNS_PER_RULE = 1024
+"""How many patterns of answers each rule's entry is remembered for, per pack; a pattern
+beyond them is decided afresh, as the first one was. The shipped pack's rules have at most
+64 patterns each (448 in all: their items and the questions those hang on, 4 states each)."""
+MAX_PATTERNS_PER_PACK = 16_384
+"""How many entries a pack remembers in all, so memory stays bounded (tens of MB at most)
+however many rules and items a pack has."""
 
 _UNDECIDED: Any = object()
 

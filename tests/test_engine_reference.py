@@ -143,6 +143,21 @@ def test_each_rule_remembers_at_most_its_bound_of_patterns_and_decides_the_rest_
     pack.__dict__.pop(engine._PARTS, None)
 
 
+def test_a_pack_remembers_at_most_its_bound_of_entries_in_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pack = load_pack().model_copy()
+    pack.__dict__.pop(engine._PARTS, None)
+    monkeypatch.setattr(engine, "MAX_PATTERNS_PER_PACK", 20)
+    rng = random.Random(27)
+    for _ in range(40):
+        answers: dict[str, Answer] = {i.id: rng.choice(ANSWERS) for i in pack.items}
+        answers = {i: a for i, a in answers.items() if i in asked_states(pack, answers)}
+        got = evaluate(pack, AnswersFile.model_validate({"answers": answers}))
+        assert got == decided_afresh(pack, AnswersFile.model_validate({"answers": answers}))
+    assert sum(len(memo or {}) for _, memo in engine._parts(pack).memo) == 20
+
+
 def test_the_same_open_question_reads_if_yes_or_if_no_as_the_other_answers_decide() -> None:
     """One rule, one open item, two sets of answers: the wording kept for the first is never
     shown for the second, whose answer would raise the point the other way."""
