@@ -26,11 +26,11 @@ from screening.algebra import (
     leaves,
 )
 from screening.batch import vector
-from screening.fhir.questionnaire import ANSWER_CODINGS, condition_fhirpath
+from screening.fhir.questionnaire import ANSWER_CODINGS, condition_fhirpath, questionnaire
 from screening.logic import asked_states, compile_condition, compile_value
 from screening.models import ANSWERS, AllOf, Answer, AnswersFile, AnyOf, ItemIs, NotOf, RulePack
 from screening.words import ANSWER_WORDS
-from tests.fhir_helpers import response_for, run_fhirpath
+from tests.fhir_helpers import enabled, questions, response_for, run_fhirpath
 
 FIXTURE = Path(__file__).parent / "fixtures" / "truth-table" / "conditions.json"
 ITEMS = ("a", "b", "c")
@@ -75,11 +75,18 @@ CASES = table_cases()
 IDS = [case.name for case in CASES]
 
 
-def truth_pack() -> RulePack:
-    """Gates always asked, a, b and c each asked when its gate is Yes; a rule per case."""
+def truth_pack(*, gated: bool = True) -> RulePack:
+    """Gates always asked, a, b and c each asked when its gate is Yes (`gated`, else always);
+    a rule per case, and a follow-up per case (`f-N`) asked unless the case's condition is
+    false."""
     item = {"section": "S", "question": "Q?", "help": "H", "sources": ["s"]}
-    items = [{**item, "id": f"{i}-gate", "label": f"{i} gate"} for i in ITEMS] + [
-        {**item, "id": i, "label": i, "asked_if": {"item": f"{i}-gate", "is": "yes"}} for i in ITEMS
+    gates = {i: {"item": f"{i}-gate", "is": "yes"} if gated else None for i in ITEMS}
+    items: list[dict[str, Any]] = [
+        {**item, "id": f"{i}-gate", "label": f"{i} gate"} for i in ITEMS
+    ] + [{**item, "id": i, "label": i, "asked_if": gates[i]} for i in ITEMS]
+    items += [
+        {**item, "id": f"f-{n}", "label": f"f {n}", "asked_if": case.when}
+        for n, case in enumerate(CASES)
     ]
     rules = [
         {
@@ -156,6 +163,28 @@ def test_the_vectorised_engine_gives_the_tables_value_for_every_case_at_once() -
 
 
 FHIRPATH_VALUES = {(True,): "true", (False,): "false", (): "open"}
+
+
+@pytest.mark.parametrize("gated", [True, False], ids=["follow-ups", "questions always asked"])
+def test_a_questionnaire_shows_a_follow_up_exactly_when_its_condition_is_not_false(
+    gated: bool,
+) -> None:
+    """Read as an SDC renderer reads them: core `enableWhen` where that can say it, else the
+    `enableWhenExpression`, run by fhirpathpy."""
+    pack = truth_pack(gated=gated)
+    shown = questions(questionnaire(pack))
+    checked = 0
+    for n, case in enumerate(CASES):
+        if not gated and "not_asked" in case.states.values():
+            continue  # with no gates, every question is asked
+        answers = (
+            answers_for(case)
+            if gated
+            else {i: a for i, a in answers_for(case).items() if not i.endswith("-gate")}
+        )
+        assert enabled(shown[f"f-{n}"], answers) is (case.expected != "false"), case.name
+        checked += 1
+    assert checked > len(CASES) // 2
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
