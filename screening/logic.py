@@ -2,7 +2,9 @@
 
 An item answered `unknown`, or asked but unanswered (`not_assessed`), makes its leaf OPEN:
 neither true nor false. OPEN propagates as in Kleene logic, so a condition that hinges on
-missing knowledge stays open instead of silently counting as "no".
+missing knowledge stays open instead of silently counting as "no". The values, the leaf's
+table and the walk are `screening.algebra`'s; this is the per-row engine built on them,
+the reference the vectorised engine is tested against.
 """
 
 from __future__ import annotations
