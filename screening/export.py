@@ -14,6 +14,7 @@ from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist
 from screening.statements import (
     ABSENT_POINT_NOTE,
+    OPEN_POINT_NOTE,
     OPEN_STATEMENTS_HEADING,
     OPEN_STATEMENTS_INTRO,
     STATEMENTS_HEADING,
@@ -101,6 +102,8 @@ def checklist_markdown(checklist: Checklist) -> str:
     if not checklist.entries:
         lines += ["", "No points were raised by these answers."]
     lines += ["", md_escape(ABSENT_POINT_NOTE)]
+    if checklist.not_assessed or any(e.open_items for e in checklist.entries):
+        lines += ["", md_escape(OPEN_POINT_NOTE)]
     if checklist.statements or checklist.open_statements:
         lines += ["", f"## {STATEMENTS_HEADING}", "", md_escape(STATEMENTS_INTRO)]
     if checklist.statements:

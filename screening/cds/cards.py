@@ -22,12 +22,13 @@ from screening.models import Checklist, Entry
 from screening.open_entries import entry_headline
 from screening.statements import (
     ABSENT_POINT_NOTE,
+    OPEN_POINT_NOTE,
     OPEN_STATEMENTS_HEADING,
     OPEN_STATEMENTS_INTRO,
     STATEMENTS_HEADING,
     statement_text,
 )
-from screening.words import KIND_WORDS, answers_behind
+from screening.words import KIND_WORDS, STATUS_WARNINGS, answers_behind
 
 MAX_SUMMARY = 139
 """CDS Hooks wants a card's summary under 140 characters."""
@@ -157,7 +158,7 @@ def summary_card(
     `notes` are sentences the service must say (an older version's answers, a record that
     was not consulted); each comes first in the detail.
     """
-    lines = [f"**{md_escape(n)}**" for n in notes]
+    lines = [f"**{md_escape(n)}**" for n in (*_status_warning(checklist), *notes)]
     if lines:
         lines.append("")
     if checklist.entries:
@@ -188,6 +189,8 @@ def summary_card(
             f"**Not assessed:** {_count(len(checklist.not_assessed), 'question', 'questions')}; "
             "unknown or unanswered is never read as No.",
         ]
+    elif any(e.open_items for e in checklist.entries):
+        lines += ["", f"*{md_escape(OPEN_POINT_NOTE)}*"]
     lines += ["", md_escape(DISCLAIMER)]
     card: dict[str, Any] = {
         "uuid": make_uuid(),
@@ -210,6 +213,12 @@ def summary_card(
     return card
 
 
+def _status_warning(checklist: Checklist) -> tuple[str, ...]:
+    """The warning of a pack not approved, as every card says it: each may be shown alone."""
+    status = checklist.rule_set.status
+    return tuple(warning for named, warning in STATUS_WARNINGS.items() if named == status)
+
+
 def card_summary(entry: Entry) -> str:
     """The rule's one-line summary; an open entry reads as the checklist words it, what to
     find out and what the answer would raise, shortened to its headline if too long."""
@@ -223,7 +232,9 @@ def card_summary(entry: Entry) -> str:
 def card_detail(checklist: Checklist, entry: Entry) -> str:
     """The entry in Markdown: what to do, the answers behind it, what is open, the sources."""
     label = checklist.label
-    lines = [
+    lines = [f"**{md_escape(w)}**" for w in _status_warning(checklist)]
+    lines += [
+        *([""] if lines else []),
         f"**{KIND_WORDS[entry.kind]}** (rule `{entry.rule_id}`)",
         "",
         md_escape(entry.text, block=True),
