@@ -56,6 +56,7 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/pdf.py
 	$(BIN)/python bench/app.py
+	$(BIN)/python bench/build.py
 	$(BIN)/python bench/batch.py
 	$(BIN)/python bench/cds.py
 	$(BIN)/python bench/cli.py

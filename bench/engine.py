@@ -3,7 +3,9 @@
 Prints figures beside their floors and targets (issue 23, on a 2-core machine): load and
 validate the shipped pack <= 100 ms (floor: reading and parsing its files with libyaml;
 the wording guard's share is printed too), evaluate <= 250 µs median (floor: the one
-visibility pass every evaluation makes). Never fails.
+visibility pass every evaluation makes), and evaluate with nothing remembered from earlier
+answers (`engine.MAX_PATTERNS_PER_RULE` = 0), the cost of a pattern of answers met first.
+Never fails.
 Run: `make bench` or `.venv/bin/python bench/engine.py [N]`.
 """
 
@@ -18,7 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import figure, save
-from screening import AnswersFile, evaluate
+from screening import AnswersFile, engine, evaluate
 from screening.logic import asked_states
 from screening.models import Answer
 from screening.pack import checks, loader
@@ -107,6 +109,19 @@ def main(sets: int = 100_000) -> None:
         floor=("one visibility pass", statistics.median(floor) * 1e6),
     )
     figure("engine", "evaluate, p95", sorted(timings)[int(0.95 * len(timings))] * 1e6, "µs")
+    remembered = engine.MAX_PATTERNS_PER_RULE
+    engine.MAX_PATTERNS_PER_RULE = 0  # every entry decided afresh, as for answers never met
+    pack.__dict__.pop(engine._PARTS, None)
+    try:
+        afresh = [
+            median_ms(lambda a=answers: evaluate(pack, a), runs=1) for answers in inputs[:2000]
+        ]
+    finally:
+        engine.MAX_PATTERNS_PER_RULE = remembered
+        pack.__dict__.pop(engine._PARTS, None)
+    figure(
+        "engine", "  evaluate, median, nothing remembered", statistics.median(afresh) * 1e3, "µs"
+    )
     figure("engine", f"throughput, {sets:,} random answer sets", sets / total, "sets/s")
     save("engine")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from operator import itemgetter
 from typing import Any
 
@@ -12,9 +12,12 @@ from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
 from screening.logic import (
     Evaluator,
+    Outcome,
     Tri,
+    ValueOf,
     answer_in_place,
     compiled,
+    condition_items,
     given_states,
     pack_visible_states,
     states_if_answered,
@@ -30,6 +33,7 @@ from screening.models import (
     Because,
     Checklist,
     DiscussedMark,
+    Entry,
     Rule,
     RulePack,
     RuleSetRef,
@@ -49,23 +53,35 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
     if problems:
         raise AnswersError(problems)
     parts = _parts(pack)
+    found = compiled(pack)
     deciding = _DecidingAnswers(pack, given, states)
-    ranked = [
-        found
-        for rule, condition in compiled(pack).rules
-        if (found := _entry(pack, rule, condition, states, deciding=deciding, parts=parts))
-    ]
+    ranked: list[tuple[tuple[int, int], dict[str, Any], Entry | None]] = []
+    for (rule, condition), value, (reads, memo) in zip(
+        found.rules, found.values, parts.memo, strict=True
+    ):
+        pattern = reads(given)
+        decided = memo.get(pattern, _UNDECIDED) if memo is not None else _UNDECIDED
+        if decided is _UNDECIDED:
+            decided = _decide(rule, condition, value, states, deciding=deciding, parts=parts)
+            if memo is not None and len(memo) < MAX_PATTERNS_PER_RULE:
+                memo[pattern] = decided
+        elif memo is not None and decided is not None and decided[2] is None:
+            # Met a second time: worth the model, validated once and shared from now on.
+            rank, entry, _ = decided
+            decided = memo[pattern] = (rank, entry, Entry.model_validate(entry))
+        if decided is not None:
+            ranked.append(decided)
     # By section in form order, then by kind, so the screen, the PDF and the files agree;
     # the sort is stable, so rules of the same section and kind keep the pack's order.
     ranked.sort(key=itemgetter(0))
-    entries = [entry for _, entry in ranked]
-    _mark_discussed(entries, answers, source)
+    entries = [entry for _, entry, _ in ranked]
     # One validation of plain data is several times faster than building each model in Python;
-    # the parts made once per pack (`_Parts`) go in as the frozen models they are.
+    # the parts made once per pack (`_Parts`) and the entries decided before go in as the
+    # frozen models they are.
     return Checklist.model_validate(
         {
             "rule_set": parts.rule_set,
-            "entries": entries,
+            "entries": _mark_discussed(ranked, answers, source),
             "statements": _statements([e for e in entries if not e["open_items"]]),
             "open_statements": _open_statements(entries),
             "not_assessed": [i for i, s in states.items() if s == "not_assessed"],
@@ -150,9 +166,50 @@ class _Parts:
             for s in states
         }
         self.labels = {i.id: i.label for i in pack.items}
+        cyclic = compiled(pack).followers is None  # refused at load: nothing is remembered
+        self.memo: tuple[tuple[Callable[..., Hashable], dict[Hashable, _Decided] | None], ...]
+        self.memo = tuple(
+            (_getter(_deciding_items(pack, rule)), None if cyclic else {}) for rule in pack.rules
+        )
+        """Per rule, in pack order: what picks the answers that decide its entry out of every
+        item's state (`given_states`), and the entries decided so far by those answers."""
 
 
 _PARTS = "_checklist_parts"
+
+MAX_PATTERNS_PER_RULE = 4096
+"""How many patterns of answers each rule's entry is remembered for, per pack: memory stays
+bounded whatever the pack; a pattern beyond them is decided afresh, as the first one was."""
+
+_UNDECIDED: Any = object()
+
+_Decided = tuple[tuple[int, int], dict[str, Any], Entry | None] | None
+"""A rule's entry with its rank in the checklist's order, as plain data and, once the same
+answers have met it again, as the model; None when the rule raises no entry."""
+
+
+def _deciding_items(pack: RulePack, rule: Rule) -> tuple[str, ...]:
+    """The items whose answers decide a rule's entry: those its condition reads and every
+    question they hang on (through `asked_if`, at any depth), which decides whether they are
+    asked. The entry, its open items and its "If yes / If no" are a function of these alone."""
+    found: dict[str, None] = {}
+    pending = list(condition_items(rule.when))
+    while pending:
+        item_id = pending.pop()
+        if item_id in found or not pack.has_item(item_id):  # an unknown item is refused at load
+            continue
+        found[item_id] = None
+        asked_if = pack.item(item_id).asked_if
+        if asked_if is not None:
+            pending += condition_items(asked_if)
+    return tuple(sorted(found))
+
+
+def _getter(items: tuple[str, ...]) -> Callable[[Mapping[str, AnswerState]], Hashable]:
+    """A function picking these items' states out of all, as one hashable pattern."""
+    if not items:
+        return lambda _: ()
+    return itemgetter(*items)
 
 
 def _parts(pack: RulePack) -> _Parts:
@@ -171,10 +228,15 @@ def _source_ref(source: Source) -> dict[str, Any]:
     return source.model_dump(include=fields) | {"background": bool(source.background)}
 
 
-def _mark_discussed(entries: list[dict[str, Any]], answers: AnswersFile, source: str) -> None:
-    """Copy each mark onto its entry; a mark for a rule that raises no entry is refused, as an
-    answer to a question not asked is, so a file never claims a point that is not there."""
-    raised = {str(entry["rule_id"]): entry for entry in entries}
+def _mark_discussed(
+    ranked: list[tuple[tuple[int, int], dict[str, Any], Entry | None]],
+    answers: AnswersFile,
+    source: str,
+) -> list[Entry | dict[str, Any]]:
+    """The entries with each mark copied onto its own; a mark for a rule that raises no entry
+    is refused, as an answer to a question not asked is, so a file never claims a point that
+    is not there."""
+    raised = {str(entry["rule_id"]) for _, entry, _ in ranked}
     problems = [
         Problem(
             source,
@@ -186,9 +248,15 @@ def _mark_discussed(entries: list[dict[str, Any]], answers: AnswersFile, source:
     ]
     if problems:
         raise AnswersError(problems)
-    for rule_id, mark in answers.discussed.items():
-        raised[rule_id]["done"] = mark.done
-        raised[rule_id]["note"] = mark.note
+    marks = answers.discussed
+    return [
+        entry | {"done": mark.done, "note": mark.note}
+        if (mark := marks.get(entry["rule_id"])) is not None
+        else entry
+        if model is None
+        else model
+        for _, entry, model in ranked
+    ]
 
 
 def checklist_with_marks(
@@ -227,10 +295,11 @@ def checklist_with_marks(
 class _DecidingAnswers:
     """Which answers to a not-yet-known item would raise a rule: "If yes", "If no".
 
-    Each answer is tried as if given, follow-ups shown or hidden by it, with the rule's own
-    three-valued condition. The states for an answer are derived from the evaluation's own
+    Each answer is tried as if given, follow-ups shown or hidden by it, with the rules' own
+    three-valued conditions. The states for an answer are derived from the evaluation's own
     states (`logic.answer_in_place`: only the item and the follow-ups hanging on it change),
-    on one scratch copy that is put back after each try: no second visibility pass.
+    on one scratch copy that is put back after each item, and every condition asked about
+    is tried on them: no second visibility pass.
     """
 
     def __init__(
@@ -242,51 +311,66 @@ class _DecidingAnswers:
         self._states = states
         self._scratch: dict[str, AnswerState] | None = None
 
-    def raising(self, condition: Evaluator, item_id: str) -> tuple[Answer, ...]:
+    def raising(self, conditions: list[ValueOf], item_id: str) -> list[tuple[Answer, ...]]:
+        """For each condition, the deciding answers to `item_id` that make it hold."""
+        found: list[list[Answer]] = [[] for _ in conditions]
         asked_if, followers = self._compiled.asked_if, self._compiled.followers
         if followers is None:  # a cycle (refused at load): whole passes
-            return tuple(
-                answer
-                for answer in DECIDING_ANSWERS
-                if condition(
-                    states_if_answered(self._pack, self._given, self._states, item_id, answer)
-                ).value
-                is Tri.TRUE
-            )
+            for answer in DECIDING_ANSWERS:
+                states = states_if_answered(self._pack, self._given, self._states, item_id, answer)
+                for raised, condition in zip(found, conditions, strict=True):
+                    if condition(states) is Tri.TRUE:
+                        raised.append(answer)
+            return [tuple(r) for r in found]
         if self._scratch is None:
             self._scratch = dict(self._states)
         scratch = self._scratch
         given = self._given
-        found: list[Answer] = []
         for answer in DECIDING_ANSWERS:
             answer_in_place(
                 scratch, item_id, answer, given=given, asked_if=asked_if, followers=followers
             )
-            if condition(scratch).value is Tri.TRUE:
-                found.append(answer)
+            for raised, condition in zip(found, conditions, strict=True):
+                if condition(scratch) is Tri.TRUE:
+                    raised.append(answer)
         back = given[item_id]  # the answer as given puts the scratch states back
         answer_in_place(scratch, item_id, back, given=given, asked_if=asked_if, followers=followers)
-        return tuple(found)
+        return [tuple(r) for r in found]
 
 
 DECIDING_ANSWERS: tuple[Answer, ...] = ("yes", "no")
 """The answers that settle an open question; Unknown leaves it open."""
 
 
-def _entry(
-    pack: RulePack,
+def _decide(
     rule: Rule,
     condition: Evaluator,
+    value: ValueOf,
     states: Mapping[str, AnswerState],
     *,
     deciding: _DecidingAnswers,
     parts: _Parts,
-) -> tuple[tuple[int, int], dict[str, Any]] | None:
-    """The entry a rule adds, as plain data, with its rank in the checklist's order: its own
-    kind when it holds, verify when open."""
-    outcome = condition(states)
-    if outcome.value is Tri.FALSE:
+) -> _Decided:
+    """The entry a rule adds with these states, if any (see `_entry`), its "If yes / If no"
+    included for a point left open by one item."""
+    # Most rules are false for a given set of answers: their value alone says so.
+    if value(states) is Tri.FALSE:
         return None
+    rank, entry = _entry(rule, condition(states), states, parts)
+    open_items = entry["open_items"]
+    if len(open_items) == 1:
+        (raised,) = deciding.raising([value], open_items[0])
+        entry["raised_if"] = raised
+        entry["text"] = open_entry_text([parts.labels[open_items[0]]], raised, rule.headline)
+    return rank, entry, None
+
+
+def _entry(
+    rule: Rule, outcome: Outcome, states: Mapping[str, AnswerState], parts: _Parts
+) -> tuple[tuple[int, int], dict[str, Any]]:
+    """The entry a rule that is not false adds, as plain data, with its rank in the
+    checklist's order: its own kind when it holds, verify when open. An entry left open by
+    one item gets its "If yes / If no" (`raised_if`) once every rule has been read."""
     because = parts.because
     entry = parts.fixed[rule.id] | {
         "because": [because[i, states[i]] for i in outcome.witnesses],
@@ -296,11 +380,11 @@ def _entry(
     if outcome.value is Tri.TRUE:
         return held_rank, entry
     open_items = [i for i in outcome.witnesses if states[i] in ("unknown", "not_assessed")]
-    raising = deciding.raising(condition, open_items[0]) if len(open_items) == 1 else ()
     entry["kind"] = "verify"
     entry["open_items"] = open_items
     # An open point keeps what its sources say: an Unknown is never silently read as No.
-    entry["raised_if"] = raising
+    entry["raised_if"] = ()
     entry["rule_text"] = rule.text
-    entry["text"] = open_entry_text([parts.labels[i] for i in open_items], raising, rule.headline)
+    if len(open_items) != 1:
+        entry["text"] = open_entry_text([parts.labels[i] for i in open_items], (), rule.headline)
     return open_rank, entry

@@ -9,9 +9,13 @@ answer put in.
 
 from __future__ import annotations
 
+import random
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from screening import engine
 from screening.engine import DECIDING_ANSWERS, evaluate
 from screening.errors import AnswersError
 from screening.logic import (
@@ -22,7 +26,8 @@ from screening.logic import (
     states_if_answered,
     visible_states,
 )
-from screening.models import Answer, AnswersFile, AnswerState, RulePack
+from screening.models import ANSWERS, Answer, AnswersFile, AnswerState, Checklist, RulePack
+from screening.pack.loader import load_pack
 from tests.test_batch_vector import random_packs, random_rows
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -93,3 +98,46 @@ def test_an_open_point_names_exactly_the_answers_that_would_raise_it_and_every_q
                 is Tri.TRUE
             )
             assert entry.raised_if == expected, (row, entry.rule_id)
+
+
+def decided_afresh(pack: RulePack, answers: AnswersFile) -> Checklist:
+    """The checklist with nothing remembered from earlier evaluations of the pack."""
+    fresh = pack.model_copy()
+    fresh.__dict__.pop(engine._PARTS, None)
+    return evaluate(fresh, answers)
+
+
+@SETTINGS
+@given(PACKS, st.data())
+def test_an_entry_remembered_for_a_pattern_of_answers_is_the_one_decided_afresh(
+    pack: RulePack, data: st.DataObject
+) -> None:
+    rows = random_rows(pack, data)
+    for row in rows + rows:  # the second time round, every pattern has been met
+        try:
+            first = evaluate(pack, AnswersFile.model_validate({"answers": answers_of(row)}))
+        except AnswersError:
+            continue
+        marks = {e.rule_id: {"done": True, "note": "seen"} for e in first.entries[::2]}
+        answers = AnswersFile.model_validate({"answers": answers_of(row), "discussed": marks})
+        remembered = evaluate(pack, answers)
+        assert remembered == decided_afresh(pack, answers), row
+        assert [e.done for e in remembered.entries] == [
+            e.rule_id in marks for e in remembered.entries
+        ]
+
+
+def test_each_rule_remembers_at_most_its_bound_of_patterns_and_decides_the_rest_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pack = load_pack()
+    monkeypatch.setattr(engine, "MAX_PATTERNS_PER_RULE", 3)
+    pack.__dict__.pop(engine._PARTS, None)
+    rng = random.Random(26)
+    for _ in range(40):
+        answers: dict[str, Answer] = {i.id: rng.choice(ANSWERS) for i in pack.items}
+        answers = {i: a for i, a in answers.items() if i in asked_states(pack, answers)}
+        got = evaluate(pack, AnswersFile.model_validate({"answers": answers}))
+        assert got == decided_afresh(pack, AnswersFile.model_validate({"answers": answers}))
+    assert max(len(memo or {}) for _, memo in engine._parts(pack).memo) <= 3
+    pack.__dict__.pop(engine._PARTS, None)

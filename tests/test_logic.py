@@ -6,7 +6,7 @@ import pytest
 
 from screening.logic import (
     Tri,
-    compile_condition,
+    compile_value,
     condition_items,
     evaluate_condition,
     visible_states,
@@ -78,6 +78,33 @@ class TestTruthTables:
         assert evaluate_condition(condition, {"a": ANSWER_FOR[value]}).value is expected
 
 
+class TestValueAlone:
+    """`compile_value` gives `compile_condition`'s value, short-cuts included."""
+
+    @pytest.mark.parametrize(("inputs", "expected"), KLEENE_AND.items())
+    def test_all(self, inputs: tuple[Tri, Tri], expected: Tri) -> None:
+        condition = AllOf(all=[leaf("a"), leaf("b")])
+        assert compile_value(condition)(states(*inputs)) is expected
+
+    @pytest.mark.parametrize(("inputs", "expected"), KLEENE_OR.items())
+    def test_any(self, inputs: tuple[Tri, Tri], expected: Tri) -> None:
+        condition = AnyOf(any=[leaf("a"), leaf("b")])
+        assert compile_value(condition)(states(*inputs)) is expected
+
+    @pytest.mark.parametrize(("value", "expected"), [(T, F), (F, T), (O, O)])
+    def test_not(self, value: Tri, expected: Tri) -> None:
+        condition = NotOf(not_=leaf("a"))
+        assert compile_value(condition)({"a": ANSWER_FOR[value]}) is expected
+
+    @pytest.mark.parametrize("state", ["yes", "no", "unknown", "not_assessed", None])
+    def test_a_leaf_listing_unknown_and_a_leaf_on_an_item_not_asked(
+        self, state: AnswerState | None
+    ) -> None:
+        condition = ItemIs(item="a", is_=["no", "unknown"])
+        given = {} if state is None else {"a": state}
+        assert compile_value(condition)(given) is evaluate_condition(condition, given).value
+
+
 class TestWitnesses:
     """The outcome names the items that decided it, so every entry can explain itself."""
 
@@ -124,8 +151,8 @@ class TestExplicitUnknown:
 
 
 CHAIN_ASKED_IF = {
-    "b": compile_condition(ItemIs(item="a", is_="yes")),
-    "c": compile_condition(ItemIs(item="b", is_="yes")),
+    "b": compile_value(ItemIs(item="a", is_="yes")),
+    "c": compile_value(ItemIs(item="b", is_="yes")),
 }
 
 

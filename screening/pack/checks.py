@@ -32,7 +32,7 @@ from screening.limits import (
     MAX_RULES,
     MAX_SOURCES,
 )
-from screening.logic import Tri, compile_condition, condition_items, visible_states
+from screening.logic import Tri, compile_value, condition_items, visible_states
 from screening.models import (
     AllOf,
     AnswerState,
@@ -343,7 +343,7 @@ class CrossChecker:
     def _never_holds(self) -> Iterator[Problem]:
         """Try every Yes / No / Unknown combination, with follow-ups hidden as the form hides
         them; refuse a condition too large to try rather than pass it unchecked."""
-        asked_if = {i.id: compile_condition(i.asked_if) for _, _, i in self.items if i.asked_if}
+        asked_if = {i.id: compile_value(i.asked_if) for _, _, i in self.items if i.asked_if}
         parents = {
             i.id: condition_items(i.asked_if) for _, _, i in self.items if i.asked_if is not None
         }
@@ -370,12 +370,11 @@ class CrossChecker:
                     rule.id,
                 )
                 return
-            holds = compile_condition(rule.when)
+            holds = compile_value(rule.when)
             answers: tuple[AnswerState, ...] = ("yes", "no", "unknown")
             combos = itertools.product(answers, repeat=len(refs))
             if not any(
-                holds(visible_states(dict(zip(refs, combo, strict=True)), asked_if)).value
-                is Tri.TRUE
+                holds(visible_states(dict(zip(refs, combo, strict=True)), asked_if)) is Tri.TRUE
                 for combo in combos
             ):
                 yield Problem(

@@ -1,0 +1,105 @@
+"""Browser benchmark of Build: from the click to the checklist heading on screen (issue 23 item 5).
+
+Starts the app (`bench/load.py`'s server), opens one session in headless Chromium, gives the
+load bench's answers, then N times: clicks *Build the discussion checklist*, times until the
+heading "Discussion checklist" is visible, and goes back to the answers. Peer, in the same
+run and session: the click on an answer until the form is idle again (one rerun of the form
+as the browser sees it). Target: median <= 0.3 s. Prints figures; never fails.
+Run: `make bench` or `.venv/bin/python bench/build.py [N]`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from playwright.async_api import Page, async_playwright
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.load import ANSWERS, idle, pick, start_server
+from bench.report import figure, save
+
+TARGET_SECONDS = 0.3
+WORDS = ("Yes", "No")
+
+
+async def one_build(page: Page) -> float:
+    """Seconds from the click on Build to the checklist heading visible; then back."""
+    build = page.get_by_role("button", name="Build the discussion checklist")
+    await build.wait_for()
+    clicked = time.perf_counter()
+    await build.click()
+    await page.locator("#discussion-checklist").wait_for(state="visible")
+    seconds = time.perf_counter() - clicked
+    await idle(page)
+    await page.get_by_role("button", name="Back to the answers").click()
+    await idle(page)
+    return seconds
+
+
+async def one_answer(page: Page, turn: int) -> float:
+    """Seconds from a click on an answer until the form is idle again: the peer."""
+    started = time.perf_counter()
+    await pick(page, "substance_use_active", WORDS[turn % 2])
+    return time.perf_counter() - started
+
+
+async def measure(url: str, runs: int) -> tuple[list[float], list[float]]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=shutil.which("chromium"),
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        try:
+            page = await browser.new_page()
+            await page.goto(url)
+            await page.wait_for_selector(".st-key-answer__chronic_pain_over_3_months")
+            await idle(page)
+            for item_id, word in ANSWERS.items():
+                await pick(page, item_id, word)
+            await one_build(page)  # the first build warms caches: not counted
+            builds, answers = [], []
+            for turn in range(runs):  # interleaved, so load weighs on both alike
+                answers.append(await one_answer(page, turn))
+                builds.append(await one_build(page))
+            return builds, answers
+        finally:
+            await browser.close()
+
+
+def main(runs: int = 10) -> None:
+    if not shutil.which("chromium"):
+        raise SystemExit("bench/build.py needs Debian's chromium (apt-get install chromium)")
+    with tempfile.TemporaryDirectory(prefix="build-bench-") as folder:
+        server, url, _log = start_server(Path(folder))
+        try:
+            builds, answers = asyncio.run(measure(url, runs))
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    peer = statistics.median(answers)
+    figure(
+        "build",
+        f"Build -> checklist heading visible, median of {runs}",
+        statistics.median(builds),
+        "s",
+        target=TARGET_SECONDS,
+        floor=("one answer's rerun in the browser", peer),
+    )
+    print(f"  builds: min {min(builds):.3f} s, max {max(builds):.3f} s")
+    save("build")
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 10)
