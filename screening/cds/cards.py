@@ -171,15 +171,7 @@ def summary_card(
     else:
         lines.append("No point of the checklist is raised by the answers on record.")
     lines += ["", f"*{md_escape(ABSENT_POINT_NOTE)}*"]
-    if checklist.statements or checklist.open_statements:
-        lines += ["", f"**{STATEMENTS_HEADING}**", ""]
-        lines += [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
-    if checklist.open_statements:
-        lines += [
-            "",
-            f"*{md_escape(OPEN_STATEMENTS_HEADING)}* ({md_escape(OPEN_STATEMENTS_INTRO)})",
-        ]
-        lines += ["", *[f"- {md_escape(statement_text(s))}" for s in checklist.open_statements]]
+    lines += _statement_lines(checklist)
     if from_record:
         lines += ["", "**From the record** (confirm each with the patient):", ""]
         lines += [f"- {md_escape(f.words())}" for f in from_record]
@@ -211,6 +203,21 @@ def summary_card(
             {"label": "Open the discussion checklist", "url": app_url, "type": "absolute"}
         ]
     return card
+
+
+def _statement_lines(checklist: Checklist) -> list[str]:
+    """What the sources say about the points raised, then about the open ones, once each."""
+    lines: list[str] = []
+    if checklist.statements or checklist.open_statements:
+        lines += ["", f"**{STATEMENTS_HEADING}**", ""]
+        lines += [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
+    if checklist.open_statements:
+        lines += [
+            "",
+            f"*{md_escape(OPEN_STATEMENTS_HEADING)}* ({md_escape(OPEN_STATEMENTS_INTRO)})",
+        ]
+        lines += ["", *[f"- {md_escape(statement_text(s))}" for s in checklist.open_statements]]
+    return lines
 
 
 def _status_warning(checklist: Checklist) -> tuple[str, ...]:
