@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
 PORT ?= 8501
 
-.PHONY: setup run test lint typecheck rulecheck unit bench mutate clean
+.PHONY: setup run test lint typecheck rulecheck lforms unit bench mutate clean catalogues messages
 
 # requirements.txt says what the app and the package need to run (make run installs only
 # that), requirements-dev.txt adds the tests and tools (make test); constraints.txt pins the
@@ -25,7 +25,29 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 
 setup: $(STAMP)
 
-run: $(STAMP)
+# The message catalogue (screening/catalogue.py): `make messages` extracts the words of ours
+# into the template and makes the pseudo-locale en-XA from it (then update and translate the
+# other languages' .po files: see CONTRIBUTING.md); `make catalogues` compiles every .po to
+# the .mo that the program reads (without one, it compiles the .po in memory).
+LOCALE := screening/locale
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/screening.po))
+
+$(LOCALE)/%/LC_MESSAGES/screening.mo: $(LOCALE)/%/LC_MESSAGES/screening.po $(STAMP)
+	$(BIN)/pybabel --quiet compile --domain screening --input-file $< --output-file $@
+
+catalogues: $(CATALOGUES)
+
+messages: $(STAMP)
+	$(BIN)/pybabel --quiet extract --mapping-file babel.cfg --no-location --sort-output \
+		--project ketamine-screening --omit-header --width 100 \
+		--output-file $(LOCALE)/screening.pot .
+	$(BIN)/python -m screening.pseudo_locale
+	for po in $(filter-out $(LOCALE)/en_XA/%,$(wildcard $(LOCALE)/*/LC_MESSAGES/screening.po)); do \
+		$(BIN)/pybabel --quiet update --domain screening --input-file $(LOCALE)/screening.pot \
+			--output-file $$po --no-location --omit-header --width 100; \
+	done
+
+run: $(STAMP) catalogues
 	$(BIN)/python -m screening check
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
@@ -43,11 +65,22 @@ rulecheck: $(STAMP)
 	$(BIN)/python -m screening check --coverage
 	$(BIN)/python -m screening scenarios > /dev/null
 
+# LHC-Forms for the browser test that loads our Questionnaire into it (tests/test_fhir_browser.py),
+# pinned by tests/lforms/package-lock.json and installed by `npm ci` (no install scripts run);
+# the test serves its files itself, nothing is fetched at test time. Without npm the test is
+# skipped, except under CI=true, where it fails.
+LFORMS_STAMP := tests/lforms/node_modules/.package-lock.json
+$(LFORMS_STAMP): tests/lforms/package.json tests/lforms/package-lock.json
+	cd tests/lforms && npm ci --ignore-scripts --no-audit --no-fund
+lforms:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(LFORMS_STAMP); \
+	else echo "npm not found: the LHC-Forms browser test is skipped (it fails under CI=true)"; fi
+
 # Every core runs tests (pytest-xdist); the browser tests form two groups, each whole on one
 # worker with one server (tests/conftest.py sets the groups). `make unit -e PYTEST_WORKERS=0`
 # runs them in one process.
 PYTEST_WORKERS ?= auto
-unit: $(DEV_STAMP)
+unit: $(DEV_STAMP) catalogues lforms
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint typecheck rulecheck unit

@@ -35,6 +35,10 @@ if PAGES not in st.session_state:
         st.Page("app_pages/audit.py", title="Audit", icon=":material/query_stats:"),
         st.Page("app_pages/about.py", title="About", icon=":material/info:"),
     ]
-guard()  # Esc, paste, downloads, leaving the page, and a reload's recovery, on every page
-st.navigation([copy.copy(page) for page in st.session_state[PAGES]], position="top").run()
-memory.snapshot()  # the form as it stands, in server memory, for a reload of this tab
+ready = guard()  # Esc, paste, downloads, leaving the page, and a reload's recovery
+chosen = st.navigation([copy.copy(page) for page in st.session_state[PAGES]], position="top")
+if ready:  # not before the tab has said whether it held a screening before a reload
+    try:
+        chosen.run()
+    finally:  # a run cut short by a click or `st.rerun` has taken its changes all the same
+        memory.snapshot()  # the form as it stands, in server memory, for a reload of this tab

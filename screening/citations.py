@@ -13,10 +13,11 @@ import html
 import re
 from dataclasses import dataclass
 
+from screening.catalogue import N_, _
 from screening.markdown import is_web_address, md_escape, md_link
 from screening.models import Source, SourceRef
 
-BACKGROUND_NOTE = (
+BACKGROUND_NOTE = N_(
     "Background reading for patients, not clinical evidence: it stands beside a guideline or "
     "label and never alone behind a point."
 )
@@ -38,23 +39,24 @@ class SourcePart:
 
 def source_parts(source: Source | SourceRef, *, full: bool = False) -> tuple[SourcePart, ...]:
     """The parts after the citation, in their fixed order; `full` adds label revision,
-    sections relied on, the background note, evidence grade and the source's note."""
+    sections relied on, the background note, evidence grade and the source's note; the labels
+    in the language of the render."""
     grade, note = (source.grade, source.note) if isinstance(source, Source) else (None, None)
     parts = []
     if source.doi:
-        parts.append(SourcePart("DOI", source.doi, "https://doi.org/" + source.doi))
+        parts.append(SourcePart(_("DOI"), source.doi, "https://doi.org/" + source.doi))
     if source.url:
-        parts.append(SourcePart("Link", source.url, source.url))
+        parts.append(SourcePart(_("Link"), source.url, source.url))
     if full and source.revised:
-        parts.append(SourcePart("Label revision", source.revised))
+        parts.append(SourcePart(_("Label revision"), source.revised))
     if full and source.sections:
-        parts.append(SourcePart("Sections relied on", "; ".join(source.sections)))
+        parts.append(SourcePart(_("Sections relied on"), "; ".join(source.sections)))
     if full and source.background:
-        parts.append(SourcePart(None, BACKGROUND_NOTE))
+        parts.append(SourcePart(None, _(BACKGROUND_NOTE)))
     if full and grade:
-        parts.append(SourcePart("Evidence", grade))
+        parts.append(SourcePart(_("Evidence"), grade))
     if full and note:
-        parts.append(SourcePart("Note", note))
+        parts.append(SourcePart(_("Note"), note))
     return tuple(parts)
 
 

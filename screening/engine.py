@@ -7,6 +7,7 @@ from operator import itemgetter
 from typing import Any
 
 from screening.answer_checks import answer_problems
+from screening.catalogue import SOURCE_LANGUAGE
 from screening.citations import cited_as
 from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
@@ -361,7 +362,8 @@ def _decide(
     if len(open_items) == 1:
         (raised,) = deciding.raising([value], open_items[0])
         entry["raised_if"] = raised
-        entry["text"] = open_entry_text([parts.labels[open_items[0]]], raised, rule.headline)
+        label = [parts.labels[open_items[0]]]
+        entry["text"] = open_entry_text(label, raised, rule.headline, language=SOURCE_LANGUAGE)
     return rank, entry, None
 
 
@@ -386,5 +388,6 @@ def _entry(
     entry["raised_if"] = ()
     entry["rule_text"] = rule.text
     if len(open_items) != 1:
-        entry["text"] = open_entry_text([parts.labels[i] for i in open_items], (), rule.headline)
+        labels = [parts.labels[i] for i in open_items]
+        entry["text"] = open_entry_text(labels, (), rule.headline, language=SOURCE_LANGUAGE)
     return open_rank, entry

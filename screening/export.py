@@ -9,9 +9,11 @@ from collections.abc import Callable
 from functools import partial
 
 from screening.canonical import canonical_sha256, checklist_digest
+from screening.catalogue import _
 from screening.citations import source_markdown
 from screening.markdown import md_escape
-from screening.models import AnswersFile, Checklist
+from screening.models import AnswersFile, Checklist, Entry
+from screening.open_entries import entry_text
 from screening.statements import (
     ABSENT_POINT_NOTE,
     OPEN_POINT_NOTE,
@@ -21,7 +23,7 @@ from screening.statements import (
     STATEMENTS_INTRO,
     statement_text,
 )
-from screening.words import STATUS_WARNINGS, answers_behind, by_section
+from screening.words import PRODUCT_TITLE, STATUS_WARNINGS, answers_behind, by_section
 
 NAME_REFERENCE_LENGTH = 40
 """The most of a patient reference a download's file name carries."""
@@ -71,64 +73,84 @@ def _file_name(
 
 
 def checklist_json(checklist: Checklist) -> str:
-    """The checklist as JSON: same checklist, same bytes (fixed key order, no timestamps)."""
-    return json.dumps(checklist.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+    """The checklist as JSON: same checklist, same bytes (fixed key order, no timestamps).
+
+    The shape is the public contract, in every language; the fields that carry our words (the
+    disclaimer, an open point's text) are worded in the language of the render."""
+    data = checklist.model_dump(mode="json")
+    data["disclaimer"] = _(checklist.disclaimer)
+    for shown, entry in zip(data["entries"], checklist.entries, strict=True):
+        shown["text"] = entry_text(entry, checklist.label)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def checklist_markdown(checklist: Checklist) -> str:
     """A readable checklist: entries by section, each with its reasons and sources; from the
-    checklist alone."""
+    checklist alone, in the language of the render."""
     rs = checklist.rule_set
-    lines = [
-        "# Ketamine for pain: discussion checklist",
-        "",
-        f"> {checklist.disclaimer}",
-        "",
-    ]
+    lines = [f"# {_(PRODUCT_TITLE)}", "", f"> {_(checklist.disclaimer)}", ""]
     # Pasted into a record without the app or the PDF, the file still says it is a draft.
     warning = next((w for status, w in STATUS_WARNINGS.items() if status == rs.status), None)
     if warning is not None:
         lines += [f"> **{warning}**", ""]
+    pack_line = _("Rule pack: {name}, version {version} ({status})").format(
+        name=md_escape(rs.name), version=md_escape(rs.version), status=rs.status
+    )
     lines += [
-        f"- Rule pack: {md_escape(rs.name)}, version {md_escape(rs.version)} ({rs.status})",
-        f"- Rule pack sha256: `{rs.sha256}`",
+        f"- {pack_line}",
+        "- " + _("Rule pack sha256: {sha256}").format(sha256=f"`{rs.sha256}`"),
     ]
     details = [
-        ("Patient reference", checklist.patient_reference),
-        ("Clinician", checklist.clinician),
-        ("Date", checklist.date),
+        (_("Patient reference: {value}"), checklist.patient_reference),
+        (_("Clinician: {value}"), checklist.clinician),
+        (_("Date: {value}"), checklist.date),
     ]
-    lines += [f"- {name}: {md_escape(value)}" for name, value in details if value]
+    lines += [f"- {name.format(value=md_escape(value))}" for name, value in details if value]
     if not checklist.entries:
-        lines += ["", "No points were raised by these answers."]
-    lines += ["", md_escape(ABSENT_POINT_NOTE)]
+        lines += ["", _("No points were raised by these answers.")]
+    lines += ["", md_escape(_(ABSENT_POINT_NOTE))]
     if checklist.not_assessed or any(e.open_items for e in checklist.entries):
-        lines += ["", md_escape(OPEN_POINT_NOTE)]
-    if checklist.statements or checklist.open_statements:
-        lines += ["", f"## {STATEMENTS_HEADING}", "", md_escape(STATEMENTS_INTRO)]
-    if checklist.statements:
-        lines += [""] + [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
-    if checklist.open_statements:
-        lines += ["", f"**{md_escape(OPEN_STATEMENTS_HEADING)}**", ""]
-        lines += [md_escape(OPEN_STATEMENTS_INTRO), ""]
-        lines += [f"- {md_escape(statement_text(s))}" for s in checklist.open_statements]
+        lines += ["", md_escape(_(OPEN_POINT_NOTE))]
+    lines += _statements_markdown(checklist)
     for section, entries in by_section(checklist.entries, lambda e: e.section).items():
         lines += ["", f"## {md_escape(section)}", ""]
         for entry in entries:
-            lines.append(f"- [{'x' if entry.done else ' '}] {md_escape(entry.text)}")
-            lines += [f"  - {md_escape(statement_text(s))}" for s in entry.source_says]
-            if entry.note and entry.note.strip():
-                lines.append(f"  - Note: {md_escape(entry.note)}")
-            lines.append(f"  - Because: {md_escape(answers_behind(checklist, entry))}")
-            lines.append(
-                f"  - Rule `{entry.rule_id}` ({entry.kind}); "
-                f"sources: {', '.join(s.id for s in entry.sources)}"
-            )
-            lines.append(f"  - Why it matters: {md_escape(entry.rationale)}")
+            lines += _entry_markdown(checklist, entry)
     if checklist.not_assessed:
-        lines += ["", "## Not assessed", ""]
+        lines += ["", "## " + _("Not assessed"), ""]
         lines += [f"- {md_escape(checklist.label(i))} (`{i}`)" for i in checklist.not_assessed]
     if checklist.cited:
-        lines += ["", "## Sources", ""]
+        lines += ["", "## " + _("Sources"), ""]
         lines += [f"- **{s.id}**: {source_markdown(s, full=True)}" for s in checklist.cited]
     return "\n".join(lines) + "\n"
+
+
+def _statements_markdown(checklist: Checklist) -> list[str]:
+    lines: list[str] = []
+    if checklist.statements or checklist.open_statements:
+        lines += ["", f"## {_(STATEMENTS_HEADING)}", "", md_escape(_(STATEMENTS_INTRO))]
+    if checklist.statements:
+        lines += [""] + [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
+    if checklist.open_statements:
+        lines += ["", f"**{md_escape(_(OPEN_STATEMENTS_HEADING))}**", ""]
+        lines += [md_escape(_(OPEN_STATEMENTS_INTRO)), ""]
+        lines += [f"- {md_escape(statement_text(s))}" for s in checklist.open_statements]
+    return lines
+
+
+def _entry_markdown(checklist: Checklist, entry: Entry) -> list[str]:
+    text = entry_text(entry, checklist.label)
+    lines = [f"- [{'x' if entry.done else ' '}] {md_escape(text)}"]
+    lines += [f"  - {md_escape(statement_text(s))}" for s in entry.source_says]
+    if entry.note and entry.note.strip():
+        lines.append("  - " + _("Note: {note}").format(note=md_escape(entry.note)))
+    because = md_escape(answers_behind(checklist, entry))
+    lines.append("  - " + _("Because: {answers}").format(answers=because))
+    rule = _("Rule {rule} ({kind}); sources: {sources}").format(
+        rule=f"`{entry.rule_id}`", kind=entry.kind, sources=", ".join(s.id for s in entry.sources)
+    )
+    lines.append(f"  - {rule}")
+    lines.append(
+        "  - " + _("Why it matters: {rationale}").format(rationale=md_escape(entry.rationale))
+    )
+    return lines

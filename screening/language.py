@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 
+from screening.catalogue import N_
 from screening.hidden import (
     ALWAYS_ALLOWED_SCRIPTS,
     DEFAULT_SCRIPTS,
@@ -26,7 +27,7 @@ from screening.hidden import (
     in_script,
 )
 
-DISCLAIMER = (
+DISCLAIMER = N_(
     "This is a discussion checklist, not a recommendation, a diagnosis or a decision. "
     "It lists points for the clinician to discuss, verify, arrange or document; "
     "it does not say whether ketamine is appropriate for this patient."

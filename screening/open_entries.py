@@ -2,26 +2,52 @@
 
 An open point is a question to settle, not a finding: it reads as what to find out, then
 what the answer would raise ("Find out: liver disease? If yes: Verify ..."), and the view
-lists open points under the question that would settle them.
+lists open points under the question that would settle them. The entry keeps the structure
+(its questions, the answers that would raise it, its summary); each view words it here in
+its own language. The engine words it once in the source language, for `Entry.text`, which
+records and fingerprints carry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
+from screening.catalogue import N_, active_language, translations
 from screening.models import Answer, Entry
 
 
-def open_headline(open_items: int, raising: tuple[Answer, ...], summary: str) -> str:
+def _if_answer(answer: Answer) -> str:
+    """The words for "if this answer", whole: a language may put the answer anywhere."""
+    return N_("If yes: {summary}") if answer == "yes" else N_("If no: {summary}")
+
+
+def open_headline(
+    open_items: int, raising: tuple[Answer, ...], summary: str, *, language: str | None = None
+) -> str:
     """What an open point would raise once answered: "If yes: <summary>"."""
+    words = translations(language or active_language())
     if open_items == 1 and len(raising) == 1:
-        return f"If {raising[0]}: {summary}"
-    return f"Depending on the answer{'s' if open_items > 1 else ''}: {summary}"
+        return words.gettext(_if_answer(raising[0])).format(summary=summary)
+    return words.ngettext(
+        "Depending on the answer: {summary}", "Depending on the answers: {summary}", open_items
+    ).format(summary=summary)
 
 
-def open_entry_text(labels: list[str], raising: tuple[Answer, ...], summary: str) -> str:
+def open_entry_text(
+    labels: list[str], raising: tuple[Answer, ...], summary: str, *, language: str | None = None
+) -> str:
     """The whole open point: "Find out: <label>? If yes: <summary>"."""
-    return f"Find out: {'; '.join(labels)}? {open_headline(len(labels), raising, summary)}"
+    words = translations(language or active_language())
+    headline = open_headline(len(labels), raising, summary, language=language)
+    return words.gettext("Find out: {questions}? {headline}").format(
+        questions="; ".join(labels), headline=headline
+    )
+
+
+def _headline(entry: Entry) -> str:
+    """What an open point would raise: the rule's summary, else its text (a pack of schema
+    1.0); empty in a record made before the entry carried either."""
+    return entry.summary or entry.rule_text
 
 
 def entry_headline(entry: Entry) -> str:
@@ -29,6 +55,15 @@ def entry_headline(entry: Entry) -> str:
     if not entry.open_items or not entry.summary:
         return entry.text
     return open_headline(len(entry.open_items), entry.raised_if, entry.summary)
+
+
+def entry_text(entry: Entry, label: Callable[[str], str]) -> str:
+    """An entry's whole text in the language of the view: an open point worded from its
+    questions (`label` names them) and what it would raise; a point raised, or an open point
+    of an older record that carries no headline, as the entry carries it."""
+    if not entry.open_items or not _headline(entry):
+        return entry.text
+    return open_entry_text([label(i) for i in entry.open_items], entry.raised_if, _headline(entry))
 
 
 def group_open_entries(entries: Iterable[Entry]) -> dict[str, list[Entry]]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from screening.catalogue import N_, Words, _
 from screening.citations import cited_as
 from screening.models import (
     Entry,
@@ -23,56 +24,62 @@ from screening.models import (
     ordered_statements,
 )
 
-STATEMENTS_HEADING = "What the sources say"
+STATEMENTS_HEADING = N_("What the sources say")
 """The block at the top of a checklist that lists its entries' source statements once each."""
 
-STATEMENTS_INTRO = (
+STATEMENTS_INTRO = N_(
     "Quoted from the sources the points below cite, each with where it says so; "
     "information with its citation, not a finding about this patient."
 )
 """Under the heading, once."""
 
-OPEN_STATEMENTS_HEADING = "If an open question is answered so that it raises its point"
+OPEN_STATEMENTS_HEADING = N_("If an open question is answered so that it raises its point")
 """In the top block, after the statements behind the points raised: the statements behind
 points still open (an Unknown or unanswered question), said of the question, not the patient."""
 
-OPEN_STATEMENTS_INTRO = (
+OPEN_STATEMENTS_INTRO = N_(
     "Contraindications and \u201cdo not\u201d statements only; every statement a point cites "
     "is under that point."
 )
 """Under that sub-heading: why the open group at the top is shorter than the points below."""
 
-ABSENT_POINT_NOTE = (
+ABSENT_POINT_NOTE = N_(
     "A point not listed here means that no answer given raised it, not that the patient "
     "was assessed as low risk."
 )
 """Said once on every checklist: a short list is not a clean bill of health."""
 
-OPEN_POINT_NOTE = (
+OPEN_POINT_NOTE = N_(
     "Unknown or unanswered is never read as No: a point it leaves open is listed with what "
     "to find out."
 )
 """Said wherever an open point or a question not assessed is shown."""
 
-STRENGTH_WORDS: Mapping[SourceStrength, str] = {
-    "contraindication": "contraindication",
-    "do-not": "do not",
-    "should-not": "should not",
-    "caution": "caution",
-}
+STRENGTH_WORDS: Mapping[SourceStrength, str] = Words(
+    {
+        "contraindication": N_("contraindication"),
+        "do-not": N_("do not"),
+        "should-not": N_("should not"),
+        "caution": N_("caution"),
+    }
+)
 """How strongly the source says it, as a reader sees it."""
 
 
 def attribution(said: StatementRef) -> str:
     """Who says it, where, and how strongly: `KETALAR ... injection (4 Contraindications),
     contraindication`."""
-    return f"{said.cited_as} ({said.section}), {STRENGTH_WORDS[said.strength]}"
+    return _("{cited_as} ({section}), {strength}").format(
+        cited_as=said.cited_as, section=said.section, strength=STRENGTH_WORDS[said.strength]
+    )
 
 
 def statement_text(said: StatementRef) -> str:
     """A statement on one line of plain text: its attribution, then the source's words in
     quotation marks."""
-    return f"{attribution(said)}: \u201c{said.statement}\u201d"
+    return _("{attribution}: \u201c{statement}\u201d").format(
+        attribution=attribution(said), statement=said.statement
+    )
 
 
 def statement_ref(said: SourceStatement, source: Source) -> StatementRef:

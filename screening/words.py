@@ -11,40 +11,54 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
+from screening.catalogue import N_, Words, _
 from screening.models import KINDS, AnswerState, Checklist, Entry, Kind, Status
+
+PRODUCT_TITLE = N_("Ketamine for pain: discussion checklist")
+"""The title of a checklist, atop every export that has one."""
 
 KIND_ORDER: tuple[Kind, ...] = KINDS
 """The kinds in the order a checklist lists them within a section."""
 
-KIND_WORDS: Mapping[Kind, str] = {
-    "discuss": "Discuss",
-    "verify": "Verify",
-    "arrange": "Arrange",
-    "document": "Document",
-}
+KIND_WORDS: Mapping[Kind, str] = Words(
+    {
+        "discuss": N_("Discuss"),
+        "verify": N_("Verify"),
+        "arrange": N_("Arrange"),
+        "document": N_("Document"),
+    }
+)
 """What the clinician is asked to do, as a heading or label; in `KIND_ORDER`."""
 
-ANSWER_WORDS: Mapping[AnswerState, str] = {
-    "yes": "Yes",
-    "no": "No",
-    "unknown": "Unknown",
-    "not_assessed": "not assessed",
-}
+ANSWER_WORDS: Mapping[AnswerState, str] = Words(
+    {
+        "yes": N_("Yes"),
+        "no": N_("No"),
+        "unknown": N_("Unknown"),
+        "not_assessed": N_("not assessed"),
+    }
+)
 """An answer as a reader sees it; `not_assessed` is an item asked but left unanswered."""
 
-STATUS_WORDS: Mapping[Status, str] = {
-    "draft": "draft: not yet reviewed by the committee",
-    "in_review": "in review by the committee",
-    "approved": "approved by the committee",
-    "retired": "retired: no longer in use",
-}
+STATUS_WORDS: Mapping[Status, str] = Words(
+    {
+        "draft": N_("draft: not yet reviewed by the committee"),
+        "in_review": N_("in review by the committee"),
+        "approved": N_("approved by the committee"),
+        "retired": N_("retired: no longer in use"),
+    }
+)
 """A pack's status, said in full, for a reviewer."""
 
-STATUS_WARNINGS: Mapping[Status, str] = {
-    "draft": "This rule pack is a draft: its content has not completed clinical review.",
-    "in_review": "This rule pack is in review: its content has not completed clinical review.",
-    "retired": "This rule pack has been retired: its content may be out of date.",
-}
+STATUS_WARNINGS: Mapping[Status, str] = Words(
+    {
+        "draft": N_("This rule pack is a draft: its content has not completed clinical review."),
+        "in_review": N_(
+            "This rule pack is in review: its content has not completed clinical review."
+        ),
+        "retired": N_("This rule pack has been retired: its content may be out of date."),
+    }
+)
 """The warning shown above a form or checklist made with a pack that is not approved."""
 
 
@@ -70,7 +84,7 @@ def by_section(rows: Iterable[_Row], section: Callable[[_Row], str]) -> dict[str
     return groups
 
 
-NO_ANSWER_NEEDED = "no answer needed"
+NO_ANSWER_NEEDED = N_("no answer needed")
 """Said of a point that every set of answers raises."""
 
 
@@ -79,4 +93,4 @@ def answers_behind(checklist: Checklist, entry: Entry) -> str:
     "substance use history = Yes; monitoring = Unknown", or that none was needed."""
     label = checklist.label
     found = "; ".join(f"{label(b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because)
-    return found or NO_ANSWER_NEEDED
+    return found or _(NO_ANSWER_NEEDED)

@@ -260,7 +260,7 @@ class TestDates:
         assert reader.metadata is not None
         assert reader.metadata.creation_date == datetime(2026, 3, 14, tzinfo=UTC)
 
-    def test_without_a_date_it_prints_not_given_and_uses_a_fixed_creation_date(
+    def test_without_a_date_it_prints_not_given_and_has_no_creation_date_and_the_same_bytes(
         self, mini_pack: RulePack
     ) -> None:
         pdf = build(mini_pack, {})
@@ -268,7 +268,10 @@ class TestDates:
         assert "· date: not given ·" in pages(pdf)[1]
         reader = PdfReader(io.BytesIO(pdf))
         assert reader.metadata is not None
-        assert reader.metadata.creation_date == datetime(1970, 1, 1, tzinfo=UTC)
+        assert reader.metadata.creation_date is None
+        assert "/CreationDate" not in reader.metadata
+        assert b"D:1970" not in pdf and b"/CreationDate" not in pdf
+        assert build(mini_pack, {}) == pdf
 
     @pytest.mark.parametrize(
         "date", ["14/03/2026", "2026-02-30", "20260314", " 2026-03-14", "", "0999-05-05"]
@@ -309,7 +312,7 @@ class TestTypedText:
     def test_each_font_file_is_parsed_once_per_process_and_only_when_needed(
         self, mini_pack: RulePack, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        from screening.pdf import layout  # noqa: PLC0415 - the cache under test
+        from screening.pdf import document  # noqa: PLC0415 - the cache under test
 
         parsed: list[str] = []
         real_add_font = FPDF.add_font
@@ -318,7 +321,7 @@ class TestTypedText:
             parsed.append(Path(fname).name)
             real_add_font(doc, family, style, fname)
 
-        monkeypatch.setattr(layout, "_FONTS", FontCache())
+        monkeypatch.setattr(document, "_FONTS", FontCache())
         monkeypatch.setattr(FPDF, "add_font", counting)
         build(mini_pack, {}, patient_reference="Zoë")
         assert parsed == ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf"]

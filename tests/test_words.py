@@ -90,6 +90,13 @@ def checked(skipped: set[str], pending: dict[str, str]) -> list[object]:
     ]
 
 
+def _marked(value: ast.expr) -> ast.expr:
+    """A word marked for the catalogue, `N_("Discuss")`, read as the word it marks."""
+    if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) and value.func.id == "N_":
+        return value.args[0]
+    return value
+
+
 def word_tables(source: str) -> list[tuple[int, str]]:
     """Dict literals mapping two or more kinds, answers or statuses to words a reader sees."""
     found = []
@@ -102,7 +109,7 @@ def word_tables(source: str) -> list[tuple[int, str]]:
             if isinstance(key, ast.Constant) and isinstance(key.value, str)
         }
         for name, vocabulary in VOCABULARIES.items():
-            keyed = [pairs[k] for k in vocabulary if k in pairs]
+            keyed = [_marked(pairs[k]) for k in vocabulary if k in pairs]
             worded = [
                 v
                 for v in keyed

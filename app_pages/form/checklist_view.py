@@ -63,8 +63,15 @@ focusHeading();
 </script>"""
 
 
-SKIP_LINKS = "[Skip to the downloads](#take-it-away)"
-"""A link past the points, for a keyboard: to the downloads' heading."""
+FIND_OUT_HEADING = "To find out"
+FIND_OUT_ANCHOR = "to-find-out"
+FIND_OUT_KEY = "find_out__"
+"""Key prefix of each question's group of open points (read by the tab's guard)."""
+SKIP_LINKS = (
+    f"[Skip to the questions to find out](#{FIND_OUT_ANCHOR}) · "
+    "[Skip to the downloads](#take-it-away)"
+)
+"""Links past the points, for a keyboard: to the open questions, and to the downloads."""
 
 
 def _because_lines(checklist: Checklist, entry: Entry) -> list[str]:
@@ -134,22 +141,35 @@ def _question_asked(checklist: Checklist, item_id: str) -> str:
     return asked.question if asked is not None else item_id
 
 
-def _entries(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
-    """Points raised, by section and kind; then, per section, points still open, grouped under
-    the question whose answer would settle them, so many unanswered questions stay scannable."""
-    for section, here in by_section(checklist.entries, lambda e: e.section).items():
+def _raised(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
+    """The points the answers raise, first and in full, by section and kind."""
+    raised = [e for e in checklist.entries if not e.open_items]
+    for section, here in by_section(raised, lambda e: e.section).items():
         st.subheader(md(section), divider="gray")
         for kind, word in KIND_WORDS.items():
-            entries = [e for e in here if e.kind == kind and not e.open_items]
+            entries = [e for e in here if e.kind == kind]
             if entries:
                 st.markdown(f"**{word}**")
             for entry in entries:
                 _entry_row(checklist, entry, entry.text, vocabulary)
-        groups = group_open_entries(here)
-        if groups:
-            st.markdown("**To find out**")
-        for item_id, entries in groups.items():
-            st.markdown(f"*Find out: {md(_question_asked(checklist, item_id))}*")
+
+
+def _to_find_out(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
+    """The questions not yet answered, each once whatever the sections its points are in,
+    with what its answer would raise, compact: one line per point under the question."""
+    groups = group_open_entries(checklist.entries)
+    if not groups:
+        return
+    st.subheader(FIND_OUT_HEADING, divider="gray", anchor=FIND_OUT_ANCHOR)
+    st.caption(
+        f"{len(groups)} question(s) not yet answered, each once, with what its answer would "
+        "raise. Tick them off during the discussion; “Why?” gives the answers, rule and "
+        "sources behind each point. The downloads are at the end."
+    )
+    for item_id, entries in groups.items():
+        # Keyed, so the tab's guard names each control by the question and the point.
+        with st.container(gap="xxsmall", key=f"{FIND_OUT_KEY}{item_id}"):
+            st.markdown(f"**Find out: {md(_question_asked(checklist, item_id))}**")
             for entry in entries:
                 _entry_row(checklist, entry, entry_headline(entry), vocabulary)
             entry_statements(group_statements(entries))
@@ -260,21 +280,17 @@ def checklist_view(pack: RulePack) -> None:
         st.text(" · ".join(details))
     if checklist.not_assessed:
         st.warning(
-            f"**{len(checklist.not_assessed)} question(s) not assessed**, each listed once: "
-            "under *To find out* with what its answer would raise, or at the end. "
-            "An unanswered question is never taken as No.",
+            f"**{len(checklist.not_assessed)} question(s) not assessed**, each listed once, "
+            "below the points raised; never taken as No.",
             icon=":material/help:",
         )
-    checklist_top(checklist)
     _settled(pack, checklist)
-    if checklist.entries:
-        st.caption(
-            f"{len(checklist.entries)} entries, by section. Tick them off during the discussion; "
-            "open “Why?” for the answers, rule and sources behind each. Downloads are at the end."
-        )
-        _entries(checklist, pack.vocabulary)
+    if any(not e.open_items for e in checklist.entries):  # first, in full, on the first screen
+        _raised(checklist, pack.vocabulary)
     else:
         st.success("No points were raised by these answers.", icon=":material/done:")
+    checklist_top(checklist)
+    _to_find_out(checklist, pack.vocabulary)
     listed = set(group_open_entries(checklist.entries))
     rest = [i for i in checklist.not_assessed if i not in listed]
     if rest:

@@ -13,13 +13,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from screening.catalogue import N_, _, ngettext
 from screening.citations import source_markdown
 from screening.describe import item_list
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_id_of
 from screening.language import DISCLAIMER
 from screening.markdown import md_escape
 from screening.models import Checklist, Entry
-from screening.open_entries import entry_headline
+from screening.open_entries import entry_headline, entry_text
 from screening.statements import (
     ABSENT_POINT_NOTE,
     OPEN_POINT_NOTE,
@@ -33,8 +34,9 @@ from screening.words import KIND_WORDS, STATUS_WARNINGS, answers_behind
 MAX_SUMMARY = 139
 """CDS Hooks wants a card's summary under 140 characters."""
 
-SHORT_OPEN_PREFIX = "Find out. "
-"""Starts an open entry's summary when its full wording is too long for a card."""
+SHORT_OPEN_PREFIX = N_("Find out. ")
+"""Starts an open entry's summary when its full wording is too long for a card (shown with
+`_`, in the language of the render)."""
 
 
 SUMMARY_CODE = "discussion-checklist"
@@ -66,7 +68,9 @@ class FromRecord:
 
     def words(self) -> str:
         when = f", {self.date}" if self.date else ""
-        return f"{self.label} = Yes, from the record: {self.display} ({self.resource}{when})"
+        return _("{label} = Yes, from the record: {display} ({resource}{when})").format(
+            label=self.label, display=self.display, resource=self.resource, when=when
+        )
 
 
 def source_label(checklist: Checklist) -> str:
@@ -107,12 +111,11 @@ def _card(
     behind = {b.item for b in entry.because}
     taken = [f.words() for f in from_record if f.item in behind]
     if taken:
-        detail += "\n\n**From the record** (confirm with the patient):\n\n" + "\n".join(
-            f"- {md_escape(t)}" for t in taken
-        )
+        heading = _("**From the record** (confirm with the patient):")
+        detail += f"\n\n{heading}\n\n" + "\n".join(f"- {md_escape(t)}" for t in taken)
     return {
         "uuid": card_id,
-        "summary": card_summary(entry),
+        "summary": card_summary(entry, checklist.label),
         "indicator": "info",
         "detail": detail,
         "source": {
@@ -122,24 +125,27 @@ def _card(
     }
 
 
-def _count(n: int, one: str, many: str) -> str:
-    return f"{n} {one if n == 1 else many}"
-
-
 def summary_line(checklist: Checklist, from_record: int) -> str:
     """The summary card's one line: how many points, how many open, discussed, from the record."""
     entries = checklist.entries
+    n = len(entries)
     parts = [
-        "Ketamine discussion checklist: "
-        + _count(len(entries), "point", "points")
-        + " to go through",
-        f"{sum(1 for e in entries if e.open_items)} open",
+        ngettext(
+            "Ketamine discussion checklist: {n} point to go through",
+            "Ketamine discussion checklist: {n} points to go through",
+            n,
+        ).format(n=n),
+        _("{n} open").format(n=sum(1 for e in entries if e.open_items)),
     ]
     discussed = sum(1 for e in entries if e.done)
     if discussed:
-        parts.append(f"{discussed} discussed")
+        parts.append(_("{n} discussed").format(n=discussed))
     if from_record:
-        parts.append(_count(from_record, "answer", "answers") + " from the record")
+        parts.append(
+            ngettext(
+                "{n} answer from the record", "{n} answers from the record", from_record
+            ).format(n=from_record)
+        )
     return ", ".join(parts)
 
 
@@ -161,29 +167,25 @@ def summary_card(
     lines = [f"**{md_escape(n)}**" for n in (*_status_warning(checklist), *notes)]
     if lines:
         lines.append("")
-    if checklist.entries:
-        lines += ["**Points to go through**", ""]
-        for entry in checklist.entries:
-            mark = " (discussed)" if entry.done else ""
-            lines.append(
-                f"- **{KIND_WORDS[entry.kind]}**{mark}: {md_escape(entry_headline(entry))}"
-            )
-    else:
-        lines.append("No point of the checklist is raised by the answers on record.")
-    lines += ["", f"*{md_escape(ABSENT_POINT_NOTE)}*"]
-    lines += _statement_lines(checklist)
+    lines += _points_lines(checklist)
+    lines += ["", f"*{md_escape(_(ABSENT_POINT_NOTE))}*"]
+    lines += _statements_lines(checklist)
     if from_record:
-        lines += ["", "**From the record** (confirm each with the patient):", ""]
+        lines += ["", _("**From the record** (confirm each with the patient):"), ""]
         lines += [f"- {md_escape(f.words())}" for f in from_record]
     if checklist.not_assessed:
+        missing = len(checklist.not_assessed)
         lines += [
             "",
-            f"**Not assessed:** {_count(len(checklist.not_assessed), 'question', 'questions')}; "
-            "unknown or unanswered is never read as No.",
+            ngettext(
+                "**Not assessed:** {n} question; unknown or unanswered is never read as No.",
+                "**Not assessed:** {n} questions; unknown or unanswered is never read as No.",
+                missing,
+            ).format(n=missing),
         ]
     elif any(e.open_items for e in checklist.entries):
-        lines += ["", f"*{md_escape(OPEN_POINT_NOTE)}*"]
-    lines += ["", md_escape(DISCLAIMER)]
+        lines += ["", f"*{md_escape(_(OPEN_POINT_NOTE))}*"]
+    lines += ["", md_escape(_(DISCLAIMER))]
     card: dict[str, Any] = {
         "uuid": make_uuid(),
         "summary": summary_line(checklist, len(from_record))[:MAX_SUMMARY],
@@ -194,28 +196,37 @@ def summary_card(
             "topic": {
                 "system": topic_system(checklist.rule_set.name, base),
                 "code": SUMMARY_CODE,
-                "display": "Discussion checklist",
+                "display": _("Discussion checklist"),
             },
         },
     }
     if app_url:
         card["links"] = [
-            {"label": "Open the discussion checklist", "url": app_url, "type": "absolute"}
+            {"label": _("Open the discussion checklist"), "url": app_url, "type": "absolute"}
         ]
     return card
 
 
-def _statement_lines(checklist: Checklist) -> list[str]:
-    """What the sources say about the points raised, then about the open ones, once each."""
+def _points_lines(checklist: Checklist) -> list[str]:
+    """Each point's headline, or that none is raised."""
+    if not checklist.entries:
+        return [_("No point of the checklist is raised by the answers on record.")]
+    lines = [_("**Points to go through**"), ""]
+    for entry in checklist.entries:
+        mark = " " + _("(discussed)") if entry.done else ""
+        lines.append(f"- **{KIND_WORDS[entry.kind]}**{mark}: {md_escape(entry_headline(entry))}")
+    return lines
+
+
+def _statements_lines(checklist: Checklist) -> list[str]:
+    """What the sources say, the statements behind open points after those raised."""
     lines: list[str] = []
     if checklist.statements or checklist.open_statements:
-        lines += ["", f"**{STATEMENTS_HEADING}**", ""]
+        lines += ["", f"**{_(STATEMENTS_HEADING)}**", ""]
         lines += [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
     if checklist.open_statements:
-        lines += [
-            "",
-            f"*{md_escape(OPEN_STATEMENTS_HEADING)}* ({md_escape(OPEN_STATEMENTS_INTRO)})",
-        ]
+        heading = md_escape(_(OPEN_STATEMENTS_HEADING))
+        lines += ["", f"*{heading}* ({md_escape(_(OPEN_STATEMENTS_INTRO))})"]
         lines += ["", *[f"- {md_escape(statement_text(s))}" for s in checklist.open_statements]]
     return lines
 
@@ -226,41 +237,47 @@ def _status_warning(checklist: Checklist) -> tuple[str, ...]:
     return tuple(warning for named, warning in STATUS_WARNINGS.items() if named == status)
 
 
-def card_summary(entry: Entry) -> str:
+def card_summary(entry: Entry, label: Callable[[str], str]) -> str:
     """The rule's one-line summary; an open entry reads as the checklist words it, what to
-    find out and what the answer would raise, shortened to its headline if too long."""
+    find out and what the answer would raise (in the language of the render, `label` naming
+    its questions), shortened to its headline if too long."""
     if not entry.open_items:
         return entry.summary or entry.text  # a raised entry's text is its rule's
-    if len(entry.text) <= MAX_SUMMARY:
-        return entry.text
-    return SHORT_OPEN_PREFIX + entry_headline(entry)
+    text = entry_text(entry, label)
+    if len(text) <= MAX_SUMMARY:
+        return text
+    return _(SHORT_OPEN_PREFIX) + entry_headline(entry)
 
 
 def card_detail(checklist: Checklist, entry: Entry) -> str:
     """The entry in Markdown: what to do, the answers behind it, what is open, the sources."""
     label = checklist.label
+    rule_id = f"`{entry.rule_id}`"
     lines = [f"**{md_escape(w)}**" for w in _status_warning(checklist)]
     lines += [
         *([""] if lines else []),
-        f"**{KIND_WORDS[entry.kind]}** (rule `{entry.rule_id}`)",
+        _("**{kind}** (rule {rule})").format(kind=KIND_WORDS[entry.kind], rule=rule_id),
         "",
-        md_escape(entry.text, block=True),
+        md_escape(entry_text(entry, label), block=True),
     ]
     if entry.source_says:
-        lines += ["", f"**{STATEMENTS_HEADING}:**", ""]
+        lines += ["", f"**{_(STATEMENTS_HEADING)}:**", ""]
         lines += [f"- {md_escape(statement_text(s))}" for s in entry.source_says]
     if entry.open_items:
-        lines += ["", f"**If it applies:** {md_escape(entry.if_applies)}"]
-    lines += ["", f"**Answers that raised it:** {md_escape(answers_behind(checklist, entry))}"]
+        lines += ["", _("**If it applies:** {text}").format(text=md_escape(entry.if_applies))]
+    behind = md_escape(answers_behind(checklist, entry))
+    lines += ["", _("**Answers that raised it:** {answers}").format(answers=behind)]
     if entry.open_items:
-        still = item_list([label(i) for i in entry.open_items])
+        still = md_escape(item_list([label(i) for i in entry.open_items]))
         lines += [
             "",
-            f"**Still to find out:** {md_escape(still)}. Unknown or unanswered is never read as "
-            "No.",
+            _(
+                "**Still to find out:** {questions}. Unknown or unanswered is never read as No."
+            ).format(questions=still),
         ]
     # Each card may be shown alone, so each says what a card not shown means.
-    lines += ["", f"*{md_escape(ABSENT_POINT_NOTE)}*"]
-    lines += ["", f"**Why it matters:** {md_escape(entry.rationale)}", "", "**Sources**", ""]
+    lines += ["", f"*{md_escape(_(ABSENT_POINT_NOTE))}*"]
+    why = _("**Why it matters:** {rationale}").format(rationale=md_escape(entry.rationale))
+    lines += ["", why, "", _("**Sources**"), ""]
     lines += [f"- {source_markdown(s)}" for s in entry.sources]
     return "\n".join(lines)

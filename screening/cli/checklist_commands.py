@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from screening.cli.shared import out_option, read_answers, rules_option, write_output
+from screening.cli.shared import (
+    lang_option,
+    out_option,
+    read_answers,
+    rules_option,
+    write_output,
+)
 from screening.engine import evaluate as evaluate_answers
 from screening.formats import EXPORT_FORMATS, export_format
 from screening.language import free_text_flags
@@ -47,6 +53,7 @@ PASSWORD_ENV = "SCREENING_SIGNING_PASSWORD"
     show_default=True,
 )
 @out_option(f" (required for {', '.join(f.name for f in EXPORT_FORMATS if f.binary)})")
+@lang_option
 @click.option(
     "--sign",
     "identity",

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import click
 
-from screening.cli.shared import out_option, rules_option, write_output
+from screening.catalogue import _
+from screening.cli.shared import lang_option, out_option, rules_option, write_output
 from screening.describe import describe_condition
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path, load_pack
 from screening.text import escaped_json, printable, printable_lines
@@ -29,6 +30,7 @@ SCHEMA_FOLDER = "schema"
 
 @click.command()
 @rules_option
+@lang_option
 @click.option(
     "--coverage",
     "with_coverage",
@@ -40,9 +42,18 @@ def check(rules_dir: Path, with_coverage: bool) -> None:
     """Validate a rule pack: exit 0 when valid, 1 with every problem listed."""
     pack = load_pack(rules_dir)
     click.echo(
-        f"OK: {pack.meta.name} {pack.meta.version} ({pack.meta.status}): "
-        f"{len(pack.items)} items, {len(pack.rules)} rules, {len(pack.sources)} sources; "
-        f"sha256 {pack.sha256}"
+        _(
+            "OK: {name} {version} ({status}): {items} items, {rules} rules, {sources} sources; "
+            "sha256 {sha256}"
+        ).format(
+            name=pack.meta.name,
+            version=pack.meta.version,
+            status=pack.meta.status,
+            items=len(pack.items),
+            rules=len(pack.rules),
+            sources=len(pack.sources),
+            sha256=pack.sha256,
+        )
     )
     if with_coverage:
         from screening.pack.scenarios import coverage, coverage_report, run_pack_scenarios
@@ -55,6 +66,7 @@ def check(rules_dir: Path, with_coverage: bool) -> None:
 
 @click.command()
 @rules_option
+@lang_option
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
@@ -83,7 +95,8 @@ def items(rules_dir: Path, fmt: str) -> None:
         for item in (i for i in pack.items if i.section == section):
             asked = ""
             if item.asked_if is not None:
-                asked = f" (asked only when {describe_condition(item.asked_if, pack)})"
+                when = describe_condition(item.asked_if, pack)
+                asked = " " + _("(asked only when {condition})").format(condition=when)
             click.echo(printable(f"  {item.id}: {item.question}{asked}"))
 
 
@@ -97,6 +110,7 @@ def items(rules_dir: Path, fmt: str) -> None:
     show_default=True,
 )
 @out_option("")
+@lang_option
 def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
     """Print the review document: every item and rule in plain English, with its vignettes."""
     from screening.pack.record_map import load_record_map

@@ -1,5 +1,5 @@
-"""What every command group of the CLI shares, defined once: the `--rules` and `--out`
-options, reading an answers file, and writing a result whole to a file or stdout.
+"""What every command group of the CLI shares, defined once: the `--rules`, `--out` and
+`--lang` options, reading an answers file, and writing a result whole to a file or stdout.
 
 The command modules (`screening.cli.pack_commands`, `screening.cli.checklist_commands`,
 `screening.batch.cli`, `screening.fhir.commands`, `screening.cds.commands`) import from here;
@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import click
 
 from screening.answers import read_answers_bytes
+from screening.catalogue import available_languages, speaking
 from screening.fhir.response import hidden_answers_dropped
 from screening.limits import MAX_ANSWERS_BYTES
 from screening.models import AnswersFile, RulePack
@@ -34,6 +35,24 @@ rules_option = click.option(
     default=DEFAULT_RULES_DIR,
     show_default="the shipped rules/ folder",
     help="Rule pack folder.",
+)
+
+
+def _speak(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    """Renders the whole command in the language asked for: the language holds until the
+    command's context closes, so the next command (a test's, in the same process) starts
+    in English again."""
+    if value is not None:
+        ctx.with_resource(speaking(value))
+
+
+lang_option = click.option(
+    "--lang",
+    type=click.Choice(available_languages()),
+    callback=_speak,
+    expose_value=False,
+    help="Language of the program's own words (the pack's stay as the pack wrote them); "
+    "default English.",
 )
 
 

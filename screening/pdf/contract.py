@@ -8,9 +8,11 @@ are the constants below; `PageContract` holds what differs between formats.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
+from typing import Any
 
+from screening.catalogue import N_, Words, _, ngettext
 from screening.models import (
     AnswersFile,
     AnswerState,
@@ -26,47 +28,51 @@ from screening.models import (
 )
 from screening.open_entries import group_open_entries
 
-FOOTER_TEXT = "This is a discussion checklist, not a recommendation or a diagnosis."
-KICKER = "KETAMINE FOR PAIN MANAGEMENT"
-TITLE = "Discussion checklist"
-DOCUMENT_TITLE = "Discussion checklist: ketamine for pain management"
+FOOTER_TEXT = N_("This is a discussion checklist, not a recommendation or a diagnosis.")
+KICKER = N_("KETAMINE FOR PAIN MANAGEMENT")
+TITLE = N_("Discussion checklist")
+DOCUMENT_TITLE = N_("Discussion checklist: ketamine for pain management")
 """The PDF's metadata title, which readers show in place of the file name."""
 LANGUAGE = "en"
-DETAILS_NOTE = (
+DETAILS_NOTE = N_(
     "The answers and this checklist are embedded in the file as data (see the last page)."
 )
-CHECKLIST_HEADING = "Checklist"
-ANSWERS_HEADING = "Answers given"
-ANSWERS_INTRO = (
+CHECKLIST_HEADING = N_("Checklist")
+ANSWERS_HEADING = N_("Answers given")
+ANSWERS_INTRO = N_(
     "Every item of the rule pack, as answered. Not assessed: asked but not answered, "
     "which is never read as No. Not asked: a follow-up that the other answers made "
     "irrelevant."
 )
-NOTES_HEADING = "Notes"
-SIGN_OFF_HEADING = "Sign-off"
-SIGN_OFF_CAPTIONS = ("Clinician (name)", "Signature", "Date")
-REFERENCES_HEADING = "References"
-ABOUT_HEADING = "About this document"
+NOTES_HEADING = N_("Notes")
+SIGN_OFF_HEADING = N_("Sign-off")
+SIGN_OFF_CAPTIONS = (N_("Clinician (name)"), N_("Signature"), N_("Date"))
+REFERENCES_HEADING = N_("References")
+ABOUT_HEADING = N_("About this document")
 REPLACEMENT = "\ufffd"
 """Printed for a character no font of the document has."""
-REPLACED_NOTE = (
+REPLACED_NOTE = N_(
     "Some characters could not be drawn with the fonts of this document and are "
-    f"shown as {REPLACEMENT}; the embedded data keeps the exact text."
+    "shown as \ufffd; the embedded data keeps the exact text."
 )
-FINGERPRINT_LABEL = "Checklist fingerprint (sha256 of the embedded checklist):"
-NOT_GIVEN = "not given"
-KIND_LABELS: dict[Kind, str] = {
-    "discuss": "DISCUSS",
-    "verify": "VERIFY",
-    "arrange": "ARRANGE",
-    "document": "DOCUMENT",
-}
-ANSWER_LABELS: dict[AnswerState, str] = {
-    "yes": "Yes",
-    "no": "No",
-    "unknown": "Unknown",
-    "not_assessed": "not assessed",
-}
+FINGERPRINT_LABEL = N_("Checklist fingerprint (sha256 of the embedded checklist):")
+NOT_GIVEN = N_("not given")
+KIND_LABELS: Mapping[Kind, str] = Words(
+    {
+        "discuss": N_("DISCUSS"),
+        "verify": N_("VERIFY"),
+        "arrange": N_("ARRANGE"),
+        "document": N_("DOCUMENT"),
+    }
+)
+ANSWER_LABELS: Mapping[AnswerState, str] = Words(
+    {
+        "yes": N_("Yes"),
+        "no": N_("No"),
+        "unknown": N_("Unknown"),
+        "not_assessed": N_("not assessed"),
+    }
+)
 """Answer words in an entry's "Because" line; the Answers section capitalises not assessed."""
 
 
@@ -112,11 +118,11 @@ class PageContract:
     done_mark: str | None = None
     note_label: str | None = None
     open_heading: str | None = None
-    find_out: str = "Find out: {question}"
+    find_out: str = N_("Find out: {question}")
     background_note: str | None = None
     answers_intro: str = ANSWERS_INTRO
     from_checklist: bool = False
-    not_assessed: str = "Not assessed:"
+    not_assessed: str = N_("Not assessed:")
     absent_note: str | None = None
     statements_heading: str | None = None
     statements_intro: str | None = None
@@ -138,64 +144,92 @@ _FORMAT_1 = PageContract(
 )
 _FORMAT_2 = PageContract(
     about=(
-        "This is the record of a conversation about ketamine for pain management. A rule "
-        "pack turned the answers given into the points above, each to discuss, verify, "
-        "arrange or document; a ticked box and a note show what was marked as discussed. "
-        "It reaches no decision about the patient: that stays with the treating clinicians.",
-        "It can be re-checked. The answers, the checklist with its ticks and notes, and the "
-        "rule pack's name, version and sha256 are embedded in this file as data ({name}). "
-        "The program that made it can confirm that these pages show that data, and whether "
-        "the rule pack in use at the time of the check still gives the same checklist. Such "
-        "a check shows consistency, not authorship: the file carries no signature.",
+        N_(
+            "This is the record of a conversation about ketamine for pain management. A rule "
+            "pack turned the answers given into the points above, each to discuss, verify, "
+            "arrange or document; a ticked box and a note show what was marked as discussed. "
+            "It reaches no decision about the patient: that stays with the treating clinicians."
+        ),
+        N_(
+            "It can be re-checked. The answers, the checklist with its ticks and notes, and the "
+            "rule pack's name, version and sha256 are embedded in this file as data ({name}). "
+            "The program that made it can confirm that these pages show that data, and whether "
+            "the rule pack in use at the time of the check still gives the same checklist. Such "
+            "a check shows consistency, not authorship: the file carries no signature."
+        ),
     ),
-    command=(
+    command=N_(
         "To re-check, from the program's folder: python -m screening verify FILE.pdf "
         "(browser PDF viewers may not list the embedded data; desktop readers do)."
     ),
-    draft_band="DRAFT: the rule pack's status is {status}; its content has not completed "
-    "clinical review.",
+    draft_band=N_(
+        "DRAFT: the rule pack's status is {status}; its content has not completed clinical review."
+    ),
     done_mark="\u2713",
-    note_label="Note:",
+    note_label=N_("Note:"),
 )
 CONTRACTS: dict[int, PageContract] = {
     1: _FORMAT_1,
     2: _FORMAT_2,
     3: replace(
         _FORMAT_2,
-        open_heading="To find out",
-        background_note="Background reading for patients, not clinical evidence: it stands "
-        "beside a guideline or label and never alone behind a point.",
-        answers_intro="The items answered, as answered; then, by name, the items asked but not "
-        "answered, which are never read as No. Follow-ups that the other answers made "
-        "irrelevant are not listed.",
+        open_heading=N_("To find out"),
+        background_note=N_(
+            "Background reading for patients, not clinical evidence: it stands "
+            "beside a guideline or label and never alone behind a point."
+        ),
+        answers_intro=N_(
+            "The items answered, as answered; then, by name, the items asked but not "
+            "answered, which are never read as No. Follow-ups that the other answers made "
+            "irrelevant are not listed."
+        ),
         from_checklist=True,
     ),
 }
 CONTRACTS[4] = replace(
     CONTRACTS[3],
-    absent_note="A point not listed here means that no answer given raised it, not that the "
-    "patient was assessed as low risk.",
-    statements_heading="What the sources say",
-    statements_intro="Quoted from the sources the points below cite, each with where it says "
-    "so; information with its citation, not a finding about this patient.",
-    statement_line="{cited_as} ({section}), {strength}: \u201c{statement}\u201d",
-    open_statements_heading="If an open question is answered so that it raises its point",
-    open_statements_intro="Contraindications and \u201cdo not\u201d statements only; every "
-    "statement a point cites is under that point.",
-    head_reference="Patient reference: {reference}",
+    absent_note=N_(
+        "A point not listed here means that no answer given raised it, not that the "
+        "patient was assessed as low risk."
+    ),
+    statements_heading=N_("What the sources say"),
+    statements_intro=N_(
+        "Quoted from the sources the points below cite, each with where it says "
+        "so; information with its citation, not a finding about this patient."
+    ),
+    statement_line=N_("{cited_as} ({section}), {strength}: \u201c{statement}\u201d"),
+    open_statements_heading=N_("If an open question is answered so that it raises its point"),
+    open_statements_intro=N_(
+        "Contraindications and \u201cdo not\u201d statements only; every "
+        "statement a point cites is under that point."
+    ),
+    head_reference=N_("Patient reference: {reference}"),
     reference_grade=True,
 )
 """Each record format's page contract, by `format_version`; the last is the one written."""
 
-STRENGTH_LABELS: dict[SourceStrength, str] = {
-    "contraindication": "contraindication",
-    "do-not": "do not",
-    "should-not": "should not",
-    "caution": "caution",
-}
+STRENGTH_LABELS: Mapping[SourceStrength, str] = Words(
+    {
+        "contraindication": N_("contraindication"),
+        "do-not": N_("do not"),
+        "should-not": N_("should not"),
+        "caution": N_("caution"),
+    }
+)
 """How strongly a source says it, as the pages of format 4 on print it."""
 
 CURRENT_FORMAT = max(CONTRACTS)
+
+
+def spoken(contract: PageContract) -> PageContract:
+    """A format's contract in the language of the render: its words looked up in the catalogue
+    (in English, the very words the format printed, so a file of any format reads back)."""
+    words: dict[str, Any] = {
+        f.name: _(value)
+        for f in fields(contract)
+        if isinstance(value := getattr(contract, f.name), str) and value
+    }
+    return replace(contract, **words, about=tuple(_(p) for p in contract.about))
 
 
 def statement_lines(contract: PageContract, statements: Sequence[StatementRef]) -> list[str]:
@@ -203,7 +237,7 @@ def statement_lines(contract: PageContract, statements: Sequence[StatementRef]) 
     if contract.statement_line is None:
         return []
     return [
-        contract.statement_line.format(
+        _(contract.statement_line).format(
             cited_as=said.cited_as,
             section=said.section,
             strength=STRENGTH_LABELS[said.strength],
@@ -217,14 +251,14 @@ def draft_band(contract: PageContract, rule_set: RuleSetRef) -> str | None:
     """The band atop every page, or None when the format has none or the pack is approved."""
     if contract.draft_band is None or rule_set.status == "approved":
         return None
-    return contract.draft_band.format(status=rule_set.status.replace("_", " "))
+    return _(contract.draft_band).format(status=rule_set.status.replace("_", " "))
 
 
 def note_text(contract: PageContract, entry: Entry) -> str | None:
     """The line under an entry that carries a note; a blank note prints nothing."""
     if contract.note_label is None or not entry.note or not entry.note.strip():
         return None
-    return f"{contract.note_label} {entry.note}"
+    return f"{_(contract.note_label)} {entry.note}"
 
 
 @dataclass(frozen=True)
@@ -271,7 +305,7 @@ def open_because(entry: Entry) -> bool:
 def not_assessed_text(contract: PageContract, checklist: Checklist) -> str:
     """The items asked but not answered, by name: "Not assessed: a; b; c"."""
     labels = [i.label for i in checklist.items if i.state == "not_assessed"]
-    return f"{contract.not_assessed} {'; '.join(labels) if labels else 'none'}"
+    return f"{_(contract.not_assessed)} {'; '.join(labels) if labels else _('none')}"
 
 
 def answered(checklist: Checklist) -> list[AskedItem]:
@@ -282,27 +316,31 @@ def answered(checklist: Checklist) -> list[AskedItem]:
 def row_answer(state: AnswerState | None) -> str:
     """What the Answers section prints for an item: its answer, Not assessed or Not asked."""
     if state is None:
-        return "Not asked"
-    return "Not assessed" if state == "not_assessed" else ANSWER_LABELS[state]
+        return _("Not asked")
+    return _("Not assessed") if state == "not_assessed" else ANSWER_LABELS[state]
 
 
 def details_rows(answers: AnswersFile, rule_set: RuleSetRef) -> list[tuple[str, str]]:
     """The labelled rows under the title on page 1."""
+    pack = _("{name}, version {version} ({status})").format(
+        name=rule_set.name, version=rule_set.version, status=rule_set.status
+    )
     return [
-        ("Patient reference:", answers.patient_reference or NOT_GIVEN),
-        ("Clinician:", answers.clinician or NOT_GIVEN),
-        ("Date:", answers.date or NOT_GIVEN),
-        ("Rule pack:", f"{rule_set.name}, version {rule_set.version} ({rule_set.status})"),
-        ("Rule pack sha256:", rule_set.sha256),
+        (_("Patient reference:"), answers.patient_reference or _(NOT_GIVEN)),
+        (_("Clinician:"), answers.clinician or _(NOT_GIVEN)),
+        (_("Date:"), answers.date or _(NOT_GIVEN)),
+        (_("Rule pack:"), pack),
+        (_("Rule pack sha256:"), rule_set.sha256),
     ]
 
 
 def running_head(contract: PageContract, answers: AnswersFile, rule_set: RuleSetRef) -> str:
     """The line atop every page after the first, shortened with an ellipsis to fit."""
     given = answers.patient_reference
-    reference = contract.head_reference.format(reference=given) if given else "no patient reference"
-    dated = answers.date or f"date: {NOT_GIVEN}"
-    return f"{TITLE} · {reference} · {dated} · {rule_set.name} {rule_set.version}"
+    head = _(contract.head_reference)
+    reference = head.format(reference=given) if given else _("no patient reference")
+    dated = answers.date or _("date: {date}").format(date=_(NOT_GIVEN))
+    return f"{_(TITLE)} · {reference} · {dated} · {rule_set.name} {rule_set.version}"
 
 
 def summary_text(checklist: Checklist) -> str:
@@ -310,30 +348,44 @@ def summary_text(checklist: Checklist) -> str:
     entries = checklist.entries
     if entries:
         counts = [
-            f"{sum(e.kind == kind for e in entries)} {kind}"
+            f"{sum(e.kind == kind for e in entries)} {_(_KIND_COUNTED[kind])}"
             for kind in KIND_LABELS
             if any(e.kind == kind for e in entries)
         ]
-        text = f"{len(entries)} points to go through: {', '.join(counts)}."
+        text = _("{n} points to go through: {counts}.").format(
+            n=len(entries), counts=", ".join(counts)
+        )
     else:
-        text = (
+        text = _(
             "No points were raised by these answers. This is not a conclusion about the "
             "patient: it only means that no rule in this pack applies to the answers given."
         )
     if checklist.not_assessed:
         missing = len(checklist.not_assessed)
-        text += f" {missing} item{'s' if missing != 1 else ''} not assessed (see Answers)."
+        text += " " + ngettext(
+            "{n} item not assessed (see Answers).", "{n} items not assessed (see Answers).", missing
+        ).format(n=missing)
     return text
+
+
+_KIND_COUNTED: Mapping[Kind, str] = {
+    "discuss": N_("discuss"),
+    "verify": N_("verify"),
+    "arrange": N_("arrange"),
+    "document": N_("document"),
+}
+"""A kind as the summary counts it ("3 verify"): the format's own lower-case words."""
 
 
 def because_text(entry: Entry, label: Callable[[str], str]) -> str:
     because = "; ".join(f"{label(b.item)} = {ANSWER_LABELS[b.answer]}" for b in entry.because)
-    return f"Because: {because or 'no answer needed'}"
+    return _("Because: {answers}").format(answers=because or _("no answer needed"))
 
 
 def rule_and_sources(entry: Entry) -> str:
     """The line that ends every entry: its rule id and the ids of its sources."""
-    return f"Rule {entry.rule_id} · Sources: {', '.join(s.id for s in entry.sources)}"
+    sources = ", ".join(s.id for s in entry.sources)
+    return _("Rule {rule} · Sources: {sources}").format(rule=entry.rule_id, sources=sources)
 
 
 def reference_text(contract: PageContract, source: Source | SourceRef) -> str:
@@ -346,7 +398,7 @@ def reference_text(contract: PageContract, source: Source | SourceRef) -> str:
     if source.url:
         parts.append(source.url)
     if (isinstance(source, Source) or contract.reference_grade) and source.grade:
-        parts.append(f"Evidence: {source.grade}")
+        parts.append(_("Evidence: {grade}").format(grade=source.grade))
     return " · ".join(parts)
 
 
@@ -359,7 +411,12 @@ def background_source(contract: PageContract, sources: Sequence[Source | SourceR
 
 
 def made_by(generator: str, rule_set: RuleSetRef) -> str:
-    return (
-        f"Made by {generator} with rule pack {rule_set.name}, version {rule_set.version} "
-        f"({rule_set.status}), sha256 {rule_set.sha256}."
+    return _(
+        "Made by {generator} with rule pack {name}, version {version} ({status}), sha256 {sha256}."
+    ).format(
+        generator=generator,
+        name=rule_set.name,
+        version=rule_set.version,
+        status=rule_set.status,
+        sha256=rule_set.sha256,
     )

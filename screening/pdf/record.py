@@ -12,13 +12,16 @@ from datetime import UTC, date, datetime
 from importlib.metadata import version
 from typing import Annotated, Any, Literal
 
+from fpdf.output import OutputProducer, PDFInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from screening.canonical import canonical_sha256, checklist_digest
+from screening.catalogue import SOURCE_LANGUAGE, active_language, available_languages, speaking
 from screening.errors import ExportError, Problem, echo
 from screening.models import AnswersFile, Checklist, RuleSetRef
 from screening.pdf.contract import CURRENT_FORMAT
-from screening.pdf.layout import ChecklistDocument, draw_checklist
+from screening.pdf.document import ChecklistDocument
+from screening.pdf.layout import draw_checklist
 from screening.text import DuplicateKeyError, one_line, strict_json
 from screening.version import __version__
 
@@ -47,7 +50,19 @@ PINNED_LIBRARIES: dict[str, dict[str, str]] = {
 """What a release's constraints.txt pinned, for its files written before records named the
 libraries that drew them."""
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
-"""Creation date of a PDF whose answers carry no date: fixed, so the bytes stay reproducible."""
+"""What fpdf2 derives the file's /ID from when the answers carry no date: fixed, so the bytes
+stay reproducible. It is written nowhere: such a PDF has no creation date (`_Undated`)."""
+
+
+class _Undated(OutputProducer):
+    """fpdf2's writer, leaving the creation date out of the document information of a PDF whose
+    answers carry no date: a reader would show 1970. (fpdf2 2.8.9 formats the date it holds
+    unconditionally, and cannot hold none.)"""
+
+    def _add_info(self) -> PDFInfo:
+        info = super()._add_info()
+        info.creation_date = None  # type: ignore[assignment]  # None: left out when written
+        return info
 
 
 class PdfRecord(BaseModel):
@@ -65,6 +80,10 @@ class PdfRecord(BaseModel):
     libraries: Annotated[dict[str, str], Field(max_length=len(DRAWING_LIBRARIES))] | None = None
     """The release of each library that drew the pages (`DRAWING_LIBRARIES`); absent from
     the files of releases up to 0.3.0 that were made before records held it."""
+    language: Annotated[str, Field(max_length=35)] | None = None
+    """The language of the program's words on the pages (a catalogue's tag, such as en-XA);
+    absent for English, as in every record written before it, so `verify` draws and reads
+    the pages again in the language they were made in."""
 
 
 def installed_libraries() -> dict[str, str]:
@@ -85,10 +104,10 @@ def digest(data: Any) -> str:
     return canonical_sha256(data)
 
 
-def _creation_date(answers: AnswersFile) -> datetime:
+def _creation_date(answers: AnswersFile) -> datetime | None:
     """Midnight UTC of the answers' date, which `AnswersFile` has checked is YYYY-MM-DD."""
     if answers.date is None:
-        return UNDATED
+        return None
     day = date.fromisoformat(answers.date)
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -96,9 +115,16 @@ def _creation_date(answers: AnswersFile) -> datetime:
 def checklist_pdf(checklist: Checklist) -> bytes:
     """The checklist as PDF bytes, with its record embedded; the same checklist gives the same
     bytes. From the checklist alone: the record's answers are those it was made from
-    (`Checklist.answers_file`), and its date fixes the PDF's creation date."""
+    (`Checklist.answers_file`), and its date fixes the PDF's creation date (none without one)."""
     answers = checklist.answers_file()
-    return bytes(_document(answers, checklist, GENERATOR, installed_libraries()).output())
+    return _output(_document(answers, checklist, GENERATOR, installed_libraries()), answers)
+
+
+def _output(doc: ChecklistDocument, answers: AnswersFile) -> bytes:
+    """The document's bytes, with no creation date when the answers carry none."""
+    if _creation_date(answers) is None:
+        return bytes(doc.output(output_producer_class=_Undated))
+    return bytes(doc.output())
 
 
 def _document(
@@ -107,6 +133,8 @@ def _document(
     generator: str,
     libraries: dict[str, str] | None,
 ) -> ChecklistDocument:
+    """The document drawn and its record embedded, in the language of the render."""
+    language = active_language()
     created = _creation_date(answers)
     fingerprint = checklist_digest(checklist)
     record = PdfRecord(
@@ -118,6 +146,7 @@ def _document(
         checklist=checklist,
         checklist_sha256=fingerprint,
         libraries=libraries,
+        language=None if language == SOURCE_LANGUAGE else language,
     )
     doc = draw_checklist(
         answers,
@@ -126,7 +155,7 @@ def _document(
         fingerprint=fingerprint,
         generator=generator,
     )
-    doc.set_creation_date(created)
+    doc.set_creation_date(UNDATED if created is None else created)
     doc.embed_file(
         bytes=_record_json(record),
         basename=RECORD_NAME,
@@ -140,8 +169,9 @@ def _document(
 
 
 def _record_json(record: PdfRecord) -> bytes:
-    """The record as embedded; a record without `libraries` is written as before it existed."""
-    left_out = {"libraries"} if record.libraries is None else set()
+    """The record as embedded; a record without `libraries` or `language` is written as before
+    they existed."""
+    left_out = {name for name in ("libraries", "language") if getattr(record, name) is None}
     data = record.model_dump(mode="json", exclude=left_out)
     return (json.dumps(data, indent=2) + "\n").encode("ascii")
 
@@ -167,6 +197,12 @@ def read_record(data: bytes, source: str) -> tuple[PdfRecord, Any]:
         record = PdfRecord.model_validate_json(data, strict=True)
     except ValidationError as exc:
         raise _unreadable(source, exc) from None
+    if record.language is not None and record.language not in available_languages():
+        message = (
+            f"the pages are in a language this program has no catalogue for "
+            f"({shown(record.language)}): they cannot be checked"
+        )
+        raise ExportError([Problem(source, message)])
     return record, loaded["checklist"]
 
 
@@ -200,9 +236,11 @@ def altered(source: str, why: str) -> ExportError:
 
 
 def render(record: PdfRecord) -> bytes:
-    """The PDF this program writes for `record`, for `verify` to compare a file with."""
-    document = _document(record.answers, record.checklist, record.generator, record.libraries)
-    return bytes(document.output())
+    """The PDF this program writes for `record`, in its language, for `verify` to compare a
+    file with."""
+    with speaking(record.language):
+        document = _document(record.answers, record.checklist, record.generator, record.libraries)
+        return _output(document, record.answers)
 
 
 def shown(text: str) -> str:

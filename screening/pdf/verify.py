@@ -55,6 +55,7 @@ from typing import Any
 from asn1crypto import x509  # type: ignore[import-untyped]  # no types
 from pypdf import PdfReader
 
+from screening.catalogue import speaking
 from screening.engine import evaluate
 from screening.errors import AnswersError, ExportError, PackError, Problem, echo
 from screening.models import (
@@ -273,9 +274,10 @@ def _check_drawing(
     else:
         differing = ()
     same_pack = record.rule_set.sha256 == pack.sha256
-    unchecked = check_pages(
-        _page_texts(reader, source), record, pack if same_pack else None, source
-    )
+    with speaking(record.language):
+        unchecked = check_pages(
+            _page_texts(reader, source), record, pack if same_pack else None, source
+        )
     return ("not-reproducible" if this_release else "by-text"), differing, unchecked
 
 

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
 
+from screening.catalogue import _, active_language
 from screening.citations import source_block, source_markdown, source_text
 from screening.describe import describe_condition, item_list
 from screening.errors import inert_cell
@@ -103,9 +104,9 @@ def review_markdown(
     answers drawn from the record."""
     usage = _Usage(pack, results)
     lines = [
-        f"# Rule pack for review: {md_escape(pack.meta.name)}",
+        "# " + _("Rule pack for review: {name}").format(name=md_escape(pack.meta.name)),
         "",
-        f"> {md_escape(DISCLAIMER)}",
+        f"> {md_escape(_(DISCLAIMER))}",
         "",
         *_front_matter(pack, results),
         *_how_to_read(),
@@ -121,15 +122,28 @@ def review_markdown(
 def _front_matter(pack: RulePack, results: Sequence[ScenarioResult]) -> list[str]:
     meta = pack.meta
     passed = sum(r.passed for r in results)
-    vignettes = f"{len(results)} vignettes, {passed} passing" if results else "no vignettes found"
+    vignettes = (
+        _("{n} vignettes, {passed} passing").format(n=len(results), passed=passed)
+        if results
+        else _("no vignettes found")
+    )
+    reviewers = md_escape(", ".join(meta.reviewers)) or _("none recorded yet")
+    contents = _(
+        "{items} questions in {sections} sections, {rules} rules, {sources} sources, {vignettes}"
+    ).format(
+        items=len(pack.items),
+        sections=len(pack.sections),
+        rules=len(pack.rules),
+        sources=len(pack.sources),
+        vignettes=vignettes,
+    )
     lines = [
-        f"- **Version:** {md_escape(meta.version)}",
-        f"- **Status:** {STATUS_WORDS[meta.status]}",
-        f"- **Date:** {md_escape(meta.date)}",
-        f"- **Reviewers:** {md_escape(', '.join(meta.reviewers)) or 'none recorded yet'}",
-        f"- **Content fingerprint (SHA-256):** `{pack.sha256}`",
-        f"- **Contents:** {len(pack.items)} questions in {len(pack.sections)} sections, "
-        f"{len(pack.rules)} rules, {len(pack.sources)} sources, {vignettes}",
+        "- " + _("**Version:** {version}").format(version=md_escape(meta.version)),
+        "- " + _("**Status:** {status}").format(status=STATUS_WORDS[meta.status]),
+        "- " + _("**Date:** {date}").format(date=md_escape(meta.date)),
+        "- " + _("**Reviewers:** {reviewers}").format(reviewers=reviewers),
+        "- " + _("**Content fingerprint (SHA-256):** {sha256}").format(sha256=f"`{pack.sha256}`"),
+        "- " + _("**Contents:** {contents}").format(contents=contents),
         "",
     ]
     if meta.description:
@@ -139,59 +153,94 @@ def _front_matter(pack: RulePack, results: Sequence[ScenarioResult]) -> list[str
 
 def _how_to_read() -> list[str]:
     return [
-        "## How to read this document",
+        "## " + _("How to read this document"),
         "",
-        "- The clinician answers each question **Yes**, **No** or **Unknown**, or leaves it "
-        "unanswered.",
-        "- Each rule puts one point on the discussion checklist when its condition holds. "
-        "The point asks the clinician to *discuss*, *verify*, *arrange* or *document* "
-        "something; it never says whether the patient should have ketamine.",
-        "- **Unknown is never read as No.** When a rule's condition hinges on an answer that "
-        "is Unknown or missing, the rule stays open: its point appears as a *verify* entry "
-        "that names the questions still to answer.",
-        "- **A question that is not asked cannot raise a point.** Follow-up questions are "
-        "asked only when their condition holds; when it does not, the follow-up plays no part.",
-        "- Words in *italics* name a question by its short label, as conditions use it. "
-        "Ids in `code` are the stable names that the rule files and exports use.",
-        "- The content fingerprint changes whenever any question, rule or source changes; "
-        "a checklist records the fingerprint of the pack that produced it.",
+        "- "
+        + _(
+            "The clinician answers each question **Yes**, **No** or **Unknown**, or leaves it "
+            "unanswered."
+        ),
+        "- "
+        + _(
+            "Each rule puts one point on the discussion checklist when its condition holds. "
+            "The point asks the clinician to *discuss*, *verify*, *arrange* or *document* "
+            "something; it never says whether the patient should have ketamine."
+        ),
+        "- "
+        + _(
+            "**Unknown is never read as No.** When a rule's condition hinges on an answer that "
+            "is Unknown or missing, the rule stays open: its point appears as a *verify* entry "
+            "that names the questions still to answer."
+        ),
+        "- "
+        + _(
+            "**A question that is not asked cannot raise a point.** Follow-up questions are "
+            "asked only when their condition holds; when it does not, the follow-up plays no "
+            "part."
+        ),
+        "- "
+        + _(
+            "Words in *italics* name a question by its short label, as conditions use it. "
+            "Ids in `code` are the stable names that the rule files and exports use."
+        ),
+        "- "
+        + _(
+            "The content fingerprint changes whenever any question, rule or source changes; "
+            "a checklist records the fingerprint of the pack that produced it."
+        ),
         "",
     ]
 
 
 def _items_part(pack: RulePack, usage: _Usage) -> list[str]:
-    lines = ["## The questions", ""]
+    lines = ["## " + _("The questions"), ""]
     number = 0
     for section, items in by_section(pack.items, lambda i: i.section).items():
         lines += [f"### {md_escape(section)}", ""]
         for item in items:
             number += 1
-            asked = f"only when {condition_markdown(item, pack)}" if item.asked_if else "always"
-            reading = usage.rules_reading[item.id]
-            followups = usage.followups[item.id]
-            lines += [
-                f"**Q{number}. {md_escape(item.question)}** (`{item.id}`)",
-                "",
-                f"- Named in conditions as: *{md_escape(item.label)}*",
-                f"- Guidance for the clinician: {md_escape(item.help)}",
-                f"- Asked: {asked}",
-                f"- Read by rules: {_code_list(reading) if reading else 'none'}",
-            ]
-            if followups:
-                lines.append(
-                    f"- Decides whether these follow-ups are asked: {_code_list(followups)}"
-                )
-            lines += [f"- Sources: {_code_list(item.sources)}", ""]
+            lines += _item_lines(pack, usage, item, number)
     return lines
 
 
-def _rules_part(pack: RulePack, usage: _Usage, has_vignettes: bool) -> list[str]:
+def _item_lines(pack: RulePack, usage: _Usage, item: Item, number: int) -> list[str]:
+    asked = (
+        _("only when {condition}").format(condition=condition_markdown(item, pack))
+        if item.asked_if
+        else _("always")
+    )
+    reading = usage.rules_reading[item.id]
+    followups = usage.followups[item.id]
+    question = _("**Q{number}. {question}**").format(
+        number=number, question=md_escape(item.question)
+    )
     lines = [
-        "## The rules",
+        f"{question} (`{item.id}`)",
         "",
-        "### At a glance",
+        "- " + _("Named in conditions as: {label}").format(label=f"*{md_escape(item.label)}*"),
+        "- " + _("Guidance for the clinician: {help}").format(help=md_escape(item.help)),
+        "- " + _("Asked: {when}").format(when=asked),
+        "- "
+        + _("Read by rules: {rules}").format(rules=_code_list(reading) if reading else _("none")),
+    ]
+    if followups:
+        lines.append(
+            "- "
+            + _("Decides whether these follow-ups are asked: {items}").format(
+                items=_code_list(followups)
+            )
+        )
+    return [*lines, "- " + _("Sources: {ids}").format(ids=_code_list(item.sources)), ""]
+
+
+def _rules_part(pack: RulePack, usage: _Usage, has_vignettes: bool) -> list[str]:
+    columns = (_("Rule"), _("Section"), _("Kind"), _("Headline"), _("When"))
+    lines = [
+        "## " + _("The rules"),
         "",
-        "| Rule | Section | Kind | Headline | When |",
+        "### " + _("At a glance"),
+        "",
+        "| " + " | ".join(columns) + " |",
         "|---|---|---|---|---|",
     ]
     lines += [
@@ -214,7 +263,9 @@ def rule_markdown(rule: Rule, pack: RulePack) -> list[str]:
     """One rule in plain language: when it holds, the headline and point the checklist shows,
     why, and sources."""
     return [
-        f"**When** {condition_markdown(rule, pack)}, the checklist shows:",
+        _("**When** {condition}, the checklist shows:").format(
+            condition=condition_markdown(rule, pack)
+        ),
         "",
         f"> **{md_escape(rule.headline)}**",
         ">",
@@ -224,9 +275,9 @@ def rule_markdown(rule: Rule, pack: RulePack) -> list[str]:
             for s in rule.source_says
         ],
         "",
-        f"**Why:** {md_escape(rule.rationale)}",
+        _("**Why:** {rationale}").format(rationale=md_escape(rule.rationale)),
         "",
-        "**Sources:**",
+        _("**Sources:**"),
         "",
         *[f"- {_source_line(pack.source(s))}" for s in rule.sources],
         "",
@@ -236,63 +287,79 @@ def rule_markdown(rule: Rule, pack: RulePack) -> list[str]:
 def _vignette_line(usage: _Usage, rule_id: str) -> str:
     held = usage.held_in[rule_id]
     kept_open, kept_off = usage.kept_open_in[rule_id], usage.kept_off_in[rule_id]
-    parts = [f"raised in {_code_list(held)}" if held else "no vignette raises this point yet"]
+    parts = [
+        _("raised in {ids}").format(ids=_code_list(held))
+        if held
+        else _("no vignette raises this point yet")
+    ]
     if kept_open:
-        parts.append(f"shown to stay open on an unknown answer in {_code_list(kept_open)}")
+        parts.append(
+            _("shown to stay open on an unknown answer in {ids}").format(ids=_code_list(kept_open))
+        )
     if kept_off:
-        parts.append(f"shown not to be raised in {_code_list(kept_off)}")
-    return f"**Vignettes:** {'; '.join(parts)}."
+        parts.append(_("shown not to be raised in {ids}").format(ids=_code_list(kept_off)))
+    return _("**Vignettes:** {parts}.").format(parts="; ".join(parts))
 
 
 def _vignettes_part(pack: RulePack, results: Sequence[ScenarioResult]) -> list[str]:
     if not results:
         return []
     lines = [
-        "## The vignettes",
+        "## " + _("The vignettes"),
         "",
-        "Each vignette is a patient described in a few sentences, the answers a clinician "
-        "would give, and the rules expected on or off the checklist. Questions not listed "
-        "are unanswered.",
+        _(
+            "Each vignette is a patient described in a few sentences, the answers a clinician "
+            "would give, and the rules expected on or off the checklist. Questions not listed "
+            "are unanswered."
+        ),
         "",
     ]
     for result in results:
-        scenario = result.scenario
-        verdict = "passes" if result.passed else "**FAILS**"
-        answers = [
-            f"*{md_escape(pack.item(i).label)}*: {ANSWER_WORDS[a]}"
-            for i, a in scenario.answers.items()
-        ]
-        lines += [
-            f"### `{scenario.id}` ({verdict})",
-            "",
-            md_escape(scenario.vignette, block=True),
-            "",
-            f"- Answers: {'; '.join(answers) or 'none'}",
-        ]
-        for label, ids in (
-            ("Expected to be raised", scenario.present),
-            ("Expected to stay open (verify)", scenario.open),
-            ("Expected not to be raised", scenario.absent),
-        ):
-            if ids:
-                lines.append(f"- {label}: {_code_list(ids)}")
-        if scenario.nothing_else:
-            lines.append("- Expected not to be raised: every other rule")
-        lines += [f"- Differs: {what}: {_code_list(ids)}" for what, ids in result.differences]
-        lines.append("")
+        lines += _vignette_lines(pack, result)
+    return lines
+
+
+def _vignette_lines(pack: RulePack, result: ScenarioResult) -> list[str]:
+    scenario = result.scenario
+    verdict = _("passes") if result.passed else _("**FAILS**")
+    answers = [
+        f"*{md_escape(pack.item(i).label)}*: {ANSWER_WORDS[a]}" for i, a in scenario.answers.items()
+    ]
+    lines = [
+        f"### `{scenario.id}` ({verdict})",
+        "",
+        md_escape(scenario.vignette, block=True),
+        "",
+        "- " + _("Answers: {answers}").format(answers="; ".join(answers) or _("none")),
+    ]
+    for label, ids in (
+        (_("Expected to be raised: {ids}"), scenario.present),
+        (_("Expected to stay open (verify): {ids}"), scenario.open),
+        (_("Expected not to be raised: {ids}"), scenario.absent),
+    ):
+        if ids:
+            lines.append("- " + label.format(ids=_code_list(ids)))
+    if scenario.nothing_else:
+        lines.append("- " + _("Expected not to be raised: every other rule"))
+    lines += [
+        "- " + _("Differs: {what}: {ids}").format(what=what, ids=_code_list(ids))
+        for what, ids in result.differences
+    ]
+    lines.append("")
     return lines
 
 
 def _sources_part(pack: RulePack, usage: _Usage) -> list[str]:
-    lines = ["## The sources", ""]
+    lines = ["## " + _("The sources"), ""]
     for source in pack.sources:
         items, rules = usage.citing[source.id]
         lines += [f"### `{source.id}`", "", *source_block(source)]
         cited = [
-            *([f"questions {_code_list(items)}"] if items else []),
-            *([f"rules {_code_list(rules)}"] if rules else []),
+            *([_("questions {ids}").format(ids=_code_list(items))] if items else []),
+            *([_("rules {ids}").format(ids=_code_list(rules))] if rules else []),
         ]
-        lines += [f"- Cited by: {item_list(cited) or 'nothing in this pack'}", ""]
+        by = item_list(cited) or _("nothing in this pack")
+        lines += ["- " + _("Cited by: {what}").format(what=by), ""]
     return lines
 
 
@@ -316,11 +383,12 @@ def review_html(
     """The review document as one standalone HTML page; every text from the pack is escaped."""
     renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
     body = renderer.render(review_markdown(pack, results, record))
-    title = html.escape(f"Rule pack for review: {pack.meta.name} {pack.meta.version}")
+    title = _("Rule pack for review: {name}").format(name=f"{pack.meta.name} {pack.meta.version}")
+    language = html.escape(active_language())
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en">\n<head>\n<meta charset="utf-8">\n'
-        f"<title>{title}</title>\n<style>{_STYLE}</style>\n</head>\n"
+        f'<html lang="{language}">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n</head>\n"
         f"<body>\n<main>\n{body}</main>\n</body>\n</html>\n"
     )
 

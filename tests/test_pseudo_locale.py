@@ -1,0 +1,335 @@
+"""Every view shown in the pseudo-locale en-XA carries no English word of ours: each word the
+program itself prints goes through the message catalogue (`screening.catalogue`).
+
+The pack's own words (questions, rules, sources, statements) stay as the pack wrote them, so
+the check subtracts them: a word counts as left-over English when it is plain ASCII and no
+string of the pack, the answers or the identifiers printed holds it. Pseudo-locale words are
+all accented, so none of them passes for English.
+
+Views converted so far, each checked below: the Markdown and JSON exports, the checklist PDF
+(every page, and `verify` reads it back), the CDS cards, the review document (Markdown and
+HTML, `rules`), and the CLI's `check`, `items`, `evaluate` and `rules` output with `--lang`.
+Not converted yet, listed in `NOT_YET_CONVERTED`.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from screening import cli
+from screening.answers import read_answers_bytes
+from screening.catalogue import PSEUDO_LANGUAGE, _, speaking, translations
+from screening.cds.cards import FromRecord, checklist_cards, summary_card
+from screening.engine import evaluate
+from screening.export import checklist_json, checklist_markdown
+from screening.models import AnswersFile, Checklist, RulePack
+from screening.pack.record_map import RecordMap, load_record_map
+from screening.pack.scenarios import ScenarioResult, run_pack_scenarios
+from screening.pdf import checklist_pdf
+from screening.pdf.contract import TITLE
+from screening.pdf.pages import check_pages
+from screening.pdf.record import RECORD_NAME, read_record
+from screening.pdf.verify import verify_pdf
+from screening.pseudo_locale import pseudo, pseudo_po
+from screening.review.report import review_html, review_markdown
+from tests.conftest import REPOSITORY
+
+NOT_YET_CONVERTED = (
+    "the FHIR Questionnaire's own texts",
+    "the app's pages",
+    "the CLI's error messages and the commands without --lang",
+)
+"""Views that still print English of ours in en-XA: each is converted, then checked here."""
+
+EXAMPLE = REPOSITORY / "examples" / "answers.json"
+RULES = REPOSITORY / "rules"
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_HEX = re.compile(r"\b[0-9a-f]{64}\b")
+"""A sha256, printed as the program computed it."""
+_LAYOUT = re.compile(r"[\s\\]")
+"""What a view adds around text it prints: line breaks, spaces, Markdown's escapes."""
+PROGRAM_NAMES = {"screening", "pdf", "doi", "https", "org"}
+"""Names that are not words of any language: the program's, the file type in a command
+(`FILE.pdf`), and the DOI scheme and address a DOI is printed and linked with
+(`doi:10.1097/...`, `https://doi.org/...`)."""
+
+
+def _strings(data: Any) -> Iterator[str]:
+    """Every string value in JSON data (not the keys)."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list | tuple):
+        for value in data:
+            yield from _strings(value)
+
+
+def pack_strings(pack: RulePack, answers: AnswersFile, *more: Any) -> list[str]:
+    """What a view may print as the pack and the user wrote it, longest first: every string
+    of the pack (ids and codes too), the answers' free text; short strings (yes, no) left out,
+    so that they cannot hide part of a word of ours."""
+    free = [answers.patient_reference, answers.clinician, answers.date]
+    content = [pack.model_dump(mode="json"), *more]
+    found = {_fold(s) for s in [*_strings(content), *filter(None, free)]}
+    found.add(RECORD_NAME)  # the embedded file's name, as PDF readers list it
+    return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
+
+
+def _fold(text: str) -> str:
+    return _LAYOUT.sub("", text)
+
+
+def english_left(text: str, allowed: list[str]) -> list[str]:
+    """The plain ASCII words of `text` left once the pack's own strings are taken out, in
+    order, once each; spaces and line breaks are ignored, as a view wraps text anywhere."""
+    rest = _fold(_HEX.sub(" ", text))
+    for written in allowed:
+        rest = rest.replace(written, "\x00")
+    found = _WORD.findall(rest)
+    return list(dict.fromkeys(w for w in found if w.lower() not in PROGRAM_NAMES))
+
+
+@pytest.fixture(scope="module")
+def made(shipped_pack: RulePack) -> tuple[RulePack, AnswersFile, Checklist]:
+    answers = read_answers_bytes(EXAMPLE.read_bytes(), "answers.json", shipped_pack)
+    return shipped_pack, answers, evaluate(shipped_pack, answers, "answers.json")
+
+
+@pytest.fixture(scope="module")
+def allowed(made: tuple[RulePack, AnswersFile, Checklist]) -> list[str]:
+    pack, answers, _ = made
+    return pack_strings(pack, answers)
+
+
+@pytest.fixture(scope="module")
+def review_content(shipped_pack: RulePack) -> tuple[list[ScenarioResult], RecordMap | None]:
+    return run_pack_scenarios(RULES, shipped_pack), load_record_map(RULES, shipped_pack)
+
+
+@pytest.fixture(scope="module")
+def review_allowed(
+    made: tuple[RulePack, AnswersFile, Checklist],
+    review_content: tuple[list[ScenarioResult], RecordMap | None],
+) -> list[str]:
+    """The pack's strings with its vignettes' and its record mapping's, which the review
+    document prints as the committee wrote them."""
+    results, record = review_content
+    vignettes = [r.scenario.model_dump(mode="json") for r in results]
+    mapping = record.model_dump(mode="json") if record else {}
+    return pack_strings(made[0], made[1], vignettes, mapping)
+
+
+@pytest.fixture(scope="module")
+def pseudo_pdf(made: tuple[RulePack, AnswersFile, Checklist]) -> bytes:
+    with speaking(PSEUDO_LANGUAGE):
+        return checklist_pdf(made[2])
+
+
+class TestTheCheckItself:
+    """The check finds English that bypasses the catalogue, and the pack's words pass."""
+
+    def test_an_english_word_of_ours_is_found_and_the_pack_words_pass(
+        self, allowed: list[str]
+    ) -> None:
+        assert english_left("Because: liver disease = Ýééš", allowed) == [
+            "Because",
+            "liverdisease",
+        ]
+        assert english_left("Ɓééçååûûšéé: cohen-2018", allowed) == []
+
+    def test_english_outside_the_catalogue_is_caught_in_a_real_view(
+        self, made: tuple[RulePack, AnswersFile, Checklist], allowed: list[str]
+    ) -> None:
+        _pack, _answers, checklist = made
+        with speaking("en"):
+            assert "Because" in english_left(checklist_markdown(checklist), allowed)
+
+
+class TestEveryViewInThePseudoLocale:
+    """Markdown, JSON, PDF and the CLI's messages hold no English word of ours in en-XA."""
+
+    def test_markdown(
+        self, made: tuple[RulePack, AnswersFile, Checklist], allowed: list[str]
+    ) -> None:
+        with speaking(PSEUDO_LANGUAGE):
+            assert english_left(checklist_markdown(made[2]), allowed) == []
+
+    def test_json_words_while_its_keys_stay_the_public_shape(
+        self, made: tuple[RulePack, AnswersFile, Checklist], allowed: list[str]
+    ) -> None:
+        checklist = made[2]
+        with speaking(PSEUDO_LANGUAGE):
+            data = json.loads(checklist_json(checklist))
+        english = json.loads(checklist_json(checklist))
+        assert data.keys() == english.keys()
+        assert data["entries"][0].keys() == english["entries"][0].keys()
+        # The fields that carry our words; the others hold codes (kind, state) and pack content
+        ours = [data["disclaimer"], *(e["text"] for e in data["entries"])]
+        assert english_left(" ".join(ours), allowed) == []
+
+    def test_every_page_of_the_pdf(self, pseudo_pdf: bytes, allowed: list[str]) -> None:
+        """The running head (pages 2 on) is left out: it shortens the pack's name to fit, and
+        its words of ours are the title's and the reference label's, checked on page 1."""
+        reader = PdfReader(io.BytesIO(pseudo_pdf))
+        with speaking(PSEUDO_LANGUAGE):
+            head = _(TITLE) + " ·"
+        lines = [
+            line
+            for page in reader.pages
+            for line in page.extract_text().splitlines()
+            if not line.startswith(head)
+        ]
+        assert english_left("\n".join(lines), allowed) == []
+
+    def test_cli_check_and_evaluate(self, allowed: list[str]) -> None:
+        runner = CliRunner()
+        said = [
+            runner.invoke(cli.cli, ["check", "--lang", PSEUDO_LANGUAGE]),
+            runner.invoke(
+                cli.cli,
+                ["evaluate", str(EXAMPLE), "--format", "markdown", "--lang", PSEUDO_LANGUAGE],
+            ),
+        ]
+        assert [r.exit_code for r in said] == [0, 0]
+        for result in said:
+            assert english_left(result.output, allowed) == []
+
+
+class TestMoreViewsInThePseudoLocale:
+    """The CDS cards and the review document hold no English word of ours in en-XA."""
+
+    def test_cds_cards_one_per_entry_and_the_summary_card(
+        self, made: tuple[RulePack, AnswersFile, Checklist], allowed: list[str]
+    ) -> None:
+        pack, answers, checklist = made
+        done = checklist.model_copy(
+            update={"entries": (checklist.entries[0].model_copy(update={"done": True}),)}
+        )
+        label = made[0].items[0].label
+        taken = FromRecord(made[0].items[0].id, label, "Cirrhosis", "Condition", "2026-01")
+        with speaking(PSEUDO_LANGUAGE):
+            cards = checklist_cards(checklist, from_record=[taken])
+            cards.append(summary_card(checklist, from_record=[taken], app_url="https://x"))
+            cards.append(summary_card(done))
+        record_words = pack_strings(pack, answers, ["Cirrhosis", "Condition", "2026-01"])
+        ours = [
+            text
+            for card in cards
+            for text in (card["summary"], card["detail"], card["source"]["topic"]["display"])
+        ] + [link["label"] for card in cards for link in card.get("links", [])]
+        assert english_left("\n".join(ours), record_words) == []
+
+    @pytest.mark.parametrize("render", [review_markdown, review_html])
+    def test_review_document(
+        self,
+        made: tuple[RulePack, AnswersFile, Checklist],
+        review_content: tuple[list[ScenarioResult], RecordMap | None],
+        review_allowed: list[str],
+        render: Callable[..., str],
+    ) -> None:
+        results, record = review_content
+        with speaking(PSEUDO_LANGUAGE):
+            text = render(made[0], results, record)
+        if render is review_html:  # the page's own markup, not words: tags and the style sheet
+            text = html.unescape(re.sub(r"<style>.*?</style>|<[^>]*>", " ", text, flags=re.DOTALL))
+        assert english_left(text, review_allowed) == []
+
+    def test_cli_items_and_rules(self, review_allowed: list[str]) -> None:
+        runner = CliRunner()
+        said = [
+            runner.invoke(cli.cli, ["items", "--lang", PSEUDO_LANGUAGE]),
+            runner.invoke(cli.cli, ["rules", "--lang", PSEUDO_LANGUAGE]),
+        ]
+        assert [r.exit_code for r in said] == [0, 0]
+        for result in said:
+            assert english_left(result.output, review_allowed) == []
+
+
+class TestThePseudoPdfVerifies:
+    """A PDF made in en-XA records its language, and verify draws and reads it in it."""
+
+    def test_the_record_names_its_language_and_an_english_one_names_none(
+        self, made: tuple[RulePack, AnswersFile, Checklist], pseudo_pdf: bytes
+    ) -> None:
+        reader = PdfReader(io.BytesIO(pseudo_pdf))
+        record, _ = read_record(reader.attachments["screening-record.json"][0], "x.pdf")
+        assert record.language == PSEUDO_LANGUAGE
+        english = checklist_pdf(made[2])
+        plain = PdfReader(io.BytesIO(english)).attachments["screening-record.json"][0]
+        assert b'"language"' not in plain
+
+    def test_verify_finds_the_same_drawing(
+        self, made: tuple[RulePack, AnswersFile, Checklist], pseudo_pdf: bytes
+    ) -> None:
+        result = verify_pdf(pseudo_pdf, made[0], "x.pdf")
+        assert result.matches
+        assert result.drawing == "same"
+
+    def test_its_pages_read_back_by_text_in_its_language_and_not_in_english(
+        self, made: tuple[RulePack, AnswersFile, Checklist], pseudo_pdf: bytes
+    ) -> None:
+        reader = PdfReader(io.BytesIO(pseudo_pdf))
+        record, _ = read_record(reader.attachments["screening-record.json"][0], "x.pdf")
+        texts = [p.extract_text() for p in reader.pages]
+        with speaking(record.language):
+            assert check_pages(texts, record, made[0], "x.pdf") == ()
+        with pytest.raises(Exception, match="altered"):
+            check_pages(texts, record, made[0], "x.pdf")
+
+
+class TestTheCatalogue:
+    """The committed catalogues are the ones the code and the template make."""
+
+    def test_every_word_marked_in_the_code_is_in_the_template(self) -> None:
+        pot = REPOSITORY / "screening" / "locale" / "screening.pot"
+        template = {
+            m.id if isinstance(m.id, str) else tuple(m.id)
+            for m in read_po(io.BytesIO(pot.read_bytes()))
+            if m.id
+        }
+        method_map = [
+            ("screening/**.py", "python"),
+            ("app.py", "python"),
+            ("app_pages/**.py", "python"),
+        ]
+        marked = {
+            message if isinstance(message, str) else tuple(message)
+            for _file, _line, message, _comments, _context in extract_from_dir(
+                str(REPOSITORY), method_map=method_map
+            )
+        }
+        assert marked - template == set(), "run `make messages`"
+
+    def test_the_pseudo_locale_is_made_from_the_template(self) -> None:
+        locale = REPOSITORY / "screening" / "locale"
+        made = pseudo_po((locale / "screening.pot").read_bytes())
+        assert (locale / "en_XA" / "LC_MESSAGES" / "screening.po").read_bytes() == made
+
+    def test_pseudo_keeps_placeholders_and_accents_every_letter(self) -> None:
+        assert pseudo("Rule {rule}: %(n)s") == "Ŕûûļéé {rule}: %(n)s"
+
+    def test_an_unknown_language_is_refused(self) -> None:
+        with pytest.raises(ValueError, match="no catalogue"):
+            translations("xx-YY")
+        with pytest.raises(ValueError, match="no catalogue"):
+            translations("../en_XA")
+
+    def test_the_language_of_one_render_does_not_leak_into_the_next(
+        self, made: tuple[RulePack, AnswersFile, Checklist]
+    ) -> None:
+        with speaking(PSEUDO_LANGUAGE):
+            pass
+        assert "# Ketamine for pain" in checklist_markdown(made[2])
