@@ -18,7 +18,8 @@ from ruamel.yaml.comments import CommentedMap
 
 from screening.algebra import Tri, condition_items, condition_size, leaves
 from screening.errors import Problem
-from screening.language import DEFAULT_SCRIPTS, NO_VOCABULARY, Vocabulary
+from screening.hidden import DEFAULT_SCRIPTS
+from screening.language import NO_VOCABULARY, Vocabulary
 from screening.limits import (
     MAX_COMBINATIONS_PER_PACK,
     MAX_CONDITION_DEPTH,

@@ -7,7 +7,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from ruamel.yaml.comments import CommentedMap
 
 from screening.errors import Problem
-from screening.language import DEFAULT_SCRIPTS, NO_VOCABULARY, Vocabulary, wording_problems
+from screening.hidden import DEFAULT_SCRIPTS
+from screening.language import NO_VOCABULARY, Vocabulary, wording_problems
 
 
 def guard_wording(

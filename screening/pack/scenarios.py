@@ -21,7 +21,8 @@ from screening.algebra import condition_items
 from screening.answer_checks import answer_problems
 from screening.engine import evaluate
 from screening.errors import PackError, Problem, ScreeningError
-from screening.language import DEFAULT_SCRIPTS, wording_problems
+from screening.hidden import DEFAULT_SCRIPTS
+from screening.language import wording_problems
 from screening.models import Answer, AnswersFile, Identifier, RulePack, Text
 from screening.pack.loader import display_path, read_files
 from screening.pack.yaml_files import validate_yaml
