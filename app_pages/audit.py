@@ -25,6 +25,7 @@ from screening import (
     Audit,
     BatchResult,
     RulePack,
+    _,
     audit_csv,
     audit_json,
     audit_result,
@@ -275,7 +276,7 @@ def table_upload() -> tuple[str, bytes] | None:
 
 
 pack = require_pack()
-page_header("Audit", pack)
+page_header(_("Audit"), pack)
 st.markdown(
     "Upload a **de-identified** table of past answer sets (CSV, Parquet or JSON Lines), or the "
     "results `python -m screening batch` wrote, to see "

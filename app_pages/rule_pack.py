@@ -37,6 +37,7 @@ from screening import (
     RulePack,
     ScenarioError,
     ScenarioResult,
+    _,
     describe_condition,
     diff_markdown,
     diff_summary,
@@ -308,7 +309,7 @@ def impact_section(shipped: RulePack, candidate: RulePack) -> None:
 
 
 pack = require_pack()
-page_header("Rule pack", pack)
+page_header(_("Rule pack"), pack)
 pack_summary(pack)
 rules_section(pack)
 scenarios_section(pack)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from screening.catalogue import N_
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -33,7 +35,8 @@ class ExportFormat:
     binary: bool
     """Bytes, not text: the command line writes it only to a file (`--out`)."""
     noun: str
-    """What the command line calls it in a message: "a PDF is binary"."""
+    """What the command line calls it in a message: "a PDF is binary" (a word of the catalogue,
+    shown with `_`, as `label` and `help` are)."""
     label: str
     """The app's download button."""
     help: str
@@ -58,9 +61,11 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="application/json",
         extension="json",
         binary=False,
-        noun="JSON file",
-        label="Checklist JSON",
-        help="The checklist in the command line's JSON format, with the rule pack's hash.",
+        noun=N_("JSON file"),
+        label=N_("Checklist JSON"),
+        help=N_(
+            "The checklist in the command line's JSON format, with the rule pack's hash."
+        ),
         icon=":material/data_object:",
     ),
     ExportFormat(
@@ -69,9 +74,11 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="text/markdown",
         extension="md",
         binary=False,
-        noun="Markdown file",
-        label="Checklist Markdown",
-        help="A readable text version, with reasons and sources.",
+        noun=N_("Markdown file"),
+        label=N_("Checklist Markdown"),
+        help=N_(
+            "A readable text version, with reasons and sources."
+        ),
         icon=":material/description:",
     ),
     ExportFormat(
@@ -80,10 +87,12 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="application/pdf",
         extension="pdf",
         binary=True,
-        noun="PDF",
-        label="Download PDF",
-        help="A printable PDF of this checklist; the answers and the checklist are embedded "
-        "in it as data, so it can be checked against the rule pack later.",
+        noun=N_("PDF"),
+        label=N_("Download PDF"),
+        help=N_(
+            "A printable PDF of this checklist; the answers and the checklist are embedded "
+            "in it as data, so it can be checked against the rule pack later."
+        ),
         icon=":material/picture_as_pdf:",
     ),
 )

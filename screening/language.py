@@ -20,7 +20,7 @@ from importlib import resources
 
 import regex
 
-from screening.catalogue import N_
+from screening.catalogue import N_, _
 from screening.text import BIDI_CONTROLS
 
 DISCLAIMER = N_(
@@ -443,8 +443,10 @@ def free_text_flags(
         found = reads_as_verdict(text or "", vocabulary)
         if found:
             flags.append(
-                f"{name} reads as a verdict ({', '.join(found)}): it is printed as typed, and it "
-                "is not the checklist's conclusion; the checklist reaches none"
+                _(
+                    "{name} reads as a verdict ({words}): it is printed as typed, and it is not "
+                    "the checklist's conclusion; the checklist reaches none"
+                ).format(name=name, words=", ".join(found))
             )
     return flags
 

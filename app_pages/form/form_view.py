@@ -22,11 +22,13 @@ from screening import (
     FREE_TEXT_MAX_LENGTH,
     MAX_YEAR,
     MIN_YEAR,
+    N_,
     Answer,
     AnswerState,
     Item,
     RulePack,
     Vocabulary,
+    _,
     answers_download_name,
     describe_condition,
     free_text_flags,
@@ -36,7 +38,7 @@ from screening import (
 # The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
 EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
 LATEST_DATE = dt.date(MAX_YEAR, 12, 31)
-CLEAR_ALL = "Clear all answers, details and ticks, and the notes"
+CLEAR_ALL = N_("Clear all answers, details and ticks, and the notes")
 """The confirmation names everything it clears, notes included."""
 SAVE_PANEL = "save_panel"  # open or closed: its contents are drawn only while open
 # The form's one style element. Follow-ups are indented under their parent, with a rule beside
@@ -231,9 +233,9 @@ def _details(vocabulary: Vocabulary) -> None:
 
 def start_again_button(pack: RulePack, where: str) -> None:
     confirm = st.popover(
-        "Start a new screening",
+        _("Start a new screening"),
         icon=":material/restart_alt:",
-        help="Clear this session's answers, details, ticks and notes.",
+        help=_("Clear this session's answers, details, ticks and notes."),
         key=start_again_popover(where),
         on_change="rerun",  # lazy: its button is drawn only while it is open
     )
@@ -241,12 +243,12 @@ def start_again_button(pack: RulePack, where: str) -> None:
         return
     with confirm:
         st.button(
-            CLEAR_ALL,
+            _(CLEAR_ALL),
             key=f"start_again__{where}",
             on_click=memory.start_again,
             args=(pack, where),
             type="primary",
-            help="Save the answers first if you may need them again.",
+            help=_("Save the answers first if you may need them again."),
         )
 
 

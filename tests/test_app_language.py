@@ -1,0 +1,96 @@
+"""The app's language is chosen in the sidebar, and the pages converted to the catalogue show
+no English word of ours in the pseudo-locale (AppTest).
+
+Converted so far, each checked below: the page frame (titles, the versions caption, the
+disclaimer, the pack-status warning, the language picker), the About page and the checklist
+view. Not yet converted (`NOT_YET_CONVERTED`): the form itself, the Rule pack page and the
+Audit page.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from screening import PSEUDO_LANGUAGE, AnswersFile, RulePack
+from tests.test_pseudo_locale import english_left, pack_strings
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+LANGUAGE = "app__language"
+NOT_YET_CONVERTED = ("the form", "the Rule pack page", "the Audit page")
+"""App pages whose words do not yet go through the catalogue."""
+_TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "text")
+_NOTICES = ("info", "warning", "success", "error")
+_WIDGETS = ("button", "checkbox", "selectbox", "text_area", "text_input", "radio")
+
+
+def shown_text(at: AppTest) -> str:
+    """Every text the page shows, its widgets' labels and help included."""
+    found: list[str] = []
+    for kind in (*_TEXT_ELEMENTS, *_NOTICES):
+        found += [str(element.value) for element in getattr(at, kind)]
+    for kind in _WIDGETS:
+        for widget in getattr(at, kind):
+            found += [str(widget.label), str(getattr(widget, "help", None) or "")]
+    return "\n".join(found)
+
+
+def start(monkeypatch: pytest.MonkeyPatch, language: str | None) -> AppTest:
+    monkeypatch.delenv("SCREENING_RULES_DIR", raising=False)
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    if language is not None:
+        at.selectbox(key=LANGUAGE).set_value(language).run()
+    return at
+
+
+@pytest.fixture
+def allowed(shipped_pack: RulePack) -> list[str]:
+    return pack_strings(shipped_pack, AnswersFile())
+
+
+def _built(at: AppTest) -> AppTest:
+    at.button(key="build").click().run()
+    assert not at.exception
+    return at
+
+
+class TestTheLanguagePicker:
+    """The sidebar offers each language with a catalogue; English is the one a session starts in."""
+
+    def test_a_session_starts_in_english_and_offers_the_pseudo_locale(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        at = start(monkeypatch, None)
+        picker = at.selectbox(key=LANGUAGE)
+        assert picker.value == "en"
+        assert PSEUDO_LANGUAGE in picker.options[1]
+        assert at.title[0].value == "Ketamine for pain: discussion checklist"
+
+    def test_the_choice_holds_from_page_to_page(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        at = start(monkeypatch, PSEUDO_LANGUAGE)
+        at.switch_page("app_pages/about.py").run()
+        assert at.selectbox(key=LANGUAGE).value == PSEUDO_LANGUAGE
+        assert "About" not in at.title[0].value
+
+
+class TestConvertedPagesInThePseudoLocale:
+    """No English word of ours on the pages converted so far, once en-XA is chosen."""
+
+    def test_the_about_page(self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]) -> None:
+        at = start(monkeypatch, PSEUDO_LANGUAGE)
+        at.switch_page("app_pages/about.py").run()
+        assert not at.exception
+        assert english_left(shown_text(at), allowed) == []
+
+    def test_the_checklist_view(self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]) -> None:
+        at = _built(start(monkeypatch, PSEUDO_LANGUAGE))
+        assert at.checkbox, "the checklist shows its points"
+        assert english_left(shown_text(at), allowed) == []
+
+    def test_the_check_sees_english_left_on_a_page_not_yet_converted(
+        self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
+    ) -> None:
+        at = start(monkeypatch, PSEUDO_LANGUAGE)  # the form: on NOT_YET_CONVERTED's list
+        assert english_left(shown_text(at), allowed) != []
