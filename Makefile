@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 DEV_STAMP := $(VENV)/.installed-dev-stamp
 PORT ?= 8501
 
-.PHONY: setup run test lint typecheck rulecheck unit bench mutate clean catalogues messages
+.PHONY: setup run test lint typecheck rulecheck lforms unit bench mutate clean catalogues messages
 
 # requirements.txt says what the app and the package need to run (make run installs only
 # that), requirements-dev.txt adds the tests and tools (make test); constraints.txt pins the
@@ -65,11 +65,22 @@ rulecheck: $(STAMP)
 	$(BIN)/python -m screening check --coverage
 	$(BIN)/python -m screening scenarios > /dev/null
 
+# LHC-Forms for the browser test that loads our Questionnaire into it (tests/test_fhir_browser.py),
+# pinned by tests/lforms/package-lock.json and installed by `npm ci` (no install scripts run);
+# the test serves its files itself, nothing is fetched at test time. Without npm the test is
+# skipped, except under CI=true, where it fails.
+LFORMS_STAMP := tests/lforms/node_modules/.package-lock.json
+$(LFORMS_STAMP): tests/lforms/package.json tests/lforms/package-lock.json
+	cd tests/lforms && npm ci --ignore-scripts --no-audit --no-fund
+lforms:
+	@if command -v npm >/dev/null 2>&1; then $(MAKE) --no-print-directory $(LFORMS_STAMP); \
+	else echo "npm not found: the LHC-Forms browser test is skipped (it fails under CI=true)"; fi
+
 # Every core runs tests (pytest-xdist); the browser tests form two groups, each whole on one
 # worker with one server (tests/conftest.py sets the groups). `make unit -e PYTEST_WORKERS=0`
 # runs them in one process.
 PYTEST_WORKERS ?= auto
-unit: $(DEV_STAMP) catalogues
+unit: $(DEV_STAMP) catalogues lforms
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup
 
 test: lint typecheck rulecheck unit

@@ -43,7 +43,11 @@ with speaking(language):
             st.Page("app_pages/audit.py", title=_("Audit"), icon=":material/query_stats:"),
             st.Page("app_pages/about.py", title=_("About"), icon=":material/info:"),
         ]
-    guard()  # Esc, paste, downloads, leaving the page, and a reload's recovery, on every page
+    ready = guard()  # Esc, paste, downloads, leaving the page, and a reload's recovery
     pages = [copy.copy(page) for page in st.session_state[pages_key]]
-    st.navigation(pages, position="top").run()  # the page draws in the chosen language
-memory.snapshot()  # the form as it stands, in server memory, for a reload of this tab
+    chosen = st.navigation(pages, position="top")
+    if ready:  # not before the tab has said whether it held a screening before a reload
+        try:
+            chosen.run()  # the page draws in the chosen language
+        finally:  # a run cut short by a click or `st.rerun` has taken its changes all the same
+            memory.snapshot()  # the form as it stands, in server memory, for a reload of this tab

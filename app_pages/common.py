@@ -53,6 +53,8 @@ class UploadNote:
     name: str
     problems: list[str]
     loaded: int = 0
+    dropped: str | None = None
+    """The note naming answers to questions not shown that were dropped, not loaded."""
 
 
 @dataclass(frozen=True)

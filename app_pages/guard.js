@@ -107,27 +107,94 @@ function install() {
   }, true);
 
   // Each point's Why? and Note buttons are named by their point ("Why? — Verify …"), so a
-  // screen reader's list of buttons is not 49 identical "Why?"; redone as the page redraws.
+  // screen reader's list of buttons is not 49 identical "Why?"; a point to find out is named
+  // by its question too, and its tick says what ticking it means ("Find out: X? — If yes:
+  // … — discussed"). Redone as the page redraws.
   const nameControls = () => {
+    const setName = (el, name) => {
+      if (el && el.getAttribute('aria-label') !== name) el.setAttribute('aria-label', name);
+    };
     for (const row of doc.querySelectorAll('[class*="st-key-point_tick__"]')) {
       const label = row.querySelector('[data-testid="stCheckbox"] label');
       const point = label ? label.innerText.trim() : '';
       if (!point) continue;
+      const group = row.closest('[class*="st-key-find_out__"]');
+      const heading = group && group.querySelector('[data-testid="stMarkdownContainer"]');
+      const question = heading ? heading.innerText.trim() : '';
+      const named = question ? `${question} — ${point}` : point;
+      if (question) setName(row.querySelector('[data-testid="stCheckbox"] input'), `${named} — discussed`);
       for (const button of row.querySelectorAll('[data-testid="stPopover"] button')) {
-        const word = button.innerText.includes('Why?') ? 'Why? —' : 'Note on';
-        const name = `${word} ${point}`;
-        if (button.getAttribute('aria-label') !== name) button.setAttribute('aria-label', name);
+        setName(button, `${button.innerText.includes('Why?') ? 'Why? —' : 'Note on'} ${named}`);
       }
     }
   };
+  // A question's help is not a tab stop of its own (one per question stood between every
+  // two questions): "?" on a question moves to its help, which shows on focus, and Tab
+  // from there goes on to the question's answers.
+  const QUESTION = '[class*="st-key-answer__"]';
+  const helpOf = (question) => question.querySelector('button[aria-label^="Help for"]');
+  const quietHelp = () => {
+    for (const question of doc.querySelectorAll(QUESTION)) {
+      const help = helpOf(question);
+      if (help && help.getAttribute('tabindex') !== '-1') help.setAttribute('tabindex', '-1');
+    }
+  };
+  doc.addEventListener('keydown', (e) => {
+    if (e.key !== '?' || isField(e.target) || !e.target.closest) return;
+    const question = e.target.closest(QUESTION);
+    const help = question && helpOf(question);
+    if (!help) return;
+    e.preventDefault();
+    help.focus();
+  }, true);
+
   let naming = null;
   new MutationObserver(() => {
-    if (naming === null) naming = setTimeout(() => { naming = null; nameControls(); }, 100);
+    if (naming === null) {
+      naming = setTimeout(() => { naming = null; nameControls(); quietHelp(); }, 100);
+    }
   }).observe(doc.body, {childList: true, subtree: true});
 
-  // Leaving the page while the form holds work: the browser asks first.
+  // Text typed and not yet sent by its field (no Enter, no click away): after a pause in
+  // typing, the guard sends it for the server's copy kept for a reload. Sent as the page goes
+  // it would come too late: the server stops a session's run when its tab disconnects.
+  const keyOf = (el) => {
+    const keyed = el.closest('[class*="st-key-"]');
+    const c = keyed && [...keyed.classList].find((name) => name.startsWith('st-key-'));
+    return c ? c.slice('st-key-'.length) : null;
+  };
+  let typing = null;
+  const sendTyped = (el) => {
+    clearTimeout(typing);
+    typing = null;
+    const key = keyOf(el);
+    if (key && limitOf(el) && guard.send) guard.send(key, el.value);
+  };
+  doc.addEventListener('input', (e) => {
+    const el = e.target;
+    if (!isField(el) || !limitOf(el)) return;
+    clearTimeout(typing);
+    typing = setTimeout(() => sendTyped(el), 700);
+  }, true);
+  // The field sends its text itself as it loses focus, or on Enter (Ctrl+Enter in a text
+  // area): then nothing is left to send, and a run of the guard's would only compete with it.
+  const sentByField = () => { clearTimeout(typing); typing = null; };
+  doc.addEventListener('focusout', (e) => { if (isField(e.target)) sentByField(); }, true);
+  doc.addEventListener('keydown', (e) => {
+    if (!isField(e.target) || e.key !== 'Enter') return;
+    if (e.target.tagName !== 'TEXTAREA' || e.ctrlKey || e.metaKey) sentByField();
+  }, true);
+  const unsent = () => {
+    const el = doc.activeElement;
+    return isField(el) && guard.focusValue.has(el) && guard.focusValue.get(el) !== el.value
+      ? el : null;
+  };
+
+  // Leaving the page while the form holds work, or text not yet sent: the browser asks first.
   window.addEventListener('beforeunload', (e) => {
-    if (guard.data.unsaved) { e.preventDefault(); e.returnValue = ''; }
+    const el = unsent();
+    if (el && typing !== null) sendTyped(el);
+    if (guard.data.unsaved || el) { e.preventDefault(); e.returnValue = ''; }
   });
   return guard;
 }
@@ -136,6 +203,9 @@ export default function (component) {
   const {data, setTriggerValue} = component;
   window.__screeningGuard = window.__screeningGuard || install();
   window.__screeningGuard.data = data || {};
+  window.__screeningGuard.send = data && data.token
+    ? (key, text) => setTriggerValue('typed', {key, text})
+    : null;
   if (!data) return;
   if (data.token) {
     sessionStorage.setItem(STORE, data.token);

@@ -12,7 +12,10 @@ skip or outrun that moment. One small script, installed once per tab, closes the
   would silently drop the whole paste);
 - **leaving the page** (reload, Back out of the app, closing the tab) asks first while the
   form holds work;
-- a **reload** hands this tab's recovery token back to the server once (`form.recovery`).
+- a **reload** hands this tab's recovery token back to the server once (`form.recovery`);
+- text **typed and not yet sent** by its field (no Enter, no click away) is sent after a
+  pause in typing, into the copy kept for a reload only: a page that goes away sends its
+  field's text too late, as the server stops a session's run when its tab disconnects.
 
 Nothing here sends anything anywhere but the app's own server, and nothing is stored in the
 browser except the random token, in the tab's `sessionStorage`.
@@ -56,10 +59,41 @@ def _component() -> Any:
     return _mount
 
 
-def guard() -> None:
-    """Mount the tab's guard (hidden), and restore the form the tab held before a reload.
+WAITING = (
+    "Opening the screening: looking for one this browser tab held before a reload, kept in "
+    "this server's memory…"
+)
+"""Shown in place of the page until the tab has said whether it held a screening."""
 
-    Mounted before the page runs, so a restored form is drawn in the same run.
+
+def in_a_browser() -> bool:
+    """Whether this session is served to a browser tab, the only place a token can be kept.
+
+    A session run with no connection (Streamlit's AppTest, `bench/app.py`) has no request
+    headers and no tab to ask: it has nothing to restore, and its pages are drawn at once.
+    """
+    return bool(st.context.headers)
+
+
+def _hold_typed(key: object, text: object) -> None:
+    """Text the tab says is typed in a field and not yet sent: kept for a reload, if the field
+    is one the guard watches and the text fits it (as the field itself would refuse more)."""
+    if not isinstance(key, str) or not isinstance(text, str):
+        return
+    limit = next((n for prefix, n in LIMITS.items() if key.startswith(prefix)), None)
+    if limit is not None and len(text) <= limit:
+        memory.hold_typed(key, text)
+
+
+def guard() -> bool:
+    """Mount the tab's guard (hidden), restore the form the tab held before a reload, and say
+    whether the page may be drawn in this run.
+
+    Not before the tab has answered whether it held a screening: a form drawn empty while the
+    restore is on its way can be clicked, and that click sends the empty form's values, which
+    then wiped the restored answers (or kept them from being restored), under load 3 times in
+    12. Until the tab answers, the session shows that it is looking, and holds no widget that
+    a click could send.
     """
     st.html(HIDDEN)
     handed = memory.handed()
@@ -72,8 +106,16 @@ def guard() -> None:
         },
         height=0,
         on_resume_change=lambda: None,
+        on_typed_change=lambda: None,
     )
+    typed = getattr(result, "typed", None)
+    if handed and isinstance(typed, dict):
+        _hold_typed(typed.get("key"), typed.get("text"))
     old = getattr(result, "resume", None)
     if not handed and old is not None:
         memory.restore(str(old))
         st.rerun()  # the page is not drawn yet: give the tab its new token at once
+    if handed or not in_a_browser():
+        return True
+    st.info(WAITING, icon=":material/hourglass_top:")
+    return False

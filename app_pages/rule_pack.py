@@ -43,6 +43,7 @@ from screening import (
     diff_summary,
     impact,
     impact_markdown,
+    load_record_map,
     problem_lines,
     review_csv,
     review_html,
@@ -183,6 +184,12 @@ def rules_section(pack: RulePack) -> None:
         st.markdown("\n".join(rule_markdown(rule, pack)))
 
 
+def review_document(pack: RulePack, results: tuple[ScenarioResult, ...], folder: str) -> str:
+    """The review document as `screening rules --format html` writes it, the part on answers
+    drawn from the record included: built when the button is clicked, not on every rerun."""
+    return review_html(pack, results, load_record_map(folder, pack))
+
+
 def scenarios_section(pack: RulePack) -> None:
     st.header("Vignettes", divider="gray")
     results, problems = pack_vignettes(str(rules_dir()), pack.sha256, pack)
@@ -205,7 +212,7 @@ def scenarios_section(pack: RulePack) -> None:
         [
             Download(
                 "Review document (HTML)",
-                partial(review_html, pack, results),
+                partial(review_document, pack, results, str(rules_dir())),
                 f"rule-pack-review-{version}.html",
                 "download_review_html",
                 "Every question, rule and source in plain English, for the committee.",

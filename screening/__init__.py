@@ -29,7 +29,7 @@ from screening.export import (
 )
 from screening.fhir.bundle import BundleError, propose, provenance, read_patient_record
 from screening.fhir.record import Finding
-from screening.fhir.response import response_json
+from screening.fhir.response import hidden_answers_dropped, response_json
 from screening.formats import EXPORT_FORMATS, ExportFormat, export_format
 from screening.identifiers import identifier_hints
 from screening.language import DISCLAIMER, NO_VOCABULARY, Vocabulary, free_text_flags
@@ -210,6 +210,7 @@ __all__ = [
     "free_text_flags",
     "group_open_entries",
     "group_statements",
+    "hidden_answers_dropped",
     "identifier_hints",
     "impact",
     "impact_markdown",

@@ -9,11 +9,14 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from click.testing import CliRunner
 from streamlit.testing.v1 import AppTest
 
 import app_pages.isolated
 import screening.pack.candidate
 from screening import RulePack
+from screening.cli import cli
+from screening.review.record import RECORD_HEADING
 from tests.conftest import (
     FAILING,
     MINI_PACK,
@@ -23,6 +26,7 @@ from tests.conftest import (
     write_scenarios,
     zipped,
 )
+from tests.test_app_screening import Download, downloads  # noqa: F401 - a fixture
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = "app_pages/rule_pack.py"
@@ -151,6 +155,18 @@ class TestShippedPack:
         at = open_page(monkeypatch)
         labels = [getattr(b, "label", None) for b in at.get("download_button")]
         assert labels == ["Review document (HTML)", "Rules table (CSV)"]
+
+    def test_the_review_download_is_the_rules_command_s_html_record_part_included(
+        self, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+    ) -> None:
+        offered: dict[str, Download] = request.getfixturevalue("downloads")
+        open_page(monkeypatch)
+        clicked = offered["download_review_html"].data()
+        assert isinstance(clicked, str)
+        assert f"<h2>{RECORD_HEADING}</h2>" in clicked
+        result = CliRunner().invoke(cli, ["rules", "--format", "html"])
+        assert result.exit_code == 0, result.output
+        assert clicked == result.stdout
 
 
 class TestCraftedPack:

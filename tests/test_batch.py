@@ -403,6 +403,53 @@ class TestImpactCommand:
         assert "| `setting-monitoring` | open to raised | 1 | row 1 |" in text
         assert "| `substance-history-new` (new) | gains raised | 2 | p1, p2 |" in text
 
+    def test_a_question_the_new_pack_adds_is_read_as_not_assessed_under_the_old_and_said(
+        self, mini_dir: Path, tmp_path: Path
+    ) -> None:
+        item = (
+            "  - id: observation\n"
+            '    section: "Setting"\n'
+            '    label: "observation after each dose"\n'
+            '    question: "Can the patient be observed for two hours after each dose?"\n'
+            '    help: "Until discharge criteria are met."\n'
+            "    sources: [src-b]\n"
+        )
+        rule = (
+            "  - id: setting-observation\n"
+            '    section: "Setting"\n'
+            "    kind: arrange\n"
+            '    when: {item: observation, is: "no"}\n'
+            '    summary: "Arrange observation after each dose"\n'
+            '    text: "Arrange two hours of observation after each dose."\n'
+            '    rationale: "Dissociation and blood pressure rise peak early."\n'
+            "    sources: [src-b]\n"
+        )
+        new = write_pack(
+            tmp_path / "new",
+            {
+                "items.yaml": MINI_PACK["items.yaml"] + item,
+                "rules-main.yaml": MINI_PACK["rules-main.yaml"] + rule,
+                "pack.yaml": MINI_PACK["pack.yaml"].replace('"0.1.0"', '"0.2.0"'),
+            },
+        )
+        observed = ["no", "yes", "", ""]  # p1 to p4: answered for two, not assessed for two
+        rows = [[*row, seen] for row, seen in zip(ROWS, observed, strict=True)]
+        answers = write_table(tmp_path / "a.csv", rows, [*HEADER, "observation"])
+        report = json.loads(run("impact", mini_dir, new, answers, "--format", "json").output)
+        assert (report["compared"], report["refused_old"], report["refused_new"]) == (4, 0, 0)
+        assert report["added"] == ["observation"]
+        (added,) = [r for r in report["rules"] if r["rule_id"] == "setting-observation"]
+        assert {c["change"]: c["examples"] for c in added["changes"]} == {
+            "gains raised": ["p1"],
+            "gains open": ["p3", "p4"],
+        }
+        text = run("impact", mini_dir, new, answers).output
+        assert "4 of 4 answer sets compared." in text
+        assert (
+            "Questions only the new pack asks (`observation`): their answers are read as not "
+            "assessed under the old pack, which did not ask them." in text
+        )
+
     def test_rows_one_pack_refuses_are_counted_not_compared(
         self, mini_dir: Path, tmp_path: Path
     ) -> None:

@@ -155,11 +155,6 @@ BAD_ANSWERS = [
         'Error: a.json: liver_disease: answer must be "yes", "no" or "unknown", got "perhaps"',
     ),
     (
-        '{"answers": {"substance_use_history": "no", "substance_use_active": "yes"}}',
-        "Error: a.json: substance_use_active: answered, but not asked given the other answers: "
-        "it is asked only when substance use history is Yes",
-    ),
-    (
         '{"answers": {"liver_disease": "yes",}}',
         "Error: a.json:1: not valid JSON: Expecting property name enclosed in double quotes (column 37)",
     ),

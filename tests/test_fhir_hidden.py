@@ -1,6 +1,7 @@
-"""A QuestionnaireResponse that still answers a follow-up its form should have hidden (LHC-Forms
-keeps them: lforms#185): on the command line the answer is dropped, named in a note on stderr,
-and never evaluated; an answers file of our own stays refused for the same thing."""
+"""An answer to a follow-up that is not shown given the other answers: a QuestionnaireResponse
+that still holds one (LHC-Forms keeps them: lforms#185) and an answers file of our own (a parent
+changed to No after its follow-up was answered) alike have it dropped, named in a note on
+stderr, and never evaluated. The core's `evaluate` given such answers still refuses them."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner
 
-from screening import AnswersFile, RulePack
+from screening import AnswersError, AnswersFile, RulePack, evaluate
 from screening.answers import read_answers_bytes
 from screening.cli import cli
 from screening.fhir.response import hidden_answers_dropped, questionnaire_response
@@ -46,8 +48,25 @@ class TestCore:
         assert answers.answers == {PARENT: "no"}
         assert note is not None and note.endswith(f": {FOLLOW_UP}")
 
-    def test_an_answers_file_of_our_own_is_left_to_be_refused(self, shipped_pack: RulePack) -> None:
+    def test_an_answers_file_of_our_own_has_it_dropped_and_named_too(
+        self, shipped_pack: RulePack
+    ) -> None:
         own = AnswersFile(answers={PARENT: "no", FOLLOW_UP: "yes"})
+        answers, note = hidden_answers_dropped(shipped_pack, own)
+        assert answers.answers == {PARENT: "no"}
+        assert note == (
+            "1 answer(s) to questions not shown given the other answers were dropped, "
+            f"not evaluated: {FOLLOW_UP}"
+        )
+
+    def test_the_core_evaluate_still_refuses_it(self, shipped_pack: RulePack) -> None:
+        with pytest.raises(AnswersError, match="answered, but not asked"):
+            evaluate(shipped_pack, AnswersFile(answers={PARENT: "no", FOLLOW_UP: "yes"}))
+
+    def test_an_answers_file_without_hidden_answers_gives_no_note(
+        self, shipped_pack: RulePack
+    ) -> None:
+        own = AnswersFile(answers={PARENT: "yes", FOLLOW_UP: "yes"})
         assert hidden_answers_dropped(shipped_pack, own) == (own, None)
 
     def test_a_response_without_hidden_answers_gives_no_note(self, shipped_pack: RulePack) -> None:
@@ -79,9 +98,17 @@ class TestCommandLine:
         assert f'"linkId": "{FOLLOW_UP}"' not in result.stdout
         assert f'"linkId": "{PARENT}"' in result.stdout
 
-    def test_an_answers_file_with_a_hidden_answer_is_still_refused(self, tmp_path: Path) -> None:
+    def test_an_answers_file_with_a_hidden_answer_has_it_dropped_with_the_same_note(
+        self, tmp_path: Path
+    ) -> None:
         path = tmp_path / "answers.json"
         path.write_text(json.dumps({"answers": {PARENT: "no", FOLLOW_UP: "yes"}}), "utf-8")
         result = CliRunner().invoke(cli, ["evaluate", str(path)])
-        assert result.exit_code == 1
-        assert "answered, but not asked" in result.output
+        assert result.exit_code == 0, result.output
+        assert result.stderr == (
+            f"{path}: note: 1 answer(s) to questions not shown given the other answers were "
+            f"dropped, not evaluated: {FOLLOW_UP}\n"
+        )
+        states = {i["id"]: i["state"] for i in json.loads(result.stdout)["items"]}
+        assert states[PARENT] == "no"
+        assert FOLLOW_UP not in states

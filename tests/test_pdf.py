@@ -260,7 +260,7 @@ class TestDates:
         assert reader.metadata is not None
         assert reader.metadata.creation_date == datetime(2026, 3, 14, tzinfo=UTC)
 
-    def test_without_a_date_it_prints_not_given_and_uses_a_fixed_creation_date(
+    def test_without_a_date_it_prints_not_given_and_has_no_creation_date_and_the_same_bytes(
         self, mini_pack: RulePack
     ) -> None:
         pdf = build(mini_pack, {})
@@ -268,7 +268,10 @@ class TestDates:
         assert "· date: not given ·" in pages(pdf)[1]
         reader = PdfReader(io.BytesIO(pdf))
         assert reader.metadata is not None
-        assert reader.metadata.creation_date == datetime(1970, 1, 1, tzinfo=UTC)
+        assert reader.metadata.creation_date is None
+        assert "/CreationDate" not in reader.metadata
+        assert b"D:1970" not in pdf and b"/CreationDate" not in pdf
+        assert build(mini_pack, {}) == pdf
 
     @pytest.mark.parametrize(
         "date", ["14/03/2026", "2026-02-30", "20260314", " 2026-03-14", "", "0999-05-05"]

@@ -16,8 +16,8 @@ from fpdf.fonts import TTFFont
 
 from screening import AnswersFile, RulePack, evaluate
 from screening.pdf import checklist_pdf
-from screening.pdf.fonts import FONTS_DIR, Outlines
 from screening.pdf.document import ChecklistDocument
+from screening.pdf.fonts import FONTS_DIR, Outlines
 
 TEXT = "Zoë Ω Дмитрий ﬁ ½ → ✓ 王小明 李 肝功能 ㈱ 𠀋 김민준 검사 あア"
 FONT_FILES = (

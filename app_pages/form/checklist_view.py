@@ -66,8 +66,15 @@ focusHeading();
 </script>"""
 
 
-SKIP_LINKS = N_("[Skip to the downloads](#take-it-away)")
-"""A link past the points, for a keyboard: to the downloads' heading."""
+FIND_OUT_HEADING = N_("To find out")
+FIND_OUT_ANCHOR = "to-find-out"
+FIND_OUT_KEY = "find_out__"
+"""Key prefix of each question's group of open points (read by the tab's guard)."""
+DOWNLOADS_ANCHOR = "take-it-away"
+SKIP_LINKS = N_(
+    "[Skip to the questions to find out](#{find_out}) · [Skip to the downloads](#{downloads})"
+)
+"""Links past the points, for a keyboard: to the open questions, and to the downloads."""
 
 
 def _because_lines(checklist: Checklist, entry: Entry) -> list[str]:
@@ -84,14 +91,13 @@ def _why(checklist: Checklist, entry: Entry) -> None:
     parts = [f"**{heading}**\n\n" + "\n".join(_because_lines(checklist, entry))]
     if entry.open_items:
         unknown = ", ".join(md(checklist.label(i)) for i in entry.open_items)
-        parts.append(
-            _("Not yet known, so this is to verify: {questions}.").format(questions=unknown)
-        )
+        to_verify = _("Not yet known, so this is to verify: {questions}.")
+        parts.append(to_verify.format(questions=unknown))
     parts.append(_("**Rule** {rule}").format(rule=f"`{entry.rule_id}`"))
     parts.append(_("**Why it matters.** {rationale}").format(rationale=md(entry.rationale)))
     sources = "\n".join(f"- {source_markdown(s)}" for s in entry.sources)
-    heading = _("Sources")
-    parts.append(f"**{heading}**\n\n{sources}")
+    sources_heading = _("Sources")
+    parts.append(f"**{sources_heading}**\n\n{sources}")
     st.markdown("\n\n".join(parts))
 
 
@@ -138,23 +144,38 @@ def _question_asked(checklist: Checklist, item_id: str) -> str:
     return asked.question if asked is not None else item_id
 
 
-def _entries(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
-    """Points raised, by section and kind; then, per section, points still open, grouped under
-    the question whose answer would settle them, so many unanswered questions stay scannable."""
-    for section, here in by_section(checklist.entries, lambda e: e.section).items():
+def _raised(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
+    """The points the answers raise, first and in full, by section and kind."""
+    raised = [e for e in checklist.entries if not e.open_items]
+    for section, here in by_section(raised, lambda e: e.section).items():
         st.subheader(md(section), divider="gray")
         for kind, word in KIND_WORDS.items():
-            entries = [e for e in here if e.kind == kind and not e.open_items]
+            entries = [e for e in here if e.kind == kind]
             if entries:
                 st.markdown(f"**{word}**")
             for entry in entries:
                 _entry_row(checklist, entry, entry_text(entry, checklist.label), vocabulary)
-        groups = group_open_entries(here)
-        if groups:
-            st.markdown("**" + _("To find out") + "**")
-        for item_id, entries in groups.items():
+
+
+def _to_find_out(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
+    """The questions not yet answered, each once whatever the sections its points are in,
+    with what its answer would raise, compact: one line per point under the question."""
+    groups = group_open_entries(checklist.entries)
+    if not groups:
+        return
+    st.subheader(_(FIND_OUT_HEADING), divider="gray", anchor=FIND_OUT_ANCHOR)
+    st.caption(
+        _(
+            "{n} question(s) not yet answered, each once, with what its answer would raise. "
+            "Tick them off during the discussion; “Why?” gives the answers, rule and sources "
+            "behind each point. The downloads are at the end."
+        ).format(n=len(groups))
+    )
+    for item_id, entries in groups.items():
+        # Keyed, so the tab's guard names each control by the question and the point.
+        with st.container(gap="xxsmall", key=f"{FIND_OUT_KEY}{item_id}"):
             question = md(_question_asked(checklist, item_id))
-            st.markdown("*" + _("Find out: {question}").format(question=question) + "*")
+            st.markdown("**" + _("Find out: {question}").format(question=question) + "**")
             for entry in entries:
                 _entry_row(checklist, entry, entry_headline(entry), vocabulary)
             entry_statements(group_statements(entries))
@@ -214,7 +235,7 @@ def _export_download(answers: AnswersFile, checklist: Checklist, export: ExportF
 
 
 def _downloads(answers: AnswersFile, checklist: Checklist) -> None:
-    st.subheader(_("Take it away"), anchor="take-it-away", divider="gray")
+    st.subheader(_("Take it away"), anchor=DOWNLOADS_ANCHOR, divider="gray")
     offer(
         [st.container(horizontal=True)],
         [
@@ -248,7 +269,7 @@ def checklist_view(pack: RulePack) -> None:
         return
     memory.remember([tick_key(e) for e in checklist.entries])
     st.header(_("Discussion checklist"), anchor="discussion-checklist")
-    st.markdown(_(SKIP_LINKS))
+    st.markdown(_(SKIP_LINKS).format(find_out=FIND_OUT_ANCHOR, downloads=DOWNLOADS_ANCHOR))
     rule_set = checklist.rule_set
     st.markdown(
         _("Rule pack {name}, version {version} ({status})").format(
@@ -271,24 +292,18 @@ def checklist_view(pack: RulePack) -> None:
     if checklist.not_assessed:
         st.warning(
             _(
-                "**{n} question(s) not assessed**, each listed once: under *To find out* with "
-                "what its answer would raise, or at the end. An unanswered question is never "
-                "taken as No."
+                "**{n} question(s) not assessed**, each listed once, below the points raised; "
+                "never taken as No."
             ).format(n=len(checklist.not_assessed)),
             icon=":material/help:",
         )
-    checklist_top(checklist)
     _settled(pack, checklist)
-    if checklist.entries:
-        st.caption(
-            _(
-                "{n} entries, by section. Tick them off during the discussion; open “Why?” for "
-                "the answers, rule and sources behind each. Downloads are at the end."
-            ).format(n=len(checklist.entries))
-        )
-        _entries(checklist, pack.vocabulary)
+    if any(not e.open_items for e in checklist.entries):  # first, in full, on the first screen
+        _raised(checklist, pack.vocabulary)
     else:
         st.success(_("No points were raised by these answers."), icon=":material/done:")
+    checklist_top(checklist)
+    _to_find_out(checklist, pack.vocabulary)
     listed = set(group_open_entries(checklist.entries))
     rest = [i for i in checklist.not_assessed if i not in listed]
     if rest:

@@ -40,6 +40,8 @@ EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
 LATEST_DATE = dt.date(MAX_YEAR, 12, 31)
 CLEAR_ALL = N_("Clear all answers, details and ticks, and the notes")
 """The confirmation names everything it clears, notes included."""
+BUILD_ANCHOR = "build-the-checklist"
+"""Where the form's skip link goes: past the questions, to the count and *Build*."""
 SAVE_PANEL = "save_panel"  # open or closed: its contents are drawn only while open
 # The form's one style element. Follow-ups are indented under their parent, with a rule beside
 # them, by one rule that names them all (built once per pack): cheaper on every rerun than an
@@ -177,6 +179,8 @@ def _upload_panel(pack: RulePack) -> None:
             st.success(
                 f"Loaded {note.loaded} answer(s) from {md(note.name)}.", icon=":material/done:"
             )
+            if note.dropped:
+                st.info(f"{md(note.name)}: {md(note.dropped)}", icon=":material/info:")
 
 
 def _details(vocabulary: Vocabulary) -> None:
@@ -256,7 +260,8 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     st.markdown(
         "Answer **Yes**, **No** or **Unknown**. Leave a question blank if it was not assessed: "
         "it will be listed as *not assessed*, never taken as No. Click a chosen answer again "
-        "to clear it."
+        "to clear it. With a keyboard: Tab goes from question to question, and **?** on a "
+        f"question opens its help and sources. [Skip to *Build the checklist*](#{BUILD_ANCHOR})"
     )
     _details(pack.vocabulary)
     _upload_panel(pack)
@@ -267,13 +272,14 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     texts = question_texts(pack)
     st.html(_form_style(texts))
     for section in pack.sections:
-        st.header(md(section), divider="gray")
+        st.header(md(section), divider="gray", anchor=False)  # no link: one tab stop less
         for item in (i for i in pack.items if i.section == section):
             if item.id in asked:
                 _question(texts[item.id], item)
                 record_upload.proposal(item)
             elif item.id in dropped:
                 _dropped_note(pack, item, dropped[item.id], item.id == undo_at)
+    st.html(f'<span id="{BUILD_ANCHOR}"></span>')  # the skip link's target, just before Build
     answered = sum(1 for state in asked.values() if state != "not_assessed")
     st.progress(answered / len(asked), text=f"{answered} of {len(asked)} answered")
     row = st.container(horizontal=True)

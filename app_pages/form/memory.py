@@ -30,6 +30,7 @@ from screening import (
     asked_states,
     checklist_with_marks,
     evaluate,
+    hidden_answers_dropped,
     problem_lines,
     read_answers_bytes,
 )
@@ -48,6 +49,7 @@ LAST_CHANGE = "screening__last_change"  # (answer key, value before) of the last
 UNDO = "screening__undo"  # (answer key, value before, {item id: answer}) a change removed
 RESTORED = "screening__restored"  # a copy was restored in this session: say so once
 PENDING = "screening__pending_upload"  # an answers file read, waiting for "replace the form?"
+TYPED = "screening__typed"  # widget key -> text typed in its field and not yet sent by it
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
@@ -120,6 +122,24 @@ def keep(key: str) -> None:
     if key.startswith("answer__"):
         st.session_state[LAST_CHANGE] = (key, held.get(key))
     held[key] = st.session_state[key]
+    typed().pop(key, None)  # the field has sent its text: what it holds is in the memory now
+
+
+def typed() -> dict[str, str]:
+    """Text typed in a field and not yet sent by it (no Enter, no click away), by widget key:
+    the tab's guard sends it after a pause in typing, for the copy kept for a reload only."""
+    found: dict[str, str] = st.session_state.setdefault(TYPED, {})
+    return found
+
+
+def hold_typed(key: str, text: str) -> None:
+    """Text still in its field, sent by the tab's guard: into the copy kept for a reload.
+
+    Not into the memory the checklist and the downloads read: they wait for the field itself
+    (a download clicked while text is on its way waits for it, `app_pages/guard.py`).
+    """
+    typed()[key] = text
+    snapshot()
 
 
 def set_value(key: str, value: Any) -> None:
@@ -280,14 +300,21 @@ def start_again(pack: RulePack, where: str | None = None) -> None:
     st.session_state[DROPPED] = {}
     st.session_state.pop(UNDO, None)
     st.session_state.pop(PENDING, None)
+    st.session_state[TYPED] = {}
     st.session_state[UPLOAD_NOTE] = None
     show("form")
 
 
-def read_answers_upload(pack: RulePack, name: str, data: bytes) -> tuple[AnswersFile, Checklist]:
-    """An uploaded answers file and its checklist; `AnswersError` if the core refuses it."""
-    loaded = read_answers_bytes(data, name, pack)
-    return loaded, evaluate(pack, loaded, name)
+def read_answers_upload(
+    pack: RulePack, name: str, data: bytes
+) -> tuple[AnswersFile, Checklist, str | None]:
+    """An uploaded answers file and its checklist; `AnswersError` if the core refuses it.
+
+    Answers to questions not shown given the other answers are dropped, never evaluated, and
+    the note naming them is returned, as `screening evaluate` says it on stderr.
+    """
+    loaded, note = hidden_answers_dropped(pack, read_answers_bytes(data, name, pack))
+    return loaded, evaluate(pack, loaded, name), note
 
 
 def load_upload(pack: RulePack) -> None:
@@ -298,7 +325,7 @@ def load_upload(pack: RulePack) -> None:
         st.session_state[UPLOAD_NOTE] = None
         return
     try:
-        loaded, checklist = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
+        loaded, checklist, note = read_answers_upload(pack, uploaded.name, uploaded.getvalue())
         with_marks = [e for e in checklist.entries if e.done or e.note]
     except AnswersError as exc:
         st.session_state[UPLOAD_NOTE] = UploadNote(uploaded.name, problem_lines(exc.problems))
@@ -310,10 +337,11 @@ def load_upload(pack: RulePack) -> None:
             [f"{uploaded.name}: could not be read: an unexpected error occurred (see the log)"],
         )
         return
+    upload = Pending(uploaded.name, loaded, tuple(with_marks), note)
     if has_work():
-        st.session_state[PENDING] = Pending(uploaded.name, loaded, tuple(with_marks))
+        st.session_state[PENDING] = upload
         return
-    _fill(pack, Pending(uploaded.name, loaded, tuple(with_marks)))
+    _fill(pack, upload)
 
 
 @dataclass(frozen=True)
@@ -324,6 +352,7 @@ class Pending:
     name: str
     loaded: AnswersFile
     marked: tuple[Entry, ...]
+    dropped: str | None = None
 
 
 def pending() -> Pending | None:
@@ -343,7 +372,7 @@ def _fill(pack: RulePack, upload: Pending) -> None:
     for entry in upload.marked:
         set_value(tick_key(entry), entry.done)
         set_value(note_key(entry), entry.note or "")
-    st.session_state[UPLOAD_NOTE] = UploadNote(upload.name, [], len(loaded.answers))
+    st.session_state[UPLOAD_NOTE] = UploadNote(upload.name, [], len(loaded.answers), upload.dropped)
 
 
 def replace_with_pending(pack: RulePack) -> None:
@@ -368,9 +397,10 @@ def take_upload_note() -> UploadNote | None:
 def has_work() -> bool:
     """Whether the form holds anything a person gave: an answer, a detail, a tick or a note.
 
-    The date alone is not work: the form fills it in with today's.
+    The date alone is not work: the form fills it in with today's. Text still in its field
+    is work too.
     """
-    for key, value in memory().items():
+    for key, value in {**memory(), **typed()}.items():
         if key == detail_key("date"):
             continue
         if value in ANSWERS or value is True or (isinstance(value, str) and value.strip()):
@@ -394,7 +424,7 @@ def snapshot() -> None:
     if not handed():
         return
     if has_work():
-        recovery.keep(token(), memory(), dropped(), view())
+        recovery.keep(token(), {**memory(), **typed()}, dropped(), view())
     else:
         recovery.forget(token())
 

@@ -22,7 +22,7 @@ from screening.batch.audit import (
     audit_text,
     is_results_table,
 )
-from screening.batch.impact import impact, impact_json, impact_markdown
+from screening.batch.impact import impact_json, impact_markdown, impact_of
 from screening.batch.run import BatchResult, results_table, run_batch, table_bytes
 from screening.batch.table import (
     CellProblem,
@@ -242,10 +242,7 @@ def impact_command(
     per rule, how many gain or lose its entry or move between raised and open."""
     old_pack, new_pack = load_pack(old_rules), load_pack(new_rules)
     shown = display_path(answers)
-    raw, problems = raw_table_path(answers, shown)
-    old = run_batch(old_pack, code_table(raw, problems, shown, old_pack))
-    new = run_batch(new_pack, code_table(raw, problems, shown, new_pack))
-    result = impact(old, new)
+    result = impact_of(old_pack, new_pack, raw_table_path(answers, shown), shown)
     if fmt == "json":
         text = impact_json(result)
     else:

@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from screening.batch import vector
-from screening.batch.run import BatchResult
+from screening.batch.run import BatchResult, run_batch
+from screening.batch.table import Raw, code_table
 from screening.markdown import md_escape
-from screening.models import RuleSetRef
+from screening.models import RulePack, RuleSetRef
 
 EXAMPLES = 3
 """Example answer sets named per change: enough to look a few up, short enough to read."""
@@ -61,6 +62,9 @@ class Impact:
     refused_old: int
     refused_new: int
     rules: tuple[RuleImpact, ...]
+    added: tuple[str, ...] = ()
+    """Columns of the table for questions only the new pack asks: not read under the old
+    pack, where these questions were not assessed (else every answered row was refused)."""
 
 
 def _ref(result: BatchResult) -> RuleSetRef:
@@ -71,8 +75,36 @@ def _ref(result: BatchResult) -> RuleSetRef:
     )
 
 
-def impact(old: BatchResult, new: BatchResult) -> Impact:
-    """Compare two evaluations of the same answers table, one per pack."""
+def only_in(table_columns: list[str], pack: RulePack, other: RulePack) -> tuple[str, ...]:
+    """The columns for questions `pack` asks and `other` does not, in the table's order."""
+    return tuple(c for c in table_columns if pack.has_item(c) and not other.has_item(c))
+
+
+def impact_of(old_pack: RulePack, new_pack: RulePack, raw: Raw, shown: str) -> Impact:
+    """Evaluate one answers table under each pack, and compare.
+
+    Between versions that add questions, a table written for the new pack has columns the old
+    pack does not know, which `batch` refuses as answers that would be lost. Here those
+    columns are left out of the old pack's reading: under the old pack the new questions were
+    not asked, so they count as not assessed. The result names them (`Impact.added`).
+
+    A column for a question the new pack no longer asks is not left out: its answers would be
+    lost without a word, so the new pack refuses those rows, and they are counted.
+    """
+    table, problems = raw
+    added = only_in(table.column_names, new_pack, old_pack)
+    old = code_table(table.drop_columns(list(added)), problems, shown, old_pack)
+    new = code_table(table, problems, shown, new_pack)
+    return impact(run_batch(old_pack, old), run_batch(new_pack, new), added)
+
+
+def impact(
+    old: BatchResult,
+    new: BatchResult,
+    added: tuple[str, ...] = (),
+) -> Impact:
+    """Compare two evaluations of the same answers table, one per pack; `added` names the
+    columns the old pack's reading left out (see `impact_of`)."""
     both = np.intersect1d(old.accepted, new.accepted, assume_unique=True)
     in_old = np.searchsorted(old.accepted, both)
     in_new = np.searchsorted(new.accepted, both)
@@ -101,6 +133,7 @@ def impact(old: BatchResult, new: BatchResult) -> Impact:
         old.refused_rows,
         new.refused_rows,
         tuple(rules),
+        added,
     )
 
 
@@ -119,6 +152,11 @@ def impact_markdown(result: Impact, old_label: str, new_label: str, heading: boo
             f"| `{ref.sha256[:12]}` |"
         )
     lines += ["", f"{result.compared:,} of {result.sets:,} answer sets compared."]
+    if result.added:
+        lines.append(
+            f"Questions only the new pack asks ({_ids(result.added)}): their answers are read "
+            "as not assessed under the old pack, which did not ask them."
+        )
     if result.refused_old or result.refused_new:
         lines.append(
             f"Not compared: {result.refused_old:,} refused by the old pack, "
@@ -143,6 +181,10 @@ def impact_markdown(result: Impact, old_label: str, new_label: str, heading: boo
     if changed and unchanged:
         lines += ["", f"The other {unchanged} rule(s): no answer set changes."]
     return "\n".join(lines) + "\n"
+
+
+def _ids(ids: tuple[str, ...]) -> str:
+    return ", ".join(f"`{md_escape(i)}`" for i in ids)
 
 
 def impact_json(result: Impact) -> str:

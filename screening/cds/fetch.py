@@ -2,8 +2,15 @@
 
 Only when the clinic has listed that FHIR server in the service's configuration, only the
 service's own prefetch templates (filled with the call's patient id), only from that server
-(no redirect is followed, no `next` page is read), each answer at most `MAX_FETCH_BYTES`,
-all of them within `FETCH_SECONDS`. Nothing fetched is kept beyond the call.
+(no redirect is followed), each answer at most `MAX_FETCH_BYTES`, all of them within
+`FETCH_SECONDS`. Nothing fetched is kept beyond the call.
+
+Paging as the FHIR REST specification has it: a search that asks for `_count` (with its
+`_sort`: the latest response, the latest readings) wants that first page only, and no `next`
+link is read; a search that does not (the active medications, conditions, allergies: the whole
+list matters) has its `next` links followed, on the same server only, up to `MAX_PAGES` pages,
+and its pages' entries are joined into one searchset Bundle. A list longer than that is not
+cut short silently: the call gets 412 saying so.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 MAX_FETCH_BYTES = 1_000_000
 """One search's answer; a patient's active medications fit in a few kilobytes."""
@@ -24,6 +31,13 @@ FETCH_SECONDS = 3.0
 
 MAX_FETCHES = 8
 """Searches in one call: one per prefetch key the service declares."""
+
+MAX_PAGES = 5
+"""Pages read of one search that did not ask for `_count`, its `next` links followed; a FHIR
+server's default page (often 20 to 100 entries) makes this a hundred or more medications."""
+
+MAX_CALL_BYTES = 4_000_000
+"""Every page of every search of one call together."""
 
 
 class FetchError(Exception):
@@ -54,35 +68,98 @@ def fill(template: str, patient: str) -> str:
 def fetch_prefetch(
     server: str, token: str, templates: Mapping[str, str], patient: str
 ) -> dict[str, Any]:
-    """Each template's search on `server` with `Authorization: Bearer token`, parsed as JSON.
+    """Each template's search on `server` with `Authorization: Bearer token`, parsed as JSON;
+    a search without `_count` with its `next` pages joined in (see the module's docstring).
 
-    Raises `FetchError` when a search fails, is too large or too slow: the service then
-    answers 412, as it does when neither prefetch nor a FHIR server is available.
+    Raises `FetchError` when a search fails, is too large or too slow, or pages beyond its
+    bounds or onto another server: the service then answers 412, as it does when neither
+    prefetch nor a FHIR server is available.
     """
     if len(templates) > MAX_FETCHES:
         raise FetchError(f"more than {MAX_FETCHES} searches would be needed")
-    deadline = time.monotonic() + FETCH_SECONDS
+    reader = _Reader(server.rstrip("/"), token, time.monotonic() + FETCH_SECONDS)
     found: dict[str, Any] = {}
-    base = server.rstrip("/")
     for key, template in templates.items():
-        left = deadline - time.monotonic()
+        search = fill(template, patient)
+        first = reader.get(key, f"{reader.base}/{search}")
+        one_page = "_count" in parse_qs(urlsplit(search).query)
+        found[key] = first if one_page else reader.all_pages(key, first)
+    return found
+
+
+def next_link(bundle: Any) -> str | None:
+    """A searchset Bundle's `next` link, if it has one."""
+    links = bundle.get("link") if isinstance(bundle, dict) else None
+    for link in links if isinstance(links, list) else []:
+        if isinstance(link, dict) and link.get("relation") == "next":
+            url = link.get("url")
+            return url if isinstance(url, str) else None
+    return None
+
+
+class _Reader:
+    """The searches of one call: one deadline and one byte budget for all their pages."""
+
+    def __init__(self, base: str, token: str, deadline: float) -> None:
+        self.base, self.token, self.deadline = base, token, deadline
+        self.read = 0
+
+    def on_server(self, url: str) -> bool:
+        """Whether a link is under the call's FHIR server (its base, a path or a query on it)."""
+        return url == self.base or url.startswith((f"{self.base}/", f"{self.base}?"))
+
+    def all_pages(self, key: str, first: Any) -> Any:
+        """The search's pages, `next` after `next`, joined into the first page's Bundle."""
+        url = next_link(first)
+        if url is None:
+            return first
+        entries = list(first.get("entry") or [])
+        pages = 1
+        while url is not None:
+            if pages == MAX_PAGES:
+                raise FetchError(
+                    f"the {key} search has more than {MAX_PAGES} pages: not read in part"
+                )
+            if not self.on_server(url):
+                raise FetchError(f"the {key} search's next page is not on the FHIR server")
+            page = self.get(key, url)
+            if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
+                raise FetchError(f"page {pages + 1} of the {key} search is not a Bundle")
+            entries += page.get("entry") or []
+            pages += 1
+            url = next_link(page)
+        links = [
+            link
+            for link in first.get("link") or []
+            if not (isinstance(link, dict) and link.get("relation") == "next")
+        ]
+        return {**first, "link": links, "entry": entries}
+
+    def get(self, key: str, url: str) -> Any:
+        """One GET with the token, parsed as JSON, within the call's time and bytes."""
+        left = self.deadline - time.monotonic()
         if left <= 0:
             raise FetchError(f"the FHIR server did not answer within {FETCH_SECONDS:g} s")
         request = urllib.request.Request(
-            f"{base}/{fill(template, patient)}",
-            headers={"Authorization": f"Bearer {token}", "Accept": "application/fhir+json"},
+            url,
+            headers={"Authorization": f"Bearer {self.token}", "Accept": "application/fhir+json"},
         )
+        limit = min(MAX_FETCH_BYTES, MAX_CALL_BYTES - self.read)
         try:
             with _OPENER.open(request, timeout=left) as answer:
-                data = answer.read(MAX_FETCH_BYTES + 1)
+                data = answer.read(limit + 1)
         except urllib.error.HTTPError as exc:
             raise FetchError(f"the FHIR server answered {exc.code} to the {key} search") from None
         except (urllib.error.URLError, TimeoutError, OSError):
             raise FetchError(f"the FHIR server could not be reached for the {key} search") from None
-        if len(data) > MAX_FETCH_BYTES:
-            raise FetchError(f"the {key} search gave more than {MAX_FETCH_BYTES} bytes")
+        if len(data) > limit:
+            raise FetchError(
+                f"the {key} search gave more than {MAX_FETCH_BYTES} bytes"
+                if limit == MAX_FETCH_BYTES
+                else f"the searches gave more than {MAX_CALL_BYTES} bytes in all"
+            )
+        self.read += len(data)
         try:
-            found[key] = json.loads(data.decode("utf-8"))
+            return json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise FetchError(f"the {key} search did not give JSON") from None
-    return found

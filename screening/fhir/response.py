@@ -572,15 +572,22 @@ def drop_not_enabled(pack: RulePack, answers: AnswersFile) -> tuple[AnswersFile,
 
 
 def hidden_answers_dropped(pack: RulePack, answers: AnswersFile) -> tuple[AnswersFile, str | None]:
-    """A QuestionnaireResponse to this pack's questionnaire without its answers to questions
-    not shown given the other answers (`drop_not_enabled`), and a note naming them; answers
-    of any other kind, or to another questionnaire (refused later), are left as they are."""
-    if not isinstance(answers, ResponseAnswers) or questionnaire_problems(pack, answers, ""):
+    """Answers without those to questions not shown given the other answers
+    (`drop_not_enabled`), and a note naming them, never evaluated: an answers file of our own
+    (a parent changed to No after its follow-up was answered) and a QuestionnaireResponse to
+    this pack's questionnaire alike. A response to another questionnaire (refused later) is
+    left as it is."""
+    if questionnaire_problems(pack, answers, ""):
         return answers, None
     kept, dropped = drop_not_enabled(pack, answers)
     if not dropped:
         return answers, None
+    why = (
+        " (the form that made the response kept them)"
+        if isinstance(answers, ResponseAnswers)
+        else ""
+    )
     return kept, (
         f"{len(dropped)} answer(s) to questions not shown given the other answers were "
-        f"dropped, not evaluated (the form that made the response kept them): {', '.join(dropped)}"
+        f"dropped, not evaluated{why}: {', '.join(dropped)}"
     )

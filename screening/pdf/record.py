@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from importlib.metadata import version
 from typing import Annotated, Any, Literal
 
+from fpdf.output import OutputProducer, PDFInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from screening.canonical import canonical_sha256, checklist_digest
@@ -49,7 +50,19 @@ PINNED_LIBRARIES: dict[str, dict[str, str]] = {
 """What a release's constraints.txt pinned, for its files written before records named the
 libraries that drew them."""
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
-"""Creation date of a PDF whose answers carry no date: fixed, so the bytes stay reproducible."""
+"""What fpdf2 derives the file's /ID from when the answers carry no date: fixed, so the bytes
+stay reproducible. It is written nowhere: such a PDF has no creation date (`_Undated`)."""
+
+
+class _Undated(OutputProducer):
+    """fpdf2's writer, leaving the creation date out of the document information of a PDF whose
+    answers carry no date: a reader would show 1970. (fpdf2 2.8.9 formats the date it holds
+    unconditionally, and cannot hold none.)"""
+
+    def _add_info(self) -> PDFInfo:
+        info = super()._add_info()
+        info.creation_date = None  # type: ignore[assignment]  # None: left out when written
+        return info
 
 
 class PdfRecord(BaseModel):
@@ -91,10 +104,10 @@ def digest(data: Any) -> str:
     return canonical_sha256(data)
 
 
-def _creation_date(answers: AnswersFile) -> datetime:
+def _creation_date(answers: AnswersFile) -> datetime | None:
     """Midnight UTC of the answers' date, which `AnswersFile` has checked is YYYY-MM-DD."""
     if answers.date is None:
-        return UNDATED
+        return None
     day = date.fromisoformat(answers.date)
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
 
@@ -102,9 +115,16 @@ def _creation_date(answers: AnswersFile) -> datetime:
 def checklist_pdf(checklist: Checklist) -> bytes:
     """The checklist as PDF bytes, with its record embedded; the same checklist gives the same
     bytes. From the checklist alone: the record's answers are those it was made from
-    (`Checklist.answers_file`), and its date fixes the PDF's creation date."""
+    (`Checklist.answers_file`), and its date fixes the PDF's creation date (none without one)."""
     answers = checklist.answers_file()
-    return bytes(_document(answers, checklist, GENERATOR, installed_libraries()).output())
+    return _output(_document(answers, checklist, GENERATOR, installed_libraries()), answers)
+
+
+def _output(doc: ChecklistDocument, answers: AnswersFile) -> bytes:
+    """The document's bytes, with no creation date when the answers carry none."""
+    if _creation_date(answers) is None:
+        return bytes(doc.output(output_producer_class=_Undated))
+    return bytes(doc.output())
 
 
 def _document(
@@ -135,7 +155,7 @@ def _document(
         fingerprint=fingerprint,
         generator=generator,
     )
-    doc.set_creation_date(created)
+    doc.set_creation_date(UNDATED if created is None else created)
     doc.embed_file(
         bytes=_record_json(record),
         basename=RECORD_NAME,
@@ -220,7 +240,7 @@ def render(record: PdfRecord) -> bytes:
     file with."""
     with speaking(record.language):
         document = _document(record.answers, record.checklist, record.generator, record.libraries)
-        return bytes(document.output())
+        return _output(document, record.answers)
 
 
 def shown(text: str) -> str:
