@@ -8,7 +8,7 @@ all accented, so none of them passes for English.
 
 Views converted so far, each checked below: the Markdown and JSON exports, the checklist PDF
 (every page, and `verify` reads it back), the CDS cards, the review document (Markdown and
-HTML, `rules`), and the CLI's `check`, `items`, `evaluate` and `rules` output with `--lang`.
+HTML, `rules`), the FHIR Questionnaire's and item CodeSystem's own texts, and the CLI's `check`, `items`, `evaluate` and `rules` output with `--lang`.
 Not converted yet, listed in `NOT_YET_CONVERTED`.
 """
 
@@ -33,6 +33,7 @@ from screening.catalogue import PSEUDO_LANGUAGE, _, speaking, translations
 from screening.cds.cards import FromRecord, checklist_cards, summary_card
 from screening.engine import evaluate
 from screening.export import checklist_json, checklist_markdown
+from screening.fhir.questionnaire import item_codes, questionnaire
 from screening.models import AnswersFile, Checklist, RulePack
 from screening.pack.record_map import RecordMap, load_record_map
 from screening.pack.scenarios import ScenarioResult, run_pack_scenarios
@@ -46,7 +47,6 @@ from screening.review.report import review_html, review_markdown
 from tests.conftest import REPOSITORY
 
 NOT_YET_CONVERTED = (
-    "the FHIR Questionnaire's own texts",
     "the app's pages",
     "the CLI's error messages and the commands without --lang",
 )
@@ -256,6 +256,22 @@ class TestMoreViewsInThePseudoLocale:
         assert [r.exit_code for r in said] == [0, 0]
         for result in said:
             assert english_left(result.output, review_allowed) == []
+
+
+class TestFhirTextsInThePseudoLocale:
+    """The Questionnaire and the item CodeSystem carry our words in the language of the render
+    (the answers' displays are LOINC's, and the questions the pack's)."""
+
+    def test_the_questionnaire_and_the_codesystem(
+        self, made: tuple[RulePack, AnswersFile, Checklist], allowed: list[str]
+    ) -> None:
+        pack = made[0]
+        with speaking(PSEUDO_LANGUAGE):
+            form, codes = questionnaire(pack), item_codes(pack)
+        ours = [form["description"], codes["title"], codes["description"]]
+        assert english_left("\n".join(ours), allowed) == []
+        assert form["language"] == PSEUDO_LANGUAGE
+        assert "language" not in questionnaire(pack)
 
 
 class TestThePseudoPdfVerifies:
