@@ -251,7 +251,7 @@ def results_counts(name: str, data: bytes) -> Audit | None:
     digest = (hashlib.sha256(data).hexdigest(), name)
     kept = st.session_state.get(RESULTS)
     if not (isinstance(kept, tuple) and kept[0] == digest):
-        raw, _ = raw_table_bytes(data, name, bounds=UPLOAD_BOUNDS)
+        raw = raw_table_bytes(data, name, bounds=UPLOAD_BOUNDS)[0]
         kept = (digest, audit_results_table(raw, name) if is_results_table(raw) else None)
         st.session_state[RESULTS] = kept
     counts: Audit | None = kept[1]

@@ -2,9 +2,9 @@
 no English word of ours in the pseudo-locale (AppTest).
 
 Converted so far, each checked below: the page frame (titles, the versions caption, the
-disclaimer, the pack-status warning, the language picker), the About page and the checklist
-view. Not yet converted (`NOT_YET_CONVERTED`): the form itself, the Rule pack page and the
-Audit page.
+disclaimer, the pack-status warning, the language picker), the About page, the form (with its
+save and record panels open) and the checklist view. Not yet converted (`NOT_YET_CONVERTED`):
+the Rule pack page and the Audit page.
 """
 
 from __future__ import annotations
@@ -20,11 +20,22 @@ from tests.test_pseudo_locale import english_left, pack_strings
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LANGUAGE = "app__language"
-NOT_YET_CONVERTED = ("the form", "the Rule pack page", "the Audit page")
+NOT_YET_CONVERTED = ("the Rule pack page", "the Audit page")
 """App pages whose words do not yet go through the catalogue."""
 _TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "text")
 _NOTICES = ("info", "warning", "success", "error")
-_WIDGETS = ("button", "checkbox", "selectbox", "text_area", "text_input", "radio")
+_WIDGETS = (
+    "button",
+    "checkbox",
+    "selectbox",
+    "text_area",
+    "text_input",
+    "radio",
+    "date_input",
+    "segmented_control",
+    "expander",
+    "file_uploader",
+)
 
 
 def shown_text(at: AppTest) -> str:
@@ -35,6 +46,7 @@ def shown_text(at: AppTest) -> str:
     for kind in _WIDGETS:
         for widget in getattr(at, kind):
             found += [str(widget.label), str(getattr(widget, "help", None) or "")]
+    found += [str(option) for control in at.segmented_control for option in control.options]
     # A link's target in the page is an anchor, not words: `[Skip ...](#take-it-away)`
     return re.sub(r"\]\(#[\w-]+\)", "]", "\n".join(found))
 
@@ -91,8 +103,21 @@ class TestConvertedPagesInThePseudoLocale:
         assert at.checkbox, "the checklist shows its points"
         assert english_left(shown_text(at), allowed) == []
 
+    def test_the_form_with_its_panels_open(
+        self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
+    ) -> None:
+        at = start(monkeypatch, PSEUDO_LANGUAGE)
+        at.session_state["save_panel"] = True
+        at.session_state["record_panel"] = True
+        at.session_state["start_again_popover__form"] = True
+        at.run()
+        assert not at.exception
+        assert at.segmented_control, "the form shows its questions"
+        assert english_left(shown_text(at), allowed) == []
+
     def test_the_check_sees_english_left_on_a_page_not_yet_converted(
         self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
     ) -> None:
-        at = start(monkeypatch, PSEUDO_LANGUAGE)  # the form: on NOT_YET_CONVERTED's list
+        at = start(monkeypatch, PSEUDO_LANGUAGE)
+        at.switch_page("app_pages/audit.py").run()  # on NOT_YET_CONVERTED's list
         assert english_left(shown_text(at), allowed) != []
