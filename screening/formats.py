@@ -63,9 +63,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         binary=False,
         noun=N_("JSON file"),
         label=N_("Checklist JSON"),
-        help=N_(
-            "The checklist in the command line's JSON format, with the rule pack's hash."
-        ),
+        help=N_("The checklist in the command line's JSON format, with the rule pack's hash."),
         icon=":material/data_object:",
     ),
     ExportFormat(
@@ -76,9 +74,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         binary=False,
         noun=N_("Markdown file"),
         label=N_("Checklist Markdown"),
-        help=N_(
-            "A readable text version, with reasons and sources."
-        ),
+        help=N_("A readable text version, with reasons and sources."),
         icon=":material/description:",
     ),
     ExportFormat(
