@@ -28,8 +28,9 @@ from screening.export import (
     download_name,
 )
 from screening.fhir.bundle import BundleError, propose, provenance, read_patient_record
+from screening.fhir.hidden import hidden_answers_dropped
 from screening.fhir.record import Finding
-from screening.fhir.response import hidden_answers_dropped, response_json
+from screening.fhir.response import response_json
 from screening.formats import EXPORT_FORMATS, ExportFormat, export_format
 from screening.identifiers import identifier_hints
 from screening.language import DISCLAIMER, NO_VOCABULARY, Vocabulary, free_text_flags

@@ -19,7 +19,15 @@ from streamlit.testing.v1.element_tree import Checkbox, SpecialBlock, Title
 
 import screening
 from app_pages.form import memory
-from screening import AnswersFile, PackError, RulePack, asked_states, evaluate, load_pack
+from screening import (
+    AnswersFile,
+    PackError,
+    RulePack,
+    asked_states,
+    evaluate,
+    load_pack,
+    response_json,
+)
 from screening.language import DISCLAIMER
 from tests.app_helpers import open_save_panel, start_again
 from tests.conftest import write_pack
@@ -641,6 +649,24 @@ class TestSaveAndResume:
         ) in [i.value for i in mini.info]
         build(mini)
         assert not mini.exception
+
+    def test_a_response_that_kept_an_answer_its_form_hid_has_it_dropped_with_a_note(
+        self, mini: AppTest, mini_pack: RulePack
+    ) -> None:
+        resource = response_json(
+            mini_pack, AnswersFile(answers={"history": "yes", "active": "yes"})
+        )
+        no = '"code": "LA32-8"'  # the parent changed to No after its follow-up was answered
+        kept = resource.replace('"code": "LA33-6"', no, 1)
+        assert kept.count(no) == 1
+        upload(mini, "lforms.fhir.json", kept.encode())
+        assert not mini.exception
+        assert not mini.error
+        assert asked(mini) == {"history": "no", "monitoring": None}
+        assert (
+            "lforms.fhir.json: 1 answer(s) to questions not shown given the other answers were "
+            "dropped, not evaluated (the form that made the response kept them): active"
+        ) in [i.value for i in mini.info]
 
     def test_save_on_the_form_gives_the_answers_details_and_the_marks_made_on_the_checklist(
         self, mini: AppTest, downloads: dict[str, Download]

@@ -23,7 +23,7 @@ from jwt.algorithms import ECAlgorithm
 from starlette.testclient import TestClient
 
 from screening import AnswersFile, RulePack, evaluate
-from screening.cds import service as service_module
+from screening.cds import calls as calls_module
 from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards, summary_line
 from screening.cds.config import ServiceConfig
 from screening.cds.service import create_app
@@ -783,7 +783,7 @@ class TestRefusals:
         def broken(*_args: Any) -> Any:
             raise RuntimeError("bed 4 leaked")
 
-        monkeypatch.setattr(service_module, "evaluate", broken)
+        monkeypatch.setattr(calls_module, "evaluate", broken)
         response = client.post(PATIENT_VIEW, json=call_body(shipped_pack))
         assert response.status_code == 500
         assert outcome_messages(response) == ["unexpected internal error"]

@@ -13,7 +13,7 @@ import pytest
 
 from screening import AnswersFile, RulePack
 from screening.cds import fetch as fetch_module
-from screening.cds.service import record_prefetch
+from screening.cds.prefetch import record_prefetch
 from screening.fhir.response import questionnaire_response
 from tests.fhir_server import FhirStandIn, StandInHandler
 from tests.test_cds import PATIENT_VIEW, RECORD, RXNORM, SOME, bundle, call_body, signed_client

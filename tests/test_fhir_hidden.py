@@ -15,7 +15,8 @@ from click.testing import CliRunner
 from screening import AnswersError, AnswersFile, RulePack, evaluate
 from screening.answers import read_answers_bytes
 from screening.cli import cli
-from screening.fhir.response import hidden_answers_dropped, questionnaire_response
+from screening.fhir.hidden import hidden_answers_dropped
+from screening.fhir.response import questionnaire_response
 
 PARENT, FOLLOW_UP = "substance_use_history", "substance_use_active"
 NO = {"system": "http://loinc.org", "code": "LA32-8", "display": "No"}

@@ -22,12 +22,8 @@ from app_pages.form.memory import note_key, tick_key
 from screening import AnswersError, AnswersFile, RulePack, evaluate
 from screening.answers import answer_problems, read_answers_bytes
 from screening.cli import cli
-from screening.fhir.response import (
-    drop_not_enabled,
-    fhir_string,
-    questionnaire_response,
-    response_json,
-)
+from screening.fhir.hidden import drop_not_enabled
+from screening.fhir.response import fhir_string, questionnaire_response, response_json
 from screening.logic import asked_states
 from screening.models import Answer, DiscussedMark
 from tests.app_helpers import open_save_panel

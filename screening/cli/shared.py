@@ -21,7 +21,7 @@ import click
 
 from screening.answers import read_answers_bytes
 from screening.catalogue import available_languages, speaking
-from screening.fhir.response import hidden_answers_dropped
+from screening.fhir.hidden import hidden_answers_dropped
 from screening.limits import MAX_ANSWERS_BYTES
 from screening.models import AnswersFile, RulePack
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path
@@ -82,14 +82,15 @@ def out_option(what: str) -> Callable[[_Command], _Command]:
 def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile, str]:
     """Read and parse an answers file; also return its name as every error shows it.
 
-    Given the pack it is for, a file with bad values also hears of its unknown ids, and a
-    QuestionnaireResponse's answers to questions it should not have shown are dropped, named
-    in a note on stderr (LHC-Forms keeps them: lforms#185).
+    Given the pack it is for, a file with bad values also hears of its unknown ids, and its
+    answers to questions not shown given the other answers (an answers file whose parent was
+    changed to No; a QuestionnaireResponse from a renderer that keeps them, lforms#185) are
+    dropped, never evaluated, and named in a note on stderr.
     """
     shown = display_path(path)
     data = read_bounded(path, MAX_ANSWERS_BYTES, shown)
     answers = read_answers_bytes(data, shown, pack)
-    if pack is not None:  # a QuestionnaireResponse's answers to hidden follow-ups: dropped
+    if pack is not None:  # answers to hidden follow-ups: dropped, with a note
         answers, note = hidden_answers_dropped(pack, answers)
         if note is not None:
             click.echo(printable(f"{shown}: note: {note}"), err=True)

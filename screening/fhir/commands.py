@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from screening.cli.shared import read_answers, rules_option, write_output
+from screening.fhir.discussed import discussed_structure_definition
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base, item_codes, questionnaire_json
-from screening.fhir.response import discussed_structure_definition, response_json
+from screening.fhir.response import response_json
 from screening.pack.loader import load_pack
 
 

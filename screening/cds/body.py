@@ -1,0 +1,121 @@
+"""A CDS Hooks request's body and the refusals: JSON only, bounded in size, depth, digits and
+time; every refusal a FHIR OperationOutcome with its HTTP status (`RefusedError`)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from screening.limits import MAX_CDS_BODY_BYTES, MAX_CDS_JSON_DEPTH, MAX_NUMBER_DIGITS
+from screening.text import (
+    ConstantError,
+    DuplicateKeyError,
+    NumberTooLongError,
+    echo_json,
+    strict_json,
+)
+
+JSON_TYPES = ("application/json", "application/fhir+json")
+"""The media types a call's body may declare; anything else (a form post, `text/plain`) is 415."""
+
+
+class RefusedError(Exception):
+    """A request the service will not answer: its HTTP status and what is wrong."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.messages = status, code, [message]
+
+
+def operation_outcome(messages: list[str], code: str) -> dict[str, Any]:
+    issues = [{"severity": "error", "code": code, "diagnostics": m} for m in messages]
+    return {"resourceType": "OperationOutcome", "issue": issues}
+
+
+def outcome_response(status: int, code: str, messages: list[str]) -> JSONResponse:
+    return JSONResponse(operation_outcome(messages, code), status_code=status)
+
+
+_echo = echo_json
+
+
+def _depth_exceeds(data: Any, limit: int) -> bool:
+    """Whether any value sits deeper than `limit` (the top value is at depth 1): a level of
+    containers at a time, so scalars cost nothing."""
+    level = [data] if isinstance(data, dict | list) else []
+    depth = 1
+    while level:
+        if depth >= limit:
+            return any(level)  # a non-empty container here has children deeper than the limit
+        deeper: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            deeper += [c for c in children if isinstance(c, dict | list)]
+        level = deeper
+        depth += 1
+    return False
+
+
+def _check_media_type(request: Request) -> None:
+    declared = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if declared not in JSON_TYPES:
+        raise RefusedError(
+            415,
+            "not-supported",
+            "the request body must be JSON (Content-Type: application/json), "
+            f"not {_echo(declared)}",
+        )
+
+
+async def read_json(request: Request, seconds: float = 10.0) -> Any:
+    """The request body as JSON, read only up to `MAX_CDS_BODY_BYTES` and `MAX_CDS_JSON_DEPTH`,
+    within `seconds` (a body sent slowly is refused with 408), numbers of at most
+    `MAX_NUMBER_DIGITS` digits."""
+    _check_media_type(request)
+    too_long = RefusedError(413, "too-long", f"the request body is over {MAX_CDS_BODY_BYTES} bytes")
+    length = request.headers.get("content-length", "")
+    if length and (not length.isdigit() or len(length) > 12 or int(length) > MAX_CDS_BODY_BYTES):
+        raise too_long
+    body = bytearray()
+
+    async def receive() -> None:
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > MAX_CDS_BODY_BYTES:
+                raise too_long
+
+    try:
+        await asyncio.wait_for(receive(), seconds)
+    except TimeoutError:
+        raise RefusedError(
+            408, "timeout", f"the request body was not received within {seconds:g} s"
+        ) from None
+    try:
+        data = strict_json(
+            body.decode("utf-8"), max_digits=MAX_NUMBER_DIGITS, refuse_constants=True
+        )
+    except DuplicateKeyError as exc:
+        message = f"duplicate key {_echo(exc.key)} in the JSON body"
+        raise RefusedError(400, "invalid", message) from None
+    except NumberTooLongError:
+        message = f"a number in the request body has over {MAX_NUMBER_DIGITS} digits"
+        raise RefusedError(400, "too-long", message) from None
+    except ConstantError as exc:
+        raise RefusedError(400, "invalid", f"{exc.name} is not JSON") from None
+    except UnicodeDecodeError:
+        raise RefusedError(400, "invalid", "the request body is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise RefusedError(
+            400, "invalid", f"the request body is not valid JSON: {exc.msg} (line {exc.lineno})"
+        ) from None
+    except RecursionError:
+        raise RefusedError(400, "invalid", "the request body is nested too deeply") from None
+    if _depth_exceeds(data, MAX_CDS_JSON_DEPTH):
+        raise RefusedError(
+            400, "invalid", f"the request body is nested over {MAX_CDS_JSON_DEPTH} deep"
+        )
+    return data
