@@ -27,6 +27,7 @@ from screening import (
     md_escape,
     problem_lines,
     source_markdown,
+    speaking,
 )
 
 RULES_DIR_ENV = "SCREENING_RULES_DIR"
@@ -134,11 +135,12 @@ MIME_TYPES = (
 
 def offer(places: Sequence[DeltaGenerator], downloads: Iterable[Download]) -> None:
     """Download buttons dealt over `places` in turn (columns, or one row); a click downloads
-    the file without rerunning the page."""
+    the file without rerunning the page, built in the page's language (the server builds it
+    when the browser asks for it, outside the page's run)."""
     for n, file in enumerate(downloads):
         places[n % len(places)].download_button(
             file.label,
-            file.data,
+            functools.partial(_built_in, active_language(), file.data),
             file_name=file.file_name,
             mime=next(m for end, m in MIME_TYPES if file.file_name.endswith(end)),
             key=file.key,
@@ -146,6 +148,12 @@ def offer(places: Sequence[DeltaGenerator], downloads: Iterable[Download]) -> No
             icon=file.icon,
             help=file.help,
         )
+
+
+def _built_in(language: str, build: Callable[[], str | bytes]) -> str | bytes:
+    """A download's file, built in the language of the page that offered it."""
+    with speaking(language):
+        return build()
 
 
 @functools.lru_cache(maxsize=2)

@@ -9,13 +9,19 @@ converted: `NOT_YET_CONVERTED`.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pypdf import PdfReader
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 
 from screening import DEFAULT_RULES_DIR, PSEUDO_LANGUAGE, AnswersFile, RulePack, run_pack_scenarios
+from screening.pdf import RECORD_NAME
 from tests.test_pseudo_locale import english_left, pack_strings
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -136,6 +142,26 @@ class TestConvertedPagesInThePseudoLocale:
         assert not at.exception
         assert at.dataframe, "the rules and the vignettes are listed"
         assert english_left(shown_text(at), with_vignettes) == []
+
+    def test_downloads_are_built_in_the_page_language_when_the_browser_asks(
+        self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
+    ) -> None:
+        """The server builds a download outside the page's run: it keeps the page's language."""
+        offered: dict[str, Any] = {}
+        real = MediaFileManager.add_deferred
+
+        def add_deferred(self: MediaFileManager, data: Any, *args: Any, **kwargs: Any) -> str:
+            offered[str(user_key_from_element_id(kwargs.get("element_id", "")))] = data
+            return real(self, data, *args, **kwargs)
+
+        monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+        _built(start(monkeypatch, PSEUDO_LANGUAGE))
+        markdown = offered["download__markdown"]()  # here, outside any run: in English
+        assert isinstance(markdown, str)
+        assert english_left(markdown, allowed) == []
+        pdf = offered["download__pdf"]()
+        assert isinstance(pdf, bytes)
+        assert b'"language": "en-XA"' in PdfReader(io.BytesIO(pdf)).attachments[RECORD_NAME][0]
 
     def test_the_check_sees_english_left_on_a_page_not_yet_converted(
         self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
