@@ -261,30 +261,32 @@ def results_counts(name: str, data: bytes) -> Audit | None:
 def table_upload() -> tuple[str, bytes] | None:
     """This upload, or the last one of this session: a visit to another page drops the
     uploader's file, not the table the person was reading."""
-    uploaded = answers_upload("Answers or results table", key="audit_table")
+    uploaded = answers_upload(_("Answers or results table"), key="audit_table")
     if uploaded is not None:
         st.session_state[LAST] = uploaded
         return uploaded
     kept: tuple[str, bytes] | None = st.session_state.get(LAST)
     if kept is not None:
         st.info(
-            f"Showing {md(kept[0])}, uploaded earlier in this session (kept in memory only).",
+            _("Showing {name}, uploaded earlier in this session (kept in memory only).").format(
+                name=md(kept[0])
+            ),
             icon=":material/history:",
         )
-        st.button("Clear it", key="audit_clear", on_click=st.session_state.pop, args=(LAST,))
+        st.button(_("Clear it"), key="audit_clear", on_click=st.session_state.pop, args=(LAST,))
     return kept
 
 
 pack = require_pack()
 page_header(_("Audit"), pack)
 st.markdown(
-    "Upload a **de-identified** table of past answer sets (CSV, Parquet or JSON Lines), or the "
-    "results `python -m screening batch` wrote, to see "
-    "how often each point was raised or left open and which questions are most often unknown "
-    f"or not assessed. **At most {MAX_TABLE_UPLOAD_MB} MB and {MAX_TABLE_UPLOAD_ROWS:,} rows.** "
-    "The table is read in memory for this session only and never saved; larger exports go "
-    "through the command line "
-    "(`python -m screening audit`)."
+    _(
+        "Upload a **de-identified** table of past answer sets (CSV, Parquet or JSON Lines), or "
+        "the results `python -m screening batch` wrote, to see how often each point was raised "
+        "or left open and which questions are most often unknown or not assessed. **At most "
+        "{mb} MB and {rows} rows.** The table is read in memory for this session only and "
+        "never saved; larger exports go through the command line (`python -m screening audit`)."
+    ).format(mb=MAX_TABLE_UPLOAD_MB, rows=f"{MAX_TABLE_UPLOAD_ROWS:,}")
 )
 uploaded = table_upload()
 if uploaded is not None:
@@ -297,11 +299,10 @@ if uploaded is not None:
         else:
             result = evaluated(pack, name, data, key="audit_result")
     except AnswersError as exc:
-        st.error(
-            f"The table {md(name)} was refused: nothing was evaluated.", icon=":material/error:"
-        )
+        refused = _("The table {name} was refused: nothing was evaluated.")
+        st.error(refused.format(name=md(name)), icon=":material/error:")
         st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
     except Exception:
-        unexpected_error(f"The table {md(name)} could not be evaluated")
+        unexpected_error(_("The table {name} could not be evaluated").format(name=md(name)))
     if result is not None:
         show_audit(pack, result)
