@@ -20,6 +20,7 @@ from screening import (
     KIND_WORDS,
     MAX_TABLE_UPLOAD_MB,
     MAX_TABLE_UPLOAD_ROWS,
+    N_,
     UPLOAD_BOUNDS,
     AnswersError,
     Audit,
@@ -40,8 +41,9 @@ from screening import (
 
 # Problems listed on the page (a module string here would be shown: Streamlit's magic).
 SHOWN_PROBLEMS = 1000  # the download holds them all
-RESULT_COLOURS = {"raised": "#2f6f8f", "open": "#e3a33b"}
-GAP_COLOURS = {"unknown": "#e3a33b", "not assessed": "#9aa9b5"}
+RESULT_COLOURS = {N_("raised"): "#2f6f8f", N_("open"): "#e3a33b"}
+# Bar colours by column; the columns are named in the language of the page (`_`).
+GAP_COLOURS = {N_("unknown"): "#e3a33b", N_("not assessed"): "#9aa9b5"}
 LAST = "audit__last_upload"  # (name, bytes) of the last table: kept across page visits
 RESULTS = "audit__results_counts"  # (digest, counts or None): is the upload a results table
 
@@ -55,14 +57,14 @@ def rule_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "rule": r.rule_id,
-                "point": rules[r.rule_id].headline if r.rule_id in rules else "",
-                "kind": KIND_WORDS[rules[r.rule_id].kind] if r.rule_id in rules else "",
-                "raised": r.raised,
-                "open": r.open,
-                "not raised": r.not_raised,
-                "raised %": share(r.raised, audit.sets),
-                "open %": share(r.open, audit.sets),
+                _("rule"): r.rule_id,
+                _("point"): rules[r.rule_id].headline if r.rule_id in rules else "",
+                _("kind"): KIND_WORDS[rules[r.rule_id].kind] if r.rule_id in rules else "",
+                _("raised"): r.raised,
+                _("open"): r.open,
+                _("not raised"): r.not_raised,
+                _("raised %"): share(r.raised, audit.sets),
+                _("open %"): share(r.open, audit.sets),
             }
             for r in audit.rules
         ]
@@ -73,15 +75,15 @@ def item_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "item": i.item_id,
-                "yes": i.yes,
-                "no": i.no,
-                "unknown": i.unknown,
-                "not assessed": i.not_assessed,
-                "not asked": i.not_asked,
-                "unknown %": share(i.unknown, audit.sets),
-                "not assessed %": share(i.not_assessed, audit.sets),
-                "question": pack.item(i.item_id).label,
+                _("item"): i.item_id,
+                _("yes"): i.yes,
+                _("no"): i.no,
+                _("unknown"): i.unknown,
+                _("not assessed"): i.not_assessed,
+                _("not asked"): i.not_asked,
+                _("unknown %"): share(i.unknown, audit.sets),
+                _("not assessed %"): share(i.not_assessed, audit.sets),
+                _("question"): pack.item(i.item_id).label,
             }
             for i in audit.items
         ]
@@ -89,13 +91,16 @@ def item_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
 
 
 def stacked_bars(frame: pd.DataFrame, label: str, colours: dict[str, str]) -> alt.Chart:
-    """Counts per row of `frame`, one bar segment per column named in `colours`."""
+    """Counts per row of `frame`, one bar segment per column named in `colours` (their words
+    looked up in the language of the page, as the frame's columns are)."""
+    label = _(label)
+    colours = {_(name): colour for name, colour in colours.items()}
     long = frame.melt(id_vars=[label], value_vars=list(colours), var_name="what", value_name="sets")
     chart: alt.Chart = (
         alt.Chart(long)
         .mark_bar()
         .encode(
-            x=alt.X("sets:Q", stack="zero", title="answer sets"),
+            x=alt.X("sets:Q", stack="zero", title=_("answer sets")),
             y=alt.Y(
                 f"{label}:N",
                 sort=list(frame[label]),
@@ -107,7 +112,11 @@ def stacked_bars(frame: pd.DataFrame, label: str, colours: dict[str, str]) -> al
                 scale=alt.Scale(domain=list(colours), range=list(colours.values())),
                 legend=alt.Legend(title=None, orient="bottom"),
             ),
-            tooltip=[label, "what", "sets"],
+            tooltip=[
+                alt.Tooltip(f"{label}:N"),
+                alt.Tooltip("what:N", title=_("what")),
+                alt.Tooltip("sets:Q", title=_("answer sets")),
+            ],
         )
     )
     return chart
@@ -115,15 +124,17 @@ def stacked_bars(frame: pd.DataFrame, label: str, colours: dict[str, str]) -> al
 
 def show_problems(result: BatchResult) -> None:
     st.warning(
-        f"{result.refused_rows:,} of {result.rows:,} answer sets were refused and are not "
-        "counted: each bad cell is listed with its row (1 = the first answer set), column, "
-        "value and reason. Fix them in the table and upload it again.",
+        _(
+            "{refused} of {rows} answer sets were refused and are not counted: each bad cell is "
+            "listed with its row (1 = the first answer set), column, value and reason. Fix them "
+            "in the table and upload it again."
+        ).format(refused=f"{result.refused_rows:,}", rows=f"{result.rows:,}"),
         icon=":material/warning:",
     )
     st.dataframe(
         pd.DataFrame(
             [
-                {"row": p.row, "column": p.column, "value": p.value, "reason": p.reason}
+                {_("row"): p.row, _("column"): p.column, _("value"): p.value, _("reason"): p.reason}
                 for p in result.problems[:SHOWN_PROBLEMS]
             ]
         ),
@@ -137,111 +148,128 @@ def downloads(result: BatchResult, audit: Audit) -> None:
     results = partial(results_table, result)
     files = [
         Download(
-            "Results (Parquet)",
+            _("Results (Parquet)"),
             lambda: table_bytes(results(), "parquet"),
             f"{stem}-results.parquet",
             "download_results_parquet",
-            "One row per accepted answer set, one column per rule: raised, open or empty.",
+            _("One row per accepted answer set, one column per rule: raised, open or empty."),
         ),
         Download(
-            "Results (CSV)",
+            _("Results (CSV)"),
             lambda: table_bytes(results(), "csv"),
             f"{stem}-results.csv",
             "download_results_csv",
-            "The same results for a spreadsheet.",
+            _("The same results for a spreadsheet."),
         ),
         Download(
-            "Counts (CSV)",
+            _("Counts (CSV)"),
             partial(audit_csv, audit),
             f"{stem}-counts.csv",
             "download_audit_csv",
-            "One line per count: what, id, state, count.",
+            _("One line per count: what, id, state, count."),
         ),
         Download(
-            "Counts (JSON)",
+            _("Counts (JSON)"),
             partial(audit_json, audit),
             f"{stem}-counts.json",
             "download_audit_json",
-            "The per-rule and per-item counts, as the command line's audit --format json.",
+            _("The per-rule and per-item counts, as the command line's audit --format json."),
         ),
     ]
     if result.problems:
         files.append(
             Download(
-                "Problems (CSV)",
+                _("Problems (CSV)"),
                 partial(problems_csv, result.problems, result.problem_count),
                 f"{stem}-problems.csv",
                 "download_problems_csv",
-                "Every refused cell: row, column, value, reason.",
+                _("Every refused cell: row, column, value, reason."),
             )
         )
     offer(st.columns(2), files)
 
 
-def counted(audit: Audit, rows: int, what: str) -> None:
-    """How many sets were counted: a success only when there is something to count."""
-    line = f"{audit.sets:,} of {rows:,} answer sets {what}."
+def counted(audit: Audit, line: str) -> None:
+    """How many sets were counted (`line` says it): a success only when there is something to
+    count."""
     if audit.sets:
         st.success(line, icon=":material/check_circle:")
     else:
-        st.warning(line + " Nothing is counted.", icon=":material/warning:")
+        st.warning(line + " " + _("Nothing is counted."), icon=":material/warning:")
 
 
 def show_rules(audit: Audit, pack: RulePack) -> None:
-    st.header("Per rule", divider="gray")
-    st.caption("How many answer sets raised each point, or left it open (a verify entry).")
+    st.header(_("Per rule"), divider="gray")
+    st.caption(_("How many answer sets raised each point, or left it open (a verify entry)."))
     rules = rule_frame(audit, pack)
-    st.altair_chart(stacked_bars(rules, "rule", RESULT_COLOURS), key="audit_rules_chart")
+    st.altair_chart(stacked_bars(rules, N_("rule"), RESULT_COLOURS), key="audit_rules_chart")
     st.dataframe(rules, hide_index=True, key="audit_rules")
 
 
 def show_audit(pack: RulePack, result: BatchResult) -> None:
     audit = audit_result(result)
-    counted(audit, result.rows, f"evaluated with {md(pack.meta.name)} {md(pack.meta.version)}")
+    line = _("{sets} of {rows} answer sets evaluated with {name} {version}.").format(
+        sets=f"{audit.sets:,}",
+        rows=f"{result.rows:,}",
+        name=md(pack.meta.name),
+        version=md(pack.meta.version),
+    )
+    counted(audit, line)
     if result.refused_rows:
         show_problems(result)
     if not audit.sets:
         return
     show_rules(audit, pack)
-    st.header("Per item", divider="gray")
+    st.header(_("Per item"), divider="gray")
     st.caption(
-        "How often each question was answered Unknown or left blank (not assessed): gaps in "
-        "how the answers are gathered. Not asked: a follow-up its parent's answer ruled out."
+        _(
+            "How often each question was answered Unknown or left blank (not assessed): gaps in "
+            "how the answers are gathered. Not asked: a follow-up its parent's answer ruled out."
+        )
     )
     items = item_frame(audit, pack)
-    st.altair_chart(stacked_bars(items, "item", GAP_COLOURS), key="audit_items_chart")
+    st.altair_chart(stacked_bars(items, N_("item"), GAP_COLOURS), key="audit_items_chart")
     st.dataframe(items, hide_index=True, key="audit_items")
-    st.header("Downloads", divider="gray")
+    st.header(_("Downloads"), divider="gray")
     downloads(result, audit)
 
 
 def show_results_table(pack: RulePack, audit: Audit) -> None:
     """A results table written by `batch`: counted as it is, not evaluated again."""
+    line = _("{sets} of {rows} answer sets counted from a results table of {name} {version}.")
     counted(
         audit,
-        audit.sets,
-        f"counted from a results table of {md(audit.pack_name)} {md(audit.pack_version)}",
+        line.format(
+            sets=f"{audit.sets:,}",
+            rows=f"{audit.sets:,}",
+            name=md(audit.pack_name),
+            version=md(audit.pack_version),
+        ),
     )
     if audit.pack_sha256 != pack.sha256:
         st.warning(
-            "These results were made with another rule pack than the one in use: the points "
-            "are named from the pack in use where it has them.",
+            _(
+                "These results were made with another rule pack than the one in use: the points "
+                "are named from the pack in use where it has them."
+            ),
             icon=":material/rate_review:",
         )
     st.caption(
-        "A results table holds the points raised or left open, not the answers: the per-item "
-        "counts need the answers table (`python -m screening audit` reads both)."
+        _(
+            "A results table holds the points raised or left open, not the answers: the "
+            "per-item counts need the answers table (`python -m screening audit` reads both)."
+        )
     )
     if audit.sets:
         show_rules(audit, pack)
         st.download_button(
-            "Counts (JSON)",
+            _("Counts (JSON)"),
             partial(audit_json, audit),
             file_name=f"audit-{audit.pack_version}-counts.json",
             mime="application/json",
             key="download_audit_json",
             on_click="ignore",
-            help="The per-rule counts, as the command line's audit --format json.",
+            help=_("The per-rule counts, as the command line's audit --format json."),
         )
 
 

@@ -22,12 +22,13 @@ from streamlit.testing.v1 import AppTest
 
 from screening import DEFAULT_RULES_DIR, PSEUDO_LANGUAGE, AnswersFile, RulePack, run_pack_scenarios
 from screening.pdf import RECORD_NAME
+from tests.conftest import ROWS, csv_text
 from tests.test_pseudo_locale import english_left, pack_strings
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LANGUAGE = "app__language"
 NOT_YET_CONVERTED = (
-    "the Audit page's counts once a table is uploaded (tables, charts, downloads)",
+    "the reasons a refused table row gives (the core's problem messages)",
     "the Rule pack page's check of a candidate pack (its diff and impact reports are the core's)",
 )
 """App pages whose words do not yet go through the catalogue."""
@@ -169,6 +170,20 @@ class TestConvertedPagesInThePseudoLocale:
         at = start(monkeypatch, PSEUDO_LANGUAGE)
         at.switch_page("app_pages/audit.py").run()
         assert not at.exception
+        assert english_left(shown_text(at), allowed) == []
+
+    def test_the_audit_page_counting_a_table(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, mini_pack: RulePack
+    ) -> None:
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at.switch_page("app_pages/audit.py").run()
+        at.file_uploader(key="audit_table").upload("past.csv", csv_text(ROWS).encode(), "text/csv").run()
+        assert not at.exception
+        assert at.dataframe, "the counts are shown"
+        table_words = [*(cell for row in ROWS for cell in row), "past.csv"]
+        allowed = pack_strings(mini_pack, AnswersFile(), table_words)
         assert english_left(shown_text(at), allowed) == []
 
     def test_the_check_sees_english_left_in_english(
