@@ -8,7 +8,7 @@ all accented, so none of them passes for English.
 
 Views converted so far, each checked below: the Markdown and JSON exports, the checklist PDF
 (every page, and `verify` reads it back), the CDS cards, the review document (Markdown and
-HTML, `rules`), the FHIR Questionnaire's and item CodeSystem's own texts, and the CLI's `check`, `items`, `evaluate` and `rules` output with `--lang`.
+HTML, `rules`), the vignettes' and coverage reports (`scenarios`, `check --coverage`), the FHIR Questionnaire's and item CodeSystem's own texts, and the CLI's `check`, `items`, `evaluate` and `rules` output with `--lang`.
 Not converted yet, listed in `NOT_YET_CONVERTED`.
 """
 
@@ -260,13 +260,15 @@ class TestMoreViewsInThePseudoLocale:
         frame = result.stderr.splitlines()[0]
         assert english_left(frame, allowed) == [], frame
 
-    def test_cli_items_and_rules(self, review_allowed: list[str]) -> None:
+    def test_cli_items_rules_scenarios_and_coverage(self, review_allowed: list[str]) -> None:
         runner = CliRunner()
         said = [
             runner.invoke(cli.cli, ["items", "--lang", PSEUDO_LANGUAGE]),
             runner.invoke(cli.cli, ["rules", "--lang", PSEUDO_LANGUAGE]),
+            runner.invoke(cli.cli, ["scenarios", "--lang", PSEUDO_LANGUAGE]),
+            runner.invoke(cli.cli, ["check", "--coverage", "--lang", PSEUDO_LANGUAGE]),
         ]
-        assert [r.exit_code for r in said] == [0, 0]
+        assert [r.exit_code for r in said] == [0, 0, 0, 0]
         for result in said:
             assert english_left(result.output, review_allowed) == []
 
