@@ -1,15 +1,17 @@
 """Every view shown in the pseudo-locale en-XA carries no English word of ours: each word the
 program itself prints goes through the message catalogue (`screening.catalogue`).
 
-The pack's own words (questions, rules, sources, statements) stay as the pack wrote them, so
-the check subtracts them: a word counts as left-over English when it is plain ASCII and no
-string of the pack, the answers or the identifiers printed holds it. Pseudo-locale words are
-all accented, so none of them passes for English.
+The pack's own words (questions, rules, sources, statements, vignettes) stay as the pack wrote
+them, so the check takes them out first: every string of the pack (and of the answers' free
+text) is removed from the view, spaces and line breaks ignored, and any plain ASCII word left
+is English of ours. Pseudo-locale words are all accented, so none of them passes for English.
 
 Views converted so far, each checked below: the Markdown and JSON exports, the checklist PDF
 (every page, and `verify` reads it back), the CDS cards, the review document (Markdown and
-HTML, `rules`), the vignettes' and coverage reports (`scenarios`, `check --coverage`), the FHIR Questionnaire's and item CodeSystem's own texts, and the CLI's `check`, `items`, `evaluate` and `rules` output with `--lang`.
-Not converted yet, listed in `NOT_YET_CONVERTED`.
+HTML), the vignettes' and coverage reports, the FHIR Questionnaire's and item CodeSystem's own
+texts, and the CLI's `check`, `items`, `evaluate`, `rules` and `scenarios` output with
+`--lang`, and its error frame. The app's pages: tests/test_app_language.py. Not converted yet:
+`NOT_YET_CONVERTED`.
 """
 
 from __future__ import annotations
