@@ -50,9 +50,10 @@ from screening.review.report import review_html, review_markdown
 from tests.conftest import REPOSITORY, write_pack
 
 NOT_YET_CONVERTED = (
-    "the app's form, Rule pack and Audit pages (tests/test_app_language.py)",
+    "the app: see tests/test_app_language.py's own list",
     "the core's problem messages (pack and answers validation, verify's findings)",
-    "the commands without --lang (verify, diff, scenarios, batch, audit, impact, fhir, cds)",
+    "the commands without --lang (verify, diff, batch, audit, impact, fhir, cds)",
+    "the CDS service's own notes, and a way for a call to choose the cards' language",
 )
 """Views that still print English of ours in en-XA: each is converted, then checked here."""
 
