@@ -53,7 +53,7 @@ NOT_YET_CONVERTED = (
     "the app: see tests/test_app_language.py's own list",
     "the core's problem messages (pack and answers validation, verify's findings)",
     "the commands without --lang (verify, diff, batch, audit, impact, fhir, cds)",
-    "the CDS service's own notes, and a way for a call to choose the cards' language",
+    "the CDS service's own notes and refusals (its cards follow its `language` setting)",
 )
 """Views that still print English of ours in en-XA: each is converted, then checked here."""
 
