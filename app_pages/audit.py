@@ -29,6 +29,7 @@ from screening import (
     _,
     audit_csv,
     audit_json,
+    audit_named,
     audit_result,
     audit_results_table,
     is_results_table,
@@ -52,14 +53,13 @@ def share(count: int, total: int) -> float:
     return round(100 * count / total, 1) if total else 0.0
 
 
-def rule_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
-    rules = {r.id: r for r in pack.rules}
+def rule_frame(audit: Audit) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 _("rule"): r.rule_id,
-                _("point"): rules[r.rule_id].headline if r.rule_id in rules else "",
-                _("kind"): KIND_WORDS[rules[r.rule_id].kind] if r.rule_id in rules else "",
+                _("point"): r.headline,
+                _("kind"): KIND_WORDS[r.kind] if r.kind else "",
                 _("raised"): r.raised,
                 _("open"): r.open,
                 _("not raised"): r.not_raised,
@@ -71,7 +71,7 @@ def rule_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
     )
 
 
-def item_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
+def item_frame(audit: Audit) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -83,7 +83,7 @@ def item_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
                 _("not asked"): i.not_asked,
                 _("unknown %"): share(i.unknown, audit.sets),
                 _("not assessed %"): share(i.not_assessed, audit.sets),
-                _("question"): pack.item(i.item_id).label,
+                _("question"): i.label,
             }
             for i in audit.items
         ]
@@ -198,10 +198,10 @@ def counted(audit: Audit, line: str) -> None:
         st.warning(line + " " + _("Nothing is counted."), icon=":material/warning:")
 
 
-def show_rules(audit: Audit, pack: RulePack) -> None:
+def show_rules(audit: Audit) -> None:
     st.header(_("Per rule"), divider="gray")
     st.caption(_("How many answer sets raised each point, or left it open (a verify entry)."))
-    rules = rule_frame(audit, pack)
+    rules = rule_frame(audit)
     st.altair_chart(stacked_bars(rules, N_("rule"), RESULT_COLOURS), key="audit_rules_chart")
     st.dataframe(rules, hide_index=True, key="audit_rules")
 
@@ -219,7 +219,7 @@ def show_audit(pack: RulePack, result: BatchResult) -> None:
         show_problems(result)
     if not audit.sets:
         return
-    show_rules(audit, pack)
+    show_rules(audit)
     st.header(_("Per item"), divider="gray")
     st.caption(
         _(
@@ -227,7 +227,7 @@ def show_audit(pack: RulePack, result: BatchResult) -> None:
             "how the answers are gathered. Not asked: a follow-up its parent's answer ruled out."
         )
     )
-    items = item_frame(audit, pack)
+    items = item_frame(audit)
     st.altair_chart(stacked_bars(items, N_("item"), GAP_COLOURS), key="audit_items_chart")
     st.dataframe(items, hide_index=True, key="audit_items")
     st.header(_("Downloads"), divider="gray")
@@ -261,7 +261,7 @@ def show_results_table(pack: RulePack, audit: Audit) -> None:
         )
     )
     if audit.sets:
-        show_rules(audit, pack)
+        show_rules(audit_named(audit, pack))
         st.download_button(
             _("Counts (JSON)"),
             partial(audit_json, audit),

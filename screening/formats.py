@@ -34,6 +34,9 @@ class ExportFormat:
     """A download's file name ends in `.extension`."""
     binary: bool
     """Bytes, not text: the command line writes it only to a file (`--out`)."""
+    for_people: bool
+    """Read by people, so it words what a person must be told (an open point is never read
+    as No, a pack not approved); a format for programs carries the same as data."""
     noun: str
     """What the command line calls it in a message: "a PDF is binary" (a word of the catalogue,
     shown with `_`, as `label` and `help` are)."""
@@ -61,6 +64,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="application/json",
         extension="json",
         binary=False,
+        for_people=False,
         noun=N_("JSON file"),
         label=N_("Checklist JSON"),
         help=N_("The checklist in the command line's JSON format, with the rule pack's hash."),
@@ -72,6 +76,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="text/markdown",
         extension="md",
         binary=False,
+        for_people=True,
         noun=N_("Markdown file"),
         label=N_("Checklist Markdown"),
         help=N_("A readable text version, with reasons and sources."),
@@ -83,6 +88,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="application/pdf",
         extension="pdf",
         binary=True,
+        for_people=True,
         noun=N_("PDF"),
         label=N_("Download PDF"),
         help=N_(

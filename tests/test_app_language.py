@@ -179,7 +179,9 @@ class TestConvertedPagesInThePseudoLocale:
         at = AppTest.from_file(APP, default_timeout=30).run()
         at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
         at.switch_page("app_pages/audit.py").run()
-        at.file_uploader(key="audit_table").upload("past.csv", csv_text(ROWS).encode(), "text/csv").run()
+        at.file_uploader(key="audit_table").upload(
+            "past.csv", csv_text(ROWS).encode(), "text/csv"
+        ).run()
         assert not at.exception
         assert at.dataframe, "the counts are shown"
         table_words = [*(cell for row in ROWS for cell in row), "past.csv"]
