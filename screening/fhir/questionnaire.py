@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from screening.algebra import ANSWER_ROWS, Path, Tri, Walk, fold, leaf_value
+from screening.catalogue import SOURCE_LANGUAGE, _, active_language
 from screening.language import DISCLAIMER
 from screening.markdown import md_escape
 from screening.models import ANSWERS, AllOf, Answer, AnyOf, Condition, Item, ItemIs, NotOf, RulePack
@@ -119,8 +120,10 @@ def questionnaire(pack: RulePack, base: str = DEFAULT_BASE) -> dict[str, Any]:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.date):
         resource["date"] = meta.date
     resource["description"] = "\n\n".join(
-        md_escape(text) for text in (meta.description, DISCLAIMER) if text
+        md_escape(text) for text in (meta.description, _(DISCLAIMER)) if text
     )
+    if active_language() != SOURCE_LANGUAGE:  # an English form stays as it always was
+        resource["language"] = active_language()
     resource["subjectType"] = ["Patient"]
     resource["item"] = [
         {
@@ -286,9 +289,9 @@ def item_codes(pack: RulePack, base: str = DEFAULT_BASE) -> dict[str, Any]:
         "url": item_code_system(pack, base),
         "version": meta.version,
         "name": _computable_name(meta.name) + "Items",
-        "title": f"{meta.name}: questions",
+        "title": _("{name}: questions").format(name=meta.name),
         "status": STATUS[meta.status],
-        "description": "The questions of the discussion checklist, by their stable item ids.",
+        "description": _("The questions of the discussion checklist, by their stable item ids."),
         "caseSensitive": True,
         "content": "complete",
         "count": len(pack.items),
