@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from screening.catalogue import N_
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -32,8 +34,12 @@ class ExportFormat:
     """A download's file name ends in `.extension`."""
     binary: bool
     """Bytes, not text: the command line writes it only to a file (`--out`)."""
+    for_people: bool
+    """Read by people, so it words what a person must be told (an open point is never read
+    as No, a pack not approved); a format for programs carries the same as data."""
     noun: str
-    """What the command line calls it in a message: "a PDF is binary"."""
+    """What the command line calls it in a message: "a PDF is binary" (a word of the catalogue,
+    shown with `_`, as `label` and `help` are)."""
     label: str
     """The app's download button."""
     help: str
@@ -58,9 +64,10 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="application/json",
         extension="json",
         binary=False,
-        noun="JSON file",
-        label="Checklist JSON",
-        help="The checklist in the command line's JSON format, with the rule pack's hash.",
+        for_people=False,
+        noun=N_("JSON file"),
+        label=N_("Checklist JSON"),
+        help=N_("The checklist in the command line's JSON format, with the rule pack's hash."),
         icon=":material/data_object:",
     ),
     ExportFormat(
@@ -69,9 +76,10 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="text/markdown",
         extension="md",
         binary=False,
-        noun="Markdown file",
-        label="Checklist Markdown",
-        help="A readable text version, with reasons and sources.",
+        for_people=True,
+        noun=N_("Markdown file"),
+        label=N_("Checklist Markdown"),
+        help=N_("A readable text version, with reasons and sources."),
         icon=":material/description:",
     ),
     ExportFormat(
@@ -80,10 +88,13 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="application/pdf",
         extension="pdf",
         binary=True,
-        noun="PDF",
-        label="Download PDF",
-        help="A printable PDF of this checklist; the answers and the checklist are embedded "
-        "in it as data, so it can be checked against the rule pack later.",
+        for_people=True,
+        noun=N_("PDF"),
+        label=N_("Download PDF"),
+        help=N_(
+            "A printable PDF of this checklist; the answers and the checklist are embedded "
+            "in it as data, so it can be checked against the rule pack later."
+        ),
         icon=":material/picture_as_pdf:",
     ),
 )

@@ -23,12 +23,13 @@ from screening.models import Checklist, Entry
 from screening.open_entries import entry_headline, entry_text
 from screening.statements import (
     ABSENT_POINT_NOTE,
+    OPEN_POINT_NOTE,
     OPEN_STATEMENTS_HEADING,
     OPEN_STATEMENTS_INTRO,
     STATEMENTS_HEADING,
     statement_text,
 )
-from screening.words import KIND_WORDS, answers_behind
+from screening.words import KIND_WORDS, STATUS_WARNINGS, answers_behind
 
 MAX_SUMMARY = 139
 """CDS Hooks wants a card's summary under 140 characters."""
@@ -163,7 +164,7 @@ def summary_card(
     `notes` are sentences the service must say (an older version's answers, a record that
     was not consulted); each comes first in the detail.
     """
-    lines = [f"**{md_escape(n)}**" for n in notes]
+    lines = [f"**{md_escape(n)}**" for n in (*_status_warning(checklist), *notes)]
     if lines:
         lines.append("")
     lines += _points_lines(checklist)
@@ -182,6 +183,8 @@ def summary_card(
                 missing,
             ).format(n=missing),
         ]
+    elif any(e.open_items for e in checklist.entries):
+        lines += ["", f"*{md_escape(_(OPEN_POINT_NOTE))}*"]
     lines += ["", md_escape(_(DISCLAIMER))]
     card: dict[str, Any] = {
         "uuid": make_uuid(),
@@ -228,6 +231,12 @@ def _statements_lines(checklist: Checklist) -> list[str]:
     return lines
 
 
+def _status_warning(checklist: Checklist) -> tuple[str, ...]:
+    """The warning of a pack not approved, as every card says it: each may be shown alone."""
+    status = checklist.rule_set.status
+    return tuple(warning for named, warning in STATUS_WARNINGS.items() if named == status)
+
+
 def card_summary(entry: Entry, label: Callable[[str], str]) -> str:
     """The rule's one-line summary; an open entry reads as the checklist words it, what to
     find out and what the answer would raise (in the language of the render, `label` naming
@@ -244,7 +253,9 @@ def card_detail(checklist: Checklist, entry: Entry) -> str:
     """The entry in Markdown: what to do, the answers behind it, what is open, the sources."""
     label = checklist.label
     rule_id = f"`{entry.rule_id}`"
-    lines = [
+    lines = [f"**{md_escape(w)}**" for w in _status_warning(checklist)]
+    lines += [
+        *([""] if lines else []),
         _("**{kind}** (rule {rule})").format(kind=KIND_WORDS[entry.kind], rule=rule_id),
         "",
         md_escape(entry_text(entry, label), block=True),
