@@ -30,7 +30,7 @@ import streamlit as st
 from streamlit.runtime import Runtime
 
 from app_pages.form import memory
-from screening import FREE_TEXT_MAX_LENGTH, NOTE_MAX_LENGTH
+from screening import FREE_TEXT_MAX_LENGTH, N_, NOTE_MAX_LENGTH, _
 
 NAME = "screening_guard"
 KEY = "page_guard"
@@ -59,7 +59,7 @@ def _component() -> Any:
     return _mount
 
 
-WAITING = (
+WAITING = N_(
     "Opening the screening: looking for one this browser tab held before a reload, kept in "
     "this server's memory…"
 )
@@ -119,5 +119,5 @@ def guard() -> bool:
         st.rerun()  # the page is not drawn yet: give the tab its new token at once
     if handed or not in_a_browser():
         return True
-    st.info(WAITING, icon=":material/hourglass_top:")
+    st.info(_(WAITING), icon=":material/hourglass_top:")
     return False
