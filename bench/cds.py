@@ -8,10 +8,11 @@ summary card (the default), the record-derived summary (medication list and bloo
 in the prefetch; a reply without an answer from the record counts as an error), and per-point
 cards. Every call but the floor's carries a JWT the service validates (ES384 signature against
 the configured JWK Set, iss, aud, exp, iat, jti with replay refused). Prints throughput, p50 /
-p99 latency, errors and the server's memory for each, beside the floor (discovery, no JWT, no
-evaluation), the target (issue 23: p99 <= 50 ms at 8 clients) and the load average before
-and after each path (a loaded machine's figures are not the service's). Prints figures; never
-fails.
+p99 latency, the server's CPU time per call (user + system, all its threads: a figure the
+machine's load hardly moves, unlike the latencies), errors and the server's memory for each,
+beside the floor (discovery, no JWT, no evaluation), the target (issue 23: p99 <= 50 ms at 8
+clients) and the load average before and after each path (a loaded machine's figures are not
+the service's). Prints figures; never fails.
 Run: `make bench` or `.venv/bin/python bench/cds.py [--clients N] [--requests M]`.
 """
 
@@ -170,6 +171,15 @@ def rss_mib(pid: int) -> float | None:
     return None
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time a process has used, from /proc (Linux); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wait_until_up(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -270,12 +280,14 @@ def run_path(
                     )
                 )
             load_before = os.getloadavg()[0]
+            cpu_before = cpu_seconds(server.pid)
             start = time.perf_counter()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - start
+            cpu_after = cpu_seconds(server.pid)
             load_after = os.getloadavg()[0]
             busy = rss_mib(server.pid)
         finally:
@@ -290,9 +302,14 @@ def run_path(
         f", errors {len(errors)} ({', '.join(sorted(set(errors)))})" if errors else ", errors 0"
     )
     p50 = statistics.median(ordered) * 1e3
+    cpu = (
+        f"  CPU {(cpu_after - cpu_before) / total * 1e3:4.1f} ms/call"
+        if cpu_before is not None and cpu_after is not None
+        else ""
+    )
     print(
         f"{name:<38} {total / elapsed:6,.0f} calls/s  p50 {p50:5.1f} ms"
-        f"  p99 {p99:5.1f} ms  max {ordered[-1] * 1e3:6.1f} ms{failed}{memory}"
+        f"  p99 {p99:5.1f} ms  max {ordered[-1] * 1e3:6.1f} ms{cpu}{failed}{memory}"
         f"  load {load_before:.1f} -> {load_after:.1f}{mark}"
     )
 

@@ -23,6 +23,7 @@ from jwt.algorithms import ECAlgorithm
 from starlette.testclient import TestClient
 
 from screening import AnswersFile, RulePack, evaluate
+from screening.catalogue import PSEUDO_LANGUAGE, speaking
 from screening.cds import calls as calls_module
 from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards, summary_line
 from screening.cds.config import ServiceConfig
@@ -266,6 +267,29 @@ class TestCards:
         assert active["source"]["label"] == (
             f"{shipped_pack.meta.name} {shipped_pack.meta.version} ({shipped_pack.meta.status})"
         )
+
+    def test_a_card_is_worded_in_the_language_of_each_render_though_its_rule_lines_are_kept(
+        self, shipped_pack: RulePack
+    ) -> None:
+        checklist = evaluate(shipped_pack, SOME)
+        english = [c["detail"] for c in checklist_cards(checklist)]
+        with speaking(PSEUDO_LANGUAGE):
+            pseudo = [c["detail"] for c in checklist_cards(checklist)]
+        assert [c["detail"] for c in checklist_cards(checklist)] == english
+        for en, xa in zip(english, pseudo, strict=True):
+            assert en.partition("\n")[0] != xa.partition("\n")[0]  # the heading, a kept line
+            assert en.rpartition("**Sources**")[0] != xa.rpartition("**Sources**")[0]
+
+    def test_a_rule_reworded_in_another_pack_is_worded_anew_on_its_card(
+        self, shipped_pack: RulePack
+    ) -> None:
+        checklist_cards(evaluate(shipped_pack, SOME))  # the shipped wording, kept
+        data = shipped_pack.model_dump()
+        for rule in data["rules"]:
+            rule["rationale"] = f"Reworded: {rule['rationale']}"
+        reworded = RulePack.model_validate(data)
+        for card in checklist_cards(evaluate(reworded, SOME)):
+            assert "**Why it matters:** Reworded: " in card["detail"]
 
     def test_unknown_is_never_read_as_no(self, shipped_pack: RulePack) -> None:
         unknown = AnswersFile(answers={"monitoring_available": "unknown"})
