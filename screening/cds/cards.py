@@ -225,7 +225,7 @@ def _points_lines(checklist: Checklist) -> list[str]:
     lines = [_("**Points to go through**"), ""]
     for entry in checklist.entries:
         mark = " " + _("(discussed)") if entry.done else ""
-        lines.append(f"- **{KIND_WORDS[entry.kind]}**{mark}: {md_escape(entry_headline(entry))}")
+        lines.append(f"- **{KIND_WORDS[entry.kind]}**{mark}: {_escaped(entry_headline(entry))}")
     return lines
 
 
@@ -234,11 +234,11 @@ def _statements_lines(checklist: Checklist) -> list[str]:
     lines: list[str] = []
     if checklist.statements or checklist.open_statements:
         lines += ["", f"**{_(STATEMENTS_HEADING)}**", ""]
-        lines += [f"- {md_escape(statement_text(s))}" for s in checklist.statements]
+        lines += [f"- {_escaped(statement_text(s))}" for s in checklist.statements]
     if checklist.open_statements:
         heading = md_escape(_(OPEN_STATEMENTS_HEADING))
         lines += ["", f"*{heading}* ({md_escape(_(OPEN_STATEMENTS_INTRO))})"]
-        lines += ["", *[f"- {md_escape(statement_text(s))}" for s in checklist.open_statements]]
+        lines += ["", *[f"- {_escaped(statement_text(s))}" for s in checklist.open_statements]]
     return lines
 
 
@@ -305,7 +305,8 @@ _RULE_CACHE = 4096
 
 @lru_cache(maxsize=_RULE_CACHE)
 def _escaped(text: str) -> str:
-    """`md_escape` of a rule's own words, which every call repeats."""
+    """`md_escape` of the pack's own words (a rule's text or headline, a statement), which
+    every call repeats; never of words made from an answer."""
     return md_escape(text)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from screening.language import DISCLAIMER
@@ -73,8 +74,10 @@ def questionnaire_id(pack: RulePack) -> str:
     return questionnaire_id_of(pack.meta.name)
 
 
+@lru_cache(maxsize=64)
 def questionnaire_id_of(pack_name: str) -> str:
-    """`questionnaire_id` from the pack's name alone, as a checklist carries it."""
+    """`questionnaire_id` from the pack's name alone, as a checklist carries it (kept: every
+    CDS call and card names it)."""
     return _slug(pack_name)[:64].strip("-") or "screening-checklist"
 
 
