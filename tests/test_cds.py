@@ -7,9 +7,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ from starlette.testclient import TestClient
 from screening import AnswersFile, RulePack, evaluate
 from screening.catalogue import PSEUDO_LANGUAGE, speaking
 from screening.cds import calls as calls_module
+from screening.cds.auth import JwtChecker
 from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards, summary_line
 from screening.cds.config import ServiceConfig
 from screening.cds.service import create_app
@@ -969,6 +972,28 @@ class TestJwt:
         assert self.refused_with(client, shipped_pack, "not-a-jwt") == (
             "the bearer token is not a JWT"
         )
+
+    def test_a_call_whose_jwt_is_being_checked_holds_up_no_other_request(
+        self, shipped_pack: RulePack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        started, release = threading.Event(), threading.Event()
+        check = JwtChecker.check
+
+        def slow_check(checker: JwtChecker, *args: Any, **kwargs: Any) -> Any:
+            started.set()
+            release.wait(10)
+            return check(checker, *args, **kwargs)
+
+        monkeypatch.setattr(JwtChecker, "check", slow_check)
+        with signed_client(shipped_pack) as client, ThreadPoolExecutor(2) as pool:
+            call = pool.submit(client.post, PATIENT_VIEW, json=call_body(shipped_pack))
+            try:
+                assert started.wait(10)
+                listing = pool.submit(client.get, "/cds-services")
+                assert listing.result(timeout=5).status_code == 200
+            finally:
+                release.set()
+            assert call.result(timeout=10).status_code == 200
 
     def test_feedback_needs_the_jwt_too(self, client: TestClient) -> None:
         feedback = {"feedback": [{"card": "a", "outcome": "accepted"}]}

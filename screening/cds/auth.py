@@ -129,7 +129,7 @@ class JwtChecker:
             built = jwt.PyJWK(data, algorithm=alg)
         except jwt.PyJWTError:
             raise AuthError("the JWT's alg does not fit the key it names") from None
-        self._built[(iss, kid, alg)] = built
+        self._built[(iss, kid, alg)] = built  # two threads may build it at once: the same key
         return built
 
     def _remember(self, iss: str, jti: str, exp: float, now: float) -> None:
