@@ -27,6 +27,7 @@ from screening import (
     RulePack,
     audit_csv,
     audit_json,
+    audit_named,
     audit_result,
     audit_results_table,
     is_results_table,
@@ -49,14 +50,13 @@ def share(count: int, total: int) -> float:
     return round(100 * count / total, 1) if total else 0.0
 
 
-def rule_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
-    rules = {r.id: r for r in pack.rules}
+def rule_frame(audit: Audit) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
                 "rule": r.rule_id,
-                "point": rules[r.rule_id].headline if r.rule_id in rules else "",
-                "kind": KIND_WORDS[rules[r.rule_id].kind] if r.rule_id in rules else "",
+                "point": r.headline,
+                "kind": KIND_WORDS[r.kind] if r.kind else "",
                 "raised": r.raised,
                 "open": r.open,
                 "not raised": r.not_raised,
@@ -68,7 +68,7 @@ def rule_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
     )
 
 
-def item_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
+def item_frame(audit: Audit) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
@@ -80,7 +80,7 @@ def item_frame(audit: Audit, pack: RulePack) -> pd.DataFrame:
                 "not asked": i.not_asked,
                 "unknown %": share(i.unknown, audit.sets),
                 "not assessed %": share(i.not_assessed, audit.sets),
-                "question": pack.item(i.item_id).label,
+                "question": i.label,
             }
             for i in audit.items
         ]
@@ -186,10 +186,10 @@ def counted(audit: Audit, rows: int, what: str) -> None:
         st.warning(line + " Nothing is counted.", icon=":material/warning:")
 
 
-def show_rules(audit: Audit, pack: RulePack) -> None:
+def show_rules(audit: Audit) -> None:
     st.header("Per rule", divider="gray")
     st.caption("How many answer sets raised each point, or left it open (a verify entry).")
-    rules = rule_frame(audit, pack)
+    rules = rule_frame(audit)
     st.altair_chart(stacked_bars(rules, "rule", RESULT_COLOURS), key="audit_rules_chart")
     st.dataframe(rules, hide_index=True, key="audit_rules")
 
@@ -201,13 +201,13 @@ def show_audit(pack: RulePack, result: BatchResult) -> None:
         show_problems(result)
     if not audit.sets:
         return
-    show_rules(audit, pack)
+    show_rules(audit)
     st.header("Per item", divider="gray")
     st.caption(
         "How often each question was answered Unknown or left blank (not assessed): gaps in "
         "how the answers are gathered. Not asked: a follow-up its parent's answer ruled out."
     )
-    items = item_frame(audit, pack)
+    items = item_frame(audit)
     st.altair_chart(stacked_bars(items, "item", GAP_COLOURS), key="audit_items_chart")
     st.dataframe(items, hide_index=True, key="audit_items")
     st.header("Downloads", divider="gray")
@@ -232,7 +232,7 @@ def show_results_table(pack: RulePack, audit: Audit) -> None:
         "counts need the answers table (`python -m screening audit` reads both)."
     )
     if audit.sets:
-        show_rules(audit, pack)
+        show_rules(audit_named(audit, pack))
         st.download_button(
             "Counts (JSON)",
             partial(audit_json, audit),

@@ -18,6 +18,7 @@ import screening
 from screening import (
     DEFAULT_RULES_DIR,
     DISCLAIMER,
+    EXPORT_FORMATS,
     STATUS_WARNINGS,
     PackError,
     RulePack,
@@ -119,14 +120,14 @@ class Download:
 
 MIME_TYPES = (
     (".fhir.json", "application/fhir+json"),
+    *((f".{export.extension}", export.media_type) for export in EXPORT_FORMATS),
     (".json", "application/json"),
     (".csv", "text/csv"),
     (".parquet", "application/vnd.apache.parquet"),
     (".html", "text/html"),
-    (".md", "text/markdown"),
-    (".pdf", "application/pdf"),
 )
-"""A download's type, by how its file name ends (the first that fits)."""
+"""A download's type, by how its file name ends (the first that fits): each checklist export's
+as the registry gives it, then the other downloads'."""
 
 
 def offer(places: Sequence[DeltaGenerator], downloads: Iterable[Download]) -> None:

@@ -16,6 +16,7 @@ from screening.models import AnswersFile, Checklist, Entry
 from screening.open_entries import entry_text
 from screening.statements import (
     ABSENT_POINT_NOTE,
+    OPEN_POINT_NOTE,
     OPEN_STATEMENTS_HEADING,
     OPEN_STATEMENTS_INTRO,
     STATEMENTS_HEADING,
@@ -108,6 +109,8 @@ def checklist_markdown(checklist: Checklist) -> str:
     if not checklist.entries:
         lines += ["", _("No points were raised by these answers.")]
     lines += ["", md_escape(_(ABSENT_POINT_NOTE))]
+    if checklist.not_assessed or any(e.open_items for e in checklist.entries):
+        lines += ["", md_escape(_(OPEN_POINT_NOTE))]
     lines += _statements_markdown(checklist)
     for section, entries in by_section(checklist.entries, lambda e: e.section).items():
         lines += ["", f"## {md_escape(section)}", ""]

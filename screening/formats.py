@@ -32,6 +32,9 @@ class ExportFormat:
     """A download's file name ends in `.extension`."""
     binary: bool
     """Bytes, not text: the command line writes it only to a file (`--out`)."""
+    for_people: bool
+    """Read by people, so it words what a person must be told (an open point is never read
+    as No, a pack not approved); a format for programs carries the same as data."""
     noun: str
     """What the command line calls it in a message: "a PDF is binary"."""
     label: str
@@ -58,6 +61,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="application/json",
         extension="json",
         binary=False,
+        for_people=False,
         noun="JSON file",
         label="Checklist JSON",
         help="The checklist in the command line's JSON format, with the rule pack's hash.",
@@ -69,6 +73,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="text/markdown",
         extension="md",
         binary=False,
+        for_people=True,
         noun="Markdown file",
         label="Checklist Markdown",
         help="A readable text version, with reasons and sources.",
@@ -80,6 +85,7 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         media_type="application/pdf",
         extension="pdf",
         binary=True,
+        for_people=True,
         noun="PDF",
         label="Download PDF",
         help="A printable PDF of this checklist; the answers and the checklist are embedded "

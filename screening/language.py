@@ -18,10 +18,14 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 
-import regex
-
 from screening.catalogue import N_
-from screening.text import BIDI_CONTROLS
+from screening.hidden import (
+    ALWAYS_ALLOWED_SCRIPTS,
+    DEFAULT_SCRIPTS,
+    drawn_as_nothing,
+    hidden_text,
+    in_script,
+)
 
 DISCLAIMER = N_(
     "This is a discussion checklist, not a recommendation, a diagnosis or a decision. "
@@ -63,18 +67,6 @@ _GATE_PATTERN = re.compile(  # the one list of gatekeeping phrases: wording that
     r")\b",
     re.IGNORECASE,
 )
-
-DEFAULT_SCRIPTS: tuple[str, ...] = ("Latin",)
-"""The pack's scripts when `pack.yaml` declares none: English text, Latin letters."""
-
-_ALWAYS_ALLOWED_SCRIPTS = ("Common", "Inherited")
-"""Digits, punctuation, symbols and marks that belong to no one script."""
-
-_BIDI_CONTROLS = frozenset(BIDI_CONTROLS)
-"""Marks, embeddings, overrides and isolates: each can show stored text in another order."""
-
-_INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-"""Blank characters that Unicode counts as letters or symbols, so category alone misses them."""
 
 _DIGIT_LETTERS: dict[str, str] = {
     "0": "o",
@@ -147,21 +139,6 @@ def _fold_letter(char: str) -> str:
     return base.lower() if len(base) == 1 else char.lower()
 
 
-@lru_cache(maxsize=8192)  # asked per character of each pack text: a few hundred distinct ones
-def _drawn_as_nothing(char: str) -> bool:
-    """Whether a browser or a PDF viewer may draw `char` as nothing at all: a default-ignorable
-    code point (Unicode's own list, assigned or not), one not assigned in this program's
-    Unicode (a newer viewer may draw it as nothing), a private-use or surrogate code point."""
-    return (
-        char in _INVISIBLE_LETTERS
-        or unicodedata.category(char) in ("Cf", "Cn", "Co", "Cs")
-        or bool(_DEFAULT_IGNORABLE.match(char))
-    )
-
-
-_DEFAULT_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
-
-
 _ASCII_SEEN = {**dict.fromkeys([*range(32), 127], " "), ord("_"): " "}
 """`_seen` of ASCII text, which NFKC keeps, holds nothing invisible and folds to itself: its
 control characters and `_` read as spaces."""
@@ -176,7 +153,7 @@ def _seen(text: str) -> str:
     visible = (
         c
         for c in folded
-        if unicodedata.category(c) not in ("Mn", "Me", "Mc") and not _drawn_as_nothing(c)
+        if unicodedata.category(c) not in ("Mn", "Me", "Mc") and not drawn_as_nothing(c)
     )
     return "".join(
         " " if c == "_" or unicodedata.category(c) == "Cc" else _fold_letter(c) for c in visible
@@ -458,90 +435,5 @@ def lookalike_words(text: str) -> list[str]:
         for w in words
         if not w.isascii()  # ASCII letters are all Latin: such a word mixes nothing
         and any(c.isascii() for c in w)
-        and any(not any(_in_script(c, s) for s in ("Latin", *_ALWAYS_ALLOWED_SCRIPTS)) for c in w)
+        and any(not any(in_script(c, s) for s in ("Latin", *ALWAYS_ALLOWED_SCRIPTS)) for c in w)
     ]
-
-
-@lru_cache(maxsize=8192)  # asked per letter of each pack text: a few hundred distinct pairs
-def _in_script(char: str, script: str) -> bool:
-    return bool(regex.match(rf"\p{{Script={script}}}", char))
-
-
-def is_script_name(name: str) -> bool:
-    """Whether `name` is a Unicode script name (Latin, Greek, Cyrillic, Han, ...)."""
-    if not re.fullmatch(r"[A-Za-z][A-Za-z_]*", name):
-        return False
-    try:
-        regex.compile(rf"\p{{Script={name}}}")
-    except regex.error:
-        return False
-    return name not in _ALWAYS_ALLOWED_SCRIPTS
-
-
-def _codepoint(char: str) -> str:
-    return f"U+{ord(char):04X} {unicodedata.name(char, 'unnamed')}"
-
-
-def _script_of(char: str) -> str:
-    name = unicodedata.name(char, "")
-    return name.split(" ")[0].title() if name else f"U+{ord(char):04X}"
-
-
-def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str]:
-    """What would make a reader see something other than what is stored, each as a sentence:
-    bidirectional controls, invisible characters, control characters, combining marks left
-    over after composing (NFC), and letters of a script the pack does not declare."""
-    found: list[str] = []
-    # Every test below is of one character alone: each distinct character is tested once.
-    composed = set(unicodedata.normalize("NFC", text))
-    bidi = sorted({c for c in composed if c in _BIDI_CONTROLS})
-    if bidi:
-        found.append(
-            "holds a bidirectional control character ("
-            + ", ".join(_codepoint(c) for c in bidi)
-            + "): it can show the text in another order than it is stored"
-        )
-    invisible = sorted({c for c in composed if c not in _BIDI_CONTROLS and _drawn_as_nothing(c)})
-    if invisible:
-        found.append(
-            "holds an invisible character ("
-            + ", ".join(_codepoint(c) for c in invisible[:8])
-            + "): a viewer may draw it as nothing, and a word can hide behind it"
-        )
-    controls = sorted(
-        {c for c in composed if unicodedata.category(c) == "Cc" and c not in "\t\n\r"}
-    )
-    if controls:
-        found.append(
-            "holds a control character (" + ", ".join(_codepoint(c) for c in controls) + ")"
-        )
-    marks = sorted(
-        {
-            c
-            for c in composed
-            if unicodedata.category(c) in ("Mn", "Me") and _in_script(c, "Inherited")
-        }
-    )
-    if marks:
-        found.append(
-            "holds a combining mark that does not form a letter ("
-            + ", ".join(_codepoint(c) for c in marks)
-            + "): it can disguise a word; write the accented letter itself"
-        )
-    allowed = (*scripts, *_ALWAYS_ALLOWED_SCRIPTS)
-    foreign = sorted(
-        {
-            c
-            for c in composed
-            if not _drawn_as_nothing(c)
-            and unicodedata.category(c)[0] in "LMN"
-            and not any(_in_script(c, s) for s in allowed)
-        }
-    )
-    if foreign:
-        names = sorted({_script_of(c) for c in foreign})
-        found.append(
-            f"uses letters of a script the pack does not declare ({', '.join(names)}: "
-            f"{''.join(foreign[:8])}); declared: {', '.join(scripts)}"
-        )
-    return found

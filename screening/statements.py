@@ -49,6 +49,12 @@ ABSENT_POINT_NOTE = N_(
 )
 """Said once on every checklist: a short list is not a clean bill of health."""
 
+OPEN_POINT_NOTE = N_(
+    "Unknown or unanswered is never read as No: a point it leaves open is listed with what "
+    "to find out."
+)
+"""Said wherever an open point or a question not assessed is shown."""
+
 STRENGTH_WORDS: Mapping[SourceStrength, str] = Words(
     {
         "contraindication": N_("contraindication"),

@@ -255,7 +255,10 @@ class TestCards:
             "Find out. If yes: Discuss the current non-medical substance use, with addiction "
             "services if the patient agrees"
         )
-        assert active["detail"].startswith("**Verify** (rule `substance-active-use`)")
+        assert active["detail"].startswith(  # the shipped pack is a draft: each card says so
+            "**This rule pack is a draft: its content has not completed clinical review.**\n\n"
+            "**Verify** (rule `substance-active-use`)"
+        )
         assert (
             "**Answers that raised it:** non-medical substance use in the past 12 months = "
             "Unknown" in active["detail"]

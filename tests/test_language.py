@@ -7,11 +7,11 @@ from pathlib import Path
 import pytest
 
 from screening import PackError, load_pack
+from screening.hidden import hidden_text
 from screening.language import (
     Language,
     Vocabulary,
     gatekeeping_phrases,
-    hidden_text,
     lookalike_words,
     reads_as_verdict,
     verdict_words,

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from screening import language
+from screening import hidden, language
 from screening.pack.loader import load_pack
 
 CHARACTERS = st.sampled_from(
@@ -28,28 +28,26 @@ CHARACTERS = st.sampled_from(
 TEXTS = st.one_of(st.text(max_size=40), st.lists(CHARACTERS, max_size=40).map("".join))
 
 
-def reference_hidden_text(
-    text: str, scripts: Sequence[str] = language.DEFAULT_SCRIPTS
-) -> list[str]:
+def reference_hidden_text(text: str, scripts: Sequence[str] = hidden.DEFAULT_SCRIPTS) -> list[str]:
     """What would make a reader see something other than what is stored, each as a sentence:
     bidirectional controls, invisible characters, control characters, combining marks left
     over after composing (NFC), and letters of a script the pack does not declare."""
     found: list[str] = []
     composed = unicodedata.normalize("NFC", text)
-    bidi = sorted({c for c in composed if c in language._BIDI_CONTROLS})
+    bidi = sorted({c for c in composed if c in hidden._BIDI_CONTROLS})
     if bidi:
         found.append(
             "holds a bidirectional control character ("
-            + ", ".join(language._codepoint(c) for c in bidi)
+            + ", ".join(hidden._codepoint(c) for c in bidi)
             + "): it can show the text in another order than it is stored"
         )
     invisible = sorted(
-        {c for c in composed if c not in language._BIDI_CONTROLS and language._drawn_as_nothing(c)}
+        {c for c in composed if c not in hidden._BIDI_CONTROLS and hidden.drawn_as_nothing(c)}
     )
     if invisible:
         found.append(
             "holds an invisible character ("
-            + ", ".join(language._codepoint(c) for c in invisible[:8])
+            + ", ".join(hidden._codepoint(c) for c in invisible[:8])
             + "): a viewer may draw it as nothing, and a word can hide behind it"
         )
     controls = sorted(
@@ -57,35 +55,33 @@ def reference_hidden_text(
     )
     if controls:
         found.append(
-            "holds a control character ("
-            + ", ".join(language._codepoint(c) for c in controls)
-            + ")"
+            "holds a control character (" + ", ".join(hidden._codepoint(c) for c in controls) + ")"
         )
     marks = sorted(
         {
             c
             for c in composed
-            if unicodedata.category(c) in ("Mn", "Me") and language._in_script(c, "Inherited")
+            if unicodedata.category(c) in ("Mn", "Me") and hidden.in_script(c, "Inherited")
         }
     )
     if marks:
         found.append(
             "holds a combining mark that does not form a letter ("
-            + ", ".join(language._codepoint(c) for c in marks)
+            + ", ".join(hidden._codepoint(c) for c in marks)
             + "): it can disguise a word; write the accented letter itself"
         )
-    allowed = (*scripts, *language._ALWAYS_ALLOWED_SCRIPTS)
+    allowed = (*scripts, *hidden.ALWAYS_ALLOWED_SCRIPTS)
     foreign = sorted(
         {
             c
             for c in composed
-            if not language._drawn_as_nothing(c)
+            if not hidden.drawn_as_nothing(c)
             and unicodedata.category(c)[0] in "LMN"
-            and not any(language._in_script(c, s) for s in allowed)
+            and not any(hidden.in_script(c, s) for s in allowed)
         }
     )
     if foreign:
-        names = sorted({language._script_of(c) for c in foreign})
+        names = sorted({hidden._script_of(c) for c in foreign})
         found.append(
             f"uses letters of a script the pack does not declare ({', '.join(names)}: "
             f"{''.join(foreign[:8])}); declared: {', '.join(scripts)}"
@@ -95,12 +91,12 @@ def reference_hidden_text(
 
 def reference_lookalike_words(text: str) -> list[str]:
     words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
-    allowed = ("Latin", *language._ALWAYS_ALLOWED_SCRIPTS)
+    allowed = ("Latin", *hidden.ALWAYS_ALLOWED_SCRIPTS)
     return [
         w
         for w in words
         if any(c.isascii() for c in w)
-        and any(not any(language._in_script(c, s) for s in allowed) for c in w)
+        and any(not any(hidden.in_script(c, s) for s in allowed) for c in w)
     ]
 
 
@@ -109,7 +105,7 @@ def reference_lookalike_words(text: str) -> list[str]:
 def test_hidden_text_is_what_testing_every_character_gives(
     text: str, scripts: Sequence[str]
 ) -> None:
-    assert language.hidden_text(text, scripts) == reference_hidden_text(text, scripts)
+    assert hidden.hidden_text(text, scripts) == reference_hidden_text(text, scripts)
 
 
 @settings(max_examples=500, deadline=None)
@@ -123,7 +119,7 @@ def reference_seen(text: str) -> str:
     visible = (
         c
         for c in folded
-        if unicodedata.category(c) not in ("Mn", "Me", "Mc") and not language._drawn_as_nothing(c)
+        if unicodedata.category(c) not in ("Mn", "Me", "Mc") and not hidden.drawn_as_nothing(c)
     )
     return "".join(
         " " if c == "_" or unicodedata.category(c) == "Cc" else language._fold_letter(c)

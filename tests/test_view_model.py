@@ -11,10 +11,14 @@ import pytest
 from pypdf import PdfReader
 
 from screening import AnswersError, AnswersFile, DiscussedMark, RulePack, evaluate
+from screening.batch.audit import audit_json, audit_named, audit_result, audit_results_table
+from screening.batch.run import results_table, run_batch
+from screening.batch.table import read_table_bytes
 from screening.cds.cards import checklist_cards, summary_card
 from screening.engine import checklist_with_marks
 from screening.formats import EXPORT_FORMATS
 from screening.pdf.record import RECORD_NAME, checklist_pdf
+from tests.conftest import ROWS, csv_text
 
 
 class TestMarksFoldedIn:
@@ -113,3 +117,27 @@ class TestTheChecklistCarriesWhatAnswersItsExports:
         assert parameters[0].annotation in ("Checklist", "checklist: Checklist")
         assert all(p.kind is p.KEYWORD_ONLY or p.default is not p.empty for p in parameters[1:])
         assert not {"pack", "answers"} & {p.name for p in parameters}
+
+
+class TestTheAuditCarriesItsNames:
+    """The Audit page names each rule and item from the audit, not from the pack."""
+
+    def test_an_answers_table_s_audit_names_its_rules_and_items(self, mini_pack: RulePack) -> None:
+
+        table = read_table_bytes(csv_text(ROWS).encode(), "a.csv", mini_pack)
+        audit = audit_result(run_batch(mini_pack, table))
+        rule = next(r for r in audit.rules if r.rule_id == "setting-monitoring")
+        assert (rule.headline, rule.kind) == ("Arrange monitoring", "arrange")
+        assert next(i for i in audit.items if i.item_id == "monitoring").label == "monitoring"
+
+    def test_a_results_table_is_named_by_the_pack_in_use_and_its_json_is_the_counts_alone(
+        self, mini_pack: RulePack
+    ) -> None:
+
+        table = read_table_bytes(csv_text(ROWS).encode(), "a.csv", mini_pack)
+        counted = audit_results_table(results_table(run_batch(mini_pack, table)), "r.parquet")
+        assert {r.headline for r in counted.rules} == {""}
+        named = audit_named(counted, mini_pack)
+        assert {r.headline for r in named.rules} == {r.headline for r in mini_pack.rules}
+        rows = json.loads(audit_json(named))["rules"]
+        assert set(rows[0]) == {"rule_id", "raised", "open", "not_raised"}

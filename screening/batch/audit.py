@@ -11,7 +11,7 @@ import csv
 import io
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from screening.batch import vector
 from screening.batch.run import OPEN, PACK_COLUMNS, RAISED, RESERVED, BatchResult
 from screening.errors import AnswersError, Problem, printable
+from screening.models import Kind, RulePack
 
 RULE_STATES = ("raised", "open", "not_raised")
 RULE_ID = re.compile(r"[a-z][a-z0-9_-]{0,79}")
@@ -33,6 +34,9 @@ class RuleCounts:
     raised: int
     open: int
     not_raised: int
+    headline: str = ""
+    """What the rule raises, in one line, as its pack says; empty when no pack at hand has it."""
+    kind: Kind | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +47,12 @@ class ItemCounts:
     unknown: int
     not_assessed: int
     not_asked: int
+    label: str = ""
+    """The item's short label, as its pack names it."""
+
+
+NAMES = frozenset({"headline", "kind", "label"})
+"""What a view shows beside the counts; the counts' JSON is the counts alone, as it always was."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,8 @@ def audit_result(result: BatchResult) -> Audit:
                 int(counts[vector.TRUE]),
                 int(counts[vector.OPEN]),
                 int(counts[vector.FALSE]),
+                headline=rule.headline,
+                kind=rule.kind,
             )
         )
     items = []
@@ -79,16 +91,12 @@ def audit_result(result: BatchResult) -> Audit:
         items.append(
             ItemCounts(
                 item.id,
-                *(
-                    int(counts[c])
-                    for c in (
-                        vector.YES,
-                        vector.NO,
-                        vector.UNKNOWN,
-                        vector.BLANK,
-                        vector.HIDDEN,
-                    )
-                ),
+                yes=int(counts[vector.YES]),
+                no=int(counts[vector.NO]),
+                unknown=int(counts[vector.UNKNOWN]),
+                not_assessed=int(counts[vector.BLANK]),
+                not_asked=int(counts[vector.HIDDEN]),
+                label=item.label,
             )
         )
     meta = result.pack.meta
@@ -102,6 +110,23 @@ def audit_result(result: BatchResult) -> Audit:
         tuple(rules),
         tuple(items),
     )
+
+
+def audit_named(audit: Audit, pack: RulePack) -> Audit:
+    """The audit with its rules and items named by `pack` where it has them: a results table
+    holds rule ids only, and may come from another pack than the one in use."""
+    rules = {r.id: r for r in pack.rules}
+    named = tuple(
+        replace(r, headline=rules[r.rule_id].headline, kind=rules[r.rule_id].kind)
+        if r.rule_id in rules
+        else r
+        for r in audit.rules
+    )
+    items = tuple(
+        replace(i, label=pack.item(i.item_id).label) if pack.has_item(i.item_id) else i
+        for i in audit.items
+    )
+    return replace(audit, rules=named, items=items)
 
 
 def is_results_table(table: pa.Table) -> bool:
@@ -195,7 +220,10 @@ def audit_text(audit: Audit) -> str:
 
 
 def audit_json(audit: Audit) -> str:
-    return json.dumps(asdict(audit), indent=2, ensure_ascii=False) + "\n"
+    data = asdict(audit)
+    for part in ("rules", "items"):
+        data[part] = [{k: v for k, v in row.items() if k not in NAMES} for row in data[part]]
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
 def audit_csv(audit: Audit) -> str:

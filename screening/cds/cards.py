@@ -24,12 +24,13 @@ from screening.models import Checklist, Entry, Kind, SourceRef, StatementRef
 from screening.open_entries import entry_headline, entry_text
 from screening.statements import (
     ABSENT_POINT_NOTE,
+    OPEN_POINT_NOTE,
     OPEN_STATEMENTS_HEADING,
     OPEN_STATEMENTS_INTRO,
     STATEMENTS_HEADING,
     statement_text,
 )
-from screening.words import KIND_WORDS, answers_behind
+from screening.words import KIND_WORDS, STATUS_WARNINGS, answers_behind
 
 MAX_SUMMARY = 139
 """CDS Hooks wants a card's summary under 140 characters."""
@@ -177,7 +178,7 @@ def summary_card(
     `notes` are sentences the service must say (an older version's answers, a record that
     was not consulted); each comes first in the detail.
     """
-    lines = [f"**{md_escape(n)}**" for n in notes]
+    lines = [f"**{md_escape(n)}**" for n in (*_status_warning(checklist), *notes)]
     if lines:
         lines.append("")
     lines += _points_lines(checklist)
@@ -196,6 +197,8 @@ def summary_card(
                 missing,
             ).format(n=missing),
         ]
+    elif any(e.open_items for e in checklist.entries):
+        lines += ["", f"*{md_escape(_(OPEN_POINT_NOTE))}*"]
     lines += ["", md_escape(_(DISCLAIMER))]
     card: dict[str, Any] = {
         "uuid": make_uuid(),
@@ -242,6 +245,20 @@ def _statements_lines(checklist: Checklist) -> list[str]:
     return lines
 
 
+def _status_warning(checklist: Checklist) -> tuple[str, ...]:
+    """The warning of a pack not approved, as every card says it: each may be shown alone."""
+    status = checklist.rule_set.status
+    return tuple(warning for named, warning in STATUS_WARNINGS.items() if named == status)
+
+
+@lru_cache(maxsize=64)
+def _warning_lines(language: str, status: str) -> tuple[str, ...]:
+    """The lines a card opens with for a pack of this status, in `language` (the active one,
+    part of the key): the warning and a blank line, or none for an approved pack."""
+    lines = tuple(f"**{md_escape(w)}**" for n, w in STATUS_WARNINGS.items() if n == status)
+    return (*lines, "") if lines else ()
+
+
 def card_summary(entry: Entry, label: Callable[[str], str], *, text: str | None = None) -> str:
     """The rule's one-line summary; an open entry reads as the checklist words it, what to
     find out and what the answer would raise (in the language of the render, `label` naming
@@ -270,8 +287,10 @@ def card_detail(
     rule content (`_rule_lines`); the lines that depend on the answers, every time.
     """
     label = label or checklist.label
+    language = active_language()
+    warning = _warning_lines(language, checklist.rule_set.status)  # a card may be shown alone
     head, says, tail = _rule_lines(
-        active_language(),
+        language,
         entry.kind,
         entry.rule_id,
         entry.source_says,
@@ -282,7 +301,7 @@ def card_detail(
     # an open point is worded from the questions still open; a raised one reads as its rule's
     # text, the same every call
     text = md_escape(text, block=True) if entry.open_items else _escaped_block(text)
-    lines = [head, "", text, *says]
+    lines = [*warning, head, "", text, *says]
     if entry.open_items:
         lines += ["", _("**If it applies:** {text}").format(text=_escaped(entry.if_applies))]
     behind = md_escape(answers_behind(checklist, entry, label))

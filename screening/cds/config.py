@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from screening.errors import Problem, ScreeningError
+from screening.errors import Problem, ScreeningError, echo
 
 MAX_CONFIG_BYTES = 1_000_000
 """A configuration file: a few issuers' key sets fit in a few kilobytes."""
@@ -115,7 +115,7 @@ def _issuers(issuers: Any, path: Path, problems: list[Problem]) -> Any:
     for iss, jwks in issuers.items():
         why = _key_set_problem(jwks) if _URL.fullmatch(iss) else "must be an http(s) URL"
         if why:
-            problems.append(_problem(path, f"issuers.{iss[:80]}", why))
+            problems.append(_problem(path, f"issuers.{echo(iss)}", why))
     return issuers
 
 

@@ -159,7 +159,11 @@ def _authenticate(
     request: Request, service: Service, config: ServiceConfig, checker: JwtChecker
 ) -> None:
     """The call's JWT, for this service's endpoint; with the development switch on, only a
-    caller on loopback is let through without one."""
+    caller on loopback is let through without one.
+
+    Run in a worker thread: the ES384 signature check releases the GIL, so the event loop
+    goes on with other calls meanwhile (bench/cds.py, per-point cards at 8 clients: p50 43 ->
+    24 ms; building the cards in a thread as well was slower)."""
     if config.jwt_off:
         if not _client_on_loopback(request):
             raise AuthError("the JWT check is off for development, for loopback callers only")
@@ -197,9 +201,6 @@ def create_app(
     meter = FeedbackMeter(config.feedback_per_minute)
 
     async def authenticate(request: Request, service: Service) -> None:
-        """In a worker thread: the signature check releases the GIL, so the event loop goes
-        on with other calls meanwhile (measured with bench/cds.py: per-point cards at 8
-        clients p50 43 -> 24 ms; building cards in a thread as well was slower)."""
         await run_in_threadpool(_authenticate, request, service, config, checker)
 
     async def list_services(_request: Request) -> Response:

@@ -5,6 +5,7 @@ and an answers file of our own alike."""
 from __future__ import annotations
 
 from screening.fhir.response import ResponseAnswers, questionnaire_problems
+from screening.logic import asked_states
 from screening.models import AnswersFile, RulePack
 
 
@@ -14,8 +15,6 @@ def drop_not_enabled(pack: RulePack, answers: AnswersFile) -> tuple[AnswersFile,
 
     Dropping is repeated until nothing changes, so a follow-up of a dropped follow-up goes too.
     """
-    from screening.logic import asked_states  # noqa: PLC0415 - logic imports the models only
-
     kept = dict(answers.answers)
     while True:
         asked = asked_states(pack, kept)

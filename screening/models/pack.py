@@ -22,7 +22,8 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from screening.language import NO_VOCABULARY, Vocabulary, is_script_name
+from screening.hidden import is_script_name
+from screening.language import NO_VOCABULARY, Vocabulary
 from screening.models.base import (
     KINDS,
     Answer,

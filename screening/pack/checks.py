@@ -16,12 +16,8 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from screening.errors import Problem
-from screening.language import (
-    DEFAULT_SCRIPTS,
-    NO_VOCABULARY,
-    Vocabulary,
-    wording_problems,
-)
+from screening.hidden import DEFAULT_SCRIPTS
+from screening.language import NO_VOCABULARY, Vocabulary, wording_problems
 from screening.limits import (
     MAX_COMBINATIONS_PER_PACK,
     MAX_CONDITION_DEPTH,

@@ -12,18 +12,16 @@ import fnmatch
 import hashlib
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ruamel.yaml.comments import CommentedMap
 
 from screening.canonical import canonical_sha256
 from screening.errors import PackError, Problem
-from screening.language import (
-    DEFAULT_SCRIPTS,
-    NO_VOCABULARY,
-)
+from screening.hidden import DEFAULT_SCRIPTS
+from screening.language import NO_VOCABULARY, Vocabulary
 from screening.limits import (
     MAX_PACK_BYTES,
     MAX_PACK_FILE_BYTES,
@@ -39,15 +37,12 @@ from screening.models import (
     Source,
 )
 from screening.pack.checks import CrossChecker, guard_wording
+from screening.pack.files import RULES_FILES, ItemsFile, PackFile, SourcesFile
 from screening.pack.record_map import RECORD_FILE, record_problems
 from screening.pack.vocabulary import VOCABULARY_FILE, VocabularyFile
 from screening.pack.yaml_files import (
-    RULES_FILES,
     FileModel,
-    ItemsFile,
     NeedsPositions,
-    PackFile,
-    SourcesFile,
     parse_yaml,
     validate_plain,
     validate_yaml,
@@ -234,32 +229,21 @@ def _assembled(
     vocabulary = vocabulary_file[1].as_vocabulary() if vocabulary_file else NO_VOCABULARY
 
     # Every check that can still run does, so a reviewer sees all problems in one pass.
-    files_sound = not problems
     gatekeeping = schema != "1.0"
     scripts = tuple((meta_file[1].pack.scripts if meta_file else None) or DEFAULT_SCRIPTS)
-    located_rules: list[tuple[str, CommentedMap, Rule]] = []
-    for name, parsed in rules_files:
-        if parsed is None:
-            continue
-        doc, model = parsed
-        located_rules += [
-            (shown(name), raw, rule) for raw, rule in zip(doc["rules"], model.rules, strict=True)
-        ]
+    located_rules = [
+        located
+        for name, parsed in rules_files
+        if parsed is not None
+        for located in _located(shown(name), parsed[0]["rules"], parsed[1].rules)
+    ]
+    sources = sources_file and (sources_file[0]["sources"], sources_file[1].sources)
+    items = items_file and (items_file[0]["items"], items_file[1].items)
     checker = CrossChecker(
-        sources=[
-            (shown(SOURCES_FILE), raw, s)
-            for raw, s in zip(sources_file[0]["sources"], sources_file[1].sources, strict=True)
-        ]
-        if sources_file
-        else None,
-        items=[
-            (shown(ITEMS_FILE), raw, i)
-            for raw, i in zip(items_file[0]["items"], items_file[1].items, strict=True)
-        ]
-        if items_file
-        else None,
+        sources=_located(shown(SOURCES_FILE), *sources) if sources else None,
+        items=_located(shown(ITEMS_FILE), *items) if items else None,
         rules=located_rules,
-        files_sound=files_sound,
+        files_sound=not problems,
         scripts=scripts,
         gatekeeping=gatekeeping,
         vocabulary=vocabulary,
@@ -269,36 +253,38 @@ def _assembled(
         item_ids = {i.id for i in items_file[1].items}
         problems += record_problems(files[RECORD_FILE], shown(RECORD_FILE), item_ids, fast=fast)[1]
     if meta_file is not None:
-        meta_doc, meta_model = meta_file
-        pack_meta = meta_model.pack
-        meta_texts = {
-            "name": pack_meta.name,
-            "description": pack_meta.description,
-            "reviewers": "; ".join(pack_meta.reviewers),
-        }
-        raw_meta = meta_doc["pack"]
-        problems += guard_wording(
-            shown(PACK_FILE),
-            raw_meta,
-            meta_texts,
-            None,
-            "pack.",
-            scripts=scripts,
-            gatekeeping=gatekeeping,
-            vocabulary=vocabulary,
-        )
-        plain = {"version": pack_meta.version, "date": pack_meta.date}
-        problems += guard_wording(
-            shown(PACK_FILE), raw_meta, plain, None, "pack.", scripts=scripts, wording=False
-        )
-    if fast and (problems or meta_file is None):
-        raise NeedsPositions
+        problems += _meta_problems(meta_file, shown(PACK_FILE), scripts, gatekeeping, vocabulary)
     if problems or meta_file is None:
-        if schema != "1.0" and _written_before_summaries(files, rule_names):
-            problems.insert(0, Problem(label, WRITTEN_FOR_1_0))
-        raise PackError(problems)
+        raise _refusal(problems, files, rule_names, label, schema, fast=fast)
+    return _pack(meta_file[1].pack, checker, located_rules, schema, vocabulary)
 
-    meta = meta_file[1].pack
+
+def _refusal(
+    problems: list[Problem],
+    files: Mapping[str, bytes],
+    rule_names: list[str],
+    label: str,
+    schema: PackSchema,
+    *,
+    fast: bool,
+) -> Exception:
+    """Why the pack is refused; on the fast path, only that it must be read again with
+    positions, to say where."""
+    if fast:
+        return NeedsPositions()
+    if schema != "1.0" and _written_before_summaries(files, rule_names):
+        problems.insert(0, Problem(label, WRITTEN_FOR_1_0))
+    return PackError(problems)
+
+
+def _pack(
+    meta: PackMeta,
+    checker: CrossChecker,
+    located_rules: list[tuple[str, CommentedMap, Rule]],
+    schema: PackSchema,
+    vocabulary: Vocabulary,
+) -> RulePack:
+    """The pack from its checked parts, with the sha256 of its content."""
     sources = tuple(s for _, _, s in checker.sources)
     items = tuple(i for _, _, i in checker.items)
     rules = tuple(r for _, _, r in located_rules)
@@ -311,6 +297,50 @@ def _assembled(
         pack_schema=schema,
         vocabulary=vocabulary,
     )
+
+
+_Model = TypeVar("_Model")
+
+
+def _located(
+    shown: str, raws: Sequence[CommentedMap], models: Sequence[_Model]
+) -> list[tuple[str, CommentedMap, _Model]]:
+    """Each model of a file beside its file name and the YAML it was read from (for lines)."""
+    return [(shown, raw, model) for raw, model in zip(raws, models, strict=True)]
+
+
+def _meta_problems(
+    meta_file: tuple[CommentedMap, PackFile],
+    shown: str,
+    scripts: tuple[str, ...],
+    gatekeeping: bool,
+    vocabulary: Vocabulary,
+) -> list[Problem]:
+    """`pack.yaml`'s wording: its name, description and reviewers read as every pack text is;
+    its version and date for hidden characters only."""
+    meta_doc, meta_model = meta_file
+    pack_meta = meta_model.pack
+    meta_texts = {
+        "name": pack_meta.name,
+        "description": pack_meta.description,
+        "reviewers": "; ".join(pack_meta.reviewers),
+    }
+    raw_meta = meta_doc["pack"]
+    problems = list(
+        guard_wording(
+            shown,
+            raw_meta,
+            meta_texts,
+            None,
+            "pack.",
+            scripts=scripts,
+            gatekeeping=gatekeeping,
+            vocabulary=vocabulary,
+        )
+    )
+    plain = {"version": pack_meta.version, "date": pack_meta.date}
+    problems += guard_wording(shown, raw_meta, plain, None, "pack.", scripts=scripts, wording=False)
+    return problems
 
 
 WRITTEN_FOR_1_0 = (

@@ -20,7 +20,8 @@ from ruamel.yaml.comments import CommentedMap
 from screening.answer_checks import answer_problems
 from screening.engine import evaluate
 from screening.errors import PackError, Problem, ScreeningError
-from screening.language import DEFAULT_SCRIPTS, wording_problems
+from screening.hidden import DEFAULT_SCRIPTS
+from screening.language import wording_problems
 from screening.logic import condition_items
 from screening.models import Answer, AnswersFile, Identifier, RulePack, Text
 from screening.pack.loader import display_path, read_files

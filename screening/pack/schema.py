@@ -12,10 +12,10 @@ import json
 
 from pydantic import BaseModel
 
+from screening.pack.files import ItemsFile, PackFile, RulesFile, SourcesFile
 from screening.pack.record_map import RecordFile
 from screening.pack.scenarios import ScenariosFile
 from screening.pack.vocabulary import VocabularyFile
-from screening.pack.yaml_files import ItemsFile, PackFile, RulesFile, SourcesFile
 
 SCHEMA_FOLDER = "schema"
 

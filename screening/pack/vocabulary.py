@@ -12,7 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from screening.language import PHRASE, Language, Vocabulary, is_script_name
+from screening.hidden import is_script_name
+from screening.language import PHRASE, Language, Vocabulary
 
 VOCABULARY_FILE = "vocabulary.yaml"
 

@@ -17,7 +17,7 @@ import re
 from collections import deque
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
@@ -27,58 +27,7 @@ from ruamel.yaml.resolver import VersionedResolver
 
 from screening.errors import Problem, echo
 from screening.limits import MAX_CONDITION_DEPTH, MAX_PACK_FILE_BYTES
-from screening.models import (
-    Item,
-    PackMeta,
-    PackSchema,
-    RuleWithoutSummary,
-    Source,
-    SummarisedRule,
-    condition_tag,
-)
-
-
-class PackFile(BaseModel):
-    """pack.yaml: the pack's name, version, review status, date and reviewers."""
-
-    model_config = ConfigDict(extra="forbid")
-    pack: PackMeta
-
-
-class SourcesFile(BaseModel):
-    """sources.yaml: the references that items and rules cite, by id."""
-
-    model_config = ConfigDict(extra="forbid")
-    sources: list[Source]
-
-
-class ItemsFile(BaseModel):
-    """items.yaml: the yes / no / unknown questions of the form, in form order."""
-
-    model_config = ConfigDict(extra="forbid")
-    items: list[Item]
-
-
-class RulesFile(BaseModel):
-    """rules-*.yaml: rules, each putting one entry on the checklist when its condition holds."""
-
-    model_config = ConfigDict(extra="forbid")
-    rules: list[SummarisedRule]
-
-
-class RulesFile10(BaseModel):
-    """rules-*.yaml of a pack of schema 1.0: rules without a summary."""
-
-    model_config = ConfigDict(extra="forbid")
-    rules: list[RuleWithoutSummary]
-
-
-RULES_FILES: dict[PackSchema, type[RulesFile] | type[RulesFile10]] = {
-    "1.0": RulesFile10,
-    "1.1": RulesFile,
-}
-"""The model a rules file is validated with, by the schema the pack is read by."""
-
+from screening.models import condition_tag
 
 FileModel = TypeVar("FileModel", bound=BaseModel)
 

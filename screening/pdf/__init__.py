@@ -13,7 +13,8 @@ checklist as JSON so that `verify` can re-evaluate them. Reading a PDF back uses
 - `pages`: reads the pages of a file another release made, by their text, against its format;
 - `drawing`: what a file draws, as data to compare (fonts by their glyphs, not their bytes);
 - `signing`: PAdES signatures with pyHanko, and what `verify` reports of one;
-- `verify`: re-checks a file against its record, its signature and the current rule pack.
+- `verify`: re-checks a file against its record, its signature and the current rule pack;
+- `outcome`: what `verify` found, as the lines it prints and its exit code.
 """
 
 from screening.canonical import checklist_digest

@@ -30,7 +30,7 @@ from asn1crypto import pem, x509  # type: ignore[import-untyped]  # no types
 from cryptography.utils import CryptographyDeprecationWarning
 from pypdf import PdfReader
 
-from screening.errors import ExportError, Problem
+from screening.errors import ExportError, Problem, echo
 from screening.limits import MAX_CREDENTIAL_BYTES
 from screening.models import Checklist
 from screening.pdf.drawing import page_drawings
@@ -157,8 +157,8 @@ def sign(
     try:
         _outside_event_loop(lambda: pdf_signer.sign_pdf(writer, output=out))
     except TimestampRequestError as exc:
-        message = f"the timestamp authority did not give a timestamp, so nothing was signed: {exc}"
-        raise ExportError([Problem("--timestamp-url", message[:300])]) from None
+        message = "the timestamp authority did not give a timestamp, so nothing was signed: "
+        raise ExportError([Problem("--timestamp-url", message + echo(str(exc)))]) from None
     return out.getvalue()
 
 

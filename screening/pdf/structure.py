@@ -109,7 +109,7 @@ def strict_reading(data: bytes) -> tuple[list[str], bool]:
 
 def _warning(text: str) -> str:
     """qpdf's message without the name it gives the in-memory file."""
-    return re.sub(r"^(stream )?<_io\.BytesIO object at 0x[0-9a-f]+>:? ?", "", text)[:200]
+    return echo(re.sub(r"^(stream )?<_io\.BytesIO object at 0x[0-9a-f]+>:? ?", "", text))
 
 
 def _revision_problems(reader: PdfReader, data: bytes, linearized: bool = False) -> list[str]:

@@ -1,0 +1,83 @@
+"""Text from outside is shown safely and JSON from outside read strictly, by one module."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from screening.limits import MAX_ECHO
+from screening.text import (
+    ConstantError,
+    DuplicateKeyError,
+    NumberTooLongError,
+    TooManyKeysError,
+    echo,
+    escaped_json,
+    one_line,
+    printable,
+    printable_lines,
+    strict_json,
+)
+from tests.conftest import REPOSITORY
+
+
+class TestStrictJson:
+    """Every reader of JSON from outside refuses what JSON readers disagree on."""
+
+    def test_a_key_given_twice_is_refused_naming_it(self) -> None:
+        with pytest.raises(DuplicateKeyError) as caught:
+            strict_json('{"a": {"b": 1, "b": 2}}')
+        assert caught.value.key == "b"
+
+    def test_a_number_longer_than_allowed_is_refused_before_it_is_read(self) -> None:
+        assert strict_json('{"n": 12345}', max_digits=5) == {"n": 12345}
+        with pytest.raises(NumberTooLongError):
+            strict_json('{"n": 123456}', max_digits=5)
+        with pytest.raises(NumberTooLongError):
+            strict_json('{"n": 1.23456}', max_digits=5)
+
+    def test_an_object_with_more_keys_than_allowed_is_refused(self) -> None:
+        assert strict_json('{"a": 1, "b": 2}', max_keys=2) == {"a": 1, "b": 2}
+        with pytest.raises(TooManyKeysError):
+            strict_json('{"a": 1, "b": 2, "c": 3}', max_keys=2)
+
+    def test_nan_and_infinity_are_refused_when_asked(self) -> None:
+        assert strict_json('{"x": 1}', refuse_constants=True) == {"x": 1}
+        with pytest.raises(ConstantError) as caught:
+            strict_json('{"x": NaN}', refuse_constants=True)
+        assert caught.value.name == "NaN"
+
+
+class TestShown:
+    """A message or terminal shows outside text, never obeys it."""
+
+    def test_controls_and_bidirectional_marks_become_escapes(self) -> None:
+        assert printable("a\x1b[31mb\u202ec\x85") == "a\\x1b[31mb\\u202ec\\x85"
+
+    def test_line_breaks_survive_printable_lines(self) -> None:
+        assert printable_lines("a\r\nb\x07\n") == "a\r\nb\\x07\n"
+
+    def test_json_escapes_are_the_same_data(self) -> None:
+        text = json.dumps({"k": "x\u202ey\x9b"}, ensure_ascii=False)
+        assert json.loads(escaped_json(text)) == json.loads(text)
+        assert "\u202e" not in escaped_json(text)
+
+    def test_every_quote_is_at_most_the_one_echo_length(self) -> None:
+        long = "x" * (MAX_ECHO * 2)
+        assert len(echo(long)) == MAX_ECHO
+        assert echo(long).endswith("\u2026")
+        assert echo("short") == "short"
+        assert one_line("a\u202eb\u2028 " + long) == echo("ab " + long)
+
+
+def test_the_control_class_and_the_strict_json_reader_are_written_once() -> None:
+    """No second copy of either may grow back elsewhere in the core."""
+    copies = re.compile(r"object_pairs_hook|\\u202a-\\u202e|\\x7f-\\x9f")
+    found = [
+        path.relative_to(REPOSITORY).as_posix()
+        for path in sorted((REPOSITORY / "screening").rglob("*.py"))
+        if path.name != "text.py" and copies.search(path.read_text(encoding="utf-8"))
+    ]
+    assert found == []
