@@ -22,13 +22,15 @@ from screening.fhir.discussed import DISCUSSED_EXTENSION, discussed_url, read_di
 from screening.fhir.questionnaire import (
     ANSWER_CODINGS,
     DEFAULT_BASE,
+    check_base,
     questionnaire_canonical,
     questionnaire_id,
+    questionnaire_id_of,
     section_link_id,
 )
 from screening.fhir.response_items import collect_answers
 from screening.limits import MAX_ANSWERS
-from screening.models import AnswersFile, RulePack
+from screening.models import AnswersFile, Checklist, RulePack
 from screening.text import echo_json
 
 RESOURCE_TYPE = "QuestionnaireResponse"
@@ -119,6 +121,62 @@ def discussed_extensions(
         ]
         if mark.note:
             parts.append({"url": "note", "valueString": fhir_string(mark.note)})
+        extensions.append({"url": url, "extension": parts})
+    return extensions
+
+
+def checklist_response(checklist: Checklist, base: str = DEFAULT_BASE) -> dict[str, Any]:
+    """The checklist's answers, details and marks as an R4 QuestionnaireResponse to the
+    questionnaire of the pack that made it: one group per section, in the form's order."""
+    resource: dict[str, Any] = {
+        "resourceType": RESOURCE_TYPE,
+        "questionnaire": f"{check_base(base)}/Questionnaire/"
+        f"{questionnaire_id_of(checklist.rule_set.name)}|{checklist.rule_set.version}",
+        "status": "completed",
+    }
+    # FHIR has no empty strings: an empty reference or name is no reference or name.
+    if checklist.patient_reference:
+        resource["subject"] = {"display": fhir_string(checklist.patient_reference)}
+    if checklist.date is not None:
+        resource["authored"] = checklist.date
+    if checklist.clinician:
+        resource["author"] = {"display": fhir_string(checklist.clinician)}
+    answered = [i for i in checklist.items if i.state != "not_assessed"]
+    groups = [
+        {
+            "linkId": section_link_id(section),
+            "text": section,
+            "item": [
+                {
+                    "linkId": item.id,
+                    "text": item.question,
+                    "answer": [{"valueCoding": dict(ANSWER_CODINGS[item.state])}],
+                }
+                for item in answered
+                if item.section == section
+            ],
+        }
+        for section in dict.fromkeys(i.section for i in answered)
+    ]
+    if groups:
+        resource["item"] = groups
+    marks = checklist_discussed(checklist, base)
+    if marks:
+        resource = {"resourceType": RESOURCE_TYPE, "extension": marks, **resource}
+    return resource
+
+
+def checklist_discussed(checklist: Checklist, base: str = DEFAULT_BASE) -> list[dict[str, Any]]:
+    """One extension per marked point, in the pack's rule order: the rule, done, the note."""
+    url = discussed_url(base)
+    extensions = []
+    for entry in checklist.in_rule_order(e for e in checklist.entries if e.done or e.note):
+        parts: list[dict[str, Any]] = [
+            {"url": "rule", "valueCode": entry.rule_id},
+            {"url": "done", "valueBoolean": entry.done},
+        ]
+        if entry.note:
+            parts.append({"url": "note", "valueString": fhir_string(entry.note)})
         extensions.append({"url": url, "extension": parts})
     return extensions
 
