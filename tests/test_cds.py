@@ -66,7 +66,7 @@ def bound(response: dict[str, Any], patient: str = "p1") -> dict[str, Any]:
 def call_body(
     pack: RulePack, answers: AnswersFile = SOME, hook: str = "patient-view", **extra: Any
 ) -> dict[str, Any]:
-    response = questionnaire_response(pack, answers)
+    response = questionnaire_response(evaluate(pack, answers))
     response["subject"] = {"reference": "Patient/p1"}
     body: dict[str, Any] = {
         "hook": hook,
@@ -322,10 +322,14 @@ class TestCards:
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         old = bound(
-            questionnaire_response(shipped_pack, AnswersFile(answers={}, date="2026-01-01"))
+            questionnaire_response(
+                evaluate(shipped_pack, AnswersFile(answers={}, date="2026-01-01"))
+            )
         )
         new = bound(
-            questionnaire_response(shipped_pack, SOME.model_copy(update={"date": "2026-11-01"}))
+            questionnaire_response(
+                evaluate(shipped_pack, SOME.model_copy(update={"date": "2026-11-01"}))
+            )
         )
         body = call_body(shipped_pack)
         body["prefetch"]["checklistResponse"] = bundle(new, old)
@@ -610,7 +614,7 @@ class TestWhatRenderersKeep:
 
 def older(pack: RulePack, version: str = "1.0.0", **changes: str) -> dict[str, Any]:
     """The call's response as if made under another version, with some question texts changed."""
-    response = bound(questionnaire_response(pack, SOME))
+    response = bound(questionnaire_response(evaluate(pack, SOME)))
     response["questionnaire"] = response["questionnaire"].rsplit("|", 1)[0] + (
         f"|{version}" if version else ""
     )
@@ -822,7 +826,7 @@ class TestBoundToItsPatient:
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         body = call_body(shipped_pack)
-        stray = questionnaire_response(shipped_pack, AnswersFile(answers={}))
+        stray = questionnaire_response(evaluate(shipped_pack, AnswersFile(answers={})))
         body["prefetch"]["checklistResponse"]["entry"].append({"resource": stray})
         (message,) = refused(client, PATIENT_VIEW, 422, json=body)
         assert "has no subject.reference" in message
@@ -849,9 +853,9 @@ class TestBoundToItsPatient:
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         # 01:00 at +02:00 is 23:00 UTC the day before: earlier than 23:30 UTC, though it sorts later
-        earlier = bound(questionnaire_response(shipped_pack, AnswersFile(answers={})))
+        earlier = bound(questionnaire_response(evaluate(shipped_pack, AnswersFile(answers={}))))
         earlier["authored"] = "2026-11-01T01:00:00+02:00"
-        later = bound(questionnaire_response(shipped_pack, SOME))
+        later = bound(questionnaire_response(evaluate(shipped_pack, SOME)))
         later["authored"] = "2026-10-31T23:30:00Z"
         body = call_body(shipped_pack)
         body["prefetch"]["checklistResponse"] = bundle(earlier, later)

@@ -84,7 +84,12 @@ def questionnaire_url(pack: RulePack, base: str = DEFAULT_BASE) -> str:
 
 def questionnaire_canonical(pack: RulePack, base: str = DEFAULT_BASE) -> str:
     """`url|version`, as a QuestionnaireResponse names the questionnaire it answers."""
-    return f"{questionnaire_url(pack, base)}|{pack.meta.version}"
+    return canonical_of(pack.meta.name, pack.meta.version, base)
+
+
+def canonical_of(pack_name: str, version: str, base: str = DEFAULT_BASE) -> str:
+    """`questionnaire_canonical` from the pack's name and version, as a checklist carries them."""
+    return f"{check_base(base)}/Questionnaire/{questionnaire_id_of(pack_name)}|{version}"
 
 
 def item_code_system(pack: RulePack, base: str = DEFAULT_BASE) -> str:

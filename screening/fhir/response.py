@@ -16,16 +16,13 @@ from typing import Any
 
 from pydantic import PrivateAttr, ValidationError
 
-from screening.answer_checks import answer_problems
 from screening.errors import AnswersError, Problem
 from screening.fhir.discussed import DISCUSSED_EXTENSION, discussed_url, read_discussed
 from screening.fhir.questionnaire import (
     ANSWER_CODINGS,
     DEFAULT_BASE,
-    check_base,
-    questionnaire_canonical,
+    canonical_of,
     questionnaire_id,
-    questionnaire_id_of,
     section_link_id,
 )
 from screening.fhir.response_items import collect_answers
@@ -65,73 +62,12 @@ class ResponseAnswers(AnswersFile):
 _echo = echo_json
 
 
-def questionnaire_response(
-    pack: RulePack, answers: AnswersFile, base: str = DEFAULT_BASE, source: str = "answers"
-) -> dict[str, Any]:
-    """The answers as an R4 QuestionnaireResponse; raise `AnswersError` if they are not valid."""
-    problems = answer_problems(pack, answers, source)
-    if problems:
-        raise AnswersError(problems)
-    resource: dict[str, Any] = {
-        "resourceType": RESOURCE_TYPE,
-        "questionnaire": questionnaire_canonical(pack, base),
-        "status": "completed",
-    }
-    # FHIR has no empty strings: an empty reference or name is no reference or name.
-    if answers.patient_reference:
-        resource["subject"] = {"display": fhir_string(answers.patient_reference)}
-    if answers.date is not None:
-        resource["authored"] = answers.date
-    if answers.clinician:
-        resource["author"] = {"display": fhir_string(answers.clinician)}
-    groups = []
-    for section in pack.sections:
-        answered = [
-            {
-                "linkId": item.id,
-                "text": item.question,
-                "answer": [{"valueCoding": dict(ANSWER_CODINGS[answers.answers[item.id]])}],
-            }
-            for item in pack.items
-            if item.section == section and item.id in answers.answers
-        ]
-        if answered:
-            groups.append({"linkId": section_link_id(section), "text": section, "item": answered})
-    if groups:
-        resource["item"] = groups
-    marks = discussed_extensions(pack, answers, base)
-    if marks:
-        resource = {"resourceType": RESOURCE_TYPE, "extension": marks, **resource}
-    return resource
-
-
-def discussed_extensions(
-    pack: RulePack, answers: AnswersFile, base: str = DEFAULT_BASE
-) -> list[dict[str, Any]]:
-    """One extension per marked point, in the pack's rule order: the rule, done, the note."""
-    url = discussed_url(base)
-    extensions = []
-    for rule in pack.rules:
-        mark = answers.discussed.get(rule.id)
-        if mark is None:
-            continue
-        parts: list[dict[str, Any]] = [
-            {"url": "rule", "valueCode": rule.id},
-            {"url": "done", "valueBoolean": mark.done},
-        ]
-        if mark.note:
-            parts.append({"url": "note", "valueString": fhir_string(mark.note)})
-        extensions.append({"url": url, "extension": parts})
-    return extensions
-
-
-def checklist_response(checklist: Checklist, base: str = DEFAULT_BASE) -> dict[str, Any]:
+def questionnaire_response(checklist: Checklist, base: str = DEFAULT_BASE) -> dict[str, Any]:
     """The checklist's answers, details and marks as an R4 QuestionnaireResponse to the
     questionnaire of the pack that made it: one group per section, in the form's order."""
     resource: dict[str, Any] = {
         "resourceType": RESOURCE_TYPE,
-        "questionnaire": f"{check_base(base)}/Questionnaire/"
-        f"{questionnaire_id_of(checklist.rule_set.name)}|{checklist.rule_set.version}",
+        "questionnaire": canonical_of(checklist.rule_set.name, checklist.rule_set.version, base),
         "status": "completed",
     }
     # FHIR has no empty strings: an empty reference or name is no reference or name.
@@ -141,7 +77,8 @@ def checklist_response(checklist: Checklist, base: str = DEFAULT_BASE) -> dict[s
         resource["authored"] = checklist.date
     if checklist.clinician:
         resource["author"] = {"display": fhir_string(checklist.clinician)}
-    answered = [i for i in checklist.items if i.state != "not_assessed"]
+    given = checklist.answers_file().answers
+    answered = [i for i in checklist.items if i.id in given]  # a blank question is left out
     groups = [
         {
             "linkId": section_link_id(section),
@@ -150,7 +87,7 @@ def checklist_response(checklist: Checklist, base: str = DEFAULT_BASE) -> dict[s
                 {
                     "linkId": item.id,
                     "text": item.question,
-                    "answer": [{"valueCoding": dict(ANSWER_CODINGS[item.state])}],
+                    "answer": [{"valueCoding": dict(ANSWER_CODINGS[given[item.id]])}],
                 }
                 for item in answered
                 if item.section == section
@@ -160,13 +97,13 @@ def checklist_response(checklist: Checklist, base: str = DEFAULT_BASE) -> dict[s
     ]
     if groups:
         resource["item"] = groups
-    marks = checklist_discussed(checklist, base)
+    marks = discussed_extensions(checklist, base)
     if marks:
         resource = {"resourceType": RESOURCE_TYPE, "extension": marks, **resource}
     return resource
 
 
-def checklist_discussed(checklist: Checklist, base: str = DEFAULT_BASE) -> list[dict[str, Any]]:
+def discussed_extensions(checklist: Checklist, base: str = DEFAULT_BASE) -> list[dict[str, Any]]:
     """One extension per marked point, in the pack's rule order: the rule, done, the note."""
     url = discussed_url(base)
     extensions = []
@@ -187,11 +124,9 @@ def fhir_string(text: str) -> str:
     return re.sub(r"[^\S \t\r\n]", " ", text)
 
 
-def response_json(
-    pack: RulePack, answers: AnswersFile, base: str = DEFAULT_BASE, source: str = "answers"
-) -> str:
-    """The response as JSON text: the same answers give the same bytes."""
-    resource = questionnaire_response(pack, answers, base, source)
+def response_json(checklist: Checklist, base: str = DEFAULT_BASE) -> str:
+    """The response as JSON text: the same checklist gives the same bytes."""
+    resource = questionnaire_response(checklist, base)
     return json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
 
 
