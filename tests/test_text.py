@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
 import pytest
 
+from screening import errors, text
 from screening.limits import MAX_ECHO
 from screening.text import (
     ConstantError,
@@ -81,3 +83,18 @@ def test_the_control_class_and_the_strict_json_reader_are_written_once() -> None
         if path.name != "text.py" and copies.search(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def test_the_text_helpers_are_imported_from_screening_text_only() -> None:
+    """`screening.errors` no longer passes them on: every site names the module that has them."""
+    found = [
+        f"{path.relative_to(REPOSITORY).as_posix()}: {alias.name}"
+        for folder in ("screening", "app_pages", "tests", "bench")
+        for path in sorted((REPOSITORY / folder).rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "screening.errors"
+        for alias in node.names
+        if hasattr(text, alias.name)
+    ]
+    assert found == []
+    assert not {"echo", "inert_cell", "printable_lines", "FORMULA_STARTS"} & set(dir(errors))

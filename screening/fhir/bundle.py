@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from screening.errors import Problem, ScreeningError, echo
+from screening.errors import Problem, ScreeningError
 from screening.fhir.record import Finding, record_findings
 from screening.limits import (
     MAX_BUNDLE_BYTES,
@@ -28,6 +28,7 @@ from screening.limits import (
     MAX_NUMBER_DIGITS,
 )
 from screening.pack.record_map import RecordMap
+from screening.text import echo
 
 PATIENT_FIELDS = ("subject", "patient")
 """Where a resource names its patient (AllergyIntolerance: `patient`; the others `subject`)."""
