@@ -17,6 +17,7 @@ from screening.text import (
     TooManyKeysError,
     echo,
     escaped_json,
+    nested_deeper_than,
     one_line,
     printable,
     printable_lines,
@@ -98,3 +99,14 @@ def test_the_text_helpers_are_imported_from_screening_text_only() -> None:
     ]
     assert found == []
     assert not {"echo", "inert_cell", "printable_lines", "FORMULA_STARTS"} & set(dir(errors))
+
+
+def test_json_nested_to_the_limit_is_taken_and_one_deeper_is_not() -> None:
+    at_limit: object = 1
+    for _ in range(4):
+        at_limit = {"k": [at_limit]}  # 1 at depth 9
+    assert not nested_deeper_than(at_limit, 9)
+    assert nested_deeper_than(at_limit, 8)
+    assert not nested_deeper_than([[[]]], 3)  # an empty container holds nothing deeper
+    assert nested_deeper_than([[[]]], 2)
+    assert not nested_deeper_than("text", 1)

@@ -28,7 +28,7 @@ from screening.limits import (
     MAX_NUMBER_DIGITS,
 )
 from screening.pack.record_map import RecordMap
-from screening.text import echo
+from screening.text import echo, nested_deeper_than
 
 PATIENT_FIELDS = ("subject", "patient")
 """Where a resource names its patient (AllergyIntolerance: `patient`; the others `subject`)."""
@@ -69,22 +69,6 @@ def _number(text: str) -> str:
     return text
 
 
-def _depth_exceeds(data: Any, limit: int) -> bool:
-    """Whether any value sits deeper than `limit` (the top value at depth 1), level by level."""
-    level = [data] if isinstance(data, dict | list) else []
-    depth = 1
-    while level:
-        if depth >= limit:
-            return any(level)
-        deeper: list[Any] = []
-        for value in level:
-            children = value.values() if isinstance(value, dict) else value
-            deeper += [c for c in children if isinstance(c, dict | list)]
-        level = deeper
-        depth += 1
-    return False
-
-
 def _refuse(source: str, message: str, ref: str | None = None) -> BundleError:
     return BundleError([Problem(source, message, ref=ref)])
 
@@ -108,7 +92,7 @@ def _parse(data: bytes, source: str) -> dict[str, Any]:
         raise _refuse(source, f"holds a number longer than {MAX_NUMBER_DIGITS} digits") from None
     except RecursionError:
         raise _refuse(source, f"is nested over {MAX_BUNDLE_JSON_DEPTH} deep") from None
-    if _depth_exceeds(parsed, MAX_BUNDLE_JSON_DEPTH):
+    if nested_deeper_than(parsed, MAX_BUNDLE_JSON_DEPTH):
         raise _refuse(source, f"is nested over {MAX_BUNDLE_JSON_DEPTH} deep")
     if not isinstance(parsed, dict) or parsed.get("resourceType") != "Bundle":
         kind = parsed.get("resourceType") if isinstance(parsed, dict) else None
