@@ -22,10 +22,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from starlette.testclient import TestClient
 
-from screening import AnswersFile, RulePack, evaluate
+from screening import AnswersFile, RulePack, ScreeningError, evaluate
 from screening.cds import calls as calls_module
 from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards, summary_line
-from screening.cds.config import ServiceConfig
+from screening.cds.config import ServiceConfig, load_config
 from screening.cds.service import create_app
 from screening.cli import cli
 from screening.fhir.response import questionnaire_response
@@ -487,6 +487,25 @@ class TestSummaryCard:
         ]
         assert card["detail"].count("\n- **") == len(checklist.entries)
         assert "not a recommendation" in card["detail"]
+
+    def test_a_service_set_to_a_language_words_its_cards_in_it(
+        self, shipped_pack: RulePack
+    ) -> None:
+        """The `language` setting: the cards' own words in it, the pack's as written, and the
+        next service (or call) in English still."""
+        speaking_xa = signed_client(shipped_pack, language="en-XA")
+        (card,) = speaking_xa.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        assert card["summary"].startswith("Ķééţååɱîîñéé đîîšçûûššîîööñ çĥééçķļîîšţ: ")
+        assert card["source"]["topic"]["display"] == "Đîîšçûûššîîööñ çĥééçķļîîšţ"
+        english = signed_client(shipped_pack)
+        (plain,) = english.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        assert plain["summary"].startswith("Ketamine discussion checklist: ")
+
+    def test_a_language_without_a_catalogue_is_refused(self, tmp_path: Path) -> None:
+        path = tmp_path / "config.json"
+        path.write_text('{"language": "xx-YY"}', encoding="utf-8")
+        with pytest.raises(ScreeningError, match="language: must be the tag of a language"):
+            load_config(path)
 
     def test_points_already_discussed_are_counted(
         self, summary_client: TestClient, shipped_pack: RulePack
@@ -1097,7 +1116,7 @@ class TestConfig:
         assert result.output.splitlines() == [
             f"Error: {path}: colour: unknown setting; known: allowed_hosts, allowed_origins, "
             "app_url, audience, body_seconds, feedback_per_call, feedback_per_minute, "
-            "fhir_servers, header_seconds, issuers, per_point_cards",
+            "fhir_servers, header_seconds, issuers, language, per_point_cards",
             f"Error: {path}: issuers.{ISSUER}: keys[0] is a private key: configure the EHR's public "
             "key only",
             f"Error: {path}: issuers.ftp://x: must be an http(s) URL",

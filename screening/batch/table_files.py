@@ -22,6 +22,7 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from screening.algebra import ANSWER_CHOICES
 from screening.errors import AnswersError, Problem
 from screening.limits import (
     MAX_CELL_CHARS,
@@ -43,7 +44,7 @@ from screening.text import (
 )
 
 RECORD_ID = "record_id"
-BAD_VALUE = 'answer must be "yes", "no" or "unknown" (lower case), or blank'
+BAD_VALUE = f"answer must be {ANSWER_CHOICES} (lower case), or blank"
 BAD_RECORD_ID = f"record_id must be text or a whole number of at most {MAX_CELL_CHARS} characters"
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl"}

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
 
+from screening.algebra import condition_items
 from screening.catalogue import _, active_language
 from screening.citations import source_block, source_markdown, source_text
 from screening.describe import describe_condition, item_list
 from screening.language import DISCLAIMER
-from screening.logic import condition_items
 from screening.markdown import md_escape
 from screening.models import Item, Rule, RulePack, Source
 from screening.pack.record_map import RecordMap
