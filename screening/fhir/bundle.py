@@ -28,7 +28,14 @@ from screening.limits import (
     MAX_NUMBER_DIGITS,
 )
 from screening.pack.record_map import RecordMap
-from screening.text import echo, nested_deeper_than
+from screening.text import (
+    ConstantError,
+    DuplicateKeyError,
+    NumberTooLongError,
+    echo,
+    nested_deeper_than,
+    strict_json,
+)
 
 PATIENT_FIELDS = ("subject", "patient")
 """Where a resource names its patient (AllergyIntolerance: `patient`; the others `subject`)."""
@@ -59,16 +66,6 @@ class Proposals:
     notes: tuple[str, ...]
 
 
-class _TooLongNumberError(Exception):
-    pass
-
-
-def _number(text: str) -> str:
-    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise _TooLongNumberError
-    return text
-
-
 def _refuse(source: str, message: str, ref: str | None = None) -> BundleError:
     return BundleError([Problem(source, message, ref=ref)])
 
@@ -76,11 +73,9 @@ def _refuse(source: str, message: str, ref: str | None = None) -> BundleError:
 def _parse(data: bytes, source: str) -> dict[str, Any]:
     if len(data) > MAX_BUNDLE_BYTES:
         raise _refuse(source, f"is over {MAX_BUNDLE_BYTES:,} bytes: not read")
-    try:
-        parsed = json.loads(
-            data.decode("utf-8"),
-            parse_int=lambda t: int(_number(t)),
-            parse_float=lambda t: float(_number(t)),
+    try:  # read strictly, as every other JSON input: a repeated key would hide a value
+        parsed = strict_json(
+            data.decode("utf-8"), max_digits=MAX_NUMBER_DIGITS, refuse_constants=True
         )
     except UnicodeDecodeError:
         raise _refuse(source, "is not UTF-8 text") from None
@@ -88,7 +83,11 @@ def _parse(data: bytes, source: str) -> dict[str, Any]:
         raise BundleError(
             [Problem(source, f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
         ) from None
-    except _TooLongNumberError:
+    except DuplicateKeyError as exc:
+        raise _refuse(source, f"repeats the key {echo(exc.key)!r} in one object") from None
+    except ConstantError as exc:
+        raise _refuse(source, f"holds {exc.name}, which is not JSON") from None
+    except NumberTooLongError:
         raise _refuse(source, f"holds a number longer than {MAX_NUMBER_DIGITS} digits") from None
     except RecursionError:
         raise _refuse(source, f"is nested over {MAX_BUNDLE_JSON_DEPTH} deep") from None
