@@ -26,9 +26,10 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 setup: $(STAMP)
 
 # The message catalogue (screening/catalogue.py): `make messages` extracts the words of ours
-# into the template and makes the pseudo-locale en-XA from it (then update and translate the
-# other languages' .po files: see CONTRIBUTING.md); `make catalogues` compiles every .po to
-# the .mo that the program reads (without one, it compiles the .po in memory).
+# into the template, makes the pseudo-locale en-XA from it and updates every other language's
+# .po (then translate what is new: CONTRIBUTING.md, "Adding a UI language"); `make catalogues`
+# compiles every .po to the .mo that the program reads (without one, it compiles the .po in
+# memory).
 LOCALE := screening/locale
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard $(LOCALE)/*/LC_MESSAGES/screening.po))
 
@@ -44,7 +45,7 @@ messages: $(STAMP)
 	$(BIN)/python -m screening.pseudo_locale
 	for po in $(filter-out $(LOCALE)/en_XA/%,$(wildcard $(LOCALE)/*/LC_MESSAGES/screening.po)); do \
 		$(BIN)/pybabel --quiet update --domain screening --input-file $(LOCALE)/screening.pot \
-			--output-file $$po --no-location --omit-header --width 100; \
+			--output-file $$po --no-location --width 100; \
 	done
 
 run: $(STAMP) catalogues

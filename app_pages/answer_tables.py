@@ -14,26 +14,31 @@ import streamlit as st
 from screening import (
     MAX_TABLE_UPLOAD_MB,
     MAX_TABLE_UPLOAD_ROWS,
+    N_,
     AnswersError,
     BatchResult,
     RulePack,
+    _,
     read_table_bytes,
     run_batch,
 )
 
 TYPES = ["csv", "parquet", "pq", "jsonl", "ndjson"]
-HELP = (
+HELP = N_(
     "One answer set per row; columns are the form's item ids (yes / no / unknown, blank = not "
     "assessed) and an optional record_id. De-identified data only: no names, no dates of "
-    f"birth. At most {MAX_TABLE_UPLOAD_MB} MB and {MAX_TABLE_UPLOAD_ROWS:,} rows; read in "
-    "memory, never saved."
+    "birth. At most {mb} MB and {rows} rows; read in memory, never saved."
 )
 
 
 def answers_upload(label: str, key: str) -> tuple[str, bytes] | None:
     """The uploader for an answers table; its name and bytes, or None before an upload."""
     upload = st.file_uploader(
-        label, type=TYPES, key=key, help=HELP, max_upload_size=MAX_TABLE_UPLOAD_MB
+        label,
+        type=TYPES,
+        key=key,
+        help=_(HELP).format(mb=MAX_TABLE_UPLOAD_MB, rows=f"{MAX_TABLE_UPLOAD_ROWS:,}"),
+        max_upload_size=MAX_TABLE_UPLOAD_MB,
     )
     if upload is None:
         return None

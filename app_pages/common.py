@@ -22,10 +22,13 @@ from screening import (
     STATUS_WARNINGS,
     PackError,
     RulePack,
+    _,
+    active_language,
     describe_condition,
     md_escape,
     problem_lines,
     source_markdown,
+    speaking,
 )
 
 RULES_DIR_ENV = "SCREENING_RULES_DIR"
@@ -74,35 +77,36 @@ def _build_question_texts(pack: RulePack) -> Mapping[str, QuestionText]:
     texts = {}
     for item in pack.items:
         sources = "\n".join(f"- {source_markdown(pack.source(s))}" for s in item.sources)
-        help_text = f"{md(item.help)}\n\n**Sources**\n\n{sources}"
+        heading = _("Sources")
+        help_text = f"{md(item.help)}\n\n**{heading}**\n\n{sources}"
         if item.asked_if is None:
             texts[item.id] = QuestionText(md(item.question), help_text, None)
             continue
-        follow_up = (
-            "Follow-up: asked when "
-            + md(describe_condition(item.asked_if, pack))
-            + ", or while that is not yet answered."
-        )
+        follow_up = _(
+            "Follow-up: asked when {condition}, or while that is not yet answered."
+        ).format(condition=md(describe_condition(item.asked_if, pack)))
         texts[item.id] = QuestionText(
-            question=f"Follow-up: {md(item.question)}",
+            question=_("Follow-up: {question}").format(question=md(item.question)),
             help=f"*{follow_up}*\n\n{help_text}",
             follow_up=follow_up,
         )
     return MappingProxyType(texts)
 
 
-_TEXTS: dict[str, Mapping[str, QuestionText]] = {}
+_TEXTS: dict[tuple[str, str], Mapping[str, QuestionText]] = {}
 
 
 def question_texts(pack: RulePack) -> Mapping[str, QuestionText]:
-    """Built once per pack (keyed by its hash) and shared: they hold the pack's words only.
+    """Built once per pack and language (keyed by the pack's hash and the language) and
+    shared: they hold the pack's words and ours in that language, nothing of a session.
 
     A plain dictionary, not `st.cache_resource`, whose hashing of its arguments costs more on
     every rerun than building the texts once; a second build in a race is harmless.
     """
-    texts = _TEXTS.get(pack.sha256)
+    key = (pack.sha256, active_language())
+    texts = _TEXTS.get(key)
     if texts is None:
-        texts = _TEXTS[pack.sha256] = _build_question_texts(pack)
+        texts = _TEXTS[key] = _build_question_texts(pack)
     return texts
 
 
@@ -132,11 +136,12 @@ as the registry gives it, then the other downloads'."""
 
 def offer(places: Sequence[DeltaGenerator], downloads: Iterable[Download]) -> None:
     """Download buttons dealt over `places` in turn (columns, or one row); a click downloads
-    the file without rerunning the page."""
+    the file without rerunning the page, built in the page's language (the server builds it
+    when the browser asks for it, outside the page's run)."""
     for n, file in enumerate(downloads):
         places[n % len(places)].download_button(
             file.label,
-            file.data,
+            functools.partial(_built_in, active_language(), file.data),
             file_name=file.file_name,
             mime=next(m for end, m in MIME_TYPES if file.file_name.endswith(end)),
             key=file.key,
@@ -144,6 +149,12 @@ def offer(places: Sequence[DeltaGenerator], downloads: Iterable[Download]) -> No
             icon=file.icon,
             help=file.help,
         )
+
+
+def _built_in(language: str, build: Callable[[], str | bytes]) -> str | bytes:
+    """A download's file, built in the language of the page that offered it."""
+    with speaking(language):
+        return build()
 
 
 @functools.lru_cache(maxsize=2)
@@ -183,8 +194,10 @@ def unexpected_error(what: str) -> None:
     """
     _log.exception("%s", what)
     st.error(
-        f"{what}: an unexpected error occurred. The details are in the server's log; "
-        "please report this.",
+        _(
+            "{what}: an unexpected error occurred. The details are in the server's log; "
+            "please report this."
+        ).format(what=what),
         icon=":material/error:",
     )
 
@@ -222,20 +235,24 @@ def require_pack() -> RulePack:
     try:
         return _cached_pack(str(rules_dir()))
     except PackError as exc:
-        st.title("The rule pack was refused")
+        st.title(_("The rule pack was refused"))
         st.error(
-            "The rule pack could not be used, so no form is shown: a checklist built from a "
-            f"partly valid pack could miss points. {len(exc.problems)} problem(s) to fix in "
-            "the rule files, each as file:line: id: message.",
+            _(
+                "The rule pack could not be used, so no form is shown: a checklist built from a "
+                "partly valid pack could miss points. {n} problem(s) to fix in the rule files, "
+                "each as file:line: id: message."
+            ).format(n=len(exc.problems)),
             icon=":material/error:",
         )
         st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
     except Exception:
-        st.title("The rule pack could not be read")
-        unexpected_error("The rule pack could not be loaded, so no form is shown")
+        st.title(_("The rule pack could not be read"))
+        unexpected_error(_("The rule pack could not be loaded, so no form is shown"))
     st.caption(
-        f"Rule pack folder: {md(str(rules_dir()))}. Check a pack from the command line with "
-        "`python -m screening check --rules FOLDER`."
+        _(
+            "Rule pack folder: {folder}. Check a pack from the command line with "
+            "`python -m screening check --rules FOLDER`."
+        ).format(folder=md(str(rules_dir())))
     )
     st.stop()
 
@@ -244,8 +261,12 @@ def page_header(title: str, pack: RulePack) -> None:
     """Title, the versions in use, and the statement that this is not a recommendation."""
     st.title(title)
     st.caption(
-        f"App version {screening.__version__} · rule pack {md(pack.meta.name)}, "
-        f"version {md(pack.meta.version)} ({pack.meta.status})"
+        _("App version {app} · rule pack {name}, version {version} ({status})").format(
+            app=screening.__version__,
+            name=md(pack.meta.name),
+            version=md(pack.meta.version),
+            status=pack.meta.status,
+        )
     )
     disclaimer_banner()
     if pack.meta.status in STATUS_WARNINGS:
@@ -253,4 +274,4 @@ def page_header(title: str, pack: RulePack) -> None:
 
 
 def disclaimer_banner() -> None:
-    st.info(DISCLAIMER, icon=":material/info:")
+    st.info(_(DISCLAIMER), icon=":material/info:")

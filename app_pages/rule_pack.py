@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -30,6 +31,7 @@ from screening import (
     KIND_WORDS,
     MAX_ZIP_MEMBERS,
     MAX_ZIP_TOTAL_BYTES,
+    N_,
     STATUS_WORDS,
     AnswersError,
     Candidate,
@@ -37,6 +39,7 @@ from screening import (
     RulePack,
     ScenarioError,
     ScenarioResult,
+    _,
     describe_condition,
     diff_markdown,
     diff_summary,
@@ -85,13 +88,21 @@ def show_problems(problems: list[Problem] | tuple[Problem, ...]) -> None:
 
 def pack_summary(pack: RulePack) -> None:
     meta = pack.meta
-    st.markdown(
-        f"**{md(meta.name)}**  \n"
-        f"Version {md(meta.version)} · {STATUS_WORDS[meta.status]} · "
-        f"dated {md(meta.date)} · reviewers: {md(', '.join(meta.reviewers)) or 'none recorded'}  \n"
-        f"{len(pack.items)} questions, {len(pack.rules)} rules, {len(pack.sources)} sources  \n"
-        f"Content fingerprint (SHA-256): `{pack.sha256}`"
-    )
+    reviewers = md(", ".join(meta.reviewers)) or _("none recorded")
+    lines = [
+        f"**{md(meta.name)}**",
+        _("Version {version} · {status} · dated {date} · reviewers: {reviewers}").format(
+            version=md(meta.version),
+            status=STATUS_WORDS[meta.status],
+            date=md(meta.date),
+            reviewers=reviewers,
+        ),
+        _("{items} questions, {rules} rules, {sources} sources").format(
+            items=len(pack.items), rules=len(pack.rules), sources=len(pack.sources)
+        ),
+        _("Content fingerprint (SHA-256): {sha256}").format(sha256=f"`{pack.sha256}`"),
+    ]
+    st.markdown("  \n".join(lines))
 
 
 def scenario_table(results: list[ScenarioResult] | tuple[ScenarioResult, ...]) -> pd.DataFrame:
@@ -99,7 +110,7 @@ def scenario_table(results: list[ScenarioResult] | tuple[ScenarioResult, ...]) -
         [
             {
                 "vignette": r.scenario.id,
-                "result": "passes" if r.passed else "FAILS",
+                "result": _("passes") if r.passed else _("FAILS"),
                 "differences": "; ".join(
                     f"{what}: {', '.join(ids)}" for what, ids in r.differences
                 ),
@@ -110,31 +121,39 @@ def scenario_table(results: list[ScenarioResult] | tuple[ScenarioResult, ...]) -
     )
 
 
+def _scenario_columns() -> dict[str, Any]:
+    """The vignettes table's headers in the language of the page; its keys stay the data's."""
+    return {
+        name: st.column_config.TextColumn(_(name))
+        for name in (N_("vignette"), N_("result"), N_("differences"))
+    }
+
+
 def rules_section(pack: RulePack) -> None:
-    st.header("Rules", divider="gray")
+    st.header(_("Rules"), divider="gray")
     # In the form's order: sections as the items introduce them (a rule may name a section of
     # its own: those come last), rules as the pack lists them within a section.
     all_sections = list(dict.fromkeys([*pack.sections, *(r.section for r in pack.rules)]))
     in_form_order = sorted(pack.rules, key=lambda r: all_sections.index(r.section))
     left, middle, right = st.columns(3)
     sections = left.multiselect(
-        "Section",
+        _("Section"),
         all_sections,
         key="rules_filter_section",
-        help="Show only rules of these sections; none chosen shows all.",
+        help=_("Show only rules of these sections; none chosen shows all."),
     )
     kinds = middle.multiselect(
-        "Kind",
+        _("Kind"),
         list(KIND_WORDS),
         format_func=KIND_WORDS.__getitem__,
         key="rules_filter_kind",
-        help="What the clinician is asked to do about the point.",
+        help=_("What the clinician is asked to do about the point."),
     )
     sources = right.multiselect(
-        "Source",
+        _("Source"),
         [s.id for s in pack.sources],
         key="rules_filter_source",
-        help="Show only rules citing at least one of these sources.",
+        help=_("Show only rules citing at least one of these sources."),
     )
     shown = [
         r
@@ -161,22 +180,22 @@ def rules_section(pack: RulePack) -> None:
         # Widths that fit the centred page (about 700 px), so every column is in view; rows
         # taller than one line let the long columns wrap.
         column_config={
-            "rule": st.column_config.TextColumn("rule", width=170),
-            "section": st.column_config.TextColumn("section", width=110),
-            "kind": st.column_config.TextColumn("kind", width=70),
-            "when": st.column_config.TextColumn("when", width=230),
-            "sources": st.column_config.TextColumn("sources", width=110),
+            "rule": st.column_config.TextColumn(_("rule"), width=170),
+            "section": st.column_config.TextColumn(_("section"), width=110),
+            "kind": st.column_config.TextColumn(_("kind"), width=70),
+            "when": st.column_config.TextColumn(_("when"), width=230),
+            "sources": st.column_config.TextColumn(_("sources"), width=110),
         },
         row_height=80,
     )
-    st.caption(f"{len(shown)} of {len(pack.rules)} rules shown.")
+    st.caption(_("{n} of {total} rules shown.").format(n=len(shown), total=len(pack.rules)))
     if not shown:
         return
     chosen = st.selectbox(
-        "Read a rule in full",
+        _("Read a rule in full"),
         [r.id for r in shown],
         key="rule_detail",
-        help="The rule as the review document states it: condition, entry, rationale, sources.",
+        help=_("The rule as the review document states it: condition, entry, rationale, sources."),
     )
     rule = next(r for r in shown if r.id == chosen)
     with st.container(border=True):
@@ -190,61 +209,69 @@ def review_document(pack: RulePack, results: tuple[ScenarioResult, ...], folder:
 
 
 def scenarios_section(pack: RulePack) -> None:
-    st.header("Vignettes", divider="gray")
+    st.header(_("Vignettes"), divider="gray")
     results, problems = pack_vignettes(str(rules_dir()), pack.sha256, pack)
     if problems:
-        st.error("The vignette files could not be read:", icon=":material/error:")
+        st.error(_("The vignette files could not be read:"), icon=":material/error:")
         show_problems(problems)
         return
     if not results:
-        st.warning("No vignettes were found beside this rule pack.")
+        st.warning(_("No vignettes were found beside this rule pack."))
         return
     failed = sum(not r.passed for r in results)
     if failed:
-        st.error(f"{failed} of {len(results)} vignettes fail.", icon=":material/error:")
+        failing = _("{n} of {total} vignettes fail.").format(n=failed, total=len(results))
+        st.error(failing, icon=":material/error:")
     else:
-        st.success(f"All {len(results)} vignettes pass.", icon=":material/check_circle:")
-    st.dataframe(scenario_table(results), hide_index=True)
+        passing = _("All {n} vignettes pass.").format(n=len(results))
+        st.success(passing, icon=":material/check_circle:")
+    st.dataframe(scenario_table(results), hide_index=True, column_config=_scenario_columns())
     version = pack.meta.version
     offer(
         st.columns(2),
         [
             Download(
-                "Review document (HTML)",
+                _("Review document (HTML)"),
                 partial(review_document, pack, results, str(rules_dir())),
                 f"rule-pack-review-{version}.html",
                 "download_review_html",
-                "Every question, rule and source in plain English, for the committee.",
+                _("Every question, rule and source in plain English, for the committee."),
             ),
             Download(
-                "Rules table (CSV)",
+                _("Rules table (CSV)"),
                 partial(review_csv, pack, results),
                 f"rule-pack-rules-{version}.csv",
                 "download_review_csv",
-                "One row per rule, for a spreadsheet.",
+                _("One row per rule, for a spreadsheet."),
             ),
         ],
     )
 
 
 def candidate_section(pack: RulePack) -> None:
-    st.header("Check a candidate pack", divider="gray")
+    st.header(_("Check a candidate pack"), divider="gray")
     st.markdown(
-        "Upload a zip of a changed rule pack (its `pack.yaml`, `sources.yaml`, `items.yaml` "
-        "and `rules-*.yaml`, optionally its `scenarios/` folder). It is checked in memory and "
-        "compared with the pack in use; **it does not replace it** and is not saved."
+        _(
+            "Upload a zip of a changed rule pack (its `pack.yaml`, `sources.yaml`, `items.yaml` "
+            "and `rules-*.yaml`, optionally its `scenarios/` folder). It is checked in memory "
+            "and compared with the pack in use; **it does not replace it** and is not saved."
+        )
     )
     st.caption(
-        "Upload a **.zip** of the rules folder (zip the folder itself, or its files). Single "
-        "YAML files are not accepted: a pack is checked whole."
+        _(
+            "Upload a **.zip** of the rules folder (zip the folder itself, or its files). Single "
+            "YAML files are not accepted: a pack is checked whole."
+        )
     )
     upload = st.file_uploader(
-        "Candidate rule pack (zip)",
+        _("Candidate rule pack (zip)"),
         type=["zip"],
         key="candidate_zip",
-        help=f"The pack's files at the root of the zip or in one folder; at most {MAX_ZIP_MEMBERS} "
-        f"files and {MAX_ZIP_TOTAL_BYTES // 1_000_000} MB unpacked. Files that macOS or Windows "
-        "add (`.DS_Store`, `__MACOSX`, `Thumbs.db`) are ignored.",
+        help=_(
+            "The pack's files at the root of the zip or in one folder; at most {files} files "
+            "and {mb} MB unpacked. Files that macOS or Windows add (`.DS_Store`, `__MACOSX`, "
+            "`Thumbs.db`) are ignored."
+        ).format(files=MAX_ZIP_MEMBERS, mb=MAX_ZIP_TOTAL_BYTES // 1_000_000),
     )
     if upload is None:
         return
@@ -259,48 +286,57 @@ def candidate_section(pack: RulePack) -> None:
         )
     except isolated.CheckFailedError as exc:
         st.error(
-            f"The candidate pack {md(upload.name)} could not be checked: {md(str(exc))}.",
+            _("The candidate pack {name} could not be checked: {why}.").format(
+                name=md(upload.name), why=md(str(exc))
+            ),
             icon=":material/error:",
         )
         return
     except Exception:
-        unexpected_error(f"The candidate pack {md(upload.name)} could not be checked")
+        unexpected_error(
+            _("The candidate pack {name} could not be checked").format(name=md(upload.name))
+        )
         return
     if not isinstance(candidate, Candidate):
         st.error(
-            f"The candidate pack was refused ({len(candidate)} problem(s)); "
-            "each is shown as file:line: id: message.",
+            _(
+                "The candidate pack was refused ({n} problem(s)); each is shown as file:line: "
+                "id: message."
+            ).format(n=len(candidate)),
             icon=":material/error:",
         )
         show_problems(candidate)
         return
-    st.success("The candidate pack is valid.", icon=":material/check_circle:")
+    st.success(_("The candidate pack is valid."), icon=":material/check_circle:")
     pack_summary(candidate.pack)
-    st.markdown("**Changes from the pack in use**")
+    st.markdown("**" + _("Changes from the pack in use") + "**")
     for warning in candidate.diff.warnings:
         st.warning(warning, icon=":material/warning:")
     if not candidate.diff.changes and not candidate.diff.notes:
-        st.info("No differences: the candidate holds the same content as the pack in use.")
+        st.info(_("No differences: the candidate holds the same content as the pack in use."))
     else:
         st.markdown(diff_summary(candidate.diff))
         st.markdown(diff_markdown(candidate.diff))
-    st.markdown(f"**Vignettes** (from {md(candidate.scenarios_from)})")
+    st.markdown(_("**Vignettes** (from {where})").format(where=md(candidate.scenarios_from)))
     if candidate.scenario_problems:
-        st.error("The vignettes could not be run on the candidate:", icon=":material/error:")
+        st.error(_("The vignettes could not be run on the candidate:"), icon=":material/error:")
         show_problems(candidate.scenario_problems)
     elif candidate.results:
         failed = sum(not r.passed for r in candidate.results)
-        st.markdown(f"{len(candidate.results) - failed} of {len(candidate.results)} pass.")
-        st.dataframe(scenario_table(candidate.results), hide_index=True)
+        total = len(candidate.results)
+        st.markdown(_("{n} of {total} pass.").format(n=total - failed, total=total))
+        st.dataframe(
+            scenario_table(candidate.results), hide_index=True, column_config=_scenario_columns()
+        )
     else:
-        st.warning("No vignettes to run.")
+        st.warning(_("No vignettes to run."))
     impact_section(pack, candidate.pack)
 
 
 def impact_section(shipped: RulePack, candidate: RulePack) -> None:
     """What the candidate would change for past answer sets, from a table in memory."""
-    st.markdown("**Impact on past answer sets** (optional)")
-    uploaded = answers_upload("Answers table to compare the packs on", key="candidate_answers")
+    st.markdown(_("**Impact on past answer sets** (optional)"))
+    uploaded = answers_upload(_("Answers table to compare the packs on"), key="candidate_answers")
     if uploaded is None:
         return
     name, data = uploaded
@@ -308,14 +344,14 @@ def impact_section(shipped: RulePack, candidate: RulePack) -> None:
         old = evaluated(shipped, name, data, key="impact_old")
         new = evaluated(candidate, name, data, key="impact_new")
     except AnswersError as exc:
-        st.error(f"The table {md(name)} was refused:", icon=":material/error:")
+        st.error(_("The table {name} was refused:").format(name=md(name)), icon=":material/error:")
         show_problems(exc.problems)
         return
     st.markdown(impact_markdown(impact(old, new), "pack in use", "candidate", heading=False))
 
 
 pack = require_pack()
-page_header("Rule pack", pack)
+page_header(_("Rule pack"), pack)
 pack_summary(pack)
 rules_section(pack)
 scenarios_section(pack)

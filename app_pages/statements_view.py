@@ -20,22 +20,23 @@ from screening import (
     STATEMENTS_INTRO,
     Checklist,
     StatementRef,
+    _,
     statement_text,
 )
 
 
 def checklist_top(checklist: Checklist) -> None:
     """Once, above the points: what a point not listed means, then what the sources say."""
-    st.caption(md(ABSENT_POINT_NOTE))
+    st.caption(md(_(ABSENT_POINT_NOTE)))
     if checklist.statements or checklist.open_statements:
         with st.container(border=True, key="sources-say"):
-            st.markdown(f"**{STATEMENTS_HEADING}**")
-            st.caption(md(STATEMENTS_INTRO))
+            st.markdown(f"**{_(STATEMENTS_HEADING)}**")
+            st.caption(md(_(STATEMENTS_INTRO)))
             if checklist.statements:
                 st.markdown("\n".join(f"- {md(statement_text(s))}" for s in checklist.statements))
             if checklist.open_statements:
-                st.markdown(f"**{md(OPEN_STATEMENTS_HEADING)}**")
-                st.caption(md(OPEN_STATEMENTS_INTRO))
+                st.markdown(f"**{md(_(OPEN_STATEMENTS_HEADING))}**")
+                st.caption(md(_(OPEN_STATEMENTS_INTRO)))
                 st.markdown(
                     "\n".join(f"- {md(statement_text(s))}" for s in checklist.open_statements)
                 )

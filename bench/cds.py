@@ -39,7 +39,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from screening import AnswersFile, load_pack
+from screening import AnswersFile, evaluate, load_pack
 from screening.fhir.response import questionnaire_response
 from screening.logic import asked_states
 from screening.models import Answer
@@ -118,7 +118,7 @@ def call_bodies(count: int, seed: int = 20261201, record: bool = False) -> list[
         given = {k: v for k, v in raw.items() if v is not None}
         asked = asked_states(pack, given)
         answers = AnswersFile(answers={k: v for k, v in given.items() if k in asked})
-        response = questionnaire_response(pack, answers)
+        response = questionnaire_response(evaluate(pack, answers))
         response["subject"] = {"reference": f"Patient/p{n}"}
         prefetch: dict[str, object] = {"checklistResponse": response}
         if record:

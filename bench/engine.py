@@ -24,6 +24,7 @@ from screening import AnswersFile, engine, evaluate
 from screening.logic import asked_states
 from screening.models import Answer
 from screening.pack import checks, loader
+from screening.pack import guard as pack_guard
 from screening.pack.yaml_files import parse_plain
 
 CHOICES: tuple[Answer | None, ...] = ("yes", "no", "unknown", None)
@@ -56,7 +57,7 @@ def load_figures() -> None:
     load = median_ms(fresh_load)
     parse = median_ms(lambda: [parse_plain(data) for data in files.values()])
     wording = checks.CrossChecker._wording
-    guard = checks.guard_wording
+    guard = pack_guard.guard_wording
     checks.CrossChecker._wording = lambda self: iter(())  # type: ignore[method-assign]
     setattr(loader, "guard_wording", lambda *args, **kwargs: iter(()))  # noqa: B010
     try:

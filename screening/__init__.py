@@ -7,6 +7,16 @@ from importlib import import_module
 from typing import TYPE_CHECKING
 
 from screening.answers import parse_answers, read_answers_bytes
+from screening.catalogue import (
+    N_,
+    PSEUDO_LANGUAGE,
+    _,
+    active_language,
+    available_languages,
+    language_name,
+    ngettext,
+    speaking,
+)
 from screening.citations import source_block, source_details, source_markdown, source_text
 from screening.describe import describe_condition
 from screening.engine import checklist_with_marks, evaluate
@@ -49,7 +59,7 @@ from screening.models import (
     RulePack,
     StatementRef,
 )
-from screening.open_entries import entry_headline, group_open_entries
+from screening.open_entries import entry_headline, entry_text, group_open_entries
 from screening.pack.candidate import Candidate, review_candidate
 from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
 from screening.pack.record_map import RecordMap, load_record_map
@@ -146,8 +156,10 @@ __all__ = [
     "MIN_YEAR",
     "NOTE_MAX_LENGTH",
     "NO_VOCABULARY",
+    "N_",
     "OPEN_STATEMENTS_HEADING",
     "OPEN_STATEMENTS_INTRO",
+    "PSEUDO_LANGUAGE",
     "STATEMENTS_HEADING",
     "STATEMENTS_INTRO",
     "STATUS_WARNINGS",
@@ -176,6 +188,8 @@ __all__ = [
     "ScreeningError",
     "StatementRef",
     "Vocabulary",
+    "_",
+    "active_language",
     "answers_download_name",
     "asked_states",
     "audit_csv",
@@ -183,6 +197,7 @@ __all__ = [
     "audit_named",
     "audit_result",
     "audit_results_table",
+    "available_languages",
     "by_section",
     "checklist_json",
     "checklist_markdown",
@@ -193,6 +208,7 @@ __all__ = [
     "diff_summary",
     "download_name",
     "entry_headline",
+    "entry_text",
     "evaluate",
     "export_format",
     "free_text_flags",
@@ -203,9 +219,11 @@ __all__ = [
     "impact",
     "impact_markdown",
     "is_results_table",
+    "language_name",
     "load_pack",
     "load_record_map",
     "md_escape",
+    "ngettext",
     "parse_answers",
     "problem_lines",
     "problems_csv",
@@ -229,6 +247,7 @@ __all__ = [
     "source_details",
     "source_markdown",
     "source_text",
+    "speaking",
     "statement_text",
     "table_bytes",
 ]

@@ -15,12 +15,13 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from screening.algebra import ANSWER_CHOICES
 from screening.answer_checks import answer_problems
-from screening.errors import AnswersError, Problem, echo
+from screening.errors import AnswersError, Problem
 from screening.fhir.response import answers_from_response
 from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
 from screening.models import NOTE_MAX_LENGTH, AnswersFile, RulePack
-from screening.text import DuplicateKeyError, NumberTooLongError, strict_json
+from screening.text import DuplicateKeyError, NumberTooLongError, echo, strict_json
 
 __all__ = ["answer_problems", "parse_answers", "read_answers_bytes"]
 
@@ -144,7 +145,7 @@ def _answer_problem(source: str, error: Any) -> Problem:
     if len(loc) == 2 and loc[0] == "answers":
         return Problem(
             source,
-            f'answer must be "yes", "no" or "unknown", got {json.dumps(error["input"])}',
+            f"answer must be {ANSWER_CHOICES}, got {json.dumps(error['input'])}",
             ref=str(loc[1]),
         )
     field = ".".join(str(p) for p in loc) or "(document)"

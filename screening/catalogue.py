@@ -40,6 +40,19 @@ class UnknownLanguageError(ValueError):
         )
 
 
+def language_name(tag: str) -> str:
+    """A language as a language picker lists it: by its own name (Babel's locale data), with
+    its tag; the pseudo-locale, which no locale data knows, by what it is."""
+    if tag == PSEUDO_LANGUAGE:
+        return f"Pseudo-English ({tag})"
+    from babel import Locale, UnknownLocaleError  # noqa: PLC0415 - only for the picker
+
+    try:
+        return f"{Locale.parse(tag, sep='-').get_display_name()} ({tag})"
+    except (UnknownLocaleError, ValueError):
+        return tag
+
+
 def _folder(tag: str) -> str:
     """The catalogue folder of a language tag: en-XA is kept as en_XA, as gettext names it."""
     return tag.replace("-", "_")

@@ -6,6 +6,7 @@ from collections.abc import Callable, Hashable, Mapping
 from operator import itemgetter
 from typing import Any
 
+from screening.algebra import NOT_ASSESSED, OPEN_STATES, SETTLING, STATES, Tri, condition_items
 from screening.answer_checks import answer_problems
 from screening.catalogue import SOURCE_LANGUAGE
 from screening.citations import cited_as
@@ -14,17 +15,14 @@ from screening.language import DISCLAIMER
 from screening.logic import (
     Evaluator,
     Outcome,
-    Tri,
     ValueOf,
     answer_in_place,
     compiled,
-    condition_items,
     given_states,
     pack_visible_states,
     states_if_answered,
 )
 from screening.models import (
-    ANSWERS,
     OPEN_TOP_STRENGTHS,
     SOURCE_STRENGTHS,
     Answer,
@@ -64,7 +62,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
         decided = memo.get(pattern, _UNDECIDED) if memo is not None else _UNDECIDED
         if decided is _UNDECIDED:
             decided = _decide(rule, condition, value, states, deciding=deciding, parts=parts)
-            if memo is not None and len(memo) < MAX_PATTERNS_PER_RULE:
+            if memo is not None and parts.may_remember(memo):
                 memo[pattern] = decided
         elif memo is not None and decided is not None and decided[2] is None:
             # Met a second time: worth the model, validated once and shared from now on.
@@ -85,12 +83,13 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             "entries": _mark_discussed(ranked, answers, source),
             "statements": _statements([e for e in entries if not e["open_items"]]),
             "open_statements": _open_statements(entries),
-            "not_assessed": [i for i, s in states.items() if s == "not_assessed"],
+            "not_assessed": [i for i, s in states.items() if s == NOT_ASSESSED],
             "disclaimer": DISCLAIMER,
             "patient_reference": answers.patient_reference,
             "clinician": answers.clinician,
             "date": answers.date,
             "items": [parts.asked[i, s] for i, s in states.items()],
+            "rule_order": parts.rule_order,
         }
     )
 
@@ -129,6 +128,7 @@ class _Parts:
             status=pack.meta.status,
             sha256=pack.sha256,
         )
+        self.rule_order = tuple(rule.id for rule in pack.rules)
         sources = {s.id: SourceRef.model_validate(_source_ref(s)) for s in pack.sources}
         names = {s.id: s for s in pack.sources}
         section_order = section_rank(pack.sections)
@@ -157,7 +157,7 @@ class _Parts:
                 (section, kind_rank(rule.kind)),
                 (section, kind_rank("verify")),
             )
-        states: tuple[AnswerState, ...] = (*ANSWERS, "not_assessed")
+        states = STATES
         self.because = {(i.id, s): Because(item=i.id, answer=s) for i in pack.items for s in states}
         self.asked = {
             (i.id, s): AskedItem(
@@ -167,7 +167,9 @@ class _Parts:
             for s in states
         }
         self.labels = {i.id: i.label for i in pack.items}
+        self._open_texts: dict[tuple[str, tuple[str, ...], tuple[Answer, ...]], str] = {}
         cyclic = compiled(pack).followers is None  # refused at load: nothing is remembered
+        self.remembered = 0
         self.memo: tuple[tuple[Callable[..., Hashable], dict[Hashable, _Decided] | None], ...]
         self.memo = tuple(
             (_getter(_deciding_items(pack, rule)), None if cyclic else {}) for rule in pack.rules
@@ -175,12 +177,39 @@ class _Parts:
         """Per rule, in pack order: what picks the answers that decide its entry out of every
         item's state (`given_states`), and the entries decided so far by those answers."""
 
+    def may_remember(self, memo: dict[Hashable, _Decided]) -> bool:
+        """Whether one more entry may be remembered in this rule's memo: within its bound and
+        the pack's, which keep memory small whatever the pack (a few KB an entry)."""
+        if len(memo) >= MAX_PATTERNS_PER_RULE or self.remembered >= MAX_PATTERNS_PER_PACK:
+            return False
+        self.remembered += 1
+        return True
+
+    def open_text(self, rule: Rule, open_items: list[str], raising: tuple[Answer, ...]) -> str:
+        """An open entry's text in the source language (`open_entry_text`), worded once per
+        rule, open items and raising answers."""
+        key = (rule.id, tuple(open_items), raising)
+        found = self._open_texts.get(key)
+        if found is None:
+            labels = [self.labels[i] for i in open_items]
+            found = open_entry_text(labels, raising, rule.headline, language=SOURCE_LANGUAGE)
+            if len(self._open_texts) < MAX_OPEN_TEXTS:
+                self._open_texts[key] = found
+        return found
+
+
+MAX_OPEN_TEXTS = 65_536
+"""How many open entries' texts a pack keeps worded (a few per rule in practice)."""
 
 _PARTS = "_checklist_parts"
 
-MAX_PATTERNS_PER_RULE = 4096
-"""How many patterns of answers each rule's entry is remembered for, per pack: memory stays
-bounded whatever the pack; a pattern beyond them is decided afresh, as the first one was."""
+MAX_PATTERNS_PER_RULE = 1024
+"""How many patterns of answers each rule's entry is remembered for, per pack; a pattern
+beyond them is decided afresh, as the first one was. The shipped pack's rules have at most
+64 patterns each (448 in all: their items and the questions those hang on, 4 states each)."""
+MAX_PATTERNS_PER_PACK = 16_384
+"""How many entries a pack remembers in all, so memory stays bounded (tens of MB at most)
+however many rules and items a pack has."""
 
 _UNDECIDED: Any = object()
 
@@ -297,10 +326,9 @@ class _DecidingAnswers:
     """Which answers to a not-yet-known item would raise a rule: "If yes", "If no".
 
     Each answer is tried as if given, follow-ups shown or hidden by it, with the rules' own
-    three-valued conditions. The states for an answer are derived from the evaluation's own
+    three-valued condition. The states for an answer are derived from the evaluation's own
     states (`logic.answer_in_place`: only the item and the follow-ups hanging on it change),
-    on one scratch copy that is put back after each item, and every condition asked about
-    is tried on them: no second visibility pass.
+    on one scratch copy that is put back after each try: no second visibility pass.
     """
 
     def __init__(
@@ -312,35 +340,36 @@ class _DecidingAnswers:
         self._states = states
         self._scratch: dict[str, AnswerState] | None = None
 
-    def raising(self, conditions: list[ValueOf], item_id: str) -> list[tuple[Answer, ...]]:
-        """For each condition, the deciding answers to `item_id` that make it hold."""
-        found: list[list[Answer]] = [[] for _ in conditions]
+    def raising(self, condition: ValueOf, item_id: str) -> tuple[Answer, ...]:
+        """The deciding answers to `item_id` that would make the condition hold."""
         asked_if, followers = self._compiled.asked_if, self._compiled.followers
         if followers is None:  # a cycle (refused at load): whole passes
-            for answer in DECIDING_ANSWERS:
-                states = states_if_answered(self._pack, self._given, self._states, item_id, answer)
-                for raised, condition in zip(found, conditions, strict=True):
-                    if condition(states) is Tri.TRUE:
-                        raised.append(answer)
-            return [tuple(r) for r in found]
+            return tuple(
+                answer
+                for answer in DECIDING_ANSWERS
+                if condition(
+                    states_if_answered(self._pack, self._given, self._states, item_id, answer)
+                )
+                is Tri.TRUE
+            )
         if self._scratch is None:
             self._scratch = dict(self._states)
         scratch = self._scratch
         given = self._given
+        found: list[Answer] = []
         for answer in DECIDING_ANSWERS:
             answer_in_place(
                 scratch, item_id, answer, given=given, asked_if=asked_if, followers=followers
             )
-            for raised, condition in zip(found, conditions, strict=True):
-                if condition(scratch) is Tri.TRUE:
-                    raised.append(answer)
+            if condition(scratch) is Tri.TRUE:
+                found.append(answer)
         back = given[item_id]  # the answer as given puts the scratch states back
         answer_in_place(scratch, item_id, back, given=given, asked_if=asked_if, followers=followers)
-        return [tuple(r) for r in found]
+        return tuple(found)
 
 
-DECIDING_ANSWERS: tuple[Answer, ...] = ("yes", "no")
-"""The answers that settle an open question; Unknown leaves it open."""
+DECIDING_ANSWERS: tuple[Answer, ...] = SETTLING
+"""The answers that settle an open question; Unknown leaves it open (`algebra.ANSWER_TABLE`)."""
 
 
 def _decide(
@@ -360,10 +389,9 @@ def _decide(
     rank, entry = _entry(rule, condition(states), states, parts)
     open_items = entry["open_items"]
     if len(open_items) == 1:
-        (raised,) = deciding.raising([value], open_items[0])
+        raised = deciding.raising(value, open_items[0])
         entry["raised_if"] = raised
-        label = [parts.labels[open_items[0]]]
-        entry["text"] = open_entry_text(label, raised, rule.headline, language=SOURCE_LANGUAGE)
+        entry["text"] = parts.open_text(rule, open_items, raised)
     return rank, entry, None
 
 
@@ -381,13 +409,12 @@ def _entry(
     held_rank, open_rank = parts.rank[rule.id]
     if outcome.value is Tri.TRUE:
         return held_rank, entry
-    open_items = [i for i in outcome.witnesses if states[i] in ("unknown", "not_assessed")]
+    open_items = [i for i in outcome.witnesses if states[i] in OPEN_STATES]
     entry["kind"] = "verify"
     entry["open_items"] = open_items
     # An open point keeps what its sources say: an Unknown is never silently read as No.
     entry["raised_if"] = ()
     entry["rule_text"] = rule.text
     if len(open_items) != 1:
-        labels = [parts.labels[i] for i in open_items]
-        entry["text"] = open_entry_text(labels, (), rule.headline, language=SOURCE_LANGUAGE)
+        entry["text"] = parts.open_text(rule, open_items, ())
     return open_rank, entry

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from importlib import import_module
 from typing import TYPE_CHECKING
 
+from screening.catalogue import N_
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -36,7 +38,8 @@ class ExportFormat:
     """Read by people, so it words what a person must be told (an open point is never read
     as No, a pack not approved); a format for programs carries the same as data."""
     noun: str
-    """What the command line calls it in a message: "a PDF is binary"."""
+    """What the command line calls it in a message: "a PDF is binary" (a word of the catalogue,
+    shown with `_`, as `label` and `help` are)."""
     label: str
     """The app's download button."""
     help: str
@@ -62,9 +65,9 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         extension="json",
         binary=False,
         for_people=False,
-        noun="JSON file",
-        label="Checklist JSON",
-        help="The checklist in the command line's JSON format, with the rule pack's hash.",
+        noun=N_("JSON file"),
+        label=N_("Checklist JSON"),
+        help=N_("The checklist in the command line's JSON format, with the rule pack's hash."),
         icon=":material/data_object:",
     ),
     ExportFormat(
@@ -74,9 +77,9 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         extension="md",
         binary=False,
         for_people=True,
-        noun="Markdown file",
-        label="Checklist Markdown",
-        help="A readable text version, with reasons and sources.",
+        noun=N_("Markdown file"),
+        label=N_("Checklist Markdown"),
+        help=N_("A readable text version, with reasons and sources."),
         icon=":material/description:",
     ),
     ExportFormat(
@@ -86,10 +89,12 @@ EXPORT_FORMATS: tuple[ExportFormat, ...] = (
         extension="pdf",
         binary=True,
         for_people=True,
-        noun="PDF",
-        label="Download PDF",
-        help="A printable PDF of this checklist; the answers and the checklist are embedded "
-        "in it as data, so it can be checked against the rule pack later.",
+        noun=N_("PDF"),
+        label=N_("Download PDF"),
+        help=N_(
+            "A printable PDF of this checklist; the answers and the checklist are embedded "
+            "in it as data, so it can be checked against the rule pack later."
+        ),
         icon=":material/picture_as_pdf:",
     ),
 )

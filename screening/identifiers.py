@@ -10,25 +10,28 @@ from __future__ import annotations
 
 import re
 
+from screening.catalogue import N_, _
+
 _LOOKS_LIKE: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("an e-mail address", re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]{2,}")),
+    (N_("an e-mail address"), re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]{2,}")),
     (
-        "a date, such as a date of birth",
+        N_("a date, such as a date of birth"),
         re.compile(
             r"\b(?:\d{1,2}[./-]\d{1,2}[./-](?:\d{2}|\d{4})|\d{4}[./-]\d{1,2}[./-]\d{1,2})\b"
             r"|\b(?:dob|d\.o\.b\.?|born)\b",
             re.IGNORECASE,
         ),
     ),
-    ("a phone number", re.compile(r"(?:\+\d|\(0|\b0)[\d ()./-]{7,}\d\b")),
+    (N_("a phone number"), re.compile(r"(?:\+\d|\(0|\b0)[\d ()./-]{7,}\d\b")),
     (
-        "a record or health number",
+        N_("a record or health number"),
         re.compile(r"\b(?:mrn|nhs|hospital\s*(?:no|number))\b|\d{6,}", re.IGNORECASE),
     ),
 )
 
 
 def identifier_hints(text: str) -> list[str]:
-    """What the text looks like it holds, e.g. ["a phone number"]; empty when nothing does."""
+    """What the text looks like it holds, e.g. ["a phone number"], in the language of the
+    render; empty when nothing does."""
     squeezed = " ".join(text.split())
-    return [what for what, pattern in _LOOKS_LIKE if pattern.search(squeezed)]
+    return [_(what) for what, pattern in _LOOKS_LIKE if pattern.search(squeezed)]

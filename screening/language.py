@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 
-from screening.catalogue import N_
+from screening.catalogue import N_, _
 from screening.hidden import (
     ALWAYS_ALLOWED_SCRIPTS,
     DEFAULT_SCRIPTS,
@@ -420,8 +420,10 @@ def free_text_flags(
         found = reads_as_verdict(text or "", vocabulary)
         if found:
             flags.append(
-                f"{name} reads as a verdict ({', '.join(found)}): it is printed as typed, and it "
-                "is not the checklist's conclusion; the checklist reaches none"
+                _(
+                    "{name} reads as a verdict ({words}): it is printed as typed, and it is not "
+                    "the checklist's conclusion; the checklist reaches none"
+                ).format(name=name, words=", ".join(found))
             )
     return flags
 

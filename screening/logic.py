@@ -2,20 +2,31 @@
 
 An item answered `unknown`, or asked but unanswered (`not_assessed`), makes its leaf OPEN:
 neither true nor false. OPEN propagates as in Kleene logic, so a condition that hinges on
-missing knowledge stays open instead of silently counting as "no".
+missing knowledge stays open instead of silently counting as "no". The values, the leaf's
+table and the walk are `screening.algebra`'s; this is the per-row engine built on them,
+the reference the vectorised engine is tested against.
 """
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
+from screening.algebra import (
+    NOT_ASSESSED,
+    Path,
+    Tri,
+    Walk,
+    condition_items,
+    fold,
+    leaf_table,
+    negate,
+)
 from screening.models import (
-    ANSWERS,
     AllOf,
     Answer,
     AnswerState,
+    AnyOf,
     Condition,
     Item,
     ItemIs,
@@ -23,15 +34,6 @@ from screening.models import (
     Rule,
     RulePack,
 )
-
-
-class Tri(enum.IntEnum):
-    """Ordered false < open < true, so `all` is the least of its parts, `any` the greatest
-    and `not` is `TRUE - x`."""
-
-    FALSE = 0
-    OPEN = 1
-    TRUE = 2
 
 
 class Outcome(NamedTuple):
@@ -48,7 +50,6 @@ ValueOf = Callable[[Mapping[str, AnswerState]], Tri]
 and whether a rule holds at all, need; several times cheaper than an `Evaluator`."""
 
 _NOTHING = Outcome(Tri.FALSE, ())
-_OPEN_STATES = ("unknown", "not_assessed")
 
 
 def _merge(outcomes: list[Outcome], value: Tri, keep: tuple[Tri, ...]) -> Outcome:
@@ -56,55 +57,50 @@ def _merge(outcomes: list[Outcome], value: Tri, keep: tuple[Tri, ...]) -> Outcom
     return Outcome(value, tuple(dict.fromkeys(witnesses)))
 
 
+class _Outcomes(Walk[Evaluator]):
+    """`compile_condition` as a fold: each form a function of the states, with witnesses."""
+
+    def leaf(self, node: ItemIs, path: Path) -> Evaluator:
+        item, table = node.item, leaf_table(node.values)
+        found = {v: Outcome(v, (item,)) for v in Tri}
+
+        def leaf(states: Mapping[str, AnswerState]) -> Outcome:
+            state = states.get(item)
+            return _NOTHING if state is None else found[table[state]]
+
+        return leaf
+
+    def not_(self, node: NotOf, part: Evaluator) -> Evaluator:
+        return lambda states: Outcome(negate((o := part(states)).value), o.witnesses)
+
+    def all(self, node: AllOf, parts: list[Evaluator]) -> Evaluator:
+        def all_of(states: Mapping[str, AnswerState]) -> Outcome:
+            outcomes = [c(states) for c in parts]
+            value = min(o.value for o in outcomes)
+            # False: the false parts decided it; else every part did, open or true.
+            keep = (Tri.FALSE,) if value is Tri.FALSE else (Tri.TRUE, Tri.OPEN)
+            return _merge(outcomes, value, keep)
+
+        return all_of
+
+    def any(self, node: AnyOf, parts: list[Evaluator]) -> Evaluator:
+        def any_of(states: Mapping[str, AnswerState]) -> Outcome:
+            outcomes = [d(states) for d in parts]
+            value = max(o.value for o in outcomes)
+            return _merge(outcomes, value, (value,))  # the parts with its own value decided it
+
+        return any_of
+
+
 def compile_condition(condition: Condition) -> Evaluator:
     """Turn a condition into a function of the answers; rules are compiled once per pack.
 
     An item absent from the states is not asked: a question that is not asked cannot raise
     a point, so its leaf is FALSE with no witness. A leaf that lists `unknown` among its
-    values holds for an Unknown answer; otherwise Unknown and not assessed leave it open.
+    values holds for an Unknown answer; otherwise Unknown and not assessed leave it open
+    (`algebra.leaf_value`).
     """
-    if isinstance(condition, ItemIs):
-        item, values = condition.item, condition.values
-        true, false, open_ = (Outcome(v, (item,)) for v in (Tri.TRUE, Tri.FALSE, Tri.OPEN))
-
-        def leaf(states: Mapping[str, AnswerState]) -> Outcome:
-            state = states.get(item)
-            if state is None:
-                return _NOTHING
-            if state in values:
-                return true
-            return open_ if state in _OPEN_STATES else false
-
-        return leaf
-    if isinstance(condition, NotOf):
-        inner = compile_condition(condition.not_)
-        flip = {Tri.TRUE: Tri.FALSE, Tri.FALSE: Tri.TRUE, Tri.OPEN: Tri.OPEN}
-        return lambda states: Outcome(flip[(o := inner(states)).value], o.witnesses)
-    if isinstance(condition, AllOf):
-        conjuncts = [compile_condition(c) for c in condition.all]
-
-        def all_of(states: Mapping[str, AnswerState]) -> Outcome:
-            parts = [c(states) for c in conjuncts]
-            values = [p.value for p in parts]
-            if Tri.FALSE in values:
-                return _merge(parts, Tri.FALSE, (Tri.FALSE,))
-            if Tri.OPEN in values:
-                return _merge(parts, Tri.OPEN, (Tri.TRUE, Tri.OPEN))
-            return _merge(parts, Tri.TRUE, (Tri.TRUE,))
-
-        return all_of
-    disjuncts = [compile_condition(c) for c in condition.any]
-
-    def any_of(states: Mapping[str, AnswerState]) -> Outcome:
-        parts = [d(states) for d in disjuncts]
-        values = [p.value for p in parts]
-        if Tri.TRUE in values:
-            return _merge(parts, Tri.TRUE, (Tri.TRUE,))
-        if Tri.OPEN in values:
-            return _merge(parts, Tri.OPEN, (Tri.OPEN,))
-        return _merge(parts, Tri.FALSE, (Tri.FALSE,))
-
-    return any_of
+    return fold(condition, _Outcomes())
 
 
 def evaluate_condition(condition: Condition, states: Mapping[str, AnswerState]) -> Outcome:
@@ -112,28 +108,19 @@ def evaluate_condition(condition: Condition, states: Mapping[str, AnswerState]) 
     return compile_condition(condition)(states)
 
 
-def compile_value(condition: Condition) -> ValueOf:
-    """`compile_condition`'s value alone, with no witnesses: the same semantics, short-cut
-    (`all` stops at a false part, `any` at a true one)."""
-    if isinstance(condition, ItemIs):
-        item = condition.item
-        table: dict[AnswerState | None, Tri] = {None: Tri.FALSE}
-        every: tuple[AnswerState, ...] = (*ANSWERS, "not_assessed")
-        for state in every:
-            if state in condition.values:
-                table[state] = Tri.TRUE
-            else:
-                table[state] = Tri.OPEN if state in _OPEN_STATES else Tri.FALSE
+class _Values(Walk[ValueOf]):
+    """`compile_value` as a fold: `all` stops at a false part, `any` at a true one."""
+
+    def leaf(self, node: ItemIs, path: Path) -> ValueOf:
+        item, table = node.item, leaf_table(node.values)
         return lambda states: table[states.get(item)]
-    if isinstance(condition, NotOf):
-        inner = compile_value(condition.not_)
-        return lambda states: _NEGATED[inner(states)]
-    parts = tuple(
-        compile_value(c) for c in (condition.all if isinstance(condition, AllOf) else condition.any)
-    )
-    if len(parts) == 1:
-        return parts[0]
-    if isinstance(condition, AllOf):
+
+    def not_(self, node: NotOf, part: ValueOf) -> ValueOf:
+        return lambda states: negate(part(states))
+
+    def all(self, node: AllOf, parts: list[ValueOf]) -> ValueOf:
+        if len(parts) == 1:
+            return parts[0]
 
         def all_of(states: Mapping[str, AnswerState]) -> Tri:
             least = Tri.TRUE
@@ -147,31 +134,26 @@ def compile_value(condition: Condition) -> ValueOf:
 
         return all_of
 
-    def any_of(states: Mapping[str, AnswerState]) -> Tri:
-        most = Tri.FALSE
-        for part in parts:
-            value = part(states)
-            if value is Tri.TRUE:
-                return value
-            if value is Tri.OPEN:
-                most = value
-        return most
+    def any(self, node: AnyOf, parts: list[ValueOf]) -> ValueOf:
+        if len(parts) == 1:
+            return parts[0]
 
-    return any_of
+        def any_of(states: Mapping[str, AnswerState]) -> Tri:
+            most = Tri.FALSE
+            for part in parts:
+                value = part(states)
+                if value is Tri.TRUE:
+                    return value
+                if value is Tri.OPEN:
+                    most = value
+            return most
+
+        return any_of
 
 
-_NEGATED = (Tri.TRUE, Tri.OPEN, Tri.FALSE)
-"""`not`, indexed by the value: `TRUE - x`."""
-
-
-def condition_items(condition: Condition) -> tuple[str, ...]:
-    """The items a condition reads, in order of first mention."""
-    if isinstance(condition, ItemIs):
-        return (condition.item,)
-    if isinstance(condition, NotOf):
-        return condition_items(condition.not_)
-    parts = condition.all if isinstance(condition, AllOf) else condition.any
-    return tuple(dict.fromkeys(i for part in parts for i in condition_items(part)))
+def compile_value(condition: Condition) -> ValueOf:
+    """`compile_condition`'s value alone, with no witnesses: the same semantics, short-cut."""
+    return fold(condition, _Values())
 
 
 class _Resolved(Mapping[str, AnswerState]):
@@ -326,7 +308,7 @@ def pack_visible_states(pack: RulePack, given: Mapping[str, AnswerState]) -> dic
 
 def given_states(pack: RulePack, answers: Mapping[str, Answer]) -> dict[str, AnswerState]:
     """Every item's answer, or `not_assessed`, before asking which items are asked."""
-    return {item.id: answers.get(item.id, "not_assessed") for item in pack.items}
+    return {item.id: answers.get(item.id, NOT_ASSESSED) for item in pack.items}
 
 
 def states_if_answered(
@@ -375,3 +357,23 @@ def answer_in_place(
             states.pop(follower, None)
         else:
             states[follower] = given[follower]
+
+
+__all__ = [  # `Tri` and `condition_items` live in `screening.algebra`, named here as before
+    "CompiledPack",
+    "Evaluator",
+    "Outcome",
+    "Tri",
+    "ValueOf",
+    "answer_in_place",
+    "asked_states",
+    "compile_condition",
+    "compile_value",
+    "compiled",
+    "condition_items",
+    "evaluate_condition",
+    "given_states",
+    "pack_visible_states",
+    "states_if_answered",
+    "visible_states",
+]

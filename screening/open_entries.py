@@ -12,13 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from screening.catalogue import N_, active_language, translations
+from screening.algebra import IF_ANSWERED
+from screening.catalogue import active_language, translations
 from screening.models import Answer, Entry
 
 
 def _if_answer(answer: Answer) -> str:
-    """The words for "if this answer", whole: a language may put the answer anywhere."""
-    return N_("If yes: {summary}") if answer == "yes" else N_("If no: {summary}")
+    """The words for "if this answer", whole: a language may put the answer anywhere
+    (`algebra.AnswerRow.if_answered`)."""
+    return IF_ANSWERED[answer]
 
 
 def open_headline(

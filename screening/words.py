@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TypeVar
 
+from screening.algebra import ANSWER_TABLE
 from screening.catalogue import N_, Words, _
 from screening.models import KINDS, AnswerState, Checklist, Entry, Kind, Status
 
@@ -30,15 +31,9 @@ KIND_WORDS: Mapping[Kind, str] = Words(
 )
 """What the clinician is asked to do, as a heading or label; in `KIND_ORDER`."""
 
-ANSWER_WORDS: Mapping[AnswerState, str] = Words(
-    {
-        "yes": N_("Yes"),
-        "no": N_("No"),
-        "unknown": N_("Unknown"),
-        "not_assessed": N_("not assessed"),
-    }
-)
-"""An answer as a reader sees it; `not_assessed` is an item asked but left unanswered."""
+ANSWER_WORDS: Mapping[AnswerState, str] = Words({row.value: row.words for row in ANSWER_TABLE})
+"""An answer as a reader sees it (`algebra.ANSWER_TABLE`); `not_assessed` is an item asked
+but left unanswered."""
 
 STATUS_WORDS: Mapping[Status, str] = Words(
     {

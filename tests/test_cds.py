@@ -24,12 +24,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from starlette.testclient import TestClient
 
-from screening import AnswersFile, RulePack, evaluate
+from screening import AnswersFile, RulePack, ScreeningError, evaluate
 from screening.catalogue import PSEUDO_LANGUAGE, speaking
 from screening.cds import calls as calls_module
 from screening.cds.auth import JwtChecker
 from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards, summary_line
-from screening.cds.config import ServiceConfig
+from screening.cds.config import ServiceConfig, load_config
 from screening.cds.service import create_app
 from screening.cli import cli
 from screening.fhir.response import questionnaire_response
@@ -70,7 +70,7 @@ def bound(response: dict[str, Any], patient: str = "p1") -> dict[str, Any]:
 def call_body(
     pack: RulePack, answers: AnswersFile = SOME, hook: str = "patient-view", **extra: Any
 ) -> dict[str, Any]:
-    response = questionnaire_response(pack, answers)
+    response = questionnaire_response(evaluate(pack, answers))
     response["subject"] = {"reference": "Patient/p1"}
     body: dict[str, Any] = {
         "hook": hook,
@@ -349,10 +349,14 @@ class TestCards:
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         old = bound(
-            questionnaire_response(shipped_pack, AnswersFile(answers={}, date="2026-01-01"))
+            questionnaire_response(
+                evaluate(shipped_pack, AnswersFile(answers={}, date="2026-01-01"))
+            )
         )
         new = bound(
-            questionnaire_response(shipped_pack, SOME.model_copy(update={"date": "2026-11-01"}))
+            questionnaire_response(
+                evaluate(shipped_pack, SOME.model_copy(update={"date": "2026-11-01"}))
+            )
         )
         body = call_body(shipped_pack)
         body["prefetch"]["checklistResponse"] = bundle(new, old)
@@ -511,6 +515,25 @@ class TestSummaryCard:
         assert card["detail"].count("\n- **") == len(checklist.entries)
         assert "not a recommendation" in card["detail"]
 
+    def test_a_service_set_to_a_language_words_its_cards_in_it(
+        self, shipped_pack: RulePack
+    ) -> None:
+        """The `language` setting: the cards' own words in it, the pack's as written, and the
+        next service (or call) in English still."""
+        speaking_xa = signed_client(shipped_pack, language="en-XA")
+        (card,) = speaking_xa.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        assert card["summary"].startswith("Ķééţååɱîîñéé đîîšçûûššîîööñ çĥééçķļîîšţ: ")
+        assert card["source"]["topic"]["display"] == "Đîîšçûûššîîööñ çĥééçķļîîšţ"
+        english = signed_client(shipped_pack)
+        (plain,) = english.post(PATIENT_VIEW, json=call_body(shipped_pack)).json()["cards"]
+        assert plain["summary"].startswith("Ketamine discussion checklist: ")
+
+    def test_a_language_without_a_catalogue_is_refused(self, tmp_path: Path) -> None:
+        path = tmp_path / "config.json"
+        path.write_text('{"language": "xx-YY"}', encoding="utf-8")
+        with pytest.raises(ScreeningError, match="language: must be the tag of a language"):
+            load_config(path)
+
     def test_points_already_discussed_are_counted(
         self, summary_client: TestClient, shipped_pack: RulePack
     ) -> None:
@@ -637,7 +660,7 @@ class TestWhatRenderersKeep:
 
 def older(pack: RulePack, version: str = "1.0.0", **changes: str) -> dict[str, Any]:
     """The call's response as if made under another version, with some question texts changed."""
-    response = bound(questionnaire_response(pack, SOME))
+    response = bound(questionnaire_response(evaluate(pack, SOME)))
     response["questionnaire"] = response["questionnaire"].rsplit("|", 1)[0] + (
         f"|{version}" if version else ""
     )
@@ -849,7 +872,7 @@ class TestBoundToItsPatient:
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         body = call_body(shipped_pack)
-        stray = questionnaire_response(shipped_pack, AnswersFile(answers={}))
+        stray = questionnaire_response(evaluate(shipped_pack, AnswersFile(answers={})))
         body["prefetch"]["checklistResponse"]["entry"].append({"resource": stray})
         (message,) = refused(client, PATIENT_VIEW, 422, json=body)
         assert "has no subject.reference" in message
@@ -876,9 +899,9 @@ class TestBoundToItsPatient:
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         # 01:00 at +02:00 is 23:00 UTC the day before: earlier than 23:30 UTC, though it sorts later
-        earlier = bound(questionnaire_response(shipped_pack, AnswersFile(answers={})))
+        earlier = bound(questionnaire_response(evaluate(shipped_pack, AnswersFile(answers={}))))
         earlier["authored"] = "2026-11-01T01:00:00+02:00"
-        later = bound(questionnaire_response(shipped_pack, SOME))
+        later = bound(questionnaire_response(evaluate(shipped_pack, SOME)))
         later["authored"] = "2026-10-31T23:30:00Z"
         body = call_body(shipped_pack)
         body["prefetch"]["checklistResponse"] = bundle(earlier, later)
@@ -1142,7 +1165,7 @@ class TestConfig:
         assert result.output.splitlines() == [
             f"Error: {path}: colour: unknown setting; known: allowed_hosts, allowed_origins, "
             "app_url, audience, body_seconds, feedback_per_call, feedback_per_minute, "
-            "fhir_servers, header_seconds, issuers, per_point_cards",
+            "fhir_servers, header_seconds, issuers, language, per_point_cards",
             f"Error: {path}: issuers.{ISSUER}: keys[0] is a private key: configure the EHR's public "
             "key only",
             f"Error: {path}: issuers.ftp://x: must be an http(s) URL",

@@ -141,3 +141,57 @@ def test_each_rule_remembers_at_most_its_bound_of_patterns_and_decides_the_rest_
         assert got == decided_afresh(pack, AnswersFile.model_validate({"answers": answers}))
     assert max(len(memo or {}) for _, memo in engine._parts(pack).memo) <= 3
     pack.__dict__.pop(engine._PARTS, None)
+
+
+def test_a_pack_remembers_at_most_its_bound_of_entries_in_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pack = load_pack().model_copy()
+    pack.__dict__.pop(engine._PARTS, None)
+    monkeypatch.setattr(engine, "MAX_PATTERNS_PER_PACK", 20)
+    rng = random.Random(27)
+    for _ in range(40):
+        answers: dict[str, Answer] = {i.id: rng.choice(ANSWERS) for i in pack.items}
+        answers = {i: a for i, a in answers.items() if i in asked_states(pack, answers)}
+        got = evaluate(pack, AnswersFile.model_validate({"answers": answers}))
+        assert got == decided_afresh(pack, AnswersFile.model_validate({"answers": answers}))
+    assert sum(len(memo or {}) for _, memo in engine._parts(pack).memo) == 20
+
+
+def test_the_same_open_question_reads_if_yes_or_if_no_as_the_other_answers_decide() -> None:
+    """One rule, one open item, two sets of answers: the wording kept for the first is never
+    shown for the second, whose answer would raise the point the other way."""
+    item = {"section": "S", "question": "Q?", "help": "H", "sources": ["s"]}
+    same = {
+        "any": [
+            {"all": [{"item": "a", "is": "yes"}, {"item": "b", "is": "yes"}]},
+            {"all": [{"item": "a", "is": "no"}, {"item": "b", "is": "no"}]},
+        ]
+    }
+    pack = RulePack.model_validate(
+        {
+            "meta": {"name": "P", "version": "1", "status": "draft", "date": "2026-01-01"},
+            "sources": [{"id": "s", "citation": "C"}],
+            "items": [{**item, "id": i, "label": i} for i in ("a", "b")],
+            "rules": [
+                {
+                    "id": "r",
+                    "section": "S",
+                    "kind": "discuss",
+                    "when": same,
+                    "text": "T",
+                    "summary": "Discuss the point.",
+                    "rationale": "R",
+                    "sources": ["s"],
+                }
+            ],
+            "sha256": "0" * 64,
+        }
+    )
+    for b, raised, text in (
+        ("yes", ("yes",), "Find out: a? If yes: Discuss the point."),
+        ("no", ("no",), "Find out: a? If no: Discuss the point."),
+    ):
+        checklist = evaluate(pack, AnswersFile.model_validate({"answers": {"b": b}}))
+        (entry,) = checklist.entries
+        assert (entry.raised_if, entry.text) == (raised, text)

@@ -198,6 +198,24 @@ class TestInstalledPackage:
         checked = run([command, "verify", "c.pdf"], cwd=tmp_path)
         assert (checked.returncode, checked.stdout.startswith("OK")) == (0, True), checked.stderr
 
+    def test_the_installed_package_speaks_the_pseudo_locale_from_its_catalogue(
+        self, installed_python: Path, tmp_path: Path
+    ) -> None:
+        """The `.po` files travel in the package and are compiled when first used: a site's
+        install has every language the checkout has, with no build step of its own."""
+        command = installed_python.parent / "screening"
+        shown = run([command, "check", "--lang", "en-XA"], cwd=tmp_path)
+        assert shown.returncode == 0, shown.stderr
+        assert shown.stdout.startswith("ÖÖĶ: ")
+        answers = write_answers(tmp_path / "answers.json", {"substance_use_history": "yes"})
+        made = run(
+            [command, "evaluate", answers, "--format", "pdf", "--out", "c.pdf", "--lang", "en-XA"],
+            tmp_path,
+        )
+        assert made.returncode == 0, made.stderr
+        checked = run([command, "verify", "c.pdf"], cwd=tmp_path)
+        assert (checked.returncode, checked.stdout.startswith("OK")) == (0, True), checked.stderr
+
     def test_the_installed_package_runs_the_shipped_vignettes(
         self, installed_python: Path, tmp_path: Path
     ) -> None:

@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from screening import evaluate
+from screening.algebra import ANSWER_TABLE
 from screening.canonical import canonical_json, canonical_sha256
+from screening.catalogue import _
 from screening.cds.cards import checklist_cards
 from screening.citations import (
     BACKGROUND_NOTE,
@@ -136,8 +138,11 @@ class TestEachWordTableIsDefinedOnce:
         assert word_tables(codes) == []
 
     def test_the_home_of_the_tables_is_seen_by_the_check(self) -> None:
+        """Kinds and statuses are worded in words.py; an answer's words are a column of the
+        one answer table (screening/algebra.py), which words.py reads (issue 26 item 2)."""
         found = word_tables((REPOSITORY / "screening" / "words.py").read_text(encoding="utf-8"))
-        assert sorted(name for _, name in found) == ["answer", "kind", "status", "status"]
+        assert sorted(name for _, name in found) == ["kind", "status", "status"]
+        assert dict(ANSWER_WORDS) == {row.value: _(row.words) for row in ANSWER_TABLE}
 
     @pytest.mark.parametrize("path", checked(HOME | OLD_FORMATS, PENDING), ids=_relative)
     def test_no_other_module_defines_kind_answer_or_status_words(self, path: Path) -> None:

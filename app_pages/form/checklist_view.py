@@ -18,6 +18,7 @@ from screening import (
     ANSWER_WORDS,
     EXPORT_FORMATS,
     KIND_WORDS,
+    N_,
     NO_VOCABULARY,
     NOTE_MAX_LENGTH,
     AnswersError,
@@ -28,9 +29,11 @@ from screening import (
     RulePack,
     ScreeningError,
     Vocabulary,
+    _,
     answers_download_name,
     by_section,
     entry_headline,
+    entry_text,
     free_text_flags,
     group_open_entries,
     group_statements,
@@ -63,13 +66,13 @@ focusHeading();
 </script>"""
 
 
-FIND_OUT_HEADING = "To find out"
+FIND_OUT_HEADING = N_("To find out")
 FIND_OUT_ANCHOR = "to-find-out"
 FIND_OUT_KEY = "find_out__"
 """Key prefix of each question's group of open points (read by the tab's guard)."""
-SKIP_LINKS = (
-    f"[Skip to the questions to find out](#{FIND_OUT_ANCHOR}) · "
-    "[Skip to the downloads](#take-it-away)"
+DOWNLOADS_ANCHOR = "take-it-away"
+SKIP_LINKS = N_(
+    "[Skip to the questions to find out](#{find_out}) · [Skip to the downloads](#{downloads})"
 )
 """Links past the points, for a keyboard: to the open questions, and to the downloads."""
 
@@ -79,22 +82,22 @@ def _because_lines(checklist: Checklist, entry: Entry) -> list[str]:
         f"- {md(checklist.label(b.item))}: **{ANSWER_WORDS[b.answer]}** (`{b.item}`)"
         for b in entry.because
     ]
-    return lines or ["- no particular answer: this point is always raised"]
+    return lines or ["- " + _("no particular answer: this point is always raised")]
 
 
 def _why(checklist: Checklist, entry: Entry) -> None:
     """The answers, rule, rationale and sources behind a point, as one block of Markdown."""
-    heading = "Left open by these answers" if entry.open_items else "Raised by these answers"
+    heading = _("Left open by these answers") if entry.open_items else _("Raised by these answers")
     parts = [f"**{heading}**\n\n" + "\n".join(_because_lines(checklist, entry))]
     if entry.open_items:
-        parts.append(
-            "Not yet known, so this is to verify: "
-            + ", ".join(md(checklist.label(i)) for i in entry.open_items)
-            + "."
-        )
-    parts.append(f"**Rule** `{entry.rule_id}`")
-    parts.append(f"**Why it matters.** {md(entry.rationale)}")
-    parts.append("**Sources**\n\n" + "\n".join(f"- {source_markdown(s)}" for s in entry.sources))
+        unknown = ", ".join(md(checklist.label(i)) for i in entry.open_items)
+        to_verify = _("Not yet known, so this is to verify: {questions}.")
+        parts.append(to_verify.format(questions=unknown))
+    parts.append(_("**Rule** {rule}").format(rule=f"`{entry.rule_id}`"))
+    parts.append(_("**Why it matters.** {rationale}").format(rationale=md(entry.rationale)))
+    sources = "\n".join(f"- {source_markdown(s)}" for s in entry.sources)
+    sources_heading = _("Sources")
+    parts.append(f"**{sources_heading}**\n\n{sources}")
     st.markdown("\n\n".join(parts))
 
 
@@ -116,23 +119,23 @@ def _entry_row(
         )
         # No help tooltips: the guard names each button by its point, and a tooltip shown on
         # hover covered the popover it opens.
-        with row.popover("Why?", type="tertiary"):
+        with row.popover(_("Why?"), type="tertiary"):
             _why(checklist, entry)
-        with row.popover("Note", type="tertiary"):
+        with row.popover(_("Note"), type="tertiary"):
             st.text_area(
-                f"Note on this point: {md(label)}",
+                _("Note on this point: {point}").format(point=md(label)),
                 key=note_key(entry),
                 on_change=memory.keep,
                 args=(note_key(entry),),
                 max_chars=NOTE_MAX_LENGTH,
-                help="Printed as typed under the point in the downloads. No identifiers.",
+                help=_("Printed as typed under the point in the downloads. No identifiers."),
             )
         if not entry.open_items:  # an open point's statements come once under its question
             entry_statements(entry.source_says)
         note = str(st.session_state.get(note_key(entry)) or "").strip()
         if note:
-            st.text(f"Note: {note}")
-            for flag in free_text_flags({"The note": note}, vocabulary):
+            st.text(_("Note: {note}").format(note=note))
+            for flag in free_text_flags({_("The note"): note}, vocabulary):
                 st.warning(flag, icon=":material/gavel:")
 
 
@@ -151,7 +154,7 @@ def _raised(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> Non
             if entries:
                 st.markdown(f"**{word}**")
             for entry in entries:
-                _entry_row(checklist, entry, entry.text, vocabulary)
+                _entry_row(checklist, entry, entry_text(entry, checklist.label), vocabulary)
 
 
 def _to_find_out(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
@@ -160,16 +163,19 @@ def _to_find_out(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -
     groups = group_open_entries(checklist.entries)
     if not groups:
         return
-    st.subheader(FIND_OUT_HEADING, divider="gray", anchor=FIND_OUT_ANCHOR)
+    st.subheader(_(FIND_OUT_HEADING), divider="gray", anchor=FIND_OUT_ANCHOR)
     st.caption(
-        f"{len(groups)} question(s) not yet answered, each once, with what its answer would "
-        "raise. Tick them off during the discussion; “Why?” gives the answers, rule and "
-        "sources behind each point. The downloads are at the end."
+        _(
+            "{n} question(s) not yet answered, each once, with what its answer would raise. "
+            "Tick them off during the discussion; “Why?” gives the answers, rule and sources "
+            "behind each point. The downloads are at the end."
+        ).format(n=len(groups))
     )
     for item_id, entries in groups.items():
         # Keyed, so the tab's guard names each control by the question and the point.
         with st.container(gap="xxsmall", key=f"{FIND_OUT_KEY}{item_id}"):
-            st.markdown(f"**Find out: {md(_question_asked(checklist, item_id))}**")
+            question = md(_question_asked(checklist, item_id))
+            st.markdown("**" + _("Find out: {question}").format(question=question) + "**")
             for entry in entries:
                 _entry_row(checklist, entry, entry_headline(entry), vocabulary)
             entry_statements(group_statements(entries))
@@ -182,16 +188,16 @@ def _settled(pack: RulePack, checklist: Checklist) -> None:
         return
     lines = []
     for mark in settled:
-        what = "to find out" if mark.was_open else "raised"
-        marks = ["ticked"] if mark.done else []
+        was = _("was to find out") if mark.was_open else _("was raised")
+        marks = [_("ticked")] if mark.done else []
         if mark.note:
-            marks.append(f"note “{md(mark.note)}”")
-        lines.append(f"- {md(mark.headline)} (was {what}): {', '.join(marks)}")
-    st.info(
+            marks.append(_("note “{note}”").format(note=md(mark.note)))
+        lines.append(f"- {md(mark.headline)} ({was}): {', '.join(marks)}")
+    said = _(
         "**Marks on points no longer on this checklist.** The answers have settled them, so "
-        "they are not in the downloads; they come back if the point does.\n\n" + "\n".join(lines),
-        icon=":material/bookmark:",
+        "they are not in the downloads; they come back if the point does."
     )
+    st.info(said + "\n\n" + "\n".join(lines), icon=":material/bookmark:")
 
 
 def _shared_name(answers: AnswersFile, extension: str) -> str:
@@ -207,17 +213,19 @@ def _export_download(answers: AnswersFile, checklist: Checklist, export: ExportF
     """One download per export format of the registry; the PDF is signed with the server's
     identity when the clinic configured one."""
     render: Callable[[], str | bytes] = partial(export.render, checklist)
-    help_text = export.help
+    help_text = _(export.help)
     if export.name == "pdf":
         try:
             identity = signing_identity(os.environ.get(SIGNING_IDENTITY_ENV))
         except ScreeningError as exc:
-            st.error("The PDF cannot be signed: " + "; ".join(problem_lines(exc.problems)))
+            problems = "; ".join(problem_lines(exc.problems))
+            st.error(_("The PDF cannot be signed: {problems}").format(problems=problems))
             raise st.stop() from None  # fail closed: no unsigned PDF where one must be signed
         render = partial(signed_checklist_pdf, checklist, identity)
-        help_text += " It is signed with the clinic's signing identity." if identity else ""
+        signed = _("It is signed with the clinic's signing identity.")
+        help_text += f" {signed}" if identity else ""
     return Download(
-        export.label,
+        _(export.label),
         render,
         _shared_name(answers, export.extension),
         f"download__{export.name}",
@@ -227,17 +235,17 @@ def _export_download(answers: AnswersFile, checklist: Checklist, export: ExportF
 
 
 def _downloads(answers: AnswersFile, checklist: Checklist) -> None:
-    st.subheader("Take it away", divider="gray")
+    st.subheader(_("Take it away"), anchor=DOWNLOADS_ANCHOR, divider="gray")
     offer(
         [st.container(horizontal=True)],
         [
             *(_export_download(answers, checklist, export) for export in EXPORT_FORMATS),
             Download(
-                "Answers JSON",
+                _("Answers JSON"),
                 partial(memory.answers_json, answers),
                 answers_download_name(answers),
                 "download__answers",
-                "The answers, to load again on the form later.",
+                _("The answers, to load again on the form later."),
                 ":material/save:",
             ),
         ],
@@ -247,32 +255,35 @@ def _downloads(answers: AnswersFile, checklist: Checklist) -> None:
 def checklist_view(pack: RulePack) -> None:
     st.iframe(SCROLL_TO_TOP, height=1)
     st.button(
-        "Back to the answers",
+        _("Back to the answers"),
         key="back",
         on_click=memory.back_to_the_form,
         icon=":material/arrow_back:",
-        help="Change answers; the checklist is rebuilt from them.",
+        help=_("Change answers; the checklist is rebuilt from them."),
     )
     try:
         answers, checklist = memory.record(pack)
     except AnswersError as exc:
-        st.error("The checklist could not be built from these answers:", icon=":material/error:")
+        st.error(_("The checklist could not be built from these answers:"), icon=":material/error:")
         st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
         return
     memory.remember([tick_key(e) for e in checklist.entries])
-    st.header("Discussion checklist")
-    st.markdown(SKIP_LINKS)
+    st.header(_("Discussion checklist"), anchor="discussion-checklist")
+    st.markdown(_(SKIP_LINKS).format(find_out=FIND_OUT_ANCHOR, downloads=DOWNLOADS_ANCHOR))
     rule_set = checklist.rule_set
     st.markdown(
-        f"Rule pack **{md(rule_set.name)}**, version {md(rule_set.version)} "
-        f"({rule_set.status})  \nsha256 `{rule_set.sha256}`"
+        _("Rule pack {name}, version {version} ({status})").format(
+            name=f"**{md(rule_set.name)}**", version=md(rule_set.version), status=rule_set.status
+        )
+        + "  \n"
+        + _("sha256 {sha256}").format(sha256=f"`{rule_set.sha256}`")
     )
     details = [
-        f"{label}: {value}"
+        label.format(value=value)
         for label, value in (
-            ("Patient reference", answers.patient_reference),
-            ("Clinician", answers.clinician),
-            ("Date", answers.date),
+            (_("Patient reference: {value}"), answers.patient_reference),
+            (_("Clinician: {value}"), answers.clinician),
+            (_("Date: {value}"), answers.date),
         )
         if value
     ]
@@ -280,24 +291,29 @@ def checklist_view(pack: RulePack) -> None:
         st.text(" · ".join(details))
     if checklist.not_assessed:
         st.warning(
-            f"**{len(checklist.not_assessed)} question(s) not assessed**, each listed once, "
-            "below the points raised; never taken as No.",
+            _(
+                "**{n} question(s) not assessed**, each listed once, below the points raised; "
+                "never taken as No."
+            ).format(n=len(checklist.not_assessed)),
             icon=":material/help:",
         )
     _settled(pack, checklist)
     if any(not e.open_items for e in checklist.entries):  # first, in full, on the first screen
         _raised(checklist, pack.vocabulary)
     else:
-        st.success("No points were raised by these answers.", icon=":material/done:")
+        st.success(_("No points were raised by these answers."), icon=":material/done:")
     checklist_top(checklist)
     _to_find_out(checklist, pack.vocabulary)
     listed = set(group_open_entries(checklist.entries))
     rest = [i for i in checklist.not_assessed if i not in listed]
     if rest:
-        st.subheader("Not assessed", divider="gray")
+        st.subheader(_("Not assessed"), divider="gray")
         st.markdown(
-            "These raise no point whatever their answer; the other questions not assessed are "
-            "under *To find out* above, with what each would raise.\n\n"
+            _(
+                "These raise no point whatever their answer; the other questions not assessed "
+                "are under *To find out* above, with what each would raise."
+            )
+            + "\n\n"
             + "\n".join(f"- {md(_question_asked(checklist, i))}" for i in rest)
         )
     _downloads(answers, checklist)

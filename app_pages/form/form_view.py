@@ -22,11 +22,13 @@ from screening import (
     FREE_TEXT_MAX_LENGTH,
     MAX_YEAR,
     MIN_YEAR,
+    N_,
     Answer,
     AnswerState,
     Item,
     RulePack,
     Vocabulary,
+    _,
     answers_download_name,
     describe_condition,
     free_text_flags,
@@ -36,7 +38,7 @@ from screening import (
 # The date field's range: Streamlit's default, today ± 10 years, would drop other dates.
 EARLIEST_DATE = dt.date(MIN_YEAR, 1, 1)
 LATEST_DATE = dt.date(MAX_YEAR, 12, 31)
-CLEAR_ALL = "Clear all answers, details and ticks, and the notes"
+CLEAR_ALL = N_("Clear all answers, details and ticks, and the notes")
 """The confirmation names everything it clears, notes included."""
 BUILD_ANCHOR = "build-the-checklist"
 """Where the form's skip link goes: past the questions, to the count and *Build*."""
@@ -76,9 +78,11 @@ def _form_style(texts: Mapping[str, QuestionText]) -> str:
 def _dropped_note(pack: RulePack, item: Item, answer: Answer, undo_here: bool) -> None:
     reason = describe_condition(item.asked_if, pack) if item.asked_if is not None else ""
     st.warning(
-        f"Answer set aside: “{md(item.question)}” was answered **{ANSWER_WORDS[answer]}**, but "
-        f"it is asked only when {md(reason)}. It is not on the form and will not be used; it "
-        "comes back if that is answered as before.",
+        _(
+            "Answer set aside: “{question}” was answered **{answer}**, but it is asked only when "
+            "{condition}. It is not on the form and will not be used; it comes back if that is "
+            "answered as before."
+        ).format(question=md(item.question), answer=ANSWER_WORDS[answer], condition=md(reason)),
         icon="ℹ️",
     )
     found = memory.undo() if undo_here else None
@@ -86,13 +90,15 @@ def _dropped_note(pack: RulePack, item: Item, answer: Answer, undo_here: bool) -
         return
     key, before, aside = found
     changed = pack.item(key.removeprefix("answer__")).question
-    was = ANSWER_WORDS.get(before, "unanswered")
+    was = ANSWER_WORDS[before] if before in ANSWER_WORDS else _("unanswered")
     st.button(
-        f"Undo: “{md(changed)}” back to {was}, and {len(aside)} answer(s) back",
+        _("Undo: “{question}” back to {was}, and {n} answer(s) back").format(
+            question=md(changed), was=was, n=len(aside)
+        ),
         key="undo_change",
         on_click=memory.undo_change,
         icon=":material/undo:",
-        help="Puts that answer back as it was, and the follow-up answers it set aside.",
+        help=_("Puts that answer back as it was, and the follow-up answers it set aside."),
     )
 
 
@@ -100,7 +106,7 @@ def _upload_panel(pack: RulePack) -> None:
     """Save or resume, drawn only while its panel is open: most reruns are a click on an answer
     with the panel closed, and need none of it (Streamlit's lazy expander, `on_change="rerun"`)."""
     panel = st.expander(
-        "Save or resume: answers file (JSON)",
+        _("Save or resume: answers file (JSON)"),
         icon=":material/save:",
         key=SAVE_PANEL,
         on_change="rerun",
@@ -110,73 +116,83 @@ def _upload_panel(pack: RulePack) -> None:
     given = memory.given(pack)
     with panel:
         st.write(
-            "Save the answers so far to a file on this computer, or load such a file to resume. "
-            "Loading a file replaces every answer on the form."
+            _(
+                "Save the answers so far to a file on this computer, or load such a file to "
+                "resume. Loading a file replaces every answer on the form."
+            )
         )
     offer(
         [panel],
         [
             Download(
-                "Save answers (JSON)",
+                _("Save answers (JSON)"),
                 partial(memory.saved_answers_json, pack, given, memory.marks()),
                 answers_download_name(given),
                 "download__answers_form",
-                "The answers, patient reference, clinician and date, to load again later.",
+                _("The answers, patient reference, clinician and date, to load again later."),
                 ":material/download:",
             ),
             Download(
-                "Save as FHIR QuestionnaireResponse",
+                _("Save as FHIR QuestionnaireResponse"),
                 partial(saved_response_json, pack, given, memory.marks()),
                 answers_download_name(given, "fhir.json"),
                 "download__answers_fhir",
-                "The same answers as a FHIR R4 QuestionnaireResponse, for an EHR; loads here too.",
+                _(
+                    "The same answers as a FHIR R4 QuestionnaireResponse, for an EHR; loads "
+                    "here too."
+                ),
                 ":material/download:",
             ),
         ],
     )
     with panel:
         st.file_uploader(
-            "Load answers (JSON)",
+            _("Load answers (JSON)"),
             type=["json"],
             key=memory.UPLOAD_KEY,
             on_change=memory.load_upload,
             args=(pack,),
-            help="An answers file saved from this form or written for the command line, or a "
-            "FHIR QuestionnaireResponse to this form's questionnaire.",
+            help=_(
+                "An answers file saved from this form or written for the command line, or a "
+                "FHIR QuestionnaireResponse to this form's questionnaire."
+            ),
         )
         waiting = memory.pending()
         if waiting is not None:
             st.warning(
-                f"Load {md(waiting.name)}? It replaces everything on the form: the answers, "
-                "the details, and the ticks and notes on the checklist.",
+                _(
+                    "Load {name}? It replaces everything on the form: the answers, the details, "
+                    "and the ticks and notes on the checklist."
+                ).format(name=md(waiting.name)),
                 icon=":material/warning:",
             )
             choice = st.container(horizontal=True)
             choice.button(
-                f"Replace the form with {md(waiting.name)}",
+                _("Replace the form with {name}").format(name=md(waiting.name)),
                 key="upload_replace",
                 on_click=memory.replace_with_pending,
                 args=(pack,),
                 type="primary",
-                help="Save the answers first if you may need them again.",
+                help=_("Save the answers first if you may need them again."),
             )
             choice.button(
-                "Keep the form as it is",
+                _("Keep the form as it is"),
                 key="upload_keep",
                 on_click=memory.keep_the_form,
-                help="The file is not loaded.",
+                help=_("The file is not loaded."),
             )
         note = memory.take_upload_note()
         if note is not None and note.problems:
             st.error(
-                f"{md(note.name)} was not loaded; the answers on the form are unchanged.",
+                _("{name} was not loaded; the answers on the form are unchanged.").format(
+                    name=md(note.name)
+                ),
                 icon=":material/error:",
             )
             st.code("\n".join(note.problems), language=None, wrap_lines=True)
         elif note is not None:
-            st.success(
-                f"Loaded {note.loaded} answer(s) from {md(note.name)}.", icon=":material/done:"
-            )
+            loaded = _("Loaded {n} answer(s) from {name}.")
+            st.success(loaded.format(n=note.loaded, name=md(note.name)), icon=":material/done:")
             if note.dropped:
                 st.info(f"{md(note.name)}: {md(note.dropped)}", icon=":material/info:")
 
@@ -184,23 +200,23 @@ def _upload_panel(pack: RulePack) -> None:
 def _details(vocabulary: Vocabulary) -> None:
     left, middle, right = st.columns([2, 2, 1.3])
     left.text_input(
-        "Patient reference (optional)",
+        _("Patient reference (optional)"),
         key=detail_key("patient_reference"),
         on_change=memory.keep,
         args=(detail_key("patient_reference"),),
         max_chars=FREE_TEXT_MAX_LENGTH,
-        help="A local reference only, to match a printout to a consultation.",
+        help=_("A local reference only, to match a printout to a consultation."),
     )
     middle.text_input(
-        "Clinician (optional)",
+        _("Clinician (optional)"),
         key=detail_key("clinician"),
         on_change=memory.keep,
         args=(detail_key("clinician"),),
         max_chars=FREE_TEXT_MAX_LENGTH,
-        help="Who is completing the checklist.",
+        help=_("Who is completing the checklist."),
     )
     right.date_input(
-        "Date (optional)",
+        _("Date (optional)"),
         value=None,
         min_value=EARLIEST_DATE,
         max_value=LATEST_DATE,
@@ -208,25 +224,29 @@ def _details(vocabulary: Vocabulary) -> None:
         on_change=memory.keep,
         args=(detail_key("date"),),
         format="YYYY-MM-DD",
-        help="The date of the consultation.",
+        help=_("The date of the consultation."),
     )
     st.caption(
-        "Do not enter names, dates of birth or record numbers. Nothing typed here is written "
-        "to disk: it is kept in this session's memory until you close the tab or start a new "
-        "screening."
+        _(
+            "Do not enter names, dates of birth or record numbers. Nothing typed here is written "
+            "to disk: it is kept in this session's memory until you close the tab or start a new "
+            "screening."
+        )
     )
     hints = identifier_hints(str(st.session_state.get(detail_key("patient_reference")) or ""))
     if hints:
         st.warning(
-            f"The patient reference looks like it holds {' and '.join(hints)}. Use a local "
-            "reference without identifiers: it is never stored, but it is printed on the "
-            "checklist and in every download.",
+            _(
+                "The patient reference looks like it holds {what}. Use a local reference "
+                "without identifiers: it is never stored, but it is printed on the checklist "
+                "and in every download."
+            ).format(what=(" " + _("and") + " ").join(hints)),
             icon=":material/badge:",
         )
     for flag in free_text_flags(
         {
-            "The patient reference": st.session_state.get(detail_key("patient_reference")),
-            "The clinician": st.session_state.get(detail_key("clinician")),
+            _("The patient reference"): st.session_state.get(detail_key("patient_reference")),
+            _("The clinician"): st.session_state.get(detail_key("clinician")),
         },
         vocabulary,
     ):
@@ -235,9 +255,9 @@ def _details(vocabulary: Vocabulary) -> None:
 
 def start_again_button(pack: RulePack, where: str) -> None:
     confirm = st.popover(
-        "Start a new screening",
+        _("Start a new screening"),
         icon=":material/restart_alt:",
-        help="Clear this session's answers, details, ticks and notes.",
+        help=_("Clear this session's answers, details, ticks and notes."),
         key=start_again_popover(where),
         on_change="rerun",  # lazy: its button is drawn only while it is open
     )
@@ -245,21 +265,24 @@ def start_again_button(pack: RulePack, where: str) -> None:
         return
     with confirm:
         st.button(
-            CLEAR_ALL,
+            _(CLEAR_ALL),
             key=f"start_again__{where}",
             on_click=memory.start_again,
             args=(pack, where),
             type="primary",
-            help="Save the answers first if you may need them again.",
+            help=_("Save the answers first if you may need them again."),
         )
 
 
 def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     st.markdown(
-        "Answer **Yes**, **No** or **Unknown**. Leave a question blank if it was not assessed: "
-        "it will be listed as *not assessed*, never taken as No. Click a chosen answer again "
-        "to clear it. With a keyboard: Tab goes from question to question, and **?** on a "
-        f"question opens its help and sources. [Skip to *Build the checklist*](#{BUILD_ANCHOR})"
+        _(
+            "Answer **Yes**, **No** or **Unknown**. Leave a question blank if it was not "
+            "assessed: it will be listed as *not assessed*, never taken as No. Click a chosen "
+            "answer again to clear it. With a keyboard: Tab goes from question to question, and "
+            "**?** on a question opens its help and sources. [Skip to *Build the checklist*]"
+            "(#{anchor})"
+        ).format(anchor=BUILD_ANCHOR)
     )
     _details(pack.vocabulary)
     _upload_panel(pack)
@@ -279,16 +302,17 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
                 _dropped_note(pack, item, dropped[item.id], item.id == undo_at)
     st.html(f'<span id="{BUILD_ANCHOR}"></span>')  # the skip link's target, just before Build
     answered = sum(1 for state in asked.values() if state != "not_assessed")
-    st.progress(answered / len(asked), text=f"{answered} of {len(asked)} answered")
+    progress = _("{answered} of {asked} answered").format(answered=answered, asked=len(asked))
+    st.progress(answered / len(asked), text=progress)
     row = st.container(horizontal=True)
     row.button(
-        "Build the discussion checklist",
+        _("Build the discussion checklist"),
         key="build",
         type="primary",
         on_click=memory.show,
         args=("checklist",),
         icon=":material/checklist:",
-        help="Shows the points to discuss, verify, arrange or document. Your answers are kept.",
+        help=_("Shows the points to discuss, verify, arrange or document. Your answers are kept."),
     )
     with row:
         start_again_button(pack, "form")

@@ -14,20 +14,23 @@ from app_pages.form import memory, record_upload, recovery
 from app_pages.form.checklist_view import checklist_view
 from app_pages.form.form_view import form_view
 from app_pages.form.memory import DETAILS, answer_key, detail_key
+from screening import _
 
 
 def main() -> None:
     form_shown = take_drawn() == "form"
     pack = require_pack()
-    page_header("Ketamine for pain: discussion checklist", pack)
+    page_header(_("Ketamine for pain: discussion checklist"), pack)
     if not form_shown:  # else the widgets show their values, and `keep` kept each change
         memory.remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS])
     asked = memory.drop_unasked(pack)
     if memory.take_restored():
         st.info(
-            "The screening was restored as it stood before the page was reloaded. It was kept "
-            "in this server's memory only, never on disk, and for at most "
-            f"{recovery.IDLE_SECONDS / 60:g} minutes.",
+            _(
+                "The screening was restored as it stood before the page was reloaded. It was "
+                "kept in this server's memory only, never on disk, and for at most {minutes} "
+                "minutes."
+            ).format(minutes=f"{recovery.IDLE_SECONDS / 60:g}"),
             icon=":material/history:",
         )
     record_upload.awaiting_notice(asked)

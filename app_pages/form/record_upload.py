@@ -28,6 +28,7 @@ from screening import (
     PackError,
     RecordMap,
     RulePack,
+    _,
     load_record_map,
     problem_lines,
     propose,
@@ -101,7 +102,7 @@ def load(pack: RulePack) -> None:
         record = record_map(pack)
         if record is None:
             st.session_state[NOTE] = RecordNote(
-                uploaded.name, ("this rule pack has no record mapping (record.yaml)",)
+                uploaded.name, (_("this rule pack has no record mapping (record.yaml)"),)
             )
             return
         read = read_patient_record(uploaded.getvalue(), uploaded.name)
@@ -113,7 +114,11 @@ def load(pack: RulePack) -> None:
         _log.exception("reading the uploaded record failed")
         st.session_state[NOTE] = RecordNote(
             uploaded.name,
-            (f"{uploaded.name}: could not be read: an unexpected error occurred (see the log)",),
+            (
+                _("{name}: could not be read: an unexpected error occurred (see the log)").format(
+                    name=uploaded.name
+                ),
+            ),
         )
         return
     held = memory.memory()
@@ -138,7 +143,7 @@ def change(item_id: str) -> None:
 def panel(pack: RulePack) -> None:
     """*Pre-fill from the record*, drawn only while open, like *Save or resume*."""
     opened = st.expander(
-        "Pre-fill from the record: FHIR Bundle (JSON)",
+        _("Pre-fill from the record: FHIR Bundle (JSON)"),
         icon=":material/clinical_notes:",
         key=RECORD_PANEL,
         on_change="rerun",
@@ -147,37 +152,41 @@ def panel(pack: RulePack) -> None:
         return
     with opened:
         st.write(
-            "Load one patient's record exported from the EHR (a `$everything` or a search, "
-            "as a FHIR Bundle). Coded data the rule pack maps to a question proposes **Yes, "
-            "from the record**: each proposal waits for you to confirm or change it, and "
-            "counts for nothing until you do. A question the record does not answer stays "
-            "blank, never No. Nothing is written back to the record or kept on disk."
+            _(
+                "Load one patient's record exported from the EHR (a `$everything` or a search, "
+                "as a FHIR Bundle). Coded data the rule pack maps to a question proposes **Yes, "
+                "from the record**: each proposal waits for you to confirm or change it, and "
+                "counts for nothing until you do. A question the record does not answer stays "
+                "blank, never No. Nothing is written back to the record or kept on disk."
+            )
         )
         st.file_uploader(
-            "Load a record (FHIR Bundle, JSON)",
+            _("Load a record (FHIR Bundle, JSON)"),
             type=["json"],
             key=RECORD_UPLOAD_KEY,
             on_change=load,
             args=(pack,),
-            help="One patient's resources only; a Bundle about two patients is refused.",
+            help=_("One patient's resources only; a Bundle about two patients is refused."),
         )
         note: RecordNote | None = st.session_state.pop(NOTE, None)
         if note is not None and note.problems:
-            st.error(
-                f"{md(note.name)} was not used; the form is unchanged.", icon=":material/error:"
-            )
+            unused = _("{name} was not used; the form is unchanged.").format(name=md(note.name))
+            st.error(unused, icon=":material/error:")
             st.code("\n".join(note.problems), language=None, wrap_lines=True)
         elif note is not None:
             kept = (
-                f" {note.answered} question(s) you had answered were left as you answered them."
+                " "
+                + _("{n} question(s) you had answered were left as you answered them.").format(
+                    n=note.answered
+                )
                 if note.answered
                 else ""
             )
-            st.success(
-                f"Read the record of Patient/{md(note.patient)} from {md(note.name)}: "
-                f"{note.proposed} answer(s) proposed, awaiting your confirmation below.{kept}",
-                icon=":material/done:",
-            )
+            read = _(
+                "Read the record of Patient/{patient} from {name}: {n} answer(s) proposed, "
+                "awaiting your confirmation below."
+            ).format(patient=md(note.patient), name=md(note.name), n=note.proposed)
+            st.success(read + kept, icon=":material/done:")
             for line in note.notes:
                 st.warning(md(line), icon=":material/warning:")
 
@@ -190,34 +199,42 @@ def proposal(item: Item) -> None:
     where = md(provenance(finding))
     given = memory.memory().get(answer_key(item.id))
     if given in ANSWERS:
-        what = "confirmed" if given == "yes" else f"changed to {ANSWER_WORDS[given]}"
-        st.caption(f"Yes {where}: {what}.")
+        what = (
+            _("confirmed")
+            if given == "yes"
+            else _("changed to {answer}").format(answer=ANSWER_WORDS[given])
+        )
+        st.caption(_("Yes {where}: {what}.").format(where=where, what=what))
         return
     if item.id in _changing():
         st.caption(
-            f"Yes {where}: set aside; answer the question above, or leave it blank (not assessed)."
+            _(
+                "Yes {where}: set aside; answer the question above, or leave it blank (not "
+                "assessed)."
+            ).format(where=where)
         )
         return
     box = st.container(horizontal=True, key=f"record__{item.id}")
+    badge = _("Awaiting confirmation")
     box.markdown(
-        f":orange-badge[:material/pending: Awaiting confirmation] Yes {where}. "
-        "Not counted until you confirm or change it."
+        f":orange-badge[:material/pending: {badge}] "
+        + _("Yes {where}. Not counted until you confirm or change it.").format(where=where)
     )
     box.button(
-        "Confirm",
+        _("Confirm"),
         key=f"record_confirm__{item.id}",
         on_click=confirm,
         args=(item.id,),
         icon=":material/check:",
-        help="Answer Yes, as the record says.",
+        help=_("Answer Yes, as the record says."),
     )
     box.button(
-        "Change",
+        _("Change"),
         key=f"record_change__{item.id}",
         on_click=change,
         args=(item.id,),
         icon=":material/edit:",
-        help="Set the record's answer aside and answer the question yourself.",
+        help=_("Set the record's answer aside and answer the question yourself."),
     )
 
 
@@ -226,7 +243,9 @@ def awaiting_notice(asked: Mapping[str, object]) -> None:
     waiting = awaiting(asked)
     if waiting:
         st.warning(
-            f"{len(waiting)} answer(s) from the record await confirmation on the form. Until "
-            "confirmed or changed they are not counted: those questions are not assessed.",
+            _(
+                "{n} answer(s) from the record await confirmation on the form. Until confirmed "
+                "or changed they are not counted: those questions are not assessed."
+            ).format(n=len(waiting)),
             icon=":material/pending:",
         )

@@ -17,15 +17,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from screening.algebra import STATES
 from screening.batch import vector
 from screening.batch.run import OPEN, PACK_COLUMNS, RAISED, RESERVED, BatchResult
-from screening.errors import AnswersError, Problem, printable
+from screening.errors import AnswersError, Problem
 from screening.models import Kind, RulePack
+from screening.text import printable
 
 RULE_STATES = ("raised", "open", "not_raised")
 RULE_ID = re.compile(r"[a-z][a-z0-9_-]{0,79}")
 """A results column other than row, record_id and the pack's is named by a rule id."""
-ITEM_STATES = ("yes", "no", "unknown", "not_assessed", "not_asked")
+ITEM_STATES = (*STATES, "not_asked")
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,8 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from screening.errors import AnswersError, Problem, echo
+from screening.algebra import ANSWER_CHOICES
+from screening.errors import AnswersError, Problem
 from screening.limits import (
     MAX_CELL_CHARS,
     MAX_NUMBER_DIGITS,
@@ -34,10 +35,16 @@ from screening.limits import (
     MAX_TABLE_UPLOAD_MEMORY,
     MAX_TABLE_UPLOAD_ROWS,
 )
-from screening.text import DuplicateKeyError, NumberTooLongError, TooManyKeysError, strict_json
+from screening.text import (
+    DuplicateKeyError,
+    NumberTooLongError,
+    TooManyKeysError,
+    echo,
+    strict_json,
+)
 
 RECORD_ID = "record_id"
-BAD_VALUE = 'answer must be "yes", "no" or "unknown" (lower case), or blank'
+BAD_VALUE = f"answer must be {ANSWER_CHOICES} (lower case), or blank"
 BAD_RECORD_ID = f"record_id must be text or a whole number of at most {MAX_CELL_CHARS} characters"
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl"}

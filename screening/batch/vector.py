@@ -1,10 +1,11 @@
 """A rule pack's conditions evaluated over many answer sets at once, on int8 arrays.
 
-The engine's three-valued logic on small integers: FALSE=0 < OPEN=1 < TRUE=2, so `all` is
-the minimum, `any` the maximum and `not` is 2 - x. Answers are coded per item (blank, yes,
-no, unknown, and HIDDEN for a follow-up that is not asked); a leaf is a lookup table indexed
-by that code. Follow-ups are resolved parents first, as `screening.logic.visible_states`
-does, so hiding cascades. The per-row engine stays the reference: tests hold the two equal.
+The engine's three-valued logic on the small integers of `screening.algebra` (FALSE=0 <
+OPEN=1 < TRUE=2), so `all` is the minimum, `any` the maximum and `not` is 2 - x. Answers are
+coded per item by the answer table's batch codes (and HIDDEN for a follow-up that is not
+asked); a leaf is a lookup table indexed by that code, made by `algebra.leaf_codes`.
+Follow-ups are resolved parents first, as `screening.logic.visible_states` does, so hiding
+cascades. The per-row engine stays the reference: tests hold the two equal.
 """
 
 from __future__ import annotations
@@ -16,58 +17,67 @@ from functools import reduce
 import numpy as np
 from numpy.typing import NDArray
 
-from screening.logic import condition_items
-from screening.models import AllOf, AnswerState, Condition, ItemIs, NotOf, RulePack
+from screening.algebra import (
+    ANSWER_TABLE,
+    NOT_ASKED_CODE,
+    Path,
+    Tri,
+    Walk,
+    condition_items,
+    fold,
+    leaf_codes,
+)
+from screening.models import AllOf, AnswerState, AnyOf, Condition, ItemIs, NotOf, RulePack
 
 Codes = NDArray[np.int8]
 """One int8 per answer set: an item's answer code, or a condition's three-valued result."""
 
-FALSE, OPEN, TRUE = 0, 1, 2
-BLANK, YES, NO, UNKNOWN, HIDDEN = 0, 1, 2, 3, 4
-ANSWER_CODES: dict[str, int] = {"": BLANK, "yes": YES, "no": NO, "unknown": UNKNOWN}
+FALSE, OPEN, TRUE = int(Tri.FALSE), int(Tri.OPEN), int(Tri.TRUE)
+HIDDEN = NOT_ASKED_CODE
+BLANK, YES, NO, UNKNOWN = (
+    next(r.batch_code for r in ANSWER_TABLE if r.value == s)
+    for s in ("not_assessed", "yes", "no", "unknown")
+)
+ANSWER_CODES: dict[str, int] = {r.cell: r.batch_code for r in ANSWER_TABLE}
 """A cell's text to its code; blank (empty or missing) means asked but not assessed."""
 STATE_OF_CODE: dict[int, AnswerState | None] = {
-    BLANK: "not_assessed",
-    YES: "yes",
-    NO: "no",
-    UNKNOWN: "unknown",
+    **{r.batch_code: r.value for r in ANSWER_TABLE},
     HIDDEN: None,
 }
 """A code back to the engine's state; None is a question that is not asked."""
 
 
 def _leaf_table(values: Sequence[str]) -> NDArray[np.int8]:
-    """What a leaf gives for each answer code, exactly as `logic.compile_condition`'s leaf."""
-    return np.array(
-        [
-            OPEN,
-            TRUE if "yes" in values else FALSE,
-            TRUE if "no" in values else FALSE,
-            TRUE if "unknown" in values else OPEN,
-            FALSE,
-        ],
-        dtype=np.int8,
-    )
+    """What a leaf gives for each answer code, exactly as the per-row engine's leaf
+    (`algebra.leaf_value`), the not-asked code last."""
+    return np.array(leaf_codes(values), dtype=np.int8)  # type: ignore[arg-type]  # cells' words
 
 
-class _Evaluator:
-    """Evaluates conditions over coded columns, computing each distinct leaf once."""
+class _Evaluator(Walk[Codes]):
+    """Evaluates conditions over coded columns, computing each distinct leaf once: the
+    shared order on small integers, `all` the minimum, `any` the maximum, `not` 2 - x."""
 
     def __init__(self, codes: Mapping[str, Codes]) -> None:
         self.codes = codes
         self.leaves: dict[tuple[str, tuple[str, ...]], Codes] = {}
 
     def __call__(self, condition: Condition) -> Codes:
-        if isinstance(condition, ItemIs):
-            key = (condition.item, tuple(sorted(condition.values)))
-            if key not in self.leaves:
-                self.leaves[key] = _leaf_table(condition.values)[self.codes[condition.item]]
-            return self.leaves[key]
-        if isinstance(condition, NotOf):
-            return (TRUE - self(condition.not_)).astype(np.int8, copy=False)
-        if isinstance(condition, AllOf):
-            return reduce(np.minimum, (self(c) for c in condition.all))
-        return reduce(np.maximum, (self(c) for c in condition.any))
+        return fold(condition, self)
+
+    def leaf(self, node: ItemIs, path: Path) -> Codes:
+        key = (node.item, tuple(sorted(node.values)))
+        if key not in self.leaves:
+            self.leaves[key] = _leaf_table(node.values)[self.codes[node.item]]
+        return self.leaves[key]
+
+    def not_(self, node: NotOf, part: Codes) -> Codes:
+        return (TRUE - part).astype(np.int8, copy=False)
+
+    def all(self, node: AllOf, parts: list[Codes]) -> Codes:
+        return reduce(np.minimum, parts)
+
+    def any(self, node: AnyOf, parts: list[Codes]) -> Codes:
+        return reduce(np.maximum, parts)
 
 
 def follow_up_order(pack: RulePack) -> tuple[str, ...]:
@@ -112,33 +122,44 @@ def evaluate_codes(pack: RulePack, visible: Mapping[str, Codes]) -> dict[str, Co
     return {rule.id: evaluator(rule.when) for rule in pack.rules}
 
 
-def _witnesses(
-    condition: Condition, visible: Mapping[str, Codes]
-) -> tuple[Codes, list[tuple[str, NDArray[np.bool_]]]]:
+_Witnessed = tuple[Codes, list[tuple[str, NDArray[np.bool_]]]]
+
+
+class _Witnesses(Walk[_Witnessed]):
     """A condition's value and, per leaf in reading order, whether it decided that value.
 
-    Mirrors `logic._merge`: `all` keeps its false parts when false, its true and open parts
+    Mirrors `logic._Outcomes`: `all` keeps its false parts when false, its true and open parts
     otherwise; `any` keeps the parts whose value is its own; `not` keeps its part's.
     """
-    if isinstance(condition, ItemIs):
-        codes = visible[condition.item]
-        value = _leaf_table(condition.values)[codes]
-        return value, [(condition.item, codes != HIDDEN)]
-    if isinstance(condition, NotOf):
-        value, leaves = _witnesses(condition.not_, visible)
+
+    def __init__(self, visible: Mapping[str, Codes]) -> None:
+        self.visible = visible
+
+    def leaf(self, node: ItemIs, path: Path) -> _Witnessed:
+        codes = self.visible[node.item]
+        return _leaf_table(node.values)[codes], [(node.item, codes != HIDDEN)]
+
+    def not_(self, node: NotOf, part: _Witnessed) -> _Witnessed:
+        value, leaves = part
         return (TRUE - value).astype(np.int8), leaves
-    subconditions = condition.all if isinstance(condition, AllOf) else condition.any
-    parts = [_witnesses(c, visible) for c in subconditions]
-    values = [v for v, _ in parts]
-    if isinstance(condition, AllOf):
-        value = reduce(np.minimum, values)
-        kept = [(v == FALSE) == (value == FALSE) for v in values]
-    else:
-        value = reduce(np.maximum, values)
-        kept = [v == value for v in values]
-    return value, [
-        (i, w & k) for (_, leaves), k in zip(parts, kept, strict=True) for i, w in leaves
-    ]
+
+    def all(self, node: AllOf, parts: list[_Witnessed]) -> _Witnessed:
+        value = reduce(np.minimum, [v for v, _ in parts])
+        return value, _kept(parts, [(v == FALSE) == (value == FALSE) for v, _ in parts])
+
+    def any(self, node: AnyOf, parts: list[_Witnessed]) -> _Witnessed:
+        value = reduce(np.maximum, [v for v, _ in parts])
+        return value, _kept(parts, [v == value for v, _ in parts])
+
+
+def _kept(
+    parts: list[_Witnessed], kept: list[NDArray[np.bool_]]
+) -> list[tuple[str, NDArray[np.bool_]]]:
+    return [(i, w & k) for (_, leaves), k in zip(parts, kept, strict=True) for i, w in leaves]
+
+
+def _witnesses(condition: Condition, visible: Mapping[str, Codes]) -> _Witnessed:
+    return fold(condition, _Witnesses(visible))
 
 
 def open_items(condition: Condition, visible: Mapping[str, Codes]) -> list[tuple[str, ...]]:

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from screening.errors import Problem, ScreeningError, echo
+from screening.catalogue import SOURCE_LANGUAGE, available_languages
+from screening.errors import Problem, ScreeningError
+from screening.text import echo
 
 MAX_CONFIG_BYTES = 1_000_000
 """A configuration file: a few issuers' key sets fit in a few kilobytes."""
@@ -48,6 +50,9 @@ class ServiceConfig:
     feedback_per_minute: int = 600
     body_seconds: float = 10.0
     header_seconds: float = 10.0
+    language: str = SOURCE_LANGUAGE
+    """The language of the cards' own words (the pack's stay as written): a tag with a
+    catalogue here (`screening.catalogue.available_languages`)."""
 
 
 KNOWN_KEYS = {
@@ -58,6 +63,9 @@ KNOWN_KEYS = {
     "fhir_servers": "a list of FHIR base URLs a call's fhirServer may name, to fetch missing "
     "prefetch from with the call's fhirAuthorization token",
     "per_point_cards": "true for one card per checklist point instead of one summary card",
+    "language": "the tag of a language with a catalogue here, for the cards' own words ("
+    + ", ".join(available_languages())
+    + ")",
     "app_url": "the web form's address, linked from the summary card",
     "feedback_per_call": "the most feedback entries in one call (1 to 100)",
     "feedback_per_minute": "the most feedback entries accepted per minute (1 to 100000)",
@@ -145,6 +153,7 @@ def parse_config(data: Any, path: Path) -> ServiceConfig:
         "feedback_per_minute": (lambda v: _int(v, 1, 100_000),),
         "body_seconds": (lambda v: _number(v, 0.5, 60),),
         "header_seconds": (lambda v: _number(v, 0.5, 60),),
+        "language": (lambda v: v if isinstance(v, str) and v in available_languages() else None,),
     }
     for key, (check,) in checks.items():
         if key in data:

@@ -28,6 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from screening.catalogue import speaking
 from screening.cds.auth import AuthError, JwtChecker
 from screening.cds.body import RefusedError, outcome_response, read_json
 from screening.cds.calls import CallSettings, cards_for, complete_prefetch
@@ -211,7 +212,8 @@ def create_app(
         await authenticate(request, service)
         body = await read_json(request, config.body_seconds)
         body = await complete_prefetch(settings, service, body, config.fhir_servers)
-        return JSONResponse(cards_for(settings, service, body))
+        with speaking(config.language):  # this request's task only: calls never share it
+            return JSONResponse(cards_for(settings, service, body))
 
     async def feedback(request: Request) -> Response:
         service = _service(request)

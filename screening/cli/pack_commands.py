@@ -143,6 +143,7 @@ def diff(old_dir: Path, new_dir: Path) -> None:
 
 @click.command()
 @rules_option
+@lang_option
 def scenarios(rules_dir: Path) -> None:
     """Run the vignettes in the pack's scenarios/ folder: exit 0 when all pass, 1 otherwise."""
     from screening.pack.scenarios import all_passed, run_pack_scenarios, scenario_report

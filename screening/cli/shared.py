@@ -39,11 +39,11 @@ rules_option = click.option(
 
 
 def _speak(ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
-    """Renders the whole command in the language asked for: the language holds until the
-    command's context closes, so the next command (a test's, in the same process) starts
-    in English again."""
+    """Renders the whole command in the language asked for, its error messages included: the
+    language holds until the outermost context closes (after the shell has said what went
+    wrong), so the next command (a test's, in the same process) starts in English again."""
     if value is not None:
-        ctx.with_resource(speaking(value))
+        ctx.find_root().with_resource(speaking(value))
 
 
 lang_option = click.option(

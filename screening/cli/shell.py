@@ -17,6 +17,7 @@ from typing import Any
 
 import click
 
+from screening.catalogue import _
 from screening.cli import checklist_commands, pack_commands
 from screening.errors import PackError, ScreeningError, problem_lines
 from screening.text import printable
@@ -43,28 +44,32 @@ class _Shell(click.Group):
         try:
             return super().invoke(ctx)
         except PackError as exc:
-            click.echo(f"Error: rule pack refused ({len(exc.problems)} problem(s)):", err=True)
+            refused = _("Error: rule pack refused ({n} problem(s)):")
+            click.echo(refused.format(n=len(exc.problems)), err=True)
             for line in problem_lines(exc.problems):
                 click.echo(f"  {line}", err=True)
             sys.exit(1)
         except ScreeningError as exc:
             for line in problem_lines(exc.problems):
-                click.echo(f"Error: {line}", err=True)
+                click.echo(_("Error: {problem}").format(problem=line), err=True)
             sys.exit(1)
         except BrokenPipeError:
             # The reader went away (`| head`): nothing left to say, and nobody to say it to.
             sys.stderr.close()
             sys.exit(1)
         except OSError as exc:
-            click.echo(printable(f"Error: {exc.filename or ''}: {exc.strerror or exc}"), err=True)
+            problem = f"{exc.filename or ''}: {exc.strerror or exc}"
+            click.echo(printable(_("Error: {problem}").format(problem=problem)), err=True)
             sys.exit(1)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as exc:  # a bug must still not show a user a traceback
             click.echo(
                 printable(
-                    f"Error: unexpected internal error ({type(exc).__name__}: {exc}); "
-                    "nothing was written. Please report it."
+                    _(
+                        "Error: unexpected internal error ({error}); nothing was written. "
+                        "Please report it."
+                    ).format(error=f"{type(exc).__name__}: {exc}")
                 ),
                 err=True,
             )

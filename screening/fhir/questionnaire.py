@@ -14,9 +14,11 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+from screening.algebra import ANSWER_ROWS, Path, Tri, Walk, fold, leaf_value
+from screening.catalogue import SOURCE_LANGUAGE, _, active_language
 from screening.language import DISCLAIMER
 from screening.markdown import md_escape
-from screening.models import AllOf, Answer, AnyOf, Condition, Item, ItemIs, NotOf, RulePack
+from screening.models import ANSWERS, AllOf, Answer, AnyOf, Condition, Item, ItemIs, NotOf, RulePack
 from screening.words import by_section
 
 DEFAULT_BASE = "http://example.org/fhir"
@@ -27,10 +29,10 @@ ANSWER_LIST = "LL2817-6"
 """LOINC's Yes / No / Unknown answer list; LL2828-3 is Yes / No only and would lose Unknown."""
 
 ANSWER_CODINGS: Mapping[Answer, Mapping[str, str]] = {
-    "yes": {"system": LOINC, "code": "LA33-6", "display": "Yes"},
-    "no": {"system": LOINC, "code": "LA32-8", "display": "No"},
-    "unknown": {"system": LOINC, "code": "LA4489-6", "display": "Unknown"},
+    answer: {"system": LOINC, "code": str(row.loinc), "display": str(row.loinc_display)}
+    for answer, row in zip(ANSWERS, ANSWER_ROWS, strict=True)
 }
+"""Each answer's LOINC coding, from `algebra.ANSWER_TABLE`."""
 CODE_ANSWERS: Mapping[str, Answer] = {c["code"]: a for a, c in ANSWER_CODINGS.items()}
 
 STATUS: Mapping[str, str] = {
@@ -87,7 +89,12 @@ def questionnaire_url(pack: RulePack, base: str = DEFAULT_BASE) -> str:
 
 def questionnaire_canonical(pack: RulePack, base: str = DEFAULT_BASE) -> str:
     """`url|version`, as a QuestionnaireResponse names the questionnaire it answers."""
-    return f"{questionnaire_url(pack, base)}|{pack.meta.version}"
+    return canonical_of(pack.meta.name, pack.meta.version, base)
+
+
+def canonical_of(pack_name: str, version: str, base: str = DEFAULT_BASE) -> str:
+    """`questionnaire_canonical` from the pack's name and version, as a checklist carries them."""
+    return f"{check_base(base)}/Questionnaire/{questionnaire_id_of(pack_name)}|{version}"
 
 
 def item_code_system(pack: RulePack, base: str = DEFAULT_BASE) -> str:
@@ -121,8 +128,10 @@ def questionnaire(pack: RulePack, base: str = DEFAULT_BASE) -> dict[str, Any]:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.date):
         resource["date"] = meta.date
     resource["description"] = "\n\n".join(
-        md_escape(text) for text in (meta.description, DISCLAIMER) if text
+        md_escape(text) for text in (meta.description, _(DISCLAIMER)) if text
     )
+    if active_language() != SOURCE_LANGUAGE:  # an English form stays as it always was
+        resource["language"] = active_language()
     resource["subjectType"] = ["Patient"]
     resource["item"] = [
         {
@@ -215,7 +224,7 @@ def _enabling_answers(pack: RulePack, condition: Condition) -> dict[str, list[An
         if negated:  # false exactly when the answer is one of the values
             keep = [a for a in ANSWER_CODINGS if a not in leaf.values]
         else:  # false only for a known answer outside the values; Unknown leaves it open
-            keep = [a for a in ANSWER_CODINGS if a in leaf.values or a == "unknown"]
+            keep = [a for a in ANSWER_CODINGS if leaf_value(leaf.values, a) is not Tri.FALSE]
         known = enabling.setdefault(leaf.item, [])
         known += [a for a in keep if a not in known]
     return {p: [a for a in ANSWER_CODINGS if a in answers] for p, answers in enabling.items()}
@@ -229,28 +238,48 @@ def _codes(answers: tuple[Answer, ...] | list[Answer]) -> str:
     return " | ".join(f"'{ANSWER_CODINGS[a]['code']}'" for a in answers)
 
 
+class _FhirPath(Walk[str]):
+    """`condition_fhirpath` as a fold over the condition."""
+
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+
+    def leaf(self, node: ItemIs, path: Path) -> str:
+        code = _answer_code(node.item)
+        # Open: no answer (not assessed), or an answer that opens a leaf not naming it.
+        open_test = " or ".join(
+            [
+                f"{code}.empty()",
+                *(
+                    f"{code} = '{r.loinc}'"
+                    for r in ANSWER_ROWS
+                    if leaf_value(node.values, r.value) is Tri.OPEN
+                ),
+            ]
+        )
+        leaf = f"iif({code} in ({_codes(node.values)}), true, iif({open_test}, {{}}, false))"
+        parent = self.pack.item(node.item).asked_if
+        if parent is None:
+            return leaf
+        return f"iif({enable_when_expression(self.pack, parent)}, {leaf}, false)"
+
+    def not_(self, node: NotOf, part: str) -> str:
+        return f"({part}).not()"
+
+    def all(self, node: AllOf, parts: list[str]) -> str:
+        return " and ".join(f"({part})" for part in parts)
+
+    def any(self, node: AnyOf, parts: list[str]) -> str:
+        return " or ".join(f"({part})" for part in parts)
+
+
 def condition_fhirpath(pack: RulePack, condition: Condition) -> str:
     """A condition as three-valued FHIRPath over `%resource`: true, false, or `{}` when open.
 
     FHIRPath's `and`, `or` and `not()` treat `{}` as unknown exactly as the engine's Kleene
     logic treats an open part. A leaf on a follow-up is false while that follow-up is hidden.
     """
-    if isinstance(condition, ItemIs):
-        code = _answer_code(condition.item)
-        open_test = f"{code}.empty()"
-        if "unknown" not in condition.values:
-            open_test += f" or {code} = '{ANSWER_CODINGS['unknown']['code']}'"
-        leaf = f"iif({code} in ({_codes(condition.values)}), true, iif({open_test}, {{}}, false))"
-        parent = pack.item(condition.item).asked_if
-        if parent is None:
-            return leaf
-        return f"iif({enable_when_expression(pack, parent)}, {leaf}, false)"
-    if isinstance(condition, NotOf):
-        return f"({condition_fhirpath(pack, condition.not_)}).not()"
-    joiner, parts = (
-        (" and ", condition.all) if isinstance(condition, AllOf) else (" or ", condition.any)
-    )
-    return joiner.join(f"({condition_fhirpath(pack, part)})" for part in parts)
+    return fold(condition, _FhirPath(pack))
 
 
 def enable_when_expression(pack: RulePack, asked_if: Condition) -> str:
@@ -268,9 +297,9 @@ def item_codes(pack: RulePack, base: str = DEFAULT_BASE) -> dict[str, Any]:
         "url": item_code_system(pack, base),
         "version": meta.version,
         "name": _computable_name(meta.name) + "Items",
-        "title": f"{meta.name}: questions",
+        "title": _("{name}: questions").format(name=meta.name),
         "status": STATUS[meta.status],
-        "description": "The questions of the discussion checklist, by their stable item ids.",
+        "description": _("The questions of the discussion checklist, by their stable item ids."),
         "caseSensitive": True,
         "content": "complete",
         "count": len(pack.items),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from screening.algebra import LOINC_CHOICES
 from screening.errors import Problem
 from screening.fhir.questionnaire import CODE_ANSWERS, LOINC
 from screening.limits import MAX_ANSWERS, MAX_RESPONSE_ITEM_DEPTH
@@ -114,8 +115,7 @@ def _answer(answer: Any, link_id: str, source: str, problems: list[Problem]) -> 
     problems.append(
         Problem(
             source,
-            "answer must be a LOINC Yes (LA33-6), No (LA32-8) or Unknown (LA4489-6) "
-            f"coding, got {shown}",
+            f"answer must be a LOINC {LOINC_CHOICES} coding, got {shown}",
             ref=link_id,
         )
     )

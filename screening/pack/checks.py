@@ -1,6 +1,8 @@
 """Checks that span a pack's files: ids, references, sizes, follow-up cycles and depth,
 rules that can never hold (the satisfiability search) and the wording guard.
 
+The follow-up graph is `graph.py`, the wording guard `guard.py`, and a condition's leaves
+and size come from the one walk over conditions (`screening.algebra`).
 Every check that can run does, so a reviewer sees all problems in one pass.
 """
 
@@ -8,16 +10,16 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from functools import partial
 from typing import Any
 
 from ruamel.yaml.comments import CommentedMap
 
+from screening.algebra import Tri, condition_items, condition_size, leaves
 from screening.errors import Problem
 from screening.hidden import DEFAULT_SCRIPTS
-from screening.language import NO_VOCABULARY, Vocabulary, wording_problems
+from screening.language import NO_VOCABULARY, Vocabulary
 from screening.limits import (
     MAX_COMBINATIONS_PER_PACK,
     MAX_CONDITION_DEPTH,
@@ -28,18 +30,10 @@ from screening.limits import (
     MAX_RULES,
     MAX_SOURCES,
 )
-from screening.logic import Tri, compile_value, condition_items, visible_states
-from screening.models import (
-    AllOf,
-    AnswerState,
-    AnyOf,
-    Condition,
-    Item,
-    ItemIs,
-    NotOf,
-    Rule,
-    Source,
-)
+from screening.logic import compile_value, visible_states
+from screening.models import ANSWERS, Condition, Item, Rule, Source
+from screening.pack.graph import cyclic_components, path_back, with_parents
+from screening.pack.guard import guard_wording
 from screening.pack.yaml_files import line_of
 
 RESERVED_COLUMNS = ("row", "record_id", "pack_name", "pack_version", "pack_sha256")
@@ -48,19 +42,15 @@ to one would be read as it, or clash with it, so `check` refuses it."""
 
 
 def _item_refs(
-    raw: Any, condition: Condition, negated_only: bool = False, negated: bool = False
+    raw: Any, condition: Condition, negated_only: bool = False
 ) -> Iterator[tuple[str, int | None]]:
     """Every item a condition reads (or only those under a `not`), with the line naming it."""
-    if isinstance(condition, ItemIs):
-        if negated or not negated_only:
-            yield condition.item, line_of(raw)
-    elif isinstance(condition, (AllOf, AnyOf)):
-        parts = condition.all if isinstance(condition, AllOf) else condition.any
-        raws = raw["all"] if isinstance(condition, AllOf) else raw["any"]
-        for raw_part, part in zip(raws, parts, strict=True):
-            yield from _item_refs(raw_part, part, negated_only, negated)
-    elif isinstance(condition, NotOf):
-        yield from _item_refs(raw["not"], condition.not_, negated_only, negated=True)
+    for leaf in leaves(condition):
+        if leaf.negated or not negated_only:
+            at = raw
+            for key in leaf.path:
+                at = at[key]
+            yield leaf.node.item, line_of(at)
 
 
 class CrossChecker:
@@ -271,14 +261,14 @@ class CrossChecker:
     def _cycles(self) -> Iterator[Problem]:
         """Each circular `asked_if` once, named from its first item in file order (linear)."""
         depends = self._follow_up_graph()
-        component = _cyclic_components(depends)
+        component = cyclic_components(depends)
         reported: set[int] = set()
         for shown, raw, item in self.items:
             group = component.get(item.id)
             if group is None or group in reported:
                 continue
             reported.add(group)
-            cycle = _path_back(item.id, depends, component)
+            cycle = path_back(item.id, depends, component)
             yield Problem(
                 shown,
                 "asked_if is circular: " + " -> ".join([*cycle, cycle[0]]),
@@ -345,7 +335,7 @@ class CrossChecker:
         }
         budget = MAX_COMBINATIONS_PER_PACK
         for shown, raw, rule in self.rules:
-            refs = _with_parents(condition_items(rule.when), parents)
+            refs = with_parents(condition_items(rule.when), parents)
             if len(refs) > MAX_ITEMS_PER_CONDITION_CHECKED:
                 yield Problem(
                     shown,
@@ -367,8 +357,7 @@ class CrossChecker:
                 )
                 return
             holds = compile_value(rule.when)
-            answers: tuple[AnswerState, ...] = ("yes", "no", "unknown")
-            combos = itertools.product(answers, repeat=len(refs))
+            combos = itertools.product(ANSWERS, repeat=len(refs))
             if not any(
                 holds(visible_states(dict(zip(refs, combo, strict=True)), asked_if)) is Tri.TRUE
                 for combo in combos
@@ -417,140 +406,7 @@ class CrossChecker:
             yield from guard(shown, raw, quoted, source.id, wording=False)
 
 
-def guard_wording(
-    shown: str,
-    raw: CommentedMap,
-    texts: Mapping[str, str | Sequence[str] | None],
-    ref: str | None,
-    prefix: str = "",
-    *,
-    scripts: tuple[str, ...] = DEFAULT_SCRIPTS,
-    wording: bool = True,
-    gatekeeping: bool = True,
-    vocabulary: Vocabulary = NO_VOCABULARY,
-) -> Iterator[Problem]:
-    """Verdict words and gatekeeping phrases (when `wording`; the phrases also only when
-    `gatekeeping`), and anything that would make a reader see other letters or another order
-    than stored, in texts a clinician reads; a list's texts each at their own line.
-    `wording=False` is for text quoted as published (`wording_problems`' `quoted`)."""
-    in_force = vocabulary.for_scripts(scripts)
-    for field, value in texts.items():
-        if not value:
-            continue
-        for n, text in enumerate([value] if isinstance(value, str) else value):
-            found = wording_problems(
-                text,
-                scripts=scripts,
-                vocabulary=in_force,
-                quoted=not wording,
-                gatekeeping=gatekeeping,
-            )
-            if not found:
-                continue  # a line is asked for only when there is a problem to place
-            at = raw.lc.key(field) if isinstance(value, str) else raw[field].lc.item(n)
-            yield from (Problem(shown, f"{prefix}{field} {f}", at[0] + 1, ref) for f in found)
-
-
 _ONE_PATIENT = re.compile(
     r"\b(?:this|your|our|my)\s+patient\b|\bthe\s+patient\s+(?:is|has|was)\b", re.I
 )
 """Words that make a quoted statement about one patient rather than what a source says."""
-
-
-def _with_parents(items: tuple[str, ...], parents: Mapping[str, tuple[str, ...]]) -> list[str]:
-    """The items and, transitively, the questions that decide whether they are asked."""
-    found: dict[str, None] = {}
-    pending = deque(items)
-    while pending:
-        item = pending.popleft()
-        if item not in found:
-            found[item] = None
-            pending.extend(parents.get(item, ()))
-    return list(found)
-
-
-def condition_size(condition: Condition) -> tuple[int, int]:
-    """How many parts a condition has and how deep they nest, without recursion."""
-    nodes, deepest = 0, 0
-    stack: list[tuple[Condition, int]] = [(condition, 1)]
-    while stack:
-        node, depth = stack.pop()
-        nodes += 1
-        deepest = max(deepest, depth)
-        if isinstance(node, (AllOf, AnyOf)):
-            stack += [
-                (part, depth + 1) for part in (node.all if isinstance(node, AllOf) else node.any)
-            ]
-        elif isinstance(node, NotOf):
-            stack.append((node.not_, depth + 1))
-    return nodes, deepest
-
-
-def _cyclic_components(depends: Mapping[str, list[str]]) -> dict[str, int]:
-    """Items on a dependency cycle, each mapped to its strongly connected component.
-
-    Tarjan's algorithm, iterative, so it is linear and a long chain cannot exhaust the stack.
-    """
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    on_stack: set[str] = set()
-    stack: list[str] = []
-    cyclic: dict[str, int] = {}
-    counter = 0
-    for root in depends:
-        if root in index:
-            continue
-        work: list[tuple[str, Iterator[str]]] = [(root, iter(depends.get(root, ())))]
-        index[root] = low[root] = counter
-        counter += 1
-        stack.append(root)
-        on_stack.add(root)
-        while work:
-            node, edges = work[-1]
-            nxt = next(edges, None)
-            if nxt is not None:
-                if nxt not in index:
-                    index[nxt] = low[nxt] = counter
-                    counter += 1
-                    stack.append(nxt)
-                    on_stack.add(nxt)
-                    work.append((nxt, iter(depends.get(nxt, ()))))
-                elif nxt in on_stack:
-                    low[node] = min(low[node], index[nxt])
-                continue
-            work.pop()
-            if work:
-                parent = work[-1][0]
-                low[parent] = min(low[parent], low[node])
-            if low[node] == index[node]:
-                members = []
-                while True:
-                    member = stack.pop()
-                    on_stack.discard(member)
-                    members.append(member)
-                    if member == node:
-                        break
-                if len(members) > 1 or node in depends.get(node, ()):
-                    cyclic.update((m, index[node]) for m in members)
-    return cyclic
-
-
-def _path_back(
-    start: str, depends: Mapping[str, list[str]], component: Mapping[str, int]
-) -> list[str]:
-    """A shortest dependency path from `start` back to itself within its cycle (breadth first)."""
-    group = component[start]
-    came_from: dict[str, str] = {}
-    queue: deque[str] = deque([start])
-    while queue:
-        node = queue.popleft()
-        for nxt in depends.get(node, ()):
-            if nxt == start:
-                path = [node]
-                while path[-1] != start:
-                    path.append(came_from[path[-1]])
-                return path[::-1]
-            if component.get(nxt) == group and nxt not in came_from:
-                came_from[nxt] = node
-                queue.append(nxt)
-    return [start]

@@ -36,8 +36,9 @@ from screening.models import (
     RulePack,
     Source,
 )
-from screening.pack.checks import CrossChecker, guard_wording
+from screening.pack.checks import CrossChecker
 from screening.pack.files import RULES_FILES, ItemsFile, PackFile, SourcesFile
+from screening.pack.guard import guard_wording
 from screening.pack.record_map import RECORD_FILE, record_problems
 from screening.pack.vocabulary import VOCABULARY_FILE, VocabularyFile
 from screening.pack.yaml_files import (

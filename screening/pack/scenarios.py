@@ -17,12 +17,13 @@ from typing import Literal, NamedTuple
 from pydantic import BaseModel, ConfigDict, Field
 from ruamel.yaml.comments import CommentedMap
 
+from screening.algebra import condition_items
 from screening.answer_checks import answer_problems
+from screening.catalogue import N_, _
 from screening.engine import evaluate
 from screening.errors import PackError, Problem, ScreeningError
 from screening.hidden import DEFAULT_SCRIPTS
 from screening.language import wording_problems
-from screening.logic import condition_items
 from screening.models import Answer, AnswersFile, Identifier, RulePack, Text
 from screening.pack.loader import display_path, read_files
 from screening.pack.yaml_files import validate_yaml
@@ -113,13 +114,15 @@ class ScenarioResult:
 
     @property
     def differences(self) -> list[tuple[str, tuple[str, ...]]]:
+        """What differs from the expectation, each named in the language of the render, with
+        the rule ids."""
         found = [
-            ("missing expected", self.missing),
-            ("unexpectedly present", self.unexpected),
-            ("left open, expected to hold", self.open_not_held),
-            ("held, expected to stay open", self.held_not_open),
+            (N_("missing expected"), self.missing),
+            (N_("unexpectedly present"), self.unexpected),
+            (N_("left open, expected to hold"), self.open_not_held),
+            (N_("held, expected to stay open"), self.held_not_open),
         ]
-        return [(what, ids) for what, ids in found if ids]
+        return [(_(what), ids) for what, ids in found if ids]
 
     @property
     def passed(self) -> bool:
@@ -239,16 +242,18 @@ def run_scenarios(pack: RulePack, scenarios: Sequence[PlacedScenario]) -> list[S
 def scenario_report(results: Sequence[ScenarioResult], folder: str) -> str:
     """One line per scenario; each failing one lists the rule ids that differ, by kind."""
     if not results:
-        return f"No scenarios found in {folder}.\n"
+        return _("No scenarios found in {folder}.").format(folder=folder) + "\n"
     lines: list[str] = []
     for result in results:
         if result.passed:
-            lines.append(f"PASS  {result.scenario.id}")
+            lines.append(_("PASS  {scenario}").format(scenario=result.scenario.id))
             continue
-        lines.append(f"FAIL  {result.scenario.id} ({result.where})")
+        failing = _("FAIL  {scenario} ({where})")
+        lines.append(failing.format(scenario=result.scenario.id, where=result.where))
         lines += [f"        {what}: {', '.join(ids)}" for what, ids in result.differences]
     failed = sum(not r.passed for r in results)
-    lines.append(f"{len(results)} scenarios: {len(results) - failed} passed, {failed} failed.")
+    summary = _("{n} scenarios: {passed} passed, {failed} failed.")
+    lines.append(summary.format(n=len(results), passed=len(results) - failed, failed=failed))
     return "\n".join(lines) + "\n"
 
 
@@ -292,18 +297,18 @@ def coverage(pack: RulePack, results: Sequence[ScenarioResult]) -> Coverage:
 def coverage_report(cover: Coverage, results: Sequence[ScenarioResult]) -> str:
     """Plain lines for `check --coverage`."""
     if cover.complete:
-        return (
-            f"Coverage: {len(results)} scenarios make every rule hold at least once; "
-            "every item is read by a rule or decides whether a follow-up question is asked.\n"
+        complete = _(
+            "Coverage: {n} scenarios make every rule hold at least once; every item is read by "
+            "a rule or decides whether a follow-up question is asked."
         )
-    lines = ["Coverage gaps:"]
+        return complete.format(n=len(results)) + "\n"
+    lines = [_("Coverage gaps:")]
     if cover.unfired_rules:
-        lines.append(f"  rules that no scenario makes hold: {', '.join(cover.unfired_rules)}")
+        unfired = _("rules that no scenario makes hold: {ids}")
+        lines.append("  " + unfired.format(ids=", ".join(cover.unfired_rules)))
     if cover.unread_items:
-        lines.append(
-            "  items that no rule reads and no follow-up question depends on: "
-            + ", ".join(cover.unread_items)
-        )
+        unread = _("items that no rule reads and no follow-up question depends on: {ids}")
+        lines.append("  " + unread.format(ids=", ".join(cover.unread_items)))
     return "\n".join(lines) + "\n"
 
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from screening.algebra import NOT_ASSESSED
 from screening.catalogue import N_, Words, _, ngettext
 from screening.models import (
     AnswersFile,
@@ -304,20 +305,20 @@ def open_because(entry: Entry) -> bool:
 
 def not_assessed_text(contract: PageContract, checklist: Checklist) -> str:
     """The items asked but not answered, by name: "Not assessed: a; b; c"."""
-    labels = [i.label for i in checklist.items if i.state == "not_assessed"]
+    labels = [i.label for i in checklist.items if i.state == NOT_ASSESSED]
     return f"{_(contract.not_assessed)} {'; '.join(labels) if labels else _('none')}"
 
 
 def answered(checklist: Checklist) -> list[AskedItem]:
     """The items printed with their answer when the format prints from the checklist."""
-    return [i for i in checklist.items if i.state != "not_assessed"]
+    return [i for i in checklist.items if i.state != NOT_ASSESSED]
 
 
 def row_answer(state: AnswerState | None) -> str:
     """What the Answers section prints for an item: its answer, Not assessed or Not asked."""
     if state is None:
         return _("Not asked")
-    return _("Not assessed") if state == "not_assessed" else ANSWER_LABELS[state]
+    return _("Not assessed") if state == NOT_ASSESSED else ANSWER_LABELS[state]
 
 
 def details_rows(answers: AnswersFile, rule_set: RuleSetRef) -> list[tuple[str, str]]:

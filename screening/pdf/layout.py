@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from screening.algebra import NOT_ASSESSED
 from screening.catalogue import _, active_language
 from screening.models import AnswersFile, AnswerState, Checklist
 from screening.pdf.contract import (
@@ -175,7 +176,7 @@ class _Layout(EntryBlocks):
         height = len(lines) * 4.4 + 2
         doc.ensure_room(height)
         top = doc.y
-        if state == "not_assessed":
+        if state == NOT_ASSESSED:
             doc.set_fill_color(*TINT)
             doc.rect(doc.l_margin, top, doc.epw, height, style="F")
         doc.set_y(top + 1)
