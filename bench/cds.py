@@ -39,6 +39,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
+from bench.report import figure, save
 from screening import AnswersFile, evaluate, load_pack
 from screening.fhir.response import questionnaire_response
 from screening.logic import asked_states
@@ -240,8 +241,9 @@ def run_path(
     per_client: int,
     discovery: bool = False,
     expect: bytes = b"",
-) -> None:
-    """Start a server with these settings, run the clients against it, print one line."""
+) -> tuple[float, float, int]:
+    """Start a server with these settings, run the clients against it, print one line;
+    return its p50 and p99 in ms and its count of errors."""
     port = free_port()
     audience = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as folder:
@@ -312,6 +314,7 @@ def run_path(
         f"  p99 {p99:5.1f} ms  max {ordered[-1] * 1e3:6.1f} ms{cpu}{failed}{memory}"
         f"  load {load_before:.1f} -> {load_after:.1f}{mark}"
     )
+    return p50, p99, len(errors)
 
 
 def main() -> None:
@@ -332,7 +335,7 @@ def main() -> None:
     )
 
     def path(name: str, bodies: list[bytes], expect: bytes = b"", **settings: object) -> None:
-        run_path(
+        p50, p99, errors = run_path(
             name,
             bodies,
             settings,
@@ -341,8 +344,18 @@ def main() -> None:
             per_client=per_client,
             expect=expect,
         )
+        figure(
+            "cds",
+            f"{name}: p99 at {clients} clients, JWT checked"
+            + (f" ({errors} errors)" if errors else ""),
+            p99,
+            "ms",
+            target=TARGET_P99_MS,
+            floor=("discovery, no JWT, p99", floor_p99),
+        )
+        figure("cds", f"{name}: p50 at {clients} clients", p50, "ms")
 
-    run_path(
+    _, floor_p99, _ = run_path(
         "floor: discovery (no JWT, no cards)",
         plain,
         {},
@@ -355,6 +368,7 @@ def main() -> None:
     path("summary card (default)", plain)
     path("summary card, answers from record", with_record, expect=b"from the record")
     path("per-point cards", plain, per_point_cards=True)
+    save("cds")
 
 
 if __name__ == "__main__":
