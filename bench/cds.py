@@ -8,10 +8,11 @@ summary card (the default), the record-derived summary (medication list and bloo
 in the prefetch; a reply without an answer from the record counts as an error), and per-point
 cards. Every call but the floor's carries a JWT the service validates (ES384 signature against
 the configured JWK Set, iss, aud, exp, iat, jti with replay refused). Prints throughput, p50 /
-p99 latency, errors and the server's memory for each, beside the floor (discovery, no JWT, no
-evaluation), the target (issue 23: p99 <= 50 ms at 8 clients) and the load average before
-and after each path (a loaded machine's figures are not the service's). Prints figures; never
-fails.
+p99 latency, the server's CPU time per call (user + system, all its threads: a figure the
+machine's load hardly moves, unlike the latencies), errors and the server's memory for each,
+beside the floor (discovery, no JWT, no evaluation), the target (issue 23: p99 <= 50 ms at 8
+clients) and the load average before and after each path (a loaded machine's figures are not
+the service's). Prints figures; never fails.
 Run: `make bench` or `.venv/bin/python bench/cds.py [--clients N] [--requests M]`.
 """
 
@@ -38,7 +39,8 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 
-from screening import AnswersFile, load_pack
+from bench.report import figure, save
+from screening import AnswersFile, evaluate, load_pack
 from screening.fhir.response import questionnaire_response
 from screening.logic import asked_states
 from screening.models import Answer
@@ -117,7 +119,7 @@ def call_bodies(count: int, seed: int = 20261201, record: bool = False) -> list[
         given = {k: v for k, v in raw.items() if v is not None}
         asked = asked_states(pack, given)
         answers = AnswersFile(answers={k: v for k, v in given.items() if k in asked})
-        response = questionnaire_response(pack, answers)
+        response = questionnaire_response(evaluate(pack, answers))
         response["subject"] = {"reference": f"Patient/p{n}"}
         prefetch: dict[str, object] = {"checklistResponse": response}
         if record:
@@ -168,6 +170,15 @@ def rss_mib(pid: int) -> float | None:
     except OSError:
         return None
     return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU time a process has used, from /proc (Linux); None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wait_until_up(port: int, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
@@ -230,8 +241,9 @@ def run_path(
     per_client: int,
     discovery: bool = False,
     expect: bytes = b"",
-) -> None:
-    """Start a server with these settings, run the clients against it, print one line."""
+) -> tuple[float, float, int]:
+    """Start a server with these settings, run the clients against it, print one line;
+    return its p50 and p99 in ms and its count of errors."""
     port = free_port()
     audience = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as folder:
@@ -270,12 +282,14 @@ def run_path(
                     )
                 )
             load_before = os.getloadavg()[0]
+            cpu_before = cpu_seconds(server.pid)
             start = time.perf_counter()
             for thread in threads:
                 thread.start()
             for thread in threads:
                 thread.join()
             elapsed = time.perf_counter() - start
+            cpu_after = cpu_seconds(server.pid)
             load_after = os.getloadavg()[0]
             busy = rss_mib(server.pid)
         finally:
@@ -290,11 +304,17 @@ def run_path(
         f", errors {len(errors)} ({', '.join(sorted(set(errors)))})" if errors else ", errors 0"
     )
     p50 = statistics.median(ordered) * 1e3
+    cpu = (
+        f"  CPU {(cpu_after - cpu_before) / total * 1e3:4.1f} ms/call"
+        if cpu_before is not None and cpu_after is not None
+        else ""
+    )
     print(
         f"{name:<38} {total / elapsed:6,.0f} calls/s  p50 {p50:5.1f} ms"
-        f"  p99 {p99:5.1f} ms  max {ordered[-1] * 1e3:6.1f} ms{failed}{memory}"
+        f"  p99 {p99:5.1f} ms  max {ordered[-1] * 1e3:6.1f} ms{cpu}{failed}{memory}"
         f"  load {load_before:.1f} -> {load_after:.1f}{mark}"
     )
+    return p50, p99, len(errors)
 
 
 def main() -> None:
@@ -315,7 +335,7 @@ def main() -> None:
     )
 
     def path(name: str, bodies: list[bytes], expect: bytes = b"", **settings: object) -> None:
-        run_path(
+        p50, p99, errors = run_path(
             name,
             bodies,
             settings,
@@ -324,8 +344,18 @@ def main() -> None:
             per_client=per_client,
             expect=expect,
         )
+        figure(
+            "cds",
+            f"{name}: p99 at {clients} clients, JWT checked"
+            + (f" ({errors} errors)" if errors else ""),
+            p99,
+            "ms",
+            target=TARGET_P99_MS,
+            floor=("discovery, no JWT, p99", floor_p99),
+        )
+        figure("cds", f"{name}: p50 at {clients} clients", p50, "ms")
 
-    run_path(
+    _, floor_p99, _ = run_path(
         "floor: discovery (no JWT, no cards)",
         plain,
         {},
@@ -338,6 +368,7 @@ def main() -> None:
     path("summary card (default)", plain)
     path("summary card, answers from record", with_record, expect=b"from the record")
     path("per-point cards", plain, per_point_cards=True)
+    save("cds")
 
 
 if __name__ == "__main__":

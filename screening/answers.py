@@ -17,11 +17,11 @@ from pydantic import ValidationError
 
 from screening.algebra import ANSWER_CHOICES
 from screening.answer_checks import answer_problems
-from screening.errors import AnswersError, Problem, echo
+from screening.errors import AnswersError, Problem
 from screening.fhir.response import answers_from_response
 from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
 from screening.models import NOTE_MAX_LENGTH, AnswersFile, RulePack
-from screening.text import DuplicateKeyError, NumberTooLongError, strict_json
+from screening.text import DuplicateKeyError, NumberTooLongError, echo, strict_json
 
 __all__ = ["answer_problems", "parse_answers", "read_answers_bytes"]
 

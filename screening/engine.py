@@ -89,6 +89,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             "clinician": answers.clinician,
             "date": answers.date,
             "items": [parts.asked[i, s] for i, s in states.items()],
+            "rule_order": parts.rule_order,
         }
     )
 
@@ -127,6 +128,7 @@ class _Parts:
             status=pack.meta.status,
             sha256=pack.sha256,
         )
+        self.rule_order = tuple(rule.id for rule in pack.rules)
         sources = {s.id: SourceRef.model_validate(_source_ref(s)) for s in pack.sources}
         names = {s.id: s for s in pack.sources}
         section_order = section_rank(pack.sections)

@@ -6,21 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from screening.limits import MAX_PROBLEMS_SHOWN
-from screening.text import FORMULA_STARTS, echo, inert_cell, printable, printable_lines
-
-__all__ = [  # the text helpers, long imported from here; screening.text defines them
-    "FORMULA_STARTS",
-    "AnswersError",
-    "ExportError",
-    "PackError",
-    "Problem",
-    "ScreeningError",
-    "echo",
-    "inert_cell",
-    "printable",
-    "printable_lines",
-    "problem_lines",
-]
+from screening.text import printable
 
 
 @dataclass(frozen=True)

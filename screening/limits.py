@@ -80,7 +80,7 @@ CANDIDATE_CHECK_SECONDS = 30.0
 # How much a message shows.
 MAX_ECHO = 120
 """A problem quotes at most this much of the offending value (a questionnaire's url fits), the
-one length every message, problems file and refusal quotes through (`screening.errors.echo`)."""
+one length every message, problems file and refusal quotes through (`screening.text.echo`)."""
 
 MAX_PROBLEMS_SHOWN = 20
 """A refusal lists this many problems, then says how many more there are."""

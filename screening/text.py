@@ -155,3 +155,20 @@ def strict_json(
         parse_float=lambda digits: float(bounded(digits)),
         parse_constant=constant if refuse_constants else None,
     )
+
+
+def nested_deeper_than(data: Any, limit: int) -> bool:
+    """Whether any value of read JSON sits deeper than `limit` (the top value is at depth 1):
+    a level of containers at a time, so scalars cost nothing."""
+    level = [data] if isinstance(data, dict | list) else []
+    depth = 1
+    while level:
+        if depth >= limit:
+            return any(level)  # a non-empty container here has children deeper than the limit
+        deeper: list[Any] = []
+        for value in level:
+            children = value.values() if isinstance(value, dict) else value
+            deeper += [c for c in children if isinstance(c, dict | list)]
+        level = deeper
+        depth += 1
+    return False

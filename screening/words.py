@@ -83,9 +83,12 @@ NO_ANSWER_NEEDED = N_("no answer needed")
 """Said of a point that every set of answers raises."""
 
 
-def answers_behind(checklist: Checklist, entry: Entry) -> str:
+def answers_behind(
+    checklist: Checklist, entry: Entry, label: Callable[[str], str] | None = None
+) -> str:
     """The answers that raised or left open an entry, as a reader sees them:
-    "substance use history = Yes; monitoring = Unknown", or that none was needed."""
-    label = checklist.label
+    "substance use history = Yes; monitoring = Unknown", or that none was needed; `label`
+    names the items (`checklist.label` unless given)."""
+    label = label or checklist.label
     found = "; ".join(f"{label(b.item)} = {ANSWER_WORDS[b.answer]}" for b in entry.because)
     return found or _(NO_ANSWER_NEEDED)

@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from screening import AnswersError, AnswersFile, RulePack, parse_answers
+from screening import AnswersError, AnswersFile, RulePack, evaluate, parse_answers
 from screening.answers import answer_problems, read_answers_bytes
 from screening.fhir.response import questionnaire_response
 from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_ECHO, MAX_NUMBER_DIGITS
@@ -143,7 +143,7 @@ class TestWhatIsWrong:
         self, shipped_pack: RulePack
     ) -> None:
         answers = AnswersFile(answers={"monitoring_available": "no"})
-        resource = questionnaire_response(shipped_pack, answers)
+        resource = questionnaire_response(evaluate(shipped_pack, answers))
         read = read_answers_bytes(json.dumps(resource).encode(), "r.json")
         assert read.answers == {"monitoring_available": "no"}
         assert answer_problems(shipped_pack, read, "r.json") == []
@@ -195,7 +195,7 @@ class TestCheckedAgainstThePack:
         self, shipped_pack: RulePack
     ) -> None:
         resource = questionnaire_response(
-            shipped_pack, AnswersFile(answers={"monitoring_available": "no"})
+            evaluate(shipped_pack, AnswersFile(answers={"monitoring_available": "no"}))
         )
         resource["questionnaire"] = "http://example.org/Questionnaire/other|1.0.0"
         resource["item"][0]["item"][0]["linkId"] = "not_an_item"

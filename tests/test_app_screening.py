@@ -654,7 +654,7 @@ class TestSaveAndResume:
         self, mini: AppTest, mini_pack: RulePack
     ) -> None:
         resource = response_json(
-            mini_pack, AnswersFile(answers={"history": "yes", "active": "yes"})
+            evaluate(mini_pack, AnswersFile(answers={"history": "yes", "active": "yes"}))
         )
         no = '"code": "LA32-8"'  # the parent changed to No after its follow-up was answered
         kept = resource.replace('"code": "LA33-6"', no, 1)

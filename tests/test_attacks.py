@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from screening import AnswersError, PackError, RulePack, evaluate, load_pack
 from screening.answers import read_answers_bytes
 from screening.cli import cli
-from screening.errors import Problem, printable, problem_lines
+from screening.errors import Problem, problem_lines
 from screening.limits import (
     MAX_ANSWERS,
     MAX_CONDITION_DEPTH,
@@ -32,6 +32,7 @@ from screening.limits import (
 )
 from screening.models import AnswersFile
 from screening.pack.candidate import review_candidate
+from screening.text import printable
 from tests.cli_process import run_screening
 from tests.conftest import MINI_PACK, write_answers, write_pack, zipped
 

@@ -26,9 +26,10 @@ from screening.batch.table import (
     read_table_bytes,
 )
 from screening.cli import cli
-from screening.errors import FORMULA_STARTS, AnswersError, printable
+from screening.errors import AnswersError
 from screening.limits import MAX_CELL_CHARS, MAX_ECHO, MAX_TABLE_COLUMNS
 from screening.models import RulePack
+from screening.text import FORMULA_STARTS, printable
 from tests.conftest import HEADER, MINI_PACK, ROWS, csv_text, write_pack
 
 

@@ -7,9 +7,11 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,9 @@ from jwt.algorithms import ECAlgorithm
 from starlette.testclient import TestClient
 
 from screening import AnswersFile, RulePack, ScreeningError, evaluate
+from screening.catalogue import PSEUDO_LANGUAGE, speaking
 from screening.cds import calls as calls_module
+from screening.cds.auth import JwtChecker
 from screening.cds.cards import SHORT_OPEN_PREFIX, checklist_cards, summary_line
 from screening.cds.config import ServiceConfig, load_config
 from screening.cds.service import create_app
@@ -66,7 +70,7 @@ def bound(response: dict[str, Any], patient: str = "p1") -> dict[str, Any]:
 def call_body(
     pack: RulePack, answers: AnswersFile = SOME, hook: str = "patient-view", **extra: Any
 ) -> dict[str, Any]:
-    response = questionnaire_response(pack, answers)
+    response = questionnaire_response(evaluate(pack, answers))
     response["subject"] = {"reference": "Patient/p1"}
     body: dict[str, Any] = {
         "hook": hook,
@@ -270,6 +274,29 @@ class TestCards:
             f"{shipped_pack.meta.name} {shipped_pack.meta.version} ({shipped_pack.meta.status})"
         )
 
+    def test_a_card_is_worded_in_the_language_of_each_render_though_its_rule_lines_are_kept(
+        self, shipped_pack: RulePack
+    ) -> None:
+        checklist = evaluate(shipped_pack, SOME)
+        english = [c["detail"] for c in checklist_cards(checklist)]
+        with speaking(PSEUDO_LANGUAGE):
+            pseudo = [c["detail"] for c in checklist_cards(checklist)]
+        assert [c["detail"] for c in checklist_cards(checklist)] == english
+        for en, xa in zip(english, pseudo, strict=True):
+            assert en.partition("\n")[0] != xa.partition("\n")[0]  # the heading, a kept line
+            assert en.rpartition("**Sources**")[0] != xa.rpartition("**Sources**")[0]
+
+    def test_a_rule_reworded_in_another_pack_is_worded_anew_on_its_card(
+        self, shipped_pack: RulePack
+    ) -> None:
+        checklist_cards(evaluate(shipped_pack, SOME))  # the shipped wording, kept
+        data = shipped_pack.model_dump()
+        for rule in data["rules"]:
+            rule["rationale"] = f"Reworded: {rule['rationale']}"
+        reworded = RulePack.model_validate(data)
+        for card in checklist_cards(evaluate(reworded, SOME)):
+            assert "**Why it matters:** Reworded: " in card["detail"]
+
     def test_unknown_is_never_read_as_no(self, shipped_pack: RulePack) -> None:
         unknown = AnswersFile(answers={"monitoring_available": "unknown"})
         cards = checklist_cards(evaluate(shipped_pack, unknown))
@@ -322,10 +349,14 @@ class TestCards:
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         old = bound(
-            questionnaire_response(shipped_pack, AnswersFile(answers={}, date="2026-01-01"))
+            questionnaire_response(
+                evaluate(shipped_pack, AnswersFile(answers={}, date="2026-01-01"))
+            )
         )
         new = bound(
-            questionnaire_response(shipped_pack, SOME.model_copy(update={"date": "2026-11-01"}))
+            questionnaire_response(
+                evaluate(shipped_pack, SOME.model_copy(update={"date": "2026-11-01"}))
+            )
         )
         body = call_body(shipped_pack)
         body["prefetch"]["checklistResponse"] = bundle(new, old)
@@ -629,7 +660,7 @@ class TestWhatRenderersKeep:
 
 def older(pack: RulePack, version: str = "1.0.0", **changes: str) -> dict[str, Any]:
     """The call's response as if made under another version, with some question texts changed."""
-    response = bound(questionnaire_response(pack, SOME))
+    response = bound(questionnaire_response(evaluate(pack, SOME)))
     response["questionnaire"] = response["questionnaire"].rsplit("|", 1)[0] + (
         f"|{version}" if version else ""
     )
@@ -841,7 +872,7 @@ class TestBoundToItsPatient:
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         body = call_body(shipped_pack)
-        stray = questionnaire_response(shipped_pack, AnswersFile(answers={}))
+        stray = questionnaire_response(evaluate(shipped_pack, AnswersFile(answers={})))
         body["prefetch"]["checklistResponse"]["entry"].append({"resource": stray})
         (message,) = refused(client, PATIENT_VIEW, 422, json=body)
         assert "has no subject.reference" in message
@@ -868,9 +899,9 @@ class TestBoundToItsPatient:
         self, client: TestClient, shipped_pack: RulePack
     ) -> None:
         # 01:00 at +02:00 is 23:00 UTC the day before: earlier than 23:30 UTC, though it sorts later
-        earlier = bound(questionnaire_response(shipped_pack, AnswersFile(answers={})))
+        earlier = bound(questionnaire_response(evaluate(shipped_pack, AnswersFile(answers={}))))
         earlier["authored"] = "2026-11-01T01:00:00+02:00"
-        later = bound(questionnaire_response(shipped_pack, SOME))
+        later = bound(questionnaire_response(evaluate(shipped_pack, SOME)))
         later["authored"] = "2026-10-31T23:30:00Z"
         body = call_body(shipped_pack)
         body["prefetch"]["checklistResponse"] = bundle(earlier, later)
@@ -967,6 +998,28 @@ class TestJwt:
         assert self.refused_with(client, shipped_pack, "not-a-jwt") == (
             "the bearer token is not a JWT"
         )
+
+    def test_a_call_whose_jwt_is_being_checked_holds_up_no_other_request(
+        self, shipped_pack: RulePack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        started, release = threading.Event(), threading.Event()
+        check = JwtChecker.check
+
+        def slow_check(checker: JwtChecker, *args: Any, **kwargs: Any) -> Any:
+            started.set()
+            release.wait(10)
+            return check(checker, *args, **kwargs)
+
+        monkeypatch.setattr(JwtChecker, "check", slow_check)
+        with signed_client(shipped_pack) as client, ThreadPoolExecutor(2) as pool:
+            call = pool.submit(client.post, PATIENT_VIEW, json=call_body(shipped_pack))
+            try:
+                assert started.wait(10)
+                listing = pool.submit(client.get, "/cds-services")
+                assert listing.result(timeout=5).status_code == 200
+            finally:
+                release.set()
+            assert call.result(timeout=10).status_code == 200
 
     def test_feedback_needs_the_jwt_too(self, client: TestClient) -> None:
         feedback = {"feedback": [{"card": "a", "outcome": "accepted"}]}

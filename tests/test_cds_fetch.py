@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from screening import AnswersFile, RulePack
+from screening import AnswersFile, RulePack, evaluate
 from screening.cds import fetch as fetch_module
 from screening.cds.prefetch import record_prefetch
 from screening.fhir.response import questionnaire_response
@@ -40,7 +40,7 @@ THEOPHYLLINE = medication(9, "10438", "theophylline")
 
 def response(pack: RulePack, authored: str, answers: AnswersFile = SOME) -> dict[str, Any]:
     """A completed response of patient p1, made at `authored`."""
-    made = questionnaire_response(pack, answers)
+    made = questionnaire_response(evaluate(pack, answers))
     return {**made, "id": f"r-{authored[:10]}", "subject": PATIENT, "authored": authored}
 
 

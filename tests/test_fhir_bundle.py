@@ -163,6 +163,14 @@ class TestRefusals:
     def test_an_endless_number_is_refused(self) -> None:
         assert "longer than" in refusal(b'{"n": ' + b"9" * 200 + b"}")
 
+    def test_a_key_given_twice_is_refused_not_read_as_the_last(self) -> None:
+        """A repeated key would let a second `subject` or `code` silently replace the first."""
+        data = b'{"resourceType": "Bundle", "type": "searchset", "type": "collection"}'
+        assert "repeats the key 'type'" in refusal(data)
+
+    def test_nan_is_refused_as_not_json(self) -> None:
+        assert "NaN, which is not JSON" in refusal(b'{"resourceType": "Bundle", "n": NaN}')
+
     def test_entry_that_is_not_a_list_is_refused(self) -> None:
         assert "entry must be a list" in refusal(b'{"resourceType": "Bundle", "entry": {}}')
 

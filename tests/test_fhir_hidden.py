@@ -24,7 +24,9 @@ NO = {"system": "http://loinc.org", "code": "LA32-8", "display": "No"}
 
 def kept_by_lforms(pack: RulePack) -> dict[str, Any]:
     """A response whose parent was changed to No, its follow-up's Yes still in it."""
-    resource = questionnaire_response(pack, AnswersFile(answers={PARENT: "yes", FOLLOW_UP: "yes"}))
+    resource = questionnaire_response(
+        evaluate(pack, AnswersFile(answers={PARENT: "yes", FOLLOW_UP: "yes"}))
+    )
     stack = list(resource["item"])
     while stack:
         item = stack.pop()
@@ -71,7 +73,9 @@ class TestCore:
         assert hidden_answers_dropped(shipped_pack, own) == (own, None)
 
     def test_a_response_without_hidden_answers_gives_no_note(self, shipped_pack: RulePack) -> None:
-        resource = questionnaire_response(shipped_pack, AnswersFile(answers={PARENT: "no"}))
+        resource = questionnaire_response(
+            evaluate(shipped_pack, AnswersFile(answers={PARENT: "no"}))
+        )
         read = read_answers_bytes(json.dumps(resource).encode(), "r.json")
         assert hidden_answers_dropped(shipped_pack, read) == (read, None)
 

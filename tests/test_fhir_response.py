@@ -80,7 +80,7 @@ class TestWriting:
     def test_it_is_valid_fhir_naming_the_questionnaire_by_url_and_version(
         self, shipped_pack: RulePack
     ) -> None:
-        resource = questionnaire_response(shipped_pack, SOME)
+        resource = questionnaire_response(evaluate(shipped_pack, SOME))
         QuestionnaireResponse.model_validate(resource)
         assert resource["questionnaire"] == f"{URL}|{shipped_pack.meta.version}"
         assert resource["status"] == "completed"
@@ -88,7 +88,7 @@ class TestWriting:
     def test_unknown_is_an_answer_and_a_blank_item_is_left_out(
         self, shipped_pack: RulePack
     ) -> None:
-        resource = questionnaire_response(shipped_pack, SOME)
+        resource = questionnaire_response(evaluate(shipped_pack, SOME))
         answered = {
             q["linkId"]: q["answer"][0]["valueCoding"]["code"]
             for group in resource["item"]
@@ -101,14 +101,14 @@ class TestWriting:
         }
 
     def test_details_go_to_display_texts_and_authored(self, shipped_pack: RulePack) -> None:
-        resource = questionnaire_response(shipped_pack, SOME)
+        resource = questionnaire_response(evaluate(shipped_pack, SOME))
         assert resource["subject"] == {"display": "bed 4"}
         assert resource["author"] == {"display": "Dr Lee"}
         assert resource["authored"] == "2026-11-30"
 
     def test_an_empty_reference_or_name_is_left_out(self, shipped_pack: RulePack) -> None:
         answers = AnswersFile(answers={}, patient_reference="", clinician="")
-        resource = questionnaire_response(shipped_pack, answers)
+        resource = questionnaire_response(evaluate(shipped_pack, answers))
         assert "subject" not in resource
         assert "author" not in resource
         QuestionnaireResponse.model_validate(resource)
@@ -117,7 +117,7 @@ class TestWriting:
         self, shipped_pack: RulePack
     ) -> None:
         answers = AnswersFile(answers={}, patient_reference="bed\xa04", clinician="\u2003")
-        resource = questionnaire_response(shipped_pack, answers)
+        resource = questionnaire_response(evaluate(shipped_pack, answers))
         QuestionnaireResponse.model_validate(resource)
         assert resource["subject"] == {"display": "bed 4"}
         assert resource["author"] == {"display": " "}
@@ -127,18 +127,18 @@ class TestWriting:
             answers={"substance_use_history": "no", "substance_use_active": "yes"}
         )
         with pytest.raises(AnswersError) as caught:
-            questionnaire_response(shipped_pack, answers)
+            questionnaire_response(evaluate(shipped_pack, answers))
         assert "substance_use_active: answered, but not asked" in str(caught.value)
 
 
 def marked(pack: RulePack) -> AnswersFile:
-    """SOME with two of its points marked: one discussed with a note, one not yet."""
+    """SOME with two of its points marked: one discussed with a note, one not yet, noted."""
     first, second = (e.rule_id for e in evaluate(pack, SOME).entries[:2])
     return SOME.model_copy(
         update={
             "discussed": {
                 first: DiscussedMark(done=True, note="talked it through with the patient"),
-                second: DiscussedMark(done=False),
+                second: DiscussedMark(done=False, note="to ask at the next visit"),
             }
         }
     )
@@ -149,7 +149,7 @@ class TestDiscussedMarks:
 
     def test_the_response_carries_each_mark_and_validates(self, shipped_pack: RulePack) -> None:
         answers = marked(shipped_pack)
-        resource = questionnaire_response(shipped_pack, answers)
+        resource = questionnaire_response(evaluate(shipped_pack, answers))
         QuestionnaireResponse.model_validate(resource)
         first, second = answers.discussed
         assert resource["extension"] == [
@@ -164,7 +164,7 @@ class TestDiscussedMarks:
             for rule, done, note in sorted(
                 [
                     (first, True, "talked it through with the patient"),
-                    (second, False, None),
+                    (second, False, "to ask at the next visit"),
                 ],
                 key=lambda m: [r.id for r in shipped_pack.rules].index(m[0]),
             )
@@ -172,21 +172,29 @@ class TestDiscussedMarks:
 
     def test_reading_back_restores_ticks_and_notes(self, shipped_pack: RulePack) -> None:
         answers = marked(shipped_pack)
-        back = read(shipped_pack, json.loads(response_json(shipped_pack, answers)))
+        back = read(shipped_pack, json.loads(response_json(evaluate(shipped_pack, answers))))
         assert back.discussed == answers.discussed
         checklist = evaluate(shipped_pack, back)
         done = [e for e in checklist.entries if e.done]
         assert [e.note for e in done] == ["talked it through with the patient"]
 
     def test_a_response_without_marks_has_no_extension(self, shipped_pack: RulePack) -> None:
-        assert "extension" not in questionnaire_response(shipped_pack, SOME)
+        assert "extension" not in questionnaire_response(evaluate(shipped_pack, SOME))
+
+    def test_an_empty_mark_is_no_mark_as_on_the_checklist(self, shipped_pack: RulePack) -> None:
+        """Not done and no note: the checklist cannot tell it from no mark, so neither can
+        the response rendered from it (before 0.4.0 it was carried with done false)."""
+        rule_id = evaluate(shipped_pack, SOME).entries[0].rule_id
+        empty = SOME.model_copy(update={"discussed": {rule_id: DiscussedMark(done=False)}})
+        assert evaluate(shipped_pack, empty) == evaluate(shipped_pack, SOME)
+        assert "extension" not in questionnaire_response(evaluate(shipped_pack, empty))
 
     def test_marks_under_another_base_are_read_and_other_extensions_ignored(
         self, shipped_pack: RulePack
     ) -> None:
         answers = marked(shipped_pack)
         resource = questionnaire_response(
-            shipped_pack, answers, "https://fhir.example-hospital.org"
+            evaluate(shipped_pack, answers), "https://fhir.example-hospital.org"
         )
         resource["extension"].append({"url": "http://other.example/x", "valueString": "y"})
         assert read(shipped_pack, resource).discussed == answers.discussed
@@ -205,7 +213,7 @@ class TestDiscussedMarks:
     def test_a_mark_without_its_rule_or_done_is_refused(
         self, shipped_pack: RulePack, parts: list[dict[str, Any]], message: str
     ) -> None:
-        resource = questionnaire_response(shipped_pack, SOME)
+        resource = questionnaire_response(evaluate(shipped_pack, SOME))
         resource["extension"] = [
             {
                 "url": "http://example.org/fhir/StructureDefinition/discussed-point",
@@ -220,7 +228,7 @@ class TestDiscussedMarks:
         assert message in problem
 
     def test_a_mark_for_a_point_not_raised_is_refused(self, shipped_pack: RulePack) -> None:
-        resource = questionnaire_response(shipped_pack, SOME)
+        resource = questionnaire_response(evaluate(shipped_pack, SOME))
         resource["extension"] = [
             {
                 "url": "http://example.org/fhir/StructureDefinition/discussed-point",
@@ -244,6 +252,24 @@ class TestDiscussedMarks:
         result = CliRunner().invoke(cli, ["fhir", "response", str(path)])
         assert result.exit_code == 0, result.output
         assert len(json.loads(result.output)["extension"]) == 2
+
+    def test_a_mark_on_a_point_not_raised_is_refused_on_the_command_line_as_evaluate_does(
+        self, shipped_pack: RulePack, tmp_path: Path
+    ) -> None:
+        every_no = {i.id: "no" for i in shipped_pack.items if i.asked_if is None}
+        answers = AnswersFile.model_validate({"answers": every_no})
+        raised = {e.rule_id for e in evaluate(shipped_pack, answers).entries}
+        rule_id = next(r.id for r in shipped_pack.rules if r.id not in raised)
+        stray = answers.model_copy(update={"discussed": {rule_id: DiscussedMark(done=True)}})
+        path = tmp_path / "a.json"
+        path.write_text(stray.model_dump_json(), encoding="utf-8")
+        for command in (["fhir", "response"], ["evaluate"]):
+            result = CliRunner().invoke(cli, [*command, str(path)])
+            assert result.exit_code == 1, command
+            assert result.stdout == ""
+            assert f"discussed.{rule_id}: marked discussed, but this rule raises no" in (
+                result.stderr
+            )
 
     def test_the_apps_fhir_download_carries_the_ticks_and_notes_on_screen(
         self, shipped_pack: RulePack
@@ -279,7 +305,7 @@ V2 = "http://terminology.hl7.org/CodeSystem/v2-0136"
 
 def with_answer(pack: RulePack, value: dict[str, Any]) -> dict[str, Any]:
     """SOME as a response, its answer on monitoring (no follow-ups) replaced by `value`."""
-    resource = questionnaire_response(pack, SOME)
+    resource = questionnaire_response(evaluate(pack, SOME))
     for group in resource["item"]:
         for item in group["item"]:
             if item["linkId"] == "monitoring_available":
@@ -340,7 +366,7 @@ class TestWhatClientsSend:
     def test_a_questionnaire_without_version_is_read_when_its_questions_are_ours(
         self, shipped_pack: RulePack
     ) -> None:
-        resource = questionnaire_response(shipped_pack, SOME)
+        resource = questionnaire_response(evaluate(shipped_pack, SOME))
         resource["questionnaire"] = URL
         assert read(shipped_pack, resource).answers == SOME.answers
 
@@ -365,7 +391,7 @@ class TestRoundTrip:
         self, shipped_pack: RulePack, data: st.DataObject
     ) -> None:
         answers = data.draw(answer_sets(shipped_pack))
-        text = response_json(shipped_pack, answers)
+        text = response_json(evaluate(shipped_pack, answers))
         QuestionnaireResponse.model_validate(json.loads(text))
         back = read(shipped_pack, json.loads(text))
         as_fhir = {
@@ -400,7 +426,7 @@ class TestRoundTrip:
     def test_an_ehr_datetime_gives_its_day_and_an_identifier_is_never_read(
         self, shipped_pack: RulePack
     ) -> None:
-        resource = questionnaire_response(shipped_pack, SOME)
+        resource = questionnaire_response(evaluate(shipped_pack, SOME))
         resource["authored"] = "2026-11-30T09:15:00+01:00"
         resource["subject"] = {"reference": "Patient/123"}
         back = read(shipped_pack, resource)
@@ -408,7 +434,7 @@ class TestRoundTrip:
         assert back.patient_reference is None
 
     def test_items_may_be_nested_or_flat(self, shipped_pack: RulePack) -> None:
-        resource = questionnaire_response(shipped_pack, SOME)
+        resource = questionnaire_response(evaluate(shipped_pack, SOME))
         flat = [q for group in resource.pop("item") for q in group["item"]]
         resource["item"] = flat
         assert read(shipped_pack, resource).answers == SOME.answers
@@ -450,7 +476,7 @@ EDITS: dict[str, Callable[[dict[str, Any], dict[str, Any]], None]] = {
 
 def edited(pack: RulePack, change: str) -> dict[str, Any]:
     """A valid response with one thing wrong; `first` answers substance_use_history."""
-    resource = copy.deepcopy(questionnaire_response(pack, SOME))
+    resource = copy.deepcopy(questionnaire_response(evaluate(pack, SOME)))
     EDITS[change](resource, resource["item"][0]["item"][0])
     return resource
 
@@ -522,7 +548,7 @@ class TestApp:
     ) -> None:
         monkeypatch.delenv("SCREENING_RULES_DIR", raising=False)
         at = AppTest.from_file(APP, default_timeout=30).run()
-        content = response_json(shipped_pack, SOME).encode()
+        content = response_json(evaluate(shipped_pack, SOME)).encode()
         open_save_panel(at)
         at.file_uploader(key="upload__answers").set_value(
             ("answers.fhir.json", content, "application/json")

@@ -113,7 +113,7 @@ def pdf_text(pack: RulePack, answers: AnswersFile, checklist: Checklist) -> Rend
 def cds_text(pack: RulePack, answers: AnswersFile, *, per_point: bool) -> Rendered:
     """The cards the CDS service answers with, for the answers read back from the FHIR
     QuestionnaireResponse an EHR would send: one summary card, or one card per point."""
-    response = json.loads(json.dumps(questionnaire_response(pack, answers)))
+    response = json.loads(json.dumps(questionnaire_response(evaluate(pack, answers))))
     read = answers_from_response(response, "response.json")
     checklist = evaluate(pack, read)
     cards = checklist_cards(checklist) if per_point else [summary_card(checklist)]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 
 import pytest
 
+from screening import errors, text
 from screening.limits import MAX_ECHO
 from screening.text import (
     ConstantError,
@@ -15,6 +17,7 @@ from screening.text import (
     TooManyKeysError,
     echo,
     escaped_json,
+    nested_deeper_than,
     one_line,
     printable,
     printable_lines,
@@ -81,3 +84,29 @@ def test_the_control_class_and_the_strict_json_reader_are_written_once() -> None
         if path.name != "text.py" and copies.search(path.read_text(encoding="utf-8"))
     ]
     assert found == []
+
+
+def test_the_text_helpers_are_imported_from_screening_text_only() -> None:
+    """`screening.errors` no longer passes them on: every site names the module that has them."""
+    found = [
+        f"{path.relative_to(REPOSITORY).as_posix()}: {alias.name}"
+        for folder in ("screening", "app_pages", "tests", "bench")
+        for path in sorted((REPOSITORY / folder).rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "screening.errors"
+        for alias in node.names
+        if hasattr(text, alias.name)
+    ]
+    assert found == []
+    assert not {"echo", "inert_cell", "printable_lines", "FORMULA_STARTS"} & set(dir(errors))
+
+
+def test_json_nested_to_the_limit_is_taken_and_one_deeper_is_not() -> None:
+    at_limit: object = 1
+    for _ in range(4):
+        at_limit = {"k": [at_limit]}  # 1 at depth 9
+    assert not nested_deeper_than(at_limit, 9)
+    assert nested_deeper_than(at_limit, 8)
+    assert not nested_deeper_than([[[]]], 3)  # an empty container holds nothing deeper
+    assert nested_deeper_than([[[]]], 2)
+    assert not nested_deeper_than("text", 1)

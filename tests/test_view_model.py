@@ -16,6 +16,7 @@ from screening.batch.run import results_table, run_batch
 from screening.batch.table import read_table_bytes
 from screening.cds.cards import checklist_cards, summary_card
 from screening.engine import checklist_with_marks
+from screening.fhir.response import questionnaire_response, response_json
 from screening.formats import EXPORT_FORMATS
 from screening.pdf.record import RECORD_NAME, checklist_pdf
 from tests.conftest import ROWS, csv_text
@@ -106,8 +107,20 @@ class TestTheChecklistCarriesWhatAnswersItsExports:
 
     @pytest.mark.parametrize(
         "render",
-        [checklist_cards, summary_card, *(f.renderer_function() for f in EXPORT_FORMATS)],
-        ids=["cards", "summary card", *(f.name for f in EXPORT_FORMATS)],
+        [
+            checklist_cards,
+            summary_card,
+            questionnaire_response,
+            response_json,
+            *(f.renderer_function() for f in EXPORT_FORMATS),
+        ],
+        ids=[
+            "cards",
+            "summary card",
+            "fhir response",
+            "fhir response json",
+            *(f.name for f in EXPORT_FORMATS),
+        ],
     )
     def test_every_renderer_takes_the_checklist_and_only_its_own_options(
         self, render: object

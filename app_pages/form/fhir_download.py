@@ -12,5 +12,5 @@ from screening import AnswersFile, RulePack, evaluate, response_json
 def saved_response_json(pack: RulePack, given: AnswersFile, marks: Mapping[str, Any]) -> str:
     """The response *Save as FHIR* gives, with the marks on the points raised now (the
     project's discussed-point extension); built only when clicked, like the JSON save."""
-    with_marks, _ = marked(pack, given, evaluate(pack, given, source="form"), marks)
-    return response_json(pack, with_marks)
+    _, checklist = marked(pack, given, evaluate(pack, given, source="form"), marks)
+    return response_json(checklist)

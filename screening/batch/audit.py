@@ -20,8 +20,9 @@ import pyarrow.compute as pc
 from screening.algebra import STATES
 from screening.batch import vector
 from screening.batch.run import OPEN, PACK_COLUMNS, RAISED, RESERVED, BatchResult
-from screening.errors import AnswersError, Problem, printable
+from screening.errors import AnswersError, Problem
 from screening.models import Kind, RulePack
+from screening.text import printable
 
 RULE_STATES = ("raised", "open", "not_raised")
 RULE_ID = re.compile(r"[a-z][a-z0-9_-]{0,79}")

@@ -32,9 +32,9 @@ from screening.batch.table import (
     read_table_path,
 )
 from screening.cli.shared import check_output, rules_option, write_output
-from screening.errors import printable, printable_lines
 from screening.models import RulePack
 from screening.pack.loader import display_path, load_pack
+from screening.text import printable, printable_lines
 
 RESULTS_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 SHOWN_PROBLEMS = 10

@@ -21,9 +21,10 @@ from numpy.typing import NDArray
 from screening.batch import vector
 from screening.batch.table import RECORD_ID, AnswerTable, CellProblem
 from screening.batch.vector import Codes
-from screening.errors import FORMULA_STARTS, AnswersError, Problem, printable
+from screening.errors import AnswersError, Problem
 from screening.models import RulePack
 from screening.pack.checks import RESERVED_COLUMNS
+from screening.text import FORMULA_STARTS, printable
 
 ROW = "row"
 PACK_COLUMNS = ("pack_name", "pack_version", "pack_sha256")

@@ -47,12 +47,12 @@ from screening.batch.table_files import (
 )
 from screening.batch.vector import ANSWER_CODES, BLANK, HIDDEN, Codes, visible_codes
 from screening.describe import describe_condition
-from screening.errors import echo, inert_cell, printable
 from screening.limits import (
     MAX_CELL_CHARS,
     MAX_TABLE_PROBLEMS,
 )
 from screening.models import RulePack
+from screening.text import echo, inert_cell, printable
 
 __all__ = [  # the reading half lives in table_files.py; its callers import it from here
     "BAD_RECORD_ID",

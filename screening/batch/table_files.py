@@ -23,7 +23,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from screening.algebra import ANSWER_CHOICES
-from screening.errors import AnswersError, Problem, echo
+from screening.errors import AnswersError, Problem
 from screening.limits import (
     MAX_CELL_CHARS,
     MAX_NUMBER_DIGITS,
@@ -35,7 +35,13 @@ from screening.limits import (
     MAX_TABLE_UPLOAD_MEMORY,
     MAX_TABLE_UPLOAD_ROWS,
 )
-from screening.text import DuplicateKeyError, NumberTooLongError, TooManyKeysError, strict_json
+from screening.text import (
+    DuplicateKeyError,
+    NumberTooLongError,
+    TooManyKeysError,
+    echo,
+    strict_json,
+)
 
 RECORD_ID = "record_id"
 BAD_VALUE = f"answer must be {ANSWER_CHOICES} (lower case), or blank"

@@ -94,12 +94,12 @@ class JwtChecker:
         token = token.strip()
         if len(token) > MAX_TOKEN_CHARS:
             raise AuthError(f"the bearer token is over {MAX_TOKEN_CHARS} characters")
-        try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+        try:  # read once, unverified, only to find the issuer's key; verified below
+            unverified = jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise AuthError("the bearer token is not a JWT") from None
-        alg, kid, iss = header.get("alg"), header.get("kid"), unverified.get("iss")
+        header, claimed = unverified["header"], unverified["payload"]  # PyJWT: both objects
+        alg, kid, iss = header.get("alg"), header.get("kid"), claimed.get("iss")
         if alg not in JWT_ALGORITHMS:
             raise AuthError(f"the JWT's alg must be one of {', '.join(JWT_ALGORITHMS)}")
         if not isinstance(iss, str) or iss not in self._keys:
@@ -129,7 +129,7 @@ class JwtChecker:
             built = jwt.PyJWK(data, algorithm=alg)
         except jwt.PyJWTError:
             raise AuthError("the JWT's alg does not fit the key it names") from None
-        self._built[(iss, kid, alg)] = built
+        self._built[(iss, kid, alg)] = built  # two threads may build it at once: the same key
         return built
 
     def _remember(self, iss: str, jti: str, exp: float, now: float) -> None:

@@ -16,6 +16,7 @@ from screening.text import (
     DuplicateKeyError,
     NumberTooLongError,
     echo_json,
+    nested_deeper_than,
     strict_json,
 )
 
@@ -41,23 +42,6 @@ def outcome_response(status: int, code: str, messages: list[str]) -> JSONRespons
 
 
 _echo = echo_json
-
-
-def _depth_exceeds(data: Any, limit: int) -> bool:
-    """Whether any value sits deeper than `limit` (the top value is at depth 1): a level of
-    containers at a time, so scalars cost nothing."""
-    level = [data] if isinstance(data, dict | list) else []
-    depth = 1
-    while level:
-        if depth >= limit:
-            return any(level)  # a non-empty container here has children deeper than the limit
-        deeper: list[Any] = []
-        for value in level:
-            children = value.values() if isinstance(value, dict) else value
-            deeper += [c for c in children if isinstance(c, dict | list)]
-        level = deeper
-        depth += 1
-    return False
 
 
 def _check_media_type(request: Request) -> None:
@@ -114,7 +98,7 @@ async def read_json(request: Request, seconds: float = 10.0) -> Any:
         ) from None
     except RecursionError:
         raise RefusedError(400, "invalid", "the request body is nested too deeply") from None
-    if _depth_exceeds(data, MAX_CDS_JSON_DEPTH):
+    if nested_deeper_than(data, MAX_CDS_JSON_DEPTH):
         raise RefusedError(
             400, "invalid", f"the request body is nested over {MAX_CDS_JSON_DEPTH} deep"
         )

@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from screening.catalogue import SOURCE_LANGUAGE, available_languages
-from screening.errors import Problem, ScreeningError, echo
+from screening.errors import Problem, ScreeningError
+from screening.text import echo
 
 MAX_CONFIG_BYTES = 1_000_000
 """A configuration file: a few issuers' key sets fit in a few kilobytes."""

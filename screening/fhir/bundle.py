@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from screening.errors import Problem, ScreeningError, echo
+from screening.errors import Problem, ScreeningError
 from screening.fhir.record import Finding, record_findings
 from screening.limits import (
     MAX_BUNDLE_BYTES,
@@ -28,6 +28,14 @@ from screening.limits import (
     MAX_NUMBER_DIGITS,
 )
 from screening.pack.record_map import RecordMap
+from screening.text import (
+    ConstantError,
+    DuplicateKeyError,
+    NumberTooLongError,
+    echo,
+    nested_deeper_than,
+    strict_json,
+)
 
 PATIENT_FIELDS = ("subject", "patient")
 """Where a resource names its patient (AllergyIntolerance: `patient`; the others `subject`)."""
@@ -58,32 +66,6 @@ class Proposals:
     notes: tuple[str, ...]
 
 
-class _TooLongNumberError(Exception):
-    pass
-
-
-def _number(text: str) -> str:
-    if len(text.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise _TooLongNumberError
-    return text
-
-
-def _depth_exceeds(data: Any, limit: int) -> bool:
-    """Whether any value sits deeper than `limit` (the top value at depth 1), level by level."""
-    level = [data] if isinstance(data, dict | list) else []
-    depth = 1
-    while level:
-        if depth >= limit:
-            return any(level)
-        deeper: list[Any] = []
-        for value in level:
-            children = value.values() if isinstance(value, dict) else value
-            deeper += [c for c in children if isinstance(c, dict | list)]
-        level = deeper
-        depth += 1
-    return False
-
-
 def _refuse(source: str, message: str, ref: str | None = None) -> BundleError:
     return BundleError([Problem(source, message, ref=ref)])
 
@@ -91,11 +73,9 @@ def _refuse(source: str, message: str, ref: str | None = None) -> BundleError:
 def _parse(data: bytes, source: str) -> dict[str, Any]:
     if len(data) > MAX_BUNDLE_BYTES:
         raise _refuse(source, f"is over {MAX_BUNDLE_BYTES:,} bytes: not read")
-    try:
-        parsed = json.loads(
-            data.decode("utf-8"),
-            parse_int=lambda t: int(_number(t)),
-            parse_float=lambda t: float(_number(t)),
+    try:  # read strictly, as every other JSON input: a repeated key would hide a value
+        parsed = strict_json(
+            data.decode("utf-8"), max_digits=MAX_NUMBER_DIGITS, refuse_constants=True
         )
     except UnicodeDecodeError:
         raise _refuse(source, "is not UTF-8 text") from None
@@ -103,11 +83,15 @@ def _parse(data: bytes, source: str) -> dict[str, Any]:
         raise BundleError(
             [Problem(source, f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
         ) from None
-    except _TooLongNumberError:
+    except DuplicateKeyError as exc:
+        raise _refuse(source, f"repeats the key {echo(exc.key)!r} in one object") from None
+    except ConstantError as exc:
+        raise _refuse(source, f"holds {exc.name}, which is not JSON") from None
+    except NumberTooLongError:
         raise _refuse(source, f"holds a number longer than {MAX_NUMBER_DIGITS} digits") from None
     except RecursionError:
         raise _refuse(source, f"is nested over {MAX_BUNDLE_JSON_DEPTH} deep") from None
-    if _depth_exceeds(parsed, MAX_BUNDLE_JSON_DEPTH):
+    if nested_deeper_than(parsed, MAX_BUNDLE_JSON_DEPTH):
         raise _refuse(source, f"is nested over {MAX_BUNDLE_JSON_DEPTH} deep")
     if not isinstance(parsed, dict) or parsed.get("resourceType") != "Bundle":
         kind = parsed.get("resourceType") if isinstance(parsed, dict) else None

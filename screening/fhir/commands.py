@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from screening.cli.shared import read_answers, rules_option, write_output
+from screening.engine import evaluate
 from screening.fhir.discussed import discussed_structure_definition
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base, item_codes, questionnaire_json
 from screening.fhir.response import response_json
@@ -53,7 +54,7 @@ def response_command(answers_file: Path, rules_dir: Path, base: str) -> None:
     """Print ANSWERS.json as a QuestionnaireResponse to the pack's Questionnaire."""
     pack = load_pack(rules_dir)
     answers, shown = read_answers(answers_file, pack)
-    write_output(response_json(pack, answers, base, shown), None)
+    write_output(response_json(evaluate(pack, answers, shown), base), None)
 
 
 @fhir.command("extension")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from screening.algebra import ANSWER_ROWS, Path, Tri, Walk, fold, leaf_value
@@ -75,8 +76,10 @@ def questionnaire_id(pack: RulePack) -> str:
     return questionnaire_id_of(pack.meta.name)
 
 
+@lru_cache(maxsize=64)
 def questionnaire_id_of(pack_name: str) -> str:
-    """`questionnaire_id` from the pack's name alone, as a checklist carries it."""
+    """`questionnaire_id` from the pack's name alone, as a checklist carries it (kept: every
+    CDS call and card names it)."""
     return _slug(pack_name)[:64].strip("-") or "screening-checklist"
 
 
@@ -86,7 +89,12 @@ def questionnaire_url(pack: RulePack, base: str = DEFAULT_BASE) -> str:
 
 def questionnaire_canonical(pack: RulePack, base: str = DEFAULT_BASE) -> str:
     """`url|version`, as a QuestionnaireResponse names the questionnaire it answers."""
-    return f"{questionnaire_url(pack, base)}|{pack.meta.version}"
+    return canonical_of(pack.meta.name, pack.meta.version, base)
+
+
+def canonical_of(pack_name: str, version: str, base: str = DEFAULT_BASE) -> str:
+    """`questionnaire_canonical` from the pack's name and version, as a checklist carries them."""
+    return f"{check_base(base)}/Questionnaire/{questionnaire_id_of(pack_name)}|{version}"
 
 
 def item_code_system(pack: RulePack, base: str = DEFAULT_BASE) -> str:

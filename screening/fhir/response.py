@@ -16,19 +16,18 @@ from typing import Any
 
 from pydantic import PrivateAttr, ValidationError
 
-from screening.answer_checks import answer_problems
 from screening.errors import AnswersError, Problem
 from screening.fhir.discussed import DISCUSSED_EXTENSION, discussed_url, read_discussed
 from screening.fhir.questionnaire import (
     ANSWER_CODINGS,
     DEFAULT_BASE,
-    questionnaire_canonical,
+    canonical_of,
     questionnaire_id,
     section_link_id,
 )
 from screening.fhir.response_items import collect_answers
 from screening.limits import MAX_ANSWERS
-from screening.models import AnswersFile, RulePack
+from screening.models import AnswersFile, Checklist, RulePack
 from screening.text import echo_json
 
 RESOURCE_TYPE = "QuestionnaireResponse"
@@ -63,62 +62,58 @@ class ResponseAnswers(AnswersFile):
 _echo = echo_json
 
 
-def questionnaire_response(
-    pack: RulePack, answers: AnswersFile, base: str = DEFAULT_BASE, source: str = "answers"
-) -> dict[str, Any]:
-    """The answers as an R4 QuestionnaireResponse; raise `AnswersError` if they are not valid."""
-    problems = answer_problems(pack, answers, source)
-    if problems:
-        raise AnswersError(problems)
+def questionnaire_response(checklist: Checklist, base: str = DEFAULT_BASE) -> dict[str, Any]:
+    """The checklist's answers, details and marks as an R4 QuestionnaireResponse to the
+    questionnaire of the pack that made it: one group per section, in the form's order."""
     resource: dict[str, Any] = {
         "resourceType": RESOURCE_TYPE,
-        "questionnaire": questionnaire_canonical(pack, base),
+        "questionnaire": canonical_of(checklist.rule_set.name, checklist.rule_set.version, base),
         "status": "completed",
     }
     # FHIR has no empty strings: an empty reference or name is no reference or name.
-    if answers.patient_reference:
-        resource["subject"] = {"display": fhir_string(answers.patient_reference)}
-    if answers.date is not None:
-        resource["authored"] = answers.date
-    if answers.clinician:
-        resource["author"] = {"display": fhir_string(answers.clinician)}
-    groups = []
-    for section in pack.sections:
-        answered = [
-            {
-                "linkId": item.id,
-                "text": item.question,
-                "answer": [{"valueCoding": dict(ANSWER_CODINGS[answers.answers[item.id]])}],
-            }
-            for item in pack.items
-            if item.section == section and item.id in answers.answers
-        ]
-        if answered:
-            groups.append({"linkId": section_link_id(section), "text": section, "item": answered})
+    if checklist.patient_reference:
+        resource["subject"] = {"display": fhir_string(checklist.patient_reference)}
+    if checklist.date is not None:
+        resource["authored"] = checklist.date
+    if checklist.clinician:
+        resource["author"] = {"display": fhir_string(checklist.clinician)}
+    given = checklist.answers_file().answers
+    answered = [i for i in checklist.items if i.id in given]  # a blank question is left out
+    groups = [
+        {
+            "linkId": section_link_id(section),
+            "text": section,
+            "item": [
+                {
+                    "linkId": item.id,
+                    "text": item.question,
+                    "answer": [{"valueCoding": dict(ANSWER_CODINGS[given[item.id]])}],
+                }
+                for item in answered
+                if item.section == section
+            ],
+        }
+        for section in dict.fromkeys(i.section for i in answered)
+    ]
     if groups:
         resource["item"] = groups
-    marks = discussed_extensions(pack, answers, base)
+    marks = discussed_extensions(checklist, base)
     if marks:
         resource = {"resourceType": RESOURCE_TYPE, "extension": marks, **resource}
     return resource
 
 
-def discussed_extensions(
-    pack: RulePack, answers: AnswersFile, base: str = DEFAULT_BASE
-) -> list[dict[str, Any]]:
+def discussed_extensions(checklist: Checklist, base: str = DEFAULT_BASE) -> list[dict[str, Any]]:
     """One extension per marked point, in the pack's rule order: the rule, done, the note."""
     url = discussed_url(base)
     extensions = []
-    for rule in pack.rules:
-        mark = answers.discussed.get(rule.id)
-        if mark is None:
-            continue
+    for entry in checklist.in_rule_order(e for e in checklist.entries if e.done or e.note):
         parts: list[dict[str, Any]] = [
-            {"url": "rule", "valueCode": rule.id},
-            {"url": "done", "valueBoolean": mark.done},
+            {"url": "rule", "valueCode": entry.rule_id},
+            {"url": "done", "valueBoolean": entry.done},
         ]
-        if mark.note:
-            parts.append({"url": "note", "valueString": fhir_string(mark.note)})
+        if entry.note:
+            parts.append({"url": "note", "valueString": fhir_string(entry.note)})
         extensions.append({"url": url, "extension": parts})
     return extensions
 
@@ -129,11 +124,9 @@ def fhir_string(text: str) -> str:
     return re.sub(r"[^\S \t\r\n]", " ", text)
 
 
-def response_json(
-    pack: RulePack, answers: AnswersFile, base: str = DEFAULT_BASE, source: str = "answers"
-) -> str:
-    """The response as JSON text: the same answers give the same bytes."""
-    resource = questionnaire_response(pack, answers, base, source)
+def response_json(checklist: Checklist, base: str = DEFAULT_BASE) -> str:
+    """The response as JSON text: the same checklist gives the same bytes."""
+    resource = questionnaire_response(checklist, base)
     return json.dumps(resource, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -173,6 +173,15 @@ class Checklist(_Frozen):
         "`statements`, once each, strongest first: what applies if an open question is "
         "answered so that it raises its point. Every statement stays under its entry.",
     )
+    rule_order: tuple[str, ...] = Field(
+        default=(),
+        exclude=True,
+        repr=False,
+        description="The pack's rule ids in the pack's order, for a view that lists points "
+        "that way (the FHIR response's discussed points). Not part of the checklist's JSON, "
+        "whose shape stays; a checklist read back from JSON has none, and such a view then "
+        "follows the entries' order.",
+    )
 
     @model_validator(mode="after")
     def _statements_of_the_entries(self) -> Checklist:
@@ -224,6 +233,12 @@ class Checklist(_Frozen):
                 if e.done or e.note
             },
         )
+
+    def in_rule_order(self, entries: Iterable[Entry]) -> list[Entry]:
+        """These entries in the pack's rule order (`rule_order`); a rule it does not name, or
+        every rule when it is empty, keeps the order given, after those it names."""
+        place = {rule_id: n for n, rule_id in enumerate(self.rule_order)}
+        return sorted(entries, key=lambda e: place.get(e.rule_id, len(place)))
 
     @property
     def cited(self) -> tuple[SourceRef, ...]:

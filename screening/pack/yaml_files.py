@@ -25,9 +25,10 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from screening.errors import Problem, echo
+from screening.errors import Problem
 from screening.limits import MAX_CONDITION_DEPTH, MAX_PACK_FILE_BYTES
 from screening.models import condition_tag
+from screening.text import echo
 
 FileModel = TypeVar("FileModel", bound=BaseModel)
 

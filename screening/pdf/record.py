@@ -17,12 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from screening.canonical import canonical_sha256, checklist_digest
 from screening.catalogue import SOURCE_LANGUAGE, active_language, available_languages, speaking
-from screening.errors import ExportError, Problem, echo
+from screening.errors import ExportError, Problem
 from screening.models import AnswersFile, Checklist, RuleSetRef
 from screening.pdf.contract import CURRENT_FORMAT
 from screening.pdf.document import ChecklistDocument
 from screening.pdf.layout import draw_checklist
-from screening.text import DuplicateKeyError, one_line, strict_json
+from screening.text import DuplicateKeyError, echo, one_line, strict_json
 from screening.version import __version__
 
 RECORD_NAME = "screening-record.json"

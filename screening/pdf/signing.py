@@ -30,12 +30,13 @@ from asn1crypto import pem, x509  # type: ignore[import-untyped]  # no types
 from cryptography.utils import CryptographyDeprecationWarning
 from pypdf import PdfReader
 
-from screening.errors import ExportError, Problem, echo
+from screening.errors import ExportError, Problem
 from screening.limits import MAX_CREDENTIAL_BYTES
 from screening.models import Checklist
 from screening.pdf.drawing import page_drawings
 from screening.pdf.record import checklist_pdf
 from screening.reading import read_bounded
+from screening.text import echo
 
 with warnings.catch_warnings():
     # pyHanko imports DSA support, which cryptography deprecates, on every run

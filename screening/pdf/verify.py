@@ -57,7 +57,7 @@ from pypdf import PdfReader
 
 from screening.catalogue import speaking
 from screening.engine import evaluate
-from screening.errors import AnswersError, ExportError, PackError, Problem, echo
+from screening.errors import AnswersError, ExportError, PackError, Problem
 from screening.models import (
     CURRENT_PACK_SCHEMA,
     Checklist,
@@ -83,6 +83,7 @@ from screening.pdf.pages import check_pages
 from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, listed, read_record, shown
 from screening.pdf.signing import SignatureReport, signed_part
 from screening.pdf.structure import structure_problems
+from screening.text import echo
 
 PACK_SCHEMA_OF_FORMAT: dict[int, PackSchema] = {1: "1.0", 2: "1.0"}
 """The schema of the packs that the releases writing each record format read (0.1.0 and 0.2.0:

@@ -19,7 +19,6 @@ from screening.algebra import condition_items
 from screening.catalogue import _, active_language
 from screening.citations import source_block, source_markdown, source_text
 from screening.describe import describe_condition, item_list
-from screening.errors import inert_cell
 from screening.language import DISCLAIMER
 from screening.markdown import md_escape
 from screening.models import Item, Rule, RulePack, Source
@@ -27,6 +26,7 @@ from screening.pack.record_map import RecordMap
 from screening.pack.scenarios import ScenarioResult
 from screening.review.record import record_markdown
 from screening.statements import statement_ref, statement_text
+from screening.text import inert_cell
 from screening.words import ANSWER_WORDS, KIND_WORDS, STATUS_WORDS, by_section, section_rank
 
 
