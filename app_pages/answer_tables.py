@@ -15,10 +15,14 @@ from screening import (
     MAX_TABLE_UPLOAD_MB,
     MAX_TABLE_UPLOAD_ROWS,
     N_,
+    UPLOAD_BOUNDS,
     AnswersError,
     BatchResult,
+    Impact,
     RulePack,
     _,
+    impact_of,
+    raw_table_bytes,
     read_table_bytes,
     run_batch,
 )
@@ -63,4 +67,25 @@ def evaluated(pack: RulePack, name: str, data: bytes, key: str) -> BatchResult:
     if isinstance(kept[1], AnswersError):
         raise kept[1]
     result: BatchResult = kept[1]
+    return result
+
+
+def compared(old: RulePack, new: RulePack, name: str, data: bytes, key: str) -> Impact:
+    """The table evaluated under both packs and compared (`impact_of`: questions the new pack
+    adds are not assessed under the old one); raises `AnswersError` when it is refused. Kept
+    by content and both packs' hashes in this session's state, as `evaluated` keeps its own."""
+    digest = (hashlib.sha256(data).hexdigest(), name, old.sha256, new.sha256)
+    kept: Any = st.session_state.get(key)
+    if not (isinstance(kept, tuple) and kept[0] == digest):
+        try:
+            kept = (
+                digest,
+                impact_of(old, new, raw_table_bytes(data, name, bounds=UPLOAD_BOUNDS), name),
+            )
+        except AnswersError as exc:
+            kept = (digest, exc)
+        st.session_state[key] = kept
+    if isinstance(kept[1], AnswersError):
+        raise kept[1]
+    result: Impact = kept[1]
     return result

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from app_pages import isolated
-from app_pages.answer_tables import answers_upload, evaluated
+from app_pages.answer_tables import answers_upload, compared
 from app_pages.common import (
     Download,
     md,
@@ -43,7 +43,6 @@ from screening import (
     describe_condition,
     diff_markdown,
     diff_summary,
-    impact,
     impact_markdown,
     load_record_map,
     problem_lines,
@@ -341,13 +340,12 @@ def impact_section(shipped: RulePack, candidate: RulePack) -> None:
         return
     name, data = uploaded
     try:
-        old = evaluated(shipped, name, data, key="impact_old")
-        new = evaluated(candidate, name, data, key="impact_new")
+        found = compared(shipped, candidate, name, data, key="impact")
     except AnswersError as exc:
         st.error(_("The table {name} was refused:").format(name=md(name)), icon=":material/error:")
         show_problems(exc.problems)
         return
-    st.markdown(impact_markdown(impact(old, new), "pack in use", "candidate", heading=False))
+    st.markdown(impact_markdown(found, "pack in use", "candidate", heading=False))
 
 
 pack = require_pack()

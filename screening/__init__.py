@@ -88,7 +88,7 @@ if TYPE_CHECKING:
         audit_results_table,
         is_results_table,
     )
-    from screening.batch.impact import impact, impact_markdown
+    from screening.batch.impact import Impact, impact, impact_markdown, impact_of
     from screening.batch.run import BatchResult, results_table, run_batch, table_bytes
     from screening.batch.table import (
         UPLOAD_BOUNDS,
@@ -111,8 +111,10 @@ _ON_FIRST_USE = {
     "is_results_table": "screening.batch.audit",
     "raw_table_bytes": "screening.batch.table",
     "UPLOAD_BOUNDS": "screening.batch.table",
+    "Impact": "screening.batch.impact",
     "impact": "screening.batch.impact",
     "impact_markdown": "screening.batch.impact",
+    "impact_of": "screening.batch.impact",
     "BatchResult": "screening.batch.run",
     "results_table": "screening.batch.run",
     "run_batch": "screening.batch.run",
@@ -178,6 +180,7 @@ __all__ = [
     "Entry",
     "ExportFormat",
     "Finding",
+    "Impact",
     "Item",
     "PackError",
     "Problem",
@@ -218,6 +221,7 @@ __all__ = [
     "identifier_hints",
     "impact",
     "impact_markdown",
+    "impact_of",
     "is_results_table",
     "language_name",
     "load_pack",

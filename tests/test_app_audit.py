@@ -125,6 +125,29 @@ class TestCandidateImpact:
         assert "4 of 4 answer sets compared." in impact
         assert "| `setting-monitoring` | open to raised | 1 | p3 |" in impact
 
+    def test_a_question_the_candidate_adds_is_not_assessed_under_the_pack_in_use(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
+    ) -> None:
+        """As `screening impact` does (issue 21 item 6): the added column is left out of the
+        pack in use's reading, not a reason to refuse every row."""
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=30).run()
+        at.switch_page("app_pages/rule_pack.py").run()
+        item = MINI_PACK["items.yaml"].replace("  - id: monitoring\n", "  - id: observed\n", 1)
+        added = item[item.index("  - id: observed\n") :].split("\n  - id:")[0]
+        candidate = {
+            **MINI_PACK,
+            "items.yaml": MINI_PACK["items.yaml"] + added.rstrip("\n") + "\n",
+        }
+        upload_candidate_zip(at, "candidate.zip", zipped(candidate))
+        rows = [[*row, "yes"] for row in ROWS]
+        table = csv_text(rows, [*HEADER, "observed"]).encode()
+        at.file_uploader(key="candidate_answers").upload("year.csv", table).run()
+        assert not at.exception and not at.error
+        impact = next(t for t in texts(at.markdown) if t.startswith("| | folder"))
+        assert "4 of 4 answer sets compared." in impact
+        assert "Questions only the new pack asks (`observed`)" in "\n".join(texts(at.markdown))
+
     def test_a_bad_table_is_refused_and_the_candidate_review_stays(
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path
     ) -> None:
