@@ -27,10 +27,7 @@ from screening.export import (
     checklist_markdown,
     download_name,
 )
-from screening.fhir.bundle import BundleError, propose, provenance, read_patient_record
 from screening.fhir.hidden import hidden_answers_dropped
-from screening.fhir.record import Finding
-from screening.fhir.response import response_json
 from screening.formats import EXPORT_FORMATS, ExportFormat, export_format
 from screening.identifiers import identifier_hints
 from screening.language import DISCLAIMER, NO_VOCABULARY, Vocabulary, free_text_flags
@@ -60,10 +57,8 @@ from screening.models import (
     StatementRef,
 )
 from screening.open_entries import entry_headline, entry_text, group_open_entries
-from screening.pack.candidate import Candidate, review_candidate
 from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
 from screening.pack.record_map import RecordMap, load_record_map
-from screening.pack.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
 from screening.review.diff import diff_markdown
 from screening.review.diff import summary as diff_summary
 from screening.statements import (
@@ -96,6 +91,11 @@ if TYPE_CHECKING:
         raw_table_bytes,
         read_table_bytes,
     )
+    from screening.fhir.bundle import BundleError, propose, provenance, read_patient_record
+    from screening.fhir.record import Finding
+    from screening.fhir.response import response_json
+    from screening.pack.candidate import Candidate, review_candidate
+    from screening.pack.scenarios import ScenarioError, ScenarioResult, run_pack_scenarios
     from screening.pdf import checklist_pdf
     from screening.pdf.signing import server_identity, signed_checklist_pdf
     from screening.review.report import review_csv, review_html, rule_markdown
@@ -121,6 +121,17 @@ _ON_FIRST_USE = {
     "table_bytes": "screening.batch.run",
     "problems_csv": "screening.batch.table",
     "read_table_bytes": "screening.batch.table",
+    "BundleError": "screening.fhir.bundle",
+    "propose": "screening.fhir.bundle",
+    "provenance": "screening.fhir.bundle",
+    "read_patient_record": "screening.fhir.bundle",
+    "Finding": "screening.fhir.record",
+    "response_json": "screening.fhir.response",
+    "Candidate": "screening.pack.candidate",
+    "review_candidate": "screening.pack.candidate",
+    "ScenarioError": "screening.pack.scenarios",
+    "ScenarioResult": "screening.pack.scenarios",
+    "run_pack_scenarios": "screening.pack.scenarios",
     "checklist_pdf": "screening.pdf",
     "server_identity": "screening.pdf.signing",
     "signed_checklist_pdf": "screening.pdf.signing",
@@ -128,8 +139,9 @@ _ON_FIRST_USE = {
     "review_html": "screening.review.report",
     "rule_markdown": "screening.review.report",
 }
-"""Names whose modules take a second or more to import (pandas, fpdf2): imported when first
-used, so the command line and the form start without them."""
+"""Names whose modules take a second or more to import (pandas, fpdf2), or that only some
+commands and pages use (FHIR Bundles and responses, candidate packs, vignettes): imported
+when first used, so the command line and the form start without them."""
 
 
 def __getattr__(name: str) -> object:
