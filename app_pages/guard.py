@@ -23,6 +23,7 @@ browser except the random token, in the tab's `sessionStorage`.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,12 @@ from screening import FREE_TEXT_MAX_LENGTH, N_, NOTE_MAX_LENGTH, _
 
 NAME = "screening_guard"
 KEY = "page_guard"
+ASKED_AT = "guard__asked_at"
+GIVE_UP_SECONDS = 8.0
+"""How long a new session waits for its tab to say which screening it held before drawing the
+page all the same: an answer lost on its way must never leave the page blank (seen in CI and
+under load). A screening kept for a reload is then not restored in this session; it stays in
+server memory until it expires."""
 LIMITS = {
     "note__": NOTE_MAX_LENGTH,
     "detail__patient_reference": FREE_TEXT_MAX_LENGTH,
@@ -119,5 +126,18 @@ def guard() -> bool:
         st.rerun()  # the page is not drawn yet: give the tab its new token at once
     if handed or not in_a_browser():
         return True
+    asked_at: float = st.session_state.setdefault(ASKED_AT, time.monotonic())
+    if time.monotonic() - asked_at > GIVE_UP_SECONDS:
+        memory.restore("")  # no answer came: draw the page, with nothing restored
+        return True
     st.info(_(WAITING), icon=":material/hourglass_top:")
+    _rerun_when_given_up(asked_at)
     return False
+
+
+@st.fragment(run_every=1.0)
+def _rerun_when_given_up(asked_at: float) -> None:
+    """While the page waits for the tab, look each second whether to stop waiting; the server
+    needs no word from the tab for it, which is the point."""
+    if time.monotonic() - asked_at > GIVE_UP_SECONDS:
+        st.rerun(scope="app")

@@ -708,6 +708,33 @@ CLICKED = "condition_fibromyalgia"
 """A question always asked, not among `ANSWERS`: the click after each reload answers it."""
 
 
+LOST_ANSWER = """
+const guard = {data: {}, lastCommit: -1e9, focusValue: new WeakMap(), lastInput: 0,
+               idle: () => true};
+Object.defineProperty(guard, 'answer', {get() { return () => {}; }, set(_v) {}});
+window.__screeningGuard = guard;
+"""
+"""A tab whose answer to "which screening did you hold?" never reaches the server."""
+
+
+class TestALostAnswerNeverBlanksThePage:
+    """The page waits for the tab's answer after a reload, but not for ever: found in CI, where
+    a lost answer left the Audit page blank for the whole 30 s a test waited."""
+
+    def test_the_form_is_drawn_when_the_tab_never_answers(
+        self, browser: Browser, server: Server
+    ) -> None:
+        context = browser.new_context(viewport={"width": 1100, "height": 1300})
+        context.add_init_script(LOST_ANSWER)
+        tab = context.new_page()
+        try:
+            tab.goto(server.url)
+            tab.get_by_text("Opening the screening").wait_for(timeout=30_000)
+            tab.locator(".st-key-answer__chronic_pain_over_3_months").wait_for(timeout=30_000)
+        finally:
+            context.close()
+
+
 class TestARestoreUnderLoad:
     """A reload with the server's processor busy: a click made as soon as the form shows again
     adds to the restored screening, and never wipes it."""
