@@ -7,7 +7,9 @@ results live only in this browser session's state.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from collections.abc import Callable
+from functools import partial
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -26,6 +28,8 @@ from screening import (
     read_table_bytes,
     run_batch,
 )
+
+T = TypeVar("T")
 
 TYPES = ["csv", "parquet", "pq", "jsonl", "ndjson"]
 HELP = N_(
@@ -49,43 +53,34 @@ def answers_upload(label: str, key: str) -> tuple[str, bytes] | None:
     return upload.name, upload.getvalue()
 
 
-def evaluated(pack: RulePack, name: str, data: bytes, key: str) -> BatchResult:
-    """The table evaluated with `pack`; raises `AnswersError` when it is refused.
-
-    Kept by content and pack hash in this session's state, so reruns (a filter, a download)
-    do not evaluate it again; never in a cache shared between sessions.
-    """
-    digest = (hashlib.sha256(data).hexdigest(), name, pack.sha256)
+def _kept(key: str, digest: tuple[str, ...], compute: Callable[[], T]) -> T:
+    """`compute()`, kept in this session's state under `key` with the `digest` of what it was
+    made from, so reruns (a filter, a download) do not compute it again; a refusal is kept and
+    raised again the same way. Never in a cache shared between sessions."""
     kept: Any = st.session_state.get(key)
     if not (isinstance(kept, tuple) and kept[0] == digest):
         try:
-            table = read_table_bytes(data, name, pack)
-            kept = (digest, run_batch(pack, table))
+            kept = (digest, compute())
         except AnswersError as exc:
             kept = (digest, exc)
         st.session_state[key] = kept
     if isinstance(kept[1], AnswersError):
         raise kept[1]
-    result: BatchResult = kept[1]
+    result: T = kept[1]
     return result
+
+
+def evaluated(pack: RulePack, name: str, data: bytes, key: str) -> BatchResult:
+    """The table evaluated with `pack`; raises `AnswersError` when it is refused. Kept by
+    content and pack hash in this session's state (`_kept`)."""
+    digest = (hashlib.sha256(data).hexdigest(), name, pack.sha256)
+    return _kept(key, digest, lambda: run_batch(pack, read_table_bytes(data, name, pack)))
 
 
 def compared(old: RulePack, new: RulePack, name: str, data: bytes, key: str) -> Impact:
     """The table evaluated under both packs and compared (`impact_of`: questions the new pack
     adds are not assessed under the old one); raises `AnswersError` when it is refused. Kept
-    by content and both packs' hashes in this session's state, as `evaluated` keeps its own."""
+    by content and both packs' hashes in this session's state (`_kept`)."""
     digest = (hashlib.sha256(data).hexdigest(), name, old.sha256, new.sha256)
-    kept: Any = st.session_state.get(key)
-    if not (isinstance(kept, tuple) and kept[0] == digest):
-        try:
-            kept = (
-                digest,
-                impact_of(old, new, raw_table_bytes(data, name, bounds=UPLOAD_BOUNDS), name),
-            )
-        except AnswersError as exc:
-            kept = (digest, exc)
-        st.session_state[key] = kept
-    if isinstance(kept[1], AnswersError):
-        raise kept[1]
-    result: Impact = kept[1]
-    return result
+    raw = partial(raw_table_bytes, data, name, bounds=UPLOAD_BOUNDS)
+    return _kept(key, digest, lambda: impact_of(old, new, raw(), name))
