@@ -43,9 +43,12 @@ with speaking(language):
             st.Page("app_pages/audit.py", title=_("Audit"), icon=":material/query_stats:"),
             st.Page("app_pages/about.py", title=_("About"), icon=":material/info:"),
         ]
-    ready = guard()  # Esc, paste, downloads, leaving the page, and a reload's recovery
     pages = [copy.copy(page) for page in st.session_state[pages_key]]
+    # The page is resolved before the guard runs: the guard's restore reruns the app, and the
+    # tab's answer that causes it can come back before the tab knows its page, so a guard run
+    # first drew the form in place of the page the address named (CI: the Audit page).
     chosen = st.navigation(pages, position="top")
+    ready = guard()  # Esc, paste, downloads, leaving the page, and a reload's recovery
     if ready:  # not before the tab has said whether it held a screening before a reload
         try:
             chosen.run()  # the page draws in the chosen language

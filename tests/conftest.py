@@ -7,7 +7,6 @@ import io
 import json
 import os
 import subprocess
-import warnings
 import zipfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -342,22 +341,10 @@ def open_app(tab: Page, url: str, drawn: str) -> Page:
         # would restore its screening here, so it is cleared from a page of this origin
         tab.goto(f"{origin}/_stcore/health")
         tab.evaluate(forget)
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout  # noqa: PLC0415
-
-    for attempt in (1, 2):
-        with tab.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
-            tab.goto(url)
-        STREAMS[tab] = connecting.value
-        try:
-            tab.wait_for_selector(drawn)
-            break
-        except PlaywrightTimeout:
-            # Known open defect (issue 21, closing note): in CI, about one page opening in
-            # forty drew nothing within 30 s. Opened once more, and said, so that it stays
-            # visible in the test log until its cause is found.
-            if attempt == 2:
-                raise
-            warnings.warn(f"{url}: first draw did not come within 30 s; opened again", stacklevel=2)
+    with tab.expect_websocket(lambda ws: ws.url.endswith("/_stcore/stream")) as connecting:
+        tab.goto(url)
+    STREAMS[tab] = connecting.value
+    tab.wait_for_selector(drawn)
     # The guard's first exchange (app_pages/guard.py) is over before the page draws anything
     # but the nav; the tab is given its recovery token in the run that draws the page.
     tab.wait_for_function("() => sessionStorage.getItem('screening-recovery-token') !== null")
