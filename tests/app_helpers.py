@@ -1,12 +1,14 @@
 """The form's lazy panels, opened as a click would open them, for AppTest.
 
-Streamlit draws what is inside the *Save or resume* panel and the *Start a new screening*
-confirmation only while they are open (their `on_change="rerun"`), so a test opens them first.
+Streamlit draws what is inside the *Save or resume* panel, the *Start a new screening*
+confirmation and each checklist point's *Why?* and *Note* only while they are open (their
+`on_change="rerun"`), so a test opens them first.
 """
 
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
+from streamlit.testing.v1.element_tree import TextArea
 
 SAVE_PANEL = "save_panel"
 
@@ -25,3 +27,25 @@ def start_again(at: AppTest, where: str) -> AppTest:
     """*Start a new screening*, then its confirmation, from the form or the checklist."""
     open_panel(at, f"start_again_popover__{where}")
     return at.button(key=f"start_again__{where}").click().run()
+
+
+def open_why(at: AppTest, *points: str) -> AppTest:
+    """Open the *Why?* of these points, each named "held__<rule id>" (the rule holds) or
+    "open__<rule id>" (left open), as its tick box's key ends."""
+    for point in points:
+        at.session_state[f"why_popover__{point}"] = True
+    return at.run()
+
+
+def open_note(at: AppTest, point: str) -> TextArea:
+    """Open the *Note* of this point ("held__<rule id>" or "open__<rule id>"): its text field."""
+    open_panel(at, f"note_popover__{point}")
+    return at.text_area(key=f"note__{point}")
+
+
+def open_every_point(at: AppTest) -> AppTest:
+    """Open the *Why?* and the *Note* of every point on the checklist."""
+    for point in [str(c.key).removeprefix("tick__") for c in at.checkbox]:
+        at.session_state[f"why_popover__{point}"] = True
+        at.session_state[f"note_popover__{point}"] = True
+    return at.run()

@@ -3,8 +3,8 @@ no English word of ours in the pseudo-locale (AppTest).
 
 Converted so far, each checked below: the page frame (titles, the versions caption, the
 disclaimer, the pack-status warning, the language picker), the About page, the form (with its
-save and record panels open), the checklist view, and the Rule pack and Audit pages as they
-open. Not yet converted: `NOT_YET_CONVERTED`.
+save and record panels open), the checklist view (each point's Why? and Note open), and the
+Rule pack and Audit pages as they open. Not yet converted: `NOT_YET_CONVERTED`.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from streamlit.testing.v1 import AppTest
 
 from screening import DEFAULT_RULES_DIR, PSEUDO_LANGUAGE, AnswersFile, RulePack, run_pack_scenarios
 from screening.pdf import RECORD_NAME
+from tests.app_helpers import open_every_point
 from tests.conftest import ROWS, csv_text
 from tests.test_pseudo_locale import english_left, pack_strings
 
@@ -119,8 +120,9 @@ class TestConvertedPagesInThePseudoLocale:
         assert english_left(shown_text(at), allowed) == []
 
     def test_the_checklist_view(self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]) -> None:
-        at = _built(start(monkeypatch, PSEUDO_LANGUAGE))
+        at = open_every_point(_built(start(monkeypatch, PSEUDO_LANGUAGE)))
         assert at.checkbox, "the checklist shows its points"
+        assert at.text_area, "each point's Why? and Note are open"
         assert english_left(shown_text(at), allowed) == []
 
     def test_the_form_with_its_panels_open(

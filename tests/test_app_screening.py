@@ -29,7 +29,13 @@ from screening import (
     response_json,
 )
 from screening.language import DISCLAIMER
-from tests.app_helpers import open_save_panel, start_again
+from tests.app_helpers import (
+    open_every_point,
+    open_note,
+    open_save_panel,
+    open_why,
+    start_again,
+)
 from tests.conftest import write_pack
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -271,6 +277,7 @@ class TestChecklist:
     ) -> None:
         answer(mini, "history", "yes")
         build(mini)
+        open_why(mini, "held__substance-history")
         shown = "\n".join(m.value for m in mini.markdown)
         assert "- substance use history: **Yes** (`history`)" in shown
         assert "**Rule** `substance-history`" in shown
@@ -282,6 +289,7 @@ class TestChecklist:
         answer(mini, "active", "no")
         answer(mini, "monitoring", "unknown")
         build(mini)
+        open_why(mini, "held__substance-history", "open__setting-monitoring")
         why = [m.value.split("\n\n")[:2] for m in mini.markdown if "**Rule**" in m.value]
         assert sorted(why) == [
             ["**Left open by these answers**", "- monitoring: **Unknown** (`monitoring`)"],
@@ -313,6 +321,7 @@ class TestChecklist:
         answer(mini, "history", "yes")
         answer(mini, "monitoring", "unknown")
         build(mini)
+        open_every_point(mini)
         assert "**Find out: Can trained staff monitor the patient?**" in [
             m.value for m in mini.markdown
         ]
@@ -364,7 +373,7 @@ class TestChecklist:
         answer(mini, "monitoring", "unknown")
         build(mini)
         tick(mini, "setting-monitoring").check().run()
-        mini.text_area(key="note__open__setting-monitoring").input("Ask *the* ward").run()
+        open_note(mini, "open__setting-monitoring").input("Ask *the* ward").run()
         mini.button(key="back").click().run()
         answer(mini, "monitoring", "yes")
         build(mini)
@@ -431,7 +440,7 @@ class TestVerdictFlag:
     def test_a_note_reading_as_a_verdict_is_flagged_under_its_point(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
         build(mini)
-        mini.text_area(key="note__held__substance-history").input("Suitable, go ahead").run()
+        open_note(mini, "held__substance-history").input("Suitable, go ahead").run()
         assert any(
             w.startswith("The note reads as a verdict (Suitable, go ahead)") for w in warnings(mini)
         )
@@ -447,23 +456,55 @@ class TestDiscussedMarks:
     def test_a_note_is_shown_as_typed_under_its_point(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
         build(mini)
-        mini.text_area(key="note__held__substance-history").input("**said** <b>no</b>").run()
+        open_note(mini, "held__substance-history").input("**said** <b>no</b>").run()
         assert "Note: **said** <b>no</b>" in texts(mini)
+
+    def test_a_point_s_why_and_note_are_drawn_only_while_open(self, mini: AppTest) -> None:
+        """Drawn for every point on every rerun, they were most of the checklist's rerun."""
+        answer(mini, "history", "yes")
+        build(mini)
+        assert not [m for m in mini.markdown if "**Rule**" in m.value]
+        assert not mini.text_area
+        open_why(mini, "held__substance-history")
+        assert [m for m in mini.markdown if "**Rule** `substance-history`" in m.value]
+        assert not mini.text_area
+        mini.session_state["why_popover__held__substance-history"] = False
+        open_note(mini, "held__substance-history")
+        assert not [m for m in mini.markdown if "**Rule**" in m.value]
+        assert [str(t.key) for t in mini.text_area] == ["note__held__substance-history"]
+
+    def test_a_note_sent_as_its_popover_closes_is_kept_shown_and_saved(
+        self, mini: AppTest, downloads: dict[str, Download]
+    ) -> None:
+        """The field is not drawn once closed (Esc, a click away): the memory keeps its text."""
+        answer(mini, "history", "yes")
+        build(mini)
+        open_note(mini, "held__substance-history").input("Closed at once")
+        mini.session_state["note_popover__held__substance-history"] = False
+        mini.run()
+        assert not mini.text_area
+        assert "Note: Closed at once" in texts(mini)
+        tick(mini, "substance-history").check().run()  # reruns with the field still closed
+        assert "Note: Closed at once" in texts(mini)
+        saved = json.loads(str(downloads["download__answers"].data()))
+        assert saved["discussed"] == {"substance-history": {"done": True, "note": "Closed at once"}}
+        assert open_note(mini, "held__substance-history").value == "Closed at once"
 
     def test_a_note_longer_than_the_core_allows_cannot_be_typed(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
         build(mini)
-        assert mini.text_area(key="note__held__substance-history").proto.max_chars == 500
+        assert open_note(mini, "held__substance-history").proto.max_chars == 500
 
     def test_ticks_and_notes_survive_going_back_and_forth(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
         build(mini)
         tick(mini, "substance-history").check().run()
-        mini.text_area(key="note__held__substance-history").input("Agreed safeguards").run()
+        open_note(mini, "held__substance-history").input("Agreed safeguards").run()
         mini.button(key="back").click().run()
         build(mini)
         assert tick(mini, "substance-history").value is True
-        assert mini.text_area(key="note__held__substance-history").value == "Agreed safeguards"
+        assert "Note: Agreed safeguards" in texts(mini)
+        assert open_note(mini, "held__substance-history").value == "Agreed safeguards"
 
     def test_an_answers_file_with_marks_restores_ticks_and_notes(self, mini: AppTest) -> None:
         saved = {
@@ -477,7 +518,7 @@ class TestDiscussedMarks:
         build(mini)
         assert tick(mini, "substance-history").value is True
         assert tick(mini, "setting-monitoring").value is False
-        assert mini.text_area(key="note__open__setting-monitoring").value == "Ask the ward"
+        assert open_note(mini, "open__setting-monitoring").value == "Ask the ward"
         assert "Note: Agreed" in texts(mini)
 
     def test_a_mark_on_a_point_these_answers_do_not_raise_is_refused_on_upload(
@@ -675,7 +716,7 @@ class TestSaveAndResume:
         mini.text_input(key="detail__clinician").input("Dr Who").run()
         build(mini)
         tick(mini, "substance-history").check().run()
-        mini.text_area(key="note__open__setting-monitoring").input("Ask the ward").run()
+        open_note(mini, "open__setting-monitoring").input("Ask the ward").run()
         mini.button(key="back").click().run()
         open_save_panel(mini)
         saved = json.loads(str(downloads["download__answers_form"].data()))
@@ -691,7 +732,7 @@ class TestSaveAndResume:
     ) -> None:
         answer(mini, "history", "yes")
         build(mini)
-        mini.text_area(key="note__held__substance-history").input("Agreed")
+        open_note(mini, "held__substance-history").input("Agreed")
         mini.button(key="back").click().run()
         open_save_panel(mini)
         saved = json.loads(str(downloads["download__answers_form"].data()))

@@ -12,7 +12,7 @@ import streamlit as st
 from app_pages.common import SIGNING_IDENTITY_ENV, Download, md, offer, signing_identity
 from app_pages.form import memory
 from app_pages.form.form_view import start_again_button
-from app_pages.form.memory import note_key, tick_key
+from app_pages.form.memory import note_key, note_popover_key, tick_key, why_key
 from app_pages.statements_view import checklist_top, entry_statements
 from screening import (
     ANSWER_WORDS,
@@ -125,21 +125,31 @@ def _entry_row(
             wrap=True,
         )
         # No help tooltips: the guard names each button by its point, and a tooltip shown on
-        # hover covered the popover it opens.
-        with row.popover(_("Why?"), type="tertiary"):
-            _why(checklist, entry)
-        with row.popover(_("Note"), type="tertiary"):
-            st.text_area(
-                _("Note on this point: {point}").format(point=md(label)),
-                key=note_key(entry),
-                on_change=memory.keep,
-                args=(note_key(entry),),
-                max_chars=NOTE_MAX_LENGTH,
-                help=_("Printed as typed under the point in the downloads. No identifiers."),
-            )
+        # hover covered the popover it opens. Lazy (`on_change="rerun"`): what is inside is
+        # drawn only while it is open; drawn for every point, it was most of a rerun.
+        why = row.popover(_("Why?"), type="tertiary", key=why_key(entry), on_change="rerun")
+        if why.open:
+            with why:
+                _why(checklist, entry)
+        note_box = row.popover(
+            _("Note"), type="tertiary", key=note_popover_key(entry), on_change="rerun"
+        )
+        if note_box.open:
+            # The note's field is not drawn while its popover is closed, and Streamlit drops a
+            # widget's value when it is not drawn: the memory keeps it, and seeds the field.
+            memory.remember([note_key(entry)])
+            with note_box:
+                st.text_area(
+                    _("Note on this point: {point}").format(point=md(label)),
+                    key=note_key(entry),
+                    on_change=memory.keep,
+                    args=(note_key(entry),),
+                    max_chars=NOTE_MAX_LENGTH,
+                    help=_("Printed as typed under the point in the downloads. No identifiers."),
+                )
         if not entry.open_items:  # an open point's statements come once under its question
             entry_statements(entry.source_says)
-        note = str(st.session_state.get(note_key(entry)) or "").strip()
+        note = str(memory.memory().get(note_key(entry)) or "").strip()
         if note:
             st.text(_("Note: {note}").format(note=note))
             for flag in free_text_flags({_("The note"): note}, vocabulary):

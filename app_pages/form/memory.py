@@ -80,6 +80,16 @@ def note_key(entry: Entry) -> str:
     return f"{NOTE_PREFIX}{_state(entry)}__{entry.rule_id}"
 
 
+def why_key(entry: Entry) -> str:
+    """The key of a point's *Why?* popover, whose open state says whether to draw its contents."""
+    return f"why_popover__{_state(entry)}__{entry.rule_id}"
+
+
+def note_popover_key(entry: Entry) -> str:
+    """The key of a point's *Note* popover (not under `NOTE_PREFIX`: it holds no note)."""
+    return f"note_popover__{_state(entry)}__{entry.rule_id}"
+
+
 def _state(entry: Entry) -> str:
     return "open" if entry.open_items else "held"
 
