@@ -490,6 +490,31 @@ class TestDiscussedMarks:
         assert saved["discussed"] == {"substance-history": {"done": True, "note": "Closed at once"}}
         assert open_note(mini, "held__substance-history").value == "Closed at once"
 
+    def test_a_note_changed_and_closed_keeps_its_new_words_through_back_and_a_rebuild(
+        self, mini: AppTest, downloads: dict[str, Download]
+    ) -> None:
+        """Streamlit hands back a value set for a field before it was drawn once the field is
+        no longer drawn: the older note, loaded from the file, must not come back."""
+        saved = {
+            "answers": {"history": "yes"},
+            "discussed": {"substance-history": {"done": False, "note": "Old"}},
+        }
+        upload(mini, "saved.json", json.dumps(saved).encode())
+        build(mini)
+        assert "Note: Old" in texts(mini)
+        open_note(mini, "held__substance-history").input("New").run()
+        mini.session_state["note_popover__held__substance-history"] = False
+        mini.run()
+        mini.run()
+        assert "Note: New" in texts(mini)
+        mini.button(key="back").click().run()
+        open_save_panel(mini)
+        saved_again = json.loads(str(downloads["download__answers_form"].data()))
+        assert saved_again["discussed"] == {"substance-history": {"done": False, "note": "New"}}
+        build(mini)
+        assert "Note: New" in texts(mini)
+        assert open_note(mini, "held__substance-history").value == "New"
+
     def test_a_note_longer_than_the_core_allows_cannot_be_typed(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
         build(mini)

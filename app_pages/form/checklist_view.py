@@ -9,7 +9,14 @@ from functools import partial
 
 import streamlit as st
 
-from app_pages.common import SIGNING_IDENTITY_ENV, Download, md, offer, signing_identity
+from app_pages.common import (
+    SIGNING_IDENTITY_ENV,
+    Download,
+    drawn,
+    md,
+    offer,
+    signing_identity,
+)
 from app_pages.form import memory
 from app_pages.form.form_view import start_again_button
 from app_pages.form.memory import note_key, note_popover_key, tick_key, why_key
@@ -109,9 +116,15 @@ def _why(checklist: Checklist, entry: Entry) -> None:
 
 
 def _entry_row(
-    checklist: Checklist, entry: Entry, label: str, vocabulary: Vocabulary = NO_VOCABULARY
+    checklist: Checklist,
+    entry: Entry,
+    label: str,
+    notes_before: set[str],
+    vocabulary: Vocabulary = NO_VOCABULARY,
 ) -> None:
-    """A point: its tick, a note the clinician may add (shown as typed), and *Why?*."""
+    """A point: its tick, a note the clinician may add (shown as typed), and *Why?*.
+
+    `notes_before`: the note fields the run before drew (`memory.note_fields_drawn`)."""
     # Keyed, so the tab's guard names the row's Why? and Note buttons by its point; no help on
     # the tick: a help icon is one more tab stop on every point.
     with st.container(gap="xxsmall", key=f"point_{tick_key(entry)}"):
@@ -131,13 +144,14 @@ def _entry_row(
         if why.open:
             with why:
                 _why(checklist, entry)
+        # The note's field is not drawn while its popover is closed, and Streamlit drops a
+        # widget's value when it is not drawn: the memory keeps it (`keep`), and fills the
+        # field as the popover opens.
         note_box = row.popover(
             _("Note"), type="tertiary", key=note_popover_key(entry), on_change="rerun"
         )
         if note_box.open:
-            # The note's field is not drawn while its popover is closed, and Streamlit drops a
-            # widget's value when it is not drawn: the memory keeps it, and seeds the field.
-            memory.remember([note_key(entry)])
+            memory.note_field(note_key(entry), notes_before)
             with note_box:
                 st.text_area(
                     _("Note on this point: {point}").format(point=md(label)),
@@ -161,7 +175,9 @@ def _question_asked(checklist: Checklist, item_id: str) -> str:
     return asked.question if asked is not None else item_id
 
 
-def _raised(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
+def _raised(
+    checklist: Checklist, notes_before: set[str], vocabulary: Vocabulary = NO_VOCABULARY
+) -> None:
     """The points the answers raise, first and in full, by section and kind."""
     raised = [e for e in checklist.entries if not e.open_items]
     for section, here in by_section(raised, lambda e: e.section).items():
@@ -171,10 +187,13 @@ def _raised(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> Non
             if entries:
                 st.markdown(f"**{word}**")
             for entry in entries:
-                _entry_row(checklist, entry, entry_text(entry, checklist.label), vocabulary)
+                label = entry_text(entry, checklist.label)
+                _entry_row(checklist, entry, label, notes_before, vocabulary)
 
 
-def _to_find_out(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
+def _to_find_out(
+    checklist: Checklist, notes_before: set[str], vocabulary: Vocabulary = NO_VOCABULARY
+) -> None:
     """The questions not yet answered, each once whatever the sections its points are in,
     with what its answer would raise, compact: one line per point under the question."""
     groups = group_open_entries(checklist.entries)
@@ -194,7 +213,7 @@ def _to_find_out(checklist: Checklist, vocabulary: Vocabulary = NO_VOCABULARY) -
             question = md(_question_asked(checklist, item_id))
             st.markdown("**" + _("Find out: {question}").format(question=question) + "**")
             for entry in entries:
-                _entry_row(checklist, entry, entry_headline(entry), vocabulary)
+                _entry_row(checklist, entry, entry_headline(entry), notes_before, vocabulary)
             entry_statements(group_statements(entries))
 
 
@@ -269,7 +288,8 @@ def _downloads(answers: AnswersFile, checklist: Checklist) -> None:
     )
 
 
-def checklist_view(pack: RulePack) -> None:
+def checklist_view(pack: RulePack, shown: bool = False) -> None:
+    """The checklist the answers make; `shown` when the run before drew it in full."""
     st.iframe(SCROLL_TO_TOP, height=1)
     st.button(
         _("Back to the answers"),
@@ -284,7 +304,9 @@ def checklist_view(pack: RulePack) -> None:
         st.error(_("The checklist could not be built from these answers:"), icon=":material/error:")
         st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
         return
-    memory.remember([tick_key(e) for e in checklist.entries])
+    if not shown:  # else the ticks show their values, and `keep` kept each change
+        memory.remember([tick_key(e) for e in checklist.entries])
+    notes_before = memory.note_fields_drawn(shown)
     st.header(_("Discussion checklist"), anchor="discussion-checklist")
     st.markdown(_(SKIP_LINKS).format(find_out=FIND_OUT_ANCHOR, downloads=DOWNLOADS_ANCHOR))
     rule_set = checklist.rule_set
@@ -316,11 +338,11 @@ def checklist_view(pack: RulePack) -> None:
         )
     _settled(pack, checklist)
     if any(not e.open_items for e in checklist.entries):  # first, in full, on the first screen
-        _raised(checklist, pack.vocabulary)
+        _raised(checklist, notes_before, pack.vocabulary)
     else:
         st.success(_("No points were raised by these answers."), icon=":material/done:")
     checklist_top(checklist)
-    _to_find_out(checklist, pack.vocabulary)
+    _to_find_out(checklist, notes_before, pack.vocabulary)
     listed = set(group_open_entries(checklist.entries))
     rest = [i for i in checklist.not_assessed if i not in listed]
     if rest:
@@ -336,3 +358,4 @@ def checklist_view(pack: RulePack) -> None:
     _downloads(answers, checklist)
     st.divider()
     start_again_button(pack, "checklist")
+    drawn("checklist")

@@ -53,6 +53,7 @@ RESTORED = "screening__restored"  # a copy was restored in this session: say so 
 RESTORING = "screening__restoring"  # widget key -> value restored, until a run has drawn it all
 PENDING = "screening__pending_upload"  # an answers file read, waiting for "replace the form?"
 TYPED = "screening__typed"  # widget key -> text typed in its field and not yet sent by it
+NOTES_DRAWN = "screening__notes_drawn"  # the note fields (keys) the last run drew
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
@@ -154,6 +155,25 @@ def hold_typed(key: str, text: str) -> None:
     """
     typed()[key] = text
     snapshot()
+
+
+def note_fields_drawn(shown: bool) -> set[str]:
+    """The note fields the run before drew (none unless it drew the whole checklist: a run cut
+    short may have made the browser drop what it had), and this run's set, empty, in their place.
+    """
+    before: set[str] = st.session_state.get(NOTES_DRAWN, set())
+    st.session_state[NOTES_DRAWN] = set()
+    return before if shown else set()
+
+
+def note_field(key: str, drawn_before: set[str]) -> None:
+    """Before a note's field is drawn: when the run before did not draw it (its popover has just
+    opened), fill it with the note the memory holds, which is the note: a value Streamlit still
+    holds for a field it stopped drawing may be older. Left alone when the field was drawn, so a
+    rerun while the person types never writes over their text."""
+    if key not in drawn_before:
+        st.session_state[key] = memory().get(key) or ""
+    st.session_state[NOTES_DRAWN].add(key)
 
 
 def set_value(key: str, value: Any) -> None:
@@ -262,11 +282,13 @@ def marked(
 
 def record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
     """What the form holds (answers, details, the marks on the points it raises now) and the
-    checklist it makes, which carries those marks."""
+    checklist it makes, which carries those marks.
+
+    The marks are read from the memory, which each tick and note joins as it is given (`keep`),
+    drawn or not: a note's field is drawn only while its popover is open.
+    """
     held = given(pack)
-    unmarked = evaluate(pack, held, source="form")
-    remember([key for e in unmarked.entries for key in (tick_key(e), note_key(e))])
-    return marked(pack, held, unmarked, memory())
+    return marked(pack, held, evaluate(pack, held, source="form"), memory())
 
 
 def saved_answers_json(pack: RulePack, given: AnswersFile, marks: Mapping[str, Any]) -> str:
@@ -289,9 +311,14 @@ def show(view: str) -> None:
 
 
 def back_to_the_form() -> None:
-    """Keep a tick or note sent with the click on *Back*: the form does not draw their widgets."""
+    """Keep a tick or note sent with the click on *Back*: the form does not draw their widgets.
+
+    Only the notes whose fields the checklist drew: Streamlit hands back an older value set for
+    a field before it was drawn once the field is no longer drawn (a note loaded from a file).
+    """
     held = memory()
-    for key in [k for k in st.session_state if str(k).startswith((TICK_PREFIX, NOTE_PREFIX))]:
+    notes = st.session_state.get(NOTES_DRAWN, set())
+    for key in [k for k in st.session_state if str(k).startswith(TICK_PREFIX) or k in notes]:
         held[key] = st.session_state[key]
     show("form")
 

@@ -18,11 +18,14 @@ from screening import _
 
 
 def main() -> None:
-    form_shown = take_drawn() == "form"
+    shown = take_drawn()
     pack = require_pack()
     page_header(_("Ketamine for pain: discussion checklist"), pack)
     memory.hold_restored()
-    if not form_shown:  # else the widgets show their values, and `keep` kept each change
+    on_form = memory.view() != "checklist"
+    # Else the widgets show their values, and `keep` kept each change; the checklist draws
+    # none of them.
+    if on_form and shown != "form":
         memory.remember([answer_key(i.id) for i in pack.items] + [detail_key(f) for f in DETAILS])
     asked = memory.drop_unasked(pack)
     if memory.take_restored():
@@ -35,8 +38,8 @@ def main() -> None:
             icon=":material/history:",
         )
     record_upload.awaiting_notice(asked)
-    if memory.view() == "checklist":
-        checklist_view(pack)
+    if not on_form:
+        checklist_view(pack, shown == "checklist")
     else:
         form_view(pack, asked)
         drawn("form")
