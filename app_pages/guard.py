@@ -36,6 +36,7 @@ from screening import FREE_TEXT_MAX_LENGTH, N_, NOTE_MAX_LENGTH, _
 NAME = "screening_guard"
 KEY = "page_guard"
 ASKED_AT = "guard__asked_at"
+IN_A_BROWSER = "guard__in_a_browser"
 GIVE_UP_SECONDS = 8.0
 """How long a new session waits for its tab to say which screening it held before drawing the
 page all the same: an answer lost on its way must never leave the page blank (seen in CI and
@@ -79,7 +80,10 @@ def in_a_browser() -> bool:
     A session run with no connection (Streamlit's AppTest, `bench/app.py`) has no request
     headers and no tab to ask: it has nothing to restore, and its pages are drawn at once.
     """
-    return bool(st.context.headers)
+    found: bool | None = st.session_state.get(IN_A_BROWSER)
+    if found is None:  # a session's headers do not change; reading them cost 10 % of a rerun
+        found = st.session_state[IN_A_BROWSER] = bool(st.context.headers)
+    return found
 
 
 def typed_field(key: object, text: object) -> tuple[str, str] | None:

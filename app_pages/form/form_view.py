@@ -291,13 +291,15 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     undo = memory.undo()
     undo_at = next((i.id for i in pack.items if undo and i.id in undo[2] and i.id in dropped), None)
     texts = question_texts(pack)
+    proposed = record_upload.proposed()
     st.html(_form_style(texts))
     for section in pack.sections:
         st.header(md(section), divider="gray", anchor=False)  # no link: one tab stop less
         for item in (i for i in pack.items if i.section == section):
             if item.id in asked:
                 _question(texts[item.id], item)
-                record_upload.proposal(item)
+                if item.id in proposed:  # read once, not once per question
+                    record_upload.proposal(item)
             elif item.id in dropped:
                 _dropped_note(pack, item, dropped[item.id], item.id == undo_at)
     st.html(f'<span id="{BUILD_ANCHOR}"></span>')  # the skip link's target, just before Build

@@ -102,9 +102,9 @@ def start_again_popover(where: str) -> str:
 
 def memory() -> dict[str, Any]:
     """This session's memory of the form, made on first use with today's date."""
-    held: dict[str, Any] = st.session_state.setdefault(
-        MEMORY, {detail_key("date"): dt.date.today()}
-    )
+    held: dict[str, Any] | None = st.session_state.get(MEMORY)
+    if held is None:  # not `setdefault`, which would work out its default on every call
+        held = st.session_state[MEMORY] = {detail_key("date"): dt.date.today()}
     return held
 
 
@@ -452,7 +452,9 @@ def has_work() -> bool:
 
 def token() -> str:
     """This session's recovery token, made on first use."""
-    found: str = st.session_state.setdefault(TOKEN, recovery.new_token())
+    found: str | None = st.session_state.get(TOKEN)
+    if found is None:  # drawn from the system's randomness once, not on every call
+        found = st.session_state[TOKEN] = recovery.new_token()
     return found
 
 
@@ -460,7 +462,9 @@ def asking() -> str:
     """This session's question to its tab, "which screening did you hold?", by a random id
     (not the token, which the tab is given only once it has answered): the tab answers each
     session once, and again should it reconnect to a new session."""
-    found: str = st.session_state.setdefault(ASKING, secrets.token_hex(8))
+    found: str | None = st.session_state.get(ASKING)
+    if found is None:
+        found = st.session_state[ASKING] = secrets.token_hex(8)
     return found
 
 
