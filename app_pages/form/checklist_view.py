@@ -4,8 +4,10 @@ the downloads. Everything shown comes from the `Checklist`; nothing clinical is 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 import streamlit as st
 
@@ -115,59 +117,74 @@ def _why(checklist: Checklist, entry: Entry) -> None:
     st.markdown("\n\n".join(parts))
 
 
+@dataclass(frozen=True)
+class _Notes:
+    """The notes as this run finds them: the session memory, which holds every note, and the
+    note fields the run before drew (`memory.note_fields_drawn`)."""
+
+    held: Mapping[str, Any]
+    drawn_before: set[str]
+
+
 def _entry_row(
     checklist: Checklist,
     entry: Entry,
     label: str,
-    notes_before: set[str],
+    notes: _Notes,
     vocabulary: Vocabulary = NO_VOCABULARY,
 ) -> None:
     """A point: its tick, a note the clinician may add (shown as typed), and *Why?*.
 
-    `notes_before`: the note fields the run before drew (`memory.note_fields_drawn`)."""
+    Drawn straight into its list (a group with small gaps), with no container of its own: one
+    block less per point, on every rerun."""
     # Keyed, so the tab's guard names the row's Why? and Note buttons by its point; no help on
     # the tick: a help icon is one more tab stop on every point.
-    with st.container(gap="xxsmall", key=f"point_{tick_key(entry)}"):
-        row = st.container(horizontal=True, gap="small", vertical_alignment="center", wrap=False)
-        row.checkbox(
-            md_escape(label, block=True),
-            key=tick_key(entry),
-            on_change=memory.keep,
-            args=(tick_key(entry),),
-            width="stretch",
-            wrap=True,
-        )
-        # No help tooltips: the guard names each button by its point, and a tooltip shown on
-        # hover covered the popover it opens. Lazy (`on_change="rerun"`): what is inside is
-        # drawn only while it is open; drawn for every point, it was most of a rerun.
-        why = row.popover(_("Why?"), type="tertiary", key=why_key(entry), on_change="rerun")
-        if why.open:
-            with why:
-                _why(checklist, entry)
-        # The note's field is not drawn while its popover is closed, and Streamlit drops a
-        # widget's value when it is not drawn: the memory keeps it (`keep`), and fills the
-        # field as the popover opens.
-        note_box = row.popover(
-            _("Note"), type="tertiary", key=note_popover_key(entry), on_change="rerun"
-        )
-        if note_box.open:
-            memory.note_field(note_key(entry), notes_before)
-            with note_box:
-                st.text_area(
-                    _("Note on this point: {point}").format(point=md(label)),
-                    key=note_key(entry),
-                    on_change=memory.keep,
-                    args=(note_key(entry),),
-                    max_chars=NOTE_MAX_LENGTH,
-                    help=_("Printed as typed under the point in the downloads. No identifiers."),
-                )
-        if not entry.open_items:  # an open point's statements come once under its question
-            entry_statements(entry.source_says)
-        note = str(memory.memory().get(note_key(entry)) or "").strip()
-        if note:
-            st.text(_("Note: {note}").format(note=note))
-            for flag in free_text_flags({_("The note"): note}, vocabulary):
-                st.warning(flag, icon=":material/gavel:")
+    row = st.container(
+        horizontal=True,
+        gap="small",
+        vertical_alignment="center",
+        wrap=False,
+        key=f"point_{tick_key(entry)}",
+    )
+    row.checkbox(
+        md_escape(label, block=True),
+        key=tick_key(entry),
+        on_change=memory.keep,
+        args=(tick_key(entry),),
+        width="stretch",
+        wrap=True,
+    )
+    # No help tooltips: the guard names each button by its point, and a tooltip shown on
+    # hover covered the popover it opens. Lazy (`on_change="rerun"`): what is inside is drawn
+    # only while it is open; drawn for every point, it was most of a rerun.
+    why = row.popover(_("Why?"), type="tertiary", key=why_key(entry), on_change="rerun")
+    if why.open:
+        with why:
+            _why(checklist, entry)
+    # The note's field is not drawn while its popover is closed, and Streamlit drops a
+    # widget's value when it is not drawn: the memory keeps it (`keep`), and fills the field
+    # as the popover opens.
+    note_box = row.popover(
+        _("Note"), type="tertiary", key=note_popover_key(entry), on_change="rerun"
+    )
+    if note_box.open:
+        memory.note_field(note_key(entry), notes.drawn_before)
+        with note_box:
+            st.text_area(
+                _("Note on this point: {point}").format(point=md(label)),
+                key=note_key(entry),
+                on_change=memory.keep,
+                args=(note_key(entry),),
+                max_chars=NOTE_MAX_LENGTH,
+                help=_("Printed as typed under the point in the downloads. No identifiers."),
+            )
+    if not entry.open_items:  # an open point's statements come once under its question
+        entry_statements(entry.source_says)
+    note = str(notes.held.get(note_key(entry)) or "").strip()
+    if note:
+        st.text(_("Note: {note}").format(note=note))
+        for flag in free_text_flags({_("The note"): note}, vocabulary):
+            st.warning(flag, icon=":material/gavel:")
 
 
 def _question_asked(checklist: Checklist, item_id: str) -> str:
@@ -175,24 +192,23 @@ def _question_asked(checklist: Checklist, item_id: str) -> str:
     return asked.question if asked is not None else item_id
 
 
-def _raised(
-    checklist: Checklist, notes_before: set[str], vocabulary: Vocabulary = NO_VOCABULARY
-) -> None:
+def _raised(checklist: Checklist, notes: _Notes, vocabulary: Vocabulary = NO_VOCABULARY) -> None:
     """The points the answers raise, first and in full, by section and kind."""
     raised = [e for e in checklist.entries if not e.open_items]
     for section, here in by_section(raised, lambda e: e.section).items():
         st.subheader(md(section), divider="gray")
-        for kind, word in KIND_WORDS.items():
-            entries = [e for e in here if e.kind == kind]
-            if entries:
-                st.markdown(f"**{word}**")
-            for entry in entries:
-                label = entry_text(entry, checklist.label)
-                _entry_row(checklist, entry, label, notes_before, vocabulary)
+        with st.container(gap="xxsmall"):  # as compact as the groups to find out
+            for kind, word in KIND_WORDS.items():
+                entries = [e for e in here if e.kind == kind]
+                if entries:
+                    st.markdown(f"**{word}**")
+                for entry in entries:
+                    label = entry_text(entry, checklist.label)
+                    _entry_row(checklist, entry, label, notes, vocabulary)
 
 
 def _to_find_out(
-    checklist: Checklist, notes_before: set[str], vocabulary: Vocabulary = NO_VOCABULARY
+    checklist: Checklist, notes: _Notes, vocabulary: Vocabulary = NO_VOCABULARY
 ) -> None:
     """The questions not yet answered, each once whatever the sections its points are in,
     with what its answer would raise, compact: one line per point under the question."""
@@ -213,7 +229,7 @@ def _to_find_out(
             question = md(_question_asked(checklist, item_id))
             st.markdown("**" + _("Find out: {question}").format(question=question) + "**")
             for entry in entries:
-                _entry_row(checklist, entry, entry_headline(entry), notes_before, vocabulary)
+                _entry_row(checklist, entry, entry_headline(entry), notes, vocabulary)
             entry_statements(group_statements(entries))
 
 
@@ -306,7 +322,7 @@ def checklist_view(pack: RulePack, shown: bool = False) -> None:
         return
     if not shown:  # else the ticks show their values, and `keep` kept each change
         memory.remember([tick_key(e) for e in checklist.entries])
-    notes_before = memory.note_fields_drawn(shown)
+    notes = _Notes(memory.memory(), memory.note_fields_drawn(shown))
     st.header(_("Discussion checklist"), anchor="discussion-checklist")
     st.markdown(_(SKIP_LINKS).format(find_out=FIND_OUT_ANCHOR, downloads=DOWNLOADS_ANCHOR))
     rule_set = checklist.rule_set
@@ -338,11 +354,11 @@ def checklist_view(pack: RulePack, shown: bool = False) -> None:
         )
     _settled(pack, checklist)
     if any(not e.open_items for e in checklist.entries):  # first, in full, on the first screen
-        _raised(checklist, notes_before, pack.vocabulary)
+        _raised(checklist, notes, pack.vocabulary)
     else:
         st.success(_("No points were raised by these answers."), icon=":material/done:")
     checklist_top(checklist)
-    _to_find_out(checklist, notes_before, pack.vocabulary)
+    _to_find_out(checklist, notes, pack.vocabulary)
     listed = set(group_open_entries(checklist.entries))
     rest = [i for i in checklist.not_assessed if i not in listed]
     if rest:

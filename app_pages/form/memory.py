@@ -54,6 +54,7 @@ RESTORING = "screening__restoring"  # widget key -> value restored, until a run 
 PENDING = "screening__pending_upload"  # an answers file read, waiting for "replace the form?"
 TYPED = "screening__typed"  # widget key -> text typed in its field and not yet sent by it
 NOTES_DRAWN = "screening__notes_drawn"  # the note fields (keys) the last run drew
+EVALUATED = "screening__evaluated"  # ((pack sha256, answers), the checklist they make)
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
@@ -288,7 +289,18 @@ def record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
     drawn or not: a note's field is drawn only while its popover is open.
     """
     held = given(pack)
-    return marked(pack, held, evaluate(pack, held, source="form"), memory())
+    return marked(pack, held, _evaluated(pack, held), memory())
+
+
+def _evaluated(pack: RulePack, given: AnswersFile) -> Checklist:
+    """The checklist these answers make, evaluated once per pack and answers in this session:
+    a tick, a note or a popover opened reruns the view with the same answers."""
+    key = (pack.sha256, given.model_dump_json())
+    found = st.session_state.get(EVALUATED)
+    if found is None or found[0] != key:
+        found = st.session_state[EVALUATED] = (key, evaluate(pack, given, source="form"))
+    checklist: Checklist = found[1]
+    return checklist
 
 
 def saved_answers_json(pack: RulePack, given: AnswersFile, marks: Mapping[str, Any]) -> str:
