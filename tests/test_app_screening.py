@@ -490,6 +490,31 @@ class TestDiscussedMarks:
         assert saved["discussed"] == {"substance-history": {"done": True, "note": "Closed at once"}}
         assert open_note(mini, "held__substance-history").value == "Closed at once"
 
+    def test_the_answers_are_evaluated_once_until_they_change(
+        self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A tick, a note or a popover reruns the checklist with the same answers."""
+        calls: list[AnswersFile] = []
+
+        def counted(pack: RulePack, given: AnswersFile, **options: Any) -> Any:
+            calls.append(given)
+            return evaluate(pack, given, **options)
+
+        monkeypatch.setattr(memory, "evaluate", counted)
+        answer(mini, "history", "yes")
+        build(mini)
+        tick(mini, "substance-history").check().run()
+        open_why(mini, "held__substance-history")
+        assert len(calls) == 1
+        mini.button(key="back").click().run()
+        answer(mini, "monitoring", "unknown")
+        build(mini)
+        assert [c.answers for c in calls] == [
+            {"history": "yes"},
+            {"history": "yes", "monitoring": "unknown"},
+        ]
+        assert tick(mini, "setting-monitoring").label == "If no: Arrange monitoring"
+
     def test_a_note_changed_and_closed_keeps_its_new_words_through_back_and_a_rebuild(
         self, mini: AppTest, downloads: dict[str, Download]
     ) -> None:
