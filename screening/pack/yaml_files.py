@@ -17,7 +17,7 @@ import re
 from collections import deque
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
@@ -28,16 +28,17 @@ from ruamel.yaml.resolver import VersionedResolver
 from screening.errors import Problem
 from screening.limits import MAX_CONDITION_DEPTH, MAX_PACK_FILE_BYTES
 from screening.models import condition_tag
+from screening.pack.files import YamlFile
 from screening.text import echo
 
-FileModel = TypeVar("FileModel", bound=BaseModel)
+FileModel = TypeVar("FileModel", bound=YamlFile)
 
 
 def validate_yaml(
     data: bytes, shown: str, model: type[FileModel], problems: list[Problem]
 ) -> tuple[CommentedMap, FileModel] | None:
     """Parse a file and validate it against a one-key file model, appending problems."""
-    (key,) = model.model_fields
+    key = model.top_key()
     doc = parse_yaml(data, shown, problems)
     if doc is None:
         if problems and problems[-1].message == "file is empty":
@@ -402,7 +403,7 @@ def validate_plain(data: bytes, model: type[FileModel]) -> tuple[Any, FileModel]
     """`validate_yaml` for the fast reader: the file's data and model, or `NeedsPositions`
     when anything would be a problem (which then needs its line). The data is a `PlainMap`,
     which stands in for the `CommentedMap` the checks read until they ask for a line."""
-    (key,) = model.model_fields
+    key = model.top_key()
     doc = parse_plain(data)
     if not isinstance(doc, PlainMap) or key not in doc:
         raise NeedsPositions
