@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 from pydantic import BaseModel, ConfigDict
 
 from screening.models import (
@@ -28,6 +30,14 @@ class YamlFile(BaseModel):
         """The file's one top-level key (`rules:` ...), named in the messages that miss it."""
         (key,) = cls.model_fields
         return key
+
+    @classmethod
+    def entry_model(cls) -> type[BaseModel]:
+        """The model of one entry of a list file (a rule of `rules:`), read one by one when
+        the file is refused whole, so that its sound entries are still checked."""
+        (entry,) = get_args(cls.model_fields[cls.top_key()].annotation)
+        model: type[BaseModel] = entry
+        return model
 
 
 class PackFile(YamlFile):

@@ -38,6 +38,17 @@ def validate_yaml(
     data: bytes, shown: str, model: type[FileModel], problems: list[Problem]
 ) -> tuple[CommentedMap, FileModel] | None:
     """Parse a file and validate it against a one-key file model, appending problems."""
+    found = read_yaml(data, shown, model, problems)
+    if found is None or found[1] is None:
+        return None
+    return found[0], found[1]
+
+
+def read_yaml(
+    data: bytes, shown: str, model: type[FileModel], problems: list[Problem]
+) -> tuple[CommentedMap, FileModel | None] | None:
+    """`validate_yaml`, keeping the file's data when its model refuses it (model `None`), so
+    what is sound in it can still be checked (`salvage.py`)."""
     key = model.top_key()
     doc = parse_yaml(data, shown, problems)
     if doc is None:
@@ -51,7 +62,7 @@ def validate_yaml(
         return doc, model.model_validate(doc)
     except ValidationError as exc:
         problems += [locate_error(shown, doc, error) for error in exc.errors()]
-        return None
+        return doc, None
 
 
 def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
