@@ -1,12 +1,12 @@
-"""A checklist equals what it says: one read back from its JSON equals the one evaluated, though
-the JSON leaves out the pack's rule order (`rule_order`), and any field it carries still counts."""
+"""A checklist equals what it says: one read back from its JSON (the model's, as the PDF record
+embeds it) equals the one evaluated, though the JSON leaves out the pack's rule order
+(`rule_order`), and any field it carries still counts."""
 
 from __future__ import annotations
 
 import pytest
 
 from screening import AnswersFile, Checklist, RulePack, evaluate
-from screening.export import checklist_json
 
 ANSWERS = AnswersFile(
     answers={"history": "yes", "active": "unknown", "monitoring": "no"},
@@ -25,13 +25,13 @@ class TestChecklistEquality:
     """Equality compares what the checklist says, as its JSON does."""
 
     def test_evaluate_then_json_then_read_back_is_equal(self, evaluated: Checklist) -> None:
-        read = Checklist.model_validate_json(checklist_json(evaluated))
+        read = Checklist.model_validate_json(evaluated.model_dump_json())
         assert evaluated.rule_order != read.rule_order == ()
         assert read == evaluated
         assert hash(read) == hash(evaluated)
 
     def test_a_field_the_json_carries_still_makes_them_differ(self, evaluated: Checklist) -> None:
-        read = Checklist.model_validate_json(checklist_json(evaluated))
+        read = Checklist.model_validate_json(evaluated.model_dump_json())
         assert read.model_copy(update={"clinician": "Dr B"}) != evaluated
         assert read.model_copy(update={"entries": evaluated.entries[:1]}) != evaluated
 

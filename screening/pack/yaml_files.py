@@ -13,7 +13,6 @@ words every refusal; the loader falls back to it for any file, or pack, with a p
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections import deque
 from typing import Any, TypeVar
@@ -25,12 +24,12 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
-from ruamel.yaml.tokens import BlockEndToken, ScalarToken, StreamEndToken, ValueToken
 
 from screening.errors import Problem
 from screening.limits import MAX_CONDITION_DEPTH, MAX_PACK_FILE_BYTES
 from screening.models import condition_tag
 from screening.pack.files import YamlFile
+from screening.pack.yaml_syntax import mistake_line
 from screening.text import echo
 
 FileModel = TypeVar("FileModel", bound=YamlFile)
@@ -96,7 +95,7 @@ def _parse_round_trip(text: str, shown: str, problems: list[Problem]) -> Any:
             problems.append(Problem(shown, "file is empty", 1))
         return doc
     except MarkedYAMLError as exc:
-        line = _mistake_line(text, exc)
+        line = mistake_line(text, exc)
         what = " ".join(part for part in (exc.context, exc.problem) if part)
         problems.append(Problem(shown, f"YAML syntax: {what or exc}", line))
     except RecursionError:
@@ -117,36 +116,6 @@ def _parse_round_trip(text: str, shown: str, problems: list[Problem]) -> Any:
     except (YAMLError, ValueError, TypeError) as exc:
         problems.append(Problem(shown, f"YAML syntax: {exc}"))
     return None
-
-
-def _mistake_line(text: str, exc: MarkedYAMLError) -> int | None:
-    """The line a syntax error is on. A key without its ':' is noticed only at the next token,
-    often lines later: ruamel's context mark is the key itself, and a key written alone above
-    its indented fields (`pack` for `pack:`) is read on into the next line's key."""
-    if exc.context == "while scanning a simple key" and exc.context_mark is not None:
-        return int(exc.context_mark.line) + 1
-    mark = exc.problem_mark or exc.context_mark
-    if mark is None:
-        return None
-    if exc.problem == "mapping values are not allowed here":
-        key = _key_read_on(text[: mark.index])
-        if key is not None and key < mark.line:
-            return key + 1
-    return int(mark.line) + 1
-
-
-def _key_read_on(before: str) -> int | None:
-    """The first line of the plain scalar that ends `before`, when it stands where a key does
-    (not after a ':'): a key whose ':' is missing, read on into the next line."""
-    tokens: list[Any] = []
-    with contextlib.suppress(YAMLError):
-        tokens.extend(YAML(typ="rt").scan(before))
-    tokens = [t for t in tokens if not isinstance(t, (StreamEndToken, BlockEndToken))]
-    if not tokens or not isinstance(tokens[-1], ScalarToken) or not tokens[-1].plain:
-        return None
-    if isinstance(tokens[-2], ValueToken):
-        return None
-    return int(tokens[-1].start_mark.line)
 
 
 _ANCHORS = "anchors and aliases (& and *) are not allowed"
