@@ -170,6 +170,21 @@ class Checklist(_Frozen):
         "follows the entries' order.",
     )
 
+    def __eq__(self, other: object) -> bool:
+        """Equal when they say the same: a field left out of the JSON (`rule_order`, how one
+        view may list points) is left out here too, so a checklist read back from its JSON
+        equals the evaluated one. (Pydantic v2 has no per-field `compare=False`.)"""
+        if not isinstance(other, Checklist):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def _compared(self) -> tuple[object, ...]:
+        fields = type(self).model_fields
+        return tuple(getattr(self, f) for f, info in fields.items() if not info.exclude)
+
     @model_validator(mode="after")
     def _statements_of_the_entries(self) -> Checklist:
         """The list at the top says what the entries say, no more and no less."""
