@@ -6,28 +6,35 @@ through the message catalogue; the pack's own words stay as the pack wrote them.
 
 from __future__ import annotations
 
+from functools import cache
+
 import streamlit as st
 
 from screening import _, available_languages, language_name
 
 LANGUAGE = "app__language"
 """Session-state key of the language picker: the tag of the language chosen."""
-FIRST = available_languages()[0]
+LANGUAGES = available_languages()
+"""The languages with a catalogue, looked for once per process (a look through the catalogue
+folder on every rerun of every page was 1 % of the form's)."""
+FIRST = LANGUAGES[0]
 """The language a session starts in: the one the words are written in."""
+_named = cache(language_name)
+"""A language's name as the picker lists it, from Babel's locale data once per language."""
 
 
 def chosen() -> str:
     """The language this session chose (read before any widget is drawn)."""
     value = st.session_state.get(LANGUAGE)
-    return value if isinstance(value, str) and value in available_languages() else FIRST
+    return value if isinstance(value, str) and value in LANGUAGES else FIRST
 
 
 def picker() -> str:
     """The language picker in the sidebar, on every page; returns the language chosen."""
     value: str = st.sidebar.selectbox(
         _("Language"),
-        available_languages(),
-        format_func=language_name,
+        LANGUAGES,
+        format_func=_named,
         key=LANGUAGE,
         help=_(
             "The language of the app's own words. Questions, rules and sources stay as the "

@@ -55,11 +55,12 @@ DATE_TARGETS = (
 FOLLOW_UPS = "{} { margin-left: 1.25rem; padding-left: 0.75rem; border-left: 2px solid #d0d3da; }"
 
 
-def _question(text: QuestionText, item: Item) -> None:
+def _question(text: QuestionText, item: Item, words: Mapping[AnswerState, str]) -> None:
+    """A question; `words`, its answers' words in this run's language."""
     st.segmented_control(
         text.question,
         ANSWERS,
-        format_func=ANSWER_WORDS.__getitem__,
+        format_func=words.__getitem__,
         key=answer_key(item.id),
         help=text.help,
         on_change=memory.keep,
@@ -291,13 +292,14 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
     undo = memory.undo()
     undo_at = next((i.id for i in pack.items if undo and i.id in undo[2] and i.id in dropped), None)
     texts = question_texts(pack)
+    words = dict(ANSWER_WORDS)  # looked up in the catalogue once, not for each question
     proposed = record_upload.proposed()
     st.html(_form_style(texts))
     for section in pack.sections:
         st.header(md(section), divider="gray", anchor=False)  # no link: one tab stop less
         for item in (i for i in pack.items if i.section == section):
             if item.id in asked:
-                _question(texts[item.id], item)
+                _question(texts[item.id], item, words)
                 if item.id in proposed:  # read once, not once per question
                     record_upload.proposal(item)
             elif item.id in dropped:
