@@ -87,6 +87,8 @@ FIND_OUT_ANCHOR = "to-find-out"
 FIND_OUT_KEY = "find_out__"
 """Key prefix of each question's group of open points (read by the tab's guard)."""
 DOWNLOADS_ANCHOR = "take-it-away"
+ANSWERS_FILE = "answers"
+"""The answers file's place among the downloads' names (beside the export formats')."""
 SKIP_LINKS = N_(
     "[Skip to the questions to find out](#{find_out}) · [Skip to the downloads](#{downloads})"
 )
@@ -129,7 +131,6 @@ class _Notes:
 def _entry_row(
     checklist: Checklist,
     entry: Entry,
-    label: str,
     notes: _Notes,
     vocabulary: Vocabulary = NO_VOCABULARY,
 ) -> None:
@@ -146,8 +147,9 @@ def _entry_row(
         wrap=False,
         key=f"point_{tick_key(entry)}",
     )
+    label, shown_label = _labels(checklist)[tick_key(entry)]
     row.checkbox(
-        md_escape(label, block=True),
+        shown_label,
         key=tick_key(entry),
         on_change=memory.keep,
         args=(tick_key(entry),),
@@ -187,6 +189,21 @@ def _entry_row(
             st.warning(flag, icon=":material/gavel:")
 
 
+def _labels(checklist: Checklist) -> dict[str, tuple[str, str]]:
+    """Each point's label, as worded and as its tick box shows it, by the tick's key: worked
+    out once per answers and language (`memory.once_per_checklist`), not on every rerun."""
+
+    def worded(entry: Entry) -> str:
+        return entry_headline(entry) if entry.open_items else entry_text(entry, checklist.label)
+
+    return memory.once_per_checklist(
+        "labels",
+        lambda: {
+            tick_key(e): (worded(e), md_escape(worded(e), block=True)) for e in checklist.entries
+        },
+    )
+
+
 def _question_asked(checklist: Checklist, item_id: str) -> str:
     asked = checklist.asked(item_id)
     return asked.question if asked is not None else item_id
@@ -203,8 +220,7 @@ def _raised(checklist: Checklist, notes: _Notes, vocabulary: Vocabulary = NO_VOC
                 if entries:
                     st.markdown(f"**{word}**")
                 for entry in entries:
-                    label = entry_text(entry, checklist.label)
-                    _entry_row(checklist, entry, label, notes, vocabulary)
+                    _entry_row(checklist, entry, notes, vocabulary)
 
 
 def _to_find_out(
@@ -229,7 +245,7 @@ def _to_find_out(
             question = md(_question_asked(checklist, item_id))
             st.markdown("**" + _("Find out: {question}").format(question=question) + "**")
             for entry in entries:
-                _entry_row(checklist, entry, entry_headline(entry), notes, vocabulary)
+                _entry_row(checklist, entry, notes, vocabulary)
             entry_statements(group_statements(entries))
 
 
@@ -261,6 +277,17 @@ def _shared_name(answers: AnswersFile, extension: str) -> str:
     )
 
 
+def _names(answers: AnswersFile) -> dict[str, str]:
+    """The downloads' names by export format (the answers file's under `ANSWERS_FILE`), once
+    per answers: each is worked out from the answers' fingerprint."""
+
+    def names() -> dict[str, str]:
+        found = {e.name: _shared_name(answers, e.extension) for e in EXPORT_FORMATS}
+        return {**found, ANSWERS_FILE: answers_download_name(answers)}
+
+    return memory.once_per_checklist("download names", names)
+
+
 def _export_download(answers: AnswersFile, checklist: Checklist, export: ExportFormat) -> Download:
     """One download per export format of the registry; the PDF is signed with the server's
     identity when the clinic configured one."""
@@ -279,7 +306,7 @@ def _export_download(answers: AnswersFile, checklist: Checklist, export: ExportF
     return Download(
         _(export.label),
         render,
-        _shared_name(answers, export.extension),
+        _names(answers)[export.name],
         f"download__{export.name}",
         help_text,
         export.icon,
@@ -295,7 +322,7 @@ def _downloads(answers: AnswersFile, checklist: Checklist) -> None:
             Download(
                 _("Answers JSON"),
                 partial(memory.answers_json, answers),
-                answers_download_name(answers),
+                _names(answers)[ANSWERS_FILE],
                 "download__answers",
                 _("The answers, to load again on the form later."),
                 ":material/save:",

@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import streamlit as st
 
@@ -28,6 +28,7 @@ from screening import (
     DiscussedMark,
     Entry,
     RulePack,
+    active_language,
     asked_states,
     checklist_with_marks,
     evaluate,
@@ -54,11 +55,12 @@ RESTORING = "screening__restoring"  # widget key -> value restored, until a run 
 PENDING = "screening__pending_upload"  # an answers file read, waiting for "replace the form?"
 TYPED = "screening__typed"  # widget key -> text typed in its field and not yet sent by it
 NOTES_DRAWN = "screening__notes_drawn"  # the note fields (keys) the last run drew
-EVALUATED = "screening__evaluated"  # ((pack sha256, answers), the checklist they make)
+EVALUATED = "screening__evaluated"  # ((pack sha256, answers), their checklist, {its words})
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
 _UNSET = object()
+_T = TypeVar("_T")
 
 
 def answer_key(item_id: str) -> str:
@@ -298,9 +300,21 @@ def _evaluated(pack: RulePack, given: AnswersFile) -> Checklist:
     key = (pack.sha256, given.model_dump_json())
     found = st.session_state.get(EVALUATED)
     if found is None or found[0] != key:
-        found = st.session_state[EVALUATED] = (key, evaluate(pack, given, source="form"))
+        found = st.session_state[EVALUATED] = (key, evaluate(pack, given, source="form"), {})
     checklist: Checklist = found[1]
     return checklist
+
+
+def once_per_checklist(name: str, compute: Callable[[], _T]) -> _T:
+    """A value worked out from the answers `record` evaluated last (the points' labels, the
+    downloads' names), in the page's language, kept until the answers change: a tick, a note
+    or a popover leaves it as it was."""
+    memo: dict[tuple[str, str], Any] = st.session_state[EVALUATED][2]
+    key = (name, active_language())
+    if key not in memo:
+        memo[key] = compute()
+    found: _T = memo[key]
+    return found
 
 
 def saved_answers_json(pack: RulePack, given: AnswersFile, marks: Mapping[str, Any]) -> str:
