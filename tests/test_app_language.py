@@ -125,6 +125,17 @@ class TestConvertedPagesInThePseudoLocale:
         assert at.text_area, "each point's Why? and Note are open"
         assert english_left(shown_text(at), allowed) == []
 
+    def test_the_checklist_built_in_english_speaks_the_language_chosen_on_it(
+        self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
+    ) -> None:
+        """Its points' labels are worked out once per answers, and once per language."""
+        at = _built(start(monkeypatch, None))
+        english = [c.label for c in at.checkbox]
+        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        assert not at.exception
+        assert [c.label for c in at.checkbox] != english
+        assert english_left(shown_text(at), allowed) == []
+
     def test_the_form_with_its_panels_open(
         self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
     ) -> None:
