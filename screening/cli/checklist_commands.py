@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from screening.catalogue import _
 from screening.cli.shared import (
     lang_option,
     out_option,
+    print_report,
     read_answers,
     rules_option,
     write_output,
@@ -81,18 +83,21 @@ def evaluate(  # click passes the options by name
     chosen = export_format(fmt)
     if chosen.binary and out is None:
         raise click.ClickException(
-            f"--format {fmt} needs --out FILE.{chosen.extension}: a {chosen.noun} is binary"
+            _("--format {format} needs --out FILE.{extension}: a {noun} is binary").format(
+                format=fmt, extension=chosen.extension, noun=_(chosen.noun)
+            )
         )
     if identity is not None and fmt != "pdf":
-        raise click.ClickException("--sign signs a PDF: give --format pdf")
+        raise click.ClickException(_("--sign signs a PDF: give --format pdf"))
     if timestamp_url is not None and identity is None:
-        raise click.ClickException("--timestamp-url times a signature: give --sign CERT.p12")
+        raise click.ClickException(_("--timestamp-url times a signature: give --sign CERT.p12"))
     signer = _signing_identity(identity) if identity is not None else None
     pack = load_pack(rules_dir)
     answers, shown = read_answers(answers_file, pack)
     checklist = evaluate_answers(pack, answers, shown)
     for flag in free_text_flags(free_texts(answers), pack.vocabulary):
-        click.echo(printable(f"Warning: {shown}: {flag}"), err=True)
+        said = _("Warning: {file}: {flag}").format(file=shown, flag=flag)
+        click.echo(printable(said), err=True)
     output = chosen.render(checklist)
     if signer is not None and isinstance(output, bytes):
         from screening.pdf.signing import sign, timestamp_authority
@@ -112,7 +117,9 @@ def _signing_identity(path: Path) -> Identity:
     data = read_bounded(path, MAX_CREDENTIAL_BYTES, shown)
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
-        password = click.prompt(f"Password for {shown}", hide_input=True, err=True)
+        password = click.prompt(
+            _("Password for {file}").format(file=shown), hide_input=True, err=True
+        )
     return load_identity(data, password.encode(), shown)
 
 
@@ -132,6 +139,7 @@ def _signing_identity(path: Path) -> Identity:
     help="Exit 0, not 3, for another release's file whose text and record match (its page "
     "drawing cannot be checked by this release).",
 )
+@lang_option
 def verify(
     pdf_file: Path, rules_dir: Path, trust_file: Path | None, accept_older_by_text: bool
 ) -> None:
@@ -172,5 +180,5 @@ def verify(
     data = read_bounded(pdf_file, MAX_PDF_BYTES, shown)
     pack = pack_for_verifying(rules_dir, signed_part(data, shown, None)[1], shown)
     result = verify_pdf(data, pack, shown, trust)
-    click.echo("\n".join(printable(line) for line in result.lines()))
+    print_report("".join(f"{line}\n" for line in result.lines()))
     sys.exit(result.exit_code(accept_older=accept_older_by_text))

@@ -238,7 +238,7 @@ def altered(source: str, why: str) -> ExportError:
 def render(record: PdfRecord) -> bytes:
     """The PDF this program writes for `record`, in its language, for `verify` to compare a
     file with."""
-    with speaking(record.language):
+    with speaking(record.language or SOURCE_LANGUAGE):  # the file's, never the command's
         document = _document(record.answers, record.checklist, record.generator, record.libraries)
         return _output(document, record.answers)
 
