@@ -223,4 +223,6 @@ class VerifyResult:
 
 
 def _pack_words(rs: RuleSetRef) -> str:
-    return f"{shown(rs.name)} {shown(rs.version)} (sha256 {shown(rs.sha256)})"
+    return _("{name} {version} (sha256 {sha256})").format(
+        name=shown(rs.name), version=shown(rs.version), sha256=shown(rs.sha256)
+    )

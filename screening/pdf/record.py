@@ -16,7 +16,13 @@ from fpdf.output import OutputProducer, PDFInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from screening.canonical import canonical_sha256, checklist_digest
-from screening.catalogue import SOURCE_LANGUAGE, active_language, available_languages, speaking
+from screening.catalogue import (
+    SOURCE_LANGUAGE,
+    _,
+    active_language,
+    available_languages,
+    speaking,
+)
 from screening.errors import ExportError, Problem
 from screening.models import AnswersFile, Checklist, RuleSetRef
 from screening.pdf.contract import CURRENT_FORMAT
@@ -251,4 +257,5 @@ def shown(text: str) -> str:
 def listed(ids: list[str], most: int = 10) -> str:
     """Ids in a message, the first `most` named and the rest counted."""
     text = ", ".join(ids[:most])
-    return text + (f" and {len(ids) - most} more" if len(ids) > most else "")
+    more = _(" and {n} more").format(n=len(ids) - most) if len(ids) > most else ""
+    return text + more

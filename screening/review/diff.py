@@ -165,7 +165,7 @@ def diff_packs(
     )
 
 
-ORDERS = "ketamine orders"
+ORDERS = N_("ketamine orders")
 """The id a diff gives the record mapping's ketamine order codes and brand names."""
 
 
@@ -239,7 +239,7 @@ def _value(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        return "yes" if value else "no"  # a pack's value (background: yes), as the pack says it
+        return _("yes") if value else _("no")
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) or None
     return str(value)
@@ -358,7 +358,9 @@ def outline(diff: PackDiff) -> list[tuple[str, list[Line]]]:
             continue
         lines = [Line(0, (("value", worded(note)),)) for note in notes]
         for change in changes:
-            name: Part = ("word", _("pack details")) if what == "pack" else ("id", change.id)
+            name: Part = ("id", change.id)
+            if what == "pack" or (what == "record" and change.id == ORDERS):
+                name = ("word", _("pack details") if what == "pack" else _(ORDERS))
             lines.append(Line(0, (name, ("word", f" ({ACTION_WORDS[change.action]})"))))
             lines += [Line(1 + d, p) for f in change.fields for d, p in _field(change.action, f)]
         groups.append((_(heading), lines))
