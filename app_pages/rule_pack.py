@@ -43,6 +43,7 @@ from screening import (
     describe_condition,
     diff_markdown,
     diff_summary,
+    diff_words,
     impact_markdown,
     load_record_map,
     problem_lines,
@@ -310,7 +311,7 @@ def candidate_section(pack: RulePack) -> None:
     pack_summary(candidate.pack)
     st.markdown("**" + _("Changes from the pack in use") + "**")
     for warning in candidate.diff.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(diff_words(warning), icon=":material/warning:")
     if not candidate.diff.changes and not candidate.diff.notes:
         st.info(_("No differences: the candidate holds the same content as the pack in use."))
     else:

@@ -61,6 +61,7 @@ from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
 from screening.pack.record_map import RecordMap, load_record_map
 from screening.review.diff import diff_markdown
 from screening.review.diff import summary as diff_summary
+from screening.review.diff import worded as diff_words
 from screening.statements import (
     ABSENT_POINT_NOTE,
     OPEN_STATEMENTS_HEADING,
@@ -221,6 +222,7 @@ __all__ = [
     "describe_condition",
     "diff_markdown",
     "diff_summary",
+    "diff_words",
     "download_name",
     "entry_headline",
     "entry_text",

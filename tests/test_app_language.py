@@ -10,6 +10,7 @@ open. Not yet converted: `NOT_YET_CONVERTED`.
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,24 @@ class TestConvertedPagesInThePseudoLocale:
         table_words = [*(cell for row in ROWS for cell in row), "past.csv"]
         allowed = pack_strings(mini_pack, AnswersFile(), table_words)
         assert english_left(shown_text(at), allowed) == []
+
+    def test_what_an_upload_callback_says_is_in_the_page_language(
+        self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
+    ) -> None:
+        """Streamlit runs a widget's callback before the page, outside its language: the
+        note it keeps (here, on an answer to a question not shown, dropped) is worded in the
+        session's language all the same."""
+        at = start(monkeypatch, PSEUDO_LANGUAGE)
+        at.session_state["save_panel"] = True
+        at.run()
+        answers = {"answers": {"course_planned": "no", "repeated_course_planned": "yes"}}
+        at.file_uploader(key="upload__answers").set_value(
+            ("hidden.json", json.dumps(answers).encode(), "application/json")
+        ).run()
+        assert not at.exception
+        notes = [str(n.value) for n in at.info if "repeated" in str(n.value)]
+        assert len(notes) == 1, "the note names the answer dropped"
+        assert english_left(notes[0], [*allowed, "hidden.json"]) == []
 
     def test_the_check_sees_english_left_in_english(
         self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]

@@ -373,6 +373,10 @@ class TestTheCatalogue:
         assert "# Ketamine for pain" in checklist_markdown(made[2])
 
 
+HIDDEN_ANSWERS = {"answers": {"course_planned": "no", "repeated_course_planned": "yes"}}
+"""An answer to a follow-up that its parent's No hides: dropped, with a note."""
+
+
 def _with(allowed: list[str], *more: str) -> list[str]:
     """`allowed` and the paths or names a command prints as given, longest first."""
     return sorted({*allowed, *more}, key=len, reverse=True)
@@ -478,6 +482,18 @@ class TestEveryCommandInThePseudoLocale:
         ]
         assert english_left("\n".join(ours), allowed) == []
         assert {form["language"], extension["language"]} == {PSEUDO_LANGUAGE}
+
+    def test_the_note_on_answers_to_questions_not_shown(
+        self, tmp_path: Path, allowed: list[str]
+    ) -> None:
+        """Dropped, never evaluated, and named on stderr: by `fhir response` and `evaluate`."""
+        hidden = tmp_path / "hidden.json"
+        hidden.write_text(json.dumps(HIDDEN_ANSWERS), encoding="utf-8")
+        said = [invoke("fhir", "response", hidden), invoke("evaluate", hidden)]
+        assert [r.exit_code for r in said] == [0, 0]
+        for result in said:
+            assert "repeated_course_planned" in result.stderr
+            assert english_left(result.stderr, _with(allowed, str(hidden))) == [], result.stderr
 
     def test_cds_serve_its_warnings_and_its_refusals(
         self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
