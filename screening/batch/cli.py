@@ -34,6 +34,8 @@ from screening.batch.table import (
 from screening.catalogue import _
 from screening.cli.shared import (
     check_output,
+    file_option,
+    format_option,
     lang_option,
     print_report,
     rules_option,
@@ -116,11 +118,10 @@ def _say_refused(problems: tuple[CellProblem, ...], refused: int, total: int) ->
     type=click.Path(path_type=Path, dir_okay=False),
     help="Results file: .parquet (or .pq) or .csv.",
 )
-@click.option(
+@file_option(
     "--problems",
     "problems_out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Problems file (CSV: row, column, value, reason); default RESULTS' name with "
+    "Problems file (CSV: row, column, value, reason); default RESULTS' name with "
     ".problems.csv, beside it.",
 )
 @rules_option
@@ -211,13 +212,7 @@ def _audit(
 
 @click.command()
 @click.argument("table", metavar="RESULTS_OR_ANSWERS", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
+@format_option(["table", "json", "csv"], "table")
 @report_out_option
 @rules_option
 @engine_option
@@ -248,13 +243,7 @@ def audit(
 @click.argument("old_rules", type=click.Path(path_type=Path, file_okay=False))
 @click.argument("new_rules", type=click.Path(path_type=Path, file_okay=False))
 @click.argument("answers", metavar="ANSWERS", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json"]),
-    default="markdown",
-    show_default=True,
-)
+@format_option(["markdown", "json"], "markdown")
 @report_out_option
 @lang_option
 def impact_command(

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from screening.catalogue import N_, _
-from screening.cli.shared import lang_option, rules_option
+from screening.cli.shared import file_option, lang_option, rules_option
 from screening.fhir.commands import base_option
 from screening.pack.loader import load_pack
 from screening.pack.record_map import load_record_map
@@ -42,19 +42,18 @@ def cds() -> None:
     type=click.IntRange(1, 65535),
     help="Port to listen on.",
 )
-@click.option(
+@file_option(
     "--config",
     "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="JSON settings: trusted issuers and their JWK Sets, audience, hosts, CORS origins.",
+    "JSON settings: trusted issuers and their JWK Sets, audience, hosts, CORS origins.",
 )
 @click.option(
     "--insecure-no-jwt",
     is_flag=True,
     help="Development only: switch the JWT check off; refused unless --host is loopback.",
 )
-@click.option("--ssl-certfile", type=click.Path(path_type=Path, dir_okay=False), help="TLS cert.")
-@click.option("--ssl-keyfile", type=click.Path(path_type=Path, dir_okay=False), help="TLS key.")
+@file_option("--ssl-certfile", "ssl_certfile", "TLS cert.")
+@file_option("--ssl-keyfile", "ssl_keyfile", "TLS key.")
 @rules_option
 @base_option
 @lang_option

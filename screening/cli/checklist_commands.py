@@ -16,6 +16,8 @@ import click
 
 from screening.catalogue import _
 from screening.cli.shared import (
+    file_option,
+    format_option,
     lang_option,
     out_option,
     print_report,
@@ -47,22 +49,15 @@ PASSWORD_ENV = "SCREENING_SIGNING_PASSWORD"
     "answers_file", metavar="ANSWERS.json", type=click.Path(path_type=Path, dir_okay=False)
 )
 @rules_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.name for f in EXPORT_FORMATS]),
-    default="json",
-    show_default=True,
-)
+@format_option([f.name for f in EXPORT_FORMATS], "json")
 @out_option(f" (required for {', '.join(f.name for f in EXPORT_FORMATS if f.binary)})")
 @lang_option
-@click.option(
+@file_option(
     "--sign",
     "identity",
-    metavar="CERT.p12",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help=f"Sign the PDF (PAdES) with this PKCS#12 identity; its password is read from "
+    f"Sign the PDF (PAdES) with this PKCS#12 identity; its password is read from "
     f"${PASSWORD_ENV}, else asked for.",
+    metavar="CERT.p12",
 )
 @click.option(
     "--timestamp-url",
@@ -126,12 +121,11 @@ def _signing_identity(path: Path) -> Identity:
 @click.command()
 @click.argument("pdf_file", metavar="FILE.pdf", type=click.Path(path_type=Path, dir_okay=False))
 @rules_option
-@click.option(
+@file_option(
     "--trust",
     "trust_file",
+    "Certificates the clinic trusts: a signed file's signer must chain to one (else exit 6).",
     metavar="CERTS.pem",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Certificates the clinic trusts: a signed file's signer must chain to one (else exit 6).",
 )
 @click.option(
     "--accept-older-by-text",

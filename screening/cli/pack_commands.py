@@ -15,6 +15,7 @@ import click
 
 from screening.catalogue import _
 from screening.cli.shared import (
+    format_option,
     lang_option,
     out_option,
     print_report,
@@ -73,9 +74,7 @@ def check(rules_dir: Path, with_coverage: bool) -> None:
 @click.command()
 @rules_option
 @lang_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option(["text", "json"], "text")
 def items(rules_dir: Path, fmt: str) -> None:
     """List the form's items with their ids, sections and questions."""
     pack = load_pack(rules_dir)
@@ -108,13 +107,7 @@ def items(rules_dir: Path, fmt: str) -> None:
 
 @click.command("rules")
 @rules_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "html", "csv"]),
-    default="markdown",
-    show_default=True,
-)
+@format_option(["markdown", "html", "csv"], "markdown")
 @out_option("")
 @lang_option
 def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:

@@ -1,5 +1,6 @@
 """What every command group of the CLI shares, defined once: the `--rules`, `--out` and
-`--lang` options, reading an answers file, and writing a result whole to a file or stdout.
+`--lang` options (and the shapes of `--format` and of a file option), reading an answers file,
+and writing a result whole to a file or stdout, or a report to the terminal.
 
 The command modules (`screening.cli.pack_commands`, `screening.cli.checklist_commands`,
 `screening.batch.cli`, `screening.fhir.commands`, `screening.cds.commands`) import from here;
@@ -78,6 +79,22 @@ def out_option(what: str) -> Callable[[_Command], _Command]:
         help=f"Write to this file instead of stdout{what}. A folder is refused: name the file. "
         "The file is replaced only once complete, through a fresh temporary file beside it; "
         "a new file is readable by you only.",
+    )
+
+
+def format_option(choices: Sequence[str], default: str) -> Callable[[_Command], _Command]:
+    """`--format`: one of `choices`, `default` when not given (shown in `--help`)."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True
+    )
+
+
+def file_option(
+    name: str, dest: str, help_text: str, metavar: str | None = None
+) -> Callable[[_Command], _Command]:
+    """An option that names one file (a folder is refused), passed as a `Path`."""
+    return click.option(
+        name, dest, metavar=metavar, type=click.Path(path_type=Path, dir_okay=False), help=help_text
     )
 
 
