@@ -517,6 +517,13 @@ class TestEveryCommandInThePseudoLocale:
                 text
             )
 
+    def test_an_option_refused_before_lang_is_read_is_refused_in_its_language(self) -> None:
+        """`--lang` is read first, wherever it stands: here after a bad `--base`."""
+        result = invoke("fhir", "questionnaire", "--base", "ftp://x")
+        assert result.exit_code == 2
+        refusal = result.stderr.splitlines()[-1].split("': ", 1)[1]  # after click's frame
+        assert english_left(refusal, ["https://fhir.example.org/fhir"]) == [], refusal
+
     def test_the_shared_refusal_of_an_output_file(self, tmp_path: Path) -> None:
         """The refusals every command shares (cli/shared.py), here of a read-only file."""
         out = tmp_path / "review.md"

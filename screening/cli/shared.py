@@ -52,6 +52,7 @@ lang_option = click.option(
     type=click.Choice(available_languages()),
     callback=_speak,
     expose_value=False,
+    is_eager=True,  # before the other options' callbacks, whose refusals speak its language
     help="Language of the program's own words (the pack's stay as the pack wrote them); "
     "default English.",
 )
