@@ -9,11 +9,11 @@ from collections.abc import Callable
 from functools import partial
 
 from screening.canonical import canonical_sha256, checklist_digest
-from screening.catalogue import _
+from screening.catalogue import N_, _
 from screening.citations import source_markdown
 from screening.markdown import md_escape
 from screening.models import AnswersFile, Checklist, Entry
-from screening.open_entries import entry_text
+from screening.open_entries import entry_headline, entry_text, group_open_entries
 from screening.statements import (
     ABSENT_POINT_NOTE,
     OPEN_POINT_NOTE,
@@ -21,9 +21,26 @@ from screening.statements import (
     OPEN_STATEMENTS_INTRO,
     STATEMENTS_HEADING,
     STATEMENTS_INTRO,
+    group_statements,
     statement_text,
 )
-from screening.words import PRODUCT_TITLE, STATUS_WARNINGS, answers_behind, by_section
+from screening.words import (
+    FIND_OUT_HEADING,
+    NOT_ASSESSED_HEADING,
+    PRODUCT_TITLE,
+    STATUS_WARNINGS,
+    answers_behind,
+    by_section,
+)
+
+FIND_OUT_INTRO = N_(
+    "Each question not yet answered, once, with what its answer would raise; the points "
+    "raised are above, in full."
+)
+REST_NOT_ASSESSED = N_(
+    "These raise no point whatever their answer; the other questions not assessed are under "
+    "*To find out* above, with what each would raise."
+)
 
 NAME_REFERENCE_LENGTH = 40
 """The most of a patient reference a download's file name carries."""
@@ -112,13 +129,19 @@ def checklist_markdown(checklist: Checklist) -> str:
     if checklist.not_assessed or any(e.open_items for e in checklist.entries):
         lines += ["", md_escape(_(OPEN_POINT_NOTE))]
     lines += _statements_markdown(checklist)
-    for section, entries in by_section(checklist.entries, lambda e: e.section).items():
+    raised = [e for e in checklist.entries if not e.open_items]  # first, and in full
+    for section, entries in by_section(raised, lambda e: e.section).items():
         lines += ["", f"## {md_escape(section)}", ""]
         for entry in entries:
             lines += _entry_markdown(checklist, entry)
-    if checklist.not_assessed:
-        lines += ["", "## " + _("Not assessed"), ""]
-        lines += [f"- {md_escape(checklist.label(i))} (`{i}`)" for i in checklist.not_assessed]
+    groups = group_open_entries(checklist.entries)
+    lines += _find_out_markdown(checklist, groups)
+    rest = [i for i in checklist.not_assessed if i not in groups]
+    if rest:
+        lines += ["", "## " + _(NOT_ASSESSED_HEADING), ""]
+        if groups:
+            lines += [md_escape(_(REST_NOT_ASSESSED)), ""]
+        lines += [f"- {md_escape(checklist.question(i))} (`{i}`)" for i in rest]
     if checklist.cited:
         lines += ["", "## " + _("Sources"), ""]
         lines += [f"- **{s.id}**: {source_markdown(s, full=True)}" for s in checklist.cited]
@@ -138,6 +161,35 @@ def _statements_markdown(checklist: Checklist) -> list[str]:
     return lines
 
 
+def _find_out_markdown(checklist: Checklist, groups: dict[str, list[Entry]]) -> list[str]:
+    """The questions not yet answered, each once whatever the sections its points are in, with
+    what its answer would raise: one line per point, as on screen and in the PDF."""
+    if not groups:
+        return []
+    lines = ["", "## " + _(FIND_OUT_HEADING), "", md_escape(_(FIND_OUT_INTRO))]
+    for item_id, entries in groups.items():
+        question = md_escape(checklist.question(item_id))
+        heading = _("Find out: {question}").format(question=question)
+        lines += ["", f"**{heading}** (`{item_id}`)", ""]
+        for entry in entries:
+            lines.append(f"- [{'x' if entry.done else ' '}] {md_escape(entry_headline(entry))}")
+            if entry.note and entry.note.strip():
+                lines.append("  - " + _("Note: {note}").format(note=md_escape(entry.note)))
+            because = md_escape(answers_behind(checklist, entry))
+            lines.append("  - " + _("Because: {answers}").format(answers=because))
+            lines.append(f"  - {_rule_line(entry)}")
+        said = group_statements(entries)
+        if said:  # under the question, once for its points: not one point's own
+            lines += [""] + [f"> {md_escape(statement_text(s))}" for s in said]
+    return lines
+
+
+def _rule_line(entry: Entry) -> str:
+    return _("Rule {rule} ({kind}); sources: {sources}").format(
+        rule=f"`{entry.rule_id}`", kind=entry.kind, sources=", ".join(s.id for s in entry.sources)
+    )
+
+
 def _entry_markdown(checklist: Checklist, entry: Entry) -> list[str]:
     text = entry_text(entry, checklist.label)
     lines = [f"- [{'x' if entry.done else ' '}] {md_escape(text)}"]
@@ -146,10 +198,7 @@ def _entry_markdown(checklist: Checklist, entry: Entry) -> list[str]:
         lines.append("  - " + _("Note: {note}").format(note=md_escape(entry.note)))
     because = md_escape(answers_behind(checklist, entry))
     lines.append("  - " + _("Because: {answers}").format(answers=because))
-    rule = _("Rule {rule} ({kind}); sources: {sources}").format(
-        rule=f"`{entry.rule_id}`", kind=entry.kind, sources=", ".join(s.id for s in entry.sources)
-    )
-    lines.append(f"  - {rule}")
+    lines.append(f"  - {_rule_line(entry)}")
     lines.append(
         "  - " + _("Why it matters: {rationale}").format(rationale=md_escape(entry.rationale))
     )

@@ -18,6 +18,12 @@ from screening.models import KINDS, AnswerState, Checklist, Entry, Kind, Status
 PRODUCT_TITLE = N_("Ketamine for pain: discussion checklist")
 """The title of a checklist, atop every export that has one."""
 
+FIND_OUT_HEADING = N_("To find out")
+"""The heading above the questions not yet answered, each with what its answer would raise."""
+
+NOT_ASSESSED_HEADING = N_("Not assessed")
+"""The heading above the questions left unanswered that would raise no point either way."""
+
 KIND_ORDER: tuple[Kind, ...] = KINDS
 """The kinds in the order a checklist lists them within a section."""
 

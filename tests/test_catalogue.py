@@ -26,8 +26,8 @@ msgstr ""
 msgid "Discuss"
 msgstr "Discuter"
 
-msgid "Not assessed"
-msgstr "Non évalué"
+msgid "To find out"
+msgstr "À vérifier"
 
 msgid "{n} item not assessed (see Answers)."
 msgid_plural "{n} items not assessed (see Answers)."
@@ -86,8 +86,8 @@ class TestALanguageIsOneFile:
         checklist = evaluate(shipped_pack, AnswersFile(), "answers")
         with speaking("fr"):
             text = checklist_markdown(checklist)
-        assert "## Non évalué" in text
-        assert "## Not assessed" in checklist_markdown(checklist)
+        assert "## À vérifier" in text
+        assert "## To find out" in checklist_markdown(checklist)
 
 
 class TestTheLanguageBelongsToTheRender:
