@@ -43,7 +43,6 @@ from screening import (
     describe_condition,
     diff_markdown,
     diff_summary,
-    diff_words,
     impact_markdown,
     load_record_map,
     problem_lines,
@@ -51,6 +50,7 @@ from screening import (
     review_html,
     rule_markdown,
     run_pack_scenarios,
+    worded,
 )
 
 
@@ -311,7 +311,7 @@ def candidate_section(pack: RulePack) -> None:
     pack_summary(candidate.pack)
     st.markdown("**" + _("Changes from the pack in use") + "**")
     for warning in candidate.diff.warnings:
-        st.warning(diff_words(warning), icon=":material/warning:")
+        st.warning(worded(warning), icon=":material/warning:")
     if not candidate.diff.changes and not candidate.diff.notes:
         st.info(_("No differences: the candidate holds the same content as the pack in use."))
     else:

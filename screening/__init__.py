@@ -16,6 +16,7 @@ from screening.catalogue import (
     language_name,
     ngettext,
     speaking,
+    worded,
 )
 from screening.citations import source_block, source_details, source_markdown, source_text
 from screening.describe import describe_condition
@@ -61,7 +62,6 @@ from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
 from screening.pack.record_map import RecordMap, load_record_map
 from screening.review.diff import diff_markdown
 from screening.review.diff import summary as diff_summary
-from screening.review.diff import worded as diff_words
 from screening.statements import (
     ABSENT_POINT_NOTE,
     OPEN_STATEMENTS_HEADING,
@@ -222,7 +222,6 @@ __all__ = [
     "describe_condition",
     "diff_markdown",
     "diff_summary",
-    "diff_words",
     "download_name",
     "entry_headline",
     "entry_text",
@@ -268,4 +267,5 @@ __all__ = [
     "speaking",
     "statement_text",
     "table_bytes",
+    "worded",
 ]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
-from screening.catalogue import N_, Words, _, ngettext
+from screening.catalogue import N_, Said, Words, _, ngettext, worded
 from screening.describe import describe_condition
 from screening.language import Vocabulary
 from screening.markdown import md_escape
@@ -70,32 +70,6 @@ VOCABULARY_FIELDS = {
     ("gatekeeping", "removed"): N_("gatekeeping words removed"),
 }
 """The guard's words a language of vocabulary.yaml gained or lost, as a diff names them."""
-
-
-class Said(str):
-    """A sentence of ours, in English, that keeps its message and values, so that a render in
-    another language words it in that one (`worded`): a diff is made once (the app keeps it
-    for every session) and shown in each session's language."""
-
-    message: str
-    values: dict[str, str]
-
-    def __new__(cls, message: str, **values: str) -> Said:
-        said = super().__new__(cls, message.format(**values))
-        said.message, said.values = message, values
-        return said
-
-    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, str]]:
-        return (self.message,), self.values
-
-    def worded(self) -> str:
-        """The sentence in the language of the render under way."""
-        return _(self.message).format(**self.values)
-
-
-def worded(text: str) -> str:
-    """A diff's warning or note in the language of the render under way."""
-    return text.worded() if isinstance(text, Said) else text
 
 
 @dataclass(frozen=True)
@@ -157,8 +131,8 @@ def diff_packs(
     kept = {i.id for i in new.items}
     common_old = [i.id for i in old.items if i.id in kept]
     common_new = [i.id for i in new.items if i.id in set(common_old)]
-    notes = [Said(N_("The order of the questions on the form changed."))]
-    notes = notes if common_old != common_new else []
+    moved = common_old != common_new
+    notes = [Said(N_("The order of the questions on the form changed."))] if moved else []
     content_changed = any(c.what != "pack" for c in changes) or bool(notes)
     return PackDiff(
         old, new, tuple(changes), tuple(_warnings(old, new, content_changed)), tuple(notes)
@@ -447,24 +421,12 @@ def summary(diff: PackDiff) -> str:
 def _count(what: str, action: str, n: int) -> str:
     """'2 questions changed': a count of one kind of change, agreeing with the count."""
     said = {
-        ("source", "added"): ngettext("{n} source added", "{n} sources added", n),
-        ("source", "removed"): ngettext("{n} source removed", "{n} sources removed", n),
-        ("source", "changed"): ngettext("{n} source changed", "{n} sources changed", n),
-        ("item", "added"): ngettext("{n} question added", "{n} questions added", n),
-        ("item", "removed"): ngettext("{n} question removed", "{n} questions removed", n),
-        ("item", "changed"): ngettext("{n} question changed", "{n} questions changed", n),
-        ("rule", "added"): ngettext("{n} rule added", "{n} rules added", n),
-        ("rule", "removed"): ngettext("{n} rule removed", "{n} rules removed", n),
-        ("rule", "changed"): ngettext("{n} rule changed", "{n} rules changed", n),
-        ("record", "added"): ngettext("{n} record mapping added", "{n} record mappings added", n),
-        ("record", "removed"): ngettext(
-            "{n} record mapping removed", "{n} record mappings removed", n
-        ),
-        ("record", "changed"): ngettext(
-            "{n} record mapping changed", "{n} record mappings changed", n
-        ),
+        "source": ngettext("{n} source {action}", "{n} sources {action}", n),
+        "item": ngettext("{n} question {action}", "{n} questions {action}", n),
+        "rule": ngettext("{n} rule {action}", "{n} rules {action}", n),
+        "record": ngettext("{n} record mapping {action}", "{n} record mappings {action}", n),
     }
-    return said[what, action].format(n=n)
+    return said[what].format(n=n, action=ACTION_WORDS[action])
 
 
 def diff_markdown(diff: PackDiff) -> str:
