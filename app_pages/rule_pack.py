@@ -346,7 +346,7 @@ def impact_section(shipped: RulePack, candidate: RulePack) -> None:
         st.error(_("The table {name} was refused:").format(name=md(name)), icon=":material/error:")
         show_problems(exc.problems)
         return
-    st.markdown(impact_markdown(found, "pack in use", "candidate", heading=False))
+    st.markdown(impact_markdown(found, _("pack in use"), _("candidate"), heading=False))
 
 
 pack = require_pack()

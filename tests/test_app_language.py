@@ -21,9 +21,16 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 
-from screening import DEFAULT_RULES_DIR, PSEUDO_LANGUAGE, AnswersFile, RulePack, run_pack_scenarios
+from screening import (
+    DEFAULT_RULES_DIR,
+    PSEUDO_LANGUAGE,
+    AnswersFile,
+    RulePack,
+    load_pack,
+    run_pack_scenarios,
+)
 from screening.pdf import RECORD_NAME
-from tests.conftest import ROWS, csv_text
+from tests.conftest import MINI_PACK, ROWS, csv_text, upload_candidate_zip, write_pack, zipped
 from tests.test_pseudo_locale import english_left, pack_strings
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -47,6 +54,11 @@ _WIDGETS = (
     "expander",
     "file_uploader",
 )
+
+
+def load_pack_text(files: dict[str, str], where: Path) -> RulePack:
+    """A pack written from its files' text, and loaded."""
+    return load_pack(write_pack(where / "candidate", files))
 
 
 def shown_text(at: AppTest) -> str:
@@ -206,6 +218,28 @@ class TestConvertedPagesInThePseudoLocale:
         notes = [str(n.value) for n in at.info if "repeated" in str(n.value)]
         assert len(notes) == 1, "the note names the answer dropped"
         assert english_left(notes[0], [*allowed, "hidden.json"]) == []
+
+    def test_the_rule_pack_page_checking_a_candidate(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, mini_pack: RulePack
+    ) -> None:
+        """Its diff (worded in the page's language, though made once for every session), its
+        warnings and its impact on a table of past answer sets."""
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at.switch_page("app_pages/rule_pack.py").run()
+        rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: verify")
+        upload_candidate_zip(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
+        at.file_uploader(key="candidate_answers").upload(
+            "past.csv", csv_text(ROWS).encode(), "text/csv"
+        ).run()
+        assert not at.exception
+        assert at.warning, "the version warning is shown"
+        assert any("setting-monitoring" in str(m.value) for m in at.markdown), "the diff"
+        candidate = load_pack_text({**MINI_PACK, "rules-main.yaml": rules}, mini_dir.parent)
+        table_words = [*(cell for row in ROWS for cell in row), "past.csv", "candidate.zip"]
+        allowed = pack_strings(mini_pack, AnswersFile(), pack_strings(candidate, AnswersFile()))
+        assert english_left(shown_text(at), [*allowed, *table_words]) == []
 
     def test_the_check_sees_english_left_in_english(
         self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
