@@ -378,8 +378,9 @@ HIDDEN_ANSWERS = {"answers": {"course_planned": "no", "repeated_course_planned":
 
 
 def _with(allowed: list[str], *more: str) -> list[str]:
-    """`allowed` and the paths or names a command prints as given, longest first."""
-    return sorted({*allowed, *more}, key=len, reverse=True)
+    """`allowed` and the paths or names a command prints as given, longest first (an empty
+    one would split every word)."""
+    return sorted({*allowed, *filter(None, more)}, key=len, reverse=True)
 
 
 def _said(result: Result) -> str:
