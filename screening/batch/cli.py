@@ -64,9 +64,7 @@ scheduler_option = click.option(
     "Its scheduler and workers must import screening at this version, or the run is refused "
     "before any work is sent.",
 )
-report_out_option = click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout."
-)
+report_out_option = file_option("--out", "out", "Write here instead of stdout.")
 ship_option = click.option(
     "--ship-package",
     "ship",
