@@ -456,6 +456,24 @@ class TestEveryCommandInThePseudoLocale:
         for text in said_without_core:
             assert english_left(text, shown) == [], text
 
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ("audit", "{table}", "--format", "json"),
+            ("audit", "{table}", "--format", "csv"),
+            ("impact", "{older}", "{rules}", "{table}", "--format", "json"),
+            ("items", "--format", "json"),
+        ],
+    )
+    def test_machine_output_and_exit_codes_are_the_same_in_every_language(
+        self, answers_table: Path, command: tuple[str, ...]
+    ) -> None:
+        older = REPOSITORY / "tests" / "fixtures" / "pack-1.1.0"
+        args = [a.format(table=answers_table, older=older, rules=RULES) for a in command]
+        english, pseudo_run = invoke(*args, lang="en"), invoke(*args)
+        assert english.stdout == pseudo_run.stdout
+        assert english.exit_code == pseudo_run.exit_code
+
     def test_schema(self, tmp_path: Path, allowed: list[str]) -> None:
         result = invoke("schema", "--out", tmp_path)
         assert result.exit_code == 0
