@@ -216,6 +216,23 @@ class TestConvertedPagesInThePseudoLocale:
         assert len(notes) == 1, "the note names the answer dropped"
         assert english_left(notes[0], [*allowed, "hidden.json"]) == []
 
+    def test_what_the_record_upload_callback_says_is_in_the_page_language(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, mini_pack: RulePack
+    ) -> None:
+        """A pack without record.yaml: the callback's refusal, shown on the page in en-XA."""
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at.session_state["record_panel"] = True
+        at.run()
+        at.file_uploader(key="upload__record").set_value(
+            ("record.json", b'{"resourceType": "Bundle"}', "application/json")
+        ).run()
+        assert not at.exception
+        refusal = [str(c.value) for c in at.code]
+        assert len(refusal) == 1, "the reason the record was not used"
+        assert english_left(refusal[0], pack_strings(mini_pack, AnswersFile())) == []
+
     def test_the_rule_pack_page_checking_a_candidate(
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, mini_pack: RulePack
     ) -> None:
