@@ -2,6 +2,7 @@
 const STORE = 'screening-recovery-token';
 const FIELD = 'textarea, input[type="text"], input:not([type])';
 const HOLD = '[data-testid="stDownloadButton"] button, a[data-testid="stTopNavLink"]';
+const ANSWER = '[class*="st-key-answer__"] button[role="radio"]';
 
 function install() {
   const doc = document;
@@ -36,21 +37,28 @@ function install() {
     if (e.key === 'Escape' && isField(e.target)) e.target.blur();
   }, true);
 
-  // A download or page link clicked while typed text is on its way: wait, then click again.
-  const selectorFor = (el) => {
-    if (el.matches('a[href]')) return `a[data-testid="stTopNavLink"][href="${el.getAttribute('href')}"]`;
+  // A download or page link clicked while typed text is on its way, or while the page is
+  // running: wait, then click again. An answer clicked while the page is running waits too:
+  // sent at once, its run starts before the rest of the page has reached the browser, the
+  // server drops that rest, and the questions below the click come back empty.
+  const keyClass = (el) => {
     const keyed = el.closest('[class*="st-key-"]');
     const key = keyed && [...keyed.classList].find((c) => c.startsWith('st-key-'));
-    return key ? `.${CSS.escape(key)} button` : null;
+    return key ? `.${CSS.escape(key)}` : null;
   };
-  doc.addEventListener('click', (e) => {
-    const target = e.target && e.target.closest ? e.target.closest(HOLD) : null;
-    if (!target || target === guard.releasing) return;
-    const recent = performance.now() - guard.lastCommit < 1500;
-    if (idle() && !recent) return;
-    e.preventDefault();
-    e.stopImmediatePropagation();
-    const selector = selectorFor(target);
+  const findAgain = (el) => {
+    if (el.matches('a[href]')) {
+      const href = el.getAttribute('href');
+      return () => doc.querySelector(`a[data-testid="stTopNavLink"][href="${href}"]`);
+    }
+    const key = keyClass(el);
+    if (!key) return () => null;
+    const choices = [...doc.querySelectorAll(`${key} button`)];
+    const nth = choices.indexOf(el);  // an answer is one of its question's buttons
+    return () => doc.querySelectorAll(`${key} button`)[Math.max(nth, 0)] || null;
+  };
+  const clickWhenQuiet = (target) => {
+    const found = findAgain(target);
     const started = performance.now();
     let sawBusy = !idle();
     const settle = () => {
@@ -58,12 +66,42 @@ function install() {
       if (!idle()) sawBusy = true;
       const quiet = idle() && now - guard.lastCommit > 300 && (sawBusy || now - started > 800);
       if (!quiet && now - started < 60000) { setTimeout(settle, 50); return; }
-      const again = (selector && doc.querySelector(selector)) || target;
+      const again = found() || target;
       if (!again.isConnected) return;
       guard.releasing = again;
       try { again.click(); } finally { guard.releasing = null; }
     };
     setTimeout(settle, 50);
+  };
+  const hold = (e) => { e.preventDefault(); e.stopImmediatePropagation(); };
+  const closest = (e, selector) => (e.target && e.target.closest ? e.target.closest(selector) : null);
+  // An answer is taken from the press that starts it (its button acts on the pointer events
+  // before the click), so a held answer swallows the whole press, and is clicked once quiet.
+  let swallowing = null;
+  doc.addEventListener('pointerdown', (e) => {
+    const answer = closest(e, ANSWER);
+    if (!answer || answer === guard.releasing || idle()) return;
+    hold(e);
+    swallowing = answer;
+    clickWhenQuiet(answer);
+  }, true);
+  for (const type of ['pointerup', 'mousedown', 'mouseup']) {
+    doc.addEventListener(type, (e) => {
+      if (swallowing && swallowing.contains(e.target)) hold(e);
+    }, true);
+  }
+  doc.addEventListener('click', (e) => {
+    if (swallowing && swallowing.contains(e.target)) {
+      swallowing = null;
+      hold(e);
+      return;
+    }
+    const target = closest(e, HOLD);
+    if (!target || target === guard.releasing) return;
+    const recent = performance.now() - guard.lastCommit < 1500;
+    if (idle() && !recent) return;
+    hold(e);
+    clickWhenQuiet(target);
   }, true);
 
   // A paste (or drop) longer than the room left: keep what fits, and say so.

@@ -1,6 +1,6 @@
 """Browser benchmark of Build: from the click to the checklist heading on screen (issue 23 item 5).
 
-Starts the app (`bench/load.py`'s server), opens one session in headless Chromium, gives the
+Starts the app (`bench/server.py`), opens one session in headless Chromium, gives the
 load bench's answers, then N times: clicks *Build the discussion checklist*, times until the
 heading "Discussion checklist" is visible, and goes back to the answers. Peer, in the same
 run and session: the click on an answer until the form is idle again (one rerun of the form
@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -23,8 +22,9 @@ from playwright.async_api import Page, async_playwright
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.load import ANSWERS, idle, pick, start_server
+from bench.load import ANSWERS, idle, pick
 from bench.report import figure, save
+from bench.server import app_server
 
 TARGET_SECONDS = 0.3
 WORDS = ("Yes", "No")
@@ -78,16 +78,11 @@ async def measure(url: str, runs: int) -> tuple[list[float], list[float]]:
 def main(runs: int = 10) -> None:
     if not shutil.which("chromium"):
         raise SystemExit("bench/build.py needs Debian's chromium (apt-get install chromium)")
-    with tempfile.TemporaryDirectory(prefix="build-bench-") as folder:
-        server, url, _log = start_server(Path(folder))
-        try:
-            builds, answers = asyncio.run(measure(url, runs))
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+    with (
+        tempfile.TemporaryDirectory(prefix="build-bench-") as folder,
+        app_server(Path(folder)) as server,
+    ):
+        builds, answers = asyncio.run(measure(server.url, runs))
     peer = statistics.median(answers)
     figure(
         "build",

@@ -18,17 +18,18 @@ import os
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from playwright.async_api import Browser, Page, async_playwright
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.server import app_server
+
 MAX_SESSIONS = 60
 STEP_TIMEOUT_MS = 300_000
 """One step (a click and the rerun it causes) may take this long before the session fails."""
@@ -68,38 +69,6 @@ def rss_mib(pid: int, key: str = "VmRSS") -> float:
         if line.startswith(key + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
-
-
-def start_server(home: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
-    log = home / "server.log"
-    env = {k: v for k, v in os.environ.items() if k != "SCREENING_RULES_DIR"}
-    env.update(HOME=str(home), TMPDIR=str(home))
-    with log.open("wb") as out:
-        server = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "streamlit", "run", "app.py"),
-                *("--server.headless", "true", "--server.port", "0"),
-                *("--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"),
-                *("--server.fileWatcherType", "none"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and server.poll() is None:
-        found = re.search(r"URL: (http://127\.0\.0\.1:\d+)", log.read_text())
-        if found:
-            try:
-                with urllib.request.urlopen(f"{found[1]}/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        return server, found[1], log
-            except OSError:
-                pass
-        time.sleep(0.1)
-    server.kill()
-    raise SystemExit(f"the server did not start:\n{log.read_text()}")
 
 
 async def idle(page: Page) -> None:
@@ -214,24 +183,20 @@ def main() -> int:
     if not shutil.which("chromium"):
         raise SystemExit("bench/load.py needs Debian's chromium (apt-get install chromium)")
     with tempfile.TemporaryDirectory(prefix="load-bench-") as folder:
-        server, url, log = start_server(Path(folder))
-        try:
-            idle_rss = rss_mib(server.pid)
-            cpu_before = cpu_seconds(server.pid)
+        with app_server(Path(folder)) as server:
+            pid = server.process.pid
+            idle_rss = rss_mib(pid)
+            cpu_before = cpu_seconds(pid)
             sessions = [Session(n) for n in range(count)]
             started = time.perf_counter()
-            asyncio.run(run(url, sessions, min(args.timeout, 1800)))
+            asyncio.run(run(server.url, sessions, min(args.timeout, 1800)))
             wall = time.perf_counter() - started
-            cpu = cpu_seconds(server.pid) - cpu_before
-            peak_rss = rss_mib(server.pid, "VmHWM")
-            end_rss = rss_mib(server.pid)
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-        logged = [line for line in log.read_text().splitlines() if SERVER_ERRORS.search(line)]
+            cpu = cpu_seconds(pid) - cpu_before
+            peak_rss = rss_mib(pid, "VmHWM")
+            end_rss = rss_mib(pid)
+        logged = [
+            line for line in server.log.read_text().splitlines() if SERVER_ERRORS.search(line)
+        ]
     done = [s for s in sessions if s.error is None]
     builds = [s.build_seconds for s in sessions if s.build_seconds is not None]
     print(f"sessions: {count} concurrent, {len(done)} completed, {count - len(done)} failed")

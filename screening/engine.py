@@ -8,7 +8,6 @@ from typing import Any
 
 from screening.algebra import NOT_ASSESSED, OPEN_STATES, SETTLING, STATES, Tri, condition_items
 from screening.answer_checks import answer_problems
-from screening.catalogue import SOURCE_LANGUAGE
 from screening.citations import cited_as
 from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
@@ -40,7 +39,6 @@ from screening.models import (
     SourceRef,
     StatementRef,
 )
-from screening.open_entries import open_entry_text
 from screening.words import kind_rank, section_rank
 
 
@@ -166,8 +164,6 @@ class _Parts:
             for i in pack.items
             for s in states
         }
-        self.labels = {i.id: i.label for i in pack.items}
-        self._open_texts: dict[tuple[str, tuple[str, ...], tuple[Answer, ...]], str] = {}
         cyclic = compiled(pack).followers is None  # refused at load: nothing is remembered
         self.remembered = 0
         self.memo: tuple[tuple[Callable[..., Hashable], dict[Hashable, _Decided] | None], ...]
@@ -185,21 +181,6 @@ class _Parts:
         self.remembered += 1
         return True
 
-    def open_text(self, rule: Rule, open_items: list[str], raising: tuple[Answer, ...]) -> str:
-        """An open entry's text in the source language (`open_entry_text`), worded once per
-        rule, open items and raising answers."""
-        key = (rule.id, tuple(open_items), raising)
-        found = self._open_texts.get(key)
-        if found is None:
-            labels = [self.labels[i] for i in open_items]
-            found = open_entry_text(labels, raising, rule.headline, language=SOURCE_LANGUAGE)
-            if len(self._open_texts) < MAX_OPEN_TEXTS:
-                self._open_texts[key] = found
-        return found
-
-
-MAX_OPEN_TEXTS = 65_536
-"""How many open entries' texts a pack keeps worded (a few per rule in practice)."""
 
 _PARTS = "_checklist_parts"
 
@@ -389,9 +370,7 @@ def _decide(
     rank, entry = _entry(rule, condition(states), states, parts)
     open_items = entry["open_items"]
     if len(open_items) == 1:
-        raised = deciding.raising(value, open_items[0])
-        entry["raised_if"] = raised
-        entry["text"] = parts.open_text(rule, open_items, raised)
+        entry["raised_if"] = deciding.raising(value, open_items[0])
     return rank, entry, None
 
 
@@ -412,9 +391,8 @@ def _entry(
     open_items = [i for i in outcome.witnesses if states[i] in OPEN_STATES]
     entry["kind"] = "verify"
     entry["open_items"] = open_items
-    # An open point keeps what its sources say: an Unknown is never silently read as No.
+    # An open point keeps its rule's text and what its sources say, as structure: each view
+    # words it from its open items and `raised_if` ("Find out: ...? If yes: ...",
+    # `open_entries`), so an Unknown is never silently read as No, in any language.
     entry["raised_if"] = ()
-    entry["rule_text"] = rule.text
-    if len(open_items) != 1:
-        entry["text"] = parts.open_text(rule, open_items, ())
     return open_rank, entry

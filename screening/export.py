@@ -93,11 +93,15 @@ def checklist_json(checklist: Checklist) -> str:
     """The checklist as JSON: same checklist, same bytes (fixed key order, no timestamps).
 
     The shape is the public contract, in every language; the fields that carry our words (the
-    disclaimer, an open point's text) are worded in the language of the render."""
+    disclaimer, an open point's text) are worded in the language of the render. An open
+    point's `text` reads as the checklist words it ("Find out: ...? If yes: ..."), as it has
+    since 0.3.0, and its `rule_text` is its rule's own text (`Entry.text`)."""
     data = checklist.model_dump(mode="json")
     data["disclaimer"] = _(checklist.disclaimer)
     for shown, entry in zip(data["entries"], checklist.entries, strict=True):
-        shown["text"] = entry_text(entry, checklist.label)
+        if entry.open_items:
+            shown["text"] = entry_text(entry, checklist.label)
+            shown["rule_text"] = entry.text
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import import_module
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from screening.catalogue import N_
 
@@ -18,6 +18,27 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from screening.models import Checklist
+
+
+class File(NamedTuple):
+    """What a download of a format is."""
+
+    media_type: str
+    extension: str
+    """A download's file name ends in `.extension`."""
+    binary: bool = False
+    """Bytes, not text: the command line writes it only to a file (`--out`)."""
+
+
+class Words(NamedTuple):
+    """How the command line and the app name a format: words of the catalogue, shown with `_`."""
+
+    noun: str
+    """What the command line calls it in a message: "a PDF is binary"."""
+    label: str
+    """The app's download button."""
+    icon: str
+    """The app's download button's icon (Material Symbols)."""
 
 
 @dataclass(frozen=True)
@@ -31,21 +52,29 @@ class ExportFormat:
     libraries load only when a PDF is made (tests/test_cli_imports.py)."""
     media_type: str
     extension: str
-    """A download's file name ends in `.extension`."""
     binary: bool
-    """Bytes, not text: the command line writes it only to a file (`--out`)."""
+    noun: str
+    label: str
+    icon: str
+    help: str
+    """The app's download button's help."""
     for_people: bool
     """Read by people, so it words what a person must be told (an open point is never read
     as No, a pack not approved); a format for programs carries the same as data."""
-    noun: str
-    """What the command line calls it in a message: "a PDF is binary" (a word of the catalogue,
-    shown with `_`, as `label` and `help` are)."""
-    label: str
-    """The app's download button."""
-    help: str
-    """The app's download button's help."""
-    icon: str
-    """The app's download button's icon (Material Symbols)."""
+
+    @classmethod
+    def of(
+        cls,
+        name: str,
+        renderer: str,
+        file: File,
+        words: Words,
+        help: str,
+        *,
+        for_people: bool = True,
+    ) -> ExportFormat:
+        """A format from its parts (`File`, `Words`): an entry of the registry."""
+        return cls(name, renderer, *file, *words, help, for_people)
 
     def renderer_function(self) -> Callable[[Checklist], str | bytes]:
         module, name = self.renderer.split(":")
@@ -58,44 +87,30 @@ class ExportFormat:
 
 
 EXPORT_FORMATS: tuple[ExportFormat, ...] = (
-    ExportFormat(
-        name="json",
-        renderer="screening.export:checklist_json",
-        media_type="application/json",
-        extension="json",
-        binary=False,
+    ExportFormat.of(
+        "json",
+        "screening.export:checklist_json",
+        File("application/json", "json"),
+        Words(N_("JSON file"), N_("Checklist JSON"), ":material/data_object:"),
+        N_("The checklist in the command line's JSON format, with the rule pack's hash."),
         for_people=False,
-        noun=N_("JSON file"),
-        label=N_("Checklist JSON"),
-        help=N_("The checklist in the command line's JSON format, with the rule pack's hash."),
-        icon=":material/data_object:",
     ),
-    ExportFormat(
-        name="markdown",
-        renderer="screening.export:checklist_markdown",
-        media_type="text/markdown",
-        extension="md",
-        binary=False,
-        for_people=True,
-        noun=N_("Markdown file"),
-        label=N_("Checklist Markdown"),
-        help=N_("A readable text version, with reasons and sources."),
-        icon=":material/description:",
+    ExportFormat.of(
+        "markdown",
+        "screening.export:checklist_markdown",
+        File("text/markdown", "md"),
+        Words(N_("Markdown file"), N_("Checklist Markdown"), ":material/description:"),
+        N_("A readable text version, with reasons and sources."),
     ),
-    ExportFormat(
-        name="pdf",
-        renderer="screening.pdf.record:checklist_pdf",
-        media_type="application/pdf",
-        extension="pdf",
-        binary=True,
-        for_people=True,
-        noun=N_("PDF"),
-        label=N_("Download PDF"),
-        help=N_(
+    ExportFormat.of(
+        "pdf",
+        "screening.pdf.record:checklist_pdf",
+        File("application/pdf", "pdf", binary=True),
+        Words(N_("PDF"), N_("Download PDF"), ":material/picture_as_pdf:"),
+        N_(
             "A printable PDF of this checklist; the answers and the checklist are embedded "
             "in it as data, so it can be checked against the rule pack later."
         ),
-        icon=":material/picture_as_pdf:",
     ),
 )
 """In the order the command line lists them and the app offers them."""

@@ -3,9 +3,8 @@
 An open point is a question to settle, not a finding: it reads as what to find out, then
 what the answer would raise ("Find out: liver disease? If yes: Verify ..."), and the view
 lists open points under the question that would settle them. The entry keeps the structure
-(its questions, the answers that would raise it, its summary); each view words it here in
-its own language. The engine words it once in the source language, for `Entry.text`, which
-records and fingerprints carry.
+only (its questions, the answers that would raise it, its rule's summary and text as the
+pack wrote them); each view words it here, in its own language, when it shows it.
 """
 
 from __future__ import annotations
@@ -48,22 +47,22 @@ def open_entry_text(
 
 def _headline(entry: Entry) -> str:
     """What an open point would raise: the rule's summary, else its text (a pack of schema
-    1.0); empty in a record made before the entry carried either."""
-    return entry.summary or entry.rule_text
+    1.0, which has no summaries)."""
+    return entry.summary or entry.text
 
 
 def entry_headline(entry: Entry) -> str:
     """The line to show under its question: the headline for an open point, else its text."""
-    if not entry.open_items or not entry.summary:
+    if not entry.open_items:
         return entry.text
-    return open_headline(len(entry.open_items), entry.raised_if, entry.summary)
+    return open_headline(len(entry.open_items), entry.raised_if, _headline(entry))
 
 
 def entry_text(entry: Entry, label: Callable[[str], str]) -> str:
     """An entry's whole text in the language of the view: an open point worded from its
-    questions (`label` names them) and what it would raise; a point raised, or an open point
-    of an older record that carries no headline, as the entry carries it."""
-    if not entry.open_items or not _headline(entry):
+    questions (`label` names them) and what it would raise; a point raised as its rule's
+    text."""
+    if not entry.open_items:
         return entry.text
     return open_entry_text([label(i) for i in entry.open_items], entry.raised_if, _headline(entry))
 

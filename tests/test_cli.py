@@ -30,8 +30,11 @@ class TestCheck:
         result = screening("check", "--rules", "bad", cwd=tmp_path)
         assert result.returncode == 1
         assert result.stdout == ""
-        assert result.stderr.splitlines()[0] == "Error: rule pack refused (1 problem(s)):"
+        assert result.stderr.splitlines()[0] == "Error: rule pack refused (2 problem(s)):"
         assert "bad/rules-main.yaml:23: setting-monitoring: rules.kind" in result.stderr
+        assert "bad/rules-main.yaml:9: substance-history: cites unknown source 'src-z'" in (
+            result.stderr
+        )
         assert "Traceback" not in result.stderr
 
     def test_help_describes_the_command(self) -> None:

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
-from screening import AnswersError, AnswersFile, RulePack, evaluate, load_pack, parse_answers
+from screening import (
+    AnswersError,
+    AnswersFile,
+    RulePack,
+    engine,
+    evaluate,
+    load_pack,
+    parse_answers,
+)
 from screening.answers import answer_problems, read_answers_bytes
+from screening.catalogue import PSEUDO_LANGUAGE, speaking
+from screening.citations import cited_as
 from screening.export import checklist_json, checklist_markdown
 from screening.language import DISCLAIMER
 from screening.logic import asked_states
-from screening.models import KINDS, Answer, Entry
+from screening.models import ANSWERS, KINDS, Answer, AnswerState, Entry
+from screening.open_entries import entry_text
 from tests.conftest import MINI_PACK, write_pack
 
 
@@ -128,11 +141,16 @@ class TestUnknownAndUnanswered:
     def test_an_unknown_answer_yields_a_verify_entry_naming_the_item(
         self, mini_pack: RulePack
     ) -> None:
-        entry = run(mini_pack, history="no", monitoring="unknown")["setting-monitoring"]
+        checklist = evaluate(
+            mini_pack, AnswersFile(answers={"history": "no", "monitoring": "unknown"})
+        )
+        (entry,) = checklist.entries
         assert entry.kind == "verify"
         assert entry.open_items == ("monitoring",)
-        assert entry.text == "Find out: monitoring? If no: Arrange monitoring"
         assert entry.raised_if == ("no",)
+        assert entry_text(entry, checklist.label) == (
+            "Find out: monitoring? If no: Arrange monitoring"
+        )
 
     def test_an_unanswered_item_is_not_assessed_and_yields_a_verify_entry(
         self, mini_pack: RulePack
@@ -148,15 +166,20 @@ class TestUnknownAndUnanswered:
             ("monitoring",),
             ("no",),
         )
-        assert entry.text == "Find out: monitoring? If no: Arrange monitoring"
+        assert entry_text(entry, checklist.label) == (
+            "Find out: monitoring? If no: Arrange monitoring"
+        )
 
     def test_an_entry_open_on_two_items_names_both_and_no_single_deciding_answer(
         self, mini_pack: RulePack
     ) -> None:
-        entry = run(mini_pack, history="unknown", monitoring="yes")["substance-active"]
+        checklist = evaluate(
+            mini_pack, AnswersFile(answers={"history": "unknown", "monitoring": "yes"})
+        )
+        entry = next(e for e in checklist.entries if e.rule_id == "substance-active")
         assert entry.open_items == ("history", "active")
         assert entry.raised_if == ()
-        assert entry.text == (
+        assert entry_text(entry, checklist.label) == (
             "Find out: substance use history; active use? Depending on the answers: "
             "Discuss current non-medical use"
         )
@@ -448,3 +471,80 @@ class TestDatesAndDetails:
 
     def test_the_last_day_of_2999_is_a_date_the_core_takes(self) -> None:
         assert parse_answers('{"date": "2999-12-31"}', "a.json").date == "2999-12-31"
+
+
+def _strings(data: object) -> Iterator[str]:
+    """Every string in JSON-like data, at any depth."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from _strings(value)
+    elif isinstance(data, list | tuple):
+        for value in data:
+            yield from _strings(value)
+
+
+def _answer_sets(pack: RulePack) -> list[AnswersFile]:
+    """Answer sets that leave points open on one question and on several, and raise others."""
+    found = [AnswersFile()]
+    for answer in ANSWERS:
+        given = {i.id: answer for i in pack.items}
+        asked = asked_states(pack, given)
+        found.append(AnswersFile(answers={i: a for i, a in given.items() if i in asked}))
+    return found
+
+
+class TestTheEngineStoresStructure:
+    """An entry carries structure and the pack's own words only: every sentence a person
+    reads about it is worded by the view, in the view's language, never by the engine."""
+
+    def test_every_string_an_entry_carries_is_the_packs_own_under_the_pseudo_locale(
+        self, shipped_pack: RulePack
+    ) -> None:
+        own = set(_strings(shipped_pack.model_dump(mode="json")))
+        own |= {cited_as(s) for s in shipped_pack.sources}  # the name a statement cites
+        own |= {*get_args(AnswerState), *KINDS}  # the states and kinds, as codes
+        entries: list[Entry] = []
+        with speaking(PSEUDO_LANGUAGE):
+            for answers in _answer_sets(shipped_pack):
+                entries += evaluate(shipped_pack, answers).entries
+        assert any(len(e.open_items) == 1 for e in entries)
+        assert any(len(e.open_items) > 1 for e in entries)
+        composed = {
+            (e.rule_id, s)
+            for e in entries
+            for s in _strings(e.model_dump(mode="json"))
+            if s not in own
+        }
+        assert composed == set()
+
+    def test_an_open_entry_carries_its_rules_text_and_summary_as_the_pack_wrote_them(
+        self, shipped_pack: RulePack
+    ) -> None:
+        rules = {r.id: r for r in shipped_pack.rules}
+        checklist = evaluate(shipped_pack, AnswersFile())
+        opened = [e for e in checklist.entries if e.open_items]
+        assert opened
+        assert [(e.text, e.summary) for e in opened] == [
+            (rules[e.rule_id].text, rules[e.rule_id].summary) for e in opened
+        ]
+
+    def test_an_entry_is_the_same_in_every_language(self, shipped_pack: RulePack) -> None:
+        """Each evaluated afresh: the entries a pack remembers (`engine._Parts`) are shared by
+        every language."""
+        for answers in _answer_sets(shipped_pack):
+            shipped_pack.__dict__.pop(engine._PARTS, None)
+            with speaking(PSEUDO_LANGUAGE):
+                pseudo = evaluate(shipped_pack, answers)
+            shipped_pack.__dict__.pop(engine._PARTS, None)
+            assert pseudo == evaluate(shipped_pack, answers)
+
+    def test_the_view_words_an_open_entry_in_its_language(self, mini_pack: RulePack) -> None:
+        checklist = evaluate(mini_pack, AnswersFile(answers={"history": "no"}))
+        (entry,) = checklist.entries
+        with speaking(PSEUDO_LANGUAGE):
+            worded = entry_text(entry, checklist.label)
+        assert worded.endswith("Arrange monitoring")
+        assert "Find out" not in worded
+        assert entry.text == "Arrange monitoring by trained staff."

@@ -27,6 +27,7 @@ from screening.logic import (
     visible_states,
 )
 from screening.models import ANSWERS, Answer, AnswersFile, AnswerState, Checklist, RulePack
+from screening.open_entries import entry_text
 from screening.pack.loader import load_pack
 from tests.test_batch_vector import random_packs, random_rows
 
@@ -159,8 +160,8 @@ def test_a_pack_remembers_at_most_its_bound_of_entries_in_all(
 
 
 def test_the_same_open_question_reads_if_yes_or_if_no_as_the_other_answers_decide() -> None:
-    """One rule, one open item, two sets of answers: the wording kept for the first is never
-    shown for the second, whose answer would raise the point the other way."""
+    """One rule, one open item, two sets of answers: the entry remembered for the first is
+    never given for the second, whose answer would raise the point the other way."""
     item = {"section": "S", "question": "Q?", "help": "H", "sources": ["s"]}
     same = {
         "any": [
@@ -194,4 +195,4 @@ def test_the_same_open_question_reads_if_yes_or_if_no_as_the_other_answers_decid
     ):
         checklist = evaluate(pack, AnswersFile.model_validate({"answers": {"b": b}}))
         (entry,) = checklist.entries
-        assert (entry.raised_if, entry.text) == (raised, text)
+        assert (entry.raised_if, entry_text(entry, checklist.label)) == (raised, text)

@@ -17,7 +17,7 @@ import pytest
 
 from screening import AnswersFile, PackError, evaluate, load_pack
 from screening.models import CURRENT_PACK_SCHEMA, PackSchema, RulePack
-from screening.open_entries import entry_headline
+from screening.open_entries import entry_headline, entry_text
 from screening.pack.loader import DEFAULT_RULES_DIR, WRITTEN_FOR_1_0
 from screening.pdf import pack_for_verifying
 from screening.review.report import review_csv, review_markdown
@@ -126,9 +126,11 @@ class TestWithoutASummary:
     ) -> None:
         checklist = evaluate(pack, AnswersFile(answers={"history": "no"}), "t")
         (entry,) = checklist.entries
-        assert entry.text == "Find out: monitoring? If no: Arrange monitoring by trained staff."
-        assert entry.summary == ""
-        assert entry_headline(entry) == entry.text
+        assert (entry.text, entry.summary) == ("Arrange monitoring by trained staff.", "")
+        assert entry_text(entry, checklist.label) == (
+            "Find out: monitoring? If no: Arrange monitoring by trained staff."
+        )
+        assert entry_headline(entry) == "If no: Arrange monitoring by trained staff."
 
     def test_a_raised_point_has_an_empty_summary_as_records_before_1_1(
         self, pack: RulePack

@@ -16,6 +16,7 @@ from screening.batch.run import results_table, run_batch
 from screening.batch.table import read_table_bytes
 from screening.cds.cards import checklist_cards, summary_card
 from screening.engine import checklist_with_marks
+from screening.export import checklist_json
 from screening.fhir.response import questionnaire_response, response_json
 from screening.formats import EXPORT_FORMATS
 from screening.pdf.record import RECORD_NAME, checklist_pdf
@@ -89,7 +90,7 @@ class TestTheChecklistCarriesWhatAnswersItsExports:
             mini_pack, AnswersFile(answers={"history": "yes", "monitoring": "yes"})
         )
         (open_entry,) = [e for e in checklist.entries if e.open_items]
-        assert open_entry.rule_text == "Discuss current non-medical use before any treatment."
+        assert open_entry.text == "Discuss current non-medical use before any treatment."
         card = next(
             c
             for c in checklist_cards(checklist)
@@ -100,10 +101,28 @@ class TestTheChecklistCarriesWhatAnswersItsExports:
             in card["detail"]
         )
 
-    def test_a_raised_entry_dumps_without_a_rule_text(self, mini_pack: RulePack) -> None:
+    def test_the_json_words_an_open_points_text_and_gives_its_rules_own_beside_it(
+        self, mini_pack: RulePack
+    ) -> None:
         checklist = evaluate(mini_pack, AnswersFile(answers={"history": "yes"}))
-        raised = next(e for e in checklist.entries if not e.open_items)
-        assert "rule_text" not in raised.model_dump(mode="json")
+        shown = {e["rule_id"]: e for e in json.loads(checklist_json(checklist))["entries"]}
+        assert (shown["substance-active"]["text"], shown["substance-active"]["rule_text"]) == (
+            "Find out: active use? If yes: Discuss current non-medical use",
+            "Discuss current non-medical use before any treatment.",
+        )
+        assert "rule_text" not in shown["substance-history"]
+
+    def test_the_json_entries_keep_their_public_shape(self, mini_pack: RulePack) -> None:
+        """The fields and their order, as `evaluate --format json` wrote them before entries
+        held structure only; `rule_text` for an open point only."""
+        checklist = evaluate(mini_pack, AnswersFile(answers={"history": "yes"}))
+        shown = {e["rule_id"]: e for e in json.loads(checklist_json(checklist))["entries"]}
+        raised, opened = shown["substance-history"], shown["substance-active"]
+        shape = [
+            *("rule_id", "kind", "section", "summary", "text", "because", "open_items"),
+            *("raised_if", "sources", "source_says", "rationale", "done", "note"),
+        ]
+        assert (list(raised), list(opened)) == (shape, [*shape, "rule_text"])
 
     @pytest.mark.parametrize(
         "render",

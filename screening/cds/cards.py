@@ -303,7 +303,7 @@ def card_detail(
     text = md_escape(text, block=True) if entry.open_items else _escaped_block(text)
     lines = [*warning, head, "", text, *says]
     if entry.open_items:
-        lines += ["", _("**If it applies:** {text}").format(text=_escaped(entry.if_applies))]
+        lines += ["", _("**If it applies:** {text}").format(text=_escaped(entry.text))]
     behind = md_escape(answers_behind(checklist, entry, label))
     lines += ["", _("**Answers that raised it:** {answers}").format(answers=behind)]
     if entry.open_items:

@@ -96,7 +96,13 @@ class Entry(_Frozen):
         description="The rule's one-line headline; empty in records made before 1.1, and for "
         "a rule of a pack of schema 1.0, which has none.",
     )
-    text: str
+    text: str = Field(
+        description="The rule's own text, as the pack wrote it, for an open entry too (what "
+        "the point says if its question is answered so that it raises it): structure, never "
+        "a sentence of the program's, which each view words from `open_items` and `raised_if` "
+        "in its own language. In records made before 0.4.0, an open entry's text is the "
+        "sentence the release that made it printed."
+    )
     because: tuple[Because, ...]
     open_items: tuple[str, ...] = Field(
         default=(),
@@ -117,25 +123,6 @@ class Entry(_Frozen):
     rationale: str
     done: StrictBool = False
     note: Note | None = None
-    rule_text: str = Field(
-        default="",
-        description="For an open entry: the rule's own text, what the point says if its "
-        "question is answered so that it raises it; empty for a raised entry, whose text is "
-        "the rule's, and in records made before 0.4.0.",
-    )
-
-    @model_serializer(mode="wrap")
-    def _without_empty_rule_text(self, handler: SerializerFunctionWrapHandler) -> Any:
-        """A raised entry dumps as before 0.4.0, so an older record's fingerprint stays."""
-        data = handler(self)
-        if isinstance(data, dict) and not self.rule_text:
-            data.pop("rule_text", None)
-        return data
-
-    @property
-    def if_applies(self) -> str:
-        """What the point says if it is raised: the rule's own text, for an open entry too."""
-        return self.rule_text or self.text
 
 
 class RuleSetRef(_Frozen):
@@ -182,6 +169,21 @@ class Checklist(_Frozen):
         "whose shape stays; a checklist read back from JSON has none, and such a view then "
         "follows the entries' order.",
     )
+
+    def __eq__(self, other: object) -> bool:
+        """Equal when they say the same: a field left out of the JSON (`rule_order`, how one
+        view may list points) is left out here too, so a checklist read back from its JSON
+        equals the evaluated one. (Pydantic v2 has no per-field `compare=False`.)"""
+        if not isinstance(other, Checklist):
+            return NotImplemented
+        return self._compared() == other._compared()
+
+    def __hash__(self) -> int:
+        return hash(self._compared())
+
+    def _compared(self) -> tuple[object, ...]:
+        fields = type(self).model_fields
+        return tuple(getattr(self, f) for f, info in fields.items() if not info.exclude)
 
     @model_validator(mode="after")
     def _statements_of_the_entries(self) -> Checklist:

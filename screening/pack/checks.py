@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any
 
@@ -34,6 +34,7 @@ from screening.logic import compile_value, visible_states
 from screening.models import ANSWERS, Condition, Item, Rule, Source
 from screening.pack.graph import cyclic_components, path_back, with_parents
 from screening.pack.guard import guard_wording
+from screening.pack.salvage import Refused
 from screening.pack.yaml_files import line_of
 
 RESERVED_COLUMNS = ("row", "record_id", "pack_name", "pack_version", "pack_sha256")
@@ -66,20 +67,30 @@ class CrossChecker:
         scripts: tuple[str, ...] = DEFAULT_SCRIPTS,
         gatekeeping: bool = True,
         vocabulary: Vocabulary = NO_VOCABULARY,
+        refused: Sequence[Refused] = (),
     ) -> None:
         """`None` stands for a sources or items file that could not be read; `files_sound`
         is false when any file was refused, so only the checks that stay meaningful run.
-        `gatekeeping`: refuse gatekeeping phrases (pack schema 1.1 on)."""
+        `gatekeeping`: refuse gatekeeping phrases (pack schema 1.1 on). `refused`: entries
+        their model refused, whose references are still checked (`salvage.py`)."""
         self.sources = sources or []
         self.items = items or []
         self.rules = rules
-        self.references_known = sources is not None and items is not None
+        self.refused = refused
+        self.references_known = (
+            sources is not None
+            and items is not None
+            and all(r.id is not None for r in refused if r.kind != "rule")
+        )
         self.files_sound = files_sound
         self.scripts = scripts
         self.gatekeeping = gatekeeping
         self.vocabulary = vocabulary
-        self.source_ids = {s.id for _, _, s in self.sources}
-        self.item_ids = {i.id for _, _, i in self.items}
+        self.source_ids = {s.id for _, _, s in self.sources} | self._refused_ids("source")
+        self.item_ids = {i.id for _, _, i in self.items} | self._refused_ids("item")
+
+    def _refused_ids(self, kind: str) -> set[str]:
+        return {r.id for r in self.refused if r.kind == kind and r.id is not None}
 
     def problems(self) -> list[Problem]:
         found = [
@@ -133,12 +144,16 @@ class CrossChecker:
                 )
 
     def _citations(self) -> Iterator[Problem]:
-        cited: list[tuple[str, CommentedMap, Item | Rule]] = [*self.items, *self.rules]
-        for shown, raw, model in cited:
-            for index, source_id in enumerate(model.sources):
+        cited = [
+            *((shown, raw, model.id, model.sources) for shown, raw, model in self.items),
+            *((shown, raw, model.id, model.sources) for shown, raw, model in self.rules),
+            *((r.shown, r.raw, r.id, r.sources) for r in self.refused if r.sources),
+        ]
+        for shown, raw, owner, sources in cited:
+            for index, source_id in enumerate(sources):
                 if source_id not in self.source_ids:
                     line = raw["sources"].lc.item(index)[0] + 1
-                    yield Problem(shown, f"cites unknown source '{source_id}'", line, model.id)
+                    yield Problem(shown, f"cites unknown source '{source_id}'", line, owner)
         background = {s.id for _, _, s in self.sources if s.background}
         for shown, raw, rule in self.rules:
             if set(rule.sources) <= background:
@@ -202,15 +217,24 @@ class CrossChecker:
                     )
 
     def _item_references(self) -> Iterator[Problem]:
-        for shown, raw, item in self.items:
-            if item.asked_if is not None:
-                for ref, line in _item_refs(raw["asked_if"], item.asked_if):
-                    if ref not in self.item_ids:
-                        yield Problem(shown, f"asked_if reads unknown item '{ref}'", line, item.id)
-        for shown, raw, rule in self.rules:
-            for ref, line in _item_refs(raw["when"], rule.when):
+        conditions = [
+            *(
+                (s, raw, "asked_if", i.asked_if, i.id)
+                for s, raw, i in self.items
+                if i.asked_if is not None
+            ),
+            *((s, raw, "when", r.when, r.id) for s, raw, r in self.rules),
+            *(
+                (r.shown, r.raw, r.condition_field, r.condition, r.id)
+                for r in self.refused
+                if r.condition is not None
+            ),
+        ]
+        for shown, raw, field, condition, owner in conditions:
+            reads = "asked_if reads" if field == "asked_if" else "condition reads"
+            for ref, line in _item_refs(raw[field], condition):
                 if ref not in self.item_ids:
-                    yield Problem(shown, f"condition reads unknown item '{ref}'", line, rule.id)
+                    yield Problem(shown, f"{reads} unknown item '{ref}'", line, owner)
 
     def _sizes(self) -> list[Problem]:
         """Counts and condition sizes within their bounds, checked in one linear pass."""

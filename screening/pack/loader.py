@@ -37,16 +37,17 @@ from screening.models import (
     Source,
 )
 from screening.pack.checks import CrossChecker
-from screening.pack.files import RULES_FILES, ItemsFile, PackFile, SourcesFile
+from screening.pack.files import RULES_FILES, ItemsFile, PackFile, SourcesFile, YamlFile
 from screening.pack.guard import guard_wording
 from screening.pack.record_map import RECORD_FILE, record_problems
+from screening.pack.salvage import Refused, salvaged
 from screening.pack.vocabulary import VOCABULARY_FILE, VocabularyFile
 from screening.pack.yaml_files import (
     FileModel,
     NeedsPositions,
     parse_yaml,
+    read_yaml,
     validate_plain,
-    validate_yaml,
 )
 from screening.reading import ReadError, read_bounded
 
@@ -212,7 +213,7 @@ def _assembled(
     if fast and problems:
         raise NeedsPositions
 
-    def read(name: str, model: type[FileModel]) -> tuple[CommentedMap, FileModel] | None:
+    def read(name: str, model: type[FileModel]) -> tuple[CommentedMap, FileModel | None] | None:
         if fast:
             if name not in files:
                 raise NeedsPositions
@@ -220,38 +221,38 @@ def _assembled(
         if name not in files:
             problems.append(Problem(shown(name), "file is missing"))
             return None
-        return validate_yaml(files[name], shown(name), model, problems)
+        return read_yaml(files[name], shown(name), model, problems)
 
-    meta_file = read(PACK_FILE, PackFile)
+    meta_file = _whole(read(PACK_FILE, PackFile))
     sources_file = read(SOURCES_FILE, SourcesFile)
     items_file = read(ITEMS_FILE, ItemsFile)
     rules_files = [(name, read(name, RULES_FILES[schema])) for name in rule_names]
-    vocabulary_file = read(VOCABULARY_FILE, VocabularyFile) if VOCABULARY_FILE in files else None
+    vocabulary_file = VOCABULARY_FILE in files and _whole(read(VOCABULARY_FILE, VocabularyFile))
     vocabulary = vocabulary_file[1].as_vocabulary() if vocabulary_file else NO_VOCABULARY
 
     # Every check that can still run does, so a reviewer sees all problems in one pass.
     gatekeeping = schema != "1.0"
     scripts = tuple((meta_file[1].pack.scripts if meta_file else None) or DEFAULT_SCRIPTS)
+    refused: list[Refused] = []
     located_rules = [
         located
-        for name, parsed in rules_files
-        if parsed is not None
-        for located in _located(shown(name), parsed[0]["rules"], parsed[1].rules)
+        for name, found in rules_files
+        for located in _entries(shown(name), found, RULES_FILES[schema], refused) or []
     ]
-    sources = sources_file and (sources_file[0]["sources"], sources_file[1].sources)
-    items = items_file and (items_file[0]["items"], items_file[1].items)
     checker = CrossChecker(
-        sources=_located(shown(SOURCES_FILE), *sources) if sources else None,
-        items=_located(shown(ITEMS_FILE), *items) if items else None,
+        sources=_entries(shown(SOURCES_FILE), sources_file, SourcesFile, refused),
+        items=_entries(shown(ITEMS_FILE), items_file, ItemsFile, refused),
         rules=located_rules,
         files_sound=not problems,
         scripts=scripts,
         gatekeeping=gatekeeping,
         vocabulary=vocabulary,
+        refused=refused,
     )
     problems += checker.problems()
-    if RECORD_FILE in files and items_file is not None:  # optional: answers from the record
-        item_ids = {i.id for i in items_file[1].items}
+    items_read = _whole(items_file)
+    if RECORD_FILE in files and items_read is not None:  # optional: answers from the record
+        item_ids = {i.id for i in items_read[1].items}
         problems += record_problems(files[RECORD_FILE], shown(RECORD_FILE), item_ids, fast=fast)[1]
     if meta_file is not None:
         problems += _meta_problems(meta_file, shown(PACK_FILE), scripts, gatekeeping, vocabulary)
@@ -301,6 +302,30 @@ def _pack(
 
 
 _Model = TypeVar("_Model")
+
+
+def _whole(
+    found: tuple[CommentedMap, FileModel | None] | None,
+) -> tuple[CommentedMap, FileModel] | None:
+    """A file its model accepted, with its data; `None` for one it refused or could not read."""
+    return None if found is None or found[1] is None else (found[0], found[1])
+
+
+def _entries(
+    shown: str,
+    found: tuple[CommentedMap, YamlFile | None] | None,
+    file_model: type[YamlFile],
+    refused: list[Refused],
+) -> list[tuple[str, CommentedMap, Any]] | None:
+    """A list file's entries beside their YAML, or of a file its model refused the sound ones
+    (`salvage.py`); `None` for a file not read at all."""
+    if found is None:
+        return None
+    doc, model = found
+    if model is None:
+        return salvaged(shown, doc, file_model, refused)
+    key = file_model.top_key()
+    return _located(shown, doc[key], getattr(model, key))
 
 
 def _located(

@@ -21,6 +21,7 @@ from ruamel.yaml.comments import CommentedMap
 from screening.errors import PackError, Problem
 from screening.limits import MAX_PACK_FILE_BYTES
 from screening.models import RulePack
+from screening.pack.files import YamlFile
 from screening.pack.yaml_files import line_of, validate_plain, validate_yaml
 from screening.reading import ReadError, read_bounded
 
@@ -108,10 +109,9 @@ class RecordMap(_Strict):
     matches: list[RecordMatch]
 
 
-class RecordFile(BaseModel):
+class RecordFile(YamlFile):
     """record.yaml: the mapping from coded record data to item answers."""
 
-    model_config = ConfigDict(extra="forbid")
     record: RecordMap
 
 

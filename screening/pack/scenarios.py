@@ -25,6 +25,7 @@ from screening.errors import PackError, Problem, ScreeningError
 from screening.hidden import DEFAULT_SCRIPTS
 from screening.language import wording_problems
 from screening.models import Answer, AnswersFile, Identifier, RulePack, Text
+from screening.pack.files import YamlFile
 from screening.pack.loader import display_path, read_files
 from screening.pack.yaml_files import validate_yaml
 
@@ -66,10 +67,9 @@ class Scenario(BaseModel):
     )
 
 
-class ScenariosFile(BaseModel):
+class ScenariosFile(YamlFile):
     """scenarios/*.yaml: clinical vignettes that the rule pack must pass."""
 
-    model_config = ConfigDict(extra="forbid")
     scenarios: list[Scenario] = Field(min_length=1)
 
 

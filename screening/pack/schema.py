@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import json
 
-from pydantic import BaseModel
-
-from screening.pack.files import ItemsFile, PackFile, RulesFile, SourcesFile
+from screening.pack.files import ItemsFile, PackFile, RulesFile, SourcesFile, YamlFile
 from screening.pack.record_map import RecordFile
 from screening.pack.scenarios import ScenariosFile
 from screening.pack.vocabulary import VocabularyFile
 
 SCHEMA_FOLDER = "schema"
 
-SCHEMA_MODELS: dict[str, type[BaseModel]] = {
+SCHEMA_MODELS: dict[str, type[YamlFile]] = {
     "pack": PackFile,
     "sources": SourcesFile,
     "items": ItemsFile,

@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 
 from screening.hidden import is_script_name
 from screening.language import PHRASE, Language, Vocabulary
+from screening.pack.files import YamlFile
 
 VOCABULARY_FILE = "vocabulary.yaml"
 
@@ -37,10 +38,9 @@ class LanguageEntry(BaseModel):
     gatekeeping: list[Phrase] = Field(default_factory=list, max_length=2_000)
 
 
-class VocabularyFile(BaseModel):
+class VocabularyFile(YamlFile):
     """vocabulary.yaml: the committee's verdict and gatekeeping vocabulary, by language."""
 
-    model_config = ConfigDict(extra="forbid")
     vocabulary: list[LanguageEntry] = Field(max_length=50)
 
     def as_vocabulary(self) -> Vocabulary:

@@ -17,7 +17,7 @@ import re
 from collections import deque
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq, merge_attrib
@@ -28,16 +28,29 @@ from ruamel.yaml.resolver import VersionedResolver
 from screening.errors import Problem
 from screening.limits import MAX_CONDITION_DEPTH, MAX_PACK_FILE_BYTES
 from screening.models import condition_tag
+from screening.pack.files import YamlFile
+from screening.pack.yaml_syntax import mistake_line
 from screening.text import echo
 
-FileModel = TypeVar("FileModel", bound=BaseModel)
+FileModel = TypeVar("FileModel", bound=YamlFile)
 
 
 def validate_yaml(
     data: bytes, shown: str, model: type[FileModel], problems: list[Problem]
 ) -> tuple[CommentedMap, FileModel] | None:
     """Parse a file and validate it against a one-key file model, appending problems."""
-    (key,) = model.model_fields
+    found = read_yaml(data, shown, model, problems)
+    if found is None or found[1] is None:
+        return None
+    return found[0], found[1]
+
+
+def read_yaml(
+    data: bytes, shown: str, model: type[FileModel], problems: list[Problem]
+) -> tuple[CommentedMap, FileModel | None] | None:
+    """`validate_yaml`, keeping the file's data when its model refuses it (model `None`), so
+    what is sound in it can still be checked (`salvage.py`)."""
+    key = model.top_key()
     doc = parse_yaml(data, shown, problems)
     if doc is None:
         if problems and problems[-1].message == "file is empty":
@@ -50,7 +63,7 @@ def validate_yaml(
         return doc, model.model_validate(doc)
     except ValidationError as exc:
         problems += [locate_error(shown, doc, error) for error in exc.errors()]
-        return None
+        return doc, None
 
 
 def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
@@ -82,8 +95,7 @@ def _parse_round_trip(text: str, shown: str, problems: list[Problem]) -> Any:
             problems.append(Problem(shown, "file is empty", 1))
         return doc
     except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
+        line = mistake_line(text, exc)
         what = " ".join(part for part in (exc.context, exc.problem) if part)
         problems.append(Problem(shown, f"YAML syntax: {what or exc}", line))
     except RecursionError:
@@ -402,7 +414,7 @@ def validate_plain(data: bytes, model: type[FileModel]) -> tuple[Any, FileModel]
     """`validate_yaml` for the fast reader: the file's data and model, or `NeedsPositions`
     when anything would be a problem (which then needs its line). The data is a `PlainMap`,
     which stands in for the `CommentedMap` the checks read until they ask for a line."""
-    (key,) = model.model_fields
+    key = model.top_key()
     doc = parse_plain(data)
     if not isinstance(doc, PlainMap) or key not in doc:
         raise NeedsPositions
