@@ -423,6 +423,17 @@ class TestEveryCommandInThePseudoLocale:
         for result in said:
             assert english_left(_said(result), shown) == [], _said(result)
 
+    def test_verify_an_older_release_s_file_read_by_its_text_in_english(self) -> None:
+        """A golden 0.1.0 file: its pages are English, and stay English to the check (exit 3 as
+        without --lang); what verify says of it is in en-XA."""
+        golden = REPOSITORY / "tests" / "fixtures" / "pdf"
+        made = golden / "format-1_screening-0.1.0_cjk-reference.pdf"
+        result = invoke("verify", made, "--rules", golden / "pack-1.0.0")
+        assert result.exit_code == 3
+        older = load_pack(golden / "pack-1.0.0", schema="1.0")
+        shown = _with(pack_strings(older, AnswersFile()), str(made), display_path(made))
+        assert english_left(_said(result), shown) == [], _said(result)
+
     def test_diff(self, review_allowed: list[str]) -> None:
         old_dir = REPOSITORY / "tests" / "fixtures" / "pack-1.0.0"
         old = load_pack(old_dir)
