@@ -213,7 +213,7 @@ def _value(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        return _("yes") if value else _("no")
+        return Said(N_("yes")) if value else Said(N_("no"))
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) or None
     return str(value)
@@ -363,14 +363,14 @@ def _field(action: Action, field: FieldChange) -> list[tuple[int, tuple[Part, ..
 
 
 def _text(part: Part) -> str:
-    return _("(none)") if part[1] is None else part[1]
+    return _("(none)") if part[1] is None else worded(part[1])
 
 
 def _markdown(part: Part) -> str:
     kind, text = part
     if text is None:
         return "*" + _("(none)") + "*"
-    return {"word": text, "id": f"`{text}`", "value": md_escape(text)}[kind]
+    return {"word": text, "id": f"`{text}`", "value": md_escape(worded(text))}[kind]
 
 
 def diff_text(diff: PackDiff, old_label: str, new_label: str) -> str:
