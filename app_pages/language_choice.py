@@ -6,11 +6,13 @@ through the message catalogue; the pack's own words stay as the pack wrote them.
 
 from __future__ import annotations
 
-from functools import cache
+import functools
+from collections.abc import Callable
+from typing import ParamSpec, TypeVar
 
 import streamlit as st
 
-from screening import _, available_languages, language_name
+from screening import _, available_languages, language_name, speaking
 
 LANGUAGE = "app__language"
 """Session-state key of the language picker: the tag of the language chosen."""
@@ -19,7 +21,7 @@ LANGUAGES = available_languages()
 folder on every rerun of every page was 1 % of the form's)."""
 FIRST = LANGUAGES[0]
 """The language a session starts in: the one the words are written in."""
-_named = cache(language_name)
+_named = functools.cache(language_name)
 """A language's name as the picker lists it, from Babel's locale data once per language."""
 
 
@@ -42,3 +44,20 @@ def picker() -> str:
         ),
     )
     return value
+
+
+_Params = ParamSpec("_Params")
+_Result = TypeVar("_Result")
+
+
+def in_session_language(callback: Callable[_Params, _Result]) -> Callable[_Params, _Result]:
+    """A widget callback that speaks the session's language: Streamlit runs a callback before
+    the page's script, outside app.py's `speaking`, so the words it keeps for the page to show
+    would otherwise be English."""
+
+    @functools.wraps(callback)
+    def in_language(*args: _Params.args, **kwargs: _Params.kwargs) -> _Result:
+        with speaking(chosen()):
+            return callback(*args, **kwargs)
+
+    return in_language

@@ -50,6 +50,7 @@ from screening import (
     review_html,
     rule_markdown,
     run_pack_scenarios,
+    worded,
 )
 
 
@@ -310,7 +311,7 @@ def candidate_section(pack: RulePack) -> None:
     pack_summary(candidate.pack)
     st.markdown("**" + _("Changes from the pack in use") + "**")
     for warning in candidate.diff.warnings:
-        st.warning(warning, icon=":material/warning:")
+        st.warning(worded(warning), icon=":material/warning:")
     if not candidate.diff.changes and not candidate.diff.notes:
         st.info(_("No differences: the candidate holds the same content as the pack in use."))
     else:
@@ -345,7 +346,7 @@ def impact_section(shipped: RulePack, candidate: RulePack) -> None:
         st.error(_("The table {name} was refused:").format(name=md(name)), icon=":material/error:")
         show_problems(exc.problems)
         return
-    st.markdown(impact_markdown(found, "pack in use", "candidate", heading=False))
+    st.markdown(impact_markdown(found, _("pack in use"), _("candidate"), heading=False))
 
 
 pack = require_pack()

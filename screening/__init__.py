@@ -16,6 +16,7 @@ from screening.catalogue import (
     language_name,
     ngettext,
     speaking,
+    worded,
 )
 from screening.citations import source_block, source_details, source_markdown, source_text
 from screening.describe import describe_condition
@@ -266,4 +267,5 @@ __all__ = [
     "speaking",
     "statement_text",
     "table_bytes",
+    "worded",
 ]

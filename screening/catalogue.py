@@ -151,3 +151,30 @@ class Words(Mapping[_Key, str]):
 
     def __len__(self) -> int:
         return len(self._source)
+
+
+class Said(str):
+    """A sentence of ours, in English, that keeps its message and values, so that a render in
+    another language words it in that one (`worded`): for a result made once and shown in
+    many languages (a pack diff, which the app keeps for every session). Equal to its English,
+    and pickled with its message and values (the app makes a diff in a process of its own)."""
+
+    message: str
+    values: dict[str, str]
+
+    def __new__(cls, message: str, **values: str) -> Said:
+        said = super().__new__(cls, message.format(**values))
+        said.message, said.values = message, values
+        return said
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str], dict[str, str]]:
+        return (self.message,), self.values
+
+    def worded(self) -> str:
+        """The sentence in the language of the render under way."""
+        return _(self.message).format(**self.values)
+
+
+def worded(text: str) -> str:
+    """A text in the language of the render under way: a `Said` worded again, else as it is."""
+    return text.worded() if isinstance(text, Said) else text

@@ -3,13 +3,15 @@ no English word of ours in the pseudo-locale (AppTest).
 
 Converted so far, each checked below: the page frame (titles, the versions caption, the
 disclaimer, the pack-status warning, the language picker), the About page, the form (with its
-save and record panels open), the checklist view (each point's Why? and Note open), and the
-Rule pack and Audit pages as they open. Not yet converted: `NOT_YET_CONVERTED`.
+save and record panels open, and what their upload callbacks say), the checklist view (each
+point's Why? and Note open), the Rule pack page (with a candidate pack checked) and the Audit
+page. Not yet converted: `NOT_YET_CONVERTED`.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -20,18 +22,22 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.runtime.state.common import user_key_from_element_id
 from streamlit.testing.v1 import AppTest
 
-from screening import DEFAULT_RULES_DIR, PSEUDO_LANGUAGE, AnswersFile, RulePack, run_pack_scenarios
+from screening import (
+    DEFAULT_RULES_DIR,
+    PSEUDO_LANGUAGE,
+    AnswersFile,
+    RulePack,
+    load_pack,
+    run_pack_scenarios,
+)
 from screening.pdf import RECORD_NAME
 from tests.app_helpers import open_every_point
-from tests.conftest import ROWS, csv_text
+from tests.conftest import MINI_PACK, ROWS, csv_text, upload_candidate_zip, write_pack, zipped
 from tests.test_pseudo_locale import english_left, pack_strings
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LANGUAGE = "app__language"
-NOT_YET_CONVERTED = (
-    "the reasons a refused table row gives (the core's problem messages)",
-    "the Rule pack page's check of a candidate pack (its diff and impact reports are the core's)",
-)
+NOT_YET_CONVERTED = ("the reasons a refused table row gives (the core's problem messages)",)
 """App pages whose words do not yet go through the catalogue."""
 _TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "text")
 _NOTICES = ("info", "warning", "success", "error")
@@ -47,6 +53,11 @@ _WIDGETS = (
     "expander",
     "file_uploader",
 )
+
+
+def load_pack_text(files: dict[str, str], where: Path) -> RulePack:
+    """A pack written from its files' text, and loaded."""
+    return load_pack(write_pack(where / "candidate", files))
 
 
 def shown_text(at: AppTest) -> str:
@@ -199,6 +210,65 @@ class TestConvertedPagesInThePseudoLocale:
         assert at.dataframe, "the counts are shown"
         table_words = [*(cell for row in ROWS for cell in row), "past.csv"]
         allowed = pack_strings(mini_pack, AnswersFile(), table_words)
+        assert english_left(shown_text(at), allowed) == []
+
+    def test_what_an_upload_callback_says_is_in_the_page_language(
+        self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
+    ) -> None:
+        """Streamlit runs a widget's callback before the page, outside its language: the
+        note it keeps (here, on an answer to a question not shown, dropped) is worded in the
+        session's language all the same."""
+        at = start(monkeypatch, PSEUDO_LANGUAGE)
+        at.session_state["save_panel"] = True
+        at.run()
+        answers = {"answers": {"course_planned": "no", "repeated_course_planned": "yes"}}
+        at.file_uploader(key="upload__answers").set_value(
+            ("hidden.json", json.dumps(answers).encode(), "application/json")
+        ).run()
+        assert not at.exception
+        notes = [str(n.value) for n in at.info if "repeated" in str(n.value)]
+        assert len(notes) == 1, "the note names the answer dropped"
+        assert english_left(notes[0], [*allowed, "hidden.json"]) == []
+
+    def test_what_the_record_upload_callback_says_is_in_the_page_language(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, mini_pack: RulePack
+    ) -> None:
+        """A pack without record.yaml: the callback's refusal, shown on the page in en-XA."""
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at.session_state["record_panel"] = True
+        at.run()
+        at.file_uploader(key="upload__record").set_value(
+            ("record.json", b'{"resourceType": "Bundle"}', "application/json")
+        ).run()
+        assert not at.exception
+        refusal = [str(c.value) for c in at.code]
+        assert len(refusal) == 1, "the reason the record was not used"
+        assert english_left(refusal[0], pack_strings(mini_pack, AnswersFile())) == []
+
+    def test_the_rule_pack_page_checking_a_candidate(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, mini_pack: RulePack
+    ) -> None:
+        """Its diff (worded in the page's language, though made once for every session), its
+        warnings and its impact on a table of past answer sets."""
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at.switch_page("app_pages/rule_pack.py").run()
+        rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: verify")
+        upload_candidate_zip(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
+        at.file_uploader(key="candidate_answers").upload(
+            "past.csv", csv_text(ROWS).encode(), "text/csv"
+        ).run()
+        assert not at.exception
+        assert at.warning, "the version warning is shown"
+        assert any("setting-monitoring" in str(m.value) for m in at.markdown), "the diff"
+        candidate = load_pack_text({**MINI_PACK, "rules-main.yaml": rules}, mini_dir.parent)
+        table_words = [*(cell for row in ROWS for cell in row), "past.csv", "candidate.zip"]
+        shown_as_is = [str(mini_dir / "scenarios"), mini_pack.sha256[:12], candidate.sha256[:12]]
+        content = candidate.model_dump(mode="json")
+        allowed = pack_strings(mini_pack, AnswersFile(), content, table_words, shown_as_is)
         assert english_left(shown_text(at), allowed) == []
 
     def test_the_check_sees_english_left_in_english(

@@ -9,9 +9,10 @@ is English of ours. Pseudo-locale words are all accented, so none of them passes
 Views converted so far, each checked below: the Markdown and JSON exports, the checklist PDF
 (every page, and `verify` reads it back), the CDS cards, the review document (Markdown and
 HTML), the vignettes' and coverage reports, the FHIR Questionnaire's and item CodeSystem's own
-texts, and the CLI's `check`, `items`, `evaluate`, `rules` and `scenarios` output with
-`--lang`, and its error frame. The app's pages: tests/test_app_language.py. Not converted yet:
-`NOT_YET_CONVERTED`.
+texts, the FHIR extension's definition, and every CLI command's output with `--lang` (`check`,
+`items`, `evaluate`, `rules`, `scenarios`, `verify`, `diff`, `batch`, `audit`, `impact`,
+`schema`, the `fhir` commands, `cds serve`), its error frame and the refusals the commands
+share. The app's pages: tests/test_app_language.py. Not converted yet: `NOT_YET_CONVERTED`.
 """
 
 from __future__ import annotations
@@ -24,20 +25,23 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from pypdf import PdfReader
 
 from screening import cli
 from screening.answers import read_answers_bytes
 from screening.catalogue import PSEUDO_LANGUAGE, _, speaking, translations
 from screening.cds.cards import FromRecord, checklist_cards, summary_card
+from screening.cli.shared import lang_option
 from screening.engine import evaluate
 from screening.export import checklist_json, checklist_markdown
 from screening.fhir.questionnaire import item_codes, questionnaire
 from screening.models import AnswersFile, Checklist, RulePack
+from screening.pack.loader import display_path, load_pack
 from screening.pack.record_map import RecordMap, load_record_map
 from screening.pack.scenarios import ScenarioResult, run_pack_scenarios
 from screening.pdf import checklist_pdf
@@ -47,12 +51,12 @@ from screening.pdf.record import RECORD_NAME, read_record
 from screening.pdf.verify import verify_pdf
 from screening.pseudo_locale import pseudo, pseudo_po
 from screening.review.report import review_html, review_markdown
-from tests.conftest import REPOSITORY, write_pack
+from tests.conftest import REPOSITORY, csv_text, write_pack
 
 NOT_YET_CONVERTED = (
     "the app: see tests/test_app_language.py's own list",
-    "the core's problem messages (pack and answers validation, verify's findings)",
-    "the commands without --lang (verify, diff, batch, audit, impact, fhir, cds)",
+    "the core's problem messages (pack, answers and table validation, verify's refusals)",
+    "click's own frame of a usage error (Usage:, Try ... for help, Invalid value for ...)",
     "the CDS service's own notes and refusals (its cards follow its `language` setting)",
 )
 """Views that still print English of ours in en-XA: each is converted, then checked here."""
@@ -367,3 +371,244 @@ class TestTheCatalogue:
         with speaking(PSEUDO_LANGUAGE):
             pass
         assert "# Ketamine for pain" in checklist_markdown(made[2])
+
+
+HIDDEN_ANSWERS = {"answers": {"course_planned": "no", "repeated_course_planned": "yes"}}
+"""An answer to a follow-up that its parent's No hides: dropped, with a note."""
+
+
+def _with(allowed: list[str], *more: str) -> list[str]:
+    """`allowed` and the paths or names a command prints as given, longest first (an empty
+    one would split every word)."""
+    return sorted({*allowed, *filter(None, more)}, key=len, reverse=True)
+
+
+def _said(result: Result) -> str:
+    """Everything a command printed, stdout and stderr."""
+    return result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def answers_table(tmp_path_factory: pytest.TempPathFactory, shipped_pack: RulePack) -> Path:
+    """An answers table for the shipped pack: eight answer sets and one refused (a bad cell)."""
+    ids = [i.id for i in shipped_pack.items if i.asked_if is None][:4]
+    values = ["yes", "no", "unknown", ""]
+    rows = [[f"p{n}", *(values[(n + k) % 4] for k in range(len(ids)))] for n in range(8)]
+    rows.append(["bad", "maybe", *[""] * (len(ids) - 1)])
+    path = tmp_path_factory.mktemp("table") / "answers.csv"
+    path.write_text(csv_text(rows, ["record_id", *ids]), encoding="utf-8")
+    return path
+
+
+class TestEveryCommandInThePseudoLocale:
+    """Every command takes `--lang`, and in en-XA prints no English word of ours: verify, diff,
+    batch, audit, impact, schema, the fhir commands and cds serve (the others: above)."""
+
+    def test_verify_an_english_and_a_pseudo_pdf_and_one_under_another_pack(
+        self, tmp_path: Path, pseudo_pdf: bytes, allowed: list[str]
+    ) -> None:
+        english = tmp_path / "english.pdf"
+        english.write_bytes(checklist_pdf(read_checklist(EXAMPLE)))
+        pseudo_file = tmp_path / "pseudo.pdf"
+        pseudo_file.write_bytes(pseudo_pdf)
+        older = REPOSITORY / "tests" / "fixtures" / "pack-1.1.0"
+        said = [
+            invoke("verify", english),
+            invoke("verify", pseudo_file),
+            invoke("verify", english, "--rules", older),
+        ]
+        assert [r.exit_code for r in said] == [0, 0, 1]
+        older_words = pack_strings(load_pack(older), AnswersFile())
+        shown = _with(allowed, *older_words, str(english), str(pseudo_file))
+        for result in said:
+            assert english_left(_said(result), shown) == [], _said(result)
+
+    def test_verify_an_older_release_s_file_read_by_its_text_in_english(self) -> None:
+        """A golden 0.1.0 file: its pages are English, and stay English to the check (exit 3 as
+        without --lang); what verify says of it is in en-XA."""
+        golden = REPOSITORY / "tests" / "fixtures" / "pdf"
+        made = golden / "format-1_screening-0.1.0_cjk-reference.pdf"
+        result = invoke("verify", made, "--rules", golden / "pack-1.0.0")
+        assert result.exit_code == 3
+        older = load_pack(golden / "pack-1.0.0", schema="1.0")
+        shown = _with(pack_strings(older, AnswersFile()), str(made), display_path(made))
+        assert english_left(_said(result), shown) == [], _said(result)
+
+    def test_diff(self, review_allowed: list[str]) -> None:
+        old_dir = REPOSITORY / "tests" / "fixtures" / "pack-1.0.0"
+        old = load_pack(old_dir)
+        result = invoke("diff", old_dir, RULES)
+        assert result.exit_code == 0
+        old_words = pack_strings(old, AnswersFile(), _record_words(old_dir, old))
+        shown = _with(review_allowed, *old_words, display_path(old_dir), display_path(RULES))
+        assert english_left(result.stdout, shown) == [], result.stdout
+
+    def test_batch_audit_and_impact(
+        self, tmp_path: Path, answers_table: Path, allowed: list[str]
+    ) -> None:
+        results = tmp_path / "results.csv"
+        older = REPOSITORY / "tests" / "fixtures" / "pack-1.1.0"
+        said = [
+            invoke("batch", answers_table, "--out", results),
+            invoke("audit", answers_table),
+            invoke("audit", results),
+            invoke("impact", older, RULES, answers_table),
+        ]
+        assert [r.exit_code for r in said] == [1, 1, 0, 0]
+        files = (answers_table, results, results.with_name("results.problems.csv"), older, RULES)
+        paths = (*(str(f) for f in files), *(display_path(f) for f in files))
+        prefixes = (load_pack(older).sha256[:12], load_pack(RULES).sha256[:12])  # impact's table
+        shown = _with(allowed, *paths, *prefixes, "'maybe'")  # the refused cell, as given
+        said_without_core = [
+            _said(r) for r in said[:1] + said[2:]
+        ] + [  # the refused row's reason is the core's (`NOT_YET_CONVERTED`): its frame is ours
+            re.sub(r"(?m)^( {2}\S+ \d+: \S+: ).*( \(\S+ '[^']*'\))$", r"\1\2", _said(said[1]))
+        ]
+        for text in said_without_core:
+            assert english_left(text, shown) == [], text
+
+    @pytest.mark.parametrize(
+        "command",
+        [
+            ("audit", "{table}", "--format", "json"),
+            ("audit", "{table}", "--format", "csv"),
+            ("impact", "{older}", "{rules}", "{table}", "--format", "json"),
+            ("items", "--format", "json"),
+        ],
+    )
+    def test_machine_output_and_exit_codes_are_the_same_in_every_language(
+        self, answers_table: Path, command: tuple[str, ...]
+    ) -> None:
+        older = REPOSITORY / "tests" / "fixtures" / "pack-1.1.0"
+        args = [a.format(table=answers_table, older=older, rules=RULES) for a in command]
+        english, pseudo_run = invoke(*args, lang="en"), invoke(*args)
+        assert english.stdout == pseudo_run.stdout
+        assert english.exit_code == pseudo_run.exit_code
+
+    def test_schema(self, tmp_path: Path, allowed: list[str]) -> None:
+        result = invoke("schema", "--out", tmp_path)
+        assert result.exit_code == 0
+        names = [str(p) for p in tmp_path.iterdir()]
+        assert names
+        assert english_left(result.stdout, _with(allowed, *names)) == [], result.stdout
+
+    def test_the_fhir_commands_texts(self, allowed: list[str]) -> None:
+        """The texts of ours in each resource (the pack's questions and LOINC's displays aside,
+        and the codes and names a FHIR resource is made of)."""
+        form = json.loads(invoke("fhir", "questionnaire").stdout)
+        codes = json.loads(invoke("fhir", "codesystem").stdout)
+        extension = json.loads(invoke("fhir", "extension").stdout)
+        response = invoke("fhir", "response", EXAMPLE)
+        assert response.exit_code == 0
+        ours = [
+            form["description"],
+            codes["title"],
+            codes["description"],
+            extension["title"],
+            extension["description"],
+            *(e.get("short", "") for e in extension["differential"]["element"]),
+            *(e.get("definition", "") for e in extension["differential"]["element"]),
+            response.stderr,
+        ]
+        assert english_left("\n".join(ours), allowed) == []
+        assert {form["language"], extension["language"]} == {PSEUDO_LANGUAGE}
+
+    def test_the_note_on_answers_to_questions_not_shown(
+        self, tmp_path: Path, allowed: list[str]
+    ) -> None:
+        """Dropped, never evaluated, and named on stderr: by `fhir response` and `evaluate`."""
+        hidden = tmp_path / "hidden.json"
+        hidden.write_text(json.dumps(HIDDEN_ANSWERS), encoding="utf-8")
+        said = [invoke("fhir", "response", hidden), invoke("evaluate", hidden)]
+        assert [r.exit_code for r in said] == [0, 0]
+        for result in said:
+            assert "repeated_course_planned" in result.stderr
+            assert english_left(result.stderr, _with(allowed, str(hidden))) == [], result.stderr
+
+    def test_cds_serve_its_warnings_and_its_refusals(
+        self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
+    ) -> None:
+        """The service itself is not started (its cards follow its `language` setting)."""
+        import uvicorn  # noqa: PLC0415 - the server the command would start
+
+        monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+        said = [
+            invoke("cds", "serve"),
+            invoke("cds", "serve", "--insecure-no-jwt"),
+            invoke("cds", "serve", "--insecure-no-jwt", "--host", "0.0.0.0"),
+            invoke("cds", "serve", "--ssl-certfile", EXAMPLE),
+        ]
+        assert [r.exit_code for r in said] == [0, 0, 2, 2]
+        ours = [_said(r) for r in said[:2]] + [
+            _said(r).splitlines()[-1].removeprefix("Error: ") for r in said[2:]
+        ]  # a usage error's frame ("Usage: ...", "Error: ") is click's
+        for text in ours:
+            assert english_left(text, _with(allowed, "http://127.0.0.1:8090/cds-services")) == [], (
+                text
+            )
+
+    def test_an_option_refused_before_lang_is_read_is_refused_in_its_language(self) -> None:
+        """`--lang` is read first, wherever it stands: here after a bad `--base`."""
+        result = invoke("fhir", "questionnaire", "--base", "ftp://x")
+        assert result.exit_code == 2
+        refusal = result.stderr.splitlines()[-1].split("': ", 1)[1]  # after click's frame
+        assert english_left(refusal, ["https://fhir.example.org/fhir"]) == [], refusal
+
+    def test_the_shared_refusal_of_an_output_file(self, tmp_path: Path) -> None:
+        """The refusals every command shares (cli/shared.py), here of a read-only file."""
+        out = tmp_path / "review.md"
+        out.write_text("kept", encoding="utf-8")
+        out.chmod(0o444)
+        result = invoke("rules", "--out", out)
+        assert result.exit_code == 1
+        assert english_left(result.stderr.removeprefix("Error: "), [str(out)]) == []
+        assert out.read_text(encoding="utf-8") == "kept"
+
+
+class TestEveryCommandTakesTheOneLanguageOption:
+    """Every command and subcommand has `--lang`, the same option: same help, same choices."""
+
+    def test_each_command_has_it(self) -> None:
+        shared = lang_option(click.command()(lambda: None)).params[0]
+        found = dict(_commands(cli.cli, ()))
+        assert found, "no commands found"
+        for name, command in found.items():
+            langs = [p for p in command.params if p.name == "lang"]
+            assert len(langs) == 1, f"{name} has no --lang"
+            option = langs[0]
+            assert isinstance(option, click.Option)
+            assert option.help == shared.help, name
+            assert option.type.choices == shared.type.choices, name  # type: ignore[attr-defined]
+            assert option.default == shared.default, name
+            assert option.callback is shared.callback, name
+
+    def test_an_unknown_language_is_refused_by_every_command(self) -> None:
+        for name in dict(_commands(cli.cli, ())):
+            result = invoke(*name.split(), lang="xx-YY")
+            assert result.exit_code == 2, name
+            assert "'xx-YY' is not one of" in result.stderr, name
+
+
+def _commands(group: click.Group, path: tuple[str, ...]) -> Iterator[tuple[str, click.Command]]:
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*path, name))
+        elif command is not None:
+            yield " ".join((*path, name)), command
+
+
+def invoke(*args: str | Path, lang: str = PSEUDO_LANGUAGE) -> Result:
+    """A command run in `lang`, stdout and stderr apart."""
+    return CliRunner().invoke(cli.cli, [*map(str, args), "--lang", lang])
+
+
+def read_checklist(path: Path) -> Checklist:
+    pack = load_pack(RULES)
+    return evaluate(pack, read_answers_bytes(path.read_bytes(), path.name, pack), path.name)
+
+
+def _record_words(folder: Path, pack: RulePack) -> dict[str, Any]:
+    record = load_record_map(folder, pack)
+    return record.model_dump(mode="json") if record else {}

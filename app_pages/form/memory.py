@@ -18,6 +18,7 @@ import streamlit as st
 
 from app_pages.common import UploadNote
 from app_pages.form import recovery
+from app_pages.language_choice import in_session_language
 from screening import (
     ANSWERS,
     Answer,
@@ -28,6 +29,7 @@ from screening import (
     DiscussedMark,
     Entry,
     RulePack,
+    _,
     active_language,
     asked_states,
     checklist_with_marks,
@@ -385,6 +387,7 @@ def read_answers_upload(
     return loaded, evaluate(pack, loaded, name), note
 
 
+@in_session_language  # its note (refusal, dropped answers) is worded here, shown later
 def load_upload(pack: RulePack) -> None:
     """Replace the form with an uploaded answers file, or say why not and change nothing."""
     uploaded = st.session_state.get(UPLOAD_KEY)
@@ -402,7 +405,11 @@ def load_upload(pack: RulePack) -> None:
         _log.exception("reading the uploaded answers file failed")
         st.session_state[UPLOAD_NOTE] = UploadNote(
             uploaded.name,
-            [f"{uploaded.name}: could not be read: an unexpected error occurred (see the log)"],
+            [
+                _("{name}: could not be read: an unexpected error occurred (see the log)").format(
+                    name=uploaded.name
+                )
+            ],
         )
         return
     upload = Pending(uploaded.name, loaded, tuple(with_marks), note)

@@ -19,6 +19,7 @@ import streamlit as st
 from app_pages.common import md, rules_dir
 from app_pages.form import memory
 from app_pages.form.memory import answer_key
+from app_pages.language_choice import in_session_language
 from screening import (
     ANSWER_WORDS,
     ANSWERS,
@@ -92,6 +93,7 @@ def awaiting(asked: Mapping[str, object]) -> list[str]:
     ]
 
 
+@in_session_language  # its note (refusal, proposals, notes) is worded here, shown later
 def load(pack: RulePack) -> None:
     """Read the uploaded Bundle into proposals (a callback); refuse it whole, saying why."""
     uploaded = st.session_state.get(RECORD_UPLOAD_KEY)

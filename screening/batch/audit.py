@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 from screening.algebra import STATES
 from screening.batch import vector
 from screening.batch.run import OPEN, PACK_COLUMNS, RAISED, RESERVED, BatchResult
+from screening.catalogue import _
 from screening.errors import AnswersError, Problem
 from screening.models import Kind, RulePack
 from screening.text import printable
@@ -192,20 +193,28 @@ def audit_text(audit: Audit) -> str:
     """The audit as aligned plain-text tables, counts with their share of evaluated sets."""
     lines = [
         printable(
-            f"Audit of {audit.source}: rule pack {audit.pack_name} {audit.pack_version} "
-            f"(sha256 {audit.pack_sha256})"
+            _("Audit of {source}: rule pack {name} {version} (sha256 {sha256})").format(
+                source=audit.source,
+                name=audit.pack_name,
+                version=audit.pack_version,
+                sha256=audit.pack_sha256,
+            )
         ),
-        f"{audit.sets:,} answer sets evaluated"
-        + (f"; {audit.refused:,} refused (not counted)" if audit.refused else ""),
+        (
+            _("{sets} answer sets evaluated; {refused} refused (not counted)")
+            if audit.refused
+            else _("{sets} answer sets evaluated")
+        ).format(sets=f"{audit.sets:,}", refused=f"{audit.refused:,}"),
         "",
     ]
-    rule_rows = [["rule", "raised", "open", "not raised"]] + [
+    rule_rows = [[_("rule"), _("raised"), _("open"), _("not raised")]] + [
         [r.rule_id, *(_share(n, audit.sets) for n in (r.raised, r.open, r.not_raised))]
         for r in audit.rules
     ]
     lines += _columns(rule_rows)
     if audit.items:
-        item_rows = [["item", "yes", "no", "unknown", "not assessed", "not asked"]] + [
+        heading = [_("item"), _("yes"), _("no"), _("unknown"), _("not assessed"), _("not asked")]
+        item_rows = [heading] + [
             [
                 i.item_id,
                 *(
@@ -217,7 +226,10 @@ def audit_text(audit: Audit) -> str:
         ]
         lines += ["", *_columns(item_rows)]
     else:
-        lines += ["", "Items: not counted (a results table holds no answers; audit the answers)."]
+        lines += [
+            "",
+            _("Items: not counted (a results table holds no answers; audit the answers)."),
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -31,10 +31,19 @@ from screening.batch.table import (
     raw_table_path,
     read_table_path,
 )
-from screening.cli.shared import check_output, rules_option, write_output
+from screening.catalogue import _
+from screening.cli.shared import (
+    check_output,
+    file_option,
+    format_option,
+    lang_option,
+    print_report,
+    rules_option,
+    write_output,
+)
 from screening.models import RulePack
 from screening.pack.loader import display_path, load_pack
-from screening.text import printable, printable_lines
+from screening.text import printable
 
 RESULTS_FORMATS = {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}
 SHOWN_PROBLEMS = 10
@@ -55,6 +64,7 @@ scheduler_option = click.option(
     "Its scheduler and workers must import screening at this version, or the run is refused "
     "before any work is sent.",
 )
+report_out_option = file_option("--out", "out", "Write here instead of stdout.")
 ship_option = click.option(
     "--ship-package",
     "ship",
@@ -69,9 +79,9 @@ def _evaluate(
 ) -> BatchResult:
     shown = display_path(answers)
     if scheduler is not None and engine != "dask":
-        raise click.UsageError("--scheduler needs --engine dask")
+        raise click.UsageError(_("--scheduler needs --engine dask"))
     if ship and scheduler is None:
-        raise click.UsageError("--ship-package needs --scheduler")
+        raise click.UsageError(_("--ship-package needs --scheduler"))
     if engine == "dask":
         from screening.batch.dask_engine import run_dask  # noqa: PLC0415 - loads Dask
 
@@ -85,13 +95,16 @@ def default_problems_path(out: Path) -> Path:
 
 
 def _say_refused(problems: tuple[CellProblem, ...], refused: int, total: int) -> None:
-    click.echo(f"{refused:,} answer set(s) refused:", err=True)
+    click.echo(_("{n} answer set(s) refused:").format(n=f"{refused:,}"), err=True)
     for p in problems[:SHOWN_PROBLEMS]:
-        line = f"  row {p.row}: {p.column or '(row)'}: {p.reason} (got {p.value!r})"
+        line = _("  row {row}: {column}: {reason} (got {value})").format(
+            row=p.row, column=p.column or _("(row)"), reason=p.reason, value=repr(p.value)
+        )
         click.echo(printable(line), err=True)
     shown = min(len(problems), SHOWN_PROBLEMS)
-    if max(total, len(problems)) > shown:
-        click.echo(f"  ... and {max(total, len(problems)) - shown:,} more problem(s)", err=True)
+    more = max(total, len(problems)) - shown
+    if more > 0:
+        click.echo(_("  ... and {n} more problem(s)").format(n=f"{more:,}"), err=True)
 
 
 @click.command()
@@ -103,17 +116,17 @@ def _say_refused(problems: tuple[CellProblem, ...], refused: int, total: int) ->
     type=click.Path(path_type=Path, dir_okay=False),
     help="Results file: .parquet (or .pq) or .csv.",
 )
-@click.option(
+@file_option(
     "--problems",
     "problems_out",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Problems file (CSV: row, column, value, reason); default RESULTS' name with "
+    "Problems file (CSV: row, column, value, reason); default RESULTS' name with "
     ".problems.csv, beside it.",
 )
 @rules_option
 @engine_option
 @scheduler_option
 @ship_option
+@lang_option
 def batch(
     *,
     answers: Path,
@@ -130,12 +143,12 @@ def batch(
     """
     fmt = RESULTS_FORMATS.get(out.suffix.lower())
     if fmt is None:
-        raise click.BadParameter("RESULTS must end in .parquet, .pq or .csv", param_hint="--out")
+        raise click.BadParameter(_("RESULTS must end in .parquet, .pq or .csv"), param_hint="--out")
     problems_path = problems_out or default_problems_path(out)
     inputs = (answers, rules_dir)
     if os.path.abspath(out) == os.path.abspath(problems_path):
         raise click.BadParameter(
-            "the problems file must not be the results file", param_hint="--problems"
+            _("the problems file must not be the results file"), param_hint="--problems"
         )
     for path in (out, problems_path):
         check_output(path, inputs)  # both refused or accepted before any work or any write
@@ -146,24 +159,37 @@ def batch(
     problems = problems_csv(result.problems, result.problem_count)
     write_output(results, out, inputs)
     write_output(problems, problems_path, inputs)
+    evaluated = _("{accepted} of {rows} answer sets evaluated with {pack} {version} into {file}")
     click.echo(
-        f"{len(result.accepted):,} of {result.rows:,} answer sets evaluated with "
-        f"{pack.meta.name} {pack.meta.version} into {display_path(out)}",
+        printable(
+            evaluated.format(
+                accepted=f"{len(result.accepted):,}",
+                rows=f"{result.rows:,}",
+                pack=pack.meta.name,
+                version=pack.meta.version,
+                file=display_path(out),
+            )
+        ),
         err=True,
     )
     if result.refused_rows:
-        click.echo(
-            f"{result.refused_rows:,} refused: {result.problem_count:,} problem(s)"
-            + (
-                f", the first {len(result.problems):,} listed,"
-                if result.problem_count > len(result.problems)
-                else ""
-            )
-            + " in "
-            f"{display_path(problems_path)}",
-            err=True,
-        )
+        click.echo(printable(_refused_line(result, display_path(problems_path))), err=True)
         sys.exit(1)
+
+
+def _refused_line(result: BatchResult, problems_file: str) -> str:
+    """How many rows `batch` refused, and where their problems are listed."""
+    words = {
+        "refused": f"{result.refused_rows:,}",
+        "n": f"{result.problem_count:,}",
+        "listed": f"{len(result.problems):,}",
+        "file": problems_file,
+    }
+    if result.problem_count > len(result.problems):
+        return _("{refused} refused: {n} problem(s), the first {listed} listed, in {file}").format(
+            **words
+        )
+    return _("{refused} refused: {n} problem(s) in {file}").format(**words)
 
 
 def _audit(
@@ -184,20 +210,13 @@ def _audit(
 
 @click.command()
 @click.argument("table", metavar="RESULTS_OR_ANSWERS", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "csv"]),
-    default="table",
-    show_default=True,
-)
-@click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout."
-)
+@format_option(["table", "json", "csv"], "table")
+@report_out_option
 @rules_option
 @engine_option
 @scheduler_option
 @ship_option
+@lang_option
 def audit(
     *,
     table: Path,
@@ -212,10 +231,7 @@ def audit(
     unknown, not assessed or not asked. Exit 1 if any answer set was refused."""
     report, result = _audit(table, rules_dir, engine, scheduler, ship)
     render = {"table": audit_text, "json": audit_json, "csv": audit_csv}[fmt]
-    if out is None:
-        click.echo(printable_lines(render(report)), nl=False)
-    else:
-        write_output(render(report), out, (table, rules_dir))
+    print_report(render(report), out, (table, rules_dir))
     if result is not None and result.refused_rows:
         _say_refused(result.problems, result.refused_rows, result.problem_count)
         sys.exit(1)
@@ -225,16 +241,9 @@ def audit(
 @click.argument("old_rules", type=click.Path(path_type=Path, file_okay=False))
 @click.argument("new_rules", type=click.Path(path_type=Path, file_okay=False))
 @click.argument("answers", metavar="ANSWERS", type=click.Path(path_type=Path))
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "json"]),
-    default="markdown",
-    show_default=True,
-)
-@click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Write here instead of stdout."
-)
+@format_option(["markdown", "json"], "markdown")
+@report_out_option
+@lang_option
 def impact_command(
     old_rules: Path, new_rules: Path, answers: Path, fmt: str, out: Path | None
 ) -> None:
@@ -247,7 +256,4 @@ def impact_command(
         text = impact_json(result)
     else:
         text = impact_markdown(result, display_path(old_rules), display_path(new_rules))
-    if out is None:
-        click.echo(printable_lines(text), nl=False)
-    else:
-        write_output(text, out, (old_rules, new_rules, answers))
+    print_report(text, out, (old_rules, new_rules, answers))

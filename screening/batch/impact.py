@@ -15,6 +15,7 @@ import numpy as np
 from screening.batch import vector
 from screening.batch.run import BatchResult, run_batch
 from screening.batch.table import Raw, code_table
+from screening.catalogue import N_, Words, _
 from screening.markdown import md_escape
 from screening.models import RulePack, RuleSetRef
 
@@ -29,6 +30,17 @@ CHANGES: tuple[tuple[str, int, int], ...] = (
     ("open to raised", vector.OPEN, vector.TRUE),
 )
 """Each change: its name, the result under the old pack and under the new one."""
+CHANGE_WORDS = Words(
+    {
+        "gains raised": N_("gains raised"),
+        "gains open": N_("gains open"),
+        "loses raised": N_("loses raised"),
+        "loses open": N_("loses open"),
+        "raised to open": N_("raised to open"),
+        "open to raised": N_("open to raised"),
+    }
+)
+"""Each change's name as the committee's page shows it (the JSON keeps the name itself)."""
 
 
 @dataclass(frozen=True)
@@ -139,47 +151,57 @@ def impact(
 
 def impact_markdown(result: Impact, old_label: str, new_label: str, heading: bool = True) -> str:
     """The committee's page: a table of changes per rule, readable beside `diff`."""
-    lines = [f"# Impact of {md_escape(new_label)} on {md_escape(result.source)}", ""][
-        : 2 if heading else 0
-    ]
+    title = _("Impact of {new} on {source}").format(
+        new=md_escape(new_label), source=md_escape(result.source)
+    )
+    lines = [f"# {title}", ""][: 2 if heading else 0]
     lines += [
-        "| | folder | rule pack | version | sha256 |",
+        "| | " + " | ".join((_("folder"), _("rule pack"), _("version"), _("sha256"))) + " |",
         "|---|---|---|---|---|",
     ]
-    for which, label, ref in (("old", old_label, result.old), ("new", new_label, result.new)):
+    for which, label, ref in ((_("old"), old_label, result.old), (_("new"), new_label, result.new)):
         lines.append(
             f"| {which} | {md_escape(label)} | {md_escape(ref.name)} | {md_escape(ref.version)} "
             f"| `{ref.sha256[:12]}` |"
         )
-    lines += ["", f"{result.compared:,} of {result.sets:,} answer sets compared."]
+    compared = _("{compared} of {sets} answer sets compared.")
+    lines += ["", compared.format(compared=f"{result.compared:,}", sets=f"{result.sets:,}")]
     if result.added:
         lines.append(
-            f"Questions only the new pack asks ({_ids(result.added)}): their answers are read "
-            "as not assessed under the old pack, which did not ask them."
+            _(
+                "Questions only the new pack asks ({ids}): their answers are read as not "
+                "assessed under the old pack, which did not ask them."
+            ).format(ids=_ids(result.added))
         )
     if result.refused_old or result.refused_new:
         lines.append(
-            f"Not compared: {result.refused_old:,} refused by the old pack, "
-            f"{result.refused_new:,} by the new (run `batch` with each pack to see why)."
+            _(
+                "Not compared: {old} refused by the old pack, {new} by the new (run `batch` "
+                "with each pack to see why)."
+            ).format(old=f"{result.refused_old:,}", new=f"{result.refused_new:,}")
         )
     changed = [r for r in result.rules if r.changes]
-    lines += ["", "## Entries that change" if heading else "**Entries that change**", ""]
+    entries = _("Entries that change")
+    lines += ["", f"## {entries}" if heading else f"**{entries}**", ""]
     if changed:
-        lines += ["| rule | change | answer sets | examples |", "|---|---|---:|---|"]
+        columns = (_("rule"), _("change"), _("answer sets"), _("examples"))
+        lines += ["| " + " | ".join(columns) + " |", "|---|---|---:|---|"]
         for rule in changed:
             note = (
-                "" if rule.in_old and rule.in_new else (" (new)" if rule.in_new else " (removed)")
+                ""
+                if rule.in_old and rule.in_new
+                else (_(" (new)") if rule.in_new else _(" (removed)"))
             )
             for change in rule.changes:
                 lines.append(
-                    f"| `{rule.rule_id}`{note} | {change.change} | {change.count:,} | "
-                    f"{', '.join(md_escape(e) for e in change.examples)} |"
+                    f"| `{rule.rule_id}`{note} | {CHANGE_WORDS[change.change]} | "
+                    f"{change.count:,} | {', '.join(md_escape(e) for e in change.examples)} |"
                 )
     else:
-        lines.append("No answer set gains, loses or changes an entry.")
+        lines.append(_("No answer set gains, loses or changes an entry."))
     unchanged = len(result.rules) - len(changed)
     if changed and unchanged:
-        lines += ["", f"The other {unchanged} rule(s): no answer set changes."]
+        lines += ["", _("The other {n} rule(s): no answer set changes.").format(n=unchanged)]
     return "\n".join(lines) + "\n"
 
 

@@ -8,14 +8,16 @@ from pathlib import Path
 
 import click
 
-from screening.cli.shared import rules_option
+from screening.catalogue import N_, _
+from screening.cli.shared import file_option, lang_option, rules_option
 from screening.fhir.commands import base_option
 from screening.pack.loader import load_pack
 from screening.pack.record_map import load_record_map
+from screening.text import printable
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
-NO_JWT_WARNING = (
+NO_JWT_WARNING = N_(
     "WARNING: --insecure-no-jwt: the JWT check is OFF. Any program on this machine can call "
     "the service without credentials. For development on loopback only; never in a clinic."
 )
@@ -40,21 +42,21 @@ def cds() -> None:
     type=click.IntRange(1, 65535),
     help="Port to listen on.",
 )
-@click.option(
+@file_option(
     "--config",
     "config_file",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="JSON settings: trusted issuers and their JWK Sets, audience, hosts, CORS origins.",
+    "JSON settings: trusted issuers and their JWK Sets, audience, hosts, CORS origins.",
 )
 @click.option(
     "--insecure-no-jwt",
     is_flag=True,
     help="Development only: switch the JWT check off; refused unless --host is loopback.",
 )
-@click.option("--ssl-certfile", type=click.Path(path_type=Path, dir_okay=False), help="TLS cert.")
-@click.option("--ssl-keyfile", type=click.Path(path_type=Path, dir_okay=False), help="TLS key.")
+@file_option("--ssl-certfile", "ssl_certfile", "TLS cert.")
+@file_option("--ssl-keyfile", "ssl_keyfile", "TLS key.")
 @rules_option
 @base_option
+@lang_option
 def serve(
     *,
     host: str,
@@ -77,23 +79,25 @@ def serve(
     from screening.cds.service import create_app  # noqa: PLC0415 - nor Starlette
 
     if insecure_no_jwt and host not in LOOPBACK:
-        raise click.UsageError("--insecure-no-jwt is allowed on a loopback --host only")
+        raise click.UsageError(_("--insecure-no-jwt is allowed on a loopback --host only"))
     if (ssl_certfile is None) != (ssl_keyfile is None):
-        raise click.UsageError("--ssl-certfile and --ssl-keyfile go together")
+        raise click.UsageError(_("--ssl-certfile and --ssl-keyfile go together"))
     config = load_config(config_file) if config_file is not None else ServiceConfig()
     if insecure_no_jwt:
         config = dataclasses.replace(config, jwt_off=True)
-        click.echo(NO_JWT_WARNING, err=True)
+        click.echo(_(NO_JWT_WARNING), err=True)
     elif not config.issuers:
         click.echo(
-            "Warning: no issuers configured (--config): every call will be refused with 401.",
+            _("Warning: no issuers configured (--config): every call will be refused with 401."),
             err=True,
         )
     pack = load_pack(rules_dir)
     app = create_app(pack, base, config, load_record_map(rules_dir, pack))
     scheme = "https" if ssl_certfile else "http"
+    address = f"{scheme}://{host}:{port}/cds-services"
     click.echo(
-        f"CDS Hooks discovery at {scheme}://{host}:{port}/cds-services (Ctrl+C to stop)", err=True
+        printable(_("CDS Hooks discovery at {address} (Ctrl+C to stop)").format(address=address)),
+        err=True,
     )
     try:
         uvicorn.run(

@@ -14,9 +14,13 @@ from typing import TYPE_CHECKING
 
 import click
 
+from screening.catalogue import _
 from screening.cli.shared import (
+    file_option,
+    format_option,
     lang_option,
     out_option,
+    print_report,
     read_answers,
     rules_option,
     write_output,
@@ -45,22 +49,15 @@ PASSWORD_ENV = "SCREENING_SIGNING_PASSWORD"
     "answers_file", metavar="ANSWERS.json", type=click.Path(path_type=Path, dir_okay=False)
 )
 @rules_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice([f.name for f in EXPORT_FORMATS]),
-    default="json",
-    show_default=True,
-)
+@format_option([f.name for f in EXPORT_FORMATS], "json")
 @out_option(f" (required for {', '.join(f.name for f in EXPORT_FORMATS if f.binary)})")
 @lang_option
-@click.option(
+@file_option(
     "--sign",
     "identity",
-    metavar="CERT.p12",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help=f"Sign the PDF (PAdES) with this PKCS#12 identity; its password is read from "
+    f"Sign the PDF (PAdES) with this PKCS#12 identity; its password is read from "
     f"${PASSWORD_ENV}, else asked for.",
+    metavar="CERT.p12",
 )
 @click.option(
     "--timestamp-url",
@@ -81,18 +78,21 @@ def evaluate(  # click passes the options by name
     chosen = export_format(fmt)
     if chosen.binary and out is None:
         raise click.ClickException(
-            f"--format {fmt} needs --out FILE.{chosen.extension}: a {chosen.noun} is binary"
+            _("--format {format} needs --out FILE.{extension}: a {noun} is binary").format(
+                format=fmt, extension=chosen.extension, noun=_(chosen.noun)
+            )
         )
     if identity is not None and fmt != "pdf":
-        raise click.ClickException("--sign signs a PDF: give --format pdf")
+        raise click.ClickException(_("--sign signs a PDF: give --format pdf"))
     if timestamp_url is not None and identity is None:
-        raise click.ClickException("--timestamp-url times a signature: give --sign CERT.p12")
+        raise click.ClickException(_("--timestamp-url times a signature: give --sign CERT.p12"))
     signer = _signing_identity(identity) if identity is not None else None
     pack = load_pack(rules_dir)
     answers, shown = read_answers(answers_file, pack)
     checklist = evaluate_answers(pack, answers, shown)
     for flag in free_text_flags(free_texts(answers), pack.vocabulary):
-        click.echo(printable(f"Warning: {shown}: {flag}"), err=True)
+        said = _("Warning: {file}: {flag}").format(file=shown, flag=flag)
+        click.echo(printable(said), err=True)
     output = chosen.render(checklist)
     if signer is not None and isinstance(output, bytes):
         from screening.pdf.signing import sign, timestamp_authority
@@ -112,19 +112,20 @@ def _signing_identity(path: Path) -> Identity:
     data = read_bounded(path, MAX_CREDENTIAL_BYTES, shown)
     password = os.environ.get(PASSWORD_ENV)
     if password is None:
-        password = click.prompt(f"Password for {shown}", hide_input=True, err=True)
+        password = click.prompt(
+            _("Password for {file}").format(file=shown), hide_input=True, err=True
+        )
     return load_identity(data, password.encode(), shown)
 
 
 @click.command()
 @click.argument("pdf_file", metavar="FILE.pdf", type=click.Path(path_type=Path, dir_okay=False))
 @rules_option
-@click.option(
+@file_option(
     "--trust",
     "trust_file",
+    "Certificates the clinic trusts: a signed file's signer must chain to one (else exit 6).",
     metavar="CERTS.pem",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Certificates the clinic trusts: a signed file's signer must chain to one (else exit 6).",
 )
 @click.option(
     "--accept-older-by-text",
@@ -132,6 +133,7 @@ def _signing_identity(path: Path) -> Identity:
     help="Exit 0, not 3, for another release's file whose text and record match (its page "
     "drawing cannot be checked by this release).",
 )
+@lang_option
 def verify(
     pdf_file: Path, rules_dir: Path, trust_file: Path | None, accept_older_by_text: bool
 ) -> None:
@@ -172,5 +174,5 @@ def verify(
     data = read_bounded(pdf_file, MAX_PDF_BYTES, shown)
     pack = pack_for_verifying(rules_dir, signed_part(data, shown, None)[1], shown)
     result = verify_pdf(data, pack, shown, trust)
-    click.echo("\n".join(printable(line) for line in result.lines()))
+    print_report("".join(f"{line}\n" for line in result.lines()))
     sys.exit(result.exit_code(accept_older=accept_older_by_text))

@@ -14,10 +14,17 @@ from pathlib import Path
 import click
 
 from screening.catalogue import _
-from screening.cli.shared import lang_option, out_option, rules_option, write_output
+from screening.cli.shared import (
+    format_option,
+    lang_option,
+    out_option,
+    print_report,
+    rules_option,
+    write_output,
+)
 from screening.describe import describe_condition
 from screening.pack.loader import DEFAULT_RULES_DIR, display_path, load_pack
-from screening.text import escaped_json, printable, printable_lines
+from screening.text import escaped_json, printable
 
 # The commands' own modules, imported when the command runs (the module docstring says why).
 # ruff: noqa: PLC0415
@@ -60,16 +67,14 @@ def check(rules_dir: Path, with_coverage: bool) -> None:
 
         results = run_pack_scenarios(rules_dir, pack)
         gaps = coverage(pack, results)
-        click.echo(printable_lines(coverage_report(gaps, results)), nl=False)
+        print_report(coverage_report(gaps, results))
         sys.exit(0 if gaps.complete else 1)
 
 
 @click.command()
 @rules_option
 @lang_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@format_option(["text", "json"], "text")
 def items(rules_dir: Path, fmt: str) -> None:
     """List the form's items with their ids, sections and questions."""
     pack = load_pack(rules_dir)
@@ -102,13 +107,7 @@ def items(rules_dir: Path, fmt: str) -> None:
 
 @click.command("rules")
 @rules_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["markdown", "html", "csv"]),
-    default="markdown",
-    show_default=True,
-)
+@format_option(["markdown", "html", "csv"], "markdown")
 @out_option("")
 @lang_option
 def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
@@ -130,6 +129,7 @@ def rules_document(rules_dir: Path, fmt: str, out: Path | None) -> None:
 @click.command()
 @click.argument("old_dir", type=click.Path(path_type=Path, file_okay=False))
 @click.argument("new_dir", type=click.Path(path_type=Path, file_okay=False))
+@lang_option
 def diff(old_dir: Path, new_dir: Path) -> None:
     """List what changed from OLD_DIR to NEW_DIR; exit 0 whether or not they differ."""
     from screening.pack.record_map import load_record_map
@@ -137,8 +137,9 @@ def diff(old_dir: Path, new_dir: Path) -> None:
 
     old, new = load_pack(old_dir), load_pack(new_dir)
     records = load_record_map(old_dir, old), load_record_map(new_dir, new)
-    text = diff_text(diff_packs(old, new, *records), display_path(old_dir), display_path(new_dir))
-    click.echo(printable_lines(text), nl=False)
+    print_report(
+        diff_text(diff_packs(old, new, *records), display_path(old_dir), display_path(new_dir))
+    )
 
 
 @click.command()
@@ -151,7 +152,7 @@ def scenarios(rules_dir: Path) -> None:
     pack = load_pack(rules_dir)
     results = run_pack_scenarios(rules_dir, pack)
     report = scenario_report(results, display_path(rules_dir / SCENARIOS_FOLDER))
-    click.echo(printable_lines(report), nl=False)
+    print_report(report)
     sys.exit(0 if all_passed(results) else 1)
 
 
@@ -164,6 +165,7 @@ def scenarios(rules_dir: Path) -> None:
     show_default="the shipped rules/schema/ folder",
     help="Folder to write the schema files to.",
 )
+@lang_option
 def schema(out_dir: Path) -> None:
     """Write the JSON Schemas of the rule and scenario files, for editors to validate with."""
     from screening.pack.schema import schema_documents
@@ -171,4 +173,4 @@ def schema(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in schema_documents().items():
         write_output(text, out_dir / name)
-        click.echo(f"Wrote {display_path(out_dir / name)}")
+        click.echo(printable(_("Wrote {file}").format(file=display_path(out_dir / name))))

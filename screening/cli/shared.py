@@ -1,5 +1,6 @@
 """What every command group of the CLI shares, defined once: the `--rules`, `--out` and
-`--lang` options, reading an answers file, and writing a result whole to a file or stdout.
+`--lang` options (and the shapes of `--format` and of a file option), reading an answers file,
+and writing a result whole to a file or stdout, or a report to the terminal.
 
 The command modules (`screening.cli.pack_commands`, `screening.cli.checklist_commands`,
 `screening.batch.cli`, `screening.fhir.commands`, `screening.cds.commands`) import from here;
@@ -20,7 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from screening.answers import read_answers_bytes
-from screening.catalogue import available_languages, speaking
+from screening.catalogue import _, available_languages, speaking
 from screening.fhir.hidden import hidden_answers_dropped
 from screening.limits import MAX_ANSWERS_BYTES
 from screening.models import AnswersFile, RulePack
@@ -51,6 +52,7 @@ lang_option = click.option(
     type=click.Choice(available_languages()),
     callback=_speak,
     expose_value=False,
+    is_eager=True,  # before the other options' callbacks, whose refusals speak its language
     help="Language of the program's own words (the pack's stay as the pack wrote them); "
     "default English.",
 )
@@ -60,7 +62,9 @@ def _out_file(_ctx: click.Context, _param: click.Parameter, value: str | None) -
     """`--out` names a file: a name ending in a slash is a folder, refused before any work."""
     if value is not None and value.endswith(("/", os.sep)):
         raise click.BadParameter(
-            f"{printable(value)!r} names a folder; give a file name, e.g. {value}checklist.json"
+            _("{given} names a folder; give a file name, e.g. {example}").format(
+                given=repr(printable(value)), example=f"{value}checklist.json"
+            )
         )
     return None if value is None else Path(value)
 
@@ -79,6 +83,22 @@ def out_option(what: str) -> Callable[[_Command], _Command]:
     )
 
 
+def format_option(choices: Sequence[str], default: str) -> Callable[[_Command], _Command]:
+    """`--format`: one of `choices`, `default` when not given (shown in `--help`)."""
+    return click.option(
+        "--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True
+    )
+
+
+def file_option(
+    name: str, dest: str, help_text: str, metavar: str | None = None
+) -> Callable[[_Command], _Command]:
+    """An option that names one file (a folder is refused), passed as a `Path`."""
+    return click.option(
+        name, dest, metavar=metavar, type=click.Path(path_type=Path, dir_okay=False), help=help_text
+    )
+
+
 def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile, str]:
     """Read and parse an answers file; also return its name as every error shows it.
 
@@ -93,7 +113,7 @@ def read_answers(path: Path, pack: RulePack | None = None) -> tuple[AnswersFile,
     if pack is not None:  # answers to hidden follow-ups: dropped, with a note
         answers, note = hidden_answers_dropped(pack, answers)
         if note is not None:
-            click.echo(printable(f"{shown}: note: {note}"), err=True)
+            click.echo(printable(_("{file}: note: {note}").format(file=shown, note=note)), err=True)
     return answers, shown
 
 
@@ -119,10 +139,20 @@ def write_output(text: str | bytes, out: Path | None, inputs: Sequence[Path] = (
     _replace_file(target, data, out, existing)
 
 
+def print_report(text: str, out: Path | None = None, inputs: Sequence[Path] = ()) -> None:
+    """A report (a table, Markdown, a list of findings) on stdout, every line made
+    `printable`, or written whole to `out` as `write_output` writes: the one way a command
+    shows a text that is not JSON."""
+    if out is None:
+        click.echo(printable_lines(text), nl=False)
+    else:
+        write_output(text, out, inputs)
+
+
 def check_output(out: Path, inputs: Sequence[Path] = ()) -> tuple[Path, os.stat_result | None]:
     """The file `out` writes to and its state now, or a refusal naming `out` and why."""
     if not out.name:
-        raise click.ClickException("--out needs a file name")
+        raise click.ClickException(_("--out needs a file name"))
     target = Path(os.path.realpath(out)) if out.is_symlink() else out
     try:
         existing = os.stat(target)
@@ -135,24 +165,28 @@ def check_output(out: Path, inputs: Sequence[Path] = ()) -> tuple[Path, os.stat_
         return click.ClickException(printable(f"{display_path(out)}: {why}"))
 
     if existing is not None and stat.S_ISDIR(existing.st_mode):
-        raise refuse("is a folder; give a file name")
+        raise refuse(_("is a folder; give a file name"))
     if existing is None and not target.parent.is_dir():
         raise _cannot_write(out, FileNotFoundError(errno.ENOENT, os.strerror(errno.ENOENT)))
     if existing is not None and not stat.S_ISREG(existing.st_mode):
         raise refuse(
-            "is not a regular file (a device, pipe or socket): give the name of a file to write"
+            _("is not a regular file (a device, pipe or socket): give the name of a file to write")
         )
     if existing is not None and (
         not os.access(target, os.W_OK) or not existing.st_mode & stat.S_IWUSR
     ):
-        raise refuse("is read-only: it is not replaced; give another name")
+        raise refuse(_("is read-only: it is not replaced; give another name"))
     for given in inputs:
         if given.is_dir():
             inside = Path(os.path.realpath(target.parent)) == Path(os.path.realpath(given))
             if inside and target.suffix.lower() in (".yaml", ".yml"):
-                raise refuse(f"is a file of the input folder {display_path(given)}: not replaced")
+                raise refuse(
+                    _("is a file of the input folder {folder}: not replaced").format(
+                        folder=display_path(given)
+                    )
+                )
         elif existing is not None and given.exists() and os.path.samefile(target, given):
-            raise refuse("is the input file: it is not replaced; give another name")
+            raise refuse(_("is the input file: it is not replaced; give another name"))
     return target, existing
 
 
@@ -177,5 +211,7 @@ def _replace_file(target: Path, data: bytes, out: Path, existing: os.stat_result
 def _cannot_write(out: Path, exc: OSError) -> click.ClickException:
     """The requested file's name, never the temporary one's, and why it cannot be written."""
     return click.ClickException(
-        printable(f"{display_path(out)}: cannot write: {exc.strerror or exc}")
+        printable(
+            _("{file}: cannot write: {why}").format(file=display_path(out), why=exc.strerror or exc)
+        )
     )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from screening.cli.shared import read_answers, rules_option, write_output
+from screening.cli.shared import lang_option, read_answers, rules_option, write_output
 from screening.engine import evaluate
 from screening.fhir.discussed import discussed_structure_definition
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base, item_codes, questionnaire_json
@@ -39,6 +39,7 @@ def fhir() -> None:
 @fhir.command("questionnaire")
 @rules_option
 @base_option
+@lang_option
 def questionnaire_command(rules_dir: Path, base: str) -> None:
     """Print the pack's form as an R4 Questionnaire (SDC) for an EHR's form renderer."""
     write_output(questionnaire_json(load_pack(rules_dir), base), None)
@@ -50,6 +51,7 @@ def questionnaire_command(rules_dir: Path, base: str) -> None:
 )
 @rules_option
 @base_option
+@lang_option
 def response_command(answers_file: Path, rules_dir: Path, base: str) -> None:
     """Print ANSWERS.json as a QuestionnaireResponse to the pack's Questionnaire."""
     pack = load_pack(rules_dir)
@@ -59,6 +61,7 @@ def response_command(answers_file: Path, rules_dir: Path, base: str) -> None:
 
 @fhir.command("extension")
 @base_option
+@lang_option
 def extension_command(base: str) -> None:
     """Print the StructureDefinition of the extension that carries discussed points and notes."""
     write_output(json.dumps(discussed_structure_definition(base), indent=2) + "\n", None)
@@ -67,6 +70,7 @@ def extension_command(base: str) -> None:
 @fhir.command("codesystem")
 @rules_option
 @base_option
+@lang_option
 def codesystem_command(rules_dir: Path, base: str) -> None:
     """Print the CodeSystem of the Questionnaire's item codes (BASE/CodeSystem/ID-items)."""
     write_output(json.dumps(item_codes(load_pack(rules_dir), base), indent=2) + "\n", None)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from screening.catalogue import N_, SOURCE_LANGUAGE, _, active_language
 from screening.errors import Problem
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base
 from screening.limits import MAX_ANSWERS
@@ -29,7 +30,7 @@ def _part(name: str, kind: str, minimum: int, short: str) -> list[dict[str, Any]
             "id": slice_id,
             "path": "Extension.extension",
             "sliceName": name,
-            "short": short,
+            "short": _(short),
             "min": minimum,
             "max": "1",
         },
@@ -46,14 +47,14 @@ def _part(name: str, kind: str, minimum: int, short: str) -> list[dict[str, Any]
 def discussed_structure_definition(base: str = DEFAULT_BASE) -> dict[str, Any]:
     """The StructureDefinition of the discussed-point extension, as a clinic publishes it."""
     url = discussed_url(base)
-    return {
+    definition: dict[str, Any] = {
         "resourceType": "StructureDefinition",
         "id": DISCUSSED_EXTENSION,
         "url": url,
         "name": "DiscussedPoint",
-        "title": "Discussed point of the discussion checklist",
+        "title": _("Discussed point of the discussion checklist"),
         "status": "draft",
-        "description": (
+        "description": _(
             "A point of the discussion checklist that the clinician marked: the rule that "
             "raised it, whether it was discussed, and an optional note. Not a verdict."
         ),
@@ -69,8 +70,8 @@ def discussed_structure_definition(base: str = DEFAULT_BASE) -> dict[str, Any]:
                 {
                     "id": "Extension",
                     "path": "Extension",
-                    "short": "Discussed point",
-                    "definition": "A marked point of the discussion checklist.",
+                    "short": _("Discussed point"),
+                    "definition": _("A marked point of the discussion checklist."),
                 },
                 {
                     "id": "Extension.extension",
@@ -80,14 +81,17 @@ def discussed_structure_definition(base: str = DEFAULT_BASE) -> dict[str, Any]:
                         "rules": "closed",
                     },
                 },
-                *_part("rule", "code", 1, "The id of the rule that raised the point"),
-                *_part("done", "boolean", 1, "Whether the point was discussed"),
-                *_part("note", "string", 0, "The clinician's note on the point"),
+                *_part("rule", "code", 1, N_("The id of the rule that raised the point")),
+                *_part("done", "boolean", 1, N_("Whether the point was discussed")),
+                *_part("note", "string", 0, N_("The clinician's note on the point")),
                 {"id": "Extension.url", "path": "Extension.url", "fixedUri": url},
                 {"id": "Extension.value[x]", "path": "Extension.value[x]", "max": "0"},
             ]
         },
     }
+    if active_language() != SOURCE_LANGUAGE:  # an English definition stays as it always was
+        definition["language"] = active_language()
+    return definition
 
 
 def read_discussed(

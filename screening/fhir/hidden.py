@@ -4,6 +4,7 @@ and an answers file of our own alike."""
 
 from __future__ import annotations
 
+from screening.catalogue import _
 from screening.fhir.response import ResponseAnswers, questionnaire_problems
 from screening.logic import asked_states
 from screening.models import AnswersFile, RulePack
@@ -41,11 +42,11 @@ def hidden_answers_dropped(pack: RulePack, answers: AnswersFile) -> tuple[Answer
     if not dropped:
         return answers, None
     why = (
-        " (the form that made the response kept them)"
+        _(" (the form that made the response kept them)")
         if isinstance(answers, ResponseAnswers)
         else ""
     )
-    return kept, (
-        f"{len(dropped)} answer(s) to questions not shown given the other answers were "
-        f"dropped, not evaluated{why}: {', '.join(dropped)}"
-    )
+    return kept, _(
+        "{n} answer(s) to questions not shown given the other answers were dropped, not "
+        "evaluated{why}: {ids}"
+    ).format(n=len(dropped), why=why, ids=", ".join(dropped))

@@ -61,8 +61,10 @@ def check_base(base: str) -> str:
     """A canonical base: an absolute http(s) address with no `|`, query or fragment."""
     if not _BASE.fullmatch(base):
         raise ValueError(
-            "must be an absolute http(s) address with no spaces, '|', '?' or '#', "
-            "such as https://fhir.example.org/fhir"
+            _(
+                "must be an absolute http(s) address with no spaces, '|', '?' or '#', such as "
+                "{example}"
+            ).format(example="https://fhir.example.org/fhir")
         )
     return base.rstrip("/")
 

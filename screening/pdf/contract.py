@@ -104,6 +104,9 @@ class PageContract:
     alone atop every page.
     `reference_grade`: the References print each checklist source's evidence grade and
     level of certainty (format 4 on; a pack's source, as formats 1 and 2 list, always does).
+    `find_out_last`: the points raised come first, by section, then the open points under
+    `open_heading` as a part of its own, each question once whatever the sections of its
+    points, as the screen lists them (format 4 on; format 3 groups them within each section).
     `background_note`: printed once in the References, under the first source marked
     background. `answers_intro`: under
     the Answers heading. `from_checklist`: the pages print only what the checklist carries:
@@ -132,6 +135,7 @@ class PageContract:
     open_statements_intro: str | None = None
     head_reference: str = "{reference}"
     reference_grade: bool = False
+    find_out_last: bool = False
 
 
 _FORMAT_1 = PageContract(
@@ -206,6 +210,7 @@ CONTRACTS[4] = replace(
     ),
     head_reference=N_("Patient reference: {reference}"),
     reference_grade=True,
+    find_out_last=True,
 )
 """Each record format's page contract, by `format_version`; the last is the one written."""
 
@@ -271,6 +276,9 @@ class SectionBlock:
     section: str
     raised: tuple[Entry, ...]
     open_groups: tuple[tuple[str, tuple[Entry, ...]], ...]
+    labelled: bool = True
+    """Whether the open groups print the small `open_heading` above them: not when the
+    block is the part of the open points, whose heading it is already."""
 
     @property
     def entries(self) -> tuple[Entry, ...]:
@@ -280,6 +288,17 @@ class SectionBlock:
 
 def section_blocks(contract: PageContract, checklist: Checklist) -> list[SectionBlock]:
     """The Checklist part's sections in the order they first appear, as the format prints them."""
+    if contract.find_out_last and contract.open_heading:
+        raised = [e for e in checklist.entries if not e.open_items]
+        blocks = [
+            SectionBlock(section, tuple(e for e in raised if e.section == section), ())
+            for section in dict.fromkeys(e.section for e in raised)
+        ]
+        groups = group_open_entries(checklist.entries)
+        if groups:
+            together = tuple((item, tuple(group)) for item, group in groups.items())
+            blocks.append(SectionBlock(contract.open_heading, (), together, labelled=False))
+        return blocks
     blocks = []
     for section in dict.fromkeys(e.section for e in checklist.entries):
         here = [e for e in checklist.entries if e.section == section]

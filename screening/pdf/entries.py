@@ -162,12 +162,12 @@ class EntryBlocks(Blocks):
                 self._wrapped(self.t(text), doc.epw - self.OPEN_X, 8)
                 for text in statement_lines(self.contract, group_statements(group))
             ]
-            heading = 5.5 if first else 0
+            heading = 5.5 if first and block.labelled else 0
             whole = sum(p.height for p in parts) + sum(len(w) * 3.8 + 0.4 for w in said)
             # the group never splits: if it does not fit in the space left, it starts on the
             # next page (a group taller than a page starts on a page of its own)
             doc.ensure_room(heading + len(question) * 4.4 + 0.6 + whole)
-            if first and self.contract.open_heading:
+            if first and self.contract.open_heading and block.labelled:
                 if block.raised:
                     doc.ln(1)
                 doc.style(7.5, bold=True, color=ACCENT)

@@ -233,7 +233,7 @@ def _entry_parts(checklist: Checklist, pack: RulePack | None, contract: PageCont
         parts.append(Part(f"the section heading {shown(block.section)}", fold(block.section)))
         for entry in block.raised:
             parts += _full_entry(entry, label, contract)
-        if block.open_groups and contract.open_heading:
+        if block.open_groups and contract.open_heading and block.labelled:
             parts.append(
                 Part("the heading of the open entries", fold(contract.open_heading.upper()))
             )

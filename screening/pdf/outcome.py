@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from screening.catalogue import _
 from screening.models import CURRENT_PACK_SCHEMA, PackSchema, RuleSetRef
 from screening.pdf import record as records
 from screening.pdf.record import listed, shown
@@ -96,30 +97,36 @@ class VerifyResult:
             return ok + signed + self._schema_lines() + self._reworded_lines()
         lines, now = self._heading(made)
         if self.answers_problem is not None:
-            lines.append(f"  the embedded answers do not fit {now}: {self.answers_problem}")
+            lines.append(
+                _("  the embedded answers do not fit {pack}: {problem}").format(
+                    pack=now, problem=self.answers_problem
+                )
+            )
         elif self.same_checklist:
-            lines.append(f"  re-evaluated with {now}, the checklist is the same.")
+            lines.append(
+                _("  re-evaluated with {pack}, the checklist is the same.").format(pack=now)
+            )
         else:
-            lines.append(f"  re-evaluated with {now}, the checklist differs:")
+            lines.append(_("  re-evaluated with {pack}, the checklist differs:").format(pack=now))
             lines += self._differences()
         if self.drawing != "by-text":  # the heading names the release that made it
             lines += self._drawing_lines()
         lines += signed + self._schema_lines() + self._reworded_lines()
-        lines.extend(f"  not checked: {what}" for what in self.unchecked)
+        lines.extend(_("  not checked: {what}").format(what=what) for what in self.unchecked)
         return lines
 
     def _ok_heading(self, made: str) -> str:
-        checklist = (
-            f"the checklist matches: re-evaluating the embedded answers with {made} gives the "
+        checklist = _(
+            "the checklist matches: re-evaluating the embedded answers with {pack} gives the "
             "same checklist."
-        )
-        if self.drawing == "same":
-            return f"OK: {self.source}: {checklist}"
-        if self.drawing == "re-saved":
-            return f"RE-SAVED: {self.source}: {checklist}"
-        if self.drawing == "not-reproducible":
-            return f"NOT REPRODUCIBLE HERE: {self.source}: {checklist}"
-        return f"OLDER RELEASE: {self.source}: {checklist}"
+        ).format(pack=made)
+        heading = {
+            "same": _("OK: {file}: {checklist}"),
+            "re-saved": _("RE-SAVED: {file}: {checklist}"),
+            "not-reproducible": _("NOT REPRODUCIBLE HERE: {file}: {checklist}"),
+            "by-text": _("OLDER RELEASE: {file}: {checklist}"),
+        }[self.drawing]
+        return heading.format(file=self.source, checklist=checklist)
 
     def _drawing_lines(self) -> list[str]:
         """How the pages were checked, when not by drawing them again exactly."""
@@ -127,75 +134,95 @@ class VerifyResult:
             return []
         if self.drawing == "re-saved":
             return [
-                "  re-saved by another program: the pages draw and the record hold exactly what "
-                "this program writes for them, in a file written otherwise (not altered)"
+                _(
+                    "  re-saved by another program: the pages draw and the record hold exactly "
+                    "what this program writes for them, in a file written otherwise (not altered)"
+                )
             ]
         if self.drawing == "not-reproducible":
             return [
-                "  cannot re-draw the pages identically here: "
-                + "; ".join(self.libraries)
-                + "; text and record match (the drawing itself is not checked: verify "
-                "where those releases are installed)"
+                _(
+                    "  cannot re-draw the pages identically here: {libraries}; text and record "
+                    "match (the drawing itself is not checked: verify where those releases are "
+                    "installed)"
+                ).format(libraries="; ".join(self.libraries))
             ]
         release = shown(self.made_by).removeprefix("screening ")
         return [
-            f"  text and record match; the page drawing of a {release} file cannot be checked "
-            f"by this release ({records.GENERATOR}): paint over the text would not show here"
+            _(
+                "  text and record match; the page drawing of a {release} file cannot be checked "
+                "by this release ({generator}): paint over the text would not show here"
+            ).format(release=release, generator=records.GENERATOR)
         ]
 
     def _differences(self) -> list[str]:
         lines = [
             f"    {what}: {', '.join(ids)}"
             for what, ids in (
-                ("new entries", self.added),
-                ("entries gone", self.removed),
-                ("entries changed", self.changed),
+                (_("new entries"), self.added),
+                (_("entries gone"), self.removed),
+                (_("entries changed"), self.changed),
             )
             if ids
         ]
         if self.other_disclaimer:
-            lines.append("    the disclaimer is not this program's")
+            lines.append(_("    the disclaimer is not this program's"))
         elif not (self.added or self.removed or self.changed):
-            lines.append("    the items not assessed or the patient details differ")
+            lines.append(_("    the items not assessed or the patient details differ"))
         return lines
 
     def _heading(self, made: str) -> tuple[list[str], str]:
         """What differs, first; and what the answers were re-evaluated with."""
         if self.produced_by.sha256 != self.current.sha256:
             return [
-                f"{self.source}: the rule pack has changed since this PDF was made.",
-                f"  made with: {made}",
-                f"  current:   {_pack_words(self.current)}",
-            ], "the current pack"
+                _("{file}: the rule pack has changed since this PDF was made.").format(
+                    file=self.source
+                ),
+                _("  made with: {pack}").format(pack=made),
+                _("  current:   {pack}").format(pack=_pack_words(self.current)),
+            ], _("the current pack")
         if not self.same_checklist:
             return [
-                f"{self.source}: the rule pack is the same, but the program is not: made by "
-                f"{shown(self.made_by)}, re-evaluated by {records.GENERATOR}.",
-                f"  rule pack: {made}",
-            ], "this program"
+                _(
+                    "{file}: the rule pack is the same, but the program is not: made by "
+                    "{made_by}, re-evaluated by {generator}."
+                ).format(
+                    file=self.source, made_by=shown(self.made_by), generator=records.GENERATOR
+                ),
+                _("  rule pack: {pack}").format(pack=made),
+            ], _("this program")
         if self.rerendered:
             return [
-                f"{self.source}: the rule pack and the program's version are the same, but the "
-                "record words entries otherwise than this program does."
-            ], "the current pack"
-        return [f"{self.source}: parts of the pages could not be checked."], "the current pack"
+                _(
+                    "{file}: the rule pack and the program's version are the same, but the "
+                    "record words entries otherwise than this program does."
+                ).format(file=self.source)
+            ], _("the current pack")
+        return [_("{file}: parts of the pages could not be checked.").format(file=self.source)], _(
+            "the current pack"
+        )
 
     def _schema_lines(self) -> list[str]:
         if self.pack_schema == CURRENT_PACK_SCHEMA:
             return []
         return [
-            f"  the rule pack was read by pack schema {self.pack_schema}, as screening 0.1.0 and "
-            "0.2.0 read packs: its rules have no summaries"
+            _(
+                "  the rule pack was read by pack schema {schema}, as screening 0.1.0 and 0.2.0 "
+                "read packs: its rules have no summaries"
+            ).format(schema=self.pack_schema)
         ]
 
     def _reworded_lines(self) -> list[str]:
         if not self.reworded:
             return []
         return [
-            "  same points, worded differently today (text, rationale or citations): "
-            + listed([shown(r) for r in self.reworded])
+            _(
+                "  same points, worded differently today (text, rationale or citations): {rules}"
+            ).format(rules=listed([shown(r) for r in self.reworded]))
         ]
 
 
 def _pack_words(rs: RuleSetRef) -> str:
-    return f"{shown(rs.name)} {shown(rs.version)} (sha256 {shown(rs.sha256)})"
+    return _("{name} {version} (sha256 {sha256})").format(
+        name=shown(rs.name), version=shown(rs.version), sha256=shown(rs.sha256)
+    )

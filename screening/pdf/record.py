@@ -16,7 +16,13 @@ from fpdf.output import OutputProducer, PDFInfo
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from screening.canonical import canonical_sha256, checklist_digest
-from screening.catalogue import SOURCE_LANGUAGE, active_language, available_languages, speaking
+from screening.catalogue import (
+    SOURCE_LANGUAGE,
+    _,
+    active_language,
+    available_languages,
+    speaking,
+)
 from screening.errors import ExportError, Problem
 from screening.models import AnswersFile, Checklist, RuleSetRef
 from screening.pdf.contract import CURRENT_FORMAT
@@ -238,7 +244,7 @@ def altered(source: str, why: str) -> ExportError:
 def render(record: PdfRecord) -> bytes:
     """The PDF this program writes for `record`, in its language, for `verify` to compare a
     file with."""
-    with speaking(record.language):
+    with speaking(record.language or SOURCE_LANGUAGE):  # the file's, never the command's
         document = _document(record.answers, record.checklist, record.generator, record.libraries)
         return _output(document, record.answers)
 
@@ -251,4 +257,5 @@ def shown(text: str) -> str:
 def listed(ids: list[str], most: int = 10) -> str:
     """Ids in a message, the first `most` named and the rest counted."""
     text = ", ".join(ids[:most])
-    return text + (f" and {len(ids) - most} more" if len(ids) > most else "")
+    more = _(" and {n} more").format(n=len(ids) - most) if len(ids) > most else ""
+    return text + more

@@ -30,6 +30,7 @@ from asn1crypto import pem, x509  # type: ignore[import-untyped]  # no types
 from cryptography.utils import CryptographyDeprecationWarning
 from pypdf import PdfReader
 
+from screening.catalogue import _
 from screening.errors import ExportError, Problem
 from screening.limits import MAX_CREDENTIAL_BYTES
 from screening.models import Checklist
@@ -81,21 +82,25 @@ class SignatureReport:
     """None when no certificates to trust were given."""
 
     def lines(self) -> list[str]:
-        when = self.signed_at.isoformat() if self.signed_at else "no signing time given"
+        when = self.signed_at.isoformat() if self.signed_at else _("no signing time given")
         lines = [
-            f"  signed by {self.signer}, at {when} as the signer's machine claims; nothing "
-            "changed after signing"
+            _(
+                "  signed by {signer}, at {when} as the signer's machine claims; nothing changed "
+                "after signing"
+            ).format(signer=self.signer, when=when)
         ]
         if self.timestamped_at is not None:
-            lines.append(f"  timestamped at {self.timestamped_at.isoformat()}")
+            lines.append(_("  timestamped at {when}").format(when=self.timestamped_at.isoformat()))
         if self.trusted is None:
-            lines.append("  the signer's certificate is not checked: give --trust CERTS.pem")
+            lines.append(_("  the signer's certificate is not checked: give --trust CERTS.pem"))
         elif self.trusted:
-            lines.append("  the signer's certificate chains to one of the certificates trusted")
+            lines.append(_("  the signer's certificate chains to one of the certificates trusted"))
         else:
             lines.append(
-                "  the signer's certificate does NOT chain to a certificate trusted (--trust): "
-                "who signed is not vouched for"
+                _(
+                    "  the signer's certificate does NOT chain to a certificate trusted "
+                    "(--trust): who signed is not vouched for"
+                )
             )
         return lines
 

@@ -55,7 +55,7 @@ from typing import Any
 from asn1crypto import x509  # type: ignore[import-untyped]  # no types
 from pypdf import PdfReader
 
-from screening.catalogue import speaking
+from screening.catalogue import SOURCE_LANGUAGE, _, speaking
 from screening.engine import evaluate
 from screening.errors import AnswersError, ExportError, PackError, Problem
 from screening.models import (
@@ -275,7 +275,7 @@ def _check_drawing(
     else:
         differing = ()
     same_pack = record.rule_set.sha256 == pack.sha256
-    with speaking(record.language):
+    with speaking(record.language or SOURCE_LANGUAGE):  # never the command's --lang
         unchecked = check_pages(
             _page_texts(reader, source), record, pack if same_pack else None, source
         )
@@ -289,7 +289,9 @@ def _differing_libraries(record: PdfRecord) -> tuple[str, ...]:
         return ()  # this release always names them: a record without them is not its own
     named = records.libraries_of(record)
     return tuple(
-        f"{name} {here[name]} here, the file names {shown(named.get(name, 'none'))}"
+        _("{library} {here} here, the file names {named}").format(
+            library=name, here=here[name], named=shown(named.get(name, "none"))
+        )
         for name in records.DRAWING_LIBRARIES
         if named.get(name) != here[name]
     )

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeVar
 
+from screening.catalogue import N_, Said, Words, _, ngettext, worded
 from screening.describe import describe_condition
 from screening.language import Vocabulary
 from screening.markdown import md_escape
@@ -22,44 +23,53 @@ What = Literal["pack", "source", "item", "rule", "record"]
 Action = Literal["added", "removed", "changed"]
 
 FIELD_WORDS = {
-    "name": "name",
-    "version": "version",
-    "status": "status",
-    "date": "date",
-    "reviewers": "reviewers",
-    "description": "description",
-    "scripts": "scripts",
-    "citation": "citation",
-    "doi": "DOI",
-    "url": "link",
-    "revised": "label revision",
-    "sections": "sections relied on",
-    "grade": "evidence grade",
-    "note": "note",
-    "background": "background only",
-    "short_name": "short name",
-    "section": "section",
-    "label": "label",
-    "question": "question",
-    "help": "help text",
-    "asked_if": "asked only when",
-    "kind": "kind",
-    "when": "condition",
-    "summary": "headline",
-    "text": "checklist text",
-    "rationale": "rationale",
-    "sources": "sources",
-    "source_says": "what the sources say",
+    "name": N_("name"),
+    "version": N_("version"),
+    "status": N_("status"),
+    "date": N_("date"),
+    "reviewers": N_("reviewers"),
+    "description": N_("description"),
+    "scripts": N_("scripts"),
+    "citation": N_("citation"),
+    "doi": N_("DOI"),
+    "url": N_("link"),
+    "revised": N_("label revision"),
+    "sections": N_("sections relied on"),
+    "grade": N_("evidence grade"),
+    "note": N_("note"),
+    "background": N_("background only"),
+    "short_name": N_("short name"),
+    "section": N_("section"),
+    "label": N_("label"),
+    "question": N_("question"),
+    "help": N_("help text"),
+    "asked_if": N_("asked only when"),
+    "kind": N_("kind"),
+    "when": N_("condition"),
+    "summary": N_("headline"),
+    "text": N_("checklist text"),
+    "rationale": N_("rationale"),
+    "sources": N_("sources"),
+    "source_says": N_("what the sources say"),
 }
-"""How each field is named in a diff; the order is the order fields are listed in."""
+"""How each field is named in a diff (in English: `_` words it in the render's language);
+the order is the order fields are listed in."""
 
 WHAT_WORDS = {
-    "pack": "Pack",
-    "source": "Sources",
-    "item": "Questions",
-    "rule": "Rules",
-    "record": "Answers drawn from the record (record.yaml)",
+    "pack": N_("Pack"),
+    "source": N_("Sources"),
+    "item": N_("Questions"),
+    "rule": N_("Rules"),
+    "record": N_("Answers drawn from the record (record.yaml)"),
 }
+ACTION_WORDS = Words({"added": N_("added"), "removed": N_("removed"), "changed": N_("changed")})
+VOCABULARY_FIELDS = {
+    ("verdict", "added"): N_("verdict words added"),
+    ("verdict", "removed"): N_("verdict words removed"),
+    ("gatekeeping", "added"): N_("gatekeeping words added"),
+    ("gatekeeping", "removed"): N_("gatekeeping words removed"),
+}
+"""The guard's words a language of vocabulary.yaml gained or lost, as a diff names them."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,13 @@ class FieldChange:
     field: str
     was: str | None
     now: str | None
+    of: str | None = None
+    """What the field belongs to, shown beside its name: the language of a vocabulary."""
+
+    @property
+    def name(self) -> str:
+        """The field's name in the language of the render under way."""
+        return f"{_(self.field)} ({self.of})" if self.of else _(self.field)
 
 
 @dataclass(frozen=True)
@@ -114,14 +131,15 @@ def diff_packs(
     kept = {i.id for i in new.items}
     common_old = [i.id for i in old.items if i.id in kept]
     common_new = [i.id for i in new.items if i.id in set(common_old)]
-    notes = ["The order of the questions on the form changed."] if common_old != common_new else []
+    moved = common_old != common_new
+    notes = [Said(N_("The order of the questions on the form changed."))] if moved else []
     content_changed = any(c.what != "pack" for c in changes) or bool(notes)
     return PackDiff(
         old, new, tuple(changes), tuple(_warnings(old, new, content_changed)), tuple(notes)
     )
 
 
-ORDERS = "ketamine orders"
+ORDERS = N_("ketamine orders")
 """The id a diff gives the record mapping's ketamine order codes and brand names."""
 
 
@@ -157,25 +175,36 @@ def _record_changes(
     return changes
 
 
-def _warnings(old: RulePack, new: RulePack, content_changed: bool) -> list[str]:
+def _warnings(old: RulePack, new: RulePack, content_changed: bool) -> list[Said]:
     found = []
     if content_changed and old.meta.version == new.meta.version:
         found.append(
-            f"The content changed but the version is still {new.meta.version}: "
-            "give the changed pack a new version number."
+            Said(
+                N_(
+                    "The content changed but the version is still {version}: give the changed "
+                    "pack a new version number."
+                ),
+                version=new.meta.version,
+            )
         )
     if content_changed and new.meta.status == "approved" and old.meta.date == new.meta.date:
         found.append(
-            "The content changed and the pack is marked approved, but its date did not "
-            "change: record when this content was reviewed."
+            Said(
+                N_(
+                    "The content changed and the pack is marked approved, but its date did not "
+                    "change: record when this content was reviewed."
+                )
+            )
         )
-    if any(
-        f.field.startswith(("verdict words removed", "gatekeeping words removed"))
-        for f in _vocabulary_changes(old.vocabulary, new.vocabulary)
-    ):
+    removed = {VOCABULARY_FIELDS[kind, "removed"] for kind in ("verdict", "gatekeeping")}
+    if any(f.field in removed for f in _vocabulary_changes(old.vocabulary, new.vocabulary)):
         found.append(
-            "Words were removed from the guard's vocabulary (vocabulary.yaml): `check` no "
-            "longer refuses texts that use them."
+            Said(
+                N_(
+                    "Words were removed from the guard's vocabulary (vocabulary.yaml): `check` "
+                    "no longer refuses texts that use them."
+                )
+            )
         )
     return found
 
@@ -184,7 +213,7 @@ def _value(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return Said(N_("yes")) if value else Said(N_("no"))
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) or None
     return str(value)
@@ -218,9 +247,11 @@ def _vocabulary_changes(old: Vocabulary, new: Vocabulary) -> tuple[FieldChange, 
         gone = [w for w in before.get(key, []) if w not in after.get(key, [])]
         came = [w for w in after.get(key, []) if w not in before.get(key, [])]
         if came:
-            changes.append(FieldChange(f"{kind} words added ({language})", None, ", ".join(came)))
+            added = VOCABULARY_FIELDS[kind, "added"]
+            changes.append(FieldChange(added, None, ", ".join(came), of=language))
         if gone:
-            changes.append(FieldChange(f"{kind} words removed ({language})", ", ".join(gone), None))
+            removed = VOCABULARY_FIELDS[kind, "removed"]
+            changes.append(FieldChange(removed, ", ".join(gone), None, of=language))
     return tuple(changes)
 
 
@@ -299,12 +330,14 @@ def outline(diff: PackDiff) -> list[tuple[str, list[Line]]]:
         notes = list(diff.notes) if what == "item" else []
         if not changes and not notes:
             continue
-        lines = [Line(0, (("value", note),)) for note in notes]
+        lines = [Line(0, (("value", worded(note)),)) for note in notes]
         for change in changes:
-            name: Part = ("word", "pack details") if what == "pack" else ("id", change.id)
-            lines.append(Line(0, (name, ("word", f" ({change.action})"))))
+            name: Part = ("id", change.id)
+            if what == "pack" or (what == "record" and change.id == ORDERS):
+                name = ("word", _("pack details") if what == "pack" else _(ORDERS))
+            lines.append(Line(0, (name, ("word", f" ({ACTION_WORDS[change.action]})"))))
             lines += [Line(1 + d, p) for f in change.fields for d, p in _field(change.action, f)]
-        groups.append((heading, lines))
+        groups.append((_(heading), lines))
     return groups
 
 
@@ -314,42 +347,54 @@ def _field(action: Action, field: FieldChange) -> list[tuple[int, tuple[Part, ..
             (
                 0,
                 (
-                    ("word", f"{field.field}: "),
+                    ("word", f"{field.name}: "),
                     ("value", field.now if action == "added" else field.was),
                 ),
             )
         ]
     if field.was == field.now:
-        reads = f"{field.field}: written differently, reads the same: "
+        reads = _("{field}: written differently, reads the same: ").format(field=field.name)
         return [(0, (("word", reads), ("value", field.now)))]
     return [
-        (0, (("word", field.field),)),
-        (1, (("word", "was: "), ("value", field.was))),
-        (1, (("word", "now: "), ("value", field.now))),
+        (0, (("word", field.name),)),
+        (1, (("word", _("was: ")), ("value", field.was))),
+        (1, (("word", _("now: ")), ("value", field.now))),
     ]
 
 
 def _text(part: Part) -> str:
-    return "(none)" if part[1] is None else part[1]
+    return _("(none)") if part[1] is None else worded(part[1])
 
 
 def _markdown(part: Part) -> str:
     kind, text = part
     if text is None:
-        return "*(none)*"
-    return {"word": text, "id": f"`{text}`", "value": md_escape(text)}[kind]
+        return "*" + _("(none)") + "*"
+    return {"word": text, "id": f"`{text}`", "value": md_escape(worded(text))}[kind]
 
 
 def diff_text(diff: PackDiff, old_label: str, new_label: str) -> str:
     """The diff as plain text for a terminal or a file; every change on its own lines."""
     old, new = diff.old.meta, diff.new.meta
+    comparing = _(
+        "Comparing {old_label} ({old_name} {old_version}, {old_status}) "
+        "with {new_label} ({new_name} {new_version}, {new_status})."
+    )
     lines = [
-        f"Comparing {old_label} ({old.name} {old.version}, {old.status}) "
-        f"with {new_label} ({new.name} {new.version}, {new.status}).",
+        comparing.format(
+            old_label=old_label,
+            old_name=old.name,
+            old_version=old.version,
+            old_status=old.status,
+            new_label=new_label,
+            new_name=new.name,
+            new_version=new.version,
+            new_status=new.status,
+        )
     ]
-    lines += [f"Warning: {w}" for w in diff.warnings]
+    lines += [_("Warning: {warning}").format(warning=worded(w)) for w in diff.warnings]
     if not diff.changes and not diff.notes:
-        lines.append("No differences: the two packs hold the same content.")
+        lines.append(_("No differences: the two packs hold the same content."))
         return "\n".join(lines) + "\n"
     lines.append(summary(diff))
     for heading, outlined in outline(diff):
@@ -360,23 +405,28 @@ def diff_text(diff: PackDiff, old_label: str, new_label: str) -> str:
 
 def summary(diff: PackDiff) -> str:
     """One sentence counting the changes, e.g. '1 rule added, 2 questions changed.'"""
-    nouns = {
-        "source": "source",
-        "item": "question",
-        "rule": "rule",
-        "record": "record mapping",
-    }
     counts = []
-    for what, noun in nouns.items():
+    for what in ("source", "item", "rule", "record"):
         for action in ("added", "removed", "changed"):
             n = sum(c.what == what and c.action == action for c in diff.changes)
             if n:
-                counts.append(f"{n} {noun}{'s' if n > 1 else ''} {action}")
+                counts.append(_count(what, action, n))
     if any(c.what == "pack" for c in diff.changes):
-        counts.append("pack details changed")
-    counts += [n.rstrip(".").lower() for n in diff.notes]
+        counts.append(_("pack details changed"))
+    counts += [worded(n).rstrip(".").lower() for n in diff.notes]
     text = ", ".join(counts) + "."
     return text[0].upper() + text[1:]
+
+
+def _count(what: str, action: str, n: int) -> str:
+    """'2 questions changed': a count of one kind of change, agreeing with the count."""
+    said = {
+        "source": ngettext("{n} source {action}", "{n} sources {action}", n),
+        "item": ngettext("{n} question {action}", "{n} questions {action}", n),
+        "rule": ngettext("{n} rule {action}", "{n} rules {action}", n),
+        "record": ngettext("{n} record mapping {action}", "{n} record mappings {action}", n),
+    }
+    return said[what].format(n=n, action=ACTION_WORDS[action])
 
 
 def diff_markdown(diff: PackDiff) -> str:
