@@ -3,6 +3,7 @@ const STORE = 'screening-recovery-token';
 const FIELD = 'textarea, input[type="text"], input:not([type])';
 const HOLD = '[data-testid="stDownloadButton"] button, a[data-testid="stTopNavLink"]';
 const ANSWER = '[class*="st-key-answer__"] button[role="radio"]';
+const TICK = '[class*="st-key-tick__"]';
 
 function install() {
   const doc = document;
@@ -38,7 +39,7 @@ function install() {
   }, true);
 
   // A download or page link clicked while typed text is on its way, or while the page is
-  // running: wait, then click again. An answer clicked while the page is running waits too:
+  // running: wait, then click again. An answer or tick clicked while the page is running waits:
   // sent at once, its run starts before the rest of the page has reached the browser, the
   // server drops that rest, and the questions below the click come back empty.
   const keyClass = (el) => {
@@ -53,11 +54,12 @@ function install() {
     }
     const key = keyClass(el);
     if (!key) return () => null;
-    const choices = [...doc.querySelectorAll(`${key} button`)];
-    const nth = choices.indexOf(el);  // an answer is one of its question's buttons
-    return () => doc.querySelectorAll(`${key} button`)[Math.max(nth, 0)] || null;
+    const kind = `${key} ${el.tagName.toLowerCase()}`;  // an answer's buttons, a tick's box
+    const nth = [...doc.querySelectorAll(kind)].indexOf(el);
+    return () => doc.querySelectorAll(kind)[Math.max(nth, 0)] || null;
   };
-  const clickWhenQuiet = (target) => {
+  const waiting = new Set();
+  const clickWhenQuiet = (target, done = () => {}) => {
     const found = findAgain(target);
     const started = performance.now();
     let sawBusy = !idle();
@@ -66,6 +68,7 @@ function install() {
       if (!idle()) sawBusy = true;
       const quiet = idle() && now - guard.lastCommit > 300 && (sawBusy || now - started > 800);
       if (!quiet && now - started < 60000) { setTimeout(settle, 50); return; }
+      done();
       const again = found() || target;
       if (!again.isConnected) return;
       guard.releasing = again;
@@ -94,6 +97,18 @@ function install() {
     if (swallowing && swallowing.contains(e.target)) {
       swallowing = null;
       hold(e);
+      return;
+    }
+    // A tick clicked while the page is running: the same as an answer (its box is native,
+    // so holding its click is enough).
+    const tick = closest(e, TICK);
+    if (tick) {
+      const box = tick.querySelector('input[type="checkbox"]');
+      if (!box || box === guard.releasing || idle()) return;
+      hold(e);
+      if (waiting.has(box)) return;  // one click can reach the box twice (its label's)
+      waiting.add(box);
+      clickWhenQuiet(box, () => waiting.delete(box));
       return;
     }
     const target = closest(e, HOLD);

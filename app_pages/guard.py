@@ -8,6 +8,9 @@ skip or outrun that moment. One small script, installed once per tab, closes the
   while the page is running, waits until that run has finished, then clicks again: the file
   is built from what is on screen, and the page switch is not swallowed by the run that
   carries the text (the browser sends the switch first, so the text's run undid it);
+- an **answer or tick** clicked while the page is still arriving waits until it has all
+  arrived, then is clicked: sent at once, its run made the server drop the rest of the page,
+  and the questions or ticks below it came back empty;
 - a **paste** longer than the room left keeps the characters that fit and says so (Streamlit
   would silently drop the whole paste);
 - **leaving the page** (reload, Back out of the app, closing the tab) asks first while the

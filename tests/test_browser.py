@@ -897,6 +897,40 @@ class TestAClickWhileTheFormIsStillComing:
             context.close()
 
 
+class TestATickWhileTheChecklistIsStillComing:
+    """A tick clicked while the restored checklist is still reaching the browser adds to it:
+    the ticks below it, given before the reload, stay ticked."""
+
+    def test_the_ticks_below_the_click_survive(self, browser: Browser, server: Server) -> None:
+        context = browser.new_context(viewport={"width": 1100, "height": 1300})
+        tab = context.new_page()
+        tab.on("dialog", lambda dialog: dialog.accept())  # leave the page: it asks first
+        try:
+            page = open_app(tab, server.url, ".st-key-answer__chronic_pain_over_3_months")
+            load(page)
+            build(page)
+            rows = page.locator('[class*="st-key-point_tick__"]')
+            for n in range(3):
+                after_rerun(page, rows.nth(n).locator("[data-testid=stCheckbox]").click)
+            first, second = (
+                next(c for c in str(rows.nth(n).get_attribute("class")).split() if "_tick__" in c)
+                for n in (0, 1)
+            )
+            stream = CutShortStream(second.removeprefix("st-key-").encode())  # held from the 2nd
+            context.route_web_socket("**/_stcore/stream", stream)
+            page.reload(wait_until="commit")
+            box = page.locator(f".{first} [data-testid=stCheckbox]")
+            box.click()  # untick the first, as soon as it shows
+            page.wait_for_timeout(1500)  # the click goes now, or waits for the page
+            stream.release()
+            expect(box.get_by_role("checkbox")).not_to_be_checked(timeout=30_000)
+            page.wait_for_selector(IDLE)
+            assert stream.dropped == 0, "a click was sent while the checklist was still coming"
+            assert ticks(page)[:3] == [False, True, True]
+        finally:
+            context.close()
+
+
 SIX_ANSWERS = {
     "chronic_pain_over_3_months": "yes",
     "condition_crps": "yes",
