@@ -16,6 +16,11 @@ function install() {
     return !a || a.getAttribute('data-test-script-state') === 'notRunning';
   };
   const isField = (el) => Boolean(el && el.matches && el.matches(FIELD));
+  // When the page last ran (ms, performance clock), whatever started the run.
+  guard.lastBusy = idle() ? -1e9 : performance.now();
+  new MutationObserver(() => { if (!idle()) guard.lastBusy = performance.now(); }).observe(
+    doc.body, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']},
+  );
 
   // When the person last clicked, typed or scrolled (ms since the epoch): a view that moves
   // the page as it opens (the checklist's) does not once they have started on it.
@@ -62,11 +67,21 @@ function install() {
   const clickWhenQuiet = (target, done = () => {}) => {
     const found = findAgain(target);
     const started = performance.now();
-    let sawBusy = !idle();
+    let idleSince = idle() ? started : Infinity;
     const settle = () => {
       const now = performance.now();
-      if (!idle()) sawBusy = true;
-      const quiet = idle() && now - guard.lastCommit > 300 && (sawBusy || now - started > 800);
+      if (!idle()) {
+        idleSince = Infinity;
+      } else if (idleSince === Infinity) {
+        idleSince = now;
+      }
+      // Idle for a moment, not between two runs: a popover closed by the same click starts a
+      // run of its own just after the text's run, and a click let go between them was lost.
+      const settled = now - idleSince > 250;
+      // Text handed over starts a run: wait until one has been seen since (a busy server may
+      // start it seconds later), or give up waiting after 5 s.
+      const ran = guard.lastBusy > guard.lastCommit || now - started > 5000;
+      const quiet = settled && now - guard.lastCommit > 300 && ran;
       if (!quiet && now - started < 60000) { setTimeout(settle, 50); return; }
       done();
       const again = found() || target;
