@@ -28,6 +28,16 @@ if TYPE_CHECKING:
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
+SIX_ANSWERS = {
+    "chronic_pain_over_3_months": "yes",
+    "condition_crps": "yes",
+    "prior_treatment_failures": "yes",
+    "substance_use_history": "no",
+    "cardiovascular_poorly_controlled": "unknown",
+    "monitoring_available": "no",
+}
+"""Six answers that raise three points and leave 35 questions to find out."""
+
 MINI_PACK = {
     "pack.yaml": """\
 pack:

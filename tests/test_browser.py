@@ -16,6 +16,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import (
     Browser,
+    BrowserContext,
     Dialog,
     FilePayload,
     Locator,
@@ -50,7 +51,7 @@ from tests.browser_helpers import (
     toggle_save_panel,
     type_into,
 )
-from tests.conftest import open_app
+from tests.conftest import SIX_ANSWERS, open_app
 
 pytestmark = pytest.mark.browser
 
@@ -867,6 +868,21 @@ class CutShortStream:
             self.route.send(message)
 
 
+@contextlib.contextmanager
+def filled_tab(browser: Browser, server: Server) -> Iterator[tuple[BrowserContext, Page]]:
+    """A tab of its own (its own WebSocket routes), the app open in it and the form filled;
+    leaving the page is accepted when it asks."""
+    context = browser.new_context(viewport={"width": 1100, "height": 1300})
+    tab = context.new_page()
+    tab.on("dialog", lambda dialog: dialog.accept())
+    try:
+        page = open_app(tab, server.url, ".st-key-answer__chronic_pain_over_3_months")
+        load(page)
+        yield context, page
+    finally:
+        context.close()
+
+
 class TestAClickWhileTheFormIsStillComing:
     """A click on an answer while the restored form is still reaching the browser adds to it:
     sent at once, the click started a run before the rest of the form had arrived, Streamlit
@@ -874,12 +890,7 @@ class TestAClickWhileTheFormIsStillComing:
     answers of a restored screening lost, about one run in seven)."""
 
     def test_the_answers_below_the_click_survive(self, browser: Browser, server: Server) -> None:
-        context = browser.new_context(viewport={"width": 1100, "height": 1300})
-        tab = context.new_page()
-        tab.on("dialog", lambda dialog: dialog.accept())  # leave the page: it asks first
-        try:
-            page = open_app(tab, server.url, ".st-key-answer__chronic_pain_over_3_months")
-            load(page)
+        with filled_tab(browser, server) as (context, page):
             stream = CutShortStream(f"answer__{CLICKED}".encode())
             context.route_web_socket("**/_stcore/stream", stream)
             page.reload(wait_until="commit")
@@ -893,8 +904,6 @@ class TestAClickWhileTheFormIsStillComing:
             page.wait_for_selector(IDLE)
             assert stream.dropped == 0, "a click was sent while the form was still coming"
             expect_filled(page, {**ANSWERS, CLICKED: "yes"})
-        finally:
-            context.close()
 
 
 class TestATickWhileTheChecklistIsStillComing:
@@ -902,12 +911,7 @@ class TestATickWhileTheChecklistIsStillComing:
     the ticks below it, given before the reload, stay ticked."""
 
     def test_the_ticks_below_the_click_survive(self, browser: Browser, server: Server) -> None:
-        context = browser.new_context(viewport={"width": 1100, "height": 1300})
-        tab = context.new_page()
-        tab.on("dialog", lambda dialog: dialog.accept())  # leave the page: it asks first
-        try:
-            page = open_app(tab, server.url, ".st-key-answer__chronic_pain_over_3_months")
-            load(page)
+        with filled_tab(browser, server) as (context, page):
             build(page)
             rows = page.locator('[class*="st-key-point_tick__"]')
             for n in range(3):
@@ -929,19 +933,6 @@ class TestATickWhileTheChecklistIsStillComing:
             for n, ticked in enumerate([False, True, True]):
                 tick = rows.nth(n).get_by_role("checkbox")
                 expect(tick).to_be_checked() if ticked else expect(tick).not_to_be_checked()
-        finally:
-            context.close()
-
-
-SIX_ANSWERS = {
-    "chronic_pain_over_3_months": "yes",
-    "condition_crps": "yes",
-    "prior_treatment_failures": "yes",
-    "substance_use_history": "no",
-    "cardiovascular_poorly_controlled": "unknown",
-    "monitoring_available": "no",
-}
-"""Six answers that raise three points and leave 35 questions to find out."""
 
 
 def bounding(locator: Locator) -> dict[str, float]:

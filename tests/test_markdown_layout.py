@@ -12,17 +12,7 @@ from screening import AnswersFile, RulePack, evaluate, load_pack
 from screening.export import checklist_markdown
 from screening.models import DiscussedMark
 from screening.open_entries import group_open_entries
-from tests.conftest import MINI_PACK, write_pack
-
-SIX_ANSWERS = {
-    "chronic_pain_over_3_months": "yes",
-    "condition_crps": "yes",
-    "prior_treatment_failures": "yes",
-    "substance_use_history": "no",
-    "cardiovascular_poorly_controlled": "unknown",
-    "monitoring_available": "no",
-}
-"""Six answers that raise three points and leave the other questions to find out."""
+from tests.conftest import MINI_PACK, SIX_ANSWERS, write_pack
 
 
 def under(text: str, item_id: str) -> str:
