@@ -38,6 +38,19 @@ SIX_ANSWERS = {
 }
 """Six answers that raise three points and leave 35 questions to find out."""
 
+
+def json_strings(data: object) -> Iterator[str]:
+    """Every string value in JSON-like data, at any depth (not the keys)."""
+    if isinstance(data, str):
+        yield data
+    elif isinstance(data, dict):
+        for value in data.values():
+            yield from json_strings(value)
+    elif isinstance(data, list | tuple):
+        for value in data:
+            yield from json_strings(value)
+
+
 MINI_PACK = {
     "pack.yaml": """\
 pack:

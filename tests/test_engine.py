@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import get_args
 
@@ -25,7 +24,7 @@ from screening.language import DISCLAIMER
 from screening.logic import asked_states
 from screening.models import ANSWERS, KINDS, Answer, AnswerState, Entry
 from screening.open_entries import entry_text
-from tests.conftest import MINI_PACK, write_pack
+from tests.conftest import MINI_PACK, json_strings, write_pack
 
 
 def run(pack: RulePack, **answers: Answer) -> dict[str, Entry]:
@@ -473,18 +472,6 @@ class TestDatesAndDetails:
         assert parse_answers('{"date": "2999-12-31"}', "a.json").date == "2999-12-31"
 
 
-def _strings(data: object) -> Iterator[str]:
-    """Every string in JSON-like data, at any depth."""
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict):
-        for value in data.values():
-            yield from _strings(value)
-    elif isinstance(data, list | tuple):
-        for value in data:
-            yield from _strings(value)
-
-
 def _answer_sets(pack: RulePack) -> list[AnswersFile]:
     """Answer sets that leave points open on one question and on several, and raise others."""
     found = [AnswersFile()]
@@ -502,7 +489,7 @@ class TestTheEngineStoresStructure:
     def test_every_string_an_entry_carries_is_the_packs_own_under_the_pseudo_locale(
         self, shipped_pack: RulePack
     ) -> None:
-        own = set(_strings(shipped_pack.model_dump(mode="json")))
+        own = set(json_strings(shipped_pack.model_dump(mode="json")))
         own |= {cited_as(s) for s in shipped_pack.sources}  # the name a statement cites
         own |= {*get_args(AnswerState), *KINDS}  # the states and kinds, as codes
         entries: list[Entry] = []
@@ -514,7 +501,7 @@ class TestTheEngineStoresStructure:
         composed = {
             (e.rule_id, s)
             for e in entries
-            for s in _strings(e.model_dump(mode="json"))
+            for s in json_strings(e.model_dump(mode="json"))
             if s not in own
         }
         assert composed == set()

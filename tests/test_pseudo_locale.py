@@ -51,7 +51,7 @@ from screening.pdf.record import RECORD_NAME, read_record
 from screening.pdf.verify import verify_pdf
 from screening.pseudo_locale import pseudo, pseudo_po
 from screening.review.report import review_html, review_markdown
-from tests.conftest import REPOSITORY, csv_text, write_pack
+from tests.conftest import REPOSITORY, csv_text, json_strings, write_pack
 
 NOT_YET_CONVERTED = (
     "the app: see tests/test_app_language.py's own list",
@@ -74,25 +74,13 @@ PROGRAM_NAMES = {"screening", "pdf", "doi", "https", "org"}
 (`doi:10.1097/...`, `https://doi.org/...`)."""
 
 
-def _strings(data: Any) -> Iterator[str]:
-    """Every string value in JSON data (not the keys)."""
-    if isinstance(data, str):
-        yield data
-    elif isinstance(data, dict):
-        for value in data.values():
-            yield from _strings(value)
-    elif isinstance(data, list | tuple):
-        for value in data:
-            yield from _strings(value)
-
-
 def pack_strings(pack: RulePack, answers: AnswersFile, *more: Any) -> list[str]:
     """What a view may print as the pack and the user wrote it, longest first: every string
     of the pack (ids and codes too), the answers' free text; short strings (yes, no) left out,
     so that they cannot hide part of a word of ours."""
     free = [answers.patient_reference, answers.clinician, answers.date]
     content = [pack.model_dump(mode="json"), *more]
-    found = {_fold(s) for s in [*_strings(content), *filter(None, free)]}
+    found = {_fold(s) for s in [*json_strings(content), *filter(None, free)]}
     found.add(RECORD_NAME)  # the embedded file's name, as PDF readers list it
     return sorted((s for s in found if len(s) >= 4), key=len, reverse=True)
 
