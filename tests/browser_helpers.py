@@ -254,10 +254,33 @@ def download(page: Page, label: str) -> bytes:
     return Path(caught.value.path()).read_bytes()
 
 
+def settled(page: Page, quiet_ms: int = 400) -> None:
+    """Wait until no run is going and no element of an earlier run is still standing, and it
+    has stayed so for `quiet_ms`: a click the guard held is clicked again only once the page
+    is idle, so one idle moment may come just before that click's run, whose first drawing
+    can leave the earlier run's elements beside the new ones (`data-stale`) until it ends."""
+    page.evaluate("window.__settledSince = undefined")
+    page.wait_for_function(
+        """(quiet) => {
+            const app = document.querySelector('[data-testid=stApp]');
+            const still = app && app.dataset.testScriptState === 'notRunning'
+                && !document.querySelector('[data-stale="true"]');
+            const now = performance.now();
+            if (!still) { window.__settledSince = undefined; return false; }
+            window.__settledSince ??= now;
+            return now - window.__settledSince >= quiet;
+        }""",
+        arg=quiet_ms,
+        polling=50,
+        timeout=30_000,
+    )
+
+
 def expect_filled(
     page: Page, answers: dict[str, str] = ANSWERS, clinician: str = "Dr A. Example"
 ) -> None:
     """The form shows exactly these answers, the details typed in `fill`, and its count."""
+    settled(page)
     for item_id, value in answers.items():
         choice = page.locator(f".st-key-answer__{item_id}").get_by_role(
             "radio", name=WORDS[value], exact=True

@@ -48,6 +48,7 @@ from tests.browser_helpers import (
     fill,
     load,
     pick,
+    settled,
     toggle_save_panel,
     type_into,
 )
@@ -901,7 +902,7 @@ class TestAClickWhileTheFormIsStillComing:
             page.wait_for_timeout(1500)  # the click goes now, or waits for the page
             stream.release()
             expect(choice).to_have_attribute("aria-checked", "true", timeout=30_000)
-            page.wait_for_selector(IDLE)
+            settled(page)
             assert stream.dropped == 0, "a click was sent while the form was still coming"
             expect_filled(page, {**ANSWERS, CLICKED: "yes"})
 
@@ -928,7 +929,7 @@ class TestATickWhileTheChecklistIsStillComing:
             page.wait_for_timeout(1500)  # the click goes now, or waits for the page
             stream.release()
             expect(box.get_by_role("checkbox")).not_to_be_checked(timeout=30_000)
-            page.wait_for_selector(IDLE)
+            settled(page)
             assert stream.dropped == 0, "a click was sent while the checklist was still coming"
             for n, ticked in enumerate([False, True, True]):
                 tick = rows.nth(n).get_by_role("checkbox")
