@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from screening.catalogue import N_, Said
 from screening.describe import describe_condition
 from screening.errors import Problem
 from screening.logic import asked_states
 from screening.models import AnswersFile, AnswerState, RulePack
+
+UNKNOWN_ITEM = N_("unknown item id (not in this rule pack)")
 
 
 def answer_problems(
@@ -24,14 +27,14 @@ def answer_problems(
         return problems
     rule_ids = {rule.id for rule in pack.rules}
     problems = [
-        Problem(source, "unknown item id (not in this rule pack)", ref=item_id)
+        Problem(source, Said(UNKNOWN_ITEM), ref=item_id)
         for item_id in answers.answers
         if not pack.has_item(item_id)
     ]
     problems += [
         Problem(
             source,
-            "marked discussed, but no rule of this rule pack has this id",
+            Said(N_("marked discussed, but no rule of this rule pack has this id")),
             ref=f"discussed.{rule_id}",
         )
         for rule_id in answers.discussed
@@ -47,8 +50,13 @@ def answer_problems(
             problems.append(
                 Problem(
                     source,
-                    "answered, but not asked given the other answers: it is asked only when "
-                    + describe_condition(condition, pack),
+                    Said(
+                        N_(
+                            "answered, but not asked given the other answers: it is asked only "
+                            "when {condition}"
+                        ),
+                        condition=describe_condition(condition, pack),
+                    ),
                     ref=item_id,
                 )
             )

@@ -15,13 +15,15 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from screening.algebra import ANSWER_CHOICES
-from screening.answer_checks import answer_problems
-from screening.errors import AnswersError, Problem
+from screening.algebra import ANSWERS
+from screening.answer_checks import UNKNOWN_ITEM, answer_problems
+from screening.catalogue import N_, Said
+from screening.errors import AnswersError, Problem, larger_than, not_json, one_of
 from screening.fhir.response import answers_from_response
 from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
 from screening.models import NOTE_MAX_LENGTH, AnswersFile, RulePack
 from screening.text import DuplicateKeyError, NumberTooLongError, echo, strict_json
+from screening.validation_words import error_said, value_error_said
 
 __all__ = ["answer_problems", "parse_answers", "read_answers_bytes"]
 
@@ -35,12 +37,12 @@ def read_answers_bytes(data: bytes, source: str, pack: RulePack | None = None) -
     that the pack lacks, so that one round of fixes is enough.
     """
     if len(data) > MAX_ANSWERS_BYTES:
-        raise AnswersError([Problem(source, f"file is larger than {MAX_ANSWERS_BYTES:,} bytes")])
+        raise AnswersError([Problem(source, larger_than(MAX_ANSWERS_BYTES))])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise AnswersError([Problem(source, "not UTF-8 text", line)]) from None
+        raise AnswersError([Problem(source, Said(N_("not UTF-8 text")), line)]) from None
     return parse_answers(text, source, pack)
 
 
@@ -58,11 +60,11 @@ def parse_answers(text: str, source: str, pack: RulePack | None = None) -> Answe
         data = strict_json(text, max_digits=MAX_NUMBER_DIGITS)
     except DuplicateKeyError as exc:
         line = _line_of_key(text, exc.key)
-        raise AnswersError([Problem(source, "duplicate key in JSON", line, exc.key)]) from None
-    except json.JSONDecodeError as exc:
         raise AnswersError(
-            [Problem(source, f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
+            [Problem(source, Said(N_("duplicate key in JSON")), line, exc.key)]
         ) from None
+    except json.JSONDecodeError as exc:
+        raise AnswersError([Problem(source, not_json(exc), exc.lineno)]) from None
     except NumberTooLongError:
         found = re.search(rf"[-+.eE\d]{{{MAX_NUMBER_DIGITS + 1},}}", text)
         line = text.count("\n", 0, found.start()) + 1 if found else None
@@ -70,16 +72,30 @@ def parse_answers(text: str, source: str, pack: RulePack | None = None) -> Answe
             [
                 Problem(
                     source,
-                    f"a number longer than {MAX_NUMBER_DIGITS} digits: no field of an answers "
-                    "file is a number",
+                    Said(
+                        N_(
+                            "a number longer than {digits} digits: no field of an answers file "
+                            "is a number"
+                        ),
+                        digits=str(MAX_NUMBER_DIGITS),
+                    ),
                     line,
                 )
             ]
         ) from None
     except RecursionError:
-        raise AnswersError([Problem(source, "not an answers file: nested too deeply")]) from None
+        raise AnswersError(
+            [Problem(source, Said(N_("not an answers file: nested too deeply")))]
+        ) from None
     if not isinstance(data, dict):
-        raise AnswersError([Problem(source, 'expected a JSON object like {"answers": {...}}')])
+        raise AnswersError(
+            [
+                Problem(
+                    source,
+                    Said(N_("expected a JSON object like {example}"), example='{"answers": {...}}'),
+                )
+            ]
+        )
     if "resourceType" in data:
         return answers_from_response(data, source)
     for field in ("answers", "discussed"):
@@ -89,7 +105,11 @@ def parse_answers(text: str, source: str, pack: RulePack | None = None) -> Answe
                 [
                     Problem(
                         source,
-                        f"holds {len(entries):,} entries; at most {MAX_ANSWERS:,} are read",
+                        Said(
+                            N_("holds {count} entries; at most {limit} are read"),
+                            count=f"{len(entries):,}",
+                            limit=f"{MAX_ANSWERS:,}",
+                        ),
                         ref=field,
                     )
                 ]
@@ -111,10 +131,7 @@ def _with_unknown_ids(
         return problems
     unknown = [item_id for item_id in answers if not pack.has_item(item_id)]
     kept = [p for p in problems if p.ref not in unknown]
-    return kept + [
-        Problem(source, "unknown item id (not in this rule pack)", ref=item_id)
-        for item_id in unknown
-    ]
+    return kept + [Problem(source, Said(UNKNOWN_ITEM), ref=item_id) for item_id in unknown]
 
 
 def _line_of_key(text: str, key: str) -> int | None:
@@ -125,37 +142,60 @@ def _line_of_key(text: str, key: str) -> int | None:
 
 
 _MARK_MESSAGES = {
-    "bool_type": "must be true or false, got {input}",
-    "missing": 'missing: a mark needs "done": true or false',
-    "string_type": "must be text or null, got {input}",
-    "string_too_long": f"longer than {NOTE_MAX_LENGTH} characters",
-    "model_type": 'must be an object like {{"done": true, "note": "..."}}, got {input}',
-    "dict_type": 'must be an object like {{"<rule id>": {{"done": true}}}}, got {input}',
-    "extra_forbidden": "unknown field (expected done, note)",
+    "bool_type": N_("must be true or false, got {input}"),
+    "missing": N_("missing: a mark needs {example}"),
+    "string_type": N_("must be text or null, got {input}"),
+    "string_too_long": N_("longer than {limit} characters"),
+    "model_type": N_("must be an object like {example}, got {input}"),
+    "dict_type": N_("must be an object like {example}, got {input}"),
+    "extra_forbidden": N_("unknown field (expected {fields})"),
 }
 """What is wrong with a discussed mark, by pydantic's error type."""
+_MARK_EXAMPLES = {
+    "missing": '"done": true or false',
+    "model_type": '{"done": true, "note": "..."}',
+    "dict_type": '{"<rule id>": {"done": true}}',
+}
+"""The JSON a mark is written in, which a message shows as it is."""
 
 
 def _answer_problem(source: str, error: Any) -> Problem:
     loc = error["loc"]
     if loc and loc[0] == "discussed" and error["type"] in _MARK_MESSAGES:
         shown = json.dumps(error["input"], ensure_ascii=False)
-        message = _MARK_MESSAGES[error["type"]].format(input=echo(shown))
+        example = _MARK_EXAMPLES.get(error["type"], "")
+        message = Said(
+            _MARK_MESSAGES[error["type"]],
+            input=echo(shown),
+            example=example,
+            limit=str(NOTE_MAX_LENGTH),
+            fields="done, note",
+        )
         return Problem(source, message, ref=".".join(str(p) for p in loc))
     if len(loc) == 2 and loc[0] == "answers":
         return Problem(
             source,
-            f"answer must be {ANSWER_CHOICES}, got {json.dumps(error['input'])}",
+            Said(
+                N_("answer must be {choices}, got {given}"),
+                choices=one_of(ANSWERS),
+                given=json.dumps(error["input"]),
+            ),
             ref=str(loc[1]),
         )
     field = ".".join(str(p) for p in loc) or "(document)"
     if error["type"] == "extra_forbidden":
         return Problem(
             source,
-            "unknown field (expected answers, patient_reference, clinician, date, discussed)",
+            Said(
+                N_("unknown field (expected {fields})"),
+                fields="answers, patient_reference, clinician, date, discussed",
+            ),
             ref=field,
         )
     if error["type"] == "value_error":
-        reason = str(error["ctx"]["error"])
-        return Problem(source, f"{reason}, got {json.dumps(error['input'])}", ref=field)
-    return Problem(source, error["msg"], ref=field)
+        reason = value_error_said(error["ctx"]["error"])
+        given = json.dumps(error["input"])
+        return Problem(
+            source, Said(N_("{reason}, got {given}"), reason=reason, given=given), ref=field
+        )
+    return Problem(source, error_said(error), ref=field)

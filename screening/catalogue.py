@@ -171,8 +171,9 @@ class Said(str):
         return (self.message,), self.values
 
     def worded(self) -> str:
-        """The sentence in the language of the render under way."""
-        return _(self.message).format(**self.values)
+        """The sentence in the language of the render under way (a value that is itself a
+        `Said`, worded in it too)."""
+        return _(self.message).format(**{k: worded(v) for k, v in self.values.items()})
 
 
 def worded(text: str) -> str:

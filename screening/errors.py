@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from screening.catalogue import N_, Said, ngettext, worded
 from screening.limits import MAX_PROBLEMS_SHOWN
 from screening.text import printable
 
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with an input: where it is, which rule or item, and what is wrong."""
+    """One thing wrong with an input: where it is, which rule or item, and what is wrong.
+
+    The message is a `screening.catalogue.Said` (English, keeping its template and values), so
+    a problem made once is worded in the language of each render that shows it (`str`)."""
 
     file: str
     message: str
@@ -21,19 +26,25 @@ class Problem:
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.line is not None else self.file
         about = f"{self.ref}: " if self.ref else ""
-        return printable(f"{where}: {about}{self.message}")
+        return printable(f"{where}: {about}{worded(self.message)}")
 
 
 def problem_lines(problems: Sequence[Problem], limit: int = MAX_PROBLEMS_SHOWN) -> list[str]:
-    """The first `limit` problems as lines, then one line saying how many more there are."""
+    """The first `limit` problems as lines, then one line saying how many more there are, in
+    the language of the render under way."""
     lines = [str(p) for p in problems[:limit]]
     if len(problems) > limit:
-        lines.append(f"... and {len(problems) - limit:,} more problem(s)")
+        more = len(problems) - limit
+        said = ngettext("... and {n} more problem(s)", "... and {n} more problem(s)", more)
+        lines.append(said.format(n=f"{more:,}"))
     return lines
 
 
 class ScreeningError(Exception):
-    """Base of every error the core raises on bad input; shells render it, never a traceback."""
+    """Base of every error the core raises on bad input; shells render it, never a traceback.
+
+    Its own text is the problems in English; a shell shows `problem_lines(problems)` in the
+    language of its render."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
@@ -50,3 +61,21 @@ class AnswersError(ScreeningError):
 
 class ExportError(ScreeningError):
     """An exported document cannot be read back or verified."""
+
+
+def larger_than(limit: int) -> Said:
+    """The refusal of a file over its size bound."""
+    return Said(N_("file is larger than {limit} bytes"), limit=f"{limit:,}")
+
+
+def not_json(exc: json.JSONDecodeError) -> Said:
+    """The refusal of text that is not JSON: the parser's reason (its own words), and where."""
+    return Said(
+        N_("not valid JSON: {reason} (column {column})"), reason=exc.msg, column=str(exc.colno)
+    )
+
+
+def one_of(choices: Sequence[str]) -> Said:
+    """Choices as a message lists them, each quoted as it is written: '"a", "b" or "c"'."""
+    quoted = [json.dumps(c) for c in choices]
+    return Said(N_("{some} or {last}"), some=", ".join(quoted[:-1]), last=quoted[-1])

@@ -13,6 +13,7 @@ from functools import lru_cache
 
 import regex
 
+from screening.catalogue import N_, Said
 from screening.text import BIDI_CONTROLS
 
 DEFAULT_SCRIPTS: tuple[str, ...] = ("Latin",)
@@ -78,23 +79,34 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
     bidi = sorted({c for c in composed if c in _BIDI_CONTROLS})
     if bidi:
         found.append(
-            "holds a bidirectional control character ("
-            + ", ".join(_codepoint(c) for c in bidi)
-            + "): it can show the text in another order than it is stored"
+            Said(
+                N_(
+                    "holds a bidirectional control character ({characters}): it can show the "
+                    "text in another order than it is stored"
+                ),
+                characters=", ".join(_codepoint(c) for c in bidi),
+            )
         )
     invisible = sorted({c for c in composed if c not in _BIDI_CONTROLS and drawn_as_nothing(c)})
     if invisible:
         found.append(
-            "holds an invisible character ("
-            + ", ".join(_codepoint(c) for c in invisible[:8])
-            + "): a viewer may draw it as nothing, and a word can hide behind it"
+            Said(
+                N_(
+                    "holds an invisible character ({characters}): a viewer may draw it as "
+                    "nothing, and a word can hide behind it"
+                ),
+                characters=", ".join(_codepoint(c) for c in invisible[:8]),
+            )
         )
     controls = sorted(
         {c for c in composed if unicodedata.category(c) == "Cc" and c not in "\t\n\r"}
     )
     if controls:
         found.append(
-            "holds a control character (" + ", ".join(_codepoint(c) for c in controls) + ")"
+            Said(
+                N_("holds a control character ({characters})"),
+                characters=", ".join(_codepoint(c) for c in controls),
+            )
         )
     marks = sorted(
         {
@@ -105,9 +117,13 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
     )
     if marks:
         found.append(
-            "holds a combining mark that does not form a letter ("
-            + ", ".join(_codepoint(c) for c in marks)
-            + "): it can disguise a word; write the accented letter itself"
+            Said(
+                N_(
+                    "holds a combining mark that does not form a letter ({characters}): it can "
+                    "disguise a word; write the accented letter itself"
+                ),
+                characters=", ".join(_codepoint(c) for c in marks),
+            )
         )
     allowed = (*scripts, *ALWAYS_ALLOWED_SCRIPTS)
     foreign = sorted(
@@ -122,7 +138,14 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
     if foreign:
         names = sorted({_script_of(c) for c in foreign})
         found.append(
-            f"uses letters of a script the pack does not declare ({', '.join(names)}: "
-            f"{''.join(foreign[:8])}); declared: {', '.join(scripts)}"
+            Said(
+                N_(
+                    "uses letters of a script the pack does not declare ({scripts}: {letters}); "
+                    "declared: {declared}"
+                ),
+                scripts=", ".join(names),
+                letters="".join(foreign[:8]),
+                declared=", ".join(scripts),
+            )
         )
     return found

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 
-from screening.catalogue import N_, _
+from screening.catalogue import N_, Said, _
 from screening.hidden import (
     ALWAYS_ALLOWED_SCRIPTS,
     DEFAULT_SCRIPTS,
@@ -387,18 +387,28 @@ def wording_problems(
     if not quoted:
         words = verdict_words(text, vocabulary)
         if words:
-            found.append(f"uses verdict language ({', '.join(words)})")
+            found.append(Said(N_("uses verdict language ({words})"), words=", ".join(words)))
         gates = gatekeeping_phrases(text, vocabulary) if gatekeeping else []
         if gates:
             found.append(
-                f"uses gatekeeping language ({', '.join(gates)}): ask the clinician to discuss, "
-                "verify, arrange or document instead"
+                Said(
+                    N_(
+                        "uses gatekeeping language ({words}): ask the clinician to discuss, "
+                        "verify, arrange or document instead"
+                    ),
+                    words=", ".join(gates),
+                )
             )
     mixed = lookalike_words(text)
     if mixed:
         found.append(
-            f"mixes alphabets within a word ({', '.join(mixed)}): look-alike letters could "
-            "hide a verdict word"
+            Said(
+                N_(
+                    "mixes alphabets within a word ({words}): look-alike letters could hide a "
+                    "verdict word"
+                ),
+                words=", ".join(mixed),
+            )
         )
     return found
 

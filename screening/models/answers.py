@@ -15,6 +15,7 @@ from pydantic import (
     model_serializer,
 )
 
+from screening.catalogue import N_, Said
 from screening.models.base import Answer, _Frozen
 
 if TYPE_CHECKING:
@@ -76,10 +77,13 @@ class AnswersFile(_Frozen):
                     raise ValueError
             except ValueError:
                 raise ValueError(
-                    f"must be a calendar date from {MIN_YEAR} on, written YYYY-MM-DD"
+                    Said(
+                        N_("must be a calendar date from {year} on, written YYYY-MM-DD"),
+                        year=str(MIN_YEAR),
+                    )
                 ) from None
             if year > MAX_YEAR:
-                raise ValueError(f"must be no later than {MAX_YEAR}-12-31")
+                raise ValueError(Said(N_("must be no later than {day}"), day=f"{MAX_YEAR}-12-31"))
         return value
 
     def questionnaire_problems(self, pack: RulePack, source: str) -> list[Problem]:

@@ -22,6 +22,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from screening.catalogue import N_
 from screening.hidden import is_script_name
 from screening.language import NO_VOCABULARY, Vocabulary
 from screening.models.base import (
@@ -33,6 +34,7 @@ from screening.models.base import (
     Text,
     _Frozen,
 )
+from screening.validation_words import custom_message
 
 SUMMARY_MAX_CHARS = 100
 """A rule's summary is a headline: it must fit one line of a card, a PDF or a form."""
@@ -41,21 +43,37 @@ SUMMARY_VERBS: tuple[str, ...] = tuple(k.capitalize() for k in KINDS)
 """A summary opens with what the clinician is asked to do: Discuss, Verify, Arrange, Document."""
 
 
+_ONE_LINE = custom_message(N_("must be one line; the full point goes in 'text'"))
+_TOO_LONG = custom_message(
+    N_("is {length} characters; at most {limit} fit a headline, the rest goes in 'text'")
+)
+_VERB_FIRST = custom_message(
+    N_("must start with what the clinician is asked to do ({verbs}), then say what")
+)
+_NOT_IN_1_0 = custom_message(N_("is not part of a rule in pack schema 1.0"))
+_NOT_A_SCRIPT = custom_message(
+    N_("is not a Unicode script name (such as Latin, Greek, Cyrillic, Han)")
+)
+_NO_CONDITION_KEY = custom_message(
+    N_("a condition needs one of the keys 'item' (with 'is'), 'all', 'any' or 'not'")
+)
+
+
 def _headline(value: str) -> str:
     """One line, verb first, at most `SUMMARY_MAX_CHARS`: a headline, never a paragraph."""
     if len(value.splitlines()) > 1:
-        raise PydanticCustomError("summary", "must be one line; the full point goes in 'text'")
+        raise PydanticCustomError("summary", _ONE_LINE)
     if len(value) > SUMMARY_MAX_CHARS:
         raise PydanticCustomError(
             "summary",
-            "is {length} characters; at most {limit} fit a headline, the rest goes in 'text'",
+            _TOO_LONG,
             {"length": len(value), "limit": SUMMARY_MAX_CHARS},
         )
     verb, _, rest = value.partition(" ")
     if verb not in SUMMARY_VERBS or not rest.strip():
         raise PydanticCustomError(
             "summary",
-            "must start with what the clinician is asked to do ({verbs}), then say what",
+            _VERB_FIRST,
             {"verbs": ", ".join(SUMMARY_VERBS)},
         )
     return value
@@ -141,9 +159,7 @@ Condition = Annotated[
     Discriminator(
         condition_tag,
         custom_error_type="condition",
-        custom_error_message=(
-            "a condition needs one of the keys 'item' (with 'is'), 'all', 'any' or 'not'"
-        ),
+        custom_error_message=_NO_CONDITION_KEY,
     ),
 ]
 
@@ -269,7 +285,7 @@ class SummarisedRule(Rule):
 
 def _no_summary(value: Any) -> None:
     if value is not None:
-        raise PydanticCustomError("summary", "is not part of a rule in pack schema 1.0")
+        raise PydanticCustomError("summary", _NOT_IN_1_0)
 
 
 class RuleWithoutSummary(Rule):
@@ -280,9 +296,7 @@ class RuleWithoutSummary(Rule):
 
 def _script_name(value: str) -> str:
     if not is_script_name(value):
-        raise PydanticCustomError(
-            "script", "is not a Unicode script name (such as Latin, Greek, Cyrillic, Han)"
-        )
+        raise PydanticCustomError("script", _NOT_A_SCRIPT)
     return value
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap
 
 from screening.algebra import Tri, condition_items, condition_size, leaves
+from screening.catalogue import N_, Said
 from screening.errors import Problem
 from screening.hidden import DEFAULT_SCRIPTS
 from screening.language import NO_VOCABULARY, Vocabulary
@@ -124,9 +125,8 @@ class CrossChecker:
         for shown, raw, model in entries:
             if model.id in first:
                 where = "{}:{}".format(*first[model.id])
-                yield Problem(
-                    shown, f"duplicate {what} id (first defined at {where})", line_of(raw), model.id
-                )
+                message = Said(_DUPLICATE[what], where=where)
+                yield Problem(shown, message, line_of(raw), model.id)
             else:
                 first[model.id] = (shown, line_of(raw))
 
@@ -136,9 +136,14 @@ class CrossChecker:
             if model.id in RESERVED_COLUMNS:
                 yield Problem(
                     shown,
-                    f"'{model.id}' is a column of the batch results table ("
-                    + ", ".join(RESERVED_COLUMNS)
-                    + "): give another id",
+                    Said(
+                        N_(
+                            "'{id}' is a column of the batch results table ({columns}): give "
+                            "another id"
+                        ),
+                        id=model.id,
+                        columns=", ".join(RESERVED_COLUMNS),
+                    ),
                     line_of(raw),
                     model.id,
                 )
@@ -153,15 +158,20 @@ class CrossChecker:
             for index, source_id in enumerate(sources):
                 if source_id not in self.source_ids:
                     line = raw["sources"].lc.item(index)[0] + 1
-                    yield Problem(shown, f"cites unknown source '{source_id}'", line, owner)
+                    message = Said(N_("cites unknown source '{source}'"), source=source_id)
+                    yield Problem(shown, message, line, owner)
         background = {s.id for _, _, s in self.sources if s.background}
         for shown, raw, rule in self.rules:
             if set(rule.sources) <= background:
                 yield Problem(
                     shown,
-                    "cites only background sources ("
-                    + ", ".join(rule.sources)
-                    + "): a point needs a guideline, label or statement behind it",
+                    Said(
+                        N_(
+                            "cites only background sources ({sources}): a point needs a "
+                            "guideline, label or statement behind it"
+                        ),
+                        sources=", ".join(rule.sources),
+                    ),
                     raw.lc.key("sources")[0] + 1,
                     rule.id,
                 )
@@ -177,18 +187,29 @@ class CrossChecker:
                 if said.source not in rule.sources:
                     yield Problem(
                         shown,
-                        f"source_says quotes '{said.source}', which is not one of the rule's "
-                        f"sources ({', '.join(rule.sources)}): a statement is attributed to a "
-                        "source the point cites",
+                        Said(
+                            N_(
+                                "source_says quotes '{source}', which is not one of the rule's "
+                                "sources ({sources}): a statement is attributed to a source the "
+                                "point cites"
+                            ),
+                            source=said.source,
+                            sources=", ".join(rule.sources),
+                        ),
                         line,
                         rule.id,
                     )
                 elif said.source in background:
                     yield Problem(
                         shown,
-                        f"source_says quotes '{said.source}', background reading: what a point "
-                        "states as a contraindication or a caution must come from a guideline, "
-                        "label or statement",
+                        Said(
+                            N_(
+                                "source_says quotes '{source}', background reading: what a point "
+                                "states as a contraindication or a caution must come from a "
+                                "guideline, label or statement"
+                            ),
+                            source=said.source,
+                        ),
                         line,
                         rule.id,
                     )
@@ -200,8 +221,13 @@ class CrossChecker:
                 if earlier:
                     yield Problem(
                         shown,
-                        f"source_says repeats statement {earlier[0] + 1} of this rule "
-                        f"(same source and words)",
+                        Said(
+                            N_(
+                                "source_says repeats statement {number} of this rule (same "
+                                "source and words)"
+                            ),
+                            number=str(earlier[0] + 1),
+                        ),
                         line,
                         rule.id,
                     )
@@ -209,9 +235,14 @@ class CrossChecker:
                 if patient:
                     yield Problem(
                         shown,
-                        f"source_says.statement speaks of one patient ('{patient.group(0)}'): "
-                        "quote what the source says of patients in general, never a statement "
-                        "about this patient",
+                        Said(
+                            N_(
+                                "source_says.statement speaks of one patient ('{words}'): quote "
+                                "what the source says of patients in general, never a statement "
+                                "about this patient"
+                            ),
+                            words=patient.group(0),
+                        ),
                         raw_said.lc.key("statement")[0] + 1,
                         rule.id,
                     )
@@ -231,25 +262,34 @@ class CrossChecker:
             ),
         ]
         for shown, raw, field, condition, owner in conditions:
-            reads = "asked_if reads" if field == "asked_if" else "condition reads"
+            reads = (
+                N_("asked_if reads unknown item '{item}'")
+                if field == "asked_if"
+                else N_("condition reads unknown item '{item}'")
+            )
             for ref, line in _item_refs(raw[field], condition):
                 if ref not in self.item_ids:
-                    yield Problem(shown, f"{reads} unknown item '{ref}'", line, owner)
+                    yield Problem(shown, Said(reads, item=ref), line, owner)
 
     def _sizes(self) -> list[Problem]:
         """Counts and condition sizes within their bounds, checked in one linear pass."""
         found: list[Problem] = []
         for what, entries, bound in (
-            ("items", self.items, MAX_ITEMS),
-            ("rules", self.rules, MAX_RULES),
-            ("sources", self.sources, MAX_SOURCES),
+            (N_("items"), self.items, MAX_ITEMS),
+            (N_("rules"), self.rules, MAX_RULES),
+            (N_("sources"), self.sources, MAX_SOURCES),
         ):
             if len(entries) > bound:
                 shown, raw, _ = entries[bound]
                 found.append(
                     Problem(
                         shown,
-                        f"the pack has {len(entries):,} {what}; at most {bound:,} are read",
+                        Said(
+                            N_("the pack has {count} {what}; at most {limit} are read"),
+                            count=f"{len(entries):,}",
+                            what=Said(what),
+                            limit=f"{bound:,}",
+                        ),
                         line_of(raw),
                     )
                 )
@@ -265,8 +305,17 @@ class CrossChecker:
                 found.append(
                     Problem(
                         shown,
-                        f"{field} has {nodes} parts nested {depth} deep; a condition may have at "
-                        f"most {MAX_CONDITION_NODES} parts nested {MAX_CONDITION_DEPTH} deep",
+                        Said(
+                            N_(
+                                "{field} has {nodes} parts nested {depth} deep; a condition may "
+                                "have at most {most} parts nested {deepest} deep"
+                            ),
+                            field=field,
+                            nodes=str(nodes),
+                            depth=str(depth),
+                            most=str(MAX_CONDITION_NODES),
+                            deepest=str(MAX_CONDITION_DEPTH),
+                        ),
                         line_of(raw[field]),
                         owner,
                     )
@@ -295,7 +344,7 @@ class CrossChecker:
             cycle = path_back(item.id, depends, component)
             yield Problem(
                 shown,
-                "asked_if is circular: " + " -> ".join([*cycle, cycle[0]]),
+                Said(N_("asked_if is circular: {cycle}"), cycle=" -> ".join([*cycle, cycle[0]])),
                 line_of(raw.get("asked_if", raw)),
                 item.id,
             )
@@ -320,8 +369,14 @@ class CrossChecker:
                 return [
                     Problem(
                         shown,
-                        f"follow-up chain is {depth[item.id]} questions deep; at most "
-                        f"{MAX_FOLLOW_UP_DEPTH} follow-ups may hang one below another",
+                        Said(
+                            N_(
+                                "follow-up chain is {depth} questions deep; at most {most} "
+                                "follow-ups may hang one below another"
+                            ),
+                            depth=str(depth[item.id]),
+                            most=str(MAX_FOLLOW_UP_DEPTH),
+                        ),
                         line_of(raw["asked_if"]),
                         item.id,
                     )
@@ -344,8 +399,14 @@ class CrossChecker:
                 if ref in follow_ups:
                     yield Problem(
                         shown,
-                        f"'not' over the follow-up item '{ref}': when it is not asked, the "
-                        "condition would hold for no reason; name the answers that should count",
+                        Said(
+                            N_(
+                                "'not' over the follow-up item '{item}': when it is not asked, "
+                                "the condition would hold for no reason; name the answers that "
+                                "should count"
+                            ),
+                            item=ref,
+                        ),
                         line,
                         owner,
                     )
@@ -363,9 +424,14 @@ class CrossChecker:
             if len(refs) > MAX_ITEMS_PER_CONDITION_CHECKED:
                 yield Problem(
                     shown,
-                    f"condition reads {len(refs)} questions, counting those their follow-ups "
-                    f"depend on; at most {MAX_ITEMS_PER_CONDITION_CHECKED} can be checked, "
-                    "so split it",
+                    Said(
+                        N_(
+                            "condition reads {count} questions, counting those their follow-ups "
+                            "depend on; at most {most} can be checked, so split it"
+                        ),
+                        count=str(len(refs)),
+                        most=str(MAX_ITEMS_PER_CONDITION_CHECKED),
+                    ),
                     line_of(raw["when"]),
                     rule.id,
                 )
@@ -374,8 +440,13 @@ class CrossChecker:
             if budget < 0:
                 yield Problem(
                     shown,
-                    "the pack's conditions are too many or too large to check "
-                    f"(over {MAX_COMBINATIONS_PER_PACK:,} combinations); simplify them",
+                    Said(
+                        N_(
+                            "the pack's conditions are too many or too large to check (over "
+                            "{most} combinations); simplify them"
+                        ),
+                        most=f"{MAX_COMBINATIONS_PER_PACK:,}",
+                    ),
                     line_of(raw["when"]),
                     rule.id,
                 )
@@ -388,7 +459,7 @@ class CrossChecker:
             ):
                 yield Problem(
                     shown,
-                    "condition can never hold, whatever the answers",
+                    Said(N_("condition can never hold, whatever the answers")),
                     line_of(raw["when"]),
                     rule.id,
                 )
@@ -429,6 +500,12 @@ class CrossChecker:
             quoted = {f: getattr(source, f) for f in ("citation", "doi", "url")}
             yield from guard(shown, raw, quoted, source.id, wording=False)
 
+
+_DUPLICATE = {
+    "source": N_("duplicate source id (first defined at {where})"),
+    "item": N_("duplicate item id (first defined at {where})"),
+    "rule": N_("duplicate rule id (first defined at {where})"),
+}
 
 _ONE_PATIENT = re.compile(
     r"\b(?:this|your|our|my)\s+patient\b|\bthe\s+patient\s+(?:is|has|was)\b", re.I

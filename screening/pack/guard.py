@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 
 from ruamel.yaml.comments import CommentedMap
 
+from screening.catalogue import N_, Said
 from screening.errors import Problem
 from screening.hidden import DEFAULT_SCRIPTS
 from screening.language import NO_VOCABULARY, Vocabulary, wording_problems
@@ -42,4 +43,12 @@ def guard_wording(
             if not found:
                 continue  # a line is asked for only when there is a problem to place
             at = raw.lc.key(field) if isinstance(value, str) else raw[field].lc.item(n)
-            yield from (Problem(shown, f"{prefix}{field} {f}", at[0] + 1, ref) for f in found)
+            yield from (
+                Problem(
+                    shown,
+                    Said(N_("{field} {problem}"), field=prefix + field, problem=f),
+                    at[0] + 1,
+                    ref,
+                )
+                for f in found
+            )

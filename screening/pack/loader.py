@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from ruamel.yaml.comments import CommentedMap
 
 from screening.canonical import canonical_sha256
+from screening.catalogue import N_, Said
 from screening.errors import PackError, Problem
 from screening.hidden import DEFAULT_SCRIPTS
 from screening.language import NO_VOCABULARY, Vocabulary
@@ -84,10 +85,10 @@ def load_pack(
     """
     folder = Path(directory)
     if not folder.is_dir():
-        raise PackError([Problem(display_path(folder), "no such rule pack folder")])
+        raise PackError([Problem(display_path(folder), Said(N_("no such rule pack folder")))])
     found = [p for p in folder.iterdir() if p.name.lower().endswith((".yaml", ".yml"))]
     unreadable = [
-        Problem(display_path(p), "not a readable file (a folder, or a broken link?)")
+        Problem(display_path(p), Said(N_("not a readable file (a folder, or a broken link?)")))
         for p in sorted(found)
         if not p.is_file()
     ]
@@ -98,8 +99,12 @@ def load_pack(
     return load_pack_from_files(read_files(found), display_path(folder), schema)
 
 
-def _too_many_files(count: int) -> str:
-    return f"holds {count:,} YAML files; a pack has at most {MAX_PACK_FILES:,}"
+def _too_many_files(count: int) -> Said:
+    return Said(
+        N_("holds {count} YAML files; a pack has at most {limit}"),
+        count=f"{count:,}",
+        limit=f"{MAX_PACK_FILES:,}",
+    )
 
 
 def _bounds_problems(files: Mapping[str, bytes], label: str) -> list[Problem]:
@@ -111,8 +116,11 @@ def _bounds_problems(files: Mapping[str, bytes], label: str) -> list[Problem]:
         return [
             Problem(
                 label,
-                f"its YAML files hold {sum(sizes):,} bytes; a pack holds at most "
-                f"{MAX_PACK_BYTES:,}",
+                Said(
+                    N_("its YAML files hold {size} bytes; a pack holds at most {limit}"),
+                    size=f"{sum(sizes):,}",
+                    limit=f"{MAX_PACK_BYTES:,}",
+                ),
             )
         ]
     return []
@@ -188,14 +196,24 @@ def _names_problems(
     problems = [
         Problem(
             shown(stray),
-            f"unexpected file: a pack holds {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE}, "
-            f"{RULES_GLOB} files and optionally {RECORD_FILE} and {VOCABULARY_FILE}",
+            Said(
+                N_(
+                    "unexpected file: a pack holds {pack}, {sources}, {items}, {rules} files and "
+                    "optionally {record} and {vocabulary}"
+                ),
+                pack=PACK_FILE,
+                sources=SOURCES_FILE,
+                items=ITEMS_FILE,
+                rules=RULES_GLOB,
+                record=RECORD_FILE,
+                vocabulary=VOCABULARY_FILE,
+            ),
         )
         for stray in yaml_names
         if stray not in expected
     ]
     if not rule_names:
-        problems.append(Problem(label, f"no rule files ({RULES_GLOB})"))
+        problems.append(Problem(label, Said(N_("no rule files ({rules})"), rules=RULES_GLOB)))
     return problems
 
 
@@ -219,7 +237,7 @@ def _assembled(
                 raise NeedsPositions
             return validate_plain(files[name], model)
         if name not in files:
-            problems.append(Problem(shown(name), "file is missing"))
+            problems.append(Problem(shown(name), Said(N_("file is missing"))))
             return None
         return read_yaml(files[name], shown(name), model, problems)
 
@@ -275,7 +293,7 @@ def _refusal(
     if fast:
         return NeedsPositions()
     if schema != "1.0" and _written_before_summaries(files, rule_names):
-        problems.insert(0, Problem(label, WRITTEN_FOR_1_0))
+        problems.insert(0, Problem(label, Said(WRITTEN_FOR_1_0)))
     return PackError(problems)
 
 
@@ -369,7 +387,7 @@ def _meta_problems(
     return problems
 
 
-WRITTEN_FOR_1_0 = (
+WRITTEN_FOR_1_0 = N_(
     "no rule has a summary: the pack was written for pack schema 1.0 (screening 0.1.0 and "
     "0.2.0); `verify` still reads it for the PDFs it made, but to be used it needs a summary "
     "for every rule (rules/README.md)"

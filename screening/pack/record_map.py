@@ -18,6 +18,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 from ruamel.yaml.comments import CommentedMap
 
+from screening.catalogue import N_, Said
 from screening.errors import PackError, Problem
 from screening.limits import MAX_PACK_FILE_BYTES
 from screening.models import RulePack
@@ -132,27 +133,30 @@ def _cross_problems(
     for n, match in enumerate(record.matches):
         line = line_of(raw_matches[n])
 
-        def add(message: str, line: int | None = line, ref: str = match.id) -> None:
-            problems.append(Problem(shown, message, line, ref))
+        def add(message: str, line: int | None = line, ref: str = match.id, **values: str) -> None:
+            problems.append(Problem(shown, Said(message, **values), line, ref))
 
         if match.id in seen:
-            add("this match id is used twice")
+            add(N_("this match id is used twice"))
         seen.add(match.id)
         if match.item not in item_ids:
-            add(f"item: {match.item!r} is not an item of this pack (rules/items.yaml)")
+            add(
+                N_("item: {item} is not an item of this pack (rules/items.yaml)"),
+                item=repr(match.item),
+            )
         observes = "Observation" in match.resources
         if observes and (match.threshold is None or match.resources != ["Observation"]):
-            add("an Observation match reads Observations only and needs a threshold")
+            add(N_("an Observation match reads Observations only and needs a threshold"))
         if not observes and match.threshold is not None:
-            add("threshold: only an Observation match has one")
+            add(N_("threshold: only an Observation match has one"))
         if match.for_at_least_days is not None and not set(match.resources) <= set(MEDICATIONS):
-            add("for_at_least_days: only a medication match has one")
+            add(N_("for_at_least_days: only a medication match has one"))
         for code in match.codes:
             if code.prefix and code.system not in (ICD10, ICD10CM):
-                add(f"codes: {code.code}: prefix is for ICD-10 codes only")
+                add(N_("codes: {code}: prefix is for ICD-10 codes only"), code=code.code)
         keys = [(c.system, c.code) for c in match.codes]
         if len(set(keys)) != len(keys):
-            add("codes: a code is listed twice")
+            add(N_("codes: a code is listed twice"))
     return problems
 
 

@@ -19,7 +19,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from screening.algebra import condition_items
 from screening.answer_checks import answer_problems
-from screening.catalogue import N_, _
+from screening.catalogue import N_, Said, _
 from screening.engine import evaluate
 from screening.errors import PackError, Problem, ScreeningError
 from screening.hidden import DEFAULT_SCRIPTS
@@ -135,7 +135,9 @@ def load_scenarios(folder: Path, pack: RulePack) -> list[PlacedScenario]:
         return []
     found = [p for p in folder.rglob("*") if p.name.lower().endswith((".yaml", ".yml"))]
     misplaced = [
-        Problem(display_path(p), "vignettes are read from the scenarios folder itself only")
+        Problem(
+            display_path(p), Said(N_("vignettes are read from the scenarios folder itself only"))
+        )
         for p in sorted(found)
         if p.parent != folder or not p.is_file()
     ]
@@ -171,7 +173,10 @@ def load_scenarios_from_files(
                 problems.append(
                     Problem(
                         shown,
-                        f"duplicate scenario id (first defined at {first_seen[scenario.id]})",
+                        Said(
+                            N_("duplicate scenario id (first defined at {where})"),
+                            where=first_seen[scenario.id],
+                        ),
                         raw.lc.line + 1,
                         scenario.id,
                     )
@@ -191,33 +196,46 @@ def _check(pack: RulePack, shown: str, raw: CommentedMap, scenario: Scenario) ->
     # The vignette is a clinician's telling of a patient, read in the review document: its
     # letters are checked as every pack text's are (nothing hidden, reordered or disguised).
     for found in wording_problems(scenario.vignette, scripts=scripts, quoted=True):
-        yield Problem(shown, f"vignette {found}", raw.lc.key("vignette")[0] + 1, scenario.id)
+        message = Said(N_("vignette {problem}"), problem=found)
+        yield Problem(shown, message, raw.lc.key("vignette")[0] + 1, scenario.id)
     for problem in answer_problems(pack, AnswersFile(answers=scenario.answers), shown):
         at = raw["answers"].lc.key(problem.ref)[0] + 1 if problem.ref in scenario.answers else line
-        yield Problem(shown, f"answer to '{problem.ref}': {problem.message}", at, scenario.id)
+        message = Said(
+            N_("answer to '{item}': {problem}"), item=str(problem.ref), problem=problem.message
+        )
+        yield Problem(shown, message, at, scenario.id)
     rule_ids = {rule.id for rule in pack.rules}
     listed: dict[str, Expectation] = {}
     for field in _EXPECTATIONS:
         for index, rule_id in enumerate(getattr(scenario, field)):
             at = raw[field].lc.item(index)[0] + 1
             if rule_id not in rule_ids:
-                yield Problem(shown, f"{field} names unknown rule '{rule_id}'", at, scenario.id)
+                message = Said(N_("{field} names unknown rule '{rule}'"), field=field, rule=rule_id)
+                yield Problem(shown, message, at, scenario.id)
             elif rule_id in listed:
                 yield Problem(
                     shown,
-                    f"rule '{rule_id}' is listed under both {listed[rule_id]} and {field}",
+                    Said(
+                        N_("rule '{rule}' is listed under both {first} and {second}"),
+                        rule=rule_id,
+                        first=listed[rule_id],
+                        second=field,
+                    ),
                     at,
                     scenario.id,
                 )
             listed.setdefault(rule_id, field)
     if scenario.nothing_else and scenario.absent:
         yield Problem(
-            shown, "absent is implied by nothing_else: list one or the other", line, scenario.id
+            shown,
+            Said(N_("absent is implied by nothing_else: list one or the other")),
+            line,
+            scenario.id,
         )
     if not listed and not scenario.nothing_else:
         yield Problem(
             shown,
-            "expects nothing: list rule ids under present, open or absent",
+            Said(N_("expects nothing: list rule ids under present, open or absent")),
             line,
             scenario.id,
         )

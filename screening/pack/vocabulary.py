@@ -12,6 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from screening.catalogue import N_, Said
 from screening.hidden import is_script_name
 from screening.language import PHRASE, Language, Vocabulary
 from screening.pack.files import YamlFile
@@ -23,7 +24,9 @@ Phrase = Annotated[str, StringConstraints(pattern=PHRASE, min_length=2, max_leng
 
 def _script(value: str) -> str:
     if not is_script_name(value):
-        raise ValueError("is not a Unicode script name (such as Latin, Greek, Cyrillic, Han)")
+        raise ValueError(
+            Said(N_("is not a Unicode script name (such as Latin, Greek, Cyrillic, Han)"))
+        )
     return value
 
 

@@ -25,12 +25,14 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 
-from screening.errors import Problem
+from screening.catalogue import N_, Said
+from screening.errors import Problem, larger_than
 from screening.limits import MAX_CONDITION_DEPTH, MAX_PACK_FILE_BYTES
 from screening.models import condition_tag
 from screening.pack.files import YamlFile
 from screening.pack.yaml_syntax import mistake_line
 from screening.text import echo
+from screening.validation_words import error_said
 
 FileModel = TypeVar("FileModel", bound=YamlFile)
 
@@ -53,11 +55,17 @@ def read_yaml(
     key = model.top_key()
     doc = parse_yaml(data, shown, problems)
     if doc is None:
-        if problems and problems[-1].message == "file is empty":
-            problems[-1] = Problem(shown, f"file is empty: expected the top-level key '{key}:'", 1)
+        if problems and problems[-1].message == EMPTY:
+            problems[-1] = Problem(
+                shown, Said(N_("file is empty: expected the top-level key '{key}:'"), key=key), 1
+            )
         return None
     if not isinstance(doc, CommentedMap) or key not in doc:
-        problems.append(Problem(shown, f"expected a mapping with the top-level key '{key}:'", 1))
+        problems.append(
+            Problem(
+                shown, Said(N_("expected a mapping with the top-level key '{key}:'"), key=key), 1
+            )
+        )
         return None
     try:
         return doc, model.model_validate(doc)
@@ -69,12 +77,13 @@ def read_yaml(
 def parse_yaml(data: bytes, shown: str, problems: list[Problem]) -> Any:
     """Parse YAML 1.2 keeping line numbers; refuse big files, non-UTF-8 text and anchors."""
     if len(data) > MAX_PACK_FILE_BYTES:
-        problems.append(Problem(shown, f"file is larger than {MAX_PACK_FILE_BYTES:,} bytes"))
+        problems.append(Problem(shown, larger_than(MAX_PACK_FILE_BYTES)))
         return None
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        problems.append(Problem(shown, "not UTF-8 text", data[: exc.start].count(b"\n") + 1))
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(shown, Said(N_("not UTF-8 text")), line))
         return None
     try:
         return parse_positioned(data)
@@ -92,37 +101,47 @@ def _parse_round_trip(text: str, shown: str, problems: list[Problem]) -> Any:
             problems.append(Problem(shown, shared[0], shared[1]))
             return None
         if doc is None:
-            problems.append(Problem(shown, "file is empty", 1))
+            problems.append(Problem(shown, Said(EMPTY), 1))
         return doc
     except MarkedYAMLError as exc:
         line = mistake_line(text, exc)
         what = " ".join(part for part in (exc.context, exc.problem) if part)
-        problems.append(Problem(shown, f"YAML syntax: {what or exc}", line))
+        problems.append(Problem(shown, Said(_YAML_SYNTAX, problem=what or str(exc)), line))
     except RecursionError:
         problems.append(
             Problem(
                 shown,
-                f"nested too deeply to read (conditions nest at most {MAX_CONDITION_DEPTH} levels)",
+                Said(
+                    N_("nested too deeply to read (conditions nest at most {depth} levels)"),
+                    depth=str(MAX_CONDITION_DEPTH),
+                ),
             )
         )
     except NotImplementedError:  # ruamel's round-trip reader cannot place such a comment
         problems.append(
             Problem(
                 shown,
-                "YAML syntax: a comment between a key and a value on the lines below it cannot "
-                "be read; move the comment onto a line of its own",
+                Said(
+                    N_(
+                        "YAML syntax: a comment between a key and a value on the lines below it "
+                        "cannot be read; move the comment onto a line of its own"
+                    )
+                ),
             )
         )
     except (YAMLError, ValueError, TypeError) as exc:
-        problems.append(Problem(shown, f"YAML syntax: {exc}"))
+        problems.append(Problem(shown, Said(_YAML_SYNTAX, problem=str(exc))))
     return None
 
 
-_ANCHORS = "anchors and aliases (& and *) are not allowed"
-_MERGES = "merge keys (<<) are not allowed: write each field out"
+EMPTY = N_("file is empty")
+_YAML_SYNTAX = N_("YAML syntax: {problem}")
+"""A YAML reader's refusal: the reader's own words (ruamel.yaml's, in English) as the value."""
+_ANCHORS = Said(N_("anchors and aliases (& and *) are not allowed"))
+_MERGES = Said(N_("merge keys (<<) are not allowed: write each field out"))
 
 
-def _shared_structure(doc: Any) -> tuple[str, int] | None:
+def _shared_structure(doc: Any) -> tuple[Said, int] | None:
     """The first anchor, alias or merge key, with its line: each hides what a reviewer reads.
 
     Aliases share one object, so the walk visits each node once and an alias bomb
@@ -178,13 +197,18 @@ def locate_error(shown: str, doc: CommentedMap, error: ErrorDetails) -> Problem:
     field = ".".join(p for p in path if not p.startswith("[")) or "(file)"
     kind = error["type"]
     if kind == "missing":
-        message = f"{field}: required field is missing"
+        message = Said(N_("{field}: required field is missing"), field=field)
     elif kind == "extra_forbidden":
-        message = f"{field}: unknown field"
+        message = Said(N_("{field}: unknown field"), field=field)
+    elif kind in ("condition", "union_tag_invalid", "model_type"):
+        message = Said(N_("{field}: {problem}"), field=field, problem=error_said(error))
     else:
-        message = f"{field}: {error['msg']}"
-        if kind not in ("condition", "union_tag_invalid", "model_type"):
-            message += f" (got {echo(repr(error['input']))})"
+        message = Said(
+            N_("{field}: {problem} (got {given})"),
+            field=field,
+            problem=error_said(error),
+            given=echo(repr(error["input"])),
+        )
     return Problem(shown, message, line, ref)
 
 
