@@ -38,6 +38,7 @@ from screening import (
     raw_table_bytes,
     results_table,
     table_bytes,
+    worded,
 )
 
 # Problems listed on the page (a module string here would be shown: Streamlit's magic).
@@ -134,7 +135,12 @@ def show_problems(result: BatchResult) -> None:
     st.dataframe(
         pd.DataFrame(
             [
-                {_("row"): p.row, _("column"): p.column, _("value"): p.value, _("reason"): p.reason}
+                {
+                    _("row"): p.row,
+                    _("column"): p.column,
+                    _("value"): p.value,
+                    _("reason"): worded(p.reason),
+                }
                 for p in result.problems[:SHOWN_PROBLEMS]
             ]
         ),

@@ -15,13 +15,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from screening.algebra import ANSWERS
 from screening.answer_checks import UNKNOWN_ITEM, answer_problems
 from screening.catalogue import N_, Said
 from screening.errors import AnswersError, Problem, larger_than, not_json, one_of
 from screening.fhir.response import answers_from_response
 from screening.limits import MAX_ANSWERS, MAX_ANSWERS_BYTES, MAX_NUMBER_DIGITS
-from screening.models import NOTE_MAX_LENGTH, AnswersFile, RulePack
+from screening.models import ANSWERS, NOTE_MAX_LENGTH, AnswersFile, RulePack
 from screening.text import DuplicateKeyError, NumberTooLongError, echo, strict_json
 from screening.validation_words import error_said, value_error_said
 

@@ -12,7 +12,8 @@ import os
 import stat
 from pathlib import Path
 
-from screening.errors import Problem, ScreeningError
+from screening.catalogue import N_, Said
+from screening.errors import Problem, ScreeningError, larger_than
 
 
 class ReadError(ScreeningError):
@@ -23,24 +24,29 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY
 """Non-blocking, so opening a pipe with no writer returns at once and can be refused."""
 
 _REASONS = {
-    errno.ENOENT: "no such file",
-    errno.EACCES: "cannot be read: permission denied",
-    errno.EPERM: "cannot be read: permission denied",
-    errno.EISDIR: "is a folder, not a file",
-    errno.ENOTDIR: "no such file (a part of the path is not a folder)",
-    errno.ELOOP: "cannot be read: too many levels of links",
-    errno.ENAMETOOLONG: "cannot be read: the name is too long",
+    errno.ENOENT: N_("no such file"),
+    errno.EACCES: N_("cannot be read: permission denied"),
+    errno.EPERM: N_("cannot be read: permission denied"),
+    errno.EISDIR: N_("is a folder, not a file"),
+    errno.ENOTDIR: N_("no such file (a part of the path is not a folder)"),
+    errno.ELOOP: N_("cannot be read: too many levels of links"),
+    errno.ENAMETOOLONG: N_("cannot be read: the name is too long"),
 }
 
 
-def _kind(mode: int) -> str:
+def _kind(mode: int) -> Said:
     if stat.S_ISDIR(mode):
-        return "is a folder, not a file"
+        return Said(N_("is a folder, not a file"))
     if stat.S_ISFIFO(mode):
-        return "is a pipe, not a regular file; save it to a file first"
+        return Said(N_("is a pipe, not a regular file; save it to a file first"))
     if stat.S_ISSOCK(mode):
-        return "is a socket, not a regular file"
-    return "is a device, not a regular file"
+        return Said(N_("is a socket, not a regular file"))
+    return Said(N_("is a device, not a regular file"))
+
+
+def _cannot_read(exc: OSError) -> Said:
+    """The system's reason (its own words) a file cannot be read."""
+    return Said(N_("cannot be read: {reason}"), reason=str(exc.strerror or exc))
 
 
 def read_bounded(path: Path, limit: int, shown: str) -> bytes:
@@ -52,10 +58,13 @@ def read_bounded(path: Path, limit: int, shown: str) -> bytes:
     try:
         fd = os.open(path, _READ_FLAGS)
     except OSError as exc:
-        reason = _REASONS.get(exc.errno or 0, f"cannot be read: {exc.strerror or exc}")
+        known = _REASONS.get(exc.errno or 0)
+        reason = _cannot_read(exc) if known is None else Said(known)
         raise ReadError([Problem(shown, reason)]) from None
     except ValueError:  # a NUL byte in the name
-        raise ReadError([Problem(shown, "no such file (the name holds a NUL byte)")]) from None
+        raise ReadError(
+            [Problem(shown, Said(N_("no such file (the name holds a NUL byte)")))]
+        ) from None
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -70,9 +79,9 @@ def read_bounded(path: Path, limit: int, shown: str) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise ReadError([Problem(shown, f"cannot be read: {exc.strerror or exc}")]) from None
+        raise ReadError([Problem(shown, _cannot_read(exc))]) from None
     finally:
         os.close(fd)
     if size > limit:
-        raise ReadError([Problem(shown, f"file is larger than {limit:,} bytes")])
+        raise ReadError([Problem(shown, larger_than(limit))])
     return b"".join(chunks)

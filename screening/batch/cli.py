@@ -31,7 +31,7 @@ from screening.batch.table import (
     raw_table_path,
     read_table_path,
 )
-from screening.catalogue import _
+from screening.catalogue import _, worded
 from screening.cli.shared import (
     check_output,
     file_option,
@@ -98,7 +98,7 @@ def _say_refused(problems: tuple[CellProblem, ...], refused: int, total: int) ->
     click.echo(_("{n} answer set(s) refused:").format(n=f"{refused:,}"), err=True)
     for p in problems[:SHOWN_PROBLEMS]:
         line = _("  row {row}: {column}: {reason} (got {value})").format(
-            row=p.row, column=p.column or _("(row)"), reason=p.reason, value=repr(p.value)
+            row=p.row, column=p.column or _("(row)"), reason=worded(p.reason), value=repr(p.value)
         )
         click.echo(printable(line), err=True)
     shown = min(len(problems), SHOWN_PROBLEMS)

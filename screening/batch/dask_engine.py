@@ -26,7 +26,15 @@ import pandas as pd
 import pyarrow as pa
 
 from screening.batch.run import BatchResult, run_batch
-from screening.batch.table import RECORD_ID, CellProblem, ReadProblems, code_table
+from screening.batch.table import (
+    RECORD_ID,
+    UNKNOWN_COLUMN,
+    CellProblem,
+    ReadProblems,
+    code_table,
+)
+from screening.batch.table_files import BAD_RECORD_ID, BAD_VALUE
+from screening.catalogue import N_, Said
 from screening.errors import AnswersError, Problem, ScreeningError
 from screening.limits import MAX_TABLE_PROBLEMS
 from screening.models import RulePack
@@ -40,18 +48,21 @@ SCHEDULER_TIMEOUT = 10
 _PROBLEMS = "_problems"
 UNLISTED = "refused: a problem past the first ones listed for its partition"
 PROBE = f"{__name__}:__version__"
+_REASONS = {str(r): r for r in (BAD_VALUE, BAD_RECORD_ID, UNKNOWN_COLUMN)}
+"""A cell's reason as it comes back from a partition (JSON, so English): worded again here
+(a follow-up answered but not asked names its condition, and stays English)."""
 """What the cluster is asked for (`pkgutil.resolve_name`, which every Python has): importing
 it imports this engine and everything a task needs, and gives the version it came with."""
-INSTALL_HINT = (
+INSTALL_HINT = N_(
     "install ketamine-screening {version} with its dask extra on the scheduler and every "
     "worker (pip install 'ketamine_screening-{version}-py3-none-any.whl[dask]', the wheel "
     "built by `pip wheel --no-deps -w dist .` in the checkout)"
 )
-SHIP_HINT = (
-    ", or pass --ship-package to send this client's copy with the run; see the README, "
-    "Beyond one machine"
+SHIP_HINT = N_(
+    "{install}, or pass --ship-package to send this client's copy with the run; see the "
+    "README, Beyond one machine"
 )
-SHIPPED_HINT = (
+SHIPPED_HINT = N_(
     "the package was shipped, yet a node answers as above: it was started with another copy "
     "loaded, or lacks a dependency; restart the scheduler and workers, install the package's "
     "dependencies there (pip install -r requirements.txt), and run again"
@@ -115,8 +126,14 @@ def run_dask(
             [
                 Problem(
                     "--engine dask",
-                    f"needs Dask, which cannot be imported here ({exc}); "
-                    "install it with: pip install 'ketamine-screening[dask]'",
+                    Said(
+                        N_(
+                            "needs Dask, which cannot be imported here ({reason}); install it "
+                            "with: {command}"
+                        ),
+                        reason=str(exc),
+                        command="pip install 'ketamine-screening[dask]'",
+                    ),
                 )
             ]
         ) from None
@@ -124,7 +141,9 @@ def run_dask(
     try:
         frame = dd.read_parquet(str(path))
     except (OSError, ValueError, pa.ArrowException) as exc:
-        raise AnswersError([Problem(shown, f"not a Parquet dataset: {exc}")]) from None
+        raise AnswersError(
+            [Problem(shown, Said(N_("not a Parquet dataset: {reason}"), reason=str(exc)))]
+        ) from None
     meta = evaluate_partition(frame._meta, pack, shown)
     coded = frame.map_partitions(evaluate_partition, pack, shown, meta=meta)
     if scheduler is None:
@@ -137,7 +156,12 @@ def run_dask(
             client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)  # type: ignore[no-untyped-call]
         except (OSError, ValueError) as exc:
             raise DaskError(
-                [Problem(scheduler, f"cannot reach the Dask scheduler: {exc}")]
+                [
+                    Problem(
+                        scheduler,
+                        Said(N_("cannot reach the Dask scheduler: {reason}"), reason=str(exc)),
+                    )
+                ]
             ) from None
         with client:
             if ship:
@@ -157,8 +181,14 @@ def check_cluster(client: Client, address: str, *, shipped: bool = False) -> Non
             [
                 Problem(
                     address,
-                    f"no worker joined the Dask scheduler within {SCHEDULER_TIMEOUT} s; "
-                    f"start one on each node with: dask worker {address}",
+                    Said(
+                        N_(
+                            "no worker joined the Dask scheduler within {seconds} s; start one "
+                            "on each node with: {command}"
+                        ),
+                        seconds=str(SCHEDULER_TIMEOUT),
+                        command=f"dask worker {address}",
+                    ),
                 )
             ]
         ) from None
@@ -170,21 +200,43 @@ def check_cluster(client: Client, address: str, *, shipped: bool = False) -> Non
     except Exception as exc:  # whatever the import raised there is reported
         found["scheduler"] = exc
     workers = client.run(pkgutil.resolve_name, PROBE, on_error="return")
-    found.update((f"worker {worker}", answer) for worker, answer in sorted(workers.items()))
-    problems = [
-        Problem(address, f"the {who} {_mismatch(answer)}")
-        for who, answer in found.items()
-        if answer != __version__
-    ]
+    found.update((worker, answer) for worker, answer in sorted(workers.items()))
+    mismatched = (_mismatch(address, who, answer) for who, answer in found.items())
+    problems = [p for p in mismatched if p is not None]
     if problems:
-        hint = SHIPPED_HINT if shipped else INSTALL_HINT.format(version=__version__) + SHIP_HINT
-        raise DaskError([*problems, Problem(address, f"nothing was sent: {hint}")])
+        install = Said(INSTALL_HINT, version=__version__)
+        hint = Said(SHIPPED_HINT) if shipped else Said(SHIP_HINT, install=install)
+        said = Said(N_("nothing was sent: {hint}"), hint=hint)
+        raise DaskError([*problems, Problem(address, said)])
 
 
-def _mismatch(answer: object) -> str:
+def _mismatch(address: str, who: str, answer: object) -> Problem | None:
+    """A node that does not answer with this client's version; `who` is "scheduler" or a
+    worker's address."""
+    if answer == __version__:
+        return None
     if isinstance(answer, BaseException):
-        return f"cannot import screening ({type(answer).__name__}: {answer})"
-    return f"has screening {answer}, this client {__version__}"
+        message = (
+            N_("the scheduler cannot import screening ({error})")
+            if who == "scheduler"
+            else N_("the worker {worker} cannot import screening ({error})")
+        )
+    else:
+        message = (
+            N_("the scheduler has screening {answer}, this client {version}")
+            if who == "scheduler"
+            else N_("the worker {worker} has screening {answer}, this client {version}")
+        )
+    return Problem(
+        address,
+        Said(
+            message,
+            worker=who,
+            error=f"{type(answer).__name__}: {answer}",
+            answer=str(answer),
+            version=__version__,
+        ),
+    )
 
 
 def ship_package(client: Client, address: str) -> None:
@@ -204,11 +256,17 @@ def ship_package(client: Client, address: str) -> None:
                 [
                     Problem(
                         address,
-                        "the shipped package cannot be imported on the cluster "
-                        f"({type(exc).__name__}: {exc}); nothing was sent: install its "
-                        "dependencies on the scheduler and every worker (pip install -r "
-                        "requirements.txt -c constraints.txt, from the checkout), or the "
-                        f"package itself: {INSTALL_HINT.format(version=__version__)}",
+                        Said(
+                            N_(
+                                "the shipped package cannot be imported on the cluster ({error}); "
+                                "nothing was sent: install its dependencies on the scheduler and "
+                                "every worker (pip install -r requirements.txt -c "
+                                "constraints.txt, from the checkout), or the package itself: "
+                                "{install}"
+                            ),
+                            error=f"{type(exc).__name__}: {exc}",
+                            install=Said(INSTALL_HINT, version=__version__),
+                        ),
                     )
                 ]
             ) from None
@@ -221,7 +279,7 @@ def _assemble(
     refused = collected[_PROBLEMS].notna().to_numpy()
     accepted = np.flatnonzero(~refused)
     problems = [
-        CellProblem(int(row) + 1, column, value, reason)
+        CellProblem(int(row) + 1, column, value, _REASONS.get(reason, reason))
         for row, text in zip(np.flatnonzero(refused), collected[_PROBLEMS][refused], strict=True)
         for column, value, reason in json.loads(text)
         if reason != UNLISTED

@@ -46,6 +46,7 @@ from screening.batch.table_files import (
     table_format,
 )
 from screening.batch.vector import ANSWER_CODES, BLANK, HIDDEN, Codes, visible_codes
+from screening.catalogue import N_, Said, ngettext, worded
 from screening.describe import describe_condition
 from screening.limits import (
     MAX_CELL_CHARS,
@@ -80,7 +81,7 @@ __all__ = [  # the reading half lives in table_files.py; its callers import it f
 ]
 
 """The optional column naming each answer set, carried to the results and impact examples."""
-UNKNOWN_COLUMN = "unknown column: not an item of this rule pack"
+UNKNOWN_COLUMN = Said(N_("unknown column: not an item of this rule pack"))
 
 
 @dataclass(frozen=True)
@@ -182,8 +183,13 @@ def code_table(
     for item in pack.items:
         hidden = np.flatnonzero((given[item.id] != BLANK) & (visible[item.id] == HIDDEN))
         if item.asked_if is not None and len(hidden):
-            reason = "answered, but not asked given the other answers: it is asked only when "
-            reason += describe_condition(item.asked_if, pack)
+            reason = Said(
+                N_(
+                    "answered, but not asked given the other answers: it is asked only when "
+                    "{condition}"
+                ),
+                condition=describe_condition(item.asked_if, pack),
+            )
             found.add(hidden, item.id, partial(_answer_at, given[item.id], value_of), reason)
     return AnswerTable(shown, rows, given, record_ids, found.problems(), found.refused, found.total)
 
@@ -296,10 +302,15 @@ def problems_csv(problems: Sequence[CellProblem], total: int | None = None) -> s
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(["row", "column", "value", "reason"])
     writer.writerows(
-        (p.row, *(inert_cell(printable(text)) for text in (p.column, p.value, p.reason)))
+        (p.row, *(inert_cell(printable(text)) for text in (p.column, p.value, worded(p.reason))))
         for p in problems
     )
     if total is not None and total > len(problems):
         more = total - len(problems)
-        writer.writerow(["", "", "", f"... and {more:,} more problem(s), not listed"])
+        said = ngettext(
+            "... and {n} more problem(s), not listed",
+            "... and {n} more problem(s), not listed",
+            more,
+        )
+        writer.writerow(["", "", "", said.format(n=f"{more:,}")])
     return out.getvalue()

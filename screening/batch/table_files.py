@@ -22,8 +22,8 @@ import pyarrow.csv as pacsv
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
-from screening.algebra import ANSWER_CHOICES
-from screening.errors import AnswersError, Problem
+from screening.catalogue import N_, Said
+from screening.errors import AnswersError, Problem, one_of
 from screening.limits import (
     MAX_CELL_CHARS,
     MAX_NUMBER_DIGITS,
@@ -35,6 +35,7 @@ from screening.limits import (
     MAX_TABLE_UPLOAD_MEMORY,
     MAX_TABLE_UPLOAD_ROWS,
 )
+from screening.models import ANSWERS
 from screening.text import (
     DuplicateKeyError,
     NumberTooLongError,
@@ -44,8 +45,11 @@ from screening.text import (
 )
 
 RECORD_ID = "record_id"
-BAD_VALUE = f"answer must be {ANSWER_CHOICES} (lower case), or blank"
-BAD_RECORD_ID = f"record_id must be text or a whole number of at most {MAX_CELL_CHARS} characters"
+BAD_VALUE = Said(N_("answer must be {choices} (lower case), or blank"), choices=one_of(ANSWERS))
+BAD_RECORD_ID = Said(
+    N_("record_id must be text or a whole number of at most {limit} characters"),
+    limit=str(MAX_CELL_CHARS),
+)
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl"}
 FORMATS[".ndjson"] = "jsonl"
@@ -53,8 +57,14 @@ MAX_BYTES = 1024**3
 """Largest CSV or JSON Lines file read (1 GiB); larger exports go through Parquet and Dask."""
 MAX_ROWS = 20_000_000
 """Most answer sets read into one machine's memory; more go through `--engine dask`."""
-LONG_NUMBER = f"a number longer than {MAX_NUMBER_DIGITS} digits: no cell of a table is a number"
-TOO_MANY_KEYS = f"more than {MAX_TABLE_COLUMNS:,} keys in one line"
+LONG_NUMBER = Said(
+    N_("a number longer than {digits} digits: no cell of a table is a number"),
+    digits=str(MAX_NUMBER_DIGITS),
+)
+TOO_MANY_KEYS = Said(N_("more than {limit} keys in one line"), limit=f"{MAX_TABLE_COLUMNS:,}")
+_KEY_TWICE = Said(N_("a key appears twice in this line"))
+_NOT_JSON = Said(N_("not valid JSON"))
+_NOT_OBJECT = Said(N_("not a JSON object"))
 
 
 @dataclass(frozen=True)
@@ -107,7 +117,10 @@ def table_format(name: str, shown: str | None = None) -> str:
             [
                 Problem(
                     shown or name,
-                    "unknown table format: expected .csv, .parquet (or .pq) or .jsonl",
+                    Said(
+                        N_("unknown table format: expected {formats}"),
+                        formats=".csv, .parquet (or .pq) or .jsonl",
+                    ),
                 )
             ]
         )
@@ -124,7 +137,7 @@ def raw_table_path(path: Path, shown: str) -> Raw:
         try:
             dataset = ds.dataset(path, format="parquet")
             if not dataset.files:
-                raise AnswersError([Problem(shown, "no Parquet files in this folder")])
+                raise AnswersError([Problem(shown, Said(N_("no Parquet files in this folder")))])
             refuse_too_many(dataset.count_rows(), len(dataset.schema), shown, COMMAND_LINE_BOUNDS)
             metadata_bytes = 0
             for fragment in dataset.get_fragments():
@@ -133,14 +146,22 @@ def raw_table_path(path: Path, shown: str) -> Raw:
             return dataset.to_table(), ReadProblems()
         except (pa.ArrowException, OSError) as exc:
             raise AnswersError(
-                [Problem(shown, f"not a Parquet dataset: {echo(str(exc))}")]
+                [Problem(shown, Said(N_("not a Parquet dataset: {reason}"), reason=echo(str(exc))))]
             ) from None
     if not path.exists():
-        raise AnswersError([Problem(shown, "no such file")])
+        raise AnswersError([Problem(shown, Said(N_("no such file")))])
     fmt = table_format(path.name, shown)
     if fmt != "parquet" and path.stat().st_size > MAX_BYTES:
         raise AnswersError(
-            [Problem(shown, f"larger than {MAX_BYTES // 1024**3} GiB: split it or use Parquet")]
+            [
+                Problem(
+                    shown,
+                    Said(
+                        N_("larger than {size} GiB: split it or use Parquet"),
+                        size=str(MAX_BYTES // 1024**3),
+                    ),
+                )
+            ]
         )
     return raw_table_bytes(path.read_bytes(), shown, fmt)
 
@@ -178,7 +199,9 @@ def _read_parquet(data: bytes, shown: str, bounds: TableBounds) -> pa.Table:
         ]
         return pq.read_table(pa.BufferReader(data), read_dictionary=texts)
     except (pa.ArrowException, OSError) as exc:
-        raise AnswersError([Problem(shown, f"not a Parquet file: {echo(str(exc))}")]) from None
+        raise AnswersError(
+            [Problem(shown, Said(N_("not a Parquet file: {reason}"), reason=echo(str(exc))))]
+        ) from None
 
 
 def refuse_too_many(rows: int, columns: int, shown: str, bounds: TableBounds) -> None:
@@ -194,15 +217,31 @@ def refuse_too_many(rows: int, columns: int, shown: str, bounds: TableBounds) ->
         )
     if columns > MAX_TABLE_COLUMNS:
         raise AnswersError(
-            [Problem(shown, f"{columns:,} columns; at most {MAX_TABLE_COLUMNS:,} are read")]
+            [
+                Problem(
+                    shown,
+                    Said(
+                        N_("{columns} columns; at most {limit} are read"),
+                        columns=f"{columns:,}",
+                        limit=f"{MAX_TABLE_COLUMNS:,}",
+                    ),
+                )
+            ]
         )
     if rows * columns > bounds.cells:
         raise AnswersError(
             [
                 Problem(
                     shown,
-                    f"{rows:,} rows of {columns:,} columns; at most {bounds.cells:,} cells are "
-                    "read at once: split it",
+                    Said(
+                        N_(
+                            "{rows} rows of {columns} columns; at most {limit} cells are read at "
+                            "once: split it"
+                        ),
+                        rows=f"{rows:,}",
+                        columns=f"{columns:,}",
+                        limit=f"{bounds.cells:,}",
+                    ),
                 )
             ]
         )
@@ -214,8 +253,11 @@ def refuse_too_large(unpacked: int, shown: str, bounds: TableBounds) -> None:
             [
                 Problem(
                     shown,
-                    f"unpacks to {unpacked:,} bytes; at most {bounds.memory:,} are read at "
-                    "once: split it",
+                    Said(
+                        N_("unpacks to {size} bytes; at most {limit} are read at once: split it"),
+                        size=f"{unpacked:,}",
+                        limit=f"{bounds.memory:,}",
+                    ),
                 )
             ]
         )
@@ -227,11 +269,13 @@ def _read_csv(data: bytes, shown: str, bounds: TableBounds) -> pa.Table:
     try:
         header = next(csv.reader([first.decode("utf-8")]), [])
     except UnicodeDecodeError:
-        raise AnswersError([Problem(shown, "not UTF-8 text")]) from None
+        raise AnswersError([Problem(shown, Said(N_("not UTF-8 text")))]) from None
     except csv.Error as exc:
-        raise AnswersError([Problem(shown, f"not a readable CSV header: {exc}")]) from None
+        raise AnswersError(
+            [Problem(shown, Said(N_("not a readable CSV header: {reason}"), reason=str(exc)))]
+        ) from None
     if not header or header == [""]:
-        raise AnswersError([Problem(shown, "empty: expected a header line of item ids")])
+        raise AnswersError([Problem(shown, Said(N_("empty: expected a header line of item ids")))])
     refuse_too_many(data.count(b"\n"), len(header), shown, bounds)
     refuse_repeated(header, shown)
     options = pacsv.ConvertOptions(
@@ -243,7 +287,7 @@ def _read_csv(data: bytes, shown: str, bounds: TableBounds) -> pa.Table:
         return pacsv.read_csv(pa.BufferReader(data), convert_options=options)
     except pa.ArrowException as exc:
         raise AnswersError(
-            [Problem(shown, f"not a readable CSV table: {echo(str(exc))}")]
+            [Problem(shown, Said(N_("not a readable CSV table: {reason}"), reason=echo(str(exc))))]
         ) from None
 
 
@@ -251,7 +295,7 @@ def refuse_repeated(names: Iterable[str], shown: str) -> None:
     seen: set[str] = set()
     for name in names:
         if name in seen:
-            raise AnswersError([Problem(shown, "column appears twice", ref=echo(name))])
+            raise AnswersError([Problem(shown, Said(N_("column appears twice")), ref=echo(name))])
         seen.add(name)
 
 
@@ -262,7 +306,7 @@ def _read_jsonl(data: bytes, shown: str, bounds: TableBounds) -> Raw:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        raise AnswersError([Problem(shown, "not UTF-8 text")]) from None
+        raise AnswersError([Problem(shown, Said(N_("not UTF-8 text")))]) from None
     refuse_too_many(text.count("\n") + 1, 1, shown, bounds)
     columns: dict[str, tuple[array[int], list[str | None]]] = {}
     problems = ReadProblems()
@@ -281,8 +325,13 @@ def _read_jsonl(data: bytes, shown: str, bounds: TableBounds) -> Raw:
                         [
                             Problem(
                                 shown,
-                                f"more than {MAX_TABLE_COLUMNS:,} different keys; at most "
-                                f"{MAX_TABLE_COLUMNS:,} columns are read",
+                                Said(
+                                    N_(
+                                        "more than {limit} different keys; at most {limit} "
+                                        "columns are read"
+                                    ),
+                                    limit=f"{MAX_TABLE_COLUMNS:,}",
+                                ),
                                 ref=f"line {rows}",
                             )
                         ]
@@ -299,7 +348,7 @@ def _read_jsonl(data: bytes, shown: str, bounds: TableBounds) -> Raw:
                 reason = BAD_RECORD_ID if key == RECORD_ID else BAD_VALUE
                 problems.add(rows, key, json.dumps(value), reason)
     if rows == 0:
-        raise AnswersError([Problem(shown, "empty: expected one JSON object per line")])
+        raise AnswersError([Problem(shown, Said(N_("empty: expected one JSON object per line")))])
     refuse_too_many(rows, len(columns), shown, bounds)
     table = pa.table({key: _spread(rows, *cells) for key, cells in columns.items()})
     if not columns:  # every line refused: the table still has its rows, each refused
@@ -321,13 +370,13 @@ def _json_object(line: str) -> tuple[dict[str, Any], str | None]:
     try:
         record = strict_json(line, max_digits=MAX_NUMBER_DIGITS, max_keys=MAX_TABLE_COLUMNS)
     except DuplicateKeyError:
-        return {}, "a key appears twice in this line"
+        return {}, _KEY_TWICE
     except TooManyKeysError:
         return {}, TOO_MANY_KEYS
     except NumberTooLongError:
         return {}, LONG_NUMBER
     except (json.JSONDecodeError, RecursionError):
-        return {}, "not valid JSON"
+        return {}, _NOT_JSON
     if not isinstance(record, dict):
-        return {}, "not a JSON object"
+        return {}, _NOT_OBJECT
     return record, None

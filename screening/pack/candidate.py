@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from screening.catalogue import N_, Said
 from screening.errors import PackError, Problem
 from screening.limits import MAX_ZIP_MEMBERS, MAX_ZIP_TOTAL_BYTES
 from screening.models import RulePack
@@ -74,7 +75,7 @@ def read_pack_zip(data: bytes, label: str) -> PackArchive:
     try:
         return _arrange(_unpack(data))
     except _RefusedError as exc:
-        raise PackError([Problem(label, str(exc))]) from None
+        raise PackError([Problem(label, exc.args[0])]) from None
 
 
 def _unpack(data: bytes) -> dict[str, bytes]:
@@ -82,21 +83,31 @@ def _unpack(data: bytes) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError, EOFError):
-        raise _RefusedError("not a readable zip file") from None
+        raise _RefusedError(Said(N_("not a readable zip file"))) from None
     except NotImplementedError:
         raise _RefusedError(
-            "made with zip features this program does not read (a newer zip version); "
-            "zip the folder again with a common tool"
+            Said(
+                N_(
+                    "made with zip features this program does not read (a newer zip version); "
+                    "zip the folder again with a common tool"
+                )
+            )
         ) from None
     with archive:
         members = [m for m in archive.infolist() if not m.is_dir()]
         for member in members:
             if _unsafe(member.filename):
-                raise _RefusedError(f"unsafe path in the zip: {member.filename!r}")
+                raise _RefusedError(
+                    Said(N_("unsafe path in the zip: {name}"), name=repr(member.filename))
+                )
         members = [m for m in members if not _junk(m.filename)]
         if len(members) > MAX_ZIP_MEMBERS:
             raise _RefusedError(
-                f"the zip holds {len(members)} files; at most {MAX_ZIP_MEMBERS} are read"
+                Said(
+                    N_("the zip holds {count} files; at most {limit} are read"),
+                    count=str(len(members)),
+                    limit=str(MAX_ZIP_MEMBERS),
+                )
             )
         written: dict[str, str] = {}
         for member in members:
@@ -138,13 +149,19 @@ def _junk(name: str) -> bool:
     )
 
 
-def _twice(name: str, first: str, second: str) -> str:
+def _twice(name: str, first: str, second: str) -> Said:
     """Adding files to an existing zip can leave an old copy beside the new one."""
-    spelled = "" if first == second else f" (as {first!r} and {second!r})"
-    return (
-        f"{name!r} is in the zip twice{spelled}; only one copy could be read, so the zip is "
-        "refused: make a fresh zip of the pack folder"
-    )
+    if first == second:
+        message = N_(
+            "{name} is in the zip twice; only one copy could be read, so the zip is refused: "
+            "make a fresh zip of the pack folder"
+        )
+    else:
+        message = N_(
+            "{name} is in the zip twice (as {first} and {second}); only one copy could be "
+            "read, so the zip is refused: make a fresh zip of the pack folder"
+        )
+    return Said(message, name=repr(name), first=repr(first), second=repr(second))
 
 
 def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) -> bytes:
@@ -153,15 +170,21 @@ def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, limit: int) 
         with archive.open(member) as handle:
             data = handle.read(limit + 1)
     except (zipfile.BadZipFile, EOFError, OSError, ValueError, zlib.error):
-        raise _RefusedError(f"damaged zip: {member.filename!r} cannot be read") from None
+        raise _RefusedError(
+            Said(N_("damaged zip: {name} cannot be read"), name=repr(member.filename))
+        ) from None
     except RuntimeError:
         raise _RefusedError(
-            f"{member.filename!r} is encrypted; upload an unencrypted zip"
+            Said(N_("{name} is encrypted; upload an unencrypted zip"), name=repr(member.filename))
         ) from None
     except NotImplementedError:
-        raise _RefusedError(f"{member.filename!r} uses an unsupported compression method") from None
+        raise _RefusedError(
+            Said(N_("{name} uses an unsupported compression method"), name=repr(member.filename))
+        ) from None
     if len(data) > limit:
-        raise _RefusedError(f"the zip unpacks to more than {MAX_ZIP_TOTAL_BYTES:,} bytes")
+        raise _RefusedError(
+            Said(N_("the zip unpacks to more than {limit} bytes"), limit=f"{MAX_ZIP_TOTAL_BYTES:,}")
+        )
     return data
 
 
@@ -172,14 +195,18 @@ def _is_pack_file(parts: tuple[str, ...]) -> bool:
     return named and not in_scenarios
 
 
-def _folder(parts: tuple[str, ...]) -> str:
-    return f"folder '{'/'.join(parts)}/'" if parts else "the root of the zip"
+def _folder(parts: tuple[str, ...]) -> Said:
+    if parts:
+        return Said(N_("folder '{folder}/'"), folder="/".join(parts))
+    return Said(N_("the root of the zip"))
 
 
 def _listing(names: Iterable[str]) -> str:
     shown = sorted(names)
     listed = ", ".join(repr(n) for n in shown[:_LISTED])
-    return listed + (f" and {len(shown) - _LISTED} more" if len(shown) > _LISTED else "")
+    if len(shown) <= _LISTED:
+        return listed
+    return Said(N_("{listed} and {more} more"), listed=listed, more=str(len(shown) - _LISTED))
 
 
 def _arrange(contents: dict[str, bytes]) -> PackArchive:
@@ -191,15 +218,28 @@ def _arrange(contents: dict[str, bytes]) -> PackArchive:
     if len(folders) > 1:
         places = [_folder(f) for f in folders]
         raise _RefusedError(
-            f"pack files are in {len(places)} places, {', '.join(places[:-1])} and {places[-1]}; "
-            "a zip holds one pack, at its root or in one folder"
+            Said(
+                N_(
+                    "pack files are in {count} places, {some} and {last}; a zip holds one pack, "
+                    "at its root or in one folder"
+                ),
+                count=str(len(places)),
+                some=", ".join(places[:-1]),
+                last=places[-1],
+            )
         )
     root = folders[0]
     outside = [name for name, p in parts.items() if p[: len(root)] != root]
     if outside:
         raise _RefusedError(
-            f"the pack is in {_folder(root)}, but the zip also holds {_listing(outside)} "
-            "outside it: zip the pack folder alone"
+            Said(
+                N_(
+                    "the pack is in {folder}, but the zip also holds {listing} outside it: zip "
+                    "the pack folder alone"
+                ),
+                folder=_folder(root),
+                listing=_listing(outside),
+            )
         )
     inner = {p[len(root) :]: contents[name] for name, p in parts.items()}
     return PackArchive(
@@ -218,18 +258,36 @@ def _arrange(contents: dict[str, bytes]) -> PackArchive:
     )
 
 
-def _no_pack(names: list[str]) -> str:
-    looked = (
-        f"no rule pack found: {PACK_FILE}, {SOURCES_FILE}, {ITEMS_FILE} or {RULES_GLOB} were "
-        "looked for at the root of the zip and in every folder"
-    )
+def _no_pack(names: list[str]) -> Said:
+    files = {"pack": PACK_FILE, "sources": SOURCES_FILE, "items": ITEMS_FILE, "rules": RULES_GLOB}
     if not names:
-        return f"{looked}, but the zip holds no files"
-    message = f"{looked}, but the zip holds only {_listing(names)}"
+        return Said(
+            N_(
+                "no rule pack found: {pack}, {sources}, {items} or {rules} were looked for at the "
+                "root of the zip and in every folder, but the zip holds no files"
+            ),
+            **files,
+        )
     inner_zips = [n for n in names if n.lower().endswith(".zip")]
     if inner_zips:
-        message += f". A zip inside the zip is not opened: upload {_listing(inner_zips)} itself"
-    return message
+        return Said(
+            N_(
+                "no rule pack found: {pack}, {sources}, {items} or {rules} were looked for at the "
+                "root of the zip and in every folder, but the zip holds only {listing}. A zip "
+                "inside the zip is not opened: upload {zips} itself"
+            ),
+            listing=_listing(names),
+            zips=_listing(inner_zips),
+            **files,
+        )
+    return Said(
+        N_(
+            "no rule pack found: {pack}, {sources}, {items} or {rules} were looked for at the "
+            "root of the zip and in every folder, but the zip holds only {listing}"
+        ),
+        listing=_listing(names),
+        **files,
+    )
 
 
 @dataclass(frozen=True)
@@ -261,8 +319,13 @@ def review_candidate(data: bytes, name: str, shipped: RulePack, shipped_rules: P
     problems = [
         Problem(
             f"{label}/{nested}",
-            f"not read: vignettes are read only from {SCENARIOS_FOLDER}/ itself, not from its "
-            f"subfolders, as in a pack folder; move the file into {SCENARIOS_FOLDER}/",
+            Said(
+                N_(
+                    "not read: vignettes are read only from {folder}/ itself, not from its "
+                    "subfolders, as in a pack folder; move the file into {folder}/"
+                ),
+                folder=SCENARIOS_FOLDER,
+            ),
         )
         for nested in archive.nested_scenarios
     ]
