@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 from screening.algebra import STATES
 from screening.batch import vector
 from screening.batch.run import OPEN, PACK_COLUMNS, RAISED, RESERVED, BatchResult
-from screening.catalogue import _
+from screening.catalogue import N_, Said, _
 from screening.errors import AnswersError, Problem
 from screening.models import Kind, RulePack
 from screening.text import printable
@@ -141,13 +141,21 @@ def audit_results_table(table: pa.Table, source: str) -> Audit:
     """Count a results table's rule columns; refuse it whole if any cell is not a result."""
     packs = {c: pc.unique(table.column(c).cast(pa.string())).to_pylist() for c in PACK_COLUMNS}
     if any(len(v) > 1 for v in packs.values()):
-        raise AnswersError([Problem(source, "results of more than one rule pack: audit each")])
+        raise AnswersError(
+            [Problem(source, Said(N_("results of more than one rule pack: audit each")))]
+        )
     name, version, sha256 = (str(v[0]) if v else "" for v in packs.values())
     rules = []
     for column in (c for c in table.column_names if c not in RESERVED):
         if not RULE_ID.fullmatch(column):
             raise AnswersError(
-                [Problem(source, "not a results column: its name is not a rule id", ref=column)]
+                [
+                    Problem(
+                        source,
+                        Said(N_("not a results column: its name is not a rule id")),
+                        ref=column,
+                    )
+                ]
             )
         values = table.column(column).cast(pa.string()).fill_null("")
         counts = dict(zip(*_value_counts(values), strict=True))
@@ -157,8 +165,14 @@ def audit_results_table(table: pa.Table, source: str) -> Audit:
                 [
                     Problem(
                         source,
-                        f'not a results column: holds {json.dumps(bad[0])}, expected "raised", '
-                        '"open" or empty',
+                        Said(
+                            N_("not a results column: holds {value}, expected {expected}"),
+                            value=json.dumps(bad[0]),
+                            expected=Said(
+                                N_("{some} or empty"),
+                                some=", ".join(json.dumps(r) for r in (RAISED, OPEN)),
+                            ),
+                        ),
                         ref=column,
                     )
                 ]

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from screening.batch import vector
 from screening.batch.table import RECORD_ID, AnswerTable, CellProblem
 from screening.batch.vector import Codes
+from screening.catalogue import N_, Said
 from screening.errors import AnswersError, Problem
 from screening.models import RulePack
 from screening.pack.checks import RESERVED_COLUMNS
@@ -77,7 +78,13 @@ def run_batch(pack: RulePack, table: AnswerTable) -> BatchResult:
     clashes = [r.id for r in pack.rules if r.id in RESERVED]
     if clashes:
         raise AnswersError(
-            [Problem(table.source, "a rule id is also a results column name", ref=clashes[0])]
+            [
+                Problem(
+                    table.source,
+                    Said(N_("a rule id is also a results column name")),
+                    ref=clashes[0],
+                )
+            ]
         )
     accepted = table.accepted
     given = table.given

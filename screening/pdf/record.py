@@ -17,7 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from screening.canonical import canonical_sha256, checklist_digest
 from screening.catalogue import (
+    N_,
     SOURCE_LANGUAGE,
+    Said,
     _,
     active_language,
     available_languages,
@@ -187,16 +189,21 @@ def read_record(data: bytes, source: str) -> tuple[PdfRecord, Any]:
     try:
         loaded = strict_json(data)
     except DuplicateKeyError as exc:
-        raise altered(source, f"the embedded record repeats the key {echo(exc.key)!r}") from None
+        why = Said(N_("the embedded record repeats the key {key}"), key=repr(echo(exc.key)))
+        raise altered(source, why) from None
     except (ValueError, RecursionError):
-        raise altered(source, "the embedded checklist record is not readable") from None
+        raise altered(source, Said(_NOT_READABLE)) from None
     if not isinstance(loaded, dict):
-        raise altered(source, "the embedded checklist record is not readable")
+        raise altered(source, Said(_NOT_READABLE))
     if _newer_format(loaded):
-        message = (
-            f"the embedded record is format version {loaded['format_version']}, newer than "
-            f"this program reads ({FORMAT_VERSION}): it cannot be checked; verify it with the "
-            "release that made it or a later one"
+        message = Said(
+            N_(
+                "the embedded record is format version {version}, newer than this program "
+                "reads ({ours}): it cannot be checked; verify it with the release that made it "
+                "or a later one"
+            ),
+            version=str(loaded["format_version"]),
+            ours=str(FORMAT_VERSION),
         )
         raise ExportError([Problem(source, message)])
     try:
@@ -204,9 +211,12 @@ def read_record(data: bytes, source: str) -> tuple[PdfRecord, Any]:
     except ValidationError as exc:
         raise _unreadable(source, exc) from None
     if record.language is not None and record.language not in available_languages():
-        message = (
-            f"the pages are in a language this program has no catalogue for "
-            f"({shown(record.language)}): they cannot be checked"
+        message = Said(
+            N_(
+                "the pages are in a language this program has no catalogue for ({language}): "
+                "they cannot be checked"
+            ),
+            language=shown(record.language),
         )
         raise ExportError([Problem(source, message)])
     return record, loaded["checklist"]
@@ -219,12 +229,16 @@ def _unreadable(source: str, exc: ValidationError) -> ExportError:
     if errors and all(e["type"] == "string_too_long" and e["loc"][0] == "answers" for e in errors):
         field = str(errors[0]["loc"][-1]).replace("_", " ")
         limit = (errors[0].get("ctx") or {}).get("max_length")
-        message = (
-            f"the embedded {field} is longer than this program accepts ({limit} characters), "
-            "so the file cannot be checked"
+        message = Said(
+            N_(
+                "the embedded {field} is longer than this program accepts ({limit} "
+                "characters), so the file cannot be checked"
+            ),
+            field=field,
+            limit=str(limit),
         )
         return ExportError([Problem(source, message)])
-    return altered(source, "the embedded checklist record is not readable")
+    return altered(source, Said(_NOT_READABLE))
 
 
 def _newer_format(data: dict[str, Any]) -> bool:
@@ -237,8 +251,13 @@ def _newer_format(data: dict[str, Any]) -> bool:
     )
 
 
+_NOT_READABLE = N_("the embedded checklist record is not readable")
+
+
 def altered(source: str, why: str) -> ExportError:
-    return ExportError([Problem(source, f"{why}: the file has been altered")])
+    """The refusal of a file whose `why` (a `Said`, to be worded in each render) shows it
+    was changed after it was written."""
+    return ExportError([Problem(source, Said(N_("{why}: the file has been altered"), why=why))])
 
 
 def render(record: PdfRecord) -> bytes:

@@ -55,7 +55,7 @@ from typing import Any
 from asn1crypto import x509  # type: ignore[import-untyped]  # no types
 from pypdf import PdfReader
 
-from screening.catalogue import SOURCE_LANGUAGE, _, speaking
+from screening.catalogue import N_, SOURCE_LANGUAGE, Said, _, speaking
 from screening.engine import evaluate
 from screening.errors import AnswersError, ExportError, PackError, Problem
 from screening.models import (
@@ -124,15 +124,27 @@ def _older_pack(
     if schema == CURRENT_PACK_SCHEMA or not written_for_it:
         return refused
     label = display_path(Path(folder))
-    read_as = f"read by pack schema {schema}, as {shown(record.generator)} read packs"
+    release = shown(record.generator)
     try:
         pack = load_pack(folder, schema)
     except PackError as older:
-        return PackError([Problem(label, f"{read_as}, it is refused:"), *older.problems])
+        refused_as = Said(
+            N_("read by pack schema {schema}, as {release} read packs, it is refused:"),
+            schema=schema,
+            release=release,
+        )
+        return PackError([Problem(label, refused_as), *older.problems])
     if pack.sha256 != record.rule_set.sha256:
-        message = (
-            f"{read_as}, it is not the pack that made {source}: its sha256 is {pack.sha256}, "
-            f"the file names {shown(record.rule_set.sha256)}"
+        message = Said(
+            N_(
+                "read by pack schema {schema}, as {release} read packs, it is not the pack that "
+                "made {source}: its sha256 is {sha256}, the file names {named}"
+            ),
+            schema=schema,
+            release=release,
+            source=source,
+            sha256=pack.sha256,
+            named=shown(record.rule_set.sha256),
         )
         return PackError([Problem(label, message)])
     return pack
@@ -218,22 +230,32 @@ def _check_record(record: PdfRecord, stored_checklist: Any, pack: RulePack, sour
         digest(stored_checklist) != record.checklist_sha256
         or record.rule_set != record.checklist.rule_set
     ):
-        raise altered(source, "the embedded checklist does not match its recorded hash")
+        raise altered(source, Said(N_("the embedded checklist does not match its recorded hash")))
     if record.rule_set.sha256 == pack.sha256 and record.rule_set != _rule_set_of(pack):
-        raise altered(source, "the embedded record names its rule pack unlike the pack it hashes")
+        raise altered(
+            source,
+            Said(N_("the embedded record names its rule pack unlike the pack it hashes")),
+        )
     written = records.RELEASES.get(record.generator)
     if written is None:
-        message = (
-            f"the embedded record names a release this program does not know: "
-            f"{echo(record.generator)!a} (it knows {listed(list(records.RELEASES))}, "
-            "exactly so): it cannot be checked"
+        message = Said(
+            N_(
+                "the embedded record names a release this program does not know: {release} (it "
+                "knows {known}, exactly so): it cannot be checked"
+            ),
+            release=ascii(echo(record.generator)),
+            known=listed(list(records.RELEASES)),
         )
         raise ExportError([Problem(source, message)])
     if written != record.format_version:
         raise altered(
             source,
-            f"the embedded record is format {record.format_version}, but "
-            f"{record.generator} writes format {written}",
+            Said(
+                N_("the embedded record is format {format}, but {release} writes format {written}"),
+                format=str(record.format_version),
+                release=record.generator,
+                written=str(written),
+            ),
         )
     return record.generator == records.GENERATOR
 
@@ -249,14 +271,16 @@ def _re_evaluate(
     except AnswersError as exc:
         if same_pack and this_release:
             raise altered(
-                source, "the embedded answers do not fit the pack that made them"
+                source, Said(N_("the embedded answers do not fit the pack that made them"))
             ) from None
         return None, str(exc.problems[0])
     claimed = record.checklist
     if this_release and claimed.disclaimer != today.disclaimer:
-        raise altered(source, "the embedded checklist does not carry this program's disclaimer")
+        raise altered(
+            source, Said(N_("the embedded checklist does not carry this program's disclaimer"))
+        )
     if same_pack and this_release and not _same_checklist(claimed, today):
-        raise altered(source, "the embedded answers do not give the embedded checklist")
+        raise altered(source, Said(N_("the embedded answers do not give the embedded checklist")))
     return today, None
 
 
@@ -367,33 +391,35 @@ def _open(pdf_bytes: bytes, source: str) -> tuple[PdfReader, PdfRecord, Any]:
     """The parsed file, after its structure is checked, with its record and the record's
     checklist as stored (for the hash)."""
     if b"%PDF-" not in pdf_bytes[:1024]:
-        raise ExportError([Problem(source, "not a PDF file")])
+        raise ExportError([Problem(source, Said(N_("not a PDF file")))])
     try:
         with _quiet_pypdf:
             reader = PdfReader(io.BytesIO(pdf_bytes))
             attachments = dict(reader.attachments)
             problems = structure_problems(reader, pdf_bytes, RECORD_NAME)
     except Exception:  # pypdf raises many kinds of error on damaged input; one message fits all
-        raise ExportError(
-            [Problem(source, "cannot read this PDF: the file is damaged or incomplete")]
-        ) from None
+        raise ExportError([Problem(source, Said(_DAMAGED))]) from None
     contents = attachments.get(RECORD_NAME, [])
     if not contents and not problems:
         raise ExportError(
             [
                 Problem(
                     source,
-                    f"no embedded checklist record ({RECORD_NAME}): "
-                    "only PDFs made by `screening evaluate --format pdf` can be verified",
+                    Said(
+                        N_(
+                            "no embedded checklist record ({name}): only PDFs made by {command} "
+                            "can be verified"
+                        ),
+                        name=RECORD_NAME,
+                        command="`screening evaluate --format pdf`",
+                    ),
                 )
             ]
         )
     if len(contents) > 1:
-        problems.append(f"the PDF holds more than one {RECORD_NAME}")
+        problems.append(Said(N_("the PDF holds more than one {name}"), name=RECORD_NAME))
     if problems:
-        raise ExportError(
-            [Problem(source, f"{problem}: the file has been altered") for problem in problems]
-        )
+        raise ExportError([altered(source, problem).problems[0] for problem in problems])
     record, stored = read_record(contents[0], source)
     return reader, record, stored
 
@@ -403,9 +429,10 @@ def _page_texts(reader: PdfReader, source: str) -> list[str]:
         with _quiet_pypdf:
             return [page.extract_text() for page in reader.pages]
     except Exception:  # as in `_open`: damaged content streams raise many kinds of error
-        raise ExportError(
-            [Problem(source, "cannot read this PDF: the file is damaged or incomplete")]
-        ) from None
+        raise ExportError([Problem(source, Said(_DAMAGED))]) from None
+
+
+_DAMAGED = N_("cannot read this PDF: the file is damaged or incomplete")
 
 
 # Comparing with a fresh rendering ------------------------------------------------------------
@@ -426,19 +453,24 @@ def _compare_with_fresh(reader: PdfReader, record: PdfRecord, source: str) -> Dr
     except TooLargeError:
         return None
     except Exception:  # a damaged object surfaces only when read; one message fits all
-        raise ExportError(
-            [Problem(source, "cannot read this PDF: the file is damaged or incomplete")]
-        ) from None
+        raise ExportError([Problem(source, Said(_DAMAGED))]) from None
     return None
 
 
-def _differs_message(reader: PdfReader, record: PdfRecord) -> str:
+def _differs_message(reader: PdfReader, record: PdfRecord) -> Said:
     fresh = PdfReader(io.BytesIO(records.render(record)))
     pairs = enumerate(zip(reader.pages, fresh.pages, strict=False), start=1)
     with _quiet_pypdf:
         first = next((n for n, (a, b) in pairs if _page_graph(a) != _page_graph(b)), None)
-    where = f", first on page {first}" if first else ""
-    return f"the file differs from what this program writes for its record{where}"
+    if first:
+        return Said(
+            N_(
+                "the file differs from what this program writes for its record, first on page "
+                "{page}"
+            ),
+            page=str(first),
+        )
+    return Said(N_("the file differs from what this program writes for its record"))
 
 
 def _page_graph(page: Any) -> Any:
