@@ -8,6 +8,7 @@ from typing import Any
 
 from screening.algebra import NOT_ASSESSED, OPEN_STATES, SETTLING, STATES, Tri, condition_items
 from screening.answer_checks import answer_problems
+from screening.catalogue import N_, Said
 from screening.citations import cited_as
 from screening.errors import AnswersError, Problem
 from screening.language import DISCLAIMER
@@ -40,6 +41,8 @@ from screening.models import (
     StatementRef,
 )
 from screening.words import kind_rank, section_rank
+
+NO_ENTRY_MARKED = N_("marked discussed, but this rule raises no checklist entry with these answers")
 
 
 def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> Checklist:
@@ -251,7 +254,7 @@ def _mark_discussed(
     problems = [
         Problem(
             source,
-            "marked discussed, but this rule raises no checklist entry with these answers",
+            Said(NO_ENTRY_MARKED),
             ref=f"discussed.{rule_id}",
         )
         for rule_id in answers.discussed
@@ -282,7 +285,7 @@ def checklist_with_marks(
     problems = [
         Problem(
             source,
-            "marked discussed, but this rule raises no checklist entry with these answers",
+            Said(NO_ENTRY_MARKED),
             ref=f"discussed.{rule_id}",
         )
         for rule_id in discussed

@@ -41,6 +41,7 @@ from screening.cli.shared import (
     rules_option,
     write_output,
 )
+from screening.cli.usage import Choice
 from screening.models import RulePack
 from screening.pack.loader import display_path, load_pack
 from screening.text import printable
@@ -51,7 +52,7 @@ SHOWN_PROBLEMS = 10
 
 engine_option = click.option(
     "--engine",
-    type=click.Choice(["pandas", "dask"]),
+    type=Choice(["pandas", "dask"]),
     default="pandas",
     show_default=True,
     help="pandas: in memory on this machine. dask: a Parquet file or folder of files, "

@@ -22,6 +22,7 @@ import click
 
 from screening.answers import read_answers_bytes
 from screening.catalogue import _, available_languages, speaking
+from screening.cli.usage import Choice
 from screening.fhir.hidden import hidden_answers_dropped
 from screening.limits import MAX_ANSWERS_BYTES
 from screening.models import AnswersFile, RulePack
@@ -49,7 +50,7 @@ def _speak(ctx: click.Context, _param: click.Parameter, value: str | None) -> No
 
 lang_option = click.option(
     "--lang",
-    type=click.Choice(available_languages()),
+    type=Choice(available_languages()),
     callback=_speak,
     expose_value=False,
     is_eager=True,  # before the other options' callbacks, whose refusals speak its language
@@ -86,7 +87,7 @@ def out_option(what: str) -> Callable[[_Command], _Command]:
 def format_option(choices: Sequence[str], default: str) -> Callable[[_Command], _Command]:
     """`--format`: one of `choices`, `default` when not given (shown in `--help`)."""
     return click.option(
-        "--format", "fmt", type=click.Choice(list(choices)), default=default, show_default=True
+        "--format", "fmt", type=Choice(list(choices)), default=default, show_default=True
     )
 
 

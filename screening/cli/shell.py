@@ -1,7 +1,8 @@
 """Command-line shell: the `screening` group, its commands, and errors rendered in one place.
 
 Each command gathers input, calls one core function and prints. Domain errors become
-`Error: ...` lines on stderr in one place (`_Shell.invoke`), exit 1. The commands of the pack
+`Error: ...` lines on stderr in one place (`_Shell.invoke`), exit 1; usage errors are shown
+there too, in the command's language (`screening.cli.usage`), exit 2. The commands of the pack
 and the checklist are in `screening.cli.pack_commands` and `screening.cli.checklist_commands`;
 the batch, FHIR and CDS command groups are imported from their own modules only when named
 (`LAZY_COMMANDS`), and a command imports what only it uses when it runs, so `check`, `items`
@@ -17,8 +18,9 @@ from typing import Any
 
 import click
 
-from screening.catalogue import _
+from screening.catalogue import _, speaking
 from screening.cli import checklist_commands, pack_commands
+from screening.cli.usage import typed_language, usage_error_text
 from screening.errors import PackError, ScreeningError, problem_lines
 from screening.text import printable
 from screening.version import __version__
@@ -41,8 +43,15 @@ class _Shell(click.Group):
         return super().get_command(ctx, cmd_name)
 
     def invoke(self, ctx: click.Context) -> Any:
+        typed = list(ctx.args)
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as exc:  # click's frame and words, in ours (cli/usage.py)
+            with speaking(typed_language(typed)):
+                click.echo(usage_error_text(exc), err=True, color=ctx.color)
+            sys.exit(exc.exit_code)
         except PackError as exc:
             refused = _("Error: rule pack refused ({n} problem(s)):")
             click.echo(refused.format(n=len(exc.problems)), err=True)
