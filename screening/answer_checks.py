@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from screening.catalogue import N_, Said
-from screening.describe import describe_condition
+from screening.describe import described
 from screening.errors import Problem
 from screening.logic import asked_states
 from screening.models import AnswersFile, AnswerState, RulePack
@@ -55,7 +55,7 @@ def answer_problems(
                             "answered, but not asked given the other answers: it is asked only "
                             "when {condition}"
                         ),
-                        condition=describe_condition(condition, pack),
+                        condition=described(condition, pack),
                     ),
                     ref=item_id,
                 )

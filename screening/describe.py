@@ -3,10 +3,10 @@ render (the item names are the pack's)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from screening.algebra import Path, Walk, fold
-from screening.catalogue import _
+from screening.catalogue import SOURCE_LANGUAGE, Said, _, speaking
 from screening.models import AllOf, AnyOf, Condition, ItemIs, NotOf, RulePack
 from screening.words import ANSWER_WORDS
 
@@ -22,10 +22,8 @@ class _Sentence(Walk[tuple[str, bool]]):
     """A condition as words, bottom up: each part's text and whether it is a bare `and` /
     `or` list, which its parent puts in brackets."""
 
-    def __init__(self, pack: RulePack, label: Callable[[str], str]) -> None:
-        self.labels: dict[str, str] = {}
-        for item in pack.items:
-            self.labels.setdefault(item.id, item.label)
+    def __init__(self, labels: Mapping[str, str], label: Callable[[str], str]) -> None:
+        self.labels = labels
         self.label = label
 
     def _name(self, item_id: str) -> str:
@@ -65,7 +63,42 @@ def describe_condition(
 
     `label` decorates each item's label, e.g. to italicise it in Markdown.
     """
-    return fold(condition, _Sentence(pack, label))[0]
+    return fold(condition, _Sentence(item_labels(pack), label))[0]
 
 
-__all__ = ["describe_condition", "item_list"]
+def item_labels(pack: RulePack) -> dict[str, str]:
+    """Each item's label by its id (the first, should an id repeat)."""
+    labels: dict[str, str] = {}
+    for item in pack.items:
+        labels.setdefault(item.id, item.label)
+    return labels
+
+
+class Described(Said):
+    """A condition read aloud, in English, that reads itself aloud again in the language of
+    each render (`worded`), as a `Said` does: for a problem made once and shown in many."""
+
+    condition: Condition
+    labels: dict[str, str]
+
+    def __new__(cls, condition: Condition, labels: Mapping[str, str]) -> Described:
+        with speaking(SOURCE_LANGUAGE):
+            english = fold(condition, _Sentence(labels, str))[0]
+        said = str.__new__(cls, english)
+        said.message, said.values = english, {}
+        said.condition, said.labels = condition, dict(labels)
+        return said
+
+    def __reduce__(self) -> tuple[type[Described], tuple[Condition, dict[str, str]]]:
+        return (Described, (self.condition, self.labels))
+
+    def worded(self) -> str:
+        return fold(self.condition, _Sentence(self.labels, str))[0]
+
+
+def described(condition: Condition, pack: RulePack) -> Described:
+    """`describe_condition` for a problem: worded in the language of each render."""
+    return Described(condition, item_labels(pack))
+
+
+__all__ = ["Described", "describe_condition", "described", "item_list"]

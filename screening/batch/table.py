@@ -47,7 +47,7 @@ from screening.batch.table_files import (
 )
 from screening.batch.vector import ANSWER_CODES, BLANK, HIDDEN, Codes, visible_codes
 from screening.catalogue import N_, Said, ngettext, worded
-from screening.describe import describe_condition
+from screening.describe import described
 from screening.limits import (
     MAX_CELL_CHARS,
     MAX_TABLE_PROBLEMS,
@@ -188,7 +188,7 @@ def code_table(
                     "answered, but not asked given the other answers: it is asked only when "
                     "{condition}"
                 ),
-                condition=describe_condition(item.asked_if, pack),
+                condition=described(item.asked_if, pack),
             )
             found.add(hidden, item.id, partial(_answer_at, given[item.id], value_of), reason)
     return AnswerTable(shown, rows, given, record_ids, found.problems(), found.refused, found.total)
