@@ -95,6 +95,9 @@ def error_said(error: ErrorDetails) -> str:
     template = _TEMPLATES.get(kind)
     if kind == "value_error":
         ctx["error"] = value_error_said(ctx.get("error"))
+    if kind in ("literal_error", "enum") and " or " in str(ctx.get("expected", "")):
+        some, last = str(ctx["expected"]).rsplit(" or ", 1)
+        ctx["expected"] = Said(N_("{some} or {last}"), some=some, last=last)
     if "field_type" in ctx:
         ctx["field_type"] = Said(_FIELD_TYPES.get(str(ctx["field_type"]), str(ctx["field_type"])))
     if template is None:

@@ -37,7 +37,7 @@ from tests.test_pseudo_locale import english_left, pack_strings
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 LANGUAGE = "app__language"
-NOT_YET_CONVERTED = ("the reasons a refused table row gives (the core's problem messages)",)
+NOT_YET_CONVERTED: tuple[str, ...] = ()
 """App pages whose words do not yet go through the catalogue."""
 _TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "text")
 _NOTICES = ("info", "warning", "success", "error")
@@ -211,6 +211,28 @@ class TestConvertedPagesInThePseudoLocale:
         table_words = [*(cell for row in ROWS for cell in row), "past.csv"]
         allowed = pack_strings(mini_pack, AnswersFile(), table_words)
         assert english_left(shown_text(at), allowed) == []
+
+    def test_the_audit_page_listing_refused_rows_and_why(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, mini_pack: RulePack
+    ) -> None:
+        """A bad answer, an unknown column's value and an answer to a question not asked:
+        each refused row's reason, in the table the page lists them in, is in en-XA."""
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at.switch_page("app_pages/audit.py").run()
+        rows = [*ROWS, ["p5", "maybe", "", ""], ["p6", "no", "yes", ""]]
+        at.file_uploader(key="audit_table").upload(
+            "past.csv", csv_text(rows).encode(), "text/csv"
+        ).run()
+        assert not at.exception
+        reasons = [str(c) for table in at.dataframe for c in table.value.to_numpy().ravel()]
+        assert "maybe" in reasons, "the refused cells are listed"
+        codes = ['"yes"', '"no"', '"unknown"']  # the answers as a table writes them
+        table_words = [*(cell for row in rows for cell in row), "past.csv", *codes]
+        allowed = pack_strings(mini_pack, AnswersFile(), table_words)
+        given = ["yes"]  # a refused cell's value, listed as given (too short for pack_strings)
+        assert english_left(shown_text(at), [*allowed, *given]) == []
 
     def test_what_an_upload_callback_says_is_in_the_page_language(
         self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]

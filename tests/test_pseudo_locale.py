@@ -55,8 +55,6 @@ from tests.conftest import REPOSITORY, csv_text, json_strings, write_pack
 
 NOT_YET_CONVERTED = (
     "the app: see tests/test_app_language.py's own list",
-    "the core's problem messages (pack, answers and table validation, verify's refusals)",
-    "click's own frame of a usage error (Usage:, Try ... for help, Invalid value for ...)",
     "the CDS service's own notes and refusals (its cards follow its `language` setting)",
 )
 """Views that still print English of ours in en-XA: each is converted, then checked here."""
@@ -245,8 +243,8 @@ class TestMoreViewsInThePseudoLocale:
         assert english_left(text, review_allowed) == []
 
     def test_cli_error_frame(self, tmp_path: Path, allowed: list[str]) -> None:
-        """The shell's own words around a problem; the problem's text is the core's, listed
-        in `NOT_YET_CONVERTED`."""
+        """The shell's own words around a problem (the problems themselves:
+        tests/test_pseudo_locale_problems.py)."""
         broken = write_pack(tmp_path / "pack", {"items.yaml": "items: ["})
         result = CliRunner().invoke(
             cli.cli, ["check", "--lang", PSEUDO_LANGUAGE, "--rules", str(broken)]
@@ -446,13 +444,9 @@ class TestEveryCommandInThePseudoLocale:
         files = (answers_table, results, results.with_name("results.problems.csv"), older, RULES)
         paths = (*(str(f) for f in files), *(display_path(f) for f in files))
         prefixes = (load_pack(older).sha256[:12], load_pack(RULES).sha256[:12])  # impact's table
-        shown = _with(allowed, *paths, *prefixes, "'maybe'")  # the refused cell, as given
-        said_without_core = [
-            _said(r) for r in said[:1] + said[2:]
-        ] + [  # the refused row's reason is the core's (`NOT_YET_CONVERTED`): its frame is ours
-            re.sub(r"(?m)^( {2}\S+ \d+: \S+: ).*( \(\S+ '[^']*'\))$", r"\1\2", _said(said[1]))
-        ]
-        for text in said_without_core:
+        # the refused cell as given, and the answers as a table writes them
+        shown = _with(allowed, *paths, *prefixes, "'maybe'", '"yes"', '"no"', '"unknown"')
+        for text in map(_said, said):
             assert english_left(text, shown) == [], text
 
     @pytest.mark.parametrize(
@@ -527,13 +521,10 @@ class TestEveryCommandInThePseudoLocale:
             invoke("cds", "serve", "--ssl-certfile", EXAMPLE),
         ]
         assert [r.exit_code for r in said] == [0, 0, 2, 2]
-        ours = [_said(r) for r in said[:2]] + [
-            _said(r).splitlines()[-1].removeprefix("Error: ") for r in said[2:]
-        ]  # a usage error's frame ("Usage: ...", "Error: ") is click's
-        for text in ours:
-            assert english_left(text, _with(allowed, "http://127.0.0.1:8090/cds-services")) == [], (
-                text
-            )
+        # a usage error's frame names the command as typed: its program, group and command
+        typed = ["http://127.0.0.1:8090/cds-services", "clicdsserve", "--help", str(EXAMPLE)]
+        for text in map(_said, said):
+            assert english_left(text, _with(allowed, *typed)) == [], text
 
     def test_an_option_refused_before_lang_is_read_is_refused_in_its_language(self) -> None:
         """`--lang` is read first, wherever it stands: here after a bad `--base`."""

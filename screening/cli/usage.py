@@ -27,6 +27,8 @@ from screening.catalogue import (
 )
 
 OPTIONS_METAVAR = N_("[OPTIONS]")
+COMMAND_METAVAR = N_("COMMAND [ARGS]...")
+"""click's names, in a usage line, for a command's options and a group's subcommand."""
 
 
 class Choice(click.Choice[str]):
@@ -80,7 +82,8 @@ def _usage(ctx: click.Context) -> str:
     english = "Usage:"
     if usage.startswith(english):
         usage = _("Usage:") + usage[len(english) :]
-    return usage.replace(OPTIONS_METAVAR, _(OPTIONS_METAVAR))
+    usage = usage.replace(OPTIONS_METAVAR, _(OPTIONS_METAVAR))
+    return usage.replace(COMMAND_METAVAR, _(COMMAND_METAVAR))
 
 
 def _message(exc: click.UsageError) -> str:
