@@ -162,6 +162,20 @@ class TestABadAnswersFileIsRefusedInThePseudoLocale:
         allowed = as_is(pack_strings(shipped_pack, AnswersFile()), given, codes, fields)
         assert english_left(result.stderr, allowed) == [], result.stderr
 
+    def test_a_file_that_reads_but_does_not_fit_the_pack(
+        self, tmp_path: Path, shipped_pack: RulePack
+    ) -> None:
+        """Checked against the pack once it reads: an unknown id, a mark on no rule."""
+        path = tmp_path / "other.json"
+        marks = {"nope": {"done": True}}
+        path.write_text(json.dumps({"answers": {"nowhere": "yes"}, "discussed": marks}))
+        result = run("evaluate", path)
+        assert result.exit_code == 1
+        assert len(result.stderr.splitlines()) == 2, result.stderr
+        given = [str(path), "nowhere", "discussed.nope"]
+        allowed = as_is(pack_strings(shipped_pack, AnswersFile()), given)
+        assert english_left(result.stderr, allowed) == [], result.stderr
+
     def test_in_english_the_lines_are_as_they_were(self, tmp_path: Path) -> None:
         path = tmp_path / "bad.json"
         path.write_text(json.dumps(self.BAD), encoding="utf-8")
