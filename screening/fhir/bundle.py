@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from screening.errors import Problem, ScreeningError
+from screening.catalogue import N_, Said
+from screening.errors import Problem, ScreeningError, not_json
 from screening.fhir.record import Finding, record_findings
 from screening.limits import (
     MAX_BUNDLE_BYTES,
@@ -66,51 +67,71 @@ class Proposals:
     notes: tuple[str, ...]
 
 
-def _refuse(source: str, message: str, ref: str | None = None) -> BundleError:
-    return BundleError([Problem(source, message, ref=ref)])
+_NESTED = N_("is nested over {depth} deep")
+
+
+def _refuse(source: str, message: str, ref: str | None = None, **values: str) -> BundleError:
+    """The refusal of a record: `message` (marked `N_`) filled with `values` when shown."""
+    return BundleError([Problem(source, Said(message, **values), ref=ref)])
 
 
 def _parse(data: bytes, source: str) -> dict[str, Any]:
     if len(data) > MAX_BUNDLE_BYTES:
-        raise _refuse(source, f"is over {MAX_BUNDLE_BYTES:,} bytes: not read")
+        raise _refuse(source, N_("is over {limit} bytes: not read"), limit=f"{MAX_BUNDLE_BYTES:,}")
     try:  # read strictly, as every other JSON input: a repeated key would hide a value
         parsed = strict_json(
             data.decode("utf-8"), max_digits=MAX_NUMBER_DIGITS, refuse_constants=True
         )
     except UnicodeDecodeError:
-        raise _refuse(source, "is not UTF-8 text") from None
+        raise _refuse(source, N_("is not UTF-8 text")) from None
     except json.JSONDecodeError as exc:
-        raise BundleError(
-            [Problem(source, f"not valid JSON: {exc.msg} (column {exc.colno})", exc.lineno)]
-        ) from None
+        raise BundleError([Problem(source, not_json(exc), exc.lineno)]) from None
     except DuplicateKeyError as exc:
-        raise _refuse(source, f"repeats the key {echo(exc.key)!r} in one object") from None
+        raise _refuse(
+            source, N_("repeats the key {key} in one object"), key=repr(echo(exc.key))
+        ) from None
     except ConstantError as exc:
-        raise _refuse(source, f"holds {exc.name}, which is not JSON") from None
+        raise _refuse(source, N_("holds {name}, which is not JSON"), name=exc.name) from None
     except NumberTooLongError:
-        raise _refuse(source, f"holds a number longer than {MAX_NUMBER_DIGITS} digits") from None
+        raise _refuse(
+            source,
+            N_("holds a number longer than {digits} digits"),
+            digits=str(MAX_NUMBER_DIGITS),
+        ) from None
     except RecursionError:
-        raise _refuse(source, f"is nested over {MAX_BUNDLE_JSON_DEPTH} deep") from None
+        raise _refuse(source, _NESTED, depth=str(MAX_BUNDLE_JSON_DEPTH)) from None
     if nested_deeper_than(parsed, MAX_BUNDLE_JSON_DEPTH):
-        raise _refuse(source, f"is nested over {MAX_BUNDLE_JSON_DEPTH} deep")
+        raise _refuse(source, _NESTED, depth=str(MAX_BUNDLE_JSON_DEPTH))
     if not isinstance(parsed, dict) or parsed.get("resourceType") != "Bundle":
         kind = parsed.get("resourceType") if isinstance(parsed, dict) else None
-        found = f"a {echo(str(kind))}" if isinstance(kind, str) else "not a FHIR resource"
+        if isinstance(kind, str):
+            raise _refuse(
+                source,
+                N_("expected a FHIR Bundle (a patient's $everything or a search), got a {kind}"),
+                kind=echo(kind),
+            )
         raise _refuse(
-            source, f"expected a FHIR Bundle (a patient's $everything or a search), got {found}"
+            source,
+            N_(
+                "expected a FHIR Bundle (a patient's $everything or a search), got not a FHIR "
+                "resource"
+            ),
         )
     if parsed.get("type") == "history":
-        raise _refuse(source, "is a history Bundle (every version of each resource): not read")
+        raise _refuse(source, N_("is a history Bundle (every version of each resource): not read"))
     return parsed
 
 
 def _entries(bundle: dict[str, Any], source: str) -> list[tuple[str | None, dict[str, Any]]]:
     entries = bundle.get("entry", [])
     if not isinstance(entries, list):
-        raise _refuse(source, "entry must be a list")
+        raise _refuse(source, N_("entry must be a list"))
     if len(entries) > MAX_BUNDLE_ENTRIES:
         raise _refuse(
-            source, f"holds {len(entries):,} entries; at most {MAX_BUNDLE_ENTRIES:,} are read"
+            source,
+            N_("holds {count} entries; at most {limit} are read"),
+            count=f"{len(entries):,}",
+            limit=f"{MAX_BUNDLE_ENTRIES:,}",
         )
     found = []
     for entry in entries:
@@ -179,13 +200,14 @@ def read_patient_record(data: bytes, source: str) -> PatientRecord:
         if about is not None:
             patients[about] = None
     if not patients:
-        raise _refuse(source, "names no patient: no Patient entry and no resource about one")
+        raise _refuse(source, N_("names no patient: no Patient entry and no resource about one"))
     if len(patients) > 1:
         shown = ", ".join(echo(p) for p in list(patients)[:5])
         raise _refuse(
             source,
-            f"holds resources of {len(patients)} patients ({shown}): give one patient's "
-            "record only",
+            N_("holds resources of {count} patients ({shown}): give one patient's record only"),
+            count=str(len(patients)),
+            shown=shown,
         )
     (patient,) = patients
     resources = tuple(_with_local_references(r, urls) for _, r in entries)

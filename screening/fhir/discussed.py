@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from screening.catalogue import N_, SOURCE_LANGUAGE, _, active_language
+from screening.catalogue import N_, SOURCE_LANGUAGE, Said, _, active_language
 from screening.errors import Problem
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base
 from screening.limits import MAX_ANSWERS
@@ -102,7 +102,7 @@ def read_discussed(
     found: dict[str, dict[str, Any]] = {}
     extensions = data.get("extension", [])
     if not isinstance(extensions, list):
-        problems.append(Problem(source, "must be a list", ref="extension"))
+        problems.append(Problem(source, Said(N_("must be a list")), ref="extension"))
         return found
     where = f"extension({DISCUSSED_EXTENSION})"
     for extension in extensions[: MAX_ANSWERS + 1]:
@@ -123,11 +123,14 @@ def read_discussed(
         if not isinstance(rule, str) or not isinstance(done, bool):
             problems.append(
                 Problem(
-                    source, "a discussed point needs a rule (code) and done (boolean)", ref=where
+                    source,
+                    Said(N_("a discussed point needs a rule (code) and done (boolean)")),
+                    ref=where,
                 )
             )
         elif rule in found:
-            problems.append(Problem(source, f"rule {_echo(rule)} is marked twice", ref=where))
+            said = Said(N_("rule {rule} is marked twice"), rule=_echo(rule))
+            problems.append(Problem(source, said, ref=where))
         else:
             note = values.get("note")
             found[rule] = {"done": done, **({"note": note} if note is not None else {})}

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import PrivateAttr, ValidationError
 
+from screening.catalogue import N_, Said
 from screening.errors import AnswersError, Problem
 from screening.fhir.discussed import DISCUSSED_EXTENSION, discussed_url, read_discussed
 from screening.fhir.questionnaire import (
@@ -29,6 +30,7 @@ from screening.fhir.response_items import collect_answers
 from screening.limits import MAX_ANSWERS
 from screening.models import AnswersFile, Checklist, RulePack
 from screening.text import echo_json
+from screening.validation_words import error_said, value_error_said
 
 RESOURCE_TYPE = "QuestionnaireResponse"
 
@@ -142,8 +144,14 @@ def answers_from_response(data: dict[str, Any], source: str) -> ResponseAnswers:
             [
                 Problem(
                     source,
-                    f"a FHIR {_echo(kind)} resource is not answers: expected a "
-                    "QuestionnaireResponse or an answers file",
+                    Said(
+                        N_(
+                            "a FHIR {kind} resource is not answers: expected a {expected} or an "
+                            "answers file"
+                        ),
+                        kind=_echo(kind),
+                        expected=RESOURCE_TYPE,
+                    ),
                     ref="resourceType",
                 )
             ]
@@ -179,8 +187,12 @@ def _header_problems(data: dict[str, Any], source: str) -> list[Problem]:
         problems.append(
             Problem(
                 source,
-                "must name the questionnaire it answers as url|version (or url), got "
-                + _echo(canonical),
+                Said(
+                    N_("must name the questionnaire it answers as {form} (or {url}), got {given}"),
+                    form="url|version",
+                    url="url",
+                    given=_echo(canonical),
+                ),
                 ref="questionnaire",
             )
         )
@@ -189,7 +201,11 @@ def _header_problems(data: dict[str, Any], source: str) -> list[Problem]:
         problems.append(
             Problem(
                 source,
-                f"must be one of {', '.join(READABLE_STATUSES)}, got {_echo(status)}",
+                Said(
+                    N_("must be one of {choices}, got {given}"),
+                    choices=", ".join(READABLE_STATUSES),
+                    given=_echo(status),
+                ),
                 ref="status",
             )
         )
@@ -210,7 +226,9 @@ def _validated(fields: dict[str, Any], source: str) -> ResponseAnswers:
             [
                 Problem(
                     source,
-                    str(e["ctx"]["error"]) if e["type"] == "value_error" else e["msg"],
+                    value_error_said(e["ctx"]["error"])
+                    if e["type"] == "value_error"
+                    else error_said(e),
                     ref=where.get(str(e["loc"][0]), "authored"),
                 )
                 for e in exc.errors()
@@ -224,11 +242,12 @@ def _display(data: dict[str, Any], field: str, source: str, problems: list[Probl
     if value is None:
         return None
     if not isinstance(value, dict):
-        problems.append(Problem(source, "must be a FHIR Reference (an object)", ref=field))
+        said = Said(N_("must be a FHIR Reference (an object)"))
+        problems.append(Problem(source, said, ref=field))
         return None
     display = value.get("display")
     if display is not None and not isinstance(display, str):
-        problems.append(Problem(source, "must be text", ref=f"{field}.display"))
+        problems.append(Problem(source, Said(N_("must be text")), ref=f"{field}.display"))
         return None
     return display
 
@@ -241,7 +260,11 @@ def _authored(data: dict[str, Any], source: str, problems: list[Problem]) -> str
     match = re.match(r"(\d{4}-\d{2}-\d{2})(?:T\S*)?$", value) if isinstance(value, str) else None
     if match is None:
         problems.append(
-            Problem(source, f"must be a FHIR date or dateTime, got {_echo(value)}", ref="authored")
+            Problem(
+                source,
+                Said(N_("must be a FHIR date or dateTime, got {given}"), given=_echo(value)),
+                ref="authored",
+            )
         )
         return None
     return match[1]
@@ -261,8 +284,15 @@ def questionnaire_problems(pack: RulePack, answers: AnswersFile, source: str) ->
         return [
             Problem(
                 source,
-                f"answers another questionnaire, {_echo(url)}; this rule pack's is "
-                f"Questionnaire/{ours} version {pack.meta.version}",
+                Said(
+                    N_(
+                        "answers another questionnaire, {url}; this rule pack's is {ours} "
+                        "version {version}"
+                    ),
+                    url=_echo(url),
+                    ours=f"Questionnaire/{ours}",
+                    version=pack.meta.version,
+                ),
                 ref="questionnaire",
             )
         ]
@@ -273,9 +303,14 @@ def questionnaire_problems(pack: RulePack, answers: AnswersFile, source: str) ->
         return [
             Problem(
                 source,
-                "names no version of the questionnaire, and questions it answers differ from "
-                f"this rule pack's ({', '.join(changed[:5])}): evaluate it with the pack it "
-                "was made for",
+                Said(
+                    N_(
+                        "names no version of the questionnaire, and questions it answers differ "
+                        "from this rule pack's ({items}): evaluate it with the pack it was made "
+                        "for"
+                    ),
+                    items=", ".join(changed[:5]),
+                ),
                 ref="questionnaire",
             )
         ]
@@ -283,8 +318,14 @@ def questionnaire_problems(pack: RulePack, answers: AnswersFile, source: str) ->
         return [
             Problem(
                 source,
-                f"answers version {_echo(version)} of the questionnaire, but this rule pack is "
-                f"version {pack.meta.version}: evaluate it with the pack of that version",
+                Said(
+                    N_(
+                        "answers version {given} of the questionnaire, but this rule pack is "
+                        "version {version}: evaluate it with the pack of that version"
+                    ),
+                    given=_echo(version),
+                    version=pack.meta.version,
+                ),
                 ref="questionnaire",
             )
         ]

@@ -7,11 +7,15 @@ from __future__ import annotations
 from typing import Any
 
 from screening.algebra import LOINC_CHOICES
+from screening.catalogue import N_, Said
 from screening.errors import Problem
 from screening.fhir.questionnaire import CODE_ANSWERS, LOINC
 from screening.limits import MAX_ANSWERS, MAX_RESPONSE_ITEM_DEPTH
 from screening.models import Answer
 from screening.text import echo_json
+
+_SOME, _LAST = LOINC_CHOICES.rsplit(" or ", 1)
+"""The LOINC answers a response may give, as a message lists them (its "or" is ours)."""
 
 _echo = echo_json
 
@@ -46,15 +50,26 @@ def collect_answers(
         walked += len(items) if isinstance(items, list) else 0
         if walked > MAX_ANSWERS:
             problems.append(
-                Problem(source, f"holds more than {MAX_ANSWERS:,} items; no more are read")
+                Problem(
+                    source,
+                    Said(
+                        N_("holds more than {limit} items; no more are read"),
+                        limit=f"{MAX_ANSWERS:,}",
+                    ),
+                )
             )
             break
         if not isinstance(items, list):
-            problems.append(Problem(source, "must be a list of items", ref=where))
+            problems.append(Problem(source, Said(N_("must be a list of items")), ref=where))
         elif depth > MAX_RESPONSE_ITEM_DEPTH:
             problems.append(
                 Problem(
-                    source, f"items are nested more than {MAX_RESPONSE_ITEM_DEPTH} deep", ref=where
+                    source,
+                    Said(
+                        N_("items are nested more than {depth} deep"),
+                        depth=str(MAX_RESPONSE_ITEM_DEPTH),
+                    ),
+                    ref=where,
                 )
             )
         else:
@@ -77,7 +92,7 @@ def _read_item(
 ) -> list[tuple[Any, str, int]]:
     """Record one item's answer; return the item lists nested in it, to read next."""
     if not isinstance(item, dict) or not isinstance(item.get("linkId"), str):
-        problems.append(Problem(source, "an item needs a linkId", ref=here))
+        problems.append(Problem(source, Said(N_("an item needs a linkId")), ref=here))
         return []
     link_id = item["linkId"]
     if "modifierExtension" in item:
@@ -85,15 +100,15 @@ def _read_item(
     nested = [(item["item"], f"{here}.item", depth + 1)] if "item" in item else []
     given = item.get("answer", [])
     if not isinstance(given, list):
-        problems.append(Problem(source, "answer must be a list", ref=link_id))
+        problems.append(Problem(source, Said(N_("answer must be a list")), ref=link_id))
     elif len(given) > 1:
-        problems.append(Problem(source, "has more than one answer", ref=link_id))
+        problems.append(Problem(source, Said(N_("has more than one answer")), ref=link_id))
     elif given:
         if isinstance(given[0], dict) and "item" in given[0]:
             nested.append((given[0]["item"], f"{here}.answer[0].item", depth + 1))
         answer = _answer(given[0], link_id, source, problems)
         if answer is not None and link_id in answers:
-            problems.append(Problem(source, "is answered twice", ref=link_id))
+            problems.append(Problem(source, Said(N_("is answered twice")), ref=link_id))
         elif answer is not None:
             answers[link_id] = answer
     return nested
@@ -115,7 +130,11 @@ def _answer(answer: Any, link_id: str, source: str, problems: list[Problem]) -> 
     problems.append(
         Problem(
             source,
-            f"answer must be a LOINC {LOINC_CHOICES} coding, got {shown}",
+            Said(
+                N_("answer must be a LOINC {choices} coding, got {given}"),
+                choices=Said(N_("{some} or {last}"), some=_SOME, last=_LAST),
+                given=shown,
+            ),
             ref=link_id,
         )
     )
@@ -125,6 +144,6 @@ def _answer(answer: Any, link_id: str, source: str, problems: list[Problem]) -> 
 def modifier_problem(source: str, ref: str) -> Problem:
     return Problem(
         source,
-        "has a modifierExtension, which could change what the answers mean: not read",
+        Said(N_("has a modifierExtension, which could change what the answers mean: not read")),
         ref=ref,
     )
