@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from screening.catalogue import SOURCE_LANGUAGE, available_languages
+from screening.catalogue import N_, SOURCE_LANGUAGE, Said, available_languages
 from screening.errors import Problem, ScreeningError
 from screening.text import echo
 
@@ -56,22 +56,45 @@ class ServiceConfig:
 
 
 KNOWN_KEYS = {
-    "issuers": 'an object: issuer URL -> its JWK Set ({"keys": [...]})',
-    "audience": "the service's public base URL, such as https://cds.example-hospital.org",
-    "allowed_hosts": "a list of host names the service answers to",
-    "allowed_origins": "a list of web origins allowed by CORS, such as https://ehr.example.org",
-    "fhir_servers": "a list of FHIR base URLs a call's fhirServer may name, to fetch missing "
-    "prefetch from with the call's fhirAuthorization token",
-    "per_point_cards": "true for one card per checklist point instead of one summary card",
-    "language": "the tag of a language with a catalogue here, for the cards' own words ("
-    + ", ".join(available_languages())
-    + ")",
-    "app_url": "the web form's address, linked from the summary card",
-    "feedback_per_call": "the most feedback entries in one call (1 to 100)",
-    "feedback_per_minute": "the most feedback entries accepted per minute (1 to 100000)",
-    "body_seconds": "seconds allowed to receive a request body (0.5 to 60)",
-    "header_seconds": "seconds allowed to receive a request's headers (0.5 to 60)",
+    "issuers": Said(
+        N_("must be an object: issuer URL -> its JWK Set ({example})"), example='{"keys": [...]}'
+    ),
+    "audience": Said(
+        N_("must be the service's public base URL, such as {example}"),
+        example="https://cds.example-hospital.org",
+    ),
+    "allowed_hosts": Said(N_("must be a list of host names the service answers to")),
+    "allowed_origins": Said(
+        N_("must be a list of web origins allowed by CORS, such as {example}"),
+        example="https://ehr.example.org",
+    ),
+    "fhir_servers": Said(
+        N_(
+            "must be a list of FHIR base URLs a call's fhirServer may name, to fetch missing "
+            "prefetch from with the call's fhirAuthorization token"
+        )
+    ),
+    "per_point_cards": Said(
+        N_("must be true for one card per checklist point instead of one summary card")
+    ),
+    "language": Said(
+        N_(
+            "must be the tag of a language with a catalogue here, for the cards' own words "
+            "({languages})"
+        ),
+        languages=", ".join(available_languages()),
+    ),
+    "app_url": Said(N_("must be the web form's address, linked from the summary card")),
+    "feedback_per_call": Said(N_("must be the most feedback entries in one call (1 to 100)")),
+    "feedback_per_minute": Said(
+        N_("must be the most feedback entries accepted per minute (1 to 100000)")
+    ),
+    "body_seconds": Said(N_("must be seconds allowed to receive a request body (0.5 to 60)")),
+    "header_seconds": Said(
+        N_("must be seconds allowed to receive a request's headers (0.5 to 60)")
+    ),
 }
+"""Each setting, and what its value must be (the refusal of a bad one)."""
 
 _URL = re.compile(r"https?://[^\s|#?]+")
 _ORIGIN = re.compile(r"https?://[^\s/|#?]+")
@@ -96,32 +119,39 @@ def _number(value: Any, low: float, high: float) -> float | None:
     return float(value)
 
 
-def _key_set_problem(jwks: Any) -> str | None:
+def _key_set_problem(jwks: Any) -> Said | None:
     """Why a JWK Set is unusable, or None: public asymmetric keys only, each with a `kid`."""
     import jwt  # noqa: PLC0415 - only a configured service needs PyJWT
 
     if not isinstance(jwks, dict) or not isinstance(jwks.get("keys"), list) or not jwks["keys"]:
-        return 'must be a JWK Set: {"keys": [ ... ]} with at least one key'
+        return Said(
+            N_("must be a JWK Set: {example} with at least one key"), example='{"keys": [ ... ]}'
+        )
     for n, key in enumerate(jwks["keys"]):
+        at = f"keys[{n}]"
         if not isinstance(key, dict) or not isinstance(key.get("kid"), str):
-            return f"keys[{n}] needs a kid"
+            return Said(N_("{key} needs a kid"), key=at)
         if key.get("kty") not in ("RSA", "EC"):
-            return f"keys[{n}] must be an RSA or EC public key, not {key.get('kty')!r}"
+            return Said(
+                N_("{key} must be an RSA or EC public key, not {kty}"),
+                key=at,
+                kty=repr(key.get("kty")),
+            )
         if "d" in key:
-            return f"keys[{n}] is a private key: configure the EHR's public key only"
+            return Said(N_("{key} is a private key: configure the EHR's public key only"), key=at)
         try:
             jwt.PyJWK(key)
         except jwt.PyJWTError as exc:
-            return f"keys[{n}] is not a usable key: {exc}"
+            return Said(N_("{key} is not a usable key: {reason}"), key=at, reason=str(exc))
     return None
 
 
 def _issuers(issuers: Any, path: Path, problems: list[Problem]) -> Any:
     if not isinstance(issuers, dict):
-        problems.append(_problem(path, "issuers", f"must be {KNOWN_KEYS['issuers']}"))
+        problems.append(_problem(path, "issuers", KNOWN_KEYS["issuers"]))
         return {}
     for iss, jwks in issuers.items():
-        why = _key_set_problem(jwks) if _URL.fullmatch(iss) else "must be an http(s) URL"
+        why = _key_set_problem(jwks) if _URL.fullmatch(iss) else Said(N_("must be an http(s) URL"))
         if why:
             problems.append(_problem(path, f"issuers.{echo(iss)}", why))
     return issuers
@@ -130,13 +160,17 @@ def _issuers(issuers: Any, path: Path, problems: list[Problem]) -> Any:
 def parse_config(data: Any, path: Path) -> ServiceConfig:
     """A configuration from parsed JSON; raise `ScreeningError` listing every problem."""
     if not isinstance(data, dict):
-        raise ScreeningError([_problem(path, "", "must be a JSON object")])
+        raise ScreeningError([_problem(path, "", Said(N_("must be a JSON object")))])
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     for key in data:
         if key not in KNOWN_KEYS:
             problems.append(
-                _problem(path, key, f"unknown setting; known: {', '.join(sorted(KNOWN_KEYS))}")
+                _problem(
+                    path,
+                    key,
+                    Said(N_("unknown setting; known: {keys}"), keys=", ".join(sorted(KNOWN_KEYS))),
+                )
             )
     if "issuers" in data:
         values["issuers"] = _issuers(data["issuers"], path, problems)
@@ -159,7 +193,7 @@ def parse_config(data: Any, path: Path) -> ServiceConfig:
         if key in data:
             value = check(data[key])
             if value is None:
-                problems.append(_problem(path, key, f"must be {KNOWN_KEYS[key]}"))
+                problems.append(_problem(path, key, KNOWN_KEYS[key]))
             else:
                 values[key] = value
     if problems:
@@ -181,13 +215,24 @@ def load_config(path: Path) -> ServiceConfig:
             raw = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError as exc:
         raise ScreeningError(
-            [_problem(path, "", f"cannot be read: {exc.strerror or exc}")]
+            [
+                _problem(
+                    path,
+                    "",
+                    Said(N_("cannot be read: {reason}"), reason=str(exc.strerror or exc)),
+                )
+            ]
         ) from None
     if len(raw) > MAX_CONFIG_BYTES:
-        raise ScreeningError([_problem(path, "", f"is over {MAX_CONFIG_BYTES} bytes")])
+        said = Said(N_("is over {limit} bytes"), limit=str(MAX_CONFIG_BYTES))
+        raise ScreeningError([_problem(path, "", said)])
     try:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
-        raise ScreeningError([_problem(path, "", f"is not valid JSON{where}")]) from None
+        said = (
+            Said(N_("is not valid JSON (line {line})"), line=str(exc.lineno))
+            if isinstance(exc, json.JSONDecodeError)
+            else Said(N_("is not valid JSON"))
+        )
+        raise ScreeningError([_problem(path, "", said)]) from None
     return parse_config(data, path)
