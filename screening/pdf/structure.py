@@ -25,6 +25,7 @@ import pikepdf
 from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
+from screening.catalogue import N_, Said
 from screening.text import echo
 
 A4 = (0.0, 0.0, 595.28, 841.89)
@@ -33,25 +34,25 @@ A4 = (0.0, 0.0, 595.28, 841.89)
 _CATALOG = {"/Type", "/Pages", "/Names", "/AF", "/Lang", "/OpenAction", "/PageLayout"}
 _CATALOG |= {"/PageMode", "/Outlines"}
 _NAMED = {
-    "/AA": "actions that run when the document is opened or closed",
-    "/AcroForm": "form fields",
-    "/OCProperties": "optional-content layers, which a reader can switch off",
-    "/JavaScript": "JavaScript",
-    "/URI": "a link action",
-    "/Perms": "signature permissions",
-    "/StructTreeRoot": "a structure tree this program never writes",
+    "/AA": N_("actions that run when the document is opened or closed"),
+    "/AcroForm": N_("form fields"),
+    "/OCProperties": N_("optional-content layers, which a reader can switch off"),
+    "/JavaScript": N_("JavaScript"),
+    "/URI": N_("a link action"),
+    "/Perms": N_("signature permissions"),
+    "/StructTreeRoot": N_("a structure tree this program never writes"),
 }
 _PAGES_NODE = {"/Type", "/Kids", "/Count", "/MediaBox"}
 _PAGE = {"/Type", "/Parent", "/Resources", "/Contents", "/MediaBox", "/Group"}
 _PAGE_NAMED = {
-    "/Annots": "annotations (notes, stamps or links drawn over the page)",
-    "/AA": "actions that run when the page is opened",
-    "/Rotate": "a rotation",
-    "/CropBox": "a crop box",
-    "/BleedBox": "a bleed box",
-    "/TrimBox": "a trim box",
-    "/ArtBox": "an art box",
-    "/UserUnit": "a user unit",
+    "/Annots": N_("annotations (notes, stamps or links drawn over the page)"),
+    "/AA": N_("actions that run when the page is opened"),
+    "/Rotate": N_("a rotation"),
+    "/CropBox": N_("a crop box"),
+    "/BleedBox": N_("a bleed box"),
+    "/TrimBox": N_("a trim box"),
+    "/ArtBox": N_("an art box"),
+    "/UserUnit": N_("a user unit"),
 }
 _RESOURCES = {"/Font", "/ProcSet"}
 _OUTLINE_ITEM = {"/Title", "/Parent", "/Prev", "/Next", "/First", "/Last", "/Count", "/Dest"}
@@ -65,28 +66,34 @@ def structure_problems(reader: PdfReader, data: bytes, record_name: str) -> list
         return problems
     root = _resolved(reader.trailer.get("/Root"))
     if not isinstance(root, DictionaryObject):
-        return [*problems, "the file has no document catalog"]
-    problems += _unexpected(root, _CATALOG, _NAMED, "the document")
+        return [*problems, Said(N_("the file has no document catalog"))]
+    problems += _unexpected(root, _CATALOG, _NAMED, Said(N_("the document")))
     action = root.get("/OpenAction")
     if action is not None and not isinstance(_resolved(action), ArrayObject):
-        problems.append("the document carries an action that runs when it is opened")
+        problems.append(Said(N_("the document carries an action that runs when it is opened")))
     problems += _names_problems(_resolved(root.get("/Names")), record_name)
     problems += _outline_problems(_resolved(root.get("/Outlines")))
     pages = _resolved(root.get("/Pages"))
     if isinstance(pages, DictionaryObject):
-        problems += _unexpected(pages, _PAGES_NODE, _PAGE_NAMED, "the page tree")
+        problems += _unexpected(pages, _PAGES_NODE, _PAGE_NAMED, Said(N_("the page tree")))
     for number, page in enumerate(reader.pages, start=1):
-        problems += _unexpected(page, _PAGE, _PAGE_NAMED, f"page {number}")
+        problems += _unexpected(page, _PAGE, _PAGE_NAMED, Said(N_("page {n}"), n=str(number)))
         box = tuple(round(float(v), 2) for v in page.mediabox)
         if box != A4:
-            problems.append(f"page {number} has another page size than A4")
+            problems.append(Said(N_("page {n} has another page size than A4"), n=str(number)))
         resources = _resolved(page.get("/Resources"))
         if isinstance(resources, DictionaryObject):
             extra = sorted(set(resources) - _RESOURCES)
             if extra:
                 problems.append(
-                    f"page {number} uses resources this program never writes ({', '.join(extra)}):"
-                    " images, layers or graphics states"
+                    Said(
+                        N_(
+                            "page {n} uses resources this program never writes ({names}): "
+                            "images, layers or graphics states"
+                        ),
+                        n=str(number),
+                        names=", ".join(extra),
+                    )
                 )
     return problems
 
@@ -103,7 +110,10 @@ def strict_reading(data: bytes) -> tuple[list[str], bool]:
     except pikepdf.PdfError as exc:
         warnings = [_warning(str(exc))]
         linearized = False
-    damage = [f"qpdf finds the file damaged, as a strict viewer would: {w}" for w in warnings[:3]]
+    damage: list[str] = [
+        Said(N_("qpdf finds the file damaged, as a strict viewer would: {warning}"), warning=w)
+        for w in warnings[:3]
+    ]
     return damage, bool(linearized)
 
 
@@ -118,9 +128,9 @@ def _revision_problems(reader: PdfReader, data: bytes, linearized: bool = False)
     two sections by design)."""
     sections = len(re.findall(rb"startxref", data))
     if sections != (2 if linearized else 1) or ("/Prev" in reader.trailer and not linearized):
-        return ["the file was changed after it was written (an incremental update)"]
+        return [Said(N_("the file was changed after it was written (an incremental update)"))]
     if not data.rstrip().endswith(b"%%EOF"):
-        return ["the file carries data after its end"]
+        return [Said(N_("the file carries data after its end"))]
     return []
 
 
@@ -129,13 +139,20 @@ def _names_problems(names: Any, record_name: str) -> list[str]:
     if names is None:
         return []
     if not isinstance(names, DictionaryObject):
-        return ["the document's name tree is not what this program writes"]
-    problems = _unexpected(names, {"/EmbeddedFiles"}, _NAMED, "the document's name tree")
+        return [Said(N_("the document's name tree is not what this program writes"))]
+    where = Said(N_("the document's name tree"))
+    problems = _unexpected(names, {"/EmbeddedFiles"}, _NAMED, where)
     files = _resolved(names.get("/EmbeddedFiles"))
     listed = [str(n) for n in _name_tree_keys(files)] if isinstance(files, DictionaryObject) else []
     others = [echo(name) for name in listed if name != record_name]
     if others:
-        problems.append(f"the file holds attachments besides {record_name}: {', '.join(others)}")
+        problems.append(
+            Said(
+                N_("the file holds attachments besides {record}: {names}"),
+                record=record_name,
+                names=", ".join(others),
+            )
+        )
     return problems
 
 
@@ -159,7 +176,7 @@ def _outline_problems(outlines: Any) -> list[str]:
     if outlines is None:
         return []
     if not isinstance(outlines, DictionaryObject):
-        return ["the bookmarks are not what this program writes"]
+        return [Said(N_("the bookmarks are not what this program writes"))]
     seen: set[int] = set()
     stack = [_resolved(outlines.get("/First"))]
     while stack:
@@ -168,7 +185,7 @@ def _outline_problems(outlines: Any) -> list[str]:
             continue
         seen.add(id(item))
         if set(item) - _OUTLINE_ITEM:
-            return ["a bookmark carries an action or data this program never writes"]
+            return [Said(N_("a bookmark carries an action or data this program never writes"))]
         stack += [_resolved(item.get("/First")), _resolved(item.get("/Next"))]
     return []
 
@@ -177,10 +194,19 @@ def _unexpected(
     node: DictionaryObject, allowed: set[str], named: dict[str, str], where: str
 ) -> list[str]:
     keys = set(node)
-    problems = [f"{where} carries {named[key]}" for key in sorted(keys & set(named))]
+    problems: list[str] = [
+        Said(N_("{where} carries {what}"), where=where, what=Said(named[key]))
+        for key in sorted(keys & set(named))
+    ]
     others = sorted(keys - allowed - set(named))
     if others:
-        problems.append(f"{where} carries entries this program never writes: {', '.join(others)}")
+        problems.append(
+            Said(
+                N_("{where} carries entries this program never writes: {names}"),
+                where=where,
+                names=", ".join(others),
+            )
+        )
     return problems
 
 
