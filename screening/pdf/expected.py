@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from screening.catalogue import _
+from screening.catalogue import N_, Said, _
 from screening.logic import asked_states
 from screening.models import AnswersFile, Checklist, Entry, RulePack
 from screening.open_entries import entry_headline
@@ -64,6 +64,10 @@ def fold(text: str) -> str:
     )
 
 
+_QUESTION = N_("the question of item {id}")
+_ANSWER = N_("the answer to item {id}")
+
+
 @dataclass(frozen=True)
 class Part:
     """A stretch of expected page text, named for the message if the pages differ.
@@ -74,6 +78,7 @@ class Part:
     """
 
     what: str
+    """What the stretch is, for a message (a `Said`, worded when the message is shown)."""
     text: str
     anchor: bool = False
     shortened: bool = False
@@ -87,37 +92,41 @@ def expected_parts(
     """The text of the pages below the running heads and above the footers, in order."""
     answers, checklist = record.answers, record.checklist
     parts = [
-        Part("the title", fold(_(KICKER) + _(TITLE)), anchor=True),
-        Part("the disclaimer", fold(_(checklist.disclaimer))),
+        Part(Said(N_("the title")), fold(_(KICKER) + _(TITLE)), anchor=True),
+        Part(Said(N_("the disclaimer")), fold(_(checklist.disclaimer))),
     ]
     for label, value in details_rows(answers, record.rule_set):
-        what = f"the {label.rstrip(':').lower()}"
+        what = Said(N_("the {label}"), label=label.rstrip(":").lower())
         parts += [Part(what, fold(label), anchor=True), Part(what, fold(value))]
     parts += [
         Part(
-            "the note under the details", fold(_(DETAILS_NOTE) + _(CHECKLIST_HEADING)), anchor=True
+            Said(N_("the note under the details")),
+            fold(_(DETAILS_NOTE) + _(CHECKLIST_HEADING)),
+            anchor=True,
         ),
-        Part("the checklist summary", fold(summary_text(checklist))),
+        Part(Said(N_("the checklist summary")), fold(summary_text(checklist))),
     ]
     parts += _top_parts(checklist, contract)
     if entries_readable:
         parts += _entry_parts(checklist, pack, contract)
     else:
-        parts.append(Part("the checklist entries", "", unread=True))
+        parts.append(Part(Said(N_("the checklist entries")), "", unread=True))
     answers_intro = fold(_(ANSWERS_HEADING) + contract.answers_intro)
-    parts.append(Part("the Answers section", answers_intro, anchor=True))
+    parts.append(Part(Said(N_("the Answers section")), answers_intro, anchor=True))
     if contract.from_checklist:
         parts += _answers_parts(checklist, contract)
     elif pack is not None:
         parts += _pack_answers_parts(pack, answers)
     else:
-        parts.append(Part("the answers", "", unread=True))
+        parts.append(Part(Said(N_("the answers")), "", unread=True))
     sign_off = fold(_(NOTES_HEADING) + _(SIGN_OFF_HEADING))
     captions = fold("".join(_(c) for c in SIGN_OFF_CAPTIONS) + _(REFERENCES_HEADING))
     parts += [
-        Part("the Notes and Sign-off part", sign_off, anchor=True),
-        Part("the clinician in the sign-off", fold(answers.clinician or ""), shortened=True),
-        Part("the sign-off", captions, anchor=True),
+        Part(Said(N_("the Notes and Sign-off part")), sign_off, anchor=True),
+        Part(
+            Said(N_("the clinician in the sign-off")), fold(answers.clinician or ""), shortened=True
+        ),
+        Part(Said(N_("the sign-off")), captions, anchor=True),
     ]
     parts += _references_parts(record, pack, contract)
     return parts + _closing_parts(record, contract)
@@ -130,15 +139,15 @@ def _references_parts(
     checklist = record.checklist
     sources = checklist.cited if contract.from_checklist else pack.sources if pack else None
     if sources is None:
-        return [Part("the references", "", unread=True)]
+        return [Part(Said(N_("the references")), "", unread=True)]
     parts = []
     background = background_source(contract, sources)
     for source in sources:
         text = fold(source.id + reference_text(contract, source))
-        parts.append(Part(f"the reference {source.id}", text))
+        parts.append(Part(Said(N_("the reference {id}"), id=source.id), text))
         if source.id == background:
             note = fold(contract.background_note or "")
-            parts.append(Part("the note on background reading", note))
+            parts.append(Part(Said(N_("the note on background reading")), note))
     return parts
 
 
@@ -146,16 +155,20 @@ def _closing_parts(record: PdfRecord, contract: PageContract) -> list[Part]:
     """The closing page: about the embedded record, who made it, the fingerprint."""
     about = [fold(paragraph.format(name=RECORD_NAME)) for paragraph in contract.about]
     parts = [
-        Part("the note about the embedded record", fold(_(ABOUT_HEADING)) + about[0], anchor=True),
-        *(Part("the closing page", text) for text in about[1:]),
-        Part("the 'Made by' line", fold(made_by(record.generator, record.rule_set))),
-        Part("the note on characters not drawn", fold(_(REPLACED_NOTE)), optional=True),
+        Part(
+            Said(N_("the note about the embedded record")),
+            fold(_(ABOUT_HEADING)) + about[0],
+            anchor=True,
+        ),
+        *(Part(Said(N_("the closing page")), text) for text in about[1:]),
+        Part(Said(N_("the 'Made by' line")), fold(made_by(record.generator, record.rule_set))),
+        Part(Said(N_("the note on characters not drawn")), fold(_(REPLACED_NOTE)), optional=True),
     ]
     if contract.command:
-        parts.append(Part("the command line in small print", fold(contract.command)))
+        parts.append(Part(Said(N_("the command line in small print")), fold(contract.command)))
     parts.append(
         Part(
-            "the checklist fingerprint",
+            Said(N_("the checklist fingerprint")),
             fold(_(FINGERPRINT_LABEL) + record.checklist_sha256),
             anchor=True,
         )
@@ -168,21 +181,21 @@ def _top_parts(checklist: Checklist, contract: PageContract) -> list[Part]:
     say, each statement once."""
     parts = []
     if contract.absent_note:
-        parts.append(Part("the note on points not listed", fold(contract.absent_note)))
+        parts.append(Part(Said(N_("the note on points not listed")), fold(contract.absent_note)))
     said = statement_lines(contract, checklist.statements)
     open_said = statement_lines(contract, checklist.open_statements)
     if (said or open_said) and contract.statements_heading:
         heading = contract.statements_heading + (contract.statements_intro or "")
-        parts.append(Part("the heading of what the sources say", fold(heading)))
-        parts += [Part("a statement in what the sources say", fold("\u2022" + t)) for t in said]
+        parts.append(Part(Said(N_("the heading of what the sources say")), fold(heading)))
+        parts += [
+            Part(Said(N_("a statement in what the sources say")), fold("\u2022" + t)) for t in said
+        ]
     if open_said and contract.open_statements_heading:
         heading = contract.open_statements_heading + (contract.open_statements_intro or "")
-        what = "if an open question is answered so"
-        parts.append(Part(f"the heading of what the sources say {what}", fold(heading)))
-        parts += [
-            Part(f"a statement in what the sources say {what}", fold("\u2022" + t))
-            for t in open_said
-        ]
+        heading_what = N_("the heading of what the sources say if an open question is answered so")
+        parts.append(Part(Said(heading_what), fold(heading)))
+        what = N_("a statement in what the sources say if an open question is answered so")
+        parts += [Part(Said(what), fold("\u2022" + t)) for t in open_said]
     return parts
 
 
@@ -191,14 +204,14 @@ def _answers_parts(checklist: Checklist, contract: PageContract) -> list[Part]:
     answered, then the items not assessed by name."""
     parts: list[Part] = []
     for section, items in grouped(answered(checklist), lambda i: i.section):
-        parts.append(Part("a section heading in the Answers section", fold(section)))
+        parts.append(Part(Said(N_("a section heading in the Answers section")), fold(section)))
         for item in items:
             parts += [
-                Part(f"the question of item {item.id}", fold(item.question)),
-                Part(f"the answer to item {item.id}", fold(row_answer(item.state))),
+                Part(Said(_QUESTION, id=item.id), fold(item.question)),
+                Part(Said(_ANSWER, id=item.id), fold(row_answer(item.state))),
             ]
     text = fold(not_assessed_text(contract, checklist))
-    return [*parts, Part("the list of items not assessed", text)]
+    return [*parts, Part(Said(N_("the list of items not assessed")), text)]
 
 
 def _pack_answers_parts(pack: RulePack, answers: AnswersFile) -> list[Part]:
@@ -206,11 +219,11 @@ def _pack_answers_parts(pack: RulePack, answers: AnswersFile) -> list[Part]:
     states = asked_states(pack, answers.answers)
     parts: list[Part] = []
     for section, items in grouped(list(pack.items), lambda i: i.section):
-        parts.append(Part("a section heading in the Answers section", fold(section)))
+        parts.append(Part(Said(N_("a section heading in the Answers section")), fold(section)))
         for item in items:
             parts += [
-                Part(f"the question of item {item.id}", fold(item.question)),
-                Part(f"the answer to item {item.id}", fold(row_answer(states.get(item.id)))),
+                Part(Said(_QUESTION, id=item.id), fold(item.question)),
+                Part(Said(_ANSWER, id=item.id), fold(row_answer(states.get(item.id)))),
             ]
     return parts
 
@@ -230,15 +243,18 @@ def _entry_parts(checklist: Checklist, pack: RulePack | None, contract: PageCont
         label = partial(_item_label, pack)
     parts: list[Part] = []
     for block in section_blocks(contract, checklist):
-        parts.append(Part(f"the section heading {shown(block.section)}", fold(block.section)))
+        heading = Said(N_("the section heading {section}"), section=shown(block.section))
+        parts.append(Part(heading, fold(block.section)))
         for entry in block.raised:
             parts += _full_entry(entry, label, contract)
         if block.open_groups and contract.open_heading and block.labelled:
             parts.append(
-                Part("the heading of the open entries", fold(contract.open_heading.upper()))
+                Part(
+                    Said(N_("the heading of the open entries")), fold(contract.open_heading.upper())
+                )
             )
         for item_id, group in block.open_groups:
-            what = f"the question heading open entries on item {shown(item_id)}"
+            what = Said(N_("the question heading open entries on item {id}"), id=shown(item_id))
             if question is not None:
                 parts.append(Part(what, fold(contract.find_out.format(question=question(item_id)))))
             else:
@@ -246,7 +262,9 @@ def _entry_parts(checklist: Checklist, pack: RulePack | None, contract: PageCont
             for entry in group:
                 parts += _open_entry(entry, label, contract)
             said = statement_lines(contract, group_statements(group))
-            what = f"a source statement of the open entries on item {shown(item_id)}"
+            what = Said(
+                N_("a source statement of the open entries on item {id}"), id=shown(item_id)
+            )
             parts += [Part(what, fold(text)) for text in said]
     return parts
 
@@ -254,11 +272,12 @@ def _entry_parts(checklist: Checklist, pack: RulePack | None, contract: PageCont
 def _full_entry(
     entry: Entry, label: Callable[[str], str] | None, contract: PageContract
 ) -> list[Part]:
-    name = f"entry {shown(entry.rule_id)}"
+    name = shown(entry.rule_id)
     mark = contract.done_mark if entry.done and contract.done_mark else ""
+    kind = N_("the tick and kind of entry {id}") if mark else N_("the kind of entry {id}")
     parts = [
-        Part(f"the {'tick and ' if mark else ''}kind of {name}", mark + KIND_LABELS[entry.kind]),
-        Part(f"the text of {name}", fold(entry.text)),
+        Part(Said(kind, id=name), mark + KIND_LABELS[entry.kind]),
+        Part(Said(N_("the text of entry {id}"), id=name), fold(entry.text)),
         *_said_parts(entry, contract),
     ]
     return parts + _entry_tail(entry, label, contract, because=True)
@@ -266,19 +285,17 @@ def _full_entry(
 
 def _said_parts(entry: Entry, contract: PageContract) -> list[Part]:
     """What the entry's sources say, one line each, under its text (format 4 on)."""
-    what = f"a source statement of entry {shown(entry.rule_id)}"
+    what = Said(N_("a source statement of entry {id}"), id=shown(entry.rule_id))
     return [Part(what, fold(text)) for text in statement_lines(contract, entry.source_says)]
 
 
 def _open_entry(
     entry: Entry, label: Callable[[str], str] | None, contract: PageContract
 ) -> list[Part]:
-    name = f"entry {shown(entry.rule_id)}"
     mark = contract.done_mark if entry.done and contract.done_mark else ""
+    text = N_("the tick and text of entry {id}") if mark else N_("the text of entry {id}")
     parts = [
-        Part(
-            f"the {'tick and ' if mark else ''}text of {name}", fold(mark + entry_headline(entry))
-        ),
+        Part(Said(text, id=shown(entry.rule_id)), fold(mark + entry_headline(entry))),
     ]  # its statements come once under its group (`_entry_parts`)
     return parts + _entry_tail(entry, label, contract, because=open_because(entry))
 
@@ -287,17 +304,16 @@ def _entry_tail(
     entry: Entry, label: Callable[[str], str] | None, contract: PageContract, *, because: bool
 ) -> list[Part]:
     """An entry's note, its "Because" line when printed, and its rule line."""
-    name = f"entry {shown(entry.rule_id)}"
+    name = shown(entry.rule_id)
+    because_line = Said(N_("the 'Because' line of entry {id}"), id=name)
     parts: list[Part] = []
     note = note_text(contract, entry)
     if note:
-        parts.append(Part(f"the note of {name}", fold(note)))
+        parts.append(Part(Said(N_("the note of entry {id}"), id=name), fold(note)))
     if because and label is not None:
-        parts.append(Part(f"the 'Because' line of {name}", fold(because_text(entry, label))))
+        parts.append(Part(because_line, fold(because_text(entry, label))))
     elif because:
-        parts += [
-            Part(f"the 'Because' line of {name}", "Because:"),
-            Part(f"the 'Because' line of {name}", "", unread=True),
-        ]
-    parts.append(Part(f"the rule line of {name}", fold(rule_and_sources(entry)), anchor=True))
+        parts += [Part(because_line, "Because:"), Part(because_line, "", unread=True)]
+    rule_line = Said(N_("the rule line of entry {id}"), id=name)
+    parts.append(Part(rule_line, fold(rule_and_sources(entry)), anchor=True))
     return parts

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from screening.catalogue import _
+from screening.catalogue import _, worded
 from screening.models import CURRENT_PACK_SCHEMA, PackSchema, RuleSetRef
 from screening.pdf import record as records
 from screening.pdf.record import listed, shown
@@ -112,7 +112,9 @@ class VerifyResult:
         if self.drawing != "by-text":  # the heading names the release that made it
             lines += self._drawing_lines()
         lines += signed + self._schema_lines() + self._reworded_lines()
-        lines.extend(_("  not checked: {what}").format(what=what) for what in self.unchecked)
+        lines.extend(
+            _("  not checked: {what}").format(what=worded(what)) for what in self.unchecked
+        )
         return lines
 
     def _ok_heading(self, made: str) -> str:

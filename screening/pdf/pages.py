@@ -16,7 +16,7 @@ import re
 import unicodedata
 from collections import Counter
 
-from screening.catalogue import _
+from screening.catalogue import N_, Said, _
 from screening.errors import ExportError, Problem
 from screening.models import Checklist, RulePack
 from screening.pdf.contract import (
@@ -33,7 +33,7 @@ from screening.pdf.contract import (
     spoken,
 )
 from screening.pdf.expected import Part, expected_parts, fold
-from screening.pdf.record import PdfRecord, listed, shown
+from screening.pdf.record import PdfRecord, altered, listed, shown
 
 _RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
 """Where pypdf reverses text, with the neutral marks after it; see also `_reordered`."""
@@ -55,15 +55,17 @@ _MOST_PROBLEMS = 12
 """Differences listed one per line before the rest are counted in one."""
 
 
-_DIFFERS = "differs from the embedded record"
+_DIFFERS = N_("{what} on the pages differs from the embedded record")
+_BAND_DIFFERS = N_("{what} differs from the embedded record")
+_CANNOT_FIND = N_("cannot find {what} on the pages")
 
 
-_DIFFER = "differ from the embedded record"
-
-
-UNCHECKED_WITHOUT_PACK = (
-    "the item names and answers printed on the pages, and the references: checking them needs "
-    "the rule pack that made this PDF (verify FILE.pdf --rules ITS_FOLDER)"
+UNCHECKED_WITHOUT_PACK = Said(
+    N_(
+        "the item names and answers printed on the pages, and the references: checking them "
+        "needs the rule pack that made this PDF ({command})"
+    ),
+    command="verify FILE.pdf --rules ITS_FOLDER",
 )
 
 
@@ -129,9 +131,12 @@ def check_pages(
     for number, text in enumerate(page_texts, start=1):
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) < 1 + (band is not None):
-            message = (
-                f"page {number} has no text that can be read, so the pages cannot be checked "
-                "against the embedded record"
+            message = Said(
+                N_(
+                    "page {n} has no text that can be read, so the pages cannot be checked "
+                    "against the embedded record"
+                ),
+                n=str(number),
             )
             raise ExportError([Problem(source, message)])
         if band is not None:
@@ -144,9 +149,11 @@ def check_pages(
         bodies.append("".join(fold(line) for line in lines[1 if number > 1 else 0 : -1]))
     problems.extend(_numbering_problems(footers))
     if bad_bands:
-        problems.append(f"the draft band of {_pages(bad_bands)} {_DIFFERS}")
+        band_of = Said(N_("the draft band of {pages}"), pages=_pages(bad_bands))
+        problems.append(Said(_BAND_DIFFERS, what=band_of))
     if bad_heads:
-        problems.append(f"the running head of {_pages(bad_heads)} {_DIFFERS}")
+        head_of = Said(N_("the running head of {pages}"), pages=_pages(bad_heads))
+        problems.append(Said(_BAND_DIFFERS, what=head_of))
     printed = "".join(bodies)
     entries_problem = _entries_problem(printed, record.checklist, contract)
     if entries_problem:
@@ -156,10 +163,13 @@ def check_pages(
     if problems:
         if len(problems) > _MOST_PROBLEMS:
             rest = len(problems) - _MOST_PROBLEMS + 1
-            problems[_MOST_PROBLEMS - 1 :] = [f"{rest} more parts of the pages {_DIFFER}"]
-        raise ExportError(
-            [Problem(source, f"{problem}: the file has been altered") for problem in problems]
-        )
+            problems[_MOST_PROBLEMS - 1 :] = [
+                Said(
+                    N_("{count} more parts of the pages differ from the embedded record"),
+                    count=str(rest),
+                )
+            ]
+        raise ExportError([altered(source, problem).problems[0] for problem in problems])
     return () if pack is not None or contract.from_checklist else (UNCHECKED_WITHOUT_PACK,)
 
 
@@ -176,22 +186,43 @@ def _numbering_problems(footers: list[tuple[int, int] | None]) -> list[str]:
     total = len(footers)
     missing = [n for n, footer in enumerate(footers, start=1) if footer is None]
     if missing:
-        verb = "do" if len(missing) > 1 else "does"
-        return [f"{_pages(missing)} {verb} not end with the footer and its page number"]
+        message = (
+            N_("{pages} do not end with the footer and its page number")
+            if len(missing) > 1
+            else N_("{pages} does not end with the footer and its page number")
+        )
+        return [Said(message, pages=_pages(missing))]
     counted = {footer[1] for footer in footers if footer is not None}
     if counted != {total}:
-        claimed = " or ".join(map(str, sorted(counted)))
+        claimed = [str(n) for n in sorted(counted)]
         return [
-            f"the footers count {claimed} pages, the file has {total}: pages were removed or added"
+            Said(
+                N_(
+                    "the footers count {claimed} pages, the file has {total}: pages were removed "
+                    "or added"
+                ),
+                claimed=Said(N_("{some} or {last}"), some=", ".join(claimed[:-1]), last=claimed[-1])
+                if len(claimed) > 1
+                else claimed[0],
+                total=str(total),
+            )
         ]
     numbers = [footer[0] for footer in footers if footer is not None]
     if numbers != list(range(1, total + 1)):
-        return [f"the pages are out of order: numbered {', '.join(map(str, numbers))}"]
+        return [
+            Said(
+                N_("the pages are out of order: numbered {numbers}"),
+                numbers=", ".join(map(str, numbers)),
+            )
+        ]
     return []
 
 
-def _pages(numbers: list[int]) -> str:
-    return f"page{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
+def _pages(numbers: list[int]) -> Said:
+    listed_numbers = ", ".join(map(str, numbers))
+    if len(numbers) > 1:
+        return Said(N_("pages {numbers}"), numbers=listed_numbers)
+    return Said(N_("page {numbers}"), numbers=listed_numbers)
 
 
 def _entries_problem(printed: str, checklist: Checklist, contract: PageContract) -> str | None:
@@ -206,19 +237,28 @@ def _entries_problem(printed: str, checklist: Checklist, contract: PageContract)
     if printed_ids == recorded:
         return None
     differences = [
-        f"{label}: {listed(ids)}"
+        Said(label, ids=listed(ids))
         for label, ids in (
-            ("not on the pages", [shown(r) for r in recorded if r not in printed_ids]),
-            ("not in the record", [r for r in printed_ids if r not in recorded]),
+            (N_("not on the pages: {ids}"), [shown(r) for r in recorded if r not in printed_ids]),
+            (N_("not in the record: {ids}"), [r for r in printed_ids if r not in recorded]),
         )
         if ids
     ]
     if not differences:
         same_ids = sorted(printed_ids) == sorted(recorded)
-        differences = ["in another order" if same_ids else "some listed more than once"]
-    return (
-        f"the pages list {len(printed_ids)} checklist entries, the embedded record "
-        f"{len(recorded)}: {'; '.join(differences)}"
+        order = N_("in another order") if same_ids else N_("some listed more than once")
+        differences = [Said(order)]
+    return Said(
+        N_(
+            "the pages list {printed} checklist entries, the embedded record {recorded}: "
+            "{differences}"
+        ),
+        printed=str(len(printed_ids)),
+        recorded=str(len(recorded)),
+        differences=Said(
+            "; ".join(f"{{d{n}}}" for n in range(len(differences))),  # a list, not words
+            **{f"d{n}": d for n, d in enumerate(differences)},
+        ),
     )
 
 
@@ -232,10 +272,10 @@ def _differences(printed: str, parts: list[Part]) -> list[str]:
         if part.shortened or part.unread:
             end = printed.find(parts[index + 1].text, position)
             if end < 0:
-                found.append(f"cannot find {parts[index + 1].what} on the pages")
+                found.append(Said(_CANNOT_FIND, what=parts[index + 1].what))
                 return found
             if part.shortened and not _agrees_shortened(printed[position:end], part.text):
-                found.append(f"{part.what} on the pages {_DIFFERS}")
+                found.append(Said(_DIFFERS, what=part.what))
             position, index = end, index + 1
             continue
         window = printed[position : position + len(part.text)]
@@ -248,22 +288,26 @@ def _differences(printed: str, parts: list[Part]) -> list[str]:
         later = printed.find(part.text, position) if part.anchor else -1
         if later >= 0:
             found.append(
-                f"the pages carry text that the embedded record does not, before {part.what}"
+                Said(
+                    N_("the pages carry text that the embedded record does not, before {what}"),
+                    what=part.what,
+                )
             )
             position, index = later + len(part.text), index + 1
             continue
-        if f"{part.what} on the pages {_DIFFERS}" not in found:
-            found.append(f"{part.what} on the pages {_DIFFERS}")
+        differs = Said(_DIFFERS, what=part.what)
+        if differs not in found:
+            found.append(differs)
         anchor = next((n for n in range(index + 1, len(parts)) if parts[n].anchor), None)
         if anchor is None:
             return found
         limit = printed.find(parts[anchor].text, position)
         if limit < 0:
-            found.append(f"cannot find {parts[anchor].what} on the pages")
+            found.append(Said(_CANNOT_FIND, what=parts[anchor].what))
             return found
         index, position = _resume(printed, parts, range(index + 1, anchor), position, limit)
     if position != len(printed):
-        found.append("the pages carry text after the checklist fingerprint")
+        found.append(Said(N_("the pages carry text after the checklist fingerprint")))
     return found
 
 
