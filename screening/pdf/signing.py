@@ -30,12 +30,12 @@ from asn1crypto import pem, x509  # type: ignore[import-untyped]  # no types
 from cryptography.utils import CryptographyDeprecationWarning
 from pypdf import PdfReader
 
-from screening.catalogue import _
+from screening.catalogue import N_, Said, _
 from screening.errors import ExportError, Problem
 from screening.limits import MAX_CREDENTIAL_BYTES
 from screening.models import Checklist
 from screening.pdf.drawing import page_drawings
-from screening.pdf.record import checklist_pdf
+from screening.pdf.record import altered, checklist_pdf
 from screening.reading import read_bounded
 from screening.text import echo
 
@@ -112,8 +112,9 @@ def load_identity(p12: bytes, password: bytes, source: str) -> signers.SimpleSig
     except (ValueError, TypeError):
         signer = None
     if not isinstance(signer, signers.SimpleSigner):
-        message = "cannot open this PKCS#12 identity: wrong password, or not a PKCS#12 file"
-        raise ExportError([Problem(source, message)])
+        raise _refused(
+            source, N_("cannot open this PKCS#12 identity: wrong password, or not a PKCS#12 file")
+        )
     return signer
 
 
@@ -163,8 +164,11 @@ def sign(
     try:
         _outside_event_loop(lambda: pdf_signer.sign_pdf(writer, output=out))
     except TimestampRequestError as exc:
-        message = "the timestamp authority did not give a timestamp, so nothing was signed: "
-        raise ExportError([Problem("--timestamp-url", message + echo(str(exc)))]) from None
+        raise _refused(
+            "--timestamp-url",
+            N_("the timestamp authority did not give a timestamp, so nothing was signed: {reason}"),
+            reason=echo(str(exc)),
+        ) from None
     return out.getvalue()
 
 
@@ -212,7 +216,7 @@ def load_trust(data: bytes, source: str) -> list[x509.Certificate]:
     except (ValueError, TypeError):
         certs = []
     if not certs:
-        raise ExportError([Problem(source, "no certificate to trust can be read from this file")])
+        raise _refused(source, N_("no certificate to trust can be read from this file"))
     return certs
 
 
@@ -226,18 +230,22 @@ def signed_part(
     try:
         signatures = PdfFileReader(io.BytesIO(data), strict=True).embedded_signatures
     except Exception:  # pyHanko raises many kinds of error on damaged input; one message fits
-        raise _refused(source, "cannot read this PDF's signature: the file is damaged") from None
+        raise _refused(
+            source, N_("cannot read this PDF's signature: the file is damaged")
+        ) from None
     if not signatures:
         return None, data
     if len(signatures) > 1:
         raise _refused(
-            source, f"the file holds {len(signatures)} signatures; this program signs once"
+            source,
+            N_("the file holds {count} signatures; this program signs once"),
+            count=str(len(signatures)),
         )
     report = _report(signatures[0], source, trust)
     before = _before_signing(data)
     problem = _signing_revision_problem(before, data)
     if problem is not None:
-        raise _refused(source, f"{problem}: the file has been altered")
+        raise altered(source, problem)
     return report, before
 
 
@@ -246,7 +254,7 @@ SIGNING_ADDS = {"/AcroForm", "/Metadata", "/Extensions", "/Version"}
 PDF version (with its extensions) that pyHanko declares."""
 
 
-def _signing_revision_problem(before: bytes, after: bytes) -> str | None:
+def _signing_revision_problem(before: bytes, after: bytes) -> Said | None:
     """What the signing revision adds besides the signature and its stamp, if anything: the
     pages must draw what they drew (a page for the stamp alone may follow them), the only
     annotation is the signature's, and the document gains only its form."""
@@ -258,14 +266,14 @@ def _signing_revision_problem(before: bytes, after: bytes) -> str | None:
         new_root: Any = new.trailer["/Root"]
         added = set(new_root) - set(old_root)
     except Exception:  # a damaged object surfaces only when read; one message fits all
-        return "the signed file cannot be read in full"
+        return Said(N_("the signed file cannot be read in full"))
     extra_pages = (len(new_pages) - len(old_pages)) // 2
     if new_pages[: len(old_pages)] != old_pages or extra_pages not in (0, 1):
-        return "the signature's revision changes what the pages draw"
+        return Said(N_("the signature's revision changes what the pages draw"))
     if extra_pages and new.pages[-1].get("/Contents") is not None:
-        return "the signature's revision adds a page that draws more than the stamp"
+        return Said(N_("the signature's revision adds a page that draws more than the stamp"))
     if sorted(kind for kinds in annotations for kind in kinds) != ["/Sig"] or added - SIGNING_ADDS:
-        return "the signature's revision adds more than the signature"
+        return Said(N_("the signature's revision adds more than the signature"))
     return None
 
 
@@ -290,20 +298,16 @@ def _report(
             lambda: validate_pdf_signature(signature, context)  # type: ignore[arg-type]
         )
     except Exception:  # a damaged signature container raises many kinds of error
-        raise _refused(source, "the signature cannot be read: the file has been altered") from None
+        raise altered(source, Said(N_("the signature cannot be read"))) from None
     finally:
         logger.setLevel(level)
     if not (status.intact and status.valid):
-        raise _refused(
-            source, "the signature does not match the file's bytes: the file has been altered"
-        )
+        raise altered(source, Said(N_("the signature does not match the file's bytes")))
     if (
         status.coverage != SignatureCoverageLevel.ENTIRE_FILE
         or status.modification_level != ModificationLevel.NONE
     ):
-        raise _refused(
-            source, "the file was changed after it was signed: the file has been altered"
-        )
+        raise altered(source, Said(N_("the file was changed after it was signed")))
     timestamp = status.timestamp_validity
     return SignatureReport(
         signer=status.signing_cert.subject.human_friendly,
@@ -337,5 +341,6 @@ def _outside_event_loop(call: Callable[[], _T]) -> _T:
         return pool.submit(call).result()
 
 
-def _refused(source: str, message: str) -> ExportError:
-    return ExportError([Problem(source, message)])
+def _refused(source: str, message: str, **values: str) -> ExportError:
+    """A refusal: `message` (marked `N_`) filled with `values`, worded when shown."""
+    return ExportError([Problem(source, Said(message, **values))])
