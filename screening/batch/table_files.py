@@ -210,8 +210,11 @@ def refuse_too_many(rows: int, columns: int, shown: str, bounds: TableBounds) ->
             [
                 Problem(
                     shown,
-                    f"more than {bounds.rows:,} rows: split it, or use the command line's "
-                    "--engine dask with Parquet",
+                    Said(
+                        N_("more than {limit} rows: split it, or use the command line's {option}"),
+                        limit=f"{bounds.rows:,}",
+                        option="--engine dask with Parquet",
+                    ),
                 )
             ]
         )
