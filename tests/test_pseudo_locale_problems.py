@@ -24,10 +24,14 @@ from pypdf import PdfWriter
 from screening import cli
 from screening.catalogue import PSEUDO_LANGUAGE, speaking
 from screening.cli import shell
-from screening.errors import Problem, problem_lines
+from screening.engine import evaluate
+from screening.errors import ExportError, Problem, problem_lines
+from screening.fhir.response import READABLE_STATUSES
 from screening.models import AnswersFile, Kind, RulePack, Status
 from screening.pack.loader import load_pack
 from screening.pdf import checklist_pdf
+from screening.pdf.record import FORMAT_VERSION, RELEASES
+from screening.pdf.verify import verify_pdf
 from tests.conftest import MINI_PACK, write_pack
 from tests.test_pseudo_locale import EXAMPLE, english_left, pack_strings, read_checklist
 
@@ -356,3 +360,77 @@ def _command_names(typed: list[str]) -> list[str]:
     options = [o for p in group.params for o in getattr(p, "opts", [])]
     choices = [c for p in group.params for c in getattr(p.type, "choices", [])]
     return [*names, *options, *choices, "--help"]
+
+
+class TestMoreRefusalsInThePseudoLocale:
+    """A QuestionnaireResponse refused, a CDS configuration refused, and pages that differ from
+    their record: each made once and worded in the language it is shown in."""
+
+    def test_a_questionnaire_response_refused(self, tmp_path: Path, shipped_pack: RulePack) -> None:
+        response = {
+            "resourceType": "QuestionnaireResponse",
+            "questionnaire": "https://x.org/Questionnaire/other|9",
+            "status": "draft",
+            "item": [
+                {"linkId": "course_planned", "answer": [{"valueCoding": {"code": "maybe"}}]},
+                {"linkId": "course_planned"},
+            ],
+        }
+        path = tmp_path / "response.json"
+        path.write_text(json.dumps(response), encoding="utf-8")
+        result = run("evaluate", path)
+        assert result.exit_code == 1
+        assert len(result.stderr.splitlines()) >= 2, result.stderr
+        given = [str(path), '{"code": "maybe"}', "course_planned", "status", "item[1]"]
+        names = [  # the FHIR names and codes a refusal quotes as they are written
+            ", ".join(READABLE_STATUSES),
+            *(f"{word} (LA{code})" for word, code in [("Yes", "33-6"), ("No", "32-8")]),
+            "Unknown (LA4489-6)",
+        ]
+        allowed = as_is(pack_strings(shipped_pack, AnswersFile()), given, names)
+        assert english_left(result.stderr, allowed) == [], result.stderr
+
+    def test_a_cds_configuration_refused(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import uvicorn  # noqa: PLC0415 - the server the command would start
+
+        monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+        config = tmp_path / "config.json"
+        settings = {"colour": 1, "feedback_per_call": 0, "issuers": {"ftp://x": {}}}
+        config.write_text(json.dumps(settings), encoding="utf-8")
+        result = run("cds", "serve", "--config", config)
+        assert result.exit_code == 1
+        assert len(result.stderr.splitlines()) == 3, result.stderr
+        keys = ["colour", "feedback_per_call", "issuers.ftp://x", "issuers", "audience"]
+        allowed = as_is([str(config), *keys, "allowed_hosts", "allowed_origins"], _config_keys())
+        assert english_left(result.stderr, allowed) == [], result.stderr
+
+    def test_pages_that_differ_from_their_record(
+        self, monkeypatch: pytest.MonkeyPatch, mini_pack: RulePack
+    ) -> None:
+        """A tick drawn that the record lacks: the refusal names the parts of the pages that
+        differ, each part's name worded when the refusal is shown."""
+        from tests.test_pdf import ALL_RAISED, MARKS, OLDER, assemble  # noqa: PLC0415
+
+        monkeypatch.setitem(RELEASES, OLDER, FORMAT_VERSION)
+        plain = AnswersFile.model_validate({"answers": ALL_RAISED})
+        ticked = AnswersFile.model_validate({"answers": ALL_RAISED, "discussed": MARKS})
+        pdf = assemble(
+            plain, evaluate(mini_pack, plain), drawn=(ticked, evaluate(mini_pack, ticked))
+        )
+        with pytest.raises(ExportError) as refused:
+            verify_pdf(pdf, mini_pack, "c.pdf")
+        english = problem_lines(refused.value.problems)
+        with speaking(PSEUDO_LANGUAGE):
+            pseudo_lines = problem_lines(refused.value.problems)
+        assert english[0].startswith("c.pdf: the kind of entry substance-history on the pages")
+        assert len(pseudo_lines) == len(english) >= 2
+        allowed = as_is(pack_strings(mini_pack, AnswersFile()), ["c.pdf"])
+        assert english_left("\n".join(pseudo_lines), allowed) == [], pseudo_lines
+
+
+def _config_keys() -> list[str]:
+    from screening.cds.config import KNOWN_KEYS  # noqa: PLC0415
+
+    return list(KNOWN_KEYS)
