@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
-from screening.catalogue import N_, _
+from screening.catalogue import N_, _, active_language
 from screening.cli.shared import file_option, lang_option, rules_option
 from screening.fhir.commands import base_option
 from screening.pack.loader import load_pack
@@ -21,6 +22,14 @@ NO_JWT_WARNING = N_(
     "WARNING: --insecure-no-jwt: the JWT check is OFF. Any program on this machine can call "
     "the service without credentials. For development on loopback only; never in a clinic."
 )
+
+
+def asked_language(ctx: click.Context) -> str | None:
+    """The language `--lang` named, when it was given (the command speaks it already); None
+    when it was not, so that the service keeps its configuration's `language`."""
+    if ctx.get_parameter_source("lang") in (None, ParameterSource.DEFAULT):
+        return None
+    return active_language()
 
 
 @click.group()
@@ -70,7 +79,8 @@ def serve(
 ) -> None:
     """Serve the CDS Hooks service until Ctrl+C; it stores nothing.
 
-    Every call needs a JWT signed by an issuer named in --config.
+    Every call needs a JWT signed by an issuer named in --config. Its cards and refusals are
+    in the language of --lang, else of --config's language setting.
     """
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
@@ -83,6 +93,9 @@ def serve(
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise click.UsageError(_("--ssl-certfile and --ssl-keyfile go together"))
     config = load_config(config_file) if config_file is not None else ServiceConfig()
+    language = asked_language(click.get_current_context())
+    if language is not None:
+        config = dataclasses.replace(config, language=language)
     if insecure_no_jwt:
         config = dataclasses.replace(config, jwt_off=True)
         click.echo(_(NO_JWT_WARNING), err=True)
