@@ -88,6 +88,12 @@ async def read_json(request: Request, seconds: float = 10.0) -> Any:
                 seconds=f"{seconds:g}"
             ),
         ) from None
+    return _parsed(bytes(body))
+
+
+def _parsed(body: bytes) -> Any:
+    """A body received whole, as strict JSON no deeper than `MAX_CDS_JSON_DEPTH`; refused with
+    400 saying why."""
     try:
         data = strict_json(
             body.decode("utf-8"), max_digits=MAX_NUMBER_DIGITS, refuse_constants=True

@@ -239,7 +239,6 @@ def create_app(
     feedback_counts: Counter[tuple[str, str]] = Counter()
     checker = JwtChecker(config.issuers)
     meter = FeedbackMeter(config.feedback_per_minute)
-    language = config.language
 
     async def authenticate(request: Request, service: Service) -> None:
         await run_in_threadpool(_authenticate, request, service, config, checker)
@@ -263,19 +262,29 @@ def create_app(
         feedback_counts.update((service.id, o) for o in outcomes)
         return JSONResponse({})
 
+    app = _app(
+        config,
+        {
+            "/cds-services": (list_services, "GET"),
+            "/cds-services/{service_id}": (call, "POST"),
+            "/cds-services/{service_id}/feedback": (feedback, "POST"),
+        },
+    )
+    app.state.feedback = feedback_counts
+    return app
+
+
+def _app(config: ServiceConfig, handlers: dict[str, tuple[Handler, str]]) -> Starlette:
+    """The routes (path: handler and method), each answered in the service's language, behind
+    the service's middleware."""
+    language = config.language
     app = Starlette(
         routes=[
-            Route("/cds-services", _guarded(list_services, language), methods=["GET"]),
-            Route("/cds-services/{service_id}", _guarded(call, language), methods=["POST"]),
-            Route(
-                "/cds-services/{service_id}/feedback",
-                _guarded(feedback, language),
-                methods=["POST"],
-            ),
+            Route(path, _guarded(handler, language), methods=[method])
+            for path, (handler, method) in handlers.items()
         ],
         middleware=_middleware(config),
         exception_handlers={HTTPException: http_error(language)},
     )
-    app.state.feedback = feedback_counts
     app.state.language = language
     return app
