@@ -6,7 +6,7 @@ import streamlit as st
 
 import app_pages.download_grace  # downloads outlive other sessions' sweeps (bench/load.py)
 import app_pages.no_disk  # noqa: F401 - uploads stay in memory, before any page runs
-from app_pages import language_choice
+from app_pages import heap, language_choice
 from app_pages.common import count_run
 from app_pages.form import memory
 from app_pages.guard import guard
@@ -54,3 +54,4 @@ with speaking(language):
             chosen.run()  # the page draws in the chosen language
         finally:  # a run cut short by a click or `st.rerun` has taken its changes all the same
             memory.snapshot()  # the form as it stands, in server memory, for a reload of this tab
+heap.settle()  # what this run loaded is left out of the full collection after every run
