@@ -301,6 +301,13 @@ MACHINE_WORDS = [
     "Authorization: Bearer <JWT>",
     "GET /cds-services",
     "QuestionnaireResponse",
+    "Bundle",
+    "subject.reference",
+    "prefetch",
+    "Patient/p1",
+    '"Patient"',
+    "NaN",
+    "A-Z a-z 0-9 - .",
     "text/plain",
     '"order-sign"',
     '"nope"',
@@ -337,6 +344,88 @@ def _said_by_the_service(answer: Any) -> list[str]:
 @pytest.fixture(scope="module")
 def service_allowed(allowed: list[str]) -> list[str]:
     return _with(allowed, *map(_fold, MACHINE_WORDS))
+
+
+def _without_prefetch(pack: RulePack) -> dict[str, Any]:
+    body = call_body(pack)
+    del body["prefetch"]
+    return body
+
+
+def _with_response(pack: RulePack, **fields: Any) -> dict[str, Any]:
+    """A call whose prefetched response has these fields changed (None: the prefetch itself)."""
+    body = call_body(pack)
+    if "prefetch" in fields:
+        body["prefetch"]["checklistResponse"] = fields["prefetch"]
+        return body
+    response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
+    response.update(fields)
+    return body
+
+
+def _post(path: str, **request: Any) -> Callable[[SignedClient, RulePack], Any]:
+    return lambda client, _pack: client.post(path, **request)
+
+
+def _call(
+    make: Callable[[RulePack], Any], **request: Any
+) -> Callable[[SignedClient, RulePack], Any]:
+    return lambda client, pack: client.post(PATIENT_VIEW, json=make(pack), **request)
+
+
+SEEN = {"card": "a", "outcome": "accepted"}
+"""One feedback entry."""
+
+REFUSED: dict[str, tuple[int, Callable[[SignedClient, RulePack], Any]]] = {
+    "not JSON": (400, _post(PATIENT_VIEW, content=b"{hook: patient-view")),
+    "not UTF-8": (400, _post(PATIENT_VIEW, content=b'{"hook": "\xff"}')),
+    "a duplicate key": (400, _post(PATIENT_VIEW, content=b'{"hook": 1, "hook": 2}')),
+    "NaN": (400, _post(PATIENT_VIEW, content=b'{"hook": NaN}')),
+    "nested too deeply": (400, _post(PATIENT_VIEW, content=b"[" * 100 + b"]" * 100)),
+    "not an object": (400, _post(PATIENT_VIEW, json=[])),
+    "the wrong hook": (400, _call(lambda p: call_body(p, hook="order-sign"))),
+    "no hookInstance": (400, _call(lambda p: call_body(p, hookInstance=None))),
+    "no context": (400, _call(lambda p: call_body(p, context=[]))),
+    "no patient": (400, _call(lambda p: call_body(p, context={"patientId": "a b"}))),
+    "prefetch not an object": (400, _call(lambda p: call_body(p, prefetch=[]))),
+    "a prefetch of another kind": (
+        400,
+        _call(lambda p: _with_response(p, prefetch={"resourceType": "Patient"})),
+    ),
+    "a bad feedback": (400, _post(f"{PATIENT_VIEW}/feedback", json={"feedback": [{"card": 1}]})),
+    "no feedback": (400, _post(f"{PATIENT_VIEW}/feedback", json={})),
+    "too much feedback": (400, _post(f"{PATIENT_VIEW}/feedback", json={"feedback": [SEEN] * 21})),
+    "no JWT": (401, _call(_without_prefetch, headers={"Authorization": ""})),
+    "not a JWT": (401, _call(_without_prefetch, headers={"Authorization": "Bearer x"})),
+    "a JWT for another service": (
+        401,
+        _call(
+            _without_prefetch,
+            headers={"Authorization": f"Bearer {EHR.token(PATIENT_VIEW, audience='https://x')}"},
+        ),
+    ),
+    "an unknown service": (404, _post("/cds-services/nope", json={})),
+    "an unknown path": (404, lambda client, _pack: client.get("/nowhere")),
+    "a wrong method": (405, lambda client, _pack: client.get(PATIENT_VIEW)),
+    "no prefetch": (412, _call(_without_prefetch)),
+    "a prefetch the EHR could not make": (
+        412,
+        _call(lambda p: _with_response(p, prefetch={"resourceType": "OperationOutcome"})),
+    ),
+    "too large": (413, _post(PATIENT_VIEW, content=b" " * 2_000_000)),
+    "not JSON by its type": (
+        415,
+        _post(PATIENT_VIEW, content=b"{}", headers={"Content-Type": "text/plain"}),
+    ),
+    "another patient": (
+        422,
+        _call(lambda p: _with_response(p, subject={"reference": "Patient/p2"})),
+    ),
+    "no subject": (422, _call(lambda p: _with_response(p, subject=None))),
+    "a malformed authored": (422, _call(lambda p: _with_response(p, authored="06/12/2026"))),
+    "an impossible authored": (422, _call(lambda p: _with_response(p, authored="2026-02-30"))),
+}
+"""Every refusal of the service a call can bring about, by what is wrong with the call."""
 
 
 @pytest.fixture(scope="module")
@@ -387,42 +476,28 @@ class TestTheCdsServiceInThePseudoLocale:
             said = _said_by_the_service(answer)
             assert english_left("\n".join(said), shown) == [], said
 
+    @pytest.mark.parametrize(
+        ("status", "send"), [pytest.param(s, send, id=name) for name, (s, send) in REFUSED.items()]
+    )
     def test_its_refusals(
-        self, xa: SignedClient, shipped_pack: RulePack, service_allowed: list[str]
+        self,
+        xa: SignedClient,
+        shipped_pack: RulePack,
+        service_allowed: list[str],
+        status: int,
+        send: Callable[[SignedClient, RulePack], Any],
     ) -> None:
-        no_prefetch = call_body(shipped_pack)
-        del no_prefetch["prefetch"]
-        calls: list[tuple[int, Any]] = [
-            (400, xa.post(PATIENT_VIEW, content=b"{hook: patient-view")),
-            (400, xa.post(PATIENT_VIEW, content=b'{"hook": "\xff"}')),
-            (400, xa.post(PATIENT_VIEW, content=b'{"hook": 1, "hook": 2}')),
-            (400, xa.post(PATIENT_VIEW, json=call_body(shipped_pack, hook="order-sign"))),
-            (400, xa.post(PATIENT_VIEW, json=call_body(shipped_pack, hookInstance=None))),
-            (400, xa.post(PATIENT_VIEW, json=call_body(shipped_pack, context=[]))),
-            (400, xa.post(f"{PATIENT_VIEW}/feedback", json={"feedback": [{"card": 1}]})),
-            (401, xa.post(PATIENT_VIEW, json=no_prefetch, headers={"Authorization": ""})),
-            (401, xa.post(PATIENT_VIEW, json=no_prefetch, headers={"Authorization": "Bearer x"})),
-            (
-                401,
-                xa.post(
-                    PATIENT_VIEW,
-                    json=no_prefetch,
-                    headers={
-                        "Authorization": f"Bearer {EHR.token(PATIENT_VIEW, audience='https://else')}"
-                    },
-                ),
-            ),
-            (404, xa.post("/cds-services/nope", json=no_prefetch)),
-            (404, xa.get("/nowhere")),
-            (405, xa.get(PATIENT_VIEW)),
-            (412, xa.post(PATIENT_VIEW, json=no_prefetch)),
-            (413, xa.post(PATIENT_VIEW, content=b" " * 2_000_000)),
-            (415, xa.post(PATIENT_VIEW, content=b"{}", headers={"Content-Type": "text/plain"})),
-        ]
-        assert [answer.status_code for _status, answer in calls] == [s for s, _a in calls]
-        for _status, answer in calls:
-            (message,) = _said_by_the_service(answer)
-            assert english_left(message, service_allowed) == [], message
+        answer = send(xa, shipped_pack)
+        assert answer.status_code == status, answer.text
+        (message,) = _said_by_the_service(answer)
+        assert english_left(message, service_allowed) == [], message
+
+    def test_a_flood_of_feedback(self, shipped_pack: RulePack, service_allowed: list[str]) -> None:
+        client = signed_client(shipped_pack, language=PSEUDO_LANGUAGE, feedback_per_minute=1)
+        answer = client.post(f"{PATIENT_VIEW}/feedback", json={"feedback": [SEEN, SEEN]})
+        assert answer.status_code == 429
+        (message,) = _said_by_the_service(answer)
+        assert english_left(message, service_allowed) == [], message
 
     def test_a_refusal_made_in_a_worker_thread(
         self, monkeypatch: pytest.MonkeyPatch, shipped_pack: RulePack, service_allowed: list[str]

@@ -26,7 +26,8 @@ JSON_TYPES = ("application/json", "application/fhir+json")
 
 
 class RefusedError(Exception):
-    """A request the service will not answer: its HTTP status and what is wrong."""
+    """A request the service will not answer: its HTTP status, its code (the same in every
+    language) and what is wrong, in the language of the call (`screening.catalogue`)."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)

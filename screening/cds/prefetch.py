@@ -180,8 +180,8 @@ def prefetched_responses(value: Any) -> list[dict[str, Any]]:
         raise RefusedError(
             400,
             "invalid",
-            _("prefetch {key} must be a Bundle or a QuestionnaireResponse, got {given}").format(
-                key=PREFETCH_KEY, given=_echo(kind)
+            _("prefetch {key} must be a {bundle} or a {response}, got {given}").format(
+                key=PREFETCH_KEY, bundle="Bundle", response=RESOURCE_TYPE, given=_echo(kind)
             ),
         )
     return [
