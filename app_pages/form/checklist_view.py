@@ -356,7 +356,9 @@ def checklist_view(
 ) -> None:
     """The checklist, with the marks on its points; `vocabulary` (the pack's verdict words, the
     one thing it needs that the checklist does not carry) reads the notes; `shown` when the run
-    before drew it in full."""
+    before drew it in full. The checklist is the one `memory.record` made last: the points'
+    labels and the downloads' names are worked out once per evaluation
+    (`memory.once_per_checklist`)."""
     _top()
     answers = checklist.answers_file()  # the answers, details and marks it was made from
     if not shown:  # else the ticks show their values, and `keep` kept each change
