@@ -452,6 +452,31 @@ class TestChecklist:
         assert tick(mini, "substance-history").value is False
 
 
+class TestTheChecklistCarriesTheForm:
+    """The checklist the form makes gives back the answers, details and marks the form holds,
+    so the checklist view's answers download is the checklist's own."""
+
+    def test_its_answers_file_is_the_form_s_with_its_marks(self, mini_pack: RulePack) -> None:
+        given = AnswersFile(
+            answers={"history": "yes", "monitoring": "unknown"},
+            patient_reference="bed 4",
+            clinician="Dr A",
+            date="2026-12-06",
+        )
+        unmarked = evaluate(mini_pack, given, source="form")
+        first, last = unmarked.entries[0], unmarked.entries[-1]
+        marks = {
+            memory.tick_key(first): True,
+            memory.note_key(last): "  ask the ward  ",
+            memory.tick_key(last): False,
+        }
+        with_marks, checklist = memory.marked(mini_pack, given, unmarked, marks)
+        assert with_marks.discussed
+        assert checklist.answers_file() == with_marks
+        assert memory.answers_json(checklist.answers_file()) == memory.answers_json(with_marks)
+        assert memory.marked(mini_pack, given, unmarked, {})[1].answers_file() == given
+
+
 class TestIdentifierWarning:
     """A patient reference that looks like an identifier is flagged beside the field."""
 
