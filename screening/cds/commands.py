@@ -28,7 +28,7 @@ NO_JWT_WARNING = N_(
 )
 
 
-def asked_language(ctx: click.Context) -> str | None:
+def _asked_language(ctx: click.Context) -> str | None:
     """The language `--lang` named, when it was given (the command speaks it already); None
     when it was not, so that the service keeps its configuration's `language`."""
     if ctx.get_parameter_source("lang") in (None, ParameterSource.DEFAULT):
@@ -42,7 +42,7 @@ def _service_config(config_file: Path | None, insecure_no_jwt: bool) -> ServiceC
     from screening.cds.config import ServiceConfig, load_config  # noqa: PLC0415
 
     config = load_config(config_file) if config_file is not None else ServiceConfig()
-    language = asked_language(click.get_current_context())
+    language = _asked_language(click.get_current_context())
     if language is not None:
         config = dataclasses.replace(config, language=language)
     if insecure_no_jwt:
