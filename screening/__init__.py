@@ -24,6 +24,7 @@ from screening.engine import checklist_with_marks, evaluate
 from screening.errors import AnswersError, PackError, Problem, ScreeningError, problem_lines
 from screening.export import (
     answers_download_name,
+    checklist_from_json,
     checklist_json,
     checklist_markdown,
     download_name,
@@ -215,6 +216,7 @@ __all__ = [
     "audit_results_table",
     "available_languages",
     "by_section",
+    "checklist_from_json",
     "checklist_json",
     "checklist_markdown",
     "checklist_pdf",

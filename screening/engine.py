@@ -91,6 +91,7 @@ def evaluate(pack: RulePack, answers: AnswersFile, source: str = "answers") -> C
             "date": answers.date,
             "items": [parts.asked[i, s] for i, s in states.items()],
             "rule_order": parts.rule_order,
+            "rule_headlines": parts.rule_headlines,
         }
     )
 
@@ -117,9 +118,9 @@ def _open_statements(entries: list[dict[str, Any]]) -> list[StatementRef]:
 class _Parts:
     """What a checklist takes from the pack alone, made (and validated) once per pack and
     shared by every evaluation: the rule set, each rule's fixed fields and sources, each
-    (item, answer) as `because` and `items` carry it, and each rule's place in the order.
-    The models are frozen, so sharing them is safe; `Checklist.model_validate` takes them
-    as they are.
+    (item, answer) as `because` and `items` carry it, each rule's place in the order and its
+    headline. The models are frozen, so sharing them is safe; `Checklist.model_validate`
+    takes them as they are.
     """
 
     def __init__(self, pack: RulePack) -> None:
@@ -130,6 +131,7 @@ class _Parts:
             sha256=pack.sha256,
         )
         self.rule_order = tuple(rule.id for rule in pack.rules)
+        self.rule_headlines = tuple((rule.id, rule.headline) for rule in pack.rules)
         sources = {s.id: SourceRef.model_validate(_source_ref(s)) for s in pack.sources}
         names = {s.id: s for s in pack.sources}
         section_order = section_rank(pack.sections)

@@ -105,6 +105,21 @@ def checklist_json(checklist: Checklist) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
 
+def checklist_from_json(text: str | bytes) -> Checklist:
+    """The checklist `checklist_json` wrote, read back (pydantic's `ValidationError` if it is
+    not one): an open point's worded `text` is the view's, and its `rule_text` what the entry
+    holds."""
+    data = json.loads(text)
+    if isinstance(data, dict) and isinstance(data.get("entries"), list):
+        data["entries"] = [
+            {k: v for k, v in e.items() if k != "rule_text"} | {"text": e["rule_text"]}
+            if isinstance(e, dict) and "rule_text" in e
+            else e
+            for e in data["entries"]
+        ]
+    return Checklist.model_validate(data)
+
+
 def checklist_markdown(checklist: Checklist) -> str:
     """A readable checklist: entries by section, each with its reasons and sources; from the
     checklist alone, in the language of the render."""

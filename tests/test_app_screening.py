@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_type_hints
 
 import pytest
 import streamlit as st
@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Checkbox, SpecialBlock, Title
 
 import screening
+from app_pages.form import checklist_view as checklist_view_module
 from app_pages.form import memory
 from screening import (
     AnswersFile,
@@ -328,6 +329,51 @@ class TestChecklist:
         assert any("Author A. A study." in m.value for m in mini.markdown)
         assert asked_from_the_page == []
 
+    def test_the_checklist_view_takes_the_checklist_and_never_a_pack(self) -> None:
+        """Its parameters are the checklist and its own options; none is a rule pack."""
+        hints = get_type_hints(checklist_view_module.checklist_view)
+        assert list(hints) == ["checklist", "vocabulary", "shown", "return"]
+        assert hints["checklist"] is screening.Checklist
+        assert RulePack not in hints.values()
+        assert not hasattr(checklist_view_module, "RulePack")
+
+    def test_the_checklist_view_reads_nothing_of_the_pack_while_it_draws(
+        self, mini: AppTest, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Not a rule, a headline, an item nor the verdict words: the marks the answers settled,
+        a note's check, *Why?*, starting again and the downloads come from the checklist."""
+        drawing: list[bool] = []
+        read: list[str] = []
+        real_view = checklist_view_module.checklist_view
+
+        def view(*args: Any, **kwargs: Any) -> None:
+            drawing.append(True)
+            try:
+                real_view(*args, **kwargs)
+            finally:
+                drawing.pop()
+
+        def spy(self: RulePack, name: str) -> Any:
+            if drawing:
+                read.append(name)
+            return object.__getattribute__(self, name)
+
+        monkeypatch.setattr(checklist_view_module, "checklist_view", view)
+        monkeypatch.setattr(RulePack, "__getattribute__", spy)
+        answer(mini, "history", "yes")
+        answer(mini, "monitoring", "unknown")
+        build(mini)
+        tick(mini, "setting-monitoring").check().run()
+        open_note(mini, "held__substance-history").input("Not eligible today").run()
+        mini.button(key="back").click().run()
+        answer(mini, "monitoring", "yes")
+        build(mini)
+        open_every_point(mini)
+        assert [i for i in mini.info if "no longer on this checklist" in i.value]
+        assert [w for w in mini.warning if "eligible" in w.value]
+        assert drawing == []
+        assert read == []
+
     def test_entries_are_grouped_by_section_then_kind(self, mini: AppTest) -> None:
         answer(mini, "history", "yes")
         answer(mini, "monitoring", "no")
@@ -404,6 +450,31 @@ class TestChecklist:
         answer(mini, "history", "yes")
         build(mini)
         assert tick(mini, "substance-history").value is False
+
+
+class TestTheChecklistCarriesTheForm:
+    """The checklist the form makes gives back the answers, details and marks the form holds,
+    so the checklist view's answers download is the checklist's own."""
+
+    def test_its_answers_file_is_the_form_s_with_its_marks(self, mini_pack: RulePack) -> None:
+        given = AnswersFile(
+            answers={"history": "yes", "monitoring": "unknown"},
+            patient_reference="bed 4",
+            clinician="Dr A",
+            date="2026-12-06",
+        )
+        unmarked = evaluate(mini_pack, given, source="form")
+        first, last = unmarked.entries[0], unmarked.entries[-1]
+        marks = {
+            memory.tick_key(first): True,
+            memory.note_key(last): "  ask the ward  ",
+            memory.tick_key(last): False,
+        }
+        with_marks, checklist = memory.marked(mini_pack, given, unmarked, marks)
+        assert with_marks.discussed
+        assert checklist.answers_file() == with_marks
+        assert memory.answers_json(checklist.answers_file()) == memory.answers_json(with_marks)
+        assert memory.marked(mini_pack, given, unmarked, {})[1].answers_file() == given
 
 
 class TestIdentifierWarning:

@@ -38,6 +38,7 @@ from screening.markdown import md_escape
 from screening.models import DiscussedMark
 from screening.pack.loader import DEFAULT_RULES_DIR, load_pack
 from screening.pack.record_map import load_record_map
+from screening.pseudo_locale import pseudo
 from tests.conftest import write_answers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -1141,6 +1142,57 @@ class TestJwt:
         result = CliRunner().invoke(cli, ["cds", "serve", "--insecure-no-jwt", "--host", "0.0.0.0"])
         assert result.exit_code == 2
         assert "--insecure-no-jwt is allowed on a loopback --host only" in result.output
+
+
+class TestServeSpeaksItsLanguage:
+    """`cds serve --lang` starts the service in that language, over the configuration's
+    `language`, which holds when `--lang` is not given."""
+
+    @staticmethod
+    def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *args: str) -> Any:
+        """The app `cds serve` would hand to uvicorn (the server itself not started)."""
+        import uvicorn  # noqa: PLC0415 - the server the command would start
+
+        started: list[Any] = []
+        monkeypatch.setattr(uvicorn, "run", lambda app, **_settings: started.append(app))
+        config = tmp_path / "cds.json"
+        config.write_text(json.dumps({"language": "en-XA"}), encoding="utf-8")
+        command = ["cds", "serve", "--insecure-no-jwt", *args]
+        if "--config" in args:
+            command[command.index("--config") + 1] = str(config)
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 0, result.output
+        (app,) = started
+        return app
+
+    @staticmethod
+    def title(app: Any) -> str:
+        client = TestClient(app, base_url="http://127.0.0.1")
+        return str(client.get("/cds-services").json()["services"][0]["title"])
+
+    def test_lang_gives_the_service_its_language(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        app = self.served(monkeypatch, tmp_path, "--lang", PSEUDO_LANGUAGE)
+        assert app.state.language == PSEUDO_LANGUAGE
+        assert self.title(app) == pseudo("Ketamine for pain: discussion checklist")
+        no_prefetch = TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 5000))
+        refusal = no_prefetch.post(PATIENT_VIEW, json={"hook": "patient-view"})
+        assert refusal.status_code == 400
+        assert outcome_messages(refusal) == [
+            pseudo("{field} is missing or not text").format(field="hookInstance")
+        ]
+
+    def test_without_lang_the_configured_language_holds_and_lang_overrides_it(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        configured = self.served(monkeypatch, tmp_path, "--config", "cds.json")
+        assert configured.state.language == PSEUDO_LANGUAGE
+        english = self.served(monkeypatch, tmp_path, "--config", "cds.json", "--lang", "en")
+        assert english.state.language == "en"
+        assert self.title(english) == "Ketamine for pain: discussion checklist"
+        plain = self.served(monkeypatch, tmp_path)
+        assert plain.state.language == "en"
 
 
 class TestConfig:

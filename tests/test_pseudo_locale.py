@@ -9,10 +9,10 @@ is English of ours. Pseudo-locale words are all accented, so none of them passes
 Views converted so far, each checked below: the Markdown and JSON exports, the checklist PDF
 (every page, and `verify` reads it back), the CDS cards, the review document (Markdown and
 HTML), the vignettes' and coverage reports, the FHIR Questionnaire's and item CodeSystem's own
-texts, the FHIR extension's definition, and every CLI command's output with `--lang` (`check`,
+texts, the FHIR extension's definition, every CLI command's output with `--lang` (`check`,
 `items`, `evaluate`, `rules`, `scenarios`, `verify`, `diff`, `batch`, `audit`, `impact`,
 `schema`, the `fhir` commands, `cds serve`), its error frame and the refusals the commands
-share. The app's pages: tests/test_app_language.py. Not converted yet: `NOT_YET_CONVERTED`.
+share, and the CDS service started in en-XA: its discovery document, cards, notes and refusals. The app's pages: tests/test_app_language.py. Not converted yet: `NOT_YET_CONVERTED`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,10 @@ from pypdf import PdfReader
 from screening import cli
 from screening.answers import read_answers_bytes
 from screening.catalogue import PSEUDO_LANGUAGE, _, speaking, translations
+from screening.cds import calls as calls_module
 from screening.cds.cards import FromRecord, checklist_cards, summary_card
+from screening.cds.discovery import SERVICES
+from screening.cds.prefetch import RECORD_PREFETCH
 from screening.cli.shared import lang_option
 from screening.engine import evaluate
 from screening.export import checklist_json, checklist_markdown
@@ -52,11 +55,27 @@ from screening.pdf.verify import verify_pdf
 from screening.pseudo_locale import pseudo, pseudo_po
 from screening.review.report import review_html, review_markdown
 from tests.conftest import REPOSITORY, csv_text, json_strings, write_pack
-
-NOT_YET_CONVERTED = (
-    "the app: see tests/test_app_language.py's own list",
-    "the CDS service's own notes and refusals (its cards follow its `language` setting)",
+from tests.test_cds import (
+    EHR,
+    ORDER_SELECT,
+    PATIENT_VIEW,
+    SignedClient,
+    bundle,
+    call_body,
+    ketamine_order,
+    older,
+    order_context,
+    signed_client,
 )
+from tests.test_cds_fetch import (
+    SERVER,
+    THEOPHYLLINE,
+    from_the_server,
+    medication,
+    stand_in_for,
+)
+
+NOT_YET_CONVERTED = ("the app: see tests/test_app_language.py's own list",)
 """Views that still print English of ours in en-XA: each is converted, then checked here."""
 
 EXAMPLE = REPOSITORY / "examples" / "answers.json"
@@ -264,6 +283,239 @@ class TestMoreViewsInThePseudoLocale:
         assert [r.exit_code for r in said] == [0, 0, 0, 0]
         for result in said:
             assert english_left(result.output, review_allowed) == []
+
+
+MACHINE_WORDS = [
+    "checklistResponse",
+    "hookInstance",
+    "hook",
+    "context.patientId",
+    "context",
+    "fhirServer",
+    "fhirAuthorization",
+    "Content-Type: application/json",
+    "Authorization: Bearer <JWT>",
+    "GET /cds-services",
+    "QuestionnaireResponse",
+    "Bundle",
+    "subject.reference",
+    "prefetch",
+    "Patient/p1",
+    '"Patient"',
+    "NaN",
+    "A-Z a-z 0-9 - .",
+    "text/plain",
+    '"order-sign"',
+    '"nope"',
+    '{"feedback": [{"card", "outcome"}, ...]}',
+    "feedback[0]",
+    "Expecting property name enclosed in double quotes",
+    *RECORD_PREFETCH,
+    "vitalSigns",
+    *(name for service in SERVICES for name in (service.id, service.hook)),
+]
+"""What the service's words name as the protocol does (fields, headers, prefetch keys), echo
+from the call, or quote from Python's JSON reader: never words of ours."""
+
+
+def _said_by_the_service(answer: Any) -> list[str]:
+    """The words of a service's answer a person reads: each card's summary, detail, source
+    label, topic and links, or each refusal's diagnostics."""
+    data = answer.json()
+    if data.get("resourceType") == "OperationOutcome":
+        return [issue["diagnostics"] for issue in data["issue"]]
+    return [
+        text
+        for card in data["cards"]
+        for text in (
+            card["summary"],
+            card["detail"],
+            card["source"]["label"],
+            card["source"]["topic"]["display"],
+            *(link["label"] for link in card.get("links", [])),
+        )
+    ]
+
+
+@pytest.fixture(scope="module")
+def service_allowed(allowed: list[str]) -> list[str]:
+    return _with(allowed, *map(_fold, MACHINE_WORDS))
+
+
+def _without_prefetch(pack: RulePack) -> dict[str, Any]:
+    body = call_body(pack)
+    del body["prefetch"]
+    return body
+
+
+def _with_response(pack: RulePack, **fields: Any) -> dict[str, Any]:
+    """A call whose prefetched response has these fields changed (None: the prefetch itself)."""
+    body = call_body(pack)
+    if "prefetch" in fields:
+        body["prefetch"]["checklistResponse"] = fields["prefetch"]
+        return body
+    response = body["prefetch"]["checklistResponse"]["entry"][0]["resource"]
+    response.update(fields)
+    return body
+
+
+def _post(path: str, **request: Any) -> Callable[[SignedClient, RulePack], Any]:
+    return lambda client, _pack: client.post(path, **request)
+
+
+def _call(
+    make: Callable[[RulePack], Any], **request: Any
+) -> Callable[[SignedClient, RulePack], Any]:
+    return lambda client, pack: client.post(PATIENT_VIEW, json=make(pack), **request)
+
+
+SEEN = {"card": "a", "outcome": "accepted"}
+"""One feedback entry."""
+
+REFUSED: dict[str, tuple[int, Callable[[SignedClient, RulePack], Any]]] = {
+    "not JSON": (400, _post(PATIENT_VIEW, content=b"{hook: patient-view")),
+    "not UTF-8": (400, _post(PATIENT_VIEW, content=b'{"hook": "\xff"}')),
+    "a duplicate key": (400, _post(PATIENT_VIEW, content=b'{"hook": 1, "hook": 2}')),
+    "NaN": (400, _post(PATIENT_VIEW, content=b'{"hook": NaN}')),
+    "nested too deeply": (400, _post(PATIENT_VIEW, content=b"[" * 100 + b"]" * 100)),
+    "not an object": (400, _post(PATIENT_VIEW, json=[])),
+    "the wrong hook": (400, _call(lambda p: call_body(p, hook="order-sign"))),
+    "no hookInstance": (400, _call(lambda p: call_body(p, hookInstance=None))),
+    "no context": (400, _call(lambda p: call_body(p, context=[]))),
+    "no patient": (400, _call(lambda p: call_body(p, context={"patientId": "a b"}))),
+    "prefetch not an object": (400, _call(lambda p: call_body(p, prefetch=[]))),
+    "a prefetch of another kind": (
+        400,
+        _call(lambda p: _with_response(p, prefetch={"resourceType": "Patient"})),
+    ),
+    "a bad feedback": (400, _post(f"{PATIENT_VIEW}/feedback", json={"feedback": [{"card": 1}]})),
+    "no feedback": (400, _post(f"{PATIENT_VIEW}/feedback", json={})),
+    "too much feedback": (400, _post(f"{PATIENT_VIEW}/feedback", json={"feedback": [SEEN] * 21})),
+    "no JWT": (401, _call(_without_prefetch, headers={"Authorization": ""})),
+    "not a JWT": (401, _call(_without_prefetch, headers={"Authorization": "Bearer x"})),
+    "a JWT for another service": (
+        401,
+        _call(
+            _without_prefetch,
+            headers={"Authorization": f"Bearer {EHR.token(PATIENT_VIEW, audience='https://x')}"},
+        ),
+    ),
+    "an unknown service": (404, _post("/cds-services/nope", json={})),
+    "an unknown path": (404, lambda client, _pack: client.get("/nowhere")),
+    "a wrong method": (405, lambda client, _pack: client.get(PATIENT_VIEW)),
+    "no prefetch": (412, _call(_without_prefetch)),
+    "a prefetch the EHR could not make": (
+        412,
+        _call(lambda p: _with_response(p, prefetch={"resourceType": "OperationOutcome"})),
+    ),
+    "too large": (413, _post(PATIENT_VIEW, content=b" " * 2_000_000)),
+    "not JSON by its type": (
+        415,
+        _post(PATIENT_VIEW, content=b"{}", headers={"Content-Type": "text/plain"}),
+    ),
+    "another patient": (
+        422,
+        _call(lambda p: _with_response(p, subject={"reference": "Patient/p2"})),
+    ),
+    "no subject": (422, _call(lambda p: _with_response(p, subject=None))),
+    "a malformed authored": (422, _call(lambda p: _with_response(p, authored="06/12/2026"))),
+    "an impossible authored": (422, _call(lambda p: _with_response(p, authored="2026-02-30"))),
+}
+"""Every refusal of the service a call can bring about, by what is wrong with the call."""
+
+
+@pytest.fixture(scope="module")
+def xa(shipped_pack: RulePack) -> SignedClient:
+    """The service started in en-XA."""
+    return signed_client(shipped_pack, language=PSEUDO_LANGUAGE, app_url="https://x")
+
+
+class TestTheCdsServiceInThePseudoLocale:
+    """A service started in en-XA says everything in it, its cards and notes and its refusals
+    (in the request's task or a worker thread), with the same statuses and JSON shape."""
+
+    def test_its_discovery_document(self, xa: SignedClient, service_allowed: list[str]) -> None:
+        services = xa.get("/cds-services").json()["services"]
+        said = [text for s in services for text in (s["title"], s["description"])]
+        assert english_left("\n".join(said), service_allowed) == [], said
+
+    @pytest.mark.parametrize("per_point", [False, True])
+    def test_its_cards_with_their_notes(
+        self, shipped_pack: RulePack, service_allowed: list[str], per_point: bool
+    ) -> None:
+        """The summary card says which record data was not consulted, and that the answers were
+        given to an older version whose questions read the same."""
+        client = signed_client(
+            shipped_pack, language=PSEUDO_LANGUAGE, app_url="https://x", per_point_cards=per_point
+        )
+        body = call_body(shipped_pack)
+        body["prefetch"]["checklistResponse"] = bundle(older(shipped_pack))
+        answer = client.post(PATIENT_VIEW, json=body)
+        assert answer.status_code == 200
+        said = _said_by_the_service(answer)
+        assert said
+        assert english_left("\n".join(said), service_allowed) == [], said
+
+    @pytest.mark.parametrize("version", ["1.0.0", ""])
+    def test_the_cards_of_no_answers_and_of_an_older_version(
+        self, xa: SignedClient, shipped_pack: RulePack, service_allowed: list[str], version: str
+    ) -> None:
+        none = call_body(shipped_pack, hook="order-select", context=order_context(ketamine_order()))
+        none["prefetch"]["checklistResponse"] = None
+        reworded = call_body(shipped_pack)
+        changed = older(shipped_pack, version, long_term_opioid_use="Is the patient on opioids?")
+        reworded["prefetch"]["checklistResponse"] = bundle(changed)
+        shown = _with(service_allowed, "Is the patient on opioids?")
+        for path, body in ((ORDER_SELECT, none), (PATIENT_VIEW, reworded)):
+            answer = xa.post(path, json=body)
+            assert answer.status_code == 200
+            said = _said_by_the_service(answer)
+            assert english_left("\n".join(said), shown) == [], said
+
+    @pytest.mark.parametrize(
+        ("status", "send"), [pytest.param(s, send, id=name) for name, (s, send) in REFUSED.items()]
+    )
+    def test_its_refusals(
+        self,
+        xa: SignedClient,
+        shipped_pack: RulePack,
+        service_allowed: list[str],
+        status: int,
+        send: Callable[[SignedClient, RulePack], Any],
+    ) -> None:
+        answer = send(xa, shipped_pack)
+        assert answer.status_code == status, answer.text
+        (message,) = _said_by_the_service(answer)
+        assert english_left(message, service_allowed) == [], message
+
+    def test_a_flood_of_feedback(self, shipped_pack: RulePack, service_allowed: list[str]) -> None:
+        client = signed_client(shipped_pack, language=PSEUDO_LANGUAGE, feedback_per_minute=1)
+        answer = client.post(f"{PATIENT_VIEW}/feedback", json={"feedback": [SEEN, SEEN]})
+        assert answer.status_code == 429
+        (message,) = _said_by_the_service(answer)
+        assert english_left(message, service_allowed) == [], message
+
+    def test_a_refusal_made_in_a_worker_thread(
+        self, monkeypatch: pytest.MonkeyPatch, shipped_pack: RulePack, service_allowed: list[str]
+    ) -> None:
+        """The fetch from the call's FHIR server runs in a worker thread: its 412 too."""
+        stand_in_for(monkeypatch, [medication(n) for n in range(5)] + [THEOPHYLLINE], page_size=1)
+        client = signed_client(shipped_pack, language=PSEUDO_LANGUAGE, fhir_servers=(SERVER,))
+        answer = client.post(PATIENT_VIEW, json=from_the_server(shipped_pack))
+        assert answer.status_code == 412
+        (message,) = _said_by_the_service(answer)
+        assert english_left(message, service_allowed) == [], message
+
+    def test_an_unexpected_error(
+        self, monkeypatch: pytest.MonkeyPatch, xa: SignedClient, shipped_pack: RulePack
+    ) -> None:
+        def broken(*_args: Any) -> Any:
+            raise RuntimeError("a bug")
+
+        monkeypatch.setattr(calls_module, "evaluate", broken)
+        answer = xa.post(PATIENT_VIEW, json=call_body(shipped_pack))
+        assert answer.status_code == 500
+        assert english_left(" ".join(_said_by_the_service(answer)), []) == []
 
 
 class TestFhirTextsInThePseudoLocale:
@@ -510,7 +762,7 @@ class TestEveryCommandInThePseudoLocale:
     def test_cds_serve_its_warnings_and_its_refusals(
         self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
     ) -> None:
-        """The service itself is not started (its cards follow its `language` setting)."""
+        """The service itself is not started here (tests/test_cds.py: it speaks `--lang`)."""
         import uvicorn  # noqa: PLC0415 - the server the command would start
 
         monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)

@@ -16,7 +16,7 @@ from screening.batch.run import results_table, run_batch
 from screening.batch.table import read_table_bytes
 from screening.cds.cards import checklist_cards, summary_card
 from screening.engine import checklist_with_marks
-from screening.export import checklist_json
+from screening.export import checklist_from_json, checklist_json
 from screening.fhir.response import questionnaire_response, response_json
 from screening.formats import EXPORT_FORMATS
 from screening.pdf.record import RECORD_NAME, checklist_pdf
@@ -111,6 +111,21 @@ class TestTheChecklistCarriesWhatAnswersItsExports:
             "Discuss current non-medical use before any treatment.",
         )
         assert "rule_text" not in shown["substance-history"]
+
+    @pytest.mark.parametrize(
+        "answers",
+        [{}, {"history": "yes"}, {"history": "yes", "active": "unknown"}, {"history": "no"}],
+        ids=["none", "one open", "one unknown", "none raised"],
+    )
+    def test_the_json_export_reads_back_as_the_same_checklist(
+        self, mini_pack: RulePack, answers: dict[str, str]
+    ) -> None:
+        """An integrator may read `evaluate --format json` back into the package's own model."""
+        checklist = evaluate(mini_pack, AnswersFile.model_validate({"answers": answers}))
+        written = checklist_json(checklist)
+        read = checklist_from_json(written)
+        assert read == checklist
+        assert checklist_json(read) == written
 
     def test_the_json_entries_keep_their_public_shape(self, mini_pack: RulePack) -> None:
         """The fields and their order, as `evaluate --format json` wrote them before entries

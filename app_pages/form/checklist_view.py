@@ -1,10 +1,12 @@
 """The checklist view: the points the answers raise, with a tick, a note and *Why?* each, and
-the downloads. Everything shown comes from the `Checklist`; nothing clinical is decided here."""
+the downloads. Everything shown comes from the `Checklist` (its answers, details and marks
+included) and the session's memory of the notes; it never reads the pack, and nothing clinical
+is decided here."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -30,12 +32,11 @@ from screening import (
     N_,
     NO_VOCABULARY,
     NOTE_MAX_LENGTH,
-    AnswersError,
     AnswersFile,
     Checklist,
     Entry,
     ExportFormat,
-    RulePack,
+    Problem,
     ScreeningError,
     Vocabulary,
     _,
@@ -249,9 +250,9 @@ def _to_find_out(
             entry_statements(group_statements(entries))
 
 
-def _settled(pack: RulePack, checklist: Checklist) -> None:
+def _settled(checklist: Checklist) -> None:
     """Marks on points these answers no longer show: said, never silently dropped."""
-    settled = memory.settled_marks(pack, checklist)
+    settled = memory.settled_marks(checklist)
     if not settled:
         return
     lines = []
@@ -331,8 +332,8 @@ def _downloads(answers: AnswersFile, checklist: Checklist) -> None:
     )
 
 
-def checklist_view(pack: RulePack, shown: bool = False) -> None:
-    """The checklist the answers make; `shown` when the run before drew it in full."""
+def _top() -> None:
+    """What the view opens with, built or not: the scroll to the top, and *Back*."""
     st.iframe(SCROLL_TO_TOP, height=1)
     st.button(
         _("Back to the answers"),
@@ -341,12 +342,25 @@ def checklist_view(pack: RulePack, shown: bool = False) -> None:
         icon=":material/arrow_back:",
         help=_("Change answers; the checklist is rebuilt from them."),
     )
-    try:
-        answers, checklist = memory.record(pack)
-    except AnswersError as exc:
-        st.error(_("The checklist could not be built from these answers:"), icon=":material/error:")
-        st.code("\n".join(problem_lines(exc.problems)), language=None, wrap_lines=True)
-        return
+
+
+def checklist_refused(problems: Sequence[Problem]) -> None:
+    """In the checklist's place, why the core refused to build it from these answers."""
+    _top()
+    st.error(_("The checklist could not be built from these answers:"), icon=":material/error:")
+    st.code("\n".join(problem_lines(problems)), language=None, wrap_lines=True)
+
+
+def checklist_view(
+    checklist: Checklist, *, vocabulary: Vocabulary = NO_VOCABULARY, shown: bool = False
+) -> None:
+    """The checklist, with the marks on its points; `vocabulary` (the pack's verdict words, the
+    one thing it needs that the checklist does not carry) reads the notes; `shown` when the run
+    before drew it in full. The checklist is the one `memory.record` made last: the points'
+    labels and the downloads' names are worked out once per evaluation
+    (`memory.once_per_checklist`)."""
+    _top()
+    answers = checklist.answers_file()  # the answers, details and marks it was made from
     if not shown:  # else the ticks show their values, and `keep` kept each change
         memory.remember([tick_key(e) for e in checklist.entries])
     notes = _Notes(memory.memory(), memory.note_fields_drawn(shown))
@@ -379,13 +393,13 @@ def checklist_view(pack: RulePack, shown: bool = False) -> None:
             ).format(n=len(checklist.not_assessed)),
             icon=":material/help:",
         )
-    _settled(pack, checklist)
+    _settled(checklist)
     if any(not e.open_items for e in checklist.entries):  # first, in full, on the first screen
-        _raised(checklist, notes, pack.vocabulary)
+        _raised(checklist, notes, vocabulary)
     else:
         st.success(_("No points were raised by these answers."), icon=":material/done:")
     checklist_top(checklist)
-    _to_find_out(checklist, notes, pack.vocabulary)
+    _to_find_out(checklist, notes, vocabulary)
     listed = set(group_open_entries(checklist.entries))
     rest = [i for i in checklist.not_assessed if i not in listed]
     if rest:
@@ -400,5 +414,5 @@ def checklist_view(pack: RulePack, shown: bool = False) -> None:
         )
     _downloads(answers, checklist)
     st.divider()
-    start_again_button(pack, "checklist")
+    start_again_button("checklist")
     drawn("checklist")

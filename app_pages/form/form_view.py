@@ -172,7 +172,6 @@ def _upload_panel(pack: RulePack) -> None:
                 _("Replace the form with {name}").format(name=md(waiting.name)),
                 key="upload_replace",
                 on_click=memory.replace_with_pending,
-                args=(pack,),
                 type="primary",
                 help=_("Save the answers first if you may need them again."),
             )
@@ -254,7 +253,9 @@ def _details(vocabulary: Vocabulary) -> None:
         st.warning(flag, icon=":material/gavel:")
 
 
-def start_again_button(pack: RulePack, where: str) -> None:
+def start_again_button(where: str) -> None:
+    """*Start a new screening*, with its confirmation, drawn at `where` (the form, the
+    checklist)."""
     confirm = st.popover(
         _("Start a new screening"),
         icon=":material/restart_alt:",
@@ -269,7 +270,7 @@ def start_again_button(pack: RulePack, where: str) -> None:
             _(CLEAR_ALL),
             key=f"start_again__{where}",
             on_click=memory.start_again,
-            args=(pack, where),
+            args=(where,),
             type="primary",
             help=_("Save the answers first if you may need them again."),
         )
@@ -319,4 +320,4 @@ def form_view(pack: RulePack, asked: dict[str, AnswerState]) -> None:
         help=_("Shows the points to discuss, verify, arrange or document. Your answers are kept."),
     )
     with row:
-        start_again_button(pack, "form")
+        start_again_button("form")

@@ -58,6 +58,7 @@ PENDING = "screening__pending_upload"  # an answers file read, waiting for "repl
 TYPED = "screening__typed"  # widget key -> text typed in its field and not yet sent by it
 NOTES_DRAWN = "screening__notes_drawn"  # the note fields (keys) the last run drew
 EVALUATED = "screening__evaluated"  # ((pack sha256, answers), their checklist, {its words})
+ANSWER_PREFIX = "answer__"
 TICK_PREFIX = "tick__"
 NOTE_PREFIX = "note__"
 _log = logging.getLogger(__name__)
@@ -66,7 +67,7 @@ _T = TypeVar("_T")
 
 
 def answer_key(item_id: str) -> str:
-    return f"answer__{item_id}"
+    return f"{ANSWER_PREFIX}{item_id}"
 
 
 def detail_key(field: str) -> str:
@@ -138,7 +139,7 @@ def keep(key: str) -> None:
     after one that drew the whole form needs no `remember`, a cost on every click. For an
     answer, the value before is noted too, so a change that removes follow-ups can be undone."""
     held = memory()
-    if key.startswith("answer__"):
+    if key.startswith(ANSWER_PREFIX):
         st.session_state[LAST_CHANGE] = (key, held.get(key))
     held[key] = st.session_state[key]
     typed().pop(key, None)  # the field has sent its text: what it holds is in the memory now
@@ -285,15 +286,15 @@ def marked(
     return with_marks, checklist_with_marks(unmarked, discussed, source="form")
 
 
-def record(pack: RulePack) -> tuple[AnswersFile, Checklist]:
-    """What the form holds (answers, details, the marks on the points it raises now) and the
-    checklist it makes, which carries those marks.
+def record(pack: RulePack) -> Checklist:
+    """The checklist the form makes, carrying what the form holds: the answers, the details and
+    the marks on the points it raises now (`Checklist.answers_file` gives them back).
 
     The marks are read from the memory, which each tick and note joins as it is given (`keep`),
     drawn or not: a note's field is drawn only while its popover is open.
     """
     held = given(pack)
-    return marked(pack, held, _evaluated(pack, held), memory())
+    return marked(pack, held, _evaluated(pack, held), memory())[1]
 
 
 def _evaluated(pack: RulePack, given: AnswersFile) -> Checklist:
@@ -351,15 +352,19 @@ def back_to_the_form() -> None:
     show("form")
 
 
-def start_again(pack: RulePack, where: str | None = None) -> None:
+def start_again(where: str | None = None) -> None:
     """Clear this session's answers, details, ticks and notes (a callback, so widgets may be reset),
-    and close the confirmation it was clicked in. The copy kept for a reload goes too."""
+    and close the confirmation it was clicked in. The copy kept for a reload goes too.
+
+    Every answer the memory or a widget holds is cleared, by its key: no pack is needed, so the
+    checklist view, which has only the checklist, offers it too."""
     recovery.forget(token())
     if where is not None:
         st.session_state[start_again_popover(where)] = False
+    answered = sorted(k for k in {*memory(), *st.session_state} if str(k).startswith(ANSWER_PREFIX))
     st.session_state[MEMORY] = {}
-    for item in pack.items:
-        set_value(answer_key(item.id), None)
+    for key in answered:
+        set_value(key, None)
     for key in [k for k in st.session_state if str(k).startswith(TICK_PREFIX)]:
         st.session_state[key] = False
     for key in [k for k in st.session_state if str(k).startswith(NOTE_PREFIX)]:
@@ -416,7 +421,7 @@ def load_upload(pack: RulePack) -> None:
     if has_work():
         st.session_state[PENDING] = upload
         return
-    _fill(pack, upload)
+    _fill(upload)
 
 
 @dataclass(frozen=True)
@@ -435,10 +440,10 @@ def pending() -> Pending | None:
     return found
 
 
-def _fill(pack: RulePack, upload: Pending) -> None:
+def _fill(upload: Pending) -> None:
     """Replace the form with a loaded answers file, and say so."""
     loaded = upload.loaded
-    start_again(pack)
+    start_again()
     for item_id, answer in loaded.answers.items():
         set_value(answer_key(item_id), answer)
     set_value(detail_key("patient_reference"), loaded.patient_reference or "")
@@ -450,11 +455,11 @@ def _fill(pack: RulePack, upload: Pending) -> None:
     st.session_state[UPLOAD_NOTE] = UploadNote(upload.name, [], len(loaded.answers), upload.dropped)
 
 
-def replace_with_pending(pack: RulePack) -> None:
+def replace_with_pending() -> None:
     """The person confirmed: the waiting file replaces the form (a callback)."""
     upload = st.session_state.pop(PENDING, None)
     if isinstance(upload, Pending):
-        _fill(pack, upload)
+        _fill(upload)
 
 
 def keep_the_form() -> None:
@@ -565,8 +570,9 @@ class SettledMark:
     note: str
 
 
-def settled_marks(pack: RulePack, checklist: Checklist) -> list[SettledMark]:
-    """The marks kept in memory for points not on this checklist, in pack order.
+def settled_marks(checklist: Checklist) -> list[SettledMark]:
+    """The marks kept in memory for points not on this checklist, in pack order (the rules and
+    their headlines as the checklist carries them, `Checklist.rule_headlines`).
 
     A tick on "Find out: X?" is not carried to the point that answering X raises (finding out
     is not arranging); it stays in memory, and is shown here, until its point comes back.
@@ -574,12 +580,12 @@ def settled_marks(pack: RulePack, checklist: Checklist) -> list[SettledMark]:
     shown = {(_state(e), e.rule_id) for e in checklist.entries}
     held = memory()
     found = []
-    for rule in pack.rules:
+    for rule_id, headline in checklist.rule_headlines:
         for state in ("open", "held"):
-            if (state, rule.id) in shown:
+            if (state, rule_id) in shown:
                 continue
-            done = held.get(f"{TICK_PREFIX}{state}__{rule.id}") is True
-            note = str(held.get(f"{NOTE_PREFIX}{state}__{rule.id}") or "").strip()
+            done = held.get(f"{TICK_PREFIX}{state}__{rule_id}") is True
+            note = str(held.get(f"{NOTE_PREFIX}{state}__{rule_id}") or "").strip()
             if done or note:
-                found.append(SettledMark(rule.id, rule.headline, state == "open", done, note))
+                found.append(SettledMark(rule_id, headline, state == "open", done, note))
     return found

@@ -11,10 +11,10 @@ import streamlit as st
 
 from app_pages.common import drawn, page_header, require_pack, take_drawn
 from app_pages.form import memory, record_upload, recovery
-from app_pages.form.checklist_view import checklist_view
+from app_pages.form.checklist_view import checklist_refused, checklist_view
 from app_pages.form.form_view import form_view
 from app_pages.form.memory import DETAILS, answer_key, detail_key
-from screening import _
+from screening import AnswersError, _
 
 
 def main() -> None:
@@ -39,7 +39,12 @@ def main() -> None:
         )
     record_upload.awaiting_notice(asked)
     if not on_form:
-        checklist_view(pack, shown == "checklist")
+        try:  # evaluated once per pack and answers: a tick or a note reruns with the same
+            checklist = memory.record(pack)
+        except AnswersError as exc:
+            checklist_refused(exc.problems)
+        else:
+            checklist_view(checklist, vocabulary=pack.vocabulary, shown=shown == "checklist")
     else:
         form_view(pack, asked)
         drawn("form")

@@ -16,6 +16,7 @@ from typing import Any
 
 import jwt
 
+from screening.catalogue import _
 from screening.cds.config import JWT_ALGORITHMS
 
 MAX_TOKEN_CHARS = 8_000
@@ -34,7 +35,8 @@ REQUIRED_CLAIMS = ["iss", "aud", "exp", "iat", "jti"]
 
 
 class AuthError(Exception):
-    """A call whose credentials are refused: 401, or 503 when the replay memory is full."""
+    """A call whose credentials are refused: 401, or 503 when the replay memory is full; its
+    message in the language of the call (`screening.catalogue`)."""
 
     def __init__(self, message: str, status: int = 401) -> None:
         super().__init__(message)
@@ -56,17 +58,17 @@ def _decode(
             options={"require": REQUIRED_CLAIMS},
         )
     except jwt.ExpiredSignatureError:
-        raise AuthError("the JWT has expired") from None
+        raise AuthError(_("the JWT has expired")) from None
     except jwt.ImmatureSignatureError:
-        raise AuthError("the JWT is issued in the future (iat) or not yet valid") from None
+        raise AuthError(_("the JWT is issued in the future (iat) or not yet valid")) from None
     except jwt.InvalidAudienceError:
-        raise AuthError("the JWT's aud is not the URL of this service") from None
+        raise AuthError(_("the JWT's aud is not the URL of this service")) from None
     except jwt.MissingRequiredClaimError as exc:
-        raise AuthError(f"the JWT has no {exc.claim} claim") from None
+        raise AuthError(_("the JWT has no {claim} claim").format(claim=exc.claim)) from None
     except jwt.InvalidSignatureError:
-        raise AuthError("the JWT's signature does not verify against its issuer's key") from None
+        raise AuthError(_("the JWT's signature does not verify against its issuer's key")) from None
     except jwt.PyJWTError as exc:
-        raise AuthError(f"the JWT is refused: {type(exc).__name__}") from None
+        raise AuthError(_("the JWT is refused: {error}").format(error=type(exc).__name__)) from None
     return claims
 
 
@@ -88,32 +90,44 @@ class JwtChecker:
 
     def check(self, authorization: str | None, audiences: Iterable[str]) -> dict[str, Any]:
         """The token's claims; raise `AuthError` saying what is wrong (never echoing it)."""
-        scheme, _, token = (authorization or "").partition(" ")
+        scheme, _space, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise AuthError("a JWT bearer token is required (Authorization: Bearer <JWT>)")
+            raise AuthError(
+                _("a JWT bearer token is required ({header})").format(
+                    header="Authorization: Bearer <JWT>"
+                )
+            )
         token = token.strip()
         if len(token) > MAX_TOKEN_CHARS:
-            raise AuthError(f"the bearer token is over {MAX_TOKEN_CHARS} characters")
+            raise AuthError(
+                _("the bearer token is over {limit} characters").format(limit=MAX_TOKEN_CHARS)
+            )
         try:  # read once, unverified, only to find the issuer's key; verified below
             unverified = jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError:
-            raise AuthError("the bearer token is not a JWT") from None
+            raise AuthError(_("the bearer token is not a JWT")) from None
         header, claimed = unverified["header"], unverified["payload"]  # PyJWT: both objects
         alg, kid, iss = header.get("alg"), header.get("kid"), claimed.get("iss")
         if alg not in JWT_ALGORITHMS:
-            raise AuthError(f"the JWT's alg must be one of {', '.join(JWT_ALGORITHMS)}")
+            raise AuthError(
+                _("the JWT's alg must be one of {algorithms}").format(
+                    algorithms=", ".join(JWT_ALGORITHMS)
+                )
+            )
         if not isinstance(iss, str) or iss not in self._keys:
-            raise AuthError("the JWT's iss is not an issuer this service is configured to trust")
+            raise AuthError(_("the JWT's iss is not an issuer this service is configured to trust"))
         if not isinstance(kid, str) or kid not in self._keys[iss]:
-            raise AuthError("the JWT's kid names no key in its issuer's configured JWK Set")
+            raise AuthError(_("the JWT's kid names no key in its issuer's configured JWK Set"))
         key = self._key(iss, kid, str(alg))
         now = self._clock()
         claims = _decode(token, key, str(alg), iss, audiences)
         exp, jti = claims["exp"], claims["jti"]
         if exp - now > MAX_LIFETIME_SECONDS + LEEWAY_SECONDS:
-            raise AuthError(f"the JWT's exp is more than {MAX_LIFETIME_SECONDS} s ahead")
+            raise AuthError(
+                _("the JWT's exp is more than {limit} s ahead").format(limit=MAX_LIFETIME_SECONDS)
+            )
         if not isinstance(jti, str) or not jti:
-            raise AuthError("the JWT's jti must be a non-empty string")
+            raise AuthError(_("the JWT's jti must be a non-empty string"))
         self._remember(iss, jti, float(exp), now)
         return claims
 
@@ -124,22 +138,24 @@ class JwtChecker:
             return cached
         data = dict(self._keys[iss][kid])
         if data.get("alg", alg) != alg:
-            raise AuthError("the JWT's alg is not the algorithm of the key it names")
+            raise AuthError(_("the JWT's alg is not the algorithm of the key it names"))
         try:
             built = jwt.PyJWK(data, algorithm=alg)
         except jwt.PyJWTError:
-            raise AuthError("the JWT's alg does not fit the key it names") from None
+            raise AuthError(_("the JWT's alg does not fit the key it names")) from None
         self._built[(iss, kid, alg)] = built  # two threads may build it at once: the same key
         return built
 
     def _remember(self, iss: str, jti: str, exp: float, now: float) -> None:
         with self._lock:
             if (iss, jti) in self._seen:
-                raise AuthError("the JWT's jti was already used: a replayed call is refused")
+                raise AuthError(_("the JWT's jti was already used: a replayed call is refused"))
             if len(self._seen) >= MAX_SEEN_TOKENS:
                 for seen, until in list(self._seen.items()):
                     if until + LEEWAY_SECONDS < now:
                         del self._seen[seen]
             if len(self._seen) >= MAX_SEEN_TOKENS:
-                raise AuthError("too many calls in flight to check for replay; retry shortly", 503)
+                raise AuthError(
+                    _("too many calls in flight to check for replay; retry shortly"), 503
+                )
             self._seen[(iss, jti)] = exp

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
+from screening.catalogue import _
 from screening.limits import MAX_CDS_BODY_BYTES, MAX_CDS_JSON_DEPTH, MAX_NUMBER_DIGITS
 from screening.text import (
     ConstantError,
@@ -25,7 +26,8 @@ JSON_TYPES = ("application/json", "application/fhir+json")
 
 
 class RefusedError(Exception):
-    """A request the service will not answer: its HTTP status and what is wrong."""
+    """A request the service will not answer: its HTTP status, its code (the same in every
+    language) and what is wrong, in the language of the call (`screening.catalogue`)."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
@@ -50,8 +52,9 @@ def _check_media_type(request: Request) -> None:
         raise RefusedError(
             415,
             "not-supported",
-            "the request body must be JSON (Content-Type: application/json), "
-            f"not {_echo(declared)}",
+            _("the request body must be JSON ({header}), not {given}").format(
+                header="Content-Type: application/json", given=_echo(declared)
+            ),
         )
 
 
@@ -60,7 +63,11 @@ async def read_json(request: Request, seconds: float = 10.0) -> Any:
     within `seconds` (a body sent slowly is refused with 408), numbers of at most
     `MAX_NUMBER_DIGITS` digits."""
     _check_media_type(request)
-    too_long = RefusedError(413, "too-long", f"the request body is over {MAX_CDS_BODY_BYTES} bytes")
+    too_long = RefusedError(
+        413,
+        "too-long",
+        _("the request body is over {limit} bytes").format(limit=MAX_CDS_BODY_BYTES),
+    )
     length = request.headers.get("content-length", "")
     if length and (not length.isdigit() or len(length) > 12 or int(length) > MAX_CDS_BODY_BYTES):
         raise too_long
@@ -76,30 +83,50 @@ async def read_json(request: Request, seconds: float = 10.0) -> Any:
         await asyncio.wait_for(receive(), seconds)
     except TimeoutError:
         raise RefusedError(
-            408, "timeout", f"the request body was not received within {seconds:g} s"
+            408,
+            "timeout",
+            _("the request body was not received within {seconds} s").format(
+                seconds=f"{seconds:g}"
+            ),
         ) from None
+    return _parsed(bytes(body))
+
+
+def _parsed(body: bytes) -> Any:
+    """A body received whole, as strict JSON no deeper than `MAX_CDS_JSON_DEPTH`; refused with
+    400 saying why."""
     try:
         data = strict_json(
             body.decode("utf-8"), max_digits=MAX_NUMBER_DIGITS, refuse_constants=True
         )
     except DuplicateKeyError as exc:
-        message = f"duplicate key {_echo(exc.key)} in the JSON body"
+        message = _("duplicate key {key} in the JSON body").format(key=_echo(exc.key))
         raise RefusedError(400, "invalid", message) from None
     except NumberTooLongError:
-        message = f"a number in the request body has over {MAX_NUMBER_DIGITS} digits"
+        message = _("a number in the request body has over {limit} digits").format(
+            limit=MAX_NUMBER_DIGITS
+        )
         raise RefusedError(400, "too-long", message) from None
     except ConstantError as exc:
-        raise RefusedError(400, "invalid", f"{exc.name} is not JSON") from None
+        raise RefusedError(
+            400, "invalid", _("{constant} is not JSON").format(constant=exc.name)
+        ) from None
     except UnicodeDecodeError:
-        raise RefusedError(400, "invalid", "the request body is not UTF-8 text") from None
+        raise RefusedError(400, "invalid", _("the request body is not UTF-8 text")) from None
     except json.JSONDecodeError as exc:
         raise RefusedError(
-            400, "invalid", f"the request body is not valid JSON: {exc.msg} (line {exc.lineno})"
+            400,
+            "invalid",
+            _("the request body is not valid JSON: {error} (line {line})").format(
+                error=exc.msg, line=exc.lineno
+            ),
         ) from None
     except RecursionError:
-        raise RefusedError(400, "invalid", "the request body is nested too deeply") from None
+        raise RefusedError(400, "invalid", _("the request body is nested too deeply")) from None
     if nested_deeper_than(data, MAX_CDS_JSON_DEPTH):
         raise RefusedError(
-            400, "invalid", f"the request body is nested over {MAX_CDS_JSON_DEPTH} deep"
+            400,
+            "invalid",
+            _("the request body is nested over {limit} deep").format(limit=MAX_CDS_JSON_DEPTH),
         )
     return data

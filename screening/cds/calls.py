@@ -14,6 +14,7 @@ from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
+from screening.catalogue import _
 from screening.cds.body import RefusedError
 from screening.cds.cards import (
     MAX_SUMMARY,
@@ -36,6 +37,7 @@ from screening.cds.prefetch import (
     record_prefetch,
     record_resources,
 )
+from screening.describe import item_list
 from screening.engine import evaluate
 from screening.errors import AnswersError
 from screening.fhir.hidden import drop_not_enabled
@@ -79,14 +81,14 @@ def no_answers_card(pack: RulePack, base: str) -> dict[str, Any]:
     """For a ketamine order with no answers and nothing in the record: say exactly that."""
     return {
         "uuid": new_uuid(),
-        "summary": "No answers to the ketamine discussion checklist are on record",
+        "summary": _("No answers to the ketamine discussion checklist are on record"),
         "indicator": "info",
-        "detail": (
+        "detail": _(
             "No completed answers to this questionnaire were found for the patient, and the "
             "record data sent with the call answer none of its questions, so no point of the "
             "discussion checklist can be shown. Unanswered questions are never read as No."
         ),
-        "source": _card_source(pack, base, "no-answers", "No answers on record"),
+        "source": _card_source(pack, base, "no-answers", _("No answers on record")),
     }
 
 
@@ -94,24 +96,28 @@ def older_version_card(
     pack: RulePack, base: str, version: str, changed: list[str]
 ) -> dict[str, Any]:
     """Answers exist, under a version whose questions differ: say so, never "nothing on record"."""
-    named = ", ".join(changed[:10]) + (
-        f" and {len(changed) - 10} more" if len(changed) > 10 else ""
-    )
+    named = ", ".join(changed[:10])
+    if len(changed) > 10:
+        named = _("{names} and {n} more").format(names=named, n=len(changed) - 10)
+    unstated = _("unstated")
     return {
         "uuid": new_uuid(),
-        "summary": (
-            f"Answers exist under an older version ({version[:20] or 'unstated'}) of the "
-            "ketamine checklist; repeat the screening"
-        )[:MAX_SUMMARY],
+        "summary": _(
+            "Answers exist under an older version ({version}) of the ketamine checklist; "
+            "repeat the screening"
+        ).format(version=version[:20] or unstated)[:MAX_SUMMARY],
         "indicator": "info",
-        "detail": (
-            f"The patient's latest answers were given to version {md_escape(version or 'unstated')}"
-            f" of the questionnaire. Questions answered there differ from version "
-            f"{md_escape(pack.meta.version)} ({md_escape(named)}), so they cannot be read as "
-            "answers to this version: repeat the screening with the current form. Unanswered "
-            "questions are never read as No."
+        "detail": _(
+            "The patient's latest answers were given to version {version} of the questionnaire. "
+            "Questions answered there differ from version {current} ({changed}), so they cannot "
+            "be read as answers to this version: repeat the screening with the current form. "
+            "Unanswered questions are never read as No."
+        ).format(
+            version=md_escape(version or unstated),
+            current=md_escape(pack.meta.version),
+            changed=md_escape(named),
         ),
-        "source": _card_source(pack, base, "older-version", "Answers under an older version"),
+        "source": _card_source(pack, base, "older-version", _("Answers under an older version")),
     }
 
 
@@ -123,7 +129,7 @@ def _read_response(
     card to show instead."""
     pack = settings.pack
     canonical = response.get("questionnaire")
-    url, _, version = canonical.partition("|") if isinstance(canonical, str) else ("", "", "")
+    url, _bar, version = canonical.partition("|") if isinstance(canonical, str) else ("", "", "")
     notes: list[str] = []
     if url.endswith(f"/Questionnaire/{questionnaire_id(pack)}") and version != pack.meta.version:
         changed = changed_meanings(pack, response)
@@ -131,8 +137,10 @@ def _read_response(
             return None, notes, older_version_card(pack, settings.base, version, changed)
         response = {**response, "questionnaire": questionnaire_canonical(pack, settings.base)}
         notes.append(
-            f"Answers given to version {version or '(unstated)'} of the questionnaire; every "
-            f"question answered there reads word for word as in version {pack.meta.version}."
+            _(
+                "Answers given to version {version} of the questionnaire; every question "
+                "answered there reads word for word as in version {current}."
+            ).format(version=version or _("(unstated)"), current=pack.meta.version)
         )
     source = f"prefetch.{PREFETCH_KEY}"
     read = answers_from_response(response, source)
@@ -143,8 +151,10 @@ def _read_response(
     if dropped:
         labels = ", ".join(pack.item(i).label for i in dropped)
         notes.append(
-            "Answers to questions not shown given the other answers were dropped, not "
-            f"evaluated: {labels}."
+            _(
+                "Answers to questions not shown given the other answers were dropped, not "
+                "evaluated: {labels}."
+            ).format(labels=labels)
         )
     return answers, notes, None
 
@@ -226,7 +236,9 @@ async def complete_prefetch(
     try:
         fetched = await run_in_threadpool(fetch_prefetch, server, token, templates, patient)
     except FetchError as exc:
-        raise RefusedError(412, "incomplete", f"prefetch is missing and {exc}") from None
+        raise RefusedError(
+            412, "incomplete", _("prefetch is missing and {why}").format(why=exc)
+        ) from None
     return {**body, "prefetch": {**(body.get("prefetch") or {}), **fetched}}
 
 
@@ -235,23 +247,33 @@ def _call_parts(service: Service, body: Any) -> tuple[dict[str, Any], str, dict[
     otherwise."""
     if not isinstance(body, dict):
         raise RefusedError(
-            400, "invalid", "expected a JSON object with hook, hookInstance and context"
+            400,
+            "invalid",
+            _("expected a JSON object with {fields}").format(
+                fields=item_list(["hook", "hookInstance", "context"])
+            ),
         )
     if body.get("hook") != service.hook:
         raise RefusedError(
             400,
             "invalid",
-            f"service {service.id} answers the {service.hook} hook, not {_echo(body.get('hook'))}",
+            _("service {service} answers the {hook} hook, not {given}").format(
+                service=service.id, hook=service.hook, given=_echo(body.get("hook"))
+            ),
         )
     if not isinstance(body.get("hookInstance"), str):
-        raise RefusedError(400, "required", "hookInstance is missing or not text")
+        raise RefusedError(
+            400, "required", _("{field} is missing or not text").format(field="hookInstance")
+        )
     context = body.get("context")
     if not isinstance(context, dict):
-        raise RefusedError(400, "required", "context is missing or not an object")
+        raise RefusedError(
+            400, "required", _("{field} is missing or not an object").format(field="context")
+        )
     patient = patient_id(context)
     prefetch = body.get("prefetch", {})
     if not isinstance(prefetch, dict):
-        raise RefusedError(400, "invalid", "prefetch must be an object")
+        raise RefusedError(400, "invalid", _("{field} must be an object").format(field="prefetch"))
     return context, patient, prefetch
 
 
@@ -270,9 +292,11 @@ def cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str, 
         raise RefusedError(
             412,
             "required",
-            f"prefetch {PREFETCH_KEY} is missing: send the patient's latest response as the "
-            "discovery document's prefetch template asks, or a fhirServer this service is "
-            "configured to use with a fhirAuthorization token",
+            _(
+                "prefetch {key} is missing: send the patient's latest response as the "
+                "discovery document's prefetch template asks, or a {server} this service is "
+                "configured to use with a {token} token"
+            ).format(key=PREFETCH_KEY, server="fhirServer", token="fhirAuthorization"),
         )
     response = latest_response(prefetched_responses(prefetch[PREFETCH_KEY]), patient, fhir_server)
     resources, not_sent = record_resources(prefetch, record)
@@ -290,7 +314,9 @@ def cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str, 
         return {"cards": [no_answers_card(pack, base)] if service.hook == "order-select" else []}
     if not_sent:
         notes.append(
-            "Record data not sent with this call, so not consulted: " + ", ".join(not_sent) + "."
+            _("Record data not sent with this call, so not consulted: {keys}.").format(
+                keys=", ".join(not_sent)
+            )
         )
     answers, used = _with_record(pack, clinician, findings)
     checklist = evaluate(pack, answers, f"prefetch.{PREFETCH_KEY}")

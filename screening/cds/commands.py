@@ -5,15 +5,20 @@ from __future__ import annotations
 import dataclasses
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
-from screening.catalogue import N_, _
+from screening.catalogue import N_, _, active_language
 from screening.cli.shared import file_option, lang_option, rules_option
 from screening.fhir.commands import base_option
 from screening.pack.loader import load_pack
 from screening.pack.record_map import load_record_map
 from screening.text import printable
+
+if TYPE_CHECKING:
+    from screening.cds.config import ServiceConfig
 
 LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
@@ -21,6 +26,34 @@ NO_JWT_WARNING = N_(
     "WARNING: --insecure-no-jwt: the JWT check is OFF. Any program on this machine can call "
     "the service without credentials. For development on loopback only; never in a clinic."
 )
+
+
+def _asked_language(ctx: click.Context) -> str | None:
+    """The language `--lang` named, when it was given (the command speaks it already); None
+    when it was not, so that the service keeps its configuration's `language`."""
+    if ctx.get_parameter_source("lang") in (None, ParameterSource.DEFAULT):
+        return None
+    return active_language()
+
+
+def _service_config(config_file: Path | None, insecure_no_jwt: bool) -> ServiceConfig:
+    """The service's settings: the file's (or the defaults), in the language of `--lang` when
+    it was given, with the development switch; warned about when it lets anyone in, or no one."""
+    from screening.cds.config import ServiceConfig, load_config  # noqa: PLC0415
+
+    config = load_config(config_file) if config_file is not None else ServiceConfig()
+    language = _asked_language(click.get_current_context())
+    if language is not None:
+        config = dataclasses.replace(config, language=language)
+    if insecure_no_jwt:
+        config = dataclasses.replace(config, jwt_off=True)
+        click.echo(_(NO_JWT_WARNING), err=True)
+    elif not config.issuers:
+        click.echo(
+            _("Warning: no issuers configured (--config): every call will be refused with 401."),
+            err=True,
+        )
+    return config
 
 
 @click.group()
@@ -70,11 +103,11 @@ def serve(
 ) -> None:
     """Serve the CDS Hooks service until Ctrl+C; it stores nothing.
 
-    Every call needs a JWT signed by an issuer named in --config.
+    Every call needs a JWT signed by an issuer named in --config. Its cards and refusals are
+    in the language of --lang, else of --config's language setting.
     """
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
-    from screening.cds.config import ServiceConfig, load_config  # noqa: PLC0415
     from screening.cds.server import MAX_CONNECTIONS, bounded_protocol  # noqa: PLC0415
     from screening.cds.service import create_app  # noqa: PLC0415 - nor Starlette
 
@@ -82,15 +115,7 @@ def serve(
         raise click.UsageError(_("--insecure-no-jwt is allowed on a loopback --host only"))
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise click.UsageError(_("--ssl-certfile and --ssl-keyfile go together"))
-    config = load_config(config_file) if config_file is not None else ServiceConfig()
-    if insecure_no_jwt:
-        config = dataclasses.replace(config, jwt_off=True)
-        click.echo(_(NO_JWT_WARNING), err=True)
-    elif not config.issuers:
-        click.echo(
-            _("Warning: no issuers configured (--config): every call will be refused with 401."),
-            err=True,
-        )
+    config = _service_config(config_file, insecure_no_jwt)
     pack = load_pack(rules_dir)
     app = create_app(pack, base, config, load_record_map(rules_dir, pack))
     scheme = "https" if ssl_certfile else "http"

@@ -51,8 +51,9 @@ class ServiceConfig:
     body_seconds: float = 10.0
     header_seconds: float = 10.0
     language: str = SOURCE_LANGUAGE
-    """The language of the cards' own words (the pack's stay as written): a tag with a
-    catalogue here (`screening.catalogue.available_languages`)."""
+    """The language of everything the service says, its cards, notes and refusals (the pack's
+    words stay as written): a tag with a catalogue here
+    (`screening.catalogue.available_languages`); `cds serve --lang` sets it over the file's."""
 
 
 KNOWN_KEYS = {

@@ -1,14 +1,17 @@
-"""The services this CDS Hooks service offers, and its discovery document."""
+"""The services this CDS Hooks service offers, and its discovery document (its titles and
+descriptions in the language of the render, `screening.catalogue`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+from screening.catalogue import N_, _
 from screening.cds.prefetch import PREFETCH_KEY, prefetch_template, record_prefetch
 from screening.fhir.questionnaire import DEFAULT_BASE
 from screening.models import RulePack
 from screening.pack.record_map import RecordMap
+from screening.words import PRODUCT_TITLE
 
 
 @dataclass(frozen=True)
@@ -23,16 +26,20 @@ SERVICES = (
     Service(
         "ketamine-checklist",
         "patient-view",
-        "Ketamine for pain: discussion checklist",
-        "Shows the points of the ketamine-for-pain discussion checklist raised by the "
-        "patient's latest answers, one information card per point. Never a verdict.",
+        PRODUCT_TITLE,
+        N_(
+            "Shows the points of the ketamine-for-pain discussion checklist raised by the "
+            "patient's latest answers, one information card per point. Never a verdict."
+        ),
     ),
     Service(
         "ketamine-checklist-order",
         "order-select",
-        "Ketamine for pain: discussion checklist for a ketamine order",
-        "When a ketamine or esketamine order is selected, shows the points of the discussion "
-        "checklist raised by the patient's latest answers. Never a verdict.",
+        N_("Ketamine for pain: discussion checklist for a ketamine order"),
+        N_(
+            "When a ketamine or esketamine order is selected, shows the points of the "
+            "discussion checklist raised by the patient's latest answers. Never a verdict."
+        ),
     ),
 )
 
@@ -47,8 +54,8 @@ def discovery(
             {
                 "hook": s.hook,
                 "id": s.id,
-                "title": s.title,
-                "description": s.description,
+                "title": _(s.title),
+                "description": _(s.description),
                 "prefetch": prefetch,
             }
             for s in SERVICES

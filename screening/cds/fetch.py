@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from screening.catalogue import _
+
 MAX_FETCH_BYTES = 1_000_000
 """One search's answer; a patient's active medications fit in a few kilobytes."""
 
@@ -41,12 +43,13 @@ MAX_CALL_BYTES = 4_000_000
 
 
 class FetchError(Exception):
-    """The FHIR server could not give what was asked: the call gets 412 saying why."""
+    """The FHIR server could not give what was asked: the call gets 412 saying why (in the
+    language of the call)."""
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *_args: Any, **_kwargs: Any) -> None:
-        raise FetchError("the FHIR server answered with a redirect, which is not followed")
+        raise FetchError(_("the FHIR server answered with a redirect, which is not followed"))
 
 
 _OPENER = urllib.request.build_opener(_NoRedirect())
@@ -76,7 +79,7 @@ def fetch_prefetch(
     prefetch nor a FHIR server is available.
     """
     if len(templates) > MAX_FETCHES:
-        raise FetchError(f"more than {MAX_FETCHES} searches would be needed")
+        raise FetchError(_("more than {limit} searches would be needed").format(limit=MAX_FETCHES))
     reader = _Reader(server.rstrip("/"), token, time.monotonic() + FETCH_SECONDS)
     found: dict[str, Any] = {}
     for key, template in templates.items():
@@ -118,13 +121,21 @@ class _Reader:
         while url is not None:
             if pages == MAX_PAGES:
                 raise FetchError(
-                    f"the {key} search has more than {MAX_PAGES} pages: not read in part"
+                    _("the {key} search has more than {limit} pages: not read in part").format(
+                        key=key, limit=MAX_PAGES
+                    )
                 )
             if not self.on_server(url):
-                raise FetchError(f"the {key} search's next page is not on the FHIR server")
+                raise FetchError(
+                    _("the {key} search's next page is not on the FHIR server").format(key=key)
+                )
             page = self.get(key, url)
             if not isinstance(page, dict) or page.get("resourceType") != "Bundle":
-                raise FetchError(f"page {pages + 1} of the {key} search is not a Bundle")
+                raise FetchError(
+                    _("page {page} of the {key} search is not a Bundle").format(
+                        page=pages + 1, key=key
+                    )
+                )
             entries += page.get("entry") or []
             pages += 1
             url = next_link(page)
@@ -139,7 +150,11 @@ class _Reader:
         """One GET with the token, parsed as JSON, within the call's time and bytes."""
         left = self.deadline - time.monotonic()
         if left <= 0:
-            raise FetchError(f"the FHIR server did not answer within {FETCH_SECONDS:g} s")
+            raise FetchError(
+                _("the FHIR server did not answer within {seconds} s").format(
+                    seconds=f"{FETCH_SECONDS:g}"
+                )
+            )
         request = urllib.request.Request(
             url,
             headers={"Authorization": f"Bearer {self.token}", "Accept": "application/fhir+json"},
@@ -149,17 +164,27 @@ class _Reader:
             with _OPENER.open(request, timeout=left) as answer:
                 data = answer.read(limit + 1)
         except urllib.error.HTTPError as exc:
-            raise FetchError(f"the FHIR server answered {exc.code} to the {key} search") from None
+            raise FetchError(
+                _("the FHIR server answered {status} to the {key} search").format(
+                    status=exc.code, key=key
+                )
+            ) from None
         except (urllib.error.URLError, TimeoutError, OSError):
-            raise FetchError(f"the FHIR server could not be reached for the {key} search") from None
+            raise FetchError(
+                _("the FHIR server could not be reached for the {key} search").format(key=key)
+            ) from None
         if len(data) > limit:
             raise FetchError(
-                f"the {key} search gave more than {MAX_FETCH_BYTES} bytes"
+                _("the {key} search gave more than {limit} bytes").format(
+                    key=key, limit=MAX_FETCH_BYTES
+                )
                 if limit == MAX_FETCH_BYTES
-                else f"the searches gave more than {MAX_CALL_BYTES} bytes in all"
+                else _("the searches gave more than {limit} bytes in all").format(
+                    limit=MAX_CALL_BYTES
+                )
             )
         self.read += len(data)
         try:
             return json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
-            raise FetchError(f"the {key} search did not give JSON") from None
+            raise FetchError(_("the {key} search did not give JSON").format(key=key)) from None

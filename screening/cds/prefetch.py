@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from screening.catalogue import _
 from screening.cds.body import RefusedError
 from screening.fhir.questionnaire import questionnaire_url
 from screening.fhir.record import medication_concepts, names_ketamine
@@ -89,7 +90,7 @@ def record_prefetch(record: RecordMap | None) -> dict[str, str]:
 def _resources(bundle: dict[str, Any]) -> list[Any]:
     entries = bundle.get("entry", [])
     if not isinstance(entries, list):
-        raise RefusedError(400, "invalid", "a Bundle's entry must be a list")
+        raise RefusedError(400, "invalid", _("a Bundle's entry must be a list"))
     return [e.get("resource") for e in entries if isinstance(e, dict)]
 
 
@@ -110,7 +111,9 @@ def record_resources(
         elif isinstance(value, dict):
             resources.append(value)
         else:
-            raise RefusedError(400, "invalid", f"prefetch {key} must be a FHIR resource")
+            raise RefusedError(
+                400, "invalid", _("prefetch {key} must be a FHIR resource").format(key=key)
+            )
     return resources, missing
 
 
@@ -128,7 +131,9 @@ def authored_instant(value: Any) -> datetime | None:
     match = _DATE_TIME.fullmatch(value) if isinstance(value, str) else None
     if match is None:
         raise RefusedError(
-            422, "invalid", f"a response's authored is not a FHIR dateTime: {_echo(value)}"
+            422,
+            "invalid",
+            _("a response's authored is not a FHIR dateTime: {given}").format(given=_echo(value)),
         )
     year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
@@ -147,7 +152,9 @@ def authored_instant(value: Any) -> datetime | None:
             moment -= sign * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
     except (ValueError, OverflowError):
         raise RefusedError(
-            422, "invalid", f"a response's authored is not a real date: {_echo(value)}"
+            422,
+            "invalid",
+            _("a response's authored is not a real date: {given}").format(given=_echo(value)),
         ) from None
     return moment
 
@@ -157,13 +164,15 @@ def prefetched_responses(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, dict):
-        raise RefusedError(400, "invalid", f"prefetch {PREFETCH_KEY} must be a FHIR resource")
+        raise RefusedError(
+            400, "invalid", _("prefetch {key} must be a FHIR resource").format(key=PREFETCH_KEY)
+        )
     kind = value.get("resourceType")
     if kind == "OperationOutcome":
         raise RefusedError(
             412,
             "incomplete",
-            f"the client could not prefetch {PREFETCH_KEY}",
+            _("the client could not prefetch {key}").format(key=PREFETCH_KEY),
         )
     if kind == RESOURCE_TYPE:
         return [value]
@@ -171,8 +180,9 @@ def prefetched_responses(value: Any) -> list[dict[str, Any]]:
         raise RefusedError(
             400,
             "invalid",
-            f"prefetch {PREFETCH_KEY} must be a Bundle or a QuestionnaireResponse, "
-            f"got {_echo(kind)}",
+            _("prefetch {key} must be a {bundle} or a {response}, got {given}").format(
+                key=PREFETCH_KEY, bundle="Bundle", response=RESOURCE_TYPE, given=_echo(kind)
+            ),
         )
     return [
         r
@@ -188,7 +198,9 @@ def patient_id(context: dict[str, Any]) -> str:
         raise RefusedError(
             400,
             "required",
-            "context.patientId is missing or not a FHIR id (1-64 of A-Z a-z 0-9 - .)",
+            _("{field} is missing or not a FHIR id (1-64 of {characters})").format(
+                field="context.patientId", characters="A-Z a-z 0-9 - ."
+            ),
         )
     return patient
 
@@ -202,15 +214,23 @@ def check_subject(response: dict[str, Any], patient: str, fhir_server: str | Non
     if fhir_server:
         allowed.add(f"{fhir_server.rstrip('/')}/Patient/{patient}")
     if not isinstance(reference, str) or reference not in allowed:
-        why = (
-            "has no subject.reference"
+        said = (
+            _("a prefetched {resource} has no {subject}: it must be bound to {field}")
             if reference is None
-            else f"is about another patient, or names its patient otherwise than Patient/{patient}"
+            else _(
+                "a prefetched {resource} is about another patient, or names its patient "
+                "otherwise than {reference}: it must be bound to {field}"
+            )
         )
         raise RefusedError(
             422,
             "business-rule",
-            f"a prefetched {RESOURCE_TYPE} {why}: it must be bound to context.patientId",
+            said.format(
+                resource=RESOURCE_TYPE,
+                subject="subject.reference",
+                reference=f"Patient/{patient}",
+                field="context.patientId",
+            ),
         )
 
 

@@ -5,7 +5,9 @@ prefetch (or, for a FHIR server the clinic configured, fetches what is missing w
 call's token: `fetch.py`) and answers with the checklist as one summary card, or one card
 per point (`calls.py`). Every call carries a JWT checked by `auth.py`. It never stores a
 request and counts feedback in memory only. Every refusal is a 4xx with a FHIR
-OperationOutcome saying what is wrong (`body.py`), never a traceback.
+OperationOutcome saying what is wrong (`body.py`), never a traceback. Everything the service
+says (cards, notes, refusals, its discovery document) is in the language it was started in
+(`ServiceConfig.language`); the codes and the JSON's shape are the same in every language.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from screening.catalogue import speaking
+from screening.catalogue import N_, _, speaking
 from screening.cds.auth import AuthError, JwtChecker
 from screening.cds.body import RefusedError, outcome_response, read_json
 from screening.cds.calls import CallSettings, cards_for, complete_prefetch
@@ -52,34 +54,47 @@ def _service(request: Request) -> Service:
     for service in SERVICES:
         if service.id == wanted:
             return service
-    raise RefusedError(404, "not-found", f"no CDS service {_echo(wanted)}: see GET /cds-services")
+    raise RefusedError(
+        404,
+        "not-found",
+        _("no CDS service {given}: see {discovery}").format(
+            given=_echo(wanted), discovery="GET /cds-services"
+        ),
+    )
 
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
-def _guarded(handler: Handler) -> Handler:
-    """Every failure becomes an OperationOutcome; an unexpected one is logged by type only."""
+def _guarded(handler: Handler, language: str) -> Handler:
+    """The handler run in the service's language (this request's task only: calls never share
+    it), every failure an OperationOutcome in it; an unexpected one logged by type only."""
 
     async def guarded(request: Request) -> Response:
-        try:
-            return await handler(request)
-        except RefusedError as exc:
-            return outcome_response(exc.status, exc.code, exc.messages)
-        except AuthError as exc:
-            refusal = outcome_response(
-                exc.status, "login" if exc.status == 401 else "transient", [str(exc)]
-            )
-            if exc.status == 401:
-                refusal.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
-            return refusal
-        except AnswersError as exc:
-            return outcome_response(422, "invalid", [str(p) for p in exc.problems])
-        except Exception as exc:  # a bug must not show a traceback, nor log patient data
-            _log.error("unexpected %s while answering %s", type(exc).__name__, request.url.path)
-            return outcome_response(500, "exception", ["unexpected internal error"])
+        with speaking(language):
+            return await _answered(handler, request)
 
     return guarded
+
+
+async def _answered(handler: Handler, request: Request) -> Response:
+    """The handler's response, or its refusal as an OperationOutcome."""
+    try:
+        return await handler(request)
+    except RefusedError as exc:
+        return outcome_response(exc.status, exc.code, exc.messages)
+    except AuthError as exc:
+        refusal = outcome_response(
+            exc.status, "login" if exc.status == 401 else "transient", [str(exc)]
+        )
+        if exc.status == 401:
+            refusal.headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+        return refusal
+    except AnswersError as exc:
+        return outcome_response(422, "invalid", [str(p) for p in exc.problems])
+    except Exception as exc:  # a bug must not show a traceback, nor log patient data
+        _log.error("unexpected %s while answering %s", type(exc).__name__, request.url.path)
+        return outcome_response(500, "exception", [_("unexpected internal error")])
 
 
 class FeedbackMeter:
@@ -100,8 +115,9 @@ class FeedbackMeter:
                 raise RefusedError(
                     429,
                     "throttled",
-                    f"more than {self._per_minute} feedback entries in a minute: not counted; "
-                    "retry later",
+                    _(
+                        "more than {limit} feedback entries in a minute: not counted; retry later"
+                    ).format(limit=self._per_minute),
                 )
             self._times.extend([now] * count)
 
@@ -110,10 +126,18 @@ def feedback_outcomes(body: Any, per_call: int) -> list[str]:
     """The outcomes of a feedback post, at most `per_call`; anything malformed is refused."""
     items = body.get("feedback") if isinstance(body, dict) else None
     if not isinstance(items, list) or not items:
-        raise RefusedError(400, "required", 'expected {"feedback": [{"card", "outcome"}, ...]}')
+        raise RefusedError(
+            400,
+            "required",
+            _("expected {shape}").format(shape='{"feedback": [{"card", "outcome"}, ...]}'),
+        )
     if len(items) > per_call:
         raise RefusedError(
-            400, "too-long", f"{len(items)} feedback entries in one call; at most {per_call}"
+            400,
+            "too-long",
+            _("{n} feedback entries in one call; at most {limit}").format(
+                n=len(items), limit=per_call
+            ),
         )
     outcomes = []
     for n, item in enumerate(items):
@@ -123,18 +147,31 @@ def feedback_outcomes(body: Any, per_call: int) -> list[str]:
             raise RefusedError(
                 400,
                 "invalid",
-                f"feedback[{n}] needs a card uuid and an outcome of accepted or overridden",
+                _("{entry} needs a card uuid and an outcome of {outcomes}").format(
+                    entry=f"feedback[{n}]", outcomes=_("accepted or overridden")
+                ),
             )
         outcomes.append(str(outcome))
     return outcomes
 
 
-async def http_error(_request: Request, exc: Exception) -> Response:
-    """Starlette's own 404 / 405 (an unknown path or method) as an OperationOutcome."""
-    status = exc.status_code if isinstance(exc, HTTPException) else 500
-    code = {404: "not-found", 405: "not-supported"}.get(status, "invalid")
-    detail = exc.detail if isinstance(exc, HTTPException) else "error"
-    return outcome_response(status, code, [str(detail)])
+HTTP_WORDS = {404: N_("Not Found"), 405: N_("Method Not Allowed")}
+"""What the service says of an unknown path or method: HTTP's own reason phrases."""
+
+
+def http_error(language: str) -> Callable[[Request, Exception], Awaitable[Response]]:
+    """Starlette's own 404 / 405 (an unknown path or method) as an OperationOutcome, in the
+    service's language."""
+
+    async def refused(_request: Request, exc: Exception) -> Response:
+        status = exc.status_code if isinstance(exc, HTTPException) else 500
+        code = {404: "not-found", 405: "not-supported"}.get(status, "invalid")
+        detail = exc.detail if isinstance(exc, HTTPException) else "error"
+        with speaking(language):
+            words = HTTP_WORDS.get(status)
+            return outcome_response(status, code, [_(words) if words else str(detail)])
+
+    return refused
 
 
 def _middleware(config: ServiceConfig) -> list[Middleware]:
@@ -167,7 +204,7 @@ def _authenticate(
     24 ms; building the cards in a thread as well was slower)."""
     if config.jwt_off:
         if not _client_on_loopback(request):
-            raise AuthError("the JWT check is off for development, for loopback callers only")
+            raise AuthError(_("the JWT check is off for development, for loopback callers only"))
         return
     endpoint = f"{config.audience}/cds-services/{service.id}"
     checker.check(
@@ -182,13 +219,15 @@ def create_app(
     record: RecordMap | None = None,
     today: Callable[[], date] = lambda: datetime.now(UTC).date(),
 ) -> Starlette:
-    """The service for one validated pack. `app.state.feedback` counts (service, outcome).
+    """The service for one validated pack. `app.state.feedback` counts (service, outcome);
+    `app.state.language` is the language it speaks (`config.language`).
 
     Every call and every feedback post needs a valid JWT from a configured issuer, unless the
     development switch `config.jwt_off` is on, which only a caller on loopback can use.
     """
     config = config or ServiceConfig()
-    document = discovery(pack, base, record)
+    with speaking(config.language):
+        document = discovery(pack, base, record)
     settings = CallSettings(
         pack=pack,
         base=base,
@@ -212,8 +251,7 @@ def create_app(
         await authenticate(request, service)
         body = await read_json(request, config.body_seconds)
         body = await complete_prefetch(settings, service, body, config.fhir_servers)
-        with speaking(config.language):  # this request's task only: calls never share it
-            return JSONResponse(cards_for(settings, service, body))
+        return JSONResponse(cards_for(settings, service, body))
 
     async def feedback(request: Request) -> Response:
         service = _service(request)
@@ -224,14 +262,29 @@ def create_app(
         feedback_counts.update((service.id, o) for o in outcomes)
         return JSONResponse({})
 
-    app = Starlette(
-        routes=[
-            Route("/cds-services", _guarded(list_services), methods=["GET"]),
-            Route("/cds-services/{service_id}", _guarded(call), methods=["POST"]),
-            Route("/cds-services/{service_id}/feedback", _guarded(feedback), methods=["POST"]),
-        ],
-        middleware=_middleware(config),
-        exception_handlers={HTTPException: http_error},
+    app = _app(
+        config,
+        {
+            "/cds-services": (list_services, "GET"),
+            "/cds-services/{service_id}": (call, "POST"),
+            "/cds-services/{service_id}/feedback": (feedback, "POST"),
+        },
     )
     app.state.feedback = feedback_counts
+    return app
+
+
+def _app(config: ServiceConfig, handlers: dict[str, tuple[Handler, str]]) -> Starlette:
+    """The routes (path: handler and method), each answered in the service's language, behind
+    the service's middleware."""
+    language = config.language
+    app = Starlette(
+        routes=[
+            Route(path, _guarded(handler, language), methods=[method])
+            for path, (handler, method) in handlers.items()
+        ],
+        middleware=_middleware(config),
+        exception_handlers={HTTPException: http_error(language)},
+    )
+    app.state.language = language
     return app

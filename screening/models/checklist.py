@@ -169,6 +169,15 @@ class Checklist(_Frozen):
         "whose shape stays; a checklist read back from JSON has none, and such a view then "
         "follows the entries' order.",
     )
+    rule_headlines: tuple[tuple[str, str], ...] = Field(
+        default=(),
+        exclude=True,
+        repr=False,
+        description="Each of the pack's rules as (id, headline), in the pack's order, for a "
+        "view that names a point not on this checklist (the app's marks on points the answers "
+        "have settled). Not part of the checklist's JSON, as `rule_order`; a checklist read "
+        "back from JSON has none.",
+    )
 
     def __eq__(self, other: object) -> bool:
         """Equal when they say the same: a field left out of the JSON (`rule_order`, how one
