@@ -65,23 +65,7 @@ def parse_answers(text: str, source: str, pack: RulePack | None = None) -> Answe
     except json.JSONDecodeError as exc:
         raise AnswersError([Problem(source, not_json(exc), exc.lineno)]) from None
     except NumberTooLongError:
-        found = re.search(rf"[-+.eE\d]{{{MAX_NUMBER_DIGITS + 1},}}", text)
-        line = text.count("\n", 0, found.start()) + 1 if found else None
-        raise AnswersError(
-            [
-                Problem(
-                    source,
-                    Said(
-                        N_(
-                            "a number longer than {digits} digits: no field of an answers file "
-                            "is a number"
-                        ),
-                        digits=str(MAX_NUMBER_DIGITS),
-                    ),
-                    line,
-                )
-            ]
-        ) from None
+        raise _long_number(text, source) from None
     except RecursionError:
         raise AnswersError(
             [Problem(source, Said(N_("not an answers file: nested too deeply")))]
@@ -118,6 +102,17 @@ def parse_answers(text: str, source: str, pack: RulePack | None = None) -> Answe
     except ValidationError as exc:
         problems = [_answer_problem(source, e) for e in exc.errors()]
         raise AnswersError(_with_unknown_ids(problems, data, source, pack)) from None
+
+
+def _long_number(text: str, source: str) -> AnswersError:
+    """The refusal of a number too long to read, at its line."""
+    found = re.search(rf"[-+.eE\d]{{{MAX_NUMBER_DIGITS + 1},}}", text)
+    line = text.count("\n", 0, found.start()) + 1 if found else None
+    message = Said(
+        N_("a number longer than {digits} digits: no field of an answers file is a number"),
+        digits=str(MAX_NUMBER_DIGITS),
+    )
+    return AnswersError([Problem(source, message, line)])
 
 
 def _with_unknown_ids(

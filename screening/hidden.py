@@ -69,6 +69,7 @@ def _script_of(char: str) -> str:
     return name.split(" ")[0].title() if name else f"U+{ord(char):04X}"
 
 
+# shape: five checks of one text in a row, each refusal a whole sentence for the catalogue
 def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str]:
     """What would make a reader see something other than what is stored, each as a sentence:
     bidirectional controls, invisible characters, control characters, combining marks left

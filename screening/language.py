@@ -390,26 +390,17 @@ def wording_problems(
             found.append(Said(N_("uses verdict language ({words})"), words=", ".join(words)))
         gates = gatekeeping_phrases(text, vocabulary) if gatekeeping else []
         if gates:
-            found.append(
-                Said(
-                    N_(
-                        "uses gatekeeping language ({words}): ask the clinician to discuss, "
-                        "verify, arrange or document instead"
-                    ),
-                    words=", ".join(gates),
-                )
+            ask = N_(
+                "uses gatekeeping language ({words}): ask the clinician to discuss, verify, "
+                "arrange or document instead"
             )
+            found.append(Said(ask, words=", ".join(gates)))
     mixed = lookalike_words(text)
     if mixed:
-        found.append(
-            Said(
-                N_(
-                    "mixes alphabets within a word ({words}): look-alike letters could hide a "
-                    "verdict word"
-                ),
-                words=", ".join(mixed),
-            )
+        mixing = N_(
+            "mixes alphabets within a word ({words}): look-alike letters could hide a verdict word"
         )
+        found.append(Said(mixing, words=", ".join(mixed)))
     return found
 
 

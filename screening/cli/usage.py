@@ -129,22 +129,7 @@ def _candidates(exc: click.UsageError) -> Iterator[tuple[str, str]]:
             exc.possibilities,
         )
     elif isinstance(exc, click.BadOptionUsage):
-        name = exc.option_name
-        yield (
-            f"Option {name!r} does not take a value.",
-            _("Option {name!r} does not take a value.").format(name=name),
-        )
-        found = re.fullmatch(r"Option '.*' requires (?:an argument|(\d+) arguments)\.", exc.message)
-        if found:
-            nargs = int(found[1] or 1)
-            yield (
-                exc.message,
-                ngettext(
-                    "Option {name!r} requires an argument.",
-                    "Option {name!r} requires {nargs} arguments.",
-                    nargs,
-                ).format(name=name, nargs=nargs),
-            )
+        yield from _bad_option(exc)
     else:
         found = re.fullmatch(r"Got unexpected extra arguments? \((.*)\)", exc.message)
         if found:
@@ -157,6 +142,26 @@ def _candidates(exc: click.UsageError) -> Iterator[tuple[str, str]]:
                     count,
                 ).format(args=found[1]),
             )
+
+
+def _bad_option(exc: click.BadOptionUsage) -> Iterator[tuple[str, str]]:
+    """An option given a value it does not take, or not given the values it needs."""
+    name = exc.option_name
+    yield (
+        f"Option {name!r} does not take a value.",
+        _("Option {name!r} does not take a value.").format(name=name),
+    )
+    found = re.fullmatch(r"Option '.*' requires (?:an argument|(\d+) arguments)\.", exc.message)
+    if found:
+        nargs = int(found[1] or 1)
+        yield (
+            exc.message,
+            ngettext(
+                "Option {name!r} requires an argument.",
+                "Option {name!r} requires {nargs} arguments.",
+                nargs,
+            ).format(name=name, nargs=nargs),
+        )
 
 
 def _param_hint(exc: click.BadParameter) -> str | None:

@@ -9,7 +9,6 @@ Every check that can run does, so a reviewer sees all problems in one pass.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator, Sequence
 from functools import partial
 from typing import Any
@@ -36,6 +35,7 @@ from screening.models import ANSWERS, Condition, Item, Rule, Source
 from screening.pack.graph import cyclic_components, path_back, with_parents
 from screening.pack.guard import guard_wording
 from screening.pack.salvage import Refused
+from screening.pack.source_checks import citation_problems, statement_problems
 from screening.pack.yaml_files import line_of
 
 RESERVED_COLUMNS = ("row", "record_id", "pack_name", "pack_version", "pack_sha256")
@@ -100,9 +100,10 @@ class CrossChecker:
             *self._duplicates("rule", self.rules),
             *self._reserved(),
         ]
-        found += self._statements()
+        found += statement_problems(self.sources, self.rules)
         if self.references_known:
-            found += [*self._citations(), *self._item_references()]
+            cited = citation_problems(self.sources, self.items, self.rules, self.refused)
+            found += [*cited, *self._item_references()]
         if self.files_sound and not found:
             # Sizes first: every later check's cost grows with them.
             found += self._sizes()
@@ -147,105 +148,6 @@ class CrossChecker:
                     line_of(raw),
                     model.id,
                 )
-
-    def _citations(self) -> Iterator[Problem]:
-        cited = [
-            *((shown, raw, model.id, model.sources) for shown, raw, model in self.items),
-            *((shown, raw, model.id, model.sources) for shown, raw, model in self.rules),
-            *((r.shown, r.raw, r.id, r.sources) for r in self.refused if r.sources),
-        ]
-        for shown, raw, owner, sources in cited:
-            for index, source_id in enumerate(sources):
-                if source_id not in self.source_ids:
-                    line = raw["sources"].lc.item(index)[0] + 1
-                    message = Said(N_("cites unknown source '{source}'"), source=source_id)
-                    yield Problem(shown, message, line, owner)
-        background = {s.id for _, _, s in self.sources if s.background}
-        for shown, raw, rule in self.rules:
-            if set(rule.sources) <= background:
-                yield Problem(
-                    shown,
-                    Said(
-                        N_(
-                            "cites only background sources ({sources}): a point needs a "
-                            "guideline, label or statement behind it"
-                        ),
-                        sources=", ".join(rule.sources),
-                    ),
-                    raw.lc.key("sources")[0] + 1,
-                    rule.id,
-                )
-
-    def _statements(self) -> Iterator[Problem]:
-        """What a rule quotes a source as saying: from one of the rule's own sources (never
-        background reading), once each, and about patients in general, never this one."""
-        background = {s.id for _, _, s in self.sources if s.background}
-        for shown, raw, rule in self.rules:
-            for index, said in enumerate(rule.source_says):
-                raw_said = raw["source_says"][index]
-                line = raw_said.lc.key("source")[0] + 1
-                if said.source not in rule.sources:
-                    yield Problem(
-                        shown,
-                        Said(
-                            N_(
-                                "source_says quotes '{source}', which is not one of the rule's "
-                                "sources ({sources}): a statement is attributed to a source the "
-                                "point cites"
-                            ),
-                            source=said.source,
-                            sources=", ".join(rule.sources),
-                        ),
-                        line,
-                        rule.id,
-                    )
-                elif said.source in background:
-                    yield Problem(
-                        shown,
-                        Said(
-                            N_(
-                                "source_says quotes '{source}', background reading: what a point "
-                                "states as a contraindication or a caution must come from a "
-                                "guideline, label or statement"
-                            ),
-                            source=said.source,
-                        ),
-                        line,
-                        rule.id,
-                    )
-                earlier = [
-                    i
-                    for i, other in enumerate(rule.source_says[:index])
-                    if (other.source, other.statement) == (said.source, said.statement)
-                ]
-                if earlier:
-                    yield Problem(
-                        shown,
-                        Said(
-                            N_(
-                                "source_says repeats statement {number} of this rule (same "
-                                "source and words)"
-                            ),
-                            number=str(earlier[0] + 1),
-                        ),
-                        line,
-                        rule.id,
-                    )
-                patient = _ONE_PATIENT.search(said.statement)
-                if patient:
-                    yield Problem(
-                        shown,
-                        Said(
-                            N_(
-                                "source_says.statement speaks of one patient ('{words}'): quote "
-                                "what the source says of patients in general, never a statement "
-                                "about this patient"
-                            ),
-                            words=patient.group(0),
-                        ),
-                        raw_said.lc.key("statement")[0] + 1,
-                        rule.id,
-                    )
 
     def _item_references(self) -> Iterator[Problem]:
         conditions = [
@@ -506,8 +408,3 @@ _DUPLICATE = {
     "item": N_("duplicate item id (first defined at {where})"),
     "rule": N_("duplicate rule id (first defined at {where})"),
 }
-
-_ONE_PATIENT = re.compile(
-    r"\b(?:this|your|our|my)\s+patient\b|\bthe\s+patient\s+(?:is|has|was)\b", re.I
-)
-"""Words that make a quoted statement about one patient rather than what a source says."""

@@ -46,8 +46,6 @@ __all__ = [  # what verify's callers import from here; the outcome is defined in
 ]
 
 import io
-import logging
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,6 +67,7 @@ from screening.models import (
 from screening.pack.loader import WRITTEN_FOR_1_0, display_path, load_pack
 from screening.pdf import record as records
 from screening.pdf.drawing import Shapes, TooLargeError, graph
+from screening.pdf.opening import DAMAGED, open_checked, page_texts, quiet_pypdf
 from screening.pdf.outcome import (
     EXIT_NOT_REPRODUCIBLE,
     EXIT_OK,
@@ -80,9 +79,8 @@ from screening.pdf.outcome import (
     VerifyResult,
 )
 from screening.pdf.pages import check_pages
-from screening.pdf.record import RECORD_NAME, PdfRecord, altered, digest, listed, read_record, shown
+from screening.pdf.record import PdfRecord, altered, digest, listed, shown
 from screening.pdf.signing import SignatureReport, signed_part
-from screening.pdf.structure import structure_problems
 from screening.text import echo
 
 PACK_SCHEMA_OF_FORMAT: dict[int, PackSchema] = {1: "1.0", 2: "1.0"}
@@ -116,7 +114,7 @@ def _older_pack(
     gives the pack the record names; else the refusal to show (the current schema's if the
     file is not a checklist PDF: its own refusal comes once a pack loads)."""
     try:
-        _, record, _ = _open(pdf_bytes, source)
+        _, record, _ = open_checked(pdf_bytes, source)
     except ExportError:
         return refused
     schema = PACK_SCHEMA_OF_FORMAT.get(record.format_version, CURRENT_PACK_SCHEMA)
@@ -166,7 +164,7 @@ def verify_pdf(
     holds. How the pages were checked is the result's `drawing` (see `Drawing`).
     """
     signature, unsigned = signed_part(pdf_bytes, source, trust)
-    reader, record, stored_checklist = _open(unsigned, source)
+    reader, record, stored_checklist = open_checked(unsigned, source)
     this_release = _check_record(record, stored_checklist, pack, source)
     today, answers_problem = _re_evaluate(record, pack, source, this_release)
     drawing, differing, unchecked = _check_drawing(reader, record, pack, source, this_release)
@@ -301,7 +299,7 @@ def _check_drawing(
     same_pack = record.rule_set.sha256 == pack.sha256
     with speaking(record.language or SOURCE_LANGUAGE):  # never the command's --lang
         unchecked = check_pages(
-            _page_texts(reader, source), record, pack if same_pack else None, source
+            page_texts(reader, source), record, pack if same_pack else None, source
         )
     return ("not-reproducible" if this_release else "by-text"), differing, unchecked
 
@@ -358,83 +356,6 @@ def _rule_set_of(pack: RulePack) -> RuleSetRef:
     return RuleSetRef(name=meta.name, version=meta.version, status=meta.status, sha256=pack.sha256)
 
 
-class _QuietPypdf:
-    """Silence pypdf's log of repairs to damaged files while reading; the caller says one line.
-
-    Counted under a lock, so overlapping reads in app sessions restore the level exactly once.
-    """
-
-    def __init__(self) -> None:
-        self._logger = logging.getLogger("pypdf")
-        self._lock = threading.Lock()
-        self._depth = 0
-        self._saved = logging.NOTSET
-
-    def __enter__(self) -> None:
-        with self._lock:
-            if self._depth == 0:
-                self._saved = self._logger.level
-                self._logger.setLevel(logging.CRITICAL)
-            self._depth += 1
-
-    def __exit__(self, *exc: object) -> None:
-        with self._lock:
-            self._depth -= 1
-            if self._depth == 0:
-                self._logger.setLevel(self._saved)
-
-
-_quiet_pypdf = _QuietPypdf()
-
-
-def _open(pdf_bytes: bytes, source: str) -> tuple[PdfReader, PdfRecord, Any]:
-    """The parsed file, after its structure is checked, with its record and the record's
-    checklist as stored (for the hash)."""
-    if b"%PDF-" not in pdf_bytes[:1024]:
-        raise ExportError([Problem(source, Said(N_("not a PDF file")))])
-    try:
-        with _quiet_pypdf:
-            reader = PdfReader(io.BytesIO(pdf_bytes))
-            attachments = dict(reader.attachments)
-            problems = structure_problems(reader, pdf_bytes, RECORD_NAME)
-    except Exception:  # pypdf raises many kinds of error on damaged input; one message fits all
-        raise ExportError([Problem(source, Said(_DAMAGED))]) from None
-    contents = attachments.get(RECORD_NAME, [])
-    if not contents and not problems:
-        raise ExportError(
-            [
-                Problem(
-                    source,
-                    Said(
-                        N_(
-                            "no embedded checklist record ({name}): only PDFs made by {command} "
-                            "can be verified"
-                        ),
-                        name=RECORD_NAME,
-                        command="`screening evaluate --format pdf`",
-                    ),
-                )
-            ]
-        )
-    if len(contents) > 1:
-        problems.append(Said(N_("the PDF holds more than one {name}"), name=RECORD_NAME))
-    if problems:
-        raise ExportError([altered(source, problem).problems[0] for problem in problems])
-    record, stored = read_record(contents[0], source)
-    return reader, record, stored
-
-
-def _page_texts(reader: PdfReader, source: str) -> list[str]:
-    try:
-        with _quiet_pypdf:
-            return [page.extract_text() for page in reader.pages]
-    except Exception:  # as in `_open`: damaged content streams raise many kinds of error
-        raise ExportError([Problem(source, Said(_DAMAGED))]) from None
-
-
-_DAMAGED = N_("cannot read this PDF: the file is damaged or incomplete")
-
-
 # Comparing with a fresh rendering ------------------------------------------------------------
 
 
@@ -445,7 +366,7 @@ def _compare_with_fresh(reader: PdfReader, record: PdfRecord, source: str) -> Dr
     try:
         fresh = PdfReader(io.BytesIO(records.render(record)))
         shapes: Shapes = {}
-        with _quiet_pypdf:
+        with quiet_pypdf:
             for view in ("written", "drawn"):
                 expected = graph(fresh, view, shapes=shapes)
                 if graph(reader, view, len(expected), shapes) == expected:
@@ -453,14 +374,14 @@ def _compare_with_fresh(reader: PdfReader, record: PdfRecord, source: str) -> Dr
     except TooLargeError:
         return None
     except Exception:  # a damaged object surfaces only when read; one message fits all
-        raise ExportError([Problem(source, Said(_DAMAGED))]) from None
+        raise ExportError([Problem(source, Said(DAMAGED))]) from None
     return None
 
 
 def _differs_message(reader: PdfReader, record: PdfRecord) -> Said:
     fresh = PdfReader(io.BytesIO(records.render(record)))
     pairs = enumerate(zip(reader.pages, fresh.pages, strict=False), start=1)
-    with _quiet_pypdf:
+    with quiet_pypdf:
         first = next((n for n, (a, b) in pairs if _page_graph(a) != _page_graph(b)), None)
     if first:
         return Said(
