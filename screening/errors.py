@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from screening.catalogue import N_, Said, ngettext, worded
+from screening.catalogue import N_, SOURCE_LANGUAGE, Said, ngettext, speaking, worded
 from screening.limits import MAX_PROBLEMS_SHOWN
 from screening.text import printable
 
@@ -48,7 +48,8 @@ class ScreeningError(Exception):
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
-        super().__init__("\n".join(problem_lines(problems)))
+        with speaking(SOURCE_LANGUAGE):  # whatever the render under way speaks
+            super().__init__("\n".join(problem_lines(problems)))
 
 
 class PackError(ScreeningError):

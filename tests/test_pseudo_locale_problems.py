@@ -25,7 +25,7 @@ from screening import cli
 from screening.catalogue import PSEUDO_LANGUAGE, speaking
 from screening.cli import shell
 from screening.engine import evaluate
-from screening.errors import ExportError, Problem, problem_lines
+from screening.errors import ExportError, PackError, Problem, problem_lines
 from screening.fhir.response import READABLE_STATUSES
 from screening.models import AnswersFile, Kind, RulePack, Status
 from screening.pack.loader import load_pack
@@ -280,6 +280,23 @@ class TestARefusedTableRowInThePseudoLocale:
             '2,active,yes,"answered, but not asked given the other answers: it is asked only '
             'when substance use history is Yes"',
         ]
+
+
+class TestAProblemIsWordedWhenShown:
+    """A problem made during a render in one language is shown in the language of the render
+    that shows it; the error's own text stays English, as it always was."""
+
+    def test_made_in_en_xa_shown_in_english_and_the_other_way(self, tmp_path: Path) -> None:
+        folder = write_pack(tmp_path / "pack", {"items.yaml": "items: ["})
+        with speaking(PSEUDO_LANGUAGE), pytest.raises(PackError) as made_in_pseudo:
+            load_pack(folder)
+        with pytest.raises(PackError) as made_in_english:
+            load_pack(folder)
+        for refused in (made_in_pseudo.value, made_in_english.value):
+            assert str(refused) == str(made_in_english.value)
+            assert "YAML syntax" in str(refused)
+            with speaking(PSEUDO_LANGUAGE):
+                assert "YAML syntax" not in "\n".join(problem_lines(refused.problems))
 
 
 class TestTheMoreProblemsLine:
