@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -69,10 +70,36 @@ def larger_than(limit: int) -> Said:
     return Said(N_("file is larger than {limit} bytes"), limit=f"{limit:,}")
 
 
+_JSON_REASONS = {
+    "Expecting value": N_("Expecting value"),
+    "Expecting ',' delimiter": N_("Expecting ',' delimiter"),
+    "Expecting ':' delimiter": N_("Expecting ':' delimiter"),
+    "Expecting property name enclosed in double quotes": N_(
+        "Expecting property name enclosed in double quotes"
+    ),
+    "Unterminated string starting at": N_("Unterminated string starting at"),
+    "Extra data": N_("Extra data"),
+    "Invalid \\uXXXX escape": N_("Invalid \\uXXXX escape"),
+    "Invalid \\escape": N_("Invalid \\escape"),
+    "Invalid control character at": N_("Invalid control character at"),
+}
+"""The reasons Python's JSON parser gives, in its English (`json.decoder`), as ours."""
+_JSON_REASONS_WITH = (
+    (re.compile(r"Invalid control character (.*) at"), N_("Invalid control character {char} at")),
+    (re.compile(r"Invalid \\escape: (.*)"), N_("Invalid \\escape: {char}")),
+)
+
+
 def not_json(exc: json.JSONDecodeError) -> Said:
-    """The refusal of text that is not JSON: the parser's reason (its own words), and where."""
+    """The refusal of text that is not JSON: the parser's reason, and where."""
+    reason: str = exc.msg
+    if reason in _JSON_REASONS:
+        reason = Said(_JSON_REASONS[reason])
+    for pattern, message in _JSON_REASONS_WITH:
+        if found := pattern.fullmatch(exc.msg):
+            reason = Said(message, char=found[1])
     return Said(
-        N_("not valid JSON: {reason} (column {column})"), reason=exc.msg, column=str(exc.colno)
+        N_("not valid JSON: {reason} (column {column})"), reason=reason, column=str(exc.colno)
     )
 
 

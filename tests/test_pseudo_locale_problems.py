@@ -180,6 +180,16 @@ class TestABadAnswersFileIsRefusedInThePseudoLocale:
         allowed = as_is(pack_strings(shipped_pack, AnswersFile()), given)
         assert english_left(result.stderr, allowed) == [], result.stderr
 
+    @pytest.mark.parametrize("text", ["{", '{"answers": {"a" "yes"}}', '{"a": 1} x', '"\\q"'])
+    def test_a_file_that_is_not_json_the_parser_s_reason_ours_too(
+        self, tmp_path: Path, text: str
+    ) -> None:
+        path = tmp_path / "broken.json"
+        path.write_text(text, encoding="utf-8")
+        english, pseudo_run = run("evaluate", path, lang="en"), run("evaluate", path)
+        assert english.stderr.startswith(f"Error: {path}:1: not valid JSON: ")
+        assert english_left(pseudo_run.stderr, as_is([str(path)])) == [], pseudo_run.stderr
+
     def test_in_english_the_lines_are_as_they_were(self, tmp_path: Path) -> None:
         path = tmp_path / "bad.json"
         path.write_text(json.dumps(self.BAD), encoding="utf-8")
