@@ -293,6 +293,29 @@ class TestConvertedPagesInThePseudoLocale:
         allowed = pack_strings(mini_pack, AnswersFile(), content, table_words, shown_as_is)
         assert english_left(shown_text(at), allowed) == []
 
+    def test_the_rule_pack_page_refusing_a_candidate(
+        self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, mini_pack: RulePack
+    ) -> None:
+        """Checked in a process of its own, the candidate's problems come back to the page
+        and are worded there, in en-XA: an unknown field, a missing one, an unknown source."""
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
+        at = AppTest.from_file(APP, default_timeout=30).run()
+        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at.switch_page("app_pages/rule_pack.py").run()
+        items = MINI_PACK["items.yaml"].replace(
+            '    help: "Count any diagnosis, past or present."\n', "    colour: red\n"
+        )
+        rules = MINI_PACK["rules-main.yaml"].replace("sources: [src-b]", "sources: [src-z]")
+        broken = {**MINI_PACK, "items.yaml": items, "rules-main.yaml": rules}
+        upload_candidate_zip(at, "candidate.zip", zipped(broken))
+        refusal = [str(c.value) for c in at.code]
+        assert len(refusal) == 1 and len(refusal[0].splitlines()) == 3, refusal
+        names = ["candidate.zip", "items.yaml", "rules-main.yaml", "colour", "src-z"]
+        fields = ["items.help", "items.colour"]  # the file's keys, as a refusal names them
+        allowed = pack_strings(mini_pack, AnswersFile(), names, fields)
+        assert english_left(refusal[0], allowed) == [], refusal[0]
+        assert english_left(shown_text(at), allowed) == []
+
     def test_the_check_sees_english_left_in_english(
         self, monkeypatch: pytest.MonkeyPatch, allowed: list[str]
     ) -> None:
