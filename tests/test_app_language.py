@@ -31,7 +31,7 @@ from screening import (
     run_pack_scenarios,
 )
 from screening.pdf import RECORD_NAME
-from tests.app_helpers import open_every_point
+from tests.app_helpers import open_every_point, open_every_question
 from tests.conftest import MINI_PACK, ROWS, csv_text, upload_candidate_zip, write_pack, zipped
 from tests.test_pseudo_locale import english_left, pack_strings
 
@@ -69,6 +69,7 @@ def shown_text(at: AppTest) -> str:
         for widget in getattr(at, kind):
             found += [str(widget.label), str(getattr(widget, "help", None) or "")]
     found += [str(option) for control in at.segmented_control for option in control.options]
+    found += [str(group.label) for group in at.expander]
     for table in at.dataframe:  # the cells of our own words (pack content is subtracted)
         found += [str(cell) for cell in table.value.to_numpy().ravel()]
     # A link's target in the page is an anchor, not words: `[Skip ...](#take-it-away)`
@@ -97,7 +98,8 @@ def with_vignettes(shipped_pack: RulePack) -> list[str]:
 
 
 def _built(at: AppTest) -> AppTest:
-    at.button(key="build").click().run()
+    """Built, with every question to find out open: all its words on the page."""
+    open_every_question(at.button(key="build").click().run())
     assert not at.exception
     return at
 

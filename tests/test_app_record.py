@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from app_pages.form import record_upload
-from tests.app_helpers import open_panel
+from tests.app_helpers import open_every_question, open_panel
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"
@@ -61,7 +61,7 @@ def upload(at: AppTest, content: bytes, name: str = "record.json") -> AppTest:
 def build(at: AppTest) -> set[str]:
     """The points the checklist shows, as "held__<rule id>" (the rule holds) or
     "open__<rule id>" (an answer it needs is missing), from their tick boxes."""
-    at.button(key="build").click().run()
+    open_every_question(at.button(key="build").click().run())
     assert not at.exception
     return {str(c.key).removeprefix("tick__") for c in at.checkbox}
 

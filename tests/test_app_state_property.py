@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from screening import AnswersFile, evaluate, load_pack
-from tests.app_helpers import open_save_panel, start_again
+from tests.app_helpers import open_every_question, open_save_panel, start_again
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 ITEMS = ("history", "active", "monitoring")
@@ -58,7 +58,7 @@ def do(at: AppTest, action: tuple[object, ...]) -> None:
         if any(w.key == f"answer__{item}" for w in at.segmented_control):
             at.segmented_control(key=f"answer__{item}").set_value(value).run()
     elif kind == "build" and on_form:
-        at.button(key="build").click().run()
+        open_every_question(at.button(key="build").click().run())
     elif kind == "tick" and at.checkbox:
         at.checkbox[0].check().run()
     elif kind == "visit":
@@ -107,7 +107,7 @@ class TestFormStateProperty:
         answers = shown(at)
         asked = [w for w in at.segmented_control if str(w.key).startswith("answer__")]
         assert at.get("progress")[0].text == f"{len(answers)} of {len(asked)} answered"
-        at.button(key="build").click().run()
+        open_every_question(at.button(key="build").click().run())
         expected = evaluate(load_pack(mini_dir), AnswersFile.model_validate({"answers": answers}))
         on_screen = {str(c.key).split("__", 2)[2] for c in at.checkbox}
         assert on_screen == {e.rule_id for e in expected.entries}

@@ -382,6 +382,7 @@ class TestNothingIsLost:
         build(page)
         checklist = json.loads(download(page, "Checklist JSON"))
         point = next(e for e in checklist["entries"] if e["open_items"])
+        open_question(page, page.locator(f".st-key-find_out__{point['open_items'][0]}"))
         row = page.locator(f".st-key-point_tick__open__{point['rule_id']}")
         after_rerun(page, row.locator("[data-testid=stCheckbox]").click)
         row.get_by_role("button", name=re.compile("^Note on ")).click()
@@ -508,6 +509,12 @@ class TestAccessibility:
         assert second.get_by_role("radio").evaluate_all(
             "(radios) => radios.includes(document.activeElement)"
         )
+
+
+def open_question(page: Page, group: Locator) -> None:
+    """Open a question to find out (its points are drawn only once it is open)."""
+    after_rerun(page, group.locator("summary").click)
+    group.locator('[class*="st-key-point_tick__"]').first.wait_for()
 
 
 def open_note(page: Page, n: int = 0) -> Locator:
@@ -968,6 +975,12 @@ class TestANavigableChecklist:
         build(page)
         course = "Find out: Is a course of ketamine for pain being planned for this patient?"
         expect(page.get_by_text(course, exact=True)).to_have_count(1)  # was once per section
+        open_question(
+            page,
+            page.locator('[class*="st-key-find_out__"]').filter(
+                has=page.get_by_text(course, exact=True)
+            ),
+        )
         ticks = page.get_by_role(
             "checkbox", name=re.compile(f"^{re.escape(course)} — .+ — discussed$")
         )

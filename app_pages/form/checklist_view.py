@@ -235,16 +235,28 @@ def _to_find_out(
     st.subheader(_(FIND_OUT_HEADING), divider="gray", anchor=FIND_OUT_ANCHOR)
     st.caption(
         _(
-            "{n} question(s) not yet answered, each once, with what its answer would raise. "
-            "Tick them off during the discussion; “Why?” gives the answers, rule and sources "
-            "behind each point. The downloads are at the end."
+            "{n} question(s) not yet answered, each once: open one for what its answer would "
+            "raise, and tick its points off during the discussion; “Why?” gives the answers, "
+            "rule and sources behind each point. The downloads are at the end."
         ).format(n=len(groups))
     )
     for item_id, entries in groups.items():
-        # Keyed, so the tab's guard names each control by the question and the point.
-        with st.container(gap="xxsmall", key=f"{FIND_OUT_KEY}{item_id}"):
-            question = md(_question_asked(checklist, item_id))
-            st.markdown("**" + _("Find out: {question}").format(question=question) + "**")
+        # Keyed, so the tab's guard names each control by the question and the point. Lazy
+        # (`on_change="rerun"`): what a question would raise is drawn only while it is open.
+        # Every question drawn in full was most of what the browser did on Build (48 points
+        # for 7 answers), and the list read as long as the form.
+        question = md(_question_asked(checklist, item_id))
+        group = st.expander(
+            _("Find out: {question}").format(question=question),
+            key=f"{FIND_OUT_KEY}{item_id}",
+            on_change="rerun",
+        )
+        if not group.open:
+            continue
+        # Its ticks were not drawn while it was closed, and Streamlit dropped their values:
+        # the memory kept them.
+        memory.remember([tick_key(e) for e in entries])
+        with group:
             for entry in entries:
                 _entry_row(checklist, entry, notes, vocabulary)
             entry_statements(group_statements(entries))
