@@ -133,6 +133,22 @@ def test_text_as_a_reader_sees_it_is_what_reading_every_character_gives(text: st
     assert language._seen(text) == reference_seen(text)
 
 
+def test_an_accented_ascii_letter_folds_as_the_confusables_data_and_its_name_fold_it() -> None:
+    """`_fold_letter` reads a letter with accents as its letter without reading the
+    confusables data; every such code point folds as the data, then its name, would."""
+    table = language._confusable_prototypes()
+    for code in range(0x80, 0x110000):
+        char = chr(code)
+        decomposed = unicodedata.normalize("NFD", char)
+        if len(decomposed) < 2 or not all(unicodedata.combining(c) for c in decomposed[1:]):
+            continue
+        if not (decomposed[0].isascii() and decomposed[0].isalpha()):
+            continue
+        named = language._LATIN_NAME.match(unicodedata.name(char, ""))
+        by_data = table.get(char) or (named.group(1).lower() if named else decomposed[0].lower())
+        assert language._fold_letter(char) == by_data == decomposed[0].lower(), hex(code)
+
+
 def test_no_character_matches_two_different_ascii_letters_ignoring_case() -> None:
     every = "".join(map(chr, range(0x110000)))
     matched: dict[int, str] = {}
