@@ -1,6 +1,6 @@
 """What would make a reader see something other than what is stored: bidirectional
-controls, invisible characters, control characters, stray combining marks, and letters of a
-script the pack does not declare. The wording guard (`screening.language`) refuses them in
+controls, invisible characters, control characters, stray combining marks, letters of a
+script the pack does not declare, and words mixing alphabets. The wording guard (`screening.language`) refuses them in
 a pack and flags them in free text.
 """
 
@@ -150,3 +150,16 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
             )
         )
     return found
+
+
+def lookalike_words(text: str) -> list[str]:
+    """Words mixing Latin letters with letters of another alphabet (a Cyrillic `\u0456` for
+    the `i` of "eligible"): look-alike letters that would let a verdict word slip past."""
+    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
+    return [
+        w
+        for w in words
+        if not w.isascii()  # ASCII letters are all Latin: such a word mixes nothing
+        and any(c.isascii() for c in w)
+        and any(not any(in_script(c, s) for s in ("Latin", *ALWAYS_ALLOWED_SCRIPTS)) for c in w)
+    ]

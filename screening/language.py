@@ -19,13 +19,7 @@ from functools import cache, cached_property, lru_cache
 from importlib import resources
 
 from screening.catalogue import N_, Said, _
-from screening.hidden import (
-    ALWAYS_ALLOWED_SCRIPTS,
-    DEFAULT_SCRIPTS,
-    drawn_as_nothing,
-    hidden_text,
-    in_script,
-)
+from screening.hidden import DEFAULT_SCRIPTS, drawn_as_nothing, hidden_text, lookalike_words
 
 DISCLAIMER = N_(
     "This is a discussion checklist, not a recommendation, a diagnosis or a decision. "
@@ -438,16 +432,3 @@ def free_text_flags(
                 ).format(name=name, words=", ".join(found))
             )
     return flags
-
-
-def lookalike_words(text: str) -> list[str]:
-    """Words mixing Latin letters with letters of another alphabet (a Cyrillic `\u0456` for
-    the `i` of "eligible"): look-alike letters that would let a verdict word slip past."""
-    words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
-    return [
-        w
-        for w in words
-        if not w.isascii()  # ASCII letters are all Latin: such a word mixes nothing
-        and any(c.isascii() for c in w)
-        and any(not any(in_script(c, s) for s in ("Latin", *ALWAYS_ALLOWED_SCRIPTS)) for c in w)
-    ]

@@ -7,12 +7,11 @@ from pathlib import Path
 import pytest
 
 from screening import PackError, load_pack
-from screening.hidden import hidden_text
+from screening.hidden import hidden_text, lookalike_words
 from screening.language import (
     Language,
     Vocabulary,
     gatekeeping_phrases,
-    lookalike_words,
     reads_as_verdict,
     verdict_words,
     wording_problems,
