@@ -1,7 +1,7 @@
 """What would make a reader see something other than what is stored: bidirectional
 controls, invisible characters, control characters, stray combining marks, letters of a
-script the pack does not declare, and words mixing alphabets. The wording guard (`screening.language`) refuses them in
-a pack and flags them in free text.
+script the pack does not declare, and words mixing alphabets. The wording guard
+(`screening.language`) refuses them in a pack and flags them in free text.
 """
 
 from __future__ import annotations
