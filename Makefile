@@ -26,8 +26,8 @@ $(DEV_STAMP): $(STAMP) requirements-dev.txt
 setup: $(STAMP)
 
 # The message catalogue (screening/catalogue.py): `make messages` extracts the words of ours
-# into the template, makes the pseudo-locale en-XA from it and updates every other language's
-# .po (then translate what is new: CONTRIBUTING.md, "Adding a UI language"); `make catalogues`
+# into the template (with the help pages' texts, read from the command tree), makes the
+# pseudo-locale en-XA from it and updates every other language's .po (then translate what is new: CONTRIBUTING.md, "Adding a UI language"); `make catalogues`
 # compiles every .po to the .mo that the program reads (without one, it compiles the .po in
 # memory).
 LOCALE := screening/locale
@@ -42,6 +42,7 @@ messages: $(STAMP)
 	$(BIN)/pybabel --quiet extract --mapping-file babel.cfg --no-location --sort-output \
 		--project ketamine-screening --omit-header --width 100 \
 		--output-file $(LOCALE)/screening.pot .
+	$(BIN)/python -m screening.cli.help_catalogue
 	$(BIN)/python -m screening.pseudo_locale
 	for po in $(filter-out $(LOCALE)/en_XA/%,$(wildcard $(LOCALE)/*/LC_MESSAGES/screening.po)); do \
 		$(BIN)/pybabel --quiet update --domain screening --input-file $(LOCALE)/screening.pot \

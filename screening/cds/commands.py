@@ -28,12 +28,15 @@ NO_JWT_WARNING = N_(
 )
 
 
-def _asked_language(ctx: click.Context) -> str | None:
-    """The language `--lang` named, when it was given (the command speaks it already); None
-    when it was not, so that the service keeps its configuration's `language`."""
-    if ctx.get_parameter_source("lang") in (None, ParameterSource.DEFAULT):
-        return None
-    return active_language()
+def _asked_language(ctx: click.Context | None) -> str | None:
+    """The language `--lang` named, when it was given to the command or a group above it (the
+    command speaks it already); None when it was not, so that the service keeps its
+    configuration's `language`."""
+    while ctx is not None:
+        if ctx.get_parameter_source("lang") not in (None, ParameterSource.DEFAULT):
+            return active_language()
+        ctx = ctx.parent
+    return None
 
 
 def _service_config(config_file: Path | None, insecure_no_jwt: bool) -> ServiceConfig:
@@ -57,6 +60,7 @@ def _service_config(config_file: Path | None, insecure_no_jwt: bool) -> ServiceC
 
 
 @click.group()
+@lang_option
 def cds() -> None:
     """CDS Hooks: the discussion checklist as cards in an EHR."""
 

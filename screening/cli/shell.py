@@ -20,17 +20,20 @@ import click
 
 from screening.catalogue import _, speaking
 from screening.cli import checklist_commands, pack_commands
+from screening.cli.help import HelpGroup
+from screening.cli.shared import lang_option
 from screening.cli.usage import typed_language, usage_error_text
 from screening.errors import PackError, ScreeningError, problem_lines
 from screening.text import printable
 from screening.version import __version__
 
 
-class _Shell(click.Group):
+class _Shell(HelpGroup):
     """Turns every core error into a plain message and exit code 1, never a traceback.
 
     The commands of `LAZY_COMMANDS` are imported from their modules when named (or listed,
-    by `--help`), as click's documentation shows for lazily loaded subcommands.
+    by `--help`), as click's documentation shows for lazily loaded subcommands. Every help
+    page speaks the command's language (`screening.cli.help`).
     """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -87,6 +90,7 @@ class _Shell(click.Group):
 
 @click.group(cls=_Shell, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(version=__version__, prog_name="screening")
+@lang_option
 def cli() -> None:
     """Ketamine-for-pain screening checklist: a discussion checklist, never a verdict."""
 

@@ -76,14 +76,22 @@ def usage_error_text(exc: click.UsageError) -> str:
     return f"{_usage(ctx)}\n{hint}\n{said}"
 
 
+class UsageFormatter(click.HelpFormatter):
+    """click's formatter, with the words of its usage line (`Usage:`, `[OPTIONS]`,
+    `COMMAND [ARGS]...`) ours, wrapped as click wraps them; the names stay as they are."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        if prefix is None:
+            prefix = _("Usage:") + " "
+        args = args.replace(OPTIONS_METAVAR, _(OPTIONS_METAVAR))
+        super().write_usage(prog, args.replace(COMMAND_METAVAR, _(COMMAND_METAVAR)), prefix)
+
+
 def _usage(ctx: click.Context) -> str:
-    """`Usage: PROGRAM [OPTIONS] ARGUMENTS` with click's wrapping, its words ours."""
-    usage = ctx.get_usage()
-    english = "Usage:"
-    if usage.startswith(english):
-        usage = _("Usage:") + usage[len(english) :]
-    usage = usage.replace(OPTIONS_METAVAR, _(OPTIONS_METAVAR))
-    return usage.replace(COMMAND_METAVAR, _(COMMAND_METAVAR))
+    """`Usage: PROGRAM [OPTIONS] ARGUMENTS` as click's `Context.get_usage`, its words ours."""
+    formatter = UsageFormatter(width=ctx.terminal_width, max_width=ctx.max_content_width)
+    ctx.command.format_usage(ctx, formatter)
+    return formatter.getvalue().rstrip("\n")
 
 
 def _message(exc: click.UsageError) -> str:

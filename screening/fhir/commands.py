@@ -32,6 +32,7 @@ base_option = click.option(
 
 
 @click.group()
+@lang_option
 def fhir() -> None:
     """FHIR R4: the form as a Questionnaire, answers as a QuestionnaireResponse."""
 
