@@ -1149,15 +1149,18 @@ class TestServeSpeaksItsLanguage:
     `language`, which holds when `--lang` is not given."""
 
     @staticmethod
-    def served(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *args: str) -> Any:
-        """The app `cds serve` would hand to uvicorn (the server itself not started)."""
+    def served(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, *args: str, before: tuple[str, ...] = ()
+    ) -> Any:
+        """The app `cds serve` would hand to uvicorn (the server itself not started); `before`:
+        options of the `cds` group."""
         import uvicorn  # noqa: PLC0415 - the server the command would start
 
         started: list[Any] = []
         monkeypatch.setattr(uvicorn, "run", lambda app, **_settings: started.append(app))
         config = tmp_path / "cds.json"
         config.write_text(json.dumps({"language": "en-XA"}), encoding="utf-8")
-        command = ["cds", "serve", "--insecure-no-jwt", *args]
+        command = ["cds", *before, "serve", "--insecure-no-jwt", *args]
         if "--config" in args:
             command[command.index("--config") + 1] = str(config)
         result = CliRunner().invoke(cli, command)
@@ -1193,6 +1196,13 @@ class TestServeSpeaksItsLanguage:
         assert self.title(english) == "Ketamine for pain: discussion checklist"
         plain = self.served(monkeypatch, tmp_path)
         assert plain.state.language == "en"
+
+    def test_lang_given_to_a_group_above_it_overrides_the_configured_language_too(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        for before in (("--lang", "en"), ()):
+            app = self.served(monkeypatch, tmp_path, "--config", "cds.json", before=before)
+            assert app.state.language == ("en" if before else PSEUDO_LANGUAGE)
 
 
 class TestConfig:

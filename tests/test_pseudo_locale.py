@@ -12,7 +12,7 @@ HTML), the vignettes' and coverage reports, the FHIR Questionnaire's and item Co
 texts, the FHIR extension's definition, every CLI command's output with `--lang` (`check`,
 `items`, `evaluate`, `rules`, `scenarios`, `verify`, `diff`, `batch`, `audit`, `impact`,
 `schema`, the `fhir` commands, `cds serve`), its error frame and the refusals the commands
-share, and the CDS service started in en-XA: its discovery document, cards, notes and refusals. The app's pages: tests/test_app_language.py. Not converted yet: `NOT_YET_CONVERTED`.
+share, every `--help` page (tests/test_help.py), and the CDS service started in en-XA: its discovery document, cards, notes and refusals. The app's pages: tests/test_app_language.py. Not converted yet: `NOT_YET_CONVERTED`.
 """
 
 from __future__ import annotations

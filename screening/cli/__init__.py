@@ -2,7 +2,9 @@
 
 - `shell`: the `screening` group, errors rendered once, the lazily loaded command groups;
 - `shared`: what every command group shares (options, reading answers, writing results);
-- `pack_commands`: the rule pack's commands; `checklist_commands`: `evaluate` and `verify`.
+- `pack_commands`: the rule pack's commands; `checklist_commands`: `evaluate` and `verify`;
+- `usage` and `help`: click's usage errors and `--help` pages in the command's language
+  (`help_catalogue` adds the help texts to the catalogue's template).
 """
 
 from screening.cli.checklist_commands import PASSWORD_ENV
