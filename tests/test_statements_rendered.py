@@ -54,7 +54,7 @@ from screening.statements import (
     statement_ref,
     statement_text,
 )
-from tests.app_helpers import open_save_panel
+from tests.app_helpers import open_every_question, open_save_panel
 from tests.statement_helpers import ALL_RAISED, write_statement_pack
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -72,13 +72,21 @@ def _no_space(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-def app_text(pack_dir: Path, answers: AnswersFile, monkeypatch: pytest.MonkeyPatch) -> Rendered:
+def app_text(
+    pack_dir: Path,
+    answers: AnswersFile,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    open_questions: bool = True,
+) -> Rendered:
     monkeypatch.setenv("SCREENING_RULES_DIR", str(pack_dir))
     at = AppTest.from_file(APP, default_timeout=30).run()
     open_save_panel(at)
     upload = ("a.json", answers.model_dump_json().encode(), "application/json")
     at.file_uploader(key="upload__answers").set_value(upload).run()
     at.button(key="build").click().run()
+    if open_questions:  # as a clinician opens them
+        open_every_question(at)
     assert not at.exception
     shown = [m.value for m in at.markdown] + [c.value for c in at.caption]
     return "\n".join(shown), md_escape
@@ -379,3 +387,18 @@ def test_the_review_document_shows_each_rule_s_statements_with_its_point(
             written = md_escape(line) if form == "markdown" else html.escape(line, quote=False)
             assert shown.count(written) == 1
             assert 0 < shown.index(written) - point < 400
+
+
+@pytest.mark.parametrize("answers", ["monitoring-unknown", "monitoring-unanswered"])
+def test_a_closed_question_s_contraindications_and_do_nots_stay_in_sight_at_the_top(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, answers: str
+) -> None:
+    """A question to find out is drawn closed; what its answer could bring that must not be
+    missed is quoted above it all the same."""
+    pack_dir = write_statement_pack(tmp_path / "pack")
+    given = AnswersFile(answers=ANSWER_SETS[answers])
+    checklist = evaluate(load_pack(pack_dir), given)
+    assert checklist.open_statements, "the answers leave a contraindication open"
+    text, escape = app_text(pack_dir, given, monkeypatch, open_questions=False)
+    for said in checklist.open_statements:
+        assert escape(said.statement) in text, said
