@@ -20,7 +20,7 @@ from screening.catalogue import DOMAIN, LOCALE_DIR
 from screening.cli.help import help_texts
 from screening.cli.shell import cli
 
-HELP_COMMENT = "--help: click rewraps it; keep --options, NAMES and $NAMES as they are"
+HELP_COMMENT = "--help text, rewrapped unless aligned; keep --options, NAMES, $NAMES as they are"
 """What a translator is told of each help text the template gets from here."""
 
 
