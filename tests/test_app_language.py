@@ -76,8 +76,14 @@ def shown_text(at: AppTest) -> str:
     return re.sub(r"\]\(#[\w-]+\)", "]", "\n".join(found))
 
 
-def start(monkeypatch: pytest.MonkeyPatch, language: str | None) -> AppTest:
-    monkeypatch.delenv("SCREENING_RULES_DIR", raising=False)
+def start(
+    monkeypatch: pytest.MonkeyPatch, language: str | None, rules_dir: Path | None = None
+) -> AppTest:
+    """The app on the shipped pack (or the pack in `rules_dir`), in `language` if given."""
+    if rules_dir is None:
+        monkeypatch.delenv("SCREENING_RULES_DIR", raising=False)
+    else:
+        monkeypatch.setenv("SCREENING_RULES_DIR", str(rules_dir))
     at = AppTest.from_file(APP, default_timeout=30).run()
     if language is not None:
         at.selectbox(key=LANGUAGE).set_value(language).run()
@@ -201,9 +207,7 @@ class TestConvertedPagesInThePseudoLocale:
     def test_the_audit_page_counting_a_table(
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, mini_pack: RulePack
     ) -> None:
-        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
-        at = AppTest.from_file(APP, default_timeout=30).run()
-        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at = start(monkeypatch, PSEUDO_LANGUAGE, mini_dir)
         at.switch_page("app_pages/audit.py").run()
         at.file_uploader(key="audit_table").upload(
             "past.csv", csv_text(ROWS).encode(), "text/csv"
@@ -219,9 +223,7 @@ class TestConvertedPagesInThePseudoLocale:
     ) -> None:
         """A bad answer, an unknown column's value and an answer to a question not asked:
         each refused row's reason, in the table the page lists them in, is in en-XA."""
-        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
-        at = AppTest.from_file(APP, default_timeout=30).run()
-        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at = start(monkeypatch, PSEUDO_LANGUAGE, mini_dir)
         at.switch_page("app_pages/audit.py").run()
         rows = [*ROWS, ["p5", "maybe", "", ""], ["p6", "no", "yes", ""]]
         at.file_uploader(key="audit_table").upload(
@@ -258,9 +260,7 @@ class TestConvertedPagesInThePseudoLocale:
         self, monkeypatch: pytest.MonkeyPatch, mini_dir: Path, mini_pack: RulePack
     ) -> None:
         """A pack without record.yaml: the callback's refusal, shown on the page in en-XA."""
-        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
-        at = AppTest.from_file(APP, default_timeout=30).run()
-        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at = start(monkeypatch, PSEUDO_LANGUAGE, mini_dir)
         at.session_state["record_panel"] = True
         at.run()
         at.file_uploader(key="upload__record").set_value(
@@ -276,9 +276,7 @@ class TestConvertedPagesInThePseudoLocale:
     ) -> None:
         """Its diff (worded in the page's language, though made once for every session), its
         warnings and its impact on a table of past answer sets."""
-        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
-        at = AppTest.from_file(APP, default_timeout=30).run()
-        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at = start(monkeypatch, PSEUDO_LANGUAGE, mini_dir)
         at.switch_page("app_pages/rule_pack.py").run()
         rules = MINI_PACK["rules-main.yaml"].replace("kind: arrange", "kind: verify")
         upload_candidate_zip(at, "candidate.zip", zipped({**MINI_PACK, "rules-main.yaml": rules}))
@@ -300,9 +298,7 @@ class TestConvertedPagesInThePseudoLocale:
     ) -> None:
         """Checked in a process of its own, the candidate's problems come back to the page
         and are worded there, in en-XA: an unknown field, a missing one, an unknown source."""
-        monkeypatch.setenv("SCREENING_RULES_DIR", str(mini_dir))
-        at = AppTest.from_file(APP, default_timeout=30).run()
-        at.selectbox(key=LANGUAGE).set_value(PSEUDO_LANGUAGE).run()
+        at = start(monkeypatch, PSEUDO_LANGUAGE, mini_dir)
         at.switch_page("app_pages/rule_pack.py").run()
         items = MINI_PACK["items.yaml"].replace(
             '    help: "Count any diagnosis, past or present."\n', "    colour: red\n"
