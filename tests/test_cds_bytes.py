@@ -13,17 +13,31 @@ import random
 import re
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from starlette.testclient import TestClient
 
-from screening import Answer, AnswersFile, RulePack, evaluate
-from screening.catalogue import PSEUDO_LANGUAGE
+from screening import Answer, AnswersFile, Checklist, RulePack, evaluate
+from screening.catalogue import PSEUDO_LANGUAGE, _, speaking
+from screening.cds.calls import reply_json
+from screening.cds.cards import (
+    MAX_SUMMARY,
+    SHORT_OPEN_PREFIX,
+    FromRecord,
+    _plain_escaped,
+    checklist_cards,
+    checklist_cards_json,
+)
+from screening.describe import item_list
 from screening.fhir.hidden import hidden_answers_dropped
+from screening.markdown import md_escape
 from screening.models import DiscussedMark
+from screening.open_entries import entry_headline, entry_text
 from screening.pack.loader import load_pack
+from screening.words import answers_behind
 from tests.test_cds import (
     PATIENT_VIEW,
     THEOPHYLLINE,
@@ -111,7 +125,7 @@ def fingerprints(replies: dict[str, str]) -> dict[str, str]:
 
 def golden_replies() -> dict[str, str]:
     """The frozen pack's replies in English and in the pseudo-locale."""
-    made = {}
+    made: dict[str, str] = {}
     for language in ("en", PSEUDO_LANGUAGE):
         client = signed_client(FROZEN_PACK, per_point_cards=True, language=language)
         made |= {f"{language}/{k}": v for k, v in replies(client, FROZEN_PACK).items()}
@@ -127,6 +141,82 @@ class TestPerPointBytes:
         """Regenerate only for a deliberate change: `python -m tests.test_cds_bytes`."""
         golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
         assert fingerprints(golden_replies()) == golden
+
+
+def awkward(pack: RulePack) -> RulePack:
+    """The pack approved (no warning on its cards), its labels starting as a heading or a list
+    would and holding Markdown, a no-break space and runs of spaces: words that are not
+    plain, which the cards escape whole."""
+    data = pack.model_dump()
+    for n, item in enumerate(data["items"]):
+        start, end = [("# ", "\u00a0 *x*  [y]"), ("", " $"), ("1. ", "  z")][n % 3]
+        item["label"] = f"{start}{item['label']}{end}"
+    data["meta"]["status"] = "approved"
+    return RulePack.model_validate(data)
+
+
+def counter() -> Callable[[], str]:
+    count = iter(range(1_000_000))
+    return lambda: f"card-{next(count)}"
+
+
+def record_taken(checklist: Checklist) -> list[FromRecord]:
+    """An answer from the record behind the first entry that has answers behind it."""
+    behind = [b.item for e in checklist.entries for b in e.because][:1]
+    return [
+        FromRecord(item, checklist.label(item), "theophylline *200 mg*", "MedicationStatement", d)
+        for item in behind
+        for d in ("2026-11-20", None)
+    ]
+
+
+class TestCardsAsJson:
+    """The per-point JSON the service writes is `checklist_cards` put through Starlette's JSON,
+    and each card words its answers and open questions as the checklist's views do."""
+
+    @pytest.mark.parametrize("language", ["en", PSEUDO_LANGUAGE])
+    @pytest.mark.parametrize("odd", [False, True], ids=["shipped", "awkward"])
+    def test_the_json_is_the_cards_through_json_dumps(
+        self, shipped_pack: RulePack, language: str, odd: bool
+    ) -> None:
+        pack = awkward(shipped_pack) if odd else shipped_pack
+        for answers in answer_sets(pack, count=10, seed=5).values():
+            checklist = evaluate(pack, answers)
+            for taken in ([], record_taken(checklist)):
+                with speaking(language):
+                    made = checklist_cards_json(checklist, make_uuid=counter(), from_record=taken)
+                    cards = checklist_cards(checklist, make_uuid=counter(), from_record=taken)
+                assert made == reply_json(cards)[len('{"cards":') : -1]
+                self.assert_worded_as_the_views(checklist, cards, language)
+
+    @staticmethod
+    def assert_worded_as_the_views(
+        checklist: Checklist, cards: list[dict[str, Any]], language: str
+    ) -> None:
+        with speaking(language):
+            for entry, card in zip(checklist.entries, cards, strict=True):
+                behind = md_escape(answers_behind(checklist, entry))
+                assert (
+                    _("**Answers that raised it:** {answers}").format(answers=behind)
+                    in (card["detail"])
+                )
+                if not entry.open_items:
+                    continue
+                text = entry_text(entry, checklist.label)
+                assert f"\n\n{md_escape(text, block=True)}\n" in card["detail"]
+                still = md_escape(item_list([checklist.label(i) for i in entry.open_items]))
+                assert f"** {still}. " in card["detail"]
+                short = _(SHORT_OPEN_PREFIX) + entry_headline(entry)
+                assert card["summary"] == (text if len(text) <= MAX_SUMMARY else short)
+
+    def test_the_awkward_labels_are_escaped_both_ways(self, shipped_pack: RulePack) -> None:
+        """So that both ways of escaping a card's answers are compared above: word by word
+        (plain words, some of them Markdown), and whole."""
+        labels = [i.label for i in awkward(shipped_pack).items]
+        plain = [label for label in labels if _plain_escaped(label) is not None]
+        assert plain
+        assert len(plain) < len(labels)
+        assert any(_plain_escaped(label) != label for label in plain)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ Missing prefetch is fetched from the call's FHIR server when the clinic listed i
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -19,7 +20,7 @@ from screening.cds.body import RefusedError
 from screening.cds.cards import (
     MAX_SUMMARY,
     FromRecord,
-    checklist_cards,
+    checklist_cards_json,
     new_uuid,
     summary_card,
     topic_system,
@@ -277,8 +278,17 @@ def _call_parts(service: Service, body: Any) -> tuple[dict[str, Any], str, dict[
     return context, patient, prefetch
 
 
-def cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str, Any]:
-    """The cards of one call (see the module's docstring); refusals raise `RefusedError`."""
+def reply_json(cards: list[dict[str, Any]]) -> bytes:
+    """A reply of these cards as Starlette's `JSONResponse` writes it."""
+    return json.dumps(
+        {"cards": cards}, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+    ).encode("utf-8")
+
+
+def cards_for(settings: CallSettings, service: Service, body: Any) -> bytes:
+    """The reply to one call, its cards as JSON (see the module's docstring); refusals raise
+    `RefusedError`. Per-point cards are written from each rule's words kept as JSON
+    (`checklist_cards_json`), the same bytes as `reply_json` of `checklist_cards`."""
     pack, base = settings.pack, settings.base
     context, patient, prefetch = _call_parts(service, body)
     fhir_server = body.get("fhirServer") if isinstance(body.get("fhirServer"), str) else None
@@ -287,7 +297,7 @@ def cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str, 
     if service.hook == "order-select" and not orders_ketamine(
         context, record.orders if record else None, medications
     ):
-        return {"cards": []}
+        return reply_json([])
     if PREFETCH_KEY not in prefetch:
         raise RefusedError(
             412,
@@ -308,10 +318,10 @@ def cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str, 
     if response is not None:
         read, notes, older = _read_response(settings, response)
         if older is not None:
-            return {"cards": [older]}
+            return reply_json([older])
         clinician = read or clinician
     if response is None and not findings:
-        return {"cards": [no_answers_card(pack, base)] if service.hook == "order-select" else []}
+        return reply_json([no_answers_card(pack, base)] if service.hook == "order-select" else [])
     if not_sent:
         notes.append(
             _("Record data not sent with this call, so not consulted: {keys}.").format(
@@ -331,8 +341,9 @@ def cards_for(settings: CallSettings, service: Service, body: Any) -> dict[str, 
         for f in used
     ]
     if settings.per_point:
-        return {"cards": checklist_cards(checklist, base=base, from_record=from_record)}
+        cards = checklist_cards_json(checklist, base=base, from_record=from_record)
+        return b'{"cards":' + cards + b"}"
     card = summary_card(
         checklist, base=base, from_record=from_record, app_url=settings.app_url, notes=notes
     )
-    return {"cards": [card]}
+    return reply_json([card])

@@ -251,7 +251,7 @@ def create_app(
         await authenticate(request, service)
         body = await read_json(request, config.body_seconds)
         body = await complete_prefetch(settings, service, body, config.fhir_servers)
-        return JSONResponse(cards_for(settings, service, body))
+        return Response(cards_for(settings, service, body), media_type="application/json")
 
     async def feedback(request: Request) -> Response:
         service = _service(request)
