@@ -31,6 +31,7 @@ from screening.cds.cards import (
     checklist_cards,
     checklist_cards_json,
 )
+from screening.citations import cited_as
 from screening.describe import item_list
 from screening.fhir.hidden import hidden_answers_dropped
 from screening.markdown import md_escape
@@ -38,6 +39,7 @@ from screening.models import DiscussedMark
 from screening.open_entries import entry_headline, entry_text
 from screening.pack.loader import load_pack
 from screening.words import answers_behind
+from tests.conftest import SIX_ANSWERS
 from tests.test_cds import (
     PATIENT_VIEW,
     THEOPHYLLINE,
@@ -50,6 +52,7 @@ FIXTURES = Path(__file__).parent / "fixtures"
 FROZEN_PACK = load_pack(FIXTURES / "pack-1.1.0")
 GOLDEN = FIXTURES / "cds" / "per-point-pack-1.1.0.json"
 UUID = re.compile(rb'"uuid":"([^"]*)"')
+SIX = AnswersFile(answers=SIX_ANSWERS)
 THEOPHYLLINE_ITEM = "interacting_medicines_label"
 ANSWERS: tuple[Answer | None, ...] = ("yes", "unknown", "no", None)
 
@@ -145,12 +148,12 @@ class TestPerPointBytes:
 
 def awkward(pack: RulePack) -> RulePack:
     """The pack approved (no warning on its cards), its labels starting as a heading or a list
-    would and holding Markdown, a no-break space and runs of spaces: words that are not
-    plain, which the cards escape whole."""
+    would and holding Markdown, a no-break space and runs of spaces, or only a bidirectional
+    control (nothing once escaped): words that are not plain, which the cards escape whole."""
     data = pack.model_dump()
     for n, item in enumerate(data["items"]):
-        start, end = [("# ", "\u00a0 *x*  [y]"), ("", " $"), ("1. ", "  z")][n % 3]
-        item["label"] = f"{start}{item['label']}{end}"
+        start, end = [("# ", "\u00a0 *x*  [y]"), ("", " $"), ("1. ", "  z"), ("", "")][n % 4]
+        item["label"] = f"{start}{item['label']}{end}" if start or end else "\u200e"
     data["meta"]["status"] = "approved"
     return RulePack.model_validate(data)
 
@@ -208,6 +211,32 @@ class TestCardsAsJson:
                 assert f"** {still}. " in card["detail"]
                 short = _(SHORT_OPEN_PREFIX) + entry_headline(entry)
                 assert card["summary"] == (text if len(text) <= MAX_SUMMARY else short)
+
+    @pytest.mark.parametrize("changed", ["sources", "statements"])
+    def test_a_rule_citing_reworded_sources_in_another_pack_is_worded_anew(
+        self, shipped_pack: RulePack, changed: str
+    ) -> None:
+        """Same rule set, ids and words, other citations (attributed as before) or other
+        statements: not the card kept from the first pack."""
+        checklist = evaluate(shipped_pack, SIX)
+        checklist_cards_json(checklist)  # the shipped wording, kept
+        data = shipped_pack.model_dump()
+        for source, kept in zip(data["sources"], shipped_pack.sources, strict=True):
+            if changed == "sources":
+                source["citation"] = f"Recited {source['citation']}"
+                source["short_name"] = cited_as(kept)
+        for rule in data["rules"]:
+            for said in rule.get("source_says", ()) if changed == "statements" else ():
+                said["statement"] = f"Restated {said['statement']}"
+        other = evaluate(RulePack.model_validate(data), SIX)
+        cards = json.loads(checklist_cards_json(other))
+        assert len(cards) == len(other.entries)
+        for entry, card in zip(other.entries, cards, strict=True):
+            if changed == "sources":
+                assert "- Recited " in card["detail"]
+            else:
+                assert ("\u201cRestated " in card["detail"]) == bool(entry.source_says)
+        assert any(entry.source_says for entry in other.entries)
 
     def test_the_awkward_labels_are_escaped_both_ways(self, shipped_pack: RulePack) -> None:
         """So that both ways of escaping a card's answers are compared above: word by word
