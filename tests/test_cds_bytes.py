@@ -28,12 +28,14 @@ from screening.cds.cards import (
     SHORT_OPEN_PREFIX,
     FromRecord,
     _plain_escaped,
+    _rule_cards,
     checklist_cards,
     checklist_cards_json,
 )
 from screening.citations import cited_as
 from screening.describe import item_list
 from screening.fhir.hidden import hidden_answers_dropped
+from screening.fhir.questionnaire import DEFAULT_BASE
 from screening.markdown import md_escape
 from screening.models import DiscussedMark
 from screening.open_entries import entry_headline, entry_text
@@ -149,11 +151,16 @@ class TestPerPointBytes:
 def awkward(pack: RulePack) -> RulePack:
     """The pack approved (no warning on its cards), its labels starting as a heading or a list
     would and holding Markdown, a no-break space and runs of spaces, or only a bidirectional
-    control (nothing once escaped): words that are not plain, which the cards escape whole."""
+    control (nothing once escaped): words that are not plain, which the cards escape whole;
+    half its summaries holding Markdown."""
     data = pack.model_dump()
     for n, item in enumerate(data["items"]):
         start, end = [("# ", "\u00a0 *x*  [y]"), ("", " $"), ("1. ", "  z"), ("", "")][n % 4]
         item["label"] = f"{start}{item['label']}{end}" if start or end else "\u200e"
+    for n, rule in enumerate(data["rules"]):
+        if rule["summary"] and n % 2:
+            verb, rest = rule["summary"].split(" ", 1)
+            rule["summary"] = f"{verb} *now* {rest[:85]}"
     data["meta"]["status"] = "approved"
     return RulePack.model_validate(data)
 
@@ -237,6 +244,19 @@ class TestCardsAsJson:
             else:
                 assert ("\u201cRestated " in card["detail"]) == bool(entry.source_says)
         assert any(entry.source_says for entry in other.entries)
+
+    def test_an_open_text_starting_a_block_is_escaped_as_one(self, shipped_pack: RulePack) -> None:
+        """No catalogue starts an open point with its question yet; a language may."""
+        checklist = evaluate(shipped_pack, SIX)
+        entry = next(e for e in checklist.entries if len(e.open_items) == 1)
+        questions = [checklist.label(i) for i in entry.open_items]
+        rules = _rule_cards("en", DEFAULT_BASE, checklist.rule_set)
+        text = entry_text(entry, checklist.label)
+        assert rules.open_text(entry, questions, text) == text
+        for start in ("1. ", "2) ", "# ", "> ", "- ", "+ ", "= "):
+            assert rules.open_text(entry, questions, start + text) == md_escape(
+                start + text, block=True
+            )
 
     def test_the_awkward_labels_are_escaped_both_ways(self, shipped_pack: RulePack) -> None:
         """So that both ways of escaping a card's answers are compared above: word by word

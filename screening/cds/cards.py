@@ -14,17 +14,19 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import permutations
 from json.encoder import encode_basestring
 from typing import Any
 
+from screening.algebra import IF_ANSWERED
 from screening.catalogue import N_, _, active_language, ngettext
 from screening.citations import source_markdown
 from screening.describe import item_list
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_id_of
 from screening.language import DISCLAIMER
 from screening.markdown import md_escape
-from screening.models import Checklist, Entry, RuleSetRef, SourceRef, StatementRef
-from screening.open_entries import entry_headline, entry_text
+from screening.models import Answer, Checklist, Entry, RuleSetRef, SourceRef, StatementRef
+from screening.open_entries import entry_headline, entry_text, open_entry_text
 from screening.statements import (
     ABSENT_POINT_NOTE,
     OPEN_POINT_NOTE,
@@ -235,6 +237,7 @@ class _RuleCards:
         )
         self.no_answer_needed = md_escape(_(NO_ANSWER_NEEDED))
         self.answer_words = {state: _plain_escaped(words) for state, words in ANSWER_WORDS.items()}
+        self.plain_open = _plain_open_shapes()
 
     def of(self, entry: Entry) -> _RuleCard:
         key = (entry.rule_id, entry.kind, entry.summary, entry.text, entry.rationale)
@@ -265,6 +268,20 @@ class _RuleCards:
                 return md_escape(answers_behind(checklist, entry, label))
             parts.append(f"{name} = {word}")
         return "; ".join(parts) or self.no_answer_needed
+
+    def open_text(self, entry: Entry, questions: list[str], text: str) -> str:
+        """`md_escape(text, block=True)` of an open entry's `entry_text`: the text itself when
+        its sentence has no Markdown in this language (`_plain_open_shapes`), its questions and
+        the rule's headline are plain words with none either, and it starts no block."""
+        headline = entry.summary or entry.text  # what an open entry's text ends with
+        plain = (
+            (len(questions), entry.raised_if) in self.plain_open
+            and not text[:1].isdigit()
+            and text[:1] not in _BLOCK_STARTS
+            and _plain_escaped(headline) == headline
+            and all(_plain_escaped(q) == q for q in questions)
+        )
+        return text if plain else md_escape(text, block=True)
 
     def _worded(self, entry: Entry) -> _RuleCard:
         head = _("**{kind}** (rule {rule})").format(
@@ -298,6 +315,29 @@ class _RuleCards:
             topic=topic,
             source_json=json.dumps(source, ensure_ascii=False, separators=(",", ":")).encode(),
         )
+
+
+_BLOCK_STARTS = "#>+=-"
+"""What makes a line a heading, a quote or a list item (`md_escape`, `block`), as do digits."""
+
+_OPEN_QUESTIONS_PROBED = 6
+"""Open points of up to this many questions are worded without escaping, when they may be."""
+
+
+def _plain_open_shapes() -> frozenset[tuple[int, tuple[Answer, ...]]]:
+    """The shapes of an open point (how many questions are open, which answers would raise
+    it) whose sentence in the active language holds no Markdown and starts no block: worded
+    from plain words, with no Markdown, its text reads the same escaped. Every shape probed,
+    from the catalogue alone."""
+    settling = tuple(IF_ANSWERED)
+    raising = [(), *((a,) for a in settling), *permutations(settling, 2)]
+    shapes = set()
+    for n in range(1, _OPEN_QUESTIONS_PROBED + 1):
+        for answers in raising:
+            probe = open_entry_text(["a"] * n, answers, "b")
+            if md_escape(probe, block=True) == probe:
+                shapes.add((n, answers))
+    return frozenset(shapes)
 
 
 @lru_cache(maxsize=_RULE_CACHE)
@@ -349,7 +389,7 @@ def _card_words(
         still = rules.still_line.format(questions=one or md_escape(item_list(questions)))
         detail: list[str | _Piece] = [
             rule.opening,
-            md_escape(text, block=True),
+            rules.open_text(entry, questions, text),
             rule.if_applies,
             answers + still,
             rule.tail,
