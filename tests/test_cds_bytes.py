@@ -7,6 +7,7 @@ answers from the record."""
 
 from __future__ import annotations
 
+import gettext
 import hashlib
 import json
 import random
@@ -20,8 +21,9 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from screening import Answer, AnswersFile, Checklist, RulePack, evaluate
+from screening import Answer, AnswersFile, Checklist, RulePack, evaluate, open_entries
 from screening.catalogue import PSEUDO_LANGUAGE, _, speaking
+from screening.cds import cards as cards_module
 from screening.cds.calls import reply_json
 from screening.cds.cards import (
     MAX_SUMMARY,
@@ -152,11 +154,11 @@ def awkward(pack: RulePack) -> RulePack:
     """The pack approved (no warning on its cards), its labels starting as a heading or a list
     would and holding Markdown, a no-break space and runs of spaces, or only a bidirectional
     control (nothing once escaped): words that are not plain, which the cards escape whole;
-    half its summaries holding Markdown."""
+    some labels kept; half its summaries holding Markdown."""
     data = pack.model_dump()
     for n, item in enumerate(data["items"]):
-        start, end = [("# ", "\u00a0 *x*  [y]"), ("", " $"), ("1. ", "  z"), ("", "")][n % 4]
-        item["label"] = f"{start}{item['label']}{end}" if start or end else "\u200e"
+        odd = ["# {}\u00a0 *x*  [y]", "{} $", "1. {}  z", "\u200e", "{}"][n % 5]
+        item["label"] = odd.format(item["label"])
     for n, rule in enumerate(data["rules"]):
         if rule["summary"] and n % 2:
             verb, rest = rule["summary"].split(" ", 1)
@@ -257,6 +259,25 @@ class TestCardsAsJson:
             assert rules.open_text(entry, questions, start + text) == md_escape(
                 start + text, block=True
             )
+
+    def test_an_open_point_worded_with_markdown_in_a_language_is_escaped_whole(
+        self, shipped_pack: RulePack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A language whose sentences for an open point hold Markdown (here all emphasised)."""
+
+        class Marked(gettext.NullTranslations):
+            def gettext(self, message: str) -> str:
+                return f"*{message}*"
+
+            def ngettext(self, singular: str, plural: str, n: int) -> str:
+                return f"*{singular if n == 1 else plural}*"
+
+        monkeypatch.setattr(open_entries, "translations", lambda _tag: Marked())
+        monkeypatch.setattr(cards_module, "_RULE_SETS", {})
+        checklist = evaluate(shipped_pack, SIX)
+        cards = checklist_cards(checklist, make_uuid=counter())
+        self.assert_worded_as_the_views(checklist, cards, "en")
+        assert sum("\n\n\\*Find out: " in card["detail"] for card in cards) > 10
 
     def test_the_awkward_labels_are_escaped_both_ways(self, shipped_pack: RulePack) -> None:
         """So that both ways of escaping a card's answers are compared above: word by word
