@@ -141,17 +141,20 @@ def checklist_cards_json(
     rules = _rule_cards(active_language(), base, checklist.rule_set)
     label = labeller(checklist)
     entries = checklist.entries
-    ids = new_uuids(len(entries)) if make_uuid is new_uuid else [make_uuid() for _ in entries]
+    if make_uuid is new_uuid:  # hexadecimal digits and dashes: nothing to escape
+        ids = [u.encode() for u in new_uuids(len(entries))]
+    else:
+        ids = [_json_inner(make_uuid()) for _ in entries]
     out = [b"["]
     for n, (entry, card_id) in enumerate(zip(entries, ids, strict=True)):
         rule, summary, detail = _card_words(checklist, entry, rules, label, from_record)
         out += (
             b'{"uuid":"' if n == 0 else b',{"uuid":"',
-            _json_inner(card_id),
+            card_id,
             b'","summary":"',
-            _json(summary),
+            summary.json if isinstance(summary, _Piece) else _json_inner(summary),
             b'","indicator":"info","detail":"',
-            *map(_json, detail),
+            *[p.json if isinstance(p, _Piece) else _json_inner(p) for p in detail],
             b'","source":',
             rule.source_json,
             b"}",
@@ -166,7 +169,7 @@ def labeller(checklist: Checklist) -> Callable[[str], str]:
     return lambda item: labels.get(item, item)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Piece:
     """Words of a card kept per language and rule: as text, and as they read inside a JSON
     string (UTF-8)."""
@@ -190,11 +193,7 @@ def _text(part: str | _Piece) -> str:
     return part.text if isinstance(part, _Piece) else part
 
 
-def _json(part: str | _Piece) -> bytes:
-    return part.json if isinstance(part, _Piece) else _json_inner(part)
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _RuleCard:
     """A card's words from its rule alone, in one language, the same for every call: pack
     words only, never an answer. `sources` and `source_says` are the entry's, to tell a rule
