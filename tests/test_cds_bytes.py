@@ -33,6 +33,7 @@ from screening.cds.cards import (
     _rule_cards,
     checklist_cards,
     checklist_cards_json,
+    prepare_cards,
 )
 from screening.citations import cited_as
 from screening.describe import item_list
@@ -188,10 +189,21 @@ class TestCardsAsJson:
 
     @pytest.mark.parametrize("language", ["en", PSEUDO_LANGUAGE])
     @pytest.mark.parametrize("odd", [False, True], ids=["shipped", "awkward"])
+    @pytest.mark.parametrize("prepared", [False, True], ids=["worded", "prepared"])
     def test_the_json_is_the_cards_through_json_dumps(
-        self, shipped_pack: RulePack, language: str, odd: bool
+        self,
+        shipped_pack: RulePack,
+        language: str,
+        odd: bool,
+        prepared: bool,
+        monkeypatch: pytest.MonkeyPatch,
     ) -> None:
+        """Open points worded per call, or before the first (`prepare_cards`)."""
         pack = awkward(shipped_pack) if odd else shipped_pack
+        monkeypatch.setattr(cards_module, "_RULE_SETS", {})
+        if prepared:
+            with speaking(language):
+                prepare_cards(pack)
         for answers in answer_sets(pack, count=10, seed=5).values():
             checklist = evaluate(pack, answers)
             for taken in ([], record_taken(checklist)):

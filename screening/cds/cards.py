@@ -18,14 +18,22 @@ from itertools import permutations
 from json.encoder import encode_basestring
 from typing import Any
 
-from screening.algebra import IF_ANSWERED
+from screening.algebra import IF_ANSWERED, condition_items
 from screening.catalogue import N_, _, active_language, ngettext
 from screening.citations import source_markdown
 from screening.describe import item_list
 from screening.fhir.questionnaire import DEFAULT_BASE, check_base, questionnaire_id_of
 from screening.language import DISCLAIMER
 from screening.markdown import md_escape
-from screening.models import Answer, Checklist, Entry, RuleSetRef, SourceRef, StatementRef
+from screening.models import (
+    Answer,
+    Checklist,
+    Entry,
+    RulePack,
+    RuleSetRef,
+    SourceRef,
+    StatementRef,
+)
 from screening.open_entries import entry_headline, entry_text, open_entry_text
 from screening.statements import (
     ABSENT_POINT_NOTE,
@@ -217,6 +225,16 @@ class _RuleCard:
     source_json: bytes
 
 
+@dataclass(frozen=True, slots=True)
+class _OpenWords:
+    """What an open point says of itself: its summary, its text escaped as a block, what is
+    still to find out (after a blank line)."""
+
+    summary: _Piece
+    text: _Piece
+    still: _Piece
+
+
 _RULE_CACHE = 4096
 """Rules' worded cards kept (per language, base and rule set): the shipped pack has about 50."""
 
@@ -237,6 +255,7 @@ class _RuleCards:
         self.no_answer_needed = md_escape(_(NO_ANSWER_NEEDED))
         self.answer_words = {state: _plain_escaped(words) for state, words in ANSWER_WORDS.items()}
         self.plain_open = _plain_open_shapes()
+        self.prepared: dict[tuple[str, str, tuple[Answer, ...]], _OpenWords] = {}
 
     def of(self, entry: Entry) -> _RuleCard:
         key = (entry.rule_id, entry.kind, entry.summary, entry.text, entry.rationale)
@@ -267,6 +286,61 @@ class _RuleCards:
                 return md_escape(answers_behind(checklist, entry, label))
             parts.append(f"{name} = {word}")
         return "; ".join(parts) or self.no_answer_needed
+
+    def open_words(self, entry: Entry, label: Callable[[str], str]) -> _OpenWords:
+        """An open entry's words: made before the first call for one question open
+        (`prepare_cards`), else worded now and not kept (which questions are open comes
+        from a patient's answers)."""
+        if len(entry.open_items) == 1:
+            key = (entry.summary or entry.text, label(entry.open_items[0]), entry.raised_if)
+            made = self.prepared.get(key)
+            if made is not None:
+                return made
+        return self._open_words(entry, label)
+
+    def prepare(self, pack: RulePack) -> None:
+        """Word every open point of `pack` with one question open (each question its
+        condition reads, each set of answers that could raise it) before any call."""
+        settling = tuple(IF_ANSWERED)
+        raising: list[tuple[Answer, ...]] = [
+            (),
+            *((a,) for a in settling),
+            *permutations(settling, 2),
+        ]
+        labels = {i.id: i.label for i in pack.items}
+        label: Callable[[str], str] = labels.__getitem__
+        for rule in pack.rules:
+            for item in condition_items(rule.when):
+                for answers in raising:
+                    entry = Entry(
+                        rule_id=rule.id,
+                        kind=rule.kind,
+                        section=rule.section,
+                        summary=rule.summary or "",
+                        text=rule.text,
+                        because=(),
+                        open_items=(item,),
+                        raised_if=answers,
+                        sources=(),
+                        rationale=rule.rationale,
+                    )
+                    key = (entry.summary or entry.text, label(item), answers)
+                    self.prepared[key] = self._open_words(entry, label)
+
+    def _open_words(self, entry: Entry, label: Callable[[str], str]) -> _OpenWords:
+        """The entry's words as the checklist words them, in the language of the render
+        (`label` naming its questions): what to find out and what the answer would raise,
+        shortened to its headline when too long for a summary."""
+        text = entry_text(entry, label)  # worded once, for the summary and the detail
+        summary = text if len(text) <= MAX_SUMMARY else _(SHORT_OPEN_PREFIX) + entry_headline(entry)
+        questions = [label(i) for i in entry.open_items]
+        one = _plain_escaped(questions[0]) if len(questions) == 1 else None
+        still = self.still_line.format(questions=one or md_escape(item_list(questions)))
+        return _OpenWords(
+            summary=_piece(summary),
+            text=_piece(self.open_text(entry, questions, text)),
+            still=_piece(still),
+        )
 
     def open_text(self, entry: Entry, questions: list[str], text: str) -> str:
         """`md_escape(text, block=True)` of an open entry's `entry_text`: the text itself when
@@ -364,6 +438,16 @@ def _rule_cards(language: str, base: str, rule_set: RuleSetRef) -> _RuleCards:
     return cards
 
 
+def prepare_cards(pack: RulePack, base: str = DEFAULT_BASE) -> None:
+    """Word the per-point cards' open points of `pack` in the active language before the
+    first call (`_RuleCards.prepare`): a service calls it once, at start."""
+    meta = pack.meta
+    rule_set = RuleSetRef(
+        name=meta.name, version=meta.version, status=meta.status, sha256=pack.sha256
+    )
+    _rule_cards(active_language(), base, rule_set).prepare(pack)
+
+
 def _card_words(
     checklist: Checklist,
     entry: Entry,
@@ -379,18 +463,14 @@ def _card_words(
     rule = rules.of(entry)
     answers = rules.answers_line.format(answers=rules.answers_behind(checklist, entry, label))
     if entry.open_items:
-        text = entry_text(entry, label)  # worded once, for the summary and the detail
-        summary: str | _Piece = (
-            text if len(text) <= MAX_SUMMARY else _(SHORT_OPEN_PREFIX) + entry_headline(entry)
-        )
-        questions = [label(i) for i in entry.open_items]
-        one = _plain_escaped(questions[0]) if len(questions) == 1 else None
-        still = rules.still_line.format(questions=one or md_escape(item_list(questions)))
+        words = rules.open_words(entry, label)
+        summary: str | _Piece = words.summary
         detail: list[str | _Piece] = [
             rule.opening,
-            rules.open_text(entry, questions, text),
+            words.text,
             rule.if_applies,
-            answers + still,
+            answers,
+            words.still,
             rule.tail,
         ]
     else:

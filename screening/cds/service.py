@@ -34,6 +34,7 @@ from screening.catalogue import N_, _, speaking
 from screening.cds.auth import AuthError, JwtChecker
 from screening.cds.body import RefusedError, outcome_response, read_json
 from screening.cds.calls import CallSettings, cards_for, complete_prefetch
+from screening.cds.cards import prepare_cards
 from screening.cds.config import LOOPBACK_HOSTS, ServiceConfig
 from screening.cds.discovery import SERVICES, Service, discovery
 from screening.errors import AnswersError
@@ -228,6 +229,8 @@ def create_app(
     config = config or ServiceConfig()
     with speaking(config.language):
         document = discovery(pack, base, record)
+        if config.per_point_cards:
+            prepare_cards(pack, base)
     settings = CallSettings(
         pack=pack,
         base=base,
