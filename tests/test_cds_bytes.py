@@ -259,6 +259,23 @@ class TestCardsAsJson:
                 assert ("\u201cRestated " in card["detail"]) == bool(entry.source_says)
         assert any(entry.source_says for entry in other.entries)
 
+    def test_calls_keep_nothing_but_the_packs_words(
+        self, shipped_pack: RulePack, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """What is kept after calls is what the pack alone made: each rule's words, and the
+        open points prepared at start; never a point as a call's answers left it open."""
+        monkeypatch.setattr(cards_module, "_RULE_SETS", {})
+        prepare_cards(shipped_pack)
+        (rules,) = cards_module._RULE_SETS.values()
+        prepared = dict(rules.prepared)
+        checklists = [evaluate(shipped_pack, a) for a in answer_sets(shipped_pack, 10, 6).values()]
+        assert any(len(e.open_items) > 1 for c in checklists for e in c.entries)
+        for checklist in checklists:
+            checklist_cards_json(checklist)
+        assert rules.prepared == prepared
+        assert {key[0] for key in rules.cards} <= {rule.id for rule in shipped_pack.rules}
+        assert list(cards_module._RULE_SETS.values()) == [rules]
+
     def test_an_open_text_starting_a_block_is_escaped_as_one(self, shipped_pack: RulePack) -> None:
         """No catalogue starts an open point with its question yet; a language may."""
         checklist = evaluate(shipped_pack, SIX)
