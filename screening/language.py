@@ -221,25 +221,22 @@ as it, `str.lower` gives it for each (tests/test_language_speed.py checks every 
 
 @dataclass(frozen=True, eq=False)  # one per list of patterns (`_scanner`): hashed by identity
 class _Scanner:
-    """The fixed patterns and a vocabulary's phrases that `_found_once` reads a text for."""
+    """A fixed pattern and a vocabulary's phrases, which `_found_once` reads a text for."""
 
     fixed: re.Pattern[str]
-    holds: tuple[str, ...]  # as `_caseless` reads the skeleton
+    holds: tuple[str, ...]
+    """Strings (as `_caseless` reads a skeleton) one of which each match of `fixed` holds."""
     phrases: tuple[str, ...]
 
     @cached_property
-    def skeletons(self) -> tuple[tuple[re.Pattern[str], tuple[str, ...] | None], ...]:
-        """Each pattern over skeletons, with strings (as `_caseless` reads) one of which each
-        of its matches holds, or None; the vocabulary's plain pattern is not compiled."""
-        fixed = (_skeleton_pattern(self.fixed), self.holds)
-        if not self.phrases:
-            return (fixed,)
-        parts = _phrase_parts(self.phrases)
-        return fixed, (_skeleton_pattern(parts), _phrases_hold(self.phrases))
+    def skeletons(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        """The fixed pattern and the vocabulary's over skeletons; the vocabulary's own pattern
+        is compiled only to name what is found (`patterns`)."""
+        vocabulary = _skeleton_pattern(_phrase_parts(self.phrases)) if self.phrases else None
+        return _skeleton_pattern(self.fixed), vocabulary
 
     @cached_property
     def patterns(self) -> tuple[re.Pattern[str], ...]:
-        """The plain patterns, which name what was found (`_found_once`)."""
         extra = _phrases_pattern(self.phrases)
         return (self.fixed, *([extra] if extra else []))
 
@@ -257,16 +254,19 @@ def _caseless(skeleton: str) -> str:
 @lru_cache(maxsize=4096)  # the same text stands in several fields, and packs are re-checked
 def _found_once(scanner: _Scanner, text: str) -> tuple[str, ...]:
     """Matches in the skeleton of every reading of the text (any plain match is one there
-    too), in order; a stretch found in one reading is not reported again from another. A
-    pattern is not run over a skeleton that holds none of the strings each match holds."""
+    too), in order; a stretch found in one reading is not reported again from another.
+
+    A skeleton that holds none of the fixed pattern's `holds` is not scanned for it. The
+    vocabulary's phrases would hold so many strings, and such common ones, that testing
+    them costs more than its scan."""
     found: dict[tuple[int, int], str] = {}
     readings = _text_readings(text)
+    fixed, vocabulary = scanner.skeletons
     for reading in readings:
         skeleton = reading.translate(_SKELETON)
         caseless = _caseless(skeleton)
-        for pattern, holds in scanner.skeletons:
-            if holds is not None and not any(h in caseless for h in holds):
-                continue
+        scans = [fixed] if any(h in caseless for h in scanner.holds) else []
+        for pattern in [*scans, *([vocabulary] if vocabulary else [])]:
             for m in pattern.finditer(skeleton):
                 if not any(m.start() < end and start < m.end() for start, end in found):
                     found[m.span()] = reading[m.start() : m.end()]
@@ -341,23 +341,6 @@ def _phrase_regex(phrase: str) -> str:
 @lru_cache(maxsize=32)
 def _phrase_parts(phrases: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({_phrase_regex(p) for p in phrases}, key=len, reverse=True))
-
-
-def _phrases_hold(phrases: tuple[str, ...]) -> tuple[str, ...] | None:
-    """Strings (as `_caseless` reads) one of which each match of the phrases' pattern holds:
-    each phrase's longest run of ASCII letters, a literal of its pattern; None if one has none.
-    A string that holds another is left out: the other is in every text that holds it."""
-    runs = [
-        re.findall("[A-Za-z]+", " ".join(_seen(w.rstrip("*")) for w in p.split(" ")))
-        for p in phrases
-    ]
-    if not all(runs):
-        return None
-    kept: list[str] = []
-    for run in sorted({_caseless(max(r, key=len).translate(_SKELETON)) for r in runs}, key=len):
-        if not any(k in run for k in kept):
-            kept.append(run)
-    return tuple(kept)
 
 
 @lru_cache(maxsize=32)
