@@ -150,6 +150,7 @@ DISGUISES = [
     ),
     *("contraindicated", "contre-indiqu\u00e9", "n\u00e3o administrar", "\u00e9cart\u00e9"),
     *("aprova\u00e7\u00e3o", "kontraindiziert", "ELEGIBLE", "meets the criteria", "screened out"),
+    *("c!eared", "a!!owed to receive", "e!igible"),  # named as the reading that spells them
 ]
 """Verdict words and gatekeeping phrases (fixed and the shipped vocabulary's), written as a
 reader would still read them, and innocent words that resemble them."""
@@ -236,6 +237,23 @@ class TestTheShortcutsAreProven:
                 or category in ("Cf", "Cn", "Co", "Cs")
                 or category[0] == "M"
             ), hex(ord(char))
+
+    def test_a_mark_or_a_default_ignorable_character_is_drawn_as_nothing_as_defined(
+        self,
+    ) -> None:
+        """`drawn_as_nothing` asks `regex` only about marks; these are the characters whose
+        answer then depends on it, and each is what the definition says."""
+        every = "".join(map(chr, range(0x110000)))
+        ignorable = set(regex.findall(r"\p{Default_Ignorable_Code_Point}", every))
+        marks = set(regex.findall(r"\p{M}", every))
+        assert "\u034f" in ignorable & marks
+        for char in ignorable | marks:
+            expected = (
+                char in hidden._INVISIBLE_LETTERS
+                or unicodedata.category(char) in ("Cf", "Cn", "Co", "Cs")
+                or char in ignorable
+            )
+            assert hidden.drawn_as_nothing(char) == expected, hex(ord(char))
 
     @pytest.mark.parametrize("name", hidden.DEFAULT_SCRIPTS)
     def test_a_default_script_is_a_script_name_as_regex_reads_it(self, name: str) -> None:
