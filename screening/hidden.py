@@ -4,9 +4,9 @@ script the pack does not declare, words mixing alphabets, and digits or signs re
 letters they look like. The wording guard (`screening.language`) refuses them in a pack and
 flags them in free text.
 
-Most texts are ASCII, which holds none of the first four and whose letters are Latin: such a
-text is told apart at C speed, and the `regex` module (Unicode's properties) is imported only
-for a text that needs it.
+Most texts are ASCII, which holds no bidirectional control, invisible character or combining
+mark, and whose letters are Latin: such a text is told apart at C speed, and the `regex` module
+(Unicode's properties) is imported only for a text that needs it.
 """
 
 from __future__ import annotations
@@ -208,7 +208,6 @@ _DIGIT_LETTERS: dict[str, str] = {
 
 _MAX_SWAPS = 6
 """A word's first few digit-for-letter swaps are tried both ways; enough for any real word."""
-
 
 _WORD_WITH_SWAPS = re.compile(r"[\w@$!|]+")
 _SIGN = re.compile(f"[{re.escape(''.join(_DIGIT_LETTERS))}]")
