@@ -139,17 +139,10 @@ DISGUISES = [
     *("address it first", "at best", "at\u00a0b\u0435st", "may not be a good fit", "not ideal"),
     *("doesn't fit", "not a good fit for", "less than ideal", "\u212aetamine should wait"),
     *("withhold treatment", "defer the course", "de1ay dosing", "benefit", "the first session"),
-    *(
-        "good to go",
-        "no-go",
-        "no go",
-        "g00d to go",
-        "green-light",
-        "do not give",
-        "don\u2019t give",
-    ),
-    *("contraindicated", "contre-indiqu\u00e9", "n\u00e3o administrar", "\u00e9cart\u00e9"),
-    *("aprova\u00e7\u00e3o", "kontraindiziert", "ELEGIBLE", "meets the criteria", "screened out"),
+    *("good to go", "no-go", "no go", "g00d to go", "green-light", "do not give"),
+    *("don\u2019t give", "contraindicated", "contre-indiqu\u00e9", "n\u00e3o administrar"),
+    *("\u00e9cart\u00e9", "aprova\u00e7\u00e3o", "kontraindiziert", "ELEGIBLE"),
+    *("meets the criteria", "screened out"),
     *("c!eared", "a!!owed to receive", "e!igible"),  # named as the reading that spells them
 ]
 """Verdict words and gatekeeping phrases (fixed and the shipped vocabulary's), written as a
@@ -207,12 +200,12 @@ class TestTheShortcutsAreProven:
         assert not self.holds_one(sre_parse.parse(r"eli(?:g)?ib", 0), ["eligib"])
 
     def test_every_character_re_takes_for_an_ascii_letter_reads_as_it_caselessly(self) -> None:
-        """Ignoring case, `re` matches an upper and a lower case letter alike, so lower case
-        letters cover every pattern; `_caseless` must give each match exactly that letter."""
+        """A pattern's letter in either case; `_caseless` gives each character it matches as
+        that letter in lower case, one character for one (so a run of them stays a run)."""
         every = "".join(map(chr, range(0x110000)))
-        for letter in "abcdefghijklmnopqrstuvwxyz":
+        for letter in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ":
             for m in re.finditer(letter, every, re.IGNORECASE):
-                assert language._caseless(m.group()) == letter, hex(m.start())
+                assert language._caseless(m.group()) == letter.lower(), hex(m.start())
 
     def test_no_ascii_character_is_what_hidden_text_tests_only_other_characters_for(
         self,
