@@ -1,17 +1,21 @@
 """What would make a reader see something other than what is stored: bidirectional
 controls, invisible characters, control characters, stray combining marks, letters of a
-script the pack does not declare, and words mixing alphabets. The wording guard
-(`screening.language`) refuses them in a pack and flags them in free text.
+script the pack does not declare, words mixing alphabets, and digits or signs read as the
+letters they look like. The wording guard (`screening.language`) refuses them in a pack and
+flags them in free text.
+
+Most texts are ASCII, which holds no bidirectional control, invisible character or combining
+mark, and whose letters are Latin: such a text is told apart at C speed, and the `regex` module
+(Unicode's properties) is imported only for a text that needs it.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from functools import lru_cache
-
-import regex
+from collections.abc import Iterator, Sequence
+from functools import cache, lru_cache
+from types import ModuleType
 
 from screening.catalogue import N_, Said
 from screening.text import BIDI_CONTROLS
@@ -28,34 +32,49 @@ _BIDI_CONTROLS = frozenset(BIDI_CONTROLS)
 _INVISIBLE_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 """Blank characters that Unicode counts as letters or symbols, so category alone misses them."""
 
+_ASCII = frozenset(map(chr, range(128)))
+"""No ASCII character is a bidirectional control, invisible or a combining mark, and each of its
+letters and digits is Latin or Common: with Latin declared, only its controls are refused."""
+
+_ASCII_CONTROLS = frozenset(c for c in _ASCII if unicodedata.category(c) == "Cc")
+
 
 @lru_cache(maxsize=8192)  # asked per character of each pack text: a few hundred distinct ones
 def drawn_as_nothing(char: str) -> bool:
     """Whether a browser or a PDF viewer may draw `char` as nothing at all: a default-ignorable
     code point (Unicode's own list, assigned or not), one not assigned in this program's
     Unicode (a newer viewer may draw it as nothing), a private-use or surrogate code point."""
+    category = unicodedata.category(char)
     return (
         char in _INVISIBLE_LETTERS
-        or unicodedata.category(char) in ("Cf", "Cn", "Co", "Cs")
-        or bool(_DEFAULT_IGNORABLE.match(char))
+        or category in ("Cf", "Cn", "Co", "Cs")
+        # Unicode lists no other letter, number, punctuation, symbol, space or control as
+        # default-ignorable (tests/test_language_speed.py checks): only marks are asked.
+        or (category[0] == "M" and bool(_regex().match(r"\p{Default_Ignorable_Code_Point}", char)))
     )
 
 
-_DEFAULT_IGNORABLE = regex.compile(r"\p{Default_Ignorable_Code_Point}")
+@cache
+def _regex() -> ModuleType:
+    import regex  # noqa: PLC0415 - 7-11 ms to import, and an ASCII text never needs it
+
+    return regex
 
 
 @lru_cache(maxsize=8192)  # asked per letter of each pack text: a few hundred distinct pairs
 def in_script(char: str, script: str) -> bool:
-    return bool(regex.match(rf"\p{{Script={script}}}", char))
+    return bool(_regex().match(rf"\p{{Script={script}}}", char))
 
 
 def is_script_name(name: str) -> bool:
     """Whether `name` is a Unicode script name (Latin, Greek, Cyrillic, Han, ...)."""
+    if name in DEFAULT_SCRIPTS:
+        return True  # as `regex` says (tests/test_language_speed.py), without importing it
     if not re.fullmatch(r"[A-Za-z][A-Za-z_]*", name):
         return False
     try:
-        regex.compile(rf"\p{{Script={name}}}")
-    except regex.error:
+        _regex().compile(rf"\p{{Script={name}}}")
+    except _regex().error:
         return False
     return name not in ALWAYS_ALLOWED_SCRIPTS
 
@@ -75,9 +94,11 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
     bidirectional controls, invisible characters, control characters, combining marks left
     over after composing (NFC), and letters of a script the pack does not declare."""
     found: list[str] = []
-    # Every test below is of one character alone: each distinct character is tested once.
+    # Every test below is of one character alone: each distinct character is tested once,
+    # and an ASCII one only for what it can be (tests/test_language_speed.py checks each).
     composed = set(unicodedata.normalize("NFC", text))
-    bidi = sorted({c for c in composed if c in _BIDI_CONTROLS})
+    rare = composed - _ASCII if "Latin" in scripts else composed
+    bidi = sorted({c for c in rare if c in _BIDI_CONTROLS})
     if bidi:
         found.append(
             Said(
@@ -88,7 +109,7 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
                 characters=", ".join(_codepoint(c) for c in bidi),
             )
         )
-    invisible = sorted({c for c in composed if c not in _BIDI_CONTROLS and drawn_as_nothing(c)})
+    invisible = sorted({c for c in rare if c not in _BIDI_CONTROLS and drawn_as_nothing(c)})
     if invisible:
         found.append(
             Said(
@@ -100,7 +121,11 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
             )
         )
     controls = sorted(
-        {c for c in composed if unicodedata.category(c) == "Cc" and c not in "\t\n\r"}
+        {
+            c
+            for c in rare | (composed & _ASCII_CONTROLS)
+            if unicodedata.category(c) == "Cc" and c not in "\t\n\r"
+        }
     )
     if controls:
         found.append(
@@ -110,11 +135,7 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
             )
         )
     marks = sorted(
-        {
-            c
-            for c in composed
-            if unicodedata.category(c) in ("Mn", "Me") and in_script(c, "Inherited")
-        }
+        {c for c in rare if unicodedata.category(c) in ("Mn", "Me") and in_script(c, "Inherited")}
     )
     if marks:
         found.append(
@@ -130,7 +151,7 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
     foreign = sorted(
         {
             c
-            for c in composed
+            for c in rare
             if not drawn_as_nothing(c)
             and unicodedata.category(c)[0] in "LMN"
             and not any(in_script(c, s) for s in allowed)
@@ -155,6 +176,8 @@ def hidden_text(text: str, scripts: Sequence[str] = DEFAULT_SCRIPTS) -> list[str
 def lookalike_words(text: str) -> list[str]:
     """Words mixing Latin letters with letters of another alphabet (a Cyrillic `\u0456` for
     the `i` of "eligible"): look-alike letters that would let a verdict word slip past."""
+    if text.isascii():
+        return []  # ASCII letters are all Latin: no word mixes anything
     words = re.findall(r"[^\W\d_]+", unicodedata.normalize("NFC", text))
     return [
         w
@@ -163,3 +186,76 @@ def lookalike_words(text: str) -> list[str]:
         and any(c.isascii() for c in w)
         and any(not any(in_script(c, s) for s in ("Latin", *ALWAYS_ALLOWED_SCRIPTS)) for c in w)
     ]
+
+
+_DIGIT_LETTERS: dict[str, str] = {
+    "0": "o",
+    "1": "li",
+    "2": "z",
+    "3": "e",
+    "4": "a",
+    "5": "s",
+    "6": "gb",
+    "7": "t",
+    "8": "b",
+    "9": "g",
+    "@": "a",
+    "$": "s",
+    "!": "il",
+    "|": "li",
+}
+"""Digits and signs read as letters inside a word ("sc0re"); each may stand for these letters."""
+
+_MAX_SWAPS = 6
+"""A word's first few digit-for-letter swaps are tried both ways; enough for any real word."""
+
+_WORD_WITH_SWAPS = re.compile(r"[\w@$!|]+")
+_SIGN = re.compile(f"[{re.escape(''.join(_DIGIT_LETTERS))}]")
+_DIGIT = re.compile(r"\d")
+
+
+def _swapped(word: str, choice: int) -> str | None:
+    """The word with its digits and signs read as letters, the `choice`-th way ("sc0re" ->
+    "score"), or None when it has none to read or no letter to read them beside."""
+    core = word.rstrip("!|").lstrip("|!")
+    signs = [c for c in core if c in _DIGIT_LETTERS]
+    if not signs or not any(c.isalpha() for c in core):
+        return None
+    letters = []
+    for sign in signs[:_MAX_SWAPS]:
+        options = _DIGIT_LETTERS[sign]
+        letters.append(options[choice % len(options)])
+        choice //= len(options)
+    swaps = iter(letters)
+    read = "".join(next(swaps, c) if c in _DIGIT_LETTERS else c for c in core)
+    return word.replace(core, read, 1)
+
+
+def digit_readings(seen: str) -> Iterator[str]:
+    """The text with digits read as spaces, then once per way its words' digits and signs can
+    be read as letters (every length kept, so positions match across readings)."""
+    yield _DIGIT.sub(" ", seen)
+    if not _SIGN.search(seen):
+        return  # no word to read another way
+    # Only a word holding a digit or sign can be read another way; whether it can does not
+    # depend on the way (`_swapped`), so the words are picked once.
+    words = [
+        m
+        for m in _WORD_WITH_SWAPS.finditer(seen)
+        if _SIGN.search(m.group(0)) and _swapped(m.group(0), 0) is not None
+    ]
+    ways = max((_ways(m.group(0)) for m in words), default=0)
+    for choice in range(ways):
+        text = list(seen)
+        for m in words:
+            read = _swapped(m.group(0), choice)
+            if read is not None and len(read) == len(m.group(0)):
+                text[m.start() : m.end()] = read
+        yield "".join(text)
+
+
+def _ways(word: str) -> int:
+    count = 1
+    for sign in [c for c in word if c in _DIGIT_LETTERS][:_MAX_SWAPS]:
+        count *= len(_DIGIT_LETTERS[sign])
+    return count

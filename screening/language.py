@@ -13,13 +13,19 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property, lru_cache
 from importlib import resources
 
 from screening.catalogue import N_, Said, _
-from screening.hidden import DEFAULT_SCRIPTS, drawn_as_nothing, hidden_text, lookalike_words
+from screening.hidden import (
+    DEFAULT_SCRIPTS,
+    digit_readings,
+    drawn_as_nothing,
+    hidden_text,
+    lookalike_words,
+)
 
 DISCLAIMER = N_(
     "This is a discussion checklist, not a recommendation, a diagnosis or a decision. "
@@ -38,6 +44,9 @@ _VERDICT_PATTERN = re.compile(  # the one list of verdict words, each with every
     r")\b",
     re.IGNORECASE,
 )
+_VERDICT_HOLDS = ("eligib", "recommend", "candida", "approv", "scor", "suitab")
+"""Each match of `_VERDICT_PATTERN` holds one of these (tests/test_language_speed.py proves it
+from the pattern), so a text that holds none is not scanned for it."""
 
 _GATE_PATTERN = re.compile(  # the one list of gatekeeping phrases: wording that decides the order
     r"\b(?:"  # of care or its outcome instead of asking the clinician to discuss or verify
@@ -61,27 +70,9 @@ _GATE_PATTERN = re.compile(  # the one list of gatekeeping phrases: wording that
     r")\b",
     re.IGNORECASE,
 )
-
-_DIGIT_LETTERS: dict[str, str] = {
-    "0": "o",
-    "1": "li",
-    "2": "z",
-    "3": "e",
-    "4": "a",
-    "5": "s",
-    "6": "gb",
-    "7": "t",
-    "8": "b",
-    "9": "g",
-    "@": "a",
-    "$": "s",
-    "!": "il",
-    "|": "li",
-}
-"""Digits and signs read as letters inside a word ("sc0re"); each may stand for these letters."""
-
-_MAX_SWAPS = 6
-"""A word's first few digit-for-letter swaps are tried both ways; enough for any real word."""
+_GATE_HOLDS: tuple[str, ...] = ("further", "proceed", "ahead", "whether", "first", "best", "fit")
+_GATE_HOLDS += ("ideal", "wait", "defer", "postpone", "delay", "withhold")
+"""Each match of `_GATE_PATTERN` holds one of these, as `_VERDICT_HOLDS` for its pattern."""
 
 _LATIN_NAME = re.compile(
     r"^LATIN (?:SMALL |CAPITAL )?LETTER (?:SMALL CAPITAL |DOTLESS |SCRIPT )?([A-Z])(?: WITH .*)?$"
@@ -165,54 +156,9 @@ def _seen(text: str) -> str:
     )
 
 
-_WORD_WITH_SWAPS = re.compile(r"[\w@$!|]+")
-
-
-def _swapped(word: str, choice: int) -> str | None:
-    """The word with its digits and signs read as letters, the `choice`-th way ("sc0re" ->
-    "score"), or None when it has none to read or no letter to read them beside."""
-    core = word.rstrip("!|").lstrip("|!")
-    signs = [c for c in core if c in _DIGIT_LETTERS]
-    if not signs or not any(c.isalpha() for c in core):
-        return None
-    letters = []
-    for sign in signs[:_MAX_SWAPS]:
-        options = _DIGIT_LETTERS[sign]
-        letters.append(options[choice % len(options)])
-        choice //= len(options)
-    swaps = iter(letters)
-    read = "".join(next(swaps, c) if c in _DIGIT_LETTERS else c for c in core)
-    return word.replace(core, read, 1)
-
-
-def _readings(seen: str) -> Iterator[str]:
-    """The text with digits read as spaces, then once per way its words' digits and signs can
-    be read as letters (every length kept, so positions match across readings)."""
-    yield re.sub(r"\d", " ", seen)
-    words = list(_WORD_WITH_SWAPS.finditer(seen))
-    ways = max(
-        (_ways(m.group(0)) for m in words if _swapped(m.group(0), 0) is not None),
-        default=0,
-    )
-    for choice in range(ways):
-        text = list(seen)
-        for m in words:
-            read = _swapped(m.group(0), choice)
-            if read is not None and len(read) == len(m.group(0)):
-                text[m.start() : m.end()] = read
-        yield "".join(text)
-
-
-def _ways(word: str) -> int:
-    count = 1
-    for sign in [c for c in word if c in _DIGIT_LETTERS][:_MAX_SWAPS]:
-        count *= len(_DIGIT_LETTERS[sign])
-    return count
-
-
 @lru_cache(maxsize=1024)  # each text is read for verdict words, then for gatekeeping phrases
 def _text_readings(text: str) -> tuple[str, ...]:
-    return tuple(_readings(_seen(text)))
+    return tuple(digit_readings(_seen(text)))
 
 
 _SKELETON = str.maketrans("ILl", "iii")
@@ -221,16 +167,17 @@ word is matched with all of them taken as one letter, so "ELlGlBLE" and "eIigibl
 
 
 @lru_cache(maxsize=64)
-def _skeleton_pattern(pattern: re.Pattern[str]) -> re.Pattern[str]:
+def _skeleton_pattern(pattern: re.Pattern[str] | tuple[str, ...]) -> re.Pattern[str]:
     """The pattern over skeletons: its letters I, L and l read as i (its escapes use none).
 
-    A vocabulary's pattern, an alternation of phrases, is the same alternation with its
-    phrases grouped by first letter (`_by_first_letter`), which `re` tries far faster."""
-    parts = _PHRASE_PARTS.get(pattern)
-    if parts is not None:
-        skeleton = _by_first_letter([part.translate(_SKELETON) for part in parts])
-        return re.compile(_PHRASES_AROUND.format(skeleton), pattern.flags)
-    return re.compile(pattern.pattern.translate(_SKELETON), pattern.flags)
+    A vocabulary's pattern (or its phrases' parts), an alternation of phrases, is the same
+    alternation with its phrases grouped by first letter (`_by_first_letter`), which `re`
+    tries far faster."""
+    if not isinstance(pattern, tuple) and pattern not in _PHRASE_PARTS:
+        return re.compile(pattern.pattern.translate(_SKELETON), pattern.flags)
+    parts = pattern if isinstance(pattern, tuple) else _PHRASE_PARTS[pattern]
+    skeleton = _by_first_letter([part.translate(_SKELETON) for part in parts])
+    return re.compile(_PHRASES_AROUND.format(skeleton), re.IGNORECASE)
 
 
 def _by_first_letter(parts: Sequence[str]) -> str:
@@ -267,27 +214,67 @@ _PHRASE_PARTS: dict[re.Pattern[str], tuple[str, ...]] = {}
 """Each vocabulary pattern's phrases, as alternatives in their order: `_phrases_pattern`."""
 
 
-def _found(patterns: Sequence[re.Pattern[str]], text: str) -> list[str]:
-    """Matches in the skeleton of every reading of the text (any plain match is one there
-    too), in order; a stretch found in one reading is not reported again from another."""
-    return list(_found_once(tuple(patterns), text))
+_CASELESS = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+"""Characters `re` takes for an ASCII letter ignoring case, other than its two cases: with them read
+as it, `str.lower` gives it for each (tests/test_language_speed.py checks every code point)."""
+
+
+@dataclass(frozen=True, eq=False)  # one per list of patterns (`_scanner`): hashed by identity
+class _Scanner:
+    """A fixed pattern and a vocabulary's phrases, which `_found_once` reads a text for."""
+
+    fixed: re.Pattern[str]
+    holds: tuple[str, ...]
+    """Strings (as `_caseless` reads a skeleton) one of which each match of `fixed` holds."""
+    phrases: tuple[str, ...]
+
+    @cached_property
+    def skeletons(self) -> tuple[re.Pattern[str], re.Pattern[str] | None]:
+        """The fixed pattern and the vocabulary's over skeletons; the vocabulary's own pattern
+        is compiled only to name what is found (`patterns`)."""
+        vocabulary = _skeleton_pattern(_phrase_parts(self.phrases)) if self.phrases else None
+        return _skeleton_pattern(self.fixed), vocabulary
+
+    @cached_property
+    def patterns(self) -> tuple[re.Pattern[str], ...]:
+        extra = _phrases_pattern(self.phrases)
+        return (self.fixed, *([extra] if extra else []))
+
+
+@lru_cache(maxsize=64)
+def _scanner(verdict: bool, phrases: tuple[str, ...]) -> _Scanner:
+    fixed, holds = (_VERDICT_PATTERN, _VERDICT_HOLDS) if verdict else (_GATE_PATTERN, _GATE_HOLDS)
+    return _Scanner(fixed, tuple(_caseless(h.translate(_SKELETON)) for h in holds), phrases)
+
+
+def _caseless(skeleton: str) -> str:
+    return (skeleton if skeleton.isascii() else skeleton.translate(_CASELESS)).lower()
 
 
 @lru_cache(maxsize=4096)  # the same text stands in several fields, and packs are re-checked
-def _found_once(patterns: tuple[re.Pattern[str], ...], text: str) -> tuple[str, ...]:
+def _found_once(scanner: _Scanner, text: str) -> tuple[str, ...]:
+    """Matches in the skeleton of every reading of the text (any plain match is one there
+    too), in order; a stretch found in one reading is not reported again from another.
+
+    A skeleton that holds none of the fixed pattern's `holds` is not scanned for it. The
+    vocabulary's phrases would hold so many strings, and such common ones, that testing
+    them costs more than its scan."""
     found: dict[tuple[int, int], str] = {}
     readings = _text_readings(text)
+    fixed, vocabulary = scanner.skeletons
     for reading in readings:
         skeleton = reading.translate(_SKELETON)
-        for pattern in patterns:
-            for m in _skeleton_pattern(pattern).finditer(skeleton):
+        caseless = _caseless(skeleton)
+        scans = [fixed] if any(h in caseless for h in scanner.holds) else []
+        for pattern in [*scans, *([vocabulary] if vocabulary else [])]:
+            for m in pattern.finditer(skeleton):
                 if not any(m.start() < end and start < m.end() for start, end in found):
                     found[m.span()] = reading[m.start() : m.end()]
     # Named as a reading shows the word with its letters as they stand, where one does
     # ("e1igible" as "eligible", not "eliglble"); only a swap of I and l is named as written.
     for start, end in found:
         for reading in readings:
-            if any(p.fullmatch(reading, start, end) for p in patterns):
+            if any(p.fullmatch(reading, start, end) for p in scanner.patterns):
                 found[start, end] = reading[start:end]
                 break
     return tuple(re.sub(r"\s+", " ", found[span]) for span in sorted(found))
@@ -313,7 +300,8 @@ class Vocabulary:
 
     def for_scripts(self, scripts: Sequence[str]) -> Vocabulary:
         """The languages written in the pack's declared scripts: those its texts can use."""
-        return Vocabulary(tuple(lang for lang in self.languages if lang.script in scripts))
+        kept = tuple(lang for lang in self.languages if lang.script in scripts)
+        return self if kept == self.languages else Vocabulary(kept)
 
     @cached_property
     def verdict_pattern(self) -> re.Pattern[str] | None:
@@ -322,6 +310,13 @@ class Vocabulary:
     @cached_property
     def gatekeeping_pattern(self) -> re.Pattern[str] | None:
         return _phrases_pattern(tuple(p for lang in self.languages for p in lang.gatekeeping))
+
+    @cached_property
+    def _scanners(self) -> tuple[_Scanner, _Scanner]:
+        """How a text is read for verdict words, and for gatekeeping phrases."""
+        verdict = tuple(p for lang in self.languages for p in lang.verdict)
+        gatekeeping = tuple(p for lang in self.languages for p in lang.gatekeeping)
+        return _scanner(True, verdict), _scanner(False, gatekeeping)
 
 
 NO_VOCABULARY = Vocabulary()
@@ -344,10 +339,15 @@ def _phrase_regex(phrase: str) -> str:
 
 
 @lru_cache(maxsize=32)
+def _phrase_parts(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(sorted({_phrase_regex(p) for p in phrases}, key=len, reverse=True))
+
+
+@lru_cache(maxsize=32)
 def _phrases_pattern(phrases: tuple[str, ...]) -> re.Pattern[str] | None:
     if not phrases:
         return None
-    parts = tuple(sorted({_phrase_regex(p) for p in phrases}, key=len, reverse=True))
+    parts = _phrase_parts(phrases)
     pattern = re.compile(_PHRASES_AROUND.format("|".join(parts)), re.IGNORECASE)
     if len(_PHRASE_PARTS) >= 256:  # a few vocabularies per process; an upload adds one
         _PHRASE_PARTS.clear()
@@ -362,15 +362,13 @@ def verdict_words(text: str, vocabulary: Vocabulary = NO_VOCABULARY) -> list[str
     alphabets, accents and digits for letters do not hide a word: `elig\\u00adible`,
     `\\u1d07ligible` and `e1igible` are all caught as "eligible".
     """
-    extra = vocabulary.verdict_pattern
-    return _found([_VERDICT_PATTERN, *([extra] if extra else [])], text)
+    return list(_found_once(vocabulary._scanners[0], text))
 
 
 def gatekeeping_phrases(text: str, vocabulary: Vocabulary = NO_VOCABULARY) -> list[str]:
     """Phrases that decide the order of care or its outcome ("before going further", "at
     best", "may not fit"), read as `verdict_words` reads, in order, each once."""
-    extra = vocabulary.gatekeeping_pattern
-    return _found([_GATE_PATTERN, *([extra] if extra else [])], text)
+    return list(_found_once(vocabulary._scanners[1], text))
 
 
 def wording_problems(
