@@ -4,6 +4,10 @@ Pure but for each card's `uuid`, which is new for every card of every call (CDS 
 it unique, so feedback names one card shown once). A card never carries a suggestion or a
 verdict; an entry left open says what to find out; answers taken from the patient's record
 are named as such.
+
+The words a per-point card takes from its rule, and an open point's words with one question
+open (made when the service starts), are kept per language as text and as JSON, so a call
+only words its answers: pack and catalogue words, never anything a call brings.
 """
 
 from __future__ import annotations
@@ -274,7 +278,7 @@ class _RuleCards:
             "topic": {"system": self.system, "code": code, "display": display},
         }
 
-    def answers_behind(
+    def answers_escaped(
         self, checklist: Checklist, entry: Entry, label: Callable[[str], str]
     ) -> str:
         """`md_escape(answers_behind(...))`, put together from each label and answer escaped
@@ -461,7 +465,7 @@ def _card_words(
     and what the answer would raise (in the language of the render, `label` naming its
     questions), shortened to its headline when too long for a summary."""
     rule = rules.of(entry)
-    answers = rules.answers_line.format(answers=rules.answers_behind(checklist, entry, label))
+    answers = rules.answers_line.format(answers=rules.answers_escaped(checklist, entry, label))
     if entry.open_items:
         words = rules.open_words(entry, label)
         summary: str | _Piece = words.summary
