@@ -1,9 +1,10 @@
-"""The per-point cards a call returns, byte for byte: the golden replies below were made before
-the service's card path was made faster (issue 23 item 4), and every byte, status and header
-must stay what it was. Pack 1.1.0 (frozen) keeps the golden stable as the shipped pack moves;
-the shipped pack's replies are compared with its cards as `checklist_cards` builds them, put
-through the JSON Starlette writes, in English and in the pseudo-locale, with and without
-answers from the record."""
+"""The cards a call returns, byte for byte (issue 23 item 4: the card path made faster, every
+byte, status and header kept). The golden fingerprints of pack 1.1.0's replies (frozen, so the
+golden stays as the shipped pack moves), per-point and summary, were made by the code before.
+The JSON the service writes from kept pieces is compared with `checklist_cards` through
+Starlette's JSON for the shipped pack and an awkward one, in English and in the pseudo-locale,
+with and without answers from the record, and each card words its answers and open questions
+as the views do."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ from tests.test_cds import (
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FROZEN_PACK = load_pack(FIXTURES / "pack-1.1.0")
-GOLDEN = FIXTURES / "cds" / "per-point-pack-1.1.0.json"
+GOLDEN = FIXTURES / "cds" / "replies-pack-1.1.0.json"
 UUID = re.compile(rb'"uuid":"([^"]*)"')
 SIX = AnswersFile(answers=SIX_ANSWERS)
 THEOPHYLLINE_ITEM = "interacting_medicines_label"
@@ -132,18 +133,22 @@ def fingerprints(replies: dict[str, str]) -> dict[str, str]:
 
 
 def golden_replies() -> dict[str, str]:
-    """The frozen pack's replies in English and in the pseudo-locale."""
+    """The frozen pack's replies in English and in the pseudo-locale, per point and as a
+    summary card."""
     made: dict[str, str] = {}
     for language in ("en", PSEUDO_LANGUAGE):
         client = signed_client(FROZEN_PACK, per_point_cards=True, language=language)
         made |= {f"{language}/{k}": v for k, v in replies(client, FROZEN_PACK).items()}
     taken = [name for name, text in made.items() if "From the record" in text]
     assert taken == [name for name in made if name.startswith("en/") and "+record" in name]
+    for language in ("en", PSEUDO_LANGUAGE):
+        client = signed_client(FROZEN_PACK, language=language, app_url="https://app.example")
+        made |= {f"summary/{language}/{k}": v for k, v in replies(client, FROZEN_PACK).items()}
     return made
 
 
-class TestPerPointBytes:
-    """A per-point reply is the bytes it was before the card path was made faster."""
+class TestReplyBytes:
+    """A reply is the bytes it was before the card path was made faster."""
 
     def test_the_frozen_packs_replies_are_the_golden_ones(self) -> None:
         """Regenerate only for a deliberate change: `python -m tests.test_cds_bytes`."""
