@@ -285,7 +285,7 @@ def reply_json(cards: list[dict[str, Any]]) -> bytes:
     ).encode("utf-8")
 
 
-def cards_for(settings: CallSettings, service: Service, body: Any) -> bytes:
+def reply_for(settings: CallSettings, service: Service, body: Any) -> bytes:
     """The reply to one call, its cards as JSON (see the module's docstring); refusals raise
     `RefusedError`. Per-point cards are written from each rule's words kept as JSON
     (`checklist_cards_json`), the same bytes as `reply_json` of `checklist_cards`."""

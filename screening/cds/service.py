@@ -33,7 +33,7 @@ from starlette.routing import Route
 from screening.catalogue import N_, _, speaking
 from screening.cds.auth import AuthError, JwtChecker
 from screening.cds.body import RefusedError, outcome_response, read_json
-from screening.cds.calls import CallSettings, cards_for, complete_prefetch
+from screening.cds.calls import CallSettings, complete_prefetch, reply_for
 from screening.cds.cards import prepare_cards
 from screening.cds.config import LOOPBACK_HOSTS, ServiceConfig
 from screening.cds.discovery import SERVICES, Service, discovery
@@ -254,7 +254,7 @@ def create_app(
         await authenticate(request, service)
         body = await read_json(request, config.body_seconds)
         body = await complete_prefetch(settings, service, body, config.fhir_servers)
-        return Response(cards_for(settings, service, body), media_type="application/json")
+        return Response(reply_for(settings, service, body), media_type="application/json")
 
     async def feedback(request: Request) -> Response:
         service = _service(request)
