@@ -98,8 +98,11 @@ class FromRecord:
 
 
 def source_label(checklist: Checklist) -> str:
-    rs = checklist.rule_set
-    return f"{rs.name} {rs.version} ({rs.status})"
+    return _rule_set_label(checklist.rule_set)
+
+
+def _rule_set_label(rule_set: RuleSetRef) -> str:
+    return f"{rule_set.name} {rule_set.version} ({rule_set.status})"
 
 
 def new_uuids(count: int) -> list[str]:
@@ -248,7 +251,7 @@ class _RuleCards:
     shown, and the sentences every card of that language shares."""
 
     def __init__(self, language: str, base: str, rule_set: RuleSetRef) -> None:
-        self.label = f"{rule_set.name} {rule_set.version} ({rule_set.status})"
+        self.label = _rule_set_label(rule_set)
         self.system = topic_system(rule_set.name, base)
         self.warning = _warning_lines(language, rule_set.status)  # a card may be shown alone
         self.cards: dict[tuple[str, str, str, str, str], _RuleCard] = {}
