@@ -25,13 +25,12 @@ from starlette.testclient import TestClient
 
 from screening import Answer, AnswersFile, Checklist, RulePack, evaluate, open_entries
 from screening.catalogue import PSEUDO_LANGUAGE, _, speaking
-from screening.cds import cards as cards_module
+from screening.cds import card_words as cards_module
+from screening.cds.card_words import plain_escaped, rule_cards
 from screening.cds.cards import (
     MAX_SUMMARY,
     SHORT_OPEN_PREFIX,
     FromRecord,
-    _plain_escaped,
-    _rule_cards,
     checklist_cards,
     checklist_cards_json,
     prepare_cards,
@@ -286,7 +285,7 @@ class TestCardsAsJson:
         checklist = evaluate(shipped_pack, SIX)
         entry = next(e for e in checklist.entries if len(e.open_items) == 1)
         questions = [checklist.label(i) for i in entry.open_items]
-        rules = _rule_cards("en", DEFAULT_BASE, checklist.rule_set)
+        rules = rule_cards("en", DEFAULT_BASE, checklist.rule_set)
         text = entry_text(entry, checklist.label)
         assert rules.open_text(entry, questions, text) == text
         for start in ("1. ", "2) ", "# ", "> ", "- ", "+ ", "= "):
@@ -317,10 +316,10 @@ class TestCardsAsJson:
         """So that both ways of escaping a card's answers are compared above: word by word
         (plain words, some of them Markdown), and whole."""
         labels = [i.label for i in awkward(shipped_pack).items]
-        plain = [label for label in labels if _plain_escaped(label) is not None]
+        plain = [label for label in labels if plain_escaped(label) is not None]
         assert plain
         assert len(plain) < len(labels)
-        assert any(_plain_escaped(label) != label for label in plain)
+        assert any(plain_escaped(label) != label for label in plain)
 
 
 if __name__ == "__main__":

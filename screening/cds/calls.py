@@ -285,6 +285,19 @@ def reply_json(cards: list[dict[str, Any]]) -> bytes:
     ).encode("utf-8")
 
 
+def _no_response_sent() -> RefusedError:
+    """The refusal of a call that sends no prefetched response and no way to fetch one."""
+    return RefusedError(
+        412,
+        "required",
+        _(
+            "prefetch {key} is missing: send the patient's latest response as the "
+            "discovery document's prefetch template asks, or a {server} this service is "
+            "configured to use with a {token} token"
+        ).format(key=PREFETCH_KEY, server="fhirServer", token="fhirAuthorization"),
+    )
+
+
 def reply_for(settings: CallSettings, service: Service, body: Any) -> bytes:
     """The reply to one call, its cards as JSON (see the module's docstring); refusals raise
     `RefusedError`. Per-point cards are written from each rule's words kept as JSON
@@ -299,15 +312,7 @@ def reply_for(settings: CallSettings, service: Service, body: Any) -> bytes:
     ):
         return reply_json([])
     if PREFETCH_KEY not in prefetch:
-        raise RefusedError(
-            412,
-            "required",
-            _(
-                "prefetch {key} is missing: send the patient's latest response as the "
-                "discovery document's prefetch template asks, or a {server} this service is "
-                "configured to use with a {token} token"
-            ).format(key=PREFETCH_KEY, server="fhirServer", token="fhirAuthorization"),
-        )
+        raise _no_response_sent()
     response = latest_response(prefetched_responses(prefetch[PREFETCH_KEY]), patient, fhir_server)
     resources, not_sent = record_resources(prefetch, record)
     findings = (

@@ -227,10 +227,7 @@ def create_app(
     development switch `config.jwt_off` is on, which only a caller on loopback can use.
     """
     config = config or ServiceConfig()
-    with speaking(config.language):
-        document = discovery(pack, base, record)
-        if config.per_point_cards:
-            prepare_cards(pack, base)
+    document = _started(pack, base, record, config)
     settings = CallSettings(
         pack=pack,
         base=base,
@@ -275,6 +272,17 @@ def create_app(
     )
     app.state.feedback = feedback_counts
     return app
+
+
+def _started(
+    pack: RulePack, base: str, record: RecordMap | None, config: ServiceConfig
+) -> dict[str, Any]:
+    """What the service makes once, at start, in its language: the discovery document, and the
+    per-point cards' open points worded (`prepare_cards`) when it sends per-point cards."""
+    with speaking(config.language):
+        if config.per_point_cards:
+            prepare_cards(pack, base)
+        return discovery(pack, base, record)
 
 
 def _app(config: ServiceConfig, handlers: dict[str, tuple[Handler, str]]) -> Starlette:
