@@ -115,19 +115,60 @@ class ConstantError(ValueError):
         self.name = name
 
 
+class UnpairedSurrogateError(ValueError):
+    """A string holding half of a surrogate pair (`"\\ud800"` alone): valid JSON syntax, but
+    it stands for no character, and no UTF-8 text (a reply, a page) can carry it."""
+
+    def __init__(self, line: int, column: int) -> None:
+        super().__init__(f"line {line}, column {column}")
+        self.line = line
+        self.column = column
+
+
+_SURROGATE_ESCAPE = re.compile(r"(\\+)u([dD][89a-fA-F][0-9a-fA-F]{2})")
+"""A run of backslashes, then `u` and a surrogate's four digits: an escape when the run is odd."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def unpaired_surrogate_at(text: str) -> int | None:
+    """Where (an offset) JSON text that parses writes the first half of a surrogate pair left
+    alone, escaped (`\\ud800` not followed by `\\udc00`-`\\udfff`) or as itself; None if it
+    writes none. Linear in the text, and a regular expression's scan when it has no escape."""
+    raw = _SURROGATE.search(text)
+    first = raw.start() if raw else None
+    pending: tuple[int, int] | None = None  # a high half's escape, awaiting its low half
+    for m in _SURROGATE_ESCAPE.finditer(text, 0, len(text) if first is None else first):
+        if len(m[1]) % 2 == 0:
+            continue  # escaped backslashes, then a plain "u"
+        start = m.end(1) - 1
+        high = int(m[2], 16) < 0xDC00
+        if pending is not None:
+            if not high and start == pending[1]:
+                pending = None
+                continue
+            return pending[0]
+        if not high:
+            return start
+        pending = (start, m.end())
+    return pending[0] if pending is not None else first
+
+
 def strict_json(
     text: str | bytes,
     *,
     max_digits: int | None = None,
     max_keys: int | None = None,
     refuse_constants: bool = False,
+    refuse_surrogates: bool = False,
 ) -> Any:
     """JSON read strictly, in time linear in the text.
 
     Raises `DuplicateKeyError` for a key given twice in one object, `NumberTooLongError` for a
     number longer than `max_digits` characters (before converting it), `TooManyKeysError` for
     an object with more than `max_keys` keys, `ConstantError` for `NaN` or `Infinity` when
-    `refuse_constants`; and, as `json.loads`, `json.JSONDecodeError` and `RecursionError`.
+    `refuse_constants`, `UnpairedSurrogateError` for half a surrogate pair when
+    `refuse_surrogates` (for input kept as plain data, which no model's string check reads);
+    and, as `json.loads`, `json.JSONDecodeError` and `RecursionError`.
     """
 
     def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -148,13 +189,20 @@ def strict_json(
     def constant(name: str) -> Any:
         raise ConstantError(name)
 
-    return json.loads(
+    parsed = json.loads(
         text,
         object_pairs_hook=pairs_hook,
         parse_int=lambda digits: int(bounded(digits)),
         parse_float=lambda digits: float(bounded(digits)),
         parse_constant=constant if refuse_constants else None,
     )
+    if refuse_surrogates:
+        decoded = text if isinstance(text, str) else text.decode("utf-8", "surrogatepass")
+        at = unpaired_surrogate_at(decoded)
+        if at is not None:
+            line = decoded.count("\n", 0, at) + 1
+            raise UnpairedSurrogateError(line, at - decoded.rfind("\n", 0, at))
+    return parsed
 
 
 def nested_deeper_than(data: Any, limit: int) -> bool:

@@ -748,6 +748,25 @@ class TestRefusals:
             "the request body is not UTF-8 text"
         ]
 
+    @pytest.mark.parametrize("per_point", [False, True])
+    def test_half_a_surrogate_pair_in_the_record_is_400_not_a_failure_to_reply(
+        self, shipped_pack: RulePack, per_point: bool
+    ) -> None:
+        """A display escaped as `\\ud800` alone is valid JSON syntax but no character: it
+        reached the reply, which could not be written as UTF-8 (500)."""
+        body = call_body(shipped_pack)
+        odd = medication_statement("10438", started="2026-11-20")
+        odd["medicationCodeableConcept"]["coding"][0]["display"] = "theo\ud800phylline"
+        body["prefetch"]["medicationStatements"] = bundle(odd)
+        written = json.dumps(body)  # ASCII: the half is written as its escape
+        client = signed_client(shipped_pack, per_point_cards=per_point)
+        (message,) = refused(client, PATIENT_VIEW, 400, content=written.encode())
+        column = written.index("\\ud800") + 1
+        assert message == (
+            f"the request body escapes half of a surrogate pair alone (line 1, column {column}): "
+            "it stands for no character"
+        )
+
     def test_the_wrong_hook_is_400(self, client: TestClient, shipped_pack: RulePack) -> None:
         body = call_body(shipped_pack, hook="order-sign")
         assert refused(client, PATIENT_VIEW, 400, json=body) == [

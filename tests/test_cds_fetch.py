@@ -5,7 +5,9 @@ the call's server only; anything beyond the bounds is 412, never a list cut shor
 
 from __future__ import annotations
 
+import io
 import urllib.request
+import urllib.response
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -217,4 +219,32 @@ class TestTheServiceFetchesAsItRequests:
         assert answer.status_code == 412
         assert answer.json()["issue"][0]["diagnostics"].endswith(
             "searches gave more than 3000 bytes in all"
+        )
+
+    def test_half_a_surrogate_pair_from_the_server_is_412_not_a_failure_to_reply(
+        self, monkeypatch: pytest.MonkeyPatch, shipped_pack: RulePack
+    ) -> None:
+        """A server that escapes half a pair (`\\ud800` alone) sent text no reply can carry:
+        read as any other input, it is not JSON to this service, never a 500."""
+
+        class HalfAPair(StandInHandler):
+            def _answer(self, request: urllib.request.Request) -> Any:
+                reply = super()._answer(request)
+                data = reply.read().replace(b"HALF", b"\\ud800")
+                mangled = urllib.response.addinfourl(
+                    io.BytesIO(data), reply.headers, reply.url, 200
+                )
+                mangled.msg = "OK"  # type: ignore[attr-defined]
+                return mangled
+
+            http_open = _answer
+            https_open = _answer
+
+        server = FhirStandIn(SERVER, [medication(1, "10438", "theo HALF phylline")])
+        opener = urllib.request.build_opener(fetch_module._NoRedirect(), HalfAPair(server))
+        monkeypatch.setattr(fetch_module, "_OPENER", opener)
+        answer = call(shipped_pack, from_the_server(shipped_pack))
+        assert answer.status_code == 412, answer.text
+        assert answer.json()["issue"][0]["diagnostics"] == (
+            "prefetch is missing and the medicationStatements search did not give JSON"
         )

@@ -160,6 +160,14 @@ class TestRefusals:
     def test_text_that_is_not_utf8_is_refused(self) -> None:
         assert "not UTF-8" in refusal(b"\xff\xfe")
 
+    def test_half_a_surrogate_pair_is_refused_where_it_stands(self) -> None:
+        """Valid JSON syntax, but no character: no page or reply could show it."""
+        data = b'{"resourceType": "Bundle",\n "entry": [{"x": "a\\udc00"}]}'
+        assert refusal(data) == (
+            "record.json:2: escapes half of a surrogate pair alone (column 20): it stands for "
+            "no character"
+        )
+
     def test_an_endless_number_is_refused(self) -> None:
         assert "longer than" in refusal(b'{"n": ' + b"9" * 200 + b"}")
 

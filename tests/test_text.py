@@ -15,6 +15,7 @@ from screening.text import (
     DuplicateKeyError,
     NumberTooLongError,
     TooManyKeysError,
+    UnpairedSurrogateError,
     echo,
     escaped_json,
     nested_deeper_than,
@@ -22,6 +23,7 @@ from screening.text import (
     printable,
     printable_lines,
     strict_json,
+    unpaired_surrogate_at,
 )
 from tests.conftest import REPOSITORY
 
@@ -51,6 +53,47 @@ class TestStrictJson:
         with pytest.raises(ConstantError) as caught:
             strict_json('{"x": NaN}', refuse_constants=True)
         assert caught.value.name == "NaN"
+
+    @pytest.mark.parametrize(
+        ("written", "at"),
+        [
+            (r'{"a": "x\ud800y"}', 8),  # a high half alone
+            (r'{"a": "x\udc00y"}', 8),  # a low half alone
+            (r'{"a": "\ud83d\ude00", "b": "\ud83d"}', 28),  # a pair, then a half alone
+            (r'{"a": "\ud83d x\ude00"}', 7),  # the halves apart
+            (r'{"a": "\ud83d\ud83d\ude00"}', 7),  # a high half, then a pair
+            (r'{"x\uDBFF": 1}', 3),  # in a key, upper-case digits
+            ('{"a": "\\\\\\ud800"}', 9),  # an escaped backslash, then an escape
+            ('{"a": "x\ud800"}', 8),  # the half itself, not escaped
+        ],
+    )
+    def test_half_a_surrogate_pair_is_found_where_it_is_written(
+        self, written: str, at: int
+    ) -> None:
+        assert unpaired_surrogate_at(written) == at
+        with pytest.raises(UnpairedSurrogateError) as caught:
+            strict_json(written, refuse_surrogates=True)
+        assert (caught.value.line, caught.value.column) == (1, at + 1)
+
+    @pytest.mark.parametrize(
+        "written",
+        [
+            r'{"a": "\ud83d\ude00 and \uD83D\uDE00"}',  # pairs, either case
+            r'{"a": "\\ud800"}',  # an escaped backslash and the letters "ud800"
+            r'{"a": "\u00e9\ud7ff\ue000"}',  # escapes either side of the surrogates
+            '{"a": "\U0001f600 plain"}',
+        ],
+    )
+    def test_whole_pairs_and_look_alikes_are_read(self, written: str) -> None:
+        assert unpaired_surrogate_at(written) is None
+        assert strict_json(written, refuse_surrogates=True) == json.loads(written)
+
+    def test_a_surrogate_half_is_read_unless_refused_and_its_line_is_counted(self) -> None:
+        written = '{\n  "a": 1,\n  "b": "\\ud800"\n}'
+        assert strict_json(written) == {"a": 1, "b": "\ud800"}
+        with pytest.raises(UnpairedSurrogateError) as caught:
+            strict_json(written.encode(), refuse_surrogates=True)
+        assert (caught.value.line, caught.value.column) == (3, 9)
 
 
 class TestShown:

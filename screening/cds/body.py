@@ -16,6 +16,7 @@ from screening.text import (
     ConstantError,
     DuplicateKeyError,
     NumberTooLongError,
+    UnpairedSurrogateError,
     echo_json,
     nested_deeper_than,
     strict_json,
@@ -97,7 +98,10 @@ def _parsed(body: bytes) -> Any:
     400 saying why."""
     try:
         data = strict_json(
-            body.decode("utf-8"), max_digits=MAX_NUMBER_DIGITS, refuse_constants=True
+            body.decode("utf-8"),
+            max_digits=MAX_NUMBER_DIGITS,
+            refuse_constants=True,
+            refuse_surrogates=True,
         )
     except DuplicateKeyError as exc:
         message = _("duplicate key {key} in the JSON body").format(key=_echo(exc.key))
@@ -113,6 +117,12 @@ def _parsed(body: bytes) -> Any:
         ) from None
     except UnicodeDecodeError:
         raise RefusedError(400, "invalid", _("the request body is not UTF-8 text")) from None
+    except UnpairedSurrogateError as exc:
+        message = _(
+            "the request body escapes half of a surrogate pair alone (line {line}, column "
+            "{column}): it stands for no character"
+        ).format(line=exc.line, column=exc.column)
+        raise RefusedError(400, "invalid", message) from None
     except json.JSONDecodeError as exc:
         raise RefusedError(
             400,

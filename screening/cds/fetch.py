@@ -15,7 +15,6 @@ cut short silently: the call gets 412 saying so.
 
 from __future__ import annotations
 
-import json
 import time
 import urllib.error
 import urllib.request
@@ -24,6 +23,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from screening.catalogue import _
+from screening.limits import MAX_NUMBER_DIGITS
+from screening.text import strict_json
 
 MAX_FETCH_BYTES = 1_000_000
 """One search's answer; a patient's active medications fit in a few kilobytes."""
@@ -184,7 +185,12 @@ class _Reader:
                 )
             )
         self.read += len(data)
-        try:
-            return json.loads(data.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        try:  # read strictly, as a call's own body: half a surrogate pair could not be sent on
+            return strict_json(
+                data.decode("utf-8"),
+                max_digits=MAX_NUMBER_DIGITS,
+                refuse_constants=True,
+                refuse_surrogates=True,
+            )
+        except (ValueError, RecursionError):  # not UTF-8, not JSON, or refused by strict_json
             raise FetchError(_("the {key} search did not give JSON").format(key=key)) from None

@@ -33,6 +33,7 @@ from screening.text import (
     ConstantError,
     DuplicateKeyError,
     NumberTooLongError,
+    UnpairedSurrogateError,
     echo,
     nested_deeper_than,
     strict_json,
@@ -80,10 +81,29 @@ def _parse(data: bytes, source: str) -> dict[str, Any]:
         raise _refuse(source, N_("is over {limit} bytes: not read"), limit=f"{MAX_BUNDLE_BYTES:,}")
     try:  # read strictly, as every other JSON input: a repeated key would hide a value
         parsed = strict_json(
-            data.decode("utf-8"), max_digits=MAX_NUMBER_DIGITS, refuse_constants=True
+            data.decode("utf-8"),
+            max_digits=MAX_NUMBER_DIGITS,
+            refuse_constants=True,
+            refuse_surrogates=True,
         )
     except UnicodeDecodeError:
         raise _refuse(source, N_("is not UTF-8 text")) from None
+    except UnpairedSurrogateError as exc:
+        raise BundleError(
+            [
+                Problem(
+                    source,
+                    Said(
+                        N_(
+                            "escapes half of a surrogate pair alone (column {column}): it "
+                            "stands for no character"
+                        ),
+                        column=str(exc.column),
+                    ),
+                    exc.line,
+                )
+            ]
+        ) from None
     except json.JSONDecodeError as exc:
         raise BundleError([Problem(source, not_json(exc), exc.lineno)]) from None
     except DuplicateKeyError as exc:
