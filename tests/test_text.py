@@ -65,6 +65,7 @@ class TestStrictJson:
             (r'{"x\uDBFF": 1}', 3),  # in a key, upper-case digits
             ('{"a": "\\\\\\ud800"}', 9),  # an escaped backslash, then an escape
             ('{"a": "x\ud800"}', 8),  # the half itself, not escaped
+            ('{"a": "\\ud83d\\ude00x\udfff"}', 20),  # a pair escaped, a low half itself
         ],
     )
     def test_half_a_surrogate_pair_is_found_where_it_is_written(
