@@ -76,11 +76,10 @@ def _refuse(source: str, message: str, ref: str | None = None, **values: str) ->
     return BundleError([Problem(source, Said(message, **values), ref=ref)])
 
 
-def _parse(data: bytes, source: str) -> dict[str, Any]:
-    if len(data) > MAX_BUNDLE_BYTES:
-        raise _refuse(source, N_("is over {limit} bytes: not read"), limit=f"{MAX_BUNDLE_BYTES:,}")
+def _json_of(data: bytes, source: str) -> Any:
+    """The record's JSON, read strictly; refused saying why."""
     try:  # read strictly, as every other JSON input: a repeated key would hide a value
-        parsed = strict_json(
+        return strict_json(
             data.decode("utf-8"),
             max_digits=MAX_NUMBER_DIGITS,
             refuse_constants=True,
@@ -120,6 +119,12 @@ def _parse(data: bytes, source: str) -> dict[str, Any]:
         ) from None
     except RecursionError:
         raise _refuse(source, _NESTED, depth=str(MAX_BUNDLE_JSON_DEPTH)) from None
+
+
+def _parse(data: bytes, source: str) -> dict[str, Any]:
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise _refuse(source, N_("is over {limit} bytes: not read"), limit=f"{MAX_BUNDLE_BYTES:,}")
+    parsed = _json_of(data, source)
     if nested_deeper_than(parsed, MAX_BUNDLE_JSON_DEPTH):
         raise _refuse(source, _NESTED, depth=str(MAX_BUNDLE_JSON_DEPTH))
     if not isinstance(parsed, dict) or parsed.get("resourceType") != "Bundle":
