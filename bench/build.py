@@ -1,8 +1,9 @@
 """Browser benchmark of Build: from the click to the checklist heading on screen (issue 23 item 5).
 
 Starts the app (`bench/server.py`), opens one session in headless Chromium, gives the
-load bench's answers, then N times: clicks *Build the discussion checklist*, times until the
-heading "Discussion checklist" is visible, and goes back to the answers. Peer, in the same
+load bench's answers, then N times: clicks *Build the discussion checklist*, times in the page
+from the click event to the first frame with the heading "Discussion checklist" visible, and
+goes back to the answers. Peer, in the same
 run and session: the click on an answer until the form is idle again (one rerun of the form
 as the browser sees it). Target: median <= 0.3 s. Prints figures; never fails.
 Run: `make bench` or `.venv/bin/python bench/build.py [N]`.
@@ -30,18 +31,44 @@ TARGET_SECONDS = 0.3
 WORDS = ("Yes", "No")
 
 
-async def one_build(page: Page) -> float:
-    """Seconds from the click on Build to the checklist heading visible; then back."""
+SHOWN = """() => {
+    window.__buildShown = new Promise((resolve) => {
+        document.addEventListener("click", (event) => {
+            const shown = (now) => {
+                const heading = document.querySelector("#discussion-checklist");
+                const top = heading ? heading.getBoundingClientRect().top : -1;
+                if (heading && heading.checkVisibility() && top >= 0 && top < innerHeight) {
+                    resolve(now - event.timeStamp);
+                } else {
+                    requestAnimationFrame(shown);
+                }
+            };
+            requestAnimationFrame(shown);
+        }, { capture: true, once: true });
+    });
+}"""
+"""Times Build in the page, as a person meets it: from the click event to the first frame in
+which the checklist heading is laid out visible within the window, not merely on the page
+(milliseconds, the page's clock). Playwright's own steps before a click (scrolling, two frames
+to see the button stand still) and its polling afterwards are not the app's: they took 30-100
+ms of a run, and its "visible" counts a heading still above the window."""
+
+
+async def one_build(page: Page) -> tuple[float, float]:
+    """Seconds from the click on Build to the checklist heading visible, in the page and as
+    Playwright sees it (from before its click to its wait for the heading ending); then back."""
     build = page.get_by_role("button", name="Build the discussion checklist")
     await build.wait_for()
-    clicked = time.perf_counter()
+    await page.evaluate(SHOWN)
+    started = time.perf_counter()
     await build.click()
     await page.locator("#discussion-checklist").wait_for(state="visible")
-    seconds = time.perf_counter() - clicked
+    seen = time.perf_counter() - started
+    seconds = float(await page.evaluate("window.__buildShown")) / 1000
     await idle(page)
     await page.get_by_role("button", name="Back to the answers").click()
     await idle(page)
-    return seconds
+    return seconds, seen
 
 
 async def one_answer(page: Page, turn: int) -> float:
@@ -51,7 +78,7 @@ async def one_answer(page: Page, turn: int) -> float:
     return time.perf_counter() - started
 
 
-async def measure(url: str, runs: int) -> tuple[list[float], list[float]]:
+async def measure(url: str, runs: int) -> tuple[list[tuple[float, float]], list[float]]:
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
             executable_path=shutil.which("chromium"),
@@ -84,15 +111,22 @@ def main(runs: int = 10) -> None:
     ):
         builds, answers = asyncio.run(measure(server.url, runs))
     peer = statistics.median(answers)
+    shown = [in_page for in_page, _ in builds]
     figure(
         "build",
         f"Build -> checklist heading visible, median of {runs}",
-        statistics.median(builds),
+        statistics.median(shown),
         "s",
         target=TARGET_SECONDS,
         floor=("one answer's rerun in the browser", peer),
     )
-    print(f"  builds: min {min(builds):.3f} s, max {max(builds):.3f} s")
+    print(f"  builds: min {min(shown):.3f} s, max {max(shown):.3f} s")
+    figure(
+        "build",
+        "  the same as Playwright sees it (its steps before a click and its polling included)",
+        statistics.median(seen for _, seen in builds),
+        "s",
+    )
     save("build")
 
 

@@ -467,6 +467,27 @@ class TestAccessibility:
         page.get_by_text("Why it matters.").first.wait_for()
         assert serious_violations(page) == []
 
+    def test_the_tab_s_guard_moves_to_the_checklist_s_heading_as_it_appears(
+        self, page: Page
+    ) -> None:
+        """The view's own script waits for its frame, which loads after the whole view has
+        arrived; the guard moves as the heading appears. With the view's script standing down
+        (as it does once the person has clicked since its frame began), the page still opens
+        at the heading, focused: the guard did it."""
+        load(page)
+        main = page.get_by_test_id("stMain")
+        build_button = page.get_by_role("button", name="Build the discussion checklist")
+        build_button.scroll_into_view_if_needed()
+        assert main.evaluate("(m) => m.scrollTop") > 0
+        page.evaluate(
+            "() => Object.defineProperty(window.__screeningGuard, 'lastInput',"
+            " {get: () => Date.now() + 1e9, set: () => {}})"
+        )
+        build_button.click()
+        heading = page.get_by_role("heading", name="Discussion checklist", exact=True)
+        expect(heading).to_be_focused(timeout=20_000)
+        assert main.evaluate("(m) => m.scrollTop") == 0
+
     def test_the_move_to_the_checklist_s_top_never_comes_after_the_person_started_on_it(
         self, page: Page
     ) -> None:
