@@ -55,8 +55,10 @@ from screening import (
 
 # Scrolls the page's main section to the top, and moves keyboard focus to the checklist's
 # heading, so the next Tab reaches its first point; a new view would otherwise open where the
-# last one was scrolled to, with focus lost on the page body. Run once each time the view is
-# mounted (the frame is not rebuilt on reruns); the heading may be drawn just after the frame.
+# last one was scrolled to, with focus lost on the page body. The tab's guard (guard.js) does
+# it as the heading appears; this script, run once each time the view is mounted (the frame is
+# not rebuilt on reruns), does it where the guard is not installed, and finds it done where it
+# is. The heading may be drawn just after the frame.
 # Not once the person has clicked, typed or scrolled since the view was put on the page (the
 # frame's own start; the tab's guard notes the time of each): under load the frame runs
 # seconds late, and the page then jumped under a click already on its way, which landed on
