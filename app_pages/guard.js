@@ -83,10 +83,24 @@ function install() {
     return () => doc.querySelectorAll(kind)[Math.max(nth, 0)] || null;
   };
   const waiting = new Set();
+  // An open popover (a note's) closes on the click let go, and its closing reruns the page:
+  // a download clicked then asks for the file its button offered before that run, which the
+  // run withdraws (Streamlit renews a download's file with each run), and no file comes. So a
+  // held download or link first closes any open popover it is not in (as Esc does), waits
+  // until quiet again, and only then is clicked.
+  const popoverOpen = (el) => {
+    const body = doc.querySelector('[data-testid="stPopoverBody"]');
+    return Boolean(body && !body.contains(el));
+  };
+  const closePopover = () => {
+    doc.activeElement?.blur?.();
+    doc.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape', code: 'Escape', bubbles: true}));
+  };
   const clickWhenQuiet = (target, done = () => {}) => {
     const found = findAgain(target);
     const started = performance.now();
     let idleSince = idle() ? started : Infinity;
+    let closing = 0;
     const settle = () => {
       const now = performance.now();
       if (!idle()) {
@@ -102,8 +116,15 @@ function install() {
       const ran = guard.lastBusy > guard.lastCommit || now - started > 5000;
       const quiet = settled && now - guard.lastCommit > 300 && ran;
       if (!quiet && now - started < 60000) { setTimeout(settle, 50); return; }
-      done();
       const again = found() || target;
+      if (target.matches(HOLD) && popoverOpen(again) && closing < 3 && now - started < 60000) {
+        closing += 1;
+        closePopover();
+        idleSince = Infinity;
+        setTimeout(settle, 50);
+        return;
+      }
+      done();
       if (!again.isConnected) return;
       guard.releasing = again;
       try { again.click(); } finally { guard.releasing = null; }
