@@ -7,7 +7,9 @@ skip or outrun that moment. One small script, installed once per tab, closes the
 - a click on a **download** or a **page link** made while typed text is still on its way, or
   while the page is running, waits until that run has finished, then clicks again: the file
   is built from what is on screen, and the page switch is not swallowed by the run that
-  carries the text (the browser sends the switch first, so the text's run undid it);
+  carries the text (the browser sends the switch first, so the text's run undid it); an open
+  note is closed first and its run let finish, as the run that closing starts withdrew the
+  file the click asked for;
 - an **answer or tick** clicked while the page is still arriving waits until it has all
   arrived, then is clicked: sent at once, its run made the server drop the rest of the page,
   and the questions or ticks below it came back empty;
